@@ -1,0 +1,270 @@
+//! Who may do what. Deny by default; every rule here is a pure function of the actor and facts
+//! about the resource, so repositories can call it and tests can reach it without a database.
+
+use uuid::Uuid;
+
+use crate::org::{OrgFacts, OrgKind};
+use crate::user::Role;
+use crate::DomainError;
+
+/// The authenticated caller, as loaded fresh from the database on every request.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub org_id: Uuid,
+    pub org_kind: OrgKind,
+    pub role: Role,
+    pub district_code: String,
+}
+
+impl Actor {
+    pub fn is_system_admin(&self) -> bool {
+        self.role == Role::SystemAdmin
+    }
+
+    /// Coordinators and auditors see across their district.
+    fn oversees(&self, district_code: &str) -> bool {
+        matches!(self.role, Role::Coordinator | Role::Auditor)
+            && self.district_code == district_code
+    }
+}
+
+type Rule = Result<(), DomainError>;
+
+fn allow_if(ok: bool, err: DomainError) -> Rule {
+    if ok {
+        Ok(())
+    } else {
+        Err(err)
+    }
+}
+
+/// Only system administrators create organizations.
+pub fn create_org(actor: &Actor) -> Rule {
+    allow_if(
+        actor.is_system_admin(),
+        DomainError::forbidden("only system administrators create organizations"),
+    )
+}
+
+/// Everyone sees their own organization and the directory of their own district (needed to
+/// refer and to invite); system administrators see all. Others' districts stay hidden.
+pub fn view_org(actor: &Actor, org: &OrgFacts) -> Rule {
+    allow_if(
+        actor.is_system_admin()
+            || actor.org_id == org.id
+            || actor.district_code == org.district_code,
+        DomainError::hidden("organization outside the caller's district"),
+    )
+}
+
+/// Which organizations a listing may return.
+pub enum OrgScope {
+    All,
+    District(String),
+}
+
+pub fn org_scope(actor: &Actor) -> OrgScope {
+    if actor.is_system_admin() {
+        OrgScope::All
+    } else {
+        OrgScope::District(actor.district_code.clone())
+    }
+}
+
+/// What a change to an organization touches.
+pub struct OrgChange {
+    /// Parent or hub links change.
+    pub links: bool,
+}
+
+/// System administrators change any organization; an org admin may rename its own and pick its
+/// hub welfare centre, but never restructure the district.
+pub fn update_org(actor: &Actor, org: &OrgFacts, change: &OrgChange) -> Rule {
+    view_org(actor, org)?;
+    if actor.is_system_admin() {
+        return Ok(());
+    }
+    let own_admin = actor.role == Role::OrgAdmin && actor.org_id == org.id;
+    allow_if(
+        own_admin && !(change.links && org.kind != OrgKind::DongCenter),
+        DomainError::forbidden(
+            "only the organization's own admin or a system administrator may change it",
+        ),
+    )
+}
+
+/// Facts about a user account that rules need.
+#[derive(Debug, Clone)]
+pub struct UserFacts {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub role: Role,
+    pub district_code: String,
+}
+
+/// Users see themselves; org admins and supervisors their organization; coordinators and
+/// auditors their district; system administrators everyone.
+pub fn view_user(actor: &Actor, user: &UserFacts) -> Rule {
+    let ok = actor.is_system_admin()
+        || actor.user_id == user.id
+        || (matches!(actor.role, Role::OrgAdmin | Role::Supervisor) && actor.org_id == user.org_id)
+        || actor.oversees(&user.district_code);
+    allow_if(ok, DomainError::hidden("user outside the caller's reach"))
+}
+
+/// Which users a listing may return.
+pub enum UserScope {
+    All,
+    District(String),
+    Org(Uuid),
+    Only(Uuid),
+}
+
+pub fn user_scope(actor: &Actor) -> UserScope {
+    match actor.role {
+        Role::SystemAdmin => UserScope::All,
+        Role::Coordinator | Role::Auditor => UserScope::District(actor.district_code.clone()),
+        Role::OrgAdmin | Role::Supervisor => UserScope::Org(actor.org_id),
+        Role::Caseworker => UserScope::Only(actor.user_id),
+    }
+}
+
+/// Creating an account: system administrators anywhere; org admins only in their own
+/// organization and never with a privileged role.
+pub fn create_user(actor: &Actor, target_org: &OrgFacts, role: Role) -> Rule {
+    if actor.is_system_admin() {
+        return Ok(());
+    }
+    if actor.role != Role::OrgAdmin {
+        return Err(DomainError::forbidden("only administrators create users"));
+    }
+    if target_org.id != actor.org_id {
+        return Err(DomainError::forbidden(
+            "org admins create users only in their own organization",
+        ));
+    }
+    allow_if(
+        !role.is_privileged(),
+        DomainError::forbidden("org admins cannot grant system_admin, coordinator or auditor"),
+    )
+}
+
+/// What a change to a user touches.
+pub struct UserChange {
+    pub new_role: Option<Role>,
+    pub new_org: Option<Uuid>,
+    pub active: Option<bool>,
+}
+
+/// Changing an account. System administrators change anyone (but not their own role or
+/// activity, so the last administrator cannot lock everyone out); org admins change users of
+/// their own organization who hold no privileged role, never grant one, and never transfer.
+pub fn update_user(actor: &Actor, target: &UserFacts, change: &UserChange) -> Rule {
+    view_user(actor, target)?;
+    let touches_access =
+        change.new_role.is_some() || change.new_org.is_some() || change.active.is_some();
+    if actor.user_id == target.id && touches_access {
+        return Err(DomainError::forbidden(
+            "users cannot change their own role, organization or activity",
+        ));
+    }
+    if actor.is_system_admin() {
+        return Ok(());
+    }
+    if actor.user_id == target.id {
+        return Ok(());
+    }
+    if actor.role != Role::OrgAdmin || actor.org_id != target.org_id {
+        return Err(DomainError::forbidden(
+            "only the organization's admin or a system administrator may change this user",
+        ));
+    }
+    if target.role.is_privileged() || change.new_role.is_some_and(Role::is_privileged) {
+        return Err(DomainError::forbidden(
+            "org admins cannot grant or change system_admin, coordinator or auditor",
+        ));
+    }
+    allow_if(
+        change.new_org.is_none_or(|o| o == actor.org_id),
+        DomainError::forbidden("only a system administrator transfers users between organizations"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, org: Uuid, district: &str) -> Actor {
+        Actor {
+            user_id: Uuid::now_v7(),
+            org_id: org,
+            org_kind: OrgKind::WelfareCenter,
+            role,
+            district_code: district.into(),
+        }
+    }
+
+    fn org(id: Uuid, district: &str) -> OrgFacts {
+        OrgFacts {
+            id,
+            kind: OrgKind::WelfareCenter,
+            district_code: district.into(),
+        }
+    }
+
+    #[test]
+    fn org_admin_cannot_escalate() {
+        let own = Uuid::now_v7();
+        let a = actor(Role::OrgAdmin, own, "11440");
+        assert!(create_user(&a, &org(own, "11440"), Role::Caseworker).is_ok());
+        for r in [Role::SystemAdmin, Role::Coordinator, Role::Auditor] {
+            assert!(create_user(&a, &org(own, "11440"), r).is_err());
+        }
+        assert!(create_user(&a, &org(Uuid::now_v7(), "11440"), Role::Caseworker).is_err());
+        let target = UserFacts {
+            id: Uuid::now_v7(),
+            org_id: own,
+            role: Role::Caseworker,
+            district_code: "11440".into(),
+        };
+        let grant = |r| UserChange {
+            new_role: Some(r),
+            new_org: None,
+            active: None,
+        };
+        assert!(update_user(&a, &target, &grant(Role::Supervisor)).is_ok());
+        assert!(update_user(&a, &target, &grant(Role::Coordinator)).is_err());
+        let transfer = UserChange {
+            new_role: None,
+            new_org: Some(Uuid::now_v7()),
+            active: None,
+        };
+        assert!(update_user(&a, &target, &transfer).is_err());
+    }
+
+    #[test]
+    fn other_districts_are_hidden() {
+        let a = actor(Role::Coordinator, Uuid::now_v7(), "11440");
+        let err = view_org(&a, &org(Uuid::now_v7(), "11110")).unwrap_err();
+        assert!(matches!(err, DomainError::Forbidden { hide: true, .. }));
+        assert!(view_org(&a, &org(Uuid::now_v7(), "11440")).is_ok());
+    }
+
+    #[test]
+    fn nobody_changes_their_own_access() {
+        let a = actor(Role::SystemAdmin, Uuid::now_v7(), "00000");
+        let me = UserFacts {
+            id: a.user_id,
+            org_id: a.org_id,
+            role: Role::SystemAdmin,
+            district_code: "00000".into(),
+        };
+        let disable = UserChange {
+            new_role: None,
+            new_org: None,
+            active: Some(false),
+        };
+        assert!(update_user(&a, &me, &disable).is_err());
+    }
+}

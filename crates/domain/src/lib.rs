@@ -1,0 +1,15 @@
+//! hamkke domain: pure types and rules shared by every layer. No IO lives here.
+
+pub mod authz;
+pub mod error;
+pub mod org;
+pub mod password;
+pub mod user;
+
+pub use error::{DomainError, FieldViolation};
+
+/// Current time in UTC truncated to microseconds, the precision both databases keep.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().trunc_subsecs(6)
+}

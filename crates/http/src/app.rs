@@ -1,0 +1,117 @@
+//! The actix-web application: routes, extractor configuration, middleware, docs.
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{http::header, web, App, HttpRequest, HttpResponse};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::extract::{json_error, path_error, query_error};
+use crate::middleware::observe;
+use crate::openapi::{finalize, ApiDoc, RouteTable};
+use crate::routes;
+use crate::state::AppState;
+
+/// Where the contract is served.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+fn routed() -> (
+    App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >,
+    utoipa::openapi::OpenApi,
+) {
+    let (app, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::ops)
+        .service(utoipa_actix_web::scope("/api/v1").configure(routes::api))
+        .split_for_parts();
+    (app, finalize(doc))
+}
+
+/// The OpenAPI document, exactly as served.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routed().1
+}
+
+fn cors(config: &Config) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600);
+    for origin in &config.cors_origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+async fn fallback(
+    req: HttpRequest,
+    table: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
+    Err(match table.allowed(req.path()) {
+        Some(allow) => ApiError::MethodNotAllowed { allow },
+        None => ApiError::NotFound,
+    })
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
+}
+
+/// Builds the application around shared state.
+pub fn build(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, doc) = routed();
+    let limit = state.config.json_limit_bytes;
+    let cors = cors(&state.config);
+    app.app_data(web::Data::new(RouteTable::from_doc(&doc)))
+        .app_data(web::Data::new(state))
+        .app_data(web::PayloadConfig::new(limit))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(limit)
+                .error_handler(json_error),
+        )
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, doc))
+        .route("/docs", web::get().to(docs_redirect))
+        .default_service(web::to(fallback))
+        .wrap(cors)
+        .wrap(from_fn(observe))
+}

@@ -1,0 +1,122 @@
+//! Server configuration, read from the environment.
+
+use std::path::PathBuf;
+
+use hamkke_persistence::Backend;
+
+/// Everything the server needs to know at start; see README for each variable.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: String,
+    /// Where embedded mode keeps its database and generated keys.
+    pub data_dir: PathBuf,
+    /// `HAMKKE_JWT_SECRET`: HMAC key (≥ 32 bytes) for access tokens.
+    pub jwt_secret: Option<String>,
+    pub access_ttl_secs: i64,
+    pub refresh_ttl_secs: i64,
+    pub session_ttl_secs: i64,
+    pub cors_origins: Vec<String>,
+    pub json_limit_bytes: usize,
+    pub db_pool_size: u32,
+    pub db_timeout_secs: u64,
+    /// Login attempts per minute per client address.
+    pub login_per_minute: u32,
+    pub workers: Option<usize>,
+}
+
+/// A configuration value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration {name}: {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn num<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| ConfigError {
+            name,
+            reason: "not a number".into(),
+        }),
+    }
+}
+
+impl Config {
+    /// The default configuration: embedded SQLite under `data/`, no secrets.
+    pub fn embedded(database_url: &str) -> Self {
+        let backend = Backend::from_url(database_url);
+        let data_dir = match backend {
+            Backend::Sqlite => hamkke_persistence::conn::sqlite_path(database_url)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(".")),
+            Backend::Postgres => PathBuf::from("data"),
+        };
+        Self {
+            database_url: database_url.to_owned(),
+            bind: "127.0.0.1:8080".into(),
+            data_dir,
+            jwt_secret: None,
+            access_ttl_secs: 900,
+            refresh_ttl_secs: 12 * 3600,
+            session_ttl_secs: 7 * 24 * 3600,
+            cors_origins: Vec::new(),
+            json_limit_bytes: 256 * 1024,
+            db_pool_size: match backend {
+                Backend::Postgres => 16,
+                Backend::Sqlite => 8,
+            },
+            db_timeout_secs: 5,
+            login_per_minute: 10,
+            workers: None,
+        }
+    }
+
+    /// Reads `DATABASE_URL`, `HAMKKE_*` variables over the defaults.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/hamkke.db".into());
+        let mut c = Self::embedded(&url);
+        if let Some(b) = var("HAMKKE_BIND") {
+            c.bind = b;
+        }
+        if let Some(d) = var("HAMKKE_DATA_DIR") {
+            c.data_dir = PathBuf::from(d);
+        }
+        c.jwt_secret = var("HAMKKE_JWT_SECRET");
+        c.access_ttl_secs = num("HAMKKE_ACCESS_TTL_SECS", c.access_ttl_secs)?;
+        if !(60..=900).contains(&c.access_ttl_secs) {
+            return Err(ConfigError {
+                name: "HAMKKE_ACCESS_TTL_SECS",
+                reason: "must be between 60 and 900 seconds".into(),
+            });
+        }
+        c.refresh_ttl_secs = num("HAMKKE_REFRESH_TTL_SECS", c.refresh_ttl_secs)?;
+        c.session_ttl_secs = num("HAMKKE_SESSION_TTL_SECS", c.session_ttl_secs)?;
+        if let Some(o) = var("HAMKKE_CORS_ORIGINS") {
+            c.cors_origins = o
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+        }
+        c.json_limit_bytes = num("HAMKKE_JSON_LIMIT_BYTES", c.json_limit_bytes)?;
+        c.db_pool_size = num("HAMKKE_DB_POOL_SIZE", c.db_pool_size)?;
+        c.db_timeout_secs = num("HAMKKE_DB_TIMEOUT_SECS", c.db_timeout_secs)?;
+        c.login_per_minute = num("HAMKKE_LOGIN_PER_MINUTE", c.login_per_minute)?;
+        c.workers = var("HAMKKE_WORKERS")
+            .map(|_| num("HAMKKE_WORKERS", 1usize))
+            .transpose()?;
+        Ok(c)
+    }
+
+    pub fn backend(&self) -> Backend {
+        Backend::from_url(&self.database_url)
+    }
+}

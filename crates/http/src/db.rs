@@ -1,0 +1,74 @@
+//! The one way handlers reach the database: on actix's blocking pool, with pool exhaustion
+//! answered as 503 and authorization denials written to the audit trail.
+
+use actix_web::web;
+use hamkke_domain::DomainError;
+use hamkke_persistence::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use hamkke_persistence::conn::write_tx;
+use hamkke_persistence::{Db, DbConn, RepoError};
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+
+/// A cloneable handle on the pool.
+#[derive(Clone)]
+pub struct DbHandle {
+    db: Db,
+}
+
+impl DbHandle {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    pub fn inner(&self) -> &Db {
+        &self.db
+    }
+
+    /// Runs `f` with a pooled connection on the blocking pool.
+    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, RepoError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        web::block(move || {
+            let mut conn = db.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(ApiError::from)
+    }
+
+    /// Like `run`, and when `f` is refused by an authorization rule, records a `denied` event
+    /// (in its own transaction, since `f`'s was rolled back) before answering 403 or 404.
+    pub async fn run_guarded<T, F>(
+        &self,
+        ctx: &AuditCtx,
+        resource_type: &'static str,
+        resource_id: Option<String>,
+        f: F,
+    ) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, RepoError> + Send + 'static,
+    {
+        let ctx = ctx.clone();
+        self.run(move |conn| match f(conn) {
+            Err(RepoError::Domain(DomainError::Forbidden { reason, hide })) => {
+                write_tx(conn, |conn| {
+                    audit::record(
+                        conn,
+                        &ctx,
+                        AuditEntry::new(AuditAction::Denied, resource_type, resource_id)
+                            .with_details(json!({ "reason": reason })),
+                    )
+                })?;
+                Err(RepoError::Domain(DomainError::Forbidden { reason, hide }))
+            }
+            other => other,
+        })
+        .await
+    }
+}

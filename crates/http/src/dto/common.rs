@@ -1,0 +1,39 @@
+//! Pieces shared by several DTOs.
+
+use serde::{Deserialize, Deserializer};
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`), so a PATCH
+/// can clear a value.
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Declares a page of items: `{ "items": [...], "next_cursor": "..." | null }`.
+#[macro_export]
+macro_rules! page_of {
+    ($name:ident, $item:ty, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Pass as `cursor` to get the next page; null on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        impl $name {
+            pub fn from_page<T>(page: hamkke_persistence::repo::page::Page<T>) -> Self
+            where
+                $item: From<T>,
+            {
+                Self {
+                    next_cursor: page.next_after.map($crate::extract::encode_cursor),
+                    items: page.items.into_iter().map(Into::into).collect(),
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,6 @@
+//! Request and response bodies: serde + validator + utoipa, converted to and from domain types.
+
+pub mod auth;
+pub mod common;
+pub mod orgs;
+pub mod users;

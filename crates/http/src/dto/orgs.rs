@@ -1,0 +1,175 @@
+//! Organization bodies.
+
+use chrono::{DateTime, Utc};
+use hamkke_domain::org::{
+    DistrictCode, NewOrganization, OrgKind, Organization, OrganizationPatch, Sector,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::common::double_option;
+use crate::error::ApiError;
+
+/// Kind of organization. `system` is built in and cannot be created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKindDto {
+    DistrictOffice,
+    DongCenter,
+    WelfareCenter,
+    PartnerAgency,
+    System,
+}
+
+impl From<OrgKindDto> for OrgKind {
+    fn from(k: OrgKindDto) -> Self {
+        match k {
+            OrgKindDto::DistrictOffice => Self::DistrictOffice,
+            OrgKindDto::DongCenter => Self::DongCenter,
+            OrgKindDto::WelfareCenter => Self::WelfareCenter,
+            OrgKindDto::PartnerAgency => Self::PartnerAgency,
+            OrgKindDto::System => Self::System,
+        }
+    }
+}
+
+impl From<OrgKind> for OrgKindDto {
+    fn from(k: OrgKind) -> Self {
+        match k {
+            OrgKind::DistrictOffice => Self::DistrictOffice,
+            OrgKind::DongCenter => Self::DongCenter,
+            OrgKind::WelfareCenter => Self::WelfareCenter,
+            OrgKind::PartnerAgency => Self::PartnerAgency,
+            OrgKind::System => Self::System,
+        }
+    }
+}
+
+/// Public (공공) or private (민간) sector; follows from the kind.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SectorDto {
+    Public,
+    Private,
+}
+
+impl From<Sector> for SectorDto {
+    fn from(s: Sector) -> Self {
+        match s {
+            Sector::Public => Self::Public,
+            Sector::Private => Self::Private,
+        }
+    }
+}
+
+/// Creates an organization.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganizationRequest {
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: String,
+    pub kind: OrgKindDto,
+    /// 시군구 code, five digits.
+    #[schema(pattern = "^[0-9]{5}$", example = "11440")]
+    pub district_code: String,
+    /// The district office a dong centre belongs to (required for dong centres).
+    pub parent_id: Option<Uuid>,
+    /// The hub welfare centre (거점복지관) of a dong centre.
+    pub hub_org_id: Option<Uuid>,
+}
+
+impl TryFrom<CreateOrganizationRequest> for NewOrganization {
+    type Error = ApiError;
+    fn try_from(r: CreateOrganizationRequest) -> Result<Self, ApiError> {
+        Ok(NewOrganization {
+            name: r.name.trim().to_owned(),
+            kind: r.kind.into(),
+            district_code: DistrictCode::parse(&r.district_code)?,
+            parent_id: r.parent_id,
+            hub_org_id: r.hub_org_id,
+        })
+    }
+}
+
+/// Changes an organization; absent fields stay, `null` clears a link.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrganizationRequest {
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub hub_org_id: Option<Option<Uuid>>,
+    pub active: Option<bool>,
+}
+
+impl From<UpdateOrganizationRequest> for OrganizationPatch {
+    fn from(r: UpdateOrganizationRequest) -> Self {
+        OrganizationPatch {
+            name: r.name.map(|n| n.trim().to_owned()),
+            parent_id: r.parent_id,
+            hub_org_id: r.hub_org_id,
+            active: r.active,
+        }
+    }
+}
+
+/// An organization.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationView {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: OrgKindDto,
+    pub sector: SectorDto,
+    pub district_code: String,
+    pub parent_id: Option<Uuid>,
+    pub hub_org_id: Option<Uuid>,
+    pub active: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Organization> for OrganizationView {
+    fn from(o: Organization) -> Self {
+        Self {
+            id: o.id,
+            name: o.name,
+            kind: o.kind.into(),
+            sector: o.kind.sector().into(),
+            district_code: o.district_code,
+            parent_id: o.parent_id,
+            hub_org_id: o.hub_org_id,
+            active: o.active,
+            version: o.version,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+crate::page_of!(
+    OrganizationPage,
+    OrganizationView,
+    "A page of organizations."
+);
+
+/// Filters of `GET /organizations`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListOrganizationsQuery {
+    /// Only this district (system administrators; others see their own district).
+    pub district_code: Option<String>,
+    pub kind: Option<OrgKindDto>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// Cursor from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}

@@ -1,0 +1,127 @@
+//! User bodies. Passwords go in, never out.
+
+use chrono::{DateTime, Utc};
+use hamkke_domain::user::{Role, User};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleDto {
+    Caseworker,
+    Supervisor,
+    Coordinator,
+    OrgAdmin,
+    Auditor,
+    SystemAdmin,
+}
+
+impl From<RoleDto> for Role {
+    fn from(r: RoleDto) -> Self {
+        match r {
+            RoleDto::Caseworker => Self::Caseworker,
+            RoleDto::Supervisor => Self::Supervisor,
+            RoleDto::Coordinator => Self::Coordinator,
+            RoleDto::OrgAdmin => Self::OrgAdmin,
+            RoleDto::Auditor => Self::Auditor,
+            RoleDto::SystemAdmin => Self::SystemAdmin,
+        }
+    }
+}
+
+impl From<Role> for RoleDto {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Caseworker => Self::Caseworker,
+            Role::Supervisor => Self::Supervisor,
+            Role::Coordinator => Self::Coordinator,
+            Role::OrgAdmin => Self::OrgAdmin,
+            Role::Auditor => Self::Auditor,
+            Role::SystemAdmin => Self::SystemAdmin,
+        }
+    }
+}
+
+/// Creates a user account.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    /// 3–64 characters: lowercase letters, digits, `.`, `_`, `-`.
+    #[schema(pattern = "^[a-z0-9._-]{3,64}$", example = "kim.minji")]
+    pub username: String,
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub display_name: String,
+    /// At least 10 characters, not a common password, not containing the username.
+    #[schema(write_only, min_length = 10, max_length = 128)]
+    pub password: String,
+    pub org_id: Uuid,
+    pub role: RoleDto,
+}
+
+/// Changes a user; absent fields stay. A new role, organization (transfer, 인사발령),
+/// deactivation or password ends the user's sessions.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub display_name: Option<String>,
+    pub role: Option<RoleDto>,
+    pub org_id: Option<Uuid>,
+    pub active: Option<bool>,
+    #[schema(write_only, min_length = 10, max_length = 128)]
+    pub password: Option<String>,
+}
+
+/// A user account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: Uuid,
+    pub role: RoleDto,
+    pub active: bool,
+    /// Locked after repeated failed logins, until `locked_until`.
+    pub locked_until: Option<DateTime<Utc>>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        let now = chrono::Utc::now();
+        Self {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            org_id: u.org_id,
+            role: u.role.into(),
+            active: u.active,
+            locked_until: u.locked_until.filter(|t| *t > now),
+            last_login_at: u.last_login_at,
+            version: u.version,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+crate::page_of!(UserPage, UserView, "A page of users.");
+
+/// Filters of `GET /users`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsersQuery {
+    pub org_id: Option<Uuid>,
+    pub role: Option<RoleDto>,
+    pub active: Option<bool>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}

@@ -1,0 +1,301 @@
+//! Request extractors that fail with problem+json: a strict JSON body, `If-Match`, paging,
+//! and error handlers for actix's own path and query extractors.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::error::{PayloadError, QueryPayloadError};
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use base64::Engine;
+use hamkke_persistence::repo::page::PageRequest;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{ApiError, FieldError};
+
+/// Default and maximum page sizes.
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 200;
+
+/// A JSON body: `application/json`, within the size limit, no unknown fields, every field
+/// valid. Serde's own messages are not echoed, since they can quote the (personal) input.
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+/// Turns a serde error into a field error that names the field and what was expected,
+/// never the value that was sent.
+fn serde_field_error(path: String, message: &str) -> FieldError {
+    let message = message.rsplit_once(" at line ").map_or(message, |(m, _)| m);
+    let quoted = |m: &str| {
+        m.split('`')
+            .nth(1)
+            .map(str::to_owned)
+            .filter(|n| n.len() <= 64)
+    };
+    let path = path.trim_start_matches('.').to_owned();
+    let join = |name: Option<String>| match name {
+        Some(n) if path.is_empty() => n,
+        Some(n) if path == n || path.ends_with(&format!(".{n}")) => path.clone(),
+        Some(n) => format!("{path}.{n}"),
+        None => path.clone(),
+    };
+    let expected = message
+        .split_once(", expected ")
+        .or_else(|| message.split_once("expected "))
+        .map(|(_, e)| e.to_owned());
+    if message.starts_with("unknown field") {
+        FieldError {
+            field: join(quoted(message)),
+            code: "unknown_field".into(),
+            message: "is not a field of this request".into(),
+        }
+    } else if message.starts_with("missing field") {
+        FieldError {
+            field: join(quoted(message)),
+            code: "required".into(),
+            message: "is required".into(),
+        }
+    } else if message.starts_with("invalid type") {
+        FieldError {
+            field: join(None),
+            code: "invalid_type".into(),
+            message: format!(
+                "expected {}",
+                expected.unwrap_or_else(|| "another type".into())
+            ),
+        }
+    } else if message.starts_with("unknown variant") {
+        FieldError {
+            field: join(None),
+            code: "invalid_value".into(),
+            message: format!(
+                "expected {}",
+                expected.unwrap_or_else(|| "a known value".into())
+            ),
+        }
+    } else {
+        FieldError {
+            field: join(None),
+            code: "invalid_value".into(),
+            message: "is not a valid value".into(),
+        }
+    }
+}
+
+/// Flattens validator's nested errors into `field.path` entries.
+pub fn validation_errors(errors: &ValidationErrors) -> Vec<FieldError> {
+    fn walk(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldError>) {
+        for (field, kind) in errors.errors() {
+            let path = if prefix.is_empty() {
+                field.to_string()
+            } else {
+                format!("{prefix}.{field}")
+            };
+            match kind {
+                ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| {
+                    FieldError {
+                        field: path.clone(),
+                        code: e.code.to_string(),
+                        message: e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(
+                            || match e.code.as_ref() {
+                                "length" => "has an invalid length".into(),
+                                "range" => "is out of range".into(),
+                                _ => "is not valid".into(),
+                            },
+                        ),
+                    }
+                })),
+                ValidationErrorsKind::Struct(inner) => walk(&path, inner, out),
+                ValidationErrorsKind::List(items) => {
+                    for (i, inner) in items {
+                        walk(&format!("{path}[{i}]"), inner, out);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk("", errors, &mut out);
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+    out
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+/// Parses and validates a JSON body.
+pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            ApiError::BadRequest {
+                code: "invalid_json",
+                detail: "the body is not well-formed JSON".into(),
+            }
+        } else {
+            ApiError::Validation(vec![serde_field_error(path, &inner.to_string())])
+        }
+    })?;
+    value
+        .validate()
+        .map_err(|e| ApiError::Validation(validation_errors(&e)))?;
+    Ok(value)
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let bytes = bytes
+                .await
+                .map_err(|e| match e.as_error::<PayloadError>() {
+                    Some(PayloadError::Overflow) => ApiError::PayloadTooLarge,
+                    _ => ApiError::BadRequest {
+                        code: "invalid_body",
+                        detail: "the body could not be read".into(),
+                    },
+                })?;
+            parse_json(&bytes).map(ValidJson)
+        })
+    }
+}
+
+/// The version named by `If-Match: "<version>"`.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub i32);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parsed = match req.headers().get(header::IF_MATCH) {
+            None => Err(ApiError::PreconditionRequired),
+            Some(v) => v
+                .to_str()
+                .ok()
+                .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
+                .and_then(|s| s.parse::<i32>().ok())
+                .map(IfMatch)
+                .ok_or(ApiError::PreconditionFailed),
+        };
+        std::future::ready(parsed)
+    }
+}
+
+/// The `ETag` value of a version.
+pub fn etag(version: i32) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
+}
+
+/// An opaque cursor for the id a page ends with.
+pub fn encode_cursor(after: Uuid) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(after.as_bytes())
+}
+
+/// Builds a page request from `limit` and `cursor` query values.
+pub fn page_request(limit: Option<u32>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::field(
+            "limit",
+            "range",
+            "must be between 1 and 200",
+        ));
+    }
+    let after = cursor
+        .map(|c| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(c)
+                .ok()
+                .and_then(|b| Uuid::from_slice(&b).ok())
+                .ok_or_else(|| {
+                    ApiError::field("cursor", "invalid_value", "is not a cursor this API issued")
+                })
+        })
+        .transpose()?;
+    Ok(PageRequest {
+        after,
+        limit: i64::from(limit),
+    })
+}
+
+/// Query-string errors as problem+json.
+pub fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let QueryPayloadError::Deserialize(e) = &err else {
+        return ApiError::BadRequest {
+            code: "invalid_query",
+            detail: "the query string is not valid".into(),
+        }
+        .into();
+    };
+    ApiError::Validation(vec![serde_field_error(String::new(), &e.to_string())]).into()
+}
+
+/// Path errors (e.g. an id that is not a UUID) as problem+json.
+pub fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest {
+        code: "invalid_path",
+        detail: "a path parameter is not valid (ids are UUIDs)".into(),
+    }
+    .into()
+}
+
+/// Errors of actix's own JSON extractor, should any handler use it.
+pub fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => ApiError::PayloadTooLarge.into(),
+        E::ContentType => ApiError::UnsupportedMediaType.into(),
+        _ => ApiError::BadRequest {
+            code: "invalid_json",
+            detail: "the body is not valid JSON for this request".into(),
+        }
+        .into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_never_echo_values() {
+        let e = serde_field_error(
+            ".name".into(),
+            "invalid type: string \"900101-1234567\", expected u32 at line 1 column 9",
+        );
+        assert_eq!(e.field, "name");
+        assert_eq!(e.code, "invalid_type");
+        assert!(!e.message.contains("900101"), "{}", e.message);
+        let e = serde_field_error(
+            ".".into(),
+            "unknown field `rrn`, expected one of `name`, `kind`",
+        );
+        assert_eq!(
+            (e.field.as_str(), e.code.as_str()),
+            ("rrn", "unknown_field")
+        );
+        let e = serde_field_error(".".into(), "missing field `kind`");
+        assert_eq!((e.field.as_str(), e.code.as_str()), ("kind", "required"));
+    }
+}

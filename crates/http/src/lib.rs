@@ -1,0 +1,20 @@
+//! hamkke HTTP layer: actix-web routes, DTOs, JWT auth, problem+json errors, the OpenAPI
+//! contract, metrics and the audit sealer task.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod sealer;
+pub mod state;
+
+pub use app::{build, openapi};
+pub use config::Config;
+pub use state::AppState;

@@ -1,0 +1,139 @@
+//! The OpenAPI document: operations come from the handlers' annotations; this module adds the
+//! security scheme and the error responses every operation can give, so none is forgotten.
+
+use actix_web::dev::ResourceDef;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr, ResponseBuilder};
+use utoipa::OpenApi;
+
+use crate::error::{FieldError, Problem, PROBLEM_JSON};
+
+/// The static part of the document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "hamkke API",
+        description = "함께 (together): joint welfare case management shared by district offices, \
+dong community centres and community welfare centres. All errors are RFC 9457 problem documents.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "auth", description = "Login, tokens and the caller's identity"),
+        (name = "organizations", description = "District offices, dong centres, welfare centres, partners"),
+        (name = "users", description = "Accounts, roles and transfers"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+fn operations(item: &mut PathItem) -> Vec<&mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Adds the bearer scheme and the common error responses to every operation.
+pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
+    );
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let has_path_params = path.contains('{');
+        for op in operations(item) {
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_body = op.request_body.is_some();
+            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let mut add = |status: &str, description: &str| {
+                op.responses
+                    .responses
+                    .entry(status.into())
+                    .or_insert_with(|| problem(description));
+            };
+            if has_body || has_params {
+                add("400", "Invalid input: see `errors` for the fields");
+            }
+            if secured {
+                add(
+                    "401",
+                    "Missing, invalid or expired access token, or an ended session",
+                );
+                add("403", "The caller's role or organization may not do this");
+            }
+            if has_path_params {
+                add("404", "No such resource, or one the caller may not know of");
+            }
+            if has_body {
+                add("413", "Body larger than the limit");
+                add("415", "Body is not application/json");
+            }
+            add("500", "Unexpected error (logged with the request id)");
+            add("503", "Database busy or unreachable; retry");
+        }
+    }
+    doc
+}
+
+/// Path templates and their methods, to tell an unknown path (404) from a known path with an
+/// unsupported method (405).
+pub struct RouteTable(Vec<(ResourceDef, Vec<&'static str>)>);
+
+impl RouteTable {
+    pub fn from_doc(doc: &OpenApiDoc) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect();
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        Self(routes)
+    }
+
+    /// The methods a path supports, if it is a known path.
+    pub fn allowed(&self, path: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, m)| m.join(", "))
+    }
+}

@@ -1,0 +1,200 @@
+//! Login, token refresh, logout and `/me`.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::Duration;
+use hamkke_persistence::repo::auth::{
+    self as repo, LoginFailure, RefreshOutcome, SessionGrant, SessionPolicy,
+};
+
+use crate::auth::{self, request_ctx, AuthUser};
+use crate::dto::auth::{MeResponse, RefreshRequest, TokenRequest, TokenResponse, TokenType};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::ValidJson;
+use crate::state::AppState;
+
+fn policy(state: &AppState) -> SessionPolicy {
+    SessionPolicy {
+        session_ttl: Duration::seconds(state.config.session_ttl_secs),
+        refresh_ttl: Duration::seconds(state.config.refresh_ttl_secs),
+    }
+}
+
+fn token_response(
+    state: &AppState,
+    grant: &SessionGrant,
+    new_refresh: String,
+) -> ApiResult<HttpResponse> {
+    let u = &grant.user;
+    let access_token = state
+        .jwt
+        .issue(u.id, u.org_id, u.role.as_str(), grant.session_id)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(TokenResponse {
+            access_token,
+            token_type: TokenType::Bearer,
+            expires_in: state.jwt.access_ttl_secs,
+            refresh_token: new_refresh,
+            refresh_expires_in: state
+                .config
+                .refresh_ttl_secs
+                .min(state.config.session_ttl_secs),
+        }))
+}
+
+const BAD_CREDENTIALS: ApiError = ApiError::Unauthorized {
+    code: "invalid_credentials",
+    detail: "the username or password is wrong, or the account is locked or disabled",
+};
+
+/// Logs in with username and password.
+///
+/// Unknown users, wrong passwords, locked and disabled accounts all get the same answer.
+/// Five wrong passwords in a row lock the account for 15 minutes.
+#[utoipa::path(
+    tag = "auth",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "Tokens issued", body = TokenResponse),
+        (status = 401, description = "Wrong credentials, locked or disabled account", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many login attempts from this address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/token")]
+pub async fn create_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ValidJson<TokenRequest>,
+) -> ApiResult<HttpResponse> {
+    if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
+        if let Err(wait) = state.login_limiter.check_key(&ip) {
+            let secs = wait
+                .wait_time_from(governor::clock::Clock::now(
+                    &governor::clock::DefaultClock::default(),
+                ))
+                .as_secs();
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs: secs.max(1),
+            });
+        }
+    }
+    let ValidJson(TokenRequest { username, password }) = body;
+    let ctx = request_ctx(&req);
+    let policy = policy(&state);
+    let (new_refresh, refresh_hash) = auth::new_refresh_token();
+    let grant = state
+        .db
+        .run(move |conn| {
+            let candidate = repo::find_login(conn, &username)?;
+            let now = hamkke_domain::now();
+            let failure = match &candidate {
+                None => {
+                    auth::verify_dummy(&password);
+                    Some(LoginFailure::UnknownUser)
+                }
+                Some(c) => {
+                    let password_ok = auth::verify_password(&c.password_hash, &password);
+                    if hamkke_domain::user::is_locked(c.locked_until, now) {
+                        Some(LoginFailure::Locked)
+                    } else if !password_ok {
+                        Some(LoginFailure::BadPassword)
+                    } else if !c.active {
+                        Some(LoginFailure::Inactive)
+                    } else {
+                        None
+                    }
+                }
+            };
+            let user_id = candidate.map(|c| c.user_id);
+            match (failure, user_id) {
+                (None, Some(id)) => {
+                    repo::start_session(conn, &ctx, id, &refresh_hash, policy).map(Some)
+                }
+                (why, _) => {
+                    repo::record_failed_login(
+                        conn,
+                        &ctx,
+                        user_id,
+                        why.unwrap_or(LoginFailure::UnknownUser),
+                    )?;
+                    Ok(None)
+                }
+            }
+        })
+        .await?
+        .ok_or(BAD_CREDENTIALS)?;
+    token_response(&state, &grant, new_refresh)
+}
+
+/// Exchanges a refresh token for new tokens.
+///
+/// The presented refresh token is spent. Presenting a spent token again revokes the whole
+/// session: it was probably copied.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 401, description = "Unknown, expired, spent or revoked refresh token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ValidJson<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let presented = auth::hash_refresh_token(&body.0.refresh_token);
+    let (new_refresh, new_hash) = auth::new_refresh_token();
+    let ctx = request_ctx(&req);
+    let policy = policy(&state);
+    let outcome = state
+        .db
+        .run(move |conn| repo::rotate_refresh(conn, &ctx, &presented, &new_hash, policy))
+        .await?;
+    match outcome {
+        RefreshOutcome::Rotated(grant) => token_response(&state, &grant, new_refresh),
+        RefreshOutcome::Invalid => Err(ApiError::Unauthorized {
+            code: "invalid_refresh_token",
+            detail: "the refresh token is unknown, expired or revoked; log in again",
+        }),
+        RefreshOutcome::Reused => Err(ApiError::Unauthorized {
+            code: "refresh_token_reused",
+            detail: "this refresh token was already used; the session has been ended, log in again",
+        }),
+    }
+}
+
+/// Ends the caller's session: its refresh token and every access token of it stop working.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses((status = 204, description = "Logged out"))
+)]
+#[post("/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<HttpResponse> {
+    let AuthUser {
+        session_id, ctx, ..
+    } = auth;
+    state
+        .db
+        .run(move |conn| repo::end_session(conn, &ctx, session_id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's own account and organization.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The caller", body = MeResponse))
+)]
+#[get("/me")]
+pub async fn get_me(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<HttpResponse> {
+    let actor = auth.actor;
+    let (user, org) = state.db.run(move |conn| repo::me(conn, &actor)).await?;
+    Ok(HttpResponse::Ok().json(MeResponse {
+        user: user.into(),
+        organization: org.into(),
+    }))
+}

@@ -1,0 +1,140 @@
+//! Organizations.
+
+use actix_web::{get, patch, post, web, HttpResponse};
+use hamkke_domain::org::{NewOrganization, OrgKind};
+use hamkke_persistence::repo::orgs::{self as repo, OrgFilter};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::dto::orgs::{
+    CreateOrganizationRequest, ListOrganizationsQuery, OrganizationPage, OrganizationView,
+    UpdateOrganizationRequest,
+};
+use crate::error::{ApiResult, Problem};
+use crate::extract::{etag, page_request, IfMatch, ValidJson};
+use crate::state::AppState;
+
+/// Creates an organization (system administrators only).
+#[utoipa::path(
+    tag = "organizations",
+    security(("bearer" = [])),
+    request_body = CreateOrganizationRequest,
+    responses((status = 201, description = "Created", body = OrganizationView,
+        headers(("ETag" = String, description = "Version of the organization"))))
+)]
+#[post("/organizations")]
+pub async fn create_organization(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ValidJson<CreateOrganizationRequest>,
+) -> ApiResult<HttpResponse> {
+    let new = NewOrganization::try_from(body.0)?;
+    let AuthUser { actor, ctx, .. } = auth;
+    let audit_ctx = ctx.clone();
+    let org = state
+        .db
+        .run_guarded(&audit_ctx, "organization", None, move |conn| {
+            repo::create(conn, &actor, &ctx, new)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(etag(org.version))
+        .insert_header(("Location", format!("/api/v1/organizations/{}", org.id)))
+        .json(OrganizationView::from(org)))
+}
+
+/// Lists the organizations the caller may see: its own district, or all for system administrators.
+#[utoipa::path(
+    tag = "organizations",
+    security(("bearer" = [])),
+    params(ListOrganizationsQuery),
+    responses((status = 200, description = "A page of organizations", body = OrganizationPage))
+)]
+#[get("/organizations")]
+pub async fn list_organizations(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ListOrganizationsQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let filter = OrgFilter {
+        district_code: q.district_code,
+        kind: q.kind.map(OrgKind::from),
+    };
+    let actor = auth.actor;
+    let result = state
+        .db
+        .run(move |conn| repo::list(conn, &actor, &filter, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(OrganizationPage::from_page(result)))
+}
+
+/// One organization.
+#[utoipa::path(
+    tag = "organizations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Organization id")),
+    responses((status = 200, description = "The organization", body = OrganizationView,
+        headers(("ETag" = String, description = "Version of the organization"))))
+)]
+#[get("/organizations/{id}")]
+pub async fn get_organization(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let AuthUser { actor, ctx, .. } = auth;
+    let org = state
+        .db
+        .run_guarded(&ctx, "organization", Some(id.to_string()), move |conn| {
+            repo::get(conn, &actor, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(org.version))
+        .json(OrganizationView::from(org)))
+}
+
+/// Changes an organization. Needs `If-Match` with the current `ETag`.
+#[utoipa::path(
+    tag = "organizations",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Organization id"),
+        ("If-Match" = String, Header, description = "ETag of the version being changed"),
+    ),
+    request_body = UpdateOrganizationRequest,
+    responses(
+        (status = 200, description = "Changed", body = OrganizationView,
+            headers(("ETag" = String, description = "New version"))),
+        (status = 412, description = "The version changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/organizations/{id}")]
+pub async fn update_organization(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateOrganizationRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let patch = body.0.into();
+    let AuthUser { actor, ctx, .. } = auth;
+    let audit_ctx = ctx.clone();
+    let org = state
+        .db
+        .run_guarded(
+            &audit_ctx,
+            "organization",
+            Some(id.to_string()),
+            move |conn| repo::update(conn, &actor, &ctx, id, if_match.0, patch),
+        )
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(org.version))
+        .json(OrganizationView::from(org)))
+}

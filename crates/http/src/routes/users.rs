@@ -1,0 +1,174 @@
+//! User accounts.
+
+use actix_web::{get, patch, post, web, HttpResponse};
+use hamkke_domain::password;
+use hamkke_domain::user::{NewUser, Role, UserPatch, Username};
+use hamkke_persistence::repo::users::{self as repo, UserFilter};
+use uuid::Uuid;
+
+use crate::auth::{hash_password, AuthUser};
+use crate::dto::users::{CreateUserRequest, ListUsersQuery, UpdateUserRequest, UserPage, UserView};
+use crate::error::{ApiResult, Problem};
+use crate::extract::{etag, page_request, IfMatch, ValidJson};
+use crate::state::AppState;
+
+/// Creates a user. System administrators anywhere; org admins only in their own organization
+/// and never as system_admin, coordinator or auditor.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "Created", body = UserView,
+            headers(("ETag" = String, description = "Version of the user"))),
+        (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ValidJson<CreateUserRequest>,
+) -> ApiResult<HttpResponse> {
+    let r = body.0;
+    let username = Username::parse(&r.username)?;
+    password::check(&r.password, username.as_str())?;
+    let password_hash = web::block(move || hash_password(&r.password))
+        .await
+        .map_err(|_| crate::error::ApiError::Internal)??;
+    let new = NewUser {
+        username,
+        display_name: r.display_name.trim().to_owned(),
+        password_hash,
+        org_id: r.org_id,
+        role: r.role.into(),
+    };
+    let AuthUser { actor, ctx, .. } = auth;
+    let audit_ctx = ctx.clone();
+    let user = state
+        .db
+        .run_guarded(&audit_ctx, "user", None, move |conn| {
+            repo::create(conn, &actor, &ctx, new)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(etag(user.version))
+        .insert_header(("Location", format!("/api/v1/users/{}", user.id)))
+        .json(UserView::from(user)))
+}
+
+/// Lists the users the caller may see.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(ListUsersQuery),
+    responses((status = 200, description = "A page of users", body = UserPage))
+)]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ListUsersQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let filter = UserFilter {
+        org_id: q.org_id,
+        role: q.role.map(Role::from),
+        active: q.active,
+    };
+    let actor = auth.actor;
+    let result = state
+        .db
+        .run(move |conn| repo::list(conn, &actor, &filter, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(UserPage::from_page(result)))
+}
+
+/// One user.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 200, description = "The user", body = UserView,
+        headers(("ETag" = String, description = "Version of the user"))))
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let AuthUser { actor, ctx, .. } = auth;
+    let user = state
+        .db
+        .run_guarded(&ctx, "user", Some(id.to_string()), move |conn| {
+            repo::get(conn, &actor, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(user.version))
+        .json(UserView::from(user)))
+}
+
+/// Changes a user: display name, role, organization (transfer), activity or password.
+/// Needs `If-Match`. Changing access ends the user's sessions at once.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "User id"),
+        ("If-Match" = String, Header, description = "ETag of the version being changed"),
+    ),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, description = "Changed", body = UserView,
+            headers(("ETag" = String, description = "New version"))),
+        (status = 412, description = "The version changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateUserRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let r = body.0;
+    let AuthUser { actor, ctx, .. } = auth;
+    let password_hash = match r.password {
+        None => None,
+        Some(pw) => {
+            // The policy's username check needs the stored username.
+            let (a, uid) = (actor.clone(), id);
+            let target = state.db.run(move |conn| repo::get(conn, &a, uid)).await?;
+            password::check(&pw, &target.username)?;
+            Some(
+                web::block(move || hash_password(&pw))
+                    .await
+                    .map_err(|_| crate::error::ApiError::Internal)??,
+            )
+        }
+    };
+    let patch = UserPatch {
+        display_name: r.display_name.map(|d| d.trim().to_owned()),
+        role: r.role.map(Role::from),
+        org_id: r.org_id,
+        active: r.active,
+        password_hash,
+    };
+    let audit_ctx = ctx.clone();
+    let user = state
+        .db
+        .run_guarded(&audit_ctx, "user", Some(id.to_string()), move |conn| {
+            repo::update(conn, &actor, &ctx, id, if_match.0, patch)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(user.version))
+        .json(UserView::from(user)))
+}

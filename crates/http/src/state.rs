@@ -1,0 +1,36 @@
+//! Shared application state.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::auth::JwtKeys;
+use crate::config::Config;
+use crate::db::DbHandle;
+use crate::metrics::Metrics;
+
+/// Everything handlers share; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DbHandle,
+    pub jwt: Arc<JwtKeys>,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+    /// Login attempts per client address.
+    pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl AppState {
+    pub fn new(db: DbHandle, jwt: JwtKeys, config: Config) -> prometheus::Result<Self> {
+        let per_minute = NonZeroU32::new(config.login_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        Ok(Self {
+            db,
+            jwt: Arc::new(jwt),
+            metrics: Arc::new(Metrics::new()?),
+            login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            config: Arc::new(config),
+        })
+    }
+}

@@ -1,0 +1,297 @@
+//! The audit trail: append-only, hash-chained.
+//!
+//! Events are inserted unsealed inside the transaction of the action they record (no audit, no
+//! data). One sealer (`seal_pending`, run by a single background task) takes unsealed rows in id
+//! order, gives each the next chain position and `hash = SHA-256(prev_hash || canonical(event))`.
+//! Requests never touch the chain head, so they never queue on it.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::conn::{write_tx, DbConn};
+use crate::error::RepoResult;
+use crate::schema::{audit_chain_head, audit_events};
+use crate::types::{to_db, DbUuid};
+
+/// What kind of access an event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    View,
+    Create,
+    Update,
+    Delete,
+    Export,
+    Login,
+    Logout,
+    Denied,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::View => "view",
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Delete => "delete",
+            Self::Export => "export",
+            Self::Login => "login",
+            Self::Logout => "logout",
+            Self::Denied => "denied",
+        }
+    }
+}
+
+/// Who acts and from where: built once per request.
+#[derive(Debug, Clone, Default)]
+pub struct AuditCtx {
+    pub user_id: Option<Uuid>,
+    pub org_id: Option<Uuid>,
+    pub role: Option<String>,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// One event to record. `details` must never hold personal data, passwords or tokens.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub action: AuditAction,
+    pub resource_type: &'static str,
+    pub resource_id: Option<String>,
+    pub person_id: Option<Uuid>,
+    pub purpose: Option<String>,
+    pub details: Option<Value>,
+}
+
+impl AuditEntry {
+    pub fn new(
+        action: AuditAction,
+        resource_type: &'static str,
+        resource_id: Option<String>,
+    ) -> Self {
+        Self {
+            action,
+            resource_type,
+            resource_id,
+            person_id: None,
+            purpose: None,
+            details: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_events)]
+struct NewEventRow {
+    event_id: DbUuid,
+    occurred_at: NaiveDateTime,
+    actor_user_id: Option<DbUuid>,
+    actor_org_id: Option<DbUuid>,
+    actor_role: Option<String>,
+    action: String,
+    resource_type: String,
+    resource_id: Option<String>,
+    person_id: Option<DbUuid>,
+    purpose: Option<String>,
+    ip: Option<String>,
+    request_id: Option<String>,
+    details: Option<String>,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub event_id: DbUuid,
+    pub occurred_at: NaiveDateTime,
+    pub actor_user_id: Option<DbUuid>,
+    pub actor_org_id: Option<DbUuid>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    pub person_id: Option<DbUuid>,
+    pub purpose: Option<String>,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+    pub details: Option<String>,
+    pub chain_seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+/// Appends an event in the caller's transaction.
+pub fn record(conn: &mut DbConn, ctx: &AuditCtx, entry: AuditEntry) -> RepoResult<()> {
+    let row = NewEventRow {
+        event_id: Uuid::now_v7().into(),
+        occurred_at: to_db(hamkke_domain::now()),
+        actor_user_id: ctx.user_id.map(Into::into),
+        actor_org_id: ctx.org_id.map(Into::into),
+        actor_role: ctx.role.clone(),
+        action: entry.action.as_str().to_owned(),
+        resource_type: entry.resource_type.to_owned(),
+        resource_id: entry.resource_id,
+        person_id: entry.person_id.map(Into::into),
+        purpose: entry.purpose,
+        ip: ctx.ip.clone(),
+        request_id: ctx.request_id.clone(),
+        details: entry.details.map(|d| d.to_string()),
+    };
+    diesel::insert_into(audit_events::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The canonical form that is hashed: sorted keys, fixed time format, chain position included.
+fn canonical(e: &AuditRecord, seq: i64) -> String {
+    let id = |u: &Option<DbUuid>| u.map(|u| u.0.to_string());
+    json!({
+        "chain_seq": seq,
+        "event_id": e.event_id.0.to_string(),
+        "occurred_at": e.occurred_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        "actor_user_id": id(&e.actor_user_id),
+        "actor_org_id": id(&e.actor_org_id),
+        "actor_role": e.actor_role,
+        "action": e.action,
+        "resource_type": e.resource_type,
+        "resource_id": e.resource_id,
+        "person_id": id(&e.person_id),
+        "purpose": e.purpose,
+        "ip": e.ip,
+        "request_id": e.request_id,
+        "details": e.details,
+    })
+    .to_string()
+}
+
+fn chain_hash(prev: &str, e: &AuditRecord, seq: i64) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(canonical(e, seq).as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Seals up to `batch` unsealed events in one transaction; returns how many.
+pub fn seal_pending(conn: &mut DbConn, batch: i64) -> RepoResult<usize> {
+    write_tx(conn, |conn| {
+        // Taking the head row's lock serialises sealers, even of several servers.
+        diesel::update(audit_chain_head::table.find(1))
+            .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
+            .execute(conn)?;
+        let (mut seq, mut prev): (i64, String) = audit_chain_head::table
+            .find(1)
+            .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
+            .first(conn)?;
+        let pending: Vec<AuditRecord> = audit_events::table
+            .filter(audit_events::chain_seq.is_null())
+            .order(audit_events::id.asc())
+            .limit(batch)
+            .select(AuditRecord::as_select())
+            .load(conn)?;
+        for e in &pending {
+            seq += 1;
+            let hash = chain_hash(&prev, e, seq);
+            diesel::update(audit_events::table.find(e.id))
+                .set((
+                    audit_events::chain_seq.eq(seq),
+                    audit_events::prev_hash.eq(&prev),
+                    audit_events::hash.eq(&hash),
+                ))
+                .execute(conn)?;
+            prev = hash;
+        }
+        if !pending.is_empty() {
+            diesel::update(audit_chain_head::table.find(1))
+                .set((
+                    audit_chain_head::last_seq.eq(seq),
+                    audit_chain_head::last_hash.eq(&prev),
+                ))
+                .execute(conn)?;
+        }
+        Ok(pending.len())
+    })
+}
+
+/// The outcome of walking the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    /// Sealed events checked.
+    pub checked: i64,
+    /// The first chain position whose link or hash does not hold, if any.
+    pub first_broken_seq: Option<i64>,
+    /// Events still waiting for the sealer.
+    pub unsealed: i64,
+}
+
+/// Walks the sealed chain by position and recomputes every hash.
+pub fn verify(conn: &mut DbConn) -> RepoResult<ChainReport> {
+    let mut prev = "0".repeat(64);
+    let mut expected = 1i64;
+    let mut checked = 0i64;
+    loop {
+        let page: Vec<AuditRecord> = audit_events::table
+            .filter(audit_events::chain_seq.ge(expected))
+            .order(audit_events::chain_seq.asc())
+            .limit(1000)
+            .select(AuditRecord::as_select())
+            .load(conn)?;
+        if page.is_empty() {
+            break;
+        }
+        for e in &page {
+            let ok = e.chain_seq == Some(expected)
+                && e.prev_hash.as_deref() == Some(prev.as_str())
+                && e.hash.as_deref() == Some(chain_hash(&prev, e, expected).as_str());
+            if !ok {
+                let unsealed = count_unsealed(conn)?;
+                return Ok(ChainReport {
+                    checked,
+                    first_broken_seq: Some(expected),
+                    unsealed,
+                });
+            }
+            prev = e.hash.clone().unwrap_or_default();
+            expected += 1;
+            checked += 1;
+        }
+    }
+    let head: (i64, String) = audit_chain_head::table
+        .find(1)
+        .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
+        .first(conn)?;
+    let first_broken_seq = (head != (checked, prev)).then_some(checked + 1);
+    Ok(ChainReport {
+        checked,
+        first_broken_seq,
+        unsealed: count_unsealed(conn)?,
+    })
+}
+
+fn count_unsealed(conn: &mut DbConn) -> RepoResult<i64> {
+    Ok(audit_events::table
+        .filter(audit_events::chain_seq.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
+/// The newest events, optionally of one action, newest first.
+pub fn latest(conn: &mut DbConn, action: Option<&str>, limit: i64) -> RepoResult<Vec<AuditRecord>> {
+    let mut q = audit_events::table
+        .select(AuditRecord::as_select())
+        .order(audit_events::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(a) = action {
+        q = q.filter(audit_events::action.eq(a.to_owned()));
+    }
+    Ok(q.load(conn)?)
+}

@@ -1,0 +1,53 @@
+//! Errors of the storage layer.
+
+use hamkke_domain::DomainError;
+
+/// What went wrong reading or writing; the HTTP layer maps each to one status.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or state conflict with a stable code.
+    #[error("conflict: {code}")]
+    Conflict { code: &'static str, detail: String },
+    /// The `If-Match` version is not the current one.
+    #[error("stale version")]
+    Stale,
+    /// The pool had no connection in time, or the database is down.
+    #[error("database unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("database error")]
+    Db(#[source] diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for RepoError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => Self::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::Unavailable,
+            Error::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
+                tracing::warn!("SQLite stayed locked past busy_timeout");
+                Self::Unavailable
+            }
+            other => Self::Db(other),
+        }
+    }
+}
+
+impl RepoError {
+    /// Whether a database error is a unique-constraint violation.
+    pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+        matches!(
+            e,
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            )
+        )
+    }
+}
+
+pub type RepoResult<T> = Result<T, RepoError>;

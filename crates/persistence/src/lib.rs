@@ -1,0 +1,13 @@
+//! hamkke persistence: the diesel schema, one connection type over PostgreSQL and embedded
+//! SQLite, repositories and the audit writer. Rows never leave this crate.
+
+pub mod audit;
+pub mod conn;
+pub mod error;
+pub mod migrate;
+pub mod repo;
+pub mod schema;
+pub mod types;
+
+pub use conn::{Backend, Db, DbConn, PoolStats};
+pub use error::RepoError;

@@ -1,0 +1,364 @@
+//! Logins, sessions and rotating refresh tokens.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use hamkke_domain::authz::Actor;
+use hamkke_domain::org::OrgKind;
+use hamkke_domain::user::{self as user_rules, Role, User};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::orgs::corrupt;
+use super::users as user_repo;
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::RepoResult;
+use crate::schema::{auth_sessions, organizations, refresh_tokens, users};
+use crate::types::{from_db, to_db, DbUuid};
+
+/// What a login needs to decide, loaded by username.
+#[derive(Debug, Clone)]
+pub struct LoginCandidate {
+    pub user_id: Uuid,
+    pub password_hash: String,
+    /// User and organization both active.
+    pub active: bool,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// Looks up a login by username.
+pub fn find_login(conn: &mut DbConn, username: &str) -> RepoResult<Option<LoginCandidate>> {
+    let row: Option<(DbUuid, String, bool, Option<NaiveDateTime>, bool)> = users::table
+        .inner_join(organizations::table)
+        .filter(users::username.eq(username))
+        .select((
+            users::id,
+            users::password_hash,
+            users::active,
+            users::locked_until,
+            organizations::active,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(
+        row.map(|(id, hash, active, locked, org_active)| LoginCandidate {
+            user_id: id.0,
+            password_hash: hash,
+            active: active && org_active,
+            locked_until: locked.map(from_db),
+        }),
+    )
+}
+
+/// Why a login failed, for the audit trail only; the client always hears the same answer.
+#[derive(Debug, Clone, Copy)]
+pub enum LoginFailure {
+    UnknownUser,
+    BadPassword,
+    Locked,
+    Inactive,
+}
+
+impl LoginFailure {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownUser => "unknown_user",
+            Self::BadPassword => "bad_password",
+            Self::Locked => "locked",
+            Self::Inactive => "inactive",
+        }
+    }
+}
+
+/// Records a failed login; a wrong password counts towards the lockout.
+pub fn record_failed_login(
+    conn: &mut DbConn,
+    ctx: &AuditCtx,
+    user_id: Option<Uuid>,
+    why: LoginFailure,
+) -> RepoResult<()> {
+    write_tx(conn, |conn| {
+        let mut locked = false;
+        if let (Some(id), LoginFailure::BadPassword) = (user_id, why) {
+            let count: i32 = diesel::update(users::table.find(DbUuid(id)))
+                .set(users::failed_logins.eq(users::failed_logins + 1))
+                .returning(users::failed_logins)
+                .get_result(conn)?;
+            if let Some(until) = user_rules::lock_after_failure(count, hamkke_domain::now()) {
+                diesel::update(users::table.find(DbUuid(id)))
+                    .set((
+                        users::locked_until.eq(Some(to_db(until))),
+                        users::failed_logins.eq(0),
+                    ))
+                    .execute(conn)?;
+                locked = true;
+            }
+        }
+        let ctx = AuditCtx {
+            user_id,
+            ..ctx.clone()
+        };
+        audit::record(
+            conn,
+            &ctx,
+            AuditEntry::new(AuditAction::Login, "session", None).with_details(json!({
+                "outcome": "failure",
+                "reason": why.as_str(),
+                "locked": locked,
+            })),
+        )
+    })
+}
+
+/// Lifetimes of what a login issues.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    /// Absolute lifetime of a login (its refresh family).
+    pub session_ttl: Duration,
+    /// Lifetime of one refresh token.
+    pub refresh_ttl: Duration,
+}
+
+/// A started or continued session.
+#[derive(Debug, Clone)]
+pub struct SessionGrant {
+    pub session_id: Uuid,
+    pub user: User,
+}
+
+fn insert_refresh(
+    conn: &mut DbConn,
+    session_id: Uuid,
+    token_hash: &str,
+    policy: SessionPolicy,
+    session_end: DateTime<Utc>,
+) -> RepoResult<()> {
+    let now = hamkke_domain::now();
+    let expires = (now + policy.refresh_ttl).min(session_end);
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::token_hash.eq(token_hash),
+            refresh_tokens::session_id.eq(DbUuid(session_id)),
+            refresh_tokens::issued_at.eq(to_db(now)),
+            refresh_tokens::expires_at.eq(to_db(expires)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Starts a session after a successful password check: clears the failure count and stores
+/// the first refresh token (only its hash).
+pub fn start_session(
+    conn: &mut DbConn,
+    ctx: &AuditCtx,
+    user_id: Uuid,
+    refresh_hash: &str,
+    policy: SessionPolicy,
+) -> RepoResult<SessionGrant> {
+    write_tx(conn, |conn| {
+        let now = hamkke_domain::now();
+        diesel::update(users::table.find(DbUuid(user_id)))
+            .set((
+                users::failed_logins.eq(0),
+                users::locked_until.eq(None::<NaiveDateTime>),
+                users::last_login_at.eq(Some(to_db(now))),
+            ))
+            .execute(conn)?;
+        let session_id = Uuid::now_v7();
+        let session_end = now + policy.session_ttl;
+        diesel::insert_into(auth_sessions::table)
+            .values((
+                auth_sessions::id.eq(DbUuid(session_id)),
+                auth_sessions::user_id.eq(DbUuid(user_id)),
+                auth_sessions::created_at.eq(to_db(now)),
+                auth_sessions::expires_at.eq(to_db(session_end)),
+            ))
+            .execute(conn)?;
+        insert_refresh(conn, session_id, refresh_hash, policy, session_end)?;
+        let (user, _) = user_repo::load(conn, user_id)?;
+        let ctx = AuditCtx {
+            user_id: Some(user.id),
+            org_id: Some(user.org_id),
+            role: Some(user.role.as_str().to_owned()),
+            ..ctx.clone()
+        };
+        audit::record(
+            conn,
+            &ctx,
+            AuditEntry::new(AuditAction::Login, "session", Some(session_id.to_string()))
+                .with_details(json!({ "outcome": "success" })),
+        )?;
+        Ok(SessionGrant { session_id, user })
+    })
+}
+
+/// The result of presenting a refresh token.
+#[derive(Debug)]
+pub enum RefreshOutcome {
+    Rotated(SessionGrant),
+    /// Unknown, expired, or of an ended session.
+    Invalid,
+    /// A token that was already rotated: the whole family has been revoked.
+    Reused,
+}
+
+/// Rotates a refresh token: the presented one is spent and a new one of the same family is
+/// stored. Presenting a spent token again revokes the family (it was probably stolen).
+pub fn rotate_refresh(
+    conn: &mut DbConn,
+    ctx: &AuditCtx,
+    presented_hash: &str,
+    new_hash: &str,
+    policy: SessionPolicy,
+) -> RepoResult<RefreshOutcome> {
+    let outcome = write_tx(conn, |conn| -> RepoResult<RefreshOutcome> {
+        let now = hamkke_domain::now();
+        let found: Option<(
+            DbUuid,
+            NaiveDateTime,
+            Option<NaiveDateTime>,
+            DbUuid,
+            NaiveDateTime,
+            Option<NaiveDateTime>,
+            bool,
+            bool,
+        )> = refresh_tokens::table
+            .inner_join(
+                auth_sessions::table.inner_join(users::table.inner_join(organizations::table)),
+            )
+            .filter(refresh_tokens::token_hash.eq(presented_hash))
+            .select((
+                refresh_tokens::session_id,
+                refresh_tokens::expires_at,
+                refresh_tokens::used_at,
+                auth_sessions::user_id,
+                auth_sessions::expires_at,
+                auth_sessions::revoked_at,
+                users::active,
+                organizations::active,
+            ))
+            .first(conn)
+            .optional()?;
+        let Some((session_id, expires, used, user_id, session_end, revoked, active, org_active)) =
+            found
+        else {
+            return Ok(RefreshOutcome::Invalid);
+        };
+        if used.is_some() {
+            diesel::update(
+                auth_sessions::table
+                    .find(session_id)
+                    .filter(auth_sessions::revoked_at.is_null()),
+            )
+            .set((
+                auth_sessions::revoked_at.eq(to_db(now)),
+                auth_sessions::revoked_reason.eq("refresh_reuse"),
+            ))
+            .execute(conn)?;
+            let ctx = AuditCtx {
+                user_id: Some(user_id.0),
+                ..ctx.clone()
+            };
+            audit::record(
+                conn,
+                &ctx,
+                AuditEntry::new(
+                    AuditAction::Denied,
+                    "session",
+                    Some(session_id.0.to_string()),
+                )
+                .with_details(json!({ "reason": "refresh_token_reuse", "family_revoked": true })),
+            )?;
+            return Ok(RefreshOutcome::Reused);
+        }
+        if revoked.is_some()
+            || from_db(expires) <= now
+            || from_db(session_end) <= now
+            || !active
+            || !org_active
+        {
+            return Ok(RefreshOutcome::Invalid);
+        }
+        let spent = diesel::update(
+            refresh_tokens::table
+                .find(presented_hash)
+                .filter(refresh_tokens::used_at.is_null()),
+        )
+        .set(refresh_tokens::used_at.eq(Some(to_db(now))))
+        .execute(conn)?;
+        if spent != 1 {
+            return Ok(RefreshOutcome::Invalid);
+        }
+        insert_refresh(conn, session_id.0, new_hash, policy, from_db(session_end))?;
+        let (user, _) = user_repo::load(conn, user_id.0)?;
+        Ok(RefreshOutcome::Rotated(SessionGrant {
+            session_id: session_id.0,
+            user,
+        }))
+    })?;
+    Ok(outcome)
+}
+
+/// Ends one session (logout).
+pub fn end_session(conn: &mut DbConn, ctx: &AuditCtx, session_id: Uuid) -> RepoResult<()> {
+    write_tx(conn, |conn| {
+        diesel::update(
+            auth_sessions::table
+                .find(DbUuid(session_id))
+                .filter(auth_sessions::revoked_at.is_null()),
+        )
+        .set((
+            auth_sessions::revoked_at.eq(to_db(hamkke_domain::now())),
+            auth_sessions::revoked_reason.eq("logout"),
+        ))
+        .execute(conn)?;
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Logout, "session", Some(session_id.to_string())),
+        )
+    })
+}
+
+/// The actor behind an access token, loaded fresh: `None` when the user or its organization
+/// is inactive, or the session has ended (logout, revocation, expiry).
+pub fn load_actor(conn: &mut DbConn, user_id: Uuid, session_id: Uuid) -> RepoResult<Option<Actor>> {
+    let now = to_db(hamkke_domain::now());
+    let row: Option<(DbUuid, String, DbUuid, String, String)> = auth_sessions::table
+        .inner_join(users::table.inner_join(organizations::table))
+        .filter(auth_sessions::id.eq(DbUuid(session_id)))
+        .filter(auth_sessions::user_id.eq(DbUuid(user_id)))
+        .filter(auth_sessions::revoked_at.is_null())
+        .filter(auth_sessions::expires_at.gt(now))
+        .filter(users::active.eq(true))
+        .filter(organizations::active.eq(true))
+        .select((
+            users::id,
+            users::role,
+            organizations::id,
+            organizations::kind,
+            organizations::district_code,
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(|(uid, role, org_id, kind, district)| {
+        Ok(Actor {
+            user_id: uid.0,
+            org_id: org_id.0,
+            org_kind: OrgKind::parse(&kind).ok_or_else(|| corrupt("organizations.kind"))?,
+            role: Role::parse(&role).ok_or_else(|| corrupt("users.role"))?,
+            district_code: district,
+        })
+    })
+    .transpose()
+}
+
+/// The actor's own account and organization, for `GET /me`.
+pub fn me(
+    conn: &mut DbConn,
+    actor: &Actor,
+) -> RepoResult<(User, hamkke_domain::org::Organization)> {
+    let (user, _) = user_repo::load(conn, actor.user_id)?;
+    let org = super::orgs::load(conn, user.org_id)?;
+    Ok((user, org))
+}

@@ -1,0 +1,270 @@
+//! Organizations.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hamkke_domain::authz::{self, Actor, OrgChange, OrgScope};
+use hamkke_domain::org::{
+    check_links, DistrictCode, NewOrganization, OrgFacts, OrgKind, Organization, OrganizationPatch,
+};
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::page::{Page, PageRequest};
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::organizations;
+use crate::types::{from_db, to_db, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = organizations)]
+pub(crate) struct OrgRow {
+    id: DbUuid,
+    name: String,
+    kind: String,
+    district_code: String,
+    parent_id: Option<DbUuid>,
+    hub_org_id: Option<DbUuid>,
+    active: bool,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<OrgRow> for Organization {
+    type Error = RepoError;
+    fn try_from(r: OrgRow) -> RepoResult<Self> {
+        let kind = OrgKind::parse(&r.kind).ok_or_else(|| corrupt("organizations.kind"))?;
+        Ok(Organization {
+            id: r.id.0,
+            name: r.name,
+            kind,
+            district_code: r.district_code,
+            parent_id: r.parent_id.map(Into::into),
+            hub_org_id: r.hub_org_id.map(Into::into),
+            active: r.active,
+            version: r.version,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+        })
+    }
+}
+
+pub(crate) fn corrupt(what: &'static str) -> RepoError {
+    tracing::error!(column = what, "unexpected value stored");
+    RepoError::Db(diesel::result::Error::DeserializationError(what.into()))
+}
+
+/// Loads an organization without any permission check (for internal use and rules).
+pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Organization> {
+    organizations::table
+        .find(DbUuid(id))
+        .select(OrgRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+fn load_link(conn: &mut DbConn, field: &str, id: Option<Uuid>) -> RepoResult<Option<OrgFacts>> {
+    match id {
+        None => Ok(None),
+        Some(id) => match load(conn, id) {
+            Ok(o) => Ok(Some(o.facts())),
+            Err(RepoError::NotFound) => {
+                Err(DomainError::invalid(field, "invalid_reference", "no such organization").into())
+            }
+            Err(e) => Err(e),
+        },
+    }
+}
+
+/// Inserts an organization with no permission check: for the CLI's bootstrap and seeding.
+pub fn insert_unchecked(conn: &mut DbConn, new: &NewOrganization) -> RepoResult<Organization> {
+    let parent = load_link(conn, "parent_id", new.parent_id)?;
+    let hub = load_link(conn, "hub_org_id", new.hub_org_id)?;
+    check_links(new.kind, &new.district_code, parent.as_ref(), hub.as_ref())?;
+    let now = to_db(hamkke_domain::now());
+    let row = OrgRow {
+        id: Uuid::now_v7().into(),
+        name: new.name.clone(),
+        kind: new.kind.as_str().to_owned(),
+        district_code: new.district_code.as_str().to_owned(),
+        parent_id: new.parent_id.map(Into::into),
+        hub_org_id: new.hub_org_id.map(Into::into),
+        active: true,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(organizations::table)
+        .values(&row)
+        .execute(conn)?;
+    row.try_into()
+}
+
+/// The built-in organization that holds system administrators, created on first use.
+pub fn system_org(conn: &mut DbConn) -> RepoResult<Organization> {
+    let found: Option<OrgRow> = organizations::table
+        .filter(organizations::kind.eq(OrgKind::System.as_str()))
+        .select(OrgRow::as_select())
+        .first(conn)
+        .optional()?;
+    match found {
+        Some(row) => row.try_into(),
+        None => insert_unchecked(
+            conn,
+            &NewOrganization {
+                name: "hamkke system".into(),
+                kind: OrgKind::System,
+                district_code: DistrictCode::parse(DistrictCode::SYSTEM)?,
+                parent_id: None,
+                hub_org_id: None,
+            },
+        ),
+    }
+}
+
+/// Creates an organization (system administrators only).
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    new: NewOrganization,
+) -> RepoResult<Organization> {
+    authz::create_org(actor)?;
+    if new.kind == OrgKind::System {
+        return Err(DomainError::invalid(
+            "kind",
+            "invalid_value",
+            "the system organization is built in",
+        )
+        .into());
+    }
+    write_tx(conn, |conn| {
+        let org = insert_unchecked(conn, &new)?;
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(
+                AuditAction::Create,
+                "organization",
+                Some(org.id.to_string()),
+            )
+            .with_details(json!({ "kind": org.kind.as_str(), "district_code": org.district_code })),
+        )?;
+        Ok(org)
+    })
+}
+
+/// One organization the actor may see.
+pub fn get(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Organization> {
+    let org = load(conn, id)?;
+    authz::view_org(actor, &org.facts())?;
+    Ok(org)
+}
+
+/// Filters of the organization listing.
+#[derive(Debug, Clone, Default)]
+pub struct OrgFilter {
+    pub district_code: Option<String>,
+    pub kind: Option<OrgKind>,
+}
+
+/// The organizations the actor may see, by id.
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    filter: &OrgFilter,
+    page: PageRequest,
+) -> RepoResult<Page<Organization>> {
+    let mut q = organizations::table
+        .select(OrgRow::as_select())
+        .filter(organizations::kind.ne(OrgKind::System.as_str()))
+        .order(organizations::id.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let OrgScope::District(d) = authz::org_scope(actor) {
+        q = q.filter(organizations::district_code.eq(d));
+    }
+    if let Some(d) = &filter.district_code {
+        q = q.filter(organizations::district_code.eq(d.clone()));
+    }
+    if let Some(k) = filter.kind {
+        q = q.filter(organizations::kind.eq(k.as_str()));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(organizations::id.gt(DbUuid(after)));
+    }
+    let rows = q.load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(Organization::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, page.limit, |o| o.id))
+}
+
+/// Applies a change when `expected_version` is still current.
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    expected_version: i32,
+    patch: OrganizationPatch,
+) -> RepoResult<Organization> {
+    write_tx(conn, |conn| {
+        let current = load(conn, id)?;
+        let change = OrgChange {
+            links: patch.parent_id.is_some()
+                || patch.hub_org_id.is_some()
+                || patch.active.is_some(),
+        };
+        authz::update_org(actor, &current.facts(), &change)?;
+        if current.version != expected_version {
+            return Err(RepoError::Stale);
+        }
+        let parent_id = patch.parent_id.unwrap_or(current.parent_id);
+        let hub_org_id = patch.hub_org_id.unwrap_or(current.hub_org_id);
+        let parent = load_link(conn, "parent_id", parent_id)?;
+        let hub = load_link(conn, "hub_org_id", hub_org_id)?;
+        check_links(
+            current.kind,
+            &DistrictCode::parse(&current.district_code)?,
+            parent.as_ref(),
+            hub.as_ref(),
+        )?;
+        let updated = diesel::update(
+            organizations::table
+                .find(DbUuid(id))
+                .filter(organizations::version.eq(expected_version)),
+        )
+        .set((
+            organizations::name.eq(patch.name.clone().unwrap_or(current.name.clone())),
+            organizations::parent_id.eq(parent_id.map(DbUuid)),
+            organizations::hub_org_id.eq(hub_org_id.map(DbUuid)),
+            organizations::active.eq(patch.active.unwrap_or(current.active)),
+            organizations::version.eq(expected_version + 1),
+            organizations::updated_at.eq(to_db(hamkke_domain::now())),
+        ))
+        .execute(conn)?;
+        if updated != 1 {
+            return Err(RepoError::Stale);
+        }
+        let fields: Vec<&str> = [
+            patch.name.as_ref().map(|_| "name"),
+            patch.parent_id.map(|_| "parent_id"),
+            patch.hub_org_id.map(|_| "hub_org_id"),
+            patch.active.map(|_| "active"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Update, "organization", Some(id.to_string()))
+                .with_details(json!({ "fields": fields })),
+        )?;
+        load(conn, id)
+    })
+}

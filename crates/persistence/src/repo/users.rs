@@ -1,0 +1,338 @@
+//! User accounts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hamkke_domain::authz::{self, Actor, UserChange, UserFacts, UserScope};
+use hamkke_domain::user::{NewUser, Role, User, UserPatch};
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::orgs::{self, corrupt};
+use super::page::{Page, PageRequest};
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::{auth_sessions, organizations, users};
+use crate::types::{from_db, to_db, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub(crate) struct UserRow {
+    id: DbUuid,
+    username: String,
+    display_name: String,
+    org_id: DbUuid,
+    role: String,
+    active: bool,
+    locked_until: Option<NaiveDateTime>,
+    last_login_at: Option<NaiveDateTime>,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct NewUserRow<'a> {
+    id: DbUuid,
+    username: &'a str,
+    display_name: &'a str,
+    password_hash: &'a str,
+    org_id: DbUuid,
+    role: &'a str,
+    active: bool,
+    failed_logins: i32,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = RepoError;
+    fn try_from(r: UserRow) -> RepoResult<Self> {
+        Ok(User {
+            id: r.id.0,
+            username: r.username,
+            display_name: r.display_name,
+            org_id: r.org_id.0,
+            role: Role::parse(&r.role).ok_or_else(|| corrupt("users.role"))?,
+            active: r.active,
+            locked_until: r.locked_until.map(from_db),
+            last_login_at: r.last_login_at.map(from_db),
+            version: r.version,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+        })
+    }
+}
+
+/// Loads a user with its organization's district, without a permission check.
+pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<(User, String)> {
+    let (row, district): (UserRow, String) = users::table
+        .inner_join(organizations::table)
+        .filter(users::id.eq(DbUuid(id)))
+        .select((UserRow::as_select(), organizations::district_code))
+        .first(conn)?;
+    Ok((row.try_into()?, district))
+}
+
+fn facts(user: &User, district: String) -> UserFacts {
+    UserFacts {
+        id: user.id,
+        org_id: user.org_id,
+        role: user.role,
+        district_code: district,
+    }
+}
+
+/// Inserts a user with no permission check: for the CLI's bootstrap and seeding.
+pub fn insert_unchecked(conn: &mut DbConn, new: &NewUser) -> RepoResult<User> {
+    let org = orgs::load(conn, new.org_id).map_err(|e| match e {
+        RepoError::NotFound => {
+            DomainError::invalid("org_id", "invalid_reference", "no such organization").into()
+        }
+        other => other,
+    })?;
+    new.role.fits(org.kind)?;
+    let now = to_db(hamkke_domain::now());
+    let id = Uuid::now_v7();
+    let row = NewUserRow {
+        id: id.into(),
+        username: new.username.as_str(),
+        display_name: &new.display_name,
+        password_hash: &new.password_hash,
+        org_id: new.org_id.into(),
+        role: new.role.as_str(),
+        active: true,
+        failed_logins: 0,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(users::table)
+        .values(&row)
+        .execute(conn)
+        .map_err(|e| {
+            if RepoError::is_unique_violation(&e) {
+                RepoError::Conflict {
+                    code: "username_taken",
+                    detail: "a user with this username already exists".into(),
+                }
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(load(conn, id)?.0)
+}
+
+/// Creates a user, within the actor's rights.
+pub fn create(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, new: NewUser) -> RepoResult<User> {
+    write_tx(conn, |conn| {
+        let org = match orgs::load(conn, new.org_id) {
+            Ok(o) => o,
+            Err(RepoError::NotFound) => {
+                return Err(DomainError::invalid(
+                    "org_id",
+                    "invalid_reference",
+                    "no such organization",
+                )
+                .into())
+            }
+            Err(e) => return Err(e),
+        };
+        authz::view_org(actor, &org.facts()).map_err(|_| {
+            RepoError::from(DomainError::invalid(
+                "org_id",
+                "invalid_reference",
+                "no such organization",
+            ))
+        })?;
+        authz::create_user(actor, &org.facts(), new.role)?;
+        let user = insert_unchecked(conn, &new)?;
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Create, "user", Some(user.id.to_string()))
+                .with_details(json!({ "org_id": user.org_id, "role": user.role.as_str() })),
+        )?;
+        Ok(user)
+    })
+}
+
+/// One user the actor may see.
+pub fn get(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<User> {
+    let (user, district) = load(conn, id)?;
+    authz::view_user(actor, &facts(&user, district))?;
+    Ok(user)
+}
+
+/// Filters of the user listing.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub org_id: Option<Uuid>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// The users the actor may see, by id.
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    filter: &UserFilter,
+    page: PageRequest,
+) -> RepoResult<Page<User>> {
+    let mut q = users::table
+        .inner_join(organizations::table)
+        .select(UserRow::as_select())
+        .order(users::id.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    q = match authz::user_scope(actor) {
+        UserScope::All => q,
+        UserScope::District(d) => q.filter(organizations::district_code.eq(d)),
+        UserScope::Org(o) => q.filter(users::org_id.eq(DbUuid(o))),
+        UserScope::Only(u) => q.filter(users::id.eq(DbUuid(u))),
+    };
+    if let Some(o) = filter.org_id {
+        q = q.filter(users::org_id.eq(DbUuid(o)));
+    }
+    if let Some(r) = filter.role {
+        q = q.filter(users::role.eq(r.as_str()));
+    }
+    if let Some(a) = filter.active {
+        q = q.filter(users::active.eq(a));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(users::id.gt(DbUuid(after)));
+    }
+    let items = q
+        .load(conn)?
+        .into_iter()
+        .map(User::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, page.limit, |u| u.id))
+}
+
+/// Ends every live session of a user, so its tokens stop working on the next request.
+pub fn revoke_sessions(conn: &mut DbConn, user_id: Uuid, reason: &str) -> RepoResult<usize> {
+    Ok(diesel::update(
+        auth_sessions::table
+            .filter(auth_sessions::user_id.eq(DbUuid(user_id)))
+            .filter(auth_sessions::revoked_at.is_null()),
+    )
+    .set((
+        auth_sessions::revoked_at.eq(to_db(hamkke_domain::now())),
+        auth_sessions::revoked_reason.eq(reason),
+    ))
+    .execute(conn)?)
+}
+
+/// Applies a change when `expected_version` is still current. A change of role, organization
+/// or activity, or a new password, ends the user's sessions.
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    expected_version: i32,
+    patch: UserPatch,
+) -> RepoResult<User> {
+    write_tx(conn, |conn| {
+        let (current, district) = load(conn, id)?;
+        let change = UserChange {
+            new_role: patch.role.filter(|r| *r != current.role),
+            new_org: patch.org_id.filter(|o| *o != current.org_id),
+            active: patch.active.filter(|a| *a != current.active),
+        };
+        authz::update_user(actor, &facts(&current, district), &change)?;
+        if current.version != expected_version {
+            return Err(RepoError::Stale);
+        }
+        let role = patch.role.unwrap_or(current.role);
+        let org_id = patch.org_id.unwrap_or(current.org_id);
+        if change.new_role.is_some() || change.new_org.is_some() {
+            let org = orgs::load(conn, org_id).map_err(|e| match e {
+                RepoError::NotFound => {
+                    DomainError::invalid("org_id", "invalid_reference", "no such organization")
+                        .into()
+                }
+                other => other,
+            })?;
+            authz::view_org(actor, &org.facts()).map_err(|_| {
+                RepoError::from(DomainError::invalid(
+                    "org_id",
+                    "invalid_reference",
+                    "no such organization",
+                ))
+            })?;
+            role.fits(org.kind)?;
+        }
+        let updated = diesel::update(
+            users::table
+                .find(DbUuid(id))
+                .filter(users::version.eq(expected_version)),
+        )
+        .set((
+            users::display_name.eq(patch
+                .display_name
+                .clone()
+                .unwrap_or(current.display_name.clone())),
+            users::role.eq(role.as_str()),
+            users::org_id.eq(DbUuid(org_id)),
+            users::active.eq(patch.active.unwrap_or(current.active)),
+            users::version.eq(expected_version + 1),
+            users::updated_at.eq(to_db(hamkke_domain::now())),
+        ))
+        .execute(conn)?;
+        if updated != 1 {
+            return Err(RepoError::Stale);
+        }
+        if let Some(hash) = &patch.password_hash {
+            diesel::update(users::table.find(DbUuid(id)))
+                .set((
+                    users::password_hash.eq(hash),
+                    users::failed_logins.eq(0),
+                    users::locked_until.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?;
+        }
+        let access_changed = change.new_role.is_some()
+            || change.new_org.is_some()
+            || change.active == Some(false)
+            || patch.password_hash.is_some();
+        if access_changed {
+            revoke_sessions(conn, id, "access_changed")?;
+        }
+        let fields: Vec<&str> = [
+            patch.display_name.as_ref().map(|_| "display_name"),
+            change.new_role.map(|_| "role"),
+            change.new_org.map(|_| "org_id"),
+            change.active.map(|_| "active"),
+            patch.password_hash.as_ref().map(|_| "password"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Update, "user", Some(id.to_string())).with_details(
+                json!({
+                    "fields": fields,
+                    "role": role.as_str(),
+                    "org_id": org_id,
+                }),
+            ),
+        )?;
+        Ok(load(conn, id)?.0)
+    })
+}
+
+/// Whether a username is taken.
+pub fn username_exists(conn: &mut DbConn, username: &str) -> RepoResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        users::table.filter(users::username.eq(username)),
+    ))
+    .get_result(conn)?)
+}
