@@ -1,1 +1,14 @@
-mod x {}
+//! Black-box API tests: every database test runs on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed test is the point
+
+#[macro_use]
+mod support;
+
+mod audit;
+mod auth;
+mod errors;
+mod openapi;
+mod ops;
+mod orgs;
+mod tokens;
+mod users;

@@ -39,7 +39,8 @@ pub fn check(password: &str, username: &str) -> Result<(), DomainError> {
     if !username.is_empty() && lower.contains(&username.to_lowercase()) {
         return fail("contains_username", "must not contain the username");
     }
-    if password.chars().all(|c| Some(c) == password.chars().next()) {
+    let first = password.chars().next();
+    if password.chars().all(|c| Some(c) == first) {
         return fail("too_simple", "must not repeat a single character");
     }
     Ok(())

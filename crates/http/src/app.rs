@@ -36,7 +36,11 @@ fn routed() -> (
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes::ops)
-        .service(utoipa_actix_web::scope("/api/v1").configure(routes::api))
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .configure(routes::api)
+                .route("/openapi.json", web::get().to(serve_openapi)),
+        )
         .split_for_parts();
     (app, finalize(doc))
 }
@@ -78,6 +82,13 @@ async fn fallback(
     })
 }
 
+/// The document as served, computed once per worker.
+struct ServedDoc(utoipa::openapi::OpenApi);
+
+async fn serve_openapi(doc: web::Data<ServedDoc>) -> HttpResponse {
+    HttpResponse::Ok().json(&doc.0)
+}
+
 async fn docs_redirect() -> HttpResponse {
     HttpResponse::MovedPermanently()
         .insert_header((header::LOCATION, "/docs/"))
@@ -99,7 +110,8 @@ pub fn build(
     let (app, doc) = routed();
     let limit = state.config.json_limit_bytes;
     let cors = cors(&state.config);
-    app.app_data(web::Data::new(RouteTable::from_doc(&doc)))
+    let table = RouteTable::from_doc(&doc);
+    app.app_data(web::Data::new(table))
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(limit))
         .app_data(
@@ -109,7 +121,10 @@ pub fn build(
         )
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
-        .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, doc))
+        .app_data(web::Data::new(ServedDoc(doc)))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from(OPENAPI_PATH)),
+        )
         .route("/docs", web::get().to(docs_redirect))
         .default_service(web::to(fallback))
         .wrap(cors)

@@ -202,6 +202,19 @@ pub enum RefreshOutcome {
     Reused,
 }
 
+/// What presenting a refresh token needs to know about it, its session and its user.
+#[derive(Queryable)]
+struct RefreshLookup {
+    session_id: DbUuid,
+    expires: NaiveDateTime,
+    used: Option<NaiveDateTime>,
+    user_id: DbUuid,
+    session_end: NaiveDateTime,
+    revoked: Option<NaiveDateTime>,
+    active: bool,
+    org_active: bool,
+}
+
 /// Rotates a refresh token: the presented one is spent and a new one of the same family is
 /// stored. Presenting a spent token again revokes the family (it was probably stolen).
 pub fn rotate_refresh(
@@ -213,16 +226,7 @@ pub fn rotate_refresh(
 ) -> RepoResult<RefreshOutcome> {
     let outcome = write_tx(conn, |conn| -> RepoResult<RefreshOutcome> {
         let now = hamkke_domain::now();
-        let found: Option<(
-            DbUuid,
-            NaiveDateTime,
-            Option<NaiveDateTime>,
-            DbUuid,
-            NaiveDateTime,
-            Option<NaiveDateTime>,
-            bool,
-            bool,
-        )> = refresh_tokens::table
+        let found: Option<RefreshLookup> = refresh_tokens::table
             .inner_join(
                 auth_sessions::table.inner_join(users::table.inner_join(organizations::table)),
             )
@@ -239,8 +243,16 @@ pub fn rotate_refresh(
             ))
             .first(conn)
             .optional()?;
-        let Some((session_id, expires, used, user_id, session_end, revoked, active, org_active)) =
-            found
+        let Some(RefreshLookup {
+            session_id,
+            expires,
+            used,
+            user_id,
+            session_end,
+            revoked,
+            active,
+            org_active,
+        }) = found
         else {
             return Ok(RefreshOutcome::Invalid);
         };

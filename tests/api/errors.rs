@@ -1,0 +1,85 @@
+//! Every error is problem+json, including actix's own extractor and routing errors.
+
+use actix_web::http::Method;
+use actix_web::test::TestRequest;
+
+use crate::support::{Backend, TestApp};
+
+async fn unknown_routes_and_methods_are_problems(b: Backend) {
+    let app = TestApp::new(b).await;
+    app.get("/api/v1/nothing-here", Some(&app.admin_token))
+        .await
+        .assert_problem(404, "not_found");
+    app.get("/", None).await.assert_problem(404, "not_found");
+    let r = app
+        .send(TestApp::req(
+            Method::DELETE,
+            "/api/v1/organizations",
+            Some(&app.admin_token),
+        ))
+        .await;
+    r.assert_problem(405, "method_not_allowed");
+    assert_eq!(r.header("allow"), Some("GET, POST"));
+    let r = app
+        .send(TestApp::req(
+            Method::PUT,
+            "/api/v1/users/01a2011b-0c7a-75a9-8c6d-20e50d07519d",
+            Some(&app.admin_token),
+        ))
+        .await;
+    r.assert_problem(405, "method_not_allowed");
+    assert_eq!(r.header("allow"), Some("GET, PATCH"));
+}
+
+async fn malformed_requests_are_problems(b: Backend) {
+    let app = TestApp::new(b).await;
+    let t = app.admin_token.clone();
+    let raw = |method: Method, path: &str, ctype: Option<&str>, body: &'static str| {
+        let mut r: TestRequest = TestApp::req(method, path, Some(&t)).set_payload(body);
+        if let Some(c) = ctype {
+            r = r.insert_header(("content-type", c));
+        }
+        r
+    };
+    app.send(raw(
+        Method::POST,
+        "/api/v1/organizations",
+        Some("application/json"),
+        "{\"name\": ",
+    ))
+    .await
+    .assert_problem(400, "invalid_json");
+    app.send(raw(
+        Method::POST,
+        "/api/v1/organizations",
+        Some("text/plain"),
+        "{}",
+    ))
+    .await
+    .assert_problem(415, "unsupported_media_type");
+    app.send(raw(Method::POST, "/api/v1/organizations", None, "{}"))
+        .await
+        .assert_problem(415, "unsupported_media_type");
+    app.send(raw(
+        Method::POST,
+        "/api/v1/organizations",
+        Some("application/json"),
+        "[]",
+    ))
+    .await
+    .assert_problem(400, "validation_failed");
+    app.get("/api/v1/organizations/not-a-uuid", Some(&app.admin_token))
+        .await
+        .assert_problem(400, "invalid_path");
+    app.get(
+        "/api/v1/users/01a2011b-0c7a-75a9-8c6d-20e50d07519d",
+        Some(&app.admin_token),
+    )
+    .await
+    .assert_problem(404, "not_found");
+}
+
+both!(
+    unknown_routes_and_methods_are_problems,
+    malformed_requests_are_problems
+);

@@ -1,0 +1,108 @@
+//! Health, readiness, metrics, request ids, CORS, pool exhaustion.
+
+use std::time::Duration;
+
+use actix_web::http::Method;
+
+use crate::support::{Backend, TestApp};
+
+async fn health_readiness_and_metrics(b: Backend) {
+    let app = TestApp::new(b).await;
+    let h = app.get("/healthz", None).await;
+    assert_eq!(
+        (h.status.as_u16(), h.body["status"].as_str()),
+        (200, Some("ok"))
+    );
+    let r = app.get("/readyz", None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.body["database"],
+        if b == Backend::Sqlite {
+            "sqlite"
+        } else {
+            "postgres"
+        }
+    );
+    app.get("/api/v1/me", Some(&app.admin_token)).await;
+    let m = app.get("/metrics", None).await;
+    assert_eq!(m.status, 200);
+    assert!(
+        m.text.contains(
+            "hamkke_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"200\"}"
+        ),
+        "{}",
+        m.text
+    );
+    assert!(m
+        .text
+        .contains("hamkke_http_request_duration_seconds_bucket"));
+    assert!(m
+        .text
+        .contains("hamkke_db_pool_connections{state=\"idle\"}"));
+    assert!(m.text.contains("hamkke_db_pool_max_connections 4"));
+}
+
+async fn request_ids_are_echoed_or_generated(b: Backend) {
+    let app = TestApp::new(b).await;
+    let r = app
+        .send(
+            TestApp::req(Method::GET, "/healthz", None).insert_header(("x-request-id", "abc-123")),
+        )
+        .await;
+    assert_eq!(r.header("x-request-id"), Some("abc-123"));
+    let r = app
+        .send(
+            TestApp::req(Method::GET, "/healthz", None)
+                .insert_header(("x-request-id", "bad id with spaces")),
+        )
+        .await;
+    let id = r.header("x-request-id").unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+    let me = app.get("/api/v1/me", Some(&app.admin_token)).await;
+    assert_eq!(me.header("cache-control"), Some("no-store"));
+    assert_eq!(me.header("x-content-type-options"), Some("nosniff"));
+}
+
+async fn cors_follows_the_allow_list(b: Backend) {
+    let app = TestApp::with_config(b, |c| {
+        c.cors_origins = vec!["https://portal.mapo.go.kr".into()]
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        TestApp::req(Method::OPTIONS, "/api/v1/me", None)
+            .insert_header(("origin", origin))
+            .insert_header(("access-control-request-method", "GET"))
+            .insert_header(("access-control-request-headers", "authorization"))
+    };
+    let ok = app.send(preflight("https://portal.mapo.go.kr")).await;
+    assert_eq!(
+        ok.header("access-control-allow-origin"),
+        Some("https://portal.mapo.go.kr"),
+        "{:?}",
+        ok.headers
+    );
+    let bad = app.send(preflight("https://evil.example")).await;
+    assert!(bad.header("access-control-allow-origin").is_none());
+}
+
+async fn an_exhausted_pool_answers_503(b: Backend) {
+    let app = TestApp::with_config(b, |c| {
+        c.db_pool_size = 1;
+        c.db_timeout_secs = 1;
+    })
+    .await;
+    let held = app.db.inner().get().expect("the only connection");
+    let started = std::time::Instant::now();
+    let r = app.get("/readyz", None).await;
+    r.assert_problem(503, "unavailable");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    drop(held);
+    assert_eq!(app.get("/readyz", None).await.status, 200);
+}
+
+both!(
+    health_readiness_and_metrics,
+    request_ids_are_echoed_or_generated,
+    cors_follows_the_allow_list,
+    an_exhausted_pool_answers_503,
+);

@@ -1,0 +1,491 @@
+//! Test harness: a fresh database per test on each backend, an in-process app, helpers.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::test::{self, TestRequest};
+use diesel::prelude::*;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use futures_util::future::LocalBoxFuture;
+use hamkke_http::auth::JwtKeys;
+use hamkke_http::db::DbHandle;
+use hamkke_http::{AppState, Config};
+use hamkke_persistence::{migrate, Db};
+use serde_json::{json, Value};
+
+/// The database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs an async test body once per backend: `both!(name);` after `async fn name(b: Backend)`.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$name($crate::support::Backend::Sqlite).await
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                super::$name($crate::support::Backend::Postgres).await
+            }
+        }
+    )+};
+}
+
+pub const TEST_SECRET: &str = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+pub const PASSWORD: &str = "correct-horse-battery-7";
+
+fn pg_base_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn with_db_name(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let root = base.rsplit_once('/').map_or(base, |(r, _)| r);
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+fn admin_conn() -> PgConnection {
+    let url = pg_base_url();
+    PgConnection::establish(&url).unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL is not reachable at {url} ({e}). Database tests run on both backends and are \
+             never skipped: start it with `pg_ctlcluster --skip-systemctl-redirect 15 main start` \
+             or point TEST_DATABASE_URL at a server where this user may create databases."
+        )
+    })
+}
+
+fn migrations_hash() -> u64 {
+    let mut h = DefaultHasher::new();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("migrations dir")
+        .flat_map(|d| std::fs::read_dir(d.expect("entry").path()).expect("migration dir"))
+        .map(|f| f.expect("file").path())
+        .collect();
+    files.sort();
+    for f in files {
+        f.file_name().hash(&mut h);
+        std::fs::read(&f).expect("read migration").hash(&mut h);
+    }
+    h.finish()
+}
+
+/// A migrated template database, built once per migration set and cloned for every test.
+fn pg_template() -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = format!("hamkke_tpl_{:016x}", migrations_hash());
+        let mut admin = admin_conn();
+        diesel::sql_query("SELECT pg_advisory_lock(734201)")
+            .execute(&mut admin)
+            .expect("lock");
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let exists = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM pg_database WHERE datname = '{name}'"
+        ))
+        .get_result::<Count>(&mut admin)
+        .expect("query")
+        .n > 0;
+        if !exists {
+            let building = format!("{name}_building");
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                .execute(&mut admin)
+                .expect("drop");
+            diesel::sql_query(format!("CREATE DATABASE {building}"))
+                .execute(&mut admin)
+                .expect("create template");
+            {
+                let db = Db::connect(
+                    &with_db_name(&pg_base_url(), &building),
+                    1,
+                    Duration::from_secs(10),
+                )
+                .expect("connect template");
+                let mut conn = db.get().expect("conn");
+                migrate::run(&mut conn).expect("migrate template");
+            }
+            diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+                .execute(&mut admin)
+                .expect("rename");
+        }
+        diesel::sql_query("SELECT pg_advisory_unlock(734201)")
+            .execute(&mut admin)
+            .expect("unlock");
+        name
+    })
+}
+
+/// A database that exists for one test and is dropped after it.
+pub struct TestDb {
+    pub url: String,
+    pg_name: Option<String>,
+    sqlite_path: Option<PathBuf>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> Self {
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("hamkke-test-{id}.db"));
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    pg_name: None,
+                    sqlite_path: Some(path),
+                }
+            }
+            Backend::Postgres => {
+                static CLONE: Mutex<()> = Mutex::new(());
+                let template = pg_template();
+                let name = format!("hamkke_t_{id}");
+                {
+                    let _guard = CLONE.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut admin = admin_conn();
+                    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                        .execute(&mut admin)
+                        .expect("clone template");
+                }
+                TestDb {
+                    url: with_db_name(&pg_base_url(), &name),
+                    pg_name: Some(name),
+                    sqlite_path: None,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_name {
+            if let Ok(mut admin) = PgConnection::establish(&pg_base_url()) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        }
+        if let Some(path) = &self.sqlite_path {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+}
+
+type Call = Rc<dyn Fn(actix_http::Request) -> LocalBoxFuture<'static, ServiceResponse>>;
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the response is a problem document with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "body: {}", self.text);
+        assert_eq!(self.body["status"], status);
+        for key in ["type", "title", "detail"] {
+            assert!(
+                self.body[key].is_string(),
+                "problem lacks {key}: {}",
+                self.text
+            );
+        }
+    }
+
+    /// The field errors as `(field, code)` pairs.
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        (
+                            e["field"].as_str().unwrap_or("").to_owned(),
+                            e["code"].as_str().unwrap_or("").to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The running application with its own database.
+pub struct TestApp {
+    call: Call,
+    pub db: DbHandle,
+    /// Dropped with the app, which drops the database.
+    _tdb: TestDb,
+    pub admin_token: String,
+}
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> Self {
+        Self::with_config(backend, |_| {}).await
+    }
+
+    pub async fn with_config(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
+        let tdb = TestDb::new(backend);
+        let mut config = Config::embedded(&tdb.url);
+        config.jwt_secret = Some(TEST_SECRET.into());
+        config.login_per_minute = 1000;
+        config.db_pool_size = 4;
+        tweak(&mut config);
+        let db = Db::connect(
+            &tdb.url,
+            config.db_pool_size,
+            Duration::from_secs(config.db_timeout_secs),
+        )
+        .expect("connect");
+        {
+            let mut conn = db.get().expect("conn");
+            migrate::run(&mut conn).expect("migrate");
+        }
+        let handle = DbHandle::new(db);
+        let jwt = JwtKeys::from_config(&config).expect("jwt");
+        let state = AppState::new(handle.clone(), jwt, config).expect("state");
+        let svc = Rc::new(test::init_service(hamkke_http::build(state)).await);
+        let call: Call = Rc::new(move |req| {
+            let svc = svc.clone();
+            Box::pin(async move {
+                match svc.call(req).await {
+                    Ok(res) => res.map_into_boxed_body(),
+                    Err(e) => panic!("service error: {e}"),
+                }
+            })
+        });
+        let mut app = TestApp {
+            call,
+            db: handle,
+            _tdb: tdb,
+            admin_token: String::new(),
+        };
+        let admin_password = PASSWORD;
+        let db = app.db.inner().clone();
+        actix_web::web::block(move || crate::support::create_admin(&db, "root", admin_password))
+            .await
+            .expect("block");
+        app.admin_token = app.login("root", PASSWORD).await;
+        app
+    }
+
+    /// Sends a request and reads the whole response.
+    pub async fn send(&self, req: TestRequest) -> Resp {
+        let res = (self.call)(req.to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = actix_web::body::to_bytes(res.into_body())
+            .await
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub fn req(method: Method, path: &str, token: Option<&str>) -> TestRequest {
+        let mut r = TestRequest::default()
+            .method(method)
+            .uri(path)
+            .peer_addr("10.1.2.3:40000".parse().expect("addr"));
+        if let Some(t) = token {
+            r = r.insert_header((header::AUTHORIZATION, format!("Bearer {t}")));
+        }
+        r
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.send(Self::req(Method::GET, path, token)).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.send(Self::req(Method::POST, path, token).set_json(body))
+            .await
+    }
+
+    pub async fn patch(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        if_match: Option<&str>,
+        body: Value,
+    ) -> Resp {
+        let mut r = Self::req(Method::PATCH, path, token).set_json(body);
+        if let Some(v) = if_match {
+            r = r.insert_header((header::IF_MATCH, v.to_owned()));
+        }
+        self.send(r).await
+    }
+
+    /// Logs in and returns the access token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let r = self.login_raw(username, password).await;
+        assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.text);
+        r.body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn login_raw(&self, username: &str, password: &str) -> Resp {
+        self.post(
+            "/api/v1/auth/token",
+            None,
+            json!({ "username": username, "password": password }),
+        )
+        .await
+    }
+
+    /// Creates an organization as the system administrator and returns its id.
+    pub async fn org(
+        &self,
+        name: &str,
+        kind: &str,
+        district: &str,
+        parent: Option<&str>,
+    ) -> String {
+        let r = self
+            .post(
+                "/api/v1/organizations",
+                Some(&self.admin_token),
+                json!({ "name": name, "kind": kind, "district_code": district, "parent_id": parent }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Creates a user as the system administrator (password `PASSWORD`) and returns its id.
+    pub async fn user(&self, username: &str, org_id: &str, role: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/users",
+                Some(&self.admin_token),
+                json!({ "username": username, "display_name": username, "password": PASSWORD, "org_id": org_id, "role": role }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Seals pending audit events and returns the chain report.
+    pub async fn audit_report(&self) -> hamkke_persistence::audit::ChainReport {
+        hamkke_http::sealer::seal_all(&self.db).await;
+        self.db
+            .run(hamkke_persistence::audit::verify)
+            .await
+            .expect("verify")
+    }
+
+    /// The newest audit events of an action.
+    pub async fn audit_events(
+        &self,
+        action: &'static str,
+    ) -> Vec<hamkke_persistence::audit::AuditRecord> {
+        self.db
+            .run(move |c| hamkke_persistence::audit::latest(c, Some(action), 100))
+            .await
+            .expect("audit")
+    }
+}
+
+/// A district with the usual cast, created through the API.
+pub struct District {
+    pub office: String,
+    pub dong: String,
+    pub welfare: String,
+    pub other_office: String,
+}
+
+impl District {
+    pub async fn create(app: &TestApp) -> Self {
+        let office = app.org("마포구청", "district_office", "11440", None).await;
+        let dong = app
+            .org("공덕동 주민센터", "dong_center", "11440", Some(&office))
+            .await;
+        let welfare = app.org("마포복지관", "welfare_center", "11440", None).await;
+        let other_office = app.org("종로구청", "district_office", "11110", None).await;
+        District {
+            office,
+            dong,
+            welfare,
+            other_office,
+        }
+    }
+}
+
+pub fn create_admin(db: &Db, username: &str, password: &str) {
+    use hamkke_domain::user::{NewUser, Role, Username};
+    use hamkke_persistence::repo::{orgs, users};
+    let hash = hamkke_http::auth::hash_password(password).expect("hash");
+    let mut conn = db.get().expect("conn");
+    let system = orgs::system_org(&mut conn).expect("system org");
+    users::insert_unchecked(
+        &mut conn,
+        &NewUser {
+            username: Username::parse(username).expect("username"),
+            display_name: "root".into(),
+            password_hash: hash,
+            org_id: system.id,
+            role: Role::SystemAdmin,
+        },
+    )
+    .expect("admin");
+}
+
+/// Bodies larger than the JSON limit.
+pub fn oversized_body() -> Value {
+    json!({ "name": "x".repeat(300 * 1024), "kind": "dong_center", "district_code": "11440" })
+}
+
+#[allow(dead_code)]
+pub fn is_uuid(v: &Value) -> bool {
+    v.as_str()
+        .and_then(|s| uuid::Uuid::parse_str(s).ok())
+        .is_some()
+}
+
+#[allow(dead_code)]
+pub async fn sleep(ms: u64) {
+    actix_web::rt::time::sleep(Duration::from_millis(ms)).await;
+}
