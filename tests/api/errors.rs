@@ -83,3 +83,46 @@ both!(
     unknown_routes_and_methods_are_problems,
     malformed_requests_are_problems
 );
+
+/// Walks the contract: every operation that takes a JSON body rejects an unknown field, a body
+/// of the wrong type and an oversized body, each as a problem.
+async fn every_json_body_is_strict(b: Backend) {
+    let app = TestApp::new(b).await;
+    let doc = serde_json::to_value(hamkke_http::openapi()).unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let concrete = path.replace("{id}", "01a2011b-0c7a-75a9-8c6d-20e50d07519d");
+        for (method, op) in item.as_object().unwrap() {
+            if op["requestBody"].is_null() {
+                continue;
+            }
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let send = |body: serde_json::Value| {
+                app.send(
+                    TestApp::req(m.clone(), &concrete, Some(&app.admin_token))
+                        .insert_header(("if-match", "\"1\""))
+                        .set_json(body),
+                )
+            };
+            let r = send(serde_json::json!({ "surely_not_a_field": 1 })).await;
+            r.assert_problem(400, "validation_failed");
+            assert!(
+                r.field_errors()
+                    .iter()
+                    .any(|(f, c)| f == "surely_not_a_field" && c == "unknown_field"),
+                "{path}: {}",
+                r.text
+            );
+            send(serde_json::json!("a string"))
+                .await
+                .assert_problem(400, "validation_failed");
+            send(serde_json::json!({ "padding": "x".repeat(300 * 1024) }))
+                .await
+                .assert_problem(413, "payload_too_large");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "only {checked} bodies checked");
+}
+
+both!(every_json_body_is_strict);

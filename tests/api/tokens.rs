@@ -145,3 +145,42 @@ async fn forged_and_stale_tokens_are_refused(b: Backend) {
 }
 
 both!(forged_and_stale_tokens_are_refused);
+
+async fn ed25519_keys_sign_and_pin_eddsa(b: Backend) {
+    use ed25519_dalek::pkcs8::{spki::der::pem::LineEnding, EncodePrivateKey};
+    let key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+    let pem = key.to_pkcs8_pem(LineEnding::LF).unwrap();
+    let path = std::env::temp_dir().join(format!("hamkke-ed25519-{}.pem", uuid::Uuid::now_v7()));
+    std::fs::write(&path, pem.as_bytes()).unwrap();
+    let file = path.clone();
+    let app = TestApp::with_config(b, move |c| c.jwt_ed25519_key_file = Some(file)).await;
+    std::fs::remove_file(&path).ok();
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(app.admin_token.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["alg"], "EdDSA");
+    assert_eq!(
+        app.get("/api/v1/me", Some(&app.admin_token)).await.status,
+        200
+    );
+    // An HMAC token (here keyed with the public key, the classic confusion attack) is refused.
+    let claims = claims_of(&app.admin_token);
+    let public = String::from_utf8_lossy(key.verifying_key().as_bytes()).into_owned();
+    app.get(
+        "/api/v1/me",
+        Some(&sign(Algorithm::HS256, &claims, &public)),
+    )
+    .await
+    .assert_problem(401, "invalid_token");
+    app.get(
+        "/api/v1/me",
+        Some(&sign(Algorithm::HS256, &claims, TEST_SECRET)),
+    )
+    .await
+    .assert_problem(401, "invalid_token");
+}
+
+both!(ed25519_keys_sign_and_pin_eddsa);

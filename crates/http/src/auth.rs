@@ -1,4 +1,4 @@
-//! Access tokens (JWT, HS256 pinned), password hashing (Argon2id), refresh tokens, and the
+//! Access tokens (JWT; HS256 or EdDSA, pinned), password hashing (Argon2id), refresh tokens, and the
 //! `AuthUser` extractor that turns a bearer token into a freshly loaded `Actor`.
 
 use std::future::Future;
@@ -48,13 +48,46 @@ pub struct Claims {
 
 /// Signing and verification keys with the pinned validation rules.
 pub struct JwtKeys {
+    algorithm: Algorithm,
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
     pub access_ttl_secs: i64,
 }
 
+fn pinned_validation(algorithm: Algorithm) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.algorithms = vec![algorithm];
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+    validation.validate_exp = true;
+    validation.validate_nbf = true;
+    validation.leeway = LEEWAY_SECS;
+    validation
+}
+
 impl JwtKeys {
+    /// An EdDSA key pair from a PKCS#8 PEM Ed25519 private key; the public half is derived.
+    pub fn from_ed25519_pem(pem: &str, access_ttl_secs: i64) -> Result<Self, ConfigError> {
+        use ed25519_dalek::pkcs8::DecodePrivateKey;
+        let bad = |reason: &str| ConfigError {
+            name: "HAMKKE_JWT_ED25519_KEY_FILE",
+            reason: reason.into(),
+        };
+        let signing = ed25519_dalek::SigningKey::from_pkcs8_pem(pem)
+            .map_err(|_| bad("not a PKCS#8 PEM Ed25519 private key"))?;
+        let encoding = EncodingKey::from_ed_pem(pem.as_bytes())
+            .map_err(|_| bad("not a PKCS#8 PEM Ed25519 private key"))?;
+        Ok(Self {
+            algorithm: Algorithm::EdDSA,
+            encoding,
+            decoding: DecodingKey::from_ed_der(signing.verifying_key().as_bytes()),
+            validation: pinned_validation(Algorithm::EdDSA),
+            access_ttl_secs,
+        })
+    }
+
     /// An HS256 key pair from a secret of at least 32 bytes.
     pub fn from_secret(secret: &[u8], access_ttl_secs: i64) -> Result<Self, ConfigError> {
         if secret.len() < 32 {
@@ -63,18 +96,11 @@ impl JwtKeys {
                 reason: "must be at least 32 bytes".into(),
             });
         }
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.algorithms = vec![Algorithm::HS256];
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
-        validation.leeway = LEEWAY_SECS;
         Ok(Self {
+            algorithm: Algorithm::HS256,
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
-            validation,
+            validation: pinned_validation(Algorithm::HS256),
             access_ttl_secs,
         })
     }
@@ -82,6 +108,13 @@ impl JwtKeys {
     /// Keys from configuration. Without `HAMKKE_JWT_SECRET`, embedded (SQLite) mode generates a
     /// secret once into the data directory; PostgreSQL deployments must set one.
     pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        if let Some(path) = &config.jwt_ed25519_key_file {
+            let pem = std::fs::read_to_string(path).map_err(|e| ConfigError {
+                name: "HAMKKE_JWT_ED25519_KEY_FILE",
+                reason: format!("cannot read {}: {e}", path.display()),
+            })?;
+            return Self::from_ed25519_pem(&pem, config.access_ttl_secs);
+        }
         if let Some(secret) = &config.jwt_secret {
             return Self::from_secret(secret.as_bytes(), config.access_ttl_secs);
         }
@@ -133,7 +166,7 @@ impl JwtKeys {
             iat: now,
             jti: Uuid::now_v7(),
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
+        encode(&Header::new(self.algorithm), &claims, &self.encoding).map_err(|e| {
             tracing::error!(error = %e, "cannot sign an access token");
             ApiError::Internal
         })

@@ -13,6 +13,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `HAMKKE_JWT_SECRET`: HMAC key (≥ 32 bytes) for access tokens.
     pub jwt_secret: Option<String>,
+    /// `HAMKKE_JWT_ED25519_KEY_FILE`: a PKCS#8 PEM Ed25519 private key; selects EdDSA.
+    pub jwt_ed25519_key_file: Option<PathBuf>,
     pub access_ttl_secs: i64,
     pub refresh_ttl_secs: i64,
     pub session_ttl_secs: i64,
@@ -64,6 +66,7 @@ impl Config {
             bind: "127.0.0.1:8080".into(),
             data_dir,
             jwt_secret: None,
+            jwt_ed25519_key_file: None,
             access_ttl_secs: 900,
             refresh_ttl_secs: 12 * 3600,
             session_ttl_secs: 7 * 24 * 3600,
@@ -90,6 +93,7 @@ impl Config {
             c.data_dir = PathBuf::from(d);
         }
         c.jwt_secret = var("HAMKKE_JWT_SECRET");
+        c.jwt_ed25519_key_file = var("HAMKKE_JWT_ED25519_KEY_FILE").map(PathBuf::from);
         c.access_ttl_secs = num("HAMKKE_ACCESS_TTL_SECS", c.access_ttl_secs)?;
         if !(60..=900).contains(&c.access_ttl_secs) {
             return Err(ConfigError {
