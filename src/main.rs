@@ -117,10 +117,11 @@ fn main() -> anyhow::Result<()> {
 fn serve(config: Config) -> anyhow::Result<()> {
     let db = open_db(&config)?;
     let jwt = JwtKeys::from_config(&config)?;
+    let person_keys = hamkke_http::secrets::person_keys(&config)?;
     let bind = config.bind.clone();
     let workers = config.workers;
     let handle = DbHandle::new(db);
-    let state = AppState::new(handle.clone(), jwt, config)?;
+    let state = AppState::new(handle.clone(), jwt, person_keys, config)?;
     tracing::info!(%bind, backend = handle.inner().backend().as_str(), "hamkke listening");
     actix_web::rt::System::new().block_on(async move {
         let sealer = hamkke_http::sealer::spawn(handle.clone(), Duration::from_secs(1));

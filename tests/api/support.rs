@@ -282,7 +282,8 @@ impl TestApp {
         }
         let handle = DbHandle::new(db);
         let jwt = JwtKeys::from_config(&config).expect("jwt");
-        let state = AppState::new(handle.clone(), jwt, config).expect("state");
+        let keys = hamkke_persistence::crypto::PersonKeys::new([3; 32], [5; 32]);
+        let state = AppState::new(handle.clone(), jwt, keys, config).expect("state");
         let svc = Rc::new(test::init_service(hamkke_http::build(state)).await);
         let call: Call = Rc::new(move |req| {
             let svc = svc.clone();
@@ -488,4 +489,20 @@ pub fn is_uuid(v: &Value) -> bool {
 #[allow(dead_code)]
 pub async fn sleep(ms: u64) {
     actix_web::rt::time::sleep(Duration::from_millis(ms)).await;
+}
+
+/// A path template with every `{param}` replaced by a (non-existent) UUID.
+pub fn concrete_path(template: &str) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find('}')
+            .map_or(rest.len(), |e| start + e + 1);
+        out.push_str("01a2011b-0c7a-75a9-8c6d-20e50d07519d");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }

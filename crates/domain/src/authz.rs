@@ -268,3 +268,131 @@ mod tests {
         assert!(update_user(&a, &me, &disable).is_err());
     }
 }
+
+/// Facts about a case that access rules need.
+#[derive(Debug, Clone)]
+pub struct CaseFacts {
+    pub lead_org_id: Uuid,
+    pub district_code: String,
+    /// Organizations participating in the case, lead included.
+    pub participant_orgs: Vec<Uuid>,
+}
+
+impl CaseFacts {
+    fn participates(&self, org: Uuid) -> bool {
+        self.participant_orgs.contains(&org)
+    }
+}
+
+/// Roles that do case work (not auditors or system administrators).
+fn works_cases(actor: &Actor) -> bool {
+    matches!(
+        actor.role,
+        Role::Caseworker | Role::Supervisor | Role::Coordinator | Role::OrgAdmin
+    )
+}
+
+/// Opening a case: any case-working role of an operational organization.
+pub fn create_case(actor: &Actor) -> Rule {
+    allow_if(
+        works_cases(actor) && actor.org_kind != OrgKind::System,
+        DomainError::forbidden("only case workers of an operational organization open cases"),
+    )
+}
+
+/// A case is visible to its participant organizations and to coordinators and auditors of
+/// its district; to everyone else it does not exist.
+pub fn view_case(actor: &Actor, case: &CaseFacts) -> Rule {
+    allow_if(
+        case.participates(actor.org_id) || actor.oversees(&case.district_code),
+        DomainError::hidden("case not shared with the caller's organization"),
+    )
+}
+
+/// Working on a case (notes, assignments, status): participant organizations' case workers.
+pub fn work_on_case(actor: &Actor, case: &CaseFacts) -> Rule {
+    view_case(actor, case)?;
+    allow_if(
+        case.participates(actor.org_id) && works_cases(actor),
+        DomainError::forbidden("only participant organizations work on a case"),
+    )
+}
+
+/// Lead-only moves (closing, rejecting, referring out, reopening).
+pub fn lead_case(actor: &Actor, case: &CaseFacts) -> Rule {
+    work_on_case(actor, case)?;
+    allow_if(
+        case.lead_org_id == actor.org_id,
+        DomainError::forbidden("only the lead organization may do this"),
+    )
+}
+
+/// Adding or removing participant organizations: the lead, or a coordinator of the district.
+pub fn manage_participants(actor: &Actor, case: &CaseFacts) -> Rule {
+    view_case(actor, case)?;
+    let coordinator = actor.role == Role::Coordinator && actor.district_code == case.district_code;
+    allow_if(
+        coordinator || (case.lead_org_id == actor.org_id && works_cases(actor)),
+        DomainError::forbidden(
+            "only the lead organization or a district coordinator manages participants",
+        ),
+    )
+}
+
+/// What decides whether an organization sees a person's details.
+#[derive(Debug, Clone, Default)]
+pub struct PersonAccess {
+    /// The actor's organization registered the person.
+    pub registered_by_own_org: bool,
+    /// A live consent names the actor's organization.
+    pub consent_names_org: bool,
+    /// A live consent covers organizations participating in the person's cases.
+    pub consent_for_participants: bool,
+    /// The actor's organization participates in a case of this person.
+    pub participates_in_a_case: bool,
+}
+
+/// Details beyond the redacted view (DESIGN §4): own registration, a consent naming the
+/// organization, or participation in a case under a participants-scoped consent.
+pub fn person_details(access: &PersonAccess) -> bool {
+    access.registered_by_own_org
+        || access.consent_names_org
+        || (access.participates_in_a_case && access.consent_for_participants)
+}
+
+/// Changing a person's record or consents: details rights and a case-working role.
+pub fn update_person(actor: &Actor, access: &PersonAccess) -> Rule {
+    allow_if(
+        person_details(access) && works_cases(actor),
+        DomainError::forbidden("the organization has no right to this person's details"),
+    )
+}
+
+/// Recording a consent: the registering organization or one working on the person's case
+/// (the ones who hold the signed form).
+pub fn record_consent(actor: &Actor, access: &PersonAccess) -> Rule {
+    allow_if(
+        (access.registered_by_own_org || access.participates_in_a_case) && works_cases(actor),
+        DomainError::forbidden(
+            "only the registering or a participating organization records consent",
+        ),
+    )
+}
+
+/// Registering people and households: case-working roles of operational organizations.
+pub fn register_person(actor: &Actor) -> Rule {
+    create_case(actor)
+}
+
+/// Handing over a transferred worker's cases: the worker's org admin or supervisor, or a
+/// coordinator of the district.
+pub fn handover(actor: &Actor, user: &UserFacts) -> Rule {
+    view_user(actor, user)?;
+    let own_admin =
+        matches!(actor.role, Role::OrgAdmin | Role::Supervisor) && actor.org_id == user.org_id;
+    let coordinator = actor.role == Role::Coordinator && actor.district_code == user.district_code;
+    allow_if(
+        own_admin || coordinator,
+        DomainError::forbidden("only the worker's org admin or supervisor, or a district coordinator, hands over cases"),
+    )
+}

@@ -1,9 +1,12 @@
 //! hamkke domain: pure types and rules shared by every layer. No IO lives here.
 
 pub mod authz;
+pub mod case;
+pub mod consent;
 pub mod error;
 pub mod org;
 pub mod password;
+pub mod person;
 pub mod user;
 
 pub use error::{DomainError, FieldViolation};

@@ -115,33 +115,17 @@ impl JwtKeys {
             })?;
             return Self::from_ed25519_pem(&pem, config.access_ttl_secs);
         }
-        if let Some(secret) = &config.jwt_secret {
-            return Self::from_secret(secret.as_bytes(), config.access_ttl_secs);
-        }
-        if config.backend() == hamkke_persistence::Backend::Postgres {
-            return Err(ConfigError {
-                name: "HAMKKE_JWT_SECRET",
-                reason: "required when running on PostgreSQL".into(),
-            });
-        }
-        let path = config.data_dir.join("jwt-secret");
-        let io = |e: std::io::Error| ConfigError {
-            name: "HAMKKE_DATA_DIR",
-            reason: format!("cannot use {}: {e}", path.display()),
-        };
-        let secret = match std::fs::read_to_string(&path) {
-            Ok(s) => s.trim().to_owned(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(&config.data_dir).map_err(io)?;
+        let secret = crate::secrets::configured_or_generated(
+            config,
+            "HAMKKE_JWT_SECRET",
+            config.jwt_secret.as_deref(),
+            "jwt-secret",
+            || {
                 let mut bytes = [0u8; 48];
                 OsRng.fill_bytes(&mut bytes);
-                let s = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-                write_private(&path, &s).map_err(io)?;
-                tracing::warn!(path = %path.display(), "generated a development JWT secret; set HAMKKE_JWT_SECRET in production");
-                s
-            }
-            Err(e) => return Err(io(e)),
-        };
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+            },
+        )?;
         Self::from_secret(secret.as_bytes(), config.access_ttl_secs)
     }
 
@@ -190,23 +174,6 @@ impl JwtKeys {
                 }
             })
     }
-}
-
-#[cfg(unix)]
-fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(content.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
-    std::fs::write(path, content)
 }
 
 /// Hashes a password with Argon2id (m = 19 MiB, t = 2, p = 1).

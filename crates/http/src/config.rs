@@ -15,6 +15,12 @@ pub struct Config {
     pub jwt_secret: Option<String>,
     /// `HAMKKE_JWT_ED25519_KEY_FILE`: a PKCS#8 PEM Ed25519 private key; selects EdDSA.
     pub jwt_ed25519_key_file: Option<PathBuf>,
+    /// `HAMKKE_DATA_KEY`: AES-256-GCM key for resident registration numbers (base64, 32 bytes).
+    pub data_key: Option<String>,
+    /// `HAMKKE_LOOKUP_KEY`: HMAC key for exact RRN matching (base64, 32 bytes).
+    pub lookup_key: Option<String>,
+    /// Person searches per user per minute.
+    pub search_per_minute: u32,
     pub access_ttl_secs: i64,
     pub refresh_ttl_secs: i64,
     pub session_ttl_secs: i64,
@@ -67,6 +73,9 @@ impl Config {
             data_dir,
             jwt_secret: None,
             jwt_ed25519_key_file: None,
+            data_key: None,
+            lookup_key: None,
+            search_per_minute: 60,
             access_ttl_secs: 900,
             refresh_ttl_secs: 12 * 3600,
             session_ttl_secs: 7 * 24 * 3600,
@@ -94,6 +103,9 @@ impl Config {
         }
         c.jwt_secret = var("HAMKKE_JWT_SECRET");
         c.jwt_ed25519_key_file = var("HAMKKE_JWT_ED25519_KEY_FILE").map(PathBuf::from);
+        c.data_key = var("HAMKKE_DATA_KEY");
+        c.lookup_key = var("HAMKKE_LOOKUP_KEY");
+        c.search_per_minute = num("HAMKKE_SEARCH_PER_MINUTE", c.search_per_minute)?;
         c.access_ttl_secs = num("HAMKKE_ACCESS_TTL_SECS", c.access_ttl_secs)?;
         if !(60..=900).contains(&c.access_ttl_secs) {
             return Err(ConfigError {

@@ -8,6 +8,9 @@ use hamkke_persistence::conn::write_tx;
 use hamkke_persistence::{Db, DbConn, RepoError};
 use serde_json::json;
 
+use hamkke_domain::authz::Actor;
+
+use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 
 /// A cloneable handle on the pool.
@@ -39,6 +42,26 @@ impl DbHandle {
         .await
         .map_err(|_| ApiError::Internal)?
         .map_err(ApiError::from)
+    }
+
+    /// Runs `f` as an authenticated user: `run_guarded` with the user's actor and audit context.
+    pub async fn as_user<T, F>(
+        &self,
+        auth: AuthUser,
+        resource_type: &'static str,
+        resource_id: Option<String>,
+        f: F,
+    ) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn, &Actor, &AuditCtx) -> Result<T, RepoError> + Send + 'static,
+    {
+        let AuthUser { actor, ctx, .. } = auth;
+        let audit_ctx = ctx.clone();
+        self.run_guarded(&audit_ctx, resource_type, resource_id, move |conn| {
+            f(conn, &actor, &ctx)
+        })
+        .await
     }
 
     /// Like `run`, and when `f` is refused by an authorization rule, records a `denied` event

@@ -34,6 +34,11 @@ pub struct Problem {
     /// Field-level errors, for validation problems.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// Members specific to a problem, e.g. `person_id` of an existing registration or the
+    /// `allowed` targets of a refused transition.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[schema(ignore)]
+    pub extensions: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Everything a handler can fail with.
@@ -55,7 +60,11 @@ pub enum ApiError {
     #[error("method not allowed")]
     MethodNotAllowed { allow: String },
     #[error("conflict: {code}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict {
+        code: &'static str,
+        detail: String,
+        extensions: Option<serde_json::Value>,
+    },
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("precondition required")]
@@ -118,7 +127,9 @@ impl ApiError {
                 "Method not allowed",
                 "this method is not supported on this path".into(),
             ),
-            Conflict { code, detail } => (StatusCode::CONFLICT, code, "Conflict", detail.clone()),
+            Conflict { code, detail, .. } => {
+                (StatusCode::CONFLICT, code, "Conflict", detail.clone())
+            }
             PreconditionFailed => (
                 StatusCode::PRECONDITION_FAILED,
                 "precondition_failed",
@@ -175,6 +186,13 @@ impl ApiError {
             code: code.into(),
             errors: match self {
                 ApiError::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+            extensions: match self {
+                ApiError::Conflict {
+                    extensions: Some(serde_json::Value::Object(map)),
+                    ..
+                } => Some(map.clone()),
                 _ => None,
             },
         }
@@ -237,7 +255,15 @@ impl From<RepoError> for ApiError {
     fn from(e: RepoError) -> Self {
         match e {
             RepoError::NotFound => ApiError::NotFound,
-            RepoError::Conflict { code, detail } => ApiError::Conflict { code, detail },
+            RepoError::Conflict {
+                code,
+                detail,
+                extensions,
+            } => ApiError::Conflict {
+                code,
+                detail,
+                extensions,
+            },
             RepoError::Stale => ApiError::PreconditionFailed,
             RepoError::Unavailable => ApiError::Unavailable,
             RepoError::Domain(d) => d.into(),

@@ -13,6 +13,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod routes;
 pub mod sealer;
+pub mod secrets;
 pub mod state;
 
 pub use app::{build, openapi};

@@ -22,7 +22,9 @@ dong community centres and community welfare centres. All errors are RFC 9457 pr
     tags(
         (name = "auth", description = "Login, tokens and the caller's identity"),
         (name = "organizations", description = "District offices, dong centres, welfare centres, partners"),
-        (name = "users", description = "Accounts, roles and transfers"),
+        (name = "users", description = "Accounts, roles, transfers and handovers"),
+        (name = "persons", description = "Households, persons (clients) and consents"),
+        (name = "cases", description = "Shared cases, participants, assignments, notes and timelines"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use hamkke_persistence::crypto::PersonKeys;
+
 use crate::auth::JwtKeys;
 use crate::config::Config;
 use crate::db::DbHandle;
@@ -20,16 +22,28 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Login attempts per client address.
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Person searches per user.
+    pub search_limiter: Arc<DefaultKeyedRateLimiter<uuid::Uuid>>,
+    /// RRN encryption and lookup keys.
+    pub person_keys: Arc<PersonKeys>,
 }
 
 impl AppState {
-    pub fn new(db: DbHandle, jwt: JwtKeys, config: Config) -> prometheus::Result<Self> {
+    pub fn new(
+        db: DbHandle,
+        jwt: JwtKeys,
+        person_keys: PersonKeys,
+        config: Config,
+    ) -> prometheus::Result<Self> {
         let per_minute = NonZeroU32::new(config.login_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let searches = NonZeroU32::new(config.search_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         Ok(Self {
             db,
             jwt: Arc::new(jwt),
             metrics: Arc::new(Metrics::new()?),
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            search_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(searches))),
+            person_keys: Arc::new(person_keys),
             config: Arc::new(config),
         })
     }

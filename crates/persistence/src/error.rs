@@ -7,9 +7,14 @@ use hamkke_domain::DomainError;
 pub enum RepoError {
     #[error("not found")]
     NotFound,
-    /// A uniqueness or state conflict with a stable code.
+    /// A uniqueness or state conflict with a stable code, and members that help the caller
+    /// (e.g. the existing `person_id`, the `allowed` transitions).
     #[error("conflict: {code}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict {
+        code: &'static str,
+        detail: String,
+        extensions: Option<serde_json::Value>,
+    },
     /// The `If-Match` version is not the current one.
     #[error("stale version")]
     Stale,
@@ -47,6 +52,17 @@ impl RepoError {
                 _
             )
         )
+    }
+}
+
+impl RepoError {
+    /// A conflict without extension members.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            detail: detail.into(),
+            extensions: None,
+        }
     }
 }
 

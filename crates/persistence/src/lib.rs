@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod conn;
+pub mod crypto;
 pub mod error;
 pub mod migrate;
 pub mod repo;
@@ -11,3 +12,8 @@ pub mod types;
 
 pub use conn::{Backend, Db, DbConn, PoolStats};
 pub use error::RepoError;
+
+/// Current time in UTC at the precision both databases keep.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    hamkke_domain::now()
+}

@@ -99,9 +99,179 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    households (id) {
+        id -> Uuid,
+        address -> Text,
+        admin_dong_code -> Nullable<Text>,
+        registered_by_org_id -> Uuid,
+        allocation_seq -> BigInt,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    persons (id) {
+        id -> Uuid,
+        name -> Text,
+        birth_date -> Date,
+        sex -> Nullable<Text>,
+        rrn_cipher -> Nullable<Text>,
+        rrn_hmac -> Nullable<Text>,
+        rrn_masked -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        household_id -> Nullable<Uuid>,
+        flags -> Text,
+        registered_by_org_id -> Uuid,
+        allocation_seq -> BigInt,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    consents (id) {
+        id -> Uuid,
+        person_id -> Uuid,
+        purpose -> Text,
+        scope -> Text,
+        granted_at -> Timestamp,
+        expires_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        evidence_ref -> Nullable<Text>,
+        recorded_by -> Uuid,
+        recorded_by_org_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    consent_organizations (consent_id, org_id) {
+        consent_id -> Uuid,
+        org_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    case_counters (district_code, year) {
+        district_code -> Text,
+        year -> Integer,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    cases (id) {
+        id -> Uuid,
+        case_no -> Text,
+        person_id -> Uuid,
+        lead_org_id -> Uuid,
+        district_code -> Text,
+        case_type -> Text,
+        risk_level -> Text,
+        source -> Text,
+        status -> Text,
+        summary -> Text,
+        needs -> Text,
+        version -> Integer,
+        created_by -> Uuid,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    case_participants (case_id, org_id) {
+        case_id -> Uuid,
+        org_id -> Uuid,
+        role -> Text,
+        added_at -> Timestamp,
+        added_by -> Uuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    case_assignments (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        user_id -> Uuid,
+        org_id -> Uuid,
+        role -> Text,
+        assigned_at -> Timestamp,
+        assigned_by -> Uuid,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    case_notes (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        org_id -> Uuid,
+        author_id -> Uuid,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        body -> Text,
+        co_visitor_user_ids -> Text,
+        visibility -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    case_events (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        occurred_at -> Timestamp,
+        actor_user_id -> Nullable<Uuid>,
+        actor_org_id -> Nullable<Uuid>,
+        kind -> Text,
+        only_org_id -> Nullable<Uuid>,
+        data -> Text,
+    }
+}
+
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
+diesel::joinable!(persons -> households (household_id));
+diesel::joinable!(consents -> persons (person_id));
+diesel::joinable!(consent_organizations -> consents (consent_id));
+diesel::joinable!(cases -> persons (person_id));
+diesel::joinable!(case_participants -> cases (case_id));
+diesel::joinable!(case_assignments -> cases (case_id));
+diesel::joinable!(case_notes -> cases (case_id));
+diesel::joinable!(case_events -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -110,4 +280,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     audit_events,
     audit_chain_head,
+    households,
+    persons,
+    consents,
+    consent_organizations,
+    case_counters,
+    cases,
+    case_participants,
+    case_assignments,
+    case_notes,
+    case_events,
 );

@@ -1,6 +1,8 @@
 //! Request and response bodies: serde + validator + utoipa, converted to and from domain types.
 
 pub mod auth;
+pub mod cases;
 pub mod common;
 pub mod orgs;
+pub mod persons;
 pub mod users;

@@ -1,8 +1,10 @@
 //! Routes by resource. Handlers only translate: DTO -> domain command -> repository -> DTO.
 
 pub mod auth;
+pub mod cases;
 pub mod ops;
 pub mod orgs;
+pub mod persons;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -20,7 +22,32 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(users::create_user)
         .service(users::list_users)
         .service(users::get_user)
-        .service(users::update_user);
+        .service(users::update_user)
+        .service(users::create_user_handover)
+        .service(persons::create_household)
+        .service(persons::list_households)
+        .service(persons::get_household)
+        .service(persons::update_household)
+        .service(persons::create_person)
+        .service(persons::list_persons)
+        .service(persons::get_person)
+        .service(persons::update_person)
+        .service(persons::create_consent)
+        .service(persons::list_consents)
+        .service(persons::withdraw_consent)
+        .service(cases::create_case)
+        .service(cases::list_cases)
+        .service(cases::get_case)
+        .service(cases::update_case)
+        .service(cases::create_case_transition)
+        .service(cases::list_case_participants)
+        .service(cases::create_case_participant)
+        .service(cases::delete_case_participant)
+        .service(cases::list_case_assignments)
+        .service(cases::create_case_assignment)
+        .service(cases::list_case_notes)
+        .service(cases::create_case_note)
+        .service(cases::list_case_timeline);
 }
 
 /// Registers the operational endpoints (outside `/api/v1`).

@@ -172,3 +172,35 @@ pub async fn update_user(
         .insert_header(etag(user.version))
         .json(UserView::from(user)))
 }
+
+/// Hands every active case assignment of a transferred worker (인사발령) to a successor of the
+/// same organization, in one transaction, with the note on each case's timeline.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The departing user")),
+    request_body = crate::dto::cases::HandoverRequest,
+    responses((status = 200, description = "Moved", body = crate::dto::cases::HandoverResult))
+)]
+#[post("/users/{id}/handover")]
+pub async fn create_user_handover(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<crate::dto::cases::HandoverRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let crate::dto::cases::HandoverRequest {
+        successor_user_id,
+        note,
+    } = body.0;
+    let moved = state
+        .db
+        .as_user(auth, "user", Some(id.to_string()), move |c, a, ctx| {
+            hamkke_persistence::repo::assignments::handover(c, a, ctx, id, successor_user_id, &note)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(crate::dto::cases::HandoverResult {
+        moved_assignments: moved,
+    }))
+}

@@ -1,7 +1,14 @@
 //! Repositories: every read or write of protected data takes the `Actor` and checks it
 //! through `hamkke_domain::authz`.
 
+pub mod access;
+pub mod assignments;
 pub mod auth;
+pub mod cases;
+pub mod consents;
+pub mod households;
+pub mod notes;
 pub mod orgs;
 pub mod page;
+pub mod persons;
 pub mod users;

@@ -115,10 +115,7 @@ pub fn insert_unchecked(conn: &mut DbConn, new: &NewUser) -> RepoResult<User> {
         .execute(conn)
         .map_err(|e| {
             if RepoError::is_unique_violation(&e) {
-                RepoError::Conflict {
-                    code: "username_taken",
-                    detail: "a user with this username already exists".into(),
-                }
+                RepoError::conflict("username_taken", "a user with this username already exists")
             } else {
                 e.into()
             }

@@ -1,0 +1,397 @@
+//! Shared cases (사례관리 — case management): one case per person and episode, led by one
+//! organization and worked on by several.
+
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+
+macro_rules! str_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$(Self::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $s),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+    };
+}
+
+str_enum!(
+    /// Where a case stands.
+    Status {
+        Discovered = "discovered",
+        Intake = "intake",
+        Assessing = "assessing",
+        AwaitingMeeting = "awaiting_meeting",
+        InService = "in_service",
+        Monitoring = "monitoring",
+        Closed = "closed",
+        FollowUp = "follow_up",
+        Reopened = "reopened",
+        Rejected = "rejected",
+        ReferredOut = "referred_out",
+    }
+);
+
+impl Status {
+    /// The statuses that may follow this one.
+    pub fn targets(self) -> &'static [Status] {
+        use Status::*;
+        match self {
+            Discovered => &[Intake, Rejected, ReferredOut],
+            Intake => &[Assessing, Rejected, ReferredOut],
+            Assessing => &[AwaitingMeeting, InService, Rejected, ReferredOut],
+            AwaitingMeeting => &[Assessing, InService, Closed, Rejected, ReferredOut],
+            InService => &[Monitoring, Closed, ReferredOut],
+            Monitoring => &[InService, Closed, ReferredOut],
+            Closed => &[FollowUp, Reopened],
+            FollowUp => &[Closed, Reopened],
+            Reopened => &[Assessing, InService, Closed, ReferredOut],
+            Rejected | ReferredOut => &[],
+        }
+    }
+
+    pub fn can_move_to(self, to: Status) -> bool {
+        self.targets().contains(&to)
+    }
+
+    /// Whether the case is still being worked on (for "lead org of any open case").
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            Status::Closed | Status::Rejected | Status::ReferredOut
+        )
+    }
+
+    /// Moves that only the lead organization may make.
+    pub fn needs_lead(to: Status) -> bool {
+        matches!(
+            to,
+            Status::Closed | Status::Rejected | Status::ReferredOut | Status::Reopened
+        )
+    }
+}
+
+/// Checks a transition, naming the allowed targets when it is impossible.
+pub fn check_transition(from: Status, to: Status) -> Result<(), InvalidTransition> {
+    if from.can_move_to(to) {
+        Ok(())
+    } else {
+        Err(InvalidTransition {
+            from,
+            to,
+            allowed: from.targets().to_vec(),
+        })
+    }
+}
+
+/// An impossible status change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidTransition {
+    pub from: Status,
+    pub to: Status,
+    pub allowed: Vec<Status>,
+}
+
+str_enum!(
+    /// How intensively a case is managed.
+    CaseType {
+        Integrated = "integrated",
+        SimpleLinkage = "simple_linkage",
+        Emergency = "emergency",
+        General = "general",
+    }
+);
+
+str_enum!(
+    /// Urgency.
+    RiskLevel {
+        Crisis = "crisis",
+        High = "high",
+        Moderate = "moderate",
+        General = "general",
+    }
+);
+
+str_enum!(
+    /// How the case was found (사례발굴).
+    Source {
+        Outreach = "outreach",
+        Referral = "referral",
+        SelfRequest = "self_request",
+        Hotline = "hotline",
+        PublicData = "public_data",
+        NeighborReport = "neighbor_report",
+    }
+);
+
+str_enum!(
+    /// The ten assessment domains.
+    NeedDomain {
+        Safety = "safety",
+        Health = "health",
+        DailyLiving = "daily_living",
+        Family = "family",
+        SocialRelations = "social_relations",
+        Economy = "economy",
+        Education = "education",
+        Employment = "employment",
+        LivingEnvironment = "living_environment",
+        LegalRights = "legal_rights",
+    }
+);
+
+str_enum!(
+    /// What an organization does on a case.
+    ParticipantRole {
+        Lead = "lead",
+        CoManager = "co_manager",
+        ServiceProvider = "service_provider",
+        Observer = "observer",
+    }
+);
+
+str_enum!(
+    /// A worker's place on a case.
+    AssignmentRole {
+        Primary = "primary",
+        Secondary = "secondary",
+    }
+);
+
+str_enum!(
+    /// What a note records.
+    NoteKind {
+        Counseling = "counseling",
+        HomeVisit = "home_visit",
+        Phone = "phone",
+        Service = "service",
+        Monitoring = "monitoring",
+        Other = "other",
+    }
+);
+
+str_enum!(
+    /// Who may read a note.
+    Visibility {
+        Participants = "participants",
+        OwnOrg = "own_org",
+    }
+);
+
+/// One assessed need: domain and a score from 0 (none) to 5 (severe).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Need {
+    pub domain: NeedDomain,
+    pub score: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Checks a list of needs: scores 0–5, each domain at most once.
+pub fn check_needs(needs: &[Need]) -> Result<(), DomainError> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, n) in needs.iter().enumerate() {
+        if n.score > 5 {
+            return Err(DomainError::invalid(
+                &format!("needs[{i}].score"),
+                "range",
+                "must be 0 to 5",
+            ));
+        }
+        if !seen.insert(n.domain) {
+            return Err(DomainError::invalid(
+                &format!("needs[{i}].domain"),
+                "duplicate",
+                "each domain at most once",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `YYYY-<district>-NNNNNN`.
+pub fn case_no(year: i32, district_code: &str, seq: i64) -> String {
+    format!("{year}-{district_code}-{seq:06}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_documented_path_is_allowed() {
+        use Status::*;
+        let path = [
+            Discovered,
+            Intake,
+            Assessing,
+            AwaitingMeeting,
+            InService,
+            Monitoring,
+            Closed,
+            FollowUp,
+            Reopened,
+            Assessing,
+        ];
+        for w in path.windows(2) {
+            assert!(w[0].can_move_to(w[1]), "{:?} -> {:?}", w[0], w[1]);
+        }
+    }
+
+    #[test]
+    fn reopening_only_from_closed_or_follow_up() {
+        for s in Status::ALL {
+            let ok = s.can_move_to(Status::Reopened);
+            assert_eq!(ok, matches!(s, Status::Closed | Status::FollowUp), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn terminal_statuses_go_nowhere() {
+        assert!(Status::Rejected.targets().is_empty());
+        assert!(Status::ReferredOut.targets().is_empty());
+    }
+
+    #[test]
+    fn case_numbers_are_padded() {
+        assert_eq!(case_no(2026, "11440", 123), "2026-11440-000123");
+    }
+
+    fn status() -> impl Strategy<Value = Status> {
+        proptest::sample::select(Status::ALL.to_vec())
+    }
+
+    proptest! {
+        /// The checker agrees with the table for every pair, and a refusal lists exactly the table's targets.
+        #[test]
+        fn transition_check_matches_the_table(from in status(), to in status()) {
+            match check_transition(from, to) {
+                Ok(()) => prop_assert!(from.targets().contains(&to)),
+                Err(e) => {
+                    prop_assert!(!from.targets().contains(&to));
+                    prop_assert_eq!(e.allowed, from.targets().to_vec());
+                }
+            }
+            prop_assert!(from != to || !from.can_move_to(to), "no self-loops");
+        }
+
+        /// Every status other than the terminal ones can reach `closed`.
+        #[test]
+        fn open_cases_can_always_be_closed_eventually(from in status()) {
+            let mut seen = std::collections::HashSet::new();
+            let mut frontier = vec![from];
+            while let Some(s) = frontier.pop() {
+                if seen.insert(s) { frontier.extend(s.targets()); }
+            }
+            let terminal = matches!(from, Status::Rejected | Status::ReferredOut);
+            prop_assert_eq!(seen.contains(&Status::Closed), !terminal);
+        }
+    }
+}
+
+/// A shared case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: uuid::Uuid,
+    pub case_no: String,
+    pub person_id: uuid::Uuid,
+    pub lead_org_id: uuid::Uuid,
+    pub district_code: String,
+    pub case_type: CaseType,
+    pub risk_level: RiskLevel,
+    pub source: Source,
+    pub status: Status,
+    pub summary: String,
+    pub needs: Vec<Need>,
+    pub version: i32,
+    pub created_by: uuid::Uuid,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A validated request to open a case.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub person_id: uuid::Uuid,
+    pub case_type: CaseType,
+    pub risk_level: RiskLevel,
+    pub source: Source,
+    pub summary: String,
+    pub needs: Vec<Need>,
+}
+
+/// A validated change to a case.
+#[derive(Debug, Clone, Default)]
+pub struct CasePatch {
+    pub summary: Option<String>,
+    pub risk_level: Option<RiskLevel>,
+    pub needs: Option<Vec<Need>>,
+}
+
+/// An organization's place on a case.
+#[derive(Debug, Clone)]
+pub struct Participant {
+    pub org_id: uuid::Uuid,
+    pub role: ParticipantRole,
+    pub added_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A worker's assignment to a case.
+#[derive(Debug, Clone)]
+pub struct Assignment {
+    pub id: uuid::Uuid,
+    pub case_id: uuid::Uuid,
+    pub user_id: uuid::Uuid,
+    pub org_id: uuid::Uuid,
+    pub role: AssignmentRole,
+    pub assigned_at: chrono::DateTime<chrono::Utc>,
+    pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A counselling record, visit, call or service note.
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub id: uuid::Uuid,
+    pub case_id: uuid::Uuid,
+    pub org_id: uuid::Uuid,
+    pub author_id: uuid::Uuid,
+    pub kind: NoteKind,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub body: String,
+    pub co_visitor_user_ids: Vec<uuid::Uuid>,
+    pub visibility: Visibility,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A validated note.
+#[derive(Debug, Clone)]
+pub struct NewNote {
+    pub kind: NoteKind,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub body: String,
+    pub co_visitor_user_ids: Vec<uuid::Uuid>,
+    pub visibility: Visibility,
+}
+
+/// One entry of a case's timeline.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub id: uuid::Uuid,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub kind: String,
+    pub actor_user_id: Option<uuid::Uuid>,
+    pub actor_org_id: Option<uuid::Uuid>,
+    pub data: serde_json::Value,
+}

@@ -1,0 +1,411 @@
+//! Cases, participants, assignments, notes, timeline and handover.
+
+use chrono::{DateTime, Utc};
+use hamkke_domain::case::{
+    Assignment, AssignmentRole, Case, CasePatch, CaseType, Need, NeedDomain, NewCase, NewNote,
+    Note, NoteKind, Participant, ParticipantRole, RiskLevel, Source, Status, TimelineEntry,
+    Visibility,
+};
+use hamkke_persistence::repo::cases::CaseDetail;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::persons::mirror_enum;
+
+mirror_enum!(
+    /// Where a case stands.
+    StatusDto => Status { Discovered, Intake, Assessing, AwaitingMeeting, InService, Monitoring, Closed, FollowUp, Reopened, Rejected, ReferredOut }
+);
+mirror_enum!(
+    /// How intensively a case is managed.
+    CaseTypeDto => CaseType { Integrated, SimpleLinkage, Emergency, General }
+);
+mirror_enum!(
+    /// Urgency.
+    RiskLevelDto => RiskLevel { Crisis, High, Moderate, General }
+);
+mirror_enum!(
+    /// How the case was found.
+    SourceDto => Source { Outreach, Referral, SelfRequest, Hotline, PublicData, NeighborReport }
+);
+mirror_enum!(
+    /// One of the ten assessment domains.
+    NeedDomainDto => NeedDomain { Safety, Health, DailyLiving, Family, SocialRelations, Economy, Education, Employment, LivingEnvironment, LegalRights }
+);
+mirror_enum!(
+    /// An organization's role on a case.
+    ParticipantRoleDto => ParticipantRole { Lead, CoManager, ServiceProvider, Observer }
+);
+mirror_enum!(
+    /// A worker's role on a case.
+    AssignmentRoleDto => AssignmentRole { Primary, Secondary }
+);
+mirror_enum!(
+    /// What a note records.
+    NoteKindDto => NoteKind { Counseling, HomeVisit, Phone, Service, Monitoring, Other }
+);
+mirror_enum!(
+    /// Who may read a note.
+    VisibilityDto => Visibility { Participants, OwnOrg }
+);
+
+/// One assessed need.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NeedDto {
+    pub domain: NeedDomainDto,
+    /// 0 (none) to 5 (severe).
+    #[validate(range(min = 0, max = 5, message = "must be 0 to 5"))]
+    #[schema(minimum = 0, maximum = 5)]
+    pub score: u8,
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    pub note: Option<String>,
+}
+
+impl From<NeedDto> for Need {
+    fn from(n: NeedDto) -> Self {
+        Need {
+            domain: n.domain.into(),
+            score: n.score,
+            note: n.note,
+        }
+    }
+}
+
+impl From<Need> for NeedDto {
+    fn from(n: Need) -> Self {
+        NeedDto {
+            domain: n.domain.into(),
+            score: n.score,
+            note: n.note,
+        }
+    }
+}
+
+/// Opens a case; the caller's organization leads it.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCaseRequest {
+    pub person_id: Uuid,
+    pub case_type: CaseTypeDto,
+    pub risk_level: RiskLevelDto,
+    pub source: SourceDto,
+    #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
+    pub summary: String,
+    #[validate(length(max = 10, message = "at most one per domain"), nested)]
+    pub needs: Option<Vec<NeedDto>>,
+}
+
+impl From<CreateCaseRequest> for NewCase {
+    fn from(r: CreateCaseRequest) -> Self {
+        NewCase {
+            person_id: r.person_id,
+            case_type: r.case_type.into(),
+            risk_level: r.risk_level.into(),
+            source: r.source.into(),
+            summary: r.summary.trim().to_owned(),
+            needs: r
+                .needs
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        }
+    }
+}
+
+/// Changes summary, risk level or needs.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCaseRequest {
+    #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
+    pub summary: Option<String>,
+    pub risk_level: Option<RiskLevelDto>,
+    #[validate(length(max = 10, message = "at most one per domain"), nested)]
+    pub needs: Option<Vec<NeedDto>>,
+}
+
+impl From<UpdateCaseRequest> for CasePatch {
+    fn from(r: UpdateCaseRequest) -> Self {
+        CasePatch {
+            summary: r.summary.map(|s| s.trim().to_owned()),
+            risk_level: r.risk_level.map(Into::into),
+            needs: r.needs.map(|n| n.into_iter().map(Into::into).collect()),
+        }
+    }
+}
+
+/// An organization on a case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParticipantView {
+    pub organization_id: Uuid,
+    pub role: ParticipantRoleDto,
+    pub added_at: DateTime<Utc>,
+}
+
+impl From<Participant> for ParticipantView {
+    fn from(p: Participant) -> Self {
+        Self {
+            organization_id: p.org_id,
+            role: p.role.into(),
+            added_at: p.added_at,
+        }
+    }
+}
+
+/// A case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    pub id: Uuid,
+    /// `YYYY-<district>-NNNNNN`.
+    pub case_no: String,
+    pub person_id: Uuid,
+    pub lead_org_id: Uuid,
+    pub district_code: String,
+    pub case_type: CaseTypeDto,
+    pub risk_level: RiskLevelDto,
+    pub source: SourceDto,
+    pub status: StatusDto,
+    pub summary: String,
+    pub needs: Vec<NeedDto>,
+    /// Present on single-case responses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participants: Option<Vec<ParticipantView>>,
+    pub version: i32,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Case> for CaseView {
+    fn from(c: Case) -> Self {
+        Self {
+            id: c.id,
+            case_no: c.case_no,
+            person_id: c.person_id,
+            lead_org_id: c.lead_org_id,
+            district_code: c.district_code,
+            case_type: c.case_type.into(),
+            risk_level: c.risk_level.into(),
+            source: c.source.into(),
+            status: c.status.into(),
+            summary: c.summary,
+            needs: c.needs.into_iter().map(Into::into).collect(),
+            participants: None,
+            version: c.version,
+            created_by: c.created_by,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+impl From<CaseDetail> for CaseView {
+    fn from(d: CaseDetail) -> Self {
+        let mut v = CaseView::from(d.case);
+        v.participants = Some(d.participants.into_iter().map(Into::into).collect());
+        v
+    }
+}
+
+crate::page_of!(CasePage, CaseView, "A page of cases.");
+
+/// Filters of `GET /cases`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListCasesQuery {
+    pub status: Option<StatusDto>,
+    pub risk_level: Option<RiskLevelDto>,
+    pub case_type: Option<CaseTypeDto>,
+    pub lead_org_id: Option<Uuid>,
+    /// `me` or a user id: cases with an active assignment of that user.
+    pub assigned_to: Option<String>,
+    pub person_id: Option<Uuid>,
+    /// A case number or its prefix.
+    pub q: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Moves a case to another status.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    pub to: StatusDto,
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    pub reason: Option<String>,
+}
+
+/// Adds an organization to a case.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddParticipantRequest {
+    pub organization_id: Uuid,
+    /// Not `lead`: the lead changes only by a meeting decision.
+    pub role: ParticipantRoleDto,
+}
+
+/// The organizations on a case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParticipantList {
+    pub items: Vec<ParticipantView>,
+}
+
+/// Assigns a worker.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    pub user_id: Uuid,
+    pub role: AssignmentRoleDto,
+}
+
+/// A worker's assignment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignmentView {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub organization_id: Uuid,
+    pub role: AssignmentRoleDto,
+    pub assigned_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+impl From<Assignment> for AssignmentView {
+    fn from(a: Assignment) -> Self {
+        Self {
+            id: a.id,
+            user_id: a.user_id,
+            organization_id: a.org_id,
+            role: a.role.into(),
+            assigned_at: a.assigned_at,
+            ended_at: a.ended_at,
+        }
+    }
+}
+
+/// Assignments of a case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignmentList {
+    pub items: Vec<AssignmentView>,
+}
+
+/// Writes a note; a joint home visit (1+1) lists its co-visitors.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateNoteRequest {
+    pub kind: NoteKindDto,
+    pub occurred_at: DateTime<Utc>,
+    #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    pub body: String,
+    #[validate(length(max = 10, message = "at most 10 co-visitors"))]
+    pub co_visitor_user_ids: Option<Vec<Uuid>>,
+    pub visibility: VisibilityDto,
+}
+
+impl From<CreateNoteRequest> for NewNote {
+    fn from(r: CreateNoteRequest) -> Self {
+        NewNote {
+            kind: r.kind.into(),
+            occurred_at: r.occurred_at,
+            body: r.body,
+            co_visitor_user_ids: r.co_visitor_user_ids.unwrap_or_default(),
+            visibility: r.visibility.into(),
+        }
+    }
+}
+
+/// A note.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoteView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub organization_id: Uuid,
+    pub author_id: Uuid,
+    pub kind: NoteKindDto,
+    pub occurred_at: DateTime<Utc>,
+    pub body: String,
+    pub co_visitor_user_ids: Vec<Uuid>,
+    pub visibility: VisibilityDto,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Note> for NoteView {
+    fn from(n: Note) -> Self {
+        Self {
+            id: n.id,
+            case_id: n.case_id,
+            organization_id: n.org_id,
+            author_id: n.author_id,
+            kind: n.kind.into(),
+            occurred_at: n.occurred_at,
+            body: n.body,
+            co_visitor_user_ids: n.co_visitor_user_ids,
+            visibility: n.visibility.into(),
+            created_at: n.created_at,
+        }
+    }
+}
+
+crate::page_of!(NotePage, NoteView, "A page of notes.");
+
+/// One timeline entry: `case_opened`, `status_changed`, `case_updated`, `participant_added`,
+/// `participant_removed`, `assignment_added`, `note_added`, `handover`, …
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEntryView {
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub kind: String,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_org_id: Option<Uuid>,
+    /// What happened, by kind (e.g. `from`/`to` of a status change).
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+impl From<TimelineEntry> for TimelineEntryView {
+    fn from(e: TimelineEntry) -> Self {
+        Self {
+            id: e.id,
+            occurred_at: e.occurred_at,
+            kind: e.kind,
+            actor_user_id: e.actor_user_id,
+            actor_org_id: e.actor_org_id,
+            data: e.data,
+        }
+    }
+}
+
+crate::page_of!(
+    TimelinePage,
+    TimelineEntryView,
+    "A page of a case's timeline, oldest first."
+);
+
+/// Paging of sub-collections.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Hands a transferred worker's cases to a successor (인사발령).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandoverRequest {
+    pub successor_user_id: Uuid,
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    pub note: String,
+}
+
+/// How many assignments moved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HandoverResult {
+    pub moved_assignments: usize,
+}

@@ -1,0 +1,435 @@
+//! Households, persons and consents.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hamkke_domain::consent::{Consent, ConsentScope};
+use hamkke_domain::person::{Flag, Household, NewPerson, PersonPatch, PersonView, Rrn, Sex};
+use hamkke_persistence::repo::consents::NewConsent;
+use hamkke_persistence::repo::households::{HouseholdPatch, NewHousehold};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::common::double_option;
+use crate::error::ApiError;
+
+macro_rules! mirror_enum {
+    ($(#[$m:meta])* $dto:ident => $domain:path { $($v:ident),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $dto { $($v),+ }
+
+        impl From<$dto> for $domain {
+            fn from(v: $dto) -> Self {
+                match v { $($dto::$v => <$domain>::$v),+ }
+            }
+        }
+
+        impl From<$domain> for $dto {
+            fn from(v: $domain) -> Self {
+                match v { $(<$domain>::$v => $dto::$v),+ }
+            }
+        }
+    };
+}
+pub(crate) use mirror_enum;
+
+mirror_enum!(
+    /// Sex as recorded.
+    SexDto => Sex { Male, Female, Other }
+);
+
+mirror_enum!(
+    /// Vulnerability flags.
+    FlagDto => Flag {
+        SinglePersonHousehold, ElderlyLivingAlone, Disability, SingleParent, ChildHeaded,
+        GrandparentHeaded, Multicultural, NorthKoreanDefector, LowIncome, Homeless, SocialIsolation,
+    }
+);
+
+mirror_enum!(
+    /// Whom a consent covers: organizations participating in the person's cases, or the listed ones.
+    ConsentScopeDto => ConsentScope { CaseParticipants, Organizations }
+);
+
+/// Registers a household.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateHouseholdRequest {
+    /// Road address (도로명주소).
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    pub address: String,
+    /// Administrative dong code (행정동 코드), 10 digits.
+    #[validate(length(equal = 10, message = "must be 10 digits"))]
+    #[schema(pattern = "^[0-9]{10}$")]
+    pub admin_dong_code: Option<String>,
+}
+
+impl From<CreateHouseholdRequest> for NewHousehold {
+    fn from(r: CreateHouseholdRequest) -> Self {
+        NewHousehold {
+            address: r.address.trim().to_owned(),
+            admin_dong_code: r.admin_dong_code,
+        }
+    }
+}
+
+/// Changes a household.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateHouseholdRequest {
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    pub address: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub admin_dong_code: Option<Option<String>>,
+}
+
+impl TryFrom<UpdateHouseholdRequest> for HouseholdPatch {
+    type Error = ApiError;
+    fn try_from(r: UpdateHouseholdRequest) -> Result<Self, ApiError> {
+        if let Some(Some(code)) = &r.admin_dong_code {
+            if code.len() != 10 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ApiError::field(
+                    "admin_dong_code",
+                    "length",
+                    "must be 10 digits",
+                ));
+            }
+        }
+        Ok(HouseholdPatch {
+            address: r.address.map(|a| a.trim().to_owned()),
+            admin_dong_code: r.admin_dong_code,
+        })
+    }
+}
+
+/// A household with its members as the caller may see them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdView {
+    pub id: Uuid,
+    pub address: String,
+    pub admin_dong_code: Option<String>,
+    pub registered_by_org_id: Uuid,
+    pub members: Vec<PersonDto>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<(Household, Vec<PersonView>)> for HouseholdView {
+    fn from((h, members): (Household, Vec<PersonView>)) -> Self {
+        Self {
+            id: h.id,
+            address: h.address,
+            admin_dong_code: h.admin_dong_code,
+            registered_by_org_id: h.registered_by_org_id,
+            members: members.into_iter().map(Into::into).collect(),
+            version: h.version,
+            created_at: h.created_at,
+            updated_at: h.updated_at,
+        }
+    }
+}
+
+/// A household in a listing (members omitted).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdSummary {
+    pub id: Uuid,
+    pub address: String,
+    pub admin_dong_code: Option<String>,
+    pub version: i32,
+}
+
+impl From<Household> for HouseholdSummary {
+    fn from(h: Household) -> Self {
+        Self {
+            id: h.id,
+            address: h.address,
+            admin_dong_code: h.admin_dong_code,
+            version: h.version,
+        }
+    }
+}
+
+crate::page_of!(
+    HouseholdPage,
+    HouseholdSummary,
+    "A page of the organization's households."
+);
+
+/// Registers a person.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePersonRequest {
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub name: String,
+    pub birth_date: NaiveDate,
+    pub sex: Option<SexDto>,
+    /// 주민등록번호, `YYMMDD-GNNNNNN`. Stored only encrypted; never returned.
+    #[schema(write_only, example = "900101-1234568")]
+    pub rrn: Option<String>,
+    #[validate(length(min = 1, max = 30, message = "must be 1 to 30 characters"))]
+    pub phone: Option<String>,
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    pub address: Option<String>,
+    pub household_id: Option<Uuid>,
+    #[validate(length(max = 11, message = "at most 11 flags"))]
+    pub flags: Option<Vec<FlagDto>>,
+}
+
+impl TryFrom<CreatePersonRequest> for NewPerson {
+    type Error = ApiError;
+    fn try_from(r: CreatePersonRequest) -> Result<Self, ApiError> {
+        let today = hamkke_domain::now().date_naive();
+        hamkke_domain::person::check_birth_date(r.birth_date, today)?;
+        let rrn = r.rrn.as_deref().map(Rrn::parse).transpose()?;
+        if let Some(rrn) = &rrn {
+            hamkke_domain::person::check_rrn_matches(rrn, r.birth_date)?;
+        }
+        Ok(NewPerson {
+            name: r.name.trim().to_owned(),
+            birth_date: r.birth_date,
+            sex: r.sex.map(Into::into),
+            rrn,
+            phone: r.phone,
+            address: r.address,
+            household_id: r.household_id,
+            flags: r
+                .flags
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        })
+    }
+}
+
+/// Changes a person; absent fields stay, `null` clears.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePersonRequest {
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<SexDto>)]
+    pub sex: Option<Option<SexDto>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub household_id: Option<Option<Uuid>>,
+    #[validate(length(max = 11, message = "at most 11 flags"))]
+    pub flags: Option<Vec<FlagDto>>,
+}
+
+impl TryFrom<UpdatePersonRequest> for PersonPatch {
+    type Error = ApiError;
+    fn try_from(r: UpdatePersonRequest) -> Result<Self, ApiError> {
+        let too_long = |v: &Option<Option<String>>, max: usize| {
+            v.as_ref()
+                .and_then(|o| o.as_ref())
+                .is_some_and(|s| s.is_empty() || s.chars().count() > max)
+        };
+        if too_long(&r.phone, 30) {
+            return Err(ApiError::field(
+                "phone",
+                "length",
+                "must be 1 to 30 characters",
+            ));
+        }
+        if too_long(&r.address, 300) {
+            return Err(ApiError::field(
+                "address",
+                "length",
+                "must be 1 to 300 characters",
+            ));
+        }
+        Ok(PersonPatch {
+            name: r.name.map(|n| n.trim().to_owned()),
+            sex: r.sex.map(|s| s.map(Into::into)),
+            phone: r.phone,
+            address: r.address,
+            household_id: r.household_id,
+            flags: r.flags.map(|f| f.into_iter().map(Into::into).collect()),
+        })
+    }
+}
+
+/// A person as the caller may see them. With `redacted: true` only the masked name, birth
+/// year, registering organization and lead organizations of open cases are present — enough
+/// to avoid duplicates, not enough to profile. Other fields are then null.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonDto {
+    pub id: Uuid,
+    pub redacted: bool,
+    /// Full name (null when redacted).
+    pub name: Option<String>,
+    /// Masked name, e.g. `김*수` (null when not redacted).
+    pub name_masked: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub birth_year: i32,
+    pub sex: Option<SexDto>,
+    /// e.g. `900101-1******`; the full number is never returned.
+    pub rrn_masked: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub household_id: Option<Uuid>,
+    pub flags: Vec<FlagDto>,
+    pub registered_by_org_id: Uuid,
+    /// Lead organizations of the person's open cases (redacted view only).
+    pub open_case_lead_org_ids: Vec<Uuid>,
+    pub version: Option<i32>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<PersonView> for PersonDto {
+    fn from(v: PersonView) -> Self {
+        use chrono::Datelike;
+        match v {
+            PersonView::Full(p) => Self {
+                id: p.id,
+                redacted: false,
+                name: Some(p.name),
+                name_masked: None,
+                birth_date: Some(p.birth_date),
+                birth_year: p.birth_date.year(),
+                sex: p.sex.map(Into::into),
+                rrn_masked: p.rrn_masked,
+                phone: p.phone,
+                address: p.address,
+                household_id: p.household_id,
+                flags: p.flags.into_iter().map(Into::into).collect(),
+                registered_by_org_id: p.registered_by_org_id,
+                open_case_lead_org_ids: Vec::new(),
+                version: Some(p.version),
+                created_at: Some(p.created_at),
+                updated_at: Some(p.updated_at),
+            },
+            PersonView::Redacted {
+                id,
+                name_masked,
+                birth_year,
+                registered_by_org_id,
+                open_case_lead_org_ids,
+            } => Self {
+                id,
+                redacted: true,
+                name: None,
+                name_masked: Some(name_masked),
+                birth_date: None,
+                birth_year,
+                sex: None,
+                rrn_masked: None,
+                phone: None,
+                address: None,
+                household_id: None,
+                flags: Vec::new(),
+                registered_by_org_id,
+                open_case_lead_org_ids,
+                version: None,
+                created_at: None,
+                updated_at: None,
+            },
+        }
+    }
+}
+
+crate::page_of!(
+    PersonPage,
+    PersonDto,
+    "A page of persons, each full or redacted."
+);
+
+/// Filters of `GET /persons`: at least one of `q` and `birth_date`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchPersonsQuery {
+    /// A name prefix, or an exact resident registration number.
+    pub q: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Records a consent (정보제공동의).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateConsentRequest {
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub purpose: String,
+    pub scope: ConsentScopeDto,
+    /// Required for scope `organizations`, absent for `case_participants`.
+    #[validate(length(max = 50, message = "at most 50 organizations"))]
+    pub organization_ids: Option<Vec<Uuid>>,
+    pub expires_at: DateTime<Utc>,
+    /// Where the signed form is kept, e.g. a document number.
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub evidence_ref: Option<String>,
+}
+
+impl From<CreateConsentRequest> for NewConsent {
+    fn from(r: CreateConsentRequest) -> Self {
+        let mut orgs = r.organization_ids.unwrap_or_default();
+        orgs.sort();
+        orgs.dedup();
+        NewConsent {
+            purpose: r.purpose.trim().to_owned(),
+            scope: r.scope.into(),
+            organization_ids: orgs,
+            expires_at: r.expires_at,
+            evidence_ref: r.evidence_ref,
+        }
+    }
+}
+
+/// A consent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentView {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub purpose: String,
+    pub scope: ConsentScopeDto,
+    pub organization_ids: Vec<Uuid>,
+    pub granted_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    /// Not withdrawn and not expired now.
+    pub live: bool,
+    pub evidence_ref: Option<String>,
+    pub recorded_by: Uuid,
+    pub recorded_by_org_id: Uuid,
+}
+
+impl From<Consent> for ConsentView {
+    fn from(c: Consent) -> Self {
+        Self {
+            live: c.is_live(hamkke_domain::now()),
+            id: c.id,
+            person_id: c.person_id,
+            purpose: c.purpose,
+            scope: c.scope.into(),
+            organization_ids: c.organization_ids,
+            granted_at: c.granted_at,
+            expires_at: c.expires_at,
+            withdrawn_at: c.withdrawn_at,
+            evidence_ref: c.evidence_ref,
+            recorded_by: c.recorded_by,
+            recorded_by_org_id: c.recorded_by_org_id,
+        }
+    }
+}
+
+/// A person's consents.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentList {
+    pub items: Vec<ConsentView>,
+}

@@ -1,0 +1,395 @@
+//! Cases and their participants, assignments, notes and timeline.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use hamkke_domain::case::{NewCase, Status};
+use hamkke_persistence::repo::cases::{self as repo, CaseDetail, CaseFilter};
+use hamkke_persistence::repo::{assignments, notes};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::dto::cases::{
+    AddParticipantRequest, AssignRequest, AssignmentList, CasePage, CaseView, CreateCaseRequest,
+    CreateNoteRequest, ListCasesQuery, NotePage, NoteView, PageQuery, ParticipantList,
+    TimelinePage, TransitionRequest, UpdateCaseRequest,
+};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{etag, page_request, IfMatch, ValidJson};
+use crate::state::AppState;
+
+fn case_response(status: actix_web::http::StatusCode, detail: CaseDetail) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(etag(detail.case.version))
+        .json(CaseView::from(detail))
+}
+
+/// Opens a case for a person. The caller's organization leads it and the caller becomes its
+/// primary worker. A person with an open case answers 409 `open_case_exists` with its lead.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    request_body = CreateCaseRequest,
+    responses(
+        (status = 201, description = "Opened", body = CaseView, headers(("ETag" = String, description = "Version"))),
+        (status = 409, description = "The person already has an open case", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases")]
+pub async fn create_case(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ValidJson<CreateCaseRequest>,
+) -> ApiResult<HttpResponse> {
+    let new = NewCase::from(body.0);
+    let detail = state
+        .db
+        .as_user(auth, "case", None, move |c, a, ctx| {
+            repo::create(c, a, ctx, new)
+        })
+        .await?;
+    Ok(case_response(actix_web::http::StatusCode::CREATED, detail))
+}
+
+/// Cases the caller may see: its organization takes part, or (coordinators, auditors) its district.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(ListCasesQuery),
+    responses((status = 200, description = "A page of cases", body = CasePage))
+)]
+#[get("/cases")]
+pub async fn list_cases(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ListCasesQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let assigned_to = match q.assigned_to.as_deref() {
+        None => None,
+        Some("me") => Some(auth.actor.user_id),
+        Some(other) => Some(Uuid::parse_str(other).map_err(|_| {
+            ApiError::field("assigned_to", "invalid_value", "must be `me` or a user id")
+        })?),
+    };
+    if q.q.as_ref().is_some_and(|s| s.len() > 40) {
+        return Err(ApiError::field("q", "length", "at most 40 characters"));
+    }
+    let filter = CaseFilter {
+        status: q.status.map(Status::from),
+        risk_level: q.risk_level.map(Into::into),
+        case_type: q.case_type.map(Into::into),
+        lead_org_id: q.lead_org_id,
+        assigned_to,
+        person_id: q.person_id,
+        case_no: q.q.filter(|s| !s.is_empty()),
+    };
+    let result = state
+        .db
+        .as_user(auth, "case", None, move |c, a, ctx| {
+            repo::list(c, a, ctx, &filter, page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CasePage::from_page(result)))
+}
+
+/// One case with its participants.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses((status = 200, description = "The case", body = CaseView, headers(("ETag" = String, description = "Version"))))
+)]
+#[get("/cases/{id}")]
+pub async fn get_case(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let detail = state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
+            repo::get(c, a, ctx, id)
+        })
+        .await?;
+    Ok(case_response(actix_web::http::StatusCode::OK, detail))
+}
+
+/// Changes summary, risk level or needs. Needs `If-Match`.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    request_body = UpdateCaseRequest,
+    responses(
+        (status = 200, description = "Changed", body = CaseView, headers(("ETag" = String, description = "New version"))),
+        (status = 412, description = "The version changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/cases/{id}")]
+pub async fn update_case(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateCaseRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let patch = body.0.into();
+    let detail = state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
+            repo::update(c, a, ctx, id, if_match.0, patch)
+        })
+        .await?;
+    Ok(case_response(actix_web::http::StatusCode::OK, detail))
+}
+
+/// Moves a case to another status. An impossible move answers 409 `invalid_transition` with
+/// the `allowed` targets; closing, rejecting, referring out and reopening need the lead.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = TransitionRequest,
+    responses(
+        (status = 200, description = "Moved", body = CaseView, headers(("ETag" = String, description = "New version"))),
+        (status = 409, description = "Not a legal move from the current status", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases/{id}/transitions")]
+pub async fn create_case_transition(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<TransitionRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let TransitionRequest { to, reason } = body.0;
+    let detail = state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
+            repo::transition(c, a, ctx, id, to.into(), reason)
+        })
+        .await?;
+    Ok(case_response(actix_web::http::StatusCode::OK, detail))
+}
+
+/// Organizations on a case.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses((status = 200, description = "Participants", body = ParticipantList))
+)]
+#[get("/cases/{id}/participants")]
+pub async fn list_case_participants(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, _| {
+            repo::participants(c, a, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ParticipantList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Adds an organization to a case (the lead or a district coordinator).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = AddParticipantRequest,
+    responses(
+        (status = 201, description = "Added; all participants", body = ParticipantList),
+        (status = 409, description = "Already a participant", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases/{id}/participants")]
+pub async fn create_case_participant(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<AddParticipantRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let AddParticipantRequest {
+        organization_id,
+        role,
+    } = body.0;
+    let items = state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
+            repo::add_participant(c, a, ctx, id, organization_id, role.into())
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(ParticipantList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Removes a non-lead organization from a case, ending its workers' assignments.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id"), ("org_id" = Uuid, Path, description = "Organization id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 409, description = "The lead cannot be removed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/cases/{id}/participants/{org_id}")]
+pub async fn delete_case_participant(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (id, org_id) = path.into_inner();
+    state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
+            repo::remove_participant(c, a, ctx, id, org_id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Assignments of a case, current and ended.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses((status = 200, description = "Assignments", body = AssignmentList))
+)]
+#[get("/cases/{id}/assignments")]
+pub async fn list_case_assignments(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, _| {
+            assignments::list(c, a, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(AssignmentList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Assigns a worker of a participant organization; a new primary demotes the previous
+/// primary of that organization to secondary.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = AssignRequest,
+    responses(
+        (status = 201, description = "Assigned; the current assignments", body = AssignmentList),
+        (status = 409, description = "Already assigned", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases/{id}/assignments")]
+pub async fn create_case_assignment(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<AssignRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let AssignRequest { user_id, role } = body.0;
+    let items = state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
+            assignments::assign(c, a, ctx, id, user_id, role.into())
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(AssignmentList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Notes of a case that the caller's organization may read.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id"), PageQuery),
+    responses((status = 200, description = "A page of notes", body = NotePage))
+)]
+#[get("/cases/{id}/notes")]
+pub async fn list_case_notes(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let result = state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
+            notes::list(c, a, ctx, id, page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(NotePage::from_page(result)))
+}
+
+/// Writes a note: counselling, (joint) home visit, call, service or monitoring.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = CreateNoteRequest,
+    responses((status = 201, description = "Written", body = NoteView))
+)]
+#[post("/cases/{id}/notes")]
+pub async fn create_case_note(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<CreateNoteRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let new = body.0.into();
+    let note = state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
+            notes::create(c, a, ctx, id, new)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(NoteView::from(note)))
+}
+
+/// The case's timeline, oldest first.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id"), PageQuery),
+    responses((status = 200, description = "A page of the timeline", body = TimelinePage))
+)]
+#[get("/cases/{id}/timeline")]
+pub async fn list_case_timeline(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let result = state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
+            notes::timeline(c, a, ctx, id, page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(TimelinePage::from_page(result)))
+}

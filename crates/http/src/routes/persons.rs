@@ -1,0 +1,343 @@
+//! Households, persons and consents.
+
+use actix_web::{get, patch, post, web, HttpResponse};
+use hamkke_domain::person::{NewPerson, PersonPatch, PersonView};
+use hamkke_persistence::repo::households::HouseholdPatch;
+use hamkke_persistence::repo::persons::PersonSearch;
+use hamkke_persistence::repo::{consents, households, persons};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::dto::persons::{
+    ConsentList, ConsentView, CreateConsentRequest, CreateHouseholdRequest, CreatePersonRequest,
+    HouseholdPage, HouseholdView, PersonDto, PersonPage, SearchPersonsQuery,
+    UpdateHouseholdRequest, UpdatePersonRequest,
+};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{etag, page_request, IfMatch, ValidJson};
+use crate::state::AppState;
+
+fn person_response(status: actix_web::http::StatusCode, view: PersonView) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    if let PersonView::Full(p) = &view {
+        res.insert_header(etag(p.version));
+    }
+    res.json(PersonDto::from(view))
+}
+
+/// Registers a household.
+#[utoipa::path(
+    tag = "persons",
+    security(("bearer" = [])),
+    request_body = CreateHouseholdRequest,
+    responses((status = 201, description = "Created", body = HouseholdView, headers(("ETag" = String, description = "Version"))))
+)]
+#[post("/households")]
+pub async fn create_household(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ValidJson<CreateHouseholdRequest>,
+) -> ApiResult<HttpResponse> {
+    let new = body.0.into();
+    let h = state
+        .db
+        .as_user(auth, "household", None, move |c, a, ctx| {
+            households::create(c, a, ctx, new)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(etag(h.0.version))
+        .json(HouseholdView::from(h)))
+}
+
+/// Households the caller's organization registered.
+#[utoipa::path(
+    tag = "persons",
+    security(("bearer" = [])),
+    params(crate::dto::cases::PageQuery),
+    responses((status = 200, description = "A page of households", body = HouseholdPage))
+)]
+#[get("/households")]
+pub async fn list_households(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<crate::dto::cases::PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let actor = auth.actor;
+    let result = state
+        .db
+        .run(move |c| households::list(c, &actor, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(HouseholdPage::from_page(result)))
+}
+
+/// One household with its members as the caller may see them.
+#[utoipa::path(
+    tag = "persons",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Household id")),
+    responses((status = 200, description = "The household", body = HouseholdView, headers(("ETag" = String, description = "Version"))))
+)]
+#[get("/households/{id}")]
+pub async fn get_household(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let h = state
+        .db
+        .as_user(auth, "household", Some(id.to_string()), move |c, a, ctx| {
+            households::get(c, a, ctx, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(h.0.version))
+        .json(HouseholdView::from(h)))
+}
+
+/// Changes a household. Needs `If-Match`.
+#[utoipa::path(
+    tag = "persons",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Household id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    request_body = UpdateHouseholdRequest,
+    responses(
+        (status = 200, description = "Changed", body = HouseholdView, headers(("ETag" = String, description = "New version"))),
+        (status = 412, description = "The version changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/households/{id}")]
+pub async fn update_household(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateHouseholdRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let patch = HouseholdPatch::try_from(body.0)?;
+    let h = state
+        .db
+        .as_user(auth, "household", Some(id.to_string()), move |c, a, ctx| {
+            households::update(c, a, ctx, id, if_match.0, patch)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(h.0.version))
+        .json(HouseholdView::from(h)))
+}
+
+/// Registers a person. The RRN is stored only encrypted; registering one that exists answers
+/// 409 `person_already_registered` with the existing `person_id`.
+#[utoipa::path(
+    tag = "persons",
+    security(("bearer" = [])),
+    request_body = CreatePersonRequest,
+    responses(
+        (status = 201, description = "Registered", body = PersonDto, headers(("ETag" = String, description = "Version"))),
+        (status = 409, description = "Already registered (`person_id` names the existing person)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/persons")]
+pub async fn create_person(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ValidJson<CreatePersonRequest>,
+) -> ApiResult<HttpResponse> {
+    let new = NewPerson::try_from(body.0)?;
+    let keys = state.person_keys.clone();
+    let view = state
+        .db
+        .as_user(auth, "person", None, move |c, a, ctx| {
+            persons::create(c, a, ctx, &keys, new)
+        })
+        .await?;
+    Ok(person_response(actix_web::http::StatusCode::CREATED, view))
+}
+
+/// Searches persons by name prefix, exact RRN (`q`) and/or birth date. Each result is full or
+/// redacted as the caller may see it. Rate-limited per user.
+#[utoipa::path(
+    tag = "persons",
+    security(("bearer" = [])),
+    params(SearchPersonsQuery),
+    responses(
+        (status = 200, description = "Matching persons", body = PersonPage),
+        (status = 429, description = "Too many searches", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/persons")]
+pub async fn list_persons(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<SearchPersonsQuery>,
+) -> ApiResult<HttpResponse> {
+    if let Err(wait) = state.search_limiter.check_key(&auth.actor.user_id) {
+        let secs = wait
+            .wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ))
+            .as_secs();
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs: secs.max(1),
+        });
+    }
+    let q = query.into_inner();
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let search = PersonSearch {
+        q: q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+        birth_date: q.birth_date,
+    };
+    if search.q.is_none() && search.birth_date.is_none() {
+        return Err(ApiError::field(
+            "q",
+            "required",
+            "give a name prefix, an RRN or a birth date",
+        ));
+    }
+    if search.q.as_ref().is_some_and(|s| s.chars().count() > 100) {
+        return Err(ApiError::field("q", "length", "at most 100 characters"));
+    }
+    let keys = state.person_keys.clone();
+    let result = state
+        .db
+        .as_user(auth, "person", None, move |c, a, ctx| {
+            persons::search(c, a, ctx, &keys, &search, page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PersonPage::from_page(result)))
+}
+
+/// One person, full or redacted as the caller may see them. Every read is audited.
+#[utoipa::path(
+    tag = "persons",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Person id")),
+    responses((status = 200, description = "The person", body = PersonDto))
+)]
+#[get("/persons/{id}")]
+pub async fn get_person(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let view = state
+        .db
+        .as_user(auth, "person", Some(id.to_string()), move |c, a, ctx| {
+            persons::get(c, a, ctx, id)
+        })
+        .await?;
+    Ok(person_response(actix_web::http::StatusCode::OK, view))
+}
+
+/// Changes a person's record (organizations with details rights). Needs `If-Match`.
+#[utoipa::path(
+    tag = "persons",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Person id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    request_body = UpdatePersonRequest,
+    responses(
+        (status = 200, description = "Changed", body = PersonDto, headers(("ETag" = String, description = "New version"))),
+        (status = 412, description = "The version changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/persons/{id}")]
+pub async fn update_person(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidJson<UpdatePersonRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let patch = PersonPatch::try_from(body.0)?;
+    let view = state
+        .db
+        .as_user(auth, "person", Some(id.to_string()), move |c, a, ctx| {
+            persons::update(c, a, ctx, id, if_match.0, patch)
+        })
+        .await?;
+    Ok(person_response(actix_web::http::StatusCode::OK, view))
+}
+
+/// Records a consent for a person (the registering or a participating organization).
+#[utoipa::path(
+    tag = "persons",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Person id")),
+    request_body = CreateConsentRequest,
+    responses((status = 201, description = "Recorded", body = ConsentView))
+)]
+#[post("/persons/{id}/consents")]
+pub async fn create_consent(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<CreateConsentRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let new = body.0.into();
+    let c = state
+        .db
+        .as_user(auth, "consent", None, move |c, a, ctx| {
+            consents::create(c, a, ctx, id, new)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(ConsentView::from(c)))
+}
+
+/// A person's consents (organizations with details rights).
+#[utoipa::path(
+    tag = "persons",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Person id")),
+    responses((status = 200, description = "Consents, oldest first", body = ConsentList))
+)]
+#[get("/persons/{id}/consents")]
+pub async fn list_consents(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .as_user(auth, "consent", Some(id.to_string()), move |c, a, ctx| {
+            consents::list(c, a, ctx, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ConsentList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Withdraws a consent; access it granted ends with the next request.
+#[utoipa::path(
+    tag = "persons",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Consent id")),
+    responses(
+        (status = 200, description = "Withdrawn", body = ConsentView),
+        (status = 409, description = "Already withdrawn", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/consents/{id}/withdraw")]
+pub async fn withdraw_consent(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let c = state
+        .db
+        .as_user(auth, "consent", Some(id.to_string()), move |c, a, ctx| {
+            consents::withdraw(c, a, ctx, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ConsentView::from(c)))
+}

@@ -1,0 +1,281 @@
+//! Workers assigned to cases, and the handover of a transferred worker's cases (인사발령).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hamkke_domain::authz::{self, Actor, UserFacts};
+use hamkke_domain::case::{Assignment, AssignmentRole};
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::cases::{self, audit_case, event};
+use super::orgs::corrupt;
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::{case_assignments, organizations, users};
+use crate::types::{from_db, to_db, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = case_assignments)]
+struct AssignmentRow {
+    id: DbUuid,
+    case_id: DbUuid,
+    user_id: DbUuid,
+    org_id: DbUuid,
+    role: String,
+    assigned_at: NaiveDateTime,
+    ended_at: Option<NaiveDateTime>,
+}
+
+impl TryFrom<AssignmentRow> for Assignment {
+    type Error = RepoError;
+    fn try_from(r: AssignmentRow) -> RepoResult<Self> {
+        Ok(Assignment {
+            id: r.id.0,
+            case_id: r.case_id.0,
+            user_id: r.user_id.0,
+            org_id: r.org_id.0,
+            role: AssignmentRole::parse(&r.role).ok_or_else(|| corrupt("case_assignments.role"))?,
+            assigned_at: from_db(r.assigned_at),
+            ended_at: r.ended_at.map(from_db),
+        })
+    }
+}
+
+/// Writes an assignment row (no checks).
+pub(crate) fn insert(
+    conn: &mut DbConn,
+    actor: &Actor,
+    case_id: Uuid,
+    user_id: Uuid,
+    org_id: Uuid,
+    role: AssignmentRole,
+) -> RepoResult<Uuid> {
+    let id = Uuid::now_v7();
+    diesel::insert_into(case_assignments::table)
+        .values((
+            case_assignments::id.eq(DbUuid(id)),
+            case_assignments::case_id.eq(DbUuid(case_id)),
+            case_assignments::user_id.eq(DbUuid(user_id)),
+            case_assignments::org_id.eq(DbUuid(org_id)),
+            case_assignments::role.eq(role.as_str()),
+            case_assignments::assigned_at.eq(to_db(crate::now())),
+            case_assignments::assigned_by.eq(DbUuid(actor.user_id)),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+fn active(conn: &mut DbConn, case_id: Uuid) -> RepoResult<Vec<Assignment>> {
+    case_assignments::table
+        .filter(case_assignments::case_id.eq(DbUuid(case_id)))
+        .filter(case_assignments::ended_at.is_null())
+        .order(case_assignments::id.asc())
+        .select(AssignmentRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Assignment::try_from)
+        .collect()
+}
+
+/// All assignments of a visible case, current and ended.
+pub fn list(conn: &mut DbConn, actor: &Actor, case_id: Uuid) -> RepoResult<Vec<Assignment>> {
+    cases::load_visible(conn, actor, case_id)?;
+    case_assignments::table
+        .filter(case_assignments::case_id.eq(DbUuid(case_id)))
+        .order(case_assignments::id.asc())
+        .select(AssignmentRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Assignment::try_from)
+        .collect()
+}
+
+/// Assigns a worker of a participant organization. Participants assign their own workers; the
+/// lead organization and district coordinators may assign anyone's. A new primary demotes the
+/// organization's previous primary to secondary.
+pub fn assign(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    case_id: Uuid,
+    user_id: Uuid,
+    role: AssignmentRole,
+) -> RepoResult<Vec<Assignment>> {
+    write_tx(conn, |conn| {
+        let detail = cases::load(conn, case_id)?;
+        let facts = detail.facts();
+        let is_coordinator = actor.role == hamkke_domain::user::Role::Coordinator
+            && actor.district_code == facts.district_code;
+        if is_coordinator {
+            authz::view_case(actor, &facts)?;
+        } else {
+            authz::work_on_case(actor, &facts)?;
+        }
+        let user: Option<(DbUuid, bool)> = users::table
+            .filter(users::id.eq(DbUuid(user_id)))
+            .select((users::org_id, users::active))
+            .first(conn)
+            .optional()?;
+        let Some((user_org, true)) = user else {
+            return Err(DomainError::invalid(
+                "user_id",
+                "invalid_reference",
+                "no such active user",
+            )
+            .into());
+        };
+        if !facts.participant_orgs.contains(&user_org.0) {
+            return Err(DomainError::invalid(
+                "user_id",
+                "not_participant",
+                "the user's organization does not take part in the case",
+            )
+            .into());
+        }
+        if user_org.0 != actor.org_id && facts.lead_org_id != actor.org_id && !is_coordinator {
+            return Err(
+                DomainError::forbidden("participants assign only their own workers").into(),
+            );
+        }
+        let current = active(conn, case_id)?;
+        if current.iter().any(|a| a.user_id == user_id) {
+            return Err(RepoError::conflict(
+                "already_assigned",
+                "the user is already assigned to this case",
+            ));
+        }
+        if role == AssignmentRole::Primary {
+            for a in current
+                .iter()
+                .filter(|a| a.org_id == user_org.0 && a.role == AssignmentRole::Primary)
+            {
+                diesel::update(case_assignments::table.find(DbUuid(a.id)))
+                    .set(case_assignments::role.eq(AssignmentRole::Secondary.as_str()))
+                    .execute(conn)?;
+            }
+        }
+        insert(conn, actor, case_id, user_id, user_org.0, role)?;
+        event(
+            conn,
+            actor,
+            case_id,
+            "assignment_added",
+            None,
+            json!({ "user_id": user_id, "role": role.as_str() }),
+        )?;
+        audit_case(
+            conn,
+            ctx,
+            AuditAction::Update,
+            &detail.case,
+            Some(json!({ "assigned": user_id })),
+        )?;
+        active(conn, case_id)
+    })
+}
+
+/// Moves every active assignment of `user_id` to `successor_id` in one transaction, with the
+/// note on each case's timeline. Returns how many moved.
+pub fn handover(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    user_id: Uuid,
+    successor_id: Uuid,
+    note: &str,
+) -> RepoResult<usize> {
+    write_tx(conn, |conn| {
+        let load = |conn: &mut DbConn, id: Uuid| -> RepoResult<Option<(UserFacts, bool)>> {
+            let row: Option<(DbUuid, String, String, bool)> = users::table
+                .inner_join(organizations::table)
+                .filter(users::id.eq(DbUuid(id)))
+                .select((
+                    users::org_id,
+                    users::role,
+                    organizations::district_code,
+                    users::active,
+                ))
+                .first(conn)
+                .optional()?;
+            row.map(|(org, role, district, active)| {
+                Ok((
+                    UserFacts {
+                        id,
+                        org_id: org.0,
+                        role: hamkke_domain::user::Role::parse(&role)
+                            .ok_or_else(|| corrupt("users.role"))?,
+                        district_code: district,
+                    },
+                    active,
+                ))
+            })
+            .transpose()
+        };
+        let (from, _) = load(conn, user_id)?.ok_or(RepoError::NotFound)?;
+        authz::handover(actor, &from)?;
+        let successor = load(conn, successor_id)?;
+        let ok =
+            matches!(&successor, Some((s, true)) if s.org_id == from.org_id && s.id != from.id);
+        if !ok {
+            return Err(DomainError::invalid(
+                "successor_user_id",
+                "invalid_reference",
+                "the successor must be another active user of the same organization",
+            )
+            .into());
+        }
+        let moving: Vec<Assignment> = case_assignments::table
+            .filter(case_assignments::user_id.eq(DbUuid(user_id)))
+            .filter(case_assignments::ended_at.is_null())
+            .select(AssignmentRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(Assignment::try_from)
+            .collect::<RepoResult<_>>()?;
+        let now = to_db(crate::now());
+        for a in &moving {
+            diesel::update(case_assignments::table.find(DbUuid(a.id)))
+                .set(case_assignments::ended_at.eq(Some(now)))
+                .execute(conn)?;
+            let successor_already: bool = diesel::select(diesel::dsl::exists(
+                case_assignments::table
+                    .filter(case_assignments::case_id.eq(DbUuid(a.case_id)))
+                    .filter(case_assignments::user_id.eq(DbUuid(successor_id)))
+                    .filter(case_assignments::ended_at.is_null()),
+            ))
+            .get_result(conn)?;
+            if successor_already {
+                if a.role == AssignmentRole::Primary {
+                    diesel::update(
+                        case_assignments::table
+                            .filter(case_assignments::case_id.eq(DbUuid(a.case_id)))
+                            .filter(case_assignments::user_id.eq(DbUuid(successor_id)))
+                            .filter(case_assignments::ended_at.is_null()),
+                    )
+                    .set(case_assignments::role.eq(AssignmentRole::Primary.as_str()))
+                    .execute(conn)?;
+                }
+            } else {
+                insert(conn, actor, a.case_id, successor_id, a.org_id, a.role)?;
+            }
+            event(
+                conn,
+                actor,
+                a.case_id,
+                "handover",
+                None,
+                json!({ "from_user_id": user_id, "to_user_id": successor_id, "note": note }),
+            )?;
+        }
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Update, "user", Some(user_id.to_string())).with_details(
+                json!({ "handover_to": successor_id, "moved_assignments": moving.len() }),
+            ),
+        )?;
+        Ok(moving.len())
+    })
+}

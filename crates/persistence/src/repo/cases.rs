@@ -1,0 +1,657 @@
+//! Shared cases: opening, reading, listing, changing, status transitions.
+
+use chrono::{Datelike, NaiveDateTime};
+use diesel::prelude::*;
+use hamkke_domain::authz::{self, Actor, CaseFacts};
+use hamkke_domain::case::{
+    self as rules, AssignmentRole, Case, CasePatch, CaseType, Need, NewCase, ParticipantRole,
+    RiskLevel, Source, Status,
+};
+use hamkke_domain::user::Role;
+use hamkke_domain::DomainError;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::orgs::{self, corrupt};
+use super::page::{Page, PageRequest};
+use super::persons;
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::{case_assignments, case_counters, case_events, case_participants, cases};
+use crate::types::{from_db, to_db, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cases)]
+pub(crate) struct CaseRow {
+    id: DbUuid,
+    case_no: String,
+    person_id: DbUuid,
+    lead_org_id: DbUuid,
+    district_code: String,
+    case_type: String,
+    risk_level: String,
+    source: String,
+    status: String,
+    summary: String,
+    needs: String,
+    version: i32,
+    created_by: DbUuid,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<CaseRow> for Case {
+    type Error = RepoError;
+    fn try_from(r: CaseRow) -> RepoResult<Self> {
+        Ok(Case {
+            id: r.id.0,
+            case_no: r.case_no,
+            person_id: r.person_id.0,
+            lead_org_id: r.lead_org_id.0,
+            district_code: r.district_code,
+            case_type: CaseType::parse(&r.case_type).ok_or_else(|| corrupt("cases.case_type"))?,
+            risk_level: RiskLevel::parse(&r.risk_level)
+                .ok_or_else(|| corrupt("cases.risk_level"))?,
+            source: Source::parse(&r.source).ok_or_else(|| corrupt("cases.source"))?,
+            status: Status::parse(&r.status).ok_or_else(|| corrupt("cases.status"))?,
+            summary: r.summary,
+            needs: serde_json::from_str::<Vec<Need>>(&r.needs)
+                .map_err(|_| corrupt("cases.needs"))?,
+            version: r.version,
+            created_by: r.created_by.0,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+        })
+    }
+}
+
+/// A case with the organizations on it.
+#[derive(Debug, Clone)]
+pub struct CaseDetail {
+    pub case: Case,
+    pub participants: Vec<rules::Participant>,
+}
+
+impl CaseDetail {
+    pub fn facts(&self) -> CaseFacts {
+        CaseFacts {
+            lead_org_id: self.case.lead_org_id,
+            district_code: self.case.district_code.clone(),
+            participant_orgs: self.participants.iter().map(|p| p.org_id).collect(),
+        }
+    }
+}
+
+pub(crate) fn participants_of(
+    conn: &mut DbConn,
+    case_id: Uuid,
+) -> RepoResult<Vec<rules::Participant>> {
+    case_participants::table
+        .filter(case_participants::case_id.eq(DbUuid(case_id)))
+        .order(case_participants::added_at.asc())
+        .select((
+            case_participants::org_id,
+            case_participants::role,
+            case_participants::added_at,
+        ))
+        .load::<(DbUuid, String, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(org, role, at)| {
+            Ok(rules::Participant {
+                org_id: org.0,
+                role: ParticipantRole::parse(&role)
+                    .ok_or_else(|| corrupt("case_participants.role"))?,
+                added_at: from_db(at),
+            })
+        })
+        .collect()
+}
+
+/// Loads a case and its participants without a permission check.
+pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<CaseDetail> {
+    let case: Case = cases::table
+        .find(DbUuid(id))
+        .select(CaseRow::as_select())
+        .first(conn)?
+        .try_into()?;
+    let participants = participants_of(conn, id)?;
+    Ok(CaseDetail { case, participants })
+}
+
+/// Loads a case the actor may see.
+pub(crate) fn load_visible(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<CaseDetail> {
+    let detail = load(conn, id)?;
+    authz::view_case(actor, &detail.facts())?;
+    Ok(detail)
+}
+
+/// Appends an entry to a case's timeline; `only_org` limits it to one organization.
+pub(crate) fn event(
+    conn: &mut DbConn,
+    actor: &Actor,
+    case_id: Uuid,
+    kind: &str,
+    only_org: Option<Uuid>,
+    data: Value,
+) -> RepoResult<()> {
+    diesel::insert_into(case_events::table)
+        .values((
+            case_events::id.eq(DbUuid(Uuid::now_v7())),
+            case_events::case_id.eq(DbUuid(case_id)),
+            case_events::occurred_at.eq(to_db(crate::now())),
+            case_events::actor_user_id.eq(Some(DbUuid(actor.user_id))),
+            case_events::actor_org_id.eq(Some(DbUuid(actor.org_id))),
+            case_events::kind.eq(kind),
+            case_events::only_org_id.eq(only_org.map(DbUuid)),
+            case_events::data.eq(data.to_string()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub(crate) fn audit_case(
+    conn: &mut DbConn,
+    ctx: &AuditCtx,
+    action: AuditAction,
+    case: &Case,
+    details: Option<Value>,
+) -> RepoResult<()> {
+    let mut entry = AuditEntry::new(action, "case", Some(case.id.to_string()));
+    entry.person_id = Some(case.person_id);
+    entry.details = details;
+    audit::record(conn, ctx, entry)
+}
+
+/// The next number of the district's year, under a row lock.
+fn next_case_no(conn: &mut DbConn, district: &str, year: i32) -> RepoResult<String> {
+    let bump = |conn: &mut DbConn| -> QueryResult<Option<i64>> {
+        diesel::update(case_counters::table.find((district, year)))
+            .set(case_counters::last_seq.eq(case_counters::last_seq + 1))
+            .returning(case_counters::last_seq)
+            .get_result(conn)
+            .optional()
+    };
+    let seq = match bump(conn)? {
+        Some(seq) => seq,
+        None => {
+            // First case of the year: create the counter, inside a savepoint because another
+            // request may create it at the same moment.
+            let created = conn.transaction(|c| {
+                diesel::insert_into(case_counters::table)
+                    .values((
+                        case_counters::district_code.eq(district),
+                        case_counters::year.eq(year),
+                        case_counters::last_seq.eq(1i64),
+                    ))
+                    .execute(c)
+            });
+            match created {
+                Ok(_) => 1,
+                Err(e) if RepoError::is_unique_violation(&e) => {
+                    bump(conn)?.ok_or(RepoError::NotFound)?
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    Ok(rules::case_no(year, district, seq))
+}
+
+fn closed_statuses() -> Vec<&'static str> {
+    Status::ALL
+        .iter()
+        .filter(|s| !s.is_open())
+        .map(|s| s.as_str())
+        .collect()
+}
+
+/// Opens a case: the caller's organization leads it and the caller is its primary worker.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    new: NewCase,
+) -> RepoResult<CaseDetail> {
+    authz::create_case(actor)?;
+    rules::check_needs(&new.needs)?;
+    write_tx(conn, |conn| {
+        match persons::load(conn, new.person_id) {
+            Ok(_) => {}
+            Err(RepoError::NotFound) => {
+                return Err(DomainError::invalid(
+                    "person_id",
+                    "invalid_reference",
+                    "no such person",
+                )
+                .into())
+            }
+            Err(e) => return Err(e),
+        }
+        let open: Option<DbUuid> = cases::table
+            .filter(cases::person_id.eq(DbUuid(new.person_id)))
+            .filter(cases::status.ne_all(closed_statuses()))
+            .select(cases::lead_org_id)
+            .first(conn)
+            .optional()?;
+        if let Some(lead) = open {
+            return Err(RepoError::Conflict {
+                code: "open_case_exists",
+                detail: "this person already has an open case; ask its lead organization to add you as a participant".into(),
+                extensions: Some(json!({ "lead_org_id": lead.0 })),
+            });
+        }
+        let now = crate::now();
+        let case_no = next_case_no(conn, &actor.district_code, now.year())?;
+        let id = Uuid::now_v7();
+        let db_now = to_db(now);
+        diesel::insert_into(cases::table)
+            .values((
+                cases::id.eq(DbUuid(id)),
+                cases::case_no.eq(&case_no),
+                cases::person_id.eq(DbUuid(new.person_id)),
+                cases::lead_org_id.eq(DbUuid(actor.org_id)),
+                cases::district_code.eq(&actor.district_code),
+                cases::case_type.eq(new.case_type.as_str()),
+                cases::risk_level.eq(new.risk_level.as_str()),
+                cases::source.eq(new.source.as_str()),
+                cases::status.eq(Status::Discovered.as_str()),
+                cases::summary.eq(&new.summary),
+                cases::needs.eq(serde_json::to_string(&new.needs).unwrap_or_else(|_| "[]".into())),
+                cases::version.eq(1),
+                cases::created_by.eq(DbUuid(actor.user_id)),
+                cases::created_at.eq(db_now),
+                cases::updated_at.eq(db_now),
+            ))
+            .execute(conn)?;
+        add_participant_row(conn, actor, id, actor.org_id, ParticipantRole::Lead)?;
+        super::assignments::insert(
+            conn,
+            actor,
+            id,
+            actor.user_id,
+            actor.org_id,
+            AssignmentRole::Primary,
+        )?;
+        event(
+            conn,
+            actor,
+            id,
+            "case_opened",
+            None,
+            json!({ "case_no": case_no, "status": "discovered" }),
+        )?;
+        let detail = load(conn, id)?;
+        audit_case(conn, ctx, AuditAction::Create, &detail.case, None)?;
+        Ok(detail)
+    })
+}
+
+pub(crate) fn add_participant_row(
+    conn: &mut DbConn,
+    actor: &Actor,
+    case_id: Uuid,
+    org_id: Uuid,
+    role: ParticipantRole,
+) -> RepoResult<()> {
+    diesel::insert_into(case_participants::table)
+        .values((
+            case_participants::case_id.eq(DbUuid(case_id)),
+            case_participants::org_id.eq(DbUuid(org_id)),
+            case_participants::role.eq(role.as_str()),
+            case_participants::added_at.eq(to_db(crate::now())),
+            case_participants::added_by.eq(DbUuid(actor.user_id)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One case the actor may see; the read is audited.
+pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<CaseDetail> {
+    write_tx(conn, |conn| {
+        let detail = load_visible(conn, actor, id)?;
+        audit_case(conn, ctx, AuditAction::View, &detail.case, None)?;
+        Ok(detail)
+    })
+}
+
+/// Whose assignments to filter by.
+#[derive(Debug, Clone, Copy)]
+pub enum AssignedTo {
+    User(Uuid),
+}
+
+/// Filters of the case listing.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<Status>,
+    pub risk_level: Option<RiskLevel>,
+    pub case_type: Option<CaseType>,
+    pub lead_org_id: Option<Uuid>,
+    pub assigned_to: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    /// A case number or its prefix.
+    pub case_no: Option<String>,
+}
+
+/// The cases the actor may see, by id; the listing is audited as one event.
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    f: &CaseFilter,
+    page: PageRequest,
+) -> RepoResult<Page<Case>> {
+    let mut q = cases::table
+        .select(CaseRow::as_select())
+        .order(cases::id.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    let own_cases = case_participants::table
+        .filter(case_participants::org_id.eq(DbUuid(actor.org_id)))
+        .select(case_participants::case_id);
+    q = if matches!(actor.role, Role::Coordinator | Role::Auditor) {
+        q.filter(
+            cases::district_code
+                .eq(actor.district_code.clone())
+                .or(cases::id.eq_any(own_cases)),
+        )
+    } else {
+        q.filter(cases::id.eq_any(own_cases))
+    };
+    if let Some(user) = f.assigned_to {
+        q = q.filter(
+            cases::id.eq_any(
+                case_assignments::table
+                    .filter(case_assignments::user_id.eq(DbUuid(user)))
+                    .filter(case_assignments::ended_at.is_null())
+                    .select(case_assignments::case_id),
+            ),
+        );
+    }
+    if let Some(s) = f.status {
+        q = q.filter(cases::status.eq(s.as_str()));
+    }
+    if let Some(r) = f.risk_level {
+        q = q.filter(cases::risk_level.eq(r.as_str()));
+    }
+    if let Some(t) = f.case_type {
+        q = q.filter(cases::case_type.eq(t.as_str()));
+    }
+    if let Some(o) = f.lead_org_id {
+        q = q.filter(cases::lead_org_id.eq(DbUuid(o)));
+    }
+    if let Some(p) = f.person_id {
+        q = q.filter(cases::person_id.eq(DbUuid(p)));
+    }
+    if let Some(no) = &f.case_no {
+        q = q.filter(cases::case_no.like(format!("{}%", no.replace(['%', '_', '\\'], ""))));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(cases::id.gt(DbUuid(after)));
+    }
+    write_tx(conn, |conn| {
+        let items = q
+            .load(conn)?
+            .into_iter()
+            .map(Case::try_from)
+            .collect::<RepoResult<Vec<_>>>()?;
+        let page = Page::from_overfetch(items, page.limit, |c| c.id);
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::View, "case_list", None)
+                .with_details(json!({ "results": page.items.len() })),
+        )?;
+        Ok(page)
+    })
+}
+
+/// Changes summary, risk level or needs (participants), when the version is current.
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    expected_version: i32,
+    patch: CasePatch,
+) -> RepoResult<CaseDetail> {
+    if let Some(needs) = &patch.needs {
+        rules::check_needs(needs)?;
+    }
+    write_tx(conn, |conn| {
+        let current = load(conn, id)?;
+        authz::work_on_case(actor, &current.facts())?;
+        if current.case.version != expected_version {
+            return Err(RepoError::Stale);
+        }
+        let c = &current.case;
+        let n = diesel::update(
+            cases::table
+                .find(DbUuid(id))
+                .filter(cases::version.eq(expected_version)),
+        )
+        .set((
+            cases::summary.eq(patch.summary.clone().unwrap_or(c.summary.clone())),
+            cases::risk_level.eq(patch.risk_level.unwrap_or(c.risk_level).as_str()),
+            cases::needs.eq(
+                serde_json::to_string(patch.needs.as_ref().unwrap_or(&c.needs))
+                    .unwrap_or_else(|_| "[]".into()),
+            ),
+            cases::version.eq(expected_version + 1),
+            cases::updated_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)?;
+        if n != 1 {
+            return Err(RepoError::Stale);
+        }
+        let fields: Vec<&str> = [
+            patch.summary.as_ref().map(|_| "summary"),
+            patch.risk_level.map(|_| "risk_level"),
+            patch.needs.as_ref().map(|_| "needs"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        event(
+            conn,
+            actor,
+            id,
+            "case_updated",
+            None,
+            json!({ "fields": fields, "risk_level": patch.risk_level.map(|r| r.as_str()) }),
+        )?;
+        let detail = load(conn, id)?;
+        audit_case(
+            conn,
+            ctx,
+            AuditAction::Update,
+            &detail.case,
+            Some(json!({ "fields": fields })),
+        )?;
+        Ok(detail)
+    })
+}
+
+/// Moves a case to another status, if the status machine allows it and the actor may.
+pub fn transition(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    to: Status,
+    reason: Option<String>,
+) -> RepoResult<CaseDetail> {
+    write_tx(conn, |conn| {
+        let current = load(conn, id)?;
+        let facts = current.facts();
+        if Status::needs_lead(to) {
+            authz::lead_case(actor, &facts)?;
+        } else {
+            authz::work_on_case(actor, &facts)?;
+        }
+        apply_status(conn, actor, &current.case, to, reason.as_deref())?;
+        let detail = load(conn, id)?;
+        audit_case(
+            conn,
+            ctx,
+            AuditAction::Update,
+            &detail.case,
+            Some(json!({ "status": to.as_str() })),
+        )?;
+        Ok(detail)
+    })
+}
+
+/// Checks and writes a status change with its timeline entry (no permission check: callers
+/// decide who may, e.g. a finalized meeting).
+pub fn apply_status(
+    conn: &mut DbConn,
+    actor: &Actor,
+    case: &Case,
+    to: Status,
+    reason: Option<&str>,
+) -> RepoResult<()> {
+    rules::check_transition(case.status, to).map_err(|e| RepoError::Conflict {
+        code: "invalid_transition",
+        detail: format!(
+            "a {} case cannot move to {}",
+            e.from.as_str(),
+            e.to.as_str()
+        ),
+        extensions: Some(
+            json!({ "allowed": e.allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>() }),
+        ),
+    })?;
+    diesel::update(cases::table.find(DbUuid(case.id)))
+        .set((
+            cases::status.eq(to.as_str()),
+            cases::version.eq(cases::version + 1),
+            cases::updated_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)?;
+    event(
+        conn,
+        actor,
+        case.id,
+        "status_changed",
+        None,
+        json!({ "from": case.status.as_str(), "to": to.as_str(), "reason": reason }),
+    )
+}
+
+/// Participants of a visible case.
+pub fn participants(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: Uuid,
+) -> RepoResult<Vec<rules::Participant>> {
+    Ok(load_visible(conn, actor, id)?.participants)
+}
+
+/// Adds an organization to a case (lead or district coordinator). The lead changes only by a
+/// meeting decision.
+pub fn add_participant(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    org_id: Uuid,
+    role: ParticipantRole,
+) -> RepoResult<Vec<rules::Participant>> {
+    if role == ParticipantRole::Lead {
+        return Err(DomainError::invalid(
+            "role",
+            "not_allowed",
+            "the lead changes only by a meeting decision",
+        )
+        .into());
+    }
+    write_tx(conn, |conn| {
+        let current = load(conn, id)?;
+        authz::manage_participants(actor, &current.facts())?;
+        let org = match orgs::load(conn, org_id) {
+            Ok(o) if o.kind != hamkke_domain::org::OrgKind::System && o.active => o,
+            Ok(_) | Err(RepoError::NotFound) => {
+                return Err(DomainError::invalid(
+                    "organization_id",
+                    "invalid_reference",
+                    "no such organization",
+                )
+                .into())
+            }
+            Err(e) => return Err(e),
+        };
+        if current.participants.iter().any(|p| p.org_id == org.id) {
+            return Err(RepoError::conflict(
+                "already_participant",
+                "this organization already takes part in the case",
+            ));
+        }
+        add_participant_row(conn, actor, id, org.id, role)?;
+        event(
+            conn,
+            actor,
+            id,
+            "participant_added",
+            None,
+            json!({ "organization_id": org.id, "role": role.as_str() }),
+        )?;
+        audit_case(
+            conn,
+            ctx,
+            AuditAction::Update,
+            &current.case,
+            Some(json!({ "participant_added": org.id })),
+        )?;
+        participants_of(conn, id)
+    })
+}
+
+/// Removes a non-lead organization and ends its workers' assignments on the case.
+pub fn remove_participant(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    org_id: Uuid,
+) -> RepoResult<()> {
+    write_tx(conn, |conn| {
+        let current = load(conn, id)?;
+        authz::manage_participants(actor, &current.facts())?;
+        if current.case.lead_org_id == org_id {
+            return Err(RepoError::conflict(
+                "lead_cannot_leave",
+                "the lead organization cannot be removed; change the lead by a meeting decision",
+            ));
+        }
+        let n = diesel::delete(case_participants::table.find((DbUuid(id), DbUuid(org_id))))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(RepoError::NotFound);
+        }
+        diesel::update(
+            case_assignments::table
+                .filter(case_assignments::case_id.eq(DbUuid(id)))
+                .filter(case_assignments::org_id.eq(DbUuid(org_id)))
+                .filter(case_assignments::ended_at.is_null()),
+        )
+        .set(case_assignments::ended_at.eq(Some(to_db(crate::now()))))
+        .execute(conn)?;
+        event(
+            conn,
+            actor,
+            id,
+            "participant_removed",
+            None,
+            json!({ "organization_id": org_id }),
+        )?;
+        audit_case(
+            conn,
+            ctx,
+            AuditAction::Update,
+            &current.case,
+            Some(json!({ "participant_removed": org_id })),
+        )
+    })
+}

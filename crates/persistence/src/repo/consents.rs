@@ -1,0 +1,235 @@
+//! Consents (정보제공동의): recorded, listed, withdrawn. A withdrawn or expired consent stops
+//! granting access on the very next request, because access is computed per request.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::consent::{Consent, ConsentScope};
+use hamkke_domain::DomainError;
+use uuid::Uuid;
+
+use super::orgs::corrupt;
+use super::persons;
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::{consent_organizations, consents, organizations};
+use crate::types::{from_db, to_db, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = consents)]
+struct ConsentRow {
+    id: DbUuid,
+    person_id: DbUuid,
+    purpose: String,
+    scope: String,
+    granted_at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+    withdrawn_at: Option<NaiveDateTime>,
+    evidence_ref: Option<String>,
+    recorded_by: DbUuid,
+    recorded_by_org_id: DbUuid,
+}
+
+fn to_consent(r: ConsentRow, orgs: Vec<Uuid>) -> RepoResult<Consent> {
+    Ok(Consent {
+        id: r.id.0,
+        person_id: r.person_id.0,
+        purpose: r.purpose,
+        scope: ConsentScope::parse(&r.scope).ok_or_else(|| corrupt("consents.scope"))?,
+        organization_ids: orgs,
+        granted_at: from_db(r.granted_at),
+        expires_at: from_db(r.expires_at),
+        withdrawn_at: r.withdrawn_at.map(from_db),
+        evidence_ref: r.evidence_ref,
+        recorded_by: r.recorded_by.0,
+        recorded_by_org_id: r.recorded_by_org_id.0,
+    })
+}
+
+fn orgs_of(conn: &mut DbConn, consent_ids: &[Uuid]) -> RepoResult<Vec<(Uuid, Uuid)>> {
+    Ok(consent_organizations::table
+        .filter(
+            consent_organizations::consent_id
+                .eq_any(consent_ids.iter().copied().map(DbUuid).collect::<Vec<_>>()),
+        )
+        .select((
+            consent_organizations::consent_id,
+            consent_organizations::org_id,
+        ))
+        .load::<(DbUuid, DbUuid)>(conn)?
+        .into_iter()
+        .map(|(c, o)| (c.0, o.0))
+        .collect())
+}
+
+fn with_orgs(conn: &mut DbConn, rows: Vec<ConsentRow>) -> RepoResult<Vec<Consent>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id.0).collect();
+    let links = orgs_of(conn, &ids)?;
+    rows.into_iter()
+        .map(|r| {
+            let orgs = links
+                .iter()
+                .filter(|(c, _)| *c == r.id.0)
+                .map(|(_, o)| *o)
+                .collect();
+            to_consent(r, orgs)
+        })
+        .collect()
+}
+
+/// A validated consent to record.
+#[derive(Debug, Clone)]
+pub struct NewConsent {
+    pub purpose: String,
+    pub scope: ConsentScope,
+    pub organization_ids: Vec<Uuid>,
+    pub expires_at: DateTime<Utc>,
+    pub evidence_ref: Option<String>,
+}
+
+/// Records a consent for a person.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    person_id: Uuid,
+    new: NewConsent,
+) -> RepoResult<Consent> {
+    write_tx(conn, |conn| {
+        let (_, access) = persons::access_facts(conn, actor, person_id)?;
+        authz::record_consent(actor, &access)?;
+        let now = crate::now();
+        if new.expires_at <= now {
+            return Err(DomainError::invalid(
+                "expires_at",
+                "out_of_range",
+                "must be in the future",
+            )
+            .into());
+        }
+        match new.scope {
+            ConsentScope::Organizations if new.organization_ids.is_empty() => {
+                return Err(DomainError::invalid(
+                    "organization_ids",
+                    "required",
+                    "name at least one organization",
+                )
+                .into())
+            }
+            ConsentScope::CaseParticipants if !new.organization_ids.is_empty() => {
+                return Err(DomainError::invalid(
+                    "organization_ids",
+                    "not_allowed",
+                    "a case_participants consent names no organizations",
+                )
+                .into())
+            }
+            _ => {}
+        }
+        let wanted: Vec<DbUuid> = new.organization_ids.iter().copied().map(DbUuid).collect();
+        let found: i64 = organizations::table
+            .filter(organizations::id.eq_any(&wanted))
+            .count()
+            .get_result(conn)?;
+        if found != wanted.len() as i64 {
+            return Err(DomainError::invalid(
+                "organization_ids",
+                "invalid_reference",
+                "no such organization",
+            )
+            .into());
+        }
+        let id = Uuid::now_v7();
+        diesel::insert_into(consents::table)
+            .values((
+                consents::id.eq(DbUuid(id)),
+                consents::person_id.eq(DbUuid(person_id)),
+                consents::purpose.eq(&new.purpose),
+                consents::scope.eq(new.scope.as_str()),
+                consents::granted_at.eq(to_db(now)),
+                consents::expires_at.eq(to_db(new.expires_at)),
+                consents::evidence_ref.eq(&new.evidence_ref),
+                consents::recorded_by.eq(DbUuid(actor.user_id)),
+                consents::recorded_by_org_id.eq(DbUuid(actor.org_id)),
+            ))
+            .execute(conn)?;
+        for org in &wanted {
+            diesel::insert_into(consent_organizations::table)
+                .values((
+                    consent_organizations::consent_id.eq(DbUuid(id)),
+                    consent_organizations::org_id.eq(org),
+                ))
+                .execute(conn)?;
+        }
+        let mut entry = AuditEntry::new(AuditAction::Create, "consent", Some(id.to_string()));
+        entry.person_id = Some(person_id);
+        audit::record(conn, ctx, entry)?;
+        load(conn, id)
+    })
+}
+
+fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Consent> {
+    let row = consents::table
+        .find(DbUuid(id))
+        .select(ConsentRow::as_select())
+        .first(conn)?;
+    with_orgs(conn, vec![row])?.pop().ok_or(RepoError::NotFound)
+}
+
+/// The consents of a person (details rights needed).
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    person_id: Uuid,
+) -> RepoResult<Vec<Consent>> {
+    write_tx(conn, |conn| {
+        let (_, access) = persons::access_facts(conn, actor, person_id)?;
+        if !authz::person_details(&access) {
+            return Err(DomainError::forbidden(
+                "the organization has no right to this person's details",
+            )
+            .into());
+        }
+        let rows = consents::table
+            .filter(consents::person_id.eq(DbUuid(person_id)))
+            .order(consents::id.asc())
+            .select(ConsentRow::as_select())
+            .load(conn)?;
+        let mut entry = AuditEntry::new(AuditAction::View, "consent", None);
+        entry.person_id = Some(person_id);
+        audit::record(conn, ctx, entry)?;
+        with_orgs(conn, rows)
+    })
+}
+
+/// Withdraws a consent; takes effect on the next request.
+pub fn withdraw(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<Consent> {
+    write_tx(conn, |conn| {
+        let consent = load(conn, id)?;
+        let (_, access) = persons::access_facts(conn, actor, consent.person_id)?;
+        if consent.recorded_by_org_id != actor.org_id {
+            if !authz::person_details(&access) {
+                return Err(
+                    DomainError::hidden("consent of a person the caller cannot see").into(),
+                );
+            }
+            authz::record_consent(actor, &access)?;
+        }
+        if consent.withdrawn_at.is_some() {
+            return Err(RepoError::conflict(
+                "already_withdrawn",
+                "this consent was already withdrawn",
+            ));
+        }
+        diesel::update(consents::table.find(DbUuid(id)))
+            .set(consents::withdrawn_at.eq(Some(to_db(crate::now()))))
+            .execute(conn)?;
+        let mut entry = AuditEntry::new(AuditAction::Update, "consent", Some(id.to_string()))
+            .with_details(serde_json::json!({ "withdrawn": true }));
+        entry.person_id = Some(consent.person_id);
+        audit::record(conn, ctx, entry)?;
+        load(conn, id)
+    })
+}

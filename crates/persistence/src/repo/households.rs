@@ -1,0 +1,187 @@
+//! Households (세대).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::person::{Household, PersonView};
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::page::{Page, PageRequest};
+use super::persons;
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::households;
+use crate::types::{from_db, to_db, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = households)]
+struct HouseholdRow {
+    id: DbUuid,
+    address: String,
+    admin_dong_code: Option<String>,
+    registered_by_org_id: DbUuid,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl From<HouseholdRow> for Household {
+    fn from(r: HouseholdRow) -> Self {
+        Household {
+            id: r.id.0,
+            address: r.address,
+            admin_dong_code: r.admin_dong_code,
+            registered_by_org_id: r.registered_by_org_id.0,
+            version: r.version,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+        }
+    }
+}
+
+/// A validated household.
+#[derive(Debug, Clone)]
+pub struct NewHousehold {
+    pub address: String,
+    pub admin_dong_code: Option<String>,
+}
+
+/// A validated change; `Some(None)` clears the dong code.
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdPatch {
+    pub address: Option<String>,
+    pub admin_dong_code: Option<Option<String>>,
+}
+
+fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Household> {
+    Ok(households::table
+        .find(DbUuid(id))
+        .select(HouseholdRow::as_select())
+        .first(conn)?
+        .into())
+}
+
+/// A household is visible to the organization that registered it and to organizations that
+/// may see the details of one of its members; to others it does not exist.
+fn visible(
+    household: &Household,
+    actor: &Actor,
+    members: &[PersonView],
+) -> Result<(), DomainError> {
+    let sees_member = members.iter().any(|m| matches!(m, PersonView::Full(_)));
+    if household.registered_by_org_id == actor.org_id || sees_member {
+        Ok(())
+    } else {
+        Err(DomainError::hidden(
+            "household not shared with the caller's organization",
+        ))
+    }
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    new: NewHousehold,
+) -> RepoResult<(Household, Vec<PersonView>)> {
+    authz::register_person(actor)?;
+    write_tx(conn, |conn| {
+        let id = Uuid::now_v7();
+        let now = to_db(crate::now());
+        diesel::insert_into(households::table)
+            .values((
+                households::id.eq(DbUuid(id)),
+                households::address.eq(&new.address),
+                households::admin_dong_code.eq(&new.admin_dong_code),
+                households::registered_by_org_id.eq(DbUuid(actor.org_id)),
+                households::allocation_seq.eq(0i64),
+                households::version.eq(1),
+                households::created_at.eq(now),
+                households::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Create, "household", Some(id.to_string())),
+        )?;
+        Ok((load(conn, id)?, Vec::new()))
+    })
+}
+
+/// One household with its members as the actor may see them; the read is audited.
+pub fn get(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+) -> RepoResult<(Household, Vec<PersonView>)> {
+    write_tx(conn, |conn| {
+        let household = load(conn, id)?;
+        let members = persons::household_members(conn, actor, id)?;
+        visible(&household, actor, &members)?;
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::View, "household", Some(id.to_string()))
+                .with_details(json!({ "members": members.len() })),
+        )?;
+        Ok((household, members))
+    })
+}
+
+/// Households the actor's organization registered.
+pub fn list(conn: &mut DbConn, actor: &Actor, page: PageRequest) -> RepoResult<Page<Household>> {
+    let mut q = households::table
+        .filter(households::registered_by_org_id.eq(DbUuid(actor.org_id)))
+        .select(HouseholdRow::as_select())
+        .order(households::id.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(after) = page.after {
+        q = q.filter(households::id.gt(DbUuid(after)));
+    }
+    let items: Vec<Household> = q.load(conn)?.into_iter().map(Into::into).collect();
+    Ok(Page::from_overfetch(items, page.limit, |h| h.id))
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    expected_version: i32,
+    patch: HouseholdPatch,
+) -> RepoResult<(Household, Vec<PersonView>)> {
+    write_tx(conn, |conn| {
+        let current = load(conn, id)?;
+        let members = persons::household_members(conn, actor, id)?;
+        visible(&current, actor, &members)?;
+        authz::register_person(actor)?;
+        if current.version != expected_version {
+            return Err(RepoError::Stale);
+        }
+        diesel::update(
+            households::table
+                .find(DbUuid(id))
+                .filter(households::version.eq(expected_version)),
+        )
+        .set((
+            households::address.eq(patch.address.unwrap_or(current.address)),
+            households::admin_dong_code
+                .eq(patch.admin_dong_code.unwrap_or(current.admin_dong_code)),
+            households::version.eq(expected_version + 1),
+            households::updated_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)?;
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Update, "household", Some(id.to_string())),
+        )?;
+        Ok((load(conn, id)?, members))
+    })
+}

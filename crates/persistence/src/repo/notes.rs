@@ -1,0 +1,238 @@
+//! Case notes (counselling, visits, calls, services) and the case timeline.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::case::{NewNote, Note, NoteKind, TimelineEntry, Visibility};
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::cases::{self, audit_case, event};
+use super::orgs::corrupt;
+use super::page::{Page, PageRequest};
+use crate::audit::{AuditAction, AuditCtx};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::{case_events, case_notes, users};
+use crate::types::{from_db, to_db, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = case_notes)]
+struct NoteRow {
+    id: DbUuid,
+    case_id: DbUuid,
+    org_id: DbUuid,
+    author_id: DbUuid,
+    kind: String,
+    occurred_at: NaiveDateTime,
+    body: String,
+    co_visitor_user_ids: String,
+    visibility: String,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<NoteRow> for Note {
+    type Error = RepoError;
+    fn try_from(r: NoteRow) -> RepoResult<Self> {
+        Ok(Note {
+            id: r.id.0,
+            case_id: r.case_id.0,
+            org_id: r.org_id.0,
+            author_id: r.author_id.0,
+            kind: NoteKind::parse(&r.kind).ok_or_else(|| corrupt("case_notes.kind"))?,
+            occurred_at: from_db(r.occurred_at),
+            body: r.body,
+            co_visitor_user_ids: serde_json::from_str(&r.co_visitor_user_ids)
+                .map_err(|_| corrupt("case_notes.co_visitor_user_ids"))?,
+            visibility: Visibility::parse(&r.visibility)
+                .ok_or_else(|| corrupt("case_notes.visibility"))?,
+            created_at: from_db(r.created_at),
+        })
+    }
+}
+
+/// Writes a note. Co-visitors of a joint visit (1+1) must be active workers of participant
+/// organizations; a note seen only by the own organization stays off others' timelines.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    case_id: Uuid,
+    new: NewNote,
+) -> RepoResult<Note> {
+    if new.occurred_at > crate::now() + chrono::Duration::minutes(5) {
+        return Err(DomainError::invalid(
+            "occurred_at",
+            "out_of_range",
+            "must not be in the future",
+        )
+        .into());
+    }
+    write_tx(conn, |conn| {
+        let detail = cases::load(conn, case_id)?;
+        let facts = detail.facts();
+        authz::work_on_case(actor, &facts)?;
+        let mut visitors = new.co_visitor_user_ids.clone();
+        visitors.sort();
+        visitors.dedup();
+        if !visitors.is_empty() {
+            let orgs: Vec<DbUuid> = users::table
+                .filter(users::id.eq_any(visitors.iter().copied().map(DbUuid).collect::<Vec<_>>()))
+                .filter(users::active.eq(true))
+                .select(users::org_id)
+                .load(conn)?;
+            if orgs.len() != visitors.len()
+                || !orgs.iter().all(|o| facts.participant_orgs.contains(&o.0))
+            {
+                return Err(DomainError::invalid(
+                    "co_visitor_user_ids",
+                    "not_participant",
+                    "co-visitors must be active workers of participant organizations",
+                )
+                .into());
+            }
+        }
+        let id = Uuid::now_v7();
+        diesel::insert_into(case_notes::table)
+            .values((
+                case_notes::id.eq(DbUuid(id)),
+                case_notes::case_id.eq(DbUuid(case_id)),
+                case_notes::org_id.eq(DbUuid(actor.org_id)),
+                case_notes::author_id.eq(DbUuid(actor.user_id)),
+                case_notes::kind.eq(new.kind.as_str()),
+                case_notes::occurred_at.eq(to_db(new.occurred_at)),
+                case_notes::body.eq(&new.body),
+                case_notes::co_visitor_user_ids
+                    .eq(serde_json::to_string(&visitors).unwrap_or_else(|_| "[]".into())),
+                case_notes::visibility.eq(new.visibility.as_str()),
+                case_notes::created_at.eq(to_db(crate::now())),
+            ))
+            .execute(conn)?;
+        let only = (new.visibility == Visibility::OwnOrg).then_some(actor.org_id);
+        event(
+            conn,
+            actor,
+            case_id,
+            "note_added",
+            only,
+            json!({ "note_id": id, "kind": new.kind.as_str(), "joint_visit": !visitors.is_empty(), "co_visitor_user_ids": visitors }),
+        )?;
+        audit_case(
+            conn,
+            ctx,
+            AuditAction::Create,
+            &detail.case,
+            Some(json!({ "note_id": id })),
+        )?;
+        case_notes::table
+            .find(DbUuid(id))
+            .select(NoteRow::as_select())
+            .first(conn)?
+            .try_into()
+    })
+}
+
+/// Notes of a visible case that the actor's organization may read; the read is audited.
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    case_id: Uuid,
+    page: PageRequest,
+) -> RepoResult<Page<Note>> {
+    write_tx(conn, |conn| {
+        let detail = cases::load_visible(conn, actor, case_id)?;
+        let mut q = case_notes::table
+            .filter(case_notes::case_id.eq(DbUuid(case_id)))
+            .filter(
+                case_notes::visibility
+                    .eq(Visibility::Participants.as_str())
+                    .or(case_notes::org_id.eq(DbUuid(actor.org_id))),
+            )
+            .order(case_notes::id.asc())
+            .limit(page.limit + 1)
+            .select(NoteRow::as_select())
+            .into_boxed();
+        if let Some(after) = page.after {
+            q = q.filter(case_notes::id.gt(DbUuid(after)));
+        }
+        let items = q
+            .load(conn)?
+            .into_iter()
+            .map(Note::try_from)
+            .collect::<RepoResult<Vec<_>>>()?;
+        audit_case(
+            conn,
+            ctx,
+            AuditAction::View,
+            &detail.case,
+            Some(json!({ "notes": items.len() })),
+        )?;
+        Ok(Page::from_overfetch(items, page.limit, |n| n.id))
+    })
+}
+
+/// A timeline row: id, time, kind, actor user, actor org, data.
+type EventRow = (
+    DbUuid,
+    NaiveDateTime,
+    String,
+    Option<DbUuid>,
+    Option<DbUuid>,
+    String,
+);
+
+/// The case's timeline in order: status changes, notes, participants, assignments, handovers.
+pub fn timeline(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    case_id: Uuid,
+    page: PageRequest,
+) -> RepoResult<Page<TimelineEntry>> {
+    write_tx(conn, |conn| {
+        let detail = cases::load_visible(conn, actor, case_id)?;
+        let mut q = case_events::table
+            .filter(case_events::case_id.eq(DbUuid(case_id)))
+            .filter(
+                case_events::only_org_id
+                    .is_null()
+                    .or(case_events::only_org_id.eq(DbUuid(actor.org_id))),
+            )
+            .order(case_events::id.asc())
+            .limit(page.limit + 1)
+            .select((
+                case_events::id,
+                case_events::occurred_at,
+                case_events::kind,
+                case_events::actor_user_id,
+                case_events::actor_org_id,
+                case_events::data,
+            ))
+            .into_boxed();
+        if let Some(after) = page.after {
+            q = q.filter(case_events::id.gt(DbUuid(after)));
+        }
+        let rows: Vec<EventRow> = q.load(conn)?;
+        let items = rows
+            .into_iter()
+            .map(|(id, at, kind, user, org, data)| TimelineEntry {
+                id: id.0,
+                occurred_at: from_db(at),
+                kind,
+                actor_user_id: user.map(|u| u.0),
+                actor_org_id: org.map(|o| o.0),
+                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+            })
+            .collect();
+        audit_case(
+            conn,
+            ctx,
+            AuditAction::View,
+            &detail.case,
+            Some(json!({ "timeline": true })),
+        )?;
+        Ok(Page::from_overfetch(items, page.limit, |e| e.id))
+    })
+}

@@ -1,0 +1,353 @@
+//! Persons (clients): registration with RRN protection, search, redacted and full views.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::person::{Flag, NewPerson, Person, PersonPatch, PersonView, Rrn, Sex};
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::access;
+use super::orgs::corrupt;
+use super::page::{Page, PageRequest};
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::crypto::PersonKeys;
+use crate::error::{RepoError, RepoResult};
+use crate::schema::{households, persons};
+use crate::types::{from_db, to_db, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = persons)]
+pub(crate) struct PersonRow {
+    id: DbUuid,
+    name: String,
+    birth_date: NaiveDate,
+    sex: Option<String>,
+    rrn_masked: Option<String>,
+    phone: Option<String>,
+    address: Option<String>,
+    household_id: Option<DbUuid>,
+    flags: String,
+    registered_by_org_id: DbUuid,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<PersonRow> for Person {
+    type Error = RepoError;
+    fn try_from(r: PersonRow) -> RepoResult<Self> {
+        let flags = r
+            .flags
+            .split(',')
+            .filter(|f| !f.is_empty())
+            .map(|f| Flag::parse(f).ok_or_else(|| corrupt("persons.flags")))
+            .collect::<RepoResult<Vec<_>>>()?;
+        Ok(Person {
+            id: r.id.0,
+            name: r.name,
+            birth_date: r.birth_date,
+            sex: r
+                .sex
+                .as_deref()
+                .map(|s| Sex::parse(s).ok_or_else(|| corrupt("persons.sex")))
+                .transpose()?,
+            rrn_masked: r.rrn_masked,
+            phone: r.phone,
+            address: r.address,
+            household_id: r.household_id.map(Into::into),
+            flags,
+            registered_by_org_id: r.registered_by_org_id.0,
+            version: r.version,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+        })
+    }
+}
+
+fn flags_text(flags: &[Flag]) -> String {
+    let mut f: Vec<Flag> = flags.to_vec();
+    f.sort();
+    f.dedup();
+    f.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",")
+}
+
+/// Loads a person without any permission check.
+pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Person> {
+    persons::table
+        .find(DbUuid(id))
+        .select(PersonRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+fn find_by_rrn(conn: &mut DbConn, keys: &PersonKeys, rrn: &Rrn) -> RepoResult<Option<Uuid>> {
+    Ok(persons::table
+        .filter(persons::rrn_hmac.eq(keys.lookup_hash(rrn)))
+        .select(persons::id)
+        .first::<DbUuid>(conn)
+        .optional()?
+        .map(|d| d.0))
+}
+
+fn already_registered(id: Uuid) -> RepoError {
+    RepoError::Conflict {
+        code: "person_already_registered",
+        detail: "a person with this resident registration number is already registered".into(),
+        extensions: Some(json!({ "person_id": id })),
+    }
+}
+
+fn check_household(conn: &mut DbConn, id: Option<Uuid>) -> RepoResult<()> {
+    if let Some(h) = id {
+        let exists: bool = diesel::select(diesel::dsl::exists(households::table.find(DbUuid(h))))
+            .get_result(conn)?;
+        if !exists {
+            return Err(DomainError::invalid(
+                "household_id",
+                "invalid_reference",
+                "no such household",
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn audit_view(conn: &mut DbConn, ctx: &AuditCtx, view: &PersonView) -> RepoResult<()> {
+    let (id, redacted) = match view {
+        PersonView::Full(p) => (p.id, false),
+        PersonView::Redacted { id, .. } => (*id, true),
+    };
+    let mut entry = AuditEntry::new(AuditAction::View, "person", Some(id.to_string()))
+        .with_details(json!({ "redacted": redacted }));
+    entry.person_id = Some(id);
+    audit::record(conn, ctx, entry)
+}
+
+/// Registers a person. An RRN that is already registered answers `person_already_registered`
+/// with the existing person's id, and nothing is written.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    keys: &PersonKeys,
+    new: NewPerson,
+) -> RepoResult<PersonView> {
+    authz::register_person(actor)?;
+    let result = write_tx(conn, |conn| {
+        check_household(conn, new.household_id)?;
+        let (cipher, hmac, masked) = match &new.rrn {
+            Some(rrn) => {
+                if let Some(existing) = find_by_rrn(conn, keys, rrn)? {
+                    return Err(already_registered(existing));
+                }
+                (
+                    Some(keys.encrypt(rrn)),
+                    Some(keys.lookup_hash(rrn)),
+                    Some(rrn.masked()),
+                )
+            }
+            None => (None, None, None),
+        };
+        let now = to_db(crate::now());
+        let id = Uuid::now_v7();
+        diesel::insert_into(persons::table)
+            .values((
+                persons::id.eq(DbUuid(id)),
+                persons::name.eq(&new.name),
+                persons::birth_date.eq(new.birth_date),
+                persons::sex.eq(new.sex.map(|s| s.as_str())),
+                persons::rrn_cipher.eq(cipher),
+                persons::rrn_hmac.eq(hmac),
+                persons::rrn_masked.eq(masked),
+                persons::phone.eq(&new.phone),
+                persons::address.eq(&new.address),
+                persons::household_id.eq(new.household_id.map(DbUuid)),
+                persons::flags.eq(flags_text(&new.flags)),
+                persons::registered_by_org_id.eq(DbUuid(actor.org_id)),
+                persons::allocation_seq.eq(0i64),
+                persons::version.eq(1),
+                persons::created_at.eq(now),
+                persons::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let mut entry = AuditEntry::new(AuditAction::Create, "person", Some(id.to_string()));
+        entry.person_id = Some(id);
+        audit::record(conn, ctx, entry)?;
+        Ok(PersonView::Full(load(conn, id)?))
+    });
+    match result {
+        // Two registrations of one number at once: the unique index lets one through.
+        Err(RepoError::Db(e)) if RepoError::is_unique_violation(&e) => match &new.rrn {
+            Some(rrn) => match find_by_rrn(conn, keys, rrn)? {
+                Some(existing) => Err(already_registered(existing)),
+                None => Err(RepoError::Db(e)),
+            },
+            None => Err(RepoError::Db(e)),
+        },
+        other => other,
+    }
+}
+
+/// What the actor may see of one person; the read is audited in the same transaction.
+pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<PersonView> {
+    write_tx(conn, |conn| {
+        let person = load(conn, id)?;
+        let view = access::views(conn, actor, vec![person])?
+            .pop()
+            .ok_or(RepoError::NotFound)?;
+        audit_view(conn, ctx, &view)?;
+        Ok(view)
+    })
+}
+
+/// Search filters: a name prefix or an exact RRN (`q`), and/or a birth date.
+#[derive(Debug, Clone, Default)]
+pub struct PersonSearch {
+    pub q: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+}
+
+fn like_prefix(q: &str) -> String {
+    let mut out = String::with_capacity(q.len() + 1);
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// Searches persons; each result is full or redacted as the actor may see it. The search is
+/// audited (its filters are not: they may be personal data).
+pub fn search(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    keys: &PersonKeys,
+    s: &PersonSearch,
+    page: PageRequest,
+) -> RepoResult<Page<PersonView>> {
+    let mut q = persons::table
+        .select(PersonRow::as_select())
+        .order(persons::id.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(text) = s.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        match Rrn::parse(text) {
+            Ok(rrn) => q = q.filter(persons::rrn_hmac.eq(keys.lookup_hash(&rrn))),
+            Err(_) => q = q.filter(persons::name.like(like_prefix(text)).escape('\\')),
+        }
+    }
+    if let Some(d) = s.birth_date {
+        q = q.filter(persons::birth_date.eq(d));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(persons::id.gt(DbUuid(after)));
+    }
+    write_tx(conn, |conn| {
+        let people = q
+            .load(conn)?
+            .into_iter()
+            .map(Person::try_from)
+            .collect::<RepoResult<Vec<_>>>()?;
+        let page = Page::from_overfetch(people, page.limit, |p| p.id);
+        let items = access::views(conn, actor, page.items)?;
+        let full = items
+            .iter()
+            .filter(|v| matches!(v, PersonView::Full(_)))
+            .count();
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::View, "person_search", None)
+                .with_details(json!({ "results": items.len(), "full_views": full })),
+        )?;
+        Ok(Page {
+            items,
+            next_after: page.next_after,
+        })
+    })
+}
+
+/// Changes a person's record (details rights needed).
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    expected_version: i32,
+    patch: PersonPatch,
+) -> RepoResult<PersonView> {
+    write_tx(conn, |conn| {
+        let current = load(conn, id)?;
+        let facts = access::access_for(conn, actor, &[(id, current.registered_by_org_id)])?;
+        authz::update_person(actor, facts.get(&id).ok_or(RepoError::NotFound)?)?;
+        if current.version != expected_version {
+            return Err(RepoError::Stale);
+        }
+        if let Some(h) = patch.household_id {
+            check_household(conn, h)?;
+        }
+        let updated = diesel::update(
+            persons::table
+                .find(DbUuid(id))
+                .filter(persons::version.eq(expected_version)),
+        )
+        .set((
+            persons::name.eq(patch.name.clone().unwrap_or(current.name.clone())),
+            persons::sex.eq(patch.sex.unwrap_or(current.sex).map(|s| s.as_str())),
+            persons::phone.eq(patch.phone.clone().unwrap_or(current.phone.clone())),
+            persons::address.eq(patch.address.clone().unwrap_or(current.address.clone())),
+            persons::household_id.eq(patch
+                .household_id
+                .unwrap_or(current.household_id)
+                .map(DbUuid)),
+            persons::flags.eq(flags_text(patch.flags.as_deref().unwrap_or(&current.flags))),
+            persons::version.eq(expected_version + 1),
+            persons::updated_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)?;
+        if updated != 1 {
+            return Err(RepoError::Stale);
+        }
+        let mut entry = AuditEntry::new(AuditAction::Update, "person", Some(id.to_string()));
+        entry.person_id = Some(id);
+        audit::record(conn, ctx, entry)?;
+        Ok(PersonView::Full(load(conn, id)?))
+    })
+}
+
+/// Members of a household, as the actor may see them.
+pub fn household_members(
+    conn: &mut DbConn,
+    actor: &Actor,
+    household_id: Uuid,
+) -> RepoResult<Vec<PersonView>> {
+    let people = persons::table
+        .filter(persons::household_id.eq(DbUuid(household_id)))
+        .order(persons::id.asc())
+        .select(PersonRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Person::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    access::views(conn, actor, people)
+}
+
+/// The person's access facts for the actor (for rules outside this module).
+pub fn access_facts(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: Uuid,
+) -> RepoResult<(Person, authz::PersonAccess)> {
+    let person = load(conn, id)?;
+    let facts = access::access_for(conn, actor, &[(id, person.registered_by_org_id)])?;
+    let access = facts.get(&id).cloned().unwrap_or_default();
+    Ok((person, access))
+}

@@ -1,0 +1,10 @@
+DROP TABLE case_events;
+DROP TABLE case_notes;
+DROP TABLE case_assignments;
+DROP TABLE case_participants;
+DROP TABLE cases;
+DROP TABLE case_counters;
+DROP TABLE consent_organizations;
+DROP TABLE consents;
+DROP TABLE persons;
+DROP TABLE households;
