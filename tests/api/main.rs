@@ -6,9 +6,12 @@ mod support;
 
 mod audit;
 mod auth;
+mod cases;
 mod errors;
+mod matrix;
 mod openapi;
 mod ops;
 mod orgs;
+mod persons;
 mod tokens;
 mod users;

@@ -249,9 +249,45 @@ impl Resp {
     }
 }
 
+/// Everything the server logged during this test binary's run (JSON lines), for scans.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+}
+
+fn log_buffer() -> &'static std::sync::Arc<Mutex<Vec<u8>>> {
+    static BUF: OnceLock<std::sync::Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    BUF.get_or_init(|| {
+        let buf = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let sink = buf.clone();
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || CaptureWriter(sink.clone()))
+            .try_init();
+        buf
+    })
+}
+
+struct CaptureWriter(std::sync::Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for CaptureWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The running application with its own database.
 pub struct TestApp {
     call: Call,
+    /// Every response body this app sent, for scans.
+    pub transcript: std::cell::RefCell<Vec<String>>,
     pub db: DbHandle,
     /// Dropped with the app, which drops the database.
     _tdb: TestDb,
@@ -264,6 +300,7 @@ impl TestApp {
     }
 
     pub async fn with_config(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
+        log_buffer();
         let tdb = TestDb::new(backend);
         let mut config = Config::embedded(&tdb.url);
         config.jwt_secret = Some(TEST_SECRET.into());
@@ -296,6 +333,7 @@ impl TestApp {
         });
         let mut app = TestApp {
             call,
+            transcript: Default::default(),
             db: handle,
             _tdb: tdb,
             admin_token: String::new(),
@@ -318,6 +356,9 @@ impl TestApp {
             .await
             .unwrap_or_default();
         let text = String::from_utf8_lossy(&bytes).into_owned();
+        self.transcript
+            .borrow_mut()
+            .push(format!("{headers:?} {text}"));
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Resp {
             status,
@@ -505,4 +546,78 @@ pub fn concrete_path(template: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Three organizations that share work or must not: a dong centre and a welfare centre of
+/// district 11440, and a welfare centre of district 11110, each with a worker; plus the
+/// district's coordinator. Tokens are logged in.
+pub struct World {
+    pub d: District,
+    pub far_welfare: String,
+    pub dong: String,
+    pub welfare: String,
+    pub far: String,
+    pub coord: String,
+    pub dong_user: String,
+    pub welfare_user: String,
+}
+
+impl World {
+    pub async fn create(app: &TestApp) -> Self {
+        let d = District::create(app).await;
+        let far_welfare = app.org("종로복지관", "welfare_center", "11110", None).await;
+        let dong_user = app.user("dong.w", &d.dong, "caseworker").await;
+        let welfare_user = app.user("wel.w", &d.welfare, "caseworker").await;
+        app.user("far.w", &far_welfare, "caseworker").await;
+        app.user("coord", &d.office, "coordinator").await;
+        World {
+            dong: app.login("dong.w", PASSWORD).await,
+            welfare: app.login("wel.w", PASSWORD).await,
+            far: app.login("far.w", PASSWORD).await,
+            coord: app.login("coord", PASSWORD).await,
+            d,
+            far_welfare,
+            dong_user,
+            welfare_user,
+        }
+    }
+}
+
+impl TestApp {
+    /// Registers a person and returns its id.
+    pub async fn person(
+        &self,
+        token: &str,
+        name: &str,
+        birth_date: &str,
+        rrn: Option<&str>,
+    ) -> String {
+        let r = self
+            .post("/api/v1/persons", Some(token), json!({ "name": name, "birth_date": birth_date, "rrn": rrn, "phone": "010-1234-5678", "address": "서울 마포구 월드컵로 1" }))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Opens a case for a person and returns its id.
+    pub async fn case(&self, token: &str, person_id: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/cases",
+                Some(token),
+                json!({ "person_id": person_id, "case_type": "general", "risk_level": "high", "source": "outreach", "summary": "혼자 사는 어르신, 난방비 체납" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_str().expect("id").to_owned()
+    }
+}
+
+/// The birth date (YYYY-MM-DD) a test RRN encodes.
+pub fn rrn_birth(rrn: &str) -> String {
+    let century = match &rrn[7..8] {
+        "1" | "2" | "5" | "6" => "19",
+        _ => "20",
+    };
+    format!("{century}{}-{}-{}", &rrn[0..2], &rrn[2..4], &rrn[4..6])
 }

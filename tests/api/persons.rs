@@ -1,0 +1,536 @@
+//! Households, persons and consents.
+
+use serde_json::json;
+
+use crate::support::{Backend, TestApp, World};
+
+const RRN: &str = "900101-1234568";
+const RRN_DIGITS: &str = "9001011234568";
+
+async fn persons_are_registered_with_a_protected_rrn(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let r = app
+        .post(
+            "/api/v1/persons",
+            Some(&w.dong),
+            json!({ "name": "김민수", "birth_date": "1990-01-01", "sex": "male", "rrn": RRN, "phone": "010-1111-2222", "flags": ["elderly_living_alone", "low_income"] }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["rrn_masked"], "900101-1******");
+    assert_eq!(r.body["registered_by_org_id"], w.d.dong.as_str());
+    assert_eq!(r.body["redacted"], false);
+    assert_eq!(r.header("etag"), Some("\"1\""));
+    assert!(!r.text.contains("1234568"));
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    // The same number again, even written without the hyphen: 409 with the existing id.
+    let dup = app
+        .post(
+            "/api/v1/persons",
+            Some(&w.welfare),
+            json!({ "name": "김민수", "birth_date": "1990-01-01", "rrn": RRN_DIGITS }),
+        )
+        .await;
+    dup.assert_problem(409, "person_already_registered");
+    assert_eq!(dup.body["person_id"], id.as_str());
+    assert!(!dup.text.contains(RRN_DIGITS) && !dup.text.contains("1234568"));
+    let found = app.get("/api/v1/persons?q=%EA%B9%80", Some(&w.dong)).await;
+    assert_eq!(
+        found.body["items"].as_array().unwrap().len(),
+        1,
+        "nothing was created by the duplicate: {}",
+        found.text
+    );
+    // The stored row holds no digits in the clear.
+    let db = app.db.clone();
+    let stored: Vec<String> = db
+        .run(|c| {
+            use diesel::prelude::*;
+            use hamkke_persistence::schema::persons;
+            Ok(persons::table
+                .select((persons::rrn_cipher, persons::rrn_hmac))
+                .load::<(Option<String>, Option<String>)>(c)?
+                .into_iter()
+                .flat_map(|(a, b)| [a.unwrap_or_default(), b.unwrap_or_default()])
+                .collect())
+        })
+        .await
+        .unwrap();
+    assert!(stored
+        .iter()
+        .all(|s| !s.contains(RRN_DIGITS) && !s.contains("1234568")));
+}
+
+async fn bad_rrns_and_dates_are_refused_without_echo(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    for (rrn, birth) in [
+        ("900230-1234567", "1990-02-28"),
+        ("900101-9234567x", "1990-01-01"),
+        ("900101-1234568", "1991-01-01"),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/persons",
+                Some(&w.dong),
+                json!({ "name": "이영희", "birth_date": birth, "rrn": rrn }),
+            )
+            .await;
+        r.assert_problem(400, "validation_failed");
+        assert_eq!(r.field_errors()[0].0, "rrn", "{}", r.text);
+        assert!(!r.text.contains(&rrn[7..]), "{}", r.text);
+    }
+    let r = app
+        .post(
+            "/api/v1/persons",
+            Some(&w.dong),
+            json!({ "name": "이영희", "birth_date": "2999-01-01" }),
+        )
+        .await;
+    assert_eq!(
+        r.field_errors()[0],
+        ("birth_date".into(), "out_of_range".into())
+    );
+    let r = app
+        .post(
+            "/api/v1/persons",
+            Some(&w.dong),
+            json!({ "name": "이영희", "birth_date": "1990-13-01" }),
+        )
+        .await;
+    assert_eq!(r.field_errors()[0].0, "birth_date");
+    let r = app
+        .post(
+            "/api/v1/persons",
+            Some(&w.dong),
+            json!({ "name": "이영희", "birth_date": "1990-01-01", "flags": ["rich"] }),
+        )
+        .await;
+    assert_eq!(r.field_errors()[0].1, "invalid_value");
+    let r = app
+        .post(
+            "/api/v1/persons",
+            Some(&w.dong),
+            json!({ "name": "", "birth_date": "1990-01-01" }),
+        )
+        .await;
+    assert_eq!(r.field_errors()[0], ("name".into(), "length".into()));
+}
+
+async fn other_organizations_see_a_redacted_person(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let id = app.person(&w.dong, "김민수", "1990-01-01", Some(RRN)).await;
+    app.case(&w.dong, &id).await;
+    let r = app
+        .get(&format!("/api/v1/persons/{id}"), Some(&w.welfare))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["redacted"], true);
+    assert_eq!(r.body["name_masked"], "김*수");
+    assert_eq!(r.body["birth_year"], 1990);
+    for hidden in [
+        "name",
+        "birth_date",
+        "rrn_masked",
+        "phone",
+        "address",
+        "household_id",
+    ] {
+        assert!(r.body[hidden].is_null(), "{hidden} leaked: {}", r.text);
+    }
+    assert_eq!(r.body["open_case_lead_org_ids"], json!([w.d.dong]));
+    assert!(!r.text.contains("김민수") && !r.text.contains("010-"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    // The registering organization sees everything.
+    let own = app
+        .get(&format!("/api/v1/persons/{id}"), Some(&w.dong))
+        .await;
+    assert_eq!(own.body["name"], "김민수");
+    // Searching by RRN finds the person for everyone, redacted for others.
+    let found = app
+        .get(&format!("/api/v1/persons?q={RRN}"), Some(&w.far))
+        .await;
+    let items = found.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", found.text);
+    assert_eq!(items[0]["redacted"], true);
+    // Updating needs details rights.
+    app.patch(
+        &format!("/api/v1/persons/{id}"),
+        Some(&w.welfare),
+        Some("\"1\""),
+        json!({ "phone": "010-0000-0000" }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+}
+
+async fn consent_opens_details_and_withdrawal_closes_them(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let id = app.person(&w.dong, "박영수", "1950-05-05", None).await;
+    let path = format!("/api/v1/persons/{id}");
+    assert_eq!(
+        app.get(&path, Some(&w.welfare)).await.body["redacted"],
+        true
+    );
+    let expires = (chrono::Utc::now() + chrono::Duration::days(365)).to_rfc3339();
+    let c = app
+        .post(
+            &format!("{path}/consents"),
+            Some(&w.dong),
+            json!({ "purpose": "통합사례관리", "scope": "organizations", "organization_ids": [w.d.welfare], "expires_at": expires, "evidence_ref": "동의서-2026-001" }),
+        )
+        .await;
+    assert_eq!(c.status, 201, "{}", c.text);
+    assert_eq!(c.body["live"], true);
+    let consent_id = c.body["id"].as_str().unwrap().to_owned();
+    let seen = app.get(&path, Some(&w.welfare)).await;
+    assert_eq!(seen.body["redacted"], false, "{}", seen.text);
+    assert_eq!(seen.body["name"], "박영수");
+    assert_eq!(
+        app.get(&path, Some(&w.far)).await.body["redacted"],
+        true,
+        "a consent naming one org opens nothing to others"
+    );
+    let list = app.get(&format!("{path}/consents"), Some(&w.welfare)).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    app.get(&format!("{path}/consents"), Some(&w.far))
+        .await
+        .assert_problem(403, "forbidden");
+    // Withdrawal takes effect on the very next request.
+    let wd = app
+        .post(
+            &format!("/api/v1/consents/{consent_id}/withdraw"),
+            Some(&w.dong),
+            json!({}),
+        )
+        .await;
+    assert_eq!(wd.status, 200, "{}", wd.text);
+    assert_eq!(wd.body["live"], false);
+    assert_eq!(
+        app.get(&path, Some(&w.welfare)).await.body["redacted"],
+        true
+    );
+    app.post(
+        &format!("/api/v1/consents/{consent_id}/withdraw"),
+        Some(&w.dong),
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "already_withdrawn");
+    // A consent that expires stops granting access by itself.
+    let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(1500)).to_rfc3339();
+    let c = app
+        .post(&format!("{path}/consents"), Some(&w.dong), json!({ "purpose": "긴급지원", "scope": "organizations", "organization_ids": [w.d.welfare], "expires_at": soon }))
+        .await;
+    assert_eq!(c.status, 201, "{}", c.text);
+    assert_eq!(
+        app.get(&path, Some(&w.welfare)).await.body["redacted"],
+        false
+    );
+    crate::support::sleep(1700).await;
+    assert_eq!(
+        app.get(&path, Some(&w.welfare)).await.body["redacted"],
+        true
+    );
+}
+
+async fn participant_consent_covers_case_participants_only(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let id = app.person(&w.dong, "최지우", "1985-03-03", None).await;
+    let case = app.case(&w.dong, &id).await;
+    let path = format!("/api/v1/persons/{id}");
+    app.post(
+        &format!("/api/v1/cases/{case}/participants"),
+        Some(&w.dong),
+        json!({ "organization_id": w.d.welfare, "role": "co_manager" }),
+    )
+    .await;
+    assert_eq!(
+        app.get(&path, Some(&w.welfare)).await.body["redacted"],
+        true,
+        "participation alone is not consent"
+    );
+    let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let c = app
+        .post(
+            &format!("{path}/consents"),
+            Some(&w.welfare),
+            json!({ "purpose": "사례관리", "scope": "case_participants", "expires_at": expires }),
+        )
+        .await;
+    assert_eq!(
+        c.status, 201,
+        "a participating org records the consent it collected: {}",
+        c.text
+    );
+    assert_eq!(
+        app.get(&path, Some(&w.welfare)).await.body["redacted"],
+        false
+    );
+    assert_eq!(app.get(&path, Some(&w.far)).await.body["redacted"], true);
+    let bad = app
+        .post(
+            &format!("{path}/consents"),
+            Some(&w.dong),
+            json!({ "purpose": "x", "scope": "organizations", "expires_at": expires }),
+        )
+        .await;
+    assert_eq!(
+        bad.field_errors()[0],
+        ("organization_ids".into(), "required".into())
+    );
+    let past = app
+        .post(&format!("{path}/consents"), Some(&w.dong), json!({ "purpose": "x", "scope": "case_participants", "expires_at": "2020-01-01T00:00:00Z" }))
+        .await;
+    assert_eq!(
+        past.field_errors()[0],
+        ("expires_at".into(), "out_of_range".into())
+    );
+    app.post(
+        &format!("{path}/consents"),
+        Some(&w.far),
+        json!({ "purpose": "x", "scope": "case_participants", "expires_at": expires }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+}
+
+async fn person_search_and_updates(b: Backend) {
+    let app = TestApp::with_config(b, |c| c.search_per_minute = 6).await;
+    let w = World::create(&app).await;
+    let a = app.person(&w.dong, "홍길동", "1970-07-07", None).await;
+    app.person(&w.dong, "홍길순", "1972-02-02", None).await;
+    app.person(&w.dong, "김철수", "1970-07-07", None).await;
+    let by_name = app
+        .get("/api/v1/persons?q=%ED%99%8D%EA%B8%B8", Some(&w.dong))
+        .await;
+    assert_eq!(
+        by_name.body["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        by_name.text
+    );
+    let by_date = app
+        .get("/api/v1/persons?birth_date=1970-07-07", Some(&w.dong))
+        .await;
+    assert_eq!(by_date.body["items"].as_array().unwrap().len(), 2);
+    let wild = app.get("/api/v1/persons?q=%25", Some(&w.dong)).await;
+    assert_eq!(
+        wild.body["items"].as_array().unwrap().len(),
+        0,
+        "LIKE wildcards are literal"
+    );
+    app.get("/api/v1/persons", Some(&w.dong))
+        .await
+        .assert_problem(400, "validation_failed");
+    app.get("/api/v1/persons?birth_date=yesterday", Some(&w.dong))
+        .await
+        .assert_problem(400, "validation_failed");
+    // Four searches so far (a malformed query never reaches the limiter); six are allowed.
+    app.get("/api/v1/persons?q=x", Some(&w.dong)).await;
+    app.get("/api/v1/persons?q=y", Some(&w.dong)).await;
+    app.get("/api/v1/persons?q=x", Some(&w.dong))
+        .await
+        .assert_problem(429, "rate_limited");
+    let path = format!("/api/v1/persons/{a}");
+    app.patch(
+        &path,
+        Some(&w.dong),
+        None,
+        json!({ "phone": "010-9999-8888" }),
+    )
+    .await
+    .assert_problem(428, "precondition_required");
+    app.patch(
+        &path,
+        Some(&w.dong),
+        Some("\"5\""),
+        json!({ "phone": "010-9999-8888" }),
+    )
+    .await
+    .assert_problem(412, "precondition_failed");
+    let r = app
+        .patch(
+            &path,
+            Some(&w.dong),
+            Some("\"1\""),
+            json!({ "phone": "010-9999-8888", "address": null, "flags": ["disability"] }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["phone"], "010-9999-8888");
+    assert!(r.body["address"].is_null());
+    assert_eq!(r.body["flags"], json!(["disability"]));
+    assert_eq!(r.header("etag"), Some("\"2\""));
+}
+
+async fn households_list_their_members(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let h = app
+        .post(
+            "/api/v1/households",
+            Some(&w.dong),
+            json!({ "address": "서울 마포구 공덕로 10", "admin_dong_code": "1144056000" }),
+        )
+        .await;
+    assert_eq!(h.status, 201, "{}", h.text);
+    let hid = h.body["id"].as_str().unwrap().to_owned();
+    for (name, birth) in [("정미영", "1980-01-01"), ("정하늘", "2012-05-05")] {
+        let r = app
+            .post(
+                "/api/v1/persons",
+                Some(&w.dong),
+                json!({ "name": name, "birth_date": birth, "household_id": hid }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let got = app
+        .get(&format!("/api/v1/households/{hid}"), Some(&w.dong))
+        .await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body["members"].as_array().unwrap().len(), 2);
+    assert_eq!(got.body["members"][0]["name"], "정미영");
+    app.get(&format!("/api/v1/households/{hid}"), Some(&w.far))
+        .await
+        .assert_problem(404, "not_found");
+    let list = app.get("/api/v1/households", Some(&w.dong)).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/api/v1/households", Some(&w.welfare)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let r = app
+        .patch(
+            &format!("/api/v1/households/{hid}"),
+            Some(&w.dong),
+            Some("\"1\""),
+            json!({ "admin_dong_code": null }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.body["admin_dong_code"].is_null());
+    let r = app
+        .post(
+            "/api/v1/households",
+            Some(&w.dong),
+            json!({ "address": "x", "admin_dong_code": "123" }),
+        )
+        .await;
+    assert_eq!(
+        r.field_errors()[0],
+        ("admin_dong_code".into(), "length".into())
+    );
+    let r = app
+        .post(
+            "/api/v1/persons",
+            Some(&w.dong),
+            json!({ "name": "x", "birth_date": "1990-01-01", "household_id": w.d.dong }),
+        )
+        .await;
+    assert_eq!(
+        r.field_errors()[0],
+        ("household_id".into(), "invalid_reference".into())
+    );
+}
+
+both!(
+    persons_are_registered_with_a_protected_rrn,
+    bad_rrns_and_dates_are_refused_without_echo,
+    other_organizations_see_a_redacted_person,
+    consent_opens_details_and_withdrawal_closes_them,
+    participant_consent_covers_case_participants_only,
+    person_search_and_updates,
+    households_list_their_members,
+);
+
+/// Registers, re-registers, mistypes, searches and reads RRNs every way the API allows, then
+/// scans every response (headers and body), every log line and the audit trail: the number
+/// never appears.
+async fn rrn_never_appears_in_responses_logs_or_audit(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let rrns = ["900101-1234568", "850505-2345678", "010203-3456789"];
+    let mut ids = Vec::new();
+    for (i, rrn) in rrns.iter().enumerate() {
+        let birth = crate::support::rrn_birth(rrn);
+        ids.push(
+            app.person(&w.dong, &format!("대상자{i}"), &birth, Some(rrn))
+                .await,
+        );
+        let compact = rrn.replace('-', "");
+        app.post(
+            "/api/v1/persons",
+            Some(&w.welfare),
+            json!({ "name": "중복", "birth_date": birth, "rrn": compact }),
+        )
+        .await;
+        app.post(
+            "/api/v1/persons",
+            Some(&w.welfare),
+            json!({ "name": "오타", "birth_date": "1990-01-01", "rrn": format!("{}9", rrn) }),
+        )
+        .await;
+        app.post(
+            "/api/v1/persons",
+            Some(&w.welfare),
+            json!({ "name": "불일치", "birth_date": "1999-12-31", "rrn": rrn }),
+        )
+        .await;
+        app.post(
+            "/api/v1/persons",
+            Some(&w.welfare),
+            json!({ "name": "형식", "birth_date": "1990-01-01", "rrn": 9001011234568u64 }),
+        )
+        .await;
+        app.get(&format!("/api/v1/persons?q={rrn}"), Some(&w.far))
+            .await;
+        app.get(&format!("/api/v1/persons?q={compact}"), Some(&w.dong))
+            .await;
+    }
+    for id in &ids {
+        for token in [&w.dong, &w.welfare, &w.far, &w.coord] {
+            app.get(&format!("/api/v1/persons/{id}"), Some(token)).await;
+        }
+    }
+    let events = app
+        .db
+        .run(|c| hamkke_persistence::audit::latest(c, None, 10_000))
+        .await
+        .unwrap();
+    let audit_text: String = events.iter().map(|e| format!("{e:?}")).collect();
+    let transcript = app.transcript.borrow().join("\n");
+    let logs = crate::support::captured_logs();
+    assert!(
+        transcript.contains("900101-1******"),
+        "the scan is looking at the right material"
+    );
+    assert!(
+        logs.contains("/api/v1/persons"),
+        "request logs were captured"
+    );
+    for rrn in rrns {
+        let compact = rrn.replace('-', "");
+        let tail = &rrn[7..];
+        for (what, text) in [
+            ("responses", &transcript),
+            ("logs", &logs),
+            ("audit", &audit_text),
+        ] {
+            assert!(
+                !text.contains(rrn) && !text.contains(&compact) && !text.contains(tail),
+                "{rrn} appears in {what}"
+            );
+        }
+    }
+}
+
+both!(rrn_never_appears_in_responses_logs_or_audit);
