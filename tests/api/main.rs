@@ -9,6 +9,7 @@ mod auth;
 mod cases;
 mod errors;
 mod matrix;
+mod meetings;
 mod openapi;
 mod ops;
 mod orgs;

@@ -396,3 +396,73 @@ pub fn handover(actor: &Actor, user: &UserFacts) -> Rule {
         DomainError::forbidden("only the worker's org admin or supervisor, or a district coordinator, hands over cases"),
     )
 }
+
+/// Facts about a meeting that access rules need.
+#[derive(Debug, Clone)]
+pub struct MeetingFacts {
+    pub host_org_id: Uuid,
+    pub district_code: String,
+    /// Organizations of the meeting's internal participants.
+    pub participant_orgs: Vec<Uuid>,
+}
+
+/// Calling a meeting: case-working roles of operational organizations.
+pub fn create_meeting(actor: &Actor) -> Rule {
+    create_case(actor)
+}
+
+/// A meeting is visible to its host, the organizations of its participants, and the
+/// coordinators and auditors of its district.
+pub fn view_meeting(actor: &Actor, m: &MeetingFacts) -> Rule {
+    allow_if(
+        m.host_org_id == actor.org_id
+            || m.participant_orgs.contains(&actor.org_id)
+            || actor.oversees(&m.district_code),
+        DomainError::hidden("meeting not shared with the caller's organization"),
+    )
+}
+
+/// Chairing a meeting (agenda, decisions, finalize, cancel): the host organization's workers.
+pub fn chair_meeting(actor: &Actor, m: &MeetingFacts) -> Rule {
+    view_meeting(actor, m)?;
+    allow_if(
+        m.host_org_id == actor.org_id && works_cases(actor),
+        DomainError::forbidden("only the host organization chairs the meeting"),
+    )
+}
+
+/// Facts about a referral.
+#[derive(Debug, Clone)]
+pub struct ReferralFacts {
+    pub from_org_id: Uuid,
+    pub to_org_id: Uuid,
+    pub district_code: String,
+}
+
+/// Referrals are visible to both ends and to the district's coordinators and auditors.
+pub fn view_referral(actor: &Actor, r: &ReferralFacts) -> Rule {
+    allow_if(
+        r.from_org_id == actor.org_id
+            || r.to_org_id == actor.org_id
+            || actor.oversees(&r.district_code),
+        DomainError::hidden("referral not addressed to or from the caller's organization"),
+    )
+}
+
+/// Accepting or declining: the receiving organization's workers.
+pub fn answer_referral(actor: &Actor, r: &ReferralFacts) -> Rule {
+    view_referral(actor, r)?;
+    allow_if(
+        r.to_org_id == actor.org_id && works_cases(actor),
+        DomainError::forbidden("only the receiving organization answers a referral"),
+    )
+}
+
+/// Completing: either end's workers.
+pub fn complete_referral(actor: &Actor, r: &ReferralFacts) -> Rule {
+    view_referral(actor, r)?;
+    allow_if(
+        (r.to_org_id == actor.org_id || r.from_org_id == actor.org_id) && works_cases(actor),
+        DomainError::forbidden("only the referring or receiving organization completes a referral"),
+    )
+}

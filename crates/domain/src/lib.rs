@@ -4,6 +4,7 @@ pub mod authz;
 pub mod case;
 pub mod consent;
 pub mod error;
+pub mod meeting;
 pub mod org;
 pub mod password;
 pub mod person;

@@ -25,6 +25,8 @@ dong community centres and community welfare centres. All errors are RFC 9457 pr
         (name = "users", description = "Accounts, roles, transfers and handovers"),
         (name = "persons", description = "Households, persons (clients) and consents"),
         (name = "cases", description = "Shared cases, participants, assignments, notes and timelines"),
+        (name = "meetings", description = "사정회의 and case conferences whose decisions change cases; action items"),
+        (name = "referrals", description = "Referrals between organizations"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

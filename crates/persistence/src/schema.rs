@@ -261,6 +261,108 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    meetings (id) {
+        id -> Uuid,
+        kind -> Text,
+        title -> Text,
+        scheduled_at -> Timestamp,
+        location -> Nullable<Text>,
+        host_org_id -> Uuid,
+        district_code -> Text,
+        status -> Text,
+        minutes -> Nullable<Text>,
+        finalized_at -> Nullable<Timestamp>,
+        finalized_by -> Nullable<Uuid>,
+        created_by -> Uuid,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    meeting_participants (id) {
+        id -> Uuid,
+        meeting_id -> Uuid,
+        user_id -> Nullable<Uuid>,
+        org_id -> Nullable<Uuid>,
+        external_name -> Nullable<Text>,
+        external_organization -> Nullable<Text>,
+        attended -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    meeting_agenda (meeting_id, case_id) {
+        meeting_id -> Uuid,
+        case_id -> Uuid,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    meeting_decisions (meeting_id, case_id) {
+        meeting_id -> Uuid,
+        case_id -> Uuid,
+        decision -> Text,
+        lead_org_id -> Nullable<Uuid>,
+        notes -> Nullable<Text>,
+        action_items -> Text,
+        decided_by -> Uuid,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    action_items (id) {
+        id -> Uuid,
+        meeting_id -> Uuid,
+        case_id -> Uuid,
+        assignee_user_id -> Uuid,
+        description -> Text,
+        due_on -> Date,
+        completed_at -> Nullable<Timestamp>,
+        completed_by -> Nullable<Uuid>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    referrals (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        from_org_id -> Uuid,
+        to_org_id -> Uuid,
+        reason -> Text,
+        requested_services -> Text,
+        status -> Text,
+        response_note -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        created_by -> Uuid,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
@@ -272,6 +374,11 @@ diesel::joinable!(case_participants -> cases (case_id));
 diesel::joinable!(case_assignments -> cases (case_id));
 diesel::joinable!(case_notes -> cases (case_id));
 diesel::joinable!(case_events -> cases (case_id));
+diesel::joinable!(meeting_participants -> meetings (meeting_id));
+diesel::joinable!(meeting_agenda -> meetings (meeting_id));
+diesel::joinable!(meeting_decisions -> meetings (meeting_id));
+diesel::joinable!(action_items -> meetings (meeting_id));
+diesel::joinable!(referrals -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -290,4 +397,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_assignments,
     case_notes,
     case_events,
+    meetings,
+    meeting_participants,
+    meeting_agenda,
+    meeting_decisions,
+    action_items,
+    referrals,
 );

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod cases;
 pub mod common;
+pub mod meetings;
 pub mod orgs;
 pub mod persons;
 pub mod users;

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cases;
+pub mod meetings;
 pub mod ops;
 pub mod orgs;
 pub mod persons;
@@ -47,7 +48,24 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(cases::create_case_assignment)
         .service(cases::list_case_notes)
         .service(cases::create_case_note)
-        .service(cases::list_case_timeline);
+        .service(cases::list_case_timeline)
+        .service(meetings::create_meeting)
+        .service(meetings::list_meetings)
+        .service(meetings::get_meeting)
+        .service(meetings::update_meeting)
+        .service(meetings::cancel_meeting)
+        .service(meetings::create_meeting_agenda)
+        .service(meetings::create_meeting_attendance)
+        .service(meetings::create_meeting_decision)
+        .service(meetings::finalize_meeting)
+        .service(meetings::list_action_items)
+        .service(meetings::complete_action_item)
+        .service(meetings::create_referral)
+        .service(meetings::list_referrals)
+        .service(meetings::get_referral)
+        .service(meetings::accept_referral)
+        .service(meetings::decline_referral)
+        .service(meetings::complete_referral);
 }
 
 /// Registers the operational endpoints (outside `/api/v1`).

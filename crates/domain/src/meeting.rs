@@ -1,0 +1,221 @@
+//! Meetings that decide: 사정회의 (assessment meeting, dong-chaired, selects cases for integrated
+//! management), 통합사례회의 (integrated case conference) and 솔루션회의 (solution meeting) —
+//! and referrals between organizations.
+
+use crate::case::{CaseType, Status};
+use crate::str_enum;
+
+str_enum!(
+    /// Which meeting.
+    MeetingKind {
+        Assessment = "assessment",
+        IntegratedConference = "integrated_conference",
+        Solution = "solution",
+    }
+);
+
+str_enum!(
+    /// A meeting's life: scheduled until finalized (held) or cancelled.
+    MeetingStatus {
+        Scheduled = "scheduled",
+        Held = "held",
+        Cancelled = "cancelled",
+    }
+);
+
+str_enum!(
+    /// What a meeting decides for one case on its agenda.
+    Decision {
+        SelectIntegrated = "select_integrated",
+        SimpleLinkage = "simple_linkage",
+        Continue = "continue",
+        Close = "close",
+        Refer = "refer",
+        Defer = "defer",
+    }
+);
+
+/// What applying a decision does to a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effect {
+    pub status: Option<Status>,
+    pub case_type: Option<CaseType>,
+    /// Whether the decision's lead organization takes over the lead.
+    pub changes_lead: bool,
+}
+
+impl Decision {
+    pub fn effect(self) -> Effect {
+        let (status, case_type, changes_lead) = match self {
+            Self::SelectIntegrated => (Some(Status::InService), Some(CaseType::Integrated), true),
+            Self::SimpleLinkage => (
+                Some(Status::InService),
+                Some(CaseType::SimpleLinkage),
+                false,
+            ),
+            Self::Close => (Some(Status::Closed), None, false),
+            Self::Refer => (Some(Status::ReferredOut), None, false),
+            Self::Continue | Self::Defer => (None, None, false),
+        };
+        Effect {
+            status,
+            case_type,
+            changes_lead,
+        }
+    }
+
+    /// Whether the decision can be applied to a case in `current`.
+    pub fn applies_to(self, current: Status) -> bool {
+        self.effect()
+            .status
+            .is_none_or(|to| current.can_move_to(to))
+    }
+}
+
+str_enum!(
+    /// A referral's life.
+    ReferralStatus {
+        Sent = "sent",
+        Accepted = "accepted",
+        Declined = "declined",
+        Completed = "completed",
+    }
+);
+
+impl ReferralStatus {
+    pub fn can_move_to(self, to: ReferralStatus) -> bool {
+        matches!(
+            (self, to),
+            (Self::Sent, Self::Accepted)
+                | (Self::Sent, Self::Declined)
+                | (Self::Accepted, Self::Completed)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn decisions_map_to_the_documented_effects() {
+        assert_eq!(
+            Decision::SelectIntegrated.effect().status,
+            Some(Status::InService)
+        );
+        assert_eq!(
+            Decision::SelectIntegrated.effect().case_type,
+            Some(CaseType::Integrated)
+        );
+        assert!(Decision::SelectIntegrated.effect().changes_lead);
+        assert_eq!(Decision::Close.effect().status, Some(Status::Closed));
+        assert_eq!(Decision::Refer.effect().status, Some(Status::ReferredOut));
+        assert_eq!(Decision::Defer.effect().status, None);
+    }
+
+    #[test]
+    fn referrals_move_forward_only() {
+        assert!(ReferralStatus::Sent.can_move_to(ReferralStatus::Accepted));
+        assert!(!ReferralStatus::Declined.can_move_to(ReferralStatus::Accepted));
+        assert!(!ReferralStatus::Sent.can_move_to(ReferralStatus::Completed));
+    }
+
+    proptest! {
+        /// `continue` and `defer` always apply; a status-changing decision applies exactly when
+        /// the status machine allows its target.
+        #[test]
+        fn applicability_follows_the_status_machine(d in proptest::sample::select(Decision::ALL.to_vec()), s in proptest::sample::select(Status::ALL.to_vec())) {
+            match d.effect().status {
+                None => prop_assert!(d.applies_to(s)),
+                Some(to) => prop_assert_eq!(d.applies_to(s), s.can_move_to(to)),
+            }
+        }
+    }
+}
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+/// A meeting.
+#[derive(Debug, Clone)]
+pub struct Meeting {
+    pub id: Uuid,
+    pub kind: MeetingKind,
+    pub title: String,
+    pub scheduled_at: DateTime<Utc>,
+    pub location: Option<String>,
+    pub host_org_id: Uuid,
+    pub district_code: String,
+    pub status: MeetingStatus,
+    pub minutes: Option<String>,
+    pub finalized_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Someone at the meeting: a user of an organization, or an external guest.
+#[derive(Debug, Clone)]
+pub struct MeetingParticipant {
+    pub user_id: Option<Uuid>,
+    pub org_id: Option<Uuid>,
+    pub external_name: Option<String>,
+    pub external_organization: Option<String>,
+    pub attended: Option<bool>,
+}
+
+/// A task a decision gives someone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ActionItemSpec {
+    pub assignee_user_id: Uuid,
+    pub description: String,
+    pub due_on: NaiveDate,
+}
+
+/// The decision recorded for one agenda case.
+#[derive(Debug, Clone)]
+pub struct DecisionRecord {
+    pub case_id: Uuid,
+    pub decision: Decision,
+    pub lead_org_id: Option<Uuid>,
+    pub notes: Option<String>,
+    pub action_items: Vec<ActionItemSpec>,
+}
+
+/// A case on the agenda, with what the viewer may see of it.
+#[derive(Debug, Clone)]
+pub struct AgendaItem {
+    pub case_id: Uuid,
+    /// The case's summary facts, while the viewer may see them.
+    pub summary: Option<crate::case::Case>,
+    pub decision: Option<DecisionRecord>,
+}
+
+/// An action item created by a finalized meeting.
+#[derive(Debug, Clone)]
+pub struct ActionItem {
+    pub id: Uuid,
+    pub meeting_id: Uuid,
+    pub case_id: Uuid,
+    pub assignee_user_id: Uuid,
+    pub description: String,
+    pub due_on: NaiveDate,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// A referral of a case from one organization to another.
+#[derive(Debug, Clone)]
+pub struct Referral {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub from_org_id: Uuid,
+    pub to_org_id: Uuid,
+    pub reason: String,
+    pub requested_services: Vec<String>,
+    pub status: ReferralStatus,
+    pub response_note: Option<String>,
+    pub outcome: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,0 +1,478 @@
+//! Meetings, decisions, action items and referrals.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hamkke_domain::case::Case;
+use hamkke_domain::meeting::{
+    ActionItem, ActionItemSpec, AgendaItem, Decision, DecisionRecord, Meeting, MeetingKind,
+    MeetingParticipant, MeetingStatus, ReferralStatus,
+};
+use hamkke_persistence::repo::meetings::{MeetingDetail, MeetingPatch, NewMeeting};
+use hamkke_persistence::repo::referrals::{NewReferral, ReferralDetail};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::cases::{CaseTypeDto, RiskLevelDto, StatusDto};
+use super::common::double_option;
+use super::persons::mirror_enum;
+
+mirror_enum!(
+    /// 사정회의 (assessment), 통합사례회의 (integrated case conference) or 솔루션회의 (solution meeting).
+    MeetingKindDto => MeetingKind { Assessment, IntegratedConference, Solution }
+);
+mirror_enum!(
+    /// Scheduled until finalized (held) or cancelled.
+    MeetingStatusDto => MeetingStatus { Scheduled, Held, Cancelled }
+);
+mirror_enum!(
+    /// What the meeting decides for a case.
+    DecisionDto => Decision { SelectIntegrated, SimpleLinkage, Continue, Close, Refer, Defer }
+);
+mirror_enum!(
+    /// Where a referral stands.
+    ReferralStatusDto => ReferralStatus { Sent, Accepted, Declined, Completed }
+);
+
+/// A guest from outside the system.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalParticipant {
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub name: String,
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub organization: String,
+}
+
+/// Calls a meeting hosted by the caller's organization.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMeetingRequest {
+    pub kind: MeetingKindDto,
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub title: String,
+    pub scheduled_at: DateTime<Utc>,
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub location: Option<String>,
+    #[validate(length(max = 50, message = "at most 50 participants"))]
+    pub participant_user_ids: Option<Vec<Uuid>>,
+    #[validate(length(max = 50, message = "at most 50 guests"), nested)]
+    pub external_participants: Option<Vec<ExternalParticipant>>,
+    #[validate(length(max = 100, message = "at most 100 cases"))]
+    pub case_ids: Option<Vec<Uuid>>,
+}
+
+impl From<CreateMeetingRequest> for NewMeeting {
+    fn from(r: CreateMeetingRequest) -> Self {
+        let mut cases = r.case_ids.unwrap_or_default();
+        cases.dedup();
+        NewMeeting {
+            kind: r.kind.into(),
+            title: r.title.trim().to_owned(),
+            scheduled_at: r.scheduled_at,
+            location: r.location,
+            participant_user_ids: r.participant_user_ids.unwrap_or_default(),
+            external_participants: r
+                .external_participants
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| (e.name, e.organization))
+                .collect(),
+            case_ids: cases,
+        }
+    }
+}
+
+/// Changes a scheduled meeting.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeetingRequest {
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub title: Option<String>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub location: Option<Option<String>>,
+}
+
+impl From<UpdateMeetingRequest> for MeetingPatch {
+    fn from(r: UpdateMeetingRequest) -> Self {
+        MeetingPatch {
+            title: r.title.map(|t| t.trim().to_owned()),
+            scheduled_at: r.scheduled_at,
+            location: r.location,
+        }
+    }
+}
+
+/// Puts a case on the agenda.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgendaRequest {
+    pub case_id: Uuid,
+}
+
+/// Records attendance.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendanceRequest {
+    pub user_id: Uuid,
+    pub attended: bool,
+}
+
+/// A task given by a decision.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionItemInput {
+    pub assignee_user_id: Uuid,
+    #[validate(length(min = 1, max = 500, message = "must be 1 to 500 characters"))]
+    pub description: String,
+    pub due_on: NaiveDate,
+}
+
+/// The decision for one agenda case; replaces an earlier one until the meeting is finalized.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    pub case_id: Uuid,
+    pub decision: DecisionDto,
+    /// For `select_integrated`: the organization that leads from now on (default: the current lead).
+    pub lead_org_id: Option<Uuid>,
+    #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
+    pub notes: Option<String>,
+    #[validate(length(max = 20, message = "at most 20 action items"), nested)]
+    pub action_items: Option<Vec<ActionItemInput>>,
+}
+
+impl From<DecisionRequest> for DecisionRecord {
+    fn from(r: DecisionRequest) -> Self {
+        DecisionRecord {
+            case_id: r.case_id,
+            decision: r.decision.into(),
+            lead_org_id: r.lead_org_id,
+            notes: r.notes,
+            action_items: r
+                .action_items
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| ActionItemSpec {
+                    assignee_user_id: a.assignee_user_id,
+                    description: a.description,
+                    due_on: a.due_on,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Finalizes the meeting: applies every decision and freezes the minutes.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinalizeRequest {
+    #[validate(length(min = 1, max = 20000, message = "must be 1 to 20000 characters"))]
+    pub minutes: String,
+    /// Attendance to record at the same time.
+    #[validate(length(max = 50, message = "at most 50 entries"))]
+    pub attendance: Option<Vec<AttendanceRequest>>,
+}
+
+/// Someone at a meeting.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingParticipantView {
+    pub user_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+    pub external_name: Option<String>,
+    pub external_organization: Option<String>,
+    pub attended: Option<bool>,
+}
+
+impl From<MeetingParticipant> for MeetingParticipantView {
+    fn from(p: MeetingParticipant) -> Self {
+        Self {
+            user_id: p.user_id,
+            organization_id: p.org_id,
+            external_name: p.external_name,
+            external_organization: p.external_organization,
+            attended: p.attended,
+        }
+    }
+}
+
+/// What a meeting shows of an agenda case: no person data, ever.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseSummary {
+    pub case_no: String,
+    pub status: StatusDto,
+    pub case_type: CaseTypeDto,
+    pub risk_level: RiskLevelDto,
+    pub lead_org_id: Uuid,
+    pub summary: String,
+}
+
+impl From<Case> for CaseSummary {
+    fn from(c: Case) -> Self {
+        Self {
+            case_no: c.case_no,
+            status: c.status.into(),
+            case_type: c.case_type.into(),
+            risk_level: c.risk_level.into(),
+            lead_org_id: c.lead_org_id,
+            summary: c.summary,
+        }
+    }
+}
+
+/// A decision as recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionView {
+    pub decision: DecisionDto,
+    pub lead_org_id: Option<Uuid>,
+    pub notes: Option<String>,
+    pub action_items: Vec<ActionItemInput>,
+}
+
+/// A case on the agenda.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaItemView {
+    pub case_id: Uuid,
+    /// Shown to those who may see the case, and to the meeting's organizations while it is scheduled.
+    pub case: Option<CaseSummary>,
+    pub decision: Option<DecisionView>,
+}
+
+impl From<AgendaItem> for AgendaItemView {
+    fn from(a: AgendaItem) -> Self {
+        Self {
+            case_id: a.case_id,
+            case: a.summary.map(Into::into),
+            decision: a.decision.map(|d| DecisionView {
+                decision: d.decision.into(),
+                lead_org_id: d.lead_org_id,
+                notes: d.notes,
+                action_items: d
+                    .action_items
+                    .into_iter()
+                    .map(|i| ActionItemInput {
+                        assignee_user_id: i.assignee_user_id,
+                        description: i.description,
+                        due_on: i.due_on,
+                    })
+                    .collect(),
+            }),
+        }
+    }
+}
+
+/// A meeting.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingView {
+    pub id: Uuid,
+    pub kind: MeetingKindDto,
+    pub title: String,
+    pub scheduled_at: DateTime<Utc>,
+    pub location: Option<String>,
+    pub host_org_id: Uuid,
+    pub district_code: String,
+    pub status: MeetingStatusDto,
+    pub minutes: Option<String>,
+    pub finalized_at: Option<DateTime<Utc>>,
+    /// Present on single-meeting responses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participants: Option<Vec<MeetingParticipantView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agenda: Option<Vec<AgendaItemView>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Meeting> for MeetingView {
+    fn from(m: Meeting) -> Self {
+        Self {
+            id: m.id,
+            kind: m.kind.into(),
+            title: m.title,
+            scheduled_at: m.scheduled_at,
+            location: m.location,
+            host_org_id: m.host_org_id,
+            district_code: m.district_code,
+            status: m.status.into(),
+            minutes: m.minutes,
+            finalized_at: m.finalized_at,
+            participants: None,
+            agenda: None,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+impl From<MeetingDetail> for MeetingView {
+    fn from(d: MeetingDetail) -> Self {
+        let mut v = MeetingView::from(d.meeting);
+        v.participants = Some(d.participants.into_iter().map(Into::into).collect());
+        v.agenda = Some(d.agenda.into_iter().map(Into::into).collect());
+        v
+    }
+}
+
+crate::page_of!(MeetingPage, MeetingView, "A page of meetings.");
+
+/// Filters of `GET /meetings`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListMeetingsQuery {
+    /// Scheduled at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Scheduled before.
+    pub to: Option<DateTime<Utc>>,
+    pub kind: Option<MeetingKindDto>,
+    pub status: Option<MeetingStatusDto>,
+    pub case_id: Option<Uuid>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// A task from a finalized meeting.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionItemView {
+    pub id: Uuid,
+    pub meeting_id: Uuid,
+    pub case_id: Uuid,
+    pub assignee_user_id: Uuid,
+    pub description: String,
+    pub due_on: NaiveDate,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl From<ActionItem> for ActionItemView {
+    fn from(a: ActionItem) -> Self {
+        Self {
+            id: a.id,
+            meeting_id: a.meeting_id,
+            case_id: a.case_id,
+            assignee_user_id: a.assignee_user_id,
+            description: a.description,
+            due_on: a.due_on,
+            completed_at: a.completed_at,
+        }
+    }
+}
+
+crate::page_of!(ActionItemPage, ActionItemView, "A page of action items.");
+
+/// Filters of `GET /action-items`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListActionItemsQuery {
+    /// `me` (default) or a user id the caller may see.
+    pub assignee: Option<String>,
+    /// Only open (true) or only completed (false) items.
+    pub open: Option<bool>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Refers a case to another organization.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReferralRequest {
+    pub case_id: Uuid,
+    pub to_organization_id: Uuid,
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    pub reason: String,
+    #[validate(length(max = 20, message = "at most 20 services"))]
+    pub requested_services: Option<Vec<String>>,
+}
+
+impl From<CreateReferralRequest> for NewReferral {
+    fn from(r: CreateReferralRequest) -> Self {
+        NewReferral {
+            case_id: r.case_id,
+            to_org_id: r.to_organization_id,
+            reason: r.reason,
+            requested_services: r.requested_services.unwrap_or_default(),
+        }
+    }
+}
+
+/// Declines a referral.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineRequest {
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    pub reason: String,
+}
+
+/// Completes an accepted referral.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteReferralRequest {
+    #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
+    pub outcome: String,
+}
+
+/// A referral with the summary of its case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferralView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub case: CaseSummary,
+    pub from_org_id: Uuid,
+    pub to_org_id: Uuid,
+    pub reason: String,
+    pub requested_services: Vec<String>,
+    pub status: ReferralStatusDto,
+    /// The decline reason.
+    pub response_note: Option<String>,
+    pub outcome: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ReferralDetail> for ReferralView {
+    fn from(d: ReferralDetail) -> Self {
+        let r = d.referral;
+        Self {
+            id: r.id,
+            case_id: r.case_id,
+            case: d.case.into(),
+            from_org_id: r.from_org_id,
+            to_org_id: r.to_org_id,
+            reason: r.reason,
+            requested_services: r.requested_services,
+            status: r.status.into(),
+            response_note: r.response_note,
+            outcome: r.outcome,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+crate::page_of!(ReferralPage, ReferralView, "A page of referrals.");
+
+/// Which referrals to list.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectionDto {
+    Incoming,
+    Outgoing,
+}
+
+/// Filters of `GET /referrals`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListReferralsQuery {
+    pub direction: Option<DirectionDto>,
+    pub status: Option<ReferralStatusDto>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}

@@ -1,0 +1,506 @@
+//! Meetings, action items and referrals.
+
+use actix_web::{get, patch, post, web, HttpResponse};
+use hamkke_persistence::repo::meetings::{self as repo, MeetingDetail, MeetingFilter};
+use hamkke_persistence::repo::referrals::{self, Direction};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::dto::meetings::{
+    ActionItemPage, ActionItemView, AgendaRequest, AttendanceRequest, CompleteReferralRequest,
+    CreateMeetingRequest, CreateReferralRequest, DecisionRequest, DeclineRequest, DirectionDto,
+    FinalizeRequest, ListActionItemsQuery, ListMeetingsQuery, ListReferralsQuery, MeetingPage,
+    MeetingView, ReferralPage, ReferralView, UpdateMeetingRequest,
+};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{etag, page_request, IfMatch, ValidJson};
+use crate::state::AppState;
+
+fn meeting_response(status: actix_web::http::StatusCode, d: MeetingDetail) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(etag(d.meeting.version))
+        .json(MeetingView::from(d))
+}
+
+/// Calls a meeting hosted by the caller's organization, optionally with participants and agenda.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    request_body = CreateMeetingRequest,
+    responses((status = 201, description = "Scheduled", body = MeetingView, headers(("ETag" = String, description = "Version"))))
+)]
+#[post("/meetings")]
+pub async fn create_meeting(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ValidJson<CreateMeetingRequest>,
+) -> ApiResult<HttpResponse> {
+    let new = body.0.into();
+    let d = state
+        .db
+        .as_user(auth, "meeting", None, move |c, a, ctx| {
+            repo::create(c, a, ctx, new)
+        })
+        .await?;
+    Ok(meeting_response(actix_web::http::StatusCode::CREATED, d))
+}
+
+/// Meetings the caller's organization hosts or takes part in (coordinators: the district's).
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(ListMeetingsQuery),
+    responses((status = 200, description = "A page of meetings", body = MeetingPage))
+)]
+#[get("/meetings")]
+pub async fn list_meetings(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ListMeetingsQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let filter = MeetingFilter {
+        from: q.from,
+        to: q.to,
+        kind: q.kind.map(Into::into),
+        status: q.status.map(Into::into),
+        case_id: q.case_id,
+    };
+    let actor = auth.actor;
+    let result = state
+        .db
+        .run(move |c| repo::list(c, &actor, &filter, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(MeetingPage::from_page(result)))
+}
+
+/// One meeting with participants, agenda and decisions.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Meeting id")),
+    responses((status = 200, description = "The meeting", body = MeetingView, headers(("ETag" = String, description = "Version"))))
+)]
+#[get("/meetings/{id}")]
+pub async fn get_meeting(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let d = state
+        .db
+        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
+            repo::get(c, a, ctx, id)
+        })
+        .await?;
+    Ok(meeting_response(actix_web::http::StatusCode::OK, d))
+}
+
+/// Changes title, time or place of a scheduled meeting. Needs `If-Match`.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Meeting id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    request_body = UpdateMeetingRequest,
+    responses(
+        (status = 200, description = "Changed", body = MeetingView, headers(("ETag" = String, description = "New version"))),
+        (status = 409, description = "The meeting was held or cancelled", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The version changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/meetings/{id}")]
+pub async fn update_meeting(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateMeetingRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let patch = body.0.into();
+    let d = state
+        .db
+        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
+            repo::update(c, a, ctx, id, if_match.0, patch)
+        })
+        .await?;
+    Ok(meeting_response(actix_web::http::StatusCode::OK, d))
+}
+
+/// Cancels a scheduled meeting.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Meeting id")),
+    responses(
+        (status = 200, description = "Cancelled", body = MeetingView),
+        (status = 409, description = "Already held or cancelled", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/meetings/{id}/cancel")]
+pub async fn cancel_meeting(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let d = state
+        .db
+        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
+            repo::cancel(c, a, ctx, id)
+        })
+        .await?;
+    Ok(meeting_response(actix_web::http::StatusCode::OK, d))
+}
+
+/// Puts a case on the agenda (only cases the host can see). The meeting's organizations may
+/// then see the case summary while the meeting is scheduled.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Meeting id")),
+    request_body = AgendaRequest,
+    responses(
+        (status = 200, description = "Added", body = MeetingView),
+        (status = 409, description = "Already on the agenda, or the meeting is closed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/meetings/{id}/agenda")]
+pub async fn create_meeting_agenda(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<AgendaRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let case_id = body.0.case_id;
+    let d = state
+        .db
+        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
+            repo::add_agenda(c, a, ctx, id, case_id)
+        })
+        .await?;
+    Ok(meeting_response(actix_web::http::StatusCode::OK, d))
+}
+
+/// Records whether a participant attended.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Meeting id")),
+    request_body = AttendanceRequest,
+    responses(
+        (status = 200, description = "Recorded", body = MeetingView),
+        (status = 409, description = "The meeting is closed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/meetings/{id}/attendance")]
+pub async fn create_meeting_attendance(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<AttendanceRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let AttendanceRequest { user_id, attended } = body.0;
+    let d = state
+        .db
+        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
+            repo::attendance(c, a, ctx, id, user_id, attended)
+        })
+        .await?;
+    Ok(meeting_response(actix_web::http::StatusCode::OK, d))
+}
+
+/// Records the decision for an agenda case, replacing an earlier one.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Meeting id")),
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, description = "Recorded", body = MeetingView),
+        (status = 409, description = "The meeting is closed; decisions are frozen", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/meetings/{id}/decisions")]
+pub async fn create_meeting_decision(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<DecisionRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let d = body.0.into();
+    let detail = state
+        .db
+        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
+            repo::decide(c, a, ctx, id, d)
+        })
+        .await?;
+    Ok(meeting_response(actix_web::http::StatusCode::OK, detail))
+}
+
+/// Finalizes the meeting: applies every decision to its case in one transaction, creates the
+/// action items and freezes the minutes. If any agenda case lacks a decision or its decision is
+/// not a legal move for the case, answers 409 `finalize_blocked` listing the `cases`, and
+/// changes nothing.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Meeting id")),
+    request_body = FinalizeRequest,
+    responses(
+        (status = 200, description = "Held: decisions applied", body = MeetingView),
+        (status = 409, description = "Blocked, or already closed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/meetings/{id}/finalize")]
+pub async fn finalize_meeting(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<FinalizeRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let FinalizeRequest {
+        minutes,
+        attendance,
+    } = body.0;
+    let attendance: Vec<(Uuid, bool)> = attendance
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| (a.user_id, a.attended))
+        .collect();
+    let d = state
+        .db
+        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
+            repo::finalize(c, a, ctx, id, &minutes, &attendance)
+        })
+        .await?;
+    Ok(meeting_response(actix_web::http::StatusCode::OK, d))
+}
+
+/// Action items from finalized meetings.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(ListActionItemsQuery),
+    responses((status = 200, description = "A page of action items", body = ActionItemPage))
+)]
+#[get("/action-items")]
+pub async fn list_action_items(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ListActionItemsQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let assignee = match q.assignee.as_deref() {
+        None | Some("me") => auth.actor.user_id,
+        Some(other) => Uuid::parse_str(other).map_err(|_| {
+            ApiError::field("assignee", "invalid_value", "must be `me` or a user id")
+        })?,
+    };
+    let open = q.open;
+    let result = state
+        .db
+        .as_user(auth, "action_item", None, move |c, a, _| {
+            repo::action_items(c, a, assignee, open, page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ActionItemPage::from_page(result)))
+}
+
+/// Marks an action item done.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Action item id")),
+    responses(
+        (status = 200, description = "Completed", body = ActionItemView),
+        (status = 409, description = "Already completed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/action-items/{id}/complete")]
+pub async fn complete_action_item(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let item = state
+        .db
+        .as_user(
+            auth,
+            "action_item",
+            Some(id.to_string()),
+            move |c, a, ctx| repo::complete_action_item(c, a, ctx, id),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(ActionItemView::from(item)))
+}
+
+/// Refers a case the caller works on to another organization.
+#[utoipa::path(
+    tag = "referrals",
+    security(("bearer" = [])),
+    request_body = CreateReferralRequest,
+    responses(
+        (status = 201, description = "Sent", body = ReferralView),
+        (status = 409, description = "Already a participant, or a referral is pending", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/referrals")]
+pub async fn create_referral(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ValidJson<CreateReferralRequest>,
+) -> ApiResult<HttpResponse> {
+    let new = body.0.into();
+    let r = state
+        .db
+        .as_user(auth, "referral", None, move |c, a, ctx| {
+            referrals::create(c, a, ctx, new)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(ReferralView::from(r)))
+}
+
+/// Referrals to or from the caller's organization.
+#[utoipa::path(
+    tag = "referrals",
+    security(("bearer" = [])),
+    params(ListReferralsQuery),
+    responses((status = 200, description = "A page of referrals", body = ReferralPage))
+)]
+#[get("/referrals")]
+pub async fn list_referrals(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ListReferralsQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let direction = q.direction.map(|d| match d {
+        DirectionDto::Incoming => Direction::Incoming,
+        DirectionDto::Outgoing => Direction::Outgoing,
+    });
+    let status = q.status.map(Into::into);
+    let actor = auth.actor;
+    let result = state
+        .db
+        .run(move |c| referrals::list(c, &actor, direction, status, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(ReferralPage::from_page(result)))
+}
+
+/// One referral with its case summary.
+#[utoipa::path(
+    tag = "referrals",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Referral id")),
+    responses((status = 200, description = "The referral", body = ReferralView))
+)]
+#[get("/referrals/{id}")]
+pub async fn get_referral(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let r = state
+        .db
+        .as_user(auth, "referral", Some(id.to_string()), move |c, a, ctx| {
+            referrals::get(c, a, ctx, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReferralView::from(r)))
+}
+
+/// The receiver accepts and becomes a service-providing participant of the case.
+#[utoipa::path(
+    tag = "referrals",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Referral id")),
+    responses(
+        (status = 200, description = "Accepted", body = ReferralView),
+        (status = 409, description = "Not waiting for an answer", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/referrals/{id}/accept")]
+pub async fn accept_referral(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let r = state
+        .db
+        .as_user(auth, "referral", Some(id.to_string()), move |c, a, ctx| {
+            referrals::accept(c, a, ctx, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReferralView::from(r)))
+}
+
+/// The receiver declines, with a reason.
+#[utoipa::path(
+    tag = "referrals",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Referral id")),
+    request_body = DeclineRequest,
+    responses(
+        (status = 200, description = "Declined", body = ReferralView),
+        (status = 409, description = "Not waiting for an answer", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/referrals/{id}/decline")]
+pub async fn decline_referral(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<DeclineRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let reason = body.0.reason;
+    let r = state
+        .db
+        .as_user(auth, "referral", Some(id.to_string()), move |c, a, ctx| {
+            referrals::decline(c, a, ctx, id, &reason)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReferralView::from(r)))
+}
+
+/// Either end completes an accepted referral with its outcome.
+#[utoipa::path(
+    tag = "referrals",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Referral id")),
+    request_body = CompleteReferralRequest,
+    responses(
+        (status = 200, description = "Completed", body = ReferralView),
+        (status = 409, description = "Not accepted", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/referrals/{id}/complete")]
+pub async fn complete_referral(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<CompleteReferralRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let outcome = body.0.outcome;
+    let r = state
+        .db
+        .as_user(auth, "referral", Some(id.to_string()), move |c, a, ctx| {
+            referrals::complete(c, a, ctx, id, &outcome)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReferralView::from(r)))
+}

@@ -1,0 +1,930 @@
+//! Meetings: agenda, attendance, decisions, and the finalize that applies every decision to
+//! its case in one transaction. Also the action items that finalized meetings create.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use hamkke_domain::authz::{self, Actor, MeetingFacts};
+use hamkke_domain::case::ParticipantRole;
+use hamkke_domain::meeting::{
+    ActionItem, AgendaItem, Decision, DecisionRecord, Meeting, MeetingKind, MeetingParticipant,
+    MeetingStatus,
+};
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::cases::{self, event};
+use super::orgs::corrupt;
+use super::page::{Page, PageRequest};
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::{
+    action_items, case_participants, cases as cases_t, meeting_agenda, meeting_decisions,
+    meeting_participants, meetings, users,
+};
+use crate::types::{from_db, to_db, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = meetings)]
+struct MeetingRow {
+    id: DbUuid,
+    kind: String,
+    title: String,
+    scheduled_at: NaiveDateTime,
+    location: Option<String>,
+    host_org_id: DbUuid,
+    district_code: String,
+    status: String,
+    minutes: Option<String>,
+    finalized_at: Option<NaiveDateTime>,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<MeetingRow> for Meeting {
+    type Error = RepoError;
+    fn try_from(r: MeetingRow) -> RepoResult<Self> {
+        Ok(Meeting {
+            id: r.id.0,
+            kind: MeetingKind::parse(&r.kind).ok_or_else(|| corrupt("meetings.kind"))?,
+            title: r.title,
+            scheduled_at: from_db(r.scheduled_at),
+            location: r.location,
+            host_org_id: r.host_org_id.0,
+            district_code: r.district_code,
+            status: MeetingStatus::parse(&r.status).ok_or_else(|| corrupt("meetings.status"))?,
+            minutes: r.minutes,
+            finalized_at: r.finalized_at.map(from_db),
+            version: r.version,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+        })
+    }
+}
+
+/// A meeting with its people and agenda, as one viewer may see it.
+#[derive(Debug, Clone)]
+pub struct MeetingDetail {
+    pub meeting: Meeting,
+    pub participants: Vec<MeetingParticipant>,
+    pub agenda: Vec<AgendaItem>,
+}
+
+/// A validated meeting to call.
+#[derive(Debug, Clone)]
+pub struct NewMeeting {
+    pub kind: MeetingKind,
+    pub title: String,
+    pub scheduled_at: DateTime<Utc>,
+    pub location: Option<String>,
+    pub participant_user_ids: Vec<Uuid>,
+    pub external_participants: Vec<(String, String)>,
+    pub case_ids: Vec<Uuid>,
+}
+
+/// A validated change to a scheduled meeting.
+#[derive(Debug, Clone, Default)]
+pub struct MeetingPatch {
+    pub title: Option<String>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub location: Option<Option<String>>,
+}
+
+/// Filters of the meeting listing.
+#[derive(Debug, Clone, Default)]
+pub struct MeetingFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub kind: Option<MeetingKind>,
+    pub status: Option<MeetingStatus>,
+    pub case_id: Option<Uuid>,
+}
+
+fn load_meeting(conn: &mut DbConn, id: Uuid) -> RepoResult<Meeting> {
+    meetings::table
+        .find(DbUuid(id))
+        .select(MeetingRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+fn participants_of(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<MeetingParticipant>> {
+    type Row = (
+        Option<DbUuid>,
+        Option<DbUuid>,
+        Option<String>,
+        Option<String>,
+        Option<bool>,
+    );
+    let rows: Vec<Row> = meeting_participants::table
+        .filter(meeting_participants::meeting_id.eq(DbUuid(id)))
+        .order(meeting_participants::id.asc())
+        .select((
+            meeting_participants::user_id,
+            meeting_participants::org_id,
+            meeting_participants::external_name,
+            meeting_participants::external_organization,
+            meeting_participants::attended,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(u, o, n, eo, a)| MeetingParticipant {
+            user_id: u.map(|x| x.0),
+            org_id: o.map(|x| x.0),
+            external_name: n,
+            external_organization: eo,
+            attended: a,
+        })
+        .collect())
+}
+
+fn facts(meeting: &Meeting, participants: &[MeetingParticipant]) -> MeetingFacts {
+    MeetingFacts {
+        host_org_id: meeting.host_org_id,
+        district_code: meeting.district_code.clone(),
+        participant_orgs: participants.iter().filter_map(|p| p.org_id).collect(),
+    }
+}
+
+fn decisions_of(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<DecisionRecord>> {
+    type Row = (DbUuid, String, Option<DbUuid>, Option<String>, String);
+    let rows: Vec<Row> = meeting_decisions::table
+        .filter(meeting_decisions::meeting_id.eq(DbUuid(id)))
+        .select((
+            meeting_decisions::case_id,
+            meeting_decisions::decision,
+            meeting_decisions::lead_org_id,
+            meeting_decisions::notes,
+            meeting_decisions::action_items,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(case_id, d, lead, notes, items)| {
+            Ok(DecisionRecord {
+                case_id: case_id.0,
+                decision: Decision::parse(&d)
+                    .ok_or_else(|| corrupt("meeting_decisions.decision"))?,
+                lead_org_id: lead.map(|l| l.0),
+                notes,
+                action_items: serde_json::from_str(&items)
+                    .map_err(|_| corrupt("meeting_decisions.action_items"))?,
+            })
+        })
+        .collect()
+}
+
+fn agenda_ids(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<Uuid>> {
+    Ok(meeting_agenda::table
+        .filter(meeting_agenda::meeting_id.eq(DbUuid(id)))
+        .order(meeting_agenda::added_at.asc())
+        .select(meeting_agenda::case_id)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|c| c.0)
+        .collect())
+}
+
+/// The meeting as `actor` may see it: agenda case summaries are shown to those who may see the
+/// case, and to the meeting's organizations while the meeting is scheduled — nothing more.
+fn detail(conn: &mut DbConn, actor: &Actor, meeting: Meeting) -> RepoResult<MeetingDetail> {
+    let participants = participants_of(conn, meeting.id)?;
+    let f = facts(&meeting, &participants);
+    let in_meeting = f.host_org_id == actor.org_id || f.participant_orgs.contains(&actor.org_id);
+    let decisions = decisions_of(conn, meeting.id)?;
+    let mut agenda = Vec::new();
+    for case_id in agenda_ids(conn, meeting.id)? {
+        let case = cases::load(conn, case_id)?;
+        let sees_case = authz::view_case(actor, &case.facts()).is_ok();
+        let summary = (sees_case || (in_meeting && meeting.status == MeetingStatus::Scheduled))
+            .then_some(case.case);
+        agenda.push(AgendaItem {
+            case_id,
+            summary,
+            decision: decisions.iter().find(|d| d.case_id == case_id).cloned(),
+        });
+    }
+    Ok(MeetingDetail {
+        meeting,
+        participants,
+        agenda,
+    })
+}
+
+/// Loads a meeting and checks the actor may chair it and that it is still scheduled.
+fn chaired(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Meeting> {
+    let meeting = load_meeting(conn, id)?;
+    let participants = participants_of(conn, id)?;
+    authz::chair_meeting(actor, &facts(&meeting, &participants))?;
+    if meeting.status != MeetingStatus::Scheduled {
+        return Err(RepoError::conflict(
+            "meeting_closed",
+            "the meeting has been held or cancelled; it can no longer change",
+        ));
+    }
+    Ok(meeting)
+}
+
+fn audit_meeting(
+    conn: &mut DbConn,
+    ctx: &AuditCtx,
+    action: AuditAction,
+    id: Uuid,
+    details: serde_json::Value,
+) -> RepoResult<()> {
+    audit::record(
+        conn,
+        ctx,
+        AuditEntry::new(action, "meeting", Some(id.to_string())).with_details(details),
+    )
+}
+
+fn bump(conn: &mut DbConn, id: Uuid) -> RepoResult<()> {
+    diesel::update(meetings::table.find(DbUuid(id)))
+        .set((
+            meetings::version.eq(meetings::version + 1),
+            meetings::updated_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn add_to_agenda(
+    conn: &mut DbConn,
+    actor: &Actor,
+    meeting: &Meeting,
+    case_id: Uuid,
+) -> RepoResult<()> {
+    let invalid = || {
+        RepoError::from(DomainError::invalid(
+            "case_id",
+            "invalid_reference",
+            "no such case",
+        ))
+    };
+    let case = match cases::load(conn, case_id) {
+        Ok(c) => c,
+        Err(RepoError::NotFound) => return Err(invalid()),
+        Err(e) => return Err(e),
+    };
+    authz::view_case(actor, &case.facts()).map_err(|_| invalid())?;
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        meeting_agenda::table.find((DbUuid(meeting.id), DbUuid(case_id))),
+    ))
+    .get_result(conn)?;
+    if exists {
+        return Err(RepoError::conflict(
+            "already_on_agenda",
+            "the case is already on this meeting's agenda",
+        ));
+    }
+    diesel::insert_into(meeting_agenda::table)
+        .values((
+            meeting_agenda::meeting_id.eq(DbUuid(meeting.id)),
+            meeting_agenda::case_id.eq(DbUuid(case_id)),
+            meeting_agenda::added_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)?;
+    event(
+        conn,
+        actor,
+        case_id,
+        "meeting_agenda",
+        None,
+        json!({ "meeting_id": meeting.id, "kind": meeting.kind.as_str(), "scheduled_at": meeting.scheduled_at }),
+    )
+}
+
+fn active_user_org(conn: &mut DbConn, field: &str, user_id: Uuid) -> RepoResult<Uuid> {
+    users::table
+        .filter(users::id.eq(DbUuid(user_id)))
+        .filter(users::active.eq(true))
+        .select(users::org_id)
+        .first::<DbUuid>(conn)
+        .optional()?
+        .map(|o| o.0)
+        .ok_or_else(|| {
+            DomainError::invalid(field, "invalid_reference", "no such active user").into()
+        })
+}
+
+/// Calls a meeting hosted by the actor's organization.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    new: NewMeeting,
+) -> RepoResult<MeetingDetail> {
+    authz::create_meeting(actor)?;
+    write_tx(conn, |conn| {
+        let id = Uuid::now_v7();
+        let now = to_db(crate::now());
+        diesel::insert_into(meetings::table)
+            .values((
+                meetings::id.eq(DbUuid(id)),
+                meetings::kind.eq(new.kind.as_str()),
+                meetings::title.eq(&new.title),
+                meetings::scheduled_at.eq(to_db(new.scheduled_at)),
+                meetings::location.eq(&new.location),
+                meetings::host_org_id.eq(DbUuid(actor.org_id)),
+                meetings::district_code.eq(&actor.district_code),
+                meetings::status.eq(MeetingStatus::Scheduled.as_str()),
+                meetings::created_by.eq(DbUuid(actor.user_id)),
+                meetings::version.eq(1),
+                meetings::created_at.eq(now),
+                meetings::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let mut users_seen = Vec::new();
+        for user in &new.participant_user_ids {
+            if users_seen.contains(user) {
+                continue;
+            }
+            users_seen.push(*user);
+            let org = active_user_org(conn, "participant_user_ids", *user)?;
+            diesel::insert_into(meeting_participants::table)
+                .values((
+                    meeting_participants::id.eq(DbUuid(Uuid::now_v7())),
+                    meeting_participants::meeting_id.eq(DbUuid(id)),
+                    meeting_participants::user_id.eq(Some(DbUuid(*user))),
+                    meeting_participants::org_id.eq(Some(DbUuid(org))),
+                ))
+                .execute(conn)?;
+        }
+        for (name, org) in &new.external_participants {
+            diesel::insert_into(meeting_participants::table)
+                .values((
+                    meeting_participants::id.eq(DbUuid(Uuid::now_v7())),
+                    meeting_participants::meeting_id.eq(DbUuid(id)),
+                    meeting_participants::external_name.eq(Some(name)),
+                    meeting_participants::external_organization.eq(Some(org)),
+                ))
+                .execute(conn)?;
+        }
+        let meeting = load_meeting(conn, id)?;
+        for case_id in &new.case_ids {
+            add_to_agenda(conn, actor, &meeting, *case_id)?;
+        }
+        audit_meeting(
+            conn,
+            ctx,
+            AuditAction::Create,
+            id,
+            json!({ "kind": new.kind.as_str(), "cases": new.case_ids.len() }),
+        )?;
+        detail(conn, actor, meeting)
+    })
+}
+
+/// One meeting the actor may see.
+pub fn get(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+) -> RepoResult<MeetingDetail> {
+    write_tx(conn, |conn| {
+        let meeting = load_meeting(conn, id)?;
+        let participants = participants_of(conn, id)?;
+        authz::view_meeting(actor, &facts(&meeting, &participants))?;
+        audit_meeting(conn, ctx, AuditAction::View, id, json!({}))?;
+        detail(conn, actor, meeting)
+    })
+}
+
+/// Meetings the actor hosts or takes part in (or, for coordinators and auditors, of the district).
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    f: &MeetingFilter,
+    page: PageRequest,
+) -> RepoResult<Page<Meeting>> {
+    let org = DbUuid(actor.org_id);
+    let mut q = meetings::table
+        .select(MeetingRow::as_select())
+        .order(meetings::id.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    let mine = meetings::host_org_id.eq(org).or(meetings::id.eq_any(
+        meeting_participants::table
+            .filter(meeting_participants::org_id.eq(org))
+            .select(meeting_participants::meeting_id),
+    ));
+    q = if matches!(
+        actor.role,
+        hamkke_domain::user::Role::Coordinator | hamkke_domain::user::Role::Auditor
+    ) {
+        q.filter(mine.or(meetings::district_code.eq(actor.district_code.clone())))
+    } else {
+        q.filter(mine)
+    };
+    if let Some(from) = f.from {
+        q = q.filter(meetings::scheduled_at.ge(to_db(from)));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(meetings::scheduled_at.lt(to_db(to)));
+    }
+    if let Some(k) = f.kind {
+        q = q.filter(meetings::kind.eq(k.as_str()));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(meetings::status.eq(s.as_str()));
+    }
+    if let Some(c) = f.case_id {
+        q = q.filter(
+            meetings::id.eq_any(
+                meeting_agenda::table
+                    .filter(meeting_agenda::case_id.eq(DbUuid(c)))
+                    .select(meeting_agenda::meeting_id),
+            ),
+        );
+    }
+    if let Some(after) = page.after {
+        q = q.filter(meetings::id.gt(DbUuid(after)));
+    }
+    let items = q
+        .load(conn)?
+        .into_iter()
+        .map(Meeting::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, page.limit, |m| m.id))
+}
+
+/// Changes title, time or place of a scheduled meeting, when the version is current.
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    expected_version: i32,
+    patch: MeetingPatch,
+) -> RepoResult<MeetingDetail> {
+    write_tx(conn, |conn| {
+        let m = chaired(conn, actor, id)?;
+        if m.version != expected_version {
+            return Err(RepoError::Stale);
+        }
+        diesel::update(
+            meetings::table
+                .find(DbUuid(id))
+                .filter(meetings::version.eq(expected_version)),
+        )
+        .set((
+            meetings::title.eq(patch.title.unwrap_or(m.title)),
+            meetings::scheduled_at.eq(to_db(patch.scheduled_at.unwrap_or(m.scheduled_at))),
+            meetings::location.eq(patch.location.unwrap_or(m.location)),
+            meetings::version.eq(expected_version + 1),
+            meetings::updated_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)?;
+        audit_meeting(conn, ctx, AuditAction::Update, id, json!({}))?;
+        let m = load_meeting(conn, id)?;
+        detail(conn, actor, m)
+    })
+}
+
+/// Cancels a scheduled meeting.
+pub fn cancel(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+) -> RepoResult<MeetingDetail> {
+    write_tx(conn, |conn| {
+        chaired(conn, actor, id)?;
+        diesel::update(meetings::table.find(DbUuid(id)))
+            .set(meetings::status.eq(MeetingStatus::Cancelled.as_str()))
+            .execute(conn)?;
+        bump(conn, id)?;
+        for case_id in agenda_ids(conn, id)? {
+            event(
+                conn,
+                actor,
+                case_id,
+                "meeting_cancelled",
+                None,
+                json!({ "meeting_id": id }),
+            )?;
+        }
+        audit_meeting(
+            conn,
+            ctx,
+            AuditAction::Update,
+            id,
+            json!({ "status": "cancelled" }),
+        )?;
+        let m = load_meeting(conn, id)?;
+        detail(conn, actor, m)
+    })
+}
+
+/// Puts a case the host can see on the agenda.
+pub fn add_agenda(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    case_id: Uuid,
+) -> RepoResult<MeetingDetail> {
+    write_tx(conn, |conn| {
+        let m = chaired(conn, actor, id)?;
+        add_to_agenda(conn, actor, &m, case_id)?;
+        bump(conn, id)?;
+        audit_meeting(
+            conn,
+            ctx,
+            AuditAction::Update,
+            id,
+            json!({ "agenda_added": case_id }),
+        )?;
+        let m = load_meeting(conn, id)?;
+        detail(conn, actor, m)
+    })
+}
+
+/// Records whether a participant attended.
+pub fn attendance(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    user_id: Uuid,
+    attended: bool,
+) -> RepoResult<MeetingDetail> {
+    write_tx(conn, |conn| {
+        chaired(conn, actor, id)?;
+        set_attendance(conn, id, user_id, attended)?;
+        bump(conn, id)?;
+        audit_meeting(
+            conn,
+            ctx,
+            AuditAction::Update,
+            id,
+            json!({ "attendance": user_id, "attended": attended }),
+        )?;
+        let m = load_meeting(conn, id)?;
+        detail(conn, actor, m)
+    })
+}
+
+fn set_attendance(conn: &mut DbConn, id: Uuid, user_id: Uuid, attended: bool) -> RepoResult<()> {
+    let n = diesel::update(
+        meeting_participants::table
+            .filter(meeting_participants::meeting_id.eq(DbUuid(id)))
+            .filter(meeting_participants::user_id.eq(DbUuid(user_id))),
+    )
+    .set(meeting_participants::attended.eq(Some(attended)))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(DomainError::invalid(
+            "user_id",
+            "invalid_reference",
+            "not a participant of this meeting",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Records (or replaces) the decision for one agenda case.
+pub fn decide(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    d: DecisionRecord,
+) -> RepoResult<MeetingDetail> {
+    write_tx(conn, |conn| {
+        chaired(conn, actor, id)?;
+        if !agenda_ids(conn, id)?.contains(&d.case_id) {
+            return Err(DomainError::invalid(
+                "case_id",
+                "not_on_agenda",
+                "the case is not on this meeting's agenda",
+            )
+            .into());
+        }
+        if d.lead_org_id.is_some() && d.decision != Decision::SelectIntegrated {
+            return Err(DomainError::invalid(
+                "lead_org_id",
+                "not_allowed",
+                "only select_integrated names a lead organization",
+            )
+            .into());
+        }
+        if let Some(lead) = d.lead_org_id {
+            match super::orgs::load(conn, lead) {
+                Ok(o) if o.active && o.kind != hamkke_domain::org::OrgKind::System => {}
+                Ok(_) | Err(RepoError::NotFound) => {
+                    return Err(DomainError::invalid(
+                        "lead_org_id",
+                        "invalid_reference",
+                        "no such organization",
+                    )
+                    .into())
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        for (i, item) in d.action_items.iter().enumerate() {
+            active_user_org(
+                conn,
+                &format!("action_items[{i}].assignee_user_id"),
+                item.assignee_user_id,
+            )?;
+        }
+        diesel::delete(meeting_decisions::table.find((DbUuid(id), DbUuid(d.case_id))))
+            .execute(conn)?;
+        diesel::insert_into(meeting_decisions::table)
+            .values((
+                meeting_decisions::meeting_id.eq(DbUuid(id)),
+                meeting_decisions::case_id.eq(DbUuid(d.case_id)),
+                meeting_decisions::decision.eq(d.decision.as_str()),
+                meeting_decisions::lead_org_id.eq(d.lead_org_id.map(DbUuid)),
+                meeting_decisions::notes.eq(&d.notes),
+                meeting_decisions::action_items
+                    .eq(serde_json::to_string(&d.action_items).unwrap_or_else(|_| "[]".into())),
+                meeting_decisions::decided_by.eq(DbUuid(actor.user_id)),
+                meeting_decisions::updated_at.eq(to_db(crate::now())),
+            ))
+            .execute(conn)?;
+        bump(conn, id)?;
+        audit_meeting(
+            conn,
+            ctx,
+            AuditAction::Update,
+            id,
+            json!({ "decision": d.decision.as_str(), "case_id": d.case_id }),
+        )?;
+        let m = load_meeting(conn, id)?;
+        detail(conn, actor, m)
+    })
+}
+
+/// Finalizes a meeting: every agenda case must have a decision that is legal for its current
+/// status, or nothing changes and the offending cases are listed. Otherwise every decision is
+/// applied to its case, action items are created, and the meeting is held and frozen.
+pub fn finalize(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    minutes: &str,
+    attendance: &[(Uuid, bool)],
+) -> RepoResult<MeetingDetail> {
+    write_tx(conn, |conn| {
+        let meeting = chaired(conn, actor, id)?;
+        let decisions = decisions_of(conn, id)?;
+        let mut problems = Vec::new();
+        let mut plan = Vec::new();
+        for case_id in agenda_ids(conn, id)? {
+            let case = cases::load(conn, case_id)?;
+            match decisions.iter().find(|d| d.case_id == case_id) {
+                None => problems.push(json!({ "case_id": case_id, "problem": "no_decision" })),
+                Some(d) if !d.decision.applies_to(case.case.status) => problems.push(json!({
+                    "case_id": case_id,
+                    "problem": "invalid_transition",
+                    "decision": d.decision.as_str(),
+                    "status": case.case.status.as_str(),
+                    "allowed": case.case.status.targets().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                })),
+                Some(d) => plan.push((case, d.clone())),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(RepoError::Conflict {
+                code: "finalize_blocked",
+                detail: "some agenda cases have no decision or a decision their status does not allow; nothing was changed".into(),
+                extensions: Some(json!({ "cases": problems })),
+            });
+        }
+        for (user, attended) in attendance {
+            set_attendance(conn, id, *user, *attended)?;
+        }
+        let now = to_db(crate::now());
+        for (case, d) in &plan {
+            apply_decision(conn, actor, &meeting, case, d)?;
+            for item in &d.action_items {
+                let item_id = Uuid::now_v7();
+                diesel::insert_into(action_items::table)
+                    .values((
+                        action_items::id.eq(DbUuid(item_id)),
+                        action_items::meeting_id.eq(DbUuid(id)),
+                        action_items::case_id.eq(DbUuid(case.case.id)),
+                        action_items::assignee_user_id.eq(DbUuid(item.assignee_user_id)),
+                        action_items::description.eq(&item.description),
+                        action_items::due_on.eq(item.due_on),
+                        action_items::created_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                event(
+                    conn,
+                    actor,
+                    case.case.id,
+                    "action_item",
+                    None,
+                    json!({ "action_item_id": item_id, "meeting_id": id, "assignee_user_id": item.assignee_user_id, "description": item.description, "due_on": item.due_on }),
+                )?;
+            }
+        }
+        diesel::update(meetings::table.find(DbUuid(id)))
+            .set((
+                meetings::status.eq(MeetingStatus::Held.as_str()),
+                meetings::minutes.eq(Some(minutes)),
+                meetings::finalized_at.eq(Some(now)),
+                meetings::finalized_by.eq(Some(DbUuid(actor.user_id))),
+            ))
+            .execute(conn)?;
+        bump(conn, id)?;
+        audit_meeting(
+            conn,
+            ctx,
+            AuditAction::Update,
+            id,
+            json!({ "status": "held", "decisions": plan.len() }),
+        )?;
+        let m = load_meeting(conn, id)?;
+        detail(conn, actor, m)
+    })
+}
+
+fn apply_decision(
+    conn: &mut DbConn,
+    actor: &Actor,
+    meeting: &Meeting,
+    case: &cases::CaseDetail,
+    d: &DecisionRecord,
+) -> RepoResult<()> {
+    let effect = d.decision.effect();
+    let c = &case.case;
+    if let Some(t) = effect.case_type {
+        diesel::update(cases_t::table.find(DbUuid(c.id)))
+            .set(cases_t::case_type.eq(t.as_str()))
+            .execute(conn)?;
+    }
+    if effect.changes_lead {
+        let new_lead = d.lead_org_id.unwrap_or(c.lead_org_id);
+        if new_lead != c.lead_org_id {
+            diesel::update(case_participants::table.find((DbUuid(c.id), DbUuid(c.lead_org_id))))
+                .set(case_participants::role.eq(ParticipantRole::CoManager.as_str()))
+                .execute(conn)?;
+            if case.participants.iter().any(|p| p.org_id == new_lead) {
+                diesel::update(case_participants::table.find((DbUuid(c.id), DbUuid(new_lead))))
+                    .set(case_participants::role.eq(ParticipantRole::Lead.as_str()))
+                    .execute(conn)?;
+            } else {
+                cases::add_participant_row(conn, actor, c.id, new_lead, ParticipantRole::Lead)?;
+            }
+            diesel::update(cases_t::table.find(DbUuid(c.id)))
+                .set(cases_t::lead_org_id.eq(DbUuid(new_lead)))
+                .execute(conn)?;
+            event(
+                conn,
+                actor,
+                c.id,
+                "lead_changed",
+                None,
+                json!({ "from": c.lead_org_id, "to": new_lead, "meeting_id": meeting.id }),
+            )?;
+        }
+    }
+    event(
+        conn,
+        actor,
+        c.id,
+        "meeting_decision",
+        None,
+        json!({ "meeting_id": meeting.id, "meeting_kind": meeting.kind.as_str(), "decision": d.decision.as_str(), "notes": d.notes }),
+    )?;
+    match effect.status {
+        Some(to) => cases::apply_status(
+            conn,
+            actor,
+            c,
+            to,
+            Some(&format!("{} decision", meeting.kind.as_str())),
+        ),
+        None => {
+            diesel::update(cases_t::table.find(DbUuid(c.id)))
+                .set((
+                    cases_t::version.eq(cases_t::version + 1),
+                    cases_t::updated_at.eq(to_db(crate::now())),
+                ))
+                .execute(conn)?;
+            Ok(())
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = action_items)]
+struct ActionItemRow {
+    id: DbUuid,
+    meeting_id: DbUuid,
+    case_id: DbUuid,
+    assignee_user_id: DbUuid,
+    description: String,
+    due_on: NaiveDate,
+    completed_at: Option<NaiveDateTime>,
+}
+
+impl From<ActionItemRow> for ActionItem {
+    fn from(r: ActionItemRow) -> Self {
+        ActionItem {
+            id: r.id.0,
+            meeting_id: r.meeting_id.0,
+            case_id: r.case_id.0,
+            assignee_user_id: r.assignee_user_id.0,
+            description: r.description,
+            due_on: r.due_on,
+            completed_at: r.completed_at.map(from_db),
+        }
+    }
+}
+
+/// Action items of an assignee the actor may see (itself, or a user it may view).
+pub fn action_items(
+    conn: &mut DbConn,
+    actor: &Actor,
+    assignee: Uuid,
+    open: Option<bool>,
+    page: PageRequest,
+) -> RepoResult<Page<ActionItem>> {
+    if assignee != actor.user_id {
+        super::users::get(conn, actor, assignee)?;
+    }
+    let mut q = action_items::table
+        .filter(action_items::assignee_user_id.eq(DbUuid(assignee)))
+        .order(action_items::id.asc())
+        .limit(page.limit + 1)
+        .select(ActionItemRow::as_select())
+        .into_boxed();
+    match open {
+        Some(true) => q = q.filter(action_items::completed_at.is_null()),
+        Some(false) => q = q.filter(action_items::completed_at.is_not_null()),
+        None => {}
+    }
+    if let Some(after) = page.after {
+        q = q.filter(action_items::id.gt(DbUuid(after)));
+    }
+    let items: Vec<ActionItem> = q.load(conn)?.into_iter().map(Into::into).collect();
+    Ok(Page::from_overfetch(items, page.limit, |a| a.id))
+}
+
+/// Marks an action item done (its assignee, or a worker of the meeting's host).
+pub fn complete_action_item(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+) -> RepoResult<ActionItem> {
+    write_tx(conn, |conn| {
+        let item: ActionItem = action_items::table
+            .find(DbUuid(id))
+            .select(ActionItemRow::as_select())
+            .first(conn)?
+            .into();
+        if item.assignee_user_id != actor.user_id {
+            let meeting = load_meeting(conn, item.meeting_id)?;
+            let participants = participants_of(conn, meeting.id)?;
+            authz::chair_meeting(actor, &facts(&meeting, &participants)).map_err(|e| match e {
+                DomainError::Forbidden { reason, .. } => {
+                    DomainError::Forbidden { reason, hide: true }
+                }
+                other => other,
+            })?;
+        }
+        if item.completed_at.is_some() {
+            return Err(RepoError::conflict(
+                "already_completed",
+                "this action item is already completed",
+            ));
+        }
+        diesel::update(action_items::table.find(DbUuid(id)))
+            .set((
+                action_items::completed_at.eq(Some(to_db(crate::now()))),
+                action_items::completed_by.eq(Some(DbUuid(actor.user_id))),
+            ))
+            .execute(conn)?;
+        event(
+            conn,
+            actor,
+            item.case_id,
+            "action_item_completed",
+            None,
+            json!({ "action_item_id": id }),
+        )?;
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Update, "action_item", Some(id.to_string())),
+        )?;
+        Ok(action_items::table
+            .find(DbUuid(id))
+            .select(ActionItemRow::as_select())
+            .first(conn)?
+            .into())
+    })
+}

@@ -1,0 +1,366 @@
+//! Referrals between organizations. The receiver sees the referral and the case summary, and
+//! becomes a service-providing participant when it accepts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hamkke_domain::authz::{self, Actor, ReferralFacts};
+use hamkke_domain::case::{Case, ParticipantRole};
+use hamkke_domain::meeting::{Referral, ReferralStatus};
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::cases::{self, event};
+use super::orgs::{self, corrupt};
+use super::page::{Page, PageRequest};
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::{cases as cases_t, referrals};
+use crate::types::{from_db, to_db, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = referrals)]
+struct ReferralRow {
+    id: DbUuid,
+    case_id: DbUuid,
+    from_org_id: DbUuid,
+    to_org_id: DbUuid,
+    reason: String,
+    requested_services: String,
+    status: String,
+    response_note: Option<String>,
+    outcome: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<ReferralRow> for Referral {
+    type Error = RepoError;
+    fn try_from(r: ReferralRow) -> RepoResult<Self> {
+        Ok(Referral {
+            id: r.id.0,
+            case_id: r.case_id.0,
+            from_org_id: r.from_org_id.0,
+            to_org_id: r.to_org_id.0,
+            reason: r.reason,
+            requested_services: serde_json::from_str(&r.requested_services)
+                .map_err(|_| corrupt("referrals.requested_services"))?,
+            status: ReferralStatus::parse(&r.status).ok_or_else(|| corrupt("referrals.status"))?,
+            response_note: r.response_note,
+            outcome: r.outcome,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+        })
+    }
+}
+
+/// A referral with the case summary its receiver may see.
+#[derive(Debug, Clone)]
+pub struct ReferralDetail {
+    pub referral: Referral,
+    pub case: Case,
+}
+
+fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<(Referral, ReferralFacts)> {
+    let r: Referral = referrals::table
+        .find(DbUuid(id))
+        .select(ReferralRow::as_select())
+        .first(conn)?
+        .try_into()?;
+    let district: String = cases_t::table
+        .find(DbUuid(r.case_id))
+        .select(cases_t::district_code)
+        .first(conn)?;
+    let facts = ReferralFacts {
+        from_org_id: r.from_org_id,
+        to_org_id: r.to_org_id,
+        district_code: district,
+    };
+    Ok((r, facts))
+}
+
+fn detail(conn: &mut DbConn, referral: Referral) -> RepoResult<ReferralDetail> {
+    let case = cases::load(conn, referral.case_id)?.case;
+    Ok(ReferralDetail { referral, case })
+}
+
+/// A validated referral.
+#[derive(Debug, Clone)]
+pub struct NewReferral {
+    pub case_id: Uuid,
+    pub to_org_id: Uuid,
+    pub reason: String,
+    pub requested_services: Vec<String>,
+}
+
+/// Refers a case the actor works on to another organization.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    new: NewReferral,
+) -> RepoResult<ReferralDetail> {
+    write_tx(conn, |conn| {
+        let invalid =
+            |f: &str, m: &str| RepoError::from(DomainError::invalid(f, "invalid_reference", m));
+        let case = match cases::load(conn, new.case_id) {
+            Ok(c) => c,
+            Err(RepoError::NotFound) => return Err(invalid("case_id", "no such case")),
+            Err(e) => return Err(e),
+        };
+        authz::view_case(actor, &case.facts()).map_err(|_| invalid("case_id", "no such case"))?;
+        authz::work_on_case(actor, &case.facts())?;
+        match orgs::load(conn, new.to_org_id) {
+            Ok(o)
+                if o.active
+                    && o.kind != hamkke_domain::org::OrgKind::System
+                    && o.id != actor.org_id => {}
+            Ok(_) | Err(RepoError::NotFound) => {
+                return Err(invalid(
+                    "to_organization_id",
+                    "no such organization, or the caller's own",
+                ))
+            }
+            Err(e) => return Err(e),
+        }
+        if case.participants.iter().any(|p| p.org_id == new.to_org_id) {
+            return Err(RepoError::conflict(
+                "already_participant",
+                "the organization already takes part in the case",
+            ));
+        }
+        let open: bool = diesel::select(diesel::dsl::exists(
+            referrals::table
+                .filter(referrals::case_id.eq(DbUuid(new.case_id)))
+                .filter(referrals::to_org_id.eq(DbUuid(new.to_org_id)))
+                .filter(referrals::status.eq(ReferralStatus::Sent.as_str())),
+        ))
+        .get_result(conn)?;
+        if open {
+            return Err(RepoError::conflict(
+                "referral_pending",
+                "a referral of this case to this organization is waiting for an answer",
+            ));
+        }
+        let id = Uuid::now_v7();
+        let now = to_db(crate::now());
+        diesel::insert_into(referrals::table)
+            .values((
+                referrals::id.eq(DbUuid(id)),
+                referrals::case_id.eq(DbUuid(new.case_id)),
+                referrals::from_org_id.eq(DbUuid(actor.org_id)),
+                referrals::to_org_id.eq(DbUuid(new.to_org_id)),
+                referrals::reason.eq(&new.reason),
+                referrals::requested_services
+                    .eq(serde_json::to_string(&new.requested_services)
+                        .unwrap_or_else(|_| "[]".into())),
+                referrals::status.eq(ReferralStatus::Sent.as_str()),
+                referrals::created_by.eq(DbUuid(actor.user_id)),
+                referrals::created_at.eq(now),
+                referrals::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        event(
+            conn,
+            actor,
+            new.case_id,
+            "referral_sent",
+            None,
+            json!({ "referral_id": id, "to_org_id": new.to_org_id }),
+        )?;
+        let mut entry = AuditEntry::new(AuditAction::Create, "referral", Some(id.to_string()));
+        entry.person_id = Some(case.case.person_id);
+        audit::record(conn, ctx, entry)?;
+        let (r, _) = load(conn, id)?;
+        detail(conn, r)
+    })
+}
+
+/// One referral (either end, or the district's coordinators and auditors).
+pub fn get(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+) -> RepoResult<ReferralDetail> {
+    write_tx(conn, |conn| {
+        let (r, facts) = load(conn, id)?;
+        authz::view_referral(actor, &facts)?;
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::View, "referral", Some(id.to_string())),
+        )?;
+        detail(conn, r)
+    })
+}
+
+/// Which way a referral goes, seen from the actor's organization.
+#[derive(Debug, Clone, Copy)]
+pub enum Direction {
+    Incoming,
+    Outgoing,
+}
+
+/// Referrals to or from the actor's organization.
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    direction: Option<Direction>,
+    status: Option<ReferralStatus>,
+    page: PageRequest,
+) -> RepoResult<Page<ReferralDetail>> {
+    let org = DbUuid(actor.org_id);
+    let mut q = referrals::table
+        .select(ReferralRow::as_select())
+        .order(referrals::id.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    q = match direction {
+        Some(Direction::Incoming) => q.filter(referrals::to_org_id.eq(org)),
+        Some(Direction::Outgoing) => q.filter(referrals::from_org_id.eq(org)),
+        None => q.filter(
+            referrals::to_org_id
+                .eq(org)
+                .or(referrals::from_org_id.eq(org)),
+        ),
+    };
+    if let Some(s) = status {
+        q = q.filter(referrals::status.eq(s.as_str()));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(referrals::id.gt(DbUuid(after)));
+    }
+    let rows = q.load(conn)?;
+    let page = Page::from_overfetch(rows, page.limit, |r| r.id.0);
+    let items = page
+        .items
+        .into_iter()
+        .map(|row| detail(conn, row.try_into()?))
+        .collect::<RepoResult<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        next_after: page.next_after,
+    })
+}
+
+fn answer(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    to: ReferralStatus,
+    note: Option<&str>,
+) -> RepoResult<ReferralDetail> {
+    write_tx(conn, |conn| {
+        let (r, facts) = load(conn, id)?;
+        match to {
+            ReferralStatus::Completed => authz::complete_referral(actor, &facts)?,
+            _ => authz::answer_referral(actor, &facts)?,
+        }
+        if !r.status.can_move_to(to) {
+            return Err(RepoError::conflict(
+                "invalid_referral_transition",
+                format!(
+                    "a {} referral cannot become {}",
+                    r.status.as_str(),
+                    to.as_str()
+                ),
+            ));
+        }
+        diesel::update(referrals::table.find(DbUuid(id)))
+            .set((
+                referrals::status.eq(to.as_str()),
+                referrals::updated_at.eq(to_db(crate::now())),
+            ))
+            .execute(conn)?;
+        match to {
+            ReferralStatus::Completed => {
+                diesel::update(referrals::table.find(DbUuid(id)))
+                    .set(referrals::outcome.eq(note))
+                    .execute(conn)?;
+            }
+            _ => {
+                diesel::update(referrals::table.find(DbUuid(id)))
+                    .set(referrals::response_note.eq(note))
+                    .execute(conn)?;
+            }
+        }
+        if to == ReferralStatus::Accepted {
+            let case = cases::load(conn, r.case_id)?;
+            if !case.participants.iter().any(|p| p.org_id == r.to_org_id) {
+                cases::add_participant_row(
+                    conn,
+                    actor,
+                    r.case_id,
+                    r.to_org_id,
+                    ParticipantRole::ServiceProvider,
+                )?;
+                event(
+                    conn,
+                    actor,
+                    r.case_id,
+                    "participant_added",
+                    None,
+                    json!({ "organization_id": r.to_org_id, "role": "service_provider", "referral_id": id }),
+                )?;
+            }
+        }
+        event(
+            conn,
+            actor,
+            r.case_id,
+            &format!("referral_{}", to.as_str()),
+            None,
+            json!({ "referral_id": id, "note": note }),
+        )?;
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Update, "referral", Some(id.to_string()))
+                .with_details(json!({ "status": to.as_str() })),
+        )?;
+        let (r, _) = load(conn, id)?;
+        detail(conn, r)
+    })
+}
+
+/// The receiver accepts: it becomes a service-providing participant of the case.
+pub fn accept(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+) -> RepoResult<ReferralDetail> {
+    answer(conn, actor, ctx, id, ReferralStatus::Accepted, None)
+}
+
+/// The receiver declines, with a reason.
+pub fn decline(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    reason: &str,
+) -> RepoResult<ReferralDetail> {
+    answer(conn, actor, ctx, id, ReferralStatus::Declined, Some(reason))
+}
+
+/// Either end completes an accepted referral, with its outcome.
+pub fn complete(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    outcome: &str,
+) -> RepoResult<ReferralDetail> {
+    answer(
+        conn,
+        actor,
+        ctx,
+        id,
+        ReferralStatus::Completed,
+        Some(outcome),
+    )
+}
