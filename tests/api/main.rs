@@ -4,6 +4,7 @@
 #[macro_use]
 mod support;
 
+mod allocations;
 mod audit;
 mod auth;
 mod cases;

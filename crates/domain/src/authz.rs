@@ -466,3 +466,59 @@ pub fn complete_referral(actor: &Actor, r: &ReferralFacts) -> Rule {
         DomainError::forbidden("only the referring or receiving organization completes a referral"),
     )
 }
+
+/// Adding to the resource catalogue or recording allocations: case-working roles of
+/// operational organizations.
+pub fn allocate(actor: &Actor) -> Rule {
+    create_case(actor)
+}
+
+/// Changing a resource: its creating organization's workers, or a district coordinator.
+pub fn update_resource(actor: &Actor, created_by_org: Uuid, district_code: &str) -> Rule {
+    let coordinator = actor.role == Role::Coordinator && actor.district_code == district_code;
+    allow_if(
+        coordinator || (created_by_org == actor.org_id && works_cases(actor)),
+        DomainError::forbidden(
+            "only the creating organization or a district coordinator changes a resource",
+        ),
+    )
+}
+
+/// Approving an override of a duplicate block: a coordinator of the district who did not ask
+/// for it.
+pub fn approve_override(actor: &Actor, district_code: &str, requested_by: Uuid) -> Rule {
+    if actor.user_id == requested_by {
+        return Err(DomainError::forbidden(
+            "the requester cannot approve its own override",
+        ));
+    }
+    allow_if(
+        actor.role == Role::Coordinator && actor.district_code == district_code,
+        DomainError::forbidden("only a coordinator of the district approves overrides"),
+    )
+}
+
+/// Delivering or cancelling: the providing organization (cancel: or a district coordinator).
+pub fn handle_allocation(
+    actor: &Actor,
+    provider_org: Uuid,
+    district_code: &str,
+    coordinator_may: bool,
+) -> Rule {
+    let coordinator =
+        coordinator_may && actor.role == Role::Coordinator && actor.district_code == district_code;
+    allow_if(
+        coordinator || (provider_org == actor.org_id && works_cases(actor)),
+        DomainError::forbidden(
+            "only the providing organization (or a district coordinator, to cancel) may do this",
+        ),
+    )
+}
+
+/// The allocation ledger is visible district-wide in minimal form.
+pub fn view_ledger(actor: &Actor, district_code: &str) -> Rule {
+    allow_if(
+        actor.district_code == district_code && actor.org_kind != OrgKind::System,
+        DomainError::hidden("allocation of another district"),
+    )
+}

@@ -1,5 +1,6 @@
 //! hamkke domain: pure types and rules shared by every layer. No IO lives here.
 
+pub mod allocation;
 pub mod authz;
 pub mod case;
 pub mod consent;

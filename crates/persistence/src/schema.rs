@@ -363,6 +363,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    resources (id) {
+        id -> Uuid,
+        name -> Text,
+        category -> Text,
+        funding -> Text,
+        unit -> Text,
+        provider_org_id -> Nullable<Uuid>,
+        district_code -> Text,
+        duplicate_policy -> Text,
+        created_by_org_id -> Uuid,
+        active -> Bool,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    allocations (id) {
+        id -> Uuid,
+        resource_id -> Uuid,
+        category -> Text,
+        person_id -> Uuid,
+        household_id -> Nullable<Uuid>,
+        case_id -> Nullable<Uuid>,
+        provider_org_id -> Uuid,
+        district_code -> Text,
+        amount -> Nullable<BigInt>,
+        quantity -> Nullable<Integer>,
+        granted_on -> Date,
+        status -> Text,
+        note -> Nullable<Text>,
+        override_reason -> Nullable<Text>,
+        requested_by -> Uuid,
+        approved_by -> Nullable<Uuid>,
+        cancel_reason -> Nullable<Text>,
+        import_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
@@ -379,6 +428,7 @@ diesel::joinable!(meeting_agenda -> meetings (meeting_id));
 diesel::joinable!(meeting_decisions -> meetings (meeting_id));
 diesel::joinable!(action_items -> meetings (meeting_id));
 diesel::joinable!(referrals -> cases (case_id));
+diesel::joinable!(allocations -> resources (resource_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -403,4 +453,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_decisions,
     action_items,
     referrals,
+    resources,
+    allocations,
 );

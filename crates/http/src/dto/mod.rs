@@ -1,5 +1,6 @@
 //! Request and response bodies: serde + validator + utoipa, converted to and from domain types.
 
+pub mod allocations;
 pub mod auth;
 pub mod cases;
 pub mod common;

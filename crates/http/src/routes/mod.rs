@@ -1,5 +1,6 @@
 //! Routes by resource. Handlers only translate: DTO -> domain command -> repository -> DTO.
 
+pub mod allocations;
 pub mod auth;
 pub mod cases;
 pub mod meetings;
@@ -65,7 +66,18 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(meetings::get_referral)
         .service(meetings::accept_referral)
         .service(meetings::decline_referral)
-        .service(meetings::complete_referral);
+        .service(meetings::complete_referral)
+        .service(allocations::create_resource)
+        .service(allocations::list_resources)
+        .service(allocations::get_resource)
+        .service(allocations::update_resource)
+        .service(allocations::check_allocation)
+        .service(allocations::create_allocation)
+        .service(allocations::list_allocations)
+        .service(allocations::get_allocation)
+        .service(allocations::approve_allocation)
+        .service(allocations::deliver_allocation)
+        .service(allocations::cancel_allocation);
 }
 
 /// Registers the operational endpoints (outside `/api/v1`).

@@ -2,6 +2,7 @@
 //! through `hamkke_domain::authz`.
 
 pub mod access;
+pub mod allocations;
 pub mod assignments;
 pub mod auth;
 pub mod cases;
@@ -13,4 +14,5 @@ pub mod orgs;
 pub mod page;
 pub mod persons;
 pub mod referrals;
+pub mod resources;
 pub mod users;

@@ -1,0 +1,673 @@
+//! The shared resource ledger and the duplicate-benefit policy (사회보장급여법 §9①: the same
+//! benefit must not be given twice). Evaluation is a pure function over the claims the
+//! repository loads for the subject.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{str_enum, DomainError, FieldViolation};
+
+str_enum!(
+    /// What a resource is.
+    Category {
+        Heating = "heating",
+        Food = "food",
+        EmergencyLiving = "emergency_living",
+        HousingRepair = "housing_repair",
+        Rent = "rent",
+        Medical = "medical",
+        Education = "education",
+        Goods = "goods",
+        Service = "service",
+        Cash = "cash",
+    }
+);
+
+str_enum!(
+    /// Who pays.
+    Funding {
+        Public = "public",
+        PrivateDonation = "private_donation",
+    }
+);
+
+str_enum!(
+    /// Whom a policy counts against.
+    Subject {
+        Person = "person",
+        Household = "household",
+    }
+);
+
+str_enum!(
+    /// Which earlier allocations count: of the same resource, or of any resource of the category.
+    Scope {
+        Resource = "resource",
+        Category = "category",
+    }
+);
+
+str_enum!(
+    /// What happens on a conflict.
+    Action {
+        Block = "block",
+        Warn = "warn",
+    }
+);
+
+str_enum!(
+    /// Where an allocation stands.
+    AllocationStatus {
+        Planned = "planned",
+        Approved = "approved",
+        Delivered = "delivered",
+        Cancelled = "cancelled",
+        PendingOverride = "pending_override",
+    }
+);
+
+impl AllocationStatus {
+    /// Claims that count against a policy: everything but cancelled.
+    pub fn counts(self) -> bool {
+        self != Self::Cancelled
+    }
+}
+
+/// A day of the year, `MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MonthDay {
+    pub month: u32,
+    pub day: u32,
+}
+
+impl MonthDay {
+    pub fn parse(s: &str) -> Option<Self> {
+        let (m, d) = s.split_once('-')?;
+        if m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        let (month, day) = (m.parse().ok()?, d.parse().ok()?);
+        // 2000 is a leap year, so 02-29 is accepted.
+        NaiveDate::from_ymd_opt(2000, month, day).map(|_| Self { month, day })
+    }
+
+    pub fn format(self) -> String {
+        format!("{:02}-{:02}", self.month, self.day)
+    }
+
+    /// This day in `year`; 02-29 falls back to 02-28 in common years.
+    fn in_year(self, year: i32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(year, self.month, self.day)
+            .or_else(|| NaiveDate::from_ymd_opt(year, self.month, self.day - 1))
+            .unwrap_or(NaiveDate::MIN)
+    }
+}
+
+/// The period within which earlier claims count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// Claims granted less than `days` days before or after.
+    Days(u32),
+    /// Claims in the same season (start..=end, inclusive), which may span New Year.
+    Season { start: MonthDay, end: MonthDay },
+}
+
+impl Window {
+    /// The inclusive date range that counts for an allocation on `date`; `None` when a season
+    /// does not contain `date` (the policy does not apply then).
+    pub fn bounds(self, date: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+        match self {
+            Window::Days(days) => {
+                let span = Duration::days(i64::from(days) - 1);
+                Some((date - span, date + span))
+            }
+            Window::Season { start, end } => {
+                let y = date.year();
+                if start <= end {
+                    let (s, e) = (start.in_year(y), end.in_year(y));
+                    (s <= date && date <= e).then_some((s, e))
+                } else if date >= start.in_year(y) {
+                    Some((start.in_year(y), end.in_year(y + 1)))
+                } else if date <= end.in_year(y) {
+                    Some((start.in_year(y - 1), end.in_year(y)))
+                } else {
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// A resource's duplicate policy, parsed once and always coherent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DuplicatePolicy {
+    pub subject: Subject,
+    pub scope: Scope,
+    pub window: Window,
+    pub max_count: Option<u32>,
+    pub max_amount: Option<i64>,
+    pub action: Action,
+}
+
+/// The raw parts of a policy, as received.
+#[derive(Debug, Clone)]
+pub struct PolicyInput {
+    pub subject: Subject,
+    pub scope: Scope,
+    pub window_kind: String,
+    pub days: Option<i64>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub max_count: Option<i64>,
+    pub max_amount: Option<i64>,
+    pub action: Action,
+}
+
+impl DuplicatePolicy {
+    /// Builds a policy, refusing incoherent ones: no limit, a limit below one, days ≤ 0, or
+    /// season dates that are not days of the year.
+    pub fn parse(p: PolicyInput) -> Result<Self, DomainError> {
+        let mut errors = Vec::new();
+        let f = |field: &str, code: &'static str, msg: &str| {
+            FieldViolation::new(format!("duplicate_policy.{field}"), code, msg)
+        };
+        let window = match p.window_kind.as_str() {
+            "days" => match p.days {
+                Some(d) if (1..=3660).contains(&d) => Some(Window::Days(d as u32)),
+                Some(_) => {
+                    errors.push(f("window.days", "range", "must be 1 to 3660"));
+                    None
+                }
+                None => {
+                    errors.push(f("window.days", "required", "a days window needs days"));
+                    None
+                }
+            },
+            "season" => {
+                let start = p.start.as_deref().and_then(MonthDay::parse);
+                let end = p.end.as_deref().and_then(MonthDay::parse);
+                if start.is_none() {
+                    errors.push(f(
+                        "window.start",
+                        "invalid_format",
+                        "must be a day of the year as MM-DD",
+                    ));
+                }
+                if end.is_none() {
+                    errors.push(f(
+                        "window.end",
+                        "invalid_format",
+                        "must be a day of the year as MM-DD",
+                    ));
+                }
+                match (start, end) {
+                    (Some(s), Some(e)) if s == e => {
+                        errors.push(f(
+                            "window.end",
+                            "invalid_value",
+                            "a season needs two different days",
+                        ));
+                        None
+                    }
+                    (Some(start), Some(end)) => Some(Window::Season { start, end }),
+                    _ => None,
+                }
+            }
+            _ => {
+                errors.push(f(
+                    "window.kind",
+                    "invalid_value",
+                    "expected `days` or `season`",
+                ));
+                None
+            }
+        };
+        if p.max_count.is_none() && p.max_amount.is_none() {
+            errors.push(f(
+                "max_count",
+                "required",
+                "set max_count, max_amount or both",
+            ));
+        }
+        if p.max_count.is_some_and(|c| !(1..=1000).contains(&c)) {
+            errors.push(f("max_count", "range", "must be 1 to 1000"));
+        }
+        if p.max_amount.is_some_and(|a| a < 1) {
+            errors.push(f("max_amount", "range", "must be at least 1"));
+        }
+        match window {
+            Some(window) if errors.is_empty() => Ok(Self {
+                subject: p.subject,
+                scope: p.scope,
+                window,
+                max_count: p.max_count.map(|c| c as u32),
+                max_amount: p.max_amount,
+                action: p.action,
+            }),
+            _ => Err(DomainError::Invalid(errors)),
+        }
+    }
+}
+
+impl DuplicatePolicy {
+    /// The policy as the API and the store write it.
+    pub fn to_json(&self) -> serde_json::Value {
+        let window = match self.window {
+            Window::Days(days) => serde_json::json!({ "kind": "days", "days": days }),
+            Window::Season { start, end } => {
+                serde_json::json!({ "kind": "season", "start": start.format(), "end": end.format() })
+            }
+        };
+        serde_json::json!({
+            "subject": self.subject.as_str(),
+            "scope": self.scope.as_str(),
+            "window": window,
+            "max_count": self.max_count,
+            "max_amount": self.max_amount,
+            "action": self.action.as_str(),
+        })
+    }
+
+    /// Reads a stored policy back.
+    pub fn from_json(v: &serde_json::Value) -> Option<Self> {
+        let s = |k: &str| v.get(k).and_then(|x| x.as_str());
+        let w = v.get("window")?;
+        Self::parse(PolicyInput {
+            subject: Subject::parse(s("subject")?)?,
+            scope: Scope::parse(s("scope")?)?,
+            window_kind: w.get("kind")?.as_str()?.to_owned(),
+            days: w.get("days").and_then(|d| d.as_i64()),
+            start: w.get("start").and_then(|d| d.as_str()).map(Into::into),
+            end: w.get("end").and_then(|d| d.as_str()).map(Into::into),
+            max_count: v.get("max_count").and_then(|c| c.as_i64()),
+            max_amount: v.get("max_amount").and_then(|c| c.as_i64()),
+            action: Action::parse(s("action")?)?,
+        })
+        .ok()
+    }
+}
+
+/// A resource of the catalogue.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub id: Uuid,
+    pub name: String,
+    pub category: Category,
+    pub funding: Funding,
+    pub unit: String,
+    pub provider_org_id: Option<Uuid>,
+    pub district_code: String,
+    pub policy: DuplicatePolicy,
+    pub created_by_org_id: Uuid,
+    pub active: bool,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// An entry of the ledger.
+#[derive(Debug, Clone)]
+pub struct Allocation {
+    pub id: Uuid,
+    pub resource_id: Uuid,
+    pub category: Category,
+    pub person_id: Uuid,
+    pub household_id: Option<Uuid>,
+    pub case_id: Option<Uuid>,
+    pub provider_org_id: Uuid,
+    pub district_code: String,
+    pub amount: Option<i64>,
+    pub quantity: Option<i32>,
+    pub granted_on: NaiveDate,
+    pub status: AllocationStatus,
+    pub note: Option<String>,
+    pub override_reason: Option<String>,
+    pub requested_by: Uuid,
+    pub approved_by: Option<Uuid>,
+    pub cancel_reason: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// An earlier allocation that may count against a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub allocation_id: Uuid,
+    pub resource_id: Uuid,
+    pub category: Category,
+    pub granted_on: NaiveDate,
+    pub amount: Option<i64>,
+    pub status: AllocationStatus,
+    /// Whether the claim is the same person's (otherwise another member of the household).
+    pub same_person: bool,
+}
+
+/// The allocation being considered.
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    pub resource_id: Uuid,
+    pub category: Category,
+    pub granted_on: NaiveDate,
+    pub amount: Option<i64>,
+}
+
+/// What the policy says about a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// The claims that make the request exceed a limit (empty: no conflict).
+    pub conflicts: Vec<Claim>,
+    pub action: Action,
+    /// Which limit was exceeded, if any.
+    pub exceeded: Option<Exceeded>,
+}
+
+/// The limit that fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exceeded {
+    Count { limit: u32 },
+    Amount { limit: i64, total: i64 },
+}
+
+impl Verdict {
+    pub fn allowed(&self) -> bool {
+        self.conflicts.is_empty() || self.action == Action::Warn
+    }
+}
+
+/// Evaluates a request against the claims loaded for its subject (the person, or every member
+/// of the household). Claims outside the window, of another scope, or cancelled do not count.
+pub fn evaluate(policy: &DuplicatePolicy, request: &Request, claims: &[Claim]) -> Verdict {
+    let none = Verdict {
+        conflicts: Vec::new(),
+        action: policy.action,
+        exceeded: None,
+    };
+    let Some((from, to)) = policy.window.bounds(request.granted_on) else {
+        return none;
+    };
+    let counted: Vec<Claim> = claims
+        .iter()
+        .filter(|c| c.status.counts())
+        .filter(|c| from <= c.granted_on && c.granted_on <= to)
+        .filter(|c| match policy.scope {
+            Scope::Resource => c.resource_id == request.resource_id,
+            Scope::Category => c.category == request.category,
+        })
+        .filter(|c| policy.subject == Subject::Household || c.same_person)
+        .cloned()
+        .collect();
+    let exceeded = if policy
+        .max_count
+        .is_some_and(|limit| counted.len() as u64 + 1 > u64::from(limit))
+    {
+        policy.max_count.map(|limit| Exceeded::Count { limit })
+    } else {
+        policy.max_amount.and_then(|limit| {
+            let total: i64 =
+                counted.iter().filter_map(|c| c.amount).sum::<i64>() + request.amount.unwrap_or(0);
+            (total > limit).then_some(Exceeded::Amount { limit, total })
+        })
+    };
+    match exceeded {
+        None => none,
+        Some(e) => Verdict {
+            conflicts: counted,
+            action: policy.action,
+            exceeded: Some(e),
+        },
+    }
+}
+
+/// The rule that fired, in words, Korean or English.
+pub fn describe(policy: &DuplicatePolicy, exceeded: Exceeded, korean: bool) -> String {
+    let who = match (policy.subject, korean) {
+        (Subject::Person, true) => "같은 사람",
+        (Subject::Household, true) => "같은 세대",
+        (Subject::Person, false) => "the same person",
+        (Subject::Household, false) => "the same household",
+    };
+    let what = match (policy.scope, korean) {
+        (Scope::Resource, true) => "같은 자원",
+        (Scope::Category, true) => "같은 분류의 자원",
+        (Scope::Resource, false) => "this resource",
+        (Scope::Category, false) => "resources of this category",
+    };
+    let when = match (policy.window, korean) {
+        (Window::Days(d), true) => format!("{d}일 이내"),
+        (Window::Days(d), false) => format!("within {d} days"),
+        (Window::Season { start, end }, true) => {
+            format!("같은 기간({}~{})", start.format(), end.format())
+        }
+        (Window::Season { start, end }, false) => format!(
+            "in the same season ({} to {})",
+            start.format(),
+            end.format()
+        ),
+    };
+    match (exceeded, korean) {
+        (Exceeded::Count { limit }, true) => format!("{who}에게 {what}은(는) {when} {limit}회까지 지원할 수 있습니다"),
+        (Exceeded::Count { limit }, false) => format!("{who} may receive {what} at most {limit} time(s) {when}"),
+        (Exceeded::Amount { limit, total }, true) => format!("{who}에게 {what}은(는) {when} 합계 {limit}까지 지원할 수 있습니다 (요청 포함 {total})"),
+        (Exceeded::Amount { limit, total }, false) => format!("{who} may receive at most {limit} in total of {what} {when} ({total} with this request)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn winter() -> Window {
+        Window::Season {
+            start: MonthDay::parse("11-01").unwrap(),
+            end: MonthDay::parse("03-31").unwrap(),
+        }
+    }
+
+    fn policy(
+        window: Window,
+        subject: Subject,
+        max_count: Option<u32>,
+        max_amount: Option<i64>,
+    ) -> DuplicatePolicy {
+        DuplicatePolicy {
+            subject,
+            scope: Scope::Resource,
+            window,
+            max_count,
+            max_amount,
+            action: Action::Block,
+        }
+    }
+
+    fn claim(resource: Uuid, on: &str, same_person: bool) -> Claim {
+        Claim {
+            allocation_id: Uuid::now_v7(),
+            resource_id: resource,
+            category: Category::Heating,
+            granted_on: d(on),
+            amount: Some(100),
+            status: AllocationStatus::Approved,
+            same_person,
+        }
+    }
+
+    #[test]
+    fn winter_spans_new_year() {
+        assert_eq!(
+            winter().bounds(d("2026-12-15")),
+            Some((d("2026-11-01"), d("2027-03-31")))
+        );
+        assert_eq!(
+            winter().bounds(d("2027-02-01")),
+            Some((d("2026-11-01"), d("2027-03-31")))
+        );
+        assert_eq!(
+            winter().bounds(d("2027-03-31")),
+            Some((d("2026-11-01"), d("2027-03-31")))
+        );
+        assert_eq!(
+            winter().bounds(d("2026-11-01")),
+            Some((d("2026-11-01"), d("2027-03-31")))
+        );
+        assert_eq!(winter().bounds(d("2026-07-01")), None);
+    }
+
+    #[test]
+    fn days_window_edges() {
+        let w = Window::Days(30);
+        assert_eq!(
+            w.bounds(d("2026-03-31")),
+            Some((d("2026-03-02"), d("2026-04-29")))
+        );
+    }
+
+    #[test]
+    fn heating_oil_twice_in_one_winter_is_blocked_for_the_household() {
+        let r = Uuid::now_v7();
+        let p = policy(winter(), Subject::Household, Some(1), None);
+        let req = Request {
+            resource_id: r,
+            category: Category::Heating,
+            granted_on: d("2027-01-10"),
+            amount: Some(100),
+        };
+        let v = evaluate(&p, &req, &[claim(r, "2026-12-01", false)]);
+        assert!(!v.allowed());
+        assert_eq!(v.exceeded, Some(Exceeded::Count { limit: 1 }));
+        // Last winter's oil does not count; nor does a cancelled one.
+        assert!(evaluate(&p, &req, &[claim(r, "2026-03-01", false)]).allowed());
+        let mut cancelled = claim(r, "2026-12-01", false);
+        cancelled.status = AllocationStatus::Cancelled;
+        assert!(evaluate(&p, &req, &[cancelled]).allowed());
+        // A person-subject policy ignores the other members.
+        let person = policy(winter(), Subject::Person, Some(1), None);
+        assert!(evaluate(&person, &req, &[claim(r, "2026-12-01", false)]).allowed());
+        assert!(!evaluate(&person, &req, &[claim(r, "2026-12-01", true)]).allowed());
+    }
+
+    #[test]
+    fn amount_limits_add_up() {
+        let r = Uuid::now_v7();
+        let p = policy(Window::Days(365), Subject::Person, None, Some(250));
+        let req = |amount| Request {
+            resource_id: r,
+            category: Category::Cash,
+            granted_on: d("2026-06-01"),
+            amount: Some(amount),
+        };
+        let claims = [claim(r, "2026-01-01", true), claim(r, "2026-02-01", true)];
+        assert!(evaluate(&p, &req(50), &claims).allowed());
+        let v = evaluate(&p, &req(51), &claims);
+        assert_eq!(
+            v.exceeded,
+            Some(Exceeded::Amount {
+                limit: 250,
+                total: 251
+            })
+        );
+    }
+
+    #[test]
+    fn category_scope_counts_other_resources() {
+        let (r1, r2) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut p = policy(winter(), Subject::Household, Some(1), None);
+        let req = Request {
+            resource_id: r2,
+            category: Category::Heating,
+            granted_on: d("2026-12-10"),
+            amount: None,
+        };
+        let claims = [claim(r1, "2026-11-20", true)];
+        assert!(evaluate(&p, &req, &claims).allowed());
+        p.scope = Scope::Category;
+        assert!(!evaluate(&p, &req, &claims).allowed());
+    }
+
+    #[test]
+    fn incoherent_policies_are_refused() {
+        let input =
+            |kind: &str, days, start: Option<&str>, end: Option<&str>, count, amount| PolicyInput {
+                subject: Subject::Person,
+                scope: Scope::Resource,
+                window_kind: kind.into(),
+                days,
+                start: start.map(Into::into),
+                end: end.map(Into::into),
+                max_count: count,
+                max_amount: amount,
+                action: Action::Block,
+            };
+        assert!(DuplicatePolicy::parse(input("days", Some(30), None, None, Some(1), None)).is_ok());
+        assert!(DuplicatePolicy::parse(input(
+            "season",
+            None,
+            Some("11-01"),
+            Some("03-31"),
+            None,
+            Some(10)
+        ))
+        .is_ok());
+        assert!(DuplicatePolicy::parse(input(
+            "season",
+            None,
+            Some("02-29"),
+            Some("03-31"),
+            Some(1),
+            None
+        ))
+        .is_ok());
+        for bad in [
+            input("days", Some(0), None, None, Some(1), None),
+            input("days", None, None, None, Some(1), None),
+            input("days", Some(30), None, None, None, None),
+            input("days", Some(30), None, None, Some(0), None),
+            input("season", None, Some("13-01"), Some("03-31"), Some(1), None),
+            input("season", None, Some("02-30"), Some("03-31"), Some(1), None),
+            input("season", None, Some("11-01"), Some("11-01"), Some(1), None),
+            input("weekly", None, None, None, Some(1), None),
+        ] {
+            assert!(DuplicatePolicy::parse(bad.clone()).is_err(), "{bad:?}");
+        }
+    }
+
+    fn date() -> impl Strategy<Value = NaiveDate> {
+        (2000i32..2040, 1u32..=366)
+            .prop_map(|(y, doy)| NaiveDate::from_yo_opt(y, doy.min(365)).unwrap())
+    }
+
+    proptest! {
+        /// A season window always contains the date it was computed for, and is at most a year long.
+        #[test]
+        fn season_bounds_contain_the_date(sm in 1u32..13, sd in 1u32..29, em in 1u32..13, ed in 1u32..29, on in date()) {
+            let (start, end) = (MonthDay { month: sm, day: sd }, MonthDay { month: em, day: ed });
+            prop_assume!(start != end);
+            if let Some((from, to)) = (Window::Season { start, end }).bounds(on) {
+                prop_assert!(from <= on && on <= to);
+                prop_assert!((to - from).num_days() < 366);
+            }
+        }
+
+        /// With max_count = n, n-1 earlier claims in the window pass and n are blocked; claims
+        /// outside the window never matter.
+        #[test]
+        fn count_limit_is_exact(n in 1u32..6, days in 1u32..400, on in date(), outside in 0usize..5) {
+            let r = Uuid::now_v7();
+            let p = policy(Window::Days(days), Subject::Person, Some(n), None);
+            let req = Request { resource_id: r, category: Category::Heating, granted_on: on, amount: None };
+            let inside = |i: u32| Claim { granted_on: on - Duration::days(i64::from(i % days)), ..claim(r, "2000-01-01", true) };
+            let far = (0..outside).map(|i| Claim { granted_on: on + Duration::days(i64::from(days) + i as i64), ..claim(r, "2000-01-01", true) });
+            let below: Vec<Claim> = (0..n - 1).map(inside).chain(far.clone()).collect();
+            prop_assert!(evaluate(&p, &req, &below).allowed());
+            let at: Vec<Claim> = (0..n).map(inside).chain(far).collect();
+            let v = evaluate(&p, &req, &at);
+            prop_assert!(!v.allowed());
+            prop_assert_eq!(v.conflicts.len(), n as usize);
+        }
+    }
+}

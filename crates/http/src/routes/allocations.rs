@@ -1,0 +1,391 @@
+//! The resource catalogue, the shared ledger and the duplicate check.
+
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use hamkke_persistence::repo::allocations::{self as repo, LedgerFilter, NewAllocation, Outcome};
+use hamkke_persistence::repo::resources;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::dto::allocations::{
+    wants_english, AllocationPage, AllocationView, CancelAllocationRequest, CheckView,
+    ConflictView, CreateAllocationRequest, CreateResourceRequest, ListAllocationsQuery,
+    ListResourcesQuery, ResourcePage, ResourceView, UpdateResourceRequest,
+};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{etag, page_request, IfMatch, ValidJson};
+use crate::state::AppState;
+
+/// Adds a resource with its duplicate policy to the district's catalogue.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    request_body = CreateResourceRequest,
+    responses((status = 201, description = "Added", body = ResourceView, headers(("ETag" = String, description = "Version"))))
+)]
+#[post("/resources")]
+pub async fn create_resource(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ValidJson<CreateResourceRequest>,
+) -> ApiResult<HttpResponse> {
+    let new = body.0.try_into()?;
+    let r = state
+        .db
+        .as_user(auth, "resource", None, move |c, a, ctx| {
+            resources::create(c, a, ctx, new)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(etag(r.version))
+        .json(ResourceView::from(r)))
+}
+
+/// The district's resource catalogue.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    params(ListResourcesQuery),
+    responses((status = 200, description = "A page of resources", body = ResourcePage))
+)]
+#[get("/resources")]
+pub async fn list_resources(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ListResourcesQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let category = q.category.map(Into::into);
+    let actor = auth.actor;
+    let result = state
+        .db
+        .run(move |c| resources::list(c, &actor, category, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(ResourcePage::from_page(result)))
+}
+
+/// One resource.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Resource id")),
+    responses((status = 200, description = "The resource", body = ResourceView, headers(("ETag" = String, description = "Version"))))
+)]
+#[get("/resources/{id}")]
+pub async fn get_resource(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let r = state
+        .db
+        .as_user(auth, "resource", Some(id.to_string()), move |c, a, _| {
+            resources::get(c, a, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(r.version))
+        .json(ResourceView::from(r)))
+}
+
+/// Changes a resource (its creating organization or a district coordinator). Needs `If-Match`.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Resource id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    request_body = UpdateResourceRequest,
+    responses(
+        (status = 200, description = "Changed", body = ResourceView, headers(("ETag" = String, description = "New version"))),
+        (status = 412, description = "The version changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/resources/{id}")]
+pub async fn update_resource(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateResourceRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let patch = body.0.try_into()?;
+    let r = state
+        .db
+        .as_user(auth, "resource", Some(id.to_string()), move |c, a, ctx| {
+            resources::update(c, a, ctx, id, if_match.0, patch)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(r.version))
+        .json(ResourceView::from(r)))
+}
+
+/// Checks an allocation against the resource's duplicate policy without recording it.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    request_body = CreateAllocationRequest,
+    responses((status = 200, description = "What the policy says", body = CheckView))
+)]
+#[post("/allocations/check")]
+pub async fn check_allocation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ValidJson<CreateAllocationRequest>,
+) -> ApiResult<HttpResponse> {
+    let new = NewAllocation::try_from(body.0)?;
+    let check = state
+        .db
+        .as_user(auth, "allocation", None, move |c, a, ctx| {
+            repo::check(c, a, ctx, &new)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CheckView::new(check, wants_english(&req))))
+}
+
+/// Records an allocation in the shared ledger.
+///
+/// No conflict: 201 `approved`. A conflict under a `block` policy: 409 `duplicate_benefit`
+/// with `conflicts` and `rule`, nothing recorded — or, with `override.reason`, 202
+/// `pending_override` until a district coordinator approves. A conflict under a `warn` policy:
+/// 201 with `warnings`.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    request_body = CreateAllocationRequest,
+    responses(
+        (status = 201, description = "Approved (possibly with warnings)", body = AllocationView),
+        (status = 202, description = "Recorded pending an override approval", body = AllocationView),
+        (status = 409, description = "Blocked as a duplicate benefit (`conflicts`, `rule`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/allocations")]
+pub async fn create_allocation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ValidJson<CreateAllocationRequest>,
+) -> ApiResult<HttpResponse> {
+    let english = wants_english(&req);
+    let new = NewAllocation::try_from(body.0)?;
+    let outcome = state
+        .db
+        .as_user(auth, "allocation", None, move |c, a, ctx| {
+            repo::create(c, a, ctx, &new)
+        })
+        .await?;
+    let entry = |allocation| hamkke_persistence::repo::allocations::LedgerEntry {
+        resource_name: String::new(),
+        details: true,
+        allocation,
+    };
+    match outcome {
+        Outcome::Approved {
+            allocation,
+            warnings,
+        } => {
+            let name = warnings.conflicts.first().map(|c| c.resource_name.clone());
+            let mut view = AllocationView::from(entry(allocation));
+            view.resource_name = resource_name(&state, view.resource_id, name).await?;
+            view.warnings = Some(
+                warnings
+                    .conflicts
+                    .into_iter()
+                    .map(ConflictView::from)
+                    .collect(),
+            );
+            Ok(HttpResponse::Created().json(view))
+        }
+        Outcome::PendingOverride { allocation, check } => {
+            let mut view = AllocationView::from(entry(allocation));
+            view.resource_name = resource_name(&state, view.resource_id, None).await?;
+            view.warnings = Some(
+                check
+                    .conflicts
+                    .into_iter()
+                    .map(ConflictView::from)
+                    .collect(),
+            );
+            Ok(HttpResponse::Accepted().json(view))
+        }
+        Outcome::Blocked(check) => {
+            let check = CheckView::new(check, english);
+            Err(ApiError::Conflict {
+                code: "duplicate_benefit",
+                detail: check
+                    .rule
+                    .clone()
+                    .unwrap_or_else(|| "this benefit was already given".into()),
+                extensions: Some(json!({ "conflicts": check.conflicts, "rule": check.rule })),
+            })
+        }
+    }
+}
+
+async fn resource_name(state: &AppState, id: Uuid, known: Option<String>) -> ApiResult<String> {
+    if let Some(n) = known {
+        return Ok(n);
+    }
+    state
+        .db
+        .run(move |c| {
+            use diesel::prelude::*;
+            use hamkke_persistence::schema::resources;
+            use hamkke_persistence::types::DbUuid;
+            Ok(resources::table
+                .find(DbUuid(id))
+                .select(resources::name)
+                .first::<String>(c)?)
+        })
+        .await
+}
+
+/// The district's ledger, minimal for entries whose person the caller may not see.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    params(ListAllocationsQuery),
+    responses((status = 200, description = "A page of allocations", body = AllocationPage))
+)]
+#[get("/allocations")]
+pub async fn list_allocations(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ListAllocationsQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let filter = LedgerFilter {
+        person_id: q.person_id,
+        household_id: q.household_id,
+        resource_id: q.resource_id,
+        category: q.category.map(Into::into),
+        provider_org_id: q.provider_org_id,
+        status: q.status.map(Into::into),
+        from: q.from,
+        to: q.to,
+    };
+    let actor = auth.actor;
+    let result = state
+        .db
+        .run(move |c| repo::list(c, &actor, &filter, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(AllocationPage::from_page(result)))
+}
+
+/// One allocation of the district.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Allocation id")),
+    responses((status = 200, description = "The allocation", body = AllocationView))
+)]
+#[get("/allocations/{id}")]
+pub async fn get_allocation(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let e = state
+        .db
+        .as_user(auth, "allocation", Some(id.to_string()), move |c, a, _| {
+            repo::get(c, a, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(AllocationView::from(e)))
+}
+
+/// A district coordinator (not the requester) approves a `pending_override` allocation.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Allocation id")),
+    responses(
+        (status = 200, description = "Approved", body = AllocationView),
+        (status = 409, description = "Not pending an override", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/allocations/{id}/approve")]
+pub async fn approve_allocation(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let e = state
+        .db
+        .as_user(
+            auth,
+            "allocation",
+            Some(id.to_string()),
+            move |c, a, ctx| repo::approve(c, a, ctx, id),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(AllocationView::from(e)))
+}
+
+/// The providing organization marks an approved allocation delivered.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Allocation id")),
+    responses(
+        (status = 200, description = "Delivered", body = AllocationView),
+        (status = 409, description = "Not approved", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/allocations/{id}/deliver")]
+pub async fn deliver_allocation(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let e = state
+        .db
+        .as_user(
+            auth,
+            "allocation",
+            Some(id.to_string()),
+            move |c, a, ctx| repo::deliver(c, a, ctx, id),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(AllocationView::from(e)))
+}
+
+/// The providing organization or a district coordinator cancels; it stops counting at once.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Allocation id")),
+    request_body = CancelAllocationRequest,
+    responses(
+        (status = 200, description = "Cancelled", body = AllocationView),
+        (status = 409, description = "Already delivered or cancelled", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/allocations/{id}/cancel")]
+pub async fn cancel_allocation(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<CancelAllocationRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let reason = body.0.reason;
+    let e = state
+        .db
+        .as_user(
+            auth,
+            "allocation",
+            Some(id.to_string()),
+            move |c, a, ctx| repo::cancel(c, a, ctx, id, &reason),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(AllocationView::from(e)))
+}

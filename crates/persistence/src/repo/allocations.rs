@@ -1,0 +1,747 @@
+//! The shared ledger. A new allocation is checked against every non-cancelled allocation of its
+//! subject, from any organization, under the resource's policy — in one transaction that first
+//! locks the subject rows (person, then household), so two simultaneous requests for the same
+//! subject serialise on both backends and across servers sharing a PostgreSQL database.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use hamkke_domain::allocation::{
+    self as rules, Action, Allocation, AllocationStatus, Category, Claim, Request, Resource, Scope,
+    Subject, Verdict,
+};
+use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::orgs::corrupt;
+use super::page::{Page, PageRequest};
+use super::{access, cases, persons, resources};
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::{
+    allocations, households, organizations, persons as persons_t, resources as resources_t,
+};
+use crate::types::{from_db, to_db, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = allocations)]
+pub(crate) struct AllocationRow {
+    id: DbUuid,
+    resource_id: DbUuid,
+    category: String,
+    person_id: DbUuid,
+    household_id: Option<DbUuid>,
+    case_id: Option<DbUuid>,
+    provider_org_id: DbUuid,
+    district_code: String,
+    amount: Option<i64>,
+    quantity: Option<i32>,
+    granted_on: NaiveDate,
+    status: String,
+    note: Option<String>,
+    override_reason: Option<String>,
+    requested_by: DbUuid,
+    approved_by: Option<DbUuid>,
+    cancel_reason: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<AllocationRow> for Allocation {
+    type Error = RepoError;
+    fn try_from(r: AllocationRow) -> RepoResult<Self> {
+        Ok(Allocation {
+            id: r.id.0,
+            resource_id: r.resource_id.0,
+            category: Category::parse(&r.category)
+                .ok_or_else(|| corrupt("allocations.category"))?,
+            person_id: r.person_id.0,
+            household_id: r.household_id.map(|h| h.0),
+            case_id: r.case_id.map(|c| c.0),
+            provider_org_id: r.provider_org_id.0,
+            district_code: r.district_code,
+            amount: r.amount,
+            quantity: r.quantity,
+            granted_on: r.granted_on,
+            status: AllocationStatus::parse(&r.status)
+                .ok_or_else(|| corrupt("allocations.status"))?,
+            note: r.note,
+            override_reason: r.override_reason,
+            requested_by: r.requested_by.0,
+            approved_by: r.approved_by.map(|a| a.0),
+            cancel_reason: r.cancel_reason,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+        })
+    }
+}
+
+/// A validated allocation request.
+#[derive(Debug, Clone)]
+pub struct NewAllocation {
+    pub resource_id: Uuid,
+    pub person_id: Uuid,
+    pub case_id: Option<Uuid>,
+    pub amount: Option<i64>,
+    pub quantity: Option<i32>,
+    pub granted_on: NaiveDate,
+    pub note: Option<String>,
+    pub override_reason: Option<String>,
+    /// Set by imports: the same key is never imported twice.
+    pub import_key: Option<String>,
+}
+
+/// A conflicting earlier allocation, as shown to the requester (no person data).
+#[derive(Debug, Clone)]
+pub struct ConflictInfo {
+    pub allocation_id: Uuid,
+    pub resource_id: Uuid,
+    pub resource_name: String,
+    pub category: Category,
+    pub provider_org_id: Uuid,
+    pub provider_org_name: String,
+    pub granted_on: NaiveDate,
+    pub amount: Option<i64>,
+    pub quantity: Option<i32>,
+    /// Whether the claim counted as the same person's or the household's.
+    pub subject: Subject,
+}
+
+/// The rule that fired, in both languages.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub ko: String,
+    pub en: String,
+}
+
+/// What the policy said.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub allowed: bool,
+    pub action: Action,
+    pub conflicts: Vec<ConflictInfo>,
+    pub rule: Option<Rule>,
+}
+
+/// How a request ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Recorded as approved; `warnings` holds conflicts under a `warn` policy.
+    Approved {
+        allocation: Allocation,
+        warnings: Check,
+    },
+    /// Recorded as pending an override approval.
+    PendingOverride {
+        allocation: Allocation,
+        check: Check,
+    },
+    /// Refused by a `block` policy; nothing was written but the audit event.
+    Blocked(Check),
+}
+
+fn invalid(field: &str, message: &str) -> RepoError {
+    DomainError::invalid(field, "invalid_reference", message).into()
+}
+
+/// The claims of the subject under the policy's window and scope.
+fn claims(
+    conn: &mut DbConn,
+    resource: &Resource,
+    person_id: Uuid,
+    household_id: Option<Uuid>,
+    request: &Request,
+) -> RepoResult<Vec<Claim>> {
+    let Some((from, to)) = resource.policy.window.bounds(request.granted_on) else {
+        return Ok(Vec::new());
+    };
+    let mut q = allocations::table
+        .filter(allocations::granted_on.between(from, to))
+        .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
+        .select((
+            allocations::id,
+            allocations::resource_id,
+            allocations::category,
+            allocations::granted_on,
+            allocations::amount,
+            allocations::status,
+            allocations::person_id,
+        ))
+        .into_boxed();
+    q = match (resource.policy.subject, household_id) {
+        (Subject::Household, Some(h)) => q.filter(
+            allocations::household_id
+                .eq(DbUuid(h))
+                .or(allocations::person_id.eq(DbUuid(person_id))),
+        ),
+        _ => q.filter(allocations::person_id.eq(DbUuid(person_id))),
+    };
+    q = match resource.policy.scope {
+        Scope::Resource => q.filter(allocations::resource_id.eq(DbUuid(resource.id))),
+        Scope::Category => q.filter(allocations::category.eq(resource.category.as_str())),
+    };
+    type Row = (
+        DbUuid,
+        DbUuid,
+        String,
+        NaiveDate,
+        Option<i64>,
+        String,
+        DbUuid,
+    );
+    q.load::<Row>(conn)?
+        .into_iter()
+        .map(|(id, r, c, on, amount, status, p)| {
+            Ok(Claim {
+                allocation_id: id.0,
+                resource_id: r.0,
+                category: Category::parse(&c).ok_or_else(|| corrupt("allocations.category"))?,
+                granted_on: on,
+                amount,
+                status: AllocationStatus::parse(&status)
+                    .ok_or_else(|| corrupt("allocations.status"))?,
+                same_person: p.0 == person_id,
+            })
+        })
+        .collect()
+}
+
+fn describe(conn: &mut DbConn, resource: &Resource, verdict: &Verdict) -> RepoResult<Check> {
+    let ids: Vec<DbUuid> = verdict
+        .conflicts
+        .iter()
+        .map(|c| DbUuid(c.allocation_id))
+        .collect();
+    type Row = (
+        DbUuid,
+        DbUuid,
+        String,
+        String,
+        DbUuid,
+        String,
+        NaiveDate,
+        Option<i64>,
+        Option<i32>,
+    );
+    let rows: Vec<Row> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        allocations::table
+            .inner_join(resources_t::table)
+            .inner_join(organizations::table.on(organizations::id.eq(allocations::provider_org_id)))
+            .filter(allocations::id.eq_any(ids))
+            .order(allocations::granted_on.asc())
+            .select((
+                allocations::id,
+                allocations::resource_id,
+                resources_t::name,
+                allocations::category,
+                allocations::provider_org_id,
+                organizations::name,
+                allocations::granted_on,
+                allocations::amount,
+                allocations::quantity,
+            ))
+            .load(conn)?
+    };
+    let conflicts = rows
+        .into_iter()
+        .map(|(id, r, rname, cat, org, oname, on, amount, quantity)| {
+            let same = verdict
+                .conflicts
+                .iter()
+                .any(|c| c.allocation_id == id.0 && c.same_person);
+            Ok(ConflictInfo {
+                allocation_id: id.0,
+                resource_id: r.0,
+                resource_name: rname,
+                category: Category::parse(&cat).ok_or_else(|| corrupt("allocations.category"))?,
+                provider_org_id: org.0,
+                provider_org_name: oname,
+                granted_on: on,
+                amount,
+                quantity,
+                subject: if same {
+                    Subject::Person
+                } else {
+                    Subject::Household
+                },
+            })
+        })
+        .collect::<RepoResult<Vec<_>>>()?;
+    let rule = verdict.exceeded.map(|e| Rule {
+        ko: rules::describe(&resource.policy, e, true),
+        en: rules::describe(&resource.policy, e, false),
+    });
+    Ok(Check {
+        allowed: verdict.allowed(),
+        action: verdict.action,
+        conflicts,
+        rule,
+    })
+}
+
+/// Loads and checks everything a request refers to; returns the resource and the person's
+/// household.
+fn prepare(
+    conn: &mut DbConn,
+    actor: &Actor,
+    new: &NewAllocation,
+) -> RepoResult<(Resource, Option<Uuid>)> {
+    authz::allocate(actor)?;
+    let resource = match resources::load_visible(conn, actor, new.resource_id) {
+        Ok(r) if r.active => r,
+        Ok(_) | Err(RepoError::NotFound) | Err(RepoError::Domain(_)) => {
+            return Err(invalid(
+                "resource_id",
+                "no such active resource in the district",
+            ))
+        }
+        Err(e) => return Err(e),
+    };
+    let person = match persons::load(conn, new.person_id) {
+        Ok(p) => p,
+        Err(RepoError::NotFound) => return Err(invalid("person_id", "no such person")),
+        Err(e) => return Err(e),
+    };
+    if let Some(case_id) = new.case_id {
+        let case = match cases::load(conn, case_id) {
+            Ok(c) => c,
+            Err(RepoError::NotFound) => return Err(invalid("case_id", "no such case")),
+            Err(e) => return Err(e),
+        };
+        authz::view_case(actor, &case.facts()).map_err(|_| invalid("case_id", "no such case"))?;
+        if case.case.person_id != new.person_id {
+            return Err(DomainError::invalid(
+                "case_id",
+                "mismatch",
+                "the case is of another person",
+            )
+            .into());
+        }
+    }
+    Ok((resource, person.household_id))
+}
+
+fn request_of(resource: &Resource, new: &NewAllocation) -> Request {
+    Request {
+        resource_id: resource.id,
+        category: resource.category,
+        granted_on: new.granted_on,
+        amount: new.amount,
+    }
+}
+
+/// The policy's answer for a request, without writing anything but the audit event.
+pub fn check(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    new: &NewAllocation,
+) -> RepoResult<Check> {
+    let (resource, household) = prepare(conn, actor, new)?;
+    let request = request_of(&resource, new);
+    let claims = claims(conn, &resource, new.person_id, household, &request)?;
+    let verdict = rules::evaluate(&resource.policy, &request, &claims);
+    let check = describe(conn, &resource, &verdict)?;
+    write_tx(conn, |conn| {
+        let mut entry = AuditEntry::new(
+            AuditAction::View,
+            "allocation_check",
+            Some(resource.id.to_string()),
+        )
+        .with_details(json!({ "allowed": check.allowed, "conflicts": check.conflicts.len() }));
+        entry.person_id = Some(new.person_id);
+        audit::record(conn, ctx, entry)
+    })?;
+    Ok(check)
+}
+
+/// Locks the subject rows: the person, then its household (a fixed order, so no deadlocks).
+fn lock_subject(conn: &mut DbConn, person_id: Uuid, household_id: Option<Uuid>) -> RepoResult<()> {
+    diesel::update(persons_t::table.find(DbUuid(person_id)))
+        .set(persons_t::allocation_seq.eq(persons_t::allocation_seq + 1))
+        .execute(conn)?;
+    if let Some(h) = household_id {
+        diesel::update(households::table.find(DbUuid(h)))
+            .set(households::allocation_seq.eq(households::allocation_seq + 1))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn insert(
+    conn: &mut DbConn,
+    actor: &Actor,
+    resource: &Resource,
+    household: Option<Uuid>,
+    new: &NewAllocation,
+    status: AllocationStatus,
+) -> RepoResult<Allocation> {
+    let id = Uuid::now_v7();
+    let now = to_db(crate::now());
+    diesel::insert_into(allocations::table)
+        .values((
+            allocations::id.eq(DbUuid(id)),
+            allocations::resource_id.eq(DbUuid(resource.id)),
+            allocations::category.eq(resource.category.as_str()),
+            allocations::person_id.eq(DbUuid(new.person_id)),
+            allocations::household_id.eq(household.map(DbUuid)),
+            allocations::case_id.eq(new.case_id.map(DbUuid)),
+            allocations::provider_org_id.eq(DbUuid(actor.org_id)),
+            allocations::district_code.eq(&actor.district_code),
+            allocations::amount.eq(new.amount),
+            allocations::quantity.eq(new.quantity),
+            allocations::granted_on.eq(new.granted_on),
+            allocations::status.eq(status.as_str()),
+            allocations::note.eq(&new.note),
+            allocations::override_reason.eq(&new.override_reason),
+            allocations::requested_by.eq(DbUuid(actor.user_id)),
+            allocations::import_key.eq(&new.import_key),
+            allocations::created_at.eq(now),
+            allocations::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    load(conn, id)
+}
+
+pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Allocation> {
+    allocations::table
+        .find(DbUuid(id))
+        .select(AllocationRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+fn is_serialization_failure(e: &RepoError) -> bool {
+    matches!(
+        e,
+        RepoError::Db(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::SerializationFailure,
+            _
+        ))
+    )
+}
+
+/// Records an allocation under its resource's policy: approved, pending an override, or
+/// blocked. Check and insert happen under the subject's lock; serialization failures are
+/// retried here, never shown to the client.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    new: &NewAllocation,
+) -> RepoResult<Outcome> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match create_once(conn, actor, ctx, new) {
+            Err(e) if attempt < 4 && is_serialization_failure(&e) => {
+                tracing::info!(attempt, "allocation retried after a serialization failure");
+                continue;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn create_once(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    new: &NewAllocation,
+) -> RepoResult<Outcome> {
+    write_tx(conn, |conn| {
+        let (resource, household) = prepare(conn, actor, new)?;
+        lock_subject(conn, new.person_id, household)?;
+        let request = request_of(&resource, new);
+        let claims = claims(conn, &resource, new.person_id, household, &request)?;
+        let verdict = rules::evaluate(&resource.policy, &request, &claims);
+        let check = describe(conn, &resource, &verdict)?;
+        let blocked = !verdict.conflicts.is_empty() && verdict.action == Action::Block;
+        let audit_entry = |outcome: &str, id: Option<Uuid>| {
+            let mut e = AuditEntry::new(AuditAction::Create, "allocation", id.map(|i| i.to_string()))
+                .with_details(json!({ "outcome": outcome, "resource_id": resource.id, "conflicts": check.conflicts.len() }));
+            e.person_id = Some(new.person_id);
+            e
+        };
+        if blocked && new.override_reason.is_none() {
+            audit::record(conn, ctx, audit_entry("blocked", None))?;
+            return Ok(Outcome::Blocked(check));
+        }
+        if blocked {
+            let allocation = insert(
+                conn,
+                actor,
+                &resource,
+                household,
+                new,
+                AllocationStatus::PendingOverride,
+            )?;
+            audit::record(
+                conn,
+                ctx,
+                audit_entry("pending_override", Some(allocation.id)),
+            )?;
+            return Ok(Outcome::PendingOverride { allocation, check });
+        }
+        let allocation = insert(
+            conn,
+            actor,
+            &resource,
+            household,
+            new,
+            AllocationStatus::Approved,
+        )?;
+        audit::record(
+            conn,
+            ctx,
+            audit_entry(
+                if check.conflicts.is_empty() {
+                    "approved"
+                } else {
+                    "approved_with_warnings"
+                },
+                Some(allocation.id),
+            ),
+        )?;
+        Ok(Outcome::Approved {
+            allocation,
+            warnings: check,
+        })
+    })
+}
+
+/// An allocation and whether the viewer may see who received it.
+#[derive(Debug, Clone)]
+pub struct LedgerEntry {
+    pub allocation: Allocation,
+    pub resource_name: String,
+    /// The viewer may see the person's details (otherwise person and case are withheld).
+    pub details: bool,
+}
+
+fn entries(
+    conn: &mut DbConn,
+    actor: &Actor,
+    items: Vec<Allocation>,
+) -> RepoResult<Vec<LedgerEntry>> {
+    let people: Vec<(Uuid, Uuid)> = {
+        let ids: Vec<DbUuid> = items.iter().map(|a| DbUuid(a.person_id)).collect();
+        persons_t::table
+            .filter(persons_t::id.eq_any(ids))
+            .select((persons_t::id, persons_t::registered_by_org_id))
+            .load::<(DbUuid, DbUuid)>(conn)?
+            .into_iter()
+            .map(|(p, o)| (p.0, o.0))
+            .collect()
+    };
+    let access = access::access_for(conn, actor, &people)?;
+    let rids: Vec<DbUuid> = items.iter().map(|a| DbUuid(a.resource_id)).collect();
+    let names: std::collections::HashMap<Uuid, String> = resources_t::table
+        .filter(resources_t::id.eq_any(rids))
+        .select((resources_t::id, resources_t::name))
+        .load::<(DbUuid, String)>(conn)?
+        .into_iter()
+        .map(|(i, n)| (i.0, n))
+        .collect();
+    Ok(items
+        .into_iter()
+        .map(|a| LedgerEntry {
+            details: a.provider_org_id == actor.org_id
+                || access.get(&a.person_id).is_some_and(authz::person_details),
+            resource_name: names.get(&a.resource_id).cloned().unwrap_or_default(),
+            allocation: a,
+        })
+        .collect())
+}
+
+/// One allocation of the actor's district.
+pub fn get(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<LedgerEntry> {
+    let a = load(conn, id)?;
+    authz::view_ledger(actor, &a.district_code)?;
+    entries(conn, actor, vec![a])?
+        .pop()
+        .ok_or(RepoError::NotFound)
+}
+
+/// Filters of the ledger.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerFilter {
+    pub person_id: Option<Uuid>,
+    pub household_id: Option<Uuid>,
+    pub resource_id: Option<Uuid>,
+    pub category: Option<Category>,
+    pub provider_org_id: Option<Uuid>,
+    pub status: Option<AllocationStatus>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// The district's ledger.
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    f: &LedgerFilter,
+    page: PageRequest,
+) -> RepoResult<Page<LedgerEntry>> {
+    let mut q = allocations::table
+        .filter(allocations::district_code.eq(actor.district_code.clone()))
+        .select(AllocationRow::as_select())
+        .order(allocations::id.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(p) = f.person_id {
+        q = q.filter(allocations::person_id.eq(DbUuid(p)));
+    }
+    if let Some(h) = f.household_id {
+        q = q.filter(allocations::household_id.eq(DbUuid(h)));
+    }
+    if let Some(r) = f.resource_id {
+        q = q.filter(allocations::resource_id.eq(DbUuid(r)));
+    }
+    if let Some(c) = f.category {
+        q = q.filter(allocations::category.eq(c.as_str()));
+    }
+    if let Some(o) = f.provider_org_id {
+        q = q.filter(allocations::provider_org_id.eq(DbUuid(o)));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(allocations::status.eq(s.as_str()));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(allocations::granted_on.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(allocations::granted_on.le(to));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(allocations::id.gt(DbUuid(after)));
+    }
+    let items = q
+        .load(conn)?
+        .into_iter()
+        .map(Allocation::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    let page = Page::from_overfetch(items, page.limit, |a| a.id);
+    Ok(Page {
+        items: entries(conn, actor, page.items)?,
+        next_after: page.next_after,
+    })
+}
+
+/// A status change: from which statuses, to which, with what reason.
+struct Move<'a> {
+    from: &'a [AllocationStatus],
+    to: AllocationStatus,
+    reason: Option<&'a str>,
+}
+
+fn change_status(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    m: Move<'_>,
+    rule: impl FnOnce(&Allocation) -> Result<(), DomainError>,
+) -> RepoResult<LedgerEntry> {
+    let Move { from, to, reason } = m;
+    write_tx(conn, |conn| {
+        let a = load(conn, id)?;
+        authz::view_ledger(actor, &a.district_code)?;
+        rule(&a)?;
+        if !from.contains(&a.status) {
+            return Err(RepoError::conflict(
+                "invalid_allocation_transition",
+                format!(
+                    "a {} allocation cannot become {}",
+                    a.status.as_str(),
+                    to.as_str()
+                ),
+            ));
+        }
+        let now = to_db(crate::now());
+        diesel::update(allocations::table.find(DbUuid(id)))
+            .set((
+                allocations::status.eq(to.as_str()),
+                allocations::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        if to == AllocationStatus::Approved {
+            diesel::update(allocations::table.find(DbUuid(id)))
+                .set(allocations::approved_by.eq(Some(DbUuid(actor.user_id))))
+                .execute(conn)?;
+        }
+        if let Some(r) = reason {
+            diesel::update(allocations::table.find(DbUuid(id)))
+                .set(allocations::cancel_reason.eq(Some(r)))
+                .execute(conn)?;
+        }
+        let mut entry = AuditEntry::new(AuditAction::Update, "allocation", Some(id.to_string()))
+            .with_details(json!({ "status": to.as_str() }));
+        entry.person_id = Some(a.person_id);
+        audit::record(conn, ctx, entry)?;
+        let a = load(conn, id)?;
+        entries(conn, actor, vec![a])?
+            .pop()
+            .ok_or(RepoError::NotFound)
+    })
+}
+
+/// A coordinator of the district (not the requester) approves an override.
+pub fn approve(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+) -> RepoResult<LedgerEntry> {
+    let m = Move {
+        from: &[AllocationStatus::PendingOverride],
+        to: AllocationStatus::Approved,
+        reason: None,
+    };
+    change_status(conn, actor, ctx, id, m, |a| {
+        authz::approve_override(actor, &a.district_code, a.requested_by)
+    })
+}
+
+/// The providing organization marks an approved allocation delivered.
+pub fn deliver(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+) -> RepoResult<LedgerEntry> {
+    let m = Move {
+        from: &[AllocationStatus::Approved, AllocationStatus::Planned],
+        to: AllocationStatus::Delivered,
+        reason: None,
+    };
+    change_status(conn, actor, ctx, id, m, |a| {
+        authz::handle_allocation(actor, a.provider_org_id, &a.district_code, false)
+    })
+}
+
+/// The providing organization or a district coordinator cancels; it stops counting at once.
+pub fn cancel(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    reason: &str,
+) -> RepoResult<LedgerEntry> {
+    let m = Move {
+        from: &[
+            AllocationStatus::Planned,
+            AllocationStatus::Approved,
+            AllocationStatus::PendingOverride,
+        ],
+        to: AllocationStatus::Cancelled,
+        reason: Some(reason),
+    };
+    change_status(conn, actor, ctx, id, m, |a| {
+        authz::handle_allocation(actor, a.provider_org_id, &a.district_code, true)
+    })
+}

@@ -1,0 +1,223 @@
+//! The resource catalogue, each resource with its duplicate policy.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hamkke_domain::allocation::{Category, DuplicatePolicy, Funding, Resource};
+use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::orgs::{self, corrupt};
+use super::page::{Page, PageRequest};
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::resources;
+use crate::types::{from_db, to_db, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = resources)]
+pub(crate) struct ResourceRow {
+    id: DbUuid,
+    name: String,
+    category: String,
+    funding: String,
+    unit: String,
+    provider_org_id: Option<DbUuid>,
+    district_code: String,
+    duplicate_policy: String,
+    created_by_org_id: DbUuid,
+    active: bool,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<ResourceRow> for Resource {
+    type Error = RepoError;
+    fn try_from(r: ResourceRow) -> RepoResult<Self> {
+        let policy = serde_json::from_str(&r.duplicate_policy)
+            .ok()
+            .and_then(|v| DuplicatePolicy::from_json(&v))
+            .ok_or_else(|| corrupt("resources.duplicate_policy"))?;
+        Ok(Resource {
+            id: r.id.0,
+            name: r.name,
+            category: Category::parse(&r.category).ok_or_else(|| corrupt("resources.category"))?,
+            funding: Funding::parse(&r.funding).ok_or_else(|| corrupt("resources.funding"))?,
+            unit: r.unit,
+            provider_org_id: r.provider_org_id.map(|p| p.0),
+            district_code: r.district_code,
+            policy,
+            created_by_org_id: r.created_by_org_id.0,
+            active: r.active,
+            version: r.version,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+        })
+    }
+}
+
+/// A validated resource.
+#[derive(Debug, Clone)]
+pub struct NewResource {
+    pub name: String,
+    pub category: Category,
+    pub funding: Funding,
+    pub unit: String,
+    pub provider_org_id: Option<Uuid>,
+    pub policy: DuplicatePolicy,
+}
+
+/// A validated change.
+#[derive(Debug, Clone, Default)]
+pub struct ResourcePatch {
+    pub name: Option<String>,
+    pub unit: Option<String>,
+    pub policy: Option<DuplicatePolicy>,
+    pub active: Option<bool>,
+}
+
+pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Resource> {
+    resources::table
+        .find(DbUuid(id))
+        .select(ResourceRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+/// A resource of the actor's district.
+pub(crate) fn load_visible(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Resource> {
+    let r = load(conn, id)?;
+    authz::view_ledger(actor, &r.district_code)?;
+    Ok(r)
+}
+
+fn check_provider(conn: &mut DbConn, actor: &Actor, id: Option<Uuid>) -> RepoResult<()> {
+    if let Some(p) = id {
+        match orgs::load(conn, p) {
+            Ok(o) if o.district_code == actor.district_code && o.active => {}
+            Ok(_) | Err(RepoError::NotFound) => {
+                return Err(DomainError::invalid(
+                    "provider_org_id",
+                    "invalid_reference",
+                    "no such organization in the district",
+                )
+                .into())
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    new: NewResource,
+) -> RepoResult<Resource> {
+    authz::allocate(actor)?;
+    write_tx(conn, |conn| {
+        check_provider(conn, actor, new.provider_org_id)?;
+        let id = Uuid::now_v7();
+        let now = to_db(crate::now());
+        diesel::insert_into(resources::table)
+            .values((
+                resources::id.eq(DbUuid(id)),
+                resources::name.eq(&new.name),
+                resources::category.eq(new.category.as_str()),
+                resources::funding.eq(new.funding.as_str()),
+                resources::unit.eq(&new.unit),
+                resources::provider_org_id.eq(new.provider_org_id.map(DbUuid)),
+                resources::district_code.eq(&actor.district_code),
+                resources::duplicate_policy.eq(new.policy.to_json().to_string()),
+                resources::created_by_org_id.eq(DbUuid(actor.org_id)),
+                resources::active.eq(true),
+                resources::version.eq(1),
+                resources::created_at.eq(now),
+                resources::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Create, "resource", Some(id.to_string())),
+        )?;
+        load(conn, id)
+    })
+}
+
+pub fn get(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Resource> {
+    load_visible(conn, actor, id)
+}
+
+/// The district's resources, optionally of one category.
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    category: Option<Category>,
+    page: PageRequest,
+) -> RepoResult<Page<Resource>> {
+    let mut q = resources::table
+        .filter(resources::district_code.eq(actor.district_code.clone()))
+        .select(ResourceRow::as_select())
+        .order(resources::id.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(c) = category {
+        q = q.filter(resources::category.eq(c.as_str()));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(resources::id.gt(DbUuid(after)));
+    }
+    let items = q
+        .load(conn)?
+        .into_iter()
+        .map(Resource::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, page.limit, |r| r.id))
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    expected_version: i32,
+    patch: ResourcePatch,
+) -> RepoResult<Resource> {
+    write_tx(conn, |conn| {
+        let current = load_visible(conn, actor, id)?;
+        authz::update_resource(actor, current.created_by_org_id, &current.district_code)?;
+        if current.version != expected_version {
+            return Err(RepoError::Stale);
+        }
+        diesel::update(
+            resources::table
+                .find(DbUuid(id))
+                .filter(resources::version.eq(expected_version)),
+        )
+        .set((
+            resources::name.eq(patch.name.unwrap_or(current.name)),
+            resources::unit.eq(patch.unit.unwrap_or(current.unit)),
+            resources::duplicate_policy.eq(patch
+                .policy
+                .unwrap_or(current.policy)
+                .to_json()
+                .to_string()),
+            resources::active.eq(patch.active.unwrap_or(current.active)),
+            resources::version.eq(expected_version + 1),
+            resources::updated_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)?;
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Update, "resource", Some(id.to_string()))
+                .with_details(json!({})),
+        )?;
+        load(conn, id)
+    })
+}

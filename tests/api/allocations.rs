@@ -1,0 +1,548 @@
+//! The resource catalogue, the shared ledger and duplicate-benefit prevention.
+
+use serde_json::{json, Value};
+
+use crate::support::{Backend, TestApp, World, PASSWORD};
+
+fn winter_oil() -> Value {
+    json!({ "name": "연말 난방유", "category": "heating", "funding": "private_donation", "unit": "드럼",
+            "duplicate_policy": { "subject": "household", "scope": "category", "window": { "kind": "season", "start": "11-01", "end": "03-31" }, "max_count": 1, "action": "block" } })
+}
+
+async fn resource(app: &TestApp, token: &str, body: Value) -> String {
+    let r = app.post("/api/v1/resources", Some(token), body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body["id"].as_str().unwrap().to_owned()
+}
+
+/// A household of two, registered by the dong centre.
+async fn household(app: &TestApp, w: &World) -> (String, String, String) {
+    let h = app
+        .post(
+            "/api/v1/households",
+            Some(&w.dong),
+            json!({ "address": "서울 마포구 공덕로 10" }),
+        )
+        .await;
+    let hid = h.body["id"].as_str().unwrap().to_owned();
+    let mut ids = Vec::new();
+    for (name, birth) in [("김할머니", "1940-01-01"), ("김손자", "2012-01-01")] {
+        let r = app
+            .post(
+                "/api/v1/persons",
+                Some(&w.dong),
+                json!({ "name": name, "birth_date": birth, "household_id": hid }),
+            )
+            .await;
+        ids.push(r.body["id"].as_str().unwrap().to_owned());
+    }
+    (hid, ids[0].clone(), ids[1].clone())
+}
+
+async fn resources_carry_a_coherent_policy(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let r = app
+        .post("/api/v1/resources", Some(&w.welfare), winter_oil())
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        r.body["duplicate_policy"]["window"],
+        json!({ "kind": "season", "start": "11-01", "end": "03-31" })
+    );
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let bad = |policy: Value| {
+        let mut body = winter_oil();
+        body["duplicate_policy"] = policy;
+        app.post("/api/v1/resources", Some(&w.welfare), body)
+    };
+    let base = json!({ "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" });
+    let with = |k: &str, v: Value| {
+        let mut p = base.clone();
+        p[k] = v;
+        p
+    };
+    for (policy, field, code) in [
+        (
+            with("max_count", Value::Null),
+            "duplicate_policy.max_count",
+            "required",
+        ),
+        (
+            with("window", json!({ "kind": "days", "days": 0 })),
+            "duplicate_policy.window.days",
+            "range",
+        ),
+        (
+            with(
+                "window",
+                json!({ "kind": "season", "start": "02-30", "end": "03-31" }),
+            ),
+            "duplicate_policy.window.start",
+            "invalid_format",
+        ),
+        (
+            with(
+                "window",
+                json!({ "kind": "season", "start": "11-01", "end": "11-01" }),
+            ),
+            "duplicate_policy.window.end",
+            "invalid_value",
+        ),
+        (
+            with("max_amount", json!(0)),
+            "duplicate_policy.max_amount",
+            "range",
+        ),
+    ] {
+        let r = bad(policy).await;
+        r.assert_problem(400, "validation_failed");
+        assert_eq!(
+            r.field_errors()[0],
+            (field.to_owned(), code.to_owned()),
+            "{}",
+            r.text
+        );
+    }
+    bad(with("window", json!({ "kind": "weekly" })))
+        .await
+        .assert_problem(400, "validation_failed");
+    bad(with("action", json!("shout")))
+        .await
+        .assert_problem(400, "validation_failed");
+    let list = app
+        .get("/api/v1/resources?category=heating", Some(&w.dong))
+        .await;
+    assert_eq!(
+        list.body["items"].as_array().unwrap().len(),
+        1,
+        "nothing was added by the bad ones"
+    );
+    assert_eq!(
+        app.get("/api/v1/resources", Some(&w.far)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    app.get(&format!("/api/v1/resources/{id}"), Some(&w.far))
+        .await
+        .assert_problem(404, "not_found");
+    let path = format!("/api/v1/resources/{id}");
+    app.patch(&path, Some(&w.welfare), None, json!({ "unit": "L" }))
+        .await
+        .assert_problem(428, "precondition_required");
+    app.patch(&path, Some(&w.dong), Some("\"1\""), json!({ "unit": "L" }))
+        .await
+        .assert_problem(403, "forbidden");
+    let r = app
+        .patch(
+            &path,
+            Some(&w.welfare),
+            Some("\"1\""),
+            json!({ "unit": "L" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("etag"), Some("\"2\""));
+}
+
+async fn the_same_household_does_not_get_heating_oil_twice_in_one_winter(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let (household_id, grandma, grandson) = household(&app, &w).await;
+    let oil = resource(&app, &w.welfare, winter_oil()).await;
+    let mut coal = winter_oil();
+    coal["name"] = json!("연탄");
+    let coal = resource(&app, &w.dong, coal).await;
+    let first = app.post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": coal, "person_id": grandma, "granted_on": "2026-12-01", "quantity": 200 })).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.body["status"], "approved");
+    assert_eq!(first.body["warnings"], json!([]));
+    let first_id = first.body["id"].as_str().unwrap().to_owned();
+    // The welfare centre wants to give heating oil to the grandson in January: blocked.
+    let attempt = json!({ "resource_id": oil, "person_id": grandson, "granted_on": "2027-01-15", "quantity": 1 });
+    let check = app
+        .post(
+            "/api/v1/allocations/check",
+            Some(&w.welfare),
+            attempt.clone(),
+        )
+        .await;
+    assert_eq!(check.status, 200, "{}", check.text);
+    assert_eq!(check.body["allowed"], false);
+    assert_eq!(
+        check.body["conflicts"][0]["allocation_id"],
+        first_id.as_str()
+    );
+    let blocked = app
+        .post("/api/v1/allocations", Some(&w.welfare), attempt.clone())
+        .await;
+    blocked.assert_problem(409, "duplicate_benefit");
+    let conflict = &blocked.body["conflicts"][0];
+    assert_eq!(conflict["provider_org_id"], w.d.dong.as_str());
+    assert_eq!(conflict["provider_org_name"], "공덕동 주민센터");
+    assert_eq!(conflict["resource_name"], "연탄");
+    assert_eq!(conflict["category"], "heating");
+    assert_eq!(conflict["granted_on"], "2026-12-01");
+    assert_eq!(conflict["subject"], "household");
+    assert!(
+        blocked.body["rule"].as_str().unwrap().contains("같은 세대"),
+        "{}",
+        blocked.text
+    );
+    assert!(
+        !blocked.text.contains("김할머니") && !blocked.text.contains("김손자"),
+        "no person data in conflicts"
+    );
+    let english = app
+        .send(
+            TestApp::req(
+                actix_web::http::Method::POST,
+                "/api/v1/allocations",
+                Some(&w.welfare),
+            )
+            .insert_header(("accept-language", "en-US,en;q=0.9"))
+            .set_json(attempt.clone()),
+        )
+        .await;
+    assert!(
+        english.body["rule"]
+            .as_str()
+            .unwrap()
+            .contains("the same household"),
+        "{}",
+        english.text
+    );
+    let ledger = app
+        .get(
+            &format!("/api/v1/allocations?household_id={household_id}"),
+            Some(&w.coord),
+        )
+        .await;
+    assert_eq!(
+        ledger.body["items"].as_array().unwrap().len(),
+        1,
+        "nothing was written: {}",
+        ledger.text
+    );
+    // Next winter is another season.
+    let next = app
+        .post(
+            "/api/v1/allocations",
+            Some(&w.welfare),
+            json!({ "resource_id": oil, "person_id": grandson, "granted_on": "2027-11-20" }),
+        )
+        .await;
+    assert_eq!(next.status, 201, "{}", next.text);
+    // Cancelling the coal makes room.
+    let c = app
+        .post(
+            &format!("/api/v1/allocations/{first_id}/cancel"),
+            Some(&w.dong),
+            json!({ "reason": "수령 거부" }),
+        )
+        .await;
+    assert_eq!(c.body["status"], "cancelled", "{}", c.text);
+    let after = app
+        .post("/api/v1/allocations", Some(&w.welfare), attempt)
+        .await;
+    assert_eq!(after.status, 201, "{}", after.text);
+    // The welfare centre sees the dong centre's entry only in minimal form.
+    let seen = app
+        .get(&format!("/api/v1/allocations/{first_id}"), Some(&w.welfare))
+        .await;
+    assert_eq!(seen.status, 200);
+    assert!(
+        seen.body["person_id"].is_null() && seen.body["household_id"].is_string(),
+        "{}",
+        seen.text
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/allocations/{first_id}"), Some(&w.dong))
+            .await
+            .body["person_id"],
+        grandma.as_str()
+    );
+    app.get(&format!("/api/v1/allocations/{first_id}"), Some(&w.far))
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(
+        app.get("/api/v1/allocations", Some(&w.far)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+async fn overrides_need_a_coordinator_who_did_not_ask(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let (_, grandma, _) = household(&app, &w).await;
+    let oil = resource(&app, &w.dong, winter_oil()).await;
+    app.post(
+        "/api/v1/allocations",
+        Some(&w.dong),
+        json!({ "resource_id": oil, "person_id": grandma, "granted_on": "2026-12-01" }),
+    )
+    .await;
+    let r = app
+        .post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": oil, "person_id": grandma, "granted_on": "2027-01-20", "override": { "reason": "한파 긴급 추가지원" } }))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    assert_eq!(r.body["status"], "pending_override");
+    assert_eq!(r.body["warnings"].as_array().unwrap().len(), 1);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let approve = format!("/api/v1/allocations/{id}/approve");
+    app.post(&approve, Some(&w.dong), json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(
+        &format!("/api/v1/allocations/{id}/deliver"),
+        Some(&w.dong),
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "invalid_allocation_transition");
+    let ok = app.post(&approve, Some(&w.coord), json!({})).await;
+    assert_eq!(ok.body["status"], "approved", "{}", ok.text);
+    assert!(ok.body["approved_by"].is_string());
+    app.post(&approve, Some(&w.coord), json!({}))
+        .await
+        .assert_problem(409, "invalid_allocation_transition");
+    // A coordinator cannot approve its own override.
+    let coord_user = app.get("/api/v1/me", Some(&w.coord)).await.body["user"]["org_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(coord_user, w.d.office);
+    let p = app.person(&w.coord, "구청대상자", "1950-01-01", None).await;
+    app.post(
+        "/api/v1/allocations",
+        Some(&w.coord),
+        json!({ "resource_id": oil, "person_id": p, "granted_on": "2026-12-01" }),
+    )
+    .await;
+    let own = app
+        .post("/api/v1/allocations", Some(&w.coord), json!({ "resource_id": oil, "person_id": p, "granted_on": "2026-12-02", "override": { "reason": "x" } }))
+        .await;
+    let own_id = own.body["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/allocations/{own_id}/approve"),
+        Some(&w.coord),
+        json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.user("coord2", &w.d.office, "coordinator").await;
+    let coord2 = app.login("coord2", PASSWORD).await;
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/allocations/{own_id}/approve"),
+            Some(&coord2),
+            json!({})
+        )
+        .await
+        .status,
+        200
+    );
+    // Delivery by the provider only.
+    let delivered = app
+        .post(
+            &format!("/api/v1/allocations/{id}/deliver"),
+            Some(&w.welfare),
+            json!({}),
+        )
+        .await;
+    delivered.assert_problem(403, "forbidden");
+    let delivered = app
+        .post(
+            &format!("/api/v1/allocations/{id}/deliver"),
+            Some(&w.dong),
+            json!({}),
+        )
+        .await;
+    assert_eq!(delivered.body["status"], "delivered", "{}", delivered.text);
+    app.post(
+        &format!("/api/v1/allocations/{id}/cancel"),
+        Some(&w.dong),
+        json!({ "reason": "x" }),
+    )
+    .await
+    .assert_problem(409, "invalid_allocation_transition");
+}
+
+async fn warn_policies_record_with_warnings_and_amounts_add_up(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let p = app.person(&w.dong, "이긴급", "1970-01-01", None).await;
+    let cash = resource(
+        &app,
+        &w.dong,
+        json!({ "name": "긴급생계비", "category": "emergency_living", "funding": "public", "unit": "원",
+                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 365 }, "max_amount": 1000000, "action": "block" } }),
+    )
+    .await;
+    let food = resource(
+        &app,
+        &w.welfare,
+        json!({ "name": "푸드뱅크 꾸러미", "category": "food", "funding": "private_donation", "unit": "상자",
+                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "warn" } }),
+    )
+    .await;
+    let give = |r: &str, on: &str, amount: i64| {
+        app.post(
+            "/api/v1/allocations",
+            Some(&w.dong),
+            json!({ "resource_id": r, "person_id": p, "granted_on": on, "amount": amount }),
+        )
+    };
+    assert_eq!(give(&cash, "2026-03-01", 600000).await.status, 201);
+    give(&cash, "2026-06-01", 400001)
+        .await
+        .assert_problem(409, "duplicate_benefit");
+    assert_eq!(give(&cash, "2026-06-01", 400000).await.status, 201);
+    assert_eq!(
+        give(&food, "2026-06-01", 0).await.body["warnings"],
+        json!([])
+    );
+    let warned = give(&food, "2026-06-10", 0).await;
+    assert_eq!(warned.status, 201, "{}", warned.text);
+    assert_eq!(warned.body["warnings"].as_array().unwrap().len(), 1);
+    let check = app
+        .post(
+            "/api/v1/allocations/check",
+            Some(&w.dong),
+            json!({ "resource_id": food, "person_id": p, "granted_on": "2026-06-11" }),
+        )
+        .await;
+    assert_eq!(
+        (
+            check.body["allowed"].as_bool(),
+            check.body["action"].as_str()
+        ),
+        (Some(true), Some("warn"))
+    );
+    assert_eq!(check.body["conflicts"].as_array().unwrap().len(), 2);
+}
+
+async fn allocation_inputs_are_validated(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let p = app.person(&w.dong, "이영희", "1970-01-01", None).await;
+    let oil = resource(&app, &w.dong, winter_oil()).await;
+    let far_resource = resource(&app, &w.far, winter_oil()).await;
+    let base = json!({ "resource_id": oil, "person_id": p, "granted_on": "2026-12-01" });
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    for (body, field, code) in [
+        (
+            with("resource_id", json!(far_resource)),
+            "resource_id",
+            "invalid_reference",
+        ),
+        (
+            with("person_id", json!(w.d.dong)),
+            "person_id",
+            "invalid_reference",
+        ),
+        (
+            with("granted_on", json!("2026-13-01")),
+            "granted_on",
+            "invalid_value",
+        ),
+        (with("amount", json!(-5)), "amount", "range"),
+        (with("status", json!("approved")), "status", "unknown_field"),
+        (
+            with("override", json!({ "reason": "" })),
+            "override.reason",
+            "length",
+        ),
+    ] {
+        let r = app.post("/api/v1/allocations", Some(&w.dong), body).await;
+        r.assert_problem(400, "validation_failed");
+        assert_eq!(
+            r.field_errors()[0],
+            (field.to_owned(), code.to_owned()),
+            "{}",
+            r.text
+        );
+    }
+    assert_eq!(
+        app.get("/api/v1/allocations", Some(&w.dong)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+/// Eight simultaneous requests for the same household under a blocking policy: exactly one
+/// gets through, every time.
+async fn concurrent_requests_for_one_household_let_exactly_one_through(b: Backend) {
+    let app = TestApp::with_config(b, |c| c.db_pool_size = 8).await;
+    let w = World::create(&app).await;
+    let (_, grandma, grandson) = household(&app, &w).await;
+    let daily = resource(
+        &app,
+        &w.dong,
+        json!({ "name": "도시락", "category": "food", "funding": "private_donation", "unit": "개",
+                "duplicate_policy": { "subject": "household", "scope": "resource", "window": { "kind": "days", "days": 1 }, "max_count": 1, "action": "block" } }),
+    )
+    .await;
+    let rounds = std::env::var("HAMKKE_RACE_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    for round in 0..rounds {
+        let day = (start + chrono::Duration::days(round)).to_string();
+        let requests = (0..8).map(|i| {
+            let (person, token) = if i % 2 == 0 {
+                (&grandma, &w.dong)
+            } else {
+                (&grandson, &w.welfare)
+            };
+            app.post(
+                "/api/v1/allocations",
+                Some(token),
+                json!({ "resource_id": daily, "person_id": person, "granted_on": day }),
+            )
+        });
+        let results = futures_util::future::join_all(requests).await;
+        let created = results.iter().filter(|r| r.status == 201).count();
+        let blocked = results
+            .iter()
+            .filter(|r| r.status == 409 && r.body["code"] == "duplicate_benefit")
+            .count();
+        assert_eq!(
+            (created, blocked),
+            (1, 7),
+            "round {round}: {:?}",
+            results
+                .iter()
+                .map(|r| (r.status, r.text.clone()))
+                .collect::<Vec<_>>()
+        );
+    }
+    let all = app
+        .get("/api/v1/allocations?limit=200", Some(&w.dong))
+        .await;
+    assert_eq!(
+        all.body["items"].as_array().unwrap().len(),
+        (rounds as usize).min(200)
+    );
+}
+
+both!(
+    resources_carry_a_coherent_policy,
+    the_same_household_does_not_get_heating_oil_twice_in_one_winter,
+    overrides_need_a_coordinator_who_did_not_ask,
+    warn_policies_record_with_warnings_and_amounts_add_up,
+    allocation_inputs_are_validated,
+    concurrent_requests_for_one_household_let_exactly_one_through,
+);
