@@ -41,6 +41,18 @@ enum Command {
     /// Create demo district 11440 with its organizations and one user per role; prints the
     /// generated passwords once.
     SeedDemo,
+    /// Import an allocation list (CSV, see README) as a user, with a progress bar. Rows are
+    /// independent and re-importing a file imports nothing twice.
+    ImportAllocations {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// The user the allocations are recorded as (its organization is the provider).
+        #[arg(long = "as")]
+        as_user: String,
+        /// Check every row without recording anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 fn init_tracing() {
@@ -111,6 +123,15 @@ fn main() -> anyhow::Result<()> {
             let db = open_db(&config)?;
             seed::demo(&db)
         }
+        Command::ImportAllocations {
+            file,
+            as_user,
+            dry_run,
+        } => {
+            let db = open_db(&config)?;
+            let keys = hamkke_http::secrets::person_keys(&config)?;
+            import_file(&db, &keys, &file, &as_user, dry_run)
+        }
     }
 }
 
@@ -138,4 +159,53 @@ fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!(sealed, "audit events sealed at shutdown");
         Ok(())
     })
+}
+
+fn import_file(
+    db: &Db,
+    keys: &hamkke_persistence::crypto::PersonKeys,
+    file: &std::path::Path,
+    username: &str,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let data = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let actor = hamkke_persistence::repo::auth::actor_for_username(&mut conn, username)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .ok_or_else(|| anyhow::anyhow!("no active user named {username}"))?;
+    let ctx = hamkke_persistence::audit::AuditCtx {
+        user_id: Some(actor.user_id),
+        org_id: Some(actor.org_id),
+        role: Some(actor.role.as_str().to_owned()),
+        request_id: Some(format!("cli-import-{}", run_id())),
+        ip: None,
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = hamkke_http::import::import(
+        &mut conn,
+        &actor,
+        &ctx,
+        keys,
+        &data,
+        dry_run,
+        &mut |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("import failed: {e:?}"))?;
+    bar.finish();
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+fn run_id() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!("{:x}", now.as_nanos())
 }

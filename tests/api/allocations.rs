@@ -546,3 +546,125 @@ both!(
     allocation_inputs_are_validated,
     concurrent_requests_for_one_household_let_exactly_one_through,
 );
+
+async fn csv_import_is_row_by_row_and_idempotent(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let (_, grandma, grandson) = household(&app, &w).await;
+    let with_rrn = app
+        .person(&w.dong, "박주민", "1950-03-03", Some("500303-2345672"))
+        .await;
+    let oil = resource(&app, &w.dong, winter_oil()).await;
+    let kimchi = resource(
+        &app,
+        &w.dong,
+        json!({ "name": "김장김치", "category": "food", "funding": "private_donation", "unit": "kg",
+                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }),
+    )
+    .await;
+    let csv = format!(
+        "resource_id,person_id,rrn,granted_on,amount,quantity,note\n\
+         {oil},{grandma},,2026-12-01,,1,첫 배분\n\
+         {oil},{grandson},,2026-12-20,,1,같은 세대 중복\n\
+         {kimchi},,500303-2345672,2026-11-25,,10,RRN으로 매칭\n\
+         {kimchi},{grandma},,2026-13-01,,10,날짜 오류\n\
+         {kimchi},,900101-1234568,2026-11-25,,10,등록 안 된 번호\n\
+         not-a-uuid,{grandma},,2026-11-25,,10,자원 오류\n"
+    );
+    let send = |dry: bool, body: String| {
+        app.send(
+            TestApp::req(
+                actix_web::http::Method::POST,
+                &format!("/api/v1/allocations/import?dry_run={dry}"),
+                Some(&w.dong),
+            )
+            .insert_header(("content-type", "text/csv; charset=utf-8"))
+            .set_payload(body),
+        )
+    };
+    let dry = send(true, csv.clone()).await;
+    assert_eq!(dry.status, 200, "{}", dry.text);
+    assert_eq!(dry.body["dry_run"], true);
+    assert_eq!(
+        app.get("/api/v1/allocations", Some(&w.dong)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "a dry run records nothing"
+    );
+    let r = send(false, csv.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["imported"], 2, "{}", r.text);
+    assert_eq!(r.body["duplicates"].as_array().unwrap().len(), 1);
+    assert_eq!(r.body["duplicates"][0]["row"], 3);
+    assert_eq!(
+        r.body["duplicates"][0]["conflicts"][0]["subject"],
+        "household"
+    );
+    let errors: Vec<(i64, String)> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_i64().unwrap(),
+                e["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (5, "granted_on".to_owned()),
+            (6, "rrn".to_owned()),
+            (7, "resource_id".to_owned())
+        ],
+        "{}",
+        r.text
+    );
+    assert!(
+        !r.text.contains("900101-1234568") && !r.text.contains("500303"),
+        "no RRN is echoed"
+    );
+    let ledger = app.get("/api/v1/allocations", Some(&w.dong)).await;
+    let people: Vec<&str> = ledger.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["person_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        people.contains(&with_rrn.as_str()) && people.contains(&grandma.as_str()),
+        "{people:?}"
+    );
+    // The same file again imports nothing twice.
+    let again = send(false, csv).await;
+    assert_eq!(
+        (
+            again.body["imported"].as_i64(),
+            again.body["skipped"].as_i64()
+        ),
+        (Some(0), Some(2)),
+        "{}",
+        again.text
+    );
+    assert_eq!(
+        app.get("/api/v1/allocations", Some(&w.dong)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Not CSV, no header, or no required column.
+    app.post("/api/v1/allocations/import", Some(&w.dong), json!({}))
+        .await
+        .assert_problem(415, "unsupported_media_type");
+    let r = send(false, "person_id,granted_on\nx,2026-01-01\n".into()).await;
+    assert_eq!(
+        r.field_errors()[0],
+        ("body".into(), "missing_column".into())
+    );
+}
+
+both!(csv_import_is_row_by_row_and_idempotent);

@@ -389,3 +389,65 @@ pub async fn cancel_allocation(
         .await?;
     Ok(HttpResponse::Ok().json(AllocationView::from(e)))
 }
+
+/// Query of `POST /allocations/import`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Check every row without recording anything.
+    pub dry_run: Option<bool>,
+}
+
+/// Largest accepted import file.
+const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
+
+/// Imports an allocation list (`text/csv`, up to 10 MiB). Columns: `resource_id`, `person_id`
+/// or `rrn`, `granted_on`, and optionally `amount`, `quantity`, `case_id`, `note`, `row_key`.
+/// Rows are independent: a bad or duplicate row never stops the others, and rows imported
+/// before (same row key) are skipped.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    params(ImportQuery),
+    request_body(content = String, content_type = "text/csv", description = "The allocation list, with a header row"),
+    responses((status = 200, description = "What was imported, skipped, refused as duplicate or unreadable", body = crate::import::ImportReport))
+)]
+#[post("/allocations/import")]
+pub async fn import_allocations(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ImportQuery>,
+    mut payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    use futures_util::StreamExt;
+    let is_csv = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/csv"));
+    if !is_csv {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::BadRequest {
+            code: "invalid_body",
+            detail: "the body could not be read".into(),
+        })?;
+        if body.len() + chunk.len() > IMPORT_LIMIT {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let dry_run = query.dry_run.unwrap_or(false);
+    let keys = state.person_keys.clone();
+    let report = state
+        .db
+        .as_user(auth, "allocation", None, move |c, a, ctx| {
+            crate::import::import(c, a, ctx, &keys, &body, dry_run, &mut |_, _| {})
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}

@@ -72,6 +72,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(allocations::get_resource)
         .service(allocations::update_resource)
         .service(allocations::check_allocation)
+        .service(allocations::import_allocations)
         .service(allocations::create_allocation)
         .service(allocations::list_allocations)
         .service(allocations::get_allocation)

@@ -745,3 +745,11 @@ pub fn cancel(
         authz::handle_allocation(actor, a.provider_org_id, &a.district_code, true)
     })
 }
+
+/// Whether an import key was already used (imports are idempotent by row key).
+pub fn import_key_exists(conn: &mut DbConn, key: &str) -> RepoResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        allocations::table.filter(allocations::import_key.eq(key)),
+    ))
+    .get_result(conn)?)
+}

@@ -374,3 +374,30 @@ pub fn me(
     let org = super::orgs::load(conn, user.org_id)?;
     Ok((user, org))
 }
+
+/// The actor of an active user, for command-line operations run by an operator.
+pub fn actor_for_username(conn: &mut DbConn, username: &str) -> RepoResult<Option<Actor>> {
+    let row: Option<(DbUuid, String, DbUuid, String, String)> = users::table
+        .inner_join(organizations::table)
+        .filter(users::username.eq(username))
+        .filter(users::active.eq(true))
+        .select((
+            users::id,
+            users::role,
+            organizations::id,
+            organizations::kind,
+            organizations::district_code,
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(|(uid, role, org_id, kind, district)| {
+        Ok(Actor {
+            user_id: uid.0,
+            org_id: org_id.0,
+            org_kind: OrgKind::parse(&kind).ok_or_else(|| corrupt("organizations.kind"))?,
+            role: Role::parse(&role).ok_or_else(|| corrupt("users.role"))?,
+            district_code: district,
+        })
+    })
+    .transpose()
+}

@@ -351,3 +351,8 @@ pub fn access_facts(
     let access = facts.get(&id).cloned().unwrap_or_default();
     Ok((person, access))
 }
+
+/// The person registered with this RRN, by its keyed hash.
+pub fn id_by_rrn(conn: &mut DbConn, keys: &PersonKeys, rrn: &Rrn) -> RepoResult<Option<Uuid>> {
+    find_by_rrn(conn, keys, rrn)
+}
