@@ -668,3 +668,172 @@ async fn csv_import_is_row_by_row_and_idempotent(b: Backend) {
 }
 
 both!(csv_import_is_row_by_row_and_idempotent);
+
+async fn reports_find_excess_and_summarise_the_district(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let (household_id, grandma, grandson) = household(&app, &w).await;
+    let other = app.person(&w.dong, "이웃", "1960-01-01", None).await;
+    let oil = resource(&app, &w.dong, winter_oil()).await;
+    async fn give(
+        app: &TestApp,
+        oil: &str,
+        token: &str,
+        person: &str,
+        on: &str,
+        reason: Option<&str>,
+    ) -> crate::support::Resp {
+        let mut body =
+            json!({ "resource_id": oil, "person_id": person, "granted_on": on, "quantity": 1 });
+        if let Some(r) = reason {
+            body["override"] = json!({ "reason": r });
+        }
+        app.post("/api/v1/allocations", Some(token), body).await
+    }
+    assert_eq!(
+        give(&app, &oil, &w.dong, &grandma, "2026-12-01", None)
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        give(&app, &oil, &w.dong, &other, "2026-12-01", None)
+            .await
+            .status,
+        201
+    );
+    give(&app, &oil, &w.welfare, &grandson, "2027-01-10", None)
+        .await
+        .assert_problem(409, "duplicate_benefit");
+    give(&app, &oil, &w.welfare, &grandson, "2027-01-11", None)
+        .await
+        .assert_problem(409, "duplicate_benefit");
+    let pending = give(
+        &app,
+        &oil,
+        &w.welfare,
+        &grandson,
+        "2027-01-12",
+        Some("한파 특별지원"),
+    )
+    .await;
+    let id = pending.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/allocations/{id}/approve"),
+            Some(&w.coord),
+            json!({})
+        )
+        .await
+        .status,
+        200
+    );
+
+    let report = app
+        .get(
+            "/api/v1/reports/duplicates?from=2026-11-01&to=2027-03-31",
+            Some(&w.coord),
+        )
+        .await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    let rows = report.body["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{}", report.text);
+    assert_eq!(
+        (rows[0]["subject"].as_str(), rows[0]["subject_id"].as_str()),
+        (Some("household"), Some(household_id.as_str()))
+    );
+    let dates: Vec<&str> = rows[0]["allocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["granted_on"].as_str().unwrap())
+        .collect();
+    assert_eq!(dates, ["2026-12-01", "2027-01-12"]);
+    assert!(
+        !report.text.contains("김할머니"),
+        "no person data in reports"
+    );
+    let csv = app
+        .send(
+            TestApp::req(
+                actix_web::http::Method::GET,
+                "/api/v1/reports/duplicates",
+                Some(&w.coord),
+            )
+            .insert_header(("accept", "text/csv")),
+        )
+        .await;
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert!(
+        lines[0].contains("대상구분") && lines[0].contains("제공기관"),
+        "{}",
+        csv.text
+    );
+    assert_eq!(lines.len(), 3, "{}", csv.text);
+    let xlsx = app
+        .send(
+            TestApp::req(
+                actix_web::http::Method::GET,
+                "/api/v1/reports/overview",
+                Some(&w.coord),
+            )
+            .insert_header((
+                "accept",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )),
+        )
+        .await;
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.text.starts_with("PK"), "an XLSX is a zip archive");
+    let overview = app.get("/api/v1/reports/overview", Some(&w.coord)).await;
+    assert_eq!(overview.status, 200, "{}", overview.text);
+    assert_eq!(overview.body["duplicates_prevented"], 2);
+    assert_eq!(overview.body["overrides_approved"], 1);
+    assert_eq!(
+        overview.body["allocations_by_category"],
+        json!([{ "key": "heating", "count": 3, "amount": null }])
+    );
+    let providers: Vec<(String, i64)> = overview.body["allocations_by_provider"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["key"].as_str().unwrap().to_owned(),
+                t["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        providers,
+        [
+            ("공덕동 주민센터".to_owned(), 2),
+            ("마포복지관".to_owned(), 1)
+        ]
+    );
+    assert_eq!(
+        overview.body["allocations_by_funding"][0]["key"],
+        "private_donation"
+    );
+    // Coordinators and auditors of the district only.
+    app.get("/api/v1/reports/overview", Some(&w.dong))
+        .await
+        .assert_problem(403, "forbidden");
+    app.get(
+        "/api/v1/reports/overview?district_code=11110",
+        Some(&w.coord),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.user("auditor", &w.d.office, "auditor").await;
+    let auditor = app.login("auditor", PASSWORD).await;
+    assert_eq!(
+        app.get("/api/v1/reports/duplicates", Some(&auditor))
+            .await
+            .status,
+        200
+    );
+}
+
+both!(reports_find_excess_and_summarise_the_district);

@@ -671,3 +671,160 @@ mod tests {
         }
     }
 }
+
+/// One allocation as the duplicate report sees it.
+#[derive(Debug, Clone)]
+pub struct LedgerItem {
+    pub id: Uuid,
+    pub resource_id: Uuid,
+    pub category: Category,
+    pub person_id: Uuid,
+    pub household_id: Option<Uuid>,
+    pub granted_on: NaiveDate,
+    pub amount: Option<i64>,
+    pub status: AllocationStatus,
+}
+
+/// A subject that received more than a policy allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excess {
+    pub subject: Subject,
+    pub subject_id: Uuid,
+    pub scope: Scope,
+    /// The allocations involved, by position in the input.
+    pub items: Vec<usize>,
+}
+
+/// Finds every subject whose allocations exceed a policy, judging each allocation by its own
+/// resource's policy against the subject's other allocations (as the live check would have).
+pub fn find_excess(
+    items: &[LedgerItem],
+    policy_of: impl Fn(Uuid) -> Option<DuplicatePolicy>,
+) -> Vec<Excess> {
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+    let mut by_person: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    let mut by_household: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for (i, a) in items.iter().enumerate().filter(|(_, a)| a.status.counts()) {
+        by_person.entry(a.person_id).or_default().push(i);
+        if let Some(h) = a.household_id {
+            by_household.entry(h).or_default().push(i);
+        }
+    }
+    let mut found: BTreeMap<(u8, Uuid, u8), BTreeSet<usize>> = BTreeMap::new();
+    for (i, a) in items.iter().enumerate().filter(|(_, a)| a.status.counts()) {
+        let Some(policy) = policy_of(a.resource_id) else {
+            continue;
+        };
+        let (subject, subject_id, pool) = match (policy.subject, a.household_id) {
+            (Subject::Household, Some(h)) => (Subject::Household, h, by_household.get(&h)),
+            _ => (Subject::Person, a.person_id, by_person.get(&a.person_id)),
+        };
+        let claims: Vec<(usize, Claim)> = pool
+            .into_iter()
+            .flatten()
+            .filter(|&&j| j != i)
+            .map(|&j| {
+                let c = &items[j];
+                (
+                    j,
+                    Claim {
+                        allocation_id: c.id,
+                        resource_id: c.resource_id,
+                        category: c.category,
+                        granted_on: c.granted_on,
+                        amount: c.amount,
+                        status: c.status,
+                        same_person: c.person_id == a.person_id,
+                    },
+                )
+            })
+            .collect();
+        let request = Request {
+            resource_id: a.resource_id,
+            category: a.category,
+            granted_on: a.granted_on,
+            amount: a.amount,
+        };
+        let only: Vec<Claim> = claims.iter().map(|(_, c)| c.clone()).collect();
+        let verdict = evaluate(&policy, &request, &only);
+        if verdict.exceeded.is_some() {
+            let key = (subject as u8, subject_id, policy.scope as u8);
+            let entry = found.entry(key).or_default();
+            entry.insert(i);
+            for c in &verdict.conflicts {
+                if let Some((j, _)) = claims
+                    .iter()
+                    .find(|(_, x)| x.allocation_id == c.allocation_id)
+                {
+                    entry.insert(*j);
+                }
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|((s, subject_id, sc), set)| Excess {
+            subject: if s == Subject::Person as u8 {
+                Subject::Person
+            } else {
+                Subject::Household
+            },
+            subject_id,
+            scope: if sc == Scope::Resource as u8 {
+                Scope::Resource
+            } else {
+                Scope::Category
+            },
+            items: set.into_iter().collect(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod excess_tests {
+    use super::*;
+
+    #[test]
+    fn overrides_and_imports_that_exceed_show_up_once_per_subject() {
+        let r = Uuid::now_v7();
+        let h = Uuid::now_v7();
+        let (p1, p2, p3) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let item = |person, household, on: &str, status| LedgerItem {
+            id: Uuid::now_v7(),
+            resource_id: r,
+            category: Category::Heating,
+            person_id: person,
+            household_id: household,
+            granted_on: NaiveDate::parse_from_str(on, "%Y-%m-%d").unwrap(),
+            amount: None,
+            status,
+        };
+        let items = vec![
+            item(p1, Some(h), "2026-12-01", AllocationStatus::Approved),
+            item(p2, Some(h), "2027-01-05", AllocationStatus::Approved),
+            item(p3, None, "2026-12-01", AllocationStatus::Approved),
+            item(p3, None, "2027-01-05", AllocationStatus::Cancelled),
+        ];
+        let policy = DuplicatePolicy {
+            subject: Subject::Household,
+            scope: Scope::Resource,
+            window: Window::Season {
+                start: MonthDay::parse("11-01").unwrap(),
+                end: MonthDay::parse("03-31").unwrap(),
+            },
+            max_count: Some(1),
+            max_amount: None,
+            action: Action::Block,
+        };
+        let found = find_excess(&items, |_| Some(policy));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (
+                found[0].subject,
+                found[0].subject_id,
+                found[0].items.clone()
+            ),
+            (Subject::Household, h, vec![0, 1])
+        );
+    }
+}

@@ -28,6 +28,7 @@ dong community centres and community welfare centres. All errors are RFC 9457 pr
         (name = "meetings", description = "사정회의 and case conferences whose decisions change cases; action items"),
         (name = "referrals", description = "Referrals between organizations"),
         (name = "allocations", description = "Resource catalogue, shared allocation ledger and duplicate-benefit prevention"),
+        (name = "reports", description = "District reports for coordinators and auditors (JSON, CSV, XLSX)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -7,6 +7,7 @@ pub mod meetings;
 pub mod ops;
 pub mod orgs;
 pub mod persons;
+pub mod reports;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -78,7 +79,9 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(allocations::get_allocation)
         .service(allocations::approve_allocation)
         .service(allocations::deliver_allocation)
-        .service(allocations::cancel_allocation);
+        .service(allocations::cancel_allocation)
+        .service(reports::get_duplicates_report)
+        .service(reports::get_overview_report);
 }
 
 /// Registers the operational endpoints (outside `/api/v1`).

@@ -14,5 +14,6 @@ pub mod orgs;
 pub mod page;
 pub mod persons;
 pub mod referrals;
+pub mod reports;
 pub mod resources;
 pub mod users;

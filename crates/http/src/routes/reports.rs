@@ -1,0 +1,382 @@
+//! District reports as JSON, CSV or XLSX (by `Accept`), with Korean column headers.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use hamkke_persistence::repo::reports::{self, DuplicateRow, Overview, ReportScope, Tally};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::dto::allocations::{AllocationStatusDto, CategoryDto, ScopeDto, SubjectDto};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+const CSV: &str = "text/csv";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Which district and period.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// Defaults to the caller's district (the only one it may read).
+    pub district_code: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// An allocation in a duplicate row.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateAllocationView {
+    pub allocation_id: Uuid,
+    pub resource_id: Uuid,
+    pub resource_name: String,
+    pub category: CategoryDto,
+    pub provider_org_id: Uuid,
+    pub provider_org_name: String,
+    pub granted_on: NaiveDate,
+    pub amount: Option<i64>,
+    pub quantity: Option<i32>,
+    pub status: AllocationStatusDto,
+}
+
+/// A subject (person or household) that received more than a policy allows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateRowView {
+    pub subject: SubjectDto,
+    pub subject_id: Uuid,
+    pub scope: ScopeDto,
+    pub allocations: Vec<DuplicateAllocationView>,
+}
+
+/// The duplicate report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateReport {
+    pub district_code: String,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub rows: Vec<DuplicateRowView>,
+}
+
+/// A count (and amount in won) under one key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TallyView {
+    pub key: String,
+    pub count: i64,
+    pub amount: Option<i64>,
+}
+
+/// The district at a glance.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OverviewReport {
+    pub district_code: String,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub cases_by_status: Vec<TallyView>,
+    pub cases_by_risk_level: Vec<TallyView>,
+    pub cases_by_lead_org: Vec<TallyView>,
+    pub allocations_by_category: Vec<TallyView>,
+    pub allocations_by_funding: Vec<TallyView>,
+    pub allocations_by_provider: Vec<TallyView>,
+    /// Allocation attempts refused as duplicates.
+    pub duplicates_prevented: i64,
+    /// Overrides of a duplicate block that were approved.
+    pub overrides_approved: i64,
+}
+
+fn scope(auth: &AuthUser, q: ReportQuery) -> ApiResult<ReportScope> {
+    if q.district_code
+        .as_ref()
+        .is_some_and(|d| d.len() != 5 || !d.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(ApiError::field(
+            "district_code",
+            "invalid_format",
+            "must be a five-digit 시군구 code",
+        ));
+    }
+    Ok(ReportScope {
+        district_code: q
+            .district_code
+            .unwrap_or_else(|| auth.actor.district_code.clone()),
+        from: q.from,
+        to: q.to,
+    })
+}
+
+/// The format `Accept` asks for.
+enum Format {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+fn format(req: &HttpRequest) -> Format {
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.contains(XLSX) {
+        Format::Xlsx
+    } else if accept.contains(CSV) {
+        Format::Csv
+    } else {
+        Format::Json
+    }
+}
+
+fn table_response(
+    fmt: Format,
+    name: &str,
+    headers: &[&str],
+    rows: Vec<Vec<String>>,
+) -> ApiResult<HttpResponse> {
+    match fmt {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+            let out = w
+                .write_record(headers)
+                .and_then(|_| rows.iter().try_for_each(|r| w.write_record(r)));
+            out.map_err(|_| ApiError::Internal)?;
+            let bytes = w.into_inner().map_err(|_| ApiError::Internal)?;
+            Ok(HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header((
+                    "Content-Disposition",
+                    format!("attachment; filename=\"{name}.csv\""),
+                ))
+                .body(bytes))
+        }
+        Format::Xlsx => {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            let fail = |_| ApiError::Internal;
+            for (c, h) in headers.iter().enumerate() {
+                sheet.write_string(0, c as u16, *h).map_err(fail)?;
+            }
+            for (r, row) in rows.iter().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    match v.parse::<f64>() {
+                        Ok(n) if !v.is_empty() && !v.starts_with('0') || v == "0" => sheet
+                            .write_number(r as u32 + 1, c as u16, n)
+                            .map_err(fail)?,
+                        _ => sheet
+                            .write_string(r as u32 + 1, c as u16, v)
+                            .map_err(fail)?,
+                    };
+                }
+            }
+            let bytes = book.save_to_buffer().map_err(fail)?;
+            Ok(HttpResponse::Ok()
+                .content_type(XLSX)
+                .insert_header((
+                    "Content-Disposition",
+                    format!("attachment; filename=\"{name}.xlsx\""),
+                ))
+                .body(bytes))
+        }
+        Format::Json => Err(ApiError::Internal),
+    }
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// Every subject that received more than its policy allows in the period (from approved
+/// overrides or historical imports), with the allocations involved. Coordinators and auditors
+/// of the district. JSON, or CSV / XLSX by `Accept`, with Korean column headers.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(ReportQuery),
+    responses((status = 200, description = "The report", content(
+        (DuplicateReport = "application/json"),
+        (String = "text/csv"),
+        (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )))
+)]
+#[get("/reports/duplicates")]
+pub async fn get_duplicates_report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ReportQuery>,
+) -> ApiResult<HttpResponse> {
+    let s = scope(&auth, query.into_inner())?;
+    let s2 = s.clone();
+    let rows: Vec<DuplicateRow> = state
+        .db
+        .as_user(auth, "report", None, move |c, a, ctx| {
+            reports::duplicates(c, a, ctx, &s2)
+        })
+        .await?;
+    let views: Vec<DuplicateRowView> = rows
+        .into_iter()
+        .map(|r| DuplicateRowView {
+            subject: r.excess.subject.into(),
+            subject_id: r.excess.subject_id,
+            scope: r.excess.scope.into(),
+            allocations: r
+                .allocations
+                .into_iter()
+                .map(|a| DuplicateAllocationView {
+                    allocation_id: a.allocation_id,
+                    resource_id: a.resource_id,
+                    resource_name: a.resource_name,
+                    category: a.category.into(),
+                    provider_org_id: a.provider_org_id,
+                    provider_org_name: a.provider_org_name,
+                    granted_on: a.granted_on,
+                    amount: a.amount,
+                    quantity: a.quantity,
+                    status: a.status.into(),
+                })
+                .collect(),
+        })
+        .collect();
+    let fmt = format(&req);
+    if let Format::Json = fmt {
+        return Ok(HttpResponse::Ok().json(DuplicateReport {
+            district_code: s.district_code,
+            from: s.from,
+            to: s.to,
+            rows: views,
+        }));
+    }
+    let headers = [
+        "대상구분",
+        "대상ID",
+        "중복범위",
+        "배분ID",
+        "자원",
+        "분류",
+        "제공기관",
+        "지급일",
+        "금액",
+        "수량",
+        "상태",
+    ];
+    let mut rows = Vec::new();
+    for v in &views {
+        for a in &v.allocations {
+            rows.push(vec![
+                if matches!(v.subject, SubjectDto::Household) {
+                    "세대".into()
+                } else {
+                    "개인".into()
+                },
+                v.subject_id.to_string(),
+                if matches!(v.scope, ScopeDto::Category) {
+                    "분류".into()
+                } else {
+                    "자원".into()
+                },
+                a.allocation_id.to_string(),
+                a.resource_name.clone(),
+                serde_json::to_value(a.category)
+                    .ok()
+                    .and_then(|x| x.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                a.provider_org_name.clone(),
+                a.granted_on.to_string(),
+                opt(a.amount),
+                opt(a.quantity),
+                serde_json::to_value(a.status)
+                    .ok()
+                    .and_then(|x| x.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            ]);
+        }
+    }
+    table_response(fmt, "duplicates", &headers, rows)
+}
+
+fn tallies(t: Vec<Tally>) -> Vec<TallyView> {
+    t.into_iter()
+        .map(|t| TallyView {
+            key: t.key,
+            count: t.count,
+            amount: t.amount,
+        })
+        .collect()
+}
+
+/// Cases by status, risk and lead organization; allocations by category, funding and provider;
+/// duplicates prevented and overrides approved. Coordinators and auditors of the district.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(ReportQuery),
+    responses((status = 200, description = "The report", content(
+        (OverviewReport = "application/json"),
+        (String = "text/csv"),
+        (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )))
+)]
+#[get("/reports/overview")]
+pub async fn get_overview_report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ReportQuery>,
+) -> ApiResult<HttpResponse> {
+    let s = scope(&auth, query.into_inner())?;
+    let s2 = s.clone();
+    let o: Overview = state
+        .db
+        .as_user(auth, "report", None, move |c, a, ctx| {
+            reports::overview(c, a, ctx, &s2)
+        })
+        .await?;
+    let report = OverviewReport {
+        district_code: s.district_code,
+        from: s.from,
+        to: s.to,
+        cases_by_status: tallies(o.cases_by_status),
+        cases_by_risk_level: tallies(o.cases_by_risk_level),
+        cases_by_lead_org: tallies(o.cases_by_lead_org),
+        allocations_by_category: tallies(o.allocations_by_category),
+        allocations_by_funding: tallies(o.allocations_by_funding),
+        allocations_by_provider: tallies(o.allocations_by_provider),
+        duplicates_prevented: o.duplicates_prevented,
+        overrides_approved: o.overrides_approved,
+    };
+    let fmt = format(&req);
+    if let Format::Json = fmt {
+        return Ok(HttpResponse::Ok().json(report));
+    }
+    let mut rows = Vec::new();
+    for (section, list) in [
+        ("사례_상태별", &report.cases_by_status),
+        ("사례_위기도별", &report.cases_by_risk_level),
+        ("사례_주관기관별", &report.cases_by_lead_org),
+        ("배분_분류별", &report.allocations_by_category),
+        ("배분_재원별", &report.allocations_by_funding),
+        ("배분_제공기관별", &report.allocations_by_provider),
+    ] {
+        for t in list {
+            rows.push(vec![
+                section.into(),
+                t.key.clone(),
+                t.count.to_string(),
+                opt(t.amount),
+            ]);
+        }
+    }
+    rows.push(vec![
+        "중복지원_차단".into(),
+        String::new(),
+        report.duplicates_prevented.to_string(),
+        String::new(),
+    ]);
+    rows.push(vec![
+        "중복예외_승인".into(),
+        String::new(),
+        report.overrides_approved.to_string(),
+        String::new(),
+    ]);
+    table_response(fmt, "overview", &["구분", "항목", "건수", "금액"], rows)
+}

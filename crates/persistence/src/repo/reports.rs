@@ -1,0 +1,369 @@
+//! District reports for coordinators and auditors: subjects that received more than a policy
+//! allows, and an overview of cases, allocations, blocked duplicates and approved overrides.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use hamkke_domain::allocation::{
+    self as rules, AllocationStatus, Category, DuplicatePolicy, Excess, LedgerItem,
+};
+use hamkke_domain::authz::Actor;
+use hamkke_domain::user::Role;
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::orgs::corrupt;
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::RepoResult;
+use crate::schema::{allocations, audit_events, cases, organizations, resources};
+use crate::types::DbUuid;
+
+/// The district and period a report covers.
+#[derive(Debug, Clone)]
+pub struct ReportScope {
+    pub district_code: String,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// Only coordinators and auditors of the district read its reports.
+fn authorize(actor: &Actor, scope: &ReportScope) -> Result<(), DomainError> {
+    if !matches!(actor.role, Role::Coordinator | Role::Auditor) {
+        return Err(DomainError::forbidden(
+            "reports are for district coordinators and auditors",
+        ));
+    }
+    if actor.district_code != scope.district_code {
+        return Err(DomainError::forbidden(
+            "reports cover the caller's own district only",
+        ));
+    }
+    Ok(())
+}
+
+/// One allocation in a duplicate row (no person data).
+#[derive(Debug, Clone)]
+pub struct DuplicateAllocation {
+    pub allocation_id: Uuid,
+    pub resource_id: Uuid,
+    pub resource_name: String,
+    pub category: Category,
+    pub provider_org_id: Uuid,
+    pub provider_org_name: String,
+    pub granted_on: NaiveDate,
+    pub amount: Option<i64>,
+    pub quantity: Option<i32>,
+    pub status: AllocationStatus,
+}
+
+/// A subject over its limit, with the allocations involved.
+#[derive(Debug, Clone)]
+pub struct DuplicateRow {
+    pub excess: Excess,
+    pub allocations: Vec<DuplicateAllocation>,
+}
+
+type ItemRow = (
+    DbUuid,
+    DbUuid,
+    String,
+    DbUuid,
+    Option<DbUuid>,
+    NaiveDate,
+    Option<i64>,
+    String,
+    DbUuid,
+    Option<i32>,
+);
+
+/// Every subject that received more than its policy allows in the period, e.g. through
+/// approved overrides or historical imports.
+pub fn duplicates(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    scope: &ReportScope,
+) -> RepoResult<Vec<DuplicateRow>> {
+    authorize(actor, scope)?;
+    let mut q = allocations::table
+        .filter(allocations::district_code.eq(scope.district_code.clone()))
+        .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
+        .select((
+            allocations::id,
+            allocations::resource_id,
+            allocations::category,
+            allocations::person_id,
+            allocations::household_id,
+            allocations::granted_on,
+            allocations::amount,
+            allocations::status,
+            allocations::provider_org_id,
+            allocations::quantity,
+        ))
+        .into_boxed();
+    if let Some(from) = scope.from {
+        q = q.filter(allocations::granted_on.ge(from));
+    }
+    if let Some(to) = scope.to {
+        q = q.filter(allocations::granted_on.le(to));
+    }
+    let rows: Vec<ItemRow> = q.load(conn)?;
+    let mut items = Vec::with_capacity(rows.len());
+    let mut extra = Vec::with_capacity(rows.len());
+    for (id, r, c, p, h, on, amount, status, provider, quantity) in rows {
+        items.push(LedgerItem {
+            id: id.0,
+            resource_id: r.0,
+            category: Category::parse(&c).ok_or_else(|| corrupt("allocations.category"))?,
+            person_id: p.0,
+            household_id: h.map(|x| x.0),
+            granted_on: on,
+            amount,
+            status: AllocationStatus::parse(&status)
+                .ok_or_else(|| corrupt("allocations.status"))?,
+        });
+        extra.push((provider.0, quantity));
+    }
+    let catalogue: Vec<(DbUuid, String, String)> = resources::table
+        .filter(resources::district_code.eq(scope.district_code.clone()))
+        .select((resources::id, resources::name, resources::duplicate_policy))
+        .load(conn)?;
+    let mut policies: HashMap<Uuid, DuplicatePolicy> = HashMap::new();
+    let mut names: HashMap<Uuid, String> = HashMap::new();
+    for (id, name, policy) in catalogue {
+        if let Some(p) = serde_json::from_str(&policy)
+            .ok()
+            .and_then(|v| DuplicatePolicy::from_json(&v))
+        {
+            policies.insert(id.0, p);
+        }
+        names.insert(id.0, name);
+    }
+    let found = rules::find_excess(&items, |r| policies.get(&r).copied());
+    let orgs: HashMap<Uuid, String> = organizations::table
+        .filter(organizations::district_code.eq(scope.district_code.clone()))
+        .select((organizations::id, organizations::name))
+        .load::<(DbUuid, String)>(conn)?
+        .into_iter()
+        .map(|(i, n)| (i.0, n))
+        .collect();
+    let out: Vec<DuplicateRow> = found
+        .into_iter()
+        .map(|excess| {
+            let allocations = excess
+                .items
+                .iter()
+                .map(|&i| {
+                    let a = &items[i];
+                    let (provider, quantity) = extra[i];
+                    DuplicateAllocation {
+                        allocation_id: a.id,
+                        resource_id: a.resource_id,
+                        resource_name: names.get(&a.resource_id).cloned().unwrap_or_default(),
+                        category: a.category,
+                        provider_org_id: provider,
+                        provider_org_name: orgs.get(&provider).cloned().unwrap_or_default(),
+                        granted_on: a.granted_on,
+                        amount: a.amount,
+                        quantity,
+                        status: a.status,
+                    }
+                })
+                .collect();
+            DuplicateRow {
+                excess,
+                allocations,
+            }
+        })
+        .collect();
+    write_tx(conn, |conn| {
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(
+                AuditAction::Export,
+                "report_duplicates",
+                Some(scope.district_code.clone()),
+            )
+            .with_details(json!({ "rows": out.len() })),
+        )
+    })?;
+    Ok(out)
+}
+
+/// A count (and amount) under one key of an overview section.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    pub key: String,
+    pub count: i64,
+    pub amount: Option<i64>,
+}
+
+/// The district at a glance.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub cases_by_status: Vec<Tally>,
+    pub cases_by_risk_level: Vec<Tally>,
+    pub cases_by_lead_org: Vec<Tally>,
+    pub allocations_by_category: Vec<Tally>,
+    pub allocations_by_funding: Vec<Tally>,
+    pub allocations_by_provider: Vec<Tally>,
+    pub duplicates_prevented: i64,
+    pub overrides_approved: i64,
+}
+
+fn tally(rows: Vec<(String, i64)>) -> Vec<Tally> {
+    rows.into_iter()
+        .map(|(key, count)| Tally {
+            key,
+            count,
+            amount: None,
+        })
+        .collect()
+}
+
+fn sum_tally(rows: Vec<(String, i64, Option<i64>)>) -> Vec<Tally> {
+    rows.into_iter()
+        .map(|(key, count, amount)| Tally { key, count, amount })
+        .collect()
+}
+
+pub fn overview(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    scope: &ReportScope,
+) -> RepoResult<Overview> {
+    use diesel::dsl::count_star;
+    authorize(actor, scope)?;
+    let d = scope.district_code.clone();
+    let (from_ts, to_ts) = (
+        scope
+            .from
+            .map(|f| f.and_hms_opt(0, 0, 0).unwrap_or_default()),
+        scope
+            .to
+            .map(|t| t.and_hms_opt(23, 59, 59).unwrap_or_default()),
+    );
+    macro_rules! cases_by {
+        ($col:expr) => {{
+            let mut q = cases::table
+                .filter(cases::district_code.eq(d.clone()))
+                .group_by($col)
+                .select(($col, count_star()))
+                .order($col.asc())
+                .into_boxed();
+            if let Some(f) = from_ts {
+                q = q.filter(cases::created_at.ge(f));
+            }
+            if let Some(t) = to_ts {
+                q = q.filter(cases::created_at.le(t));
+            }
+            q.load::<(String, i64)>(conn)?
+        }};
+    }
+    let cases_by_status = tally(cases_by!(cases::status));
+    let cases_by_risk_level = tally(cases_by!(cases::risk_level));
+    let mut q = cases::table
+        .inner_join(organizations::table.on(organizations::id.eq(cases::lead_org_id)))
+        .filter(cases::district_code.eq(d.clone()))
+        .group_by(organizations::name)
+        .select((organizations::name, count_star()))
+        .order(organizations::name.asc())
+        .into_boxed();
+    if let Some(f) = from_ts {
+        q = q.filter(cases::created_at.ge(f));
+    }
+    if let Some(t) = to_ts {
+        q = q.filter(cases::created_at.le(t));
+    }
+    let cases_by_lead_org = tally(q.load(conn)?);
+    macro_rules! allocations_by {
+        ($join:expr, $col:expr) => {{
+            let mut q = $join
+                .filter(allocations::district_code.eq(d.clone()))
+                .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
+                .group_by($col)
+                .select((
+                    $col,
+                    count_star(),
+                    diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                        "CAST(SUM(allocations.amount) AS BIGINT)",
+                    ),
+                ))
+                .order($col.asc())
+                .into_boxed();
+            if let Some(f) = scope.from {
+                q = q.filter(allocations::granted_on.ge(f));
+            }
+            if let Some(t) = scope.to {
+                q = q.filter(allocations::granted_on.le(t));
+            }
+            sum_tally(q.load::<(String, i64, Option<i64>)>(conn)?)
+        }};
+    }
+    let allocations_by_category = allocations_by!(allocations::table, allocations::category);
+    let allocations_by_funding = allocations_by!(
+        allocations::table.inner_join(resources::table),
+        resources::funding
+    );
+    let allocations_by_provider = allocations_by!(
+        allocations::table.inner_join(
+            organizations::table.on(organizations::id.eq(allocations::provider_org_id))
+        ),
+        organizations::name
+    );
+    let district_orgs = organizations::table
+        .filter(organizations::district_code.eq(d.clone()))
+        .select(organizations::id.nullable());
+    let mut q = audit_events::table
+        .filter(audit_events::resource_type.eq("allocation"))
+        .filter(audit_events::action.eq("create"))
+        .filter(audit_events::details.like("%\"outcome\":\"blocked\"%"))
+        .filter(audit_events::actor_org_id.eq_any(district_orgs))
+        .count()
+        .into_boxed();
+    if let Some(f) = from_ts {
+        q = q.filter(audit_events::occurred_at.ge(f));
+    }
+    if let Some(t) = to_ts {
+        q = q.filter(audit_events::occurred_at.le(t));
+    }
+    let duplicates_prevented: i64 = q.get_result(conn)?;
+    let mut q = allocations::table
+        .filter(allocations::district_code.eq(d.clone()))
+        .filter(allocations::override_reason.is_not_null())
+        .filter(allocations::status.eq_any([
+            AllocationStatus::Approved.as_str(),
+            AllocationStatus::Delivered.as_str(),
+        ]))
+        .count()
+        .into_boxed();
+    if let Some(f) = scope.from {
+        q = q.filter(allocations::granted_on.ge(f));
+    }
+    if let Some(t) = scope.to {
+        q = q.filter(allocations::granted_on.le(t));
+    }
+    let overrides_approved: i64 = q.get_result(conn)?;
+    write_tx(conn, |conn| {
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Export, "report_overview", Some(d.clone())),
+        )
+    })?;
+    Ok(Overview {
+        cases_by_status,
+        cases_by_risk_level,
+        cases_by_lead_org,
+        allocations_by_category,
+        allocations_by_funding,
+        allocations_by_provider,
+        duplicates_prevented,
+        overrides_approved,
+    })
+}
