@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::conn::{write_tx, DbConn};
-use crate::error::RepoResult;
+use crate::error::{RepoError, RepoResult};
 use crate::schema::{audit_chain_head, audit_events};
 use crate::types::{to_db, DbUuid};
 
@@ -205,18 +205,14 @@ pub fn seal_pending(conn: &mut DbConn, batch: i64) -> RepoResult<usize> {
             .limit(batch)
             .select(AuditRecord::as_select())
             .load(conn)?;
+        let mut sealed = Vec::with_capacity(pending.len());
         for e in &pending {
             seq += 1;
             let hash = chain_hash(&prev, e, seq);
-            diesel::update(audit_events::table.find(e.id))
-                .set((
-                    audit_events::chain_seq.eq(seq),
-                    audit_events::prev_hash.eq(&prev),
-                    audit_events::hash.eq(&hash),
-                ))
-                .execute(conn)?;
+            sealed.push((e.id, seq, prev.clone(), hash.clone()));
             prev = hash;
         }
+        write_seals(conn, &sealed)?;
         if !pending.is_empty() {
             diesel::update(audit_chain_head::table.find(1))
                 .set((
@@ -227,6 +223,49 @@ pub fn seal_pending(conn: &mut DbConn, batch: i64) -> RepoResult<usize> {
         }
         Ok(pending.len())
     })
+}
+
+/// Writes a batch of seals in one set-based UPDATE (one round trip, not one per event).
+fn write_seals(conn: &mut DbConn, sealed: &[(i64, i64, String, String)]) -> RepoResult<()> {
+    use diesel::sql_types::{BigInt, Text};
+    if sealed.is_empty() {
+        return Ok(());
+    }
+    let sql = match conn {
+        DbConn::Pg(_) => {
+            let values: Vec<String> = (0..sealed.len())
+                .map(|i| format!("(${}::bigint, ${}::bigint, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
+                .collect();
+            format!(
+                "UPDATE audit_events AS a SET chain_seq = v.seq, prev_hash = v.prev, hash = v.hash \
+                 FROM (VALUES {}) AS v(id, seq, prev, hash) WHERE a.id = v.id",
+                values.join(", ")
+            )
+        }
+        DbConn::Sqlite(_) => format!(
+            "UPDATE audit_events SET chain_seq = v.column2, prev_hash = v.column3, hash = v.column4 \
+             FROM (VALUES {}) AS v WHERE audit_events.id = v.column1",
+            vec!["(?, ?, ?, ?)"; sealed.len()].join(", ")
+        ),
+    };
+    let mut q = diesel::sql_query(sql).into_boxed();
+    for (id, seq, prev, hash) in sealed {
+        q = q
+            .bind::<BigInt, _>(*id)
+            .bind::<BigInt, _>(*seq)
+            .bind::<Text, _>(prev.clone())
+            .bind::<Text, _>(hash.clone());
+    }
+    let n = q.execute(conn)?;
+    if n != sealed.len() {
+        tracing::error!(
+            expected = sealed.len(),
+            updated = n,
+            "audit sealing updated an unexpected number of rows"
+        );
+        return Err(RepoError::Db(diesel::result::Error::RollbackTransaction));
+    }
+    Ok(())
 }
 
 /// The outcome of walking the chain.
