@@ -48,3 +48,19 @@ impl AppState {
         })
     }
 }
+
+/// Takes one unit from a keyed limiter, or answers 429 with the seconds to wait.
+pub fn take<K: std::hash::Hash + Eq + Clone>(
+    limiter: &DefaultKeyedRateLimiter<K>,
+    key: &K,
+) -> Result<(), crate::error::ApiError> {
+    use governor::clock::{Clock, DefaultClock};
+    limiter
+        .check_key(key)
+        .map_err(|wait| crate::error::ApiError::TooManyRequests {
+            retry_after_secs: wait
+                .wait_time_from(DefaultClock::default().now())
+                .as_secs()
+                .max(1),
+        })
+}

@@ -67,16 +67,7 @@ pub async fn create_token(
     body: ValidJson<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
     if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
-        if let Err(wait) = state.login_limiter.check_key(&ip) {
-            let secs = wait
-                .wait_time_from(governor::clock::Clock::now(
-                    &governor::clock::DefaultClock::default(),
-                ))
-                .as_secs();
-            return Err(ApiError::TooManyRequests {
-                retry_after_secs: secs.max(1),
-            });
-        }
+        crate::state::take(&state.login_limiter, &ip)?;
     }
     let ValidJson(TokenRequest { username, password }) = body;
     let ctx = request_ctx(&req);

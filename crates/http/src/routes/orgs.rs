@@ -29,12 +29,10 @@ pub async fn create_organization(
     body: ValidJson<CreateOrganizationRequest>,
 ) -> ApiResult<HttpResponse> {
     let new = NewOrganization::try_from(body.0)?;
-    let AuthUser { actor, ctx, .. } = auth;
-    let audit_ctx = ctx.clone();
     let org = state
         .db
-        .run_guarded(&audit_ctx, "organization", None, move |conn| {
-            repo::create(conn, &actor, &ctx, new)
+        .as_user(auth, "organization", None, move |c, a, ctx| {
+            repo::create(c, a, ctx, new)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -85,12 +83,14 @@ pub async fn get_organization(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let AuthUser { actor, ctx, .. } = auth;
     let org = state
         .db
-        .run_guarded(&ctx, "organization", Some(id.to_string()), move |conn| {
-            repo::get(conn, &actor, id)
-        })
+        .as_user(
+            auth,
+            "organization",
+            Some(id.to_string()),
+            move |c, a, _| repo::get(c, a, id),
+        )
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(org.version))
@@ -123,15 +123,13 @@ pub async fn update_organization(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let patch = body.0.into();
-    let AuthUser { actor, ctx, .. } = auth;
-    let audit_ctx = ctx.clone();
     let org = state
         .db
-        .run_guarded(
-            &audit_ctx,
+        .as_user(
+            auth,
             "organization",
             Some(id.to_string()),
-            move |conn| repo::update(conn, &actor, &ctx, id, if_match.0, patch),
+            move |c, a, ctx| repo::update(c, a, ctx, id, if_match.0, patch),
         )
         .await?;
     Ok(HttpResponse::Ok()

@@ -175,16 +175,7 @@ pub async fn list_persons(
     auth: AuthUser,
     query: web::Query<SearchPersonsQuery>,
 ) -> ApiResult<HttpResponse> {
-    if let Err(wait) = state.search_limiter.check_key(&auth.actor.user_id) {
-        let secs = wait
-            .wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ))
-            .as_secs();
-        return Err(ApiError::TooManyRequests {
-            retry_after_secs: secs.max(1),
-        });
-    }
+    crate::state::take(&state.search_limiter, &auth.actor.user_id)?;
     let q = query.into_inner();
     let page = page_request(q.limit, q.cursor.as_deref())?;
     let search = PersonSearch {

@@ -43,12 +43,10 @@ pub async fn create_user(
         org_id: r.org_id,
         role: r.role.into(),
     };
-    let AuthUser { actor, ctx, .. } = auth;
-    let audit_ctx = ctx.clone();
     let user = state
         .db
-        .run_guarded(&audit_ctx, "user", None, move |conn| {
-            repo::create(conn, &actor, &ctx, new)
+        .as_user(auth, "user", None, move |c, a, ctx| {
+            repo::create(c, a, ctx, new)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -100,11 +98,10 @@ pub async fn get_user(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let AuthUser { actor, ctx, .. } = auth;
     let user = state
         .db
-        .run_guarded(&ctx, "user", Some(id.to_string()), move |conn| {
-            repo::get(conn, &actor, id)
+        .as_user(auth, "user", Some(id.to_string()), move |c, a, _| {
+            repo::get(c, a, id)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -139,12 +136,11 @@ pub async fn update_user(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let r = body.0;
-    let AuthUser { actor, ctx, .. } = auth;
     let password_hash = match r.password {
         None => None,
         Some(pw) => {
             // The policy's username check needs the stored username.
-            let (a, uid) = (actor.clone(), id);
+            let (a, uid) = (auth.actor.clone(), id);
             let target = state.db.run(move |conn| repo::get(conn, &a, uid)).await?;
             password::check(&pw, &target.username)?;
             Some(
@@ -161,11 +157,10 @@ pub async fn update_user(
         active: r.active,
         password_hash,
     };
-    let audit_ctx = ctx.clone();
     let user = state
         .db
-        .run_guarded(&audit_ctx, "user", Some(id.to_string()), move |conn| {
-            repo::update(conn, &actor, &ctx, id, if_match.0, patch)
+        .as_user(auth, "user", Some(id.to_string()), move |c, a, ctx| {
+            repo::update(c, a, ctx, id, if_match.0, patch)
         })
         .await?;
     Ok(HttpResponse::Ok()
