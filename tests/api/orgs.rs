@@ -154,6 +154,15 @@ async fn organization_updates_need_the_current_version(b: Backend) {
     let d = District::create(&app).await;
     let path = format!("/api/v1/organizations/{}", d.welfare);
     let body = json!({ "name": "마포종합사회복지관" });
+    let r = app
+        .patch(&path, Some(&app.admin_token), Some("seven"), body.clone())
+        .await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("If-Match".into(), "invalid_format".into())],
+        "{}",
+        r.text
+    );
     app.patch(&path, Some(&app.admin_token), None, body.clone())
         .await
         .assert_problem(428, "precondition_required");

@@ -190,13 +190,22 @@ impl FromRequest for IfMatch {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let parsed = match req.headers().get(header::IF_MATCH) {
             None => Err(ApiError::PreconditionRequired),
+            // A well-formed tag of a version that is not current is a failed precondition (412);
+            // a header that is not a version tag at all is a bad request.
             Some(v) => v
                 .to_str()
                 .ok()
-                .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
-                .and_then(|s| s.parse::<i32>().ok())
+                .map(|s| s.trim().trim_start_matches("W/"))
+                .filter(|s| s.len() >= 2 && s.starts_with('"') && s.ends_with('"'))
+                .and_then(|s| s.trim_matches('"').parse::<i32>().ok())
                 .map(IfMatch)
-                .ok_or(ApiError::PreconditionFailed),
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "If-Match",
+                        "invalid_format",
+                        "must be an ETag of this API, e.g. \"3\"",
+                    )
+                }),
         };
         std::future::ready(parsed)
     }
@@ -251,8 +260,15 @@ pub fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error 
     ApiError::Validation(vec![serde_field_error(String::new(), &e.to_string())]).into()
 }
 
-/// Path errors (e.g. an id that is not a UUID) as problem+json.
-pub fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+/// Path errors (e.g. an id that is not a UUID) as problem+json. A path that is really a fixed
+/// route of another method (`GET /allocations/import`) answers 405 rather than 400.
+pub fn path_error(_: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    if let Some(allow) = req
+        .app_data::<web::Data<crate::openapi::RouteTable>>()
+        .and_then(|t| t.allowed_static(req.path()))
+    {
+        return ApiError::MethodNotAllowed { allow }.into();
+    }
     ApiError::BadRequest {
         code: "invalid_path",
         detail: "a path parameter is not valid (ids are UUIDs)".into(),

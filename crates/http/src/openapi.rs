@@ -18,7 +18,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
 dong community centres and community welfare centres. All errors are RFC 9457 problem documents.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, crate::dto::meetings::DirectionDto)),
     tags(
         (name = "auth", description = "Login, tokens and the caller's identity"),
         (name = "organizations", description = "District offices, dong centres, welfare centres, partners"),
@@ -133,6 +133,14 @@ impl RouteTable {
             })
             .collect();
         Self(routes)
+    }
+
+    /// The methods of a fixed (parameterless) route with exactly this path, if any.
+    pub fn allowed_static(&self, path: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(def, _)| !def.pattern().is_some_and(|p| p.contains('{')) && def.is_match(path))
+            .map(|(_, m)| m.join(", "))
     }
 
     /// The methods a path supports, if it is a known path.

@@ -110,11 +110,13 @@ impl From<DuplicatePolicy> for PolicyDto {
 #[serde(deny_unknown_fields)]
 pub struct CreateResourceRequest {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub category: CategoryDto,
     pub funding: FundingDto,
     /// e.g. `드럼` (drum), `원` (won), `kg`.
     #[validate(length(min = 1, max = 30, message = "must be 1 to 30 characters"))]
+    #[schema(min_length = 1, max_length = 30)]
     pub unit: String,
     pub provider_org_id: Option<Uuid>,
     pub duplicate_policy: PolicyDto,
@@ -139,8 +141,10 @@ impl TryFrom<CreateResourceRequest> for NewResource {
 #[serde(deny_unknown_fields)]
 pub struct UpdateResourceRequest {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[validate(length(min = 1, max = 30, message = "must be 1 to 30 characters"))]
+    #[schema(min_length = 1, max_length = 30)]
     pub unit: Option<String>,
     pub duplicate_policy: Option<PolicyDto>,
     pub active: Option<bool>,
@@ -204,6 +208,7 @@ pub struct ListResourcesQuery {
     pub category: Option<CategoryDto>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
 }
 
@@ -212,6 +217,7 @@ pub struct ListResourcesQuery {
 #[serde(deny_unknown_fields)]
 pub struct OverrideRequest {
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -224,11 +230,14 @@ pub struct CreateAllocationRequest {
     pub case_id: Option<Uuid>,
     /// In won.
     #[validate(range(min = 0, max = 1_000_000_000, message = "must be 0 to 1,000,000,000"))]
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub amount: Option<i64>,
     #[validate(range(min = 0, max = 1_000_000, message = "must be 0 to 1,000,000"))]
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub quantity: Option<i32>,
     pub granted_on: NaiveDate,
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub note: Option<String>,
     /// With a reason, a blocked allocation is recorded as `pending_override` for a district
     /// coordinator to approve.
@@ -404,6 +413,7 @@ pub struct ListAllocationsQuery {
     pub to: Option<NaiveDate>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
 }
 
@@ -412,5 +422,6 @@ pub struct ListAllocationsQuery {
 #[serde(deny_unknown_fields)]
 pub struct CancelAllocationRequest {
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }

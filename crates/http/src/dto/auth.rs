@@ -12,9 +12,10 @@ use super::users::UserView;
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
     #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters"))]
-    #[schema(write_only)]
+    #[schema(write_only, min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
@@ -23,6 +24,7 @@ pub struct TokenRequest {
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters"))]
+    #[schema(min_length = 1, max_length = 256)]
     pub refresh_token: String,
 }
 

@@ -61,6 +61,7 @@ pub struct NeedDto {
     #[schema(minimum = 0, maximum = 5)]
     pub score: u8,
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
     pub note: Option<String>,
 }
 
@@ -93,8 +94,10 @@ pub struct CreateCaseRequest {
     pub risk_level: RiskLevelDto,
     pub source: SourceDto,
     #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub summary: String,
     #[validate(length(max = 10, message = "at most one per domain"), nested)]
+    #[schema(max_items = 10)]
     pub needs: Option<Vec<NeedDto>>,
 }
 
@@ -121,9 +124,11 @@ impl From<CreateCaseRequest> for NewCase {
 #[serde(deny_unknown_fields)]
 pub struct UpdateCaseRequest {
     #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub summary: Option<String>,
     pub risk_level: Option<RiskLevelDto>,
     #[validate(length(max = 10, message = "at most one per domain"), nested)]
+    #[schema(max_items = 10)]
     pub needs: Option<Vec<NeedDto>>,
 }
 
@@ -222,12 +227,17 @@ pub struct ListCasesQuery {
     pub case_type: Option<CaseTypeDto>,
     pub lead_org_id: Option<Uuid>,
     /// `me` or a user id: cases with an active assignment of that user.
+    #[param(
+        pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     pub assigned_to: Option<String>,
     pub person_id: Option<Uuid>,
     /// A case number or its prefix.
+    #[param(max_length = 40)]
     pub q: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
 }
 
@@ -237,6 +247,7 @@ pub struct ListCasesQuery {
 pub struct TransitionRequest {
     pub to: StatusDto,
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: Option<String>,
 }
 
@@ -300,8 +311,10 @@ pub struct CreateNoteRequest {
     pub kind: NoteKindDto,
     pub occurred_at: DateTime<Utc>,
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    #[schema(min_length = 1, max_length = 10000)]
     pub body: String,
     #[validate(length(max = 10, message = "at most 10 co-visitors"))]
+    #[schema(max_items = 10)]
     pub co_visitor_user_ids: Option<Vec<Uuid>>,
     pub visibility: VisibilityDto,
 }
@@ -392,6 +405,7 @@ crate::page_of!(
 pub struct PageQuery {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
 }
 
@@ -401,6 +415,7 @@ pub struct PageQuery {
 pub struct HandoverRequest {
     pub successor_user_id: Uuid,
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub note: String,
 }
 

@@ -39,8 +39,10 @@ mirror_enum!(
 #[serde(deny_unknown_fields)]
 pub struct ExternalParticipant {
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub organization: String,
 }
 
@@ -50,15 +52,20 @@ pub struct ExternalParticipant {
 pub struct CreateMeetingRequest {
     pub kind: MeetingKindDto,
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     pub scheduled_at: DateTime<Utc>,
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub location: Option<String>,
     #[validate(length(max = 50, message = "at most 50 participants"))]
+    #[schema(max_items = 50)]
     pub participant_user_ids: Option<Vec<Uuid>>,
     #[validate(length(max = 50, message = "at most 50 guests"), nested)]
+    #[schema(max_items = 50)]
     pub external_participants: Option<Vec<ExternalParticipant>>,
     #[validate(length(max = 100, message = "at most 100 cases"))]
+    #[schema(max_items = 100)]
     pub case_ids: Option<Vec<Uuid>>,
 }
 
@@ -88,6 +95,7 @@ impl From<CreateMeetingRequest> for NewMeeting {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeetingRequest {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     pub scheduled_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "double_option")]
@@ -126,6 +134,7 @@ pub struct AttendanceRequest {
 pub struct ActionItemInput {
     pub assignee_user_id: Uuid,
     #[validate(length(min = 1, max = 500, message = "must be 1 to 500 characters"))]
+    #[schema(min_length = 1, max_length = 500)]
     pub description: String,
     pub due_on: NaiveDate,
 }
@@ -139,8 +148,10 @@ pub struct DecisionRequest {
     /// For `select_integrated`: the organization that leads from now on (default: the current lead).
     pub lead_org_id: Option<Uuid>,
     #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub notes: Option<String>,
     #[validate(length(max = 20, message = "at most 20 action items"), nested)]
+    #[schema(max_items = 20)]
     pub action_items: Option<Vec<ActionItemInput>>,
 }
 
@@ -170,9 +181,11 @@ impl From<DecisionRequest> for DecisionRecord {
 #[serde(deny_unknown_fields)]
 pub struct FinalizeRequest {
     #[validate(length(min = 1, max = 20000, message = "must be 1 to 20000 characters"))]
+    #[schema(min_length = 1, max_length = 20000)]
     pub minutes: String,
     /// Attendance to record at the same time.
     #[validate(length(max = 50, message = "at most 50 entries"))]
+    #[schema(max_items = 50)]
     pub attendance: Option<Vec<AttendanceRequest>>,
 }
 
@@ -333,6 +346,7 @@ pub struct ListMeetingsQuery {
     pub case_id: Option<Uuid>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
 }
 
@@ -370,11 +384,15 @@ crate::page_of!(ActionItemPage, ActionItemView, "A page of action items.");
 #[into_params(parameter_in = Query)]
 pub struct ListActionItemsQuery {
     /// `me` (default) or a user id the caller may see.
+    #[param(
+        pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     pub assignee: Option<String>,
     /// Only open (true) or only completed (false) items.
     pub open: Option<bool>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
 }
 
@@ -385,8 +403,10 @@ pub struct CreateReferralRequest {
     pub case_id: Uuid,
     pub to_organization_id: Uuid,
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
     #[validate(length(max = 20, message = "at most 20 services"))]
+    #[schema(max_items = 20)]
     pub requested_services: Option<Vec<String>>,
 }
 
@@ -406,6 +426,7 @@ impl From<CreateReferralRequest> for NewReferral {
 #[serde(deny_unknown_fields)]
 pub struct DeclineRequest {
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -414,6 +435,7 @@ pub struct DeclineRequest {
 #[serde(deny_unknown_fields)]
 pub struct CompleteReferralRequest {
     #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub outcome: String,
 }
 
@@ -474,5 +496,6 @@ pub struct ListReferralsQuery {
     pub status: Option<ReferralStatusDto>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
 }

@@ -69,6 +69,7 @@ impl From<Sector> for SectorDto {
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganizationRequest {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub kind: OrgKindDto,
     /// 시군구 code, five digits.
@@ -98,6 +99,7 @@ impl TryFrom<CreateOrganizationRequest> for NewOrganization {
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganizationRequest {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
@@ -165,11 +167,13 @@ crate::page_of!(
 #[into_params(parameter_in = Query)]
 pub struct ListOrganizationsQuery {
     /// Only this district (system administrators; others see their own district).
+    #[param(pattern = "^[0-9]{5}$")]
     pub district_code: Option<String>,
     pub kind: Option<OrgKindDto>,
     /// Page size, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// Cursor from the previous page's `next_cursor`.
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
 }

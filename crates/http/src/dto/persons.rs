@@ -59,6 +59,7 @@ mirror_enum!(
 pub struct CreateHouseholdRequest {
     /// Road address (도로명주소).
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub address: String,
     /// Administrative dong code (행정동 코드), 10 digits.
     #[validate(length(equal = 10, message = "must be 10 digits"))]
@@ -80,6 +81,7 @@ impl From<CreateHouseholdRequest> for NewHousehold {
 #[serde(deny_unknown_fields)]
 pub struct UpdateHouseholdRequest {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub address: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -164,6 +166,7 @@ crate::page_of!(
 #[serde(deny_unknown_fields)]
 pub struct CreatePersonRequest {
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub birth_date: NaiveDate,
     pub sex: Option<SexDto>,
@@ -171,11 +174,14 @@ pub struct CreatePersonRequest {
     #[schema(write_only, example = "900101-1234568")]
     pub rrn: Option<String>,
     #[validate(length(min = 1, max = 30, message = "must be 1 to 30 characters"))]
+    #[schema(min_length = 1, max_length = 30)]
     pub phone: Option<String>,
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub address: Option<String>,
     pub household_id: Option<Uuid>,
     #[validate(length(max = 11, message = "at most 11 flags"))]
+    #[schema(max_items = 11)]
     pub flags: Option<Vec<FlagDto>>,
 }
 
@@ -211,6 +217,7 @@ impl TryFrom<CreatePersonRequest> for NewPerson {
 #[serde(deny_unknown_fields)]
 pub struct UpdatePersonRequest {
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<SexDto>)]
@@ -225,6 +232,7 @@ pub struct UpdatePersonRequest {
     #[schema(value_type = Option<Uuid>)]
     pub household_id: Option<Option<Uuid>>,
     #[validate(length(max = 11, message = "at most 11 flags"))]
+    #[schema(max_items = 11)]
     pub flags: Option<Vec<FlagDto>>,
 }
 
@@ -353,10 +361,12 @@ crate::page_of!(
 #[into_params(parameter_in = Query)]
 pub struct SearchPersonsQuery {
     /// A name prefix, or an exact resident registration number.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     pub birth_date: Option<NaiveDate>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
 }
 
@@ -365,14 +375,17 @@ pub struct SearchPersonsQuery {
 #[serde(deny_unknown_fields)]
 pub struct CreateConsentRequest {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub purpose: String,
     pub scope: ConsentScopeDto,
     /// Required for scope `organizations`, absent for `case_participants`.
     #[validate(length(max = 50, message = "at most 50 organizations"))]
+    #[schema(max_items = 50)]
     pub organization_ids: Option<Vec<Uuid>>,
     pub expires_at: DateTime<Utc>,
     /// Where the signed form is kept, e.g. a document number.
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub evidence_ref: Option<String>,
 }
 

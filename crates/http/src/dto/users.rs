@@ -53,6 +53,7 @@ pub struct CreateUserRequest {
     #[schema(pattern = "^[a-z0-9._-]{3,64}$", example = "kim.minji")]
     pub username: String,
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: String,
     /// At least 10 characters, not a common password, not containing the username.
     #[schema(write_only, min_length = 10, max_length = 128)]
@@ -67,6 +68,7 @@ pub struct CreateUserRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: Option<String>,
     pub role: Option<RoleDto>,
     pub org_id: Option<Uuid>,
@@ -123,5 +125,6 @@ pub struct ListUsersQuery {
     pub active: Option<bool>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
 }

@@ -94,7 +94,7 @@ pub async fn get_resource(
 #[utoipa::path(
     tag = "allocations",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Resource id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    params(("id" = Uuid, Path, description = "Resource id"), ("If-Match" = String, Header, description = "ETag of the version being changed", pattern = r#"^(W/)?"[0-9]+"$"#)),
     request_body = UpdateResourceRequest,
     responses(
         (status = 200, description = "Changed", body = ResourceView, headers(("ETag" = String, description = "New version"))),
@@ -107,8 +107,8 @@ pub async fn update_resource(
     state: web::Data<AppState>,
     auth: AuthUser,
     id: web::Path<Uuid>,
-    if_match: IfMatch,
     body: ValidJson<UpdateResourceRequest>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let patch = body.0.try_into()?;

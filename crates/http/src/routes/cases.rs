@@ -119,7 +119,7 @@ pub async fn get_case(
 #[utoipa::path(
     tag = "cases",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Case id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    params(("id" = Uuid, Path, description = "Case id"), ("If-Match" = String, Header, description = "ETag of the version being changed", pattern = r#"^(W/)?"[0-9]+"$"#)),
     request_body = UpdateCaseRequest,
     responses(
         (status = 200, description = "Changed", body = CaseView, headers(("ETag" = String, description = "New version"))),
@@ -132,8 +132,8 @@ pub async fn update_case(
     state: web::Data<AppState>,
     auth: AuthUser,
     id: web::Path<Uuid>,
-    if_match: IfMatch,
     body: ValidJson<UpdateCaseRequest>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let patch = body.0.into();

@@ -102,7 +102,7 @@ pub async fn get_meeting(
 #[utoipa::path(
     tag = "meetings",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Meeting id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    params(("id" = Uuid, Path, description = "Meeting id"), ("If-Match" = String, Header, description = "ETag of the version being changed", pattern = r#"^(W/)?"[0-9]+"$"#)),
     request_body = UpdateMeetingRequest,
     responses(
         (status = 200, description = "Changed", body = MeetingView, headers(("ETag" = String, description = "New version"))),
@@ -116,8 +116,8 @@ pub async fn update_meeting(
     state: web::Data<AppState>,
     auth: AuthUser,
     id: web::Path<Uuid>,
-    if_match: IfMatch,
     body: ValidJson<UpdateMeetingRequest>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let patch = body.0.into();
@@ -289,7 +289,10 @@ pub async fn finalize_meeting(
     tag = "meetings",
     security(("bearer" = [])),
     params(ListActionItemsQuery),
-    responses((status = 200, description = "A page of action items", body = ActionItemPage))
+    responses(
+        (status = 200, description = "A page of action items", body = ActionItemPage),
+        (status = 404, description = "No such assignee, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/action-items")]
 pub async fn list_action_items(

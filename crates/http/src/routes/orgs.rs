@@ -56,6 +56,9 @@ pub async fn list_organizations(
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = page_request(q.limit, q.cursor.as_deref())?;
+    if let Some(d) = &q.district_code {
+        hamkke_domain::org::DistrictCode::parse(d)?;
+    }
     let filter = OrgFilter {
         district_code: q.district_code,
         kind: q.kind.map(OrgKind::from),
@@ -103,7 +106,7 @@ pub async fn get_organization(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Organization id"),
-        ("If-Match" = String, Header, description = "ETag of the version being changed"),
+        ("If-Match" = String, Header, description = "ETag of the version being changed", pattern = r#"^(W/)?"[0-9]+"$"#),
     ),
     request_body = UpdateOrganizationRequest,
     responses(
@@ -118,8 +121,8 @@ pub async fn update_organization(
     state: web::Data<AppState>,
     auth: AuthUser,
     id: web::Path<Uuid>,
-    if_match: IfMatch,
     body: ValidJson<UpdateOrganizationRequest>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let patch = body.0.into();

@@ -101,7 +101,7 @@ pub async fn get_household(
 #[utoipa::path(
     tag = "persons",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Household id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    params(("id" = Uuid, Path, description = "Household id"), ("If-Match" = String, Header, description = "ETag of the version being changed", pattern = r#"^(W/)?"[0-9]+"$"#)),
     request_body = UpdateHouseholdRequest,
     responses(
         (status = 200, description = "Changed", body = HouseholdView, headers(("ETag" = String, description = "New version"))),
@@ -114,8 +114,8 @@ pub async fn update_household(
     state: web::Data<AppState>,
     auth: AuthUser,
     id: web::Path<Uuid>,
-    if_match: IfMatch,
     body: ValidJson<UpdateHouseholdRequest>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let patch = HouseholdPatch::try_from(body.0)?;
@@ -229,7 +229,7 @@ pub async fn get_person(
 #[utoipa::path(
     tag = "persons",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Person id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    params(("id" = Uuid, Path, description = "Person id"), ("If-Match" = String, Header, description = "ETag of the version being changed", pattern = r#"^(W/)?"[0-9]+"$"#)),
     request_body = UpdatePersonRequest,
     responses(
         (status = 200, description = "Changed", body = PersonDto, headers(("ETag" = String, description = "New version"))),
@@ -242,8 +242,8 @@ pub async fn update_person(
     state: web::Data<AppState>,
     auth: AuthUser,
     id: web::Path<Uuid>,
-    if_match: IfMatch,
     body: ValidJson<UpdatePersonRequest>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let patch = PersonPatch::try_from(body.0)?;

@@ -21,6 +21,7 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// Defaults to the caller's district (the only one it may read).
+    #[param(pattern = "^[0-9]{5}$")]
     pub district_code: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,

@@ -116,7 +116,7 @@ pub async fn get_user(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "User id"),
-        ("If-Match" = String, Header, description = "ETag of the version being changed"),
+        ("If-Match" = String, Header, description = "ETag of the version being changed", pattern = r#"^(W/)?"[0-9]+"$"#),
     ),
     request_body = UpdateUserRequest,
     responses(
@@ -131,8 +131,8 @@ pub async fn update_user(
     state: web::Data<AppState>,
     auth: AuthUser,
     id: web::Path<Uuid>,
-    if_match: IfMatch,
     body: ValidJson<UpdateUserRequest>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let r = body.0;
