@@ -41,6 +41,11 @@ enum Command {
     /// Create demo district 11440 with its organizations and one user per role; prints the
     /// generated passwords once.
     SeedDemo,
+    /// Audit trail operations.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Import an allocation list (CSV, see README) as a user, with a progress bar. Rows are
     /// independent and re-importing a file imports nothing twice.
     ImportAllocations {
@@ -53,6 +58,12 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Seal pending events, then recompute the whole hash chain; exits 1 if it is broken.
+    Verify,
 }
 
 fn init_tracing() {
@@ -122,6 +133,27 @@ fn main() -> anyhow::Result<()> {
         Command::SeedDemo => {
             let db = open_db(&config)?;
             seed::demo(&db)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = open_db(&config)?;
+            let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            while hamkke_persistence::audit::seal_pending(&mut conn, 500)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                > 0
+            {}
+            let r =
+                hamkke_persistence::audit::verify(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let ok = r.first_broken_seq.is_none();
+            println!(
+                "{}",
+                serde_json::json!({ "ok": ok, "checked": r.checked, "first_broken_id": r.first_broken_id, "first_broken_seq": r.first_broken_seq, "unsealed": r.unsealed })
+            );
+            if !ok {
+                std::process::exit(1);
+            }
+            Ok(())
         }
         Command::ImportAllocations {
             file,

@@ -116,3 +116,89 @@ both!(
     concurrent_writes_and_sealers_keep_one_chain,
     audit_events_cannot_be_changed_and_tampering_is_detected,
 );
+
+async fn auditors_read_their_district_and_verify_the_chain(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = crate::support::World::create(&app).await;
+    app.user("auditor", &w.d.office, "auditor").await;
+    let auditor = app.login("auditor", PASSWORD).await;
+    app.get(
+        &format!("/api/v1/organizations/{}", w.d.other_office),
+        Some(&w.dong),
+    )
+    .await;
+    hamkke_http::sealer::seal_all(&app.db).await;
+    let page = app
+        .get("/api/v1/audit-events?limit=5", Some(&auditor))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert_eq!(page.body["items"].as_array().unwrap().len(), 5);
+    let mut seen = 5;
+    let mut cursor = page.body["next_cursor"].as_str().map(str::to_owned);
+    while let Some(c) = cursor {
+        let next = app
+            .get(
+                &format!("/api/v1/audit-events?limit=5&cursor={c}"),
+                Some(&auditor),
+            )
+            .await;
+        seen += next.body["items"].as_array().unwrap().len();
+        cursor = next.body["next_cursor"].as_str().map(str::to_owned);
+    }
+    let denied = app
+        .get("/api/v1/audit-events?action=denied", Some(&auditor))
+        .await;
+    assert!(denied.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["action"] == "denied"));
+    assert_eq!(
+        denied.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        denied.text
+    );
+    // The far district's logins are not the auditor's business; the system administrator sees all.
+    let far_events = app
+        .get("/api/v1/audit-events?limit=200", Some(&app.admin_token))
+        .await
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(far_events > seen, "admin {far_events} vs auditor {seen}");
+    app.get("/api/v1/audit-events", Some(&w.dong))
+        .await
+        .assert_problem(403, "forbidden");
+    let v = app.get("/api/v1/audit-events/verify", Some(&auditor)).await;
+    assert_eq!(v.status, 200, "{}", v.text);
+    assert_eq!(v.body["ok"], true);
+    assert!(v.body["checked"].as_i64().unwrap() > 10);
+    // Tamper with one sealed row as a superuser would: verify names that exact event.
+    let db = app.db.inner().clone();
+    let tampered: i64 = actix_web::web::block(move || {
+        use diesel::prelude::*;
+        let mut conn = db.get().unwrap();
+        let id: i64 = hamkke_persistence::schema::audit_events::table
+            .filter(hamkke_persistence::schema::audit_events::chain_seq.eq(3))
+            .select(hamkke_persistence::schema::audit_events::id)
+            .first(&mut *conn)
+            .unwrap();
+        let bypass = match b {
+            Backend::Postgres => format!("ALTER TABLE audit_events DISABLE TRIGGER audit_events_guard_rows; UPDATE audit_events SET ip = '1.2.3.4' WHERE id = {id};"),
+            Backend::Sqlite => format!("DROP TRIGGER audit_events_seal_only; UPDATE audit_events SET ip = '1.2.3.4' WHERE id = {id};"),
+        };
+        conn.batch_execute(&bypass).unwrap();
+        id
+    })
+    .await
+    .unwrap();
+    let v = app
+        .get("/api/v1/audit-events/verify", Some(&app.admin_token))
+        .await;
+    assert_eq!(v.body["ok"], false, "{}", v.text);
+    assert_eq!(v.body["first_broken_id"], tampered);
+}
+
+both!(auditors_read_their_district_and_verify_the_chain);

@@ -63,8 +63,8 @@ fn every_operation_is_named_described_and_lists_its_errors() {
 fn regex_like_operation_id(id: &str) -> bool {
     let verbs = [
         "create", "get", "list", "update", "delete", "withdraw", "cancel", "finalize", "complete",
-        "accept", "decline", "check", "approve", "deliver", "import", "refresh", "logout",
-        "healthz", "readyz", "metrics",
+        "accept", "decline", "check", "approve", "deliver", "import", "verify", "refresh",
+        "logout", "healthz", "readyz", "metrics",
     ];
     let mut parts = id.split('_');
     let verb = parts.next().unwrap_or_default();

@@ -522,3 +522,20 @@ pub fn view_ledger(actor: &Actor, district_code: &str) -> Rule {
         DomainError::hidden("allocation of another district"),
     )
 }
+
+/// Whose audit events a reader may see.
+pub enum AuditScope {
+    All,
+    District(String),
+}
+
+/// Reading the audit trail: system administrators everything, auditors their district.
+pub fn read_audit(actor: &Actor) -> Result<AuditScope, DomainError> {
+    match actor.role {
+        Role::SystemAdmin => Ok(AuditScope::All),
+        Role::Auditor => Ok(AuditScope::District(actor.district_code.clone())),
+        _ => Err(DomainError::forbidden(
+            "only auditors and system administrators read the audit trail",
+        )),
+    }
+}

@@ -29,6 +29,7 @@ dong community centres and community welfare centres. All errors are RFC 9457 pr
         (name = "referrals", description = "Referrals between organizations"),
         (name = "allocations", description = "Resource catalogue, shared allocation ledger and duplicate-benefit prevention"),
         (name = "reports", description = "District reports for coordinators and auditors (JSON, CSV, XLSX)"),
+        (name = "audit", description = "The hash-chained audit trail"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -275,6 +275,8 @@ pub struct ChainReport {
     pub checked: i64,
     /// The first chain position whose link or hash does not hold, if any.
     pub first_broken_seq: Option<i64>,
+    /// The id of the event at that position (absent when the position itself is missing).
+    pub first_broken_id: Option<i64>,
     /// Events still waiting for the sealer.
     pub unsealed: i64,
 }
@@ -303,6 +305,7 @@ pub fn verify(conn: &mut DbConn) -> RepoResult<ChainReport> {
                 return Ok(ChainReport {
                     checked,
                     first_broken_seq: Some(expected),
+                    first_broken_id: (e.chain_seq == Some(expected)).then_some(e.id),
                     unsealed,
                 });
             }
@@ -319,6 +322,7 @@ pub fn verify(conn: &mut DbConn) -> RepoResult<ChainReport> {
     Ok(ChainReport {
         checked,
         first_broken_seq,
+        first_broken_id: None,
         unsealed: count_unsealed(conn)?,
     })
 }
@@ -339,6 +343,61 @@ pub fn latest(conn: &mut DbConn, action: Option<&str>, limit: i64) -> RepoResult
         .into_boxed();
     if let Some(a) = action {
         q = q.filter(audit_events::action.eq(a.to_owned()));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Filters of the audit listing.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_user_id: Option<Uuid>,
+    pub org_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub resource_type: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    /// Only events of these organizations (an auditor's district); `None` for all.
+    pub orgs: Option<Vec<Uuid>>,
+    pub after_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Audit events in recording order, filtered.
+pub fn list(conn: &mut DbConn, f: &AuditFilter) -> RepoResult<Vec<AuditRecord>> {
+    let mut q = audit_events::table
+        .select(AuditRecord::as_select())
+        .order(audit_events::id.asc())
+        .limit(f.limit)
+        .into_boxed();
+    if let Some(u) = f.actor_user_id {
+        q = q.filter(audit_events::actor_user_id.eq(DbUuid(u)));
+    }
+    if let Some(o) = f.org_id {
+        q = q.filter(audit_events::actor_org_id.eq(DbUuid(o)));
+    }
+    if let Some(p) = f.person_id {
+        q = q.filter(audit_events::person_id.eq(DbUuid(p)));
+    }
+    if let Some(a) = &f.action {
+        q = q.filter(audit_events::action.eq(a.clone()));
+    }
+    if let Some(r) = &f.resource_type {
+        q = q.filter(audit_events::resource_type.eq(r.clone()));
+    }
+    if let Some(t) = f.from {
+        q = q.filter(audit_events::occurred_at.ge(t));
+    }
+    if let Some(t) = f.to {
+        q = q.filter(audit_events::occurred_at.lt(t));
+    }
+    if let Some(orgs) = &f.orgs {
+        q = q.filter(
+            audit_events::actor_org_id.eq_any(orgs.iter().copied().map(DbUuid).collect::<Vec<_>>()),
+        );
+    }
+    if let Some(after) = f.after_id {
+        q = q.filter(audit_events::id.gt(after));
     }
     Ok(q.load(conn)?)
 }

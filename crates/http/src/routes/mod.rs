@@ -1,6 +1,7 @@
 //! Routes by resource. Handlers only translate: DTO -> domain command -> repository -> DTO.
 
 pub mod allocations;
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod meetings;
@@ -81,7 +82,9 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(allocations::deliver_allocation)
         .service(allocations::cancel_allocation)
         .service(reports::get_duplicates_report)
-        .service(reports::get_overview_report);
+        .service(reports::get_overview_report)
+        .service(audit::list_audit_events)
+        .service(audit::verify_audit_events);
 }
 
 /// Registers the operational endpoints (outside `/api/v1`).
