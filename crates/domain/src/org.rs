@@ -190,7 +190,7 @@ mod tests {
 
     #[test]
     fn dong_center_needs_a_district_office_of_its_district() {
-        let d = DistrictCode::parse("11440").unwrap();
+        let d = DistrictCode::parse("11440").unwrap(); // allow: test
         let office = facts(OrgKind::DistrictOffice, "11440");
         let other = facts(OrgKind::DistrictOffice, "11110");
         let hub = facts(OrgKind::WelfareCenter, "11440");

@@ -121,7 +121,7 @@ mod tests {
     fn fifth_failure_locks_for_fifteen_minutes() {
         let now = Utc::now();
         assert_eq!(lock_after_failure(4, now), None);
-        let until = lock_after_failure(5, now).unwrap();
+        let until = lock_after_failure(5, now).unwrap(); // allow: test
         assert!(is_locked(Some(until), now + Duration::minutes(14)));
         assert!(!is_locked(Some(until), now + Duration::minutes(15)));
     }
