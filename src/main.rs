@@ -211,6 +211,7 @@ fn import_file(
         role: Some(actor.role.as_str().to_owned()),
         request_id: Some(format!("cli-import-{}", run_id())),
         ip: None,
+        purpose: Some("allocation".into()),
     };
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(

@@ -32,6 +32,7 @@ fn body_for(operation: &str, w: &World, other_user: &str) -> Option<Value> {
         | "list_case_timeline"
         | "get_person"
         | "list_consents"
+        | "list_person_access_log"
         | "withdraw_consent"
         | "get_household"
         | "delete_case_participant" => return None,

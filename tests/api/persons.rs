@@ -534,3 +534,47 @@ async fn rrn_never_appears_in_responses_logs_or_audit(b: Backend) {
 }
 
 both!(rrn_never_appears_in_responses_logs_or_audit);
+
+async fn the_access_log_shows_who_looked_and_why(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let id = app.person(&w.dong, "정보주체", "1950-01-01", None).await;
+    let read = |token: &str, purpose: &str| {
+        app.send(
+            TestApp::req(
+                actix_web::http::Method::GET,
+                &format!("/api/v1/persons/{id}"),
+                Some(token),
+            )
+            .insert_header(("x-access-purpose", purpose.to_owned())),
+        )
+    };
+    assert_eq!(read(&w.welfare, "case_management").await.status, 200);
+    read(&w.welfare, "curiosity")
+        .await
+        .assert_problem(400, "validation_failed");
+    let log = app
+        .get(&format!("/api/v1/persons/{id}/access-log"), Some(&w.dong))
+        .await;
+    assert_eq!(log.status, 200, "{}", log.text);
+    let items = log.body["items"].as_array().unwrap();
+    let welfare_view = items
+        .iter()
+        .find(|e| e["actor_org_id"] == w.d.welfare.as_str() && e["action"] == "view")
+        .unwrap_or_else(|| panic!("the welfare centre's read is logged: {}", log.text));
+    assert_eq!(welfare_view["purpose"], "case_management");
+    assert!(items
+        .iter()
+        .any(|e| e["action"] == "create" && e["actor_org_id"] == w.d.dong.as_str()));
+    app.get(
+        &format!("/api/v1/persons/{id}/access-log"),
+        Some(&w.welfare),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.get(&format!("/api/v1/persons/{id}/access-log"), Some(&w.far))
+        .await
+        .assert_problem(403, "forbidden");
+}
+
+both!(the_access_log_shows_who_looked_and_why);

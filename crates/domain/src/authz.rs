@@ -539,3 +539,22 @@ pub fn read_audit(actor: &Actor) -> Result<AuditScope, DomainError> {
         )),
     }
 }
+
+/// Who may read who viewed or changed a person's data (the data subject's right to know, on
+/// request): the lead organization of one of the person's cases, the registering organization,
+/// auditors of the district and system administrators.
+pub fn read_person_access_log(
+    actor: &Actor,
+    leads_a_case: bool,
+    registered_by_own_org: bool,
+) -> Rule {
+    let ok = actor.role == Role::SystemAdmin
+        || actor.role == Role::Auditor
+        || (works_cases(actor) && (leads_a_case || registered_by_own_org));
+    allow_if(
+        ok,
+        DomainError::forbidden(
+            "only the lead or registering organization, or an auditor, reads a person's access log",
+        ),
+    )
+}

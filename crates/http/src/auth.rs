@@ -235,6 +235,30 @@ pub fn request_ctx(req: &HttpRequest) -> AuditCtx {
     }
 }
 
+/// Purposes a caller may declare for reading personal data (`X-Access-Purpose`).
+pub const ACCESS_PURPOSES: [&str; 5] =
+    ["case_management", "meeting", "allocation", "audit", "other"];
+
+/// The declared purpose of access, if any; an unknown purpose is a bad request.
+fn access_purpose(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    match req.headers().get("x-access-purpose") {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|p| ACCESS_PURPOSES.contains(p))
+            .map(|p| Some(p.to_owned()))
+            .ok_or_else(|| {
+                ApiError::field(
+                    "X-Access-Purpose",
+                    "invalid_value",
+                    "expected case_management, meeting, allocation, audit or other",
+                )
+            }),
+    }
+}
+
 use actix_web::HttpMessage;
 
 /// An authenticated caller: verified token, session still live, user and organization active,
@@ -291,6 +315,7 @@ impl FromRequest for AuthUser {
                     detail: "the session has ended; log in again",
                 })?;
             let mut ctx = request_ctx(&req);
+            ctx.purpose = access_purpose(&req)?;
             ctx.user_id = Some(actor.user_id);
             ctx.org_id = Some(actor.org_id);
             ctx.role = Some(actor.role.as_str().to_owned());

@@ -52,6 +52,8 @@ pub struct AuditCtx {
     pub role: Option<String>,
     pub ip: Option<String>,
     pub request_id: Option<String>,
+    /// The purpose the caller declared (`X-Access-Purpose`), recorded with personal-data reads.
+    pub purpose: Option<String>,
 }
 
 /// One event to record. `details` must never hold personal data, passwords or tokens.
@@ -140,7 +142,13 @@ pub fn record(conn: &mut DbConn, ctx: &AuditCtx, entry: AuditEntry) -> RepoResul
         resource_type: entry.resource_type.to_owned(),
         resource_id: entry.resource_id,
         person_id: entry.person_id.map(Into::into),
-        purpose: entry.purpose,
+        purpose: entry.purpose.or_else(|| {
+            if entry.person_id.is_some() {
+                ctx.purpose.clone()
+            } else {
+                None
+            }
+        }),
         ip: ctx.ip.clone(),
         request_id: ctx.request_id.clone(),
         details: entry.details.map(|d| d.to_string()),

@@ -218,3 +218,67 @@ pub async fn verify_audit_events(
         unsealed: report.unsealed,
     }))
 }
+
+/// Paging of the access log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AccessLogQuery {
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{10}[AEIMQUYcgkosw048]$")]
+    pub cursor: Option<String>,
+}
+
+/// Who viewed or changed this person's data, and when — the data subject's right to know.
+/// For the lead or registering organization, auditors and system administrators.
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Person id"), AccessLogQuery),
+    responses((status = 200, description = "Accesses, oldest first", body = AuditEventPage))
+)]
+#[get("/persons/{id}/access-log")]
+pub async fn list_person_access_log(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    query: web::Query<AccessLogQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::field(
+            "limit",
+            "range",
+            "must be between 1 and 200",
+        ));
+    }
+    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let mut items = state
+        .db
+        .as_user(auth, "person", Some(id.to_string()), move |c, a, ctx| {
+            hamkke_persistence::repo::persons::access_log(
+                c,
+                a,
+                ctx,
+                id,
+                after,
+                i64::from(limit) + 1,
+            )
+        })
+        .await?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| {
+            items.last().map(|e| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(e.id.to_be_bytes())
+            })
+        })
+        .flatten();
+    Ok(HttpResponse::Ok().json(AuditEventPage {
+        items: items.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}

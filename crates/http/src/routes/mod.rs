@@ -84,7 +84,8 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(reports::get_duplicates_report)
         .service(reports::get_overview_report)
         .service(audit::list_audit_events)
-        .service(audit::verify_audit_events);
+        .service(audit::verify_audit_events)
+        .service(audit::list_person_access_log);
 }
 
 /// Registers the operational endpoints (outside `/api/v1`).

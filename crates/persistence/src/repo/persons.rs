@@ -356,3 +356,39 @@ pub fn access_facts(
 pub fn id_by_rrn(conn: &mut DbConn, keys: &PersonKeys, rrn: &Rrn) -> RepoResult<Option<Uuid>> {
     find_by_rrn(conn, keys, rrn)
 }
+
+/// Who viewed or changed a person's data and when, oldest first.
+pub fn access_log(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    after_id: Option<i64>,
+    limit: i64,
+) -> RepoResult<Vec<crate::audit::AuditRecord>> {
+    use crate::schema::cases;
+    write_tx(conn, |conn| {
+        let person = load(conn, id)?;
+        let leads: bool = diesel::select(diesel::dsl::exists(
+            cases::table
+                .filter(cases::person_id.eq(DbUuid(id)))
+                .filter(cases::lead_org_id.eq(DbUuid(actor.org_id))),
+        ))
+        .get_result(conn)?;
+        authz::read_person_access_log(actor, leads, person.registered_by_org_id == actor.org_id)?;
+        let items = crate::audit::list(
+            conn,
+            &crate::audit::AuditFilter {
+                person_id: Some(id),
+                after_id,
+                limit,
+                ..Default::default()
+            },
+        )?;
+        let mut entry =
+            AuditEntry::new(AuditAction::View, "person_access_log", Some(id.to_string()));
+        entry.person_id = Some(id);
+        audit::record(conn, ctx, entry)?;
+        Ok(items)
+    })
+}
