@@ -230,3 +230,20 @@ both!(
     login_is_rate_limited_per_address,
     login_rejects_malformed_bodies,
 );
+
+async fn an_idle_session_ends_when_its_refresh_token_expires(b: Backend) {
+    let app = TestApp::with_config(b, |c| c.refresh_ttl_secs = 1).await;
+    let login = app.login_raw("root", PASSWORD).await;
+    assert_eq!(login.body["refresh_expires_in"], 1);
+    let refresh = login.body["refresh_token"].as_str().unwrap().to_owned();
+    crate::support::sleep(1500).await;
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({ "refresh_token": refresh }),
+    )
+    .await
+    .assert_problem(401, "invalid_refresh_token");
+}
+
+both!(an_idle_session_ends_when_its_refresh_token_expires);

@@ -77,8 +77,10 @@ impl Config {
             lookup_key: None,
             search_per_minute: 60,
             access_ttl_secs: 900,
-            refresh_ttl_secs: 12 * 3600,
-            session_ttl_secs: 7 * 24 * 3600,
+            // A refresh token lives 30 minutes, so an idle session ends after 30 minutes; a
+            // login ends after 12 hours whatever happens.
+            refresh_ttl_secs: 30 * 60,
+            session_ttl_secs: 12 * 3600,
             cors_origins: Vec::new(),
             json_limit_bytes: 256 * 1024,
             db_pool_size: match backend {
@@ -115,6 +117,14 @@ impl Config {
         }
         c.refresh_ttl_secs = num("HAMKKE_REFRESH_TTL_SECS", c.refresh_ttl_secs)?;
         c.session_ttl_secs = num("HAMKKE_SESSION_TTL_SECS", c.session_ttl_secs)?;
+        if c.refresh_ttl_secs < 60 || c.session_ttl_secs < c.refresh_ttl_secs {
+            return Err(ConfigError {
+                name: "HAMKKE_REFRESH_TTL_SECS / HAMKKE_SESSION_TTL_SECS",
+                reason:
+                    "the refresh lifetime must be at least 60 s and at most the session lifetime"
+                        .into(),
+            });
+        }
         if let Some(o) = var("HAMKKE_CORS_ORIGINS") {
             c.cors_origins = o
                 .split(',')
