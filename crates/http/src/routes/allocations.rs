@@ -178,39 +178,18 @@ pub async fn create_allocation(
             repo::create(c, a, ctx, &new)
         })
         .await?;
-    let entry = |allocation| hamkke_persistence::repo::allocations::LedgerEntry {
-        resource_name: String::new(),
-        details: true,
-        allocation,
-    };
+    let with_conflicts =
+        |entry, conflicts: Vec<hamkke_persistence::repo::allocations::ConflictInfo>| {
+            let mut view = AllocationView::from(entry);
+            view.warnings = Some(conflicts.into_iter().map(ConflictView::from).collect());
+            view
+        };
     match outcome {
-        Outcome::Approved {
-            allocation,
-            warnings,
-        } => {
-            let name = warnings.conflicts.first().map(|c| c.resource_name.clone());
-            let mut view = AllocationView::from(entry(allocation));
-            view.resource_name = resource_name(&state, view.resource_id, name).await?;
-            view.warnings = Some(
-                warnings
-                    .conflicts
-                    .into_iter()
-                    .map(ConflictView::from)
-                    .collect(),
-            );
-            Ok(HttpResponse::Created().json(view))
+        Outcome::Approved { entry, warnings } => {
+            Ok(HttpResponse::Created().json(with_conflicts(entry, warnings.conflicts)))
         }
-        Outcome::PendingOverride { allocation, check } => {
-            let mut view = AllocationView::from(entry(allocation));
-            view.resource_name = resource_name(&state, view.resource_id, None).await?;
-            view.warnings = Some(
-                check
-                    .conflicts
-                    .into_iter()
-                    .map(ConflictView::from)
-                    .collect(),
-            );
-            Ok(HttpResponse::Accepted().json(view))
+        Outcome::PendingOverride { entry, check } => {
+            Ok(HttpResponse::Accepted().json(with_conflicts(entry, check.conflicts)))
         }
         Outcome::Blocked(check) => {
             let check = CheckView::new(check, english);
@@ -224,24 +203,6 @@ pub async fn create_allocation(
             })
         }
     }
-}
-
-async fn resource_name(state: &AppState, id: Uuid, known: Option<String>) -> ApiResult<String> {
-    if let Some(n) = known {
-        return Ok(n);
-    }
-    state
-        .db
-        .run(move |c| {
-            use diesel::prelude::*;
-            use hamkke_persistence::schema::resources;
-            use hamkke_persistence::types::DbUuid;
-            Ok(resources::table
-                .find(DbUuid(id))
-                .select(resources::name)
-                .first::<String>(c)?)
-        })
-        .await
 }
 
 /// The district's ledger, minimal for entries whose person the caller may not see.

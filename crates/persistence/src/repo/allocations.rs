@@ -129,15 +129,9 @@ pub struct Check {
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// Recorded as approved; `warnings` holds conflicts under a `warn` policy.
-    Approved {
-        allocation: Allocation,
-        warnings: Check,
-    },
+    Approved { entry: LedgerEntry, warnings: Check },
     /// Recorded as pending an override approval.
-    PendingOverride {
-        allocation: Allocation,
-        check: Check,
-    },
+    PendingOverride { entry: LedgerEntry, check: Check },
     /// Refused by a `block` policy; nothing was written but the audit event.
     Blocked(Check),
 }
@@ -485,7 +479,10 @@ fn create_once(
                 ctx,
                 audit_entry("pending_override", Some(allocation.id)),
             )?;
-            return Ok(Outcome::PendingOverride { allocation, check });
+            return Ok(Outcome::PendingOverride {
+                entry: own_entry(&resource, allocation),
+                check,
+            });
         }
         let allocation = insert(
             conn,
@@ -508,10 +505,19 @@ fn create_once(
             ),
         )?;
         Ok(Outcome::Approved {
-            allocation,
+            entry: own_entry(&resource, allocation),
             warnings: check,
         })
     })
+}
+
+/// The requester's view of what it just recorded (its own organization provides it).
+fn own_entry(resource: &Resource, allocation: Allocation) -> LedgerEntry {
+    LedgerEntry {
+        resource_name: resource.name.clone(),
+        details: true,
+        allocation,
+    }
 }
 
 /// An allocation and whether the viewer may see who received it.

@@ -119,6 +119,20 @@ pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<CaseDetail> {
     Ok(CaseDetail { case, participants })
 }
 
+/// Loads several cases by id in one query (no participants, no permission check).
+pub(crate) fn load_many(
+    conn: &mut DbConn,
+    ids: &[Uuid],
+) -> RepoResult<std::collections::HashMap<Uuid, Case>> {
+    cases::table
+        .filter(cases::id.eq_any(ids.iter().copied().map(DbUuid).collect::<Vec<_>>()))
+        .select(CaseRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|r| Case::try_from(r).map(|c| (c.id, c)))
+        .collect()
+}
+
 /// Loads a case the actor may see.
 pub(crate) fn load_visible(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<CaseDetail> {
     let detail = load(conn, id)?;

@@ -234,10 +234,22 @@ pub fn list(
     }
     let rows = q.load(conn)?;
     let page = Page::from_overfetch(rows, page.limit, |r| r.id.0);
-    let items = page
+    let referrals = page
         .items
         .into_iter()
-        .map(|row| detail(conn, row.try_into()?))
+        .map(Referral::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    let ids: Vec<Uuid> = referrals.iter().map(|r| r.case_id).collect();
+    let cases = cases::load_many(conn, &ids)?;
+    let items = referrals
+        .into_iter()
+        .map(|referral| {
+            let case = cases
+                .get(&referral.case_id)
+                .cloned()
+                .ok_or(RepoError::NotFound)?;
+            Ok(ReferralDetail { referral, case })
+        })
         .collect::<RepoResult<Vec<_>>>()?;
     Ok(Page {
         items,
