@@ -155,11 +155,25 @@ async fn the_same_household_does_not_get_heating_oil_twice_in_one_winter(b: Back
     let mut coal = winter_oil();
     coal["name"] = json!("연탄");
     let coal = resource(&app, &w.dong, coal).await;
-    let first = app.post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": coal, "person_id": grandma, "granted_on": "2026-12-01", "quantity": 200 })).await;
+    let case_id = app.case(&w.dong, &grandma).await;
+    let first = app.post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": coal, "person_id": grandma, "case_id": case_id, "granted_on": "2026-12-01", "quantity": 200 })).await;
     assert_eq!(first.status, 201, "{}", first.text);
     assert_eq!(first.body["status"], "approved");
     assert_eq!(first.body["warnings"], json!([]));
     let first_id = first.body["id"].as_str().unwrap().to_owned();
+    // Recorded against a case, the allocation appears on the case's timeline.
+    let timeline = app
+        .get(&format!("/api/v1/cases/{case_id}/timeline"), Some(&w.dong))
+        .await;
+    let recorded = timeline.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "allocation_recorded")
+        .cloned()
+        .unwrap_or_else(|| panic!("no allocation_recorded entry: {}", timeline.text));
+    assert_eq!(recorded["data"]["allocation_id"], first_id.as_str());
+    assert_eq!(recorded["data"]["resource_name"], "연탄");
     // The welfare centre wants to give heating oil to the grandson in January: blocked.
     let attempt = json!({ "resource_id": oil, "person_id": grandson, "granted_on": "2027-01-15", "quantity": 1 });
     let check = app

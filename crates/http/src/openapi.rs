@@ -2,11 +2,15 @@
 //! security scheme and the error responses every operation can give, so none is forgotten.
 
 use actix_web::dev::ResourceDef;
-use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{
+    link::LinkBuilder, ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr, Required, ResponseBuilder,
+};
 use utoipa::OpenApi;
 
+use crate::auth::ACCESS_PURPOSES;
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
 
 /// The static part of the document.
@@ -61,9 +65,32 @@ fn operations(item: &mut PathItem) -> Vec<&mut Operation> {
     .collect()
 }
 
-/// Adds the bearer scheme and the common error responses to every operation.
+/// `X-Access-Purpose`, accepted by every authenticated operation and recorded with the audit
+/// events of personal-data reads.
+fn access_purpose_header() -> Parameter {
+    ParameterBuilder::new()
+        .name("X-Access-Purpose")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Why personal data is read; recorded in the audit trail (bulk exports require it).",
+        ))
+        .schema(Some(Ref::from_schema_name("AccessPurpose")))
+        .build()
+}
+
+/// Adds the bearer scheme, the access-purpose header and the common error responses to every
+/// operation.
 pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
     let components = doc.components.get_or_insert_with(Default::default);
+    components.schemas.insert(
+        "AccessPurpose".into(),
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("The purpose of an access to personal data."))
+            .enum_values(Some(ACCESS_PURPOSES))
+            .into(),
+    );
     components.add_security_scheme(
         "bearer",
         SecurityScheme::Http(
@@ -78,6 +105,14 @@ pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
         for op in operations(item) {
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
             let has_body = op.request_body.is_some();
+            if secured {
+                let params = op.parameters.get_or_insert_with(Vec::new);
+                let named =
+                    |p: &RefOr<Parameter>| matches!(p, RefOr::T(p) if p.name == "X-Access-Purpose");
+                if !params.iter().any(named) {
+                    params.push(access_purpose_header().into());
+                }
+            }
             let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let mut add = |status: &str, description: &str| {
                 op.responses
@@ -106,7 +141,57 @@ pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
             add("503", "Database busy or unreachable; retry");
         }
     }
+    add_links(&mut doc);
     doc
+}
+
+/// Links from every creating operation to the operations on what it created (`POST /cases`
+/// → `GET /cases/{id}`, `POST /cases/{id}/notes`, …), so clients and the contract fuzzer can
+/// follow the API from one resource to the next.
+fn add_links(doc: &mut OpenApiDoc) {
+    let ops_under = |prefix: &str| -> Vec<String> {
+        doc.paths
+            .paths
+            .iter()
+            .filter(|(path, _)| path.starts_with(prefix))
+            .flat_map(|(_, item)| {
+                [&item.get, &item.put, &item.post, &item.delete, &item.patch]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|op| op.operation_id.clone())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let mut plan: Vec<(String, Vec<String>)> = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        if let Some(op) = &item.post {
+            if op.responses.responses.contains_key("201") {
+                let mut targets = ops_under(&format!("{path}/{{id}}"));
+                if path.ends_with("/consents") {
+                    targets.extend(ops_under("/api/v1/consents/{id}"));
+                }
+                plan.push((path.clone(), targets));
+            }
+        }
+    }
+    for (path, targets) in plan {
+        let created = doc
+            .paths
+            .paths
+            .get_mut(&path)
+            .and_then(|item| item.post.as_mut())
+            .and_then(|op| op.responses.responses.get_mut("201"));
+        if let Some(RefOr::T(response)) = created {
+            for target in targets {
+                let link = LinkBuilder::new()
+                    .operation_id(target.clone())
+                    .parameter("id", "$response.body#/id")
+                    .build();
+                response.links.insert(target, link.into());
+            }
+        }
+    }
 }
 
 /// Path templates and their methods, to tell an unknown path (404) from a known path with an

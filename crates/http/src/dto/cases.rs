@@ -366,7 +366,7 @@ impl From<Note> for NoteView {
 crate::page_of!(NotePage, NoteView, "A page of notes.");
 
 /// One timeline entry: `case_opened`, `status_changed`, `case_updated`, `participant_added`,
-/// `participant_removed`, `assignment_added`, `note_added`, `handover`, …
+/// `participant_removed`, `assignment_added`, `note_added`, `handover`, `allocation_recorded`, …
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineEntryView {
     pub id: Uuid,

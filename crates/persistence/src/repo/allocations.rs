@@ -398,6 +398,18 @@ fn insert(
             allocations::updated_at.eq(now),
         ))
         .execute(conn)?;
+    if let Some(case_id) = new.case_id {
+        cases::event(
+            conn,
+            actor,
+            case_id,
+            "allocation_recorded",
+            None,
+            json!({ "allocation_id": id, "resource_id": resource.id, "resource_name": resource.name,
+                    "category": resource.category.as_str(), "status": status.as_str(),
+                    "granted_on": new.granted_on }),
+        )?;
+    }
     load(conn, id)
 }
 
