@@ -190,6 +190,22 @@ async fn login_is_rate_limited_per_address(b: Backend) {
     assert!(limited.header("retry-after").is_some());
 }
 
+async fn login_is_rate_limited_per_username(b: Backend) {
+    let app = TestApp::with_config(b, |c| c.login_per_username_per_minute = 3).await;
+    for _ in 0..3 {
+        app.login_raw("nobody.here", "wrong-password-x")
+            .await
+            .assert_problem(401, "invalid_credentials");
+    }
+    // Spelling the name differently does not get round the limit.
+    let limited = app.login_raw(" Nobody.Here", "wrong-password-x").await;
+    limited.assert_problem(429, "rate_limited");
+    assert!(limited.header("retry-after").is_some());
+    // Other accounts are not affected.
+    let r = app.login_raw("root", PASSWORD).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
 async fn login_rejects_malformed_bodies(b: Backend) {
     let app = TestApp::new(b).await;
     let r = app
@@ -228,6 +244,7 @@ both!(
     logout_ends_the_session,
     disabling_or_changing_role_invalidates_tokens_at_once,
     login_is_rate_limited_per_address,
+    login_is_rate_limited_per_username,
     login_rejects_malformed_bodies,
 );
 

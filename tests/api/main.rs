@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod cases;
 mod errors;
+mod idempotency;
 mod matrix;
 mod meetings;
 mod openapi;

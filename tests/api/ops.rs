@@ -61,6 +61,17 @@ async fn request_ids_are_echoed_or_generated(b: Backend) {
     let me = app.get("/api/v1/me", Some(&app.admin_token)).await;
     assert_eq!(me.header("cache-control"), Some("no-store"));
     assert_eq!(me.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(me.header("x-frame-options"), Some("DENY"));
+    assert_eq!(me.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(
+        me.header("content-security-policy"),
+        Some("default-src 'none'; frame-ancestors 'none'")
+    );
+    assert!(me.header("strict-transport-security").is_some());
+    // Errors carry them too.
+    let denied = app.get("/api/v1/me", None).await;
+    assert_eq!(denied.header("cache-control"), Some("no-store"));
+    assert_eq!(denied.header("x-frame-options"), Some("DENY"));
 }
 
 async fn cors_follows_the_allow_list(b: Backend) {

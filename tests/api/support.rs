@@ -254,7 +254,7 @@ pub fn captured_logs() -> String {
     String::from_utf8_lossy(&log_buffer().lock().unwrap_or_else(|p| p.into_inner())).into_owned()
 }
 
-fn log_buffer() -> &'static std::sync::Arc<Mutex<Vec<u8>>> {
+pub fn log_buffer() -> &'static std::sync::Arc<Mutex<Vec<u8>>> {
     static BUF: OnceLock<std::sync::Arc<Mutex<Vec<u8>>>> = OnceLock::new();
     BUF.get_or_init(|| {
         let buf = std::sync::Arc::new(Mutex::new(Vec::new()));
@@ -305,6 +305,7 @@ impl TestApp {
         let mut config = Config::embedded(&tdb.url);
         config.jwt_secret = Some(TEST_SECRET.into());
         config.login_per_minute = 1000;
+        config.login_per_username_per_minute = 1000;
         config.db_pool_size = 4;
         tweak(&mut config);
         let db = Db::connect(

@@ -12,6 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::extract::{json_error, path_error, query_error};
+use crate::idempotency::idempotency;
 use crate::middleware::observe;
 use crate::openapi::{finalize, ApiDoc, RouteTable};
 use crate::routes;
@@ -127,6 +128,7 @@ pub fn build(
         )
         .route("/docs", web::get().to(docs_redirect))
         .default_service(web::to(fallback))
+        .wrap(from_fn(idempotency))
         .wrap(cors)
         .wrap(from_fn(observe))
 }

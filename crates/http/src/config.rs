@@ -30,6 +30,8 @@ pub struct Config {
     pub db_timeout_secs: u64,
     /// Login attempts per minute per client address.
     pub login_per_minute: u32,
+    /// Login attempts per minute per username (whatever the address).
+    pub login_per_username_per_minute: u32,
     pub workers: Option<usize>,
 }
 
@@ -88,7 +90,8 @@ impl Config {
                 Backend::Sqlite => 8,
             },
             db_timeout_secs: 5,
-            login_per_minute: 10,
+            login_per_minute: 30,
+            login_per_username_per_minute: 10,
             workers: None,
         }
     }
@@ -136,6 +139,10 @@ impl Config {
         c.db_pool_size = num("HAMKKE_DB_POOL_SIZE", c.db_pool_size)?;
         c.db_timeout_secs = num("HAMKKE_DB_TIMEOUT_SECS", c.db_timeout_secs)?;
         c.login_per_minute = num("HAMKKE_LOGIN_PER_MINUTE", c.login_per_minute)?;
+        c.login_per_username_per_minute = num(
+            "HAMKKE_LOGIN_PER_USERNAME_PER_MINUTE",
+            c.login_per_username_per_minute,
+        )?;
         c.workers = var("HAMKKE_WORKERS")
             .map(|_| num("HAMKKE_WORKERS", 1usize))
             .transpose()?;

@@ -65,6 +65,9 @@ pub enum ApiError {
         detail: String,
         extensions: Option<serde_json::Value>,
     },
+    /// Well-formed but refused as a whole (e.g. an idempotency key reused for another request).
+    #[error("unprocessable: {code}")]
+    Unprocessable { code: &'static str, detail: String },
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("precondition required")]
@@ -130,6 +133,12 @@ impl ApiError {
             Conflict { code, detail, .. } => {
                 (StatusCode::CONFLICT, code, "Conflict", detail.clone())
             }
+            Unprocessable { code, detail } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                "Unprocessable request",
+                detail.clone(),
+            ),
             PreconditionFailed => (
                 StatusCode::PRECONDITION_FAILED,
                 "precondition_failed",

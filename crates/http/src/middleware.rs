@@ -24,7 +24,7 @@ fn accept_request_id(v: &HeaderValue) -> Option<String> {
 
 /// Gives every request an id (the caller's `X-Request-Id` if sane), logs one line per request
 /// (method, route pattern, status, time: never the path's values, query or body), counts it
-/// and marks API responses `no-store`.
+/// and sets the security headers (API responses: `no-store` and a deny-all content policy).
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -59,8 +59,24 @@ pub async fn observe(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if is_api && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=63072000"),
+    );
+    if is_api {
+        // JSON only: nothing on an API response may run, load or be framed.
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
     }
     tracing::info!(
         request_id = %id,

@@ -79,6 +79,26 @@ fn access_purpose_header() -> Parameter {
         .build()
 }
 
+/// `Idempotency-Key`, accepted by every POST outside `/auth`.
+fn idempotency_key_header() -> Parameter {
+    ParameterBuilder::new()
+        .name(crate::idempotency::HEADER)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Makes a retry safe: the first response to this key is stored for 24 hours and \
+returned again (with `Idempotent-Replayed: true`) for the same request; the same key with a \
+different request is a 422, and while the first is running a 409.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255)),
+        ))
+        .build()
+}
+
 /// Adds the bearer scheme, the access-purpose header and the common error responses to every
 /// operation.
 pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
@@ -102,6 +122,21 @@ pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
     );
     for (path, item) in doc.paths.paths.iter_mut() {
         let has_path_params = path.contains('{');
+        if let Some(op) = item.post.as_mut() {
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            if secured && !path.starts_with("/api/v1/auth/") {
+                op.parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(idempotency_key_header().into());
+                let responses = &mut op.responses.responses;
+                responses.entry("409".into()).or_insert_with(|| {
+                    problem("Conflict; also `idempotency_key_in_progress` while a request with the same key runs")
+                });
+                responses.entry("422".into()).or_insert_with(|| {
+                    problem("`idempotency_key_reused`: the key was used for a different request")
+                });
+            }
+        }
         for op in operations(item) {
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
             let has_body = op.request_body.is_some();

@@ -22,6 +22,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Login attempts per client address.
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Login attempts per username (lower-cased), from any address.
+    pub login_user_limiter: Arc<DefaultKeyedRateLimiter<String>>,
     /// Person searches per user.
     pub search_limiter: Arc<DefaultKeyedRateLimiter<uuid::Uuid>>,
     /// RRN encryption and lookup keys.
@@ -36,12 +38,15 @@ impl AppState {
         config: Config,
     ) -> prometheus::Result<Self> {
         let per_minute = NonZeroU32::new(config.login_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let per_username =
+            NonZeroU32::new(config.login_per_username_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         let searches = NonZeroU32::new(config.search_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         Ok(Self {
             db,
             jwt: Arc::new(jwt),
             metrics: Arc::new(Metrics::new()?),
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            login_user_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_username))),
             search_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(searches))),
             person_keys: Arc::new(person_keys),
             config: Arc::new(config),

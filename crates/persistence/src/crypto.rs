@@ -54,29 +54,37 @@ impl PersonKeys {
 
     /// `v1:` + base64(nonce ‖ ciphertext).
     pub fn encrypt(&self, rrn: &Rrn) -> String {
+        self.seal(rrn.digits().as_bytes())
+    }
+
+    /// The number back, for re-encryption during key rotation.
+    pub fn decrypt(&self, stored: &str) -> Option<Rrn> {
+        let plain = self.open(stored)?;
+        Rrn::parse(std::str::from_utf8(&plain).ok()?).ok()
+    }
+
+    /// Any bytes under the data key: `v1:` + base64(nonce ‖ ciphertext).
+    pub fn seal(&self, plain: &[u8]) -> String {
         let cipher = Aes256Gcm::new(&self.data);
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        // Encryption with a valid key and a fresh nonce cannot fail for 13 bytes.
-        let ct = cipher
-            .encrypt(&nonce, rrn.digits().as_bytes())
-            .unwrap_or_default();
+        // Encryption with a valid key and a fresh nonce fails only past 64 GiB.
+        let ct = cipher.encrypt(&nonce, plain).unwrap_or_default();
         let mut out = nonce.to_vec();
         out.extend(ct);
         format!("v1:{}", STANDARD.encode(out))
     }
 
-    /// The number back, for re-encryption during key rotation.
-    pub fn decrypt(&self, stored: &str) -> Option<Rrn> {
+    /// What `seal` sealed, or None when it was sealed under another key or altered.
+    pub fn open(&self, stored: &str) -> Option<Vec<u8>> {
         let raw = STANDARD.decode(stored.strip_prefix("v1:")?).ok()?;
         if raw.len() < 12 {
             return None;
         }
         let (nonce, ct) = raw.split_at(12);
         let nonce: [u8; 12] = nonce.try_into().ok()?;
-        let plain = Aes256Gcm::new(&self.data)
+        Aes256Gcm::new(&self.data)
             .decrypt(&Nonce::from(nonce), ct)
-            .ok()?;
-        Rrn::parse(std::str::from_utf8(&plain).ok()?).ok()
+            .ok()
     }
 
     /// The keyed hash used for exact matching.

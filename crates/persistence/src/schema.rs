@@ -136,6 +136,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        anonymized_at -> Nullable<Timestamp>,
     }
 }
 
@@ -430,13 +431,37 @@ diesel::joinable!(action_items -> meetings (meeting_id));
 diesel::joinable!(referrals -> cases (case_id));
 diesel::joinable!(allocations -> resources (resource_id));
 
+diesel::table! {
+    audit_chain_anchor (id) {
+        id -> Integer,
+        purged_through_seq -> BigInt,
+        anchor_hash -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    idempotency_keys (user_id, idem_key) {
+        user_id -> Uuid,
+        idem_key -> Text,
+        fingerprint -> Text,
+        status_code -> Nullable<Integer>,
+        response -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
     auth_sessions,
     refresh_tokens,
     audit_events,
+    audit_chain_anchor,
     audit_chain_head,
+    idempotency_keys,
     households,
     persons,
     consents,

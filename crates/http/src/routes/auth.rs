@@ -70,6 +70,7 @@ pub async fn create_token(
         crate::state::take(&state.login_limiter, &ip)?;
     }
     let ValidJson(TokenRequest { username, password }) = body;
+    crate::state::take(&state.login_user_limiter, &username.trim().to_lowercase())?;
     let ctx = request_ctx(&req);
     let policy = policy(&state);
     let (new_refresh, refresh_hash) = auth::new_refresh_token();

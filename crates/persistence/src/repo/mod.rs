@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cases;
 pub mod consents;
 pub mod households;
+pub mod idempotency;
 pub mod meetings;
 pub mod notes;
 pub mod orgs;

@@ -1,0 +1,212 @@
+//! `Idempotency-Key` on POST requests: the first request with a key runs and its response is
+//! stored (encrypted, for 24 hours); the same user repeating the same request with the same key
+//! gets that response again, marked `Idempotent-Replayed: true`, and nothing runs twice. The
+//! same key with a different request is a 422; while the first is still running, a 409.
+
+use actix_web::body::{to_bytes, BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, FromRequest, HttpMessage, HttpResponse};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use hamkke_persistence::repo::idempotency::{self, Claim};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const HEADER: &str = "Idempotency-Key";
+const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+/// Response headers worth replaying.
+const KEPT: [&str; 4] = ["content-type", "etag", "location", "retry-after"];
+
+/// A stored response, sealed with the data key before it reaches the database.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+/// Whether the request takes part: a POST under the API (not the token endpoints, whose
+/// responses are secrets) carrying the header.
+fn key_of(req: &ServiceRequest) -> Option<Result<String, ApiError>> {
+    let path = req.path();
+    if req.method() != Method::POST
+        || !path.starts_with("/api/v1/")
+        || path.starts_with("/api/v1/auth/")
+    {
+        return None;
+    }
+    let raw = req.headers().get("idempotency-key")?;
+    let key = raw
+        .to_str()
+        .ok()
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ApiError::field(
+                HEADER,
+                "invalid_format",
+                "1 to 255 visible ASCII characters, e.g. a UUID",
+            )
+        });
+    Some(key)
+}
+
+fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        req.method().as_str().as_bytes(),
+        req.path().as_bytes(),
+        req.query_string().as_bytes(),
+        req.headers()
+            .get("content-type")
+            .map(HeaderValue::as_bytes)
+            .unwrap_or_default(),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+fn payload_of(body: web::Bytes) -> Payload {
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
+    Payload::Stream {
+        payload: Box::pin(stream),
+    }
+}
+
+/// Responses that say nothing final about the request are not kept, so a retry runs again:
+/// server errors, authentication, timeouts and rate limits.
+fn keep(status: StatusCode) -> bool {
+    !(status.is_server_error()
+        || status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS)
+}
+
+fn replay(stored: Stored) -> HttpResponse {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut res = HttpResponse::build(status);
+    for (name, value) in stored.headers {
+        res.insert_header((name, value));
+    }
+    res.insert_header((REPLAYED, "true"));
+    res.body(STANDARD.decode(stored.body).unwrap_or_default())
+}
+
+pub async fn idempotency(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let key = match key_of(&req) {
+        None => {
+            return next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
+        }
+        Some(Err(e)) => return Ok(req.error_response(e)),
+        Some(Ok(key)) => key,
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(req.error_response(ApiError::Internal));
+    };
+    let auth = AuthUser::from_request(req.request(), &mut Payload::None).await;
+    let auth = match auth {
+        Ok(a) => a,
+        Err(e) => return Ok(req.error_response(e)),
+    };
+    let user: Uuid = auth.actor.user_id;
+    // The handler reuses this authentication instead of loading the session again.
+    req.extensions_mut().insert(auth);
+    let body = match req.extract::<web::Bytes>().await {
+        Ok(b) => b,
+        Err(_) => return Ok(req.error_response(ApiError::PayloadTooLarge)),
+    };
+    let fp = fingerprint(&req, &body);
+    req.set_payload(payload_of(body));
+    let claim_key = key.clone();
+    let claim = state
+        .db
+        .run(move |c| idempotency::claim(c, user, &claim_key, &fp))
+        .await;
+    match claim {
+        Err(e) => Ok(req.error_response(e)),
+        Ok(Claim::Mismatch) => Ok(req.error_response(ApiError::Unprocessable {
+            code: "idempotency_key_reused",
+            detail: "this Idempotency-Key was used for a different request; use a new key".into(),
+        })),
+        Ok(Claim::InProgress) => Ok(req.error_response(ApiError::Conflict {
+            code: "idempotency_key_in_progress",
+            detail: "a request with this Idempotency-Key is still running; retry shortly".into(),
+            extensions: None,
+        })),
+        Ok(Claim::Replay { response, .. }) => {
+            let stored = state
+                .person_keys
+                .open(&response)
+                .and_then(|plain| serde_json::from_slice::<Stored>(&plain).ok());
+            match stored {
+                Some(stored) => Ok(req.into_response(replay(stored))),
+                None => Ok(req.error_response(ApiError::Internal)),
+            }
+        }
+        Ok(Claim::New) => {
+            let res = next.call(req).await;
+            let res = match res {
+                Ok(res) => res,
+                Err(e) => {
+                    let _ = state
+                        .db
+                        .run(move |c| idempotency::release(c, user, &key))
+                        .await;
+                    return Err(e);
+                }
+            };
+            let status = res.status();
+            let (http_req, res) = res.into_parts();
+            let (head, body) = res.into_parts();
+            let bytes = to_bytes(body).await.unwrap_or_default();
+            if keep(status) {
+                let stored = Stored {
+                    status: status.as_u16(),
+                    headers: KEPT
+                        .iter()
+                        .filter_map(|name| {
+                            let v = head.headers().get(*name)?.to_str().ok()?;
+                            Some(((*name).to_owned(), v.to_owned()))
+                        })
+                        .collect(),
+                    body: STANDARD.encode(&bytes),
+                };
+                let sealed = state
+                    .person_keys
+                    .seal(&serde_json::to_vec(&stored).unwrap_or_default());
+                let code = status.as_u16();
+                state
+                    .db
+                    .run(move |c| idempotency::store(c, user, &key, code, &sealed))
+                    .await
+                    .map_err(Error::from)?;
+            } else {
+                state
+                    .db
+                    .run(move |c| idempotency::release(c, user, &key))
+                    .await
+                    .map_err(Error::from)?;
+            }
+            let res = head.set_body(BoxBody::new(bytes));
+            Ok(ServiceResponse::new(http_req, res))
+        }
+    }
+}

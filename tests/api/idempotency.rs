@@ -1,0 +1,171 @@
+//! Idempotency-Key: replay, reuse with another request, concurrent duplicates, expiry.
+
+use actix_web::http::Method;
+use diesel::prelude::*;
+use hamkke_persistence::repo::idempotency::{self, Claim};
+use hamkke_persistence::schema::idempotency_keys;
+use serde_json::{json, Value};
+
+use crate::support::{Backend, Resp, TestApp, World};
+
+async fn post_with_key(app: &TestApp, token: &str, key: &str, path: &str, body: Value) -> Resp {
+    app.send(
+        TestApp::req(Method::POST, path, Some(token))
+            .insert_header(("Idempotency-Key", key))
+            .set_json(body),
+    )
+    .await
+}
+
+async fn persons_named(app: &TestApp, token: &str, name: &str) -> usize {
+    let r = app
+        .get(
+            &format!("/api/v1/persons?q={}", urlencoding(name)),
+            Some(token),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body["items"].as_array().unwrap().len()
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+async fn a_retry_with_the_same_key_replays_the_first_response(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let body = json!({ "name": "한멱등", "birth_date": "1950-05-05" });
+    let first = post_with_key(&app, &w.dong, "key-1", "/api/v1/persons", body.clone()).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert!(first.header("idempotent-replayed").is_none());
+    let again = post_with_key(&app, &w.dong, "key-1", "/api/v1/persons", body.clone()).await;
+    assert_eq!(again.status, 201, "{}", again.text);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.header("etag"), first.header("etag"));
+    assert_eq!(again.header("content-type"), first.header("content-type"));
+    assert_eq!(persons_named(&app, &w.dong, "한멱등").await, 1);
+
+    // The same key with another body is refused and changes nothing.
+    let other = json!({ "name": "한멱등", "birth_date": "1951-05-05" });
+    post_with_key(&app, &w.dong, "key-1", "/api/v1/persons", other.clone())
+        .await
+        .assert_problem(422, "idempotency_key_reused");
+    // … as is the same key on another path.
+    post_with_key(
+        &app,
+        &w.dong,
+        "key-1",
+        "/api/v1/households",
+        json!({ "address": "서울" }),
+    )
+    .await
+    .assert_problem(422, "idempotency_key_reused");
+    assert_eq!(persons_named(&app, &w.dong, "한멱등").await, 1);
+
+    // Keys belong to their user: another user's identical key is a new request.
+    let theirs = post_with_key(&app, &w.welfare, "key-1", "/api/v1/persons", other).await;
+    assert_eq!(theirs.status, 201, "{}", theirs.text);
+    assert!(theirs.header("idempotent-replayed").is_none());
+
+    // Refusals are replayed too (a final answer), but an unauthenticated call is not stored.
+    let bad = json!({ "name": "", "birth_date": "1950-05-05" });
+    let refused = post_with_key(&app, &w.dong, "key-2", "/api/v1/persons", bad.clone()).await;
+    refused.assert_problem(400, "validation_failed");
+    let refused_again = post_with_key(&app, &w.dong, "key-2", "/api/v1/persons", bad).await;
+    refused_again.assert_problem(400, "validation_failed");
+    assert_eq!(refused_again.header("idempotent-replayed"), Some("true"));
+    app.send(
+        TestApp::req(Method::POST, "/api/v1/persons", None)
+            .insert_header(("Idempotency-Key", "key-3"))
+            .set_json(json!({ "name": "x", "birth_date": "1950-05-05" })),
+    )
+    .await
+    .assert_problem(401, "missing_token");
+
+    // A key must be sane.
+    let long = "k".repeat(256);
+    let r = post_with_key(&app, &w.dong, &long, "/api/v1/persons", body.clone()).await;
+    r.assert_problem(400, "validation_failed");
+    assert_eq!(
+        r.field_errors(),
+        vec![("Idempotency-Key".to_owned(), "invalid_format".to_owned())]
+    );
+}
+
+async fn concurrent_duplicates_run_once(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let body = json!({ "name": "동시요청", "birth_date": "1960-01-01", "rrn": "600101-1234567" });
+    let attempts =
+        (0..8).map(|_| post_with_key(&app, &w.dong, "same", "/api/v1/persons", body.clone()));
+    let results = futures_util::future::join_all(attempts).await;
+    let mut created = 0;
+    for r in &results {
+        match r.status.as_u16() {
+            201 if r.header("idempotent-replayed").is_none() => created += 1,
+            201 => {}
+            409 => r.assert_problem(409, "idempotency_key_in_progress"),
+            other => panic!("unexpected {other}: {}", r.text),
+        }
+    }
+    assert_eq!(created, 1, "exactly one request ran");
+    assert_eq!(persons_named(&app, &w.dong, "동시요청").await, 1);
+
+    // While the first request runs, a duplicate gets 409 (claimed, not yet stored).
+    let user = uuid::Uuid::now_v7();
+    let (first, second) = app
+        .db
+        .run(move |c| {
+            let first = idempotency::claim(c, user, "k", "fp")?;
+            let second = idempotency::claim(c, user, "k", "fp")?;
+            Ok((first, second))
+        })
+        .await
+        .unwrap();
+    assert_eq!((first, second), (Claim::New, Claim::InProgress));
+}
+
+async fn keys_expire_after_a_day(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let r = post_with_key(
+        &app,
+        &w.dong,
+        "daily",
+        "/api/v1/households",
+        json!({ "address": "서울 마포구 1" }),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // 25 hours later the key is free again, for any request.
+    app.db
+        .run(|c| {
+            let past = (chrono::Utc::now() - chrono::Duration::hours(25)).naive_utc();
+            diesel::update(idempotency_keys::table)
+                .set(idempotency_keys::created_at.eq(past))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let r = post_with_key(
+        &app,
+        &w.dong,
+        "daily",
+        "/api/v1/households",
+        json!({ "address": "서울 마포구 2" }),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert!(r.header("idempotent-replayed").is_none());
+    let purged = app.db.run(idempotency::purge_expired).await.unwrap();
+    assert_eq!(purged, 0, "the fresh claim is kept");
+}
+
+both!(
+    a_retry_with_the_same_key_replays_the_first_response,
+    concurrent_duplicates_run_once,
+    keys_expire_after_a_day,
+);
