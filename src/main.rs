@@ -46,6 +46,17 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Anonymise persons inactive for the retention period and purge audit events past their
+    /// retention (see README); the run is audited.
+    Retention {
+        /// Count what would be done, change nothing (the dry run is audited too).
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Re-encrypt every RRN and recompute its lookup hash under the current keys
+    /// (HAMKKE_DATA_KEY, HAMKKE_LOOKUP_KEY), reading with the previous ones
+    /// (HAMKKE_DATA_KEY_PREVIOUS, HAMKKE_LOOKUP_KEY_PREVIOUS); servers keep running. See README.
+    RotateKeys,
     /// Import an allocation list (CSV, see README) as a user, with a progress bar. Rows are
     /// independent and re-importing a file imports nothing twice.
     ImportAllocations {
@@ -151,6 +162,65 @@ fn main() -> anyhow::Result<()> {
                 serde_json::json!({ "ok": ok, "checked": r.checked, "first_broken_id": r.first_broken_id, "first_broken_seq": r.first_broken_seq, "unsealed": r.unsealed })
             );
             if !ok {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Retention { dry_run } => {
+            let db = open_db(&config)?;
+            let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let ctx = hamkke_persistence::audit::AuditCtx {
+                request_id: Some("cli:retention".into()),
+                ..Default::default()
+            };
+            let report = hamkke_persistence::retention::run(
+                &mut conn,
+                &ctx,
+                config.retention,
+                dry_run,
+                chrono::Utc::now(),
+            )
+            .map_err(|e| anyhow::anyhow!("retention failed: {e}"))?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
+        Command::RotateKeys => {
+            let db = open_db(&config)?;
+            let keys = hamkke_http::secrets::person_keys(&config)?;
+            if !keys.rotating() {
+                anyhow::bail!(
+                    "set HAMKKE_DATA_KEY_PREVIOUS and HAMKKE_LOOKUP_KEY_PREVIOUS to the keys being replaced"
+                );
+            }
+            let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let report =
+                hamkke_persistence::repo::persons::rotate_keys(&mut conn, &keys, 500, |r| {
+                    eprintln!(
+                        "rotated {} · already current {}",
+                        r.rotated, r.already_current
+                    );
+                })
+                .map_err(|e| anyhow::anyhow!("rotation failed: {e}"))?;
+            let ctx = hamkke_persistence::audit::AuditCtx {
+                request_id: Some("cli:rotate-keys".into()),
+                ..Default::default()
+            };
+            let details = serde_json::to_value(&report)?;
+            hamkke_persistence::conn::write_tx(&mut conn, |c| {
+                hamkke_persistence::audit::record(
+                    c,
+                    &ctx,
+                    hamkke_persistence::audit::AuditEntry::new(
+                        hamkke_persistence::audit::AuditAction::Update,
+                        "person_keys",
+                        None,
+                    )
+                    .with_details(details),
+                )
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string(&report)?);
+            if report.unreadable > 0 {
                 std::process::exit(1);
             }
             Ok(())

@@ -16,5 +16,6 @@ mod openapi;
 mod ops;
 mod orgs;
 mod persons;
+mod retention;
 mod tokens;
 mod users;

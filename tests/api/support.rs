@@ -289,9 +289,29 @@ pub struct TestApp {
     /// Every response body this app sent, for scans.
     pub transcript: std::cell::RefCell<Vec<String>>,
     pub db: DbHandle,
+    config: Config,
     /// Dropped with the app, which drops the database.
     _tdb: TestDb,
     pub admin_token: String,
+}
+
+async fn service(
+    handle: &DbHandle,
+    config: &Config,
+    keys: hamkke_persistence::crypto::PersonKeys,
+) -> Call {
+    let jwt = JwtKeys::from_config(config).expect("jwt");
+    let state = AppState::new(handle.clone(), jwt, keys, config.clone()).expect("state");
+    let svc = Rc::new(test::init_service(hamkke_http::build(state)).await);
+    Rc::new(move |req| {
+        let svc = svc.clone();
+        Box::pin(async move {
+            match svc.call(req).await {
+                Ok(res) => res.map_into_boxed_body(),
+                Err(e) => panic!("service error: {e}"),
+            }
+        })
+    })
 }
 
 impl TestApp {
@@ -300,6 +320,16 @@ impl TestApp {
     }
 
     pub async fn with_config(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::with_setup(backend, tweak, |_| {}).await
+    }
+
+    /// Like `with_config`, with `setup` run on the migrated database before anything else
+    /// (e.g. to plant events dated years ago at the start of the audit chain).
+    pub async fn with_setup(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Config),
+        setup: impl FnOnce(&mut hamkke_persistence::conn::DbConn),
+    ) -> Self {
         log_buffer();
         let tdb = TestDb::new(backend);
         let mut config = Config::embedded(&tdb.url);
@@ -317,25 +347,16 @@ impl TestApp {
         {
             let mut conn = db.get().expect("conn");
             migrate::run(&mut conn).expect("migrate");
+            setup(&mut conn);
         }
         let handle = DbHandle::new(db);
-        let jwt = JwtKeys::from_config(&config).expect("jwt");
         let keys = hamkke_persistence::crypto::PersonKeys::new([3; 32], [5; 32]);
-        let state = AppState::new(handle.clone(), jwt, keys, config).expect("state");
-        let svc = Rc::new(test::init_service(hamkke_http::build(state)).await);
-        let call: Call = Rc::new(move |req| {
-            let svc = svc.clone();
-            Box::pin(async move {
-                match svc.call(req).await {
-                    Ok(res) => res.map_into_boxed_body(),
-                    Err(e) => panic!("service error: {e}"),
-                }
-            })
-        });
+        let call = service(&handle, &config, keys).await;
         let mut app = TestApp {
             call,
             transcript: Default::default(),
             db: handle,
+            config,
             _tdb: tdb,
             admin_token: String::new(),
         };
@@ -346,6 +367,13 @@ impl TestApp {
             .expect("block");
         app.admin_token = app.login("root", PASSWORD).await;
         app
+    }
+
+    /// The same app and database, serving with other RRN keys (as after a restart with
+    /// rotated keys).
+    pub async fn rekeyed(mut self, keys: hamkke_persistence::crypto::PersonKeys) -> Self {
+        self.call = service(&self.db, &self.config, keys).await;
+        self
     }
 
     /// Sends a request and reads the whole response.

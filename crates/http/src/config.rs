@@ -19,6 +19,8 @@ pub struct Config {
     pub data_key: Option<String>,
     /// `HAMKKE_LOOKUP_KEY`: HMAC key for exact RRN matching (base64, 32 bytes).
     pub lookup_key: Option<String>,
+    /// The keys being rotated away from (`HAMKKE_DATA_KEY_PREVIOUS`, `HAMKKE_LOOKUP_KEY_PREVIOUS`).
+    pub previous_keys: Option<(String, String)>,
     /// Person searches per user per minute.
     pub search_per_minute: u32,
     pub access_ttl_secs: i64,
@@ -32,6 +34,8 @@ pub struct Config {
     pub login_per_minute: u32,
     /// Login attempts per minute per username (whatever the address).
     pub login_per_username_per_minute: u32,
+    /// Data retention (`hamkke retention`).
+    pub retention: hamkke_persistence::retention::RetentionPolicy,
     pub workers: Option<usize>,
 }
 
@@ -77,6 +81,7 @@ impl Config {
             jwt_ed25519_key_file: None,
             data_key: None,
             lookup_key: None,
+            previous_keys: None,
             search_per_minute: 60,
             access_ttl_secs: 900,
             // A refresh token lives 30 minutes, so an idle session ends after 30 minutes; a
@@ -92,6 +97,7 @@ impl Config {
             db_timeout_secs: 5,
             login_per_minute: 30,
             login_per_username_per_minute: 10,
+            retention: Default::default(),
             workers: None,
         }
     }
@@ -110,6 +116,19 @@ impl Config {
         c.jwt_ed25519_key_file = var("HAMKKE_JWT_ED25519_KEY_FILE").map(PathBuf::from);
         c.data_key = var("HAMKKE_DATA_KEY");
         c.lookup_key = var("HAMKKE_LOOKUP_KEY");
+        c.previous_keys = match (
+            var("HAMKKE_DATA_KEY_PREVIOUS"),
+            var("HAMKKE_LOOKUP_KEY_PREVIOUS"),
+        ) {
+            (Some(d), Some(l)) => Some((d, l)),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError {
+                    name: "HAMKKE_DATA_KEY_PREVIOUS / HAMKKE_LOOKUP_KEY_PREVIOUS",
+                    reason: "set both or neither".into(),
+                })
+            }
+        };
         c.search_per_minute = num("HAMKKE_SEARCH_PER_MINUTE", c.search_per_minute)?;
         c.access_ttl_secs = num("HAMKKE_ACCESS_TTL_SECS", c.access_ttl_secs)?;
         if !(60..=900).contains(&c.access_ttl_secs) {
@@ -143,6 +162,26 @@ impl Config {
             "HAMKKE_LOGIN_PER_USERNAME_PER_MINUTE",
             c.login_per_username_per_minute,
         )?;
+        c.retention.person_years = num("HAMKKE_RETENTION_PERSON_YEARS", c.retention.person_years)?;
+        c.retention.audit_years = num("HAMKKE_RETENTION_AUDIT_YEARS", c.retention.audit_years)?;
+        if c.retention.person_years == 0
+            || c.retention.audit_years < hamkke_persistence::retention::MIN_AUDIT_YEARS
+        {
+            return Err(ConfigError {
+                name: "HAMKKE_RETENTION_PERSON_YEARS / HAMKKE_RETENTION_AUDIT_YEARS",
+                reason: "persons are kept at least one year, audit events at least two".into(),
+            });
+        }
+        c.retention.keep_lookup = match var("HAMKKE_RETENTION_KEEP_LOOKUP").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(_) => {
+                return Err(ConfigError {
+                    name: "HAMKKE_RETENTION_KEEP_LOOKUP",
+                    reason: "true or false".into(),
+                })
+            }
+        };
         c.workers = var("HAMKKE_WORKERS")
             .map(|_| num("HAMKKE_WORKERS", 1usize))
             .transpose()?;

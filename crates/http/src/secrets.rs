@@ -76,8 +76,18 @@ pub fn person_keys(config: &Config) -> Result<PersonKeys, ConfigError> {
         "lookup-key",
         PersonKeys::generate_base64,
     )?;
-    PersonKeys::from_base64(&data, &lookup).map_err(|_| ConfigError {
+    let keys = PersonKeys::from_base64(&data, &lookup).map_err(|_| ConfigError {
         name: "HAMKKE_DATA_KEY / HAMKKE_LOOKUP_KEY",
         reason: "each must be 32 bytes, base64-encoded".into(),
-    })
+    })?;
+    match &config.previous_keys {
+        None => Ok(keys),
+        Some((data, lookup)) => {
+            let previous = PersonKeys::from_base64(data, lookup).map_err(|_| ConfigError {
+                name: "HAMKKE_DATA_KEY_PREVIOUS / HAMKKE_LOOKUP_KEY_PREVIOUS",
+                reason: "each must be 32 bytes, base64-encoded".into(),
+            })?;
+            Ok(keys.with_previous(previous))
+        }
+    }
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
-use crate::schema::{audit_chain_head, audit_events};
+use crate::schema::{audit_chain_anchor, audit_chain_head, audit_events};
 use crate::types::{to_db, DbUuid};
 
 /// What kind of access an event records.
@@ -291,8 +291,16 @@ pub struct ChainReport {
 
 /// Walks the sealed chain by position and recomputes every hash.
 pub fn verify(conn: &mut DbConn) -> RepoResult<ChainReport> {
-    let mut prev = "0".repeat(64);
-    let mut expected = 1i64;
+    // Retention may have purged the start of the chain: it continues from the anchor.
+    let (purged_through, anchor_hash): (i64, String) = audit_chain_anchor::table
+        .find(1)
+        .select((
+            audit_chain_anchor::purged_through_seq,
+            audit_chain_anchor::anchor_hash,
+        ))
+        .first(conn)?;
+    let mut prev = anchor_hash;
+    let mut expected = purged_through + 1;
     let mut checked = 0i64;
     loop {
         let page: Vec<AuditRecord> = audit_events::table
@@ -326,7 +334,7 @@ pub fn verify(conn: &mut DbConn) -> RepoResult<ChainReport> {
         .find(1)
         .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
         .first(conn)?;
-    let first_broken_seq = (head != (checked, prev)).then_some(checked + 1);
+    let first_broken_seq = (head != (expected - 1, prev)).then_some(expected);
     Ok(ChainReport {
         checked,
         first_broken_seq,

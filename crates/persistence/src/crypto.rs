@@ -1,5 +1,9 @@
 //! Protection of resident registration numbers at rest: AES-256-GCM ciphertext for the number
 //! and a keyed HMAC-SHA256 for exact matching. Neither key is ever stored in the database.
+//!
+//! Key rotation: the server runs with the new keys as current and the old ones as previous;
+//! ciphertexts open under either, lookups match either hash, and `hamkke rotate-keys`
+//! re-encrypts and re-hashes every row under the current keys while the server keeps serving.
 
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
@@ -14,6 +18,8 @@ use sha2::Sha256;
 pub struct PersonKeys {
     data: Key<Aes256Gcm>,
     lookup: [u8; 32],
+    /// The keys being rotated away from, while `rotate-keys` runs.
+    previous: Option<Box<PersonKeys>>,
 }
 
 impl std::fmt::Debug for PersonKeys {
@@ -32,7 +38,22 @@ impl PersonKeys {
         Self {
             data: Key::<Aes256Gcm>::from(data),
             lookup,
+            previous: None,
         }
+    }
+
+    /// These keys as current, with `previous` still accepted for reading and matching.
+    pub fn with_previous(mut self, previous: PersonKeys) -> Self {
+        self.previous = Some(Box::new(PersonKeys {
+            previous: None,
+            ..previous
+        }));
+        self
+    }
+
+    /// Whether previous keys are configured (a rotation is under way).
+    pub fn rotating(&self) -> bool {
+        self.previous.is_some()
     }
 
     /// Keys from their base64 forms.
@@ -74,8 +95,18 @@ impl PersonKeys {
         format!("v1:{}", STANDARD.encode(out))
     }
 
-    /// What `seal` sealed, or None when it was sealed under another key or altered.
+    /// What `seal` sealed under the current or the previous key, or None when altered.
     pub fn open(&self, stored: &str) -> Option<Vec<u8>> {
+        self.open_current(stored)
+            .or_else(|| self.previous.as_ref()?.open_current(stored))
+    }
+
+    /// Whether `stored` was sealed under the current key.
+    pub fn is_current(&self, stored: &str) -> bool {
+        self.open_current(stored).is_some()
+    }
+
+    fn open_current(&self, stored: &str) -> Option<Vec<u8>> {
         let raw = STANDARD.decode(stored.strip_prefix("v1:")?).ok()?;
         if raw.len() < 12 {
             return None;
@@ -93,6 +124,15 @@ impl PersonKeys {
             .unwrap_or_else(|_| unreachable_hmac());
         mac.update(rrn.digits().as_bytes());
         hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// The hashes a stored row may carry for this number: current first, then previous.
+    pub fn lookup_hashes(&self, rrn: &Rrn) -> Vec<String> {
+        let mut all = vec![self.lookup_hash(rrn)];
+        if let Some(p) = &self.previous {
+            all.push(p.lookup_hash(rrn));
+        }
+        all
     }
 }
 
@@ -120,5 +160,22 @@ mod tests {
         );
         let other = PersonKeys::new([7; 32], [8; 32]);
         assert_ne!(keys.lookup_hash(&rrn), other.lookup_hash(&rrn));
+    }
+
+    #[test]
+    fn rotation_reads_both_and_writes_the_new() {
+        let old = PersonKeys::new([1; 32], [2; 32]);
+        let rrn = Rrn::parse("900101-1234568").unwrap(); // allow: test
+        let stored = old.encrypt(&rrn);
+        let ring = PersonKeys::new([3; 32], [4; 32]).with_previous(old.clone());
+        assert!(ring.rotating() && !ring.is_current(&stored));
+        assert_eq!(ring.decrypt(&stored).unwrap().digits(), "9001011234568"); // allow: test
+        assert!(ring.is_current(&ring.encrypt(&rrn)));
+        assert_eq!(
+            ring.lookup_hashes(&rrn),
+            vec![ring.lookup_hash(&rrn), old.lookup_hash(&rrn)]
+        );
+        let new_only = PersonKeys::new([3; 32], [4; 32]);
+        assert!(new_only.decrypt(&stored).is_none());
     }
 }

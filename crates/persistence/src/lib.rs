@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod error;
 pub mod migrate;
 pub mod repo;
+pub mod retention;
 pub mod schema;
 pub mod types;
 
