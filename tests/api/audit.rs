@@ -111,10 +111,69 @@ async fn audit_events_cannot_be_changed_and_tampering_is_detected(b: Backend) {
     assert_eq!(report.first_broken_seq, Some(2), "{report:?}");
 }
 
+/// On PostgreSQL the server should run as a role that owns nothing (see README): through such
+/// a role the trail cannot be changed, emptied or unguarded. SQLite has no roles; its triggers
+/// are checked the same way through the application's connection.
+async fn the_app_role_cannot_change_the_trail(b: Backend) {
+    let app = TestApp::new(b).await;
+    District::create(&app).await;
+    assert_eq!(app.audit_report().await.first_broken_seq, None);
+    let db = app.db.inner().clone();
+    let refused = actix_web::web::block(move || {
+        let mut conn = db.get().unwrap();
+        let role = format!("hamkke_app_{}", uuid::Uuid::now_v7().simple());
+        if b == Backend::Postgres {
+            conn.batch_execute(&format!(
+                "CREATE ROLE {role} NOLOGIN; \
+                 GRANT USAGE ON SCHEMA public TO {role}; \
+                 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; \
+                 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}; \
+                 SET ROLE {role};"
+            ))
+            .unwrap();
+            // The role can do its work: read and append.
+            conn.batch_execute("SELECT count(*) FROM audit_events")
+                .unwrap();
+        }
+        let mut attempts = vec![
+            "UPDATE audit_events SET details = '{}' WHERE chain_seq = 2",
+            "UPDATE audit_events SET chain_seq = NULL WHERE chain_seq = 2",
+            "DELETE FROM audit_events WHERE chain_seq = 2",
+            "UPDATE audit_chain_anchor SET purged_through_seq = 2",
+            "DELETE FROM audit_chain_anchor",
+        ];
+        if b == Backend::Postgres {
+            attempts.extend([
+                "TRUNCATE audit_events",
+                "ALTER TABLE audit_events DISABLE TRIGGER audit_events_guard_rows",
+                "DROP TRIGGER audit_events_guard_rows ON audit_events",
+            ]);
+        }
+        let refused: Vec<bool> = attempts
+            .iter()
+            .map(|sql| conn.batch_execute(sql).is_err())
+            .collect();
+        if b == Backend::Postgres {
+            conn.batch_execute(&format!(
+                "RESET ROLE; DROP OWNED BY {role}; DROP ROLE {role};"
+            ))
+            .unwrap();
+        }
+        attempts.into_iter().zip(refused).collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    for (sql, was_refused) in refused {
+        assert!(was_refused, "{sql} was allowed");
+    }
+    assert_eq!(app.audit_report().await.first_broken_seq, None);
+}
+
 both!(
     audit_chain_is_continuous_and_verifiable,
     concurrent_writes_and_sealers_keep_one_chain,
     audit_events_cannot_be_changed_and_tampering_is_detected,
+    the_app_role_cannot_change_the_trail,
 );
 
 async fn auditors_read_their_district_and_verify_the_chain(b: Backend) {

@@ -8,6 +8,7 @@ mod allocations;
 mod audit;
 mod auth;
 mod cases;
+mod coverage;
 mod errors;
 mod idempotency;
 mod matrix;

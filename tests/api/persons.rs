@@ -509,9 +509,14 @@ async fn rrn_never_appears_in_responses_logs_or_audit(b: Backend) {
     let audit_text: String = events.iter().map(|e| format!("{e:?}")).collect();
     let transcript = app.transcript.borrow().join("\n");
     let logs = crate::support::captured_logs();
+    let dump = app.dump();
     assert!(
         transcript.contains("900101-1******"),
         "the scan is looking at the right material"
+    );
+    assert!(
+        dump.contains("900101-1******") && dump.contains("대상자0"),
+        "the dump holds the persons"
     );
     assert!(
         logs.contains("/api/v1/persons"),
@@ -524,6 +529,7 @@ async fn rrn_never_appears_in_responses_logs_or_audit(b: Backend) {
             ("responses", &transcript),
             ("logs", &logs),
             ("audit", &audit_text),
+            ("database dump", &dump),
         ] {
             assert!(
                 !text.contains(rrn) && !text.contains(&compact) && !text.contains(tail),

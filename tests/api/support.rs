@@ -178,6 +178,35 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Everything the database holds, as text: `pg_dump` of the PostgreSQL database, or the
+    /// bytes of the SQLite file and its write-ahead log.
+    pub fn dump(&self) -> String {
+        if self.pg_name.is_some() {
+            let out = std::process::Command::new("pg_dump")
+                .arg("--no-owner")
+                .arg(&self.url)
+                .output()
+                .expect("pg_dump runs");
+            assert!(
+                out.status.success(),
+                "pg_dump: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return String::from_utf8_lossy(&out.stdout).into_owned();
+        }
+        let mut all = Vec::new();
+        if let Some(path) = &self.sqlite_path {
+            for suffix in ["", "-wal"] {
+                if let Ok(bytes) = std::fs::read(format!("{}{suffix}", path.display())) {
+                    all.extend(bytes);
+                }
+            }
+        }
+        String::from_utf8_lossy(&all).into_owned()
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(name) = &self.pg_name {
@@ -374,6 +403,11 @@ impl TestApp {
     pub async fn rekeyed(mut self, keys: hamkke_persistence::crypto::PersonKeys) -> Self {
         self.call = service(&self.db, &self.config, keys).await;
         self
+    }
+
+    /// The database's whole content as text (see `TestDb::dump`).
+    pub fn dump(&self) -> String {
+        self._tdb.dump()
     }
 
     /// Sends a request and reads the whole response.

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::extract::{json_error, path_error, query_error};
 use crate::idempotency::idempotency;
-use crate::middleware::observe;
+use crate::middleware::{authenticate, observe};
 use crate::openapi::{finalize, ApiDoc, RouteTable};
 use crate::routes;
 use crate::state::AppState;
@@ -129,6 +129,7 @@ pub fn build(
         .route("/docs", web::get().to(docs_redirect))
         .default_service(web::to(fallback))
         .wrap(from_fn(idempotency))
+        .wrap(from_fn(authenticate))
         .wrap(cors)
         .wrap(from_fn(observe))
 }

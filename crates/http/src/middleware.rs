@@ -88,3 +88,38 @@ pub async fn observe(
     );
     Ok(res)
 }
+
+/// Authenticates every request to a known, secured API path before its body is read, so an
+/// anonymous or stale caller learns nothing from validation errors; the handler's `AuthUser`
+/// reuses the result. Unknown paths fall through to 404/405, public ones to their handler.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
+    use actix_web::FromRequest;
+    const PUBLIC: [&str; 2] = ["/api/v1/auth/token", "/api/v1/auth/refresh"];
+    let path = req.path();
+    let secured = path.starts_with("/api/v1/")
+        && !PUBLIC.contains(&path)
+        && req
+            .app_data::<web::Data<crate::openapi::RouteTable>>()
+            .is_some_and(|t| t.allowed(path).is_some());
+    if !secured {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
+    let auth =
+        crate::auth::AuthUser::from_request(req.request(), &mut actix_web::dev::Payload::None)
+            .await;
+    match auth {
+        Ok(user) => {
+            req.extensions_mut().insert(user);
+            next.call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
+        }
+        Err(e) => Ok(req.error_response(e)),
+    }
+}

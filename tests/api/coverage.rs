@@ -1,0 +1,349 @@
+//! Authorization coverage: every operation of the contract is called without a token, with an
+//! expired token, with the token of a session that has ended, and with tokens of an unrelated
+//! organization (a caseworker and a coordinator of another district). Adding an operation
+//! without adding it to `plan` fails this test.
+
+use actix_web::http::Method;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+
+use crate::support::{Backend, TestApp, World, PASSWORD, TEST_SECRET};
+
+/// The home district's objects the walk aims at.
+struct Fixture {
+    household: String,
+    person: String,
+    case: String,
+    consent: String,
+    meeting: String,
+    referral: String,
+    resource: String,
+    allocation: String,
+}
+
+/// How an operation is reached, and a valid body for it (so a refusal is about who asks, not
+/// about what is sent).
+enum Plan {
+    Public,
+    Private(Option<Value>),
+    /// The caller's own session or identity: checked without a token and with a dead one only.
+    OwnSession,
+}
+
+fn plan(op: &str, w: &World) -> Plan {
+    let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let body = |v: Value| Plan::Private(Some(v));
+    match op {
+        "healthz" | "readyz" | "metrics" | "create_token" | "refresh_token" => Plan::Public,
+        "logout" | "get_me" => Plan::OwnSession,
+        "list_action_items"
+        | "complete_action_item"
+        | "list_allocations"
+        | "get_allocation"
+        | "approve_allocation"
+        | "deliver_allocation"
+        | "list_audit_events"
+        | "verify_audit_events"
+        | "list_cases"
+        | "get_case"
+        | "list_case_assignments"
+        | "list_case_notes"
+        | "list_case_participants"
+        | "delete_case_participant"
+        | "list_case_timeline"
+        | "withdraw_consent"
+        | "list_households"
+        | "get_household"
+        | "list_meetings"
+        | "get_meeting"
+        | "cancel_meeting"
+        | "list_organizations"
+        | "get_organization"
+        | "list_persons"
+        | "get_person"
+        | "list_person_access_log"
+        | "list_consents"
+        | "list_referrals"
+        | "get_referral"
+        | "accept_referral"
+        | "get_duplicates_report"
+        | "get_overview_report"
+        | "list_resources"
+        | "get_resource"
+        | "list_users"
+        | "get_user" => Plan::Private(None),
+        "create_allocation" | "check_allocation" => body(json!({})),
+        "import_allocations" => Plan::Private(None),
+        "cancel_allocation" => body(json!({ "reason": "x" })),
+        "create_case" => body(json!({})),
+        "update_case" => body(json!({ "summary": "변경" })),
+        "create_case_assignment" => body(json!({ "user_id": w.welfare_user, "role": "secondary" })),
+        "create_case_note" => body(
+            json!({ "kind": "phone", "occurred_at": "2026-11-01T09:00:00Z", "body": "통화", "visibility": "participants" }),
+        ),
+        "create_case_participant" => {
+            body(json!({ "organization_id": w.far_welfare, "role": "observer" }))
+        }
+        "create_case_transition" => body(json!({ "to": "intake" })),
+        "create_household" => body(json!({ "address": "서울 종로구 1" })),
+        "update_household" => body(json!({ "address": "다른 주소" })),
+        "create_meeting" => body(json!({})),
+        "update_meeting" => body(json!({ "title": "변경" })),
+        "create_meeting_agenda" => body(json!({ "case_id": w.d.dong })),
+        "create_meeting_attendance" => body(json!({ "user_id": w.welfare_user, "attended": true })),
+        "create_meeting_decision" => body(json!({ "case_id": w.d.dong, "decision": "continue" })),
+        "finalize_meeting" => body(json!({ "minutes": "x" })),
+        "create_organization" => body(json!({})),
+        "update_organization" => body(json!({ "name": "변경" })),
+        "create_person" => body(json!({})),
+        "update_person" => body(json!({ "phone": "010-0000-0000" })),
+        "create_consent" => body(
+            json!({ "purpose": "x", "scope": "organizations", "organization_ids": [w.far_welfare], "expires_at": expires }),
+        ),
+        "create_referral" => body(json!({})),
+        "complete_referral" => body(json!({ "outcome": "x" })),
+        "decline_referral" => body(json!({ "reason": "x" })),
+        "create_resource" => body(json!({})),
+        "update_resource" => body(json!({ "name": "변경" })),
+        "create_user" => body(json!({})),
+        "update_user" => body(json!({ "display_name": "변경" })),
+        "create_user_handover" => {
+            body(json!({ "successor_user_id": w.welfare_user, "note": "인사발령" }))
+        }
+        other => panic!("{other} is not in the coverage plan: add it to tests/api/coverage.rs"),
+    }
+}
+
+fn expired(token: &str) -> String {
+    let payload = token.split('.').nth(1).unwrap();
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    claims["exp"] = json!(chrono::Utc::now().timestamp() - 120);
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(TEST_SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+async fn fixture(app: &TestApp, w: &World) -> Fixture {
+    let id = |r: &crate::support::Resp| {
+        assert!(r.status.is_success(), "{}", r.text);
+        r.body["id"].as_str().unwrap().to_owned()
+    };
+    let household = id(&app
+        .post(
+            "/api/v1/households",
+            Some(&w.dong),
+            json!({ "address": "서울 마포구 공덕로 10" }),
+        )
+        .await);
+    let person = id(&app
+        .post("/api/v1/persons", Some(&w.dong), json!({ "name": "비밀환자", "birth_date": "1950-01-01", "phone": "010-7777-6666", "household_id": household }))
+        .await);
+    let case = app.case(&w.dong, &person).await;
+    app.post(
+        &format!("/api/v1/cases/{case}/notes"),
+        Some(&w.dong),
+        json!({ "kind": "counseling", "occurred_at": "2026-11-01T09:00:00Z", "body": "민감한 상담 내용", "visibility": "participants" }),
+    )
+    .await;
+    let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let consent = id(&app
+        .post(&format!("/api/v1/persons/{person}/consents"), Some(&w.dong), json!({ "purpose": "x", "scope": "organizations", "organization_ids": [w.d.office], "expires_at": expires }))
+        .await);
+    let meeting = id(&app
+        .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": "비밀회의", "scheduled_at": "2026-11-25T14:00:00Z" }))
+        .await);
+    app.post(
+        &format!("/api/v1/meetings/{meeting}/agenda"),
+        Some(&w.dong),
+        json!({ "case_id": case }),
+    )
+    .await;
+    let referral = id(&app
+        .post("/api/v1/referrals", Some(&w.dong), json!({ "case_id": case, "to_organization_id": w.d.welfare, "reason": "정서지원 필요" }))
+        .await);
+    let resource = id(&app
+        .post("/api/v1/resources", Some(&w.dong), json!({ "name": "비밀자원", "category": "food", "funding": "public", "unit": "포",
+            "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
+        .await);
+    let allocation = id(&app
+        .post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": resource, "person_id": person, "case_id": case, "granted_on": "2026-11-01", "quantity": 1 }))
+        .await);
+    Fixture {
+        household,
+        person,
+        case,
+        consent,
+        meeting,
+        referral,
+        resource,
+        allocation,
+    }
+}
+
+/// What the home organization sees of its objects.
+async fn snapshot(app: &TestApp, w: &World, fx: &Fixture) -> Vec<Value> {
+    let paths = [
+        format!("/api/v1/cases/{}", fx.case),
+        format!("/api/v1/cases/{}/timeline", fx.case),
+        format!("/api/v1/persons/{}", fx.person),
+        format!("/api/v1/persons/{}/consents", fx.person),
+        format!("/api/v1/households/{}", fx.household),
+        format!("/api/v1/meetings/{}", fx.meeting),
+        format!("/api/v1/referrals/{}", fx.referral),
+        format!("/api/v1/allocations/{}", fx.allocation),
+        format!("/api/v1/resources/{}", fx.resource),
+        format!("/api/v1/organizations/{}", w.d.dong),
+        format!("/api/v1/users/{}", w.dong_user),
+    ];
+    let mut all = Vec::new();
+    for p in paths {
+        all.push(app.get(&p, Some(&w.dong)).await.body);
+    }
+    all
+}
+
+async fn every_operation_refuses_missing_expired_ended_and_foreign_tokens(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let fx = fixture(&app, &w).await;
+    app.user("far.coord", &w.d.other_office, "coordinator")
+        .await;
+    let far_coord = app.login("far.coord", PASSWORD).await;
+    app.user("far.gone", &w.far_welfare, "caseworker").await;
+    let ended = app.login("far.gone", PASSWORD).await;
+    let r = app
+        .post("/api/v1/auth/logout", Some(&ended), json!({}))
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let expired_token = expired(&w.far);
+    let secrets = [
+        "비밀환자",
+        "010-7777-6666",
+        "민감한 상담 내용",
+        "공덕로",
+        "비밀회의",
+        "비밀자원",
+        &fx.person,
+        &fx.case,
+        &fx.household,
+        &fx.meeting,
+        &fx.referral,
+        &fx.allocation,
+        &fx.resource,
+        &fx.consent,
+    ];
+    let before = snapshot(&app, &w, &fx).await;
+
+    let doc = serde_json::to_value(hamkke_http::openapi()).unwrap();
+    let mut walked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(op_id) = op["operationId"].as_str() else {
+                continue;
+            };
+            let concrete = path
+                .replace("/cases/{id}", &format!("/cases/{}", fx.case))
+                .replace("/persons/{id}", &format!("/persons/{}", fx.person))
+                .replace("/consents/{id}", &format!("/consents/{}", fx.consent))
+                .replace("/households/{id}", &format!("/households/{}", fx.household))
+                .replace("/meetings/{id}", &format!("/meetings/{}", fx.meeting))
+                .replace("/referrals/{id}", &format!("/referrals/{}", fx.referral))
+                .replace(
+                    "/allocations/{id}",
+                    &format!("/allocations/{}", fx.allocation),
+                )
+                .replace("/resources/{id}", &format!("/resources/{}", fx.resource))
+                .replace("/users/{id}", &format!("/users/{}", w.dong_user))
+                .replace(
+                    "/organizations/{id}",
+                    &format!("/organizations/{}", w.d.dong),
+                )
+                // No action item exists in this fixture: any id must still be refused.
+                .replace(
+                    "/action-items/{id}",
+                    &format!("/action-items/{}", uuid::Uuid::now_v7()),
+                )
+                .replace("{org_id}", &w.d.dong);
+            assert!(!concrete.contains('{'), "unmapped path parameter in {path}");
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let plan = plan(op_id, &w);
+            let call = |token: Option<&str>| {
+                let mut req =
+                    TestApp::req(m.clone(), &concrete, token).insert_header(("if-match", "\"1\""));
+                match (&plan, op_id) {
+                    (_, "import_allocations") => {
+                        req = req
+                            .insert_header(("content-type", "text/csv"))
+                            .set_payload(format!(
+                                "resource_id,person_id,granted_on\n{},{},2026-11-02\n",
+                                fx.resource, fx.person
+                            ));
+                    }
+                    (Plan::Private(Some(body)), _) => req = req.set_json(body.clone()),
+                    _ => {}
+                }
+                app.send(req)
+            };
+            walked += 1;
+            if let Plan::Public = plan {
+                let r = call(None).await;
+                assert!(!r.status.is_server_error(), "{op_id}: {}", r.text);
+                continue;
+            }
+            call(None).await.assert_problem(401, "missing_token");
+            call(Some(&expired_token))
+                .await
+                .assert_problem(401, "token_expired");
+            call(Some(&ended))
+                .await
+                .assert_problem(401, "session_ended");
+            if let Plan::OwnSession = plan {
+                continue;
+            }
+            for (who, token) in [
+                ("caseworker of another district", &w.far),
+                ("coordinator of another district", &far_coord),
+            ] {
+                let r = call(Some(token)).await;
+                let s = r.status.as_u16();
+                let redacted = op_id == "get_person" && s == 200 && r.body["redacted"] == true;
+                if path.contains('{') {
+                    assert!(
+                        redacted || matches!(s, 403 | 404),
+                        "{who} got {s} from {method} {path} ({op_id}): {}",
+                        r.text
+                    );
+                } else {
+                    assert!(s < 500, "{who}: {op_id} answered {s}: {}", r.text);
+                }
+                // The redacted view names the id the caller asked about, nothing more.
+                let scanned = if redacted {
+                    &secrets[..6]
+                } else {
+                    &secrets[..]
+                };
+                for secret in scanned {
+                    assert!(
+                        !r.text.contains(secret),
+                        "{who} saw {secret} via {op_id}: {}",
+                        r.text
+                    );
+                }
+            }
+        }
+    }
+    assert!(walked >= 74, "only {walked} operations walked");
+    assert_eq!(
+        snapshot(&app, &w, &fx).await,
+        before,
+        "no foreign write landed"
+    );
+}
+
+both!(every_operation_refuses_missing_expired_ended_and_foreign_tokens);
