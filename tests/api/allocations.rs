@@ -743,13 +743,31 @@ async fn reports_find_excess_and_summarise_the_district(b: Backend) {
         200
     );
 
-    let report = app
+    let with_purpose = |path: &str, token: &str| {
+        TestApp::req(actix_web::http::Method::GET, path, Some(token))
+            .insert_header(("x-access-purpose", "audit"))
+    };
+    // A report that names persons is a bulk export: it must say why.
+    let r = app
         .get(
             "/api/v1/reports/duplicates?from=2026-11-01&to=2027-03-31",
             Some(&w.coord),
         )
         .await;
+    r.assert_problem(400, "validation_failed");
+    assert_eq!(
+        r.field_errors(),
+        vec![("X-Access-Purpose".to_owned(), "required".to_owned())]
+    );
+    let report = app
+        .send(with_purpose(
+            "/api/v1/reports/duplicates?from=2026-11-01&to=2027-03-31",
+            &w.coord,
+        ))
+        .await;
     assert_eq!(report.status, 200, "{}", report.text);
+    let exports = app.audit_events("export").await;
+    assert_eq!(exports[0].purpose.as_deref(), Some("audit"));
     let rows = report.body["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{}", report.text);
     assert_eq!(
@@ -769,12 +787,8 @@ async fn reports_find_excess_and_summarise_the_district(b: Backend) {
     );
     let csv = app
         .send(
-            TestApp::req(
-                actix_web::http::Method::GET,
-                "/api/v1/reports/duplicates",
-                Some(&w.coord),
-            )
-            .insert_header(("accept", "text/csv")),
+            with_purpose("/api/v1/reports/duplicates", &w.coord)
+                .insert_header(("accept", "text/csv")),
         )
         .await;
     assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
@@ -785,17 +799,20 @@ async fn reports_find_excess_and_summarise_the_district(b: Backend) {
         csv.text
     );
     assert_eq!(lines.len(), 3, "{}", csv.text);
+    let xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    app.send(
+        TestApp::req(
+            actix_web::http::Method::GET,
+            "/api/v1/reports/overview",
+            Some(&w.coord),
+        )
+        .insert_header(("accept", xlsx_type)),
+    )
+    .await
+    .assert_problem(400, "validation_failed");
     let xlsx = app
         .send(
-            TestApp::req(
-                actix_web::http::Method::GET,
-                "/api/v1/reports/overview",
-                Some(&w.coord),
-            )
-            .insert_header((
-                "accept",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )),
+            with_purpose("/api/v1/reports/overview", &w.coord).insert_header(("accept", xlsx_type)),
         )
         .await;
     assert_eq!(xlsx.status, 200);
@@ -843,7 +860,7 @@ async fn reports_find_excess_and_summarise_the_district(b: Backend) {
     app.user("auditor", &w.d.office, "auditor").await;
     let auditor = app.login("auditor", PASSWORD).await;
     assert_eq!(
-        app.get("/api/v1/reports/duplicates", Some(&auditor))
+        app.send(with_purpose("/api/v1/reports/duplicates", &auditor))
             .await
             .status,
         200

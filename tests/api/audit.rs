@@ -261,3 +261,62 @@ async fn auditors_read_their_district_and_verify_the_chain(b: Backend) {
 }
 
 both!(auditors_read_their_district_and_verify_the_chain);
+
+/// Reads of personal data are audited in the same transaction: when the audit write fails,
+/// the read fails and shows nothing.
+async fn a_read_whose_audit_write_fails_returns_nothing(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = crate::support::World::create(&app).await;
+    let person = app.person(&w.dong, "감사실패", "1950-01-01", None).await;
+    let resource = app
+        .post("/api/v1/resources", Some(&w.dong), json!({ "name": "쌀", "category": "food", "funding": "public", "unit": "포",
+            "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
+        .await;
+    let allocation = app
+        .post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": resource.body["id"], "person_id": person, "granted_on": "2026-11-01", "quantity": 1 }))
+        .await;
+    let allocation = allocation.body["id"].as_str().unwrap().to_owned();
+    // The provider's read shows the recipient, so it is audited with the person.
+    let r = app
+        .get(&format!("/api/v1/allocations/{allocation}"), Some(&w.dong))
+        .await;
+    assert_eq!(r.body["person_id"], person.as_str(), "{}", r.text);
+    let views = app.audit_events("view").await;
+    assert!(views.iter().any(|e| e.resource_type == "allocation"
+        && e.person_id.map(|p| p.0.to_string()) == Some(person.clone())));
+
+    let db = app.db.inner().clone();
+    actix_web::web::block(move || {
+        let mut conn = db.get().unwrap();
+        conn.batch_execute(match b {
+            Backend::Postgres => {
+                "CREATE FUNCTION fail_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit store down'; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER fail_audit BEFORE INSERT ON audit_events FOR EACH ROW \
+                 WHEN (NEW.resource_type IN ('person', 'allocation')) EXECUTE FUNCTION fail_audit();"
+            }
+            Backend::Sqlite => {
+                "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_events \
+                 WHEN NEW.resource_type IN ('person', 'allocation') \
+                 BEGIN SELECT RAISE(ABORT, 'audit store down'); END;"
+            }
+        })
+        .unwrap();
+    })
+    .await
+    .unwrap();
+    for path in [
+        format!("/api/v1/persons/{person}"),
+        format!("/api/v1/allocations/{allocation}"),
+        format!("/api/v1/allocations?person_id={person}"),
+    ] {
+        let r = app.get(&path, Some(&w.dong)).await;
+        r.assert_problem(500, "internal_error");
+        assert!(
+            !r.text.contains("감사실패") && !r.text.contains(&person),
+            "{path}: {}",
+            r.text
+        );
+    }
+}
+
+both!(a_read_whose_audit_write_fails_returns_nothing);

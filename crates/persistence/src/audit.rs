@@ -143,7 +143,7 @@ pub fn record(conn: &mut DbConn, ctx: &AuditCtx, entry: AuditEntry) -> RepoResul
         resource_id: entry.resource_id,
         person_id: entry.person_id.map(Into::into),
         purpose: entry.purpose.or_else(|| {
-            if entry.person_id.is_some() {
+            if entry.person_id.is_some() || matches!(entry.action, AuditAction::Export) {
                 ctx.purpose.clone()
             } else {
                 None

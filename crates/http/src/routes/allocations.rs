@@ -230,10 +230,11 @@ pub async fn list_allocations(
         from: q.from,
         to: q.to,
     };
-    let actor = auth.actor;
     let result = state
         .db
-        .run(move |c| repo::list(c, &actor, &filter, page))
+        .as_user(auth, "allocation", None, move |c, a, ctx| {
+            repo::list(c, a, ctx, &filter, page)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(AllocationPage::from_page(result)))
 }
@@ -254,9 +255,12 @@ pub async fn get_allocation(
     let id = id.into_inner();
     let e = state
         .db
-        .as_user(auth, "allocation", Some(id.to_string()), move |c, a, _| {
-            repo::get(c, a, id)
-        })
+        .as_user(
+            auth,
+            "allocation",
+            Some(id.to_string()),
+            move |c, a, ctx| repo::get(c, a, ctx, id),
+        )
         .await?;
     Ok(HttpResponse::Ok().json(AllocationView::from(e)))
 }

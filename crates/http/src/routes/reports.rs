@@ -106,6 +106,18 @@ fn scope(auth: &AuthUser, q: ReportQuery) -> ApiResult<ReportScope> {
     })
 }
 
+/// Bulk exports say why they are made (`X-Access-Purpose`), for the audit trail.
+fn require_purpose(auth: &AuthUser) -> ApiResult<()> {
+    match auth.ctx.purpose {
+        Some(_) => Ok(()),
+        None => Err(ApiError::field(
+            "X-Access-Purpose",
+            "required",
+            "exports must declare their purpose: case_management, meeting, allocation, audit or other",
+        )),
+    }
+}
+
 /// The format `Accept` asks for.
 enum Format {
     Json,
@@ -188,7 +200,8 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 
 /// Every subject that received more than its policy allows in the period (from approved
 /// overrides or historical imports), with the allocations involved. Coordinators and auditors
-/// of the district. JSON, or CSV / XLSX by `Accept`, with Korean column headers.
+/// of the district. JSON, or CSV / XLSX by `Accept`, with Korean column headers. Requires
+/// `X-Access-Purpose` (it names persons).
 #[utoipa::path(
     tag = "reports",
     security(("bearer" = [])),
@@ -206,6 +219,8 @@ pub async fn get_duplicates_report(
     auth: AuthUser,
     query: web::Query<ReportQuery>,
 ) -> ApiResult<HttpResponse> {
+    // It names the persons concerned: a bulk export of personal data in any format.
+    require_purpose(&auth)?;
     let s = scope(&auth, query.into_inner())?;
     let s2 = s.clone();
     let rows: Vec<DuplicateRow> = state
@@ -307,6 +322,7 @@ fn tallies(t: Vec<Tally>) -> Vec<TallyView> {
 
 /// Cases by status, risk and lead organization; allocations by category, funding and provider;
 /// duplicates prevented and overrides approved. Coordinators and auditors of the district.
+/// CSV and XLSX exports require `X-Access-Purpose`.
 #[utoipa::path(
     tag = "reports",
     security(("bearer" = [])),
@@ -324,6 +340,9 @@ pub async fn get_overview_report(
     auth: AuthUser,
     query: web::Query<ReportQuery>,
 ) -> ApiResult<HttpResponse> {
+    if !matches!(format(&req), Format::Json) {
+        require_purpose(&auth)?;
+    }
     let s = scope(&auth, query.into_inner())?;
     let s2 = s.clone();
     let o: Overview = state

@@ -576,13 +576,35 @@ fn entries(
         .collect())
 }
 
-/// One allocation of the actor's district.
-pub fn get(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<LedgerEntry> {
+/// Audits the entries whose recipient the reader sees (a read of personal data).
+fn audit_disclosed(conn: &mut DbConn, ctx: &AuditCtx, entries: &[LedgerEntry]) -> RepoResult<()> {
+    let disclosed: Vec<&LedgerEntry> = entries.iter().filter(|e| e.details).collect();
+    if disclosed.is_empty() {
+        return Ok(());
+    }
+    write_tx(conn, |conn| {
+        for e in disclosed {
+            let mut entry = AuditEntry::new(
+                AuditAction::View,
+                "allocation",
+                Some(e.allocation.id.to_string()),
+            );
+            entry.person_id = Some(e.allocation.person_id);
+            audit::record(conn, ctx, entry)?;
+        }
+        Ok(())
+    })
+}
+
+/// One allocation of the actor's district; a read that shows the recipient is audited.
+pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<LedgerEntry> {
     let a = load(conn, id)?;
     authz::view_ledger(actor, &a.district_code)?;
-    entries(conn, actor, vec![a])?
+    let entry = entries(conn, actor, vec![a])?
         .pop()
-        .ok_or(RepoError::NotFound)
+        .ok_or(RepoError::NotFound)?;
+    audit_disclosed(conn, ctx, std::slice::from_ref(&entry))?;
+    Ok(entry)
 }
 
 /// Filters of the ledger.
@@ -598,10 +620,11 @@ pub struct LedgerFilter {
     pub to: Option<NaiveDate>,
 }
 
-/// The district's ledger.
+/// The district's ledger; entries whose recipient the reader sees are audited.
 pub fn list(
     conn: &mut DbConn,
     actor: &Actor,
+    ctx: &AuditCtx,
     f: &LedgerFilter,
     page: PageRequest,
 ) -> RepoResult<Page<LedgerEntry>> {
@@ -644,8 +667,10 @@ pub fn list(
         .map(Allocation::try_from)
         .collect::<RepoResult<Vec<_>>>()?;
     let page = Page::from_overfetch(items, page.limit, |a| a.id);
+    let items = entries(conn, actor, page.items)?;
+    audit_disclosed(conn, ctx, &items)?;
     Ok(Page {
-        items: entries(conn, actor, page.items)?,
+        items,
         next_after: page.next_after,
     })
 }
