@@ -56,7 +56,7 @@ WRK_MODE=create WRK_RESOURCE=$LUNCH taskset -c 1 wrk -t1 -c1 -d10s --latency -s 
 echo "server RSS: $(grep VmRSS /proc/$SERVER/status)"
 echo "== GET /api/v1/reports/duplicates (whole district)"
 for i in 1 2; do
-  curl -s -o "$WORK/report.json" -w "%{http_code} %{time_total}s\n" "$URL/api/v1/reports/duplicates" -H "authorization: Bearer $COORD"
+  curl -s -o "$WORK/report.json" -w "%{http_code} %{time_total}s\n" "$URL/api/v1/reports/duplicates" -H "authorization: Bearer $COORD" -H "x-access-purpose: audit"
 done
 python3 -c "import json; r=json.load(open('$WORK/report.json')); print('duplicate rows:', len(r['rows']))"
 echo "== plan of the check's claim query (index-only expected)"

@@ -340,16 +340,15 @@ pub fn check(
     let claims = claims(conn, &resource, new.person_id, household, &request)?;
     let verdict = rules::evaluate(&resource.policy, &request, &claims);
     let check = describe(conn, &resource, &verdict)?;
-    write_tx(conn, |conn| {
-        let mut entry = AuditEntry::new(
-            AuditAction::View,
-            "allocation_check",
-            Some(resource.id.to_string()),
-        )
-        .with_details(json!({ "allowed": check.allowed, "conflicts": check.conflicts.len() }));
-        entry.person_id = Some(new.person_id);
-        audit::record(conn, ctx, entry)
-    })?;
+    let mut entry = AuditEntry::new(
+        AuditAction::View,
+        "allocation_check",
+        Some(resource.id.to_string()),
+    )
+    .with_details(json!({ "allowed": check.allowed, "conflicts": check.conflicts.len() }));
+    entry.person_id = Some(new.person_id);
+    // One statement, committed on its own: no BEGIN/COMMIT round trips.
+    audit::record(conn, ctx, entry)?;
     Ok(check)
 }
 

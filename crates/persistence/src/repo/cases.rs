@@ -364,24 +364,47 @@ pub fn list(
     let own_cases = case_participants::table
         .filter(case_participants::org_id.eq(DbUuid(actor.org_id)))
         .select(case_participants::case_id);
-    q = if matches!(actor.role, Role::Coordinator | Role::Auditor) {
-        q.filter(
-            cases::district_code
-                .eq(actor.district_code.clone())
-                .or(cases::id.eq_any(own_cases)),
-        )
-    } else {
-        q.filter(cases::id.eq_any(own_cases))
-    };
-    if let Some(user) = f.assigned_to {
-        q = q.filter(
-            cases::id.eq_any(
-                case_assignments::table
-                    .filter(case_assignments::user_id.eq(DbUuid(user)))
-                    .filter(case_assignments::ended_at.is_null())
-                    .select(case_assignments::case_id),
-            ),
-        );
+    let district_wide = matches!(actor.role, Role::Coordinator | Role::Auditor);
+    match f.assigned_to {
+        // Driven by the user's assignments (a few hundred at most), each checked against the
+        // organization's participation: the plan stays small whatever the organization's size,
+        // also as the generic plan of the prepared statement.
+        Some(user) if !district_wide => {
+            q = q.filter(
+                cases::id.eq_any(
+                    case_assignments::table
+                        .filter(case_assignments::user_id.eq(DbUuid(user)))
+                        .filter(case_assignments::ended_at.is_null())
+                        .filter(diesel::dsl::exists(
+                            case_participants::table
+                                .filter(case_participants::case_id.eq(case_assignments::case_id))
+                                .filter(case_participants::org_id.eq(DbUuid(actor.org_id))),
+                        ))
+                        .select(case_assignments::case_id),
+                ),
+            );
+        }
+        assigned => {
+            q = if district_wide {
+                q.filter(
+                    cases::district_code
+                        .eq(actor.district_code.clone())
+                        .or(cases::id.eq_any(own_cases)),
+                )
+            } else {
+                q.filter(cases::id.eq_any(own_cases))
+            };
+            if let Some(user) = assigned {
+                q = q.filter(
+                    cases::id.eq_any(
+                        case_assignments::table
+                            .filter(case_assignments::user_id.eq(DbUuid(user)))
+                            .filter(case_assignments::ended_at.is_null())
+                            .select(case_assignments::case_id),
+                    ),
+                );
+            }
+        }
     }
     if let Some(s) = f.status {
         q = q.filter(cases::status.eq(s.as_str()));

@@ -1,0 +1,41 @@
+-- wrk script for bench/run.sh: WRK_MODE = get_case | list_cases | check | create, ids drawn at
+-- random from WRK_IDS (case ids or person ids), WRK_TOKEN a bearer token, WRK_RESOURCE the
+-- resource for check/create. WRK_DELAY_MS paces each connection (for the 60 % load run).
+local ids = {}
+local mode = os.getenv("WRK_MODE")
+local resource = os.getenv("WRK_RESOURCE") or ""
+local auth = "Bearer " .. os.getenv("WRK_TOKEN")
+local pause = tonumber(os.getenv("WRK_DELAY_MS") or "0")
+local file = os.getenv("WRK_IDS")
+if file then
+  for line in io.lines(file) do ids[#ids + 1] = line end
+end
+math.randomseed(os.time())
+local json = { ["Content-Type"] = "application/json", ["Authorization"] = auth }
+local plain = { ["Authorization"] = auth }
+
+request = function()
+  if mode == "get_case" then
+    return wrk.format("GET", "/api/v1/cases/" .. ids[math.random(#ids)], plain)
+  elseif mode == "list_cases" then
+    return wrk.format("GET", "/api/v1/cases?assigned_to=me", plain)
+  end
+  local id = ids[math.random(#ids)]
+  if mode == "create" then
+    local day = string.format("20%02d-%02d-%02d", 30 + math.random(0, 9), math.random(12), math.random(28))
+    local body = '{"resource_id":"' .. resource .. '","person_id":"' .. id .. '","granted_on":"' .. day .. '","quantity":1}'
+    return wrk.format("POST", "/api/v1/allocations", json, body)
+  end
+  local body = '{"resource_id":"' .. resource .. '","person_id":"' .. id .. '","granted_on":"2027-01-15","quantity":1}'
+  return wrk.format("POST", "/api/v1/allocations/check", json, body)
+end
+
+if pause > 0 then
+  delay = function() return pause end
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT rps=%.1f p50=%.2f p99=%.2f non2xx=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, summary.errors.status))
+end
