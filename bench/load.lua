@@ -1,6 +1,6 @@
 -- wrk script for bench/run.sh: WRK_MODE = get_case | list_cases | check | create, ids drawn at
 -- random from WRK_IDS (case ids or person ids), WRK_TOKEN a bearer token, WRK_RESOURCE the
--- resource for check/create. WRK_DELAY_MS paces each connection (for the 60 % load run).
+-- resource for check/create. WRK_DELAY_MS is the mean pause of each connection (for the 60 % load run).
 local ids = {}
 local mode = os.getenv("WRK_MODE")
 local resource = os.getenv("WRK_RESOURCE") or ""
@@ -31,7 +31,9 @@ request = function()
 end
 
 if pause > 0 then
-  delay = function() return pause end
+  -- Exponentially distributed pauses: the 16 connections drift apart, so arrivals look like
+  -- independent users (Poisson) instead of bursts of 16.
+  delay = function() return math.floor(-math.log(1 - math.random()) * pause) end
 end
 
 done = function(summary, latency, requests)

@@ -15,7 +15,10 @@ DB=${BENCH_DB:-hamkke_bench}
 BIN=target/release/hamkke
 PORT=${BENCH_PORT:-18092}
 DURATION=${BENCH_SECONDS:-20}
-export DATABASE_URL="$PGURL/$DB" HAMKKE_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 \
+# Server and PostgreSQL share the host: no TLS on the loopback connection (for both the server
+# and pgbench), as a same-host deployment would run.
+export PGSSLMODE=disable
+export DATABASE_URL="$PGURL/$DB?sslmode=disable" HAMKKE_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 \
   HAMKKE_DATA_KEY=$(head -c32 /dev/zero | base64) HAMKKE_LOOKUP_KEY=$(head -c32 /dev/zero | base64) \
   HAMKKE_BIND=127.0.0.1:$PORT HAMKKE_LOG=warn HAMKKE_LOGIN_PER_MINUTE=1000
 WORK=$(mktemp -d)
@@ -24,7 +27,7 @@ WORK=$(mktemp -d)
 if [ -z "${BENCH_REUSE:-}" ]; then
   psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
   $BIN migrate 2>/dev/null
-  $BIN seed-demo 2>/dev/null > bench/.demo-users
+  $BIN seed-demo 2>/dev/null > "bench/.demo-users-$DB"
   start=$(date +%s.%N)
   psql "$DATABASE_URL" -q -v persons="$PERSONS" -v cases="$CASES" -v allocations="$ALLOCATIONS" -f bench/seed.sql
   printf 'seeded %s persons, %s cases, %s allocations in %.0f s\n' "$PERSONS" "$CASES" "$ALLOCATIONS" \
@@ -55,7 +58,7 @@ taskset -c 0 $BIN serve 2>"$WORK/server.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; pin_pg 0-$(( $(nproc) - 1 )); rm -rf "$WORK"' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
-PASSWORD=$(awk '$1 == "demo.dong" { print $2 }' bench/.demo-users)
+PASSWORD=$(awk '$1 == "demo.dong" { print $2 }' "bench/.demo-users-$DB")
 LOGIN=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" -H 'content-type: application/json' \
   -d "{\"username\":\"demo.dong\",\"password\":\"$PASSWORD\"}")
 TOKEN=$(echo "$LOGIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
@@ -73,15 +76,23 @@ wrk_run() { # mode ids resource seconds [delay_ms] -> RESULT line
     taskset -c 1 wrk -t1 -c16 -d"$4"s --latency -s bench/load.lua "$URL" | grep '^RESULT'
 }
 field() { echo "$1" | sed -E "s/.*$2=([0-9.]+).*/\1/"; }
-ceiling() { # script -> transactions per second
-  taskset -c 1 pgbench -n -M prepared -c 16 -j 1 -T "$DURATION" -f "bench/pgbench/$1.sql" \
+pgb() { # script resource [rate] -> "tps p99_ms" of PostgreSQL alone on the captured statements
+  local dir
+  dir=$(mktemp -d -p "$WORK")
+  (cd "$dir" && taskset -c 1 pgbench -n -M prepared -c 16 -j 1 -T "$DURATION" ${3:+-R "$3"} -l \
+    -f "$OLDPWD/bench/pgbench/$1.sql" \
     -D sid="$SID" -D uid="$UID_" -D oid="$OID" -D resource="$2" -D ncases="$NCASES" -D npersons="$NPERSONS" \
-    -h 127.0.0.1 -U postgres "$DB" 2>&1 | sed -nE 's/^tps = ([0-9.]+).*/\1/p'
+    -h 127.0.0.1 -U postgres "$DB" > out.txt 2>&1)
+  local tps p99
+  tps=$(sed -nE 's/^tps = ([0-9.]+).*/\1/p' "$dir/out.txt")
+  # Per-transaction log: the third field is the latency in µs (with -R, from the scheduled start).
+  p99=$(cat "$dir"/pgbench_log.* | awk '{ print $3 }' | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int(NR * 0.99)] / 1000 }')
+  echo "$tps $p99"
 }
 
 echo
-echo "| endpoint | req/s (16 conn.) | p50 ms | p99 ms | pgbench ceiling tx/s | ratio | at 60 %: req/s | p50 ms | p99 ms |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| endpoint | req/s (16 conn.) | p50 ms | p99 ms | pgbench ceiling tx/s (p99 ms) | ratio | at ≈ 60 %: req/s | p50 ms | p99 ms | pgbench alone at 60 %: p99 ms |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for spec in "get_case|GET /cases/{id}|$WORK/cases|" "list_cases|GET /cases?assigned_to=me|$WORK/cases|" \
             "check|POST /allocations/check|$WORK/persons|$OIL" "create|POST /allocations|$WORK/persons|$LUNCH"; do
   IFS='|' read -r mode label ids resource <<<"$spec"
@@ -93,10 +104,12 @@ for spec in "get_case|GET /cases/{id}|$WORK/cases|" "list_cases|GET /cases?assig
   # (the achieved rate is printed).
   delay=$(python3 -c "print(max(1, round(16000 / (0.6 * $rps))))")
   paced=$(wrk_run "$mode" "$ids" "$resource" "$DURATION" "$delay")
-  tps=$(ceiling "$mode" "${resource:-00000000-0000-0000-0000-000000000000}")
-  printf '| `%s` | %.0f | %s | %s | %.0f | %.2f | %.0f | %s | %s |\n' "$label" "$rps" "$(field "$full" p50)" \
-    "$(field "$full" p99)" "$tps" "$(python3 -c "print($rps / $tps)")" "$(field "$paced" rps)" \
-    "$(field "$paced" p50)" "$(field "$paced" p99)"
+  read -r tps pg_p99 < <(pgb "$mode" "${resource:-00000000-0000-0000-0000-000000000000}")
+  read -r _ pg_paced_p99 < <(pgb "$mode" "${resource:-00000000-0000-0000-0000-000000000000}" \
+    "$(python3 -c "print(round(0.6 * $tps))")")
+  printf '| `%s` | %.0f | %s | %s | %.0f (%s) | %.2f | %.0f | %s | %s | %s |\n' "$label" "$rps" "$(field "$full" p50)" \
+    "$(field "$full" p99)" "$tps" "$pg_p99" "$(python3 -c "print($rps / $tps)")" "$(field "$paced" rps)" \
+    "$(field "$paced" p50)" "$(field "$paced" p99)" "$pg_paced_p99"
   echo "$full" | grep -q 'non2xx=0' || echo "  ($label: $(field "$full" non2xx) non-2xx responses)"
 done
 echo

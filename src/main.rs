@@ -243,11 +243,12 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let person_keys = hamkke_http::secrets::person_keys(&config)?;
     let bind = config.bind.clone();
     let workers = config.workers;
+    let seal_every = Duration::from_millis(config.seal_interval_ms);
     let handle = DbHandle::new(db);
     let state = AppState::new(handle.clone(), jwt, person_keys, config)?;
     tracing::info!(%bind, backend = handle.inner().backend().as_str(), "hamkke listening");
     actix_web::rt::System::new().block_on(async move {
-        let sealer = hamkke_http::sealer::spawn(handle.clone(), Duration::from_secs(1));
+        let sealer = hamkke_http::sealer::spawn(handle.clone(), seal_every);
         let mut server = actix_web::HttpServer::new(move || hamkke_http::build(state.clone()))
             .shutdown_timeout(10)
             .bind(&bind)

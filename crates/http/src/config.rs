@@ -37,6 +37,8 @@ pub struct Config {
     /// Data retention (`hamkke retention`).
     pub retention: hamkke_persistence::retention::RetentionPolicy,
     pub workers: Option<usize>,
+    /// How often pending audit events are sealed into the chain.
+    pub seal_interval_ms: u64,
 }
 
 /// A configuration value that cannot be used.
@@ -99,6 +101,7 @@ impl Config {
             login_per_username_per_minute: 10,
             retention: Default::default(),
             workers: None,
+            seal_interval_ms: 200,
         }
     }
 
@@ -182,6 +185,13 @@ impl Config {
                 })
             }
         };
+        c.seal_interval_ms = num("HAMKKE_SEAL_INTERVAL_MS", c.seal_interval_ms)?;
+        if !(10..=60_000).contains(&c.seal_interval_ms) {
+            return Err(ConfigError {
+                name: "HAMKKE_SEAL_INTERVAL_MS",
+                reason: "between 10 and 60000".into(),
+            });
+        }
         c.workers = var("HAMKKE_WORKERS")
             .map(|_| num("HAMKKE_WORKERS", 1usize))
             .transpose()?;

@@ -99,12 +99,7 @@ pub async fn authenticate(
     use actix_web::FromRequest;
     const PUBLIC: [&str; 2] = ["/api/v1/auth/token", "/api/v1/auth/refresh"];
     let path = req.path();
-    let secured = path.starts_with("/api/v1/")
-        && !PUBLIC.contains(&path)
-        && req
-            .app_data::<web::Data<crate::openapi::RouteTable>>()
-            .is_some_and(|t| t.allowed(path).is_some());
-    if !secured {
+    if !path.starts_with("/api/v1/") || PUBLIC.contains(&path) {
         return next
             .call(req)
             .await
@@ -120,6 +115,19 @@ pub async fn authenticate(
                 .await
                 .map(ServiceResponse::map_into_boxed_body)
         }
-        Err(e) => Ok(req.error_response(e)),
+        // Only a refused caller pays for matching the route table: unknown paths still
+        // answer 404 and known paths with another method 405.
+        Err(e) => {
+            let known = req
+                .app_data::<web::Data<crate::openapi::RouteTable>>()
+                .is_some_and(|t| t.allowed(path).is_some());
+            if known {
+                Ok(req.error_response(e))
+            } else {
+                next.call(req)
+                    .await
+                    .map(ServiceResponse::map_into_boxed_body)
+            }
+        }
     }
 }
