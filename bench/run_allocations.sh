@@ -21,7 +21,7 @@ if [ -z "${BENCH_REUSE:-}" ]; then
   $BIN migrate 2>/dev/null
   $BIN seed-demo 2>/dev/null > bench/.demo-users
   start=$(date +%s)
-  psql "$DATABASE_URL" -q -v persons="$PERSONS" -v allocations="$ALLOCATIONS" -f bench/seed_allocations.sql
+  psql "$DATABASE_URL" -q -v persons="$PERSONS" -v cases=0 -v allocations="$ALLOCATIONS" -f bench/seed.sql
   echo "seeded $PERSONS persons and $ALLOCATIONS allocations in $(( $(date +%s) - start )) s"
 fi
 cp bench/.demo-users "$WORK/users"
