@@ -1,7 +1,7 @@
 //! Authorization coverage: every operation of the contract is called without a token, with an
-//! expired token, with the token of a session that has ended, and with tokens of an unrelated
-//! organization (a caseworker and a coordinator of another district). Adding an operation
-//! without adding it to `plan` fails this test.
+//! expired token, with tokens of sessions that ended (logout, user disabled, role changed), and
+//! with tokens of an unrelated organization (a caseworker and a coordinator of another
+//! district). Adding an operation without adding it to `plan` fails this test.
 
 use actix_web::http::Method;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -208,7 +208,7 @@ async fn snapshot(app: &TestApp, w: &World, fx: &Fixture) -> Vec<Value> {
     all
 }
 
-async fn every_operation_refuses_missing_expired_ended_and_foreign_tokens(b: Backend) {
+async fn every_operation_refuses_missing_expired_dead_and_foreign_tokens(b: Backend) {
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
     let fx = fixture(&app, &w).await;
@@ -221,6 +221,25 @@ async fn every_operation_refuses_missing_expired_ended_and_foreign_tokens(b: Bac
         .post("/api/v1/auth/logout", Some(&ended), json!({}))
         .await;
     assert!(r.status.is_success(), "{}", r.text);
+    // A user disabled and one whose role changed after logging in: their tokens are dead too.
+    let mut dead = vec![("logged out", ended)];
+    for (name, change) in [
+        ("far.off", json!({ "active": false })),
+        ("far.moved", json!({ "role": "supervisor" })),
+    ] {
+        let id = app.user(name, &w.far_welfare, "caseworker").await;
+        let token = app.login(name, PASSWORD).await;
+        let r = app
+            .patch(
+                &format!("/api/v1/users/{id}"),
+                Some(&app.admin_token),
+                Some("\"1\""),
+                change,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        dead.push((name, token));
+    }
     let expired_token = expired(&w.far);
     let secrets = [
         "비밀환자",
@@ -300,9 +319,11 @@ async fn every_operation_refuses_missing_expired_ended_and_foreign_tokens(b: Bac
             call(Some(&expired_token))
                 .await
                 .assert_problem(401, "token_expired");
-            call(Some(&ended))
-                .await
-                .assert_problem(401, "session_ended");
+            for (why, token) in &dead {
+                let r = call(Some(token)).await;
+                assert_eq!(r.status, 401, "{why} token on {op_id}: {}", r.text);
+                r.assert_problem(401, "session_ended");
+            }
             if let Plan::OwnSession = plan {
                 continue;
             }
@@ -346,4 +367,4 @@ async fn every_operation_refuses_missing_expired_ended_and_foreign_tokens(b: Bac
     );
 }
 
-both!(every_operation_refuses_missing_expired_ended_and_foreign_tokens);
+both!(every_operation_refuses_missing_expired_dead_and_foreign_tokens);
