@@ -132,7 +132,27 @@ pub struct AuditRecord {
 
 /// Appends an event in the caller's transaction.
 pub fn record(conn: &mut DbConn, ctx: &AuditCtx, entry: AuditEntry) -> RepoResult<()> {
-    let row = NewEventRow {
+    diesel::insert_into(audit_events::table)
+        .values(&new_row(ctx, entry))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records several events in one transaction (e.g. one per person a listing shows). One
+/// insert each: the shared backend has no multi-row insert.
+pub fn record_many(conn: &mut DbConn, ctx: &AuditCtx, entries: Vec<AuditEntry>) -> RepoResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    write_tx(conn, |conn| {
+        entries
+            .into_iter()
+            .try_for_each(|entry| record(conn, ctx, entry))
+    })
+}
+
+fn new_row(ctx: &AuditCtx, entry: AuditEntry) -> NewEventRow {
+    NewEventRow {
         event_id: Uuid::now_v7().into(),
         occurred_at: to_db(hamkke_domain::now()),
         actor_user_id: ctx.user_id.map(Into::into),
@@ -152,11 +172,7 @@ pub fn record(conn: &mut DbConn, ctx: &AuditCtx, entry: AuditEntry) -> RepoResul
         ip: ctx.ip.clone(),
         request_id: ctx.request_id.clone(),
         details: entry.details.map(|d| d.to_string()),
-    };
-    diesel::insert_into(audit_events::table)
-        .values(&row)
-        .execute(conn)?;
-    Ok(())
+    }
 }
 
 /// The canonical form that is hashed: sorted keys, fixed time format, chain position included.

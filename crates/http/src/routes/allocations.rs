@@ -239,6 +239,26 @@ pub async fn list_allocations(
     Ok(HttpResponse::Ok().json(AllocationPage::from_page(result)))
 }
 
+/// Runs one allocation operation as the caller (denials audited) and answers the entry.
+async fn one_allocation(
+    state: &AppState,
+    auth: AuthUser,
+    id: Uuid,
+    f: impl FnOnce(
+            &mut hamkke_persistence::conn::DbConn,
+            &hamkke_domain::authz::Actor,
+            &hamkke_persistence::audit::AuditCtx,
+        ) -> Result<repo::LedgerEntry, hamkke_persistence::error::RepoError>
+        + Send
+        + 'static,
+) -> ApiResult<HttpResponse> {
+    let e = state
+        .db
+        .as_user(auth, "allocation", Some(id.to_string()), f)
+        .await?;
+    Ok(HttpResponse::Ok().json(AllocationView::from(e)))
+}
+
 /// One allocation of the district.
 #[utoipa::path(
     tag = "allocations",
@@ -253,16 +273,7 @@ pub async fn get_allocation(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let e = state
-        .db
-        .as_user(
-            auth,
-            "allocation",
-            Some(id.to_string()),
-            move |c, a, ctx| repo::get(c, a, ctx, id),
-        )
-        .await?;
-    Ok(HttpResponse::Ok().json(AllocationView::from(e)))
+    one_allocation(&state, auth, id, move |c, a, ctx| repo::get(c, a, ctx, id)).await
 }
 
 /// A district coordinator (not the requester) approves a `pending_override` allocation.
@@ -282,16 +293,10 @@ pub async fn approve_allocation(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let e = state
-        .db
-        .as_user(
-            auth,
-            "allocation",
-            Some(id.to_string()),
-            move |c, a, ctx| repo::approve(c, a, ctx, id),
-        )
-        .await?;
-    Ok(HttpResponse::Ok().json(AllocationView::from(e)))
+    one_allocation(&state, auth, id, move |c, a, ctx| {
+        repo::approve(c, a, ctx, id)
+    })
+    .await
 }
 
 /// The providing organization marks an approved allocation delivered.
@@ -311,16 +316,10 @@ pub async fn deliver_allocation(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let e = state
-        .db
-        .as_user(
-            auth,
-            "allocation",
-            Some(id.to_string()),
-            move |c, a, ctx| repo::deliver(c, a, ctx, id),
-        )
-        .await?;
-    Ok(HttpResponse::Ok().json(AllocationView::from(e)))
+    one_allocation(&state, auth, id, move |c, a, ctx| {
+        repo::deliver(c, a, ctx, id)
+    })
+    .await
 }
 
 /// The providing organization or a district coordinator cancels; it stops counting at once.
@@ -343,16 +342,10 @@ pub async fn cancel_allocation(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let reason = body.0.reason;
-    let e = state
-        .db
-        .as_user(
-            auth,
-            "allocation",
-            Some(id.to_string()),
-            move |c, a, ctx| repo::cancel(c, a, ctx, id, &reason),
-        )
-        .await?;
-    Ok(HttpResponse::Ok().json(AllocationView::from(e)))
+    one_allocation(&state, auth, id, move |c, a, ctx| {
+        repo::cancel(c, a, ctx, id, &reason)
+    })
+    .await
 }
 
 /// Query of `POST /allocations/import`.

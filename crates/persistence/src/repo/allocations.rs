@@ -577,22 +577,20 @@ fn entries(
 
 /// Audits the entries whose recipient the reader sees (a read of personal data).
 fn audit_disclosed(conn: &mut DbConn, ctx: &AuditCtx, entries: &[LedgerEntry]) -> RepoResult<()> {
-    let disclosed: Vec<&LedgerEntry> = entries.iter().filter(|e| e.details).collect();
-    if disclosed.is_empty() {
-        return Ok(());
-    }
-    write_tx(conn, |conn| {
-        for e in disclosed {
+    let disclosed = entries
+        .iter()
+        .filter(|e| e.details)
+        .map(|e| {
             let mut entry = AuditEntry::new(
                 AuditAction::View,
                 "allocation",
                 Some(e.allocation.id.to_string()),
             );
             entry.person_id = Some(e.allocation.person_id);
-            audit::record(conn, ctx, entry)?;
-        }
-        Ok(())
-    })
+            entry
+        })
+        .collect();
+    audit::record_many(conn, ctx, disclosed)
 }
 
 /// One allocation of the actor's district; a read that shows the recipient is audited.
