@@ -232,7 +232,11 @@ fn main() -> anyhow::Result<()> {
         } => {
             let db = open_db(&config)?;
             let keys = hamkke_http::secrets::person_keys(&config)?;
-            import_file(&db, &keys, &file, &as_user, dry_run)
+            let opts = hamkke_http::import::ImportOptions {
+                dry_run,
+                granted_on: config.granted_on,
+            };
+            import_file(&db, &keys, &file, &as_user, opts)
         }
     }
 }
@@ -245,8 +249,10 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let workers = config.workers;
     let seal_every = Duration::from_millis(config.seal_interval_ms);
     let handle = DbHandle::new(db);
+    let metrics_bind = config.metrics_bind.clone();
     let state = AppState::new(handle.clone(), jwt, person_keys, config)?;
     tracing::info!(%bind, backend = handle.inner().backend().as_str(), "hamkke listening");
+    let metrics_state = state.clone();
     actix_web::rt::System::new().block_on(async move {
         let sealer = hamkke_http::sealer::spawn(handle.clone(), seal_every);
         let mut server = actix_web::HttpServer::new(move || hamkke_http::build(state.clone()))
@@ -256,7 +262,29 @@ fn serve(config: Config) -> anyhow::Result<()> {
         if let Some(w) = workers {
             server = server.workers(w);
         }
+        // Metrics on an address of their own (e.g. reachable only from the monitoring network).
+        let metrics_server = match metrics_bind {
+            None => None,
+            Some(addr) => {
+                let metrics_state = actix_web::web::Data::new(metrics_state);
+                let s = actix_web::HttpServer::new(move || {
+                    actix_web::App::new().app_data(metrics_state.clone()).route(
+                        "/metrics",
+                        actix_web::web::get().to(hamkke_http::routes::ops::metrics_only),
+                    )
+                })
+                .workers(1)
+                .bind(&addr)
+                .with_context(|| format!("cannot bind {addr}"))?
+                .run();
+                tracing::info!(address = %addr, "metrics served on their own address");
+                Some(actix_web::rt::spawn(s))
+            }
+        };
         server.run().await.context("server failed")?;
+        if let Some(m) = metrics_server {
+            m.abort();
+        }
         sealer.abort();
         let sealed = hamkke_http::sealer::seal_all(&handle).await;
         tracing::info!(sealed, "audit events sealed at shutdown");
@@ -269,7 +297,7 @@ fn import_file(
     keys: &hamkke_persistence::crypto::PersonKeys,
     file: &std::path::Path,
     username: &str,
-    dry_run: bool,
+    opts: hamkke_http::import::ImportOptions,
 ) -> anyhow::Result<()> {
     let data = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -283,6 +311,7 @@ fn import_file(
         request_id: Some(format!("cli-import-{}", run_id())),
         ip: None,
         purpose: Some("allocation".into()),
+        idempotency: None,
     };
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
@@ -295,7 +324,9 @@ fn import_file(
         &ctx,
         keys,
         &data,
-        dry_run,
+        opts,
+        // An operator on the server imports without a lookup budget.
+        &mut || true,
         &mut |done, total| {
             bar.set_length(total as u64);
             bar.set_position(done as u64);

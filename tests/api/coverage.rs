@@ -21,6 +21,7 @@ struct Fixture {
     referral: String,
     resource: String,
     allocation: String,
+    transfer: String,
 }
 
 /// How an operation is reached, and a valid body for it (so a refusal is about who asks, not
@@ -109,6 +110,11 @@ fn plan(op: &str, w: &World) -> Plan {
         "update_resource" => body(json!({ "name": "변경" })),
         "create_user" => body(json!({})),
         "update_user" => body(json!({ "display_name": "변경" })),
+        // The receiving district must be the caller's own: the far coordinator (11110) asking
+        // to move a person into 11440 is refused like everyone else.
+        "create_person_transfer" => body(json!({ "to_district_code": "11440", "reason": "전입" })),
+        "list_person_transfers" | "get_person_transfer" => Plan::Private(None),
+        "approve_person_transfer" | "decline_person_transfer" => body(json!({})),
         "create_user_handover" => {
             body(json!({ "successor_user_id": w.welfare_user, "note": "인사발령" }))
         }
@@ -174,6 +180,27 @@ async fn fixture(app: &TestApp, w: &World) -> Fixture {
     let allocation = id(&app
         .post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": resource, "person_id": person, "case_id": case, "granted_on": "2026-11-01", "quantity": 1 }))
         .await);
+    // A transfer of a home person asked by a third district's coordinator: neither the far
+    // caseworker nor the far coordinator (11110) may see or decide it.
+    let third = app
+        .org("서대문구청", "district_office", "11410", None)
+        .await;
+    app.user("third.coord", &third, "coordinator").await;
+    let third_coord = app.login("third.coord", PASSWORD).await;
+    let loner = id(&app
+        .post(
+            "/api/v1/persons",
+            Some(&w.dong),
+            json!({ "name": "전입대상", "birth_date": "1960-01-01" }),
+        )
+        .await);
+    let transfer = id(&app
+        .post(
+            &format!("/api/v1/persons/{loner}/transfers"),
+            Some(&third_coord),
+            json!({ "to_district_code": "11410", "reason": "전입 신고" }),
+        )
+        .await);
     Fixture {
         household,
         person,
@@ -183,6 +210,7 @@ async fn fixture(app: &TestApp, w: &World) -> Fixture {
         referral,
         resource,
         allocation,
+        transfer,
     }
 }
 
@@ -200,6 +228,7 @@ async fn snapshot(app: &TestApp, w: &World, fx: &Fixture) -> Vec<Value> {
         format!("/api/v1/resources/{}", fx.resource),
         format!("/api/v1/organizations/{}", w.d.dong),
         format!("/api/v1/users/{}", w.dong_user),
+        format!("/api/v1/person-transfers/{}", fx.transfer),
     ];
     let mut all = Vec::new();
     for p in paths {
@@ -256,6 +285,7 @@ async fn every_operation_refuses_missing_expired_dead_and_foreign_tokens(b: Back
         &fx.allocation,
         &fx.resource,
         &fx.consent,
+        &fx.transfer,
     ];
     let before = snapshot(&app, &w, &fx).await;
 
@@ -269,6 +299,10 @@ async fn every_operation_refuses_missing_expired_dead_and_foreign_tokens(b: Back
             let concrete = path
                 .replace("/cases/{id}", &format!("/cases/{}", fx.case))
                 .replace("/persons/{id}", &format!("/persons/{}", fx.person))
+                .replace(
+                    "/person-transfers/{id}",
+                    &format!("/person-transfers/{}", fx.transfer),
+                )
                 .replace("/consents/{id}", &format!("/consents/{}", fx.consent))
                 .replace("/households/{id}", &format!("/households/{}", fx.household))
                 .replace("/meetings/{id}", &format!("/meetings/{}", fx.meeting))

@@ -118,8 +118,8 @@ async fn concurrent_duplicates_run_once(b: Backend) {
     let (first, second) = app
         .db
         .run(move |c| {
-            let first = idempotency::claim(c, user, "k", "fp")?;
-            let second = idempotency::claim(c, user, "k", "fp")?;
+            let first = idempotency::claim(c, user, "k", "fp", 60)?;
+            let second = idempotency::claim(c, user, "k", "fp", 60)?;
             Ok((first, second))
         })
         .await

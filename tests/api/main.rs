@@ -20,3 +20,4 @@ mod persons;
 mod retention;
 mod tokens;
 mod users;
+mod walls;

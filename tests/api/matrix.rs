@@ -25,6 +25,7 @@ fn body_for(operation: &str, w: &World, other_user: &str) -> Option<Value> {
             json!({ "purpose": "x", "scope": "organizations", "organization_ids": [w.far_welfare], "expires_at": expires })
         }
         "update_household" => json!({ "address": "다른 주소" }),
+        "create_person_transfer" => json!({ "to_district_code": "11110", "reason": "전입" }),
         "get_case"
         | "list_case_participants"
         | "list_case_assignments"

@@ -32,26 +32,32 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
         .await;
     app.user("ahyeon.w", &dong2, "caseworker").await;
     let ahyeon = app.login("ahyeon.w", PASSWORD).await;
-    // Six cases: four of the hosting dong centre, two of the other one (shared with the host).
+    // Six cases the hosting dong centre leads; the other dong centre's case, shared with the
+    // host as an observer, may sit on the agenda but the host cannot decide on it.
     let mut cases = Vec::new();
     for i in 0..6 {
-        let token = if i < 4 { &w.dong } else { &ahyeon };
         let p = app
-            .person(token, &format!("대상자{i}"), "1950-01-01", None)
+            .person(&w.dong, &format!("대상자{i}"), "1950-01-01", None)
             .await;
-        let c = app.case(token, &p).await;
-        if i >= 4 {
-            let r = app
-                .post(
-                    &format!("/api/v1/cases/{c}/participants"),
-                    Some(&ahyeon),
-                    json!({ "organization_id": w.d.dong, "role": "observer" }),
-                )
-                .await;
-            assert_eq!(r.status, 201, "{}", r.text);
-        }
-        cases.push(c);
+        cases.push(app.case(&w.dong, &p).await);
     }
+    let p = app.person(&ahyeon, "아현대상자", "1950-01-01", None).await;
+    let theirs = app.case(&ahyeon, &p).await;
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{theirs}/participants"),
+            Some(&ahyeon),
+            json!({ "organization_id": w.d.dong, "role": "observer" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    walk(
+        &app,
+        &ahyeon,
+        &theirs,
+        &["intake", "assessing", "awaiting_meeting"],
+    )
+    .await;
     let to_meeting = ["intake", "assessing", "awaiting_meeting"];
     walk(&app, &w.dong, &cases[0], &to_meeting).await;
     walk(&app, &w.dong, &cases[1], &to_meeting[..2]).await;
@@ -63,8 +69,8 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
     )
     .await;
     walk(&app, &w.dong, &cases[3], &to_meeting).await;
-    walk(&app, &ahyeon, &cases[4], &to_meeting).await;
-    walk(&app, &ahyeon, &cases[5], &["intake"]).await;
+    walk(&app, &w.dong, &cases[4], &to_meeting).await;
+    walk(&app, &w.dong, &cases[5], &["intake"]).await;
 
     let r = app
         .post(
@@ -144,7 +150,7 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
                 "action_items": [{ "assignee_user_id": w.welfare_user, "description": "초기 가정방문", "due_on": "2026-12-05" }] }),
         json!({ "case_id": cases[1], "decision": "simple_linkage" }),
         json!({ "case_id": cases[2], "decision": "close", "notes": "목표 달성" }),
-        json!({ "case_id": cases[3], "decision": "refer" }),
+        json!({ "case_id": cases[3], "decision": "refer", "refer_to_org_id": w.d.office }),
         json!({ "case_id": cases[4], "decision": "continue" }),
         json!({ "case_id": cases[5], "decision": "select_integrated" }),
     ];
@@ -225,13 +231,75 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
         "referred_out"
     );
     assert_eq!(
-        status_of(&app, &ahyeon, &cases[4]).await["status"],
+        status_of(&app, &w.dong, &cases[4]).await["status"],
         "awaiting_meeting"
     );
     assert_eq!(
-        status_of(&app, &ahyeon, &cases[5]).await["status"],
+        status_of(&app, &w.dong, &cases[5]).await["status"],
         "intake"
     );
+    // The refer decision sent its referral to the named organization.
+    let sent = app.get("/api/v1/referrals", Some(&w.coord)).await;
+    assert!(
+        sent.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["case_id"] == cases[3].as_str() && r["to_org_id"] == w.d.office.as_str()),
+        "{}",
+        sent.text
+    );
+
+    // A meeting cannot take over a case its host does not lead: an observer may put the case
+    // on its agenda, but no decision on it is accepted.
+    let r = app
+        .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": "12월 사정회의", "scheduled_at": "2026-12-20T14:00:00Z", "case_ids": [theirs] }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let m2 = format!("/api/v1/meetings/{}", r.body["id"].as_str().unwrap());
+    for d in [
+        json!({ "case_id": theirs, "decision": "select_integrated", "lead_org_id": w.d.dong }),
+        json!({ "case_id": theirs, "decision": "refer", "refer_to_org_id": w.d.welfare }),
+        json!({ "case_id": theirs, "decision": "close" }),
+    ] {
+        app.post(&format!("{m2}/decisions"), Some(&w.dong), d)
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    // The district office's 통합사례회의 decides on any case of the district, but a new lead
+    // or a receiving organization must be of the district.
+    let r = app
+        .post("/api/v1/meetings", Some(&w.coord), json!({ "kind": "integrated_conference", "title": "통합사례회의", "scheduled_at": "2026-12-21T14:00:00Z", "case_ids": [theirs] }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let m3 = format!("/api/v1/meetings/{}", r.body["id"].as_str().unwrap());
+    for (field, d) in [
+        (
+            "lead_org_id",
+            json!({ "case_id": theirs, "decision": "select_integrated", "lead_org_id": w.far_welfare }),
+        ),
+        (
+            "refer_to_org_id",
+            json!({ "case_id": theirs, "decision": "refer", "refer_to_org_id": w.far_welfare }),
+        ),
+    ] {
+        let r = app
+            .post(&format!("{m3}/decisions"), Some(&w.coord), d)
+            .await;
+        r.assert_problem(404, "not_found");
+        assert_eq!(r.field_errors()[0].0, field);
+    }
+    let r = app
+        .post(&format!("{m3}/decisions"), Some(&w.coord), json!({ "case_id": theirs, "decision": "select_integrated", "lead_org_id": w.d.welfare }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // Invitations stay inside the district.
+    let far_user = app.user("far.invitee", &w.far_welfare, "caseworker").await;
+    let r = app
+        .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": "x", "scheduled_at": "2026-12-22T14:00:00Z", "participant_user_ids": [far_user] }))
+        .await;
+    r.assert_problem(404, "not_found");
+    assert_eq!(r.field_errors()[0].0, "participant_user_ids");
     // Action items: on the assignee's list and on the case timeline.
     let items = app
         .get(
@@ -343,7 +411,7 @@ async fn meetings_are_validated_and_cancellable(b: Backend) {
     let r = app.post("/api/v1/meetings", Some(&w.dong), body).await;
     assert_eq!(
         r.field_errors(),
-        vec![("case_id".into(), "invalid_reference".into())],
+        vec![("case_ids".into(), "invalid_reference".into())],
         "cases the host cannot see are unknown"
     );
     let r = app
@@ -425,7 +493,7 @@ async fn meetings_are_validated_and_cancellable(b: Backend) {
         json!({ "user_id": w.welfare_user, "attended": true }),
     )
     .await
-    .assert_problem(400, "validation_failed");
+    .assert_problem(404, "not_found");
     let c = app
         .post(&format!("{m}/cancel"), Some(&w.dong), json!({}))
         .await;

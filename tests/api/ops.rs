@@ -7,7 +7,10 @@ use actix_web::http::Method;
 use crate::support::{Backend, TestApp};
 
 async fn health_readiness_and_metrics(b: Backend) {
-    let app = TestApp::new(b).await;
+    let app = TestApp::with_config(b, |c| {
+        c.metrics_token = Some("metrics-token-0123456789".into())
+    })
+    .await;
     let h = app.get("/healthz", None).await;
     assert_eq!(
         (h.status.as_u16(), h.body["status"].as_str()),
@@ -24,7 +27,14 @@ async fn health_readiness_and_metrics(b: Backend) {
         }
     );
     app.get("/api/v1/me", Some(&app.admin_token)).await;
-    let m = app.get("/metrics", None).await;
+    // Metrics are not public: without the token (or with another) they do not exist here.
+    app.get("/metrics", None)
+        .await
+        .assert_problem(404, "not_found");
+    app.get("/metrics", Some("wrong-token-0123456789"))
+        .await
+        .assert_problem(404, "not_found");
+    let m = app.get("/metrics", Some("metrics-token-0123456789")).await;
     assert_eq!(m.status, 200);
     assert!(
         m.text.contains(

@@ -148,13 +148,26 @@ async fn other_organizations_see_a_redacted_person(b: Backend) {
         .get(&format!("/api/v1/persons/{id}"), Some(&w.dong))
         .await;
     assert_eq!(own.body["name"], "김민수");
-    // Searching by RRN finds the person for everyone, redacted for others.
+    // Searching by RRN finds the person redacted within the district; another district
+    // learns only where the person is registered.
     let found = app
-        .get(&format!("/api/v1/persons?q={RRN}"), Some(&w.far))
+        .get(&format!("/api/v1/persons?q={RRN}"), Some(&w.welfare))
         .await;
     let items = found.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{}", found.text);
     assert_eq!(items[0]["redacted"], true);
+    let far = app
+        .get(&format!("/api/v1/persons?q={RRN}"), Some(&w.far))
+        .await;
+    assert_eq!(far.body["items"], json!([]), "{}", far.text);
+    assert_eq!(
+        far.body["registered_elsewhere"],
+        json!([{ "person_id": id, "district_code": "11440" }])
+    );
+    assert!(!far.text.contains("김*수"), "{}", far.text);
+    app.get(&format!("/api/v1/persons/{id}"), Some(&w.far))
+        .await
+        .assert_problem(404, "not_found");
     // Updating needs details rights.
     app.patch(
         &format!("/api/v1/persons/{id}"),
@@ -189,16 +202,14 @@ async fn consent_opens_details_and_withdrawal_closes_them(b: Backend) {
     let seen = app.get(&path, Some(&w.welfare)).await;
     assert_eq!(seen.body["redacted"], false, "{}", seen.text);
     assert_eq!(seen.body["name"], "박영수");
-    assert_eq!(
-        app.get(&path, Some(&w.far)).await.body["redacted"],
-        true,
-        "a consent naming one org opens nothing to others"
-    );
+    app.get(&path, Some(&w.far))
+        .await
+        .assert_problem(404, "not_found");
     let list = app.get(&format!("{path}/consents"), Some(&w.welfare)).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
     app.get(&format!("{path}/consents"), Some(&w.far))
         .await
-        .assert_problem(403, "forbidden");
+        .assert_problem(404, "not_found");
     // Withdrawal takes effect on the very next request.
     let wd = app
         .post(
@@ -255,23 +266,30 @@ async fn participant_consent_covers_case_participants_only(b: Backend) {
         "participation alone is not consent"
     );
     let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    // Taking part in a case does not make one the keeper of the consent form: only the lead
+    // of an open case or the registering organization records it.
+    app.post(
+        &format!("{path}/consents"),
+        Some(&w.welfare),
+        json!({ "purpose": "사례관리", "scope": "case_participants", "expires_at": expires }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
     let c = app
         .post(
             &format!("{path}/consents"),
-            Some(&w.welfare),
+            Some(&w.dong),
             json!({ "purpose": "사례관리", "scope": "case_participants", "expires_at": expires }),
         )
         .await;
-    assert_eq!(
-        c.status, 201,
-        "a participating org records the consent it collected: {}",
-        c.text
-    );
+    assert_eq!(c.status, 201, "the lead records the consent: {}", c.text);
     assert_eq!(
         app.get(&path, Some(&w.welfare)).await.body["redacted"],
         false
     );
-    assert_eq!(app.get(&path, Some(&w.far)).await.body["redacted"], true);
+    app.get(&path, Some(&w.far))
+        .await
+        .assert_problem(404, "not_found");
     let bad = app
         .post(
             &format!("{path}/consents"),
@@ -296,7 +314,7 @@ async fn participant_consent_covers_case_participants_only(b: Backend) {
         json!({ "purpose": "x", "scope": "case_participants", "expires_at": expires }),
     )
     .await
-    .assert_problem(403, "forbidden");
+    .assert_problem(404, "not_found");
 }
 
 async fn person_search_and_updates(b: Backend) {
@@ -580,7 +598,7 @@ async fn the_access_log_shows_who_looked_and_why(b: Backend) {
     .assert_problem(403, "forbidden");
     app.get(&format!("/api/v1/persons/{id}/access-log"), Some(&w.far))
         .await
-        .assert_problem(403, "forbidden");
+        .assert_problem(404, "not_found");
 }
 
 both!(the_access_log_shows_who_looked_and_why);

@@ -120,7 +120,10 @@ impl Window {
         match self {
             Window::Days(days) => {
                 let span = Duration::days(i64::from(days) - 1);
-                Some((date - span, date + span))
+                Some((
+                    date.checked_sub_signed(span).unwrap_or(NaiveDate::MIN),
+                    date.checked_add_signed(span).unwrap_or(NaiveDate::MAX),
+                ))
             }
             Window::Season { start, end } => {
                 let y = date.year();
@@ -137,6 +140,61 @@ impl Window {
             }
         }
     }
+}
+
+/// How far before and after today a benefit may be recorded as granted (a typo such as year
+/// 0206 or 9999 would otherwise sit in the ledger and skew every later check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrantedOnBounds {
+    pub years_back: u32,
+    pub years_ahead: u32,
+}
+
+impl Default for GrantedOnBounds {
+    fn default() -> Self {
+        Self {
+            years_back: 5,
+            years_ahead: 1,
+        }
+    }
+}
+
+/// Checks `granted_on` against the bounds around `today`.
+pub fn check_granted_on(
+    granted_on: NaiveDate,
+    today: NaiveDate,
+    bounds: GrantedOnBounds,
+) -> Result<(), DomainError> {
+    let earliest = today
+        .checked_sub_months(chrono::Months::new(12 * bounds.years_back))
+        .unwrap_or(NaiveDate::MIN);
+    let latest = today
+        .checked_add_months(chrono::Months::new(12 * bounds.years_ahead))
+        .unwrap_or(NaiveDate::MAX);
+    if granted_on < earliest || granted_on > latest {
+        return Err(DomainError::invalid(
+            "granted_on",
+            "out_of_range",
+            format!(
+                "must be between {earliest} and {latest} ({} years back, {} ahead)",
+                bounds.years_back, bounds.years_ahead
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A policy that limits amounts needs every allocation to state a positive amount, or leaving
+/// it out (or sending 0) would pass any limit.
+pub fn check_amount(policy: &DuplicatePolicy, amount: Option<i64>) -> Result<(), DomainError> {
+    if policy.max_amount.is_some() && amount.is_none_or(|a| a <= 0) {
+        return Err(DomainError::invalid(
+            "amount",
+            "required",
+            "this benefit limits amounts: give the amount (greater than 0)",
+        ));
+    }
+    Ok(())
 }
 
 /// A resource's duplicate policy, parsed once and always coherent.

@@ -292,12 +292,28 @@ fn works_cases(actor: &Actor) -> bool {
     )
 }
 
-/// Opening a case: any case-working role of an operational organization.
-pub fn create_case(actor: &Actor) -> Rule {
+/// Case work of an operational organization (registering, meetings, allocations).
+fn operational(actor: &Actor) -> Rule {
     allow_if(
         works_cases(actor) && actor.org_kind != OrgKind::System,
-        DomainError::forbidden("only case workers of an operational organization open cases"),
+        DomainError::forbidden("only case workers of an operational organization do this"),
     )
+}
+
+/// Districts are walls: a person or household of another district does not exist for the
+/// caller (it learns at most, by exact RRN, that the person is registered elsewhere).
+pub fn reach_person(actor: &Actor, person_district: &str) -> Rule {
+    allow_if(
+        actor.district_code == person_district,
+        DomainError::hidden("person or household of another district"),
+    )
+}
+
+/// Opening a case: a case-working role of an operational organization, for a person of its
+/// own district (a person of another district first moves by an approved transfer).
+pub fn create_case(actor: &Actor, person_district: &str) -> Rule {
+    reach_person(actor, person_district)?;
+    operational(actor)
 }
 
 /// A case is visible to its participant organizations and to coordinators and auditors of
@@ -342,6 +358,10 @@ pub fn manage_participants(actor: &Actor, case: &CaseFacts) -> Rule {
 /// What decides whether an organization sees a person's details.
 #[derive(Debug, Clone, Default)]
 pub struct PersonAccess {
+    /// The person belongs to the actor's district (nothing else counts across the wall).
+    pub in_district: bool,
+    /// The actor's organization leads an open case of this person.
+    pub leads_open_case: bool,
     /// The actor's organization registered the person.
     pub registered_by_own_org: bool,
     /// A live consent names the actor's organization.
@@ -355,9 +375,28 @@ pub struct PersonAccess {
 /// Details beyond the redacted view (DESIGN §4): own registration, a consent naming the
 /// organization, or participation in a case under a participants-scoped consent.
 pub fn person_details(access: &PersonAccess) -> bool {
-    access.registered_by_own_org
-        || access.consent_names_org
-        || (access.participates_in_a_case && access.consent_for_participants)
+    access.in_district
+        && (access.registered_by_own_org
+            || access.consent_names_org
+            || (access.participates_in_a_case && access.consent_for_participants))
+}
+
+/// Whether a search may return a person: within the district, those whose details the
+/// caller may see, and others only when the caller already knows exactly who they are
+/// (full name and birth date, or the RRN) — so a search never unmasks a redacted name.
+pub fn may_find(access: &PersonAccess, exact_identity: bool) -> bool {
+    access.in_district && (person_details(access) || exact_identity)
+}
+
+/// Filtering the ledger (or other histories) by a person or household: details rights.
+pub fn filter_by_person(access: &PersonAccess) -> Rule {
+    if !access.in_district {
+        return Err(DomainError::unknown("person_id"));
+    }
+    allow_if(
+        person_details(access),
+        DomainError::forbidden("the organization has no right to this person's history"),
+    )
 }
 
 /// Changing a person's record or consents: details rights and a case-working role.
@@ -368,20 +407,72 @@ pub fn update_person(actor: &Actor, access: &PersonAccess) -> Rule {
     )
 }
 
-/// Recording a consent: the registering organization or one working on the person's case
-/// (the ones who hold the signed form).
+/// Recording a consent: the registering organization or the lead of an open case of the
+/// person (the ones who hold the signed form). Taking part in a case is not enough: a consent
+/// never creates the right to record it.
 pub fn record_consent(actor: &Actor, access: &PersonAccess) -> Rule {
+    if !access.in_district {
+        return Err(DomainError::hidden("person of another district"));
+    }
     allow_if(
-        (access.registered_by_own_org || access.participates_in_a_case) && works_cases(actor),
+        (access.registered_by_own_org || access.leads_open_case) && works_cases(actor),
         DomainError::forbidden(
-            "only the registering or a participating organization records consent",
+            "only the registering organization or the lead of an open case records consent",
         ),
     )
 }
 
 /// Registering people and households: case-working roles of operational organizations.
 pub fn register_person(actor: &Actor) -> Rule {
-    create_case(actor)
+    operational(actor)
+}
+
+/// Moving a person into the household of another: the household must be of the person's
+/// district and visible to the actor; only the registering organization or the lead of an
+/// open case moves a person between households (a household policy counts members).
+pub fn move_household(actor: &Actor, access: &PersonAccess) -> Rule {
+    allow_if(
+        access.in_district
+            && (access.registered_by_own_org || access.leads_open_case)
+            && works_cases(actor),
+        DomainError::forbidden(
+            "only the registering organization or the case lead moves a person between households",
+        ),
+    )
+}
+
+/// Asking for a person of another district to move into one's own (전입): a coordinator of
+/// the receiving district.
+pub fn request_transfer(actor: &Actor, person_district: &str, to_district: &str) -> Rule {
+    if actor.role != Role::Coordinator || actor.district_code != to_district {
+        return Err(DomainError::forbidden(
+            "only a coordinator of the receiving district asks for a transfer",
+        ));
+    }
+    allow_if(
+        person_district != to_district,
+        DomainError::invalid(
+            "to_district_code",
+            "same_district",
+            "the person already belongs to this district",
+        ),
+    )
+}
+
+/// Approving or declining a transfer: a coordinator of the district the person belongs to.
+pub fn decide_transfer(actor: &Actor, from_district: &str) -> Rule {
+    allow_if(
+        actor.role == Role::Coordinator && actor.district_code == from_district,
+        DomainError::forbidden("only a coordinator of the owning district decides a transfer"),
+    )
+}
+
+/// A transfer is visible to the coordinators and auditors of both districts.
+pub fn view_transfer(actor: &Actor, from_district: &str, to_district: &str) -> Rule {
+    allow_if(
+        actor.oversees(from_district) || actor.oversees(to_district),
+        DomainError::hidden("transfer of other districts"),
+    )
 }
 
 /// Handing over a transferred worker's cases: the worker's org admin or supervisor, or a
@@ -408,7 +499,33 @@ pub struct MeetingFacts {
 
 /// Calling a meeting: case-working roles of operational organizations.
 pub fn create_meeting(actor: &Actor) -> Rule {
-    create_case(actor)
+    operational(actor)
+}
+
+/// Which cases a meeting may decide on: those its host organization leads, or — for a
+/// meeting hosted by the district office (통합사례회의) — any case of its district. Being an
+/// observer of a case and putting it on one's own meeting never takes it over.
+pub fn decide_on_case(host_kind: OrgKind, m: &MeetingFacts, case: &CaseFacts) -> Rule {
+    let district_meeting = host_kind == OrgKind::DistrictOffice;
+    allow_if(
+        case.district_code == m.district_code
+            && (case.lead_org_id == m.host_org_id || district_meeting),
+        DomainError::forbidden(
+            "a meeting decides only on cases its host leads (or, at the district office, cases of the district)",
+        ),
+    )
+}
+
+/// Organizations a case may be handed to (new lead, participant, referral receiver): active
+/// operational organizations of the case's district.
+pub fn case_org(case_district: &str, org: &OrgFacts, active: bool) -> bool {
+    active && org.kind != OrgKind::System && org.district_code == case_district
+}
+
+/// People a meeting may invite or give action items to: workers of organizations of its
+/// district, or of organizations taking part in a case on its agenda.
+pub fn meeting_member(m: &MeetingFacts, user_org: &OrgFacts, agenda_orgs: &[Uuid]) -> bool {
+    user_org.district_code == m.district_code || agenda_orgs.contains(&user_org.id)
 }
 
 /// A meeting is visible to its host, the organizations of its participants, and the
@@ -470,7 +587,7 @@ pub fn complete_referral(actor: &Actor, r: &ReferralFacts) -> Rule {
 /// Adding to the resource catalogue or recording allocations: case-working roles of
 /// operational organizations.
 pub fn allocate(actor: &Actor) -> Rule {
-    create_case(actor)
+    operational(actor)
 }
 
 /// Changing a resource: its creating organization's workers, or a district coordinator.
@@ -545,11 +662,15 @@ pub fn read_audit(actor: &Actor) -> Result<AuditScope, DomainError> {
 /// auditors of the district and system administrators.
 pub fn read_person_access_log(
     actor: &Actor,
+    person_district: &str,
     leads_a_case: bool,
     registered_by_own_org: bool,
 ) -> Rule {
-    let ok = actor.role == Role::SystemAdmin
-        || actor.role == Role::Auditor
+    if actor.role == Role::SystemAdmin {
+        return Ok(());
+    }
+    reach_person(actor, person_district)?;
+    let ok = actor.role == Role::Auditor
         || (works_cases(actor) && (leads_a_case || registered_by_own_org));
     allow_if(
         ok,

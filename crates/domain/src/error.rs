@@ -29,6 +29,10 @@ pub enum DomainError {
     /// The actor may not do this; `hide` asks the caller to answer as if the object did not exist.
     #[error("forbidden: {reason}")]
     Forbidden { reason: &'static str, hide: bool },
+    /// An id in a body or query names nothing the caller may use here: it does not exist, or
+    /// it is hidden from the caller (answered like the same id in a path: 404).
+    #[error("unknown reference: {field}")]
+    UnknownReference { field: String },
 }
 
 impl DomainError {
@@ -42,6 +46,13 @@ impl DomainError {
         Self::Forbidden {
             reason,
             hide: false,
+        }
+    }
+
+    /// A referenced id that does not exist or that the caller may not know of (404).
+    pub fn unknown(field: impl Into<String>) -> Self {
+        Self::UnknownReference {
+            field: field.into(),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod meeting;
 pub mod org;
 pub mod password;
 pub mod person;
+pub mod text;
 pub mod user;
 
 pub use error::{DomainError, FieldViolation};

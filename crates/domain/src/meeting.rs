@@ -179,6 +179,8 @@ pub struct DecisionRecord {
     pub case_id: Uuid,
     pub decision: Decision,
     pub lead_org_id: Option<Uuid>,
+    /// For `refer`: the organization the case is referred to (finalizing sends the referral).
+    pub refer_to_org_id: Option<Uuid>,
     pub notes: Option<String>,
     pub action_items: Vec<ActionItemSpec>,
 }

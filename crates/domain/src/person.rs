@@ -269,6 +269,8 @@ pub struct Household {
     pub address: String,
     pub admin_dong_code: Option<String>,
     pub registered_by_org_id: uuid::Uuid,
+    /// The district the household belongs to (moves only by an approved transfer).
+    pub district_code: String,
     pub version: i32,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
@@ -287,6 +289,8 @@ pub struct Person {
     pub household_id: Option<uuid::Uuid>,
     pub flags: Vec<Flag>,
     pub registered_by_org_id: uuid::Uuid,
+    /// The district the person belongs to (moves only by an approved transfer, 전입).
+    pub district_code: String,
     pub version: i32,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
@@ -303,6 +307,7 @@ pub enum PersonView {
         name_masked: String,
         birth_year: i32,
         registered_by_org_id: uuid::Uuid,
+        district_code: String,
         /// Lead organizations of the person's open cases.
         open_case_lead_org_ids: Vec<uuid::Uuid>,
     },
@@ -330,4 +335,30 @@ pub struct PersonPatch {
     pub address: Option<Option<String>>,
     pub household_id: Option<Option<uuid::Uuid>>,
     pub flags: Option<Vec<Flag>>,
+}
+
+crate::str_enum!(
+    /// Where a transfer between districts (전입) stands.
+    TransferStatus {
+        Requested = "requested",
+        Approved = "approved",
+        Declined = "declined",
+    }
+);
+
+/// A request to move a person (and their household) into another district.
+#[derive(Debug, Clone)]
+pub struct Transfer {
+    pub id: uuid::Uuid,
+    pub person_id: uuid::Uuid,
+    pub from_district_code: String,
+    pub to_district_code: String,
+    pub reason: String,
+    pub status: TransferStatus,
+    pub requested_by: uuid::Uuid,
+    pub requested_by_org_id: uuid::Uuid,
+    pub decided_by: Option<uuid::Uuid>,
+    pub decision_note: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
 }

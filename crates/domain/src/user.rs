@@ -179,4 +179,6 @@ pub struct UserPatch {
     pub org_id: Option<uuid::Uuid>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
+    /// The session of the request (kept when users change their own password).
+    pub session_id: uuid::Uuid,
 }

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::extract::{json_error, path_error, query_error};
 use crate::idempotency::idempotency;
-use crate::middleware::{authenticate, observe};
+use crate::middleware::{authenticate, check_query, observe};
 use crate::openapi::{finalize, ApiDoc, RouteTable};
 use crate::routes;
 use crate::state::AppState;
@@ -58,12 +58,18 @@ fn cors(config: &Config) -> Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
             header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-access-purpose"),
             header::HeaderName::from_static("x-request-id"),
         ])
         .expose_headers([
             header::ETAG,
             header::LOCATION,
+            header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
+            header::HeaderName::from_static("idempotent-replayed"),
             header::HeaderName::from_static("x-request-id"),
         ])
         .max_age(3600);
@@ -128,6 +134,7 @@ pub fn build(
         )
         .route("/docs", web::get().to(docs_redirect))
         .default_service(web::to(fallback))
+        .wrap(from_fn(check_query))
         .wrap(from_fn(idempotency))
         .wrap(from_fn(authenticate))
         .wrap(cors)

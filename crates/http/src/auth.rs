@@ -270,6 +270,18 @@ pub struct AuthUser {
     pub ctx: AuditCtx,
 }
 
+/// What a user with a temporary password (set by an administrator) may still do: read who
+/// they are, log out, and set their own password.
+fn changes_own_password_or_leaves(req: &HttpRequest, user_id: Uuid) -> bool {
+    let path = req.path();
+    match *req.method() {
+        actix_web::http::Method::GET => path == "/api/v1/me",
+        actix_web::http::Method::POST => path == "/api/v1/auth/logout",
+        actix_web::http::Method::PATCH => path == format!("/api/v1/users/{user_id}"),
+        _ => false,
+    }
+}
+
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let missing = ApiError::Unauthorized {
         code: "missing_token",
@@ -310,7 +322,7 @@ impl FromRequest for AuthUser {
                 .clone();
             let claims = state.jwt.verify(&bearer(&req)?)?;
             let (sub, sid) = (claims.sub, claims.sid);
-            let actor = state
+            let (actor, must_change_password) = state
                 .db
                 .run(move |conn| auth_repo::load_actor(conn, sub, sid))
                 .await?
@@ -318,6 +330,9 @@ impl FromRequest for AuthUser {
                     code: "session_ended",
                     detail: "the session has ended; log in again",
                 })?;
+            if must_change_password && !changes_own_password_or_leaves(&req, actor.user_id) {
+                return Err(ApiError::PasswordChangeRequired);
+            }
             let mut ctx = request_ctx(&req);
             ctx.purpose = access_purpose(&req)?;
             ctx.user_id = Some(actor.user_id);

@@ -39,6 +39,19 @@ pub struct Config {
     pub workers: Option<usize>,
     /// How often pending audit events are sealed into the chain.
     pub seal_interval_ms: u64,
+    /// How far back and ahead of today `granted_on` may lie
+    /// (`HAMKKE_GRANTED_ON_YEARS_BACK`, `HAMKKE_GRANTED_ON_YEARS_AHEAD`).
+    pub granted_on: hamkke_domain::allocation::GrantedOnBounds,
+    /// Import rows matched by RRN per user per hour (`HAMKKE_IMPORT_RRN_PER_HOUR`): each is a
+    /// lookup by number, so it is limited like a search (the whole budget may be used at once).
+    pub import_rrn_per_hour: u32,
+    /// How long an `Idempotency-Key` claim without a response holds before a retry may run the
+    /// request again (`HAMKKE_IDEMPOTENCY_LEASE_SECS`).
+    pub idempotency_lease_secs: i64,
+    /// `HAMKKE_METRICS_BIND`: a separate listen address for `/metrics`; without it `/metrics`
+    /// needs `HAMKKE_METRICS_TOKEN` as a bearer token, and without both it is not served.
+    pub metrics_bind: Option<String>,
+    pub metrics_token: Option<String>,
 }
 
 /// A configuration value that cannot be used.
@@ -102,6 +115,11 @@ impl Config {
             retention: Default::default(),
             workers: None,
             seal_interval_ms: 200,
+            granted_on: Default::default(),
+            import_rrn_per_hour: 500,
+            idempotency_lease_secs: 60,
+            metrics_bind: None,
+            metrics_token: None,
         }
     }
 
@@ -190,6 +208,30 @@ impl Config {
             return Err(ConfigError {
                 name: "HAMKKE_SEAL_INTERVAL_MS",
                 reason: "between 10 and 60000".into(),
+            });
+        }
+        c.granted_on.years_back = num("HAMKKE_GRANTED_ON_YEARS_BACK", c.granted_on.years_back)?;
+        c.granted_on.years_ahead = num("HAMKKE_GRANTED_ON_YEARS_AHEAD", c.granted_on.years_ahead)?;
+        if c.granted_on.years_back > 50 || c.granted_on.years_ahead > 10 {
+            return Err(ConfigError {
+                name: "HAMKKE_GRANTED_ON_YEARS_BACK / HAMKKE_GRANTED_ON_YEARS_AHEAD",
+                reason: "at most 50 years back and 10 ahead".into(),
+            });
+        }
+        c.import_rrn_per_hour = num("HAMKKE_IMPORT_RRN_PER_HOUR", c.import_rrn_per_hour)?;
+        c.idempotency_lease_secs = num("HAMKKE_IDEMPOTENCY_LEASE_SECS", c.idempotency_lease_secs)?;
+        if !(1..=3600).contains(&c.idempotency_lease_secs) {
+            return Err(ConfigError {
+                name: "HAMKKE_IDEMPOTENCY_LEASE_SECS",
+                reason: "between 1 and 3600".into(),
+            });
+        }
+        c.metrics_bind = var("HAMKKE_METRICS_BIND");
+        c.metrics_token = var("HAMKKE_METRICS_TOKEN");
+        if c.metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err(ConfigError {
+                name: "HAMKKE_METRICS_TOKEN",
+                reason: "at least 16 characters".into(),
             });
         }
         c.workers = var("HAMKKE_WORKERS")

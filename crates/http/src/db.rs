@@ -90,6 +90,17 @@ impl DbHandle {
                 })?;
                 Err(RepoError::Domain(DomainError::Forbidden { reason, hide }))
             }
+            Err(RepoError::Domain(DomainError::UnknownReference { field })) => {
+                write_tx(conn, |conn| {
+                    audit::record(
+                        conn,
+                        &ctx,
+                        AuditEntry::new(AuditAction::Denied, resource_type, resource_id)
+                            .with_details(json!({ "reason": "unknown reference", "field": field })),
+                    )
+                })?;
+                Err(RepoError::Domain(DomainError::UnknownReference { field }))
+            }
             other => other,
         })
         .await

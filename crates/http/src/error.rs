@@ -57,6 +57,13 @@ pub enum ApiError {
     Forbidden { detail: String },
     #[error("not found")]
     NotFound,
+    /// The password was set by an administrator and must be changed before anything else.
+    #[error("password change required")]
+    PasswordChangeRequired,
+    /// An id in the body or query that names nothing the caller may use: answered like the
+    /// same id in a path (404), naming the field.
+    #[error("unknown reference")]
+    UnknownReference { field: String },
     #[error("method not allowed")]
     MethodNotAllowed { allow: String },
     #[error("conflict: {code}")]
@@ -123,6 +130,18 @@ impl ApiError {
                 "not_found",
                 "Not found",
                 "no such resource".into(),
+            ),
+            PasswordChangeRequired => (
+                StatusCode::FORBIDDEN,
+                "password_change_required",
+                "Password change required",
+                "this password was set by an administrator: change it (PATCH /api/v1/users/{your id} with current_password and password) before anything else".into(),
+            ),
+            UnknownReference { field } => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Not found",
+                format!("`{field}` names nothing this caller may use here"),
             ),
             MethodNotAllowed { .. } => (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -195,6 +214,11 @@ impl ApiError {
             code: code.into(),
             errors: match self {
                 ApiError::Validation(errors) => Some(errors.clone()),
+                ApiError::UnknownReference { field } => Some(vec![FieldError {
+                    field: field.clone(),
+                    code: "invalid_reference".into(),
+                    message: "does not exist or is not visible to the caller".into(),
+                }]),
                 _ => None,
             },
             extensions: match self {
@@ -250,6 +274,7 @@ impl From<DomainError> for ApiError {
                 ApiError::Validation(v.into_iter().map(Into::into).collect())
             }
             DomainError::Forbidden { hide: true, .. } => ApiError::NotFound,
+            DomainError::UnknownReference { field } => ApiError::UnknownReference { field },
             DomainError::Forbidden {
                 reason,
                 hide: false,

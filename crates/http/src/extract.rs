@@ -45,8 +45,17 @@ fn serde_field_error(path: String, message: &str) -> FieldError {
         .or_else(|| message.split_once("expected "))
         .map(|(_, e)| e.to_owned());
     if message.starts_with("unknown field") {
+        // The name is echoed only when it looks like a field name: a key can carry anything,
+        // e.g. an RRN sent as a key.
+        let name = quoted(message).map(|n| {
+            if looks_like_identifier(&n) {
+                n
+            } else {
+                "(unknown)".to_owned()
+            }
+        });
         FieldError {
-            field: join(quoted(message)),
+            field: join(name),
             code: "unknown_field".into(),
             message: "is not a field of this request".into(),
         }
@@ -80,6 +89,105 @@ fn serde_field_error(path: String, message: &str) -> FieldError {
             code: "invalid_value".into(),
             message: "is not a valid value".into(),
         }
+    }
+}
+
+fn looks_like_identifier(n: &str) -> bool {
+    let mut chars = n.chars();
+    n.len() <= 64
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Whether a text value is shaped like a date (or date-time) whose year lies outside
+/// 0001–9999: a signed or five-digit year, or year 0. Such values parse as dates but no
+/// database keeps them, so they are refused before they reach one.
+pub fn out_of_range_date(v: &str) -> bool {
+    let b = v.trim().as_bytes();
+    let (signed, digits) = match b.first() {
+        Some(b'+' | b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    let year_len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
+    let rest = &digits[year_len..];
+    let date_like = year_len >= 4
+        && rest.len() >= 6
+        && rest[0] == b'-'
+        && rest[1..3].iter().all(u8::is_ascii_digit)
+        && rest[3] == b'-'
+        && rest[4..6].iter().all(u8::is_ascii_digit);
+    date_like && (signed || year_len > 4 || digits[..4] == *b"0000")
+}
+
+/// Scans a JSON body for what no field may hold: control characters written as escapes
+/// (`\u0000`; raw ones are already invalid JSON) and dates outside the supported range.
+pub fn check_json_text(bytes: &[u8]) -> Result<(), ApiError> {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        // Inside a string: find its end, checking escapes.
+        let start = i + 1;
+        let mut j = start;
+        let mut escaped = false;
+        while j < bytes.len() && bytes[j] != b'"' {
+            if bytes[j] == b'\\' {
+                escaped = true;
+                match bytes.get(j + 1) {
+                    Some(b'u') => {
+                        let code = bytes
+                            .get(j + 2..j + 6)
+                            .and_then(|h| std::str::from_utf8(h).ok())
+                            .and_then(|h| u32::from_str_radix(h, 16).ok());
+                        if let Some(c) = code.and_then(char::from_u32) {
+                            if hamkke_domain::text::is_forbidden(c) {
+                                return Err(invalid_characters());
+                            }
+                        }
+                        j += 6;
+                    }
+                    Some(b'b' | b'f') => return Err(invalid_characters()),
+                    _ => j += 2,
+                }
+                continue;
+            }
+            j += 1;
+        }
+        let end = j.min(bytes.len());
+        if !escaped {
+            if let Ok(text) = std::str::from_utf8(&bytes[start..end]) {
+                if text.chars().any(hamkke_domain::text::is_forbidden) {
+                    return Err(invalid_characters());
+                }
+                if out_of_range_date(text) {
+                    return Err(date_out_of_range());
+                }
+            }
+        }
+        i = end + 1;
+    }
+    Ok(())
+}
+
+/// 400 `invalid_characters`.
+pub fn invalid_characters() -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_characters",
+        detail:
+            "text may not contain NUL or other control characters (tab and line breaks excepted)"
+                .into(),
+    }
+}
+
+/// 400 `date_out_of_range`.
+pub fn date_out_of_range() -> ApiError {
+    ApiError::BadRequest {
+        code: "date_out_of_range",
+        detail: "dates must lie between 0001-01-01 and 9999-12-31".into(),
     }
 }
 
@@ -135,6 +243,7 @@ fn is_json(req: &HttpRequest) -> bool {
 
 /// Parses and validates a JSON body.
 pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
+    check_json_text(bytes)?;
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -293,6 +402,40 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> a
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_and_impossible_dates_are_found_in_json() {
+        for bad in [
+            r#"{"name":"a\u0000b"}"#,
+            r#"{"name":"\u001b[31m"}"#,
+            r#"{"name":"x\by"}"#,
+            r#"{"granted_on":"+262142-01-01"}"#,
+            r#"{"granted_on":"-0001-01-01"}"#,
+            r#"{"granted_on":"0000-01-01"}"#,
+            r#"{"at":"12345-01-01T00:00:00Z"}"#,
+            "{\"name\":\"a\u{85}b\"}",
+        ] {
+            assert!(check_json_text(bad.as_bytes()).is_err(), "{bad}");
+        }
+        for good in [
+            r#"{"name":"김철수","note":"첫 줄\n둘째 줄\t끝","q":"\\u0000"}"#,
+            r#"{"granted_on":"2026-11-30","at":"2026-11-30T09:00:00Z","phone":"010-1234-5678"}"#,
+            r#"{"rrn":"900101-1234567","n":-5}"#,
+        ] {
+            assert!(check_json_text(good.as_bytes()).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn unknown_field_names_are_echoed_only_when_they_look_like_names() {
+        let e = serde_field_error(
+            ".".into(),
+            "unknown field `900101-1234567`, expected `name`",
+        );
+        assert_eq!(e.field, "(unknown)");
+        let e = serde_field_error(".".into(), "unknown field `nickname`, expected `name`");
+        assert_eq!(e.field, "nickname");
+    }
 
     #[test]
     fn serde_messages_never_echo_values() {

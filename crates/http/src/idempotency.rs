@@ -104,6 +104,63 @@ fn replay(stored: Stored) -> HttpResponse {
     res.body(STANDARD.decode(stored.body).unwrap_or_default())
 }
 
+async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<web::Bytes, ApiError> {
+    use futures_util::StreamExt;
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::BadRequest {
+            code: "invalid_body",
+            detail: "the body could not be read".into(),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Where the API serves a resource the audit trail names as `type/id`.
+fn location_of(resource: &str) -> Option<String> {
+    let (kind, id) = resource.split_once('/')?;
+    let collection = match kind {
+        "person" => "persons",
+        "household" => "households",
+        "case" => "cases",
+        "meeting" => "meetings",
+        "referral" => "referrals",
+        "allocation" => "allocations",
+        "resource" => "resources",
+        "user" => "users",
+        "organization" => "organizations",
+        "person_transfer" => "person-transfers",
+        _ => return None,
+    };
+    Some(format!("/api/v1/{collection}/{id}"))
+}
+
+/// The answer to a retry whose first request committed but never stored its response (the
+/// server stopped in between): 303 to what it created or changed when that has an address,
+/// else 200; either way the body says so and nothing runs twice.
+fn committed(resource: Option<String>) -> HttpResponse {
+    let location = resource.as_deref().and_then(location_of);
+    let body = serde_json::json!({
+        "code": "idempotent_request_committed",
+        "detail": "the first request with this Idempotency-Key was carried out; its response was not kept",
+        "resource": resource,
+        "location": location,
+    });
+    let mut res = match &location {
+        Some(_) => HttpResponse::SeeOther(),
+        None => HttpResponse::Ok(),
+    };
+    if let Some(l) = location {
+        res.insert_header((actix_web::http::header::LOCATION, l));
+    }
+    res.insert_header((REPLAYED, "true")).json(body)
+}
+
 pub async fn idempotency(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -122,23 +179,32 @@ pub async fn idempotency(
         return Ok(req.error_response(ApiError::Internal));
     };
     let auth = AuthUser::from_request(req.request(), &mut Payload::None).await;
-    let auth = match auth {
+    let mut auth = match auth {
         Ok(a) => a,
         Err(e) => return Ok(req.error_response(e)),
     };
     let user: Uuid = auth.actor.user_id;
+    // A change the request makes marks the key committed in its own transaction.
+    auth.ctx.idempotency = Some((user, key.clone()));
     // The handler reuses this authentication instead of loading the session again.
     req.extensions_mut().insert(auth);
-    let body = match req.extract::<web::Bytes>().await {
+    // The import takes its own, larger limit, with or without a key.
+    let limit = if req.path() == crate::routes::allocations::IMPORT_PATH {
+        crate::routes::allocations::IMPORT_LIMIT
+    } else {
+        state.config.json_limit_bytes
+    };
+    let body = match read_body(&mut req, limit).await {
         Ok(b) => b,
-        Err(_) => return Ok(req.error_response(ApiError::PayloadTooLarge)),
+        Err(e) => return Ok(req.error_response(e)),
     };
     let fp = fingerprint(&req, &body);
     req.set_payload(payload_of(body));
     let claim_key = key.clone();
+    let lease = state.config.idempotency_lease_secs;
     let claim = state
         .db
-        .run(move |c| idempotency::claim(c, user, &claim_key, &fp))
+        .run(move |c| idempotency::claim(c, user, &claim_key, &fp, lease))
         .await;
     match claim {
         Err(e) => Ok(req.error_response(e)),
@@ -151,6 +217,7 @@ pub async fn idempotency(
             detail: "a request with this Idempotency-Key is still running; retry shortly".into(),
             extensions: None,
         })),
+        Ok(Claim::Committed { resource }) => Ok(req.into_response(committed(resource))),
         Ok(Claim::Replay { response, .. }) => {
             let stored = state
                 .person_keys

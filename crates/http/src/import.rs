@@ -7,10 +7,12 @@
 //! Without `row_key`, a row's key is a hash of its resource, person, date, amount and quantity.
 
 use chrono::NaiveDate;
+use hamkke_domain::allocation::{check_granted_on, GrantedOnBounds};
 use hamkke_domain::authz::Actor;
 use hamkke_domain::person::Rrn;
+use hamkke_domain::text;
 use hamkke_domain::DomainError;
-use hamkke_persistence::audit::AuditCtx;
+use hamkke_persistence::audit::{self as audit, AuditAction, AuditCtx, AuditEntry};
 use hamkke_persistence::crypto::PersonKeys;
 use hamkke_persistence::repo::allocations::{self, NewAllocation, Outcome};
 use hamkke_persistence::repo::persons;
@@ -67,14 +69,44 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// How an import runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    /// Check every row without recording anything.
+    pub dry_run: bool,
+    pub granted_on: GrantedOnBounds,
+}
+
 /// Parses a row into a request; field errors never quote the value (it may be an RRN).
+/// `rrn_budget` is asked once per row matched by RRN (a lookup by number, limited like a
+/// search); when it says no, the row is refused.
 fn parse_row(
     conn: &mut DbConn,
     keys: &PersonKeys,
     actor: &Actor,
     r: &CsvRow,
+    opts: &ImportOptions,
+    rrn_budget: &mut dyn FnMut() -> bool,
 ) -> Result<NewAllocation, (String, String)> {
     let err = |f: &str, m: &str| (f.to_owned(), m.to_owned());
+    for (field, value) in [
+        ("row_key", &r.row_key),
+        ("resource_id", &r.resource_id),
+        ("person_id", &r.person_id),
+        ("rrn", &r.rrn),
+        ("granted_on", &r.granted_on),
+        ("amount", &r.amount),
+        ("quantity", &r.quantity),
+        ("case_id", &r.case_id),
+        ("note", &r.note),
+    ] {
+        if value.as_deref().is_some_and(text::has_forbidden) {
+            return Err(err(
+                field,
+                "contains control characters (invalid_characters)",
+            ));
+        }
+    }
     let uuid = |f: &str, v: Option<&str>| -> Result<Option<Uuid>, (String, String)> {
         v.map(|s| Uuid::parse_str(s).map_err(|_| err(f, "not a valid id")))
             .transpose()
@@ -86,6 +118,12 @@ fn parse_row(
         (None, Some(raw)) => {
             let rrn = Rrn::parse(raw)
                 .map_err(|_| err("rrn", "not a valid resident registration number"))?;
+            if !rrn_budget() {
+                return Err(err(
+                    "rrn",
+                    "too many lookups by resident registration number; retry later or use person_id",
+                ));
+            }
             persons::id_by_rrn(conn, keys, &rrn)
                 .map_err(|_| err("rrn", "lookup failed"))?
                 .ok_or_else(|| err("rrn", "no person is registered with this number"))?
@@ -98,6 +136,16 @@ fn parse_row(
             NaiveDate::parse_from_str(d, "%Y-%m-%d")
                 .map_err(|_| err("granted_on", "must be YYYY-MM-DD"))
         })?;
+    check_granted_on(granted_on, chrono::Utc::now().date_naive(), opts.granted_on).map_err(
+        |e| match e {
+            DomainError::Invalid(v) => v
+                .into_iter()
+                .next()
+                .map(|f| (f.field, f.message))
+                .unwrap_or_else(|| err("granted_on", "out of range")),
+            _ => err("granted_on", "out of range"),
+        },
+    )?;
     let amount = nonempty(&r.amount)
         .map(|a| {
             a.replace(',', "")
@@ -153,14 +201,18 @@ fn parse_row(
     })
 }
 
-/// Imports a CSV list as `actor`; `progress(done, total)` is called after every row.
+/// Imports a CSV list as `actor`; `progress(done, total)` is called after every row. Every row
+/// stands alone: whatever goes wrong with one is reported as that row's error, never an abort.
+/// The run is audited as one event with its counts (a dry run writes nothing else).
+#[allow(clippy::too_many_arguments)]
 pub fn import(
     conn: &mut DbConn,
     actor: &Actor,
     ctx: &AuditCtx,
     keys: &PersonKeys,
     data: &[u8],
-    dry_run: bool,
+    opts: ImportOptions,
+    rrn_budget: &mut dyn FnMut() -> bool,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport, RepoError> {
     hamkke_domain::authz::allocate(actor)?;
@@ -196,75 +248,103 @@ pub fn import(
         .collect();
     let total = records.len();
     let mut report = ImportReport {
-        dry_run,
+        dry_run: opts.dry_run,
         ..ImportReport::default()
     };
     for (i, (line, parsed)) in records.into_iter().enumerate() {
-        let row = match parsed {
-            Ok(r) => r,
-            Err(_) => {
-                report.errors.push(RowError {
-                    row: line,
-                    field: String::new(),
-                    message: "the line is not valid CSV for this header".into(),
-                });
-                progress(i + 1, total);
-                continue;
-            }
+        let row_error = |field: &str, message: &str| RowError {
+            row: line,
+            field: field.to_owned(),
+            message: message.to_owned(),
         };
-        match parse_row(conn, keys, actor, &row) {
-            Err((field, message)) => report.errors.push(RowError {
-                row: line,
-                field,
-                message,
-            }),
-            Ok(new) => {
-                if allocations::import_key_exists(
-                    conn,
-                    new.import_key.as_deref().unwrap_or_default(),
-                )? {
-                    report.skipped += 1;
-                } else {
-                    let result = if dry_run {
-                        allocations::check(conn, actor, ctx, &new).map(|c| {
-                            if c.allowed {
-                                Ok(())
-                            } else {
-                                Err(c.conflicts)
-                            }
-                        })
-                    } else {
-                        allocations::create(conn, actor, ctx, &new).map(|o| match o {
-                            Outcome::Blocked(c) => Err(c.conflicts),
-                            _ => Ok(()),
-                        })
-                    };
-                    match result {
-                        Ok(Ok(())) => report.imported += 1,
-                        Ok(Err(conflicts)) => report.duplicates.push(DuplicateRow {
+        match parsed {
+            Err(_) => report
+                .errors
+                .push(row_error("", "the line is not valid CSV for this header")),
+            Ok(row) => match parse_row(conn, keys, actor, &row, &opts, rrn_budget) {
+                Err((field, message)) => report.errors.push(row_error(&field, &message)),
+                Ok(new) => match import_row(conn, actor, ctx, &new, opts.dry_run) {
+                    Ok(RowOutcome::Imported) => report.imported += 1,
+                    Ok(RowOutcome::Skipped) => report.skipped += 1,
+                    Ok(RowOutcome::Duplicate(conflicts)) => report.duplicates.push(DuplicateRow {
+                        row: line,
+                        conflicts: conflicts.into_iter().map(Into::into).collect(),
+                    }),
+                    Err(RepoError::Domain(DomainError::Invalid(v))) => {
+                        report.errors.extend(v.into_iter().map(|f| RowError {
                             row: line,
-                            conflicts: conflicts.into_iter().map(Into::into).collect(),
-                        }),
-                        Err(RepoError::Domain(DomainError::Invalid(v))) => {
-                            report.errors.extend(v.into_iter().map(|f| RowError {
-                                row: line,
-                                field: f.field,
-                                message: f.message,
-                            }))
-                        }
-                        Err(RepoError::Domain(DomainError::Forbidden { reason, .. })) => {
-                            report.errors.push(RowError {
-                                row: line,
-                                field: String::new(),
-                                message: reason.into(),
-                            })
-                        }
-                        Err(e) => return Err(e),
+                            field: f.field,
+                            message: f.message,
+                        }))
                     }
-                }
-            }
+                    Err(RepoError::Domain(DomainError::Forbidden { reason, .. })) => {
+                        report.errors.push(row_error("", reason))
+                    }
+                    Err(RepoError::Domain(DomainError::UnknownReference { field })) => report
+                        .errors
+                        .push(row_error(&field, "does not exist or is not visible to you")),
+                    Err(e) => {
+                        tracing::warn!(error = %e, row = line, "import row failed");
+                        report
+                            .errors
+                            .push(row_error("", "the row could not be recorded; retry it"))
+                    }
+                },
+            },
         }
         progress(i + 1, total);
     }
+    audit::record(
+        conn,
+        ctx,
+        AuditEntry::new(
+            if opts.dry_run {
+                AuditAction::View
+            } else {
+                AuditAction::Create
+            },
+            "allocation_import",
+            None,
+        )
+        .with_details(serde_json::json!({
+            "dry_run": opts.dry_run,
+            "rows": total,
+            "imported": report.imported,
+            "skipped": report.skipped,
+            "duplicates": report.duplicates.len(),
+            "errors": report.errors.len(),
+        })),
+    )?;
     Ok(report)
+}
+
+enum RowOutcome {
+    Imported,
+    Skipped,
+    Duplicate(Vec<allocations::ConflictInfo>),
+}
+
+fn import_row(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    new: &NewAllocation,
+    dry_run: bool,
+) -> Result<RowOutcome, RepoError> {
+    if allocations::import_key_exists(conn, new.import_key.as_deref().unwrap_or_default())? {
+        return Ok(RowOutcome::Skipped);
+    }
+    if dry_run {
+        // A dry run writes nothing per row, not even an audit event: the run is one event.
+        let c = allocations::check_unaudited(conn, actor, new)?;
+        return Ok(if c.allowed {
+            RowOutcome::Imported
+        } else {
+            RowOutcome::Duplicate(c.conflicts)
+        });
+    }
+    Ok(match allocations::create(conn, actor, ctx, new)? {
+        Outcome::Blocked(c) => RowOutcome::Duplicate(c.conflicts),
+        _ => RowOutcome::Imported,
+    })
 }

@@ -131,3 +131,27 @@ pub async fn authenticate(
         }
     }
 }
+
+/// Refuses query strings that hold control characters or impossible dates (400), before any
+/// handler or database sees them: no input may turn into a database error.
+pub async fn check_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
+    let query = req.query_string();
+    if !query.is_empty() {
+        if let Ok(pairs) = web::Query::<Vec<(String, String)>>::from_query(query) {
+            for (k, v) in pairs.iter() {
+                if hamkke_domain::text::has_forbidden(k) || hamkke_domain::text::has_forbidden(v) {
+                    return Ok(req.error_response(crate::extract::invalid_characters()));
+                }
+                if crate::extract::out_of_range_date(v) {
+                    return Ok(req.error_response(crate::extract::date_out_of_range()));
+                }
+            }
+        }
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
+}

@@ -33,7 +33,7 @@ pub fn configured_or_generated(
     match std::fs::read_to_string(&path) {
         Ok(s) => Ok(s.trim().to_owned()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(&config.data_dir).map_err(io)?;
+            hamkke_persistence::conn::create_private_dir(&config.data_dir).map_err(io)?;
             let secret = generate();
             write_private(&path, &secret).map_err(io)?;
             tracing::warn!(path = %path.display(), variable = name, "generated a development secret; set it explicitly in production");

@@ -26,6 +26,8 @@ pub struct AppState {
     pub login_user_limiter: Arc<DefaultKeyedRateLimiter<String>>,
     /// Person searches per user.
     pub search_limiter: Arc<DefaultKeyedRateLimiter<uuid::Uuid>>,
+    /// Lookups by resident registration number through imports, per user.
+    pub rrn_lookup_limiter: Arc<DefaultKeyedRateLimiter<uuid::Uuid>>,
     /// RRN encryption and lookup keys.
     pub person_keys: Arc<PersonKeys>,
 }
@@ -48,6 +50,9 @@ impl AppState {
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             login_user_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_username))),
             search_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(searches))),
+            rrn_lookup_limiter: Arc::new(RateLimiter::keyed(Quota::per_hour(
+                NonZeroU32::new(config.import_rrn_per_hour.max(1)).unwrap_or(NonZeroU32::MIN),
+            ))),
             person_keys: Arc::new(person_keys),
             config: Arc::new(config),
         })

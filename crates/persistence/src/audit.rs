@@ -54,6 +54,9 @@ pub struct AuditCtx {
     pub request_id: Option<String>,
     /// The purpose the caller declared (`X-Access-Purpose`), recorded with personal-data reads.
     pub purpose: Option<String>,
+    /// The request's `Idempotency-Key` (user, key): a change recorded under it marks the key
+    /// committed in the same transaction.
+    pub idempotency: Option<(Uuid, String)>,
 }
 
 /// One event to record. `details` must never hold personal data, passwords or tokens.
@@ -130,8 +133,21 @@ pub struct AuditRecord {
     pub hash: Option<String>,
 }
 
-/// Appends an event in the caller's transaction.
+/// Appends an event in the caller's transaction. A change made under an `Idempotency-Key`
+/// also marks the key committed, atomically with the change.
 pub fn record(conn: &mut DbConn, ctx: &AuditCtx, entry: AuditEntry) -> RepoResult<()> {
+    if let Some((user, key)) = &ctx.idempotency {
+        if matches!(
+            entry.action,
+            AuditAction::Create | AuditAction::Update | AuditAction::Delete
+        ) {
+            let resource = entry
+                .resource_id
+                .as_ref()
+                .map(|id| format!("{}/{id}", entry.resource_type));
+            crate::repo::idempotency::mark_committed(conn, *user, key, resource)?;
+        }
+    }
     diesel::insert_into(audit_events::table)
         .values(&new_row(ctx, entry))
         .execute(conn)?;

@@ -102,6 +102,30 @@ pub struct PoolStats {
     pub max: u32,
 }
 
+/// Creates a directory (and its parents) readable only by the server's user (0700): the
+/// embedded database and its generated keys hold personal data.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Creates an empty file readable only by the server's user (0600) unless it exists; SQLite
+/// gives its write-ahead log and shared-memory files the database file's permissions.
+fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// The database: a pool of connections of one backend.
 #[derive(Clone)]
 pub struct Db {
@@ -118,11 +142,15 @@ impl Db {
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
             {
-                std::fs::create_dir_all(dir).map_err(|e| {
+                create_private_dir(dir).map_err(|e| {
                     tracing::error!(error = %e, "cannot create the SQLite data directory");
                     RepoError::Unavailable
                 })?;
             }
+            create_private_file(&sqlite_path(url)).map_err(|e| {
+                tracing::error!(error = %e, "cannot create the SQLite database file");
+                RepoError::Unavailable
+            })?;
         }
         let manager = Manager {
             url: url.to_owned(),

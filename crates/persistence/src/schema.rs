@@ -36,6 +36,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        must_change_password -> Bool,
     }
 }
 
@@ -112,6 +113,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        district_code -> Text,
     }
 }
 
@@ -137,6 +139,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         anonymized_at -> Nullable<Timestamp>,
+        district_code -> Text,
     }
 }
 
@@ -324,6 +327,7 @@ diesel::table! {
         action_items -> Text,
         decided_by -> Uuid,
         updated_at -> Timestamp,
+        refer_to_org_id -> Nullable<Uuid>,
     }
 }
 
@@ -450,6 +454,29 @@ diesel::table! {
         status_code -> Nullable<Integer>,
         response -> Nullable<Text>,
         created_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        committed_at -> Nullable<Timestamp>,
+        committed_resource -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    person_transfers (id) {
+        id -> Uuid,
+        person_id -> Uuid,
+        from_district_code -> Text,
+        to_district_code -> Text,
+        reason -> Text,
+        status -> Text,
+        requested_by -> Uuid,
+        requested_by_org_id -> Uuid,
+        decided_by -> Nullable<Uuid>,
+        decision_note -> Nullable<Text>,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
     }
 }
 
@@ -464,6 +491,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     households,
     persons,
+    person_transfers,
     consents,
     consent_organizations,
     case_counters,

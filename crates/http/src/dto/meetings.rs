@@ -147,6 +147,9 @@ pub struct DecisionRequest {
     pub decision: DecisionDto,
     /// For `select_integrated`: the organization that leads from now on (default: the current lead).
     pub lead_org_id: Option<Uuid>,
+    /// For `refer` (required): the organization of the district the case is referred to;
+    /// finalizing sends the referral.
+    pub refer_to_org_id: Option<Uuid>,
     #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
     #[schema(min_length = 1, max_length = 4000)]
     pub notes: Option<String>,
@@ -161,6 +164,7 @@ impl From<DecisionRequest> for DecisionRecord {
             case_id: r.case_id,
             decision: r.decision.into(),
             lead_org_id: r.lead_org_id,
+            refer_to_org_id: r.refer_to_org_id,
             notes: r.notes,
             action_items: r
                 .action_items
@@ -240,6 +244,7 @@ impl From<Case> for CaseSummary {
 pub struct DecisionView {
     pub decision: DecisionDto,
     pub lead_org_id: Option<Uuid>,
+    pub refer_to_org_id: Option<Uuid>,
     pub notes: Option<String>,
     pub action_items: Vec<ActionItemInput>,
 }
@@ -261,6 +266,7 @@ impl From<AgendaItem> for AgendaItemView {
             decision: a.decision.map(|d| DecisionView {
                 decision: d.decision.into(),
                 lead_org_id: d.lead_org_id,
+                refer_to_org_id: d.refer_to_org_id,
                 notes: d.notes,
                 action_items: d
                     .action_items

@@ -290,6 +290,8 @@ pub struct PersonDto {
     pub household_id: Option<Uuid>,
     pub flags: Vec<FlagDto>,
     pub registered_by_org_id: Uuid,
+    /// The district the person belongs to.
+    pub district_code: String,
     /// Lead organizations of the person's open cases (redacted view only).
     pub open_case_lead_org_ids: Vec<Uuid>,
     pub version: Option<i32>,
@@ -315,6 +317,7 @@ impl From<PersonView> for PersonDto {
                 household_id: p.household_id,
                 flags: p.flags.into_iter().map(Into::into).collect(),
                 registered_by_org_id: p.registered_by_org_id,
+                district_code: p.district_code,
                 open_case_lead_org_ids: Vec::new(),
                 version: Some(p.version),
                 created_at: Some(p.created_at),
@@ -325,8 +328,10 @@ impl From<PersonView> for PersonDto {
                 name_masked,
                 birth_year,
                 registered_by_org_id,
+                district_code,
                 open_case_lead_org_ids,
             } => Self {
+                district_code,
                 id,
                 redacted: true,
                 name: None,
@@ -349,11 +354,143 @@ impl From<PersonView> for PersonDto {
     }
 }
 
-crate::page_of!(
-    PersonPage,
-    PersonDto,
-    "A page of persons, each full or redacted."
-);
+/// A person registered in another district, found by exact RRN: only where they are
+/// registered, nothing else (a coordinator may ask for a transfer, 전입).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisteredElsewhere {
+    pub person_id: Uuid,
+    pub district_code: String,
+}
+
+/// Persons found: those of the caller's district it may find, each full or redacted, and for
+/// an exact RRN registered in another district only that district.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonPage {
+    pub items: Vec<PersonDto>,
+    /// Pass as `cursor` to get the next page; null on the last page. A page may hold fewer
+    /// items than `limit` (persons the caller may not find are skipped), yet not be the last.
+    pub next_cursor: Option<String>,
+    pub registered_elsewhere: Vec<RegisteredElsewhere>,
+}
+
+impl From<hamkke_persistence::repo::persons::SearchResult> for PersonPage {
+    fn from(r: hamkke_persistence::repo::persons::SearchResult) -> Self {
+        Self {
+            items: r.page.items.into_iter().map(Into::into).collect(),
+            next_cursor: r.page.next_after.map(crate::extract::encode_cursor),
+            registered_elsewhere: r
+                .elsewhere
+                .into_iter()
+                .map(|(person_id, district_code)| RegisteredElsewhere {
+                    person_id,
+                    district_code,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Asks for a person registered in another district to move into the caller's (전입).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTransferRequest {
+    /// The receiving district: the caller's own (5-digit 시군구 code).
+    #[validate(length(equal = 5, message = "must be 5 digits"))]
+    #[schema(pattern = "^[0-9]{5}$")]
+    pub to_district_code: String,
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
+}
+
+/// Approves or declines a transfer.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecideTransferRequest {
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub note: Option<String>,
+}
+
+/// Where a transfer stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferStatusDto {
+    Requested,
+    Approved,
+    Declined,
+}
+
+impl From<hamkke_domain::person::TransferStatus> for TransferStatusDto {
+    fn from(s: hamkke_domain::person::TransferStatus) -> Self {
+        use hamkke_domain::person::TransferStatus as S;
+        match s {
+            S::Requested => Self::Requested,
+            S::Approved => Self::Approved,
+            S::Declined => Self::Declined,
+        }
+    }
+}
+
+impl From<TransferStatusDto> for hamkke_domain::person::TransferStatus {
+    fn from(s: TransferStatusDto) -> Self {
+        match s {
+            TransferStatusDto::Requested => Self::Requested,
+            TransferStatusDto::Approved => Self::Approved,
+            TransferStatusDto::Declined => Self::Declined,
+        }
+    }
+}
+
+/// A transfer between districts (전입).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferView {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub from_district_code: String,
+    pub to_district_code: String,
+    pub reason: String,
+    pub status: TransferStatusDto,
+    pub requested_by: Uuid,
+    pub requested_by_org_id: Uuid,
+    pub decided_by: Option<Uuid>,
+    pub decision_note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl From<hamkke_domain::person::Transfer> for TransferView {
+    fn from(t: hamkke_domain::person::Transfer) -> Self {
+        Self {
+            id: t.id,
+            person_id: t.person_id,
+            from_district_code: t.from_district_code,
+            to_district_code: t.to_district_code,
+            reason: t.reason,
+            status: t.status.into(),
+            requested_by: t.requested_by,
+            requested_by_org_id: t.requested_by_org_id,
+            decided_by: t.decided_by,
+            decision_note: t.decision_note,
+            created_at: t.created_at,
+            decided_at: t.decided_at,
+        }
+    }
+}
+
+crate::page_of!(TransferPage, TransferView, "A page of transfers.");
+
+/// Filters of `GET /person-transfers`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TransferQuery {
+    pub status: Option<TransferStatusDto>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
+    pub cursor: Option<String>,
+}
 
 /// Filters of `GET /persons`: at least one of `q` and `birth_date`.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -73,8 +73,15 @@ pub struct UpdateUserRequest {
     pub role: Option<RoleDto>,
     pub org_id: Option<Uuid>,
     pub active: Option<bool>,
+    /// A new password. Set on one's own account it needs `current_password` and ends one's
+    /// other sessions; set by an administrator it is temporary (must be changed at the next
+    /// login) and ends every session of the user.
     #[schema(write_only, min_length = 10, max_length = 128)]
     pub password: Option<String>,
+    /// The password now in use, required to change one's own.
+    #[schema(write_only, max_length = 128)]
+    #[validate(length(max = 128, message = "at most 128 characters"))]
+    pub current_password: Option<String>,
 }
 
 /// A user account.

@@ -123,6 +123,17 @@ pub async fn update_resource(
         .json(ResourceView::from(r)))
 }
 
+/// The allocation a request asks for, with `granted_on` within the configured bounds.
+fn new_allocation(state: &AppState, body: CreateAllocationRequest) -> ApiResult<NewAllocation> {
+    let new = NewAllocation::try_from(body)?;
+    hamkke_domain::allocation::check_granted_on(
+        new.granted_on,
+        chrono::Utc::now().date_naive(),
+        state.config.granted_on,
+    )?;
+    Ok(new)
+}
+
 /// Checks an allocation against the resource's duplicate policy without recording it.
 #[utoipa::path(
     tag = "allocations",
@@ -137,7 +148,7 @@ pub async fn check_allocation(
     auth: AuthUser,
     body: ValidJson<CreateAllocationRequest>,
 ) -> ApiResult<HttpResponse> {
-    let new = NewAllocation::try_from(body.0)?;
+    let new = new_allocation(&state, body.0)?;
     let check = state
         .db
         .as_user(auth, "allocation", None, move |c, a, ctx| {
@@ -171,7 +182,7 @@ pub async fn create_allocation(
     body: ValidJson<CreateAllocationRequest>,
 ) -> ApiResult<HttpResponse> {
     let english = wants_english(&req);
-    let new = NewAllocation::try_from(body.0)?;
+    let new = new_allocation(&state, body.0)?;
     let outcome = state
         .db
         .as_user(auth, "allocation", None, move |c, a, ctx| {
@@ -358,7 +369,10 @@ pub struct ImportQuery {
 }
 
 /// Largest accepted import file.
-const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
+pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
+
+/// Where imports are posted (their body limit is `IMPORT_LIMIT`, not the JSON limit).
+pub const IMPORT_PATH: &str = "/api/v1/allocations/import";
 
 /// Imports an allocation list (`text/csv`, up to 10 MiB). Columns: `resource_id`, `person_id`
 /// or `rrn`, `granted_on`, and optionally `amount`, `quantity`, `case_id`, `note`, `row_key`.
@@ -399,12 +413,18 @@ pub async fn import_allocations(
         }
         body.extend_from_slice(&chunk);
     }
-    let dry_run = query.dry_run.unwrap_or(false);
+    let opts = crate::import::ImportOptions {
+        dry_run: query.dry_run.unwrap_or(false),
+        granted_on: state.config.granted_on,
+    };
     let keys = state.person_keys.clone();
+    let limiter = state.rrn_lookup_limiter.clone();
+    let user = auth.actor.user_id;
     let report = state
         .db
         .as_user(auth, "allocation", None, move |c, a, ctx| {
-            crate::import::import(c, a, ctx, &keys, &body, dry_run, &mut |_, _| {})
+            let mut budget = || limiter.check_key(&user).is_ok();
+            crate::import::import(c, a, ctx, &keys, &body, opts, &mut budget, &mut |_, _| {})
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))

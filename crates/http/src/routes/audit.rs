@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, AuditScope};
 use hamkke_persistence::audit::{self, AuditAction, AuditEntry, AuditFilter, AuditRecord};
+use hamkke_persistence::repo::refs;
 use hamkke_persistence::schema::organizations;
 use hamkke_persistence::types::DbUuid;
 use serde::{Deserialize, Serialize};
@@ -154,6 +155,16 @@ pub async fn list_audit_events(
         .db
         .as_user(auth, "audit_event", None, move |c, a, ctx| {
             if let AuditScope::District(d) = authz::read_audit(a)? {
+                // Filters name objects of the auditor's district only.
+                if let Some(o) = filter.org_id {
+                    refs::org(c, a, o, "org_id")?;
+                }
+                if let Some(p) = filter.person_id {
+                    refs::person(c, a, p, "person_id")?;
+                }
+                if let Some(u) = filter.actor_user_id {
+                    refs::user(c, a, u, "actor_user_id")?;
+                }
                 let orgs: Vec<DbUuid> = organizations::table
                     .filter(organizations::district_code.eq(d))
                     .select(organizations::id)

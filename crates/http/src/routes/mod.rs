@@ -9,6 +9,7 @@ pub mod ops;
 pub mod orgs;
 pub mod persons;
 pub mod reports;
+pub mod transfers;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -39,6 +40,11 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(persons::create_consent)
         .service(persons::list_consents)
         .service(persons::withdraw_consent)
+        .service(transfers::create_person_transfer)
+        .service(transfers::list_person_transfers)
+        .service(transfers::get_person_transfer)
+        .service(transfers::approve_person_transfer)
+        .service(transfers::decline_person_transfer)
         .service(cases::create_case)
         .service(cases::list_cases)
         .service(cases::get_case)

@@ -158,8 +158,11 @@ pub async fn create_person(
     Ok(person_response(actix_web::http::StatusCode::CREATED, view))
 }
 
-/// Searches persons by name prefix, exact RRN (`q`) and/or birth date. Each result is full or
-/// redacted as the caller may see it. Rate-limited per user.
+/// Searches persons of the caller's district by name prefix, exact RRN (`q`) and/or birth
+/// date. Each result is full or redacted as the caller may see it; a person the caller may
+/// see only redacted is found only by exact RRN or by exact full name with `birth_date`, so a
+/// search never unmasks a name. An exact RRN registered in another district answers only
+/// that district (`registered_elsewhere`). Rate-limited per user.
 #[utoipa::path(
     tag = "persons",
     security(("bearer" = [])),
@@ -199,7 +202,7 @@ pub async fn list_persons(
             persons::search(c, a, ctx, &keys, &search, page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(PersonPage::from_page(result)))
+    Ok(HttpResponse::Ok().json(PersonPage::from(result)))
 }
 
 /// One person, full or redacted as the caller may see them. Every read is audited.

@@ -140,6 +140,18 @@ fn format(req: &HttpRequest) -> Format {
     }
 }
 
+/// A CSV cell as spreadsheets may open it safely: text that starts like a formula (`=`, `+`,
+/// `-`, `@`, tab or carriage return) is prefixed with `'` (OWASP CSV injection); plain
+/// numbers are left as they are.
+pub fn csv_cell(v: &str) -> std::borrow::Cow<'_, str> {
+    let risky = v.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && v.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{v}"))
+    } else {
+        std::borrow::Cow::Borrowed(v)
+    }
+}
+
 fn table_response(
     fmt: Format,
     name: &str,
@@ -149,9 +161,10 @@ fn table_response(
     match fmt {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-            let out = w
-                .write_record(headers)
-                .and_then(|_| rows.iter().try_for_each(|r| w.write_record(r)));
+            let out = w.write_record(headers).and_then(|_| {
+                rows.iter()
+                    .try_for_each(|r| w.write_record(r.iter().map(|c| csv_cell(c).into_owned())))
+            });
             out.map_err(|_| ApiError::Internal)?;
             let bytes = w.into_inner().map_err(|_| ApiError::Internal)?;
             Ok(HttpResponse::Ok()
@@ -399,4 +412,19 @@ pub async fn get_overview_report(
         String::new(),
     ]);
     table_response(fmt, "overview", &["구분", "항목", "건수", "금액"], rows)
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_cell;
+
+    #[test]
+    fn formulas_are_neutralised_numbers_are_not() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("+1+cmd"), "'+1+cmd");
+        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("-5"), "-5");
+        assert_eq!(csv_cell("연말 난방유"), "연말 난방유");
+    }
 }

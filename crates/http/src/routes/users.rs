@@ -136,6 +136,38 @@ pub async fn update_user(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let r = body.0;
+    let own = id == auth.actor.user_id;
+    if r.current_password.is_some() && (r.password.is_none() || !own) {
+        return Err(crate::error::ApiError::field(
+            "current_password",
+            "not_allowed",
+            "only with a new password for one's own account",
+        ));
+    }
+    if own && r.password.is_some() {
+        // A stolen access token must not become a permanent takeover: changing one's own
+        // password needs the current one.
+        let Some(current) = r.current_password.clone() else {
+            return Err(crate::error::ApiError::field(
+                "current_password",
+                "required",
+                "give the current password to set a new one",
+            ));
+        };
+        let uid = id;
+        let stored = state
+            .db
+            .run(move |c| hamkke_persistence::repo::auth::password_hash(c, uid))
+            .await?;
+        let ok = web::block(move || crate::auth::verify_password(&stored, &current))
+            .await
+            .map_err(|_| crate::error::ApiError::Internal)?;
+        if !ok {
+            return Err(crate::error::ApiError::Forbidden {
+                detail: "the current password is not correct".into(),
+            });
+        }
+    }
     let password_hash = match r.password {
         None => None,
         Some(pw) => {
@@ -156,6 +188,7 @@ pub async fn update_user(
         org_id: r.org_id,
         active: r.active,
         password_hash,
+        session_id: auth.session_id,
     };
     let user = state
         .db

@@ -18,15 +18,30 @@ fn ids(v: &[Uuid]) -> Vec<DbUuid> {
     v.iter().copied().map(DbUuid).collect()
 }
 
-/// Access facts for each person (by id, with who registered them).
+/// Who a person is, for access decisions: id, registering organization, district.
+pub type PersonKey = (Uuid, Uuid, String);
+
+/// The access key of a person.
+pub fn key_of(p: &Person) -> PersonKey {
+    (p.id, p.registered_by_org_id, p.district_code.clone())
+}
+
+/// Access facts for each person (by id, with who registered them and their district).
 pub fn access_for(
     conn: &mut DbConn,
     actor: &Actor,
-    people: &[(Uuid, Uuid)],
+    people: &[PersonKey],
 ) -> RepoResult<HashMap<Uuid, PersonAccess>> {
-    let person_ids: Vec<Uuid> = people.iter().map(|(p, _)| *p).collect();
+    let person_ids: Vec<Uuid> = people
+        .iter()
+        .filter(|(_, _, d)| *d == actor.district_code)
+        .map(|(p, _, _)| *p)
+        .collect();
     if person_ids.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(people
+            .iter()
+            .map(|(p, _, _)| (*p, PersonAccess::default()))
+            .collect());
     }
     let now = to_db(crate::now());
     let org = DbUuid(actor.org_id);
@@ -58,13 +73,26 @@ pub fn access_for(
         .load(conn)?
         .into_iter()
         .collect();
+    let leading: HashSet<DbUuid> = cases::table
+        .filter(cases::person_id.eq_any(ids(&person_ids)))
+        .filter(cases::lead_org_id.eq(org))
+        .filter(cases::status.ne_all(closed_statuses()))
+        .select(cases::person_id)
+        .load(conn)?
+        .into_iter()
+        .collect();
     Ok(people
         .iter()
-        .map(|(p, registered_by)| {
+        .map(|(p, registered_by, district)| {
             let id = DbUuid(*p);
+            if *district != actor.district_code {
+                return (*p, PersonAccess::default());
+            }
             (
                 *p,
                 PersonAccess {
+                    in_district: true,
+                    leads_open_case: leading.contains(&id),
                     registered_by_own_org: *registered_by == actor.org_id,
                     consent_names_org: named.contains(&id),
                     consent_for_participants: for_participants.contains(&id),
@@ -75,16 +103,21 @@ pub fn access_for(
         .collect())
 }
 
+/// Statuses of cases that are no longer open.
+pub(crate) fn closed_statuses() -> Vec<&'static str> {
+    Status::ALL
+        .iter()
+        .filter(|s| !s.is_open())
+        .map(|s| s.as_str())
+        .collect()
+}
+
 /// Lead organizations of each person's open cases.
 pub fn open_case_leads(
     conn: &mut DbConn,
     person_ids: &[Uuid],
 ) -> RepoResult<HashMap<Uuid, Vec<Uuid>>> {
-    let closed: Vec<&str> = Status::ALL
-        .iter()
-        .filter(|s| !s.is_open())
-        .map(|s| s.as_str())
-        .collect();
+    let closed = closed_statuses();
     let rows: Vec<(DbUuid, DbUuid)> = cases::table
         .filter(cases::person_id.eq_any(ids(person_ids)))
         .filter(cases::status.ne_all(closed))
@@ -102,10 +135,7 @@ pub fn open_case_leads(
 
 /// What the actor may see of each person, in the given order.
 pub fn views(conn: &mut DbConn, actor: &Actor, people: Vec<Person>) -> RepoResult<Vec<PersonView>> {
-    let keys: Vec<(Uuid, Uuid)> = people
-        .iter()
-        .map(|p| (p.id, p.registered_by_org_id))
-        .collect();
+    let keys: Vec<PersonKey> = people.iter().map(key_of).collect();
     let access = access_for(conn, actor, &keys)?;
     let redacted: Vec<Uuid> = people
         .iter()
@@ -119,6 +149,8 @@ pub fn views(conn: &mut DbConn, actor: &Actor, people: Vec<Person>) -> RepoResul
     };
     Ok(people
         .into_iter()
+        // Persons of other districts never get a view, not even a redacted one.
+        .filter(|p| p.district_code == actor.district_code)
         .map(|p| {
             if access.get(&p.id).is_some_and(authz::person_details) {
                 PersonView::Full(p)
@@ -129,6 +161,7 @@ pub fn views(conn: &mut DbConn, actor: &Actor, people: Vec<Person>) -> RepoResul
                     name_masked: mask_name(&p.name),
                     birth_year: p.birth_date.year(),
                     registered_by_org_id: p.registered_by_org_id,
+                    district_code: p.district_code,
                     open_case_lead_org_ids: leads.get(&p.id).cloned().unwrap_or_default(),
                 }
             }

@@ -136,10 +136,6 @@ pub enum Outcome {
     Blocked(Check),
 }
 
-fn invalid(field: &str, message: &str) -> RepoError {
-    DomainError::invalid(field, "invalid_reference", message).into()
-}
-
 /// The claims of the subject under the policy's window and scope.
 fn claims(
     conn: &mut DbConn,
@@ -164,11 +160,17 @@ fn claims(
             allocations::person_id,
         ))
         .into_boxed();
+    // A household policy counts what was recorded against the household and everything its
+    // current members received (also before they joined, or under another household).
     q = match (resource.policy.subject, household_id) {
         (Subject::Household, Some(h)) => q.filter(
             allocations::household_id
                 .eq(DbUuid(h))
-                .or(allocations::person_id.eq(DbUuid(person_id))),
+                .or(allocations::person_id.eq_any(
+                    persons_t::table
+                        .filter(persons_t::household_id.eq(DbUuid(h)))
+                        .select(persons_t::id),
+                )),
         ),
         _ => q.filter(allocations::person_id.eq(DbUuid(person_id))),
     };
@@ -288,25 +290,23 @@ fn prepare(
     let resource = match resources::load_visible(conn, actor, new.resource_id) {
         Ok(r) if r.active => r,
         Ok(_) | Err(RepoError::NotFound) | Err(RepoError::Domain(_)) => {
-            return Err(invalid(
-                "resource_id",
-                "no such active resource in the district",
-            ))
+            return Err(DomainError::unknown("resource_id").into())
         }
         Err(e) => return Err(e),
     };
     let person = match persons::load(conn, new.person_id) {
-        Ok(p) => p,
-        Err(RepoError::NotFound) => return Err(invalid("person_id", "no such person")),
+        Ok(p) if authz::reach_person(actor, &p.district_code).is_ok() => p,
+        Ok(_) | Err(RepoError::NotFound) => return Err(DomainError::unknown("person_id").into()),
         Err(e) => return Err(e),
     };
+    rules::check_amount(&resource.policy, new.amount)?;
     if let Some(case_id) = new.case_id {
         let case = match cases::load(conn, case_id) {
             Ok(c) => c,
-            Err(RepoError::NotFound) => return Err(invalid("case_id", "no such case")),
+            Err(RepoError::NotFound) => return Err(DomainError::unknown("case_id").into()),
             Err(e) => return Err(e),
         };
-        authz::view_case(actor, &case.facts()).map_err(|_| invalid("case_id", "no such case"))?;
+        authz::view_case(actor, &case.facts()).map_err(|_| DomainError::unknown("case_id"))?;
         if case.case.person_id != new.person_id {
             return Err(DomainError::invalid(
                 "case_id",
@@ -328,6 +328,16 @@ fn request_of(resource: &Resource, new: &NewAllocation) -> Request {
     }
 }
 
+/// The policy's answer for a request, writing nothing at all (an import's dry run audits
+/// itself once for all its rows).
+pub fn check_unaudited(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<Check> {
+    let (resource, household) = prepare(conn, actor, new)?;
+    let request = request_of(&resource, new);
+    let claims = claims(conn, &resource, new.person_id, household, &request)?;
+    let verdict = rules::evaluate(&resource.policy, &request, &claims);
+    describe(conn, &resource, &verdict)
+}
+
 /// The policy's answer for a request, without writing anything but the audit event.
 pub fn check(
     conn: &mut DbConn,
@@ -335,15 +345,12 @@ pub fn check(
     ctx: &AuditCtx,
     new: &NewAllocation,
 ) -> RepoResult<Check> {
-    let (resource, household) = prepare(conn, actor, new)?;
-    let request = request_of(&resource, new);
-    let claims = claims(conn, &resource, new.person_id, household, &request)?;
-    let verdict = rules::evaluate(&resource.policy, &request, &claims);
-    let check = describe(conn, &resource, &verdict)?;
+    let check = check_unaudited(conn, actor, new)?;
+    let resource_id = new.resource_id;
     let mut entry = AuditEntry::new(
         AuditAction::View,
         "allocation_check",
-        Some(resource.id.to_string()),
+        Some(resource_id.to_string()),
     )
     .with_details(json!({ "allowed": check.allowed, "conflicts": check.conflicts.len() }));
     entry.person_id = Some(new.person_id);
@@ -545,14 +552,18 @@ fn entries(
     actor: &Actor,
     items: Vec<Allocation>,
 ) -> RepoResult<Vec<LedgerEntry>> {
-    let people: Vec<(Uuid, Uuid)> = {
+    let people: Vec<access::PersonKey> = {
         let ids: Vec<DbUuid> = items.iter().map(|a| DbUuid(a.person_id)).collect();
         persons_t::table
             .filter(persons_t::id.eq_any(ids))
-            .select((persons_t::id, persons_t::registered_by_org_id))
-            .load::<(DbUuid, DbUuid)>(conn)?
+            .select((
+                persons_t::id,
+                persons_t::registered_by_org_id,
+                persons_t::district_code,
+            ))
+            .load::<(DbUuid, DbUuid, String)>(conn)?
             .into_iter()
-            .map(|(p, o)| (p.0, o.0))
+            .map(|(p, o, d)| (p.0, o.0, d))
             .collect()
     };
     let access = access::access_for(conn, actor, &people)?;
@@ -625,6 +636,28 @@ pub fn list(
     f: &LedgerFilter,
     page: PageRequest,
 ) -> RepoResult<Page<LedgerEntry>> {
+    // A filter by person or household reads that person's benefit history: it needs the
+    // right to their details, checked like the same id in a path.
+    if let Some(p) = f.person_id {
+        let (_, access) = match persons::access_facts(conn, actor, p) {
+            Err(RepoError::NotFound) => return Err(DomainError::unknown("person_id").into()),
+            other => other?,
+        };
+        authz::filter_by_person(&access)?;
+    }
+    // The minimal ledger already names households (that is how duplicates are seen), so a
+    // household filter needs only a household of the caller's district.
+    if let Some(h) = f.household_id {
+        super::households::load_in_district(conn, actor, h, "household_id")?;
+    }
+    if let Some(r) = f.resource_id {
+        if resources::load_visible(conn, actor, r).is_err() {
+            return Err(DomainError::unknown("resource_id").into());
+        }
+    }
+    if let Some(o) = f.provider_org_id {
+        super::refs::org(conn, actor, o, "provider_org_id")?;
+    }
     let mut q = allocations::table
         .filter(allocations::district_code.eq(actor.district_code.clone()))
         .select(AllocationRow::as_select())

@@ -113,18 +113,15 @@ pub fn assign(
         } else {
             authz::work_on_case(actor, &facts)?;
         }
-        let user: Option<(DbUuid, bool)> = users::table
+        let user: Option<(DbUuid, bool, String)> = users::table
+            .inner_join(organizations::table)
             .filter(users::id.eq(DbUuid(user_id)))
-            .select((users::org_id, users::active))
+            .select((users::org_id, users::active, organizations::district_code))
             .first(conn)
             .optional()?;
-        let Some((user_org, true)) = user else {
-            return Err(DomainError::invalid(
-                "user_id",
-                "invalid_reference",
-                "no such active user",
-            )
-            .into());
+        // A user of another district does not exist for this case.
+        let Some((user_org, true, _)) = user.filter(|u| u.2 == facts.district_code) else {
+            return Err(DomainError::unknown("user_id").into());
         };
         if !facts.participant_orgs.contains(&user_org.0) {
             return Err(DomainError::invalid(
@@ -219,12 +216,8 @@ pub fn handover(
         let ok =
             matches!(&successor, Some((s, true)) if s.org_id == from.org_id && s.id != from.id);
         if !ok {
-            return Err(DomainError::invalid(
-                "successor_user_id",
-                "invalid_reference",
-                "the successor must be another active user of the same organization",
-            )
-            .into());
+            // Not another active user of the same organization: nothing the caller may use.
+            return Err(DomainError::unknown("successor_user_id").into());
         }
         let moving: Vec<Assignment> = case_assignments::table
             .filter(case_assignments::user_id.eq(DbUuid(user_id)))

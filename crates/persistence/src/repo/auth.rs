@@ -334,9 +334,13 @@ pub fn end_session(conn: &mut DbConn, ctx: &AuditCtx, session_id: Uuid) -> RepoR
 
 /// The actor behind an access token, loaded fresh: `None` when the user or its organization
 /// is inactive, or the session has ended (logout, revocation, expiry).
-pub fn load_actor(conn: &mut DbConn, user_id: Uuid, session_id: Uuid) -> RepoResult<Option<Actor>> {
+pub fn load_actor(
+    conn: &mut DbConn,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> RepoResult<Option<(Actor, bool)>> {
     let now = to_db(hamkke_domain::now());
-    let row: Option<(DbUuid, String, DbUuid, String, String)> = auth_sessions::table
+    let row: Option<(DbUuid, String, DbUuid, String, String, bool)> = auth_sessions::table
         .inner_join(users::table.inner_join(organizations::table))
         .filter(auth_sessions::id.eq(DbUuid(session_id)))
         .filter(auth_sessions::user_id.eq(DbUuid(user_id)))
@@ -350,19 +354,31 @@ pub fn load_actor(conn: &mut DbConn, user_id: Uuid, session_id: Uuid) -> RepoRes
             organizations::id,
             organizations::kind,
             organizations::district_code,
+            users::must_change_password,
         ))
         .first(conn)
         .optional()?;
-    row.map(|(uid, role, org_id, kind, district)| {
-        Ok(Actor {
-            user_id: uid.0,
-            org_id: org_id.0,
-            org_kind: OrgKind::parse(&kind).ok_or_else(|| corrupt("organizations.kind"))?,
-            role: Role::parse(&role).ok_or_else(|| corrupt("users.role"))?,
-            district_code: district,
-        })
+    row.map(|(uid, role, org_id, kind, district, must_change)| {
+        Ok((
+            Actor {
+                user_id: uid.0,
+                org_id: org_id.0,
+                org_kind: OrgKind::parse(&kind).ok_or_else(|| corrupt("organizations.kind"))?,
+                role: Role::parse(&role).ok_or_else(|| corrupt("users.role"))?,
+                district_code: district,
+            },
+            must_change,
+        ))
     })
     .transpose()
+}
+
+/// The stored password hash of a user (to confirm the current password before a change).
+pub fn password_hash(conn: &mut DbConn, user_id: Uuid) -> RepoResult<String> {
+    Ok(users::table
+        .find(DbUuid(user_id))
+        .select(users::password_hash)
+        .first(conn)?)
 }
 
 /// The actor's own account and organization, for `GET /me`.

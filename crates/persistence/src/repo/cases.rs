@@ -212,13 +212,7 @@ fn next_case_no(conn: &mut DbConn, district: &str, year: i32) -> RepoResult<Stri
     Ok(rules::case_no(year, district, seq))
 }
 
-fn closed_statuses() -> Vec<&'static str> {
-    Status::ALL
-        .iter()
-        .filter(|s| !s.is_open())
-        .map(|s| s.as_str())
-        .collect()
-}
+use super::access::closed_statuses;
 
 /// Opens a case: the caller's organization leads it and the caller is its primary worker.
 pub fn create(
@@ -227,21 +221,17 @@ pub fn create(
     ctx: &AuditCtx,
     new: NewCase,
 ) -> RepoResult<CaseDetail> {
-    authz::create_case(actor)?;
     rules::check_needs(&new.needs)?;
     write_tx(conn, |conn| {
-        match persons::load(conn, new.person_id) {
-            Ok(_) => {}
-            Err(RepoError::NotFound) => {
-                return Err(DomainError::invalid(
-                    "person_id",
-                    "invalid_reference",
-                    "no such person",
-                )
-                .into())
-            }
+        let person = match persons::load(conn, new.person_id) {
+            Ok(p) => p,
+            Err(RepoError::NotFound) => return Err(DomainError::unknown("person_id").into()),
             Err(e) => return Err(e),
+        };
+        if authz::reach_person(actor, &person.district_code).is_err() {
+            return Err(DomainError::unknown("person_id").into());
         }
+        authz::create_case(actor, &person.district_code)?;
         let open: Option<DbUuid> = cases::table
             .filter(cases::person_id.eq(DbUuid(new.person_id)))
             .filter(cases::status.ne_all(closed_statuses()))
@@ -356,6 +346,15 @@ pub fn list(
     f: &CaseFilter,
     page: PageRequest,
 ) -> RepoResult<Page<Case>> {
+    if let Some(o) = f.lead_org_id {
+        super::refs::org(conn, actor, o, "lead_org_id")?;
+    }
+    if let Some(p) = f.person_id {
+        super::refs::person(conn, actor, p, "person_id")?;
+    }
+    if let Some(u) = f.assigned_to.filter(|u| *u != actor.user_id) {
+        super::refs::user(conn, actor, u, "assigned_to")?;
+    }
     let mut q = cases::table
         .select(CaseRow::as_select())
         .order(cases::id.asc())
@@ -607,18 +606,8 @@ pub fn add_participant(
     write_tx(conn, |conn| {
         let current = load(conn, id)?;
         authz::manage_participants(actor, &current.facts())?;
-        let org = match orgs::load(conn, org_id) {
-            Ok(o) if o.kind != hamkke_domain::org::OrgKind::System && o.active => o,
-            Ok(_) | Err(RepoError::NotFound) => {
-                return Err(DomainError::invalid(
-                    "organization_id",
-                    "invalid_reference",
-                    "no such organization",
-                )
-                .into())
-            }
-            Err(e) => return Err(e),
-        };
+        let org =
+            orgs::load_for_case(conn, &current.case.district_code, org_id, "organization_id")?;
         if current.participants.iter().any(|p| p.org_id == org.id) {
             return Err(RepoError::conflict(
                 "already_participant",

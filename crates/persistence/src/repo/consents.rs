@@ -97,7 +97,7 @@ pub fn create(
     new: NewConsent,
 ) -> RepoResult<Consent> {
     write_tx(conn, |conn| {
-        let (_, access) = persons::access_facts(conn, actor, person_id)?;
+        let (person, access) = persons::access_facts(conn, actor, person_id)?;
         authz::record_consent(actor, &access)?;
         let now = crate::now();
         if new.expires_at <= now {
@@ -127,18 +127,17 @@ pub fn create(
             }
             _ => {}
         }
-        let wanted: Vec<DbUuid> = new.organization_ids.iter().copied().map(DbUuid).collect();
+        // A consent may name only organizations of the person's district.
+        let mut wanted: Vec<DbUuid> = new.organization_ids.iter().copied().map(DbUuid).collect();
+        wanted.sort_by_key(|d| d.0);
+        wanted.dedup();
         let found: i64 = organizations::table
             .filter(organizations::id.eq_any(&wanted))
+            .filter(organizations::district_code.eq(&person.district_code))
             .count()
             .get_result(conn)?;
         if found != wanted.len() as i64 {
-            return Err(DomainError::invalid(
-                "organization_ids",
-                "invalid_reference",
-                "no such organization",
-            )
-            .into());
+            return Err(DomainError::unknown("organization_ids").into());
         }
         let id = Uuid::now_v7();
         diesel::insert_into(consents::table)
@@ -186,6 +185,9 @@ pub fn list(
 ) -> RepoResult<Vec<Consent>> {
     write_tx(conn, |conn| {
         let (_, access) = persons::access_facts(conn, actor, person_id)?;
+        if !access.in_district {
+            return Err(DomainError::hidden("person of another district").into());
+        }
         if !authz::person_details(&access) {
             return Err(DomainError::forbidden(
                 "the organization has no right to this person's details",
@@ -209,6 +211,9 @@ pub fn withdraw(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> R
     write_tx(conn, |conn| {
         let consent = load(conn, id)?;
         let (_, access) = persons::access_facts(conn, actor, consent.person_id)?;
+        if !access.in_district {
+            return Err(DomainError::hidden("consent of a person of another district").into());
+        }
         if consent.recorded_by_org_id != actor.org_id {
             if !authz::person_details(&access) {
                 return Err(

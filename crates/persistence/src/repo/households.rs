@@ -26,6 +26,7 @@ struct HouseholdRow {
     version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    district_code: String,
 }
 
 impl From<HouseholdRow> for Household {
@@ -35,6 +36,7 @@ impl From<HouseholdRow> for Household {
             address: r.address,
             admin_dong_code: r.admin_dong_code,
             registered_by_org_id: r.registered_by_org_id.0,
+            district_code: r.district_code,
             version: r.version,
             created_at: from_db(r.created_at),
             updated_at: from_db(r.updated_at),
@@ -71,6 +73,7 @@ fn visible(
     actor: &Actor,
     members: &[PersonView],
 ) -> Result<(), DomainError> {
+    authz::reach_person(actor, &household.district_code)?;
     let sees_member = members.iter().any(|m| matches!(m, PersonView::Full(_)));
     if household.registered_by_org_id == actor.org_id || sees_member {
         Ok(())
@@ -81,6 +84,42 @@ fn visible(
     }
 }
 
+/// A household named in a request (`field`): it must exist and be visible to the actor, else
+/// the request answers as if it did not exist.
+pub(crate) fn load_usable(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: Uuid,
+    field: &str,
+) -> RepoResult<Household> {
+    let household = match load(conn, id) {
+        Ok(h) => h,
+        Err(RepoError::NotFound) => return Err(DomainError::unknown(field).into()),
+        Err(e) => return Err(e),
+    };
+    if authz::reach_person(actor, &household.district_code).is_err() {
+        return Err(DomainError::unknown(field).into());
+    }
+    let members = persons::household_members(conn, actor, id)?;
+    visible(&household, actor, &members).map_err(|_| DomainError::unknown(field))?;
+    Ok(household)
+}
+
+/// A household named in a filter (`field`): it must be of the actor's district.
+pub(crate) fn load_in_district(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: Uuid,
+    field: &str,
+) -> RepoResult<Household> {
+    match load(conn, id) {
+        Ok(h) if authz::reach_person(actor, &h.district_code).is_ok() => Ok(h),
+        Ok(_) | Err(RepoError::NotFound) => Err(DomainError::unknown(field).into()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Registers a household in the actor's district.
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,
@@ -97,6 +136,7 @@ pub fn create(
                 households::address.eq(&new.address),
                 households::admin_dong_code.eq(&new.admin_dong_code),
                 households::registered_by_org_id.eq(DbUuid(actor.org_id)),
+                households::district_code.eq(&actor.district_code),
                 households::allocation_seq.eq(0i64),
                 households::version.eq(1),
                 households::created_at.eq(now),
@@ -137,6 +177,7 @@ pub fn get(
 pub fn list(conn: &mut DbConn, actor: &Actor, page: PageRequest) -> RepoResult<Page<Household>> {
     let mut q = households::table
         .filter(households::registered_by_org_id.eq(DbUuid(actor.org_id)))
+        .filter(households::district_code.eq(actor.district_code.clone()))
         .select(HouseholdRow::as_select())
         .order(households::id.asc())
         .limit(page.limit + 1)

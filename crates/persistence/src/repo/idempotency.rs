@@ -1,7 +1,7 @@
 //! Idempotency keys: the first request with a key claims it; its response is stored and
 //! replayed for 24 hours to the same user sending the same key with the same request.
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -22,14 +22,26 @@ pub enum Claim {
     Replay { status: u16, response: String },
     /// The key was used for a different request.
     Mismatch,
-    /// The first request with this key is still running.
+    /// The first request with this key is still running (its lease has not run out).
     InProgress,
+    /// The first request's change committed but its response was never stored (the server
+    /// stopped in between): `resource` names what it created or changed, `type/id`.
+    Committed { resource: Option<String> },
 }
 
-/// Claims `key` for `user`, or says why not. Keys older than 24 hours are forgotten first.
-pub fn claim(conn: &mut DbConn, user: Uuid, key: &str, fingerprint: &str) -> RepoResult<Claim> {
+/// Claims `key` for `user`, or says why not. Keys older than 24 hours are forgotten first. A
+/// claim is a lease of `lease_secs`: when it runs out with nothing committed (the server
+/// stopped mid-request), the next retry takes the key over and runs the request again.
+pub fn claim(
+    conn: &mut DbConn,
+    user: Uuid,
+    key: &str,
+    fingerprint: &str,
+    lease_secs: i64,
+) -> RepoResult<Claim> {
     let now = crate::now();
     let expired = to_db(now - Duration::hours(LIFETIME_HOURS));
+    let lease_until = to_db(now + Duration::seconds(lease_secs));
     let inserted = write_tx(conn, |conn| -> RepoResult<bool> {
         diesel::delete(
             keys::table
@@ -51,6 +63,7 @@ pub fn claim(conn: &mut DbConn, user: Uuid, key: &str, fingerprint: &str) -> Rep
                 keys::idem_key.eq(key),
                 keys::fingerprint.eq(fingerprint),
                 keys::created_at.eq(to_db(now)),
+                keys::lease_until.eq(Some(lease_until)),
             ))
             .execute(conn)
             .map(|_| true)
@@ -66,18 +79,78 @@ pub fn claim(conn: &mut DbConn, user: Uuid, key: &str, fingerprint: &str) -> Rep
     if inserted? {
         return Ok(Claim::New);
     }
-    let (stored_fingerprint, status, response): (String, Option<i32>, Option<String>) = keys::table
+    type Row = (
+        String,
+        Option<i32>,
+        Option<String>,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<String>,
+    );
+    let (stored_fingerprint, status, response, lease, committed_at, resource): Row = keys::table
         .find((DbUuid(user), key))
-        .select((keys::fingerprint, keys::status_code, keys::response))
+        .select((
+            keys::fingerprint,
+            keys::status_code,
+            keys::response,
+            keys::lease_until,
+            keys::committed_at,
+            keys::committed_resource,
+        ))
         .first(conn)?;
-    Ok(match (status, response) {
-        _ if stored_fingerprint != fingerprint => Claim::Mismatch,
-        (Some(status), Some(response)) => Claim::Replay {
+    if stored_fingerprint != fingerprint {
+        return Ok(Claim::Mismatch);
+    }
+    if let (Some(status), Some(response)) = (status, response) {
+        return Ok(Claim::Replay {
             status: u16::try_from(status).unwrap_or(500),
             response,
-        },
-        _ => Claim::InProgress,
+        });
+    }
+    // While the lease holds, the first request is alive (maybe between its commit and storing
+    // its response); after it, a commit without a response means the server stopped.
+    let now_db = to_db(now);
+    if lease.is_some_and(|l| l > now_db) {
+        return Ok(Claim::InProgress);
+    }
+    if committed_at.is_some() {
+        return Ok(Claim::Committed { resource });
+    }
+    // The lease ran out and nothing committed: take the key over (one retry wins).
+    let mut take = diesel::update(keys::table.find((DbUuid(user), key)))
+        .filter(keys::committed_at.is_null())
+        .filter(keys::status_code.is_null())
+        .into_boxed();
+    take = match lease {
+        Some(l) => take.filter(keys::lease_until.eq(l)),
+        None => take.filter(keys::lease_until.is_null()),
+    };
+    let taken = take
+        .set(keys::lease_until.eq(Some(lease_until)))
+        .execute(conn)?;
+    Ok(if taken == 1 {
+        Claim::New
+    } else {
+        Claim::InProgress
     })
+}
+
+/// Marks the key's request as committed, in the transaction of the change it guards, naming
+/// what it changed; a retry after a crash then answers with that instead of running again.
+pub fn mark_committed(
+    conn: &mut DbConn,
+    user: Uuid,
+    key: &str,
+    resource: Option<String>,
+) -> RepoResult<()> {
+    diesel::update(keys::table.find((DbUuid(user), key)))
+        .filter(keys::committed_at.is_null())
+        .set((
+            keys::committed_at.eq(Some(to_db(crate::now()))),
+            keys::committed_resource.eq(resource),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Stores the response of a claimed key.

@@ -150,24 +150,33 @@ fn facts(meeting: &Meeting, participants: &[MeetingParticipant]) -> MeetingFacts
 }
 
 fn decisions_of(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<DecisionRecord>> {
-    type Row = (DbUuid, String, Option<DbUuid>, Option<String>, String);
+    type Row = (
+        DbUuid,
+        String,
+        Option<DbUuid>,
+        Option<DbUuid>,
+        Option<String>,
+        String,
+    );
     let rows: Vec<Row> = meeting_decisions::table
         .filter(meeting_decisions::meeting_id.eq(DbUuid(id)))
         .select((
             meeting_decisions::case_id,
             meeting_decisions::decision,
             meeting_decisions::lead_org_id,
+            meeting_decisions::refer_to_org_id,
             meeting_decisions::notes,
             meeting_decisions::action_items,
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(case_id, d, lead, notes, items)| {
+        .map(|(case_id, d, lead, refer_to, notes, items)| {
             Ok(DecisionRecord {
                 case_id: case_id.0,
                 decision: Decision::parse(&d)
                     .ok_or_else(|| corrupt("meeting_decisions.decision"))?,
                 lead_org_id: lead.map(|l| l.0),
+                refer_to_org_id: refer_to.map(|l| l.0),
                 notes,
                 action_items: serde_json::from_str(&items)
                     .map_err(|_| corrupt("meeting_decisions.action_items"))?,
@@ -256,20 +265,18 @@ fn add_to_agenda(
     actor: &Actor,
     meeting: &Meeting,
     case_id: Uuid,
+    field: &str,
 ) -> RepoResult<()> {
-    let invalid = || {
-        RepoError::from(DomainError::invalid(
-            "case_id",
-            "invalid_reference",
-            "no such case",
-        ))
-    };
+    let invalid = || RepoError::from(DomainError::unknown(field));
     let case = match cases::load(conn, case_id) {
         Ok(c) => c,
         Err(RepoError::NotFound) => return Err(invalid()),
         Err(e) => return Err(e),
     };
     authz::view_case(actor, &case.facts()).map_err(|_| invalid())?;
+    if case.case.district_code != meeting.district_code {
+        return Err(invalid());
+    }
     let exists: bool = diesel::select(diesel::dsl::exists(
         meeting_agenda::table.find((DbUuid(meeting.id), DbUuid(case_id))),
     ))
@@ -297,17 +304,51 @@ fn add_to_agenda(
     )
 }
 
-fn active_user_org(conn: &mut DbConn, field: &str, user_id: Uuid) -> RepoResult<Uuid> {
-    users::table
+/// A user named in a meeting request (`field`): an active worker of an organization of the
+/// meeting's district or of one taking part in an agenda case (`authz::meeting_member`), else
+/// the request answers as if the user did not exist. Returns the user's organization.
+fn meeting_user(
+    conn: &mut DbConn,
+    m: &MeetingFacts,
+    agenda_orgs: &[Uuid],
+    field: &str,
+    user_id: Uuid,
+) -> RepoResult<Uuid> {
+    let org: Option<DbUuid> = users::table
         .filter(users::id.eq(DbUuid(user_id)))
         .filter(users::active.eq(true))
         .select(users::org_id)
         .first::<DbUuid>(conn)
-        .optional()?
+        .optional()?;
+    let org = match org {
+        Some(o) => super::orgs::load(conn, o.0)?,
+        None => return Err(DomainError::unknown(field).into()),
+    };
+    if !org.active || !authz::meeting_member(m, &org.facts(), agenda_orgs) {
+        return Err(DomainError::unknown(field).into());
+    }
+    Ok(org.id)
+}
+
+/// Organizations taking part in the given cases.
+fn orgs_of_cases(conn: &mut DbConn, case_ids: &[Uuid]) -> RepoResult<Vec<Uuid>> {
+    Ok(case_participants::table
+        .filter(
+            case_participants::case_id
+                .eq_any(case_ids.iter().copied().map(DbUuid).collect::<Vec<_>>()),
+        )
+        .select(case_participants::org_id)
+        .distinct()
+        .load::<DbUuid>(conn)?
+        .into_iter()
         .map(|o| o.0)
-        .ok_or_else(|| {
-            DomainError::invalid(field, "invalid_reference", "no such active user").into()
-        })
+        .collect())
+}
+
+/// The kind of the meeting's host organization (a district office's meeting may decide on
+/// any case of the district).
+fn host_kind(conn: &mut DbConn, meeting: &Meeting) -> RepoResult<hamkke_domain::org::OrgKind> {
+    Ok(super::orgs::load(conn, meeting.host_org_id)?.kind)
 }
 
 /// Calls a meeting hosted by the actor's organization.
@@ -337,13 +378,19 @@ pub fn create(
                 meetings::updated_at.eq(now),
             ))
             .execute(conn)?;
+        let mf = MeetingFacts {
+            host_org_id: actor.org_id,
+            district_code: actor.district_code.clone(),
+            participant_orgs: Vec::new(),
+        };
+        let agenda_orgs = orgs_of_cases(conn, &new.case_ids)?;
         let mut users_seen = Vec::new();
         for user in &new.participant_user_ids {
             if users_seen.contains(user) {
                 continue;
             }
             users_seen.push(*user);
-            let org = active_user_org(conn, "participant_user_ids", *user)?;
+            let org = meeting_user(conn, &mf, &agenda_orgs, "participant_user_ids", *user)?;
             diesel::insert_into(meeting_participants::table)
                 .values((
                     meeting_participants::id.eq(DbUuid(Uuid::now_v7())),
@@ -365,7 +412,7 @@ pub fn create(
         }
         let meeting = load_meeting(conn, id)?;
         for case_id in &new.case_ids {
-            add_to_agenda(conn, actor, &meeting, *case_id)?;
+            add_to_agenda(conn, actor, &meeting, *case_id, "case_ids")?;
         }
         audit_meeting(
             conn,
@@ -401,6 +448,9 @@ pub fn list(
     f: &MeetingFilter,
     page: PageRequest,
 ) -> RepoResult<Page<Meeting>> {
+    if let Some(c) = f.case_id {
+        super::refs::case(conn, actor, c, "case_id")?;
+    }
     let org = DbUuid(actor.org_id);
     let mut q = meetings::table
         .select(MeetingRow::as_select())
@@ -530,7 +580,7 @@ pub fn add_agenda(
 ) -> RepoResult<MeetingDetail> {
     write_tx(conn, |conn| {
         let m = chaired(conn, actor, id)?;
-        add_to_agenda(conn, actor, &m, case_id)?;
+        add_to_agenda(conn, actor, &m, case_id, "case_id")?;
         bump(conn, id)?;
         audit_meeting(
             conn,
@@ -578,12 +628,8 @@ fn set_attendance(conn: &mut DbConn, id: Uuid, user_id: Uuid, attended: bool) ->
     .set(meeting_participants::attended.eq(Some(attended)))
     .execute(conn)?;
     if n == 0 {
-        return Err(DomainError::invalid(
-            "user_id",
-            "invalid_reference",
-            "not a participant of this meeting",
-        )
-        .into());
+        // Not invited to this meeting: nothing the chair may record.
+        return Err(DomainError::unknown("user_id").into());
     }
     Ok(())
 }
@@ -597,7 +643,7 @@ pub fn decide(
     d: DecisionRecord,
 ) -> RepoResult<MeetingDetail> {
     write_tx(conn, |conn| {
-        chaired(conn, actor, id)?;
+        let meeting = chaired(conn, actor, id)?;
         if !agenda_ids(conn, id)?.contains(&d.case_id) {
             return Err(DomainError::invalid(
                 "case_id",
@@ -614,23 +660,35 @@ pub fn decide(
             )
             .into());
         }
-        if let Some(lead) = d.lead_org_id {
-            match super::orgs::load(conn, lead) {
-                Ok(o) if o.active && o.kind != hamkke_domain::org::OrgKind::System => {}
-                Ok(_) | Err(RepoError::NotFound) => {
-                    return Err(DomainError::invalid(
-                        "lead_org_id",
-                        "invalid_reference",
-                        "no such organization",
-                    )
-                    .into())
-                }
-                Err(e) => return Err(e),
+        match (d.decision, d.refer_to_org_id) {
+            (Decision::Refer, None) => {
+                return Err(DomainError::invalid(
+                    "refer_to_org_id",
+                    "required",
+                    "a refer decision names the organization the case is referred to",
+                )
+                .into())
+            }
+            (Decision::Refer, Some(_)) | (_, None) => {}
+            (_, Some(_)) => {
+                return Err(DomainError::invalid(
+                    "refer_to_org_id",
+                    "not_allowed",
+                    "only a refer decision names a receiving organization",
+                )
+                .into())
             }
         }
+        let case = cases::load(conn, d.case_id)?;
+        check_decision(conn, &meeting, &case, &d)?;
+        let participants = participants_of(conn, id)?;
+        let mf = facts(&meeting, &participants);
+        let agenda_orgs: Vec<Uuid> = case.participants.iter().map(|p| p.org_id).collect();
         for (i, item) in d.action_items.iter().enumerate() {
-            active_user_org(
+            meeting_user(
                 conn,
+                &mf,
+                &agenda_orgs,
                 &format!("action_items[{i}].assignee_user_id"),
                 item.assignee_user_id,
             )?;
@@ -643,6 +701,7 @@ pub fn decide(
                 meeting_decisions::case_id.eq(DbUuid(d.case_id)),
                 meeting_decisions::decision.eq(d.decision.as_str()),
                 meeting_decisions::lead_org_id.eq(d.lead_org_id.map(DbUuid)),
+                meeting_decisions::refer_to_org_id.eq(d.refer_to_org_id.map(DbUuid)),
                 meeting_decisions::notes.eq(&d.notes),
                 meeting_decisions::action_items
                     .eq(serde_json::to_string(&d.action_items).unwrap_or_else(|_| "[]".into())),
@@ -663,6 +722,31 @@ pub fn decide(
     })
 }
 
+/// Whether the meeting may carry this decision on this case: the meeting decides on the case
+/// (`authz::decide_on_case`), and a new lead or a receiving organization is an active
+/// organization of the case's district.
+fn check_decision(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    case: &cases::CaseDetail,
+    d: &DecisionRecord,
+) -> RepoResult<()> {
+    let kind = host_kind(conn, meeting)?;
+    let mf = MeetingFacts {
+        host_org_id: meeting.host_org_id,
+        district_code: meeting.district_code.clone(),
+        participant_orgs: Vec::new(),
+    };
+    authz::decide_on_case(kind, &mf, &case.facts())?;
+    if let Some(lead) = d.lead_org_id {
+        super::orgs::load_for_case(conn, &case.case.district_code, lead, "lead_org_id")?;
+    }
+    if let Some(to) = d.refer_to_org_id {
+        super::orgs::load_for_case(conn, &case.case.district_code, to, "refer_to_org_id")?;
+    }
+    Ok(())
+}
+
 /// Finalizes a meeting: every agenda case must have a decision that is legal for its current
 /// status, or nothing changes and the offending cases are listed. Otherwise every decision is
 /// applied to its case, action items are created, and the meeting is held and frozen.
@@ -676,6 +760,13 @@ pub fn finalize(
 ) -> RepoResult<MeetingDetail> {
     write_tx(conn, |conn| {
         let meeting = chaired(conn, actor, id)?;
+        let invited: Vec<Uuid> = participants_of(conn, id)?
+            .iter()
+            .filter_map(|p| p.user_id)
+            .collect();
+        if let Some(i) = attendance.iter().position(|(u, _)| !invited.contains(u)) {
+            return Err(DomainError::unknown(format!("attendance[{i}].user_id")).into());
+        }
         let decisions = decisions_of(conn, id)?;
         let mut problems = Vec::new();
         let mut plan = Vec::new();
@@ -683,6 +774,11 @@ pub fn finalize(
             let case = cases::load(conn, case_id)?;
             match decisions.iter().find(|d| d.case_id == case_id) {
                 None => problems.push(json!({ "case_id": case_id, "problem": "no_decision" })),
+                Some(d) if check_decision(conn, &meeting, &case, d).is_err() => problems.push(json!({
+                    "case_id": case_id,
+                    "problem": "not_decidable",
+                    "decision": d.decision.as_str(),
+                })),
                 Some(d) if !d.decision.applies_to(case.case.status) => problems.push(json!({
                     "case_id": case_id,
                     "problem": "invalid_transition",
@@ -789,6 +885,24 @@ fn apply_decision(
                 json!({ "from": c.lead_org_id, "to": new_lead, "meeting_id": meeting.id }),
             )?;
         }
+    }
+    if let Some(to) = d.refer_to_org_id {
+        let reason = d
+            .notes
+            .clone()
+            .unwrap_or_else(|| "회의 결정에 따른 의뢰 (referred by a meeting decision)".to_owned());
+        super::referrals::send(
+            conn,
+            actor,
+            case,
+            c.lead_org_id,
+            &super::referrals::NewReferral {
+                case_id: c.id,
+                to_org_id: to,
+                reason,
+                requested_services: Vec::new(),
+            },
+        )?;
     }
     event(
         conn,

@@ -15,6 +15,8 @@ pub mod orgs;
 pub mod page;
 pub mod persons;
 pub mod referrals;
+pub mod refs;
 pub mod reports;
 pub mod resources;
+pub mod transfers;
 pub mod users;

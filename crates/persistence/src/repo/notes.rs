@@ -82,15 +82,12 @@ pub fn create(
                 .filter(users::active.eq(true))
                 .select(users::org_id)
                 .load(conn)?;
+            // Co-visitors are active workers of participant organizations (all of the case's
+            // district); anyone else does not exist for this case.
             if orgs.len() != visitors.len()
                 || !orgs.iter().all(|o| facts.participant_orgs.contains(&o.0))
             {
-                return Err(DomainError::invalid(
-                    "co_visitor_user_ids",
-                    "not_participant",
-                    "co-visitors must be active workers of participant organizations",
-                )
-                .into());
+                return Err(DomainError::unknown("co_visitor_user_ids").into());
             }
         }
         let id = Uuid::now_v7();

@@ -65,6 +65,22 @@ pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Organization> {
         .try_into()
 }
 
+/// An organization named in a request (`field`) to take a role in a case of
+/// `case_district`: an active operational organization of that district, else the request
+/// answers as if it did not exist.
+pub(crate) fn load_for_case(
+    conn: &mut DbConn,
+    case_district: &str,
+    id: Uuid,
+    field: &str,
+) -> RepoResult<Organization> {
+    match load(conn, id) {
+        Ok(o) if authz::case_org(case_district, &o.facts(), o.active) => Ok(o),
+        Ok(_) | Err(RepoError::NotFound) => Err(DomainError::unknown(field).into()),
+        Err(e) => Err(e),
+    }
+}
+
 fn load_link(conn: &mut DbConn, field: &str, id: Option<Uuid>) -> RepoResult<Option<OrgFacts>> {
     match id {
         None => Ok(None),
@@ -249,6 +265,16 @@ pub fn update(
         .execute(conn)?;
         if updated != 1 {
             return Err(RepoError::Stale);
+        }
+        if patch.active == Some(false) && current.active {
+            // A deactivated organization's tokens must not work again after a reactivation.
+            let members: Vec<DbUuid> = crate::schema::users::table
+                .filter(crate::schema::users::org_id.eq(DbUuid(id)))
+                .select(crate::schema::users::id)
+                .load(conn)?;
+            for m in members {
+                super::users::revoke_sessions(conn, m.0, "organization_deactivated")?;
+            }
         }
         let fields: Vec<&str> = [
             patch.name.as_ref().map(|_| "name"),

@@ -4,7 +4,6 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor};
 use hamkke_domain::person::{Flag, NewPerson, Person, PersonPatch, PersonView, Rrn, Sex};
-use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -15,7 +14,7 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::crypto::PersonKeys;
 use crate::error::{RepoError, RepoResult};
-use crate::schema::{households, persons};
+use crate::schema::persons;
 use crate::types::{from_db, to_db, DbUuid};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -34,6 +33,7 @@ pub(crate) struct PersonRow {
     version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    district_code: String,
 }
 
 impl TryFrom<PersonRow> for Person {
@@ -60,6 +60,7 @@ impl TryFrom<PersonRow> for Person {
             household_id: r.household_id.map(Into::into),
             flags,
             registered_by_org_id: r.registered_by_org_id.0,
+            district_code: r.district_code,
             version: r.version,
             created_at: from_db(r.created_at),
             updated_at: from_db(r.updated_at),
@@ -92,28 +93,18 @@ fn find_by_rrn(conn: &mut DbConn, keys: &PersonKeys, rrn: &Rrn) -> RepoResult<Op
         .map(|d| d.0))
 }
 
-fn already_registered(id: Uuid) -> RepoError {
-    RepoError::Conflict {
+/// The registration that holds this RRN: its id and, when it is of another district, only
+/// that district (no name, nothing else).
+fn already_registered(conn: &mut DbConn, id: Uuid) -> RepoResult<RepoError> {
+    let district: String = persons::table
+        .find(DbUuid(id))
+        .select(persons::district_code)
+        .first(conn)?;
+    Ok(RepoError::Conflict {
         code: "person_already_registered",
         detail: "a person with this resident registration number is already registered".into(),
-        extensions: Some(json!({ "person_id": id })),
-    }
-}
-
-fn check_household(conn: &mut DbConn, id: Option<Uuid>) -> RepoResult<()> {
-    if let Some(h) = id {
-        let exists: bool = diesel::select(diesel::dsl::exists(households::table.find(DbUuid(h))))
-            .get_result(conn)?;
-        if !exists {
-            return Err(DomainError::invalid(
-                "household_id",
-                "invalid_reference",
-                "no such household",
-            )
-            .into());
-        }
-    }
-    Ok(())
+        extensions: Some(json!({ "person_id": id, "district_code": district })),
+    })
 }
 
 fn audit_view(conn: &mut DbConn, ctx: &AuditCtx, view: &PersonView) -> RepoResult<()> {
@@ -138,11 +129,13 @@ pub fn create(
 ) -> RepoResult<PersonView> {
     authz::register_person(actor)?;
     let result = write_tx(conn, |conn| {
-        check_household(conn, new.household_id)?;
+        if let Some(h) = new.household_id {
+            super::households::load_usable(conn, actor, h, "household_id")?;
+        }
         let (cipher, hmac, masked) = match &new.rrn {
             Some(rrn) => {
                 if let Some(existing) = find_by_rrn(conn, keys, rrn)? {
-                    return Err(already_registered(existing));
+                    return Err(already_registered(conn, existing)?);
                 }
                 (
                     Some(keys.encrypt(rrn)),
@@ -168,6 +161,7 @@ pub fn create(
                 persons::household_id.eq(new.household_id.map(DbUuid)),
                 persons::flags.eq(flags_text(&new.flags)),
                 persons::registered_by_org_id.eq(DbUuid(actor.org_id)),
+                persons::district_code.eq(&actor.district_code),
                 persons::allocation_seq.eq(0i64),
                 persons::version.eq(1),
                 persons::created_at.eq(now),
@@ -183,7 +177,7 @@ pub fn create(
         // Two registrations of one number at once: the unique index lets one through.
         Err(RepoError::Db(e)) if RepoError::is_unique_violation(&e) => match &new.rrn {
             Some(rrn) => match find_by_rrn(conn, keys, rrn)? {
-                Some(existing) => Err(already_registered(existing)),
+                Some(existing) => Err(already_registered(conn, existing)?),
                 None => Err(RepoError::Db(e)),
             },
             None => Err(RepoError::Db(e)),
@@ -196,6 +190,7 @@ pub fn create(
 pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<PersonView> {
     write_tx(conn, |conn| {
         let person = load(conn, id)?;
+        authz::reach_person(actor, &person.district_code)?;
         let view = access::views(conn, actor, vec![person])?
             .pop()
             .ok_or(RepoError::NotFound)?;
@@ -211,6 +206,14 @@ pub struct PersonSearch {
     pub birth_date: Option<NaiveDate>,
 }
 
+/// What a search found: persons of the caller's district it may find, and for an exact RRN
+/// registered in another district, only the id and that district.
+#[derive(Debug, Clone)]
+pub struct SearchResult {
+    pub page: Page<PersonView>,
+    pub elsewhere: Vec<(Uuid, String)>,
+}
+
 fn like_prefix(q: &str) -> String {
     let mut out = String::with_capacity(q.len() + 1);
     for c in q.chars() {
@@ -223,8 +226,11 @@ fn like_prefix(q: &str) -> String {
     out
 }
 
-/// Searches persons; each result is full or redacted as the actor may see it. The search is
-/// audited (its filters are not: they may be personal data).
+/// Searches persons of the caller's district; each result is full or redacted as the actor
+/// may see it, and a person it may only see redacted is found only by exact RRN or by exact
+/// full name with birth date (`authz::may_find`), so a prefix never unmasks a name. An RRN
+/// of another district answers only where it is registered. The search is audited (its
+/// filters are not: they may be personal data).
 pub fn search(
     conn: &mut DbConn,
     actor: &Actor,
@@ -232,17 +238,22 @@ pub fn search(
     keys: &PersonKeys,
     s: &PersonSearch,
     page: PageRequest,
-) -> RepoResult<Page<PersonView>> {
+) -> RepoResult<SearchResult> {
+    let text = s.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let rrn = text.and_then(|t| Rrn::parse(t).ok());
     let mut q = persons::table
         .select(PersonRow::as_select())
         .order(persons::id.asc())
         .limit(page.limit + 1)
         .into_boxed();
-    if let Some(text) = s.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        match Rrn::parse(text) {
-            Ok(rrn) => q = q.filter(persons::rrn_hmac.eq_any(keys.lookup_hashes(&rrn))),
-            Err(_) => q = q.filter(persons::name.like(like_prefix(text)).escape('\\')),
+    match (&rrn, text) {
+        (Some(rrn), _) => q = q.filter(persons::rrn_hmac.eq_any(keys.lookup_hashes(rrn))),
+        (None, Some(text)) => {
+            q = q
+                .filter(persons::district_code.eq(actor.district_code.clone()))
+                .filter(persons::name.like(like_prefix(text)).escape('\\'))
         }
+        (None, None) => q = q.filter(persons::district_code.eq(actor.district_code.clone())),
     }
     if let Some(d) = s.birth_date {
         q = q.filter(persons::birth_date.eq(d));
@@ -256,8 +267,33 @@ pub fn search(
             .into_iter()
             .map(Person::try_from)
             .collect::<RepoResult<Vec<_>>>()?;
-        let page = Page::from_overfetch(people, page.limit, |p| p.id);
-        let items = access::views(conn, actor, page.items)?;
+        let scanned = Page::from_overfetch(people, page.limit, |p| p.id);
+        let (here, elsewhere): (Vec<Person>, Vec<Person>) = scanned
+            .items
+            .into_iter()
+            .partition(|p| p.district_code == actor.district_code);
+        let exact: std::collections::HashSet<Uuid> = here
+            .iter()
+            .filter(|p| {
+                rrn.is_some()
+                    || (text == Some(p.name.as_str()) && s.birth_date == Some(p.birth_date))
+            })
+            .map(|p| p.id)
+            .collect();
+        let facts = access::access_for(
+            conn,
+            actor,
+            &here.iter().map(access::key_of).collect::<Vec<_>>(),
+        )?;
+        let findable: Vec<Person> = here
+            .into_iter()
+            .filter(|p| {
+                facts
+                    .get(&p.id)
+                    .is_some_and(|a| authz::may_find(a, exact.contains(&p.id)))
+            })
+            .collect();
+        let items = access::views(conn, actor, findable)?;
         let full = items
             .iter()
             .filter(|v| matches!(v, PersonView::Full(_)))
@@ -265,12 +301,19 @@ pub fn search(
         audit::record(
             conn,
             ctx,
-            AuditEntry::new(AuditAction::View, "person_search", None)
-                .with_details(json!({ "results": items.len(), "full_views": full })),
+            AuditEntry::new(AuditAction::View, "person_search", None).with_details(
+                json!({ "results": items.len(), "full_views": full, "elsewhere": elsewhere.len() }),
+            ),
         )?;
-        Ok(Page {
-            items,
-            next_after: page.next_after,
+        Ok(SearchResult {
+            page: Page {
+                items,
+                next_after: scanned.next_after,
+            },
+            elsewhere: elsewhere
+                .into_iter()
+                .map(|p| (p.id, p.district_code))
+                .collect(),
         })
     })
 }
@@ -286,13 +329,19 @@ pub fn update(
 ) -> RepoResult<PersonView> {
     write_tx(conn, |conn| {
         let current = load(conn, id)?;
-        let facts = access::access_for(conn, actor, &[(id, current.registered_by_org_id)])?;
-        authz::update_person(actor, facts.get(&id).ok_or(RepoError::NotFound)?)?;
+        authz::reach_person(actor, &current.district_code)?;
+        let facts = access::access_for(conn, actor, &[access::key_of(&current)])?;
+        let access = facts.get(&id).ok_or(RepoError::NotFound)?;
+        authz::update_person(actor, access)?;
         if current.version != expected_version {
             return Err(RepoError::Stale);
         }
-        if let Some(h) = patch.household_id {
-            check_household(conn, h)?;
+        let moves = patch.household_id.filter(|h| *h != current.household_id);
+        if let Some(target) = moves {
+            authz::move_household(actor, access)?;
+            if let Some(h) = target {
+                super::households::load_usable(conn, actor, h, "household_id")?;
+            }
         }
         let updated = diesel::update(
             persons::table
@@ -318,6 +367,11 @@ pub fn update(
         }
         let mut entry = AuditEntry::new(AuditAction::Update, "person", Some(id.to_string()));
         entry.person_id = Some(id);
+        if let Some(to) = moves {
+            entry = entry.with_details(
+                json!({ "household_moved": { "from": current.household_id, "to": to } }),
+            );
+        }
         audit::record(conn, ctx, entry)?;
         Ok(PersonView::Full(load(conn, id)?))
     })
@@ -347,7 +401,7 @@ pub fn access_facts(
     id: Uuid,
 ) -> RepoResult<(Person, authz::PersonAccess)> {
     let person = load(conn, id)?;
-    let facts = access::access_for(conn, actor, &[(id, person.registered_by_org_id)])?;
+    let facts = access::access_for(conn, actor, &[access::key_of(&person)])?;
     let access = facts.get(&id).cloned().unwrap_or_default();
     Ok((person, access))
 }
@@ -375,7 +429,12 @@ pub fn access_log(
                 .filter(cases::lead_org_id.eq(DbUuid(actor.org_id))),
         ))
         .get_result(conn)?;
-        authz::read_person_access_log(actor, leads, person.registered_by_org_id == actor.org_id)?;
+        authz::read_person_access_log(
+            actor,
+            &person.district_code,
+            leads,
+            person.registered_by_org_id == actor.org_id,
+        )?;
         let items = crate::audit::list(
             conn,
             &crate::audit::AuditFilter {

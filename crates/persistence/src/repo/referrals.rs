@@ -102,79 +102,85 @@ pub fn create(
     new: NewReferral,
 ) -> RepoResult<ReferralDetail> {
     write_tx(conn, |conn| {
-        let invalid =
-            |f: &str, m: &str| RepoError::from(DomainError::invalid(f, "invalid_reference", m));
         let case = match cases::load(conn, new.case_id) {
             Ok(c) => c,
-            Err(RepoError::NotFound) => return Err(invalid("case_id", "no such case")),
+            Err(RepoError::NotFound) => return Err(DomainError::unknown("case_id").into()),
             Err(e) => return Err(e),
         };
-        authz::view_case(actor, &case.facts()).map_err(|_| invalid("case_id", "no such case"))?;
+        authz::view_case(actor, &case.facts()).map_err(|_| DomainError::unknown("case_id"))?;
         authz::work_on_case(actor, &case.facts())?;
-        match orgs::load(conn, new.to_org_id) {
-            Ok(o)
-                if o.active
-                    && o.kind != hamkke_domain::org::OrgKind::System
-                    && o.id != actor.org_id => {}
-            Ok(_) | Err(RepoError::NotFound) => {
-                return Err(invalid(
-                    "to_organization_id",
-                    "no such organization, or the caller's own",
-                ))
-            }
-            Err(e) => return Err(e),
-        }
-        if case.participants.iter().any(|p| p.org_id == new.to_org_id) {
-            return Err(RepoError::conflict(
-                "already_participant",
-                "the organization already takes part in the case",
-            ));
-        }
-        let open: bool = diesel::select(diesel::dsl::exists(
-            referrals::table
-                .filter(referrals::case_id.eq(DbUuid(new.case_id)))
-                .filter(referrals::to_org_id.eq(DbUuid(new.to_org_id)))
-                .filter(referrals::status.eq(ReferralStatus::Sent.as_str())),
-        ))
-        .get_result(conn)?;
-        if open {
-            return Err(RepoError::conflict(
-                "referral_pending",
-                "a referral of this case to this organization is waiting for an answer",
-            ));
-        }
-        let id = Uuid::now_v7();
-        let now = to_db(crate::now());
-        diesel::insert_into(referrals::table)
-            .values((
-                referrals::id.eq(DbUuid(id)),
-                referrals::case_id.eq(DbUuid(new.case_id)),
-                referrals::from_org_id.eq(DbUuid(actor.org_id)),
-                referrals::to_org_id.eq(DbUuid(new.to_org_id)),
-                referrals::reason.eq(&new.reason),
-                referrals::requested_services
-                    .eq(serde_json::to_string(&new.requested_services)
-                        .unwrap_or_else(|_| "[]".into())),
-                referrals::status.eq(ReferralStatus::Sent.as_str()),
-                referrals::created_by.eq(DbUuid(actor.user_id)),
-                referrals::created_at.eq(now),
-                referrals::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        event(
+        let to = orgs::load_for_case(
             conn,
-            actor,
-            new.case_id,
-            "referral_sent",
-            None,
-            json!({ "referral_id": id, "to_org_id": new.to_org_id }),
+            &case.case.district_code,
+            new.to_org_id,
+            "to_organization_id",
         )?;
+        if to.id == actor.org_id {
+            return Err(DomainError::unknown("to_organization_id").into());
+        }
+        let id = send(conn, actor, &case, actor.org_id, &new)?;
         let mut entry = AuditEntry::new(AuditAction::Create, "referral", Some(id.to_string()));
         entry.person_id = Some(case.case.person_id);
         audit::record(conn, ctx, entry)?;
         let (r, _) = load(conn, id)?;
         detail(conn, r)
     })
+}
+
+/// Writes a referral of `case` from `from_org` with its timeline entry (the caller has
+/// checked who may send it and that the receiver is an organization of the case's district).
+pub(crate) fn send(
+    conn: &mut DbConn,
+    actor: &Actor,
+    case: &cases::CaseDetail,
+    from_org: Uuid,
+    new: &NewReferral,
+) -> RepoResult<Uuid> {
+    if case.participants.iter().any(|p| p.org_id == new.to_org_id) {
+        return Err(RepoError::conflict(
+            "already_participant",
+            "the organization already takes part in the case",
+        ));
+    }
+    let open: bool = diesel::select(diesel::dsl::exists(
+        referrals::table
+            .filter(referrals::case_id.eq(DbUuid(new.case_id)))
+            .filter(referrals::to_org_id.eq(DbUuid(new.to_org_id)))
+            .filter(referrals::status.eq(ReferralStatus::Sent.as_str())),
+    ))
+    .get_result(conn)?;
+    if open {
+        return Err(RepoError::conflict(
+            "referral_pending",
+            "a referral of this case to this organization is waiting for an answer",
+        ));
+    }
+    let id = Uuid::now_v7();
+    let now = to_db(crate::now());
+    diesel::insert_into(referrals::table)
+        .values((
+            referrals::id.eq(DbUuid(id)),
+            referrals::case_id.eq(DbUuid(new.case_id)),
+            referrals::from_org_id.eq(DbUuid(from_org)),
+            referrals::to_org_id.eq(DbUuid(new.to_org_id)),
+            referrals::reason.eq(&new.reason),
+            referrals::requested_services
+                .eq(serde_json::to_string(&new.requested_services).unwrap_or_else(|_| "[]".into())),
+            referrals::status.eq(ReferralStatus::Sent.as_str()),
+            referrals::created_by.eq(DbUuid(actor.user_id)),
+            referrals::created_at.eq(now),
+            referrals::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    event(
+        conn,
+        actor,
+        new.case_id,
+        "referral_sent",
+        None,
+        json!({ "referral_id": id, "to_org_id": new.to_org_id }),
+    )?;
+    Ok(id)
 }
 
 /// One referral (either end, or the district's coordinators and auditors).

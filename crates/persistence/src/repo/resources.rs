@@ -99,12 +99,7 @@ fn check_provider(conn: &mut DbConn, actor: &Actor, id: Option<Uuid>) -> RepoRes
         match orgs::load(conn, p) {
             Ok(o) if o.district_code == actor.district_code && o.active => {}
             Ok(_) | Err(RepoError::NotFound) => {
-                return Err(DomainError::invalid(
-                    "provider_org_id",
-                    "invalid_reference",
-                    "no such organization in the district",
-                )
-                .into())
+                return Err(DomainError::unknown("provider_org_id").into())
             }
             Err(e) => return Err(e),
         }

@@ -179,6 +179,9 @@ pub fn list(
     filter: &UserFilter,
     page: PageRequest,
 ) -> RepoResult<Page<User>> {
+    if let Some(o) = filter.org_id {
+        super::refs::org(conn, actor, o, "org_id")?;
+    }
     let mut q = users::table
         .inner_join(organizations::table)
         .select(UserRow::as_select())
@@ -285,21 +288,37 @@ pub fn update(
         if updated != 1 {
             return Err(RepoError::Stale);
         }
+        let own = actor.user_id == id;
         if let Some(hash) = &patch.password_hash {
+            // Set by someone else, a password is temporary: it must be changed at next login.
             diesel::update(users::table.find(DbUuid(id)))
                 .set((
                     users::password_hash.eq(hash),
                     users::failed_logins.eq(0),
                     users::locked_until.eq(None::<NaiveDateTime>),
+                    users::must_change_password.eq(!own),
                 ))
                 .execute(conn)?;
         }
         let access_changed = change.new_role.is_some()
             || change.new_org.is_some()
             || change.active == Some(false)
-            || patch.password_hash.is_some();
+            || (patch.password_hash.is_some() && !own);
         if access_changed {
             revoke_sessions(conn, id, "access_changed")?;
+        } else if patch.password_hash.is_some() {
+            // One's own new password ends every other session, not the one in use.
+            diesel::update(
+                auth_sessions::table
+                    .filter(auth_sessions::user_id.eq(DbUuid(id)))
+                    .filter(auth_sessions::id.ne(DbUuid(patch.session_id)))
+                    .filter(auth_sessions::revoked_at.is_null()),
+            )
+            .set((
+                auth_sessions::revoked_at.eq(to_db(hamkke_domain::now())),
+                auth_sessions::revoked_reason.eq("password_changed"),
+            ))
+            .execute(conn)?;
         }
         let fields: Vec<&str> = [
             patch.display_name.as_ref().map(|_| "display_name"),

@@ -1,0 +1,276 @@
+//! Transfers between districts (전입): the only way a person — with their household — moves
+//! from one district's wall to another's. The receiving district's coordinator asks; the
+//! owning district's coordinator approves or declines.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::person::{Transfer, TransferStatus};
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::access::closed_statuses;
+use super::orgs::corrupt;
+use super::page::{Page, PageRequest};
+use super::persons;
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::{cases, households, person_transfers as t, persons as persons_t};
+use crate::types::{from_db, to_db, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = t)]
+struct TransferRow {
+    id: DbUuid,
+    person_id: DbUuid,
+    from_district_code: String,
+    to_district_code: String,
+    reason: String,
+    status: String,
+    requested_by: DbUuid,
+    requested_by_org_id: DbUuid,
+    decided_by: Option<DbUuid>,
+    decision_note: Option<String>,
+    created_at: NaiveDateTime,
+    decided_at: Option<NaiveDateTime>,
+}
+
+impl TryFrom<TransferRow> for Transfer {
+    type Error = RepoError;
+    fn try_from(r: TransferRow) -> RepoResult<Self> {
+        Ok(Transfer {
+            id: r.id.0,
+            person_id: r.person_id.0,
+            from_district_code: r.from_district_code,
+            to_district_code: r.to_district_code,
+            reason: r.reason,
+            status: TransferStatus::parse(&r.status)
+                .ok_or_else(|| corrupt("person_transfers.status"))?,
+            requested_by: r.requested_by.0,
+            requested_by_org_id: r.requested_by_org_id.0,
+            decided_by: r.decided_by.map(|d| d.0),
+            decision_note: r.decision_note,
+            created_at: from_db(r.created_at),
+            decided_at: r.decided_at.map(from_db),
+        })
+    }
+}
+
+fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Transfer> {
+    t::table
+        .find(DbUuid(id))
+        .select(TransferRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+fn audit_transfer(
+    conn: &mut DbConn,
+    ctx: &AuditCtx,
+    action: AuditAction,
+    tr: &Transfer,
+    details: serde_json::Value,
+) -> RepoResult<()> {
+    let mut entry =
+        AuditEntry::new(action, "person_transfer", Some(tr.id.to_string())).with_details(details);
+    entry.person_id = Some(tr.person_id);
+    audit::record(conn, ctx, entry)
+}
+
+/// Asks for a person of another district to move into the actor's (a coordinator of the
+/// receiving district; the person's id is what an exact RRN search answers).
+pub fn request(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    person_id: Uuid,
+    to_district: &str,
+    reason: &str,
+) -> RepoResult<Transfer> {
+    write_tx(conn, |conn| {
+        let person = persons::load(conn, person_id)?;
+        authz::request_transfer(actor, &person.district_code, to_district)?;
+        let pending: bool = diesel::select(diesel::dsl::exists(
+            t::table
+                .filter(t::person_id.eq(DbUuid(person_id)))
+                .filter(t::status.eq(TransferStatus::Requested.as_str())),
+        ))
+        .get_result(conn)?;
+        if pending {
+            return Err(RepoError::conflict(
+                "transfer_pending",
+                "a transfer of this person is already waiting for a decision",
+            ));
+        }
+        let id = Uuid::now_v7();
+        diesel::insert_into(t::table)
+            .values((
+                t::id.eq(DbUuid(id)),
+                t::person_id.eq(DbUuid(person_id)),
+                t::from_district_code.eq(&person.district_code),
+                t::to_district_code.eq(to_district),
+                t::reason.eq(reason),
+                t::status.eq(TransferStatus::Requested.as_str()),
+                t::requested_by.eq(DbUuid(actor.user_id)),
+                t::requested_by_org_id.eq(DbUuid(actor.org_id)),
+                t::created_at.eq(to_db(crate::now())),
+            ))
+            .execute(conn)?;
+        let tr = load(conn, id)?;
+        audit_transfer(
+            conn,
+            ctx,
+            AuditAction::Create,
+            &tr,
+            json!({ "from": tr.from_district_code, "to": tr.to_district_code }),
+        )?;
+        Ok(tr)
+    })
+}
+
+/// Approves (moving the person, their household and its members) or declines a transfer: a
+/// coordinator of the owning district. A person with an open case moves only after the case
+/// is closed or referred, so no case is left behind a wall its workers cannot see through.
+pub fn decide(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    approve: bool,
+    note: Option<String>,
+) -> RepoResult<Transfer> {
+    write_tx(conn, |conn| {
+        let tr = load(conn, id)?;
+        authz::view_transfer(actor, &tr.from_district_code, &tr.to_district_code)?;
+        authz::decide_transfer(actor, &tr.from_district_code)?;
+        if tr.status != TransferStatus::Requested {
+            return Err(RepoError::conflict(
+                "transfer_decided",
+                "this transfer has already been decided",
+            ));
+        }
+        let person = persons::load(conn, tr.person_id)?;
+        if person.district_code != tr.from_district_code {
+            return Err(RepoError::conflict(
+                "transfer_stale",
+                "the person no longer belongs to the district this transfer moves them from",
+            ));
+        }
+        let mut moved = vec![person.id];
+        if approve {
+            let open: bool = diesel::select(diesel::dsl::exists(
+                cases::table
+                    .filter(cases::person_id.eq(DbUuid(person.id)))
+                    .filter(cases::status.ne_all(closed_statuses())),
+            ))
+            .get_result(conn)?;
+            if open {
+                return Err(RepoError::conflict(
+                    "open_case_exists",
+                    "close or refer the person's open case before the transfer (사례 종결 후 전입 처리)",
+                ));
+            }
+            if let Some(h) = person.household_id {
+                moved = persons_t::table
+                    .filter(persons_t::household_id.eq(DbUuid(h)))
+                    .select(persons_t::id)
+                    .load::<DbUuid>(conn)?
+                    .into_iter()
+                    .map(|p| p.0)
+                    .collect();
+                diesel::update(households::table.find(DbUuid(h)))
+                    .set(households::district_code.eq(&tr.to_district_code))
+                    .execute(conn)?;
+            }
+            diesel::update(persons_t::table.filter(
+                persons_t::id.eq_any(moved.iter().copied().map(DbUuid).collect::<Vec<_>>()),
+            ))
+            .set((
+                persons_t::district_code.eq(&tr.to_district_code),
+                persons_t::version.eq(persons_t::version + 1),
+                persons_t::updated_at.eq(to_db(crate::now())),
+            ))
+            .execute(conn)?;
+        }
+        let status = if approve {
+            TransferStatus::Approved
+        } else {
+            TransferStatus::Declined
+        };
+        diesel::update(t::table.find(DbUuid(id)))
+            .set((
+                t::status.eq(status.as_str()),
+                t::decided_by.eq(Some(DbUuid(actor.user_id))),
+                t::decision_note.eq(&note),
+                t::decided_at.eq(Some(to_db(crate::now()))),
+            ))
+            .execute(conn)?;
+        let tr = load(conn, id)?;
+        audit_transfer(
+            conn,
+            ctx,
+            AuditAction::Update,
+            &tr,
+            json!({ "status": status.as_str(), "from": tr.from_district_code, "to": tr.to_district_code, "persons_moved": if approve { moved.len() } else { 0 } }),
+        )?;
+        if approve {
+            // Household members who moved along are recorded each, so their access logs show it.
+            for p in moved.iter().filter(|p| **p != tr.person_id) {
+                let mut e = AuditEntry::new(AuditAction::Update, "person", Some(p.to_string()))
+                    .with_details(
+                        json!({ "moved_with_transfer": tr.id, "to": tr.to_district_code }),
+                    );
+                e.person_id = Some(*p);
+                audit::record(conn, ctx, e)?;
+            }
+        }
+        Ok(tr)
+    })
+}
+
+/// One transfer (coordinators and auditors of either district).
+pub fn get(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Transfer> {
+    let tr = load(conn, id)?;
+    authz::view_transfer(actor, &tr.from_district_code, &tr.to_district_code)?;
+    Ok(tr)
+}
+
+/// Transfers into or out of the actor's district (coordinators and auditors).
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    status: Option<TransferStatus>,
+    page: PageRequest,
+) -> RepoResult<Page<Transfer>> {
+    if authz::view_transfer(actor, &actor.district_code, &actor.district_code).is_err() {
+        return Err(DomainError::forbidden(
+            "only coordinators and auditors see the district's transfers",
+        )
+        .into());
+    }
+    let d = actor.district_code.clone();
+    let mut q = t::table
+        .filter(
+            t::from_district_code
+                .eq(d.clone())
+                .or(t::to_district_code.eq(d)),
+        )
+        .select(TransferRow::as_select())
+        .order(t::id.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(t::status.eq(s.as_str()));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(t::id.gt(DbUuid(after)));
+    }
+    let items = q
+        .load(conn)?
+        .into_iter()
+        .map(Transfer::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, page.limit, |x| x.id))
+}

@@ -1,0 +1,638 @@
+//! Districts are walls and a reference is an access: ids of another district in bodies and
+//! query filters are refused like the same ids in paths; opening a case or recording a
+//! consent never creates the right it needs; a person crosses districts only by an approved
+//! transfer; searches never unmask a redacted person; auditors stay in their district.
+
+use serde_json::{json, Value};
+
+use crate::support::{Backend, TestApp, World, PASSWORD};
+
+/// Objects of one district, made by its own caseworker.
+struct Side {
+    household: String,
+    person: String,
+    case: String,
+    resource: String,
+    meeting: String,
+}
+
+async fn side(app: &TestApp, token: &str, name: &str) -> Side {
+    let id = |r: crate::support::Resp| {
+        assert!(r.status.is_success(), "{}", r.text);
+        r.body["id"].as_str().unwrap().to_owned()
+    };
+    let household = id(app
+        .post(
+            "/api/v1/households",
+            Some(token),
+            json!({ "address": format!("{name} 주소 1") }),
+        )
+        .await);
+    let person = id(app
+        .post(
+            "/api/v1/persons",
+            Some(token),
+            json!({ "name": name, "birth_date": "1950-01-01", "household_id": household }),
+        )
+        .await);
+    let case = app.case(token, &person).await;
+    let resource = id(app
+        .post("/api/v1/resources", Some(token), json!({ "name": format!("{name} 쌀"), "category": "food", "funding": "public", "unit": "포",
+            "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
+        .await);
+    let meeting = id(app
+        .post("/api/v1/meetings", Some(token), json!({ "kind": "assessment", "title": format!("{name} 회의"), "scheduled_at": "2026-12-10T14:00:00Z", "case_ids": [case] }))
+        .await);
+    Side {
+        household,
+        person,
+        case,
+        resource,
+        meeting,
+    }
+}
+
+/// The far district's id for a body or query field, by the field's name.
+fn far_id(field: &str, far: &Side, w: &World, far_user: &str) -> Option<String> {
+    let leaf = field.rsplit('.').next().unwrap_or(field);
+    Some(match leaf {
+        "household_id" => far.household.clone(),
+        "person_id" => far.person.clone(),
+        "case_id" | "case_ids" => far.case.clone(),
+        "resource_id" => far.resource.clone(),
+        "lead_org_id" | "organization_id" | "organization_ids" | "to_organization_id"
+        | "refer_to_org_id" | "provider_org_id" | "org_id" | "parent_id" | "hub_org_id" => {
+            w.far_welfare.clone()
+        }
+        "user_id"
+        | "participant_user_ids"
+        | "co_visitor_user_ids"
+        | "assignee_user_id"
+        | "successor_user_id"
+        | "actor_user_id" => far_user.to_owned(),
+        _ => return None,
+    })
+}
+
+/// The JSON-pointer-like paths of every id field a schema holds (arrays as the field itself).
+fn id_fields(doc: &Value, schema: &Value, prefix: &str, out: &mut Vec<String>) {
+    let schema = match schema["$ref"].as_str() {
+        Some(r) => &doc["components"]["schemas"][r.rsplit('/').next().unwrap()],
+        None => schema,
+    };
+    let is_uuid = |s: &Value| {
+        s["format"] == "uuid"
+            || s["oneOf"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["format"] == "uuid"))
+    };
+    let Some(props) = schema["properties"].as_object() else {
+        return;
+    };
+    for (name, p) in props {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        if is_uuid(p) || is_uuid(&p["items"]) {
+            out.push(path);
+        } else if p["items"]["$ref"].is_string() || p["items"]["properties"].is_object() {
+            id_fields(doc, &p["items"], &format!("{path}[]"), out);
+        } else if p["$ref"].is_string() || p["properties"].is_object() {
+            id_fields(doc, p, &path, out);
+        }
+    }
+}
+
+/// Sets `path` in `body` (creating arrays of one object for `[]` segments).
+fn set_field(body: &mut Value, path: &str, id: &str, is_list: bool) {
+    let mut cur = body;
+    let parts: Vec<&str> = path.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        if let Some(name) = part.strip_suffix("[]") {
+            if !cur[name].is_array() || cur[name].as_array().unwrap().is_empty() {
+                cur[name] = json!([{}]);
+            }
+            cur = &mut cur[name][0];
+        } else if last {
+            cur[*part] = if is_list { json!([id]) } else { json!(id) };
+        } else {
+            cur = &mut cur[*part];
+        }
+    }
+}
+
+async fn references_to_another_district_are_refused_in_bodies_and_filters(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let home = side(&app, &w.dong, "홈대상").await;
+    let far = side(&app, &w.far, "먼대상").await;
+    let far_user = app.user("far.peer", &w.far_welfare, "caseworker").await;
+    app.user("home.admin", &w.d.dong, "org_admin").await;
+    let admin = app.login("home.admin", PASSWORD).await;
+    app.user("home.auditor", &w.d.office, "auditor").await;
+    let auditor = app.login("home.auditor", PASSWORD).await;
+    let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    // A valid body for each operation with ids in it, sent by who may do it at home; each id
+    // field in turn is set to the other district's object.
+    let plan = |op: &str| -> Option<(&str, String, Value)> {
+        let h = &home;
+        Some(match op {
+            "create_person" => (
+                "dong",
+                "/api/v1/persons".into(),
+                json!({ "name": "새대상", "birth_date": "1960-01-01" }),
+            ),
+            "update_person" => ("dong", format!("/api/v1/persons/{}", h.person), json!({})),
+            "create_case" => (
+                "dong",
+                "/api/v1/cases".into(),
+                json!({ "person_id": h.person, "case_type": "general", "risk_level": "high", "source": "outreach", "summary": "x" }),
+            ),
+            "create_case_participant" => (
+                "dong",
+                format!("/api/v1/cases/{}/participants", h.case),
+                json!({ "role": "observer" }),
+            ),
+            "create_case_assignment" => (
+                "dong",
+                format!("/api/v1/cases/{}/assignments", h.case),
+                json!({ "role": "secondary" }),
+            ),
+            "create_case_note" => (
+                "dong",
+                format!("/api/v1/cases/{}/notes", h.case),
+                json!({ "kind": "home_visit", "occurred_at": "2026-11-01T09:00:00Z", "body": "방문", "visibility": "participants" }),
+            ),
+            "create_consent" => (
+                "dong",
+                format!("/api/v1/persons/{}/consents", h.person),
+                json!({ "purpose": "x", "scope": "organizations", "expires_at": expires }),
+            ),
+            "create_meeting" => (
+                "dong",
+                "/api/v1/meetings".into(),
+                json!({ "kind": "assessment", "title": "x", "scheduled_at": "2026-12-11T14:00:00Z" }),
+            ),
+            "create_meeting_agenda" => (
+                "dong",
+                format!("/api/v1/meetings/{}/agenda", h.meeting),
+                json!({}),
+            ),
+            "create_meeting_attendance" => (
+                "dong",
+                format!("/api/v1/meetings/{}/attendance", h.meeting),
+                json!({ "attended": true }),
+            ),
+            "create_meeting_decision" => (
+                "dong",
+                format!("/api/v1/meetings/{}/decisions", h.meeting),
+                json!({ "case_id": h.case, "decision": "select_integrated",
+                "action_items": [{ "assignee_user_id": w.dong_user, "description": "방문", "due_on": "2026-12-20" }] }),
+            ),
+            "finalize_meeting" => (
+                "dong",
+                format!("/api/v1/meetings/{}/finalize", h.meeting),
+                json!({ "minutes": "x", "attendance": [{ "attended": true }] }),
+            ),
+            "create_referral" => (
+                "dong",
+                "/api/v1/referrals".into(),
+                json!({ "case_id": h.case, "to_organization_id": w.d.welfare, "reason": "x" }),
+            ),
+            "check_allocation" => (
+                "dong",
+                "/api/v1/allocations/check".into(),
+                json!({ "resource_id": h.resource, "person_id": h.person, "granted_on": "2026-11-20", "quantity": 1 }),
+            ),
+            "create_allocation" => (
+                "dong",
+                "/api/v1/allocations".into(),
+                json!({ "resource_id": h.resource, "person_id": h.person, "granted_on": "2026-11-20", "quantity": 1 }),
+            ),
+            "create_resource" => (
+                "dong",
+                "/api/v1/resources".into(),
+                json!({ "name": "새 자원", "category": "food", "funding": "public", "unit": "포",
+                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }),
+            ),
+            "create_user" => (
+                "admin",
+                "/api/v1/users".into(),
+                json!({ "username": "new.worker", "display_name": "새 직원", "password": PASSWORD, "role": "caseworker" }),
+            ),
+            "update_user" => ("admin", format!("/api/v1/users/{}", w.dong_user), json!({})),
+            "create_user_handover" => (
+                "admin",
+                format!("/api/v1/users/{}/handover", w.dong_user),
+                json!({ "note": "인사발령" }),
+            ),
+            "update_organization" => (
+                "admin",
+                format!("/api/v1/organizations/{}", w.d.dong),
+                json!({}),
+            ),
+            // System administrators structure every district; not a district user's reference.
+            "create_organization" => return None,
+            other => panic!("{other} has ids in its body: add it to the walls plan"),
+        })
+    };
+    let doc = serde_json::to_value(hamkke_http::openapi()).unwrap();
+    let mut walked = 0;
+    for (_path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let op_id = op["operationId"].as_str().unwrap_or_default();
+            let Some(schema) = op["requestBody"]["content"]["application/json"].get("schema")
+            else {
+                continue;
+            };
+            let mut fields = Vec::new();
+            id_fields(&doc, schema, "", &mut fields);
+            if fields.is_empty() {
+                continue;
+            }
+            let Some((who, concrete, base)) = plan(op_id) else {
+                continue;
+            };
+            let token = if who == "admin" { &admin } else { &w.dong };
+            for field in fields {
+                let leaf = field.rsplit('.').next().unwrap();
+                let Some(id) = far_id(leaf, &far, &w, &far_user) else {
+                    panic!("{op_id}: no far id for {field}");
+                };
+                let list = leaf.ends_with("_ids");
+                let mut body = base.clone();
+                set_field(&mut body, &field, &id, list);
+                let m =
+                    actix_web::http::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let r = app
+                    .send(
+                        TestApp::req(m, &concrete, Some(token))
+                            .insert_header(("if-match", "\"1\""))
+                            .set_json(body.clone()),
+                    )
+                    .await;
+                let s = r.status.as_u16();
+                assert!(
+                    matches!(s, 400 | 403 | 404),
+                    "{op_id}: another district's {field} was accepted ({s}): {} for {body}",
+                    r.text
+                );
+                if s == 404 {
+                    r.assert_problem(404, "not_found");
+                    assert!(
+                        r.text.contains(leaf),
+                        "{op_id}: the refusal names {field}: {}",
+                        r.text
+                    );
+                }
+                walked += 1;
+            }
+        }
+    }
+    assert!(walked >= 25, "only {walked} body references walked");
+
+    // Query filters: an id of another district is refused, not silently filtered.
+    let mut filters = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(op) = item.get("get") else { continue };
+        if path.contains('{') {
+            continue;
+        }
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            if p["in"] != "query" || p["schema"]["format"] != "uuid" {
+                continue;
+            }
+            let name = p["name"].as_str().unwrap();
+            let id = far_id(name, &far, &w, &far_user)
+                .unwrap_or_else(|| panic!("{path}: no far id for filter {name}"));
+            let token = if path.contains("audit") {
+                &auditor
+            } else {
+                &w.dong
+            };
+            let r = app.get(&format!("{path}?{name}={id}"), Some(token)).await;
+            r.assert_problem(404, "not_found");
+            assert_eq!(r.field_errors()[0].0, name, "{path}: {}", r.text);
+            filters += 1;
+        }
+    }
+    assert!(filters >= 10, "only {filters} query filters walked");
+    // Nothing of the far district changed.
+    let far_case = app
+        .get(&format!("/api/v1/cases/{}", far.case), Some(&w.far))
+        .await;
+    assert_eq!(far_case.body["version"], 1, "{}", far_case.text);
+    assert_eq!(
+        far_case.body["participants"].as_array().unwrap().len(),
+        1,
+        "{}",
+        far_case.text
+    );
+    let far_household = app
+        .get(
+            &format!("/api/v1/households/{}", far.household),
+            Some(&w.far),
+        )
+        .await;
+    assert_eq!(far_household.body["members"].as_array().unwrap().len(), 1);
+}
+
+both!(references_to_another_district_are_refused_in_bodies_and_filters);
+
+async fn a_person_crosses_districts_only_by_an_approved_transfer(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    const RRN: &str = "500303-2345672";
+    let h = app
+        .post(
+            "/api/v1/households",
+            Some(&w.dong),
+            json!({ "address": "서울 마포구 공덕로 10" }),
+        )
+        .await;
+    let household = h.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post("/api/v1/persons", Some(&w.dong), json!({ "name": "김민수", "birth_date": crate::support::rrn_birth(RRN), "rrn": RRN, "phone": "010-1234-5678", "address": "서울 마포구 공덕로 10", "household_id": household }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let person = r.body["id"].as_str().unwrap().to_owned();
+    let spouse = app.person(&w.dong, "이영희", "1951-02-02", None).await;
+    app.patch(
+        &format!("/api/v1/persons/{spouse}"),
+        Some(&w.dong),
+        Some("\"1\""),
+        json!({ "household_id": household }),
+    )
+    .await;
+    // The attack of the report: another district finds the person by RRN, then tries to open
+    // a case, record a consent naming itself, and read or change the record.
+    let found = app
+        .get(&format!("/api/v1/persons?q={RRN}"), Some(&w.far))
+        .await;
+    assert_eq!(found.body["items"], json!([]));
+    assert_eq!(
+        found.body["registered_elsewhere"][0]["district_code"],
+        "11440"
+    );
+    let r = app
+        .post("/api/v1/cases", Some(&w.far), json!({ "person_id": person, "case_type": "general", "risk_level": "high", "source": "outreach", "summary": "x" }))
+        .await;
+    r.assert_problem(404, "not_found");
+    let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    app.post(&format!("/api/v1/persons/{person}/consents"), Some(&w.far), json!({ "purpose": "x", "scope": "organizations", "organization_ids": [w.far_welfare], "expires_at": expires }))
+        .await
+        .assert_problem(404, "not_found");
+    for path in [
+        format!("/api/v1/persons/{person}"),
+        format!("/api/v1/persons/{person}/access-log"),
+        format!("/api/v1/households/{household}"),
+    ] {
+        app.get(&path, Some(&w.far))
+            .await
+            .assert_problem(404, "not_found");
+    }
+    app.patch(
+        &format!("/api/v1/persons/{person}"),
+        Some(&w.far),
+        Some("\"1\""),
+        json!({ "address": "서울 종로구" }),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    // A consent may name only organizations of the person's district.
+    app.post(&format!("/api/v1/persons/{person}/consents"), Some(&w.dong), json!({ "purpose": "x", "scope": "organizations", "organization_ids": [w.far_welfare], "expires_at": expires }))
+        .await
+        .assert_problem(404, "not_found");
+
+    // The transfer: asked by the receiving district's coordinator, decided by the owner's.
+    app.user("far.coord", &w.d.other_office, "coordinator")
+        .await;
+    let far_coord = app.login("far.coord", PASSWORD).await;
+    app.post(
+        &format!("/api/v1/persons/{person}/transfers"),
+        Some(&w.far),
+        json!({ "to_district_code": "11110", "reason": "전입" }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.post(
+        &format!("/api/v1/persons/{person}/transfers"),
+        Some(&far_coord),
+        json!({ "to_district_code": "11440", "reason": "전입" }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let t = app
+        .post(
+            &format!("/api/v1/persons/{person}/transfers"),
+            Some(&far_coord),
+            json!({ "to_district_code": "11110", "reason": "종로구로 전입 신고" }),
+        )
+        .await;
+    assert_eq!(t.status, 201, "{}", t.text);
+    assert_eq!(t.body["status"], "requested");
+    let transfer = t.body["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/persons/{person}/transfers"),
+        Some(&far_coord),
+        json!({ "to_district_code": "11110", "reason": "again" }),
+    )
+    .await
+    .assert_problem(409, "transfer_pending");
+    // The requester cannot approve its own request; the owning district's coordinator does.
+    app.post(
+        &format!("/api/v1/person-transfers/{transfer}/approve"),
+        Some(&far_coord),
+        json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let listed = app
+        .get("/api/v1/person-transfers?status=requested", Some(&w.coord))
+        .await;
+    assert_eq!(listed.body["items"][0]["id"], transfer.as_str());
+    // An open case holds the person where it is.
+    let case = app.case(&w.dong, &person).await;
+    app.post(
+        &format!("/api/v1/person-transfers/{transfer}/approve"),
+        Some(&w.coord),
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "open_case_exists");
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{case}/transitions"),
+            Some(&w.dong),
+            json!({ "to": "rejected", "reason": "전입" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let ok = app
+        .post(
+            &format!("/api/v1/person-transfers/{transfer}/approve"),
+            Some(&w.coord),
+            json!({ "note": "전출 확인" }),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert_eq!(ok.body["status"], "approved");
+    // The person and the whole household now belong to 11110: the new district works with
+    // them, the old one no longer sees them.
+    let r = app
+        .post("/api/v1/cases", Some(&w.far), json!({ "person_id": person, "case_type": "general", "risk_level": "high", "source": "referral", "summary": "전입 후 사례" }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    app.get(&format!("/api/v1/persons/{person}"), Some(&w.dong))
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&format!("/api/v1/persons/{spouse}"), Some(&w.dong))
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&format!("/api/v1/households/{household}"), Some(&w.dong))
+        .await
+        .assert_problem(404, "not_found");
+    let seen = app
+        .get(&format!("/api/v1/persons/{spouse}"), Some(&w.far))
+        .await;
+    assert_eq!(seen.body["district_code"], "11110", "{}", seen.text);
+    // Audited on both sides: the request by the receiving district, the approval by the owner.
+    let events = app.audit_events("create").await;
+    assert!(events.iter().any(|e| e.resource_type == "person_transfer"));
+    let updates = app.audit_events("update").await;
+    assert!(updates.iter().any(|e| e.resource_type == "person_transfer"));
+    assert!(updates.iter().any(|e| e.resource_type == "person"
+        && e.person_id.map(|p| p.0.to_string()) == Some(spouse.clone())));
+    // A decided transfer stays decided.
+    app.post(
+        &format!("/api/v1/person-transfers/{transfer}/decline"),
+        Some(&w.coord),
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "transfer_decided");
+}
+
+both!(a_person_crosses_districts_only_by_an_approved_transfer);
+
+async fn a_search_never_unmasks_a_redacted_person(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let person = app.person(&w.dong, "김철수", "1950-05-05", None).await;
+    app.person(&w.far, "김영호", "1960-01-01", None).await;
+    let names = |r: &crate::support::Resp| -> Vec<String> {
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                p["name"]
+                    .as_str()
+                    .or(p["name_masked"].as_str())
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    // The registering organization finds its own person by prefix.
+    let own = app
+        .get("/api/v1/persons?q=%EA%B9%80%EC%B2%A0", Some(&w.dong))
+        .await;
+    assert_eq!(names(&own), ["김철수"]);
+    // Another organization of the district: a prefix, a first name or a birth date alone
+    // find nothing; the exact full name with the birth date finds the person, redacted.
+    for q in [
+        "q=%EA%B9%80%EC%B2%A0",
+        "q=%EA%B9%80",
+        "birth_date=1950-05-05",
+        "q=%EA%B9%80%EC%B2%A0%EC%88%98",
+        "q=%EA%B9%80%EC%B2%A0&birth_date=1950-05-05",
+    ] {
+        let r = app
+            .get(&format!("/api/v1/persons?{q}"), Some(&w.welfare))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(names(&r).is_empty(), "{q} found {:?}", names(&r));
+    }
+    let exact = app
+        .get(
+            "/api/v1/persons?q=%EA%B9%80%EC%B2%A0%EC%88%98&birth_date=1950-05-05",
+            Some(&w.welfare),
+        )
+        .await;
+    assert_eq!(names(&exact), ["김*수"], "{}", exact.text);
+    assert_eq!(exact.body["items"][0]["redacted"], true);
+    // Another district: a search is confined to its own district.
+    let far = app.get("/api/v1/persons?q=%EA%B9%80", Some(&w.far)).await;
+    assert_eq!(names(&far), ["김영호"]);
+    let far = app
+        .get(
+            "/api/v1/persons?q=%EA%B9%80%EC%B2%A0%EC%88%98&birth_date=1950-05-05",
+            Some(&w.far),
+        )
+        .await;
+    assert!(names(&far).is_empty(), "{}", far.text);
+    // The ledger filtered by a person is that person's benefit history: entitled callers only.
+    let ok = app
+        .get(
+            &format!("/api/v1/allocations?person_id={person}"),
+            Some(&w.dong),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    app.get(
+        &format!("/api/v1/allocations?person_id={person}"),
+        Some(&w.welfare),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.get(
+        &format!("/api/v1/allocations?person_id={person}"),
+        Some(&w.far),
+    )
+    .await
+    .assert_problem(404, "not_found");
+}
+
+both!(a_search_never_unmasks_a_redacted_person);
+
+async fn auditors_and_consents_stay_inside_their_district(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let person = app.person(&w.dong, "정보주체", "1950-01-01", None).await;
+    app.user("home.auditor", &w.d.office, "auditor").await;
+    app.user("far.auditor", &w.d.other_office, "auditor").await;
+    let home = app.login("home.auditor", PASSWORD).await;
+    let far = app.login("far.auditor", PASSWORD).await;
+    let log = format!("/api/v1/persons/{person}/access-log");
+    assert_eq!(app.get(&log, Some(&home)).await.status, 200);
+    app.get(&log, Some(&far))
+        .await
+        .assert_problem(404, "not_found");
+    // Taking part in a case does not let an organization record the consent that opens the
+    // details to itself; the lead of the open case does.
+    let case = app.case(&w.dong, &person).await;
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{case}/participants"),
+            Some(&w.dong),
+            json!({ "organization_id": w.d.welfare, "role": "observer" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    app.post(&format!("/api/v1/persons/{person}/consents"), Some(&w.welfare), json!({ "purpose": "x", "scope": "organizations", "organization_ids": [w.d.welfare], "expires_at": expires }))
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        app.get(&format!("/api/v1/persons/{person}"), Some(&w.welfare))
+            .await
+            .body["redacted"],
+        true
+    );
+}
+
+both!(auditors_and_consents_stay_inside_their_district);
