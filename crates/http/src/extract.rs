@@ -33,7 +33,25 @@ fn serde_field_error(path: String, message: &str) -> FieldError {
             .map(str::to_owned)
             .filter(|n| n.len() <= 64)
     };
-    let path = path.trim_start_matches('.').to_owned();
+    // Path segments are keys the client sent: only names and indices are echoed.
+    let path = path
+        .trim_start_matches('.')
+        .split('.')
+        .filter(|seg| !seg.is_empty())
+        .map(|seg| {
+            let name = seg.split('[').next().unwrap_or(seg);
+            let indices = &seg[name.len()..];
+            let indices_ok = indices
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '[' || c == ']');
+            if looks_like_identifier(name) && indices_ok {
+                seg.to_owned()
+            } else {
+                "(unknown)".to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".");
     let join = |name: Option<String>| match name {
         Some(n) if path.is_empty() => n,
         Some(n) if path == n || path.ends_with(&format!(".{n}")) => path.clone(),
