@@ -53,7 +53,7 @@ fn free_port() -> u16 {
 }
 
 fn start(url: &str, port: u16, data_dir: &std::path::Path) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_hamkke"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hamkke"))
         .arg("serve")
         .env("DATABASE_URL", url)
         .env("HAMKKE_BIND", format!("127.0.0.1:{port}"))
@@ -81,6 +81,8 @@ fn start(url: &str, port: u16, data_dir: &std::path::Path) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    child.kill().ok();
+    child.wait().ok();
     panic!("the server did not come up");
 }
 
