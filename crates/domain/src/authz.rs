@@ -304,9 +304,14 @@ fn operational(actor: &Actor) -> Rule {
 /// caller (it learns at most, by exact RRN, that the person is registered elsewhere).
 pub fn reach_person(actor: &Actor, person_district: &str) -> Rule {
     allow_if(
-        actor.district_code == person_district,
+        person_scope(actor).admits(person_district),
         DomainError::hidden("person or household of another district"),
     )
+}
+
+/// The part of the person register a caller's searches and lists cover: its own district.
+pub fn person_scope(actor: &Actor) -> DistrictScope {
+    DistrictScope::District(actor.district_code.clone())
 }
 
 /// Opening a case: a case-working role of an operational organization, for a person of its
@@ -316,11 +321,47 @@ pub fn create_case(actor: &Actor, person_district: &str) -> Rule {
     operational(actor)
 }
 
+/// Which cases, meetings or referrals a listing may return: those the caller's organization
+/// takes part in, and for coordinators and auditors also everything of their district. The
+/// object rules below are this scope applied to one object, so a list and a read never
+/// disagree; repositories translate the scope into their query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkScope {
+    /// Objects the organization takes part in.
+    Involved { org: Uuid },
+    /// Those, and every object of the district.
+    InvolvedOrDistrict { org: Uuid, district: String },
+}
+
+impl WorkScope {
+    /// Whether an object with these parties and district is in scope.
+    pub fn admits(&self, involved: &[Uuid], district_code: &str) -> bool {
+        match self {
+            WorkScope::Involved { org } => involved.contains(org),
+            WorkScope::InvolvedOrDistrict { org, district } => {
+                involved.contains(org) || district == district_code
+            }
+        }
+    }
+}
+
+/// The scope of case, meeting and referral listings for this actor.
+pub fn work_scope(actor: &Actor) -> WorkScope {
+    if matches!(actor.role, Role::Coordinator | Role::Auditor) {
+        WorkScope::InvolvedOrDistrict {
+            org: actor.org_id,
+            district: actor.district_code.clone(),
+        }
+    } else {
+        WorkScope::Involved { org: actor.org_id }
+    }
+}
+
 /// A case is visible to its participant organizations and to coordinators and auditors of
 /// its district; to everyone else it does not exist.
 pub fn view_case(actor: &Actor, case: &CaseFacts) -> Rule {
     allow_if(
-        case.participates(actor.org_id) || actor.oversees(&case.district_code),
+        work_scope(actor).admits(&case.participant_orgs, &case.district_code),
         DomainError::hidden("case not shared with the caller's organization"),
     )
 }
@@ -531,10 +572,10 @@ pub fn meeting_member(m: &MeetingFacts, user_org: &OrgFacts, agenda_orgs: &[Uuid
 /// A meeting is visible to its host, the organizations of its participants, and the
 /// coordinators and auditors of its district.
 pub fn view_meeting(actor: &Actor, m: &MeetingFacts) -> Rule {
+    let mut involved = m.participant_orgs.clone();
+    involved.push(m.host_org_id);
     allow_if(
-        m.host_org_id == actor.org_id
-            || m.participant_orgs.contains(&actor.org_id)
-            || actor.oversees(&m.district_code),
+        work_scope(actor).admits(&involved, &m.district_code),
         DomainError::hidden("meeting not shared with the caller's organization"),
     )
 }
@@ -559,9 +600,7 @@ pub struct ReferralFacts {
 /// Referrals are visible to both ends and to the district's coordinators and auditors.
 pub fn view_referral(actor: &Actor, r: &ReferralFacts) -> Rule {
     allow_if(
-        r.from_org_id == actor.org_id
-            || r.to_org_id == actor.org_id
-            || actor.oversees(&r.district_code),
+        work_scope(actor).admits(&[r.from_org_id, r.to_org_id], &r.district_code),
         DomainError::hidden("referral not addressed to or from the caller's organization"),
     )
 }
@@ -632,11 +671,47 @@ pub fn handle_allocation(
     )
 }
 
+/// Which part of the ledger (and of the person register) a caller reaches: one district, or
+/// nothing at all for the system organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DistrictScope {
+    District(String),
+    Nothing,
+}
+
+impl DistrictScope {
+    pub fn admits(&self, district_code: &str) -> bool {
+        matches!(self, DistrictScope::District(d) if d == district_code)
+    }
+}
+
+/// The ledger scope of this actor.
+pub fn ledger_scope(actor: &Actor) -> DistrictScope {
+    if actor.org_kind == OrgKind::System {
+        DistrictScope::Nothing
+    } else {
+        DistrictScope::District(actor.district_code.clone())
+    }
+}
+
 /// The allocation ledger is visible district-wide in minimal form.
 pub fn view_ledger(actor: &Actor, district_code: &str) -> Rule {
     allow_if(
-        actor.district_code == district_code && actor.org_kind != OrgKind::System,
+        ledger_scope(actor).admits(district_code),
         DomainError::hidden("allocation of another district"),
+    )
+}
+
+/// Reading the district's reports: its coordinators and auditors.
+pub fn read_reports(actor: &Actor, district_code: &str) -> Rule {
+    if !matches!(actor.role, Role::Coordinator | Role::Auditor) {
+        return Err(DomainError::forbidden(
+            "reports are for district coordinators and auditors",
+        ));
+    }
+    allow_if(
+        actor.district_code == district_code,
+        DomainError::forbidden("reports cover the caller's own district only"),
     )
 }
 
@@ -678,4 +753,130 @@ pub fn read_person_access_log(
             "only the lead or registering organization, or an auditor, reads a person's access log",
         ),
     )
+}
+
+#[cfg(test)]
+mod wall_tests {
+    use super::*;
+
+    fn actor(role: Role, district: &str) -> Actor {
+        Actor {
+            user_id: Uuid::now_v7(),
+            org_id: Uuid::now_v7(),
+            org_kind: OrgKind::DongCenter,
+            role,
+            district_code: district.into(),
+        }
+    }
+
+    fn case(lead: Uuid, district: &str) -> CaseFacts {
+        CaseFacts {
+            lead_org_id: lead,
+            district_code: district.into(),
+            participant_orgs: vec![lead],
+        }
+    }
+
+    #[test]
+    fn nothing_crosses_the_district_wall_but_a_transfer() {
+        let far = actor(Role::Coordinator, "11110");
+        assert!(matches!(
+            create_case(&far, "11440"),
+            Err(DomainError::Forbidden { hide: true, .. })
+        ));
+        let full = PersonAccess {
+            in_district: false,
+            leads_open_case: true,
+            registered_by_own_org: true,
+            consent_names_org: true,
+            consent_for_participants: true,
+            participates_in_a_case: true,
+        };
+        assert!(!person_details(&full), "no right counts across the wall");
+        assert!(!may_find(&full, true));
+        assert!(record_consent(&far, &full).is_err());
+        assert!(
+            read_person_access_log(&actor(Role::Auditor, "11110"), "11440", false, false).is_err()
+        );
+        assert!(
+            read_person_access_log(&actor(Role::Auditor, "11440"), "11440", false, false).is_ok()
+        );
+        // The receiving district's coordinator asks; the owning district's decides.
+        assert!(request_transfer(&far, "11440", "11110").is_ok());
+        assert!(request_transfer(&far, "11440", "11440").is_err());
+        assert!(request_transfer(&actor(Role::Caseworker, "11110"), "11440", "11110").is_err());
+        assert!(decide_transfer(&far, "11440").is_err());
+        assert!(decide_transfer(&actor(Role::Coordinator, "11440"), "11440").is_ok());
+    }
+
+    #[test]
+    fn consent_is_recorded_by_who_holds_the_form() {
+        let a = actor(Role::Caseworker, "11440");
+        let participant = PersonAccess {
+            in_district: true,
+            participates_in_a_case: true,
+            ..Default::default()
+        };
+        assert!(record_consent(&a, &participant).is_err());
+        let lead = PersonAccess {
+            in_district: true,
+            leads_open_case: true,
+            ..Default::default()
+        };
+        assert!(record_consent(&a, &lead).is_ok());
+    }
+
+    #[test]
+    fn searches_find_redacted_people_only_by_exact_identity() {
+        let redacted = PersonAccess {
+            in_district: true,
+            ..Default::default()
+        };
+        assert!(!may_find(&redacted, false));
+        assert!(may_find(&redacted, true));
+        let own = PersonAccess {
+            in_district: true,
+            registered_by_own_org: true,
+            ..Default::default()
+        };
+        assert!(may_find(&own, false));
+    }
+
+    #[test]
+    fn a_meeting_decides_only_on_cases_its_host_leads() {
+        let host = Uuid::now_v7();
+        let m = MeetingFacts {
+            host_org_id: host,
+            district_code: "11440".into(),
+            participant_orgs: vec![],
+        };
+        let mut observed = case(Uuid::now_v7(), "11440");
+        observed.participant_orgs.push(host);
+        assert!(decide_on_case(OrgKind::DongCenter, &m, &observed).is_err());
+        assert!(decide_on_case(OrgKind::DongCenter, &m, &case(host, "11440")).is_ok());
+        assert!(decide_on_case(OrgKind::DistrictOffice, &m, &observed).is_ok());
+        assert!(decide_on_case(OrgKind::DistrictOffice, &m, &case(host, "11110")).is_err());
+        let far_org = OrgFacts {
+            id: Uuid::now_v7(),
+            kind: OrgKind::WelfareCenter,
+            district_code: "11110".into(),
+        };
+        assert!(!case_org("11440", &far_org, true));
+        assert!(!meeting_member(&m, &far_org, &[]));
+        assert!(meeting_member(&m, &far_org, &[far_org.id]));
+    }
+
+    #[test]
+    fn list_scopes_are_the_object_rules() {
+        let worker = actor(Role::Caseworker, "11440");
+        let coord = actor(Role::Coordinator, "11440");
+        let other = case(Uuid::now_v7(), "11440");
+        assert!(view_case(&worker, &other).is_err());
+        assert!(!work_scope(&worker).admits(&other.participant_orgs, "11440"));
+        assert!(view_case(&coord, &other).is_ok());
+        assert!(work_scope(&coord).admits(&other.participant_orgs, "11440"));
+        assert!(!work_scope(&coord).admits(&other.participant_orgs, "11110"));
+        assert!(ledger_scope(&worker).admits("11440"));
+        assert!(!ledger_scope(&worker).admits("11110"));
+    }
 }

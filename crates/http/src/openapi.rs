@@ -135,6 +135,13 @@ pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
                 responses.entry("422".into()).or_insert_with(|| {
                     problem("`idempotency_key_reused`: the key was used for a different request")
                 });
+                responses.entry("303".into()).or_insert_with(|| {
+                    RefOr::T(
+                        utoipa::openapi::ResponseBuilder::new()
+                            .description("A retry with the `Idempotency-Key` of a request that was carried out but whose response was lost (the server stopped): `Location` names what it created or changed (`code: idempotent_request_committed`)")
+                            .build(),
+                    )
+                });
             }
         }
         for op in operations(item) {
@@ -165,8 +172,11 @@ pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
                 );
                 add("403", "The caller's role or organization may not do this");
             }
-            if has_path_params {
-                add("404", "No such resource, or one the caller may not know of");
+            if has_path_params || (secured && (has_body || has_params)) {
+                add(
+                    "404",
+                    "No such resource, or one the caller may not know of; also an id in the body or query that names nothing the caller may use (`errors` names the field)",
+                );
             }
             if has_body {
                 add("413", "Body larger than the limit");

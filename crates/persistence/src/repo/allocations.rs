@@ -658,8 +658,15 @@ pub fn list(
     if let Some(o) = f.provider_org_id {
         super::refs::org(conn, actor, o, "provider_org_id")?;
     }
+    // `authz::view_ledger` as a query: the actor's ledger scope.
+    let authz::DistrictScope::District(district) = authz::ledger_scope(actor) else {
+        return Ok(Page {
+            items: Vec::new(),
+            next_after: None,
+        });
+    };
     let mut q = allocations::table
-        .filter(allocations::district_code.eq(actor.district_code.clone()))
+        .filter(allocations::district_code.eq(district))
         .select(AllocationRow::as_select())
         .order(allocations::id.asc())
         .limit(page.limit + 1)

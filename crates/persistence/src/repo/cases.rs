@@ -7,7 +7,6 @@ use hamkke_domain::case::{
     self as rules, AssignmentRole, Case, CasePatch, CaseType, Need, NewCase, ParticipantRole,
     RiskLevel, Source, Status,
 };
-use hamkke_domain::user::Role;
 use hamkke_domain::DomainError;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -363,12 +362,16 @@ pub fn list(
     let own_cases = case_participants::table
         .filter(case_participants::org_id.eq(DbUuid(actor.org_id)))
         .select(case_participants::case_id);
-    let district_wide = matches!(actor.role, Role::Coordinator | Role::Auditor);
-    match f.assigned_to {
+    // The listing is `authz::view_case` as a query: the actor's work scope.
+    let district = match authz::work_scope(actor) {
+        authz::WorkScope::Involved { .. } => None,
+        authz::WorkScope::InvolvedOrDistrict { district, .. } => Some(district),
+    };
+    match (f.assigned_to, district) {
         // Driven by the user's assignments (a few hundred at most), each checked against the
         // organization's participation: the plan stays small whatever the organization's size,
         // also as the generic plan of the prepared statement.
-        Some(user) if !district_wide => {
+        (Some(user), None) => {
             q = q.filter(
                 cases::id.eq_any(
                     case_assignments::table
@@ -383,15 +386,10 @@ pub fn list(
                 ),
             );
         }
-        assigned => {
-            q = if district_wide {
-                q.filter(
-                    cases::district_code
-                        .eq(actor.district_code.clone())
-                        .or(cases::id.eq_any(own_cases)),
-                )
-            } else {
-                q.filter(cases::id.eq_any(own_cases))
+        (assigned, district) => {
+            q = match district {
+                Some(d) => q.filter(cases::district_code.eq(d).or(cases::id.eq_any(own_cases))),
+                None => q.filter(cases::id.eq_any(own_cases)),
             };
             if let Some(user) = assigned {
                 q = q.filter(

@@ -462,13 +462,12 @@ pub fn list(
             .filter(meeting_participants::org_id.eq(org))
             .select(meeting_participants::meeting_id),
     ));
-    q = if matches!(
-        actor.role,
-        hamkke_domain::user::Role::Coordinator | hamkke_domain::user::Role::Auditor
-    ) {
-        q.filter(mine.or(meetings::district_code.eq(actor.district_code.clone())))
-    } else {
-        q.filter(mine)
+    // `authz::view_meeting` as a query: the actor's work scope.
+    q = match authz::work_scope(actor) {
+        authz::WorkScope::InvolvedOrDistrict { district, .. } => {
+            q.filter(mine.or(meetings::district_code.eq(district)))
+        }
+        authz::WorkScope::Involved { .. } => q.filter(mine),
     };
     if let Some(from) = f.from {
         q = q.filter(meetings::scheduled_at.ge(to_db(from)));

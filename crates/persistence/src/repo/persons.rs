@@ -239,6 +239,11 @@ pub fn search(
     s: &PersonSearch,
     page: PageRequest,
 ) -> RepoResult<SearchResult> {
+    // The register this search covers (`authz::person_scope`); an exact RRN is looked up
+    // everywhere, and answers only the district when it is registered elsewhere.
+    let authz::DistrictScope::District(district) = authz::person_scope(actor) else {
+        return Err(hamkke_domain::DomainError::forbidden("no person register to search").into());
+    };
     let text = s.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let rrn = text.and_then(|t| Rrn::parse(t).ok());
     let mut q = persons::table
@@ -250,10 +255,10 @@ pub fn search(
         (Some(rrn), _) => q = q.filter(persons::rrn_hmac.eq_any(keys.lookup_hashes(rrn))),
         (None, Some(text)) => {
             q = q
-                .filter(persons::district_code.eq(actor.district_code.clone()))
+                .filter(persons::district_code.eq(district.clone()))
                 .filter(persons::name.like(like_prefix(text)).escape('\\'))
         }
-        (None, None) => q = q.filter(persons::district_code.eq(actor.district_code.clone())),
+        (None, None) => q = q.filter(persons::district_code.eq(district.clone())),
     }
     if let Some(d) = s.birth_date {
         q = q.filter(persons::birth_date.eq(d));
@@ -271,7 +276,7 @@ pub fn search(
         let (here, elsewhere): (Vec<Person>, Vec<Person>) = scanned
             .items
             .into_iter()
-            .partition(|p| p.district_code == actor.district_code);
+            .partition(|p| p.district_code == district);
         let exact: std::collections::HashSet<Uuid> = here
             .iter()
             .filter(|p| {

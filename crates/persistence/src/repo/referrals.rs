@@ -226,11 +226,25 @@ pub fn list(
     q = match direction {
         Some(Direction::Incoming) => q.filter(referrals::to_org_id.eq(org)),
         Some(Direction::Outgoing) => q.filter(referrals::from_org_id.eq(org)),
-        None => q.filter(
-            referrals::to_org_id
-                .eq(org)
-                .or(referrals::from_org_id.eq(org)),
-        ),
+        // `authz::view_referral` as a query: both ends, and the district for those who
+        // oversee it (a referral's district is its case's).
+        None => match authz::work_scope(actor) {
+            authz::WorkScope::Involved { .. } => q.filter(
+                referrals::to_org_id
+                    .eq(org)
+                    .or(referrals::from_org_id.eq(org)),
+            ),
+            authz::WorkScope::InvolvedOrDistrict { district, .. } => q.filter(
+                referrals::to_org_id
+                    .eq(org)
+                    .or(referrals::from_org_id.eq(org))
+                    .or(referrals::case_id.eq_any(
+                        cases_t::table
+                            .filter(cases_t::district_code.eq(district))
+                            .select(cases_t::id),
+                    )),
+            ),
+        },
     };
     if let Some(s) = status {
         q = q.filter(referrals::status.eq(s.as_str()));

@@ -9,7 +9,6 @@ use hamkke_domain::allocation::{
     self as rules, AllocationStatus, Category, DuplicatePolicy, Excess, LedgerItem,
 };
 use hamkke_domain::authz::Actor;
-use hamkke_domain::user::Role;
 use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
@@ -31,17 +30,7 @@ pub struct ReportScope {
 
 /// Only coordinators and auditors of the district read its reports.
 fn authorize(actor: &Actor, scope: &ReportScope) -> Result<(), DomainError> {
-    if !matches!(actor.role, Role::Coordinator | Role::Auditor) {
-        return Err(DomainError::forbidden(
-            "reports are for district coordinators and auditors",
-        ));
-    }
-    if actor.district_code != scope.district_code {
-        return Err(DomainError::forbidden(
-            "reports cover the caller's own district only",
-        ));
-    }
-    Ok(())
+    hamkke_domain::authz::read_reports(actor, &scope.district_code)
 }
 
 /// One allocation in a duplicate row (no person data).
