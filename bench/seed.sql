@@ -44,8 +44,8 @@ SELECT row_number() OVER (ORDER BY name) AS n, id, category FROM resources WHERE
 
 CREATE TEMP TABLE bench_households AS
 SELECT g, gen_random_uuid() AS id FROM generate_series(1, :persons / 2) g;
-INSERT INTO households (id, address, registered_by_org_id, allocation_seq, version, created_at, updated_at)
-SELECT id, '서울 마포구 벤치로 ' || g, (SELECT id FROM bench_orgs WHERE n = 1 + g % 5), 0, 1,
+INSERT INTO households (id, address, registered_by_org_id, district_code, allocation_seq, version, created_at, updated_at)
+SELECT id, '서울 마포구 벤치로 ' || g, (SELECT id FROM bench_orgs WHERE n = 1 + g % 5), '11440', 0, 1,
        now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc'
 FROM bench_households;
 
@@ -53,9 +53,9 @@ CREATE TEMP TABLE bench_persons AS
 SELECT row_number() OVER () AS n, gen_random_uuid() AS id, h.id AS household_id, h.g
 FROM bench_households h, generate_series(1, 2) k;
 CREATE INDEX ON bench_persons (n);
-INSERT INTO persons (id, name, birth_date, flags, household_id, registered_by_org_id, allocation_seq, version, created_at, updated_at)
+INSERT INTO persons (id, name, birth_date, flags, household_id, registered_by_org_id, district_code, allocation_seq, version, created_at, updated_at)
 SELECT id, '벤치' || n, date '1930-01-01' + (n % 30000)::int, '', household_id,
-       (SELECT id FROM bench_orgs WHERE n = 1 + g % 5), 0, 1, now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc'
+       (SELECT id FROM bench_orgs WHERE n = 1 + g % 5), '11440', 0, 1, now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc'
 FROM bench_persons;
 
 -- Cases for the first :cases persons, led by their worker's organization.
