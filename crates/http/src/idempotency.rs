@@ -105,20 +105,8 @@ fn replay(stored: Stored) -> HttpResponse {
 }
 
 async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<web::Bytes, ApiError> {
-    use futures_util::StreamExt;
     let mut payload = req.take_payload();
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::BadRequest {
-            code: "invalid_body",
-            detail: "the body could not be read".into(),
-        })?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+    crate::extract::read_limited(&mut payload, limit).await
 }
 
 /// Where the API serves a resource the audit trail names as `type/id`.

@@ -393,7 +393,6 @@ pub async fn import_allocations(
     query: web::Query<ImportQuery>,
     mut payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    use futures_util::StreamExt;
     let is_csv = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
@@ -402,17 +401,7 @@ pub async fn import_allocations(
     if !is_csv {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::BadRequest {
-            code: "invalid_body",
-            detail: "the body could not be read".into(),
-        })?;
-        if body.len() + chunk.len() > IMPORT_LIMIT {
-            return Err(ApiError::PayloadTooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = crate::extract::read_limited(&mut payload, IMPORT_LIMIT).await?;
     let opts = crate::import::ImportOptions {
         dry_run: query.dry_run.unwrap_or(false),
         granted_on: state.config.granted_on,
