@@ -5,6 +5,7 @@ pub mod authz;
 pub mod case;
 pub mod consent;
 pub mod error;
+pub mod event;
 pub mod meeting;
 pub mod org;
 pub mod password;

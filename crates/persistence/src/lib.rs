@@ -10,6 +10,7 @@ pub mod repo;
 pub mod retention;
 pub mod schema;
 pub mod types;
+pub mod uow;
 
 pub use conn::{Backend, Db, DbConn, PoolStats};
 pub use error::RepoError;

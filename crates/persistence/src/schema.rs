@@ -37,6 +37,39 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         must_change_password -> Bool,
+        work_phone -> Nullable<Text>,
+        work_email -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    notifications (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        event_id -> Uuid,
+        event_type -> Text,
+        title_ko -> Text,
+        title_en -> Text,
+        data -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    outbox (id) {
+        id -> Uuid,
+        event_type -> Text,
+        district_code -> Text,
+        org_ids -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -492,6 +525,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     households,
     persons,
     person_transfers,
+    notifications,
+    outbox,
     consents,
     consent_organizations,
     case_counters,

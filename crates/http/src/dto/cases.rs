@@ -422,5 +422,10 @@ pub struct HandoverRequest {
 /// How many assignments moved.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HandoverResult {
+    /// Case assignments that moved to the successor.
     pub moved_assignments: usize,
+    /// Open action items that moved to the successor.
+    pub moved_action_items: usize,
+    /// Invitations to meetings still to come that moved to the successor.
+    pub moved_meetings: usize,
 }

@@ -229,6 +229,8 @@ pub async fn create_user_handover(
         })
         .await?;
     Ok(HttpResponse::Ok().json(crate::dto::cases::HandoverResult {
-        moved_assignments: moved,
+        moved_assignments: moved.assignments,
+        moved_action_items: moved.action_items,
+        moved_meetings: moved.meetings,
     }))
 }

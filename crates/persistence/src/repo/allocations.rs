@@ -24,6 +24,8 @@ use crate::schema::{
     allocations, households, organizations, persons as persons_t, resources as resources_t,
 };
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
+use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = allocations)]
@@ -404,18 +406,6 @@ fn insert(
             allocations::updated_at.eq(now),
         ))
         .execute(conn)?;
-    if let Some(case_id) = new.case_id {
-        cases::event(
-            conn,
-            actor,
-            case_id,
-            "allocation_recorded",
-            None,
-            json!({ "allocation_id": id, "resource_id": resource.id, "resource_name": resource.name,
-                    "category": resource.category.as_str(), "status": status.as_str(),
-                    "granted_on": new.granted_on }),
-        )?;
-    }
     load(conn, id)
 }
 
@@ -483,45 +473,38 @@ fn create_once(
             audit::record(conn, ctx, audit_entry("blocked", None))?;
             return Ok(Outcome::Blocked(check));
         }
+        let status = if blocked {
+            AllocationStatus::PendingOverride
+        } else {
+            AllocationStatus::Approved
+        };
+        let allocation = insert(conn, actor, &resource, household, new, status)?;
+        let mut tx = Tx::on(conn, actor, ctx);
+        tx.record(
+            DomainEvent::AllocationRecorded {
+                allocation_id: allocation.id,
+                case_id: new.case_id,
+                resource_id: resource.id,
+                resource_name: resource.name.clone(),
+                provider_org_id: actor.org_id,
+                status: status.as_str(),
+                granted_on: new.granted_on,
+            },
+            Some(new.person_id),
+        )?;
         if blocked {
-            let allocation = insert(
-                conn,
-                actor,
-                &resource,
-                household,
-                new,
-                AllocationStatus::PendingOverride,
-            )?;
-            audit::record(
-                conn,
-                ctx,
-                audit_entry("pending_override", Some(allocation.id)),
+            tx.record(
+                DomainEvent::OverrideRequested {
+                    allocation_id: allocation.id,
+                    district_code: actor.district_code.clone(),
+                },
+                Some(new.person_id),
             )?;
             return Ok(Outcome::PendingOverride {
                 entry: own_entry(&resource, allocation),
                 check,
             });
         }
-        let allocation = insert(
-            conn,
-            actor,
-            &resource,
-            household,
-            new,
-            AllocationStatus::Approved,
-        )?;
-        audit::record(
-            conn,
-            ctx,
-            audit_entry(
-                if check.conflicts.is_empty() {
-                    "approved"
-                } else {
-                    "approved_with_warnings"
-                },
-                Some(allocation.id),
-            ),
-        )?;
         Ok(Outcome::Approved {
             entry: own_entry(&resource, allocation),
             warnings: check,
@@ -759,10 +742,22 @@ fn change_status(
                 .set(allocations::cancel_reason.eq(Some(r)))
                 .execute(conn)?;
         }
-        let mut entry = AuditEntry::new(AuditAction::Update, "allocation", Some(id.to_string()))
-            .with_details(json!({ "status": to.as_str() }));
-        entry.person_id = Some(a.person_id);
-        audit::record(conn, ctx, entry)?;
+        if a.status == AllocationStatus::PendingOverride && to == AllocationStatus::Approved {
+            Tx::on(conn, actor, ctx).record(
+                DomainEvent::OverrideDecided {
+                    allocation_id: id,
+                    approved: true,
+                    requested_by: a.requested_by,
+                },
+                Some(a.person_id),
+            )?;
+        } else {
+            let mut entry =
+                AuditEntry::new(AuditAction::Update, "allocation", Some(id.to_string()))
+                    .with_details(json!({ "status": to.as_str() }));
+            entry.person_id = Some(a.person_id);
+            audit::record(conn, ctx, entry)?;
+        }
         let a = load(conn, id)?;
         entries(conn, actor, vec![a])?
             .pop()

@@ -8,13 +8,19 @@ use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::cases::{self, audit_case, event};
+use super::cases::{self, event};
 use super::orgs::corrupt;
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::AuditCtx;
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
-use crate::schema::{case_assignments, organizations, users};
+use crate::schema::{
+    action_items, case_assignments, case_participants, meeting_participants, meetings,
+    organizations, users,
+};
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
+use hamkke_domain::event::DomainEvent;
+use hamkke_domain::meeting::MeetingStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = case_assignments)]
@@ -154,20 +160,13 @@ pub fn assign(
             }
         }
         insert(conn, actor, case_id, user_id, user_org.0, role)?;
-        event(
-            conn,
-            actor,
-            case_id,
-            "assignment_added",
-            None,
-            json!({ "user_id": user_id, "role": role.as_str() }),
-        )?;
-        audit_case(
-            conn,
-            ctx,
-            AuditAction::Update,
-            &detail.case,
-            Some(json!({ "assigned": user_id })),
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::CaseAssigned {
+                case_id,
+                user_id,
+                role: role.as_str(),
+            },
+            Some(detail.case.person_id),
         )?;
         active(conn, case_id)
     })
@@ -182,7 +181,7 @@ pub fn handover(
     user_id: Uuid,
     successor_id: Uuid,
     note: &str,
-) -> RepoResult<usize> {
+) -> RepoResult<HandoverReport> {
     write_tx(conn, |conn| {
         let load = |conn: &mut DbConn, id: Uuid| -> RepoResult<Option<(UserFacts, bool)>> {
             let row: Option<(DbUuid, String, String, bool)> = users::table
@@ -227,6 +226,10 @@ pub fn handover(
             .into_iter()
             .map(Assignment::try_from)
             .collect::<RepoResult<_>>()?;
+        let successor_name: String = users::table
+            .find(DbUuid(successor_id))
+            .select(users::display_name)
+            .first(conn)?;
         let now = to_db(crate::now());
         for a in &moving {
             diesel::update(case_assignments::table.find(DbUuid(a.id)))
@@ -259,16 +262,70 @@ pub fn handover(
                 a.case_id,
                 "handover",
                 None,
-                json!({ "from_user_id": user_id, "to_user_id": successor_id, "note": note }),
+                json!({ "from_user_id": user_id, "to_user_id": successor_id, "successor_name": successor_name, "note": note }),
             )?;
         }
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Update, "user", Some(user_id.to_string())).with_details(
-                json!({ "handover_to": successor_id, "moved_assignments": moving.len() }),
-            ),
+        // Open action items and invitations to meetings still to come go along.
+        let items = diesel::update(
+            action_items::table
+                .filter(action_items::assignee_user_id.eq(DbUuid(user_id)))
+                .filter(action_items::completed_at.is_null()),
+        )
+        .set(action_items::assignee_user_id.eq(DbUuid(successor_id)))
+        .execute(conn)?;
+        let upcoming: Vec<DbUuid> = meetings::table
+            .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
+            .filter(meetings::scheduled_at.gt(now))
+            .select(meetings::id)
+            .load(conn)?;
+        let invited_already: Vec<DbUuid> = meeting_participants::table
+            .filter(meeting_participants::user_id.eq(DbUuid(successor_id)))
+            .select(meeting_participants::meeting_id)
+            .load(conn)?;
+        let meetings_moved = diesel::update(
+            meeting_participants::table
+                .filter(meeting_participants::user_id.eq(DbUuid(user_id)))
+                .filter(meeting_participants::meeting_id.eq_any(upcoming))
+                .filter(meeting_participants::meeting_id.ne_all(invited_already)),
+        )
+        .set(meeting_participants::user_id.eq(Some(DbUuid(successor_id))))
+        .execute(conn)?;
+        // Partner organizations of the cases hear who took over.
+        let case_ids: Vec<DbUuid> = moving.iter().map(|a| DbUuid(a.case_id)).collect();
+        let mut partners: Vec<Uuid> = case_participants::table
+            .filter(case_participants::case_id.eq_any(case_ids))
+            .filter(case_participants::org_id.ne(DbUuid(from.org_id)))
+            .select(case_participants::org_id)
+            .load::<DbUuid>(conn)?
+            .into_iter()
+            .map(|o| o.0)
+            .collect();
+        partners.sort();
+        partners.dedup();
+        let moved = moving.len() + items + meetings_moved;
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::HandoverCompleted {
+                from_user_id: user_id,
+                to_user_id: successor_id,
+                successor_name,
+                successor_org_id: from.org_id,
+                moved,
+                partner_org_ids: partners,
+            },
+            None,
         )?;
-        Ok(moving.len())
+        Ok(HandoverReport {
+            assignments: moving.len(),
+            action_items: items,
+            meetings: meetings_moved,
+        })
     })
+}
+
+/// What a handover moved to the successor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HandoverReport {
+    pub assignments: usize,
+    pub action_items: usize,
+    pub meetings: usize,
 }

@@ -19,6 +19,8 @@ use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{case_assignments, case_counters, case_events, case_participants, cases};
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
+use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
@@ -524,24 +526,20 @@ pub fn transition(
         } else {
             authz::work_on_case(actor, &facts)?;
         }
-        apply_status(conn, actor, &current.case, to, reason.as_deref())?;
-        let detail = load(conn, id)?;
-        audit_case(
-            conn,
-            ctx,
-            AuditAction::Update,
-            &detail.case,
-            Some(json!({ "status": to.as_str() })),
+        apply_status(
+            &mut Tx::on(conn, actor, ctx),
+            &current.case,
+            to,
+            reason.as_deref(),
         )?;
-        Ok(detail)
+        load(conn, id)
     })
 }
 
-/// Checks and writes a status change with its timeline entry (no permission check: callers
-/// decide who may, e.g. a finalized meeting).
+/// Checks and writes a status change and records it (no permission check: callers decide
+/// who may, e.g. a finalized meeting).
 pub fn apply_status(
-    conn: &mut DbConn,
-    actor: &Actor,
+    tx: &mut Tx<'_>,
     case: &Case,
     to: Status,
     reason: Option<&str>,
@@ -563,15 +561,17 @@ pub fn apply_status(
             cases::version.eq(cases::version + 1),
             cases::updated_at.eq(to_db(crate::now())),
         ))
-        .execute(conn)?;
-    event(
-        conn,
-        actor,
-        case.id,
-        "status_changed",
-        None,
-        json!({ "from": case.status.as_str(), "to": to.as_str(), "reason": reason }),
-    )
+        .execute(tx.conn)?;
+    tx.record(
+        DomainEvent::CaseStatusChanged {
+            case_id: case.id,
+            from: case.status,
+            to,
+            reason: reason.map(str::to_owned),
+        },
+        Some(case.person_id),
+    )?;
+    Ok(())
 }
 
 /// Participants of a visible case.

@@ -24,6 +24,8 @@ use crate::schema::{
     meeting_participants, meetings, users,
 };
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
+use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = meetings)]
@@ -414,12 +416,15 @@ pub fn create(
         for case_id in &new.case_ids {
             add_to_agenda(conn, actor, &meeting, *case_id, "case_ids")?;
         }
-        audit_meeting(
-            conn,
-            ctx,
-            AuditAction::Create,
-            id,
-            json!({ "kind": new.kind.as_str(), "cases": new.case_ids.len() }),
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::MeetingScheduled {
+                meeting_id: id,
+                host_org_id: actor.org_id,
+                kind: new.kind.as_str(),
+                scheduled_at: new.scheduled_at,
+                invitee_user_ids: users_seen,
+            },
+            None,
         )?;
         detail(conn, actor, meeting)
     })
@@ -800,7 +805,7 @@ pub fn finalize(
         }
         let now = to_db(crate::now());
         for (case, d) in &plan {
-            apply_decision(conn, actor, &meeting, case, d)?;
+            apply_decision(&mut Tx::on(conn, actor, ctx), &meeting, case, d)?;
             for item in &d.action_items {
                 let item_id = Uuid::now_v7();
                 diesel::insert_into(action_items::table)
@@ -814,13 +819,16 @@ pub fn finalize(
                         action_items::created_at.eq(now),
                     ))
                     .execute(conn)?;
-                event(
-                    conn,
-                    actor,
-                    case.case.id,
-                    "action_item",
-                    None,
-                    json!({ "action_item_id": item_id, "meeting_id": id, "assignee_user_id": item.assignee_user_id, "description": item.description, "due_on": item.due_on }),
+                Tx::on(conn, actor, ctx).record(
+                    DomainEvent::ActionItemAssigned {
+                        action_item_id: item_id,
+                        meeting_id: id,
+                        case_id: case.case.id,
+                        assignee_user_id: item.assignee_user_id,
+                        description: item.description.clone(),
+                        due_on: item.due_on,
+                    },
+                    Some(case.case.person_id),
                 )?;
             }
         }
@@ -833,12 +841,14 @@ pub fn finalize(
             ))
             .execute(conn)?;
         bump(conn, id)?;
-        audit_meeting(
-            conn,
-            ctx,
-            AuditAction::Update,
-            id,
-            json!({ "status": "held", "decisions": plan.len() }),
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::MeetingFinalized {
+                meeting_id: id,
+                host_org_id: meeting.host_org_id,
+                decisions: plan.len(),
+                invitee_user_ids: invited,
+            },
+            None,
         )?;
         let m = load_meeting(conn, id)?;
         detail(conn, actor, m)
@@ -846,12 +856,12 @@ pub fn finalize(
 }
 
 fn apply_decision(
-    conn: &mut DbConn,
-    actor: &Actor,
+    tx: &mut Tx<'_>,
     meeting: &Meeting,
     case: &cases::CaseDetail,
     d: &DecisionRecord,
 ) -> RepoResult<()> {
+    let (conn, actor) = (&mut *tx.conn, tx.actor);
     let effect = d.decision.effect();
     let c = &case.case;
     if let Some(t) = effect.case_type {
@@ -891,8 +901,7 @@ fn apply_decision(
             .clone()
             .unwrap_or_else(|| "회의 결정에 따른 의뢰 (referred by a meeting decision)".to_owned());
         super::referrals::send(
-            conn,
-            actor,
+            &mut Tx::on(conn, actor, tx.ctx),
             case,
             c.lead_org_id,
             &super::referrals::NewReferral {
@@ -913,8 +922,7 @@ fn apply_decision(
     )?;
     match effect.status {
         Some(to) => cases::apply_status(
-            conn,
-            actor,
+            &mut Tx::on(conn, actor, tx.ctx),
             c,
             to,
             Some(&format!("{} decision", meeting.kind.as_str())),

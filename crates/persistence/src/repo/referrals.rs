@@ -18,6 +18,8 @@ use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{cases as cases_t, referrals};
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
+use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = referrals)]
@@ -118,20 +120,16 @@ pub fn create(
         if to.id == actor.org_id {
             return Err(DomainError::unknown("to_organization_id").into());
         }
-        let id = send(conn, actor, &case, actor.org_id, &new)?;
-        let mut entry = AuditEntry::new(AuditAction::Create, "referral", Some(id.to_string()));
-        entry.person_id = Some(case.case.person_id);
-        audit::record(conn, ctx, entry)?;
+        let id = send(&mut Tx::on(conn, actor, ctx), &case, actor.org_id, &new)?;
         let (r, _) = load(conn, id)?;
         detail(conn, r)
     })
 }
 
-/// Writes a referral of `case` from `from_org` with its timeline entry (the caller has
-/// checked who may send it and that the receiver is an organization of the case's district).
+/// Writes a referral of `case` from `from_org` and records it (the caller has checked who may
+/// send it and that the receiver is an organization of the case's district).
 pub(crate) fn send(
-    conn: &mut DbConn,
-    actor: &Actor,
+    tx: &mut Tx<'_>,
     case: &cases::CaseDetail,
     from_org: Uuid,
     new: &NewReferral,
@@ -148,7 +146,7 @@ pub(crate) fn send(
             .filter(referrals::to_org_id.eq(DbUuid(new.to_org_id)))
             .filter(referrals::status.eq(ReferralStatus::Sent.as_str())),
     ))
-    .get_result(conn)?;
+    .get_result(tx.conn)?;
     if open {
         return Err(RepoError::conflict(
             "referral_pending",
@@ -167,18 +165,19 @@ pub(crate) fn send(
             referrals::requested_services
                 .eq(serde_json::to_string(&new.requested_services).unwrap_or_else(|_| "[]".into())),
             referrals::status.eq(ReferralStatus::Sent.as_str()),
-            referrals::created_by.eq(DbUuid(actor.user_id)),
+            referrals::created_by.eq(DbUuid(tx.actor.user_id)),
             referrals::created_at.eq(now),
             referrals::updated_at.eq(now),
         ))
-        .execute(conn)?;
-    event(
-        conn,
-        actor,
-        new.case_id,
-        "referral_sent",
-        None,
-        json!({ "referral_id": id, "to_org_id": new.to_org_id }),
+        .execute(tx.conn)?;
+    tx.record(
+        DomainEvent::ReferralSent {
+            referral_id: id,
+            case_id: new.case_id,
+            from_org_id: from_org,
+            to_org_id: new.to_org_id,
+        },
+        Some(case.case.person_id),
     )?;
     Ok(id)
 }
@@ -339,19 +338,16 @@ fn answer(
                 )?;
             }
         }
-        event(
-            conn,
-            actor,
-            r.case_id,
-            &format!("referral_{}", to.as_str()),
-            None,
-            json!({ "referral_id": id, "note": note }),
-        )?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Update, "referral", Some(id.to_string()))
-                .with_details(json!({ "status": to.as_str() })),
+        let person = cases::load(conn, r.case_id)?.case.person_id;
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::ReferralAnswered {
+                referral_id: id,
+                case_id: r.case_id,
+                from_org_id: r.from_org_id,
+                to_org_id: r.to_org_id,
+                status: to.as_str(),
+            },
+            Some(person),
         )?;
         let (r, _) = load(conn, id)?;
         detail(conn, r)

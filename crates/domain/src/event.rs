@@ -1,0 +1,562 @@
+//! Domain events: what happened, as one typed value. The unit of work turns each into its
+//! timeline entry, audit event, notifications and outbox row, written together in the
+//! transaction of the change — a new feature adds an event type, not five writes.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::case::Status;
+
+/// Who is told of an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// One user.
+    User(Uuid),
+    /// The active staff of an organization (but the actor).
+    OrgStaff(Uuid),
+    /// The active coordinators of a district (but the actor).
+    Coordinators(String),
+}
+
+/// What an event records in the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditKind {
+    Create,
+    Update,
+}
+
+/// Something that happened to shared work.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DomainEvent {
+    ReferralSent {
+        referral_id: Uuid,
+        case_id: Uuid,
+        from_org_id: Uuid,
+        to_org_id: Uuid,
+    },
+    ReferralAnswered {
+        referral_id: Uuid,
+        case_id: Uuid,
+        from_org_id: Uuid,
+        to_org_id: Uuid,
+        /// `accepted`, `declined` or `completed`.
+        status: &'static str,
+    },
+    CaseAssigned {
+        case_id: Uuid,
+        user_id: Uuid,
+        role: &'static str,
+    },
+    CaseStatusChanged {
+        case_id: Uuid,
+        from: Status,
+        to: Status,
+        reason: Option<String>,
+    },
+    MeetingScheduled {
+        meeting_id: Uuid,
+        host_org_id: Uuid,
+        kind: &'static str,
+        scheduled_at: DateTime<Utc>,
+        invitee_user_ids: Vec<Uuid>,
+    },
+    MeetingFinalized {
+        meeting_id: Uuid,
+        host_org_id: Uuid,
+        decisions: usize,
+        invitee_user_ids: Vec<Uuid>,
+    },
+    ActionItemAssigned {
+        action_item_id: Uuid,
+        meeting_id: Uuid,
+        case_id: Uuid,
+        assignee_user_id: Uuid,
+        description: String,
+        due_on: NaiveDate,
+    },
+    AllocationRecorded {
+        allocation_id: Uuid,
+        case_id: Option<Uuid>,
+        resource_id: Uuid,
+        resource_name: String,
+        provider_org_id: Uuid,
+        status: &'static str,
+        granted_on: NaiveDate,
+    },
+    OverrideRequested {
+        allocation_id: Uuid,
+        district_code: String,
+    },
+    OverrideDecided {
+        allocation_id: Uuid,
+        approved: bool,
+        requested_by: Uuid,
+    },
+    HandoverCompleted {
+        from_user_id: Uuid,
+        to_user_id: Uuid,
+        successor_name: String,
+        successor_org_id: Uuid,
+        moved: usize,
+        partner_org_ids: Vec<Uuid>,
+    },
+}
+
+/// A timeline entry: the case, its kind and its data.
+pub struct TimelineEntry {
+    pub case_id: Uuid,
+    pub kind: String,
+    pub data: Value,
+}
+
+impl DomainEvent {
+    /// The dotted name client apps subscribe to (`referral.sent`, …).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::ReferralSent { .. } => "referral.sent",
+            Self::ReferralAnswered { status, .. } => match *status {
+                "accepted" => "referral.accepted",
+                "declined" => "referral.declined",
+                _ => "referral.completed",
+            },
+            Self::CaseAssigned { .. } => "case.assigned",
+            Self::CaseStatusChanged { .. } => "case.status_changed",
+            Self::MeetingScheduled { .. } => "meeting.scheduled",
+            Self::MeetingFinalized { .. } => "meeting.finalized",
+            Self::ActionItemAssigned { .. } => "action_item.assigned",
+            Self::AllocationRecorded { .. } => "allocation.recorded",
+            Self::OverrideRequested { .. } => "allocation.override_requested",
+            Self::OverrideDecided { .. } => "allocation.override_decided",
+            Self::HandoverCompleted { .. } => "handover.completed",
+        }
+    }
+
+    /// Every event type a client app may subscribe to.
+    pub const TYPES: [&'static str; 13] = [
+        "referral.sent",
+        "referral.accepted",
+        "referral.declined",
+        "referral.completed",
+        "case.assigned",
+        "case.status_changed",
+        "meeting.scheduled",
+        "meeting.finalized",
+        "action_item.assigned",
+        "allocation.recorded",
+        "allocation.override_requested",
+        "allocation.override_decided",
+        "handover.completed",
+    ];
+
+    /// The case timeline entry, for events that happen to a case.
+    pub fn timeline(&self) -> Option<TimelineEntry> {
+        let entry = |case_id: Uuid, kind: &str, data: Value| {
+            Some(TimelineEntry {
+                case_id,
+                kind: kind.to_owned(),
+                data,
+            })
+        };
+        match self {
+            Self::ReferralSent {
+                referral_id,
+                case_id,
+                to_org_id,
+                ..
+            } => entry(
+                *case_id,
+                "referral_sent",
+                json!({ "referral_id": referral_id, "to_org_id": to_org_id }),
+            ),
+            Self::ReferralAnswered {
+                referral_id,
+                case_id,
+                status,
+                ..
+            } => entry(
+                *case_id,
+                &format!("referral_{status}"),
+                json!({ "referral_id": referral_id }),
+            ),
+            Self::CaseAssigned {
+                case_id,
+                user_id,
+                role,
+            } => entry(
+                *case_id,
+                "assignment_added",
+                json!({ "user_id": user_id, "role": role }),
+            ),
+            Self::CaseStatusChanged {
+                case_id,
+                from,
+                to,
+                reason,
+            } => entry(
+                *case_id,
+                "status_changed",
+                json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }),
+            ),
+            Self::ActionItemAssigned {
+                action_item_id,
+                meeting_id,
+                case_id,
+                assignee_user_id,
+                description,
+                due_on,
+            } => entry(
+                *case_id,
+                "action_item",
+                json!({ "action_item_id": action_item_id, "meeting_id": meeting_id, "assignee_user_id": assignee_user_id, "description": description, "due_on": due_on }),
+            ),
+            Self::AllocationRecorded {
+                allocation_id,
+                case_id: Some(case_id),
+                resource_id,
+                resource_name,
+                status,
+                granted_on,
+                ..
+            } => entry(
+                *case_id,
+                "allocation_recorded",
+                json!({ "allocation_id": allocation_id, "resource_id": resource_id, "resource_name": resource_name, "status": status, "granted_on": granted_on }),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The audit event: action, resource type and id, and details (no personal data).
+    pub fn audit(&self) -> (AuditKind, &'static str, Uuid, Value) {
+        match self {
+            Self::ReferralSent { referral_id, .. } => {
+                (AuditKind::Create, "referral", *referral_id, json!({}))
+            }
+            Self::ReferralAnswered {
+                referral_id,
+                status,
+                ..
+            } => (
+                AuditKind::Update,
+                "referral",
+                *referral_id,
+                json!({ "status": status }),
+            ),
+            Self::CaseAssigned {
+                case_id, user_id, ..
+            } => (
+                AuditKind::Update,
+                "case",
+                *case_id,
+                json!({ "assigned": user_id }),
+            ),
+            Self::CaseStatusChanged { case_id, to, .. } => (
+                AuditKind::Update,
+                "case",
+                *case_id,
+                json!({ "status": to.as_str() }),
+            ),
+            Self::MeetingScheduled {
+                meeting_id, kind, ..
+            } => (
+                AuditKind::Create,
+                "meeting",
+                *meeting_id,
+                json!({ "kind": kind }),
+            ),
+            Self::MeetingFinalized {
+                meeting_id,
+                decisions,
+                ..
+            } => (
+                AuditKind::Update,
+                "meeting",
+                *meeting_id,
+                json!({ "status": "held", "decisions": decisions }),
+            ),
+            Self::ActionItemAssigned {
+                action_item_id,
+                assignee_user_id,
+                ..
+            } => (
+                AuditKind::Create,
+                "action_item",
+                *action_item_id,
+                json!({ "assignee_user_id": assignee_user_id }),
+            ),
+            Self::AllocationRecorded {
+                allocation_id,
+                resource_id,
+                status,
+                ..
+            } => (
+                AuditKind::Create,
+                "allocation",
+                *allocation_id,
+                json!({ "outcome": status, "resource_id": resource_id }),
+            ),
+            Self::OverrideRequested { allocation_id, .. } => (
+                AuditKind::Update,
+                "allocation",
+                *allocation_id,
+                json!({ "override": "requested" }),
+            ),
+            Self::OverrideDecided {
+                allocation_id,
+                approved,
+                ..
+            } => (
+                AuditKind::Update,
+                "allocation",
+                *allocation_id,
+                json!({ "status": if *approved { "approved" } else { "rejected" } }),
+            ),
+            Self::HandoverCompleted {
+                from_user_id,
+                to_user_id,
+                moved,
+                ..
+            } => (
+                AuditKind::Update,
+                "user",
+                *from_user_id,
+                json!({ "handover_to": to_user_id, "moved": moved }),
+            ),
+        }
+    }
+
+    /// Who is told (the acting user never is).
+    pub fn audience(&self) -> Vec<Audience> {
+        match self {
+            Self::ReferralSent { to_org_id, .. } => vec![Audience::OrgStaff(*to_org_id)],
+            Self::ReferralAnswered {
+                from_org_id,
+                to_org_id,
+                status,
+                ..
+            } => match *status {
+                "completed" => vec![
+                    Audience::OrgStaff(*from_org_id),
+                    Audience::OrgStaff(*to_org_id),
+                ],
+                _ => vec![Audience::OrgStaff(*from_org_id)],
+            },
+            Self::CaseAssigned { user_id, .. } => vec![Audience::User(*user_id)],
+            Self::CaseStatusChanged { .. } => Vec::new(),
+            Self::MeetingScheduled {
+                invitee_user_ids, ..
+            }
+            | Self::MeetingFinalized {
+                invitee_user_ids, ..
+            } => invitee_user_ids
+                .iter()
+                .map(|u| Audience::User(*u))
+                .collect(),
+            Self::ActionItemAssigned {
+                assignee_user_id, ..
+            } => vec![Audience::User(*assignee_user_id)],
+            Self::AllocationRecorded { .. } => Vec::new(),
+            Self::OverrideRequested { district_code, .. } => {
+                vec![Audience::Coordinators(district_code.clone())]
+            }
+            Self::OverrideDecided { requested_by, .. } => vec![Audience::User(*requested_by)],
+            Self::HandoverCompleted {
+                to_user_id,
+                partner_org_ids,
+                ..
+            } => std::iter::once(Audience::User(*to_user_id))
+                .chain(partner_org_ids.iter().map(|o| Audience::OrgStaff(*o)))
+                .collect(),
+        }
+    }
+
+    /// The notification title, in Korean or English. Names only what every recipient may
+    /// already see (no person data): a successor's name and organization are staff data.
+    pub fn title(&self, korean: bool) -> String {
+        let t = |ko: &str, en: &str| if korean { ko.to_owned() } else { en.to_owned() };
+        match self {
+            Self::ReferralSent { .. } => t("새 의뢰가 도착했습니다", "A referral arrived"),
+            Self::ReferralAnswered { status, .. } => match *status {
+                "accepted" => t("의뢰가 수락되었습니다", "A referral was accepted"),
+                "declined" => t("의뢰가 거절되었습니다", "A referral was declined"),
+                _ => t("의뢰가 완료되었습니다", "A referral was completed"),
+            },
+            Self::CaseAssigned { .. } => t("사례가 배정되었습니다", "A case was assigned to you"),
+            Self::CaseStatusChanged { .. } => {
+                t("사례 상태가 바뀌었습니다", "A case changed status")
+            }
+            Self::MeetingScheduled { scheduled_at, .. } => {
+                // Korea Standard Time (UTC+9, no daylight saving).
+                let at = (*scheduled_at + chrono::Duration::hours(9)).format("%Y-%m-%d %H:%M");
+                if korean {
+                    format!("회의에 초대되었습니다 ({at})")
+                } else {
+                    format!("You are invited to a meeting ({at} KST)")
+                }
+            }
+            Self::MeetingFinalized { .. } => t(
+                "회의 결과가 확정되었습니다",
+                "A meeting's decisions were finalized",
+            ),
+            Self::ActionItemAssigned { due_on, .. } => {
+                if korean {
+                    format!("조치 사항이 배정되었습니다 (기한 {due_on})")
+                } else {
+                    format!("An action item was assigned to you (due {due_on})")
+                }
+            }
+            Self::AllocationRecorded { .. } => {
+                t("지원이 기록되었습니다", "An allocation was recorded")
+            }
+            Self::OverrideRequested { .. } => t(
+                "중복지원 예외 승인 요청이 있습니다",
+                "An override awaits approval",
+            ),
+            Self::OverrideDecided { approved, .. } => {
+                if *approved {
+                    t(
+                        "예외 승인 요청이 승인되었습니다",
+                        "Your override was approved",
+                    )
+                } else {
+                    t(
+                        "예외 승인 요청이 반려되었습니다",
+                        "Your override was rejected",
+                    )
+                }
+            }
+            Self::HandoverCompleted {
+                successor_name,
+                moved,
+                ..
+            } => {
+                if korean {
+                    format!("담당자가 바뀌었습니다: 후임 {successor_name} ({moved}건)")
+                } else {
+                    format!("Handover: {successor_name} now handles {moved} item(s)")
+                }
+            }
+        }
+    }
+
+    /// What client apps receive (ids only; the receiver fetches what it may see).
+    pub fn payload(&self) -> Value {
+        match self {
+            Self::ReferralSent {
+                referral_id,
+                case_id,
+                from_org_id,
+                to_org_id,
+            }
+            | Self::ReferralAnswered {
+                referral_id,
+                case_id,
+                from_org_id,
+                to_org_id,
+                ..
+            } => {
+                json!({ "referral_id": referral_id, "case_id": case_id, "from_org_id": from_org_id, "to_org_id": to_org_id })
+            }
+            Self::CaseAssigned {
+                case_id,
+                user_id,
+                role,
+            } => json!({ "case_id": case_id, "user_id": user_id, "role": role }),
+            Self::CaseStatusChanged {
+                case_id, from, to, ..
+            } => {
+                json!({ "case_id": case_id, "from": from.as_str(), "to": to.as_str() })
+            }
+            Self::MeetingScheduled {
+                meeting_id,
+                host_org_id,
+                scheduled_at,
+                ..
+            } => {
+                json!({ "meeting_id": meeting_id, "host_org_id": host_org_id, "scheduled_at": scheduled_at })
+            }
+            Self::MeetingFinalized {
+                meeting_id,
+                host_org_id,
+                decisions,
+                ..
+            } => {
+                json!({ "meeting_id": meeting_id, "host_org_id": host_org_id, "decisions": decisions })
+            }
+            Self::ActionItemAssigned {
+                action_item_id,
+                meeting_id,
+                case_id,
+                assignee_user_id,
+                due_on,
+                ..
+            } => {
+                json!({ "action_item_id": action_item_id, "meeting_id": meeting_id, "case_id": case_id, "assignee_user_id": assignee_user_id, "due_on": due_on })
+            }
+            Self::AllocationRecorded {
+                allocation_id,
+                case_id,
+                resource_id,
+                provider_org_id,
+                status,
+                granted_on,
+                ..
+            } => {
+                json!({ "allocation_id": allocation_id, "case_id": case_id, "resource_id": resource_id, "provider_org_id": provider_org_id, "status": status, "granted_on": granted_on })
+            }
+            Self::OverrideRequested { allocation_id, .. } => {
+                json!({ "allocation_id": allocation_id })
+            }
+            Self::OverrideDecided {
+                allocation_id,
+                approved,
+                ..
+            } => json!({ "allocation_id": allocation_id, "approved": approved }),
+            Self::HandoverCompleted {
+                from_user_id,
+                to_user_id,
+                successor_org_id,
+                moved,
+                ..
+            } => {
+                json!({ "from_user_id": from_user_id, "to_user_id": to_user_id, "successor_org_id": successor_org_id, "moved": moved })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_names_a_subscribable_type_and_carries_no_text_of_persons() {
+        let id = Uuid::now_v7();
+        let events = [
+            DomainEvent::ReferralSent {
+                referral_id: id,
+                case_id: id,
+                from_org_id: id,
+                to_org_id: id,
+            },
+            DomainEvent::OverrideRequested {
+                allocation_id: id,
+                district_code: "11440".into(),
+            },
+            DomainEvent::HandoverCompleted {
+                from_user_id: id,
+                to_user_id: id,
+                successor_name: "김후임".into(),
+                successor_org_id: id,
+                moved: 3,
+                partner_org_ids: vec![id],
+            },
+        ];
+        for e in &events {
+            assert!(DomainEvent::TYPES.contains(&e.type_name()));
+            assert!(!e.payload().to_string().contains("김"));
+            assert!(!e.title(true).is_empty() && !e.title(false).is_empty());
+        }
+    }
+}

@@ -1,0 +1,28 @@
+-- Working together: what happened, for whom (notifications) and for client apps (the
+-- outbox that webhooks deliver from), written in the transaction of the change itself.
+CREATE TABLE notifications (
+    id          uuid PRIMARY KEY NOT NULL,
+    user_id     uuid NOT NULL REFERENCES users (id),
+    event_id    uuid NOT NULL,
+    event_type  text NOT NULL,
+    title_ko    text NOT NULL,
+    title_en    text NOT NULL,
+    data        text NOT NULL,
+    created_at  timestamp NOT NULL,
+    read_at     timestamp
+);
+CREATE INDEX notifications_user_idx ON notifications (user_id, id);
+
+CREATE TABLE outbox (
+    id            uuid PRIMARY KEY NOT NULL,
+    event_type    text NOT NULL,
+    district_code text NOT NULL,
+    org_ids       text NOT NULL,
+    payload       text NOT NULL,
+    created_at    timestamp NOT NULL
+);
+CREATE INDEX outbox_district_idx ON outbox (district_code, id);
+
+-- The staff directory shows work contacts, if set.
+ALTER TABLE users ADD COLUMN work_phone text;
+ALTER TABLE users ADD COLUMN work_email text;

@@ -1,0 +1,4 @@
+ALTER TABLE users DROP COLUMN work_email;
+ALTER TABLE users DROP COLUMN work_phone;
+DROP TABLE outbox;
+DROP TABLE notifications;
