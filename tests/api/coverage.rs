@@ -114,6 +114,8 @@ fn plan(op: &str, w: &World) -> Plan {
         // to move a person into 11440 is refused like everyone else.
         "create_person_transfer" => body(json!({ "to_district_code": "11440", "reason": "전입" })),
         "list_person_transfers" | "get_person_transfer" => Plan::Private(None),
+        "list_notifications" | "list_directory" | "get_worklist" => Plan::Private(None),
+        "read_notification" | "read_all_notifications" => body(json!({})),
         "approve_person_transfer" | "decline_person_transfer" => body(json!({})),
         "create_user_handover" => {
             body(json!({ "successor_user_id": w.welfare_user, "note": "인사발령" }))
@@ -316,6 +318,11 @@ async fn every_operation_refuses_missing_expired_dead_and_foreign_tokens(b: Back
                 .replace(
                     "/organizations/{id}",
                     &format!("/organizations/{}", w.d.dong),
+                )
+                // Another user's notification does not exist for the caller.
+                .replace(
+                    "/notifications/{id}",
+                    &format!("/notifications/{}", uuid::Uuid::now_v7()),
                 )
                 // No action item exists in this fixture: any id must still be refused.
                 .replace(

@@ -20,6 +20,7 @@ mod ops;
 mod orgs;
 mod persons;
 mod retention;
+mod together;
 mod tokens;
 mod users;
 mod walls;

@@ -516,6 +516,12 @@ pub fn view_transfer(actor: &Actor, from_district: &str, to_district: &str) -> R
     )
 }
 
+/// Whether the staff directory shows an organization's people to the actor: organizations of
+/// the actor's district and those that share a case with the actor's organization.
+pub fn in_directory(actor: &Actor, org_district: &str, shares_a_case: bool) -> bool {
+    actor.district_code == org_district || shares_a_case
+}
+
 /// Handing over a transferred worker's cases: the worker's org admin or supervisor, or a
 /// coordinator of the district.
 pub fn handover(actor: &Actor, user: &UserFacts) -> Rule {

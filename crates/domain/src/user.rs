@@ -156,6 +156,9 @@ pub struct User {
     pub active: bool,
     pub locked_until: Option<DateTime<Utc>>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Work contacts shown in the staff directory.
+    pub work_phone: Option<String>,
+    pub work_email: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -179,6 +182,9 @@ pub struct UserPatch {
     pub org_id: Option<uuid::Uuid>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
+    /// `Some(None)` clears a work contact.
+    pub work_phone: Option<Option<String>>,
+    pub work_email: Option<Option<String>>,
     /// The session of the request (kept when users change their own password).
     pub session_id: uuid::Uuid,
 }

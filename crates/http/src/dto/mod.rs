@@ -8,3 +8,4 @@ pub mod meetings;
 pub mod orgs;
 pub mod persons;
 pub mod users;
+pub mod work;

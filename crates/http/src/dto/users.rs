@@ -78,6 +78,14 @@ pub struct UpdateUserRequest {
     /// login) and ends every session of the user.
     #[schema(write_only, min_length = 10, max_length = 128)]
     pub password: Option<String>,
+    /// Work telephone shown in the staff directory (null clears it).
+    #[serde(default, deserialize_with = "super::common::double_option")]
+    #[schema(value_type = Option<String>, max_length = 30)]
+    pub work_phone: Option<Option<String>>,
+    /// Work e-mail shown in the staff directory (null clears it).
+    #[serde(default, deserialize_with = "super::common::double_option")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub work_email: Option<Option<String>>,
     /// The password now in use, required to change one's own.
     #[schema(write_only, max_length = 128)]
     #[validate(length(max = 128, message = "at most 128 characters"))]
@@ -96,6 +104,8 @@ pub struct UserView {
     /// Locked after repeated failed logins, until `locked_until`.
     pub locked_until: Option<DateTime<Utc>>,
     pub last_login_at: Option<DateTime<Utc>>,
+    pub work_phone: Option<String>,
+    pub work_email: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -113,6 +123,8 @@ impl From<User> for UserView {
             active: u.active,
             locked_until: u.locked_until.filter(|t| *t > now),
             last_login_at: u.last_login_at,
+            work_phone: u.work_phone,
+            work_email: u.work_email,
             version: u.version,
             created_at: u.created_at,
             updated_at: u.updated_at,

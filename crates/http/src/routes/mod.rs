@@ -11,6 +11,7 @@ pub mod persons;
 pub mod reports;
 pub mod transfers;
 pub mod users;
+pub mod work;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -20,6 +21,11 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(auth::refresh_token)
         .service(auth::logout)
         .service(auth::get_me)
+        .service(work::get_worklist)
+        .service(work::list_notifications)
+        .service(work::read_all_notifications)
+        .service(work::read_notification)
+        .service(work::list_directory)
         .service(orgs::create_organization)
         .service(orgs::list_organizations)
         .service(orgs::get_organization)

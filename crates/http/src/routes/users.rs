@@ -137,6 +137,20 @@ pub async fn update_user(
     let id = id.into_inner();
     let r = body.0;
     let own = id == auth.actor.user_id;
+    for (field, value, max) in [
+        ("work_phone", &r.work_phone, 30),
+        ("work_email", &r.work_email, 200),
+    ] {
+        if let Some(Some(v)) = value {
+            if v.trim().is_empty() || v.chars().count() > max {
+                return Err(crate::error::ApiError::field(
+                    field,
+                    "length",
+                    format!("1 to {max} characters"),
+                ));
+            }
+        }
+    }
     if r.current_password.is_some() && (r.password.is_none() || !own) {
         return Err(crate::error::ApiError::field(
             "current_password",
@@ -188,6 +202,8 @@ pub async fn update_user(
         org_id: r.org_id,
         active: r.active,
         password_hash,
+        work_phone: r.work_phone,
+        work_email: r.work_email,
         session_id: auth.session_id,
     };
     let user = state

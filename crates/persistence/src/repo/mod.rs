@@ -20,3 +20,4 @@ pub mod reports;
 pub mod resources;
 pub mod transfers;
 pub mod users;
+pub mod work;

@@ -30,6 +30,8 @@ pub(crate) struct UserRow {
     version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    work_phone: Option<String>,
+    work_email: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -60,6 +62,8 @@ impl TryFrom<UserRow> for User {
             active: r.active,
             locked_until: r.locked_until.map(from_db),
             last_login_at: r.last_login_at.map(from_db),
+            work_phone: r.work_phone,
+            work_email: r.work_email,
             version: r.version,
             created_at: from_db(r.created_at),
             updated_at: from_db(r.updated_at),
@@ -281,6 +285,14 @@ pub fn update(
             users::role.eq(role.as_str()),
             users::org_id.eq(DbUuid(org_id)),
             users::active.eq(patch.active.unwrap_or(current.active)),
+            users::work_phone.eq(patch
+                .work_phone
+                .clone()
+                .unwrap_or(current.work_phone.clone())),
+            users::work_email.eq(patch
+                .work_email
+                .clone()
+                .unwrap_or(current.work_email.clone())),
             users::version.eq(expected_version + 1),
             users::updated_at.eq(to_db(hamkke_domain::now())),
         ))
@@ -326,6 +338,8 @@ pub fn update(
             change.new_org.map(|_| "org_id"),
             change.active.map(|_| "active"),
             patch.password_hash.as_ref().map(|_| "password"),
+            patch.work_phone.as_ref().map(|_| "work_phone"),
+            patch.work_email.as_ref().map(|_| "work_email"),
         ]
         .into_iter()
         .flatten()

@@ -1,0 +1,271 @@
+//! Notifications, the staff directory and the worklist.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hamkke_persistence::repo::work::{
+    Notification, StaffEntry, WorkCase, WorkItem, WorkMeeting, WorkOverride, WorkReferral, Worklist,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::cases::{CaseTypeDto, RiskLevelDto, StatusDto};
+use super::persons::PersonDto;
+use super::users::RoleDto;
+
+/// Something that happened that concerns the reader.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationView {
+    pub id: Uuid,
+    /// The domain event, e.g. `referral.sent`.
+    pub event_type: String,
+    pub event_id: Uuid,
+    /// In Korean, or English with `Accept-Language: en`.
+    pub title: String,
+    /// Ids of what it is about (fetch what you may see).
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl NotificationView {
+    pub fn new(n: Notification, english: bool) -> Self {
+        Self {
+            id: n.id,
+            event_type: n.event_type,
+            event_id: n.event_id,
+            title: if english { n.title_en } else { n.title_ko },
+            data: n.data,
+            created_at: n.created_at,
+            read_at: n.read_at,
+        }
+    }
+}
+
+/// A page of notifications, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationPage {
+    pub items: Vec<NotificationView>,
+    /// Pass as `cursor` for older ones; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Filters of `GET /notifications`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// Only those not read yet.
+    pub unread: Option<bool>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
+    pub cursor: Option<String>,
+}
+
+/// How many were marked read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MarkedRead {
+    pub marked: usize,
+}
+
+/// A colleague in the staff directory: no login data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffView {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub org_id: Uuid,
+    pub org_name: String,
+    pub role: RoleDto,
+    pub work_phone: Option<String>,
+    pub work_email: Option<String>,
+}
+
+impl From<StaffEntry> for StaffView {
+    fn from(s: StaffEntry) -> Self {
+        Self {
+            user_id: s.user_id,
+            display_name: s.display_name,
+            org_id: s.org_id,
+            org_name: s.org_name,
+            role: s.role.into(),
+            work_phone: s.work_phone,
+            work_email: s.work_email,
+        }
+    }
+}
+
+crate::page_of!(StaffPage, StaffView, "A page of the staff directory.");
+
+/// Filters of `GET /directory`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DirectoryQuery {
+    /// Only this organization's staff.
+    pub org_id: Option<Uuid>,
+    /// Part of the display name.
+    #[param(max_length = 50)]
+    pub q: Option<String>,
+    pub role: Option<RoleDto>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
+    pub cursor: Option<String>,
+}
+
+/// One of my active cases, with the person as I may see them (full or masked).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkCaseView {
+    pub case_id: Uuid,
+    pub case_no: String,
+    pub status: StatusDto,
+    pub case_type: CaseTypeDto,
+    pub risk_level: RiskLevelDto,
+    pub lead_org_id: Uuid,
+    pub person: PersonDto,
+}
+
+impl From<WorkCase> for WorkCaseView {
+    fn from(w: WorkCase) -> Self {
+        Self {
+            case_id: w.case.id,
+            case_no: w.case.case_no,
+            status: w.case.status.into(),
+            case_type: w.case.case_type.into(),
+            risk_level: w.case.risk_level.into(),
+            lead_org_id: w.case.lead_org_id,
+            person: w.person.into(),
+        }
+    }
+}
+
+/// An open action item of mine due within a week, or overdue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkItemView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub meeting_id: Uuid,
+    pub description: String,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+}
+
+impl From<WorkItem> for WorkItemView {
+    fn from(i: WorkItem) -> Self {
+        Self {
+            id: i.id,
+            case_id: i.case_id,
+            meeting_id: i.meeting_id,
+            description: i.description,
+            due_on: i.due_on,
+            overdue: i.overdue,
+        }
+    }
+}
+
+/// A referral to my organization awaiting its answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkReferralView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub from_org_id: Uuid,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<WorkReferral> for WorkReferralView {
+    fn from(r: WorkReferral) -> Self {
+        Self {
+            id: r.id,
+            case_id: r.case_id,
+            from_org_id: r.from_org_id,
+            reason: r.reason,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A meeting I attend within 14 days.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkMeetingView {
+    pub id: Uuid,
+    pub title: String,
+    pub kind: String,
+    pub scheduled_at: DateTime<Utc>,
+    pub host_org_id: Uuid,
+}
+
+impl From<WorkMeeting> for WorkMeetingView {
+    fn from(m: WorkMeeting) -> Self {
+        Self {
+            id: m.id,
+            title: m.title,
+            kind: m.kind,
+            scheduled_at: m.scheduled_at,
+            host_org_id: m.host_org_id,
+        }
+    }
+}
+
+/// An override awaiting my approval (coordinators).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkOverrideView {
+    pub allocation_id: Uuid,
+    pub provider_org_id: Uuid,
+    pub granted_on: NaiveDate,
+    pub override_reason: Option<String>,
+}
+
+impl From<WorkOverride> for WorkOverrideView {
+    fn from(o: WorkOverride) -> Self {
+        Self {
+            allocation_id: o.allocation_id,
+            provider_org_id: o.provider_org_id,
+            granted_on: o.granted_on,
+            override_reason: o.override_reason,
+        }
+    }
+}
+
+/// How many of each.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorklistCounts {
+    pub cases: usize,
+    pub action_items: usize,
+    pub overdue_action_items: usize,
+    pub incoming_referrals: usize,
+    pub meetings: usize,
+    pub overrides: usize,
+}
+
+/// Everything for the start of a working day, in one call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorklistView {
+    pub counts: WorklistCounts,
+    pub cases: Vec<WorkCaseView>,
+    pub action_items: Vec<WorkItemView>,
+    pub incoming_referrals: Vec<WorkReferralView>,
+    pub meetings: Vec<WorkMeetingView>,
+    pub overrides: Vec<WorkOverrideView>,
+}
+
+impl From<Worklist> for WorklistView {
+    fn from(w: Worklist) -> Self {
+        Self {
+            counts: WorklistCounts {
+                cases: w.cases.len(),
+                action_items: w.action_items.len(),
+                overdue_action_items: w.action_items.iter().filter(|i| i.overdue).count(),
+                incoming_referrals: w.incoming_referrals.len(),
+                meetings: w.meetings.len(),
+                overrides: w.overrides.len(),
+            },
+            cases: w.cases.into_iter().map(Into::into).collect(),
+            action_items: w.action_items.into_iter().map(Into::into).collect(),
+            incoming_referrals: w.incoming_referrals.into_iter().map(Into::into).collect(),
+            meetings: w.meetings.into_iter().map(Into::into).collect(),
+            overrides: w.overrides.into_iter().map(Into::into).collect(),
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Working together day to day: notifications, the staff directory, the worklist.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use hamkke_domain::user::Role;
+use hamkke_persistence::repo::work::{self, DirectoryFilter};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::dto::allocations::wants_english;
+use crate::dto::work::{
+    DirectoryQuery, MarkedRead, NotificationPage, NotificationQuery, NotificationView, StaffPage,
+    WorklistView,
+};
+use crate::error::ApiResult;
+use crate::extract::{encode_cursor, page_request};
+use crate::state::AppState;
+
+/// My notifications, newest first (`unread=true` for the unread ones).
+#[utoipa::path(
+    tag = "work",
+    security(("bearer" = [])),
+    params(NotificationQuery),
+    responses((status = 200, description = "A page of notifications", body = NotificationPage))
+)]
+#[get("/notifications")]
+pub async fn list_notifications(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<NotificationQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let unread = q.unread.unwrap_or(false);
+    let actor = auth.actor;
+    let result = state
+        .db
+        .run(move |c| work::notifications(c, &actor, unread, page))
+        .await?;
+    let english = wants_english(&req);
+    Ok(HttpResponse::Ok().json(NotificationPage {
+        next_cursor: result.next_after.map(encode_cursor),
+        items: result
+            .items
+            .into_iter()
+            .map(|n| NotificationView::new(n, english))
+            .collect(),
+    }))
+}
+
+/// Marks one of my notifications read.
+#[utoipa::path(
+    tag = "work",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Notification id")),
+    responses((status = 200, description = "Read", body = NotificationView))
+)]
+#[post("/notifications/{id}/read")]
+pub async fn read_notification(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let actor = auth.actor;
+    let n = state
+        .db
+        .run(move |c| work::mark_read(c, &actor, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(NotificationView::new(n, wants_english(&req))))
+}
+
+/// Marks all my notifications read.
+#[utoipa::path(
+    tag = "work",
+    security(("bearer" = [])),
+    responses((status = 200, description = "How many were marked", body = MarkedRead))
+)]
+#[post("/notifications/read-all")]
+pub async fn read_all_notifications(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+) -> ApiResult<HttpResponse> {
+    let actor = auth.actor;
+    let marked = state
+        .db
+        .run(move |c| work::mark_all_read(c, &actor))
+        .await?;
+    Ok(HttpResponse::Ok().json(MarkedRead { marked }))
+}
+
+/// The staff directory: active staff of the organizations of my district and of those that
+/// share a case with mine (display name, organization, role, work contacts; no login data),
+/// so partners can be invited to visits, meetings and assignments by id.
+#[utoipa::path(
+    tag = "work",
+    security(("bearer" = [])),
+    params(DirectoryQuery),
+    responses((status = 200, description = "A page of staff", body = StaffPage))
+)]
+#[get("/directory")]
+pub async fn list_directory(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<DirectoryQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    if q.q.as_ref().is_some_and(|t| t.chars().count() > 50) {
+        return Err(crate::error::ApiError::field(
+            "q",
+            "length",
+            "at most 50 characters",
+        ));
+    }
+    let filter = DirectoryFilter {
+        org_id: q.org_id,
+        q: q.q,
+        role: q.role.map(Role::from),
+    };
+    let result = state
+        .db
+        .as_user(auth, "directory", None, move |c, a, _| {
+            work::directory(c, a, &filter, page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(StaffPage::from_page(result)))
+}
+
+/// My worklist for the start of a working day: my active cases (with the person as I may see
+/// them), action items due within a week or overdue, referrals to my organization awaiting an
+/// answer, meetings I attend in the next 14 days and (coordinators) overrides awaiting
+/// approval, with counts. Audited once.
+#[utoipa::path(
+    tag = "work",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The worklist", body = WorklistView))
+)]
+#[get("/me/worklist")]
+pub async fn get_worklist(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<HttpResponse> {
+    let today = (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive();
+    let list = state
+        .db
+        .as_user(auth, "worklist", None, move |c, a, ctx| {
+            work::worklist(c, a, ctx, today)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(WorklistView::from(list)))
+}

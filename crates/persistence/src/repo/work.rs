@@ -1,0 +1,486 @@
+//! Working together day to day: one's notifications, the staff directory of the district and
+//! one's worklist for the start of a working day.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use hamkke_domain::allocation::AllocationStatus;
+use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::case::{Case, Status};
+use hamkke_domain::meeting::MeetingStatus;
+use hamkke_domain::person::PersonView;
+use hamkke_domain::user::Role;
+use hamkke_domain::DomainError;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::access;
+use super::page::{Page, PageRequest};
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::{
+    action_items, allocations, case_assignments, case_participants, meeting_participants, meetings,
+    notifications, organizations, persons, referrals, users,
+};
+use crate::types::{from_db, to_db, DbUuid};
+
+/// One notification.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub title_ko: String,
+    pub title_en: String,
+    pub data: Value,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub read_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+type NotificationRow = (
+    DbUuid,
+    DbUuid,
+    String,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+);
+
+fn notification(r: NotificationRow) -> Notification {
+    Notification {
+        id: r.0 .0,
+        event_id: r.1 .0,
+        event_type: r.2,
+        title_ko: r.3,
+        title_en: r.4,
+        data: serde_json::from_str(&r.5).unwrap_or(Value::Null),
+        created_at: from_db(r.6),
+        read_at: r.7.map(from_db),
+    }
+}
+
+macro_rules! notification_columns {
+    () => {
+        (
+            notifications::id,
+            notifications::event_id,
+            notifications::event_type,
+            notifications::title_ko,
+            notifications::title_en,
+            notifications::data,
+            notifications::created_at,
+            notifications::read_at,
+        )
+    };
+}
+
+/// The actor's notifications, newest first (`after` continues below an id).
+pub fn notifications(
+    conn: &mut DbConn,
+    actor: &Actor,
+    unread_only: bool,
+    page: PageRequest,
+) -> RepoResult<Page<Notification>> {
+    let mut q = notifications::table
+        .filter(notifications::user_id.eq(DbUuid(actor.user_id)))
+        .order(notifications::id.desc())
+        .limit(page.limit + 1)
+        .select(notification_columns!())
+        .into_boxed();
+    if unread_only {
+        q = q.filter(notifications::read_at.is_null());
+    }
+    if let Some(before) = page.after {
+        q = q.filter(notifications::id.lt(DbUuid(before)));
+    }
+    let rows: Vec<NotificationRow> = q.load(conn)?;
+    Ok(Page::from_overfetch(
+        rows.into_iter().map(notification).collect(),
+        page.limit,
+        |n| n.id,
+    ))
+}
+
+/// Marks one of the actor's notifications read (another user's does not exist).
+pub fn mark_read(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Notification> {
+    let mine = notifications::table
+        .find(DbUuid(id))
+        .filter(notifications::user_id.eq(DbUuid(actor.user_id)));
+    diesel::update(mine.filter(notifications::read_at.is_null()))
+        .set(notifications::read_at.eq(Some(to_db(crate::now()))))
+        .execute(conn)?;
+    let row: NotificationRow = mine.select(notification_columns!()).first(conn)?;
+    Ok(notification(row))
+}
+
+/// Marks all the actor's notifications read; returns how many were unread.
+pub fn mark_all_read(conn: &mut DbConn, actor: &Actor) -> RepoResult<usize> {
+    Ok(diesel::update(
+        notifications::table
+            .filter(notifications::user_id.eq(DbUuid(actor.user_id)))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(Some(to_db(crate::now()))))
+    .execute(conn)?)
+}
+
+/// A colleague as the directory shows them: no login data.
+#[derive(Debug, Clone)]
+pub struct StaffEntry {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub org_id: Uuid,
+    pub org_name: String,
+    pub role: Role,
+    pub work_phone: Option<String>,
+    pub work_email: Option<String>,
+}
+
+/// Filters of the directory.
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryFilter {
+    pub org_id: Option<Uuid>,
+    pub q: Option<String>,
+    pub role: Option<Role>,
+}
+
+/// Organizations sharing a case with the actor's.
+fn partner_orgs(conn: &mut DbConn, actor: &Actor) -> RepoResult<Vec<Uuid>> {
+    let partner = diesel::alias!(case_participants as partner);
+    let shared = case_participants::table
+        .filter(case_participants::org_id.eq(DbUuid(actor.org_id)))
+        .select(case_participants::case_id);
+    Ok(partner
+        .filter(partner.field(case_participants::case_id).eq_any(shared))
+        .select(partner.field(case_participants::org_id))
+        .distinct()
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|o| o.0)
+        .collect())
+}
+
+/// The active staff of the organizations of the actor's district and of organizations that
+/// share a case with the actor's (`authz::in_directory`), so partners can be invited by id.
+pub fn directory(
+    conn: &mut DbConn,
+    actor: &Actor,
+    f: &DirectoryFilter,
+    page: PageRequest,
+) -> RepoResult<Page<StaffEntry>> {
+    let partners = partner_orgs(conn, actor)?;
+    if let Some(o) = f.org_id {
+        let org = super::orgs::load(conn, o).map_err(|e| match e {
+            RepoError::NotFound => DomainError::unknown("org_id").into(),
+            other => other,
+        })?;
+        if !authz::in_directory(actor, &org.district_code, partners.contains(&o)) {
+            return Err(DomainError::unknown("org_id").into());
+        }
+    }
+    let partner_ids: Vec<DbUuid> = partners.into_iter().map(DbUuid).collect();
+    let mut q = users::table
+        .inner_join(organizations::table)
+        .filter(users::active.eq(true))
+        .filter(organizations::active.eq(true))
+        .filter(
+            organizations::district_code
+                .eq(actor.district_code.clone())
+                .or(organizations::id.eq_any(partner_ids)),
+        )
+        .filter(users::role.ne(Role::SystemAdmin.as_str()))
+        .order(users::id.asc())
+        .limit(page.limit + 1)
+        .select((
+            users::id,
+            users::display_name,
+            organizations::id,
+            organizations::name,
+            users::role,
+            users::work_phone,
+            users::work_email,
+        ))
+        .into_boxed();
+    if let Some(o) = f.org_id {
+        q = q.filter(users::org_id.eq(DbUuid(o)));
+    }
+    if let Some(r) = f.role {
+        q = q.filter(users::role.eq(r.as_str()));
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", text.replace(['%', '_', '\\'], ""));
+        q = q.filter(users::display_name.like(pattern));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(users::id.gt(DbUuid(after)));
+    }
+    type Row = (
+        DbUuid,
+        String,
+        DbUuid,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = q.load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(|(u, name, o, oname, role, phone, email)| {
+            Ok(StaffEntry {
+                user_id: u.0,
+                display_name: name,
+                org_id: o.0,
+                org_name: oname,
+                role: Role::parse(&role).ok_or_else(|| super::orgs::corrupt("users.role"))?,
+                work_phone: phone,
+                work_email: email,
+            })
+        })
+        .collect::<RepoResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, page.limit, |s| s.user_id))
+}
+
+/// A case on the worklist, with the person as the actor may see them.
+#[derive(Debug, Clone)]
+pub struct WorkCase {
+    pub case: Case,
+    pub person: PersonView,
+}
+
+/// An open action item on the worklist.
+#[derive(Debug, Clone)]
+pub struct WorkItem {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub meeting_id: Uuid,
+    pub description: String,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+}
+
+/// A referral to the actor's organization awaiting an answer.
+#[derive(Debug, Clone)]
+pub struct WorkReferral {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub from_org_id: Uuid,
+    pub reason: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A meeting the actor attends soon.
+#[derive(Debug, Clone)]
+pub struct WorkMeeting {
+    pub id: Uuid,
+    pub title: String,
+    pub kind: String,
+    pub scheduled_at: chrono::DateTime<chrono::Utc>,
+    pub host_org_id: Uuid,
+}
+
+/// An override awaiting a coordinator.
+#[derive(Debug, Clone)]
+pub struct WorkOverride {
+    pub allocation_id: Uuid,
+    pub provider_org_id: Uuid,
+    pub granted_on: NaiveDate,
+    pub override_reason: Option<String>,
+}
+
+/// Everything for the start of a working day.
+#[derive(Debug, Clone)]
+pub struct Worklist {
+    pub cases: Vec<WorkCase>,
+    pub action_items: Vec<WorkItem>,
+    pub incoming_referrals: Vec<WorkReferral>,
+    pub meetings: Vec<WorkMeeting>,
+    pub overrides: Vec<WorkOverride>,
+}
+
+/// How many of each list a worklist shows at most (the counts are of what is shown).
+const WORKLIST_LIMIT: i64 = 200;
+
+/// The actor's worklist; reading it is audited once.
+pub fn worklist(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    today: NaiveDate,
+) -> RepoResult<Worklist> {
+    write_tx(conn, |conn| {
+        let open: Vec<&str> = Status::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str())
+            .collect();
+        let case_ids: Vec<DbUuid> = case_assignments::table
+            .filter(case_assignments::user_id.eq(DbUuid(actor.user_id)))
+            .filter(case_assignments::ended_at.is_null())
+            .select(case_assignments::case_id)
+            .load(conn)?;
+        let mine: Vec<Case> =
+            super::cases::load_many(conn, &case_ids.iter().map(|c| c.0).collect::<Vec<_>>())?
+                .into_values()
+                .filter(|c| open.contains(&c.status.as_str()))
+                .collect();
+        let mut mine = mine;
+        mine.sort_by_key(|c| c.id);
+        mine.truncate(WORKLIST_LIMIT as usize);
+        let people = {
+            let ids: Vec<DbUuid> = mine.iter().map(|c| DbUuid(c.person_id)).collect();
+            let rows = persons::table
+                .filter(persons::id.eq_any(ids))
+                .select(super::persons::PersonRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(hamkke_domain::person::Person::try_from)
+                .collect::<RepoResult<Vec<_>>>()?;
+            access::views(conn, actor, rows)?
+        };
+        let person_of = |id: Uuid| {
+            people.iter().find(|v| match v {
+                PersonView::Full(p) => p.id == id,
+                PersonView::Redacted { id: r, .. } => *r == id,
+            })
+        };
+        let cases: Vec<WorkCase> = mine
+            .into_iter()
+            .filter_map(|c| {
+                person_of(c.person_id).map(|p| WorkCase {
+                    person: p.clone(),
+                    case: c,
+                })
+            })
+            .collect();
+        let items: Vec<WorkItem> = action_items::table
+            .filter(action_items::assignee_user_id.eq(DbUuid(actor.user_id)))
+            .filter(action_items::completed_at.is_null())
+            .filter(action_items::due_on.le(today + Duration::days(7)))
+            .order(action_items::due_on.asc())
+            .limit(WORKLIST_LIMIT)
+            .select((
+                action_items::id,
+                action_items::case_id,
+                action_items::meeting_id,
+                action_items::description,
+                action_items::due_on,
+            ))
+            .load::<(DbUuid, DbUuid, DbUuid, String, NaiveDate)>(conn)?
+            .into_iter()
+            .map(|(id, case, meeting, description, due_on)| WorkItem {
+                id: id.0,
+                case_id: case.0,
+                meeting_id: meeting.0,
+                description,
+                due_on,
+                overdue: due_on < today,
+            })
+            .collect();
+        let incoming = referrals::table
+            .filter(referrals::to_org_id.eq(DbUuid(actor.org_id)))
+            .filter(referrals::status.eq("sent"))
+            .order(referrals::id.asc())
+            .limit(WORKLIST_LIMIT)
+            .select((
+                referrals::id,
+                referrals::case_id,
+                referrals::from_org_id,
+                referrals::reason,
+                referrals::created_at,
+            ))
+            .load::<(DbUuid, DbUuid, DbUuid, String, NaiveDateTime)>(conn)?
+            .into_iter()
+            .map(|(id, case, from, reason, at)| WorkReferral {
+                id: id.0,
+                case_id: case.0,
+                from_org_id: from.0,
+                reason,
+                created_at: from_db(at),
+            })
+            .collect();
+        let now = crate::now();
+        let soon = meetings::table
+            .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
+            .filter(meetings::scheduled_at.ge(to_db(now)))
+            .filter(meetings::scheduled_at.le(to_db(now + Duration::days(14))))
+            .filter(
+                meetings::id.eq_any(
+                    meeting_participants::table
+                        .filter(meeting_participants::user_id.eq(DbUuid(actor.user_id)))
+                        .select(meeting_participants::meeting_id),
+                ),
+            )
+            .order(meetings::scheduled_at.asc())
+            .limit(WORKLIST_LIMIT)
+            .select((
+                meetings::id,
+                meetings::title,
+                meetings::kind,
+                meetings::scheduled_at,
+                meetings::host_org_id,
+            ))
+            .load::<(DbUuid, String, String, NaiveDateTime, DbUuid)>(conn)?
+            .into_iter()
+            .map(|(id, title, kind, at, host)| WorkMeeting {
+                id: id.0,
+                title,
+                kind,
+                scheduled_at: from_db(at),
+                host_org_id: host.0,
+            })
+            .collect();
+        let overrides = if actor.role == Role::Coordinator {
+            allocations::table
+                .filter(allocations::district_code.eq(actor.district_code.clone()))
+                .filter(allocations::status.eq(AllocationStatus::PendingOverride.as_str()))
+                .filter(allocations::requested_by.ne(DbUuid(actor.user_id)))
+                .order(allocations::id.asc())
+                .limit(WORKLIST_LIMIT)
+                .select((
+                    allocations::id,
+                    allocations::provider_org_id,
+                    allocations::granted_on,
+                    allocations::override_reason,
+                ))
+                .load::<(DbUuid, DbUuid, NaiveDate, Option<String>)>(conn)?
+                .into_iter()
+                .map(|(id, org, on, reason)| WorkOverride {
+                    allocation_id: id.0,
+                    provider_org_id: org.0,
+                    granted_on: on,
+                    override_reason: reason,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let list = Worklist {
+            cases,
+            action_items: items,
+            incoming_referrals: incoming,
+            meetings: soon,
+            overrides,
+        };
+        let full = list
+            .cases
+            .iter()
+            .filter(|c| matches!(c.person, PersonView::Full(_)))
+            .count();
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::View, "worklist", None).with_details(json!({
+                "cases": list.cases.len(),
+                "full_views": full,
+                "action_items": list.action_items.len(),
+                "incoming_referrals": list.incoming_referrals.len(),
+                "meetings": list.meetings.len(),
+                "overrides": list.overrides.len(),
+            })),
+        )?;
+        Ok(list)
+    })
+}
