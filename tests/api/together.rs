@@ -382,3 +382,79 @@ async fn the_worklist_gathers_the_day(b: Backend) {
 }
 
 both!(the_worklist_gathers_the_day);
+
+async fn coordinators_manage_the_district_staff(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let account = |org: &str, name: &str| json!({ "username": name, "display_name": name, "password": PASSWORD, "org_id": org, "role": "caseworker" });
+    // Accounts of the district's dong centres, not of other kinds or districts.
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(&w.coord),
+            account(&w.d.dong, "dong.new"),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let new = r.body["id"].as_str().unwrap().to_owned();
+    app.post(
+        "/api/v1/users",
+        Some(&w.coord),
+        account(&w.d.welfare, "wel.new"),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let r = app
+        .post("/api/v1/users", Some(&w.coord), json!({ "username": "dong.boss", "display_name": "x", "password": PASSWORD, "org_id": w.d.dong, "role": "coordinator" }))
+        .await;
+    assert_eq!(r.status.as_u16(), 403, "{}", r.text);
+    // Disabling: dong centre accounts only.
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{new}"),
+            Some(&w.coord),
+            Some("\"1\""),
+            json!({ "active": false }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    app.patch(
+        &format!("/api/v1/users/{}", w.welfare_user),
+        Some(&w.coord),
+        Some("\"1\""),
+        json!({ "active": false }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    // 인사발령: moving staff between the district's organizations.
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{}", w.welfare_user),
+            Some(&w.coord),
+            Some("\"1\""),
+            json!({ "org_id": w.d.dong }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["org_id"], w.d.dong.as_str());
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{}", w.welfare_user),
+            Some(&w.coord),
+            Some("\"2\""),
+            json!({ "org_id": w.far_welfare }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+    let far_user = app.user("far.x", &w.far_welfare, "caseworker").await;
+    app.patch(
+        &format!("/api/v1/users/{far_user}"),
+        Some(&w.coord),
+        Some("\"1\""),
+        json!({ "active": false }),
+    )
+    .await
+    .assert_problem(404, "not_found");
+}
+
+both!(coordinators_manage_the_district_staff);

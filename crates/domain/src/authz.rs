@@ -99,6 +99,8 @@ pub fn update_org(actor: &Actor, org: &OrgFacts, change: &OrgChange) -> Rule {
 pub struct UserFacts {
     pub id: Uuid,
     pub org_id: Uuid,
+    /// The kind of the user's organization.
+    pub org_kind: OrgKind,
     pub role: Role,
     pub district_code: String,
 }
@@ -135,6 +137,17 @@ pub fn user_scope(actor: &Actor) -> UserScope {
 pub fn create_user(actor: &Actor, target_org: &OrgFacts, role: Role) -> Rule {
     if actor.is_system_admin() {
         return Ok(());
+    }
+    // A district coordinator opens accounts of the dong centres of the district.
+    if actor.role == Role::Coordinator {
+        return allow_if(
+            target_org.district_code == actor.district_code
+                && target_org.kind == OrgKind::DongCenter
+                && !role.is_privileged(),
+            DomainError::forbidden(
+                "coordinators create non-privileged accounts of their district's dong centres",
+            ),
+        );
     }
     if actor.role != Role::OrgAdmin {
         return Err(DomainError::forbidden("only administrators create users"));
@@ -174,6 +187,20 @@ pub fn update_user(actor: &Actor, target: &UserFacts, change: &UserChange) -> Ru
     }
     if actor.user_id == target.id {
         return Ok(());
+    }
+    // A district coordinator moves staff between the district's organizations (인사발령;
+    // the new organization is checked to be of the district) and disables or enables
+    // accounts of its dong centres; never privileged accounts or roles.
+    if actor.role == Role::Coordinator && actor.district_code == target.district_code {
+        let privileged =
+            target.role.is_privileged() || change.new_role.is_some_and(Role::is_privileged);
+        let activity_ok = change.active.is_none() || target.org_kind == OrgKind::DongCenter;
+        return allow_if(
+            !privileged && activity_ok,
+            DomainError::forbidden(
+                "coordinators move non-privileged staff within the district and manage dong centre accounts",
+            ),
+        );
     }
     if actor.role != Role::OrgAdmin || actor.org_id != target.org_id {
         return Err(DomainError::forbidden(
@@ -225,6 +252,7 @@ mod tests {
         let target = UserFacts {
             id: Uuid::now_v7(),
             org_id: own,
+            org_kind: OrgKind::WelfareCenter,
             role: Role::Caseworker,
             district_code: "11440".into(),
         };
@@ -257,6 +285,7 @@ mod tests {
         let me = UserFacts {
             id: a.user_id,
             org_id: a.org_id,
+            org_kind: OrgKind::System,
             role: Role::SystemAdmin,
             district_code: "00000".into(),
         };

@@ -184,7 +184,7 @@ pub fn handover(
 ) -> RepoResult<HandoverReport> {
     write_tx(conn, |conn| {
         let load = |conn: &mut DbConn, id: Uuid| -> RepoResult<Option<(UserFacts, bool)>> {
-            let row: Option<(DbUuid, String, String, bool)> = users::table
+            let row: Option<(DbUuid, String, String, bool, String)> = users::table
                 .inner_join(organizations::table)
                 .filter(users::id.eq(DbUuid(id)))
                 .select((
@@ -192,14 +192,17 @@ pub fn handover(
                     users::role,
                     organizations::district_code,
                     users::active,
+                    organizations::kind,
                 ))
                 .first(conn)
                 .optional()?;
-            row.map(|(org, role, district, active)| {
+            row.map(|(org, role, district, active, kind)| {
                 Ok((
                     UserFacts {
                         id,
                         org_id: org.0,
+                        org_kind: hamkke_domain::org::OrgKind::parse(&kind)
+                            .ok_or_else(|| corrupt("organizations.kind"))?,
                         role: hamkke_domain::user::Role::parse(&role)
                             .ok_or_else(|| corrupt("users.role"))?,
                         district_code: district,

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor, UserChange, UserFacts, UserScope};
+use hamkke_domain::org::OrgKind;
 use hamkke_domain::user::{NewUser, Role, User, UserPatch};
 use hamkke_domain::DomainError;
 use serde_json::json;
@@ -72,19 +73,25 @@ impl TryFrom<UserRow> for User {
 }
 
 /// Loads a user with its organization's district, without a permission check.
-pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<(User, String)> {
-    let (row, district): (UserRow, String) = users::table
+pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<(User, (String, OrgKind))> {
+    let (row, district, kind): (UserRow, String, String) = users::table
         .inner_join(organizations::table)
         .filter(users::id.eq(DbUuid(id)))
-        .select((UserRow::as_select(), organizations::district_code))
+        .select((
+            UserRow::as_select(),
+            organizations::district_code,
+            organizations::kind,
+        ))
         .first(conn)?;
-    Ok((row.try_into()?, district))
+    let kind = OrgKind::parse(&kind).ok_or_else(|| corrupt("organizations.kind"))?;
+    Ok((row.try_into()?, (district, kind)))
 }
 
-fn facts(user: &User, district: String) -> UserFacts {
+fn facts(user: &User, (district, org_kind): (String, OrgKind)) -> UserFacts {
     UserFacts {
         id: user.id,
         org_id: user.org_id,
+        org_kind,
         role: user.role,
         district_code: district,
     }
