@@ -116,6 +116,10 @@ fn plan(op: &str, w: &World) -> Plan {
         "list_person_transfers" | "get_person_transfer" => Plan::Private(None),
         "list_notifications" | "list_directory" | "get_worklist" => Plan::Private(None),
         "read_notification" | "read_all_notifications" => body(json!({})),
+        "create_case_visit" => body(
+            json!({ "scheduled_at": "2026-12-01T10:00:00Z", "co_visitor_user_ids": [w.welfare_user], "purpose": "방문" }),
+        ),
+        "complete_visit" => body(json!({ "note": "방문 완료" })),
         "approve_person_transfer" | "decline_person_transfer" => body(json!({})),
         "create_user_handover" => {
             body(json!({ "successor_user_id": w.welfare_user, "note": "인사발령" }))
@@ -319,6 +323,8 @@ async fn every_operation_refuses_missing_expired_dead_and_foreign_tokens(b: Back
                     "/organizations/{id}",
                     &format!("/organizations/{}", w.d.dong),
                 )
+                // No visit exists in this fixture: any id must still be refused.
+                .replace("/visits/{id}", &format!("/visits/{}", uuid::Uuid::now_v7()))
                 // Another user's notification does not exist for the caller.
                 .replace(
                     "/notifications/{id}",

@@ -458,3 +458,74 @@ async fn coordinators_manage_the_district_staff(b: Backend) {
 }
 
 both!(coordinators_manage_the_district_staff);
+
+async fn a_joint_visit_is_planned_then_recorded(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let p = app.person(&w.dong, "방문대상", "1950-01-01", None).await;
+    let case = app.case(&w.dong, &p).await;
+    let when = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    // Co-visitors must work for a participant organization.
+    app.post(&format!("/api/v1/cases/{case}/visits"), Some(&w.dong), json!({ "scheduled_at": when, "co_visitor_user_ids": [w.welfare_user], "purpose": "1+1 가정방문" }))
+        .await
+        .assert_problem(404, "not_found");
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{case}/participants"),
+            Some(&w.dong),
+            json!({ "organization_id": w.d.welfare, "role": "co_manager" }),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let v = app
+        .post(&format!("/api/v1/cases/{case}/visits"), Some(&w.dong), json!({ "scheduled_at": when, "co_visitor_user_ids": [w.welfare_user], "purpose": "1+1 가정방문" }))
+        .await;
+    assert_eq!(v.status, 201, "{}", v.text);
+    assert_eq!(v.body["status"], "planned");
+    let visit = v.body["id"].as_str().unwrap().to_owned();
+    let n = app.get("/api/v1/notifications", Some(&w.welfare)).await;
+    assert_eq!(
+        n.body["items"][0]["event_type"], "visit.planned",
+        "{}",
+        n.text
+    );
+    let list = app.get("/api/v1/me/worklist", Some(&w.welfare)).await;
+    assert_eq!(
+        list.body["visits"][0]["id"],
+        visit.as_str(),
+        "{}",
+        list.text
+    );
+    // The co-visitor records it: today's home-visit note, with the planner as co-visitor.
+    let done = app
+        .post(
+            &format!("/api/v1/visits/{visit}/complete"),
+            Some(&w.welfare),
+            json!({ "note": "함께 방문, 난방 상태 확인" }),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert_eq!(done.body["status"], "completed");
+    let notes = app
+        .get(&format!("/api/v1/cases/{case}/notes"), Some(&w.dong))
+        .await;
+    let note = &notes.body["items"][0];
+    assert_eq!(note["kind"], "home_visit", "{}", notes.text);
+    assert_eq!(note["co_visitor_user_ids"], json!([w.dong_user]));
+    app.post(
+        &format!("/api/v1/visits/{visit}/complete"),
+        Some(&w.dong),
+        json!({ "note": "x" }),
+    )
+    .await
+    .assert_problem(409, "visit_completed");
+    app.post(
+        &format!("/api/v1/visits/{visit}/complete"),
+        Some(&w.far),
+        json!({ "note": "x" }),
+    )
+    .await
+    .assert_problem(404, "not_found");
+}
+
+both!(a_joint_visit_is_planned_then_recorded);

@@ -161,6 +161,11 @@ async fn references_to_another_district_are_refused_in_bodies_and_filters(b: Bac
                 format!("/api/v1/cases/{}/assignments", h.case),
                 json!({ "role": "secondary" }),
             ),
+            "create_case_visit" => (
+                "dong",
+                format!("/api/v1/cases/{}/visits", h.case),
+                json!({ "scheduled_at": "2026-12-01T10:00:00Z", "purpose": "방문" }),
+            ),
             "create_case_note" => (
                 "dong",
                 format!("/api/v1/cases/{}/notes", h.case),

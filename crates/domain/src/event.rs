@@ -93,6 +93,12 @@ pub enum DomainEvent {
         approved: bool,
         requested_by: Uuid,
     },
+    VisitPlanned {
+        visit_id: Uuid,
+        case_id: Uuid,
+        scheduled_at: DateTime<Utc>,
+        co_visitor_user_ids: Vec<Uuid>,
+    },
     HandoverCompleted {
         from_user_id: Uuid,
         to_user_id: Uuid,
@@ -129,11 +135,13 @@ impl DomainEvent {
             Self::OverrideRequested { .. } => "allocation.override_requested",
             Self::OverrideDecided { .. } => "allocation.override_decided",
             Self::HandoverCompleted { .. } => "handover.completed",
+            Self::VisitPlanned { .. } => "visit.planned",
         }
     }
 
     /// Every event type a client app may subscribe to.
-    pub const TYPES: [&'static str; 13] = [
+    pub const TYPES: [&'static str; 14] = [
+        "visit.planned",
         "referral.sent",
         "referral.accepted",
         "referral.declined",
@@ -222,6 +230,16 @@ impl DomainEvent {
                 *case_id,
                 "allocation_recorded",
                 json!({ "allocation_id": allocation_id, "resource_id": resource_id, "resource_name": resource_name, "status": status, "granted_on": granted_on }),
+            ),
+            Self::VisitPlanned {
+                visit_id,
+                case_id,
+                scheduled_at,
+                co_visitor_user_ids,
+            } => entry(
+                *case_id,
+                "visit_planned",
+                json!({ "visit_id": visit_id, "scheduled_at": scheduled_at, "co_visitor_user_ids": co_visitor_user_ids }),
             ),
             _ => None,
         }
@@ -312,6 +330,9 @@ impl DomainEvent {
                 *allocation_id,
                 json!({ "status": if *approved { "approved" } else { "rejected" } }),
             ),
+            Self::VisitPlanned { visit_id, .. } => {
+                (AuditKind::Create, "visit", *visit_id, json!({}))
+            }
             Self::HandoverCompleted {
                 from_user_id,
                 to_user_id,
@@ -361,6 +382,13 @@ impl DomainEvent {
                 vec![Audience::Coordinators(district_code.clone())]
             }
             Self::OverrideDecided { requested_by, .. } => vec![Audience::User(*requested_by)],
+            Self::VisitPlanned {
+                co_visitor_user_ids,
+                ..
+            } => co_visitor_user_ids
+                .iter()
+                .map(|u| Audience::User(*u))
+                .collect(),
             Self::HandoverCompleted {
                 to_user_id,
                 partner_org_ids,
@@ -408,6 +436,14 @@ impl DomainEvent {
             }
             Self::AllocationRecorded { .. } => {
                 t("지원이 기록되었습니다", "An allocation was recorded")
+            }
+            Self::VisitPlanned { scheduled_at, .. } => {
+                let at = (*scheduled_at + chrono::Duration::hours(9)).format("%Y-%m-%d %H:%M");
+                if korean {
+                    format!("공동 가정방문이 예정되었습니다 ({at})")
+                } else {
+                    format!("A joint home visit is planned ({at} KST)")
+                }
             }
             Self::OverrideRequested { .. } => t(
                 "중복지원 예외 승인 요청이 있습니다",
@@ -513,6 +549,14 @@ impl DomainEvent {
                 approved,
                 ..
             } => json!({ "allocation_id": allocation_id, "approved": approved }),
+            Self::VisitPlanned {
+                visit_id,
+                case_id,
+                scheduled_at,
+                co_visitor_user_ids,
+            } => {
+                json!({ "visit_id": visit_id, "case_id": case_id, "scheduled_at": scheduled_at, "co_visitor_user_ids": co_visitor_user_ids })
+            }
             Self::HandoverCompleted {
                 from_user_id,
                 to_user_id,

@@ -513,6 +513,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    visits (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        org_id -> Uuid,
+        created_by -> Uuid,
+        scheduled_at -> Timestamp,
+        purpose -> Text,
+        co_visitor_user_ids -> Text,
+        status -> Text,
+        note_id -> Nullable<Uuid>,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -527,6 +546,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     person_transfers,
     notifications,
     outbox,
+    visits,
     consents,
     consent_organizations,
     case_counters,

@@ -1,3 +1,4 @@
+DROP TABLE visits;
 ALTER TABLE users DROP COLUMN work_email;
 ALTER TABLE users DROP COLUMN work_phone;
 DROP TABLE outbox;

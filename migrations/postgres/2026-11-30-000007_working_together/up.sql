@@ -26,3 +26,19 @@ CREATE INDEX outbox_district_idx ON outbox (district_code, id);
 -- The staff directory shows work contacts, if set.
 ALTER TABLE users ADD COLUMN work_phone text;
 ALTER TABLE users ADD COLUMN work_email text;
+
+-- Planned joint home visits (1+1 가정방문).
+CREATE TABLE visits (
+    id                  uuid PRIMARY KEY NOT NULL,
+    case_id             uuid NOT NULL REFERENCES cases (id),
+    org_id              uuid NOT NULL REFERENCES organizations (id),
+    created_by          uuid NOT NULL REFERENCES users (id),
+    scheduled_at        timestamp NOT NULL,
+    purpose             text NOT NULL,
+    co_visitor_user_ids text NOT NULL,
+    status              text NOT NULL,
+    note_id             uuid REFERENCES case_notes (id),
+    created_at          timestamp NOT NULL,
+    completed_at        timestamp
+);
+CREATE INDEX visits_case_idx ON visits (case_id);

@@ -26,3 +26,19 @@ CREATE INDEX outbox_district_idx ON outbox (district_code, id);
 -- The staff directory shows work contacts, if set.
 ALTER TABLE users ADD COLUMN work_phone TEXT;
 ALTER TABLE users ADD COLUMN work_email TEXT;
+
+-- Planned joint home visits (1+1 가정방문).
+CREATE TABLE visits (
+    id                  TEXT PRIMARY KEY NOT NULL,
+    case_id             TEXT NOT NULL REFERENCES cases (id),
+    org_id              TEXT NOT NULL REFERENCES organizations (id),
+    created_by          TEXT NOT NULL REFERENCES users (id),
+    scheduled_at        TIMESTAMP NOT NULL,
+    purpose             TEXT NOT NULL,
+    co_visitor_user_ids TEXT NOT NULL,
+    status              TEXT NOT NULL,
+    note_id             TEXT REFERENCES case_notes (id),
+    created_at          TIMESTAMP NOT NULL,
+    completed_at        TIMESTAMP
+);
+CREATE INDEX visits_case_idx ON visits (case_id);

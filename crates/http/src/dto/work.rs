@@ -228,6 +228,63 @@ impl From<WorkOverride> for WorkOverrideView {
     }
 }
 
+/// A planned joint home visit (1+1 가정방문).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub org_id: Uuid,
+    pub created_by: Uuid,
+    pub scheduled_at: DateTime<Utc>,
+    pub purpose: String,
+    pub co_visitor_user_ids: Vec<Uuid>,
+    /// `planned` or `completed`.
+    pub status: String,
+    /// The home-visit note recorded on completion.
+    pub note_id: Option<Uuid>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl From<hamkke_persistence::repo::visits::Visit> for VisitView {
+    fn from(v: hamkke_persistence::repo::visits::Visit) -> Self {
+        Self {
+            id: v.id,
+            case_id: v.case_id,
+            org_id: v.org_id,
+            created_by: v.created_by,
+            scheduled_at: v.scheduled_at,
+            purpose: v.purpose,
+            co_visitor_user_ids: v.co_visitor_user_ids,
+            status: v.status,
+            note_id: v.note_id,
+            completed_at: v.completed_at,
+        }
+    }
+}
+
+/// Plans a joint home visit.
+#[derive(Debug, Deserialize, validator::Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateVisitRequest {
+    pub scheduled_at: DateTime<Utc>,
+    /// Workers of participant organizations who come along (find them in the directory).
+    #[validate(length(min = 1, max = 10, message = "1 to 10 co-visitors"))]
+    #[schema(min_items = 1, max_items = 10)]
+    pub co_visitor_user_ids: Vec<Uuid>,
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub purpose: String,
+}
+
+/// Completes a visit with what happened.
+#[derive(Debug, Deserialize, validator::Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteVisitRequest {
+    #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    #[schema(min_length = 1, max_length = 10000)]
+    pub note: String,
+}
+
 /// How many of each.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorklistCounts {
@@ -237,6 +294,7 @@ pub struct WorklistCounts {
     pub incoming_referrals: usize,
     pub meetings: usize,
     pub overrides: usize,
+    pub visits: usize,
 }
 
 /// Everything for the start of a working day, in one call.
@@ -248,6 +306,7 @@ pub struct WorklistView {
     pub incoming_referrals: Vec<WorkReferralView>,
     pub meetings: Vec<WorkMeetingView>,
     pub overrides: Vec<WorkOverrideView>,
+    pub visits: Vec<VisitView>,
 }
 
 impl From<Worklist> for WorklistView {
@@ -260,12 +319,14 @@ impl From<Worklist> for WorklistView {
                 incoming_referrals: w.incoming_referrals.len(),
                 meetings: w.meetings.len(),
                 overrides: w.overrides.len(),
+                visits: w.visits.len(),
             },
             cases: w.cases.into_iter().map(Into::into).collect(),
             action_items: w.action_items.into_iter().map(Into::into).collect(),
             incoming_referrals: w.incoming_referrals.into_iter().map(Into::into).collect(),
             meetings: w.meetings.into_iter().map(Into::into).collect(),
             overrides: w.overrides.into_iter().map(Into::into).collect(),
+            visits: w.visits.into_iter().map(Into::into).collect(),
         }
     }
 }

@@ -26,6 +26,8 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(work::read_all_notifications)
         .service(work::read_notification)
         .service(work::list_directory)
+        .service(work::create_case_visit)
+        .service(work::complete_visit)
         .service(orgs::create_organization)
         .service(orgs::list_organizations)
         .service(orgs::get_organization)

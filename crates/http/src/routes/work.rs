@@ -2,17 +2,18 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use hamkke_domain::user::Role;
+use hamkke_persistence::repo::visits;
 use hamkke_persistence::repo::work::{self, DirectoryFilter};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::dto::allocations::wants_english;
 use crate::dto::work::{
-    DirectoryQuery, MarkedRead, NotificationPage, NotificationQuery, NotificationView, StaffPage,
-    WorklistView,
+    CompleteVisitRequest, CreateVisitRequest, DirectoryQuery, MarkedRead, NotificationPage,
+    NotificationQuery, NotificationView, StaffPage, VisitView, WorklistView,
 };
 use crate::error::ApiResult;
-use crate::extract::{encode_cursor, page_request};
+use crate::extract::{encode_cursor, page_request, ValidJson};
 use crate::state::AppState;
 
 /// My notifications, newest first (`unread=true` for the unread ones).
@@ -147,4 +148,65 @@ pub async fn get_worklist(state: web::Data<AppState>, auth: AuthUser) -> ApiResu
         })
         .await?;
     Ok(HttpResponse::Ok().json(WorklistView::from(list)))
+}
+
+/// Plans a joint home visit (1+1 가정방문) on a case I work on; the co-visitors (workers of
+/// participant organizations) are notified and see it on their worklists.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = CreateVisitRequest,
+    responses((status = 201, description = "Planned", body = VisitView))
+)]
+#[post("/cases/{id}/visits")]
+pub async fn create_case_visit(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<CreateVisitRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let b = body.0;
+    let new = visits::NewVisit {
+        scheduled_at: b.scheduled_at,
+        co_visitor_user_ids: b.co_visitor_user_ids,
+        purpose: b.purpose.trim().to_owned(),
+    };
+    let v = state
+        .db
+        .as_user(auth, "visit", Some(id.to_string()), move |c, a, ctx| {
+            visits::plan(c, a, ctx, id, new)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(VisitView::from(v)))
+}
+
+/// Completes a planned visit: records it as today's home-visit note with the co-visitors.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Visit id")),
+    request_body = CompleteVisitRequest,
+    responses(
+        (status = 200, description = "Completed", body = VisitView),
+        (status = 409, description = "Already completed", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/visits/{id}/complete")]
+pub async fn complete_visit(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<CompleteVisitRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let note = body.0.note;
+    let (v, _) = state
+        .db
+        .as_user(auth, "visit", Some(id.to_string()), move |c, a, ctx| {
+            visits::complete(c, a, ctx, id, note)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(VisitView::from(v)))
 }

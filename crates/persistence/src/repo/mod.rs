@@ -20,4 +20,5 @@ pub mod reports;
 pub mod resources;
 pub mod transfers;
 pub mod users;
+pub mod visits;
 pub mod work;

@@ -69,7 +69,18 @@ pub fn create(
         )
         .into());
     }
-    write_tx(conn, |conn| {
+    write_tx(conn, |conn| insert(conn, actor, ctx, case_id, new))
+}
+
+/// Writes a note inside the caller's transaction (see `create`).
+pub(crate) fn insert(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    case_id: Uuid,
+    new: NewNote,
+) -> RepoResult<Note> {
+    {
         let detail = cases::load(conn, case_id)?;
         let facts = detail.facts();
         authz::work_on_case(actor, &facts)?;
@@ -127,7 +138,7 @@ pub fn create(
             .select(NoteRow::as_select())
             .first(conn)?
             .try_into()
-    })
+    }
 }
 
 /// Notes of a visible case that the actor's organization may read; the read is audited.

@@ -298,6 +298,8 @@ pub struct Worklist {
     pub incoming_referrals: Vec<WorkReferral>,
     pub meetings: Vec<WorkMeeting>,
     pub overrides: Vec<WorkOverride>,
+    /// Planned joint visits I make or join within 14 days (or overdue).
+    pub visits: Vec<super::visits::Visit>,
 }
 
 /// How many of each list a worklist shows at most (the counts are of what is shown).
@@ -457,12 +459,14 @@ pub fn worklist(
         } else {
             Vec::new()
         };
+        let visits = super::visits::upcoming(conn, actor, now + Duration::days(14))?;
         let list = Worklist {
             cases,
             action_items: items,
             incoming_referrals: incoming,
             meetings: soon,
             overrides,
+            visits,
         };
         let full = list
             .cases
@@ -479,6 +483,7 @@ pub fn worklist(
                 "incoming_referrals": list.incoming_referrals.len(),
                 "meetings": list.meetings.len(),
                 "overrides": list.overrides.len(),
+                "visits": list.visits.len(),
             })),
         )?;
         Ok(list)
