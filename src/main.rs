@@ -253,8 +253,17 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(handle.clone(), jwt, person_keys, config)?;
     tracing::info!(%bind, backend = handle.inner().backend().as_str(), "hamkke listening");
     let metrics_state = state.clone();
+    let webhook_keys = state.person_keys.clone();
+    let webhook_settings = state.config.webhooks.clone();
     actix_web::rt::System::new().block_on(async move {
         let sealer = hamkke_http::sealer::spawn(handle.clone(), seal_every);
+        // Webhook deliveries queued by changes (also those left by a stopped server).
+        let deliverer = hamkke_http::webhooks::spawn(
+            handle.clone(),
+            webhook_keys,
+            webhook_settings,
+            Duration::from_millis(500),
+        );
         let mut server = actix_web::HttpServer::new(move || hamkke_http::build(state.clone()))
             .shutdown_timeout(10)
             .bind(&bind)
@@ -286,6 +295,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
             m.abort();
         }
         sealer.abort();
+        deliverer.abort();
         let sealed = hamkke_http::sealer::seal_all(&handle).await;
         tracing::info!(sealed, "audit events sealed at shutdown");
         Ok(())

@@ -120,6 +120,12 @@ fn plan(op: &str, w: &World) -> Plan {
             json!({ "scheduled_at": "2026-12-01T10:00:00Z", "co_visitor_user_ids": [w.welfare_user], "purpose": "방문" }),
         ),
         "complete_visit" => body(json!({ "note": "방문 완료" })),
+        "list_webhooks" | "get_webhook" | "delete_webhook" | "list_webhook_deliveries" => {
+            Plan::Private(None)
+        }
+        "create_webhook" => body(json!({ "url": "https://example.org/hook" })),
+        "update_webhook" => body(json!({ "active": false })),
+        "create_webhook_redelivery" | "create_webhook_test" => body(json!({})),
         "approve_person_transfer" | "decline_person_transfer" => body(json!({})),
         "create_user_handover" => {
             body(json!({ "successor_user_id": w.welfare_user, "note": "인사발령" }))
@@ -323,6 +329,12 @@ async fn every_operation_refuses_missing_expired_dead_and_foreign_tokens(b: Back
                     "/organizations/{id}",
                     &format!("/organizations/{}", w.d.dong),
                 )
+                // Webhooks of other organizations do not exist for the caller.
+                .replace(
+                    "/webhooks/{id}",
+                    &format!("/webhooks/{}", uuid::Uuid::now_v7()),
+                )
+                .replace("{delivery_id}", &uuid::Uuid::now_v7().to_string())
                 // No visit exists in this fixture: any id must still be refused.
                 .replace("/visits/{id}", &format!("/visits/{}", uuid::Uuid::now_v7()))
                 // Another user's notification does not exist for the caller.

@@ -24,3 +24,4 @@ mod together;
 mod tokens;
 mod users;
 mod walls;
+mod webhooks;

@@ -513,6 +513,12 @@ impl TestApp {
         r.body["id"].as_str().expect("id").to_owned()
     }
 
+    /// Runs the webhook delivery worker once (as the server does every half second).
+    pub async fn deliver_webhooks(&self) -> usize {
+        let keys = hamkke_persistence::crypto::PersonKeys::new([3; 32], [5; 32]);
+        hamkke_http::webhooks::deliver_due(&self.db, &keys, &self.config.webhooks).await
+    }
+
     /// Seals pending audit events and returns the chain report.
     pub async fn audit_report(&self) -> hamkke_persistence::audit::ChainReport {
         hamkke_http::sealer::seal_all(&self.db).await;

@@ -545,6 +545,18 @@ pub fn view_transfer(actor: &Actor, from_district: &str, to_district: &str) -> R
     )
 }
 
+/// Managing an organization's webhook subscriptions: its admins. Another organization's
+/// subscription does not exist for the caller.
+pub fn manage_webhooks(actor: &Actor, org_id: Uuid) -> Rule {
+    if actor.org_id != org_id {
+        return Err(DomainError::hidden("webhook of another organization"));
+    }
+    allow_if(
+        actor.role == Role::OrgAdmin,
+        DomainError::forbidden("only the organization's admins manage its webhooks"),
+    )
+}
+
 /// Whether the staff directory shows an organization's people to the actor: organizations of
 /// the actor's district and those that share a case with the actor's organization.
 pub fn in_directory(actor: &Actor, org_district: &str, shares_a_case: bool) -> bool {

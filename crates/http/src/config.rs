@@ -52,6 +52,8 @@ pub struct Config {
     /// needs `HAMKKE_METRICS_TOKEN` as a bearer token, and without both it is not served.
     pub metrics_bind: Option<String>,
     pub metrics_token: Option<String>,
+    /// Outbound webhooks: allowed plain-http and internal hosts, retries, give-up period.
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 /// A configuration value that cannot be used.
@@ -120,6 +122,7 @@ impl Config {
             idempotency_lease_secs: 60,
             metrics_bind: None,
             metrics_token: None,
+            webhooks: Default::default(),
         }
     }
 
@@ -226,6 +229,20 @@ impl Config {
                 reason: "between 1 and 3600".into(),
             });
         }
+        let hosts = |name: &str| -> Vec<String> {
+            var(name)
+                .map(|v| {
+                    v.split(',')
+                        .map(|h| h.trim().to_ascii_lowercase())
+                        .filter(|h| !h.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        c.webhooks.allow_http = hosts("HAMKKE_WEBHOOK_ALLOW_HTTP");
+        c.webhooks.allow_hosts = hosts("HAMKKE_WEBHOOK_ALLOW_HOSTS");
+        c.webhooks.give_up_secs = num("HAMKKE_WEBHOOK_GIVE_UP_SECS", c.webhooks.give_up_secs)?;
+        c.webhooks.retry_base_ms = num("HAMKKE_WEBHOOK_RETRY_BASE_MS", c.webhooks.retry_base_ms)?;
         c.metrics_bind = var("HAMKKE_METRICS_BIND");
         c.metrics_token = var("HAMKKE_METRICS_TOKEN");
         if c.metrics_token.as_ref().is_some_and(|t| t.len() < 16) {

@@ -17,6 +17,7 @@ pub mod routes;
 pub mod sealer;
 pub mod secrets;
 pub mod state;
+pub mod webhooks;
 
 pub use app::{build, openapi};
 pub use config::Config;

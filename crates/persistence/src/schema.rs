@@ -451,6 +451,7 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> organizations (org_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 diesel::joinable!(persons -> households (household_id));
@@ -532,6 +533,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        org_id -> Uuid,
+        url -> Text,
+        event_types -> Nullable<Text>,
+        description -> Nullable<Text>,
+        secret_sealed -> Text,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        created_by -> Uuid,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    webhook_deliveries (id) {
+        id -> Uuid,
+        subscription_id -> Uuid,
+        event_id -> Uuid,
+        event_type -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -547,6 +588,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     outbox,
     visits,
+    webhook_subscriptions,
+    webhook_deliveries,
     consents,
     consent_organizations,
     case_counters,

@@ -8,6 +8,7 @@ use hamkke_domain::authz::Actor;
 use hamkke_domain::event::{Audience, AuditKind, DomainEvent};
 use hamkke_domain::user::Role;
 use hamkke_domain::DomainError;
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
@@ -88,16 +89,24 @@ impl<'a> Tx<'a> {
             .collect();
         orgs.sort();
         orgs.dedup();
+        let payload = json!({
+            "type": event.type_name(),
+            "timestamp": crate::now(),
+            "data": event.payload(),
+        })
+        .to_string();
         diesel::insert_into(outbox::table)
             .values((
                 outbox::id.eq(DbUuid(event_id)),
                 outbox::event_type.eq(event.type_name()),
                 outbox::district_code.eq(&self.actor.district_code),
                 outbox::org_ids.eq(serde_json::to_string(&orgs).unwrap_or_else(|_| "[]".into())),
-                outbox::payload.eq(event.payload().to_string()),
+                outbox::payload.eq(&payload),
                 outbox::created_at.eq(now),
             ))
             .execute(self.conn)?;
+        // Every subscription that takes it gets a delivery, in this same transaction.
+        crate::repo::webhooks::fan_out(self.conn, event_id, event.type_name(), &orgs, &payload)?;
         Ok(event_id)
     }
 

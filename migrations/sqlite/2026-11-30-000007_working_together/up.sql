@@ -42,3 +42,38 @@ CREATE TABLE visits (
     completed_at        TIMESTAMP
 );
 CREATE INDEX visits_case_idx ON visits (case_id);
+
+-- Signed webhooks for client apps: subscriptions per organization, and one delivery per
+-- subscription and event, fanned out from the outbox in the transaction of the change.
+CREATE TABLE webhook_subscriptions (
+    id              TEXT PRIMARY KEY NOT NULL,
+    org_id          TEXT NOT NULL REFERENCES organizations (id),
+    url             TEXT NOT NULL,
+    event_types     TEXT,
+    description     TEXT,
+    secret_sealed   TEXT NOT NULL,
+    active          BOOLEAN NOT NULL,
+    disabled_reason TEXT,
+    created_by      TEXT NOT NULL REFERENCES users (id),
+    version         INTEGER NOT NULL,
+    created_at      TIMESTAMP NOT NULL,
+    updated_at      TIMESTAMP NOT NULL
+);
+CREATE INDEX webhook_subscriptions_org_idx ON webhook_subscriptions (org_id);
+
+CREATE TABLE webhook_deliveries (
+    id              TEXT PRIMARY KEY NOT NULL,
+    subscription_id TEXT NOT NULL REFERENCES webhook_subscriptions (id),
+    event_id        TEXT NOT NULL,
+    event_type      TEXT NOT NULL,
+    payload         TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    attempts        INTEGER NOT NULL,
+    next_attempt_at TIMESTAMP NOT NULL,
+    last_status     INTEGER,
+    last_error      TEXT,
+    created_at      TIMESTAMP NOT NULL,
+    delivered_at    TIMESTAMP
+);
+CREATE INDEX webhook_deliveries_pending_idx ON webhook_deliveries (status, subscription_id, id);
+CREATE INDEX webhook_deliveries_subscription_idx ON webhook_deliveries (subscription_id, id);

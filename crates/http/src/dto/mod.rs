@@ -8,4 +8,5 @@ pub mod meetings;
 pub mod orgs;
 pub mod persons;
 pub mod users;
+pub mod webhooks;
 pub mod work;

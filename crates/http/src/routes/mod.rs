@@ -11,6 +11,7 @@ pub mod persons;
 pub mod reports;
 pub mod transfers;
 pub mod users;
+pub mod webhooks;
 pub mod work;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -28,6 +29,14 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(work::list_directory)
         .service(work::create_case_visit)
         .service(work::complete_visit)
+        .service(webhooks::create_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::get_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::list_webhook_deliveries)
+        .service(webhooks::create_webhook_redelivery)
+        .service(webhooks::create_webhook_test)
         .service(orgs::create_organization)
         .service(orgs::list_organizations)
         .service(orgs::get_organization)

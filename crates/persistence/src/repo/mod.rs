@@ -21,4 +21,5 @@ pub mod resources;
 pub mod transfers;
 pub mod users;
 pub mod visits;
+pub mod webhooks;
 pub mod work;

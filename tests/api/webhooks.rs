@@ -1,0 +1,269 @@
+//! Signed webhooks: subscriptions, outbound rules (SSRF), Standard Webhooks signatures checked
+//! with the reference implementation, retries in order, redelivery, give-up and disabling.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+
+use crate::support::{Backend, TestApp, World, PASSWORD};
+
+/// A local receiver answering with the scripted statuses (then 200), recording each request.
+struct Receiver {
+    port: u16,
+    got: Arc<Mutex<Vec<(http::HeaderMap, String)>>>,
+}
+
+fn receiver(script: Vec<u16>) -> Receiver {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let script = Arc::new(Mutex::new(VecDeque::from(script)));
+    let (g, sc) = (got.clone(), script.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = http::HeaderMap::new();
+            let mut line = String::new();
+            reader.read_line(&mut line).ok();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((k, v)) = line.trim_end().split_once(':') {
+                    if let (Ok(k), Ok(v)) = (
+                        http::HeaderName::from_bytes(k.trim().as_bytes()),
+                        http::HeaderValue::from_str(v.trim()),
+                    ) {
+                        headers.insert(k, v);
+                    }
+                }
+            }
+            let len: usize = headers
+                .get("content-length")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).ok();
+            g.lock()
+                .unwrap()
+                .push((headers, String::from_utf8_lossy(&body).into_owned()));
+            let status = sc.lock().unwrap().pop_front().unwrap_or(200);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    Receiver { port, got }
+}
+
+fn local(c: &mut hamkke_http::Config) {
+    c.webhooks.allow_http = vec!["127.0.0.1".into()];
+    c.webhooks.allow_hosts = vec!["127.0.0.1".into()];
+    c.webhooks.retry_base_ms = 1;
+}
+
+async fn pump(app: &TestApp, r: &Receiver, until: usize) {
+    for _ in 0..200 {
+        if r.got.lock().unwrap().len() >= until {
+            return;
+        }
+        app.deliver_webhooks().await;
+        crate::support::sleep(10).await;
+    }
+}
+
+async fn webhooks_are_signed_retried_in_order_and_redelivered(b: Backend) {
+    let app = TestApp::with_config(b, local).await;
+    let w = World::create(&app).await;
+    app.user("wel.admin", &w.d.welfare, "org_admin").await;
+    let admin = app.login("wel.admin", PASSWORD).await;
+    // Outbound rules: https only, no internal addresses unless the operator allows them.
+    for url in [
+        "http://example.org/hook",
+        "https://10.0.0.1/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+    ] {
+        let r = app
+            .post("/api/v1/webhooks", Some(&admin), json!({ "url": url }))
+            .await;
+        r.assert_problem(400, "validation_failed");
+        assert_eq!(
+            r.field_errors()[0],
+            ("url".into(), "not_allowed".into()),
+            "{url}"
+        );
+    }
+    let rx = receiver(vec![500, 500]);
+    let r = app
+        .post("/api/v1/webhooks", Some(&admin), json!({ "url": format!("http://127.0.0.1:{}/hook", rx.port), "description": "복지관 앱" }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let secret = r.body["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let hook = r.body["id"].as_str().unwrap().to_owned();
+    // Only the organization's admins manage it; others do not see it at all.
+    app.get("/api/v1/webhooks", Some(&w.welfare))
+        .await
+        .assert_problem(403, "forbidden");
+    app.get(&format!("/api/v1/webhooks/{hook}"), Some(&w.dong))
+        .await
+        .assert_problem(404, "not_found");
+    let listed = app
+        .get(&format!("/api/v1/webhooks/{hook}"), Some(&admin))
+        .await;
+    assert!(listed.body["secret"].is_null(), "the secret is shown once");
+
+    // Two events for the welfare centre: referrals of two cases.
+    let mut events = Vec::new();
+    for name in ["가", "나"] {
+        let p = app.person(&w.dong, name, "1950-01-01", None).await;
+        let case = app.case(&w.dong, &p).await;
+        let r = app
+            .post(
+                "/api/v1/referrals",
+                Some(&w.dong),
+                json!({ "case_id": case, "to_organization_id": w.d.welfare, "reason": "지원" }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        events.push(r.body["id"].as_str().unwrap().to_owned());
+    }
+    pump(&app, &rx, 4).await;
+    let got = rx.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 4, "two failures, then both events");
+    let ids: Vec<String> = got
+        .iter()
+        .map(|(h, _)| h["webhook-id"].to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids[0], ids[1]);
+    assert_eq!(
+        ids[1], ids[2],
+        "the first event is retried before the second is sent"
+    );
+    assert_ne!(ids[2], ids[3]);
+    // Every request verifies with the Standard Webhooks reference implementation.
+    let wh = standardwebhooks::Webhook::new(&secret).unwrap();
+    for (headers, body) in &got {
+        wh.verify(body.as_bytes(), headers)
+            .expect("signature verifies");
+        let payload: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(payload["type"], "referral.sent");
+        assert!(
+            !body.contains("가\"") && !body.contains("1950"),
+            "no person data: {body}"
+        );
+    }
+    let first: serde_json::Value = serde_json::from_str(&got[0].1).unwrap();
+    assert_eq!(first["data"]["referral_id"], events[0].as_str());
+    let deliveries = app
+        .get(&format!("/api/v1/webhooks/{hook}/deliveries"), Some(&admin))
+        .await;
+    let items = deliveries.body["items"].as_array().unwrap();
+    assert!(
+        items.iter().all(|d| d["status"] == "delivered"),
+        "{}",
+        deliveries.text
+    );
+    assert_eq!(items.last().unwrap()["attempts"], 3);
+    // Redelivery and the test event.
+    let d = items.last().unwrap()["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/webhooks/{hook}/deliveries/{d}/redeliver"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let r = app
+        .post(
+            &format!("/api/v1/webhooks/{hook}/test"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    pump(&app, &rx, 6).await;
+    let got = rx.got.lock().unwrap().clone();
+    assert_eq!(got[4].0["webhook-id"], got[0].0["webhook-id"]);
+    assert!(got[5].1.contains("subscription_id"));
+    // Only the chosen event types are sent.
+    let r = app
+        .patch(
+            &format!("/api/v1/webhooks/{hook}"),
+            Some(&admin),
+            Some("\"1\""),
+            json!({ "event_types": ["case.assigned"] }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let p = app.person(&w.dong, "다", "1950-01-01", None).await;
+    let case = app.case(&w.dong, &p).await;
+    app.post(
+        "/api/v1/referrals",
+        Some(&w.dong),
+        json!({ "case_id": case, "to_organization_id": w.d.welfare, "reason": "지원" }),
+    )
+    .await;
+    app.deliver_webhooks().await;
+    assert_eq!(
+        rx.got.lock().unwrap().len(),
+        6,
+        "referral.sent is no longer subscribed"
+    );
+}
+
+both!(webhooks_are_signed_retried_in_order_and_redelivered);
+
+async fn a_receiver_that_keeps_failing_is_given_up(b: Backend) {
+    let app = TestApp::with_config(b, |c| {
+        local(c);
+        c.webhooks.give_up_secs = 0;
+    })
+    .await;
+    let w = World::create(&app).await;
+    app.user("wel.admin", &w.d.welfare, "org_admin").await;
+    let admin = app.login("wel.admin", PASSWORD).await;
+    let rx = receiver(vec![500; 10]);
+    let r = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&admin),
+            json!({ "url": format!("http://127.0.0.1:{}/hook", rx.port) }),
+        )
+        .await;
+    let hook = r.body["id"].as_str().unwrap().to_owned();
+    let p = app.person(&w.dong, "가", "1950-01-01", None).await;
+    let case = app.case(&w.dong, &p).await;
+    app.post(
+        "/api/v1/referrals",
+        Some(&w.dong),
+        json!({ "case_id": case, "to_organization_id": w.d.welfare, "reason": "지원" }),
+    )
+    .await;
+    pump(&app, &rx, 1).await;
+    let sub = app
+        .get(&format!("/api/v1/webhooks/{hook}"), Some(&admin))
+        .await;
+    assert_eq!(sub.body["active"], false, "{}", sub.text);
+    assert!(sub.body["disabled_reason"].is_string());
+    let d = app
+        .get(&format!("/api/v1/webhooks/{hook}/deliveries"), Some(&admin))
+        .await;
+    assert_eq!(d.body["items"][0]["status"], "gave_up");
+    let n = app.get("/api/v1/notifications", Some(&admin)).await;
+    assert!(n.text.contains("webhook.disabled"), "{}", n.text);
+    // Nothing more is sent while it is disabled.
+    app.deliver_webhooks().await;
+    assert_eq!(rx.got.lock().unwrap().len(), 1);
+}
+
+both!(a_receiver_that_keeps_failing_is_given_up);
