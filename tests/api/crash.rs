@@ -53,7 +53,12 @@ fn free_port() -> u16 {
 }
 
 fn start(url: &str, port: u16, data_dir: &std::path::Path) -> Child {
+    start_with(url, port, data_dir, &[])
+}
+
+fn start_with(url: &str, port: u16, data_dir: &std::path::Path, env: &[(&str, &str)]) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hamkke"))
+        .envs(env.iter().copied())
         .arg("serve")
         .env("DATABASE_URL", url)
         .env("HAMKKE_BIND", format!("127.0.0.1:{port}"))
@@ -190,3 +195,110 @@ async fn a_crash_mid_burst_leaves_no_key_stuck_and_nothing_twice(b: Backend) {
 }
 
 both!(a_crash_mid_burst_leaves_no_key_stuck_and_nothing_twice);
+
+/// Webhook deliveries are rows written with the change: a server killed before it could send
+/// them sends them after its restart.
+async fn undelivered_webhooks_survive_a_crash(b: Backend) {
+    let tdb = TestDb::new(b);
+    let data_dir = std::env::temp_dir().join(format!("hamkke-crash-{}", uuid::Uuid::now_v7()));
+    {
+        let db = hamkke_persistence::Db::connect(&tdb.url, 1, Duration::from_secs(10)).unwrap();
+        let mut conn = db.get().unwrap();
+        hamkke_persistence::migrate::run(&mut conn).unwrap();
+        drop(conn);
+        crate::support::create_admin(&db, "root", PASSWORD);
+    }
+    let port = free_port();
+    let receiver_port = free_port();
+    let url = tdb.url.clone();
+    let dir = data_dir.clone();
+    let got = actix_web::web::block(move || {
+        let env = [
+            ("HAMKKE_WEBHOOK_ALLOW_HTTP", "127.0.0.1"),
+            ("HAMKKE_WEBHOOK_ALLOW_HOSTS", "127.0.0.1"),
+            ("HAMKKE_WEBHOOK_RETRY_BASE_MS", "50"),
+        ];
+        let mut server = start_with(&url, port, &dir, &env);
+        let root = format!("Bearer {}", login(port, "root"));
+        let post = |token: &str, path: &str, body: Value| {
+            let (s, b) = http(port, "POST", path, &[("Authorization", token)], Some(&body)).unwrap();
+            assert!((200..300).contains(&s), "{path}: {s} {b}");
+            b
+        };
+        let office = post(&root, "/api/v1/organizations", json!({ "name": "마포구청", "kind": "district_office", "district_code": "11440" }));
+        let dong = post(&root, "/api/v1/organizations", json!({ "name": "공덕동", "kind": "dong_center", "district_code": "11440", "parent_id": office["id"] }));
+        let welfare = post(&root, "/api/v1/organizations", json!({ "name": "마포복지관", "kind": "welfare_center", "district_code": "11440" }));
+        for (name, org, role) in [("d.w", &dong, "caseworker"), ("w.admin", &welfare, "org_admin")] {
+            post(&root, "/api/v1/users", json!({ "username": name, "display_name": name, "password": PASSWORD, "org_id": org["id"], "role": role }));
+        }
+        let admin = format!("Bearer {}", login(port, "w.admin"));
+        let hook = post(&admin, "/api/v1/webhooks", json!({ "url": format!("http://127.0.0.1:{receiver_port}/hook") }));
+        let secret = hook["secret"].as_str().unwrap().to_owned();
+        let worker = format!("Bearer {}", login(port, "d.w"));
+        let person = post(&worker, "/api/v1/persons", json!({ "name": "가", "birth_date": "1950-01-01" }));
+        let case = post(&worker, "/api/v1/cases", json!({ "person_id": person["id"], "case_type": "general", "risk_level": "high", "source": "outreach", "summary": "x" }));
+        post(&worker, "/api/v1/referrals", json!({ "case_id": case["id"], "to_organization_id": welfare["id"], "reason": "지원" }));
+        // The receiver is down: the delivery fails and waits; then the server dies.
+        std::thread::sleep(Duration::from_millis(300));
+        server.kill().expect("SIGKILL");
+        server.wait().ok();
+        let listener = std::net::TcpListener::bind(("127.0.0.1", receiver_port)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let mut server = start_with(&url, port, &dir, &env);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut received = None;
+        while Instant::now() < deadline && received.is_none() {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    stream.set_nonblocking(false).ok();
+                    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+                    let mut raw = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    // Read the head, then the body by its length.
+                    loop {
+                        let n = stream.read(&mut buf).unwrap_or(0);
+                        if n == 0 { break; }
+                        raw.extend_from_slice(&buf[..n]);
+                        let text = String::from_utf8_lossy(&raw).to_string();
+                        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                            let len: usize = head
+                                .lines()
+                                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                                .unwrap_or(0);
+                            if body.len() >= len { break; }
+                        }
+                    }
+                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    received = Some(String::from_utf8_lossy(&raw).to_string());
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+        server.kill().ok();
+        server.wait().ok();
+        (received, secret)
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let (received, secret) = got;
+    let raw = received.expect("the event queued before the crash was delivered after the restart");
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let mut headers = http::HeaderMap::new();
+    for line in head.lines().skip(1) {
+        if let Some((k, v)) = line.split_once(':') {
+            headers.insert(
+                http::HeaderName::from_bytes(k.trim().as_bytes()).unwrap(),
+                http::HeaderValue::from_str(v.trim()).unwrap(),
+            );
+        }
+    }
+    standardwebhooks::Webhook::new(&secret)
+        .unwrap()
+        .verify(body.as_bytes(), &headers)
+        .expect("signed");
+    assert!(body.contains("referral.sent"), "{body}");
+    drop(tdb);
+}
+
+both!(undelivered_webhooks_survive_a_crash);
