@@ -267,3 +267,21 @@ async fn a_receiver_that_keeps_failing_is_given_up(b: Backend) {
 }
 
 both!(a_receiver_that_keeps_failing_is_given_up);
+
+#[test]
+fn the_contract_lists_every_event_type() {
+    let doc = serde_json::to_value(hamkke_http::openapi()).unwrap();
+    let mut listed: Vec<String> = doc["components"]["schemas"]["WebhookEventType"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    let mut types: Vec<String> = hamkke_domain::event::DomainEvent::TYPES
+        .iter()
+        .map(|t| (*t).to_owned())
+        .collect();
+    listed.sort();
+    types.sort();
+    assert_eq!(listed, types);
+}

@@ -43,6 +43,17 @@ pub enum DomainEvent {
         /// `accepted`, `declined` or `completed`.
         status: &'static str,
     },
+    CaseOpened {
+        case_id: Uuid,
+        case_no: String,
+        lead_org_id: Uuid,
+    },
+    ParticipantChanged {
+        case_id: Uuid,
+        org_id: Uuid,
+        /// The participant role when added; `None` when removed.
+        role: Option<&'static str>,
+    },
     CaseAssigned {
         case_id: Uuid,
         user_id: Uuid,
@@ -126,6 +137,9 @@ impl DomainEvent {
                 "declined" => "referral.declined",
                 _ => "referral.completed",
             },
+            Self::CaseOpened { .. } => "case.opened",
+            Self::ParticipantChanged { role: Some(_), .. } => "case.participant_added",
+            Self::ParticipantChanged { role: None, .. } => "case.participant_removed",
             Self::CaseAssigned { .. } => "case.assigned",
             Self::CaseStatusChanged { .. } => "case.status_changed",
             Self::MeetingScheduled { .. } => "meeting.scheduled",
@@ -140,7 +154,10 @@ impl DomainEvent {
     }
 
     /// Every event type a client app may subscribe to.
-    pub const TYPES: [&'static str; 14] = [
+    pub const TYPES: [&'static str; 17] = [
+        "case.opened",
+        "case.participant_added",
+        "case.participant_removed",
         "visit.planned",
         "referral.sent",
         "referral.accepted",
@@ -186,6 +203,31 @@ impl DomainEvent {
                 *case_id,
                 &format!("referral_{status}"),
                 json!({ "referral_id": referral_id }),
+            ),
+            Self::CaseOpened {
+                case_id, case_no, ..
+            } => entry(
+                *case_id,
+                "case_opened",
+                json!({ "case_no": case_no, "status": "discovered" }),
+            ),
+            Self::ParticipantChanged {
+                case_id,
+                org_id,
+                role: Some(role),
+            } => entry(
+                *case_id,
+                "participant_added",
+                json!({ "organization_id": org_id, "role": role }),
+            ),
+            Self::ParticipantChanged {
+                case_id,
+                org_id,
+                role: None,
+            } => entry(
+                *case_id,
+                "participant_removed",
+                json!({ "organization_id": org_id }),
             ),
             Self::CaseAssigned {
                 case_id,
@@ -260,6 +302,20 @@ impl DomainEvent {
                 "referral",
                 *referral_id,
                 json!({ "status": status }),
+            ),
+            Self::CaseOpened { case_id, .. } => (AuditKind::Create, "case", *case_id, json!({})),
+            Self::ParticipantChanged {
+                case_id,
+                org_id,
+                role,
+            } => (
+                AuditKind::Update,
+                "case",
+                *case_id,
+                match role {
+                    Some(_) => json!({ "participant_added": org_id }),
+                    None => json!({ "participant_removed": org_id }),
+                },
             ),
             Self::CaseAssigned {
                 case_id, user_id, ..
@@ -363,6 +419,8 @@ impl DomainEvent {
                 ],
                 _ => vec![Audience::OrgStaff(*from_org_id)],
             },
+            Self::CaseOpened { .. } => Vec::new(),
+            Self::ParticipantChanged { org_id, .. } => vec![Audience::OrgStaff(*org_id)],
             Self::CaseAssigned { user_id, .. } => vec![Audience::User(*user_id)],
             Self::CaseStatusChanged { .. } => Vec::new(),
             Self::MeetingScheduled {
@@ -410,6 +468,15 @@ impl DomainEvent {
                 "declined" => t("의뢰가 거절되었습니다", "A referral was declined"),
                 _ => t("의뢰가 완료되었습니다", "A referral was completed"),
             },
+            Self::CaseOpened { .. } => t("사례가 열렸습니다", "A case was opened"),
+            Self::ParticipantChanged { role: Some(_), .. } => t(
+                "기관이 사례에 참여하게 되었습니다",
+                "Your organization now takes part in a case",
+            ),
+            Self::ParticipantChanged { role: None, .. } => t(
+                "기관이 사례에서 빠졌습니다",
+                "Your organization no longer takes part in a case",
+            ),
             Self::CaseAssigned { .. } => t("사례가 배정되었습니다", "A case was assigned to you"),
             Self::CaseStatusChanged { .. } => {
                 t("사례 상태가 바뀌었습니다", "A case changed status")
@@ -494,6 +561,16 @@ impl DomainEvent {
             } => {
                 json!({ "referral_id": referral_id, "case_id": case_id, "from_org_id": from_org_id, "to_org_id": to_org_id })
             }
+            Self::CaseOpened {
+                case_id,
+                lead_org_id,
+                ..
+            } => json!({ "case_id": case_id, "lead_org_id": lead_org_id }),
+            Self::ParticipantChanged {
+                case_id,
+                org_id,
+                role,
+            } => json!({ "case_id": case_id, "organization_id": org_id, "role": role }),
             Self::CaseAssigned {
                 case_id,
                 user_id,

@@ -45,6 +45,16 @@ impl<'a> Tx<'a> {
         rule.map_err(Into::into)
     }
 
+    /// Checks the version a client changes (`If-Match`) against the stored one: a stale
+    /// version answers 412 and nothing is written.
+    pub fn expect_version(&self, stored: i32, expected: i32) -> RepoResult<()> {
+        if stored == expected {
+            Ok(())
+        } else {
+            Err(crate::error::RepoError::Stale)
+        }
+    }
+
     /// Records an event: its timeline entry (if it happens to a case), its audit event (with
     /// the person it touches, if any), a notification for each user concerned and an outbox
     /// row for client apps. Returns the event's id.

@@ -10,6 +10,12 @@ use validator::Validate;
 /// The event types a subscription may take (dotted names of the domain events).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub enum WebhookEventType {
+    #[serde(rename = "case.opened")]
+    CaseOpened,
+    #[serde(rename = "case.participant_added")]
+    CaseParticipantAdded,
+    #[serde(rename = "case.participant_removed")]
+    CaseParticipantRemoved,
     #[serde(rename = "referral.sent")]
     ReferralSent,
     #[serde(rename = "referral.accepted")]

@@ -278,17 +278,15 @@ pub fn create(
             actor.org_id,
             AssignmentRole::Primary,
         )?;
-        event(
-            conn,
-            actor,
-            id,
-            "case_opened",
-            None,
-            json!({ "case_no": case_no, "status": "discovered" }),
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::CaseOpened {
+                case_id: id,
+                case_no,
+                lead_org_id: actor.org_id,
+            },
+            Some(new.person_id),
         )?;
-        let detail = load(conn, id)?;
-        audit_case(conn, ctx, AuditAction::Create, &detail.case, None)?;
-        Ok(detail)
+        load(conn, id)
     })
 }
 
@@ -613,20 +611,13 @@ pub fn add_participant(
             ));
         }
         add_participant_row(conn, actor, id, org.id, role)?;
-        event(
-            conn,
-            actor,
-            id,
-            "participant_added",
-            None,
-            json!({ "organization_id": org.id, "role": role.as_str() }),
-        )?;
-        audit_case(
-            conn,
-            ctx,
-            AuditAction::Update,
-            &current.case,
-            Some(json!({ "participant_added": org.id })),
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::ParticipantChanged {
+                case_id: id,
+                org_id: org.id,
+                role: Some(role.as_str()),
+            },
+            Some(current.case.person_id),
         )?;
         participants_of(conn, id)
     })
@@ -662,20 +653,14 @@ pub fn remove_participant(
         )
         .set(case_assignments::ended_at.eq(Some(to_db(crate::now()))))
         .execute(conn)?;
-        event(
-            conn,
-            actor,
-            id,
-            "participant_removed",
-            None,
-            json!({ "organization_id": org_id }),
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::ParticipantChanged {
+                case_id: id,
+                org_id,
+                role: None,
+            },
+            Some(current.case.person_id),
         )?;
-        audit_case(
-            conn,
-            ctx,
-            AuditAction::Update,
-            &current.case,
-            Some(json!({ "participant_removed": org_id })),
-        )
+        Ok(())
     })
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
-use crate::error::{RepoError, RepoResult};
+use crate::error::RepoResult;
 use crate::schema::{notifications, users, webhook_deliveries as d, webhook_subscriptions as s};
 use crate::types::{from_db, to_db, DbUuid};
 
@@ -222,11 +222,10 @@ pub fn update(
     expected_version: i32,
     patch: SubscriptionPatch,
 ) -> RepoResult<Subscription> {
-    write_tx(conn, |conn| {
-        let cur = managed(conn, actor, id)?;
-        if cur.version != expected_version {
-            return Err(RepoError::Stale);
-        }
+    crate::uow::run(conn, actor, ctx, |tx| {
+        let cur = managed(tx.conn, actor, id)?;
+        tx.expect_version(cur.version, expected_version)?;
+        let conn = &mut *tx.conn;
         let active = patch.active.unwrap_or(cur.active);
         diesel::update(s::table.find(DbUuid(id)))
             .set((
