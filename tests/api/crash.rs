@@ -104,16 +104,21 @@ fn login(port: u16, user: &str) -> String {
     b["access_token"].as_str().unwrap().to_owned()
 }
 
-async fn a_crash_mid_burst_leaves_no_key_stuck_and_nothing_twice(b: Backend) {
+/// A migrated database with a system administrator `root`, and a data directory for the
+/// server process.
+fn fresh(b: Backend) -> (TestDb, std::path::PathBuf) {
     let tdb = TestDb::new(b);
     let data_dir = std::env::temp_dir().join(format!("hamkke-crash-{}", uuid::Uuid::now_v7()));
-    {
-        let db = hamkke_persistence::Db::connect(&tdb.url, 1, Duration::from_secs(10)).unwrap();
-        let mut conn = db.get().unwrap();
-        hamkke_persistence::migrate::run(&mut conn).unwrap();
-        drop(conn);
-        crate::support::create_admin(&db, "root", PASSWORD);
-    }
+    let db = hamkke_persistence::Db::connect(&tdb.url, 1, Duration::from_secs(10)).unwrap();
+    let mut conn = db.get().unwrap();
+    hamkke_persistence::migrate::run(&mut conn).unwrap();
+    drop(conn);
+    crate::support::create_admin(&db, "root", PASSWORD);
+    (tdb, data_dir)
+}
+
+async fn a_crash_mid_burst_leaves_no_key_stuck_and_nothing_twice(b: Backend) {
+    let (tdb, data_dir) = fresh(b);
     let port = free_port();
     let url = tdb.url.clone();
     let dir = data_dir.clone();
@@ -199,15 +204,7 @@ both!(a_crash_mid_burst_leaves_no_key_stuck_and_nothing_twice);
 /// Webhook deliveries are rows written with the change: a server killed before it could send
 /// them sends them after its restart.
 async fn undelivered_webhooks_survive_a_crash(b: Backend) {
-    let tdb = TestDb::new(b);
-    let data_dir = std::env::temp_dir().join(format!("hamkke-crash-{}", uuid::Uuid::now_v7()));
-    {
-        let db = hamkke_persistence::Db::connect(&tdb.url, 1, Duration::from_secs(10)).unwrap();
-        let mut conn = db.get().unwrap();
-        hamkke_persistence::migrate::run(&mut conn).unwrap();
-        drop(conn);
-        crate::support::create_admin(&db, "root", PASSWORD);
-    }
+    let (tdb, data_dir) = fresh(b);
     let port = free_port();
     let receiver_port = free_port();
     let url = tdb.url.clone();
