@@ -20,6 +20,15 @@ async fn checked_url(state: &AppState, url: String) -> ApiResult<String> {
         .map_err(|_| ApiError::Internal)?
 }
 
+async fn may_manage(state: &AppState, auth: &AuthUser) -> ApiResult<()> {
+    state
+        .db
+        .as_user(auth.clone(), "webhook", None, |_, a, _| {
+            hamkke_domain::authz::manage_webhooks(a, a.org_id).map_err(Into::into)
+        })
+        .await
+}
+
 fn names(types: Option<Vec<crate::dto::webhooks::WebhookEventType>>) -> Option<Vec<String>> {
     types.map(|t| {
         let mut v: Vec<String> = t.into_iter().map(|e| e.name()).collect();
@@ -44,6 +53,9 @@ pub async fn create_webhook(
     body: ValidJson<CreateWebhookRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
+    // Only the organization's admins get as far as the URL check (which resolves the host);
+    // a refusal is audited like any other.
+    may_manage(&state, &auth).await?;
     let url = checked_url(&state, b.url).await?;
     let secret = crate::webhooks::new_secret();
     let new = NewSubscription {
@@ -129,6 +141,7 @@ pub async fn update_webhook(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let b = body.0;
+    may_manage(&state, &auth).await?;
     let url = match b.url {
         Some(u) => Some(checked_url(&state, u).await?),
         None => None,
