@@ -299,3 +299,82 @@ async fn undelivered_webhooks_survive_a_crash(b: Backend) {
 }
 
 both!(undelivered_webhooks_survive_a_crash);
+
+/// An import killed halfway is finished by its retry with the same key: its rows commit one
+/// by one and are idempotent by row key, so the retry runs again instead of answering 303.
+async fn a_crashed_import_is_finished_by_its_retry(b: Backend) {
+    let (tdb, data_dir) = fresh(b);
+    let port = free_port();
+    let url = tdb.url.clone();
+    let dir = data_dir.clone();
+    let (first, retry, total) = actix_web::web::block(move || {
+        let mut server = start(&url, port, &dir);
+        let root = format!("Bearer {}", login(port, "root"));
+        let post = |token: &str, path: &str, body: Value| {
+            let (s, b) = http(port, "POST", path, &[("Authorization", token)], Some(&body)).unwrap();
+            assert!((200..300).contains(&s), "{path}: {s} {b}");
+            b
+        };
+        let org = post(&root, "/api/v1/organizations", json!({ "name": "마포복지관", "kind": "welfare_center", "district_code": "11440" }));
+        post(&root, "/api/v1/users", json!({ "username": "imp.w", "display_name": "imp", "password": PASSWORD, "org_id": org["id"], "role": "caseworker" }));
+        let token = format!("Bearer {}", login(port, "imp.w"));
+        let rice = post(&token, "/api/v1/resources", json!({ "name": "쌀", "category": "food", "funding": "public", "unit": "포",
+            "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }));
+        const ROWS: usize = 400;
+        let today = chrono::Utc::now().date_naive();
+        let mut csv = String::from("resource_id,person_id,granted_on,row_key\n");
+        for i in 0..ROWS {
+            let p = post(&token, "/api/v1/persons", json!({ "name": format!("대상{i}"), "birth_date": "1950-01-01" }));
+            csv.push_str(&format!("{},{},{today},r{i}\n", rice["id"].as_str().unwrap(), p["id"].as_str().unwrap()));
+        }
+        let send = move |csv: String, token: String| {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+            s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+            let req = format!(
+                "POST /api/v1/allocations/import HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: {token}\r\nIdempotency-Key: import-1\r\nContent-Type: text/csv\r\nContent-Length: {}\r\n\r\n{csv}",
+                csv.len()
+            );
+            s.write_all(req.as_bytes()).ok()?;
+            let mut raw = Vec::new();
+            s.read_to_end(&mut raw).ok()?;
+            let text = String::from_utf8_lossy(&raw).to_string();
+            let status: u16 = text.split(' ').nth(1)?.parse().ok()?;
+            let body = text.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_owned());
+            Some((status, serde_json::from_str::<Value>(&body).unwrap_or(Value::Null)))
+        };
+        let (c, t) = (csv.clone(), token.clone());
+        let worker = std::thread::spawn(move || send(c, t));
+        std::thread::sleep(Duration::from_millis(150));
+        server.kill().expect("SIGKILL");
+        server.wait().ok();
+        let first = worker.join().unwrap();
+        let mut server = start(&url, port, &dir);
+        std::thread::sleep(Duration::from_millis(2500));
+        let retry = send(csv, token.clone()).expect("the retry is answered");
+        let (_, page) = http(port, "GET", "/api/v1/allocations?limit=200", &[("Authorization", &token)], None).unwrap();
+        let mut total = page["items"].as_array().unwrap().len();
+        let mut cursor = page["next_cursor"].as_str().map(str::to_owned);
+        while let Some(c) = cursor {
+            let (_, page) = http(port, "GET", &format!("/api/v1/allocations?limit=200&cursor={c}"), &[("Authorization", &token)], None).unwrap();
+            total += page["items"].as_array().unwrap().len();
+            cursor = page["next_cursor"].as_str().map(str::to_owned);
+        }
+        server.kill().ok();
+        server.wait().ok();
+        (first.map(|f| f.0), retry, total)
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&data_dir);
+    eprintln!(
+        "crashed import: first answer {first:?}, retry {} {}",
+        retry.0, retry.1
+    );
+    assert_eq!(retry.0, 200, "the retry runs the import again: {}", retry.1);
+    let done = retry.1["imported"].as_u64().unwrap() + retry.1["skipped"].as_u64().unwrap();
+    assert_eq!(done, 400, "{}", retry.1);
+    assert_eq!(total, 400, "every row exactly once");
+    drop(tdb);
+}
+
+both!(a_crashed_import_is_finished_by_its_retry);

@@ -172,8 +172,12 @@ pub async fn idempotency(
         Err(e) => return Ok(req.error_response(e)),
     };
     let user: Uuid = auth.actor.user_id;
-    // A change the request makes marks the key committed in its own transaction.
-    auth.ctx.idempotency = Some((user, key.clone()));
+    // A change the request makes marks the key committed in its own transaction. Not so for
+    // an import: its rows commit one by one and are idempotent by row key, so a retry after a
+    // crash runs it again and finishes what the first run did not.
+    if req.path() != crate::routes::allocations::IMPORT_PATH {
+        auth.ctx.idempotency = Some((user, key.clone()));
+    }
     // The handler reuses this authentication instead of loading the session again.
     req.extensions_mut().insert(auth);
     // The import takes its own, larger limit, with or without a key.
