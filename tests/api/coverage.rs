@@ -77,7 +77,7 @@ fn plan(op: &str, w: &World) -> Plan {
         | "get_user" => Plan::Private(None),
         "create_allocation" | "check_allocation" => body(json!({})),
         "import_allocations" => Plan::Private(None),
-        "cancel_allocation" => body(json!({ "reason": "x" })),
+        "cancel_allocation" | "reject_allocation" => body(json!({ "reason": "x" })),
         "create_case" => body(json!({})),
         "update_case" => body(json!({ "summary": "변경" })),
         "create_case_assignment" => body(json!({ "user_id": w.welfare_user, "role": "secondary" })),

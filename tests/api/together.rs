@@ -529,3 +529,92 @@ async fn a_joint_visit_is_planned_then_recorded(b: Backend) {
 }
 
 both!(a_joint_visit_is_planned_then_recorded);
+
+async fn a_coordinator_sees_what_an_override_overrules_and_may_reject_it(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let p = app.person(&w.dong, "김민수", "1950-05-05", None).await;
+    let oil = app
+        .post("/api/v1/resources", Some(&w.dong), json!({ "name": "연말 난방유", "category": "heating", "funding": "public", "unit": "드럼",
+            "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
+        .await;
+    let oil = oil.body["id"].as_str().unwrap().to_owned();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let first = app
+        .post(
+            "/api/v1/allocations",
+            Some(&w.dong),
+            json!({ "resource_id": oil, "person_id": p, "granted_on": today, "quantity": 1 }),
+        )
+        .await;
+    let first = first.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": oil, "person_id": p, "granted_on": today, "quantity": 1, "override": { "reason": "한파 추가 지원" } }))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let pending = r.body["id"].as_str().unwrap().to_owned();
+    // The coordinator sees the conflict, the rule, the reason and who it is for (masked).
+    let list = app
+        .get(
+            "/api/v1/allocations?status=pending_override",
+            Some(&w.coord),
+        )
+        .await;
+    let item = &list.body["items"][0];
+    assert_eq!(item["override_reason"], "한파 추가 지원", "{}", list.text);
+    assert_eq!(
+        item["review"]["conflicts"][0]["allocation_id"],
+        first.as_str()
+    );
+    assert_eq!(
+        item["review"]["conflicts"][0]["provider_org_id"],
+        w.d.dong.as_str()
+    );
+    assert_eq!(item["review"]["name_masked"], "김*수");
+    assert_eq!(item["review"]["birth_year"], 1950);
+    assert!(item["review"]["rule_ko"].is_string());
+    assert!(!list.text.contains("김민수"));
+    // Others do not get the review.
+    let seen = app
+        .get(&format!("/api/v1/allocations/{pending}"), Some(&w.welfare))
+        .await;
+    assert!(seen.body["review"].is_null(), "{}", seen.text);
+    // The requester cannot decide its own override; the coordinator rejects it.
+    app.post(
+        &format!("/api/v1/allocations/{pending}/reject"),
+        Some(&w.dong),
+        json!({ "reason": "x" }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let r = app
+        .post(
+            &format!("/api/v1/allocations/{pending}/reject"),
+            Some(&w.coord),
+            json!({ "reason": "같은 달 중복" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "cancelled");
+    assert_eq!(r.body["cancel_reason"], "같은 달 중복");
+    let n = app.get("/api/v1/notifications", Some(&w.dong)).await;
+    assert!(
+        n.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["event_type"] == "allocation.override_decided"
+                && i["data"]["approved"] == false),
+        "{}",
+        n.text
+    );
+    app.post(
+        &format!("/api/v1/allocations/{pending}/approve"),
+        Some(&w.coord),
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "invalid_allocation_transition");
+}
+
+both!(a_coordinator_sees_what_an_override_overrules_and_may_reject_it);

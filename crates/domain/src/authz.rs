@@ -701,6 +701,14 @@ pub fn approve_override(actor: &Actor, district_code: &str, requested_by: Uuid) 
     )
 }
 
+/// Who decides overrides of a district (sees what they would overrule): its coordinators.
+pub fn decide_override(actor: &Actor, district_code: &str) -> Rule {
+    allow_if(
+        actor.role == Role::Coordinator && actor.district_code == district_code,
+        DomainError::forbidden("only a coordinator of the district decides overrides"),
+    )
+}
+
 /// Delivering or cancelling: the providing organization (cancel: or a district coordinator).
 pub fn handle_allocation(
     actor: &Actor,

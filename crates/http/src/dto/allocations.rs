@@ -359,8 +359,23 @@ pub struct AllocationView {
     /// On creation under a `warn` policy (or of a `pending_override`): the conflicts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<ConflictView>>,
+    /// For a district coordinator deciding a `pending_override`: what it would overrule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<OverrideReviewView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// What an override would overrule, for the coordinator who decides it: the conflicting
+/// allocations (provider, resource, date, amount), the rule, and who it is for (masked).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OverrideReviewView {
+    pub conflicts: Vec<ConflictView>,
+    pub rule_ko: Option<String>,
+    pub rule_en: Option<String>,
+    /// e.g. `김*수`.
+    pub name_masked: String,
+    pub birth_year: i32,
 }
 
 impl From<LedgerEntry> for AllocationView {
@@ -384,6 +399,13 @@ impl From<LedgerEntry> for AllocationView {
             approved_by: a.approved_by,
             cancel_reason: a.cancel_reason,
             warnings: None,
+            review: e.review.map(|r| OverrideReviewView {
+                conflicts: r.conflicts.into_iter().map(Into::into).collect(),
+                rule_ko: r.rule.as_ref().map(|x| x.ko.clone()),
+                rule_en: r.rule.map(|x| x.en),
+                name_masked: r.name_masked,
+                birth_year: r.birth_year,
+            }),
             created_at: a.created_at,
             updated_at: a.updated_at,
         }

@@ -310,6 +310,33 @@ pub async fn approve_allocation(
     .await
 }
 
+/// A district coordinator (not the requester) rejects a `pending_override` allocation, with
+/// the reason: it is cancelled and the requester is told.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Allocation id")),
+    request_body = CancelAllocationRequest,
+    responses(
+        (status = 200, description = "Rejected (cancelled with the reason)", body = AllocationView),
+        (status = 409, description = "Not pending an override", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/allocations/{id}/reject")]
+pub async fn reject_allocation(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<CancelAllocationRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let reason = body.0.reason;
+    one_allocation(&state, auth, id, move |c, a, ctx| {
+        repo::reject(c, a, ctx, id, &reason)
+    })
+    .await
+}
+
 /// The providing organization marks an approved allocation delivered.
 #[utoipa::path(
     tag = "allocations",

@@ -102,6 +102,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(allocations::list_allocations)
         .service(allocations::get_allocation)
         .service(allocations::approve_allocation)
+        .service(allocations::reject_allocation)
         .service(allocations::deliver_allocation)
         .service(allocations::cancel_allocation)
         .service(reports::get_duplicates_report)

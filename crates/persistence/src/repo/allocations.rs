@@ -518,6 +518,7 @@ fn own_entry(resource: &Resource, allocation: Allocation) -> LedgerEntry {
         resource_name: resource.name.clone(),
         details: true,
         allocation,
+        review: None,
     }
 }
 
@@ -528,6 +529,59 @@ pub struct LedgerEntry {
     pub resource_name: String,
     /// The viewer may see the person's details (otherwise person and case are withheld).
     pub details: bool,
+    /// For a coordinator deciding a `pending_override`: what the override would overrule.
+    pub review: Option<OverrideReview>,
+}
+
+/// What a coordinator sees to decide an override: the conflicting allocations (provider,
+/// resource, date, amount), the rule that fired, and who it is for — masked name and birth
+/// year, never more.
+#[derive(Debug, Clone)]
+pub struct OverrideReview {
+    pub conflicts: Vec<ConflictInfo>,
+    pub rule: Option<Rule>,
+    pub name_masked: String,
+    pub birth_year: i32,
+}
+
+/// Fills the review of the `pending_override` entries a coordinator of the district decides.
+fn with_reviews(conn: &mut DbConn, actor: &Actor, list: &mut [LedgerEntry]) -> RepoResult<()> {
+    use chrono::Datelike;
+    for e in list.iter_mut() {
+        let a = &e.allocation;
+        if a.status != AllocationStatus::PendingOverride
+            || authz::decide_override(actor, &a.district_code).is_err()
+        {
+            continue;
+        }
+        let request = NewAllocation {
+            resource_id: a.resource_id,
+            person_id: a.person_id,
+            case_id: None,
+            amount: a.amount,
+            quantity: a.quantity,
+            granted_on: a.granted_on,
+            note: None,
+            override_reason: None,
+            import_key: None,
+        };
+        let (resource, household) = prepare(conn, actor, &request)?;
+        let req = request_of(&resource, &request);
+        let claims: Vec<Claim> = claims(conn, &resource, a.person_id, household, &req)?
+            .into_iter()
+            .filter(|c| c.allocation_id != a.id)
+            .collect();
+        let verdict = rules::evaluate(&resource.policy, &req, &claims);
+        let check = describe(conn, &resource, &verdict)?;
+        let person = persons::load(conn, a.person_id)?;
+        e.review = Some(OverrideReview {
+            conflicts: check.conflicts,
+            rule: check.rule,
+            name_masked: hamkke_domain::person::mask_name(&person.name),
+            birth_year: person.birth_date.year(),
+        });
+    }
+    Ok(())
 }
 
 fn entries(
@@ -565,6 +619,7 @@ fn entries(
                 || access.get(&a.person_id).is_some_and(authz::person_details),
             resource_name: names.get(&a.resource_id).cloned().unwrap_or_default(),
             allocation: a,
+            review: None,
         })
         .collect())
 }
@@ -591,9 +646,9 @@ fn audit_disclosed(conn: &mut DbConn, ctx: &AuditCtx, entries: &[LedgerEntry]) -
 pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<LedgerEntry> {
     let a = load(conn, id)?;
     authz::view_ledger(actor, &a.district_code)?;
-    let entry = entries(conn, actor, vec![a])?
-        .pop()
-        .ok_or(RepoError::NotFound)?;
+    let mut list = entries(conn, actor, vec![a])?;
+    with_reviews(conn, actor, &mut list)?;
+    let entry = list.pop().ok_or(RepoError::NotFound)?;
     audit_disclosed(conn, ctx, std::slice::from_ref(&entry))?;
     Ok(entry)
 }
@@ -687,7 +742,8 @@ pub fn list(
         .map(Allocation::try_from)
         .collect::<RepoResult<Vec<_>>>()?;
     let page = Page::from_overfetch(items, page.limit, |a| a.id);
-    let items = entries(conn, actor, page.items)?;
+    let mut items = entries(conn, actor, page.items)?;
+    with_reviews(conn, actor, &mut items)?;
     audit_disclosed(conn, ctx, &items)?;
     Ok(Page {
         items,
@@ -700,6 +756,8 @@ struct Move<'a> {
     from: &'a [AllocationStatus],
     to: AllocationStatus,
     reason: Option<&'a str>,
+    /// A coordinator's decision on an override (approved or rejected), told to the requester.
+    decides: Option<bool>,
 }
 
 fn change_status(
@@ -710,7 +768,12 @@ fn change_status(
     m: Move<'_>,
     rule: impl FnOnce(&Allocation) -> Result<(), DomainError>,
 ) -> RepoResult<LedgerEntry> {
-    let Move { from, to, reason } = m;
+    let Move {
+        from,
+        to,
+        reason,
+        decides,
+    } = m;
     write_tx(conn, |conn| {
         let a = load(conn, id)?;
         authz::view_ledger(actor, &a.district_code)?;
@@ -742,11 +805,11 @@ fn change_status(
                 .set(allocations::cancel_reason.eq(Some(r)))
                 .execute(conn)?;
         }
-        if a.status == AllocationStatus::PendingOverride && to == AllocationStatus::Approved {
+        if let Some(approved) = decides {
             Tx::on(conn, actor, ctx).record(
                 DomainEvent::OverrideDecided {
                     allocation_id: id,
-                    approved: true,
+                    approved,
                     requested_by: a.requested_by,
                 },
                 Some(a.person_id),
@@ -776,6 +839,27 @@ pub fn approve(
         from: &[AllocationStatus::PendingOverride],
         to: AllocationStatus::Approved,
         reason: None,
+        decides: Some(true),
+    };
+    change_status(conn, actor, ctx, id, m, |a| {
+        authz::approve_override(actor, &a.district_code, a.requested_by)
+    })
+}
+
+/// A coordinator of the district (not the requester) rejects an override: the allocation is
+/// cancelled with the reason, and the requester is told.
+pub fn reject(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    reason: &str,
+) -> RepoResult<LedgerEntry> {
+    let m = Move {
+        from: &[AllocationStatus::PendingOverride],
+        to: AllocationStatus::Cancelled,
+        reason: Some(reason),
+        decides: Some(false),
     };
     change_status(conn, actor, ctx, id, m, |a| {
         authz::approve_override(actor, &a.district_code, a.requested_by)
@@ -793,6 +877,7 @@ pub fn deliver(
         from: &[AllocationStatus::Approved, AllocationStatus::Planned],
         to: AllocationStatus::Delivered,
         reason: None,
+        decides: None,
     };
     change_status(conn, actor, ctx, id, m, |a| {
         authz::handle_allocation(actor, a.provider_org_id, &a.district_code, false)
@@ -815,6 +900,7 @@ pub fn cancel(
         ],
         to: AllocationStatus::Cancelled,
         reason: Some(reason),
+        decides: None,
     };
     change_status(conn, actor, ctx, id, m, |a| {
         authz::handle_allocation(actor, a.provider_org_id, &a.district_code, true)
