@@ -65,21 +65,19 @@ pub fn access_for(
         .load(conn)?
         .into_iter()
         .collect();
-    let participating: HashSet<DbUuid> = cases::table
+    // One query for both facts: the lead is a participant of its own cases.
+    let mine: Vec<(DbUuid, DbUuid, String)> = cases::table
         .inner_join(case_participants::table)
         .filter(cases::person_id.eq_any(ids(&person_ids)))
         .filter(case_participants::org_id.eq(org))
-        .select(cases::person_id)
-        .load(conn)?
-        .into_iter()
-        .collect();
-    let leading: HashSet<DbUuid> = cases::table
-        .filter(cases::person_id.eq_any(ids(&person_ids)))
-        .filter(cases::lead_org_id.eq(org))
-        .filter(cases::status.ne_all(closed_statuses()))
-        .select(cases::person_id)
-        .load(conn)?
-        .into_iter()
+        .select((cases::person_id, cases::lead_org_id, cases::status))
+        .load(conn)?;
+    let closed = closed_statuses();
+    let participating: HashSet<DbUuid> = mine.iter().map(|(p, _, _)| *p).collect();
+    let leading: HashSet<DbUuid> = mine
+        .iter()
+        .filter(|(_, lead, status)| *lead == org && !closed.contains(&status.as_str()))
+        .map(|(p, _, _)| *p)
         .collect();
     Ok(people
         .iter()
@@ -137,6 +135,16 @@ pub fn open_case_leads(
 pub fn views(conn: &mut DbConn, actor: &Actor, people: Vec<Person>) -> RepoResult<Vec<PersonView>> {
     let keys: Vec<PersonKey> = people.iter().map(key_of).collect();
     let access = access_for(conn, actor, &keys)?;
+    views_with(conn, actor, people, &access)
+}
+
+/// Like `views`, with the access facts already loaded (a search filters by them first).
+pub fn views_with(
+    conn: &mut DbConn,
+    actor: &Actor,
+    people: Vec<Person>,
+    access: &HashMap<Uuid, PersonAccess>,
+) -> RepoResult<Vec<PersonView>> {
     let redacted: Vec<Uuid> = people
         .iter()
         .filter(|p| !access.get(&p.id).is_some_and(authz::person_details))

@@ -298,7 +298,7 @@ pub fn search(
                     .is_some_and(|a| authz::may_find(a, exact.contains(&p.id)))
             })
             .collect();
-        let items = access::views(conn, actor, findable)?;
+        let items = access::views_with(conn, actor, findable, &facts)?;
         let full = items
             .iter()
             .filter(|v| matches!(v, PersonView::Full(_)))
