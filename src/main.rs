@@ -41,6 +41,14 @@ enum Command {
     /// Create demo district 11440 with its organizations and one user per role; prints the
     /// generated passwords once.
     SeedDemo,
+    /// Load the standard benefit types (연말 난방유, 연탄, 김장김치, …, with default duplicate
+    /// policies) into a district's catalogue; codes the district already has are left as they
+    /// are, so running it again adds nothing.
+    SeedBenefitTypes {
+        /// The district, e.g. 11440.
+        #[arg(long)]
+        district_code: String,
+    },
     /// Audit trail operations.
     Audit {
         #[command(subcommand)]
@@ -143,7 +151,12 @@ fn main() -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             let db = open_db(&config)?;
-            seed::demo(&db)
+            seed::demo(&db)?;
+            seed::benefit_types(&db, "11440")
+        }
+        Command::SeedBenefitTypes { district_code } => {
+            let db = open_db(&config)?;
+            seed::benefit_types(&db, &district_code)
         }
         Command::Audit {
             command: AuditCommand::Verify,

@@ -6,7 +6,7 @@ use hamkke_domain::org::{DistrictCode, NewOrganization, OrgKind};
 use hamkke_domain::password;
 use hamkke_domain::user::{NewUser, Role, User, Username};
 use hamkke_persistence::conn::write_tx;
-use hamkke_persistence::repo::{orgs, users};
+use hamkke_persistence::repo::{benefit_types, orgs, users};
 use hamkke_persistence::{Db, RepoError};
 use rand::RngCore;
 
@@ -175,5 +175,25 @@ pub fn demo(db: &Db) -> anyhow::Result<()> {
     for line in printed {
         println!("{line}");
     }
+    Ok(())
+}
+
+/// Loads the standard benefit types into a district and says what it did.
+pub fn benefit_types(db: &Db, district_code: &str) -> anyhow::Result<()> {
+    let district = DistrictCode::parse(district_code)
+        .map_err(|_| anyhow!("--district-code must be a five-digit district code, e.g. 11440"))?;
+    let mut conn = db.get().map_err(|e| anyhow!("{e}"))?;
+    let ctx = hamkke_persistence::audit::AuditCtx {
+        request_id: Some("cli:seed-benefit-types".into()),
+        ..Default::default()
+    };
+    let report = benefit_types::seed_standard(&mut conn, &ctx, district.as_str())
+        .map_err(|e| anyhow!("cannot seed the benefit types: {e}"))?;
+    println!(
+        "benefit types of district {}: {} added, {} already there",
+        district.as_str(),
+        report.added,
+        report.already_there
+    );
     Ok(())
 }

@@ -10,7 +10,7 @@ fn winter_oil() -> Value {
 }
 
 async fn resource(app: &TestApp, token: &str, body: Value) -> String {
-    let r = app.post("/api/v1/resources", Some(token), body).await;
+    let r = app.post_resource(token, body).await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.body["id"].as_str().unwrap().to_owned()
 }
@@ -39,24 +39,39 @@ async fn household(app: &TestApp, w: &World) -> (String, String, String) {
     (hid, ids[0].clone(), ids[1].clone())
 }
 
-async fn resources_carry_a_coherent_policy(b: Backend) {
+async fn benefit_types_carry_a_coherent_policy(b: Backend) {
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
+    let oil = json!({ "code": "heating_oil", "name_ko": "연말 난방유", "name_en": "Year-end heating oil", "category": "heating", "group": "winter_heating",
+        "duplicate_policy": { "subject": "household", "window": { "kind": "season", "start": "11-01", "end": "03-31" }, "max_count": 1, "action": "block" } });
+    // Only a coordinator of the district keeps the catalogue.
+    app.post("/api/v1/benefit-types", Some(&w.welfare), oil.clone())
+        .await
+        .assert_problem(403, "forbidden");
     let r = app
-        .post("/api/v1/resources", Some(&w.welfare), winter_oil())
+        .post("/api/v1/benefit-types", Some(&w.coord), oil.clone())
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.header("etag"), Some("\"1\""));
+    assert_eq!(r.body["district_code"], "11440");
+    assert_eq!(r.body["group"], "winter_heating");
+    assert_eq!(r.body["duplicate_policy"]["scope"], "benefit_type");
+    assert_eq!(r.body["duplicate_policy"]["amount_unit"], "원");
     assert_eq!(
         r.body["duplicate_policy"]["window"],
         json!({ "kind": "season", "start": "11-01", "end": "03-31" })
     );
-    let id = r.body["id"].as_str().unwrap().to_owned();
+    let type_id = r.body["id"].as_str().unwrap().to_owned();
+    app.post("/api/v1/benefit-types", Some(&w.coord), oil.clone())
+        .await
+        .assert_problem(409, "benefit_type_code_taken");
     let bad = |policy: Value| {
-        let mut body = winter_oil();
+        let mut body = oil.clone();
+        body["code"] = json!("other_code");
         body["duplicate_policy"] = policy;
-        app.post("/api/v1/resources", Some(&w.welfare), body)
+        app.post("/api/v1/benefit-types", Some(&w.coord), body)
     };
-    let base = json!({ "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" });
+    let base = json!({ "subject": "person", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" });
     let with = |k: &str, v: Value| {
         let mut p = base.clone();
         p[k] = v;
@@ -94,6 +109,12 @@ async fn resources_carry_a_coherent_policy(b: Backend) {
             "duplicate_policy.max_amount",
             "range",
         ),
+        // A category rule is what groups replace.
+        (
+            with("scope", json!("category")),
+            "duplicate_policy.scope",
+            "replaced",
+        ),
     ] {
         let r = bad(policy).await;
         r.assert_problem(400, "validation_failed");
@@ -110,6 +131,100 @@ async fn resources_carry_a_coherent_policy(b: Backend) {
     bad(with("action", json!("shout")))
         .await
         .assert_problem(400, "validation_failed");
+    for (field, value) in [("code", "Kimchi!"), ("group", "겨울")] {
+        let mut body = oil.clone();
+        body["code"] = json!("fine_code");
+        body[field] = json!(value);
+        let r = app
+            .post("/api/v1/benefit-types", Some(&w.coord), body)
+            .await;
+        r.assert_problem(400, "validation_failed");
+        assert_eq!(r.field_errors()[0].0, field);
+    }
+    // Every organization of the district reads the catalogue; other districts see nothing.
+    let list = app
+        .get("/api/v1/benefit-types?group=winter_heating", Some(&w.dong))
+        .await;
+    assert_eq!(
+        list.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        list.text
+    );
+    let far = app.get("/api/v1/benefit-types", Some(&w.far)).await;
+    assert_eq!(far.body["items"], json!([]));
+    let path = format!("/api/v1/benefit-types/{type_id}");
+    app.get(&path, Some(&w.far))
+        .await
+        .assert_problem(404, "not_found");
+    // Changes need If-Match and a coordinator.
+    app.patch(
+        &path,
+        Some(&w.coord),
+        None,
+        json!({ "name_en": "Heating oil" }),
+    )
+    .await
+    .assert_problem(428, "precondition_required");
+    app.patch(
+        &path,
+        Some(&w.dong),
+        Some("\"1\""),
+        json!({ "name_en": "Heating oil" }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let r = app
+        .patch(
+            &path,
+            Some(&w.coord),
+            Some("\"1\""),
+            json!({ "group": null, "duplicate_policy": with("max_amount", json!(300000)) }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("etag"), Some("\"2\""));
+    assert_eq!(r.body["group"], Value::Null);
+    assert_eq!(r.body["duplicate_policy"]["max_amount"], 300000);
+    app.patch(
+        &path,
+        Some(&w.coord),
+        Some("\"1\""),
+        json!({ "name_en": "x" }),
+    )
+    .await
+    .assert_problem(412, "precondition_failed");
+
+    // Resources name a benefit type of the district.
+    let res = json!({ "name": "사랑의 난방유", "benefit_type_id": type_id, "funding": "private_donation", "unit": "드럼" });
+    let r = app
+        .post("/api/v1/resources", Some(&w.welfare), res.clone())
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["benefit_type_id"], type_id.as_str());
+    assert_eq!(r.body["category"], "heating");
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let mut without = res.clone();
+    without.as_object_mut().unwrap().remove("benefit_type_id");
+    app.post("/api/v1/resources", Some(&w.welfare), without)
+        .await
+        .assert_problem(400, "validation_failed");
+    // A type of another district is an unknown reference.
+    let far_type = app
+        .post_resource(&w.far, json!({ "name": "종로 쌀", "category": "food", "funding": "public", "unit": "포",
+            "duplicate_policy": { "subject": "person", "scope": "benefit_type", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
+        .await;
+    assert_eq!(far_type.status, 201, "{}", far_type.text);
+    let mut foreign = res.clone();
+    foreign["benefit_type_id"] = far_type.body["benefit_type_id"].clone();
+    let r = app
+        .post("/api/v1/resources", Some(&w.welfare), foreign)
+        .await;
+    r.assert_problem(404, "not_found");
+    assert_eq!(
+        r.field_errors()[0],
+        ("benefit_type_id".into(), "invalid_reference".into())
+    );
     let list = app
         .get("/api/v1/resources?category=heating", Some(&w.dong))
         .await;
@@ -117,13 +232,6 @@ async fn resources_carry_a_coherent_policy(b: Backend) {
         list.body["items"].as_array().unwrap().len(),
         1,
         "nothing was added by the bad ones"
-    );
-    assert_eq!(
-        app.get("/api/v1/resources", Some(&w.far)).await.body["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
     );
     app.get(&format!("/api/v1/resources/{id}"), Some(&w.far))
         .await
@@ -145,6 +253,19 @@ async fn resources_carry_a_coherent_policy(b: Backend) {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.header("etag"), Some("\"2\""));
+    // A retired type gives nothing until its resources name an active one.
+    app.patch(
+        &format!("/api/v1/benefit-types/{type_id}"),
+        Some(&w.coord),
+        Some("\"2\""),
+        json!({ "active": false }),
+    )
+    .await;
+    let p = app.person(&w.welfare, "퇴역유형", "1950-01-01", None).await;
+    let r = app
+        .post("/api/v1/allocations/check", Some(&w.welfare), json!({ "resource_id": id, "person_id": p, "granted_on": chrono::Utc::now().date_naive() }))
+        .await;
+    r.assert_problem(404, "not_found");
 }
 
 async fn the_same_household_does_not_get_heating_oil_twice_in_one_winter(b: Backend) {
@@ -558,7 +679,7 @@ async fn concurrent_requests_for_one_household_let_exactly_one_through(b: Backen
 }
 
 both!(
-    resources_carry_a_coherent_policy,
+    benefit_types_carry_a_coherent_policy,
     the_same_household_does_not_get_heating_oil_twice_in_one_winter,
     overrides_need_a_coordinator_who_did_not_ask,
     warn_policies_record_with_warnings_and_amounts_add_up,

@@ -269,7 +269,7 @@ async fn a_read_whose_audit_write_fails_returns_nothing(b: Backend) {
     let w = crate::support::World::create(&app).await;
     let person = app.person(&w.dong, "감사실패", "1950-01-01", None).await;
     let resource = app
-        .post("/api/v1/resources", Some(&w.dong), json!({ "name": "쌀", "category": "food", "funding": "public", "unit": "포",
+        .post_resource(&w.dong, json!({ "name": "쌀", "category": "food", "funding": "public", "unit": "포",
             "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
         .await;
     let allocation = app

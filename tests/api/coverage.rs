@@ -20,6 +20,7 @@ struct Fixture {
     meeting: String,
     referral: String,
     resource: String,
+    benefit_type: String,
     allocation: String,
     transfer: String,
 }
@@ -73,6 +74,8 @@ fn plan(op: &str, w: &World) -> Plan {
         | "get_overview_report"
         | "list_resources"
         | "get_resource"
+        | "list_benefit_types"
+        | "get_benefit_type"
         | "list_users"
         | "get_user" => Plan::Private(None),
         "create_allocation" | "check_allocation" => body(json!({})),
@@ -107,6 +110,8 @@ fn plan(op: &str, w: &World) -> Plan {
         "complete_referral" => body(json!({ "outcome": "x" })),
         "decline_referral" => body(json!({ "reason": "x" })),
         "create_resource" => body(json!({})),
+        "create_benefit_type" => body(json!({})),
+        "update_benefit_type" => body(json!({ "name_en": "changed" })),
         "update_resource" => body(json!({ "name": "변경" })),
         "create_user" => body(json!({})),
         "update_user" => body(json!({ "display_name": "변경" })),
@@ -185,10 +190,12 @@ async fn fixture(app: &TestApp, w: &World) -> Fixture {
     let referral = id(&app
         .post("/api/v1/referrals", Some(&w.dong), json!({ "case_id": case, "to_organization_id": w.d.welfare, "reason": "정서지원 필요" }))
         .await);
-    let resource = id(&app
-        .post("/api/v1/resources", Some(&w.dong), json!({ "name": "비밀자원", "category": "food", "funding": "public", "unit": "포",
+    let r = app
+        .post_resource(&w.dong, json!({ "name": "비밀자원", "category": "food", "funding": "public", "unit": "포",
             "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
-        .await);
+        .await;
+    let benefit_type = r.body["benefit_type_id"].as_str().unwrap().to_owned();
+    let resource = id(&r);
     let allocation = id(&app
         .post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": resource, "person_id": person, "case_id": case, "granted_on": "2026-11-01", "quantity": 1 }))
         .await);
@@ -221,6 +228,7 @@ async fn fixture(app: &TestApp, w: &World) -> Fixture {
         meeting,
         referral,
         resource,
+        benefit_type,
         allocation,
         transfer,
     }
@@ -238,6 +246,7 @@ async fn snapshot(app: &TestApp, w: &World, fx: &Fixture) -> Vec<Value> {
         format!("/api/v1/referrals/{}", fx.referral),
         format!("/api/v1/allocations/{}", fx.allocation),
         format!("/api/v1/resources/{}", fx.resource),
+        format!("/api/v1/benefit-types/{}", fx.benefit_type),
         format!("/api/v1/organizations/{}", w.d.dong),
         format!("/api/v1/users/{}", w.dong_user),
         format!("/api/v1/person-transfers/{}", fx.transfer),
@@ -324,6 +333,10 @@ async fn every_operation_refuses_missing_expired_dead_and_foreign_tokens(b: Back
                     &format!("/allocations/{}", fx.allocation),
                 )
                 .replace("/resources/{id}", &format!("/resources/{}", fx.resource))
+                .replace(
+                    "/benefit-types/{id}",
+                    &format!("/benefit-types/{}", fx.benefit_type),
+                )
                 .replace("/users/{id}", &format!("/users/{}", w.dong_user))
                 .replace(
                     "/organizations/{id}",

@@ -318,8 +318,12 @@ async fn a_crashed_import_is_finished_by_its_retry(b: Backend) {
         let org = post(&root, "/api/v1/organizations", json!({ "name": "마포복지관", "kind": "welfare_center", "district_code": "11440" }));
         post(&root, "/api/v1/users", json!({ "username": "imp.w", "display_name": "imp", "password": PASSWORD, "org_id": org["id"], "role": "caseworker" }));
         let token = format!("Bearer {}", login(port, "imp.w"));
-        let rice = post(&token, "/api/v1/resources", json!({ "name": "쌀", "category": "food", "funding": "public", "unit": "포",
-            "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }));
+        let office = post(&root, "/api/v1/organizations", json!({ "name": "마포구청", "kind": "district_office", "district_code": "11440" }));
+        post(&root, "/api/v1/users", json!({ "username": "imp.coord", "display_name": "coord", "password": PASSWORD, "org_id": office["id"], "role": "coordinator" }));
+        let coord = format!("Bearer {}", login(port, "imp.coord"));
+        let rice_type = post(&coord, "/api/v1/benefit-types", json!({ "code": "rice", "name_ko": "쌀", "name_en": "Rice", "category": "food",
+            "duplicate_policy": { "subject": "person", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }));
+        let rice = post(&token, "/api/v1/resources", json!({ "name": "쌀", "benefit_type_id": rice_type["id"], "funding": "public", "unit": "포" }));
         const ROWS: usize = 400;
         let today = chrono::Utc::now().date_naive();
         let mut csv = String::from("resource_id,person_id,granted_on,row_key\n");

@@ -27,12 +27,8 @@ async fn the_duplicate_check_has_no_side_doors(b: Backend) {
     let on = today.to_string();
     // (a) A policy that limits amounts needs a positive amount.
     let cash = id_of(
-        app.post(
-            "/api/v1/resources",
-            Some(&w.dong),
-            kimchi("person", json!({ "max_amount": 100000 })),
-        )
-        .await,
+        app.post_resource(&w.dong, kimchi("person", json!({ "max_amount": 100000 })))
+            .await,
     )
     .await;
     let p = app.person(&w.dong, "금액대상", "1950-01-01", None).await;
@@ -48,12 +44,8 @@ async fn the_duplicate_check_has_no_side_doors(b: Backend) {
     // (b, c) A household policy counts the claims of the household's current members, also
     // those received before they joined or under another household.
     let household_kimchi = id_of(
-        app.post(
-            "/api/v1/resources",
-            Some(&w.dong),
-            kimchi("household", json!({ "max_count": 1 })),
-        )
-        .await,
+        app.post_resource(&w.dong, kimchi("household", json!({ "max_count": 1 })))
+            .await,
     )
     .await;
     let h1 = id_of(
@@ -208,7 +200,7 @@ async fn no_input_gives_a_server_error(b: Backend) {
     }
     // An import row that fails for any reason is that row's error; the good rows go in.
     let rice = id_of(
-        app.post("/api/v1/resources", Some(&w.dong), json!({ "name": "쌀", "category": "food", "funding": "public", "unit": "포",
+        app.post_resource(&w.dong, json!({ "name": "쌀", "category": "food", "funding": "public", "unit": "포",
             "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
             .await,
     )
@@ -256,7 +248,7 @@ async fn csv_exports_neutralise_formulas(b: Backend) {
     app.user("evil.w", &evil_org, "caseworker").await;
     let evil = app.login("evil.w", PASSWORD).await;
     let resource = id_of(
-        app.post("/api/v1/resources", Some(&evil), json!({ "name": "=HYPERLINK(\"http://x\",\"클릭\")", "category": "food", "funding": "public", "unit": "포",
+        app.post_resource(&evil, json!({ "name": "=HYPERLINK(\"http://x\",\"클릭\")", "category": "food", "funding": "public", "unit": "포",
             "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "warn" } }))
             .await,
     )
@@ -316,7 +308,7 @@ async fn imports_are_limited_and_audited_as_one_event(b: Backend) {
     let app = TestApp::with_config(b, |c| c.import_rrn_per_hour = 3).await;
     let w = World::create(&app).await;
     let rice = id_of(
-        app.post("/api/v1/resources", Some(&w.dong), json!({ "name": "쌀", "category": "food", "funding": "public", "unit": "포",
+        app.post_resource(&w.dong, json!({ "name": "쌀", "category": "food", "funding": "public", "unit": "포",
             "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
             .await,
     )

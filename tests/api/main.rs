@@ -7,6 +7,7 @@ mod support;
 mod allocations;
 mod audit;
 mod auth;
+mod benefit_types;
 mod cases;
 mod coverage;
 mod crash;

@@ -97,7 +97,7 @@ async fn retention_anonymises_the_inactive_and_purges_old_audit_events(b: Backen
     // Old, with an allocation three years ago: kept.
     let helped = app.person(&w.dong, "지원받은", "1948-01-01", None).await;
     let resource = app
-        .post("/api/v1/resources", Some(&w.dong), json!({ "name": "쌀", "category": "food", "funding": "public", "unit": "포",
+        .post_resource(&w.dong, json!({ "name": "쌀", "category": "food", "funding": "public", "unit": "포",
             "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
         .await;
     let resource = resource.body["id"].as_str().unwrap().to_owned();

@@ -146,6 +146,26 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// An empty database, not even migrated (for tests of the migrations themselves).
+    pub fn empty(backend: Backend) -> Self {
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        match backend {
+            Backend::Sqlite => Self::new(backend),
+            Backend::Postgres => {
+                let name = format!("hamkke_e_{id}");
+                let mut admin = admin_conn();
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create database");
+                TestDb {
+                    url: with_db_name(&pg_base_url(), &name),
+                    pg_name: Some(name),
+                    sqlite_path: None,
+                }
+            }
+        }
+    }
+
     pub fn new(backend: Backend) -> Self {
         let id = uuid::Uuid::now_v7().simple().to_string();
         match backend {
@@ -359,8 +379,16 @@ impl TestApp {
         tweak: impl FnOnce(&mut Config),
         setup: impl FnOnce(&mut hamkke_persistence::conn::DbConn),
     ) -> Self {
+        Self::on_db(TestDb::new(backend), tweak, setup).await
+    }
+
+    /// Serves `tdb` (migrated to the current schema first) with `setup` run after migrating.
+    pub async fn on_db(
+        tdb: TestDb,
+        tweak: impl FnOnce(&mut Config),
+        setup: impl FnOnce(&mut hamkke_persistence::conn::DbConn),
+    ) -> Self {
         log_buffer();
-        let tdb = TestDb::new(backend);
         let mut config = Config::embedded(&tdb.url);
         config.jwt_secret = Some(TEST_SECRET.into());
         config.login_per_minute = 1000;
@@ -526,6 +554,47 @@ impl TestApp {
             .run(hamkke_persistence::audit::verify)
             .await
             .expect("verify")
+    }
+
+    /// `POST /resources` with the policy on the resource, as before benefit types: gives the
+    /// resource a benefit type of its own carrying `duplicate_policy` and `category` (what
+    /// migration 000008 does to every existing resource), then creates the resource.
+    pub async fn post_resource(&self, token: &str, mut body: Value) -> Resp {
+        use hamkke_domain::allocation::{Category, DuplicatePolicy};
+        use hamkke_persistence::repo::benefit_types::{self, NewBenefitType};
+        let me = self.get("/api/v1/me", Some(token)).await;
+        let district = me.body["organization"]["district_code"]
+            .as_str()
+            .expect("district")
+            .to_owned();
+        let obj = body.as_object_mut().expect("object");
+        let category = obj.remove("category");
+        if let Some(policy) = obj.remove("duplicate_policy") {
+            let policy = DuplicatePolicy::from_json(&policy).expect("a coherent policy");
+            let category = category
+                .as_ref()
+                .and_then(|c| c.as_str())
+                .and_then(Category::parse)
+                .expect("category");
+            let name = obj["name"].as_str().unwrap_or("자원").to_owned();
+            let new = NewBenefitType {
+                code: format!("t_{}", uuid::Uuid::now_v7().simple()),
+                name_ko: name.clone(),
+                name_en: name,
+                category,
+                description: None,
+                group: None,
+                policy,
+                amount_unit: "원".into(),
+            };
+            let t = self
+                .db
+                .run(move |c| benefit_types::insert_unchecked(c, &district, &new))
+                .await
+                .expect("benefit type");
+            obj.insert("benefit_type_id".into(), json!(t.id));
+        }
+        self.post("/api/v1/resources", Some(token), body).await
     }
 
     /// The newest audit events of an action.

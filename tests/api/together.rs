@@ -358,7 +358,7 @@ async fn the_worklist_gathers_the_day(b: Backend) {
         coord.text
     );
     let oil = app
-        .post("/api/v1/resources", Some(&w.dong), json!({ "name": "난방유", "category": "heating", "funding": "public", "unit": "드럼",
+        .post_resource(&w.dong, json!({ "name": "난방유", "category": "heating", "funding": "public", "unit": "드럼",
             "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
         .await;
     let oil = oil.body["id"].as_str().unwrap().to_owned();
@@ -535,7 +535,7 @@ async fn a_coordinator_sees_what_an_override_overrules_and_may_reject_it(b: Back
     let w = World::create(&app).await;
     let p = app.person(&w.dong, "김민수", "1950-05-05", None).await;
     let oil = app
-        .post("/api/v1/resources", Some(&w.dong), json!({ "name": "연말 난방유", "category": "heating", "funding": "public", "unit": "드럼",
+        .post_resource(&w.dong, json!({ "name": "연말 난방유", "category": "heating", "funding": "public", "unit": "드럼",
             "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
         .await;
     let oil = oil.body["id"].as_str().unwrap().to_owned();

@@ -13,6 +13,7 @@ struct Side {
     person: String,
     case: String,
     resource: String,
+    benefit_type: String,
     meeting: String,
 }
 
@@ -36,10 +37,15 @@ async fn side(app: &TestApp, token: &str, name: &str) -> Side {
         )
         .await);
     let case = app.case(token, &person).await;
-    let resource = id(app
-        .post("/api/v1/resources", Some(token), json!({ "name": format!("{name} 쌀"), "category": "food", "funding": "public", "unit": "포",
+    let r = app
+        .post_resource(token, json!({ "name": format!("{name} 쌀"), "category": "food", "funding": "public", "unit": "포",
             "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
-        .await);
+        .await;
+    let benefit_type = r.body["benefit_type_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let resource = id(r);
     let meeting = id(app
         .post("/api/v1/meetings", Some(token), json!({ "kind": "assessment", "title": format!("{name} 회의"), "scheduled_at": "2026-12-10T14:00:00Z", "case_ids": [case] }))
         .await);
@@ -48,6 +54,7 @@ async fn side(app: &TestApp, token: &str, name: &str) -> Side {
         person,
         case,
         resource,
+        benefit_type,
         meeting,
     }
 }
@@ -60,6 +67,7 @@ fn far_id(field: &str, far: &Side, w: &World, far_user: &str) -> Option<String> 
         "person_id" => far.person.clone(),
         "case_id" | "case_ids" => far.case.clone(),
         "resource_id" => far.resource.clone(),
+        "benefit_type_id" => far.benefit_type.clone(),
         "lead_org_id" | "organization_id" | "organization_ids" | "to_organization_id"
         | "refer_to_org_id" | "provider_org_id" | "org_id" | "parent_id" | "hub_org_id" => {
             w.far_welfare.clone()
@@ -220,8 +228,12 @@ async fn references_to_another_district_are_refused_in_bodies_and_filters(b: Bac
             "create_resource" => (
                 "dong",
                 "/api/v1/resources".into(),
-                json!({ "name": "새 자원", "category": "food", "funding": "public", "unit": "포",
-                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }),
+                json!({ "name": "새 자원", "benefit_type_id": h.benefit_type, "funding": "public", "unit": "포" }),
+            ),
+            "update_resource" => (
+                "dong",
+                format!("/api/v1/resources/{}", h.resource),
+                json!({ "unit": "포" }),
             ),
             "create_user" => (
                 "admin",

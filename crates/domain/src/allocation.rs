@@ -41,9 +41,11 @@ str_enum!(
 );
 
 str_enum!(
-    /// Which earlier allocations count: of the same resource, or of any resource of the category.
+    /// Which earlier allocations count: of the same benefit type (or of its group) from any
+    /// organization and resource, or — kept only for policies moved from a resource's own
+    /// `scope: category` rule by migration 000008 — of any benefit type of the category.
     Scope {
-        Resource = "resource",
+        BenefitType = "benefit_type",
         Category = "category",
     }
 );
@@ -333,7 +335,11 @@ impl DuplicatePolicy {
         let w = v.get("window")?;
         Self::parse(PolicyInput {
             subject: Subject::parse(s("subject")?)?,
-            scope: Scope::parse(s("scope")?)?,
+            // `resource` is how policies stored on a resource named it before 000008.
+            scope: match s("scope")? {
+                "resource" => Scope::BenefitType,
+                other => Scope::parse(other)?,
+            },
             window_kind: w.get("kind")?.as_str()?.to_owned(),
             days: w.get("days").and_then(|d| d.as_i64()),
             start: w.get("start").and_then(|d| d.as_str()).map(Into::into),
@@ -356,7 +362,7 @@ pub struct Resource {
     pub unit: String,
     pub provider_org_id: Option<Uuid>,
     pub district_code: String,
-    pub policy: DuplicatePolicy,
+    pub benefit_type_id: Uuid,
     pub created_by_org_id: Uuid,
     pub active: bool,
     pub version: i32,
@@ -369,6 +375,7 @@ pub struct Resource {
 pub struct Allocation {
     pub id: Uuid,
     pub resource_id: Uuid,
+    pub benefit_type_id: Uuid,
     pub category: Category,
     pub person_id: Uuid,
     pub household_id: Option<Uuid>,
@@ -392,7 +399,9 @@ pub struct Allocation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {
     pub allocation_id: Uuid,
-    pub resource_id: Uuid,
+    /// The code of the claim's benefit type, and its group.
+    pub benefit_type: String,
+    pub group: Option<String>,
     pub category: Category,
     pub granted_on: NaiveDate,
     pub amount: Option<i64>,
@@ -402,9 +411,11 @@ pub struct Claim {
 }
 
 /// The allocation being considered.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Request {
-    pub resource_id: Uuid,
+    /// The code of the benefit type given, and its group.
+    pub benefit_type: String,
+    pub group: Option<String>,
     pub category: Category,
     pub granted_on: NaiveDate,
     pub amount: Option<i64>,
@@ -433,6 +444,19 @@ impl Verdict {
     }
 }
 
+/// Whether a claim is of what the request gives: the same benefit type (by code, so every
+/// organization's resource for it counts), a type of the same group, or — for a migrated
+/// category rule — the same category.
+pub fn counts_under(scope: Scope, request: &Request, claim: &Claim) -> bool {
+    match scope {
+        Scope::BenefitType => {
+            claim.benefit_type == request.benefit_type
+                || (request.group.is_some() && claim.group == request.group)
+        }
+        Scope::Category => claim.category == request.category,
+    }
+}
+
 /// Evaluates a request against the claims loaded for its subject (the person, or every member
 /// of the household). Claims outside the window, of another scope, or cancelled do not count.
 pub fn evaluate(policy: &DuplicatePolicy, request: &Request, claims: &[Claim]) -> Verdict {
@@ -448,10 +472,7 @@ pub fn evaluate(policy: &DuplicatePolicy, request: &Request, claims: &[Claim]) -
         .iter()
         .filter(|c| c.status.counts())
         .filter(|c| from <= c.granted_on && c.granted_on <= to)
-        .filter(|c| match policy.scope {
-            Scope::Resource => c.resource_id == request.resource_id,
-            Scope::Category => c.category == request.category,
-        })
+        .filter(|c| counts_under(policy.scope, request, c))
         .filter(|c| policy.subject == Subject::Household || c.same_person)
         .cloned()
         .collect();
@@ -477,19 +498,40 @@ pub fn evaluate(policy: &DuplicatePolicy, request: &Request, claims: &[Claim]) -
     }
 }
 
+/// What a rule limits, as people name it: the benefit type (and its group, if any) and the
+/// unit of amounts.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleLabel<'a> {
+    pub name_ko: &'a str,
+    pub name_en: &'a str,
+    pub group: Option<&'a str>,
+    pub amount_unit: &'a str,
+}
+
 /// The rule that fired, in words, Korean or English.
-pub fn describe(policy: &DuplicatePolicy, exceeded: Exceeded, korean: bool) -> String {
+pub fn describe(
+    policy: &DuplicatePolicy,
+    exceeded: Exceeded,
+    korean: bool,
+    label: RuleLabel<'_>,
+) -> String {
     let who = match (policy.subject, korean) {
         (Subject::Person, true) => "같은 사람",
         (Subject::Household, true) => "같은 세대",
         (Subject::Person, false) => "the same person",
         (Subject::Household, false) => "the same household",
     };
-    let what = match (policy.scope, korean) {
-        (Scope::Resource, true) => "같은 자원",
-        (Scope::Category, true) => "같은 분류의 자원",
-        (Scope::Resource, false) => "this resource",
-        (Scope::Category, false) => "resources of this category",
+    let what = match (policy.scope, label.group, korean) {
+        (Scope::Category, _, true) => format!("{}와(과) 같은 분류의 급여", label.name_ko),
+        (Scope::Category, _, false) => format!("{} and benefits of its category", label.name_en),
+        (Scope::BenefitType, Some(g), true) => {
+            format!("{}(같은 묶음 `{g}`의 급여 포함)", label.name_ko)
+        }
+        (Scope::BenefitType, Some(g), false) => {
+            format!("{} (with the benefits of group `{g}`)", label.name_en)
+        }
+        (Scope::BenefitType, None, true) => label.name_ko.to_owned(),
+        (Scope::BenefitType, None, false) => label.name_en.to_owned(),
     };
     let when = match (policy.window, korean) {
         (Window::Days(d), true) => format!("{d}일 이내"),
@@ -503,11 +545,12 @@ pub fn describe(policy: &DuplicatePolicy, exceeded: Exceeded, korean: bool) -> S
             end.format()
         ),
     };
+    let unit = label.amount_unit;
     match (exceeded, korean) {
         (Exceeded::Count { limit }, true) => format!("{who}에게 {what}은(는) {when} {limit}회까지 지원할 수 있습니다"),
         (Exceeded::Count { limit }, false) => format!("{who} may receive {what} at most {limit} time(s) {when}"),
-        (Exceeded::Amount { limit, total }, true) => format!("{who}에게 {what}은(는) {when} 합계 {limit}까지 지원할 수 있습니다 (요청 포함 {total})"),
-        (Exceeded::Amount { limit, total }, false) => format!("{who} may receive at most {limit} in total of {what} {when} ({total} with this request)"),
+        (Exceeded::Amount { limit, total }, true) => format!("{who}에게 {what}은(는) {when} 합계 {limit}{unit}까지 지원할 수 있습니다 (요청 포함 {total}{unit})"),
+        (Exceeded::Amount { limit, total }, false) => format!("{who} may receive at most {limit} {unit} in total of {what} {when} ({total} {unit} with this request)"),
     }
 }
 
@@ -535,7 +578,7 @@ mod tests {
     ) -> DuplicatePolicy {
         DuplicatePolicy {
             subject,
-            scope: Scope::Resource,
+            scope: Scope::BenefitType,
             window,
             max_count,
             max_amount,
@@ -543,10 +586,11 @@ mod tests {
         }
     }
 
-    fn claim(resource: Uuid, on: &str, same_person: bool) -> Claim {
+    fn claim(benefit_type: &str, on: &str, same_person: bool) -> Claim {
         Claim {
             allocation_id: Uuid::now_v7(),
-            resource_id: resource,
+            benefit_type: benefit_type.into(),
+            group: None,
             category: Category::Heating,
             granted_on: d(on),
             amount: Some(100),
@@ -587,10 +631,11 @@ mod tests {
 
     #[test]
     fn heating_oil_twice_in_one_winter_is_blocked_for_the_household() {
-        let r = Uuid::now_v7();
+        let r = "heating_oil";
         let p = policy(winter(), Subject::Household, Some(1), None);
         let req = Request {
-            resource_id: r,
+            benefit_type: r.into(),
+            group: None,
             category: Category::Heating,
             granted_on: d("2027-01-10"),
             amount: Some(100),
@@ -611,10 +656,11 @@ mod tests {
 
     #[test]
     fn amount_limits_add_up() {
-        let r = Uuid::now_v7();
+        let r = "heating_oil";
         let p = policy(Window::Days(365), Subject::Person, None, Some(250));
         let req = |amount| Request {
-            resource_id: r,
+            benefit_type: r.into(),
+            group: None,
             category: Category::Cash,
             granted_on: d("2026-06-01"),
             amount: Some(amount),
@@ -632,16 +678,46 @@ mod tests {
     }
 
     #[test]
-    fn category_scope_counts_other_resources() {
-        let (r1, r2) = (Uuid::now_v7(), Uuid::now_v7());
-        let mut p = policy(winter(), Subject::Household, Some(1), None);
-        let req = Request {
-            resource_id: r2,
+    fn a_group_counts_its_types_together_and_nothing_else() {
+        let p = policy(winter(), Subject::Household, Some(1), None);
+        let oil = Request {
+            benefit_type: "heating_oil".into(),
+            group: Some("winter_heating".into()),
             category: Category::Heating,
             granted_on: d("2026-12-10"),
             amount: None,
         };
-        let claims = [claim(r1, "2026-11-20", true)];
+        let mut briquettes = claim("briquettes", "2026-11-20", true);
+        // Another type without a group does not count …
+        assert!(evaluate(&p, &oil, std::slice::from_ref(&briquettes)).allowed());
+        // … one of the same group does,
+        briquettes.group = Some("winter_heating".into());
+        assert!(!evaluate(&p, &oil, std::slice::from_ref(&briquettes)).allowed());
+        // and a type of the same category but another group does not.
+        let mut side_dishes = claim("side_dishes", "2026-11-20", true);
+        side_dishes.category = Category::Heating;
+        side_dishes.group = Some("meals".into());
+        assert!(evaluate(&p, &oil, &[side_dishes.clone()]).allowed());
+        // A type without a group never matches claims merely because they have no group.
+        let plain = Request {
+            group: None,
+            ..oil.clone()
+        };
+        side_dishes.group = None;
+        assert!(evaluate(&p, &plain, &[side_dishes]).allowed());
+    }
+
+    #[test]
+    fn a_migrated_category_rule_counts_the_category() {
+        let mut p = policy(winter(), Subject::Household, Some(1), None);
+        let req = Request {
+            benefit_type: "resource_b".into(),
+            group: None,
+            category: Category::Heating,
+            granted_on: d("2026-12-10"),
+            amount: None,
+        };
+        let claims = [claim("resource_a", "2026-11-20", true)];
         assert!(evaluate(&p, &req, &claims).allowed());
         p.scope = Scope::Category;
         assert!(!evaluate(&p, &req, &claims).allowed());
@@ -652,7 +728,7 @@ mod tests {
         let input =
             |kind: &str, days, start: Option<&str>, end: Option<&str>, count, amount| PolicyInput {
                 subject: Subject::Person,
-                scope: Scope::Resource,
+                scope: Scope::BenefitType,
                 window_kind: kind.into(),
                 days,
                 start: start.map(Into::into),
@@ -715,9 +791,9 @@ mod tests {
         /// outside the window never matter.
         #[test]
         fn count_limit_is_exact(n in 1u32..6, days in 1u32..400, on in date(), outside in 0usize..5) {
-            let r = Uuid::now_v7();
+            let r = "heating_oil";
             let p = policy(Window::Days(days), Subject::Person, Some(n), None);
-            let req = Request { resource_id: r, category: Category::Heating, granted_on: on, amount: None };
+            let req = Request { benefit_type: r.into(), group: None, category: Category::Heating, granted_on: on, amount: None };
             let inside = |i: u32| Claim { granted_on: on - Duration::days(i64::from(i % days)), ..claim(r, "2000-01-01", true) };
             let far = (0..outside).map(|i| Claim { granted_on: on + Duration::days(i64::from(days) + i as i64), ..claim(r, "2000-01-01", true) });
             let below: Vec<Claim> = (0..n - 1).map(inside).chain(far.clone()).collect();
@@ -727,6 +803,47 @@ mod tests {
             prop_assert!(!v.allowed());
             prop_assert_eq!(v.conflicts.len(), n as usize);
         }
+
+        /// Grouped evaluation: renaming a claim's type to another type of the request's group
+        /// never changes the verdict, and a claim of a type outside the group (and of another
+        /// code) never counts, whatever its category.
+        #[test]
+        fn group_members_are_interchangeable(
+            n in 1u32..5,
+            claims_spec in proptest::collection::vec((0usize..4, 0u32..200, any::<bool>()), 0..8),
+            on in date(),
+        ) {
+            let types = ["heating_oil", "briquettes", "side_dishes", "rice"];
+            let group_of = |t: usize| (t < 2).then(|| "winter_heating".to_owned());
+            let p = policy(Window::Days(200), Subject::Household, Some(n), None);
+            let req = Request { benefit_type: types[0].into(), group: group_of(0), category: Category::Heating, granted_on: on, amount: None };
+            let claims: Vec<Claim> = claims_spec.iter().map(|&(t, back, same)| Claim {
+                benefit_type: types[t].into(),
+                group: group_of(t),
+                granted_on: on - Duration::days(i64::from(back)),
+                ..claim("x", "2000-01-01", same)
+            }).collect();
+            let v = evaluate(&p, &req, &claims);
+            // Swap the two grouped types everywhere: same verdict.
+            let swapped: Vec<Claim> = claims.iter().map(|c| {
+                let mut c = c.clone();
+                c.benefit_type = match c.benefit_type.as_str() {
+                    "heating_oil" => "briquettes".into(),
+                    "briquettes" => "heating_oil".into(),
+                    other => other.into(),
+                };
+                c
+            }).collect();
+            prop_assert_eq!(evaluate(&p, &req, &swapped).allowed(), v.allowed());
+            // Only group members are ever conflicts.
+            prop_assert!(v.conflicts.iter().all(|c| c.group.as_deref() == Some("winter_heating")));
+            // Dropping every non-member leaves the verdict unchanged.
+            let members: Vec<Claim> = claims.iter().filter(|c| c.group.is_some()).cloned().collect();
+            prop_assert_eq!(evaluate(&p, &req, &members).allowed(), v.allowed());
+            // Ungrouping the request can only lower what counts.
+            let alone = Request { group: None, ..req.clone() };
+            if v.allowed() { prop_assert!(evaluate(&p, &alone, &claims).allowed()); }
+        }
     }
 }
 
@@ -734,7 +851,9 @@ mod tests {
 #[derive(Debug, Clone)]
 pub struct LedgerItem {
     pub id: Uuid,
-    pub resource_id: Uuid,
+    /// The code of the allocation's benefit type, and its group.
+    pub benefit_type: String,
+    pub group: Option<String>,
     pub category: Category,
     pub person_id: Uuid,
     pub household_id: Option<Uuid>,
@@ -754,10 +873,10 @@ pub struct Excess {
 }
 
 /// Finds every subject whose allocations exceed a policy, judging each allocation by its own
-/// resource's policy against the subject's other allocations (as the live check would have).
+/// benefit type's policy against the subject's other allocations (as the live check would have).
 pub fn find_excess(
     items: &[LedgerItem],
-    policy_of: impl Fn(Uuid) -> Option<DuplicatePolicy>,
+    policy_of: impl Fn(&str) -> Option<DuplicatePolicy>,
 ) -> Vec<Excess> {
     use std::collections::{BTreeMap, BTreeSet, HashMap};
     let mut by_person: HashMap<Uuid, Vec<usize>> = HashMap::new();
@@ -770,7 +889,7 @@ pub fn find_excess(
     }
     let mut found: BTreeMap<(u8, Uuid, u8), BTreeSet<usize>> = BTreeMap::new();
     for (i, a) in items.iter().enumerate().filter(|(_, a)| a.status.counts()) {
-        let Some(policy) = policy_of(a.resource_id) else {
+        let Some(policy) = policy_of(&a.benefit_type) else {
             continue;
         };
         let (subject, subject_id, pool) = match (policy.subject, a.household_id) {
@@ -787,7 +906,8 @@ pub fn find_excess(
                     j,
                     Claim {
                         allocation_id: c.id,
-                        resource_id: c.resource_id,
+                        benefit_type: c.benefit_type.clone(),
+                        group: c.group.clone(),
                         category: c.category,
                         granted_on: c.granted_on,
                         amount: c.amount,
@@ -798,7 +918,8 @@ pub fn find_excess(
             })
             .collect();
         let request = Request {
-            resource_id: a.resource_id,
+            benefit_type: a.benefit_type.clone(),
+            group: a.group.clone(),
             category: a.category,
             granted_on: a.granted_on,
             amount: a.amount,
@@ -828,8 +949,8 @@ pub fn find_excess(
                 Subject::Household
             },
             subject_id,
-            scope: if sc == Scope::Resource as u8 {
-                Scope::Resource
+            scope: if sc == Scope::BenefitType as u8 {
+                Scope::BenefitType
             } else {
                 Scope::Category
             },
@@ -844,12 +965,12 @@ mod excess_tests {
 
     #[test]
     fn overrides_and_imports_that_exceed_show_up_once_per_subject() {
-        let r = Uuid::now_v7();
         let h = Uuid::now_v7();
         let (p1, p2, p3) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         let item = |person, household, on: &str, status| LedgerItem {
             id: Uuid::now_v7(),
-            resource_id: r,
+            benefit_type: "heating_oil".into(),
+            group: None,
             category: Category::Heating,
             person_id: person,
             household_id: household,
@@ -865,7 +986,7 @@ mod excess_tests {
         ];
         let policy = DuplicatePolicy {
             subject: Subject::Household,
-            scope: Scope::Resource,
+            scope: Scope::BenefitType,
             window: Window::Season {
                 start: MonthDay::parse("11-01").unwrap(), // allow: test
                 end: MonthDay::parse("03-31").unwrap(),   // allow: test

@@ -687,6 +687,26 @@ pub fn update_resource(actor: &Actor, created_by_org: Uuid, district_code: &str)
     )
 }
 
+/// Keeping the district's benefit-type catalogue (and its duplicate policies): its
+/// coordinators. Every organization of the district reads it (`view_ledger`).
+pub fn keep_benefit_types(actor: &Actor, district_code: &str) -> Rule {
+    allow_if(
+        actor.role == Role::Coordinator && actor.district_code == district_code,
+        DomainError::forbidden("only a coordinator of the district keeps its benefit types"),
+    )
+}
+
+/// Naming another organization as the provider of an allocation (recording on behalf of a
+/// dong centre): a coordinator of the district.
+pub fn record_for_provider(actor: &Actor, provider_org: Uuid) -> Rule {
+    allow_if(
+        provider_org == actor.org_id || actor.role == Role::Coordinator,
+        DomainError::forbidden(
+            "only a district coordinator records allocations on behalf of another organization",
+        ),
+    )
+}
+
 /// Approving an override of a duplicate block: a coordinator of the district who did not ask
 /// for it.
 pub fn approve_override(actor: &Actor, district_code: &str, requested_by: Uuid) -> Rule {

@@ -2,6 +2,7 @@
 
 pub mod allocation;
 pub mod authz;
+pub mod benefit;
 pub mod case;
 pub mod consent;
 pub mod error;

@@ -189,6 +189,7 @@ fn parse_row(
         }
     };
     Ok(NewAllocation {
+        provider_org_id: None,
         resource_id,
         person_id,
         case_id,

@@ -413,7 +413,7 @@ diesel::table! {
         unit -> Text,
         provider_org_id -> Nullable<Uuid>,
         district_code -> Text,
-        duplicate_policy -> Text,
+        benefit_type_id -> Uuid,
         created_by_org_id -> Uuid,
         active -> Bool,
         version -> Integer,
@@ -429,6 +429,7 @@ diesel::table! {
     allocations (id) {
         id -> Uuid,
         resource_id -> Uuid,
+        benefit_type_id -> Uuid,
         category -> Text,
         person_id -> Uuid,
         household_id -> Nullable<Uuid>,
@@ -468,6 +469,30 @@ diesel::joinable!(meeting_decisions -> meetings (meeting_id));
 diesel::joinable!(action_items -> meetings (meeting_id));
 diesel::joinable!(referrals -> cases (case_id));
 diesel::joinable!(allocations -> resources (resource_id));
+diesel::joinable!(resources -> benefit_types (benefit_type_id));
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    benefit_types (id) {
+        id -> Uuid,
+        district_code -> Text,
+        code -> Text,
+        name_ko -> Text,
+        name_en -> Text,
+        category -> Text,
+        description -> Nullable<Text>,
+        type_group -> Nullable<Text>,
+        duplicate_policy -> Text,
+        amount_unit -> Text,
+        active -> Bool,
+        created_by_org_id -> Nullable<Uuid>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
 
 diesel::table! {
     audit_chain_anchor (id) {
@@ -606,4 +631,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     referrals,
     resources,
     allocations,
+    benefit_types,
 );

@@ -11,7 +11,13 @@ import random
 import sys
 
 from hamkke_client import AuthenticatedClient, Client
-from hamkke_client.api.allocations import check_allocation, create_allocation, create_resource, list_resources
+from hamkke_client.api.allocations import (
+    check_allocation,
+    create_allocation,
+    create_resource,
+    list_benefit_types,
+    list_resources,
+)
 from hamkke_client.api.auth import create_token, get_me
 from hamkke_client.api.cases import create_case, list_case_timeline
 from hamkke_client.api.persons import create_person
@@ -93,27 +99,24 @@ case = ok(
 )
 print(f"opened case {case.case_no}")
 
-# The district's heating-oil resource, added to the catalogue on first use.
+# The district's heating-oil resource, added to the catalogue on first use under the
+# district's benefit type `heating_oil` (its duplicate policy: once per household per winter,
+# counted with briquettes, whoever gives it).
 resources = ok(list_resources.sync_detailed(client=api, category=CategoryDto.HEATING), 200)
 if resources.items:
     resource = resources.items[0]
 else:
+    types = ok(list_benefit_types.sync_detailed(client=api, category=CategoryDto.HEATING), 200)
+    heating_oil = next(t for t in types.items if t.code == "heating_oil")
     resource = ok(
         create_resource.sync_detailed(
             client=api,
             body=CreateResourceRequest.from_dict(
                 {
                     "name": "연말 난방유",
-                    "category": "heating",
+                    "benefit_type_id": str(heating_oil.id),
                     "funding": "private_donation",
                     "unit": "드럼",
-                    "duplicate_policy": {
-                        "subject": "household",
-                        "scope": "category",
-                        "window": {"kind": "season", "start": "11-01", "end": "03-31"},
-                        "max_count": 1,
-                        "action": "block",
-                    },
                 }
             ),
         ),

@@ -48,23 +48,21 @@ const kase = await api.POST("/api/v1/cases", {
 if (!kase.data) throw new ApiError(kase.response.status, kase.error);
 console.log(`opened case ${kase.data.case_no}`);
 
-// The district's heating-oil resource, added to the catalogue on first use.
+// The district's heating-oil resource, added to the catalogue on first use under the
+// district's benefit type `heating_oil` (its duplicate policy: once per household per winter,
+// counted with briquettes, whoever gives it).
 const heating = await api.GET("/api/v1/resources", { params: { query: { category: "heating" } } });
 let resource: Schemas["ResourceView"] | undefined = heating.data?.items[0];
 if (!resource) {
+  const types = await api.GET("/api/v1/benefit-types", { params: { query: { category: "heating" } } });
+  const heatingOil = types.data?.items.find((t) => t.code === "heating_oil");
+  if (!heatingOil) throw new Error("the district has no benefit type heating_oil: run seed-benefit-types");
   const created = await api.POST("/api/v1/resources", {
     body: {
       name: "연말 난방유",
-      category: "heating",
+      benefit_type_id: heatingOil.id,
       funding: "private_donation",
       unit: "드럼",
-      duplicate_policy: {
-        subject: "household",
-        scope: "category",
-        window: { kind: "season", start: "11-01", end: "03-31" },
-        max_count: 1,
-        action: "block",
-      },
     },
   });
   if (!created.data) throw new ApiError(created.response.status, created.error);

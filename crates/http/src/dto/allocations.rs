@@ -5,7 +5,9 @@ use hamkke_domain::allocation::{
     Action, AllocationStatus, Category, DuplicatePolicy, Funding, PolicyInput, Resource, Scope,
     Subject,
 };
+use hamkke_domain::benefit::BenefitType;
 use hamkke_persistence::repo::allocations::{Check, ConflictInfo, LedgerEntry, NewAllocation};
+use hamkke_persistence::repo::benefit_types::{BenefitTypePatch, NewBenefitType};
 use hamkke_persistence::repo::resources::{NewResource, ResourcePatch};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -28,8 +30,10 @@ mirror_enum!(
     SubjectDto => Subject { Person, Household }
 );
 mirror_enum!(
-    /// Same resource, or any resource of the category.
-    ScopeDto => Scope { Resource, Category }
+    /// What counts: the same benefit type or its group (`benefit_type`, the only scope of new
+    /// policies); `category` only on policies moved from a resource by the benefit-type
+    /// migration.
+    ScopeDto => Scope { BenefitType, Category }
 );
 mirror_enum!(
     /// Refuse, or record with warnings.
@@ -50,18 +54,29 @@ pub enum WindowDto {
     Season { start: String, end: String },
 }
 
-/// A duplicate policy.
+/// A benefit type's duplicate policy: how often (or how much of) the benefit a person or a
+/// household may receive in a window, from every organization of the district together.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyDto {
     pub subject: SubjectDto,
+    /// `benefit_type` when left out.
+    #[serde(default = "default_scope")]
     pub scope: ScopeDto,
     pub window: WindowDto,
     /// At most this many allocations (including the new one) in the window.
     pub max_count: Option<i64>,
-    /// At most this total amount (including the new one) in the window.
+    /// At most this total amount (including the new one) in the window, in `amount_unit`.
     pub max_amount: Option<i64>,
+    /// The unit of amounts (`원` when left out).
+    #[validate(length(min = 1, max = 10, message = "must be 1 to 10 characters"))]
+    #[schema(min_length = 1, max_length = 10)]
+    pub amount_unit: Option<String>,
     pub action: ActionDto,
+}
+
+fn default_scope() -> ScopeDto {
+    ScopeDto::BenefitType
 }
 
 impl TryFrom<PolicyDto> for DuplicatePolicy {
@@ -85,8 +100,8 @@ impl TryFrom<PolicyDto> for DuplicatePolicy {
     }
 }
 
-impl From<DuplicatePolicy> for PolicyDto {
-    fn from(p: DuplicatePolicy) -> Self {
+impl PolicyDto {
+    fn shown(p: DuplicatePolicy, amount_unit: String) -> Self {
         use hamkke_domain::allocation::Window;
         Self {
             subject: p.subject.into(),
@@ -100,39 +115,41 @@ impl From<DuplicatePolicy> for PolicyDto {
             },
             max_count: p.max_count.map(i64::from),
             max_amount: p.max_amount,
+            amount_unit: Some(amount_unit),
             action: p.action.into(),
         }
     }
 }
 
-/// Adds a resource to the district's catalogue.
+/// Adds a resource to the district's catalogue: what a provider gives, under which benefit
+/// type (whose duplicate policy it then falls under).
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateResourceRequest {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
-    pub category: CategoryDto,
+    /// An active benefit type of the district (`GET /benefit-types`).
+    pub benefit_type_id: Uuid,
     pub funding: FundingDto,
     /// e.g. `드럼` (drum), `원` (won), `kg`.
     #[validate(length(min = 1, max = 30, message = "must be 1 to 30 characters"))]
     #[schema(min_length = 1, max_length = 30)]
     pub unit: String,
+    /// Who gives it (an organization of the district); allocations of the resource name it as
+    /// their provider. Left out: the recording organization.
     pub provider_org_id: Option<Uuid>,
-    pub duplicate_policy: PolicyDto,
 }
 
-impl TryFrom<CreateResourceRequest> for NewResource {
-    type Error = ApiError;
-    fn try_from(r: CreateResourceRequest) -> Result<Self, ApiError> {
-        Ok(NewResource {
+impl From<CreateResourceRequest> for NewResource {
+    fn from(r: CreateResourceRequest) -> Self {
+        NewResource {
             name: r.name.trim().to_owned(),
-            category: r.category.into(),
+            benefit_type_id: r.benefit_type_id,
             funding: r.funding.into(),
             unit: r.unit,
             provider_org_id: r.provider_org_id,
-            policy: r.duplicate_policy.try_into()?,
-        })
+        }
     }
 }
 
@@ -146,19 +163,19 @@ pub struct UpdateResourceRequest {
     #[validate(length(min = 1, max = 30, message = "must be 1 to 30 characters"))]
     #[schema(min_length = 1, max_length = 30)]
     pub unit: Option<String>,
-    pub duplicate_policy: Option<PolicyDto>,
+    /// Moves the resource to another benefit type; what it gave before keeps its type.
+    pub benefit_type_id: Option<Uuid>,
     pub active: Option<bool>,
 }
 
-impl TryFrom<UpdateResourceRequest> for ResourcePatch {
-    type Error = ApiError;
-    fn try_from(r: UpdateResourceRequest) -> Result<Self, ApiError> {
-        Ok(ResourcePatch {
+impl From<UpdateResourceRequest> for ResourcePatch {
+    fn from(r: UpdateResourceRequest) -> Self {
+        ResourcePatch {
             name: r.name.map(|n| n.trim().to_owned()),
             unit: r.unit,
-            policy: r.duplicate_policy.map(TryInto::try_into).transpose()?,
+            benefit_type_id: r.benefit_type_id,
             active: r.active,
-        })
+        }
     }
 }
 
@@ -167,12 +184,13 @@ impl TryFrom<UpdateResourceRequest> for ResourcePatch {
 pub struct ResourceView {
     pub id: Uuid,
     pub name: String,
+    pub benefit_type_id: Uuid,
+    /// The benefit type's category.
     pub category: CategoryDto,
     pub funding: FundingDto,
     pub unit: String,
     pub provider_org_id: Option<Uuid>,
     pub district_code: String,
-    pub duplicate_policy: PolicyDto,
     pub active: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -184,18 +202,191 @@ impl From<Resource> for ResourceView {
         Self {
             id: r.id,
             name: r.name,
+            benefit_type_id: r.benefit_type_id,
             category: r.category.into(),
             funding: r.funding.into(),
             unit: r.unit,
             provider_org_id: r.provider_org_id,
             district_code: r.district_code,
-            duplicate_policy: r.policy.into(),
             active: r.active,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
     }
+}
+
+/// Adds a benefit type to the district's catalogue (district coordinators).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBenefitTypeRequest {
+    /// Stable short code, unique in the district: `a-z`, `0-9`, `_` (e.g. `kimjang_kimchi`).
+    /// The standard list uses the same codes in every district.
+    #[schema(min_length = 2, max_length = 64, pattern = "^[a-z][a-z0-9_]{1,63}$")]
+    pub code: String,
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name_ko: String,
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name_en: String,
+    pub category: CategoryDto,
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub description: Option<String>,
+    /// Types limited together share a group (e.g. `winter_heating` on 연말 난방유 and 연탄): a
+    /// check of a grouped type counts the claims of every type of its group under the checked
+    /// type's policy.
+    #[schema(min_length = 2, max_length = 40, pattern = "^[a-z][a-z0-9_]{1,39}$")]
+    pub group: Option<String>,
+    #[validate(nested)]
+    pub duplicate_policy: PolicyDto,
+}
+
+fn code_checks(code: Option<&str>, group: Option<&str>) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if let Some(c) = code {
+        errors.extend(hamkke_domain::benefit::check_code("code", c, 64).err());
+    }
+    if let Some(g) = group {
+        errors.extend(hamkke_domain::benefit::check_code("group", g, 40).err());
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(hamkke_domain::DomainError::Invalid(errors).into())
+    }
+}
+
+impl TryFrom<CreateBenefitTypeRequest> for NewBenefitType {
+    type Error = ApiError;
+    fn try_from(r: CreateBenefitTypeRequest) -> Result<Self, ApiError> {
+        code_checks(Some(&r.code), r.group.as_deref())?;
+        let amount_unit = r
+            .duplicate_policy
+            .amount_unit
+            .clone()
+            .unwrap_or_else(|| "원".into());
+        Ok(NewBenefitType {
+            code: r.code,
+            name_ko: r.name_ko.trim().to_owned(),
+            name_en: r.name_en.trim().to_owned(),
+            category: r.category.into(),
+            description: r.description,
+            group: r.group,
+            policy: r.duplicate_policy.try_into()?,
+            amount_unit,
+        })
+    }
+}
+
+/// Changes a benefit type. Needs `If-Match`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBenefitTypeRequest {
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name_ko: Option<String>,
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name_en: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "crate::dto::common::double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 2000)]
+    pub description: Option<Option<String>>,
+    /// `null` takes the type out of its group.
+    #[serde(default, deserialize_with = "crate::dto::common::double_option")]
+    #[schema(value_type = Option<String>, min_length = 2, max_length = 40, pattern = "^[a-z][a-z0-9_]{1,39}$")]
+    pub group: Option<Option<String>>,
+    #[validate(nested)]
+    pub duplicate_policy: Option<PolicyDto>,
+    /// Inactive types stay in the ledger but cannot be given.
+    pub active: Option<bool>,
+}
+
+impl TryFrom<UpdateBenefitTypeRequest> for BenefitTypePatch {
+    type Error = ApiError;
+    fn try_from(r: UpdateBenefitTypeRequest) -> Result<Self, ApiError> {
+        code_checks(None, r.group.as_ref().and_then(|g| g.as_deref()))?;
+        if let Some(Some(d)) = &r.description {
+            if d.trim().is_empty() || d.chars().count() > 2000 {
+                return Err(ApiError::field(
+                    "description",
+                    "length",
+                    "must be 1 to 2000 characters",
+                ));
+            }
+        }
+        let amount_unit = r
+            .duplicate_policy
+            .as_ref()
+            .and_then(|p| p.amount_unit.clone());
+        Ok(BenefitTypePatch {
+            name_ko: r.name_ko.map(|n| n.trim().to_owned()),
+            name_en: r.name_en.map(|n| n.trim().to_owned()),
+            description: r.description,
+            group: r.group,
+            policy: r.duplicate_policy.map(TryInto::try_into).transpose()?,
+            amount_unit,
+            active: r.active,
+        })
+    }
+}
+
+/// A benefit type of the district's catalogue, with the duplicate policy every organization's
+/// resources for it share.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BenefitTypeView {
+    pub id: Uuid,
+    pub district_code: String,
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+    pub category: CategoryDto,
+    pub description: Option<String>,
+    pub group: Option<String>,
+    pub duplicate_policy: PolicyDto,
+    pub active: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<BenefitType> for BenefitTypeView {
+    fn from(t: BenefitType) -> Self {
+        Self {
+            id: t.id,
+            district_code: t.district_code,
+            code: t.code,
+            name_ko: t.name_ko,
+            name_en: t.name_en,
+            category: t.category.into(),
+            description: t.description,
+            group: t.group,
+            duplicate_policy: PolicyDto::shown(t.policy, t.amount_unit),
+            active: t.active,
+            version: t.version,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+crate::page_of!(BenefitTypePage, BenefitTypeView, "A page of benefit types.");
+
+/// Filters of `GET /benefit-types`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListBenefitTypesQuery {
+    pub category: Option<CategoryDto>,
+    #[param(pattern = "^[a-z][a-z0-9_]{1,39}$")]
+    pub group: Option<String>,
+    pub active: Option<bool>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
+    pub cursor: Option<String>,
 }
 
 crate::page_of!(ResourcePage, ResourceView, "A page of resources.");
@@ -226,6 +417,10 @@ pub struct OverrideRequest {
 #[serde(deny_unknown_fields)]
 pub struct CreateAllocationRequest {
     pub resource_id: Uuid,
+    /// Records on behalf of another organization of the district (district coordinators):
+    /// it is the provider in the ledger and the reports. Left out: the resource's provider,
+    /// or the recording organization.
+    pub provider_org_id: Option<Uuid>,
     pub person_id: Uuid,
     pub case_id: Option<Uuid>,
     /// In won.
@@ -261,6 +456,7 @@ impl TryFrom<CreateAllocationRequest> for NewAllocation {
         }
         Ok(NewAllocation {
             resource_id: r.resource_id,
+            provider_org_id: r.provider_org_id,
             person_id: r.person_id,
             case_id: r.case_id,
             amount: r.amount,
@@ -277,6 +473,11 @@ impl TryFrom<CreateAllocationRequest> for NewAllocation {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ConflictView {
     pub allocation_id: Uuid,
+    /// The benefit type it was given as (the same as the request's, or of its group).
+    pub benefit_type_id: Uuid,
+    pub benefit_type_code: String,
+    pub benefit_type_name_ko: String,
+    pub benefit_type_name_en: String,
     pub resource_id: Uuid,
     pub resource_name: String,
     pub category: CategoryDto,
@@ -293,6 +494,10 @@ impl From<ConflictInfo> for ConflictView {
     fn from(c: ConflictInfo) -> Self {
         Self {
             allocation_id: c.allocation_id,
+            benefit_type_id: c.benefit_type_id,
+            benefit_type_code: c.benefit_type_code,
+            benefit_type_name_ko: c.benefit_type_name_ko,
+            benefit_type_name_en: c.benefit_type_name_en,
             resource_id: c.resource_id,
             resource_name: c.resource_name,
             category: c.category.into(),
@@ -342,6 +547,7 @@ impl CheckView {
 pub struct AllocationView {
     pub id: Uuid,
     pub resource_id: Uuid,
+    pub benefit_type_id: Uuid,
     pub resource_name: String,
     pub category: CategoryDto,
     pub provider_org_id: Uuid,
@@ -384,6 +590,7 @@ impl From<LedgerEntry> for AllocationView {
         Self {
             id: a.id,
             resource_id: a.resource_id,
+            benefit_type_id: a.benefit_type_id,
             resource_name: e.resource_name,
             category: a.category.into(),
             provider_org_id: a.provider_org_id,
@@ -426,6 +633,7 @@ pub struct ListAllocationsQuery {
     pub person_id: Option<Uuid>,
     pub household_id: Option<Uuid>,
     pub resource_id: Option<Uuid>,
+    pub benefit_type_id: Option<Uuid>,
     pub category: Option<CategoryDto>,
     pub provider_org_id: Option<Uuid>,
     pub status: Option<AllocationStatusDto>,

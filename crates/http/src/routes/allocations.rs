@@ -2,21 +2,24 @@
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use hamkke_persistence::repo::allocations::{self as repo, LedgerFilter, NewAllocation, Outcome};
+use hamkke_persistence::repo::benefit_types::{self, BenefitTypeFilter};
 use hamkke_persistence::repo::resources;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::dto::allocations::{
-    wants_english, AllocationPage, AllocationView, CancelAllocationRequest, CheckView,
-    ConflictView, CreateAllocationRequest, CreateResourceRequest, ListAllocationsQuery,
-    ListResourcesQuery, ResourcePage, ResourceView, UpdateResourceRequest,
+    wants_english, AllocationPage, AllocationView, BenefitTypePage, BenefitTypeView,
+    CancelAllocationRequest, CheckView, ConflictView, CreateAllocationRequest,
+    CreateBenefitTypeRequest, CreateResourceRequest, ListAllocationsQuery, ListBenefitTypesQuery,
+    ListResourcesQuery, ResourcePage, ResourceView, UpdateBenefitTypeRequest,
+    UpdateResourceRequest,
 };
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{etag, page_request, IfMatch, ValidJson};
 use crate::state::AppState;
 
-/// Adds a resource with its duplicate policy to the district's catalogue.
+/// Adds a resource to the district's catalogue under one of its benefit types.
 #[utoipa::path(
     tag = "allocations",
     security(("bearer" = [])),
@@ -29,7 +32,7 @@ pub async fn create_resource(
     auth: AuthUser,
     body: ValidJson<CreateResourceRequest>,
 ) -> ApiResult<HttpResponse> {
-    let new = body.0.try_into()?;
+    let new = body.0.into();
     let r = state
         .db
         .as_user(auth, "resource", None, move |c, a, ctx| {
@@ -111,7 +114,7 @@ pub async fn update_resource(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let patch = body.0.try_into()?;
+    let patch = body.0.into();
     let r = state
         .db
         .as_user(auth, "resource", Some(id.to_string()), move |c, a, ctx| {
@@ -121,6 +124,128 @@ pub async fn update_resource(
     Ok(HttpResponse::Ok()
         .insert_header(etag(r.version))
         .json(ResourceView::from(r)))
+}
+
+/// Adds a benefit type with its duplicate policy to the district's catalogue (district
+/// coordinators). New policies count by benefit type; group types to limit them together.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    request_body = CreateBenefitTypeRequest,
+    responses(
+        (status = 201, description = "Added", body = BenefitTypeView, headers(("ETag" = String, description = "Version"))),
+        (status = 409, description = "The district already has this code", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/benefit-types")]
+pub async fn create_benefit_type(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ValidJson<CreateBenefitTypeRequest>,
+) -> ApiResult<HttpResponse> {
+    let new = body.0.try_into()?;
+    let t = state
+        .db
+        .as_user(auth, "benefit_type", None, move |c, a, ctx| {
+            benefit_types::create(c, a, ctx, new)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(etag(t.version))
+        .json(BenefitTypeView::from(t)))
+}
+
+/// The district's benefit-type catalogue (every organization of the district reads it).
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    params(ListBenefitTypesQuery),
+    responses((status = 200, description = "A page of benefit types", body = BenefitTypePage))
+)]
+#[get("/benefit-types")]
+pub async fn list_benefit_types(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ListBenefitTypesQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let filter = BenefitTypeFilter {
+        category: q.category.map(Into::into),
+        group: q.group,
+        active: q.active,
+    };
+    let actor = auth.actor;
+    let result = state
+        .db
+        .run(move |c| benefit_types::list(c, &actor, &filter, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(BenefitTypePage::from_page(result)))
+}
+
+/// One benefit type.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Benefit type id")),
+    responses((status = 200, description = "The benefit type", body = BenefitTypeView, headers(("ETag" = String, description = "Version"))))
+)]
+#[get("/benefit-types/{id}")]
+pub async fn get_benefit_type(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let t = state
+        .db
+        .as_user(
+            auth,
+            "benefit_type",
+            Some(id.to_string()),
+            move |c, a, _| benefit_types::get(c, a, id),
+        )
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(t.version))
+        .json(BenefitTypeView::from(t)))
+}
+
+/// Changes a benefit type: names, group, policy, active (district coordinators). Needs
+/// `If-Match`. A changed policy applies to every later check, whoever gives the benefit.
+#[utoipa::path(
+    tag = "allocations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Benefit type id"), ("If-Match" = String, Header, description = "ETag of the version being changed", pattern = r#"^(W/)?"[0-9]+"$"#)),
+    request_body = UpdateBenefitTypeRequest,
+    responses(
+        (status = 200, description = "Changed", body = BenefitTypeView, headers(("ETag" = String, description = "New version"))),
+        (status = 412, description = "The version changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/benefit-types/{id}")]
+pub async fn update_benefit_type(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<UpdateBenefitTypeRequest>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let patch = body.0.try_into()?;
+    let t = state
+        .db
+        .as_user(
+            auth,
+            "benefit_type",
+            Some(id.to_string()),
+            move |c, a, ctx| benefit_types::update(c, a, ctx, id, if_match.0, patch),
+        )
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(t.version))
+        .json(BenefitTypeView::from(t)))
 }
 
 /// The allocation a request asks for, with `granted_on` within the configured bounds.
@@ -235,6 +360,7 @@ pub async fn list_allocations(
         person_id: q.person_id,
         household_id: q.household_id,
         resource_id: q.resource_id,
+        benefit_type_id: q.benefit_type_id,
         category: q.category.map(Into::into),
         provider_org_id: q.provider_org_id,
         status: q.status.map(Into::into),

@@ -31,6 +31,8 @@ pub struct ReportQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateAllocationView {
     pub allocation_id: Uuid,
+    pub benefit_type_code: String,
+    pub benefit_type_name_ko: String,
     pub resource_id: Uuid,
     pub resource_name: String,
     pub category: CategoryDto,
@@ -253,6 +255,8 @@ pub async fn get_duplicates_report(
                 .into_iter()
                 .map(|a| DuplicateAllocationView {
                     allocation_id: a.allocation_id,
+                    benefit_type_code: a.benefit_type_code,
+                    benefit_type_name_ko: a.benefit_type_name_ko,
                     resource_id: a.resource_id,
                     resource_name: a.resource_name,
                     category: a.category.into(),
@@ -280,6 +284,7 @@ pub async fn get_duplicates_report(
         "대상ID",
         "중복범위",
         "배분ID",
+        "급여유형",
         "자원",
         "분류",
         "제공기관",
@@ -301,9 +306,10 @@ pub async fn get_duplicates_report(
                 if matches!(v.scope, ScopeDto::Category) {
                     "분류".into()
                 } else {
-                    "자원".into()
+                    "급여유형".into()
                 },
                 a.allocation_id.to_string(),
+                a.benefit_type_name_ko.clone(),
                 a.resource_name.clone(),
                 serde_json::to_value(a.category)
                     .ok()

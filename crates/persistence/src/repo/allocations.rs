@@ -1,27 +1,30 @@
 //! The shared ledger. A new allocation is checked against every non-cancelled allocation of its
-//! subject, from any organization, under the resource's policy — in one transaction that first
+//! subject, from any organization and under any resource, of the same benefit type (or of its
+//! group), under the benefit type's policy — in one transaction that first
 //! locks the subject rows (person, then household), so two simultaneous requests for the same
 //! subject serialise on both backends and across servers sharing a PostgreSQL database.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use hamkke_domain::allocation::{
-    self as rules, Action, Allocation, AllocationStatus, Category, Claim, Request, Resource, Scope,
-    Subject, Verdict,
+    self as rules, Action, Allocation, AllocationStatus, Category, Claim, Request, Resource,
+    RuleLabel, Scope, Subject, Verdict,
 };
 use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::benefit::BenefitType;
 use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
-use super::{access, cases, persons, resources};
+use super::{access, benefit_types, cases, persons, resources};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
-    allocations, households, organizations, persons as persons_t, resources as resources_t,
+    allocations, benefit_types as types_t, households, organizations, persons as persons_t,
+    resources as resources_t,
 };
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::Tx;
@@ -32,6 +35,7 @@ use hamkke_domain::event::DomainEvent;
 pub(crate) struct AllocationRow {
     id: DbUuid,
     resource_id: DbUuid,
+    benefit_type_id: DbUuid,
     category: String,
     person_id: DbUuid,
     household_id: Option<DbUuid>,
@@ -57,6 +61,7 @@ impl TryFrom<AllocationRow> for Allocation {
         Ok(Allocation {
             id: r.id.0,
             resource_id: r.resource_id.0,
+            benefit_type_id: r.benefit_type_id.0,
             category: Category::parse(&r.category)
                 .ok_or_else(|| corrupt("allocations.category"))?,
             person_id: r.person_id.0,
@@ -84,6 +89,9 @@ impl TryFrom<AllocationRow> for Allocation {
 #[derive(Debug, Clone)]
 pub struct NewAllocation {
     pub resource_id: Uuid,
+    /// Who gives it, when a coordinator records on behalf of another organization of the
+    /// district; otherwise the resource's provider, or the recording organization.
+    pub provider_org_id: Option<Uuid>,
     pub person_id: Uuid,
     pub case_id: Option<Uuid>,
     pub amount: Option<i64>,
@@ -99,6 +107,10 @@ pub struct NewAllocation {
 #[derive(Debug, Clone)]
 pub struct ConflictInfo {
     pub allocation_id: Uuid,
+    pub benefit_type_id: Uuid,
+    pub benefit_type_code: String,
+    pub benefit_type_name_ko: String,
+    pub benefit_type_name_en: String,
     pub resource_id: Uuid,
     pub resource_name: String,
     pub category: Category,
@@ -138,23 +150,28 @@ pub enum Outcome {
     Blocked(Check),
 }
 
-/// The claims of the subject under the policy's window and scope.
+/// The claims of the subject under the policy's window and scope: allocations of the same
+/// benefit type (by code, from any organization and resource) or of its group — or, for a
+/// migrated category rule, of the category.
 fn claims(
     conn: &mut DbConn,
-    resource: &Resource,
+    benefit: &BenefitType,
     person_id: Uuid,
     household_id: Option<Uuid>,
     request: &Request,
 ) -> RepoResult<Vec<Claim>> {
-    let Some((from, to)) = resource.policy.window.bounds(request.granted_on) else {
+    let policy = &benefit.policy;
+    let Some((from, to)) = policy.window.bounds(request.granted_on) else {
         return Ok(Vec::new());
     };
     let mut q = allocations::table
+        .inner_join(types_t::table.on(types_t::id.eq(allocations::benefit_type_id)))
         .filter(allocations::granted_on.between(from, to))
         .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
         .select((
             allocations::id,
-            allocations::resource_id,
+            types_t::code,
+            types_t::type_group,
             allocations::category,
             allocations::granted_on,
             allocations::amount,
@@ -164,7 +181,7 @@ fn claims(
         .into_boxed();
     // A household policy counts what was recorded against the household and everything its
     // current members received (also before they joined, or under another household).
-    q = match (resource.policy.subject, household_id) {
+    q = match (policy.subject, household_id) {
         (Subject::Household, Some(h)) => q.filter(
             allocations::household_id
                 .eq(DbUuid(h))
@@ -176,13 +193,19 @@ fn claims(
         ),
         _ => q.filter(allocations::person_id.eq(DbUuid(person_id))),
     };
-    q = match resource.policy.scope {
-        Scope::Resource => q.filter(allocations::resource_id.eq(DbUuid(resource.id))),
-        Scope::Category => q.filter(allocations::category.eq(resource.category.as_str())),
+    q = match (policy.scope, &benefit.group) {
+        (Scope::BenefitType, None) => q.filter(types_t::code.eq(benefit.code.clone())),
+        (Scope::BenefitType, Some(g)) => q.filter(
+            types_t::code
+                .eq(benefit.code.clone())
+                .or(types_t::type_group.eq(g.clone())),
+        ),
+        (Scope::Category, _) => q.filter(allocations::category.eq(benefit.category.as_str())),
     };
     type Row = (
         DbUuid,
-        DbUuid,
+        String,
+        Option<String>,
         String,
         NaiveDate,
         Option<i64>,
@@ -191,10 +214,11 @@ fn claims(
     );
     q.load::<Row>(conn)?
         .into_iter()
-        .map(|(id, r, c, on, amount, status, p)| {
+        .map(|(id, code, group, c, on, amount, status, p)| {
             Ok(Claim {
                 allocation_id: id.0,
-                resource_id: r.0,
+                benefit_type: code,
+                group,
                 category: Category::parse(&c).ok_or_else(|| corrupt("allocations.category"))?,
                 granted_on: on,
                 amount,
@@ -206,72 +230,94 @@ fn claims(
         .collect()
 }
 
-fn describe(conn: &mut DbConn, resource: &Resource, verdict: &Verdict) -> RepoResult<Check> {
+fn describe(conn: &mut DbConn, benefit: &BenefitType, verdict: &Verdict) -> RepoResult<Check> {
     let ids: Vec<DbUuid> = verdict
         .conflicts
         .iter()
         .map(|c| DbUuid(c.allocation_id))
         .collect();
     type Row = (
-        DbUuid,
-        DbUuid,
-        String,
-        String,
-        DbUuid,
-        String,
-        NaiveDate,
-        Option<i64>,
-        Option<i32>,
+        (DbUuid, DbUuid, String, String, String),
+        (DbUuid, String, String),
+        (DbUuid, String, NaiveDate, Option<i64>, Option<i32>),
     );
     let rows: Vec<Row> = if ids.is_empty() {
         Vec::new()
     } else {
         allocations::table
             .inner_join(resources_t::table)
+            .inner_join(types_t::table.on(types_t::id.eq(allocations::benefit_type_id)))
             .inner_join(organizations::table.on(organizations::id.eq(allocations::provider_org_id)))
             .filter(allocations::id.eq_any(ids))
             .order(allocations::granted_on.asc())
             .select((
-                allocations::id,
-                allocations::resource_id,
-                resources_t::name,
-                allocations::category,
-                allocations::provider_org_id,
-                organizations::name,
-                allocations::granted_on,
-                allocations::amount,
-                allocations::quantity,
+                (
+                    allocations::id,
+                    allocations::benefit_type_id,
+                    types_t::code,
+                    types_t::name_ko,
+                    types_t::name_en,
+                ),
+                (
+                    allocations::resource_id,
+                    resources_t::name,
+                    allocations::category,
+                ),
+                (
+                    allocations::provider_org_id,
+                    organizations::name,
+                    allocations::granted_on,
+                    allocations::amount,
+                    allocations::quantity,
+                ),
             ))
             .load(conn)?
     };
     let conflicts = rows
         .into_iter()
-        .map(|(id, r, rname, cat, org, oname, on, amount, quantity)| {
-            let same = verdict
-                .conflicts
-                .iter()
-                .any(|c| c.allocation_id == id.0 && c.same_person);
-            Ok(ConflictInfo {
-                allocation_id: id.0,
-                resource_id: r.0,
-                resource_name: rname,
-                category: Category::parse(&cat).ok_or_else(|| corrupt("allocations.category"))?,
-                provider_org_id: org.0,
-                provider_org_name: oname,
-                granted_on: on,
-                amount,
-                quantity,
-                subject: if same {
-                    Subject::Person
-                } else {
-                    Subject::Household
-                },
-            })
-        })
+        .map(
+            |(
+                (id, t, code, name_ko, name_en),
+                (r, rname, cat),
+                (org, oname, on, amount, quantity),
+            )| {
+                let same = verdict
+                    .conflicts
+                    .iter()
+                    .any(|c| c.allocation_id == id.0 && c.same_person);
+                Ok(ConflictInfo {
+                    allocation_id: id.0,
+                    benefit_type_id: t.0,
+                    benefit_type_code: code,
+                    benefit_type_name_ko: name_ko,
+                    benefit_type_name_en: name_en,
+                    resource_id: r.0,
+                    resource_name: rname,
+                    category: Category::parse(&cat)
+                        .ok_or_else(|| corrupt("allocations.category"))?,
+                    provider_org_id: org.0,
+                    provider_org_name: oname,
+                    granted_on: on,
+                    amount,
+                    quantity,
+                    subject: if same {
+                        Subject::Person
+                    } else {
+                        Subject::Household
+                    },
+                })
+            },
+        )
         .collect::<RepoResult<Vec<_>>>()?;
+    let label = RuleLabel {
+        name_ko: &benefit.name_ko,
+        name_en: &benefit.name_en,
+        group: benefit.group.as_deref(),
+        amount_unit: &benefit.amount_unit,
+    };
     let rule = verdict.exceeded.map(|e| Rule {
-        ko: rules::describe(&resource.policy, e, true),
-        en: rules::describe(&resource.policy, e, false),
+        ko: rules::describe(&benefit.policy, e, true, label),
+        en: rules::describe(&benefit.policy, e, false, label),
     });
     Ok(Check {
         allowed: verdict.allowed(),
@@ -281,13 +327,17 @@ fn describe(conn: &mut DbConn, resource: &Resource, verdict: &Verdict) -> RepoRe
     })
 }
 
-/// Loads and checks everything a request refers to; returns the resource and the person's
-/// household.
-fn prepare(
-    conn: &mut DbConn,
-    actor: &Actor,
-    new: &NewAllocation,
-) -> RepoResult<(Resource, Option<Uuid>)> {
+/// What a request refers to, loaded and checked.
+struct Prepared {
+    resource: Resource,
+    benefit: BenefitType,
+    household: Option<Uuid>,
+    provider_org_id: Uuid,
+}
+
+/// Loads and checks everything a request refers to: the resource, its benefit type, the
+/// person (and household), the case, and who provides it.
+fn prepare(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<Prepared> {
     authz::allocate(actor)?;
     let resource = match resources::load_visible(conn, actor, new.resource_id) {
         Ok(r) if r.active => r,
@@ -296,12 +346,25 @@ fn prepare(
         }
         Err(e) => return Err(e),
     };
+    // A resource whose benefit type was retired gives nothing until it names an active one.
+    let benefit = benefit_types::load_usable(conn, actor, resource.benefit_type_id, "resource_id")?;
     let person = match persons::load(conn, new.person_id) {
         Ok(p) if authz::reach_person(actor, &p.district_code).is_ok() => p,
         Ok(_) | Err(RepoError::NotFound) => return Err(DomainError::unknown("person_id").into()),
         Err(e) => return Err(e),
     };
-    rules::check_amount(&resource.policy, new.amount)?;
+    rules::check_amount(&benefit.policy, new.amount)?;
+    let provider_org_id = match new.provider_org_id {
+        Some(p) => {
+            let org = super::refs::org(conn, actor, p, "provider_org_id")?;
+            if org.district_code != actor.district_code || !org.active {
+                return Err(DomainError::unknown("provider_org_id").into());
+            }
+            authz::record_for_provider(actor, p)?;
+            p
+        }
+        None => resource.provider_org_id.unwrap_or(actor.org_id),
+    };
     if let Some(case_id) = new.case_id {
         let case = match cases::load(conn, case_id) {
             Ok(c) => c,
@@ -318,13 +381,19 @@ fn prepare(
             .into());
         }
     }
-    Ok((resource, person.household_id))
+    Ok(Prepared {
+        resource,
+        benefit,
+        household: person.household_id,
+        provider_org_id,
+    })
 }
 
-fn request_of(resource: &Resource, new: &NewAllocation) -> Request {
+fn request_of(benefit: &BenefitType, new: &NewAllocation) -> Request {
     Request {
-        resource_id: resource.id,
-        category: resource.category,
+        benefit_type: benefit.code.clone(),
+        group: benefit.group.clone(),
+        category: benefit.category,
         granted_on: new.granted_on,
         amount: new.amount,
     }
@@ -333,11 +402,11 @@ fn request_of(resource: &Resource, new: &NewAllocation) -> Request {
 /// The policy's answer for a request, writing nothing at all (an import's dry run audits
 /// itself once for all its rows).
 pub fn check_unaudited(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<Check> {
-    let (resource, household) = prepare(conn, actor, new)?;
-    let request = request_of(&resource, new);
-    let claims = claims(conn, &resource, new.person_id, household, &request)?;
-    let verdict = rules::evaluate(&resource.policy, &request, &claims);
-    describe(conn, &resource, &verdict)
+    let p = prepare(conn, actor, new)?;
+    let request = request_of(&p.benefit, new);
+    let claims = claims(conn, &p.benefit, new.person_id, p.household, &request)?;
+    let verdict = rules::evaluate(&p.benefit.policy, &request, &claims);
+    describe(conn, &p.benefit, &verdict)
 }
 
 /// The policy's answer for a request, without writing anything but the audit event.
@@ -377,8 +446,7 @@ fn lock_subject(conn: &mut DbConn, person_id: Uuid, household_id: Option<Uuid>) 
 fn insert(
     conn: &mut DbConn,
     actor: &Actor,
-    resource: &Resource,
-    household: Option<Uuid>,
+    p: &Prepared,
     new: &NewAllocation,
     status: AllocationStatus,
 ) -> RepoResult<Allocation> {
@@ -387,12 +455,13 @@ fn insert(
     diesel::insert_into(allocations::table)
         .values((
             allocations::id.eq(DbUuid(id)),
-            allocations::resource_id.eq(DbUuid(resource.id)),
-            allocations::category.eq(resource.category.as_str()),
+            allocations::resource_id.eq(DbUuid(p.resource.id)),
+            allocations::benefit_type_id.eq(DbUuid(p.benefit.id)),
+            allocations::category.eq(p.benefit.category.as_str()),
             allocations::person_id.eq(DbUuid(new.person_id)),
-            allocations::household_id.eq(household.map(DbUuid)),
+            allocations::household_id.eq(p.household.map(DbUuid)),
             allocations::case_id.eq(new.case_id.map(DbUuid)),
-            allocations::provider_org_id.eq(DbUuid(actor.org_id)),
+            allocations::provider_org_id.eq(DbUuid(p.provider_org_id)),
             allocations::district_code.eq(&actor.district_code),
             allocations::amount.eq(new.amount),
             allocations::quantity.eq(new.quantity),
@@ -456,16 +525,16 @@ fn create_once(
     new: &NewAllocation,
 ) -> RepoResult<Outcome> {
     write_tx(conn, |conn| {
-        let (resource, household) = prepare(conn, actor, new)?;
-        lock_subject(conn, new.person_id, household)?;
-        let request = request_of(&resource, new);
-        let claims = claims(conn, &resource, new.person_id, household, &request)?;
-        let verdict = rules::evaluate(&resource.policy, &request, &claims);
-        let check = describe(conn, &resource, &verdict)?;
+        let p = prepare(conn, actor, new)?;
+        lock_subject(conn, new.person_id, p.household)?;
+        let request = request_of(&p.benefit, new);
+        let claims = claims(conn, &p.benefit, new.person_id, p.household, &request)?;
+        let verdict = rules::evaluate(&p.benefit.policy, &request, &claims);
+        let check = describe(conn, &p.benefit, &verdict)?;
         let blocked = !verdict.conflicts.is_empty() && verdict.action == Action::Block;
         let audit_entry = |outcome: &str, id: Option<Uuid>| {
             let mut e = AuditEntry::new(AuditAction::Create, "allocation", id.map(|i| i.to_string()))
-                .with_details(json!({ "outcome": outcome, "resource_id": resource.id, "conflicts": check.conflicts.len() }));
+                .with_details(json!({ "outcome": outcome, "resource_id": p.resource.id, "benefit_type": p.benefit.code, "conflicts": check.conflicts.len() }));
             e.person_id = Some(new.person_id);
             e
         };
@@ -478,15 +547,15 @@ fn create_once(
         } else {
             AllocationStatus::Approved
         };
-        let allocation = insert(conn, actor, &resource, household, new, status)?;
+        let allocation = insert(conn, actor, &p, new, status)?;
         let mut tx = Tx::on(conn, actor, ctx);
         tx.record(
             DomainEvent::AllocationRecorded {
                 allocation_id: allocation.id,
                 case_id: new.case_id,
-                resource_id: resource.id,
-                resource_name: resource.name.clone(),
-                provider_org_id: actor.org_id,
+                resource_id: p.resource.id,
+                resource_name: p.resource.name.clone(),
+                provider_org_id: p.provider_org_id,
                 status: status.as_str(),
                 granted_on: new.granted_on,
             },
@@ -501,12 +570,12 @@ fn create_once(
                 Some(new.person_id),
             )?;
             return Ok(Outcome::PendingOverride {
-                entry: own_entry(&resource, allocation),
+                entry: own_entry(&p.resource, allocation),
                 check,
             });
         }
         Ok(Outcome::Approved {
-            entry: own_entry(&resource, allocation),
+            entry: own_entry(&p.resource, allocation),
             warnings: check,
         })
     })
@@ -556,6 +625,7 @@ fn with_reviews(conn: &mut DbConn, actor: &Actor, list: &mut [LedgerEntry]) -> R
         }
         let request = NewAllocation {
             resource_id: a.resource_id,
+            provider_org_id: None,
             person_id: a.person_id,
             case_id: None,
             amount: a.amount,
@@ -565,15 +635,16 @@ fn with_reviews(conn: &mut DbConn, actor: &Actor, list: &mut [LedgerEntry]) -> R
             override_reason: None,
             import_key: None,
         };
-        let (resource, household) = prepare(conn, actor, &request)?;
-        let req = request_of(&resource, &request);
-        let claims: Vec<Claim> = claims(conn, &resource, a.person_id, household, &req)?
+        // Judged under the benefit type it was requested as (its resource may have moved).
+        let benefit = benefit_types::load(conn, a.benefit_type_id)?;
+        let person = persons::load(conn, a.person_id)?;
+        let req = request_of(&benefit, &request);
+        let claims: Vec<Claim> = claims(conn, &benefit, a.person_id, person.household_id, &req)?
             .into_iter()
             .filter(|c| c.allocation_id != a.id)
             .collect();
-        let verdict = rules::evaluate(&resource.policy, &req, &claims);
-        let check = describe(conn, &resource, &verdict)?;
-        let person = persons::load(conn, a.person_id)?;
+        let verdict = rules::evaluate(&benefit.policy, &req, &claims);
+        let check = describe(conn, &benefit, &verdict)?;
         e.review = Some(OverrideReview {
             conflicts: check.conflicts,
             rule: check.rule,
@@ -659,6 +730,7 @@ pub struct LedgerFilter {
     pub person_id: Option<Uuid>,
     pub household_id: Option<Uuid>,
     pub resource_id: Option<Uuid>,
+    pub benefit_type_id: Option<Uuid>,
     pub category: Option<Category>,
     pub provider_org_id: Option<Uuid>,
     pub status: Option<AllocationStatus>,
@@ -693,6 +765,11 @@ pub fn list(
             return Err(DomainError::unknown("resource_id").into());
         }
     }
+    if let Some(t) = f.benefit_type_id {
+        if benefit_types::load_visible(conn, actor, t).is_err() {
+            return Err(DomainError::unknown("benefit_type_id").into());
+        }
+    }
     if let Some(o) = f.provider_org_id {
         super::refs::org(conn, actor, o, "provider_org_id")?;
     }
@@ -717,6 +794,9 @@ pub fn list(
     }
     if let Some(r) = f.resource_id {
         q = q.filter(allocations::resource_id.eq(DbUuid(r)));
+    }
+    if let Some(t) = f.benefit_type_id {
+        q = q.filter(allocations::benefit_type_id.eq(DbUuid(t)));
     }
     if let Some(c) = f.category {
         q = q.filter(allocations::category.eq(c.as_str()));

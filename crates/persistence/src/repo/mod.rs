@@ -5,6 +5,7 @@ pub mod access;
 pub mod allocations;
 pub mod assignments;
 pub mod auth;
+pub mod benefit_types;
 pub mod cases;
 pub mod consents;
 pub mod households;

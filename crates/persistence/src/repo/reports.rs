@@ -17,7 +17,7 @@ use super::orgs::corrupt;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::RepoResult;
-use crate::schema::{allocations, audit_events, cases, organizations, resources};
+use crate::schema::{allocations, audit_events, benefit_types, cases, organizations, resources};
 use crate::types::DbUuid;
 
 /// The district and period a report covers.
@@ -37,6 +37,8 @@ fn authorize(actor: &Actor, scope: &ReportScope) -> Result<(), DomainError> {
 #[derive(Debug, Clone)]
 pub struct DuplicateAllocation {
     pub allocation_id: Uuid,
+    pub benefit_type_code: String,
+    pub benefit_type_name_ko: String,
     pub resource_id: Uuid,
     pub resource_name: String,
     pub category: Category,
@@ -58,6 +60,7 @@ pub struct DuplicateRow {
 type ItemRow = (
     DbUuid,
     DbUuid,
+    (String, Option<String>),
     String,
     DbUuid,
     Option<DbUuid>,
@@ -78,11 +81,13 @@ pub fn duplicates(
 ) -> RepoResult<Vec<DuplicateRow>> {
     authorize(actor, scope)?;
     let mut q = allocations::table
+        .inner_join(benefit_types::table.on(benefit_types::id.eq(allocations::benefit_type_id)))
         .filter(allocations::district_code.eq(scope.district_code.clone()))
         .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
         .select((
             allocations::id,
             allocations::resource_id,
+            (benefit_types::code, benefit_types::type_group),
             allocations::category,
             allocations::person_id,
             allocations::household_id,
@@ -102,10 +107,11 @@ pub fn duplicates(
     let rows: Vec<ItemRow> = q.load(conn)?;
     let mut items = Vec::with_capacity(rows.len());
     let mut extra = Vec::with_capacity(rows.len());
-    for (id, r, c, p, h, on, amount, status, provider, quantity) in rows {
+    for (id, r, (code, group), c, p, h, on, amount, status, provider, quantity) in rows {
         items.push(LedgerItem {
             id: id.0,
-            resource_id: r.0,
+            benefit_type: code,
+            group,
             category: Category::parse(&c).ok_or_else(|| corrupt("allocations.category"))?,
             person_id: p.0,
             household_id: h.map(|x| x.0),
@@ -114,24 +120,36 @@ pub fn duplicates(
             status: AllocationStatus::parse(&status)
                 .ok_or_else(|| corrupt("allocations.status"))?,
         });
-        extra.push((provider.0, quantity));
+        extra.push((provider.0, quantity, r.0));
     }
-    let catalogue: Vec<(DbUuid, String, String)> = resources::table
-        .filter(resources::district_code.eq(scope.district_code.clone()))
-        .select((resources::id, resources::name, resources::duplicate_policy))
+    // Each allocation is judged by its benefit type's policy (by code, as the live check).
+    let catalogue: Vec<(String, String, String)> = benefit_types::table
+        .filter(benefit_types::district_code.eq(scope.district_code.clone()))
+        .select((
+            benefit_types::code,
+            benefit_types::name_ko,
+            benefit_types::duplicate_policy,
+        ))
         .load(conn)?;
-    let mut policies: HashMap<Uuid, DuplicatePolicy> = HashMap::new();
-    let mut names: HashMap<Uuid, String> = HashMap::new();
-    for (id, name, policy) in catalogue {
+    let mut policies: HashMap<String, DuplicatePolicy> = HashMap::new();
+    let mut type_names: HashMap<String, String> = HashMap::new();
+    for (code, name, policy) in catalogue {
         if let Some(p) = serde_json::from_str(&policy)
             .ok()
             .and_then(|v| DuplicatePolicy::from_json(&v))
         {
-            policies.insert(id.0, p);
+            policies.insert(code.clone(), p);
         }
-        names.insert(id.0, name);
+        type_names.insert(code, name);
     }
-    let found = rules::find_excess(&items, |r| policies.get(&r).copied());
+    let names: HashMap<Uuid, String> = resources::table
+        .filter(resources::district_code.eq(scope.district_code.clone()))
+        .select((resources::id, resources::name))
+        .load::<(DbUuid, String)>(conn)?
+        .into_iter()
+        .map(|(i, n)| (i.0, n))
+        .collect();
+    let found = rules::find_excess(&items, |code| policies.get(code).copied());
     let orgs: HashMap<Uuid, String> = organizations::table
         .filter(organizations::district_code.eq(scope.district_code.clone()))
         .select((organizations::id, organizations::name))
@@ -147,11 +165,16 @@ pub fn duplicates(
                 .iter()
                 .map(|&i| {
                     let a = &items[i];
-                    let (provider, quantity) = extra[i];
+                    let (provider, quantity, resource_id) = extra[i];
                     DuplicateAllocation {
                         allocation_id: a.id,
-                        resource_id: a.resource_id,
-                        resource_name: names.get(&a.resource_id).cloned().unwrap_or_default(),
+                        benefit_type_code: a.benefit_type.clone(),
+                        benefit_type_name_ko: type_names
+                            .get(&a.benefit_type)
+                            .cloned()
+                            .unwrap_or_default(),
+                        resource_id,
+                        resource_name: names.get(&resource_id).cloned().unwrap_or_default(),
                         category: a.category,
                         provider_org_id: provider,
                         provider_org_name: orgs.get(&provider).cloned().unwrap_or_default(),

@@ -1,13 +1,15 @@
-//! The resource catalogue, each resource with its duplicate policy.
+//! The resource catalogue: what each provider gives (unit, funding), each resource naming the
+//! benefit type whose duplicate policy it falls under.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use hamkke_domain::allocation::{Category, DuplicatePolicy, Funding, Resource};
+use hamkke_domain::allocation::{Category, Funding, Resource};
 use hamkke_domain::authz::{self, Actor};
 use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::benefit_types;
 use super::orgs::{self, corrupt};
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
@@ -26,7 +28,7 @@ pub(crate) struct ResourceRow {
     unit: String,
     provider_org_id: Option<DbUuid>,
     district_code: String,
-    duplicate_policy: String,
+    benefit_type_id: DbUuid,
     created_by_org_id: DbUuid,
     active: bool,
     version: i32,
@@ -37,10 +39,6 @@ pub(crate) struct ResourceRow {
 impl TryFrom<ResourceRow> for Resource {
     type Error = RepoError;
     fn try_from(r: ResourceRow) -> RepoResult<Self> {
-        let policy = serde_json::from_str(&r.duplicate_policy)
-            .ok()
-            .and_then(|v| DuplicatePolicy::from_json(&v))
-            .ok_or_else(|| corrupt("resources.duplicate_policy"))?;
         Ok(Resource {
             id: r.id.0,
             name: r.name,
@@ -49,7 +47,7 @@ impl TryFrom<ResourceRow> for Resource {
             unit: r.unit,
             provider_org_id: r.provider_org_id.map(|p| p.0),
             district_code: r.district_code,
-            policy,
+            benefit_type_id: r.benefit_type_id.0,
             created_by_org_id: r.created_by_org_id.0,
             active: r.active,
             version: r.version,
@@ -63,11 +61,10 @@ impl TryFrom<ResourceRow> for Resource {
 #[derive(Debug, Clone)]
 pub struct NewResource {
     pub name: String,
-    pub category: Category,
+    pub benefit_type_id: Uuid,
     pub funding: Funding,
     pub unit: String,
     pub provider_org_id: Option<Uuid>,
-    pub policy: DuplicatePolicy,
 }
 
 /// A validated change.
@@ -75,7 +72,7 @@ pub struct NewResource {
 pub struct ResourcePatch {
     pub name: Option<String>,
     pub unit: Option<String>,
-    pub policy: Option<DuplicatePolicy>,
+    pub benefit_type_id: Option<Uuid>,
     pub active: Option<bool>,
 }
 
@@ -116,18 +113,20 @@ pub fn create(
     authz::allocate(actor)?;
     write_tx(conn, |conn| {
         check_provider(conn, actor, new.provider_org_id)?;
+        let benefit =
+            benefit_types::load_usable(conn, actor, new.benefit_type_id, "benefit_type_id")?;
         let id = Uuid::now_v7();
         let now = to_db(crate::now());
         diesel::insert_into(resources::table)
             .values((
                 resources::id.eq(DbUuid(id)),
                 resources::name.eq(&new.name),
-                resources::category.eq(new.category.as_str()),
+                resources::category.eq(benefit.category.as_str()),
                 resources::funding.eq(new.funding.as_str()),
                 resources::unit.eq(&new.unit),
                 resources::provider_org_id.eq(new.provider_org_id.map(DbUuid)),
                 resources::district_code.eq(&actor.district_code),
-                resources::duplicate_policy.eq(new.policy.to_json().to_string()),
+                resources::benefit_type_id.eq(DbUuid(benefit.id)),
                 resources::created_by_org_id.eq(DbUuid(actor.org_id)),
                 resources::active.eq(true),
                 resources::version.eq(1),
@@ -189,6 +188,15 @@ pub fn update(
         if current.version != expected_version {
             return Err(RepoError::Stale);
         }
+        // A resource moved to another benefit type takes its category; what it gave before
+        // keeps the type it was given under.
+        let (benefit_type_id, category) = match patch.benefit_type_id {
+            Some(t) => {
+                let b = benefit_types::load_usable(conn, actor, t, "benefit_type_id")?;
+                (b.id, b.category)
+            }
+            None => (current.benefit_type_id, current.category),
+        };
         diesel::update(
             resources::table
                 .find(DbUuid(id))
@@ -197,11 +205,8 @@ pub fn update(
         .set((
             resources::name.eq(patch.name.unwrap_or(current.name)),
             resources::unit.eq(patch.unit.unwrap_or(current.unit)),
-            resources::duplicate_policy.eq(patch
-                .policy
-                .unwrap_or(current.policy)
-                .to_json()
-                .to_string()),
+            resources::benefit_type_id.eq(DbUuid(benefit_type_id)),
+            resources::category.eq(category.as_str()),
             resources::active.eq(patch.active.unwrap_or(current.active)),
             resources::version.eq(expected_version + 1),
             resources::updated_at.eq(to_db(crate::now())),
@@ -211,7 +216,7 @@ pub fn update(
             conn,
             ctx,
             AuditEntry::new(AuditAction::Update, "resource", Some(id.to_string()))
-                .with_details(json!({})),
+                .with_details(json!({ "benefit_type_id": benefit_type_id })),
         )?;
         load(conn, id)
     })
