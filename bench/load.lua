@@ -22,7 +22,8 @@ request = function()
   end
   local id = ids[math.random(#ids)]
   if mode == "create" then
-    local day = string.format("20%02d-%02d-%02d", 30 + math.random(0, 9), math.random(12), math.random(28))
+    -- Within the accepted range (five years back, one ahead), mostly clear of the seeded days.
+    local day = string.format("20%02d-%02d-%02d", 22 + math.random(0, 5), math.random(11), math.random(28))
     local body = '{"resource_id":"' .. resource .. '","person_id":"' .. id .. '","granted_on":"' .. day .. '","quantity":1}'
     return wrk.format("POST", "/api/v1/allocations", json, body)
   end

@@ -82,6 +82,7 @@ pgb() { # script resource [rate] -> "tps p99_ms" of PostgreSQL alone on the capt
   (cd "$dir" && taskset -c 1 pgbench -n -M prepared -c 16 -j 1 -T "$DURATION" ${3:+-R "$3"} -l \
     -f "$OLDPWD/bench/pgbench/$1.sql" \
     -D sid="$SID" -D uid="$UID_" -D oid="$OID" -D resource="$2" -D ncases="$NCASES" -D npersons="$NPERSONS" \
+    -D code="bench_${2//-/}" -D grp=winter_heating \
     -h 127.0.0.1 -U postgres "$DB" > out.txt 2>&1)
   local tps p99
   tps=$(sed -nE 's/^tps = ([0-9.]+).*/\1/p' "$dir/out.txt")

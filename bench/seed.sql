@@ -1,7 +1,8 @@
 -- Bench data (issue: integrators' benchmark): :persons persons in households of two, the first
 -- :cases of them with a case in demo district 11440 worked by 2,000 synthetic caseworkers plus
 -- `demo.dong`, and :allocations allocations over all persons (2024-01-01 .. 2026-12-31) from the
--- district's organizations over ten resources with different duplicate policies.
+-- district's organizations over ten resources of ten benefit types with different duplicate
+-- policies (two of them grouped).
 -- Run after `hamkke migrate` and `hamkke seed-demo`.
 \set ON_ERROR_STOP on
 BEGIN;
@@ -23,22 +24,31 @@ UNION ALL
 SELECT 1 + row_number() OVER (ORDER BY username), id, org_id FROM users WHERE username LIKE 'bench.w%';
 CREATE INDEX ON bench_workers (n);
 
-INSERT INTO resources (id, name, category, funding, unit, provider_org_id, district_code, duplicate_policy,
+-- Ten benefit types, each with one resource of the same id: heating oil and briquettes form the
+-- group `winter_heating` (counted together), the others stand alone.
+CREATE TEMP TABLE bench_defs AS
+SELECT gen_random_uuid() AS id, r.* FROM (VALUES
+  ('bench 난방유', 'heating', 'private_donation', '드럼', 'winter_heating', '{"subject":"household","scope":"benefit_type","window":{"kind":"season","start":"11-01","end":"03-31"},"max_count":1,"max_amount":null,"action":"block"}'),
+  ('bench 연탄', 'heating', 'private_donation', '장', 'winter_heating', '{"subject":"household","scope":"benefit_type","window":{"kind":"season","start":"11-01","end":"03-31"},"max_count":2,"max_amount":null,"action":"block"}'),
+  ('bench 김장김치', 'food', 'private_donation', 'kg', NULL, '{"subject":"household","scope":"benefit_type","window":{"kind":"days","days":180},"max_count":1,"max_amount":null,"action":"block"}'),
+  ('bench 푸드뱅크', 'food', 'private_donation', '상자', NULL, '{"subject":"person","scope":"benefit_type","window":{"kind":"days","days":30},"max_count":2,"max_amount":null,"action":"warn"}'),
+  ('bench 긴급생계비', 'emergency_living', 'public', '원', NULL, '{"subject":"household","scope":"benefit_type","window":{"kind":"days","days":365},"max_count":null,"max_amount":3000000,"action":"block"}'),
+  ('bench 집수리', 'housing_repair', 'public', '건', NULL, '{"subject":"household","scope":"benefit_type","window":{"kind":"days","days":730},"max_count":1,"max_amount":null,"action":"block"}'),
+  ('bench 월세', 'rent', 'public', '원', NULL, '{"subject":"household","scope":"benefit_type","window":{"kind":"days","days":30},"max_count":1,"max_amount":null,"action":"block"}'),
+  ('bench 의료비', 'medical', 'public', '원', NULL, '{"subject":"person","scope":"benefit_type","window":{"kind":"days","days":365},"max_count":null,"max_amount":5000000,"action":"warn"}'),
+  ('bench 학습지원', 'education', 'private_donation', '건', NULL, '{"subject":"person","scope":"benefit_type","window":{"kind":"days","days":90},"max_count":1,"max_amount":null,"action":"block"}'),
+  ('bench 도시락', 'food', 'private_donation', '개', NULL, '{"subject":"person","scope":"benefit_type","window":{"kind":"days","days":1},"max_count":1,"max_amount":null,"action":"block"}')
+) AS r(name, category, funding, unit, grp, policy);
+INSERT INTO benefit_types (id, district_code, code, name_ko, name_en, category, description, type_group,
+                           duplicate_policy, amount_unit, active, created_by_org_id, version, created_at, updated_at)
+SELECT id, '11440', 'bench_' || replace(CAST(id AS text), '-', ''), name, name, category, NULL, grp, policy, '원',
+       true, NULL, 1, now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc'
+FROM bench_defs;
+INSERT INTO resources (id, name, category, funding, unit, provider_org_id, district_code, benefit_type_id,
                        created_by_org_id, active, version, created_at, updated_at)
-SELECT gen_random_uuid(), r.name, r.category, r.funding, r.unit, NULL, '11440', r.policy,
+SELECT id, name, category, funding, unit, NULL, '11440', id,
        (SELECT id FROM bench_orgs WHERE n = 1), true, 1, now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc'
-FROM (VALUES
-  ('bench 난방유', 'heating', 'private_donation', '드럼', '{"subject":"household","scope":"category","window":{"kind":"season","start":"11-01","end":"03-31"},"max_count":1,"max_amount":null,"action":"block"}'),
-  ('bench 연탄', 'heating', 'private_donation', '장', '{"subject":"household","scope":"resource","window":{"kind":"season","start":"11-01","end":"03-31"},"max_count":2,"max_amount":null,"action":"block"}'),
-  ('bench 김장김치', 'food', 'private_donation', 'kg', '{"subject":"household","scope":"resource","window":{"kind":"days","days":180},"max_count":1,"max_amount":null,"action":"block"}'),
-  ('bench 푸드뱅크', 'food', 'private_donation', '상자', '{"subject":"person","scope":"resource","window":{"kind":"days","days":30},"max_count":2,"max_amount":null,"action":"warn"}'),
-  ('bench 긴급생계비', 'emergency_living', 'public', '원', '{"subject":"household","scope":"category","window":{"kind":"days","days":365},"max_count":null,"max_amount":3000000,"action":"block"}'),
-  ('bench 집수리', 'housing_repair', 'public', '건', '{"subject":"household","scope":"resource","window":{"kind":"days","days":730},"max_count":1,"max_amount":null,"action":"block"}'),
-  ('bench 월세', 'rent', 'public', '원', '{"subject":"household","scope":"resource","window":{"kind":"days","days":30},"max_count":1,"max_amount":null,"action":"block"}'),
-  ('bench 의료비', 'medical', 'public', '원', '{"subject":"person","scope":"category","window":{"kind":"days","days":365},"max_count":null,"max_amount":5000000,"action":"warn"}'),
-  ('bench 학습지원', 'education', 'private_donation', '건', '{"subject":"person","scope":"resource","window":{"kind":"days","days":90},"max_count":1,"max_amount":null,"action":"block"}'),
-  ('bench 도시락', 'food', 'private_donation', '개', '{"subject":"person","scope":"resource","window":{"kind":"days","days":1},"max_count":1,"max_amount":null,"action":"block"}')
-) AS r(name, category, funding, unit, policy);
+FROM bench_defs;
 CREATE TEMP TABLE bench_resources AS
 SELECT row_number() OVER (ORDER BY name) AS n, id, category FROM resources WHERE name LIKE 'bench %';
 
@@ -78,9 +88,9 @@ SELECT case_id, org_id, 'lead', now() AT TIME ZONE 'utc', worker_id FROM bench_c
 INSERT INTO case_assignments (id, case_id, user_id, org_id, role, assigned_at, assigned_by)
 SELECT gen_random_uuid(), case_id, worker_id, org_id, 'primary', now() AT TIME ZONE 'utc', worker_id FROM bench_cases;
 
-INSERT INTO allocations (id, resource_id, category, person_id, household_id, case_id, provider_org_id, district_code,
+INSERT INTO allocations (id, resource_id, benefit_type_id, category, person_id, household_id, case_id, provider_org_id, district_code,
                          amount, quantity, granted_on, status, requested_by, created_at, updated_at)
-SELECT gen_random_uuid(), r.id, r.category, p.id, p.household_id, NULL,
+SELECT gen_random_uuid(), r.id, r.id, r.category, p.id, p.household_id, NULL,
        (SELECT id FROM bench_orgs WHERE n = 1 + (a % 5)), '11440',
        CASE WHEN r.category IN ('emergency_living', 'rent', 'medical') THEN 100000 + (a % 20) * 10000 END,
        1 + a % 3, date '2024-01-01' + (a % 1096)::int, 'approved', (SELECT id FROM bench_workers WHERE n = 1),

@@ -65,10 +65,10 @@ enum Command {
     /// (HAMKKE_DATA_KEY, HAMKKE_LOOKUP_KEY), reading with the previous ones
     /// (HAMKKE_DATA_KEY_PREVIOUS, HAMKKE_LOOKUP_KEY_PREVIOUS); servers keep running. See README.
     RotateKeys,
-    /// Import an allocation list (CSV, see README) as a user, with a progress bar. Rows are
-    /// independent and re-importing a file imports nothing twice.
+    /// Import an allocation list (CSV in UTF-8 or CP949, or XLSX; see README) as a user, with a
+    /// progress bar. Rows are independent and re-importing a file imports nothing twice.
     ImportAllocations {
-        /// The CSV file.
+        /// The CSV or XLSX file (by its extension).
         file: std::path::PathBuf,
         /// The user the allocations are recorded as (its organization is the provider).
         #[arg(long = "as")]
@@ -76,6 +76,9 @@ enum Command {
         /// Check every row without recording anything.
         #[arg(long)]
         dry_run: bool,
+        /// Register a person from a row when no registered person matches.
+        #[arg(long)]
+        register_missing: bool,
     },
 }
 
@@ -242,11 +245,13 @@ fn main() -> anyhow::Result<()> {
             file,
             as_user,
             dry_run,
+            register_missing,
         } => {
             let db = open_db(&config)?;
             let keys = hamkke_http::secrets::person_keys(&config)?;
             let opts = hamkke_http::import::ImportOptions {
                 dry_run,
+                register_missing,
                 granted_on: config.granted_on,
             };
             import_file(&db, &keys, &file, &as_user, opts)
@@ -341,11 +346,20 @@ fn import_file(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({eta})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
+    let format = if file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+    {
+        hamkke_http::import::Format::Xlsx
+    } else {
+        hamkke_http::import::Format::Csv
+    };
     let report = hamkke_http::import::import(
         &mut conn,
         &actor,
         &ctx,
         keys,
+        format,
         &data,
         opts,
         // An operator on the server imports without a lookup budget.

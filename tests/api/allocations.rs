@@ -925,6 +925,52 @@ async fn reports_find_excess_and_summarise_the_district(b: Backend) {
         csv.text
     );
     assert_eq!(lines.len(), 3, "{}", csv.text);
+    // Readable: Korean labels for codes, the masked recipient and birth year, and a file
+    // name with the district and period.
+    assert!(
+        lines[1].starts_with("세대,") && lines[1].contains(",분류,"),
+        "{}",
+        csv.text
+    );
+    assert!(
+        lines[1].contains("김**니,1940,") || lines[2].contains("김*자,2012,"),
+        "{}",
+        csv.text
+    );
+    assert!(lines[1].contains(",승인"), "{}", csv.text);
+    assert_eq!(
+        csv.header("content-disposition"),
+        Some("attachment; filename=\"hamkke_duplicates_11440_all_all.csv\"")
+    );
+    let english = app
+        .send(
+            with_purpose(
+                "/api/v1/reports/duplicates?from=2026-11-01&to=2027-03-31",
+                &w.coord,
+            )
+            .insert_header(("accept", "text/csv"))
+            .insert_header(("accept-language", "en")),
+        )
+        .await;
+    assert!(
+        english.text.lines().next().unwrap().contains("provider"),
+        "{}",
+        english.text
+    );
+    assert!(
+        english
+            .text
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("Household,"),
+        "{}",
+        english.text
+    );
+    assert_eq!(
+        english.header("content-disposition"),
+        Some("attachment; filename=\"hamkke_duplicates_11440_2026-11-01_2027-03-31.csv\"")
+    );
     let xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     app.send(
         TestApp::req(
@@ -949,7 +995,7 @@ async fn reports_find_excess_and_summarise_the_district(b: Backend) {
     assert_eq!(overview.body["overrides_approved"], 1);
     assert_eq!(
         overview.body["allocations_by_category"],
-        json!([{ "key": "heating", "count": 3, "amount": null }])
+        json!([{ "key": "heating", "label": "난방", "count": 3, "amount": null }])
     );
     let providers: Vec<(String, i64)> = overview.body["allocations_by_provider"]
         .as_array()
@@ -973,6 +1019,28 @@ async fn reports_find_excess_and_summarise_the_district(b: Backend) {
         overview.body["allocations_by_funding"][0]["key"],
         "private_donation"
     );
+    assert_eq!(
+        overview.body["allocations_by_funding"][0]["label"],
+        "민간후원"
+    );
+    // By benefit type: keyed by code, labelled by name.
+    let by_type = overview.body["allocations_by_benefit_type"]
+        .as_array()
+        .unwrap();
+    assert_eq!(by_type.len(), 1, "{}", overview.text);
+    assert!(
+        by_type
+            .iter()
+            .all(|t| t["label"] == "연말 난방유" && t["key"].as_str().unwrap().starts_with("t_")),
+        "{}",
+        overview.text
+    );
+    // Every recipient here was registered by the dong centre.
+    assert_eq!(
+        overview.body["allocations_by_dong"][0]["key"],
+        "공덕동 주민센터"
+    );
+    assert_eq!(overview.body["allocations_by_dong"][0]["count"], 3);
     // Coordinators and auditors of the district only.
     app.get("/api/v1/reports/overview", Some(&w.dong))
         .await

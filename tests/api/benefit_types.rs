@@ -467,3 +467,251 @@ async fn the_migration_keeps_every_old_resources_behaviour(b: Backend) {
 }
 
 both!(the_migration_keeps_every_old_resources_behaviour);
+
+/// A person registered by the dong centre; returns the id.
+async fn registered(
+    app: &TestApp,
+    w: &World,
+    name: &str,
+    birth: &str,
+    rrn: Option<&str>,
+) -> String {
+    app.person(&w.dong, name, birth, rrn).await
+}
+
+async fn lists_import_as_districts_exchange_them(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let types = standard_types(&app, &w.dong).await;
+    let kim = registered(&app, &w, "김순자", "1948-03-03", None).await;
+    registered(&app, &w, "이영수", "1950-01-01", None).await;
+    registered(&app, &w, "이영수", "1950-01-01", None).await;
+    let choi = registered(&app, &w, "최민호", "1955-05-05", Some("550505-1234563")).await;
+    resource(&app, &w.dong, "협의체 쌀", &types["rice"], None).await;
+    resource(
+        &app,
+        &w.welfare,
+        "복지관 김장나눔",
+        &types["kimjang_kimchi"],
+        None,
+    )
+    .await;
+    resource(&app, &w.dong, "동 밑반찬", &types["side_dishes"], None).await;
+
+    // What Korean Excel saves: CP949, Korean headers, dates with dots.
+    let list = "성명,생년월일,주민등록번호,급여유형,자원,수량,금액,지급일,제공기관,비고\n\
+        김순자,1948-03-03,,쌀,,1,,2026.11.20,,이름과 생년월일로\n\
+        이영수,1950-01-01,,쌀,,1,,2026-11-20,,동명이인\n\
+        박새롬,1960-06-06,,쌀,,1,,2026-11-20,,미등록\n\
+        ,,550505-1234563,,협의체 쌀,1,\"10,000원\",2026-11-20,,주민번호로\n\
+        김순자,1948-03-03,,김장김치,복지관 김장나눔,1,,2026-11-21,마포복지관,다른 기관 이름으로\n";
+    let (cp949, _, unmappable) = encoding_rs::EUC_KR.encode(list);
+    assert!(!unmappable);
+    let post = |body: Vec<u8>,
+                content_type: &'static str,
+                query: &'static str,
+                token: &str,
+                accept: Option<&'static str>| {
+        let mut req = TestApp::req(
+            Method::POST,
+            &format!("/api/v1/allocations/import{query}"),
+            Some(token),
+        )
+        .insert_header(("content-type", content_type))
+        .set_payload(body);
+        if let Some(a) = accept {
+            req = req.insert_header(("accept", a));
+        }
+        app.send(req)
+    };
+    let r = post(cp949.to_vec(), "text/csv", "", &w.dong, None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["encoding"], "cp949");
+    assert_eq!(r.body["imported"], 2, "{}", r.text);
+    let errors: Vec<(u64, String)> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (3, "name".to_owned()),
+            (4, "person".to_owned()),
+            (6, String::new())
+        ],
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("ambiguous"), "{}", r.text);
+    // No personal data in the messages.
+    for secret in ["이영수", "박새롬", "1950-01-01", "550505"] {
+        assert!(!r.text.contains(secret), "{secret} leaked: {}", r.text);
+    }
+    let ledger = app
+        .get(
+            &format!("/api/v1/allocations?person_id={kim}"),
+            Some(&w.dong),
+        )
+        .await;
+    assert_eq!(
+        ledger.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        ledger.text
+    );
+    let by_rrn = app
+        .get(
+            &format!("/api/v1/allocations?person_id={choi}"),
+            Some(&w.dong),
+        )
+        .await;
+    assert_eq!(by_rrn.body["items"][0]["amount"], 10000, "{}", by_rrn.text);
+
+    // Again with register_missing, asking for the result as CSV: the unknown person is
+    // registered, the imported rows are skipped, the ambiguous row still refused.
+    let r = post(
+        cp949.to_vec(),
+        "text/csv; charset=euc-kr",
+        "?register_missing=true",
+        &w.dong,
+        Some("text/csv"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
+    let lines: Vec<&str> = r.text.lines().collect();
+    assert_eq!(lines.len(), 6, "{}", r.text);
+    assert!(lines[1].starts_with("2,이미 등록됨"), "{}", r.text);
+    assert!(
+        lines[2].starts_with("3,오류") && lines[2].contains("name"),
+        "{}",
+        r.text
+    );
+    assert!(lines[3].starts_with("4,등록"), "{}", r.text);
+    assert!(lines[4].starts_with("5,이미 등록됨"), "{}", r.text);
+    let found = app
+        .get(
+            "/api/v1/persons?q=%EB%B0%95%EC%83%88%EB%A1%AC&birth_date=1960-06-06",
+            Some(&w.dong),
+        )
+        .await;
+    assert_eq!(
+        found.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        found.text
+    );
+    // A third run registers nobody twice.
+    let r = post(
+        cp949.to_vec(),
+        "text/csv",
+        "?register_missing=true",
+        &w.dong,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (r.body["imported"].clone(), r.body["registered"].clone()),
+        (json!(0), json!(0)),
+        "{}",
+        r.text
+    );
+
+    // A coordinator imports on behalf of the dong centre by naming it.
+    let on_behalf = "name,birth_date,benefit_type,resource,granted_on,provider\n\
+        김순자,1948-03-03,,동 밑반찬,2026-11-23,공덕동 주민센터\n";
+    let r = post(
+        on_behalf.as_bytes().to_vec(),
+        "text/csv",
+        "",
+        &w.coord,
+        None,
+    )
+    .await;
+    assert_eq!(r.body["imported"], 1, "{}", r.text);
+    let dishes = app
+        .get(
+            &format!(
+                "/api/v1/allocations?benefit_type_id={}",
+                types["side_dishes"]
+            ),
+            Some(&w.coord),
+        )
+        .await;
+    assert_eq!(
+        dishes.body["items"][0]["provider_org_id"],
+        w.d.dong.as_str(),
+        "{}",
+        dishes.text
+    );
+
+    // XLSX, as uploaded straight from Excel (a real date cell).
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["성명", "생년월일", "급여유형", "지급일", "수량"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, "김순자").unwrap();
+    sheet.write_string(1, 1, "1948-03-03").unwrap();
+    sheet.write_string(1, 2, "side_dishes").unwrap();
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 11, 30).unwrap();
+    let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    sheet.write_datetime_with_format(1, 3, &date, &fmt).unwrap();
+    sheet.write_number(1, 4, 2.0).unwrap();
+    let xlsx = book.save_to_buffer().unwrap();
+    let xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let r = post(xlsx.clone(), xlsx_type, "", &w.dong, None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        (r.body["encoding"].clone(), r.body["imported"].clone()),
+        (json!("xlsx"), json!(1)),
+        "{}",
+        r.text
+    );
+
+    // Multipart with a `file` field, as generated clients send it (UTF-8 with BOM inside).
+    let boundary = "hamkke-test-boundary";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"list.csv\"\r\nContent-Type: text/csv\r\n\r\n\u{feff}성명,생년월일,급여유형,지급일\r\n김순자,1948-03-03,도시락,2026-11-29\r\n").into_bytes();
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    resource(&app, &w.dong, "동 도시락", &types["meal_box"], None).await;
+    let r = post(
+        body,
+        "multipart/form-data; boundary=hamkke-test-boundary",
+        "",
+        &w.dong,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        (r.body["encoding"].clone(), r.body["imported"].clone()),
+        (json!("utf-8"), json!(1)),
+        "{}",
+        r.text
+    );
+    // Not a table: refused whole, nothing imported.
+    post(
+        b"\xff\xfe\x00garbage".to_vec(),
+        xlsx_type,
+        "",
+        &w.dong,
+        None,
+    )
+    .await
+    .assert_problem(400, "validation_failed");
+    post(b"%PDF-1.4".to_vec(), "application/pdf", "", &w.dong, None)
+        .await
+        .assert_problem(415, "unsupported_media_type");
+}
+
+both!(lists_import_as_districts_exchange_them);

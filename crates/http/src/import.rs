@@ -1,23 +1,30 @@
 //! Bulk import of allocation lists — the year-end lists that dong centres and welfare centres
-//! exchange — as CSV. Each row stands alone: a bad row never stops the good ones, and a row
-//! already imported (same row key) is skipped, so re-importing a file imports nothing twice.
+//! exchange — as CSV or XLSX. Each row stands alone: a bad row never stops the good ones, and a
+//! row already imported (same row key) is skipped, so re-importing a file imports nothing twice.
 //!
-//! Columns (header row required, any order): `resource_id`, `person_id` or `rrn`,
-//! `granted_on` (YYYY-MM-DD), optional `amount`, `quantity`, `case_id`, `note`, `row_key`.
+//! What districts really exchange is read as it is: CSV in UTF-8 (with or without BOM) or in
+//! CP949/EUC-KR (what Korean Excel saves), or the XLSX workbook itself (first sheet); headers in
+//! Korean or English (`성명, 생년월일, 주민등록번호, 급여유형, 자원, 수량, 금액, 지급일, 제공기관,
+//! 비고` or `name, birth_date, rrn, benefit_type, resource_id, quantity, amount, granted_on,
+//! provider, note`, plus `person_id`, `case_id`, `row_key`). A row's person is its `person_id`,
+//! else its RRN (lookup hash), else its exact name and birth date within the district when
+//! exactly one person matches — or, with `register_missing`, a person registered from the row.
 //! Without `row_key`, a row's key is a hash of its resource, person, date, amount and quantity.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use hamkke_domain::allocation::{check_granted_on, GrantedOnBounds};
 use hamkke_domain::authz::Actor;
-use hamkke_domain::person::Rrn;
+use hamkke_domain::person::{NewPerson, PersonView, Rrn};
 use hamkke_domain::text;
 use hamkke_domain::DomainError;
 use hamkke_persistence::audit::{self as audit, AuditAction, AuditCtx, AuditEntry};
 use hamkke_persistence::crypto::PersonKeys;
 use hamkke_persistence::repo::allocations::{self, NewAllocation, Outcome};
-use hamkke_persistence::repo::persons;
+use hamkke_persistence::repo::{orgs, persons, resources};
 use hamkke_persistence::{DbConn, RepoError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -44,29 +51,212 @@ pub struct RowError {
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct ImportReport {
     pub dry_run: bool,
+    /// How the file was read: `utf-8`, `cp949` or `xlsx`.
+    pub encoding: String,
     /// Rows recorded (or that would be).
     pub imported: usize,
     /// Rows already imported earlier, by row key.
     pub skipped: usize,
+    /// Persons registered from rows (`register_missing`).
+    pub registered: usize,
     pub duplicates: Vec<DuplicateRow>,
     pub errors: Vec<RowError>,
+    /// Every row's outcome, for the CSV form of the result.
+    #[serde(skip)]
+    pub outcomes: Vec<(u64, &'static str)>,
 }
 
-#[derive(Debug, Deserialize)]
-struct CsvRow {
-    row_key: Option<String>,
-    resource_id: Option<String>,
-    person_id: Option<String>,
-    rrn: Option<String>,
-    granted_on: Option<String>,
-    amount: Option<String>,
-    quantity: Option<String>,
-    case_id: Option<String>,
-    note: Option<String>,
+/// The fields a column may hold, by every name it goes by.
+const COLUMNS: &[(&str, &[&str])] = &[
+    ("row_key", &["row_key", "행키", "행번호키"]),
+    (
+        "resource",
+        &["resource_id", "resource", "자원", "자원id", "자원명"],
+    ),
+    (
+        "benefit_type",
+        &[
+            "benefit_type",
+            "benefit_type_id",
+            "급여유형",
+            "급여",
+            "지원유형",
+        ],
+    ),
+    ("person_id", &["person_id", "대상자id"]),
+    ("rrn", &["rrn", "주민등록번호", "주민번호"]),
+    ("name", &["name", "성명", "이름", "대상자"]),
+    ("birth_date", &["birth_date", "생년월일"]),
+    ("granted_on", &["granted_on", "지급일", "지원일", "제공일"]),
+    ("amount", &["amount", "금액", "지원금액"]),
+    ("quantity", &["quantity", "수량"]),
+    ("case_id", &["case_id", "사례id", "사례번호id"]),
+    (
+        "provider",
+        &["provider", "provider_org_id", "제공기관", "지원기관"],
+    ),
+    ("note", &["note", "비고", "메모"]),
+];
+
+/// A field's canonical name for a header cell, if it is one of ours.
+fn field_of(header: &str) -> Option<&'static str> {
+    let h: String = header
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
+    COLUMNS
+        .iter()
+        .find(|(_, names)| names.contains(&h.as_str()))
+        .map(|(f, _)| *f)
 }
 
-fn nonempty(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+/// One row: its line (the header is line 1) and its cells by field.
+struct Row {
+    line: u64,
+    cells: HashMap<&'static str, String>,
+}
+
+impl Row {
+    fn get(&self, field: &str) -> Option<&str> {
+        self.cells
+            .get(field)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// A line of the file: its number and its cells (`Err` for a line that is not valid CSV).
+type GridLine = (u64, Result<Vec<String>, ()>);
+
+/// The upload's form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+/// Reads the file into header fields and rows; a file that is not a table is refused whole
+/// (nothing is imported), a bad row is that row's error.
+fn read_table(
+    format: Format,
+    data: &[u8],
+) -> Result<(String, Vec<Row>, Vec<RowError>), DomainError> {
+    let bad = |code: &'static str, msg: &str| DomainError::invalid("body", code, msg);
+    let (encoding, grid): (&str, Vec<GridLine>) = match format {
+        Format::Csv => {
+            let body = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+            let (encoding, text) = match std::str::from_utf8(body) {
+                Ok(t) => ("utf-8", std::borrow::Cow::Borrowed(t)),
+                Err(_) => match encoding_rs::EUC_KR
+                    .decode_without_bom_handling_and_without_replacement(body)
+                {
+                    Some(t) => ("cp949", t),
+                    None => {
+                        return Err(bad(
+                            "invalid_encoding",
+                            "the file is neither UTF-8 nor CP949 (EUC-KR) text",
+                        ))
+                    }
+                },
+            };
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let grid = reader
+                .records()
+                .map(|r| match r {
+                    Ok(r) => (
+                        r.position().map_or(0, |p| p.line()),
+                        Ok(r.iter().map(str::to_owned).collect()),
+                    ),
+                    Err(e) => (e.position().map_or(0, |p| p.line()), Err(())),
+                })
+                .collect();
+            (encoding, grid)
+        }
+        Format::Xlsx => {
+            use calamine::{Data, Reader};
+            let mut book: calamine::Xlsx<_> =
+                calamine::open_workbook_from_rs(std::io::Cursor::new(data))
+                    .map_err(|_| bad("invalid_xlsx", "the file is not an XLSX workbook"))?;
+            let range = book
+                .worksheet_range_at(0)
+                .ok_or_else(|| bad("invalid_xlsx", "the workbook has no sheet"))?
+                .map_err(|_| bad("invalid_xlsx", "the first sheet cannot be read"))?;
+            let cell = |c: &Data| match c {
+                Data::Empty => String::new(),
+                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                Data::Float(f) => f.to_string(),
+                Data::Int(i) => i.to_string(),
+                Data::Bool(b) => b.to_string(),
+                Data::DateTime(d) => d
+                    .as_datetime()
+                    .map(|t| t.date().to_string())
+                    .unwrap_or_default(),
+                Data::Error(_) => String::new(),
+            };
+            let first = range.start().map_or(0, |(r, _)| u64::from(r));
+            let grid = range
+                .rows()
+                .enumerate()
+                .map(|(i, r)| (first + i as u64 + 1, Ok(r.iter().map(cell).collect())))
+                .collect();
+            ("xlsx", grid)
+        }
+    };
+    let mut grid = grid.into_iter();
+    let header = match grid.next() {
+        Some((_, Ok(h))) => h,
+        _ => return Err(bad("invalid_csv", "the first line must be a header row")),
+    };
+    let fields: Vec<Option<&'static str>> = header.iter().map(|h| field_of(h)).collect();
+    let has = |f: &str| fields.contains(&Some(f));
+    if !has("granted_on") {
+        return Err(bad(
+            "missing_column",
+            "the header has no `granted_on` (지급일) column",
+        ));
+    }
+    if !has("resource") && !has("benefit_type") {
+        return Err(bad(
+            "missing_column",
+            "the header needs a `resource_id` (자원) or `benefit_type` (급여유형) column",
+        ));
+    }
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (line, cells) in grid {
+        match cells {
+            Ok(cells) if cells.iter().all(|c| c.trim().is_empty()) => {}
+            Ok(cells) => rows.push(Row {
+                line,
+                cells: fields
+                    .iter()
+                    .zip(cells)
+                    .filter_map(|(f, c)| f.map(|f| (f, c)))
+                    .collect(),
+            }),
+            Err(()) => errors.push(RowError {
+                row: line,
+                field: String::new(),
+                message: "the line is not valid CSV".into(),
+            }),
+        }
+    }
+    Ok((encoding.to_owned(), rows, errors))
+}
+
+/// A date as Korean lists write it: `2026-11-20`, `2026.11.20`, `2026/11/20` or `20261120`.
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim().trim_end_matches('.');
+    ["%Y-%m-%d", "%Y.%m.%d", "%Y/%m/%d", "%Y%m%d", "%Y. %m. %d"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
 }
 
 /// How an import runs.
@@ -74,67 +264,110 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
 pub struct ImportOptions {
     /// Check every row without recording anything.
     pub dry_run: bool,
+    /// Register a person from a row (name, birth date, RRN if given) when none matches.
+    pub register_missing: bool,
     pub granted_on: GrantedOnBounds,
 }
 
-/// Parses a row into a request; field errors never quote the value (it may be an RRN).
-/// `rrn_budget` is asked once per row matched by RRN (a lookup by number, limited like a
-/// search); when it says no, the row is refused.
+/// What a row needs besides its allocation: a person to register first.
+struct Parsed {
+    new: NewAllocation,
+    register: Option<NewPerson>,
+}
+
+type FieldError = (String, String);
+
+fn err(f: &str, m: &str) -> FieldError {
+    (f.to_owned(), m.to_owned())
+}
+
+/// One id among the district's objects named by id or exact name: none or several is that
+/// field's error (the message never quotes the value).
+fn one_of(field: &str, found: Vec<Uuid>) -> Result<Uuid, FieldError> {
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(err(field, "does not exist or is not visible to you")),
+        _ => Err(err(field, "ambiguous: several match; use the id")),
+    }
+}
+
+/// Parses a row into a request; field errors never quote the value (it may be an RRN or a
+/// name). `rrn_budget` is asked once per row matched by RRN (a lookup by number, limited like
+/// a search); when it says no, the row is refused.
+#[allow(clippy::too_many_arguments)]
 fn parse_row(
     conn: &mut DbConn,
     keys: &PersonKeys,
     actor: &Actor,
-    r: &CsvRow,
+    r: &Row,
     opts: &ImportOptions,
     rrn_budget: &mut dyn FnMut() -> bool,
-) -> Result<NewAllocation, (String, String)> {
-    let err = |f: &str, m: &str| (f.to_owned(), m.to_owned());
-    for (field, value) in [
-        ("row_key", &r.row_key),
-        ("resource_id", &r.resource_id),
-        ("person_id", &r.person_id),
-        ("rrn", &r.rrn),
-        ("granted_on", &r.granted_on),
-        ("amount", &r.amount),
-        ("quantity", &r.quantity),
-        ("case_id", &r.case_id),
-        ("note", &r.note),
-    ] {
-        if value.as_deref().is_some_and(text::has_forbidden) {
+) -> Result<Parsed, FieldError> {
+    for (field, value) in &r.cells {
+        if text::has_forbidden(value) {
             return Err(err(
                 field,
                 "contains control characters (invalid_characters)",
             ));
         }
     }
-    let uuid = |f: &str, v: Option<&str>| -> Result<Option<Uuid>, (String, String)> {
+    let db = |_| err("", "the row could not be read; retry it");
+    let uuid = |f: &str, v: Option<&str>| -> Result<Option<Uuid>, FieldError> {
         v.map(|s| Uuid::parse_str(s).map_err(|_| err(f, "not a valid id")))
             .transpose()
     };
-    let resource_id = uuid("resource_id", nonempty(&r.resource_id))?
-        .ok_or_else(|| err("resource_id", "required"))?;
-    let person_id = match (nonempty(&r.person_id), nonempty(&r.rrn)) {
-        (Some(p), _) => uuid("person_id", Some(p))?.ok_or_else(|| err("person_id", "required"))?,
-        (None, Some(raw)) => {
-            let rrn = Rrn::parse(raw)
-                .map_err(|_| err("rrn", "not a valid resident registration number"))?;
-            if !rrn_budget() {
-                return Err(err(
-                    "rrn",
-                    "too many lookups by resident registration number; retry later or use person_id",
-                ));
-            }
-            persons::id_by_rrn(conn, keys, &rrn)
-                .map_err(|_| err("rrn", "lookup failed"))?
-                .ok_or_else(|| err("rrn", "no person is registered with this number"))?
-        }
-        (None, None) => return Err(err("person_id", "give person_id or rrn")),
+    // Who gives it: `제공기관` by id or name, else the importing organization.
+    let provider = match r.get("provider") {
+        None => actor.org_id,
+        Some(p) => match Uuid::parse_str(p) {
+            Ok(id) => id,
+            Err(_) => one_of("provider", orgs::ids_by_name(conn, actor, p).map_err(db)?)?,
+        },
     };
-    let granted_on = nonempty(&r.granted_on)
+    // What is given: `자원` by id or name, else the one resource of `급여유형` this provider
+    // gives (or the only one of the district).
+    let resource_id =
+        match (r.get("resource"), r.get("benefit_type")) {
+            (Some(res), _) => match Uuid::parse_str(res) {
+                Ok(id) => id,
+                Err(_) => one_of(
+                    "resource",
+                    resources::ids_by_name(conn, actor, res).map_err(db)?,
+                )?,
+            },
+            (None, Some(t)) => {
+                let all = resources::of_benefit_type(conn, actor, t).map_err(db)?;
+                let own: Vec<Uuid> = all
+                    .iter()
+                    .filter(|(_, p)| *p == provider)
+                    .map(|(r, _)| *r)
+                    .collect();
+                let candidates = if own.is_empty() {
+                    all.iter().map(|(r, _)| *r).collect()
+                } else {
+                    own
+                };
+                match candidates.as_slice() {
+                    [one] => *one,
+                    [] => return Err(err(
+                        "benefit_type",
+                        "no resource of this benefit type: add one, or name the resource (자원)",
+                    )),
+                    _ => {
+                        return Err(err(
+                            "benefit_type",
+                            "several resources of this benefit type: name the resource (자원)",
+                        ))
+                    }
+                }
+            }
+            (None, None) => return Err(err("resource", "required")),
+        };
+    let granted_on = r
+        .get("granted_on")
         .ok_or_else(|| err("granted_on", "required"))
         .and_then(|d| {
-            NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| err("granted_on", "must be YYYY-MM-DD"))
+            parse_date(d).ok_or_else(|| err("granted_on", "must be a date (YYYY-MM-DD)"))
         })?;
     check_granted_on(granted_on, chrono::Utc::now().date_naive(), opts.granted_on).map_err(
         |e| match e {
@@ -146,9 +379,84 @@ fn parse_row(
             _ => err("granted_on", "out of range"),
         },
     )?;
-    let amount = nonempty(&r.amount)
+    let rrn = r
+        .get("rrn")
+        .map(|raw| {
+            Rrn::parse(raw).map_err(|_| err("rrn", "not a valid resident registration number"))
+        })
+        .transpose()?;
+    let birth_date = r
+        .get("birth_date")
+        .map(|d| parse_date(d).ok_or_else(|| err("birth_date", "must be a date (YYYY-MM-DD)")))
+        .transpose()?;
+    let name = r.get("name").map(str::to_owned);
+    if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
+        return Err(err("name", "at most 100 characters"));
+    }
+    let mut register = None;
+    let person_id = if let Some(p) = r.get("person_id") {
+        uuid("person_id", Some(p))?.ok_or_else(|| err("person_id", "required"))?
+    } else {
+        let by_rrn = match &rrn {
+            Some(rrn) => {
+                if !rrn_budget() {
+                    return Err(err(
+                        "rrn",
+                        "too many lookups by resident registration number; retry later or use person_id",
+                    ));
+                }
+                persons::id_by_rrn(conn, keys, rrn).map_err(|_| err("rrn", "lookup failed"))?
+            }
+            None => None,
+        };
+        match (by_rrn, &name, birth_date) {
+            (Some(id), _, _) => id,
+            // No RRN match: the exact name and birth date within the district, if only one.
+            (None, Some(n), Some(b)) => {
+                let found = persons::ids_by_name_and_birth(conn, actor, n, b).map_err(db)?;
+                match found.as_slice() {
+                    // A given RRN that matched nobody must not be overruled by a namesake.
+                    [one] if rrn.is_none() => *one,
+                    [_, _, ..] if rrn.is_none() => {
+                        return Err(err("name", "ambiguous: several persons have this name and birth date; give person_id or rrn"))
+                    }
+                    _ if opts.register_missing => {
+                        register = Some(NewPerson {
+                            name: n.clone(),
+                            birth_date: b,
+                            sex: None,
+                            rrn: rrn.clone(),
+                            phone: None,
+                            address: None,
+                            household_id: None,
+                            flags: Vec::new(),
+                        });
+                        Uuid::nil()
+                    }
+                    _ => {
+                        return Err(err(
+                            "person",
+                            "no registered person matches; register the person or import with register_missing=true",
+                        ))
+                    }
+                }
+            }
+            (None, _, _) if rrn.is_some() => {
+                return Err(err("rrn", "no person is registered with this number"))
+            }
+            (None, _, _) => {
+                return Err(err(
+                    "person_id",
+                    "give person_id, rrn, or name and birth_date",
+                ))
+            }
+        }
+    };
+    let amount = r
+        .get("amount")
         .map(|a| {
-            a.replace(',', "")
+            a.replace([',', ' '], "")
+                .trim_end_matches('원')
                 .parse::<i64>()
                 .ok()
                 .filter(|v| (0..=1_000_000_000).contains(v))
@@ -160,25 +468,36 @@ fn parse_row(
                 })
         })
         .transpose()?;
-    let quantity = nonempty(&r.quantity)
+    let quantity = r
+        .get("quantity")
         .map(|q| {
-            q.parse::<i32>()
+            q.replace(',', "")
+                .parse::<i32>()
                 .ok()
                 .filter(|v| (0..=1_000_000).contains(v))
                 .ok_or_else(|| err("quantity", "must be a whole number, 0 to 1,000,000"))
         })
         .transpose()?;
-    let case_id = uuid("case_id", nonempty(&r.case_id))?;
-    let note = nonempty(&r.note).map(str::to_owned);
+    let case_id = uuid("case_id", r.get("case_id"))?;
+    let note = r.get("note").map(str::to_owned);
     if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
         return Err(err("note", "at most 2000 characters"));
     }
-    let key = match nonempty(&r.row_key) {
+    // The row's person as written (not as resolved), so that a re-import — also after its
+    // person was registered by the first one — finds the same key.
+    let who = match (r.get("person_id"), &rrn) {
+        (Some(_), _) => person_id.to_string(),
+        (None, Some(rrn)) => keys.lookup_hash(rrn),
+        (None, None) => hex::encode(Sha256::digest(
+            format!("{}|{:?}", name.as_deref().unwrap_or_default(), birth_date).as_bytes(),
+        )),
+    };
+    let key = match r.get("row_key") {
         Some(k) if k.len() <= 200 => format!("{}:{k}", actor.org_id),
         Some(_) => return Err(err("row_key", "at most 200 characters")),
         None => {
             let material = format!(
-                "{}|{resource_id}|{person_id}|{granted_on}|{amount:?}|{quantity:?}",
+                "{}|{resource_id}|{who}|{granted_on}|{amount:?}|{quantity:?}",
                 actor.org_id
             );
             format!(
@@ -188,113 +507,119 @@ fn parse_row(
             )
         }
     };
-    Ok(NewAllocation {
-        provider_org_id: None,
-        resource_id,
-        person_id,
-        case_id,
-        amount,
-        quantity,
-        granted_on,
-        note,
-        override_reason: None,
-        import_key: Some(key),
+    Ok(Parsed {
+        new: NewAllocation {
+            provider_org_id: (provider != actor.org_id).then_some(provider),
+            resource_id,
+            person_id,
+            case_id,
+            amount,
+            quantity,
+            granted_on,
+            note,
+            override_reason: None,
+            import_key: Some(key),
+        },
+        register,
     })
 }
 
-/// Imports a CSV list as `actor`; `progress(done, total)` is called after every row. Every row
-/// stands alone: whatever goes wrong with one is reported as that row's error, never an abort.
-/// The run is audited as one event with its counts (a dry run writes nothing else).
+/// Imports a CSV or XLSX list as `actor`; `progress(done, total)` is called after every row.
+/// Every row stands alone: whatever goes wrong with one is reported as that row's error,
+/// never an abort. The run is audited as one event with its counts (a dry run writes nothing
+/// else).
 #[allow(clippy::too_many_arguments)]
 pub fn import(
     conn: &mut DbConn,
     actor: &Actor,
     ctx: &AuditCtx,
     keys: &PersonKeys,
+    format: Format,
     data: &[u8],
     opts: ImportOptions,
     rrn_budget: &mut dyn FnMut() -> bool,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport, RepoError> {
     hamkke_domain::authz::allocate(actor)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(data);
-    let headers = reader
-        .headers()
-        .map_err(|_| {
-            DomainError::invalid("body", "invalid_csv", "the first line must be a CSV header")
-        })?
-        .clone();
-    for required in ["resource_id", "granted_on"] {
-        if !headers.iter().any(|h| h == required) {
-            return Err(DomainError::invalid(
-                "body",
-                "missing_column",
-                format!("the header has no `{required}` column"),
-            )
-            .into());
-        }
-    }
-    let records: Vec<(u64, Result<CsvRow, csv::Error>)> = reader
-        .records()
-        .map(|rec| match rec {
-            Ok(r) => (
-                r.position().map_or(0, |p| p.line()),
-                r.deserialize(Some(&headers)),
-            ),
-            Err(e) => (e.position().map_or(0, |p| p.line()), Err(e)),
-        })
-        .collect();
-    let total = records.len();
+    let (encoding, rows, unreadable) = read_table(format, data)?;
+    let total = rows.len();
     let mut report = ImportReport {
         dry_run: opts.dry_run,
+        encoding,
         ..ImportReport::default()
     };
-    for (i, (line, parsed)) in records.into_iter().enumerate() {
+    for e in unreadable {
+        report.outcomes.push((e.row, "error"));
+        report.errors.push(e);
+    }
+    for (i, row) in rows.into_iter().enumerate() {
+        let line = row.line;
         let row_error = |field: &str, message: &str| RowError {
             row: line,
             field: field.to_owned(),
             message: message.to_owned(),
         };
-        match parsed {
-            Err(_) => report
-                .errors
-                .push(row_error("", "the line is not valid CSV for this header")),
-            Ok(row) => match parse_row(conn, keys, actor, &row, &opts, rrn_budget) {
-                Err((field, message)) => report.errors.push(row_error(&field, &message)),
-                Ok(new) => match import_row(conn, actor, ctx, &new, opts.dry_run) {
-                    Ok(RowOutcome::Imported) => report.imported += 1,
-                    Ok(RowOutcome::Skipped) => report.skipped += 1,
-                    Ok(RowOutcome::Duplicate(conflicts)) => report.duplicates.push(DuplicateRow {
-                        row: line,
-                        conflicts: conflicts.into_iter().map(Into::into).collect(),
-                    }),
-                    Err(RepoError::Domain(DomainError::Invalid(v))) => {
-                        report.errors.extend(v.into_iter().map(|f| RowError {
-                            row: line,
-                            field: f.field,
-                            message: f.message,
-                        }))
-                    }
-                    Err(RepoError::Domain(DomainError::Forbidden { reason, .. })) => {
-                        report.errors.push(row_error("", reason))
-                    }
-                    Err(RepoError::Domain(DomainError::UnknownReference { field })) => report
-                        .errors
-                        .push(row_error(&field, "does not exist or is not visible to you")),
-                    Err(e) => {
-                        tracing::warn!(error = %e, row = line, "import row failed");
-                        report
-                            .errors
-                            .push(row_error("", "the row could not be recorded; retry it"))
-                    }
-                },
+        let errors_before = report.errors.len();
+        let outcome = match parse_row(conn, keys, actor, &row, &opts, rrn_budget) {
+            Err((field, message)) => Err(vec![row_error(&field, &message)]),
+            Ok(parsed) => match import_row(conn, actor, ctx, keys, parsed, opts.dry_run) {
+                Ok(o) => Ok(o),
+                Err(RepoError::Domain(DomainError::Invalid(v))) => Err(v
+                    .into_iter()
+                    .map(|f| row_error(&f.field, &f.message))
+                    .collect()),
+                Err(RepoError::Domain(DomainError::Forbidden { reason, .. })) => {
+                    Err(vec![row_error("", reason)])
+                }
+                Err(RepoError::Domain(DomainError::UnknownReference { field })) => {
+                    Err(vec![row_error(
+                        &field,
+                        "does not exist or is not visible to you",
+                    )])
+                }
+                Err(RepoError::Conflict {
+                    code: "person_already_registered",
+                    ..
+                }) => Err(vec![row_error(
+                    "rrn",
+                    "a person with this number is already registered",
+                )]),
+                Err(e) => {
+                    tracing::warn!(error = %e, row = line, "import row failed");
+                    Err(vec![row_error(
+                        "",
+                        "the row could not be recorded; retry it",
+                    )])
+                }
             },
-        }
+        };
+        let tag = match outcome {
+            Ok(RowOutcome::Imported { registered }) => {
+                report.imported += 1;
+                report.registered += usize::from(registered);
+                "imported"
+            }
+            Ok(RowOutcome::Skipped) => {
+                report.skipped += 1;
+                "skipped"
+            }
+            Ok(RowOutcome::Duplicate(conflicts)) => {
+                report.duplicates.push(DuplicateRow {
+                    row: line,
+                    conflicts: conflicts.into_iter().map(Into::into).collect(),
+                });
+                "duplicate"
+            }
+            Err(errors) => {
+                report.errors.extend(errors);
+                "error"
+            }
+        };
+        debug_assert!(tag != "error" || report.errors.len() > errors_before);
+        report.outcomes.push((line, tag));
         progress(i + 1, total);
     }
+    report.outcomes.sort_by_key(|(line, _)| *line);
     audit::record(
         conn,
         ctx,
@@ -309,9 +634,11 @@ pub fn import(
         )
         .with_details(serde_json::json!({
             "dry_run": opts.dry_run,
+            "encoding": report.encoding,
             "rows": total,
             "imported": report.imported,
             "skipped": report.skipped,
+            "registered": report.registered,
             "duplicates": report.duplicates.len(),
             "errors": report.errors.len(),
         })),
@@ -319,8 +646,56 @@ pub fn import(
     Ok(report)
 }
 
+impl ImportReport {
+    /// The result as CSV (UTF-8 with BOM, Korean headers): one line per row of the file with
+    /// its outcome and, for refused rows, the field and the reason.
+    pub fn to_csv(&self) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+        let label = |tag: &str| match tag {
+            "imported" => "등록 (imported)",
+            "skipped" => "이미 등록됨 (skipped)",
+            "duplicate" => "중복 (duplicate)",
+            _ => "오류 (error)",
+        };
+        let _ = w.write_record(["행 (row)", "결과 (result)", "항목 (field)", "내용 (detail)"]);
+        for (line, tag) in &self.outcomes {
+            let (field, detail) = match *tag {
+                "error" => self
+                    .errors
+                    .iter()
+                    .find(|e| e.row == *line)
+                    .map(|e| (e.field.clone(), e.message.clone()))
+                    .unwrap_or_default(),
+                "duplicate" => self
+                    .duplicates
+                    .iter()
+                    .find(|d| d.row == *line)
+                    .and_then(|d| d.conflicts.first())
+                    .map(|c| {
+                        (
+                            String::new(),
+                            format!(
+                                "{} {} ({})",
+                                c.granted_on, c.benefit_type_name_ko, c.provider_org_name
+                            ),
+                        )
+                    })
+                    .unwrap_or_default(),
+                _ => Default::default(),
+            };
+            let _ = w.write_record([
+                line.to_string(),
+                label(tag).to_owned(),
+                crate::routes::reports::csv_cell(&field).into_owned(),
+                crate::routes::reports::csv_cell(&detail).into_owned(),
+            ]);
+        }
+        w.into_inner().unwrap_or_default()
+    }
+}
+
 enum RowOutcome {
-    Imported,
+    Imported { registered: bool },
     Skipped,
     Duplicate(Vec<allocations::ConflictInfo>),
 }
@@ -329,23 +704,37 @@ fn import_row(
     conn: &mut DbConn,
     actor: &Actor,
     ctx: &AuditCtx,
-    new: &NewAllocation,
+    keys: &PersonKeys,
+    parsed: Parsed,
     dry_run: bool,
 ) -> Result<RowOutcome, RepoError> {
+    let Parsed { mut new, register } = parsed;
     if allocations::import_key_exists(conn, new.import_key.as_deref().unwrap_or_default())? {
         return Ok(RowOutcome::Skipped);
     }
+    let mut registered = false;
+    if let Some(person) = register {
+        if dry_run {
+            // Nobody to check against yet: a new person has no claims.
+            return Ok(RowOutcome::Imported { registered: true });
+        }
+        new.person_id = match persons::create(conn, actor, ctx, keys, person)? {
+            PersonView::Full(p) => p.id,
+            PersonView::Redacted { id, .. } => id,
+        };
+        registered = true;
+    }
     if dry_run {
         // A dry run writes nothing per row, not even an audit event: the run is one event.
-        let c = allocations::check_unaudited(conn, actor, new)?;
+        let c = allocations::check_unaudited(conn, actor, &new)?;
         return Ok(if c.allowed {
-            RowOutcome::Imported
+            RowOutcome::Imported { registered }
         } else {
             RowOutcome::Duplicate(c.conflicts)
         });
     }
-    Ok(match allocations::create(conn, actor, ctx, new)? {
+    Ok(match allocations::create(conn, actor, ctx, &new)? {
         Outcome::Blocked(c) => RowOutcome::Duplicate(c.conflicts),
-        _ => RowOutcome::Imported,
+        _ => RowOutcome::Imported { registered },
     })
 }

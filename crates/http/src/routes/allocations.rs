@@ -519,6 +519,18 @@ pub async fn cancel_allocation(
 pub struct ImportQuery {
     /// Check every row without recording anything.
     pub dry_run: Option<bool>,
+    /// Register a person from a row (성명, 생년월일, 주민등록번호 if given) when no registered
+    /// person matches.
+    pub register_missing: Option<bool>,
+}
+
+/// A multipart upload of an allocation list (for generated clients).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ImportUpload {
+    /// The CSV or XLSX file.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
 }
 
 /// Largest accepted import file.
@@ -527,16 +539,81 @@ pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
 /// Where imports are posted (their body limit is `IMPORT_LIMIT`, not the JSON limit).
 pub const IMPORT_PATH: &str = "/api/v1/allocations/import";
 
-/// Imports an allocation list (`text/csv`, up to 10 MiB). Columns: `resource_id`, `person_id`
-/// or `rrn`, `granted_on`, and optionally `amount`, `quantity`, `case_id`, `note`, `row_key`.
-/// Rows are independent: a bad or duplicate row never stops the others, and rows imported
-/// before (same row key) are skipped.
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The import format of a media type or file name.
+fn import_format(media: &str, file_name: Option<&str>) -> Option<crate::import::Format> {
+    use crate::import::Format;
+    let media = media.trim().to_ascii_lowercase();
+    let name = file_name.unwrap_or_default().to_ascii_lowercase();
+    if media.starts_with(XLSX_TYPE) || name.ends_with(".xlsx") {
+        Some(Format::Xlsx)
+    } else if media.starts_with("text/csv") || name.ends_with(".csv") {
+        Some(Format::Csv)
+    } else {
+        None
+    }
+}
+
+/// The file of a `multipart/form-data` body: its `file` field.
+async fn multipart_file(
+    content_type: &str,
+    body: actix_web::web::Bytes,
+) -> ApiResult<(crate::import::Format, Vec<u8>)> {
+    let unreadable = || {
+        ApiError::field(
+            "file",
+            "invalid_multipart",
+            "send the list as the `file` field of a multipart/form-data body",
+        )
+    };
+    let boundary = multer::parse_boundary(content_type).map_err(|_| unreadable())?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    while let Some(field) = form.next_field().await.map_err(|_| unreadable())? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let media = field
+            .content_type()
+            .map(|m| m.essence_str().to_owned())
+            .unwrap_or_default();
+        let format = import_format(&media, field.file_name()).ok_or_else(|| {
+            ApiError::field(
+                "file",
+                "unsupported_media_type",
+                "the file must be CSV (text/csv, .csv) or XLSX (.xlsx)",
+            )
+        })?;
+        let bytes = field.bytes().await.map_err(|_| unreadable())?;
+        return Ok((format, bytes.to_vec()));
+    }
+    Err(unreadable())
+}
+
+/// Imports an allocation list, up to 10 MiB: CSV (`text/csv`, UTF-8 with or without BOM, or
+/// CP949/EUC-KR as Korean Excel saves it), XLSX, or either as the `file` field of a
+/// `multipart/form-data` body. Headers in Korean or English: `성명/name`, `생년월일/birth_date`,
+/// `주민등록번호/rrn`, `급여유형/benefit_type`, `자원/resource_id`, `수량/quantity`,
+/// `금액/amount`, `지급일/granted_on`, `제공기관/provider`, `비고/note`, and `person_id`,
+/// `case_id`, `row_key`. Rows are matched to persons by `person_id`, else RRN, else exact name
+/// and birth date within the district when exactly one person matches (`register_missing=true`
+/// registers the person otherwise). Rows are independent: a bad or duplicate row never stops
+/// the others, and rows imported before (same row key) are skipped. `Accept: text/csv` answers
+/// one line per row of the file with its outcome.
 #[utoipa::path(
     tag = "allocations",
     security(("bearer" = [])),
     params(ImportQuery),
-    request_body(content = String, content_type = "text/csv", description = "The allocation list, with a header row"),
-    responses((status = 200, description = "What was imported, skipped, refused as duplicate or unreadable", body = crate::import::ImportReport))
+    request_body(description = "The allocation list, with a header row", content(
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (ImportUpload = "multipart/form-data"),
+    )),
+    responses((status = 200, description = "What was imported, skipped, refused as duplicate or unreadable", content(
+        (crate::import::ImportReport = "application/json"),
+        (String = "text/csv"),
+    )))
 )]
 #[post("/allocations/import")]
 pub async fn import_allocations(
@@ -546,17 +623,28 @@ pub async fn import_allocations(
     query: web::Query<ImportQuery>,
     mut payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let is_csv = req
+    let content_type = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/csv"));
-    if !is_csv {
+        .unwrap_or_default()
+        .to_owned();
+    let multipart = content_type
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data");
+    let direct = import_format(&content_type, None);
+    if !multipart && direct.is_none() {
         return Err(ApiError::UnsupportedMediaType);
     }
     let body = crate::extract::read_limited(&mut payload, IMPORT_LIMIT).await?;
+    let (format, body) = match direct {
+        Some(f) => (f, body.to_vec()),
+        None => multipart_file(&content_type, body).await?,
+    };
     let opts = crate::import::ImportOptions {
         dry_run: query.dry_run.unwrap_or(false),
+        register_missing: query.register_missing.unwrap_or(false),
         granted_on: state.config.granted_on,
     };
     let keys = state.person_keys.clone();
@@ -566,8 +654,32 @@ pub async fn import_allocations(
         .db
         .as_user(auth, "allocation", None, move |c, a, ctx| {
             let mut budget = || limiter.check_key(&user).is_ok();
-            crate::import::import(c, a, ctx, &keys, &body, opts, &mut budget, &mut |_, _| {})
+            crate::import::import(
+                c,
+                a,
+                ctx,
+                &keys,
+                format,
+                &body,
+                opts,
+                &mut budget,
+                &mut |_, _| {},
+            )
         })
         .await?;
+    let wants_csv = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"));
+    if wants_csv {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                "attachment; filename=\"hamkke_import_result.csv\"",
+            ))
+            .body(report.to_csv()));
+    }
     Ok(HttpResponse::Ok().json(report))
 }

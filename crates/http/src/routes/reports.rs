@@ -8,9 +8,14 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::dto::allocations::{AllocationStatusDto, CategoryDto, ScopeDto, SubjectDto};
+use crate::dto::allocations::{
+    wants_english, AllocationStatusDto, CategoryDto, ScopeDto, SubjectDto,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use hamkke_domain::allocation::{AllocationStatus, Category, Funding, Scope, Subject};
+use hamkke_domain::case::{RiskLevel, Status};
+use hamkke_domain::labels::{self, Label};
 
 const CSV: &str = "text/csv";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -31,6 +36,9 @@ pub struct ReportQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateAllocationView {
     pub allocation_id: Uuid,
+    /// Who received it: masked name (`김*수`) and birth year.
+    pub person_masked_name: String,
+    pub person_birth_year: i32,
     pub benefit_type_code: String,
     pub benefit_type_name_ko: String,
     pub resource_id: Uuid,
@@ -65,7 +73,10 @@ pub struct DuplicateReport {
 /// A count (and amount in won) under one key.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TallyView {
+    /// The code or name counted.
     pub key: String,
+    /// The key as people read it (Korean, or English by `Accept-Language`).
+    pub label: String,
     pub count: i64,
     pub amount: Option<i64>,
 }
@@ -82,6 +93,10 @@ pub struct OverviewReport {
     pub allocations_by_category: Vec<TallyView>,
     pub allocations_by_funding: Vec<TallyView>,
     pub allocations_by_provider: Vec<TallyView>,
+    pub allocations_by_benefit_type: Vec<TallyView>,
+    /// By the dong centre that registered the recipient; recipients registered by another
+    /// organization form one row.
+    pub allocations_by_dong: Vec<TallyView>,
     /// Allocation attempts refused as duplicates.
     pub duplicates_prevented: i64,
     /// Overrides of a duplicate block that were approved.
@@ -255,6 +270,8 @@ pub async fn get_duplicates_report(
                 .into_iter()
                 .map(|a| DuplicateAllocationView {
                     allocation_id: a.allocation_id,
+                    person_masked_name: a.person_masked_name,
+                    person_birth_year: a.person_birth_year,
                     benefit_type_code: a.benefit_type_code,
                     benefit_type_name_ko: a.benefit_type_name_ko,
                     resource_id: a.resource_id,
@@ -279,59 +296,70 @@ pub async fn get_duplicates_report(
             rows: views,
         }));
     }
-    let headers = [
-        "대상구분",
-        "대상ID",
-        "중복범위",
-        "배분ID",
-        "급여유형",
-        "자원",
-        "분류",
-        "제공기관",
-        "지급일",
-        "금액",
-        "수량",
-        "상태",
-    ];
+    let en = wants_english(&req);
+    let headers: &[&str] = if en {
+        &[
+            "subject",
+            "subject_id",
+            "counted_by",
+            "allocation_id",
+            "recipient",
+            "birth_year",
+            "benefit_type",
+            "resource",
+            "category",
+            "provider",
+            "granted_on",
+            "amount",
+            "quantity",
+            "status",
+        ]
+    } else {
+        &[
+            "대상구분",
+            "대상ID",
+            "중복범위",
+            "배분ID",
+            "대상자",
+            "출생연도",
+            "급여유형",
+            "자원",
+            "분류",
+            "제공기관",
+            "지급일",
+            "금액",
+            "수량",
+            "상태",
+        ]
+    };
     let mut rows = Vec::new();
     for v in &views {
         for a in &v.allocations {
             rows.push(vec![
-                if matches!(v.subject, SubjectDto::Household) {
-                    "세대".into()
-                } else {
-                    "개인".into()
-                },
+                Subject::from(v.subject).label(en).to_owned(),
                 v.subject_id.to_string(),
-                if matches!(v.scope, ScopeDto::Category) {
-                    "분류".into()
-                } else {
-                    "급여유형".into()
-                },
+                Scope::from(v.scope).label(en).to_owned(),
                 a.allocation_id.to_string(),
+                a.person_masked_name.clone(),
+                a.person_birth_year.to_string(),
                 a.benefit_type_name_ko.clone(),
                 a.resource_name.clone(),
-                serde_json::to_value(a.category)
-                    .ok()
-                    .and_then(|x| x.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                Category::from(a.category).label(en).to_owned(),
                 a.provider_org_name.clone(),
                 a.granted_on.to_string(),
                 opt(a.amount),
                 opt(a.quantity),
-                serde_json::to_value(a.status)
-                    .ok()
-                    .and_then(|x| x.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                AllocationStatus::from(a.status).label(en).to_owned(),
             ]);
         }
     }
-    table_response(fmt, "duplicates", &headers, rows)
+    table_response(fmt, &file_name("duplicates", &s), headers, rows)
 }
 
-fn tallies(t: Vec<Tally>) -> Vec<TallyView> {
+fn tallies(t: Vec<Tally>, label: impl Fn(&str) -> String) -> Vec<TallyView> {
     t.into_iter()
         .map(|t| TallyView {
+            label: t.name.unwrap_or_else(|| label(&t.key)),
             key: t.key,
             count: t.count,
             amount: t.amount,
@@ -370,16 +398,26 @@ pub async fn get_overview_report(
             reports::overview(c, a, ctx, &s2)
         })
         .await?;
+    let en = wants_english(&req);
+    let name = |k: &str| k.to_owned();
     let report = OverviewReport {
-        district_code: s.district_code,
+        district_code: s.district_code.clone(),
         from: s.from,
         to: s.to,
-        cases_by_status: tallies(o.cases_by_status),
-        cases_by_risk_level: tallies(o.cases_by_risk_level),
-        cases_by_lead_org: tallies(o.cases_by_lead_org),
-        allocations_by_category: tallies(o.allocations_by_category),
-        allocations_by_funding: tallies(o.allocations_by_funding),
-        allocations_by_provider: tallies(o.allocations_by_provider),
+        cases_by_status: tallies(o.cases_by_status, |k| labels::of(Status::parse, k, en)),
+        cases_by_risk_level: tallies(o.cases_by_risk_level, |k| {
+            labels::of(RiskLevel::parse, k, en)
+        }),
+        cases_by_lead_org: tallies(o.cases_by_lead_org, name),
+        allocations_by_category: tallies(o.allocations_by_category, |k| {
+            labels::of(Category::parse, k, en)
+        }),
+        allocations_by_funding: tallies(o.allocations_by_funding, |k| {
+            labels::of(Funding::parse, k, en)
+        }),
+        allocations_by_provider: tallies(o.allocations_by_provider, name),
+        allocations_by_benefit_type: tallies(o.allocations_by_benefit_type, name),
+        allocations_by_dong: tallies(o.allocations_by_dong, name),
         duplicates_prevented: o.duplicates_prevented,
         overrides_approved: o.overrides_approved,
     };
@@ -388,36 +426,76 @@ pub async fn get_overview_report(
         return Ok(HttpResponse::Ok().json(report));
     }
     let mut rows = Vec::new();
+    let t = |ko: &'static str, english: &'static str| if en { english } else { ko };
     for (section, list) in [
-        ("사례_상태별", &report.cases_by_status),
-        ("사례_위기도별", &report.cases_by_risk_level),
-        ("사례_주관기관별", &report.cases_by_lead_org),
-        ("배분_분류별", &report.allocations_by_category),
-        ("배분_재원별", &report.allocations_by_funding),
-        ("배분_제공기관별", &report.allocations_by_provider),
+        (t("사례_상태별", "cases_by_status"), &report.cases_by_status),
+        (
+            t("사례_위기도별", "cases_by_risk_level"),
+            &report.cases_by_risk_level,
+        ),
+        (
+            t("사례_주관기관별", "cases_by_lead_org"),
+            &report.cases_by_lead_org,
+        ),
+        (
+            t("배분_분류별", "allocations_by_category"),
+            &report.allocations_by_category,
+        ),
+        (
+            t("배분_재원별", "allocations_by_funding"),
+            &report.allocations_by_funding,
+        ),
+        (
+            t("배분_제공기관별", "allocations_by_provider"),
+            &report.allocations_by_provider,
+        ),
+        (
+            t("배분_급여유형별", "allocations_by_benefit_type"),
+            &report.allocations_by_benefit_type,
+        ),
+        (
+            t("배분_동별", "allocations_by_dong"),
+            &report.allocations_by_dong,
+        ),
     ] {
-        for t in list {
+        for x in list {
             rows.push(vec![
                 section.into(),
-                t.key.clone(),
-                t.count.to_string(),
-                opt(t.amount),
+                x.label.clone(),
+                x.count.to_string(),
+                opt(x.amount),
             ]);
         }
     }
     rows.push(vec![
-        "중복지원_차단".into(),
+        t("중복지원_차단", "duplicates_prevented").into(),
         String::new(),
         report.duplicates_prevented.to_string(),
         String::new(),
     ]);
     rows.push(vec![
-        "중복예외_승인".into(),
+        t("중복예외_승인", "overrides_approved").into(),
         String::new(),
         report.overrides_approved.to_string(),
         String::new(),
     ]);
-    table_response(fmt, "overview", &["구분", "항목", "건수", "금액"], rows)
+    let headers = if en {
+        ["section", "item", "count", "amount"]
+    } else {
+        ["구분", "항목", "건수", "금액"]
+    };
+    table_response(fmt, &file_name("overview", &s), &headers, rows)
+}
+
+/// `{report}_{district}_{from}_{to}` (`all` for an open end), ASCII so every client keeps it.
+fn file_name(report: &str, s: &ReportScope) -> String {
+    let day = |d: Option<NaiveDate>| d.map_or_else(|| "all".to_owned(), |d| d.to_string());
+    format!(
+        "hamkke_{report}_{}_{}_{}",
+        s.district_code,
+        day(s.from),
+        day(s.to)
+    )
 }
 
 #[cfg(test)]

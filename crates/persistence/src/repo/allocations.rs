@@ -181,16 +181,27 @@ fn claims(
         .into_boxed();
     // A household policy counts what was recorded against the household and everything its
     // current members received (also before they joined, or under another household).
+    // The household's members as an array computed once (PostgreSQL: `ARRAY(sub-select)`, an
+    // init plan the planner can use with the person index): with a plain `IN (sub-select)`
+    // it cannot combine the two subject indexes and scans the district's whole window.
     q = match (policy.subject, household_id) {
-        (Subject::Household, Some(h)) => q.filter(
-            allocations::household_id
-                .eq(DbUuid(h))
-                .or(allocations::person_id.eq_any(
-                    persons_t::table
-                        .filter(persons_t::household_id.eq(DbUuid(h)))
-                        .select(persons_t::id),
-                )),
-        ),
+        (Subject::Household, Some(h)) => {
+            use diesel::dsl::sql;
+            use diesel::sql_types::Bool;
+            let members = match conn {
+                DbConn::Pg(_) => sql::<Bool>(
+                    r#""allocations"."person_id" = ANY(ARRAY(SELECT "persons"."id" FROM "persons" WHERE "persons"."household_id" = "#,
+                )
+                .bind::<crate::types::sql::Uuid, _>(DbUuid(h))
+                .sql("))"),
+                DbConn::Sqlite(_) => sql::<Bool>(
+                    r#""allocations"."person_id" IN (SELECT "persons"."id" FROM "persons" WHERE "persons"."household_id" = "#,
+                )
+                .bind::<crate::types::sql::Uuid, _>(DbUuid(h))
+                .sql(")"),
+            };
+            q.filter(allocations::household_id.eq(DbUuid(h)).or(members))
+        }
         _ => q.filter(allocations::person_id.eq(DbUuid(person_id))),
     };
     q = match (policy.scope, &benefit.group) {
@@ -339,15 +350,17 @@ struct Prepared {
 /// person (and household), the case, and who provides it.
 fn prepare(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<Prepared> {
     authz::allocate(actor)?;
-    let resource = match resources::load_visible(conn, actor, new.resource_id) {
-        Ok(r) if r.active => r,
-        Ok(_) | Err(RepoError::NotFound) | Err(RepoError::Domain(_)) => {
-            return Err(DomainError::unknown("resource_id").into())
+    // An active resource of the actor's district whose benefit type is active too (a resource
+    // of a retired type gives nothing until it names an active one).
+    let (resource, benefit) = match resources::load_with_type(conn, new.resource_id) {
+        Ok((r, t))
+            if r.active && t.active && authz::view_ledger(actor, &r.district_code).is_ok() =>
+        {
+            (r, t)
         }
+        Ok(_) | Err(RepoError::NotFound) => return Err(DomainError::unknown("resource_id").into()),
         Err(e) => return Err(e),
     };
-    // A resource whose benefit type was retired gives nothing until it names an active one.
-    let benefit = benefit_types::load_usable(conn, actor, resource.benefit_type_id, "resource_id")?;
     let person = match persons::load(conn, new.person_id) {
         Ok(p) if authz::reach_person(actor, &p.district_code).is_ok() => p,
         Ok(_) | Err(RepoError::NotFound) => return Err(DomainError::unknown("person_id").into()),

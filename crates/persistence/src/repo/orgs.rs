@@ -294,3 +294,17 @@ pub fn update(
         load(conn, id)
     })
 }
+
+/// Active organizations of the actor's district by exact name (at most two).
+pub fn ids_by_name(conn: &mut DbConn, actor: &Actor, name: &str) -> RepoResult<Vec<Uuid>> {
+    Ok(organizations::table
+        .filter(organizations::district_code.eq(actor.district_code.clone()))
+        .filter(organizations::active.eq(true))
+        .filter(organizations::name.eq(name))
+        .select(organizations::id)
+        .limit(2)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|i| i.0)
+        .collect())
+}

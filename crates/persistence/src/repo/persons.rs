@@ -412,6 +412,29 @@ pub fn access_facts(
 }
 
 /// The person registered with this RRN, by its keyed hash.
+/// Up to two persons of the actor's district with exactly this name and birth date (two mean
+/// the match is ambiguous). For imports of lists without RRNs.
+pub fn ids_by_name_and_birth(
+    conn: &mut DbConn,
+    actor: &Actor,
+    name: &str,
+    birth_date: chrono::NaiveDate,
+) -> RepoResult<Vec<Uuid>> {
+    let authz::DistrictScope::District(district) = authz::person_scope(actor) else {
+        return Ok(Vec::new());
+    };
+    Ok(persons::table
+        .filter(persons::district_code.eq(district))
+        .filter(persons::name.eq(name))
+        .filter(persons::birth_date.eq(birth_date))
+        .select(persons::id)
+        .limit(2)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|i| i.0)
+        .collect())
+}
+
 pub fn id_by_rrn(conn: &mut DbConn, keys: &PersonKeys, rrn: &Rrn) -> RepoResult<Option<Uuid>> {
     find_by_rrn(conn, keys, rrn)
 }

@@ -17,7 +17,9 @@ use super::orgs::corrupt;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::RepoResult;
-use crate::schema::{allocations, audit_events, benefit_types, cases, organizations, resources};
+use crate::schema::{
+    allocations, audit_events, benefit_types, cases, organizations, persons, resources,
+};
 use crate::types::DbUuid;
 
 /// The district and period a report covers.
@@ -37,6 +39,9 @@ fn authorize(actor: &Actor, scope: &ReportScope) -> Result<(), DomainError> {
 #[derive(Debug, Clone)]
 pub struct DuplicateAllocation {
     pub allocation_id: Uuid,
+    /// Who received it, as coordinators and auditors see a subject: masked name, birth year.
+    pub person_masked_name: String,
+    pub person_birth_year: i32,
     pub benefit_type_code: String,
     pub benefit_type_name_ko: String,
     pub resource_id: Uuid,
@@ -150,6 +155,25 @@ pub fn duplicates(
         .map(|(i, n)| (i.0, n))
         .collect();
     let found = rules::find_excess(&items, |code| policies.get(code).copied());
+    let mut involved: Vec<DbUuid> = found
+        .iter()
+        .flat_map(|e| e.items.iter().map(|&i| DbUuid(items[i].person_id)))
+        .collect();
+    involved.sort_by_key(|p| p.0);
+    involved.dedup_by_key(|p| p.0);
+    let people: HashMap<Uuid, (String, i32)> = persons::table
+        .filter(persons::id.eq_any(involved))
+        .select((persons::id, persons::name, persons::birth_date))
+        .load::<(DbUuid, String, NaiveDate)>(conn)?
+        .into_iter()
+        .map(|(id, name, birth)| {
+            use chrono::Datelike;
+            (
+                id.0,
+                (hamkke_domain::person::mask_name(&name), birth.year()),
+            )
+        })
+        .collect();
     let orgs: HashMap<Uuid, String> = organizations::table
         .filter(organizations::district_code.eq(scope.district_code.clone()))
         .select((organizations::id, organizations::name))
@@ -166,8 +190,11 @@ pub fn duplicates(
                 .map(|&i| {
                     let a = &items[i];
                     let (provider, quantity, resource_id) = extra[i];
+                    let (masked, year) = people.get(&a.person_id).cloned().unwrap_or_default();
                     DuplicateAllocation {
                         allocation_id: a.id,
+                        person_masked_name: masked,
+                        person_birth_year: year,
                         benefit_type_code: a.benefit_type.clone(),
                         benefit_type_name_ko: type_names
                             .get(&a.benefit_type)
@@ -212,7 +239,12 @@ pub struct Tally {
     pub key: String,
     pub count: i64,
     pub amount: Option<i64>,
+    /// How people name the key, when the key is a code of this district (benefit types).
+    pub name: Option<String>,
 }
+
+/// The per-dong row of recipients registered by an organization other than a dong centre.
+pub const OTHER_REGISTRAR: &str = "동 외 기관 등록 (registered by another organization)";
 
 /// The district at a glance.
 #[derive(Debug, Clone)]
@@ -223,6 +255,9 @@ pub struct Overview {
     pub allocations_by_category: Vec<Tally>,
     pub allocations_by_funding: Vec<Tally>,
     pub allocations_by_provider: Vec<Tally>,
+    pub allocations_by_benefit_type: Vec<Tally>,
+    /// By the dong centre that registered the recipient (`None` key: registered elsewhere).
+    pub allocations_by_dong: Vec<Tally>,
     pub duplicates_prevented: i64,
     pub overrides_approved: i64,
 }
@@ -233,13 +268,19 @@ fn tally(rows: Vec<(String, i64)>) -> Vec<Tally> {
             key,
             count,
             amount: None,
+            name: None,
         })
         .collect()
 }
 
 fn sum_tally(rows: Vec<(String, i64, Option<i64>)>) -> Vec<Tally> {
     rows.into_iter()
-        .map(|(key, count, amount)| Tally { key, count, amount })
+        .map(|(key, count, amount)| Tally {
+            key,
+            count,
+            amount,
+            name: None,
+        })
         .collect()
 }
 
@@ -328,6 +369,48 @@ pub fn overview(
         ),
         organizations::name
     );
+    let mut allocations_by_benefit_type = allocations_by!(
+        allocations::table.inner_join(
+            benefit_types::table.on(benefit_types::id.eq(allocations::benefit_type_id))
+        ),
+        benefit_types::code
+    );
+    let names: HashMap<String, String> = benefit_types::table
+        .filter(benefit_types::district_code.eq(d.clone()))
+        .select((benefit_types::code, benefit_types::name_ko))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    for t in &mut allocations_by_benefit_type {
+        t.name = names.get(&t.key).cloned();
+    }
+    // Per dong: the dong centre that registered the recipient; recipients registered by a
+    // welfare centre or the district office are one row.
+    let by_registrar = allocations_by!(
+        allocations::table
+            .inner_join(persons::table.on(persons::id.eq(allocations::person_id)))
+            .inner_join(
+                organizations::table.on(organizations::id.eq(persons::registered_by_org_id))
+            )
+            .filter(organizations::kind.eq("dong_center")),
+        organizations::name
+    );
+    let mut all = allocations_by!(
+        allocations::table
+            .inner_join(persons::table.on(persons::id.eq(allocations::person_id)))
+            .inner_join(
+                organizations::table.on(organizations::id.eq(persons::registered_by_org_id))
+            )
+            .filter(organizations::kind.ne("dong_center")),
+        allocations::district_code
+    );
+    let mut allocations_by_dong = by_registrar;
+    if let Some(rest) = all.pop() {
+        allocations_by_dong.push(Tally {
+            key: OTHER_REGISTRAR.into(),
+            ..rest
+        });
+    }
     let district_orgs = organizations::table
         .filter(organizations::district_code.eq(d.clone()))
         .select(organizations::id.nullable());
@@ -375,6 +458,8 @@ pub fn overview(
         allocations_by_category,
         allocations_by_funding,
         allocations_by_provider,
+        allocations_by_benefit_type,
+        allocations_by_dong,
         duplicates_prevented,
         overrides_approved,
     })

@@ -84,6 +84,21 @@ pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Resource> {
         .try_into()
 }
 
+/// A resource and its benefit type, in one statement (the duplicate check's hot path).
+pub(crate) fn load_with_type(
+    conn: &mut DbConn,
+    id: Uuid,
+) -> RepoResult<(Resource, hamkke_domain::benefit::BenefitType)> {
+    use super::benefit_types::BenefitTypeRow;
+    use crate::schema::benefit_types;
+    let (r, t): (ResourceRow, BenefitTypeRow) = resources::table
+        .inner_join(benefit_types::table)
+        .filter(resources::id.eq(DbUuid(id)))
+        .select((ResourceRow::as_select(), BenefitTypeRow::as_select()))
+        .first(conn)?;
+    Ok((r.try_into()?, t.try_into()?))
+}
+
 /// A resource of the actor's district.
 pub(crate) fn load_visible(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Resource> {
     let r = load(conn, id)?;
@@ -220,4 +235,50 @@ pub fn update(
         )?;
         load(conn, id)
     })
+}
+
+/// Active resources of the actor's district by exact name (at most two: two are ambiguous).
+pub fn ids_by_name(conn: &mut DbConn, actor: &Actor, name: &str) -> RepoResult<Vec<Uuid>> {
+    Ok(resources::table
+        .filter(resources::district_code.eq(actor.district_code.clone()))
+        .filter(resources::active.eq(true))
+        .filter(resources::name.eq(name))
+        .select(resources::id)
+        .limit(2)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|i| i.0)
+        .collect())
+}
+
+/// The active resources of a benefit type (given by id, code or Korean name) in the actor's
+/// district, as `(resource id, provider or creating organization)`.
+pub fn of_benefit_type(
+    conn: &mut DbConn,
+    actor: &Actor,
+    type_ref: &str,
+) -> RepoResult<Vec<(Uuid, Uuid)>> {
+    use crate::schema::benefit_types;
+    let mut q = resources::table
+        .inner_join(benefit_types::table)
+        .filter(resources::district_code.eq(actor.district_code.clone()))
+        .filter(resources::active.eq(true))
+        .select((
+            resources::id,
+            resources::provider_org_id,
+            resources::created_by_org_id,
+        ))
+        .into_boxed();
+    q = match Uuid::parse_str(type_ref) {
+        Ok(id) => q.filter(benefit_types::id.eq(DbUuid(id))),
+        Err(_) => q.filter(
+            benefit_types::code
+                .eq(type_ref.to_owned())
+                .or(benefit_types::name_ko.eq(type_ref.to_owned())),
+        ),
+    };
+    Ok(q.load::<(DbUuid, Option<DbUuid>, DbUuid)>(conn)?
+        .into_iter()
+        .map(|(r, p, c)| (r.0, p.map_or(c.0, |p| p.0)))
+        .collect())
 }

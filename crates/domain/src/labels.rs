@@ -1,0 +1,134 @@
+//! Names of codes as people read them in reports and exports, Korean and English. Each table
+//! is an exhaustive match: a new code does not compile until it has both names.
+
+use crate::allocation::{AllocationStatus, Category, Funding, Scope, Subject};
+use crate::case::{RiskLevel, Status};
+
+/// A code's name in Korean and English.
+pub trait Label: Copy {
+    fn names(self) -> (&'static str, &'static str);
+
+    /// The name in the reader's language.
+    fn label(self, english: bool) -> &'static str {
+        let (ko, en) = self.names();
+        if english {
+            en
+        } else {
+            ko
+        }
+    }
+}
+
+impl Label for Status {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Status::Discovered => ("발굴", "Discovered"),
+            Status::Intake => ("초기상담", "Intake"),
+            Status::Assessing => ("사정", "Assessing"),
+            Status::AwaitingMeeting => ("사례회의 대기", "Awaiting meeting"),
+            Status::InService => ("서비스 제공", "In service"),
+            Status::Monitoring => ("점검", "Monitoring"),
+            Status::Closed => ("종결", "Closed"),
+            Status::FollowUp => ("사후관리", "Follow-up"),
+            Status::Reopened => ("재개", "Reopened"),
+            Status::Rejected => ("비대상", "Rejected"),
+            Status::ReferredOut => ("타 기관 의뢰", "Referred out"),
+        }
+    }
+}
+
+impl Label for RiskLevel {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            RiskLevel::Crisis => ("위기", "Crisis"),
+            RiskLevel::High => ("고위험", "High"),
+            RiskLevel::Moderate => ("중위험", "Moderate"),
+            RiskLevel::General => ("일반", "General"),
+        }
+    }
+}
+
+impl Label for Category {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Category::Heating => ("난방", "Heating"),
+            Category::Food => ("식품", "Food"),
+            Category::EmergencyLiving => ("긴급생계", "Emergency living"),
+            Category::HousingRepair => ("주거개선", "Housing repair"),
+            Category::Rent => ("주거비", "Rent"),
+            Category::Medical => ("의료", "Medical"),
+            Category::Education => ("교육", "Education"),
+            Category::Goods => ("물품", "Goods"),
+            Category::Service => ("서비스", "Service"),
+            Category::Cash => ("현금", "Cash"),
+        }
+    }
+}
+
+impl Label for Funding {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Funding::Public => ("공공", "Public"),
+            Funding::PrivateDonation => ("민간후원", "Private donation"),
+        }
+    }
+}
+
+impl Label for AllocationStatus {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            AllocationStatus::Planned => ("예정", "Planned"),
+            AllocationStatus::Approved => ("승인", "Approved"),
+            AllocationStatus::Delivered => ("전달완료", "Delivered"),
+            AllocationStatus::Cancelled => ("취소", "Cancelled"),
+            AllocationStatus::PendingOverride => ("예외승인 대기", "Pending override"),
+        }
+    }
+}
+
+impl Label for Subject {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Subject::Person => ("개인", "Person"),
+            Subject::Household => ("세대", "Household"),
+        }
+    }
+}
+
+impl Label for Scope {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Scope::BenefitType => ("급여유형", "Benefit type"),
+            Scope::Category => ("분류", "Category"),
+        }
+    }
+}
+
+/// The name of a stored code of enum `E` (the code itself if it is not one).
+pub fn of<E: Label>(parse: impl Fn(&str) -> Option<E>, code: &str, english: bool) -> String {
+    parse(code).map_or_else(|| code.to_owned(), |v| v.label(english).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_two_distinct_non_empty_names() {
+        fn all<E: Label>(items: &[E]) {
+            for &i in items {
+                let (ko, en) = i.names();
+                assert!(!ko.is_empty() && !en.is_empty());
+                assert!(ko.chars().any(|c| ('가'..='힣').contains(&c)), "{ko}");
+                assert!(en.is_ascii(), "{en}");
+            }
+        }
+        all(Status::ALL);
+        all(RiskLevel::ALL);
+        all(Category::ALL);
+        all(Funding::ALL);
+        all(AllocationStatus::ALL);
+        all(Subject::ALL);
+        all(Scope::ALL);
+    }
+}
