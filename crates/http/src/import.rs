@@ -70,7 +70,7 @@ pub struct ImportReport {
 const COLUMNS: &[(&str, &[&str])] = &[
     ("row_key", &["row_key", "행키", "행번호키"]),
     (
-        "resource",
+        "resource_id",
         &["resource_id", "resource", "자원", "자원id", "자원명"],
     ),
     (
@@ -222,7 +222,7 @@ fn read_table(
             "the header has no `granted_on` (지급일) column",
         ));
     }
-    if !has("resource") && !has("benefit_type") {
+    if !has("resource_id") && !has("benefit_type") {
         return Err(bad(
             "missing_column",
             "the header needs a `resource_id` (자원) or `benefit_type` (급여유형) column",
@@ -327,11 +327,11 @@ fn parse_row(
     // What is given: `자원` by id or name, else the one resource of `급여유형` this provider
     // gives (or the only one of the district).
     let resource_id =
-        match (r.get("resource"), r.get("benefit_type")) {
+        match (r.get("resource_id"), r.get("benefit_type")) {
             (Some(res), _) => match Uuid::parse_str(res) {
                 Ok(id) => id,
                 Err(_) => one_of(
-                    "resource",
+                    "resource_id",
                     resources::ids_by_name(conn, actor, res).map_err(db)?,
                 )?,
             },
@@ -361,7 +361,7 @@ fn parse_row(
                     }
                 }
             }
-            (None, None) => return Err(err("resource", "required")),
+            (None, None) => return Err(err("resource_id", "required")),
         };
     let granted_on = r
         .get("granted_on")

@@ -181,26 +181,46 @@ fn claims(
         .into_boxed();
     // A household policy counts what was recorded against the household and everything its
     // current members received (also before they joined, or under another household).
-    // The household's members as an array computed once (PostgreSQL: `ARRAY(sub-select)`, an
-    // init plan the planner can use with the person index): with a plain `IN (sub-select)`
-    // it cannot combine the two subject indexes and scans the district's whole window.
+    // The household's current members are read first and named one by one in eight fixed
+    // slots (padded with the first): one statement text whatever the household's size, so the
+    // prepared statement is cached, and a plain OR of equalities lets PostgreSQL combine the
+    // household and person indexes. (A sub-select defeats that plan; a bound list or a SQL
+    // fragment is re-planned on every request.) Larger households take the uncached list.
+    const SLOTS: usize = 8;
     q = match (policy.subject, household_id) {
         (Subject::Household, Some(h)) => {
-            use diesel::dsl::sql;
-            use diesel::sql_types::Bool;
-            let members = match conn {
-                DbConn::Pg(_) => sql::<Bool>(
-                    r#""allocations"."person_id" = ANY(ARRAY(SELECT "persons"."id" FROM "persons" WHERE "persons"."household_id" = "#,
+            let members: Vec<DbUuid> = persons_t::table
+                .filter(persons_t::household_id.eq(DbUuid(h)))
+                .select(persons_t::id)
+                .order(persons_t::id.asc())
+                .limit(SLOTS as i64 + 1)
+                .load(conn)?;
+            if members.len() > SLOTS {
+                let all: Vec<DbUuid> = persons_t::table
+                    .filter(persons_t::household_id.eq(DbUuid(h)))
+                    .select(persons_t::id)
+                    .load(conn)?;
+                q.filter(
+                    allocations::household_id
+                        .eq(DbUuid(h))
+                        .or(allocations::person_id.eq_any(all)),
                 )
-                .bind::<crate::types::sql::Uuid, _>(DbUuid(h))
-                .sql("))"),
-                DbConn::Sqlite(_) => sql::<Bool>(
-                    r#""allocations"."person_id" IN (SELECT "persons"."id" FROM "persons" WHERE "persons"."household_id" = "#,
+            } else {
+                let slot = |i: usize| DbUuid(members.get(i).or(members.first()).map_or(person_id, |m| m.0));
+                let p = allocations::person_id;
+                q.filter(
+                    allocations::household_id
+                        .eq(DbUuid(h))
+                        .or(p.eq(slot(0)))
+                        .or(p.eq(slot(1)))
+                        .or(p.eq(slot(2)))
+                        .or(p.eq(slot(3)))
+                        .or(p.eq(slot(4)))
+                        .or(p.eq(slot(5)))
+                        .or(p.eq(slot(6)))
+                        .or(p.eq(slot(7))),
                 )
-                .bind::<crate::types::sql::Uuid, _>(DbUuid(h))
-                .sql(")"),
-            };
-            q.filter(allocations::household_id.eq(DbUuid(h)).or(members))
+            }
         }
         _ => q.filter(allocations::person_id.eq(DbUuid(person_id))),
     };
