@@ -6,6 +6,7 @@ print the case timeline.
 """
 
 import datetime
+import io
 import os
 import random
 import sys
@@ -15,6 +16,7 @@ from hamkke_client.api.allocations import (
     check_allocation,
     create_allocation,
     create_resource,
+    import_allocations,
     list_benefit_types,
     list_resources,
 )
@@ -28,12 +30,13 @@ from hamkke_client.models import (
     CreateCaseRequest,
     CreatePersonRequest,
     CreateResourceRequest,
+    ImportUpload,
     Problem,
     RiskLevelDto,
     SourceDto,
     TokenRequest,
 )
-from hamkke_client.types import Response
+from hamkke_client.types import File, Response
 
 
 def ok(response: Response, *expected: int):
@@ -73,11 +76,12 @@ me = ok(get_me.sync_detailed(client=api), 200)
 print(f"logged in as {me.user.username} ({me.user.role.value}, {me.organization.name})")
 
 birth = datetime.date(1951, 9, 2)
+rrn = demo_rrn(birth, "1")
 person = ok(
     create_person.sync_detailed(
         client=api,
         body=CreatePersonRequest(
-            name="박영호", birth_date=birth, rrn=demo_rrn(birth, "1"), address="서울 마포구 아현동 1"
+            name="박영호", birth_date=birth, rrn=rrn, address="서울 마포구 아현동 1"
         ),
     ),
     201,
@@ -144,3 +148,21 @@ timeline = ok(list_case_timeline.sync_detailed(case.id, client=api), 200)
 print(f"timeline of {case.case_no}:")
 for entry in timeline.items:
     print(f"  {entry.occurred_at.isoformat()}  {entry.kind}  {entry.data.to_dict()}")
+
+# The year-end list as Korean Excel saves it (CP949, Korean headers), uploaded as multipart and
+# checked without recording anything: the heating oil above is already in the ledger.
+listing = f"주민등록번호,급여유형,수량,지급일\n{rrn},heating_oil,1,{datetime.date.today()}\n".encode("cp949")
+report = ok(
+    import_allocations.sync_detailed(
+        client=api,
+        body=ImportUpload(file=File(payload=io.BytesIO(listing), file_name="연말배분.csv", mime_type="text/csv")),
+        dry_run=True,
+    ),
+    200,
+)
+print(
+    f"import ({report.encoding}, dry run): {report.imported} to record, "
+    f"{len(report.duplicates)} duplicate(s), {len(report.errors)} error(s)"
+)
+if report.encoding != "cp949" or report.imported + len(report.duplicates) != 1:
+    sys.exit("the multipart import did not read the list")
