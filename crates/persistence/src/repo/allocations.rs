@@ -206,7 +206,14 @@ fn claims(
                         .or(allocations::person_id.eq_any(all)),
                 )
             } else {
-                let slot = |i: usize| DbUuid(members.get(i).or(members.first()).map_or(person_id, |m| m.0));
+                let slot = |i: usize| {
+                    DbUuid(
+                        members
+                            .get(i)
+                            .or(members.first())
+                            .map_or(person_id, |m| m.0),
+                    )
+                };
                 let p = allocations::person_id;
                 q.filter(
                     allocations::household_id
