@@ -151,6 +151,11 @@ async fn benefit_types_carry_a_coherent_policy(b: Backend) {
         "{}",
         list.text
     );
+    for bad in ["", "Winter", "%EA%B2%A8%EC%9A%B8"] {
+        app.get(&format!("/api/v1/benefit-types?group={bad}"), Some(&w.dong))
+            .await
+            .assert_problem(400, "validation_failed");
+    }
     let far = app.get("/api/v1/benefit-types", Some(&w.far)).await;
     assert_eq!(far.body["items"], json!([]));
     let path = format!("/api/v1/benefit-types/{type_id}");

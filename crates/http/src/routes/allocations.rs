@@ -170,6 +170,10 @@ pub async fn list_benefit_types(
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = page_request(q.limit, q.cursor.as_deref())?;
+    if let Some(g) = &q.group {
+        hamkke_domain::benefit::check_code("group", g, 40)
+            .map_err(|v| hamkke_domain::DomainError::Invalid(vec![v]))?;
+    }
     let filter = BenefitTypeFilter {
         category: q.category.map(Into::into),
         group: q.group,
