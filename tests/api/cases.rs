@@ -153,12 +153,19 @@ async fn the_status_machine_is_enforced(b: Backend) {
     let id = app.case(&w.dong, &person).await;
     let path = format!("/api/v1/cases/{id}/transitions");
     let bad = app
-        .post(&path, Some(&w.dong), json!({ "to": "in_service" }))
+        .post(&path, Some(&w.dong), json!({ "to": "monitoring" }))
         .await;
     bad.assert_problem(409, "invalid_transition");
     assert_eq!(
         bad.body["allowed"],
-        json!(["intake", "rejected", "referred_out"])
+        json!([
+            "intake",
+            "rejected",
+            "referred_out",
+            "assessing",
+            "awaiting_meeting",
+            "in_service"
+        ])
     );
     app.post(
         &format!("/api/v1/cases/{id}/participants"),
@@ -227,6 +234,65 @@ async fn the_status_machine_is_enforced(b: Backend) {
             "reopened"
         ]
     );
+}
+
+/// Practice skips intake paperwork: 발굴 → 사정 (or straight into service) in one call, each step
+/// on the timeline; never past a service, a meeting or a closing.
+async fn practice_skips_steps_in_one_call(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let person = app.person(&w.dong, "이바로", "1949-04-04", None).await;
+    let id = app.case(&w.dong, &person).await;
+    let path = format!("/api/v1/cases/{id}/transitions");
+    // Not a participant: the case does not exist for it, however far the target.
+    app.post(&path, Some(&w.welfare), json!({ "to": "assessing" }))
+        .await
+        .assert_problem(404, "not_found");
+    let r = app
+        .post(
+            &path,
+            Some(&w.dong),
+            json!({ "to": "assessing", "reason": "방문 상담 후 바로 사정" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "assessing");
+    assert_eq!(r.header("etag"), Some("\"3\""), "one version per step");
+    let timeline = app
+        .get(
+            &format!("/api/v1/cases/{id}/timeline?limit=200"),
+            Some(&w.dong),
+        )
+        .await;
+    let moves: Vec<(String, Value)> = timeline.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "status_changed")
+        .map(|e| {
+            (
+                e["data"]["to"].as_str().unwrap().to_owned(),
+                e["data"]["reason"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            ("intake".to_owned(), Value::Null),
+            ("assessing".to_owned(), json!("방문 상담 후 바로 사정")),
+        ],
+        "{}",
+        timeline.text
+    );
+    // A service is never skipped: monitoring needs in_service first.
+    app.post(&path, Some(&w.dong), json!({ "to": "monitoring" }))
+        .await
+        .assert_problem(409, "invalid_transition");
+    let r = app
+        .post(&path, Some(&w.dong), json!({ "to": "in_service" }))
+        .await;
+    assert_eq!(r.body["status"], "in_service", "{}", r.text);
 }
 
 async fn participants_assignments_and_joint_visits(b: Backend) {
@@ -599,6 +665,7 @@ both!(
     case_inputs_are_validated,
     case_updates_need_if_match,
     the_status_machine_is_enforced,
+    practice_skips_steps_in_one_call,
     participants_assignments_and_joint_visits,
     listing_filters_and_assigned_to_me,
     handover_moves_every_assignment,

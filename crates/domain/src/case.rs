@@ -97,6 +97,40 @@ pub fn check_transition(from: Status, to: Status) -> Result<(), InvalidTransitio
     }
 }
 
+/// The statuses a move may pass through on its way: practice often skips the paperwork of
+/// intake and assessment in one step (발굴 → 사정), never a service, a meeting or a closing.
+const PASSABLE: [Status; 2] = [Status::Intake, Status::Assessing];
+
+/// The shortest way from `from` to `to` through passable statuses, each step legal (the
+/// target last), or the targets that are reachable.
+pub fn path(from: Status, to: Status) -> Result<Vec<Status>, InvalidTransition> {
+    let mut seen = vec![from];
+    let mut queue = std::collections::VecDeque::from([(from, Vec::new())]);
+    let mut reachable = Vec::new();
+    while let Some((at, way)) = queue.pop_front() {
+        for &next in at.targets() {
+            if seen.contains(&next) {
+                continue;
+            }
+            seen.push(next);
+            reachable.push(next);
+            let mut steps: Vec<Status> = way.clone();
+            steps.push(next);
+            if next == to {
+                return Ok(steps);
+            }
+            if PASSABLE.contains(&next) {
+                queue.push_back((next, steps));
+            }
+        }
+    }
+    Err(InvalidTransition {
+        from,
+        to,
+        allowed: reachable,
+    })
+}
+
 /// An impossible status change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidTransition {
@@ -225,6 +259,60 @@ pub fn check_needs(needs: &[Need]) -> Result<(), DomainError> {
 /// `YYYY-<district>-NNNNNN`.
 pub fn case_no(year: i32, district_code: &str, seq: i64) -> String {
     format!("{year}-{district_code}-{seq:06}")
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn practice_skips_intake_paperwork_in_one_call() {
+        use Status::*;
+        assert_eq!(path(Discovered, Intake), Ok(vec![Intake]));
+        assert_eq!(path(Discovered, Assessing), Ok(vec![Intake, Assessing]));
+        assert_eq!(
+            path(Discovered, InService),
+            Ok(vec![Intake, Assessing, InService])
+        );
+        // Never through a service, a meeting or a closing.
+        let refused = path(Discovered, Monitoring).unwrap_err();
+        assert_eq!(
+            refused.allowed,
+            [
+                Intake,
+                Rejected,
+                ReferredOut,
+                Assessing,
+                AwaitingMeeting,
+                InService
+            ]
+        );
+        assert!(path(Discovered, Closed).is_err());
+        assert!(path(Closed, InService).is_err());
+    }
+
+    proptest! {
+        /// Every path is a chain of legal single steps ending at the target, and only passes
+        /// through passable statuses.
+        #[test]
+        fn paths_are_legal_steps(a in 0usize..11, b in 0usize..11) {
+            let (from, to) = (Status::ALL[a], Status::ALL[b]);
+            if let Ok(steps) = path(from, to) {
+                prop_assert_eq!(steps.last(), Some(&to));
+                let mut at = from;
+                for (i, &s) in steps.iter().enumerate() {
+                    prop_assert!(at.can_move_to(s));
+                    if i + 1 < steps.len() {
+                        prop_assert!(PASSABLE.contains(&s));
+                    }
+                    at = s;
+                }
+            } else {
+                prop_assert!(!from.can_move_to(to));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -524,14 +524,33 @@ pub fn transition(
         } else {
             authz::work_on_case(actor, &facts)?;
         }
-        apply_status(
-            &mut Tx::on(conn, actor, ctx),
-            &current.case,
-            to,
-            reason.as_deref(),
-        )?;
+        // A target a few passable steps away is reached in one call, each step on the
+        // timeline (발굴 → 사정 records 초기상담 on the way).
+        let steps = rules::path(current.case.status, to).map_err(invalid_transition)?;
+        let mut case = current.case.clone();
+        let mut tx = Tx::on(conn, actor, ctx);
+        for step in steps {
+            let why = if step == to { reason.as_deref() } else { None };
+            apply_status(&mut tx, &case, step, why)?;
+            case.status = step;
+        }
         load(conn, id)
     })
+}
+
+/// 409 `invalid_transition`, naming the targets that are reachable.
+fn invalid_transition(e: rules::InvalidTransition) -> RepoError {
+    RepoError::Conflict {
+        code: "invalid_transition",
+        detail: format!(
+            "a {} case cannot move to {}",
+            e.from.as_str(),
+            e.to.as_str()
+        ),
+        extensions: Some(
+            json!({ "allowed": e.allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>() }),
+        ),
+    }
 }
 
 /// Checks and writes a status change and records it (no permission check: callers decide
@@ -542,17 +561,7 @@ pub fn apply_status(
     to: Status,
     reason: Option<&str>,
 ) -> RepoResult<()> {
-    rules::check_transition(case.status, to).map_err(|e| RepoError::Conflict {
-        code: "invalid_transition",
-        detail: format!(
-            "a {} case cannot move to {}",
-            e.from.as_str(),
-            e.to.as_str()
-        ),
-        extensions: Some(
-            json!({ "allowed": e.allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>() }),
-        ),
-    })?;
+    rules::check_transition(case.status, to).map_err(invalid_transition)?;
     diesel::update(cases::table.find(DbUuid(case.id)))
         .set((
             cases::status.eq(to.as_str()),
