@@ -652,6 +652,30 @@ async fn lists_import_as_districts_exchange_them(b: Backend) {
         dishes.text
     );
 
+    // A row refused for what it gives, or with an implausible birth date, registers nobody.
+    let refused = "성명,생년월일,급여유형,자원,지급일,제공기관\n\
+        유령,1961-01-01,,복지관 김장나눔,2026-11-24,마포복지관\n\
+        유령,1799-01-01,,협의체 쌀,2026-11-24,\n";
+    let r = post(
+        refused.as_bytes().to_vec(),
+        "text/csv",
+        "?register_missing=true",
+        &w.dong,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (r.body["imported"].clone(), r.body["registered"].clone()),
+        (json!(0), json!(0)),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["errors"].as_array().unwrap().len(), 2, "{}", r.text);
+    let ghosts = app
+        .get("/api/v1/persons?q=%EC%9C%A0%EB%A0%B9", Some(&w.dong))
+        .await;
+    assert_eq!(ghosts.body["items"], json!([]), "{}", ghosts.text);
+
     // XLSX, as uploaded straight from Excel (a real date cell).
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();

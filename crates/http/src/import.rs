@@ -421,6 +421,21 @@ fn parse_row(
                         return Err(err("name", "ambiguous: several persons have this name and birth date; give person_id or rrn"))
                     }
                     _ if opts.register_missing => {
+                        // The same checks as `POST /persons`: a plausible birth date that
+                        // agrees with the RRN, if one is given.
+                        let field = |e: DomainError| match e {
+                            DomainError::Invalid(v) => v
+                                .into_iter()
+                                .next()
+                                .map(|f| (f.field, f.message))
+                                .unwrap_or_else(|| err("birth_date", "not plausible")),
+                            _ => err("birth_date", "not plausible"),
+                        };
+                        hamkke_domain::person::check_birth_date(b, chrono::Utc::now().date_naive())
+                            .map_err(field)?;
+                        if let Some(rrn) = &rrn {
+                            hamkke_domain::person::check_rrn_matches(rrn, b).map_err(field)?;
+                        }
                         register = Some(NewPerson {
                             name: n.clone(),
                             birth_date: b,
@@ -559,7 +574,6 @@ pub fn import(
             field: field.to_owned(),
             message: message.to_owned(),
         };
-        let errors_before = report.errors.len();
         let outcome = match parse_row(conn, keys, actor, &row, &opts, rrn_budget) {
             Err((field, message)) => Err(vec![row_error(&field, &message)]),
             Ok(parsed) => match import_row(conn, actor, ctx, keys, parsed, opts.dry_run) {
@@ -615,7 +629,6 @@ pub fn import(
                 "error"
             }
         };
-        debug_assert!(tag != "error" || report.errors.len() > errors_before);
         report.outcomes.push((line, tag));
         progress(i + 1, total);
     }
@@ -714,6 +727,8 @@ fn import_row(
     }
     let mut registered = false;
     if let Some(person) = register {
+        // A row refused for what it gives leaves no person behind.
+        allocations::check_for_new_person(conn, actor, &new)?;
         if dry_run {
             // Nobody to check against yet: a new person has no claims.
             return Ok(RowOutcome::Imported { registered: true });

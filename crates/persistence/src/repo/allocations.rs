@@ -377,34 +377,14 @@ struct Prepared {
 /// person (and household), the case, and who provides it.
 fn prepare(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<Prepared> {
     authz::allocate(actor)?;
-    // An active resource of the actor's district whose benefit type is active too (a resource
-    // of a retired type gives nothing until it names an active one).
-    let (resource, benefit) = match resources::load_with_type(conn, new.resource_id) {
-        Ok((r, t))
-            if r.active && t.active && authz::view_ledger(actor, &r.district_code).is_ok() =>
-        {
-            (r, t)
-        }
-        Ok(_) | Err(RepoError::NotFound) => return Err(DomainError::unknown("resource_id").into()),
-        Err(e) => return Err(e),
-    };
+    let (resource, benefit) = usable_resource(conn, actor, new.resource_id)?;
     let person = match persons::load(conn, new.person_id) {
         Ok(p) if authz::reach_person(actor, &p.district_code).is_ok() => p,
         Ok(_) | Err(RepoError::NotFound) => return Err(DomainError::unknown("person_id").into()),
         Err(e) => return Err(e),
     };
     rules::check_amount(&benefit.policy, new.amount)?;
-    let provider_org_id = match new.provider_org_id {
-        Some(p) => {
-            let org = super::refs::org(conn, actor, p, "provider_org_id")?;
-            if org.district_code != actor.district_code || !org.active {
-                return Err(DomainError::unknown("provider_org_id").into());
-            }
-            authz::record_for_provider(actor, p)?;
-            p
-        }
-        None => resource.provider_org_id.unwrap_or(actor.org_id),
-    };
+    let provider_org_id = provider_of(conn, actor, &resource, new.provider_org_id)?;
     if let Some(case_id) = new.case_id {
         let case = match cases::load(conn, case_id) {
             Ok(c) => c,
@@ -427,6 +407,68 @@ fn prepare(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<
         household: person.household_id,
         provider_org_id,
     })
+}
+
+/// An active resource of the actor's district whose benefit type is active too (a resource
+/// of a retired type gives nothing until it names an active one).
+fn usable_resource(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: Uuid,
+) -> RepoResult<(Resource, BenefitType)> {
+    match resources::load_with_type(conn, id) {
+        Ok((r, t))
+            if r.active && t.active && authz::view_ledger(actor, &r.district_code).is_ok() =>
+        {
+            Ok((r, t))
+        }
+        Ok(_) | Err(RepoError::NotFound) => Err(DomainError::unknown("resource_id").into()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Who gives it: a named organization of the district (a coordinator recording on behalf of
+/// it), else the resource's provider, else the recording organization.
+fn provider_of(
+    conn: &mut DbConn,
+    actor: &Actor,
+    resource: &Resource,
+    named: Option<Uuid>,
+) -> RepoResult<Uuid> {
+    match named {
+        Some(p) => {
+            let org = super::refs::org(conn, actor, p, "provider_org_id")?;
+            if org.district_code != actor.district_code || !org.active {
+                return Err(DomainError::unknown("provider_org_id").into());
+            }
+            authz::record_for_provider(actor, p)?;
+            Ok(p)
+        }
+        None => Ok(resource.provider_org_id.unwrap_or(actor.org_id)),
+    }
+}
+
+/// Everything a request for a person not registered yet refers to (an import registering the
+/// person from its row): checked before the person is registered, so that a row refused for
+/// its resource, amount or provider leaves no person behind.
+pub fn check_for_new_person(
+    conn: &mut DbConn,
+    actor: &Actor,
+    new: &NewAllocation,
+) -> RepoResult<()> {
+    authz::allocate(actor)?;
+    let (resource, benefit) = usable_resource(conn, actor, new.resource_id)?;
+    rules::check_amount(&benefit.policy, new.amount)?;
+    provider_of(conn, actor, &resource, new.provider_org_id)?;
+    if new.case_id.is_some() {
+        return Err(DomainError::invalid(
+            "case_id",
+            "mismatch",
+            "a person registered by this row has no case yet",
+        )
+        .into());
+    }
+    Ok(())
 }
 
 fn request_of(benefit: &BenefitType, new: &NewAllocation) -> Request {
