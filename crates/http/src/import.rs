@@ -63,7 +63,16 @@ pub struct ImportReport {
     pub errors: Vec<RowError>,
     /// Every row's outcome, for the CSV form of the result.
     #[serde(skip)]
-    pub outcomes: Vec<(u64, &'static str)>,
+    pub outcomes: Vec<RowOutcomeLine>,
+}
+
+/// One line of the CSV result: the row, its outcome, and the field and reason of a refusal.
+#[derive(Debug)]
+pub struct RowOutcomeLine {
+    pub row: u64,
+    pub tag: &'static str,
+    pub field: String,
+    pub detail: String,
 }
 
 /// The fields a column may hold, by every name it goes by.
@@ -269,6 +278,34 @@ pub struct ImportOptions {
     pub granted_on: GrantedOnBounds,
 }
 
+/// The district's organizations and resources named by the list, looked up once per import:
+/// a list names the same few of them on every row. Only answers are kept, never a failed
+/// lookup.
+#[derive(Default)]
+struct Names(HashMap<(&'static str, String), Vec<(Uuid, Uuid)>>);
+
+impl Names {
+    fn get(
+        &mut self,
+        kind: &'static str,
+        value: &str,
+        lookup: impl FnOnce() -> Result<Vec<(Uuid, Uuid)>, RepoError>,
+    ) -> Result<Vec<(Uuid, Uuid)>, FieldError> {
+        let key = (kind, value.to_owned());
+        if let Some(found) = self.0.get(&key) {
+            return Ok(found.clone());
+        }
+        let found = lookup().map_err(|_| err("", "the row could not be read; retry it"))?;
+        self.0.insert(key, found.clone());
+        Ok(found)
+    }
+}
+
+/// The ids of a lookup by name (the second of each pair is unused there).
+fn ids(found: Vec<(Uuid, Uuid)>) -> Vec<Uuid> {
+    found.into_iter().map(|(id, _)| id).collect()
+}
+
 /// What a row needs besides its allocation: a person to register first.
 struct Parsed {
     new: NewAllocation,
@@ -301,6 +338,7 @@ fn parse_row(
     actor: &Actor,
     r: &Row,
     opts: &ImportOptions,
+    names: &mut Names,
     rrn_budget: &mut dyn FnMut() -> bool,
 ) -> Result<Parsed, FieldError> {
     for (field, value) in &r.cells {
@@ -321,7 +359,13 @@ fn parse_row(
         None => actor.org_id,
         Some(p) => match Uuid::parse_str(p) {
             Ok(id) => id,
-            Err(_) => one_of("provider", orgs::ids_by_name(conn, actor, p).map_err(db)?)?,
+            Err(_) => one_of(
+                "provider",
+                ids(names.get("provider", p, || {
+                    orgs::ids_by_name(conn, actor, p)
+                        .map(|v| v.into_iter().map(|i| (i, i)).collect())
+                })?),
+            )?,
         },
     };
     // What is given: `자원` by id or name, else the one resource of `급여유형` this provider
@@ -332,11 +376,16 @@ fn parse_row(
                 Ok(id) => id,
                 Err(_) => one_of(
                     "resource_id",
-                    resources::ids_by_name(conn, actor, res).map_err(db)?,
+                    ids(names.get("resource", res, || {
+                        resources::ids_by_name(conn, actor, res)
+                            .map(|v| v.into_iter().map(|i| (i, i)).collect())
+                    })?),
                 )?,
             },
             (None, Some(t)) => {
-                let all = resources::of_benefit_type(conn, actor, t).map_err(db)?;
+                let all = names.get("benefit_type", t, || {
+                    resources::of_benefit_type(conn, actor, t)
+                })?;
                 let own: Vec<Uuid> = all
                     .iter()
                     .filter(|(_, p)| *p == provider)
@@ -564,9 +613,15 @@ pub fn import(
         ..ImportReport::default()
     };
     for e in unreadable {
-        report.outcomes.push((e.row, "error"));
+        report.outcomes.push(RowOutcomeLine {
+            row: e.row,
+            tag: "error",
+            field: e.field.clone(),
+            detail: e.message.clone(),
+        });
         report.errors.push(e);
     }
+    let mut names = Names::default();
     for (i, row) in rows.into_iter().enumerate() {
         let line = row.line;
         let row_error = |field: &str, message: &str| RowError {
@@ -574,7 +629,7 @@ pub fn import(
             field: field.to_owned(),
             message: message.to_owned(),
         };
-        let outcome = match parse_row(conn, keys, actor, &row, &opts, rrn_budget) {
+        let outcome = match parse_row(conn, keys, actor, &row, &opts, &mut names, rrn_budget) {
             Err((field, message)) => Err(vec![row_error(&field, &message)]),
             Ok(parsed) => match import_row(conn, actor, ctx, keys, parsed, opts.dry_run) {
                 Ok(o) => Ok(o),
@@ -607,32 +662,51 @@ pub fn import(
                 }
             },
         };
-        let tag = match outcome {
+        let (tag, field, detail) = match outcome {
             Ok(RowOutcome::Imported { registered }) => {
                 report.imported += 1;
                 report.registered += usize::from(registered);
-                "imported"
+                ("imported", String::new(), String::new())
             }
             Ok(RowOutcome::Skipped) => {
                 report.skipped += 1;
-                "skipped"
+                ("skipped", String::new(), String::new())
             }
             Ok(RowOutcome::Duplicate(conflicts)) => {
+                let conflicts: Vec<ConflictView> = conflicts.into_iter().map(Into::into).collect();
+                let detail = conflicts
+                    .first()
+                    .map(|c| {
+                        format!(
+                            "{} {} ({})",
+                            c.granted_on, c.benefit_type_name_ko, c.provider_org_name
+                        )
+                    })
+                    .unwrap_or_default();
                 report.duplicates.push(DuplicateRow {
                     row: line,
-                    conflicts: conflicts.into_iter().map(Into::into).collect(),
+                    conflicts,
                 });
-                "duplicate"
+                ("duplicate", String::new(), detail)
             }
             Err(errors) => {
+                let (field, detail) = errors
+                    .first()
+                    .map(|e| (e.field.clone(), e.message.clone()))
+                    .unwrap_or_default();
                 report.errors.extend(errors);
-                "error"
+                ("error", field, detail)
             }
         };
-        report.outcomes.push((line, tag));
+        report.outcomes.push(RowOutcomeLine {
+            row: line,
+            tag,
+            field,
+            detail,
+        });
         progress(i + 1, total);
     }
-    report.outcomes.sort_by_key(|(line, _)| *line);
+    report.outcomes.sort_by_key(|o| o.row);
     audit::record(
         conn,
         ctx,
@@ -671,36 +745,12 @@ impl ImportReport {
             _ => "오류 (error)",
         };
         let _ = w.write_record(["행 (row)", "결과 (result)", "항목 (field)", "내용 (detail)"]);
-        for (line, tag) in &self.outcomes {
-            let (field, detail) = match *tag {
-                "error" => self
-                    .errors
-                    .iter()
-                    .find(|e| e.row == *line)
-                    .map(|e| (e.field.clone(), e.message.clone()))
-                    .unwrap_or_default(),
-                "duplicate" => self
-                    .duplicates
-                    .iter()
-                    .find(|d| d.row == *line)
-                    .and_then(|d| d.conflicts.first())
-                    .map(|c| {
-                        (
-                            String::new(),
-                            format!(
-                                "{} {} ({})",
-                                c.granted_on, c.benefit_type_name_ko, c.provider_org_name
-                            ),
-                        )
-                    })
-                    .unwrap_or_default(),
-                _ => Default::default(),
-            };
+        for o in &self.outcomes {
             let _ = w.write_record([
-                line.to_string(),
-                label(tag).to_owned(),
-                crate::routes::reports::csv_cell(&field).into_owned(),
-                crate::routes::reports::csv_cell(&detail).into_owned(),
+                o.row.to_string(),
+                label(o.tag).to_owned(),
+                crate::routes::reports::csv_cell(&o.field).into_owned(),
+                crate::routes::reports::csv_cell(&o.detail).into_owned(),
             ]);
         }
         w.into_inner().unwrap_or_default()

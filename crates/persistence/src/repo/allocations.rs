@@ -192,18 +192,12 @@ fn claims(
             let members: Vec<DbUuid> = persons_t::table
                 .filter(persons_t::household_id.eq(DbUuid(h)))
                 .select(persons_t::id)
-                .order(persons_t::id.asc())
-                .limit(SLOTS as i64 + 1)
                 .load(conn)?;
             if members.len() > SLOTS {
-                let all: Vec<DbUuid> = persons_t::table
-                    .filter(persons_t::household_id.eq(DbUuid(h)))
-                    .select(persons_t::id)
-                    .load(conn)?;
                 q.filter(
                     allocations::household_id
                         .eq(DbUuid(h))
-                        .or(allocations::person_id.eq_any(all)),
+                        .or(allocations::person_id.eq_any(members)),
                 )
             } else {
                 let slot = |i: usize| {
