@@ -275,6 +275,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let webhook_settings = state.config.webhooks.clone();
     actix_web::rt::System::new().block_on(async move {
         let sealer = hamkke_http::sealer::spawn(handle.clone(), seal_every);
+        let upkeep = hamkke_http::housekeeping::spawn(handle.clone(), Duration::from_secs(3600));
         // Webhook deliveries queued by changes (also those left by a stopped server).
         let deliverer = hamkke_http::webhooks::spawn(
             handle.clone(),
@@ -313,6 +314,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
             m.abort();
         }
         sealer.abort();
+        upkeep.abort();
         deliverer.abort();
         let sealed = hamkke_http::sealer::seal_all(&handle).await;
         tracing::info!(sealed, "audit events sealed at shutdown");

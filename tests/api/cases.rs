@@ -198,7 +198,7 @@ async fn the_status_machine_is_enforced(b: Backend) {
         .post(
             &path,
             Some(&w.dong),
-            json!({ "to": "closed", "reason": "목표 달성" }),
+            json!({ "to": "closed", "reason": "목표 달성", "closing_reason": "goal_achieved", "evaluation": "자립" }),
         )
         .await;
     assert_eq!(closed.body["status"], "closed");

@@ -54,6 +54,10 @@ fn plan(op: &str, w: &World) -> Plan {
         | "list_case_notes"
         | "list_case_participants"
         | "delete_case_participant"
+        | "list_case_assessments"
+        | "list_case_plans"
+        | "list_case_members"
+        | "delete_case_member"
         | "list_case_timeline"
         | "withdraw_consent"
         | "list_households"
@@ -82,6 +86,14 @@ fn plan(op: &str, w: &World) -> Plan {
         "import_allocations" => Plan::Private(None),
         "cancel_allocation" | "reject_allocation" => body(json!({ "reason": "x" })),
         "create_case" => body(json!({})),
+        "create_case_assessment" => body(
+            json!({ "assessed_on": "2026-11-01", "risk_level": "high", "summary": "사정", "domains": { "health": { "score": 3 } } }),
+        ),
+        "create_case_plan" => {
+            body(json!({ "starts_on": "2026-11-01", "goals": [{ "text": "목표" }] }))
+        }
+        "create_plan_review" => body(json!({ "reviewed_on": "2026-11-01", "goal_progress": [] })),
+        "create_case_member" => body(json!({ "person_id": w.d.dong })),
         "update_case" => body(json!({ "summary": "변경" })),
         "create_case_assignment" => body(json!({ "user_id": w.welfare_user, "role": "secondary" })),
         "create_case_note" => body(
@@ -360,6 +372,9 @@ async fn every_operation_refuses_missing_expired_dead_and_foreign_tokens(b: Back
                     "/action-items/{id}",
                     &format!("/action-items/{}", uuid::Uuid::now_v7()),
                 )
+                // No plan exists in this fixture: any id must still be refused.
+                .replace("/plans/{id}", &format!("/plans/{}", uuid::Uuid::now_v7()))
+                .replace("{person_id}", &fx.person)
                 .replace("{org_id}", &w.d.dong);
             assert!(!concrete.contains('{'), "unmapped path parameter in {path}");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();

@@ -20,6 +20,7 @@ mod openapi;
 mod ops;
 mod orgs;
 mod persons;
+mod practice;
 mod retention;
 mod together;
 mod tokens;

@@ -12,6 +12,11 @@ fn body_for(operation: &str, w: &World, other_user: &str) -> Option<Value> {
     let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
     Some(match operation {
         "update_case" => json!({ "summary": "변경" }),
+        "create_case_assessment" => {
+            json!({ "assessed_on": "2026-11-01", "risk_level": "high", "summary": "사정", "domains": { "health": { "score": 3 } } })
+        }
+        "create_case_plan" => json!({ "starts_on": "2026-11-01", "goals": [{ "text": "목표" }] }),
+        "create_case_member" => json!({ "person_id": other_user }),
         "create_case_transition" => json!({ "to": "intake" }),
         "create_case_participant" => {
             json!({ "organization_id": w.far_welfare, "role": "observer" })
@@ -34,6 +39,10 @@ fn body_for(operation: &str, w: &World, other_user: &str) -> Option<Value> {
         | "list_case_assignments"
         | "list_case_notes"
         | "list_case_timeline"
+        | "list_case_assessments"
+        | "list_case_plans"
+        | "list_case_members"
+        | "delete_case_member"
         | "get_person"
         | "list_consents"
         | "list_person_access_log"
@@ -103,7 +112,8 @@ async fn no_cross_org_reads_or_writes(b: Backend) {
                 .replace("/persons/{id}", &format!("/persons/{person}"))
                 .replace("/consents/{id}", &format!("/consents/{consent}"))
                 .replace("/households/{id}", &format!("/households/{household}"))
-                .replace("{org_id}", &w.d.dong);
+                .replace("{org_id}", &w.d.dong)
+                .replace("{person_id}", &person);
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             for (who, token) in [
                 ("same-district non-participant", &w.welfare),

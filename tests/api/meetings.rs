@@ -149,7 +149,7 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
         json!({ "case_id": cases[0], "decision": "select_integrated", "lead_org_id": w.d.welfare, "notes": "복지관 주사례관리",
                 "action_items": [{ "assignee_user_id": w.welfare_user, "description": "초기 가정방문", "due_on": "2026-12-05" }] }),
         json!({ "case_id": cases[1], "decision": "simple_linkage" }),
-        json!({ "case_id": cases[2], "decision": "close", "notes": "목표 달성" }),
+        json!({ "case_id": cases[2], "decision": "close", "closing_reason": "goal_achieved", "notes": "목표 달성" }),
         json!({ "case_id": cases[3], "decision": "refer", "refer_to_org_id": w.d.office }),
         json!({ "case_id": cases[4], "decision": "continue" }),
         json!({ "case_id": cases[5], "decision": "select_integrated" }),
@@ -260,7 +260,7 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
     for d in [
         json!({ "case_id": theirs, "decision": "select_integrated", "lead_org_id": w.d.dong }),
         json!({ "case_id": theirs, "decision": "refer", "refer_to_org_id": w.d.welfare }),
-        json!({ "case_id": theirs, "decision": "close" }),
+        json!({ "case_id": theirs, "decision": "close", "closing_reason": "goal_achieved" }),
     ] {
         app.post(&format!("{m2}/decisions"), Some(&w.dong), d)
             .await
@@ -365,7 +365,7 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
     app.post(
         &format!("{m}/decisions"),
         Some(&w.dong),
-        json!({ "case_id": cases[4], "decision": "close" }),
+        json!({ "case_id": cases[4], "decision": "close", "closing_reason": "goal_achieved" }),
     )
     .await
     .assert_problem(409, "meeting_closed");
@@ -460,7 +460,7 @@ async fn meetings_are_validated_and_cancellable(b: Backend) {
         .post(
             &format!("{m}/decisions"),
             Some(&w.dong),
-            json!({ "case_id": far_case, "decision": "close" }),
+            json!({ "case_id": far_case, "decision": "close", "closing_reason": "goal_achieved" }),
         )
         .await;
     assert_eq!(

@@ -77,7 +77,11 @@ fn far_id(field: &str, far: &Side, w: &World, far_user: &str) -> Option<String> 
         | "co_visitor_user_ids"
         | "assignee_user_id"
         | "successor_user_id"
+        | "responsible_user_id"
         | "actor_user_id" => far_user.to_owned(),
+        "member_person_ids" => far.person.clone(),
+        // Goal ids belong to the plan reviewed; any other id is unknown to it.
+        "goal_id" => far.case.clone(),
         _ => return None,
     })
 }
@@ -174,6 +178,24 @@ async fn references_to_another_district_are_refused_in_bodies_and_filters(b: Bac
                 format!("/api/v1/cases/{}/visits", h.case),
                 json!({ "scheduled_at": "2026-12-01T10:00:00Z", "purpose": "방문" }),
             ),
+            "create_case_assessment" => (
+                "dong",
+                format!("/api/v1/cases/{}/assessments", h.case),
+                json!({ "assessed_on": "2026-11-01", "risk_level": "high", "summary": "사정", "domains": { "health": { "score": 3 } } }),
+            ),
+            "create_case_plan" => (
+                "dong",
+                format!("/api/v1/cases/{}/plans", h.case),
+                json!({ "starts_on": "2026-11-01", "goals": [{ "text": "목표" }],
+                        "services": [{ "benefit_type_id": h.benefit_type, "provider_org_id": w.d.dong, "responsible_user_id": w.dong_user, "frequency": "주 1회", "starts_on": "2026-11-01" }] }),
+            ),
+            "create_case_member" => (
+                "dong",
+                format!("/api/v1/cases/{}/members", h.case),
+                json!({}),
+            ),
+            // Goal ids are the reviewed plan's own, not a reference into the district.
+            "create_plan_review" => return None,
             "create_case_note" => (
                 "dong",
                 format!("/api/v1/cases/{}/notes", h.case),

@@ -75,6 +75,12 @@ impl Status {
         )
     }
 
+    /// Whether the case counts for the one-open-case rule: 사후관리 (follow-up) is a bounded
+    /// watch after closing, not an open case, so a new case may start during it.
+    pub fn counts_as_open(self) -> bool {
+        self.is_open() && self != Status::FollowUp
+    }
+
     /// Moves that only the lead organization may make.
     pub fn needs_lead(to: Status) -> bool {
         matches!(
@@ -391,6 +397,117 @@ mod tests {
     }
 }
 
+str_enum!(
+    /// Why a case closed (종결 사유).
+    ClosingReason {
+        GoalAchieved = "goal_achieved",
+        Refused = "refused",
+        MovedOut = "moved_out",
+        Deceased = "deceased",
+        Transferred = "transferred",
+        LostContact = "lost_contact",
+        Other = "other",
+    }
+);
+
+/// How a case closed: the reason, its text (required for `other`) and a short evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closing {
+    pub reason: ClosingReason,
+    pub note: Option<String>,
+    pub evaluation: String,
+}
+
+impl Closing {
+    /// Checks a closing: `other` needs its text (in `note`).
+    pub fn check(&self) -> Result<(), DomainError> {
+        if self.reason == ClosingReason::Other && self.note.as_deref().is_none_or(str::is_empty) {
+            return Err(DomainError::invalid(
+                "reason",
+                "required",
+                "closing_reason `other` needs the reason in words",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How long follow-up (사후관리) lasts unless the caller says otherwise.
+pub const FOLLOW_UP_MONTHS: u32 = 3;
+
+/// The follow-up period from `start`: its end (`until`, default three months) and the check
+/// dates, one a month and the last on the end day.
+pub fn follow_up_schedule(
+    start: chrono::NaiveDate,
+    until: Option<chrono::NaiveDate>,
+) -> Result<(chrono::NaiveDate, Vec<chrono::NaiveDate>), DomainError> {
+    use chrono::Months;
+    let until = match until {
+        Some(u) => u,
+        None => start
+            .checked_add_months(Months::new(FOLLOW_UP_MONTHS))
+            .ok_or_else(|| DomainError::invalid("follow_up_until", "range", "out of range"))?,
+    };
+    if until <= start || until > start + chrono::Duration::days(366) {
+        return Err(DomainError::invalid(
+            "follow_up_until",
+            "range",
+            "must be after today and within a year",
+        ));
+    }
+    let mut checks = Vec::new();
+    let mut m = 1;
+    while let Some(d) = start.checked_add_months(Months::new(m)) {
+        if d >= until {
+            break;
+        }
+        checks.push(d);
+        m += 1;
+    }
+    checks.push(until);
+    Ok((until, checks))
+}
+
+#[cfg(test)]
+mod closing_tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn follow_up_lasts_three_months_with_monthly_checks() {
+        let start = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let (until, checks) = follow_up_schedule(start, None).unwrap();
+        assert_eq!(until, NaiveDate::from_ymd_opt(2027, 2, 28).unwrap());
+        assert_eq!(
+            checks,
+            [
+                NaiveDate::from_ymd_opt(2026, 12, 30).unwrap(),
+                NaiveDate::from_ymd_opt(2027, 1, 30).unwrap(),
+                until
+            ]
+        );
+        assert!(follow_up_schedule(start, Some(start)).is_err());
+        assert!(follow_up_schedule(start, Some(start + chrono::Duration::days(400))).is_err());
+    }
+
+    #[test]
+    fn follow_up_is_not_an_open_case() {
+        assert!(Status::FollowUp.is_open());
+        assert!(!Status::FollowUp.counts_as_open());
+        assert!(Status::Monitoring.counts_as_open());
+    }
+
+    #[test]
+    fn other_needs_words() {
+        let c = Closing {
+            reason: ClosingReason::Other,
+            note: None,
+            evaluation: "x".into(),
+        };
+        assert!(c.check().is_err());
+    }
+}
+
 /// A shared case.
 #[derive(Debug, Clone)]
 pub struct Case {
@@ -409,12 +526,24 @@ pub struct Case {
     pub created_by: uuid::Uuid,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// Set for a household case (가구 단위 사례); `person_id` is then its primary person.
+    pub household_id: Option<uuid::Uuid>,
+    /// When the case was taken in (접수): the first assessment is due some days later.
+    pub intake_on: Option<chrono::NaiveDate>,
+    /// When the service plan is next reviewed (점검).
+    pub next_review_on: Option<chrono::NaiveDate>,
+    pub closing: Option<Closing>,
+    pub closed_on: Option<chrono::NaiveDate>,
+    pub follow_up_until: Option<chrono::NaiveDate>,
+    pub follow_up_checks: Vec<chrono::NaiveDate>,
 }
 
 /// A validated request to open a case.
 #[derive(Debug, Clone)]
 pub struct NewCase {
     pub person_id: uuid::Uuid,
+    /// A household case: the household and its members (the primary person among them).
+    pub household: Option<(uuid::Uuid, Vec<uuid::Uuid>)>,
     pub case_type: CaseType,
     pub risk_level: RiskLevel,
     pub source: Source,
@@ -463,6 +592,8 @@ pub struct Note {
     pub co_visitor_user_ids: Vec<uuid::Uuid>,
     pub visibility: Visibility,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The household member the note concerns, on a household case.
+    pub person_id: Option<uuid::Uuid>,
 }
 
 /// A validated note.
@@ -473,6 +604,7 @@ pub struct NewNote {
     pub body: String,
     pub co_visitor_user_ids: Vec<uuid::Uuid>,
     pub visibility: Visibility,
+    pub person_id: Option<uuid::Uuid>,
 }
 
 /// One entry of a case's timeline.

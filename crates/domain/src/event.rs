@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::case::Status;
+use crate::case::{ClosingReason, Status};
 
 /// Who is told of an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +64,8 @@ pub enum DomainEvent {
         from: Status,
         to: Status,
         reason: Option<String>,
+        /// Why the case closed, on a move to `closed`.
+        closing_reason: Option<ClosingReason>,
     },
     MeetingScheduled {
         meeting_id: Uuid,
@@ -77,6 +79,8 @@ pub enum DomainEvent {
         host_org_id: Uuid,
         decisions: usize,
         invitee_user_ids: Vec<Uuid>,
+        /// Organizations of the decided cases (after the decisions), told of the outcome.
+        partner_org_ids: Vec<Uuid>,
     },
     ActionItemAssigned {
         action_item_id: Uuid,
@@ -118,6 +122,45 @@ pub enum DomainEvent {
         moved: usize,
         partner_org_ids: Vec<Uuid>,
     },
+    AssessmentRecorded {
+        assessment_id: Uuid,
+        case_id: Uuid,
+        assessed_on: NaiveDate,
+        risk_level: &'static str,
+    },
+    PlanRecorded {
+        plan_id: Uuid,
+        case_id: Uuid,
+        revision: i32,
+        /// Provider organizations and responsible users the plan names (besides the actor's).
+        provider_org_ids: Vec<Uuid>,
+        responsible_user_ids: Vec<Uuid>,
+    },
+    PlanReviewed {
+        review_id: Uuid,
+        plan_id: Uuid,
+        case_id: Uuid,
+        reviewed_on: NaiveDate,
+        next_review_on: Option<NaiveDate>,
+    },
+    CaseMemberChanged {
+        case_id: Uuid,
+        person_id: Uuid,
+        added: bool,
+    },
+    AgendaRequested {
+        request_id: Uuid,
+        meeting_id: Uuid,
+        case_id: Uuid,
+        host_org_id: Uuid,
+    },
+    AgendaRequestAnswered {
+        request_id: Uuid,
+        meeting_id: Uuid,
+        case_id: Uuid,
+        from_org_id: Uuid,
+        accepted: bool,
+    },
 }
 
 /// A timeline entry: the case, its kind and its data.
@@ -150,11 +193,21 @@ impl DomainEvent {
             Self::OverrideDecided { .. } => "allocation.override_decided",
             Self::HandoverCompleted { .. } => "handover.completed",
             Self::VisitPlanned { .. } => "visit.planned",
+            Self::AssessmentRecorded { .. } => "case.assessed",
+            Self::PlanRecorded { .. } => "case.plan_recorded",
+            Self::PlanReviewed { .. } => "case.plan_reviewed",
+            Self::CaseMemberChanged { added: true, .. } => "case.member_added",
+            Self::CaseMemberChanged { added: false, .. } => "case.member_removed",
+            Self::AgendaRequested { .. } => "meeting.agenda_requested",
+            Self::AgendaRequestAnswered { accepted: true, .. } => "meeting.agenda_request_accepted",
+            Self::AgendaRequestAnswered {
+                accepted: false, ..
+            } => "meeting.agenda_request_declined",
         }
     }
 
     /// Every event type a client app may subscribe to.
-    pub const TYPES: [&'static str; 17] = [
+    pub const TYPES: [&'static str; 25] = [
         "case.opened",
         "case.participant_added",
         "case.participant_removed",
@@ -172,6 +225,14 @@ impl DomainEvent {
         "allocation.override_requested",
         "allocation.override_decided",
         "handover.completed",
+        "case.assessed",
+        "case.plan_recorded",
+        "case.plan_reviewed",
+        "case.member_added",
+        "case.member_removed",
+        "meeting.agenda_requested",
+        "meeting.agenda_request_accepted",
+        "meeting.agenda_request_declined",
     ];
 
     /// The case timeline entry, for events that happen to a case.
@@ -243,10 +304,11 @@ impl DomainEvent {
                 from,
                 to,
                 reason,
+                closing_reason,
             } => entry(
                 *case_id,
                 "status_changed",
-                json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }),
+                json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason, "closing_reason": closing_reason.map(|c| c.as_str()) }),
             ),
             Self::ActionItemAssigned {
                 action_item_id,
@@ -282,6 +344,75 @@ impl DomainEvent {
                 *case_id,
                 "visit_planned",
                 json!({ "visit_id": visit_id, "scheduled_at": scheduled_at, "co_visitor_user_ids": co_visitor_user_ids }),
+            ),
+            Self::AssessmentRecorded {
+                assessment_id,
+                case_id,
+                assessed_on,
+                risk_level,
+            } => entry(
+                *case_id,
+                "assessment_recorded",
+                json!({ "assessment_id": assessment_id, "assessed_on": assessed_on, "risk_level": risk_level }),
+            ),
+            Self::PlanRecorded {
+                plan_id,
+                case_id,
+                revision,
+                ..
+            } => entry(
+                *case_id,
+                "plan_recorded",
+                json!({ "plan_id": plan_id, "revision": revision }),
+            ),
+            Self::PlanReviewed {
+                review_id,
+                plan_id,
+                case_id,
+                reviewed_on,
+                next_review_on,
+            } => entry(
+                *case_id,
+                "plan_reviewed",
+                json!({ "review_id": review_id, "plan_id": plan_id, "reviewed_on": reviewed_on, "next_review_on": next_review_on }),
+            ),
+            Self::CaseMemberChanged {
+                case_id,
+                person_id,
+                added,
+            } => entry(
+                *case_id,
+                if *added {
+                    "member_added"
+                } else {
+                    "member_removed"
+                },
+                json!({ "person_id": person_id }),
+            ),
+            Self::AgendaRequested {
+                request_id,
+                meeting_id,
+                case_id,
+                ..
+            } => entry(
+                *case_id,
+                "agenda_requested",
+                json!({ "agenda_request_id": request_id, "meeting_id": meeting_id }),
+            ),
+            Self::AgendaRequestAnswered {
+                request_id,
+                meeting_id,
+                case_id,
+                accepted,
+                ..
+            } => entry(
+                *case_id,
+                if *accepted {
+                    "agenda_request_accepted"
+                } else {
+                    "agenda_request_declined"
+                },
+                json!({ "agenda_request_id": request_id, "meeting_id": meeting_id }),
             ),
             _ => None,
         }
@@ -400,6 +531,54 @@ impl DomainEvent {
                 *from_user_id,
                 json!({ "handover_to": to_user_id, "moved": moved }),
             ),
+            Self::AssessmentRecorded { assessment_id, .. } => {
+                (AuditKind::Create, "assessment", *assessment_id, json!({}))
+            }
+            Self::PlanRecorded {
+                plan_id, revision, ..
+            } => (
+                AuditKind::Create,
+                "service_plan",
+                *plan_id,
+                json!({ "revision": revision }),
+            ),
+            Self::PlanReviewed { review_id, .. } => {
+                (AuditKind::Create, "plan_review", *review_id, json!({}))
+            }
+            Self::CaseMemberChanged {
+                case_id,
+                person_id,
+                added,
+            } => (
+                AuditKind::Update,
+                "case",
+                *case_id,
+                if *added {
+                    json!({ "member_added": person_id })
+                } else {
+                    json!({ "member_removed": person_id })
+                },
+            ),
+            Self::AgendaRequested {
+                request_id,
+                meeting_id,
+                ..
+            } => (
+                AuditKind::Create,
+                "agenda_request",
+                *request_id,
+                json!({ "meeting_id": meeting_id }),
+            ),
+            Self::AgendaRequestAnswered {
+                request_id,
+                accepted,
+                ..
+            } => (
+                AuditKind::Update,
+                "agenda_request",
+                *request_id,
+                json!({ "status": if *accepted { "accepted" } else { "declined" } }),
+            ),
         }
     }
 
@@ -425,12 +604,18 @@ impl DomainEvent {
             Self::CaseStatusChanged { .. } => Vec::new(),
             Self::MeetingScheduled {
                 invitee_user_ids, ..
-            }
-            | Self::MeetingFinalized {
-                invitee_user_ids, ..
             } => invitee_user_ids
                 .iter()
                 .map(|u| Audience::User(*u))
+                .collect(),
+            Self::MeetingFinalized {
+                invitee_user_ids,
+                partner_org_ids,
+                ..
+            } => invitee_user_ids
+                .iter()
+                .map(|u| Audience::User(*u))
+                .chain(partner_org_ids.iter().map(|o| Audience::OrgStaff(*o)))
                 .collect(),
             Self::ActionItemAssigned {
                 assignee_user_id, ..
@@ -454,6 +639,22 @@ impl DomainEvent {
             } => std::iter::once(Audience::User(*to_user_id))
                 .chain(partner_org_ids.iter().map(|o| Audience::OrgStaff(*o)))
                 .collect(),
+            Self::AssessmentRecorded { .. }
+            | Self::PlanReviewed { .. }
+            | Self::CaseMemberChanged { .. } => Vec::new(),
+            Self::PlanRecorded {
+                provider_org_ids,
+                responsible_user_ids,
+                ..
+            } => provider_org_ids
+                .iter()
+                .map(|o| Audience::OrgStaff(*o))
+                .chain(responsible_user_ids.iter().map(|u| Audience::User(*u)))
+                .collect(),
+            Self::AgendaRequested { host_org_id, .. } => vec![Audience::OrgStaff(*host_org_id)],
+            Self::AgendaRequestAnswered { from_org_id, .. } => {
+                vec![Audience::OrgStaff(*from_org_id)]
+            }
         }
     }
 
@@ -540,6 +741,39 @@ impl DomainEvent {
                     format!("Handover: {successor_name} now handles {moved} item(s)")
                 }
             }
+            Self::AssessmentRecorded { .. } => {
+                t("사정 기록이 추가되었습니다", "An assessment was recorded")
+            }
+            Self::PlanRecorded { .. } => t(
+                "서비스 계획에 기관 또는 담당자로 지정되었습니다",
+                "A service plan names you or your organization",
+            ),
+            Self::PlanReviewed { .. } => t(
+                "서비스 계획 점검이 기록되었습니다",
+                "A plan review was recorded",
+            ),
+            Self::CaseMemberChanged { added: true, .. } => t(
+                "가구원이 사례에 추가되었습니다",
+                "A member was added to a case",
+            ),
+            Self::CaseMemberChanged { added: false, .. } => t(
+                "가구원이 사례에서 빠졌습니다",
+                "A member was removed from a case",
+            ),
+            Self::AgendaRequested { .. } => t(
+                "회의 안건 상정 요청이 있습니다",
+                "A case was proposed for your meeting",
+            ),
+            Self::AgendaRequestAnswered { accepted: true, .. } => t(
+                "안건 상정 요청이 받아들여졌습니다",
+                "Your agenda request was accepted",
+            ),
+            Self::AgendaRequestAnswered {
+                accepted: false, ..
+            } => t(
+                "안건 상정 요청이 거절되었습니다",
+                "Your agenda request was declined",
+            ),
         }
     }
 
@@ -642,6 +876,51 @@ impl DomainEvent {
                 ..
             } => {
                 json!({ "from_user_id": from_user_id, "to_user_id": to_user_id, "successor_org_id": successor_org_id, "moved": moved })
+            }
+            Self::AssessmentRecorded {
+                assessment_id,
+                case_id,
+                assessed_on,
+                risk_level,
+            } => {
+                json!({ "assessment_id": assessment_id, "case_id": case_id, "assessed_on": assessed_on, "risk_level": risk_level })
+            }
+            Self::PlanRecorded {
+                plan_id,
+                case_id,
+                revision,
+                ..
+            } => json!({ "plan_id": plan_id, "case_id": case_id, "revision": revision }),
+            Self::PlanReviewed {
+                review_id,
+                plan_id,
+                case_id,
+                reviewed_on,
+                next_review_on,
+            } => {
+                json!({ "review_id": review_id, "plan_id": plan_id, "case_id": case_id, "reviewed_on": reviewed_on, "next_review_on": next_review_on })
+            }
+            Self::CaseMemberChanged {
+                case_id,
+                person_id,
+                added,
+            } => json!({ "case_id": case_id, "person_id": person_id, "added": added }),
+            Self::AgendaRequested {
+                request_id,
+                meeting_id,
+                case_id,
+                host_org_id,
+            } => {
+                json!({ "agenda_request_id": request_id, "meeting_id": meeting_id, "case_id": case_id, "host_org_id": host_org_id })
+            }
+            Self::AgendaRequestAnswered {
+                request_id,
+                meeting_id,
+                case_id,
+                from_org_id,
+                accepted,
+            } => {
+                json!({ "agenda_request_id": request_id, "meeting_id": meeting_id, "case_id": case_id, "from_org_id": from_org_id, "accepted": accepted })
             }
         }
     }

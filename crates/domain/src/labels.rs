@@ -2,7 +2,9 @@
 //! is an exhaustive match: a new code does not compile until it has both names.
 
 use crate::allocation::{AllocationStatus, Category, Funding, Scope, Subject};
-use crate::case::{RiskLevel, Status};
+use crate::case::{ClosingReason, RiskLevel, Status};
+use crate::meeting::Decision;
+use crate::plan::{AssessmentDomain, GoalStatus};
 
 /// A code's name in Korean and English.
 pub trait Label: Copy {
@@ -109,6 +111,66 @@ pub fn of<E: Label>(parse: impl Fn(&str) -> Option<E>, code: &str, english: bool
     parse(code).map_or_else(|| code.to_owned(), |v| v.label(english).to_owned())
 }
 
+impl Label for ClosingReason {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            ClosingReason::GoalAchieved => ("목표달성", "Goal achieved"),
+            ClosingReason::Refused => ("대상자 거부", "Refused by the person"),
+            ClosingReason::MovedOut => ("전출", "Moved out"),
+            ClosingReason::Deceased => ("사망", "Deceased"),
+            ClosingReason::Transferred => ("타 기관 이관", "Transferred to another organization"),
+            ClosingReason::LostContact => ("연락두절", "Lost contact"),
+            ClosingReason::Other => ("기타", "Other"),
+        }
+    }
+}
+
+impl Label for AssessmentDomain {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            AssessmentDomain::Safety => ("안전", "Safety"),
+            AssessmentDomain::Health => ("건강", "Health"),
+            AssessmentDomain::DailyLiving => ("일상생활", "Daily living"),
+            AssessmentDomain::Family => ("가족관계", "Family"),
+            AssessmentDomain::Social => ("사회적 관계", "Social"),
+            AssessmentDomain::Economy => ("경제", "Economy"),
+            AssessmentDomain::Education => ("교육", "Education"),
+            AssessmentDomain::Employment => ("고용", "Employment"),
+            AssessmentDomain::Housing => ("주거", "Housing"),
+            AssessmentDomain::RightsAdvocacy => ("권익보장", "Rights advocacy"),
+        }
+    }
+}
+
+impl Label for GoalStatus {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            GoalStatus::NotStarted => ("미착수", "Not started"),
+            GoalStatus::InProgress => ("진행 중", "In progress"),
+            GoalStatus::Achieved => ("달성", "Achieved"),
+            GoalStatus::Dropped => ("중단", "Dropped"),
+        }
+    }
+}
+
+impl Label for Decision {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Decision::SelectIntegrated => {
+                ("통합사례관리 대상 선정", "Select for integrated management")
+            }
+            Decision::SimpleLinkage => ("단순 연계", "Simple linkage"),
+            Decision::Continue => ("지속", "Continue"),
+            Decision::Close => ("종결", "Close"),
+            Decision::Refer => ("타 기관 의뢰", "Refer"),
+            Decision::Defer => ("보류", "Defer"),
+            Decision::ChangeLead => ("주 사례관리 기관 변경", "Change the lead organization"),
+            Decision::ChangeType => ("사례 유형 변경", "Change the case type"),
+            Decision::ToMonitoring => ("점검 단계로 전환", "Move to monitoring"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +192,9 @@ mod tests {
         all(AllocationStatus::ALL);
         all(Subject::ALL);
         all(Scope::ALL);
+        all(ClosingReason::ALL);
+        all(AssessmentDomain::ALL);
+        all(GoalStatus::ALL);
+        all(Decision::ALL);
     }
 }

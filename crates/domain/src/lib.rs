@@ -12,6 +12,7 @@ pub mod meeting;
 pub mod org;
 pub mod password;
 pub mod person;
+pub mod plan;
 pub mod text;
 pub mod user;
 
@@ -21,4 +22,9 @@ pub use error::{DomainError, FieldViolation};
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::{SubsecRound, Utc};
     Utc::now().trunc_subsecs(6)
+}
+
+/// Today's date in Korea (UTC+9, no daylight saving): the date a worker's day is counted in.
+pub fn today() -> chrono::NaiveDate {
+    (now() + chrono::Duration::hours(9)).date_naive()
 }

@@ -32,6 +32,9 @@ str_enum!(
         Close = "close",
         Refer = "refer",
         Defer = "defer",
+        ChangeLead = "change_lead",
+        ChangeType = "change_type",
+        ToMonitoring = "to_monitoring",
     }
 );
 
@@ -55,7 +58,10 @@ impl Decision {
             ),
             Self::Close => (Some(Status::Closed), None, false),
             Self::Refer => (Some(Status::ReferredOut), None, false),
-            Self::Continue | Self::Defer => (None, None, false),
+            Self::ToMonitoring => (Some(Status::Monitoring), None, false),
+            Self::ChangeLead => (None, None, true),
+            // The new type is the decision record's.
+            Self::Continue | Self::Defer | Self::ChangeType => (None, None, false),
         };
         Effect {
             status,
@@ -64,11 +70,16 @@ impl Decision {
         }
     }
 
-    /// Whether the decision can be applied to a case in `current`.
+    /// Whether the decision can be applied to a case in `current`: a status change the status
+    /// machine allows; a new lead or type only while the case is worked on (not after closing).
     pub fn applies_to(self, current: Status) -> bool {
-        self.effect()
-            .status
-            .is_none_or(|to| current.can_move_to(to))
+        match self {
+            Self::ChangeLead | Self::ChangeType => current.counts_as_open(),
+            _ => self
+                .effect()
+                .status
+                .is_none_or(|to| current.can_move_to(to)),
+        }
     }
 }
 
@@ -112,6 +123,12 @@ mod tests {
         assert_eq!(Decision::Close.effect().status, Some(Status::Closed));
         assert_eq!(Decision::Refer.effect().status, Some(Status::ReferredOut));
         assert_eq!(Decision::Defer.effect().status, None);
+        assert!(Decision::ChangeLead.effect().changes_lead);
+        assert!(Decision::ChangeLead.applies_to(Status::InService));
+        assert!(Decision::ChangeLead.applies_to(Status::Monitoring));
+        assert!(!Decision::ChangeLead.applies_to(Status::Closed));
+        assert!(Decision::ToMonitoring.applies_to(Status::InService));
+        assert!(!Decision::ToMonitoring.applies_to(Status::Assessing));
     }
 
     #[test]
@@ -127,6 +144,7 @@ mod tests {
         #[test]
         fn applicability_follows_the_status_machine(d in proptest::sample::select(Decision::ALL.to_vec()), s in proptest::sample::select(Status::ALL.to_vec())) {
             match d.effect().status {
+                None if matches!(d, Decision::ChangeLead | Decision::ChangeType) => prop_assert_eq!(d.applies_to(s), s.counts_as_open()),
                 None => prop_assert!(d.applies_to(s)),
                 Some(to) => prop_assert_eq!(d.applies_to(s), s.can_move_to(to)),
             }
@@ -162,6 +180,7 @@ pub struct MeetingParticipant {
     pub org_id: Option<Uuid>,
     pub external_name: Option<String>,
     pub external_organization: Option<String>,
+    pub external_role: Option<String>,
     pub attended: Option<bool>,
 }
 
@@ -181,6 +200,10 @@ pub struct DecisionRecord {
     pub lead_org_id: Option<Uuid>,
     /// For `refer`: the organization the case is referred to (finalizing sends the referral).
     pub refer_to_org_id: Option<Uuid>,
+    /// For `change_type`: the new case type.
+    pub case_type: Option<CaseType>,
+    /// For `close`: why.
+    pub closing_reason: Option<crate::case::ClosingReason>,
     pub notes: Option<String>,
     pub action_items: Vec<ActionItemSpec>,
 }
@@ -220,4 +243,28 @@ pub struct Referral {
     pub outcome: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+str_enum!(
+    /// Where a proposal of a case for a meeting stands.
+    AgendaRequestStatus {
+        Pending = "pending",
+        Accepted = "accepted",
+        Declined = "declined",
+    }
+);
+
+/// A participant organization's proposal of a case for another organization's meeting.
+#[derive(Debug, Clone)]
+pub struct AgendaRequest {
+    pub id: Uuid,
+    pub meeting_id: Uuid,
+    pub case_id: Uuid,
+    pub from_org_id: Uuid,
+    pub requested_by: Uuid,
+    pub note: Option<String>,
+    pub status: AgendaRequestStatus,
+    pub decline_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
 }

@@ -54,6 +54,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Outbound webhooks: allowed plain-http and internal hosts, retries, give-up period.
     pub webhooks: crate::webhooks::WebhookSettings,
+    /// Days after intake within which the first assessment is due
+    /// (`HAMKKE_FIRST_ASSESSMENT_DAYS`).
+    pub first_assessment_days: u32,
 }
 
 /// A configuration value that cannot be used.
@@ -123,6 +126,7 @@ impl Config {
             metrics_bind: None,
             metrics_token: None,
             webhooks: Default::default(),
+            first_assessment_days: hamkke_domain::plan::FIRST_ASSESSMENT_DAYS,
         }
     }
 
@@ -219,6 +223,13 @@ impl Config {
             return Err(ConfigError {
                 name: "HAMKKE_GRANTED_ON_YEARS_BACK / HAMKKE_GRANTED_ON_YEARS_AHEAD",
                 reason: "at most 50 years back and 10 ahead".into(),
+            });
+        }
+        c.first_assessment_days = num("HAMKKE_FIRST_ASSESSMENT_DAYS", c.first_assessment_days)?;
+        if !(1..=365).contains(&c.first_assessment_days) {
+            return Err(ConfigError {
+                name: "HAMKKE_FIRST_ASSESSMENT_DAYS",
+                reason: "between 1 and 365".into(),
             });
         }
         c.import_rrn_per_hour = num("HAMKKE_IMPORT_RRN_PER_HOUR", c.import_rrn_per_hour)?;

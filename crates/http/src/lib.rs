@@ -8,6 +8,7 @@ pub mod db;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod housekeeping;
 pub mod idempotency;
 pub mod import;
 pub mod metrics;

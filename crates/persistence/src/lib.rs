@@ -16,6 +16,10 @@ pub use conn::{Backend, Db, DbConn, PoolStats};
 pub use error::RepoError;
 
 /// Current time in UTC at the precision both databases keep.
+pub fn today() -> chrono::NaiveDate {
+    hamkke_domain::today()
+}
+
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     hamkke_domain::now()
 }

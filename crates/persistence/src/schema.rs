@@ -232,6 +232,15 @@ diesel::table! {
         created_by -> Uuid,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        household_id -> Nullable<Uuid>,
+        intake_on -> Nullable<Date>,
+        next_review_on -> Nullable<Date>,
+        closing_reason -> Nullable<Text>,
+        closing_note -> Nullable<Text>,
+        closing_evaluation -> Nullable<Text>,
+        closed_on -> Nullable<Date>,
+        follow_up_until -> Nullable<Date>,
+        follow_up_checks -> Text,
     }
 }
 
@@ -279,6 +288,7 @@ diesel::table! {
         co_visitor_user_ids -> Text,
         visibility -> Text,
         created_at -> Timestamp,
+        person_id -> Nullable<Uuid>,
     }
 }
 
@@ -333,6 +343,7 @@ diesel::table! {
         external_name -> Nullable<Text>,
         external_organization -> Nullable<Text>,
         attended -> Nullable<Bool>,
+        external_role -> Nullable<Text>,
     }
 }
 
@@ -361,6 +372,8 @@ diesel::table! {
         decided_by -> Uuid,
         updated_at -> Timestamp,
         refer_to_org_id -> Nullable<Uuid>,
+        case_type -> Nullable<Text>,
+        closing_reason -> Nullable<Text>,
     }
 }
 
@@ -451,6 +464,94 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    case_members (case_id, person_id) {
+        case_id -> Uuid,
+        person_id -> Uuid,
+        added_at -> Timestamp,
+        added_by -> Uuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    case_assessments (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        person_id -> Nullable<Uuid>,
+        assessed_on -> Date,
+        assessor_user_id -> Uuid,
+        assessor_org_id -> Uuid,
+        domains -> Text,
+        risk_level -> Text,
+        summary -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    service_plans (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        revision -> Integer,
+        status -> Text,
+        summary -> Nullable<Text>,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        goals -> Text,
+        services -> Text,
+        next_review_on -> Nullable<Date>,
+        created_by -> Uuid,
+        created_by_org_id -> Uuid,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    plan_reviews (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        case_id -> Uuid,
+        reviewed_on -> Date,
+        reviewer_user_id -> Uuid,
+        reviewer_org_id -> Uuid,
+        goal_progress -> Text,
+        summary -> Nullable<Text>,
+        next_review_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    agenda_requests (id) {
+        id -> Uuid,
+        meeting_id -> Uuid,
+        case_id -> Uuid,
+        from_org_id -> Uuid,
+        requested_by -> Uuid,
+        note -> Nullable<Text>,
+        status -> Text,
+        decline_reason -> Nullable<Text>,
+        answered_by -> Nullable<Uuid>,
+        answered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(auth_sessions -> users (user_id));
@@ -463,6 +564,9 @@ diesel::joinable!(case_participants -> cases (case_id));
 diesel::joinable!(case_assignments -> cases (case_id));
 diesel::joinable!(case_notes -> cases (case_id));
 diesel::joinable!(case_events -> cases (case_id));
+diesel::joinable!(case_members -> cases (case_id));
+diesel::joinable!(case_assessments -> cases (case_id));
+diesel::joinable!(plan_reviews -> service_plans (plan_id));
 diesel::joinable!(meeting_participants -> meetings (meeting_id));
 diesel::joinable!(meeting_agenda -> meetings (meeting_id));
 diesel::joinable!(meeting_decisions -> meetings (meeting_id));
@@ -632,4 +736,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     resources,
     allocations,
     benefit_types,
+    case_members,
+    case_assessments,
+    service_plans,
+    plan_reviews,
+    agenda_requests,
 );

@@ -1,10 +1,10 @@
 //! Cases, participants, assignments, notes, timeline and handover.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use hamkke_domain::case::{
-    Assignment, AssignmentRole, Case, CasePatch, CaseType, Need, NeedDomain, NewCase, NewNote,
-    Note, NoteKind, Participant, ParticipantRole, RiskLevel, Source, Status, TimelineEntry,
-    Visibility,
+    Assignment, AssignmentRole, Case, CasePatch, CaseType, ClosingReason, Need, NeedDomain,
+    NewCase, NewNote, Note, NoteKind, Participant, ParticipantRole, RiskLevel, Source, Status,
+    TimelineEntry, Visibility,
 };
 use hamkke_persistence::repo::cases::CaseDetail;
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,10 @@ mirror_enum!(
 mirror_enum!(
     /// One of the ten assessment domains.
     NeedDomainDto => NeedDomain { Safety, Health, DailyLiving, Family, SocialRelations, Economy, Education, Employment, LivingEnvironment, LegalRights }
+);
+mirror_enum!(
+    /// Why a case closed: 목표달성, 대상자 거부, 전출, 사망, 타 기관 이관, 연락두절, 기타.
+    ClosingReasonDto => ClosingReason { GoalAchieved, Refused, MovedOut, Deceased, Transferred, LostContact, Other }
 );
 mirror_enum!(
     /// An organization's role on a case.
@@ -89,7 +93,16 @@ impl From<Need> for NeedDto {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCaseRequest {
+    /// The person the case is for; on a household case its primary person
+    /// (`primary_person_id` is accepted too).
+    #[serde(alias = "primary_person_id")]
     pub person_id: Uuid,
+    /// A household case (가구 단위 사례): the household of `person_id`.
+    pub household_id: Option<Uuid>,
+    /// The members of a household case (default: everyone registered in the household).
+    #[validate(length(max = 30, message = "at most 30 members"))]
+    #[schema(max_items = 30)]
+    pub member_person_ids: Option<Vec<Uuid>>,
     pub case_type: CaseTypeDto,
     pub risk_level: RiskLevelDto,
     pub source: SourceDto,
@@ -105,6 +118,9 @@ impl From<CreateCaseRequest> for NewCase {
     fn from(r: CreateCaseRequest) -> Self {
         NewCase {
             person_id: r.person_id,
+            household: r
+                .household_id
+                .map(|h| (h, r.member_person_ids.unwrap_or_default())),
             case_type: r.case_type.into(),
             risk_level: r.risk_level.into(),
             source: r.source.into(),
@@ -182,6 +198,31 @@ pub struct CaseView {
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set on a household case (가구 단위 사례); `person_id` is then its primary person.
+    pub household_id: Option<Uuid>,
+    /// When the case was taken in (접수).
+    pub intake_on: Option<NaiveDate>,
+    /// When the service plan is next reviewed (점검); `GET /cases?review_due=true` lists the
+    /// cases whose date has come.
+    pub next_review_on: Option<NaiveDate>,
+    /// How the case closed, once closed.
+    pub closing: Option<ClosingView>,
+    /// The end of follow-up (사후관리) and its check dates, during follow-up.
+    pub follow_up_until: Option<NaiveDate>,
+    pub follow_up_checks: Vec<NaiveDate>,
+    /// The latest assessment and its change since the previous one (single-case answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_assessment: Option<super::plans::AssessmentView>,
+}
+
+/// How a case closed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClosingView {
+    pub closing_reason: ClosingReasonDto,
+    /// The reason in words (required for `other`).
+    pub reason: Option<String>,
+    pub evaluation: String,
+    pub closed_on: Option<NaiveDate>,
 }
 
 impl From<Case> for CaseView {
@@ -203,6 +244,18 @@ impl From<Case> for CaseView {
             created_by: c.created_by,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            household_id: c.household_id,
+            intake_on: c.intake_on,
+            next_review_on: c.next_review_on,
+            closing: c.closing.map(|k| ClosingView {
+                closing_reason: k.reason.into(),
+                reason: k.note,
+                evaluation: k.evaluation,
+                closed_on: c.closed_on,
+            }),
+            follow_up_until: c.follow_up_until,
+            follow_up_checks: c.follow_up_checks,
+            latest_assessment: None,
         }
     }
 }
@@ -211,6 +264,7 @@ impl From<CaseDetail> for CaseView {
     fn from(d: CaseDetail) -> Self {
         let mut v = CaseView::from(d.case);
         v.participants = Some(d.participants.into_iter().map(Into::into).collect());
+        v.latest_assessment = d.assessment.map(Into::into);
         v
     }
 }
@@ -235,6 +289,8 @@ pub struct ListCasesQuery {
     /// A case number or its prefix.
     #[param(max_length = 40)]
     pub q: Option<String>,
+    /// `true`: only cases whose plan review (점검) date is today or past.
+    pub review_due: Option<bool>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
@@ -246,9 +302,73 @@ pub struct ListCasesQuery {
 #[serde(deny_unknown_fields)]
 pub struct TransitionRequest {
     pub to: StatusDto,
+    /// Why; for `closing_reason: other` the reason in words (required then).
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub reason: Option<String>,
+    /// Required to close (`to: closed`, or `to: follow_up` from an open case, which closes it
+    /// on the way).
+    pub closing_reason: Option<ClosingReasonDto>,
+    /// A short evaluation of the case at closing; required with `closing_reason`.
+    #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
+    #[schema(min_length = 1, max_length = 4000)]
+    pub evaluation: Option<String>,
+    /// For `to: follow_up`: when follow-up (사후관리) ends by itself (default: three months
+    /// from today; at most a year).
+    pub follow_up_until: Option<NaiveDate>,
+}
+
+impl TransitionRequest {
+    /// The change it asks for; `closing_reason` and `evaluation` come together.
+    pub fn change(
+        self,
+    ) -> Result<(Status, hamkke_persistence::repo::cases::StatusChange), crate::error::ApiError>
+    {
+        use hamkke_domain::case::Closing;
+        let closing = match (self.closing_reason, self.evaluation) {
+            (None, None) => None,
+            (Some(r), Some(e)) => Some(Closing {
+                reason: r.into(),
+                note: self.reason.clone(),
+                evaluation: e.trim().to_owned(),
+            }),
+            (Some(_), None) => {
+                return Err(crate::error::ApiError::field(
+                    "evaluation",
+                    "required",
+                    "closing needs a short evaluation",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(crate::error::ApiError::field(
+                    "closing_reason",
+                    "required",
+                    "an evaluation goes with a closing_reason",
+                ))
+            }
+        };
+        Ok((
+            self.to.into(),
+            hamkke_persistence::repo::cases::StatusChange {
+                reason: self.reason,
+                closing,
+                follow_up_until: self.follow_up_until,
+            },
+        ))
+    }
+}
+
+/// Adds a household member to a household case.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMemberRequest {
+    pub person_id: Uuid,
+}
+
+/// The people a case is for, primary first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberList {
+    pub person_ids: Vec<Uuid>,
 }
 
 /// Adds an organization to a case.
@@ -317,6 +437,8 @@ pub struct CreateNoteRequest {
     #[schema(max_items = 10)]
     pub co_visitor_user_ids: Option<Vec<Uuid>>,
     pub visibility: VisibilityDto,
+    /// On a household case: the member the note concerns.
+    pub person_id: Option<Uuid>,
 }
 
 impl From<CreateNoteRequest> for NewNote {
@@ -327,6 +449,7 @@ impl From<CreateNoteRequest> for NewNote {
             body: r.body,
             co_visitor_user_ids: r.co_visitor_user_ids.unwrap_or_default(),
             visibility: r.visibility.into(),
+            person_id: r.person_id,
         }
     }
 }
@@ -344,6 +467,7 @@ pub struct NoteView {
     pub co_visitor_user_ids: Vec<Uuid>,
     pub visibility: VisibilityDto,
     pub created_at: DateTime<Utc>,
+    pub person_id: Option<Uuid>,
 }
 
 impl From<Note> for NoteView {
@@ -359,6 +483,7 @@ impl From<Note> for NoteView {
             co_visitor_user_ids: n.co_visitor_user_ids,
             visibility: n.visibility.into(),
             created_at: n.created_at,
+            person_id: n.person_id,
         }
     }
 }

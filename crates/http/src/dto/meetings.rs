@@ -27,7 +27,7 @@ mirror_enum!(
 );
 mirror_enum!(
     /// What the meeting decides for a case.
-    DecisionDto => Decision { SelectIntegrated, SimpleLinkage, Continue, Close, Refer, Defer }
+    DecisionDto => Decision { SelectIntegrated, SimpleLinkage, Continue, Close, Refer, Defer, ChangeLead, ChangeType, ToMonitoring }
 );
 mirror_enum!(
     /// Where a referral stands.
@@ -41,9 +41,15 @@ pub struct ExternalParticipant {
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    /// The guest's organization (`organization_name` is accepted too).
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200)]
+    #[serde(alias = "organization_name")]
     pub organization: String,
+    /// What the guest is there as (e.g. 통장, 정신건강복지센터 상담사).
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub role: Option<String>,
 }
 
 /// Calls a meeting hosted by the caller's organization.
@@ -83,7 +89,7 @@ impl From<CreateMeetingRequest> for NewMeeting {
                 .external_participants
                 .unwrap_or_default()
                 .into_iter()
-                .map(|e| (e.name, e.organization))
+                .map(|e| (e.name, e.organization, e.role))
                 .collect(),
             case_ids: cases,
         }
@@ -145,11 +151,16 @@ pub struct ActionItemInput {
 pub struct DecisionRequest {
     pub case_id: Uuid,
     pub decision: DecisionDto,
-    /// For `select_integrated`: the organization that leads from now on (default: the current lead).
+    /// For `change_lead` (required) and `select_integrated`: the organization of the case's
+    /// district that leads from now on (default: the current lead).
     pub lead_org_id: Option<Uuid>,
     /// For `refer` (required): the organization of the district the case is referred to;
     /// finalizing sends the referral.
     pub refer_to_org_id: Option<Uuid>,
+    /// For `change_type` (required): the new case type.
+    pub case_type: Option<super::cases::CaseTypeDto>,
+    /// For `close` (required): why the case closes; the decision's notes are its evaluation.
+    pub closing_reason: Option<super::cases::ClosingReasonDto>,
     #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
     #[schema(min_length = 1, max_length = 4000)]
     pub notes: Option<String>,
@@ -165,6 +176,8 @@ impl From<DecisionRequest> for DecisionRecord {
             decision: r.decision.into(),
             lead_org_id: r.lead_org_id,
             refer_to_org_id: r.refer_to_org_id,
+            case_type: r.case_type.map(Into::into),
+            closing_reason: r.closing_reason.map(Into::into),
             notes: r.notes,
             action_items: r
                 .action_items
@@ -200,6 +213,7 @@ pub struct MeetingParticipantView {
     pub organization_id: Option<Uuid>,
     pub external_name: Option<String>,
     pub external_organization: Option<String>,
+    pub external_role: Option<String>,
     pub attended: Option<bool>,
 }
 
@@ -210,6 +224,7 @@ impl From<MeetingParticipant> for MeetingParticipantView {
             organization_id: p.org_id,
             external_name: p.external_name,
             external_organization: p.external_organization,
+            external_role: p.external_role,
             attended: p.attended,
         }
     }
@@ -245,6 +260,8 @@ pub struct DecisionView {
     pub decision: DecisionDto,
     pub lead_org_id: Option<Uuid>,
     pub refer_to_org_id: Option<Uuid>,
+    pub case_type: Option<super::cases::CaseTypeDto>,
+    pub closing_reason: Option<super::cases::ClosingReasonDto>,
     pub notes: Option<String>,
     pub action_items: Vec<ActionItemInput>,
 }
@@ -267,6 +284,8 @@ impl From<AgendaItem> for AgendaItemView {
                 decision: d.decision.into(),
                 lead_org_id: d.lead_org_id,
                 refer_to_org_id: d.refer_to_org_id,
+                case_type: d.case_type.map(Into::into),
+                closing_reason: d.closing_reason.map(Into::into),
                 notes: d.notes,
                 action_items: d
                     .action_items

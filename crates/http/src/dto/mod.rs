@@ -7,6 +7,7 @@ pub mod common;
 pub mod meetings;
 pub mod orgs;
 pub mod persons;
+pub mod plans;
 pub mod users;
 pub mod webhooks;
 pub mod work;

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkke_persistence::repo::work::{
-    Notification, StaffEntry, WorkCase, WorkItem, WorkMeeting, WorkOverride, WorkReferral, Worklist,
+    Notification, StaffEntry, WorkCase, WorkDue, WorkItem, WorkMeeting, WorkOverride, WorkReferral,
+    Worklist,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -289,6 +290,10 @@ pub struct CompleteVisitRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorklistCounts {
     pub cases: usize,
+    pub reviews_due: usize,
+    pub overdue_reviews: usize,
+    pub assessments_due: usize,
+    pub overdue_assessments: usize,
     pub action_items: usize,
     pub overdue_action_items: usize,
     pub incoming_referrals: usize,
@@ -297,11 +302,36 @@ pub struct WorklistCounts {
     pub visits: usize,
 }
 
+/// A case of mine with a review or first assessment due.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkDueView {
+    pub case_id: Uuid,
+    pub case_no: String,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+}
+
+impl From<WorkDue> for WorkDueView {
+    fn from(d: WorkDue) -> Self {
+        Self {
+            case_id: d.case_id,
+            case_no: d.case_no,
+            due_on: d.due_on,
+            overdue: d.overdue,
+        }
+    }
+}
+
 /// Everything for the start of a working day, in one call.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorklistView {
     pub counts: WorklistCounts,
     pub cases: Vec<WorkCaseView>,
+    /// My open cases whose plan review (점검) is due within 7 days or overdue.
+    pub reviews_due: Vec<WorkDueView>,
+    /// My cases in intake or assessment whose first assessment (사정) is due within 7 days or
+    /// overdue (`HAMKKE_FIRST_ASSESSMENT_DAYS` after intake).
+    pub assessments_due: Vec<WorkDueView>,
     pub action_items: Vec<WorkItemView>,
     pub incoming_referrals: Vec<WorkReferralView>,
     pub meetings: Vec<WorkMeetingView>,
@@ -314,6 +344,10 @@ impl From<Worklist> for WorklistView {
         Self {
             counts: WorklistCounts {
                 cases: w.cases.len(),
+                reviews_due: w.reviews_due.len(),
+                overdue_reviews: w.reviews_due.iter().filter(|d| d.overdue).count(),
+                assessments_due: w.assessments_due.len(),
+                overdue_assessments: w.assessments_due.iter().filter(|d| d.overdue).count(),
                 action_items: w.action_items.len(),
                 overdue_action_items: w.action_items.iter().filter(|i| i.overdue).count(),
                 incoming_referrals: w.incoming_referrals.len(),
@@ -322,6 +356,8 @@ impl From<Worklist> for WorklistView {
                 visits: w.visits.len(),
             },
             cases: w.cases.into_iter().map(Into::into).collect(),
+            reviews_due: w.reviews_due.into_iter().map(Into::into).collect(),
+            assessments_due: w.assessments_due.into_iter().map(Into::into).collect(),
             action_items: w.action_items.into_iter().map(Into::into).collect(),
             incoming_referrals: w.incoming_referrals.into_iter().map(Into::into).collect(),
             meetings: w.meetings.into_iter().map(Into::into).collect(),

@@ -8,9 +8,9 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::dto::cases::{
-    AddParticipantRequest, AssignRequest, AssignmentList, CasePage, CaseView, CreateCaseRequest,
-    CreateNoteRequest, ListCasesQuery, NotePage, NoteView, PageQuery, ParticipantList,
-    TimelinePage, TransitionRequest, UpdateCaseRequest,
+    AddMemberRequest, AddParticipantRequest, AssignRequest, AssignmentList, CasePage, CaseView,
+    CreateCaseRequest, CreateNoteRequest, ListCasesQuery, MemberList, NotePage, NoteView,
+    PageQuery, ParticipantList, TimelinePage, TransitionRequest, UpdateCaseRequest,
 };
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{etag, page_request, IfMatch, ValidJson};
@@ -39,6 +39,13 @@ pub async fn create_case(
     auth: AuthUser,
     body: ValidJson<CreateCaseRequest>,
 ) -> ApiResult<HttpResponse> {
+    if body.0.member_person_ids.is_some() && body.0.household_id.is_none() {
+        return Err(ApiError::field(
+            "member_person_ids",
+            "not_allowed",
+            "members are listed for a household case (with household_id)",
+        ));
+    }
     let new = NewCase::from(body.0);
     let detail = state
         .db
@@ -82,6 +89,7 @@ pub async fn list_cases(
         assigned_to,
         person_id: q.person_id,
         case_no: q.q.filter(|s| !s.is_empty()),
+        review_due_by: q.review_due.unwrap_or(false).then(hamkke_domain::today),
     };
     let result = state
         .db
@@ -147,7 +155,12 @@ pub async fn update_case(
 }
 
 /// Moves a case to another status. An impossible move answers 409 `invalid_transition` with
-/// the `allowed` targets; closing, rejecting, referring out and reopening need the lead.
+/// the `allowed` targets; closing, rejecting, referring out, follow-up and reopening need the
+/// lead. A target reachable through intake and assessment is one call, each step on the
+/// timeline. Closing needs `closing_reason` and `evaluation` (400 without);
+/// `to: follow_up` from an open case closes it and starts follow-up (사후관리), which does not
+/// count as an open case and ends by itself at `follow_up_until`; reopening from follow-up
+/// is one call (`to: reopened`).
 #[utoipa::path(
     tag = "cases",
     security(("bearer" = [])),
@@ -166,11 +179,11 @@ pub async fn create_case_transition(
     body: ValidJson<TransitionRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let TransitionRequest { to, reason } = body.0;
+    let (to, change) = body.0.change()?;
     let detail = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::transition(c, a, ctx, id, to.into(), reason)
+            repo::transition(c, a, ctx, id, to, change)
         })
         .await?;
     Ok(case_response(actix_web::http::StatusCode::OK, detail))
@@ -392,4 +405,83 @@ pub async fn list_case_timeline(
         })
         .await?;
     Ok(HttpResponse::Ok().json(TimelinePage::from_page(result)))
+}
+
+/// The people a case is for: its person, or every member of a household case (primary first).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses((status = 200, description = "Members", body = MemberList))
+)]
+#[get("/cases/{id}/members")]
+pub async fn list_case_members(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let person_ids = state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, _| {
+            repo::members(c, a, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(MemberList { person_ids }))
+}
+
+/// Adds a member of the case's household to a household case (the lead or a district
+/// coordinator). A member with another open case answers 409 `open_case_exists`.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = AddMemberRequest,
+    responses(
+        (status = 201, description = "Added; all members", body = MemberList),
+        (status = 409, description = "Not a household case, already a member, or an open case elsewhere", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases/{id}/members")]
+pub async fn create_case_member(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<AddMemberRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let person_id = body.0.person_id;
+    let person_ids = state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
+            repo::add_member(c, a, ctx, id, person_id)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(MemberList { person_ids }))
+}
+
+/// Removes a member from a household case (not its primary person).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id"), ("person_id" = Uuid, Path, description = "Person id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 409, description = "The primary person stays", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/cases/{id}/members/{person_id}")]
+pub async fn delete_case_member(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (id, person_id) = path.into_inner();
+    state
+        .db
+        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
+            repo::remove_member(c, a, ctx, id, person_id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

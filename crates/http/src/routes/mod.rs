@@ -8,6 +8,7 @@ pub mod meetings;
 pub mod ops;
 pub mod orgs;
 pub mod persons;
+pub mod plans;
 pub mod reports;
 pub mod transfers;
 pub mod users;
@@ -75,6 +76,14 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(cases::list_case_notes)
         .service(cases::create_case_note)
         .service(cases::list_case_timeline)
+        .service(cases::list_case_members)
+        .service(cases::create_case_member)
+        .service(cases::delete_case_member)
+        .service(plans::create_case_assessment)
+        .service(plans::list_case_assessments)
+        .service(plans::create_case_plan)
+        .service(plans::list_case_plans)
+        .service(plans::create_plan_review)
         .service(meetings::create_meeting)
         .service(meetings::list_meetings)
         .service(meetings::get_meeting)

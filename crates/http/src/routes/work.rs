@@ -131,7 +131,8 @@ pub async fn list_directory(
 
 /// My worklist for the start of a working day: my active cases (with the person as I may see
 /// them), action items due within a week or overdue, referrals to my organization awaiting an
-/// answer, meetings I attend in the next 14 days and (coordinators) overrides awaiting
+/// answer, meetings I attend in the next 14 days, plan reviews (점검) and first assessments
+/// (사정) of my cases due within a week or overdue, and (coordinators) overrides awaiting
 /// approval, with counts. Audited once.
 #[utoipa::path(
     tag = "work",
@@ -140,11 +141,12 @@ pub async fn list_directory(
 )]
 #[get("/me/worklist")]
 pub async fn get_worklist(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<HttpResponse> {
-    let today = (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive();
+    let today = hamkke_domain::today();
+    let days = state.config.first_assessment_days;
     let list = state
         .db
         .as_user(auth, "worklist", None, move |c, a, ctx| {
-            work::worklist(c, a, ctx, today)
+            work::worklist(c, a, ctx, today, days)
         })
         .await?;
     Ok(HttpResponse::Ok().json(WorklistView::from(list)))

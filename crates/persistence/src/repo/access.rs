@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::conn::DbConn;
 use crate::error::RepoResult;
-use crate::schema::{case_participants, cases, consent_organizations, consents};
+use crate::schema::{case_members, case_participants, cases, consent_organizations, consents};
 use crate::types::{to_db, DbUuid};
 
 fn ids(v: &[Uuid]) -> Vec<DbUuid> {
@@ -65,12 +65,13 @@ pub fn access_for(
         .load(conn)?
         .into_iter()
         .collect();
-    // One query for both facts: the lead is a participant of its own cases.
-    let mine: Vec<(DbUuid, DbUuid, String)> = cases::table
-        .inner_join(case_participants::table)
-        .filter(cases::person_id.eq_any(ids(&person_ids)))
+    // One query for both facts: the lead is a participant of its own cases. A household case
+    // counts for each of its members.
+    let mine: Vec<(DbUuid, DbUuid, String)> = case_members::table
+        .inner_join(cases::table.inner_join(case_participants::table))
+        .filter(case_members::person_id.eq_any(ids(&person_ids)))
         .filter(case_participants::org_id.eq(org))
-        .select((cases::person_id, cases::lead_org_id, cases::status))
+        .select((case_members::person_id, cases::lead_org_id, cases::status))
         .load(conn)?;
     let closed = closed_statuses();
     let participating: HashSet<DbUuid> = mine.iter().map(|(p, _, _)| *p).collect();
@@ -116,10 +117,11 @@ pub fn open_case_leads(
     person_ids: &[Uuid],
 ) -> RepoResult<HashMap<Uuid, Vec<Uuid>>> {
     let closed = closed_statuses();
-    let rows: Vec<(DbUuid, DbUuid)> = cases::table
-        .filter(cases::person_id.eq_any(ids(person_ids)))
+    let rows: Vec<(DbUuid, DbUuid)> = case_members::table
+        .inner_join(cases::table)
+        .filter(case_members::person_id.eq_any(ids(person_ids)))
         .filter(cases::status.ne_all(closed))
-        .select((cases::person_id, cases::lead_org_id))
+        .select((case_members::person_id, cases::lead_org_id))
         .load(conn)?;
     let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for (p, lead) in rows {

@@ -386,7 +386,8 @@ fn prepare(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<
             Err(e) => return Err(e),
         };
         authz::view_case(actor, &case.facts()).map_err(|_| DomainError::unknown("case_id"))?;
-        if case.case.person_id != new.person_id {
+        if case.case.person_id != new.person_id && !cases::is_member(conn, case_id, new.person_id)?
+        {
             return Err(DomainError::invalid(
                 "case_id",
                 "mismatch",

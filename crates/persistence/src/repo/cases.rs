@@ -1,11 +1,11 @@
 //! Shared cases: opening, reading, listing, changing, status transitions.
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor, CaseFacts};
 use hamkke_domain::case::{
-    self as rules, AssignmentRole, Case, CasePatch, CaseType, Need, NewCase, ParticipantRole,
-    RiskLevel, Source, Status,
+    self as rules, AssignmentRole, Case, CasePatch, CaseType, Closing, ClosingReason, Need,
+    NewCase, ParticipantRole, RiskLevel, Source, Status,
 };
 use hamkke_domain::DomainError;
 use serde_json::{json, Value};
@@ -14,10 +14,13 @@ use uuid::Uuid;
 use super::orgs::{self, corrupt};
 use super::page::{Page, PageRequest};
 use super::persons;
+use super::plans::with_assessment;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
-use crate::schema::{case_assignments, case_counters, case_events, case_participants, cases};
+use crate::schema::{
+    case_assignments, case_counters, case_events, case_members, case_participants, cases,
+};
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::Tx;
 use hamkke_domain::event::DomainEvent;
@@ -40,6 +43,15 @@ pub(crate) struct CaseRow {
     created_by: DbUuid,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    household_id: Option<DbUuid>,
+    intake_on: Option<NaiveDate>,
+    next_review_on: Option<NaiveDate>,
+    closing_reason: Option<String>,
+    closing_note: Option<String>,
+    closing_evaluation: Option<String>,
+    closed_on: Option<NaiveDate>,
+    follow_up_until: Option<NaiveDate>,
+    follow_up_checks: String,
 }
 
 impl TryFrom<CaseRow> for Case {
@@ -63,6 +75,22 @@ impl TryFrom<CaseRow> for Case {
             created_by: r.created_by.0,
             created_at: from_db(r.created_at),
             updated_at: from_db(r.updated_at),
+            household_id: r.household_id.map(|h| h.0),
+            intake_on: r.intake_on,
+            next_review_on: r.next_review_on,
+            closing: match r.closing_reason {
+                None => None,
+                Some(reason) => Some(Closing {
+                    reason: ClosingReason::parse(&reason)
+                        .ok_or_else(|| corrupt("cases.closing_reason"))?,
+                    note: r.closing_note,
+                    evaluation: r.closing_evaluation.unwrap_or_default(),
+                }),
+            },
+            closed_on: r.closed_on,
+            follow_up_until: r.follow_up_until,
+            follow_up_checks: serde_json::from_str(&r.follow_up_checks)
+                .map_err(|_| corrupt("cases.follow_up_checks"))?,
         })
     }
 }
@@ -72,6 +100,8 @@ impl TryFrom<CaseRow> for Case {
 pub struct CaseDetail {
     pub case: Case,
     pub participants: Vec<rules::Participant>,
+    /// The latest assessment and its change since the previous one (on single-case answers).
+    pub assessment: Option<super::plans::LatestAssessment>,
 }
 
 impl CaseDetail {
@@ -117,7 +147,11 @@ pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<CaseDetail> {
         .first(conn)?
         .try_into()?;
     let participants = participants_of(conn, id)?;
-    Ok(CaseDetail { case, participants })
+    Ok(CaseDetail {
+        case,
+        participants,
+        assessment: None,
+    })
 }
 
 /// Loads several cases by id in one query (no participants, no permission check).
@@ -213,8 +247,6 @@ fn next_case_no(conn: &mut DbConn, district: &str, year: i32) -> RepoResult<Stri
     Ok(rules::case_no(year, district, seq))
 }
 
-use super::access::closed_statuses;
-
 /// Opens a case: the caller's organization leads it and the caller is its primary worker.
 pub fn create(
     conn: &mut DbConn,
@@ -233,17 +265,12 @@ pub fn create(
             return Err(DomainError::unknown("person_id").into());
         }
         authz::create_case(actor, &person.district_code)?;
-        let open: Option<DbUuid> = cases::table
-            .filter(cases::person_id.eq(DbUuid(new.person_id)))
-            .filter(cases::status.ne_all(closed_statuses()))
-            .select(cases::lead_org_id)
-            .first(conn)
-            .optional()?;
-        if let Some(lead) = open {
+        let members = case_members_for(conn, &person, &new)?;
+        if let Some((person_id, _, lead)) = open_case_of(conn, &members)? {
             return Err(RepoError::Conflict {
                 code: "open_case_exists",
                 detail: "this person already has an open case; ask its lead organization to add you as a participant".into(),
-                extensions: Some(json!({ "lead_org_id": lead.0 })),
+                extensions: Some(json!({ "lead_org_id": lead, "person_id": person_id })),
             });
         }
         let now = crate::now();
@@ -267,9 +294,13 @@ pub fn create(
                 cases::created_by.eq(DbUuid(actor.user_id)),
                 cases::created_at.eq(db_now),
                 cases::updated_at.eq(db_now),
+                cases::household_id.eq(new.household.as_ref().map(|(h, _)| DbUuid(*h))),
             ))
             .execute(conn)?;
         add_participant_row(conn, actor, id, actor.org_id, ParticipantRole::Lead)?;
+        for m in &members {
+            add_member_row(conn, actor, id, *m)?;
+        }
         super::assignments::insert(
             conn,
             actor,
@@ -288,6 +319,223 @@ pub fn create(
         )?;
         load(conn, id)
     })
+}
+
+/// Everyone a new case is for: the person, or the household's members (the listed ones, or
+/// every person registered in the household), the primary person first.
+fn case_members_for(
+    conn: &mut DbConn,
+    primary: &hamkke_domain::person::Person,
+    new: &NewCase,
+) -> RepoResult<Vec<Uuid>> {
+    let Some((household, listed)) = &new.household else {
+        return Ok(vec![primary.id]);
+    };
+    let district: Option<String> = crate::schema::households::table
+        .find(DbUuid(*household))
+        .select(crate::schema::households::district_code)
+        .first(conn)
+        .optional()?;
+    if district.as_deref() != Some(primary.district_code.as_str()) {
+        return Err(DomainError::unknown("household_id").into());
+    }
+    if primary.household_id != Some(*household) {
+        return Err(DomainError::invalid(
+            "primary_person_id",
+            "not_member",
+            "the primary person is not registered in this household",
+        )
+        .into());
+    }
+    let registered: Vec<Uuid> = household_persons(conn, *household)?;
+    let mut members = vec![primary.id];
+    if listed.is_empty() {
+        members.extend(registered.iter().filter(|p| **p != primary.id));
+    } else {
+        for (i, p) in listed.iter().enumerate() {
+            if !registered.contains(p) {
+                return Err(DomainError::invalid(
+                    &format!("member_person_ids[{i}]"),
+                    "not_member",
+                    "not registered in this household",
+                )
+                .into());
+            }
+            if !members.contains(p) {
+                members.push(*p);
+            }
+        }
+    }
+    Ok(members)
+}
+
+fn household_persons(conn: &mut DbConn, household: Uuid) -> RepoResult<Vec<Uuid>> {
+    Ok(crate::schema::persons::table
+        .filter(crate::schema::persons::household_id.eq(Some(DbUuid(household))))
+        .select(crate::schema::persons::id)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|p| p.0)
+        .collect())
+}
+
+/// Whether a person is one of the people a case is for.
+pub(crate) fn is_member(conn: &mut DbConn, case_id: Uuid, person_id: Uuid) -> RepoResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        case_members::table.find((DbUuid(case_id), DbUuid(person_id))),
+    ))
+    .get_result(conn)?)
+}
+
+/// The people a case is for, primary first.
+pub fn members(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Vec<Uuid>> {
+    let detail = load_visible(conn, actor, id)?;
+    members_of(conn, &detail.case)
+}
+
+fn members_of(conn: &mut DbConn, case: &Case) -> RepoResult<Vec<Uuid>> {
+    let mut out: Vec<Uuid> = case_members::table
+        .filter(case_members::case_id.eq(DbUuid(case.id)))
+        .order(case_members::added_at.asc())
+        .select(case_members::person_id)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|p| p.0)
+        .filter(|p| *p != case.person_id)
+        .collect();
+    out.insert(0, case.person_id);
+    Ok(out)
+}
+
+/// Adds a household member to a household case (its lead or a district coordinator); the
+/// member must be registered in the household and have no other open case.
+pub fn add_member(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    person_id: Uuid,
+) -> RepoResult<Vec<Uuid>> {
+    write_tx(conn, |conn| {
+        let current = load(conn, id)?;
+        authz::manage_participants(actor, &current.facts())?;
+        super::refs::person(conn, actor, person_id, "person_id")?;
+        let Some(household) = current.case.household_id else {
+            return Err(RepoError::conflict(
+                "not_household_case",
+                "members are added to household cases only",
+            ));
+        };
+        if !household_persons(conn, household)?.contains(&person_id) {
+            return Err(DomainError::invalid(
+                "person_id",
+                "not_member",
+                "not registered in this case's household",
+            )
+            .into());
+        }
+        if is_member(conn, id, person_id)? {
+            return Err(RepoError::conflict(
+                "already_member",
+                "the person is already a member of this case",
+            ));
+        }
+        if let Some((_, _, lead)) = open_case_of(conn, &[person_id])? {
+            return Err(RepoError::Conflict {
+                code: "open_case_exists",
+                detail: "this person already has an open case".into(),
+                extensions: Some(json!({ "lead_org_id": lead, "person_id": person_id })),
+            });
+        }
+        add_member_row(conn, actor, id, person_id)?;
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::CaseMemberChanged {
+                case_id: id,
+                person_id,
+                added: true,
+            },
+            Some(person_id),
+        )?;
+        members_of(conn, &current.case)
+    })
+}
+
+/// Removes a member from a household case (not its primary person).
+pub fn remove_member(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    person_id: Uuid,
+) -> RepoResult<()> {
+    write_tx(conn, |conn| {
+        let current = load(conn, id)?;
+        authz::manage_participants(actor, &current.facts())?;
+        if current.case.person_id == person_id {
+            return Err(RepoError::conflict(
+                "primary_member",
+                "the primary person stays on the case",
+            ));
+        }
+        let n = diesel::delete(case_members::table.find((DbUuid(id), DbUuid(person_id))))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(RepoError::NotFound);
+        }
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::CaseMemberChanged {
+                case_id: id,
+                person_id,
+                added: false,
+            },
+            Some(person_id),
+        )?;
+        Ok(())
+    })
+}
+
+/// The open case (its member, id and lead) of any of these persons, by membership: a
+/// household case counts for every member. Follow-up does not count
+/// (`Status::counts_as_open`).
+pub(crate) fn open_case_of(
+    conn: &mut DbConn,
+    person_ids: &[Uuid],
+) -> RepoResult<Option<(Uuid, Uuid, Uuid)>> {
+    let counting: Vec<&str> = Status::ALL
+        .iter()
+        .filter(|s| s.counts_as_open())
+        .map(|s| s.as_str())
+        .collect();
+    for p in person_ids {
+        let found: Option<(DbUuid, DbUuid)> = case_members::table
+            .inner_join(cases::table)
+            .filter(case_members::person_id.eq(DbUuid(*p)))
+            .filter(cases::status.eq_any(counting.clone()))
+            .select((cases::id, cases::lead_org_id))
+            .first(conn)
+            .optional()?;
+        if let Some((c, l)) = found {
+            return Ok(Some((*p, c.0, l.0)));
+        }
+    }
+    Ok(None)
+}
+
+pub(crate) fn add_member_row(
+    conn: &mut DbConn,
+    actor: &Actor,
+    case_id: Uuid,
+    person_id: Uuid,
+) -> RepoResult<()> {
+    diesel::insert_into(case_members::table)
+        .values((
+            case_members::case_id.eq(DbUuid(case_id)),
+            case_members::person_id.eq(DbUuid(person_id)),
+            case_members::added_at.eq(to_db(crate::now())),
+            case_members::added_by.eq(DbUuid(actor.user_id)),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub(crate) fn add_participant_row(
@@ -313,6 +561,7 @@ pub(crate) fn add_participant_row(
 pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<CaseDetail> {
     write_tx(conn, |conn| {
         let detail = load_visible(conn, actor, id)?;
+        let detail = with_assessment(conn, detail)?;
         audit_case(conn, ctx, AuditAction::View, &detail.case, None)?;
         Ok(detail)
     })
@@ -335,6 +584,8 @@ pub struct CaseFilter {
     pub person_id: Option<Uuid>,
     /// A case number or its prefix.
     pub case_no: Option<String>,
+    /// Cases whose plan review is due on or before this date (closing clears the date).
+    pub review_due_by: Option<NaiveDate>,
 }
 
 /// The cases the actor may see, by id; the listing is audited as one event.
@@ -418,6 +669,9 @@ pub fn list(
     if let Some(p) = f.person_id {
         q = q.filter(cases::person_id.eq(DbUuid(p)));
     }
+    if let Some(d) = f.review_due_by {
+        q = q.filter(cases::next_review_on.le(d));
+    }
     if let Some(no) = &f.case_no {
         q = q.filter(cases::case_no.like(format!("{}%", no.replace(['%', '_', '\\'], ""))));
     }
@@ -496,6 +750,7 @@ pub fn update(
             json!({ "fields": fields, "risk_level": patch.risk_level.map(|r| r.as_str()) }),
         )?;
         let detail = load(conn, id)?;
+        let detail = with_assessment(conn, detail)?;
         audit_case(
             conn,
             ctx,
@@ -507,6 +762,16 @@ pub fn update(
     })
 }
 
+/// What a status change carries besides its target.
+#[derive(Debug, Clone, Default)]
+pub struct StatusChange {
+    pub reason: Option<String>,
+    /// Required on a move to `closed` (but from follow-up, which closed already).
+    pub closing: Option<Closing>,
+    /// The end of follow-up, on a move to `follow_up` (default three months).
+    pub follow_up_until: Option<NaiveDate>,
+}
+
 /// Moves a case to another status, if the status machine allows it and the actor may.
 pub fn transition(
     conn: &mut DbConn,
@@ -514,27 +779,46 @@ pub fn transition(
     ctx: &AuditCtx,
     id: Uuid,
     to: Status,
-    reason: Option<String>,
+    change: StatusChange,
 ) -> RepoResult<CaseDetail> {
+    if let Some(c) = &change.closing {
+        c.check()?;
+    }
     write_tx(conn, |conn| {
         let current = load(conn, id)?;
         let facts = current.facts();
-        if Status::needs_lead(to) {
+        if Status::needs_lead(to) || to == Status::FollowUp {
             authz::lead_case(actor, &facts)?;
         } else {
             authz::work_on_case(actor, &facts)?;
         }
         // A target a few passable steps away is reached in one call, each step on the
-        // timeline (발굴 → 사정 records 초기상담 on the way).
-        let steps = rules::path(current.case.status, to).map_err(invalid_transition)?;
+        // timeline (발굴 → 사정 records 초기상담 on the way); follow-up from an open case closes
+        // it on the way.
+        let from = current.case.status;
+        let steps = if to == Status::FollowUp && from != Status::Closed && from.is_open() {
+            let mut steps = rules::path(from, Status::Closed).map_err(invalid_transition)?;
+            steps.push(Status::FollowUp);
+            steps
+        } else {
+            rules::path(from, to).map_err(invalid_transition)?
+        };
         let mut case = current.case.clone();
         let mut tx = Tx::on(conn, actor, ctx);
         for step in steps {
-            let why = if step == to { reason.as_deref() } else { None };
-            apply_status(&mut tx, &case, step, why)?;
+            let step_change = StatusChange {
+                reason: if step == to {
+                    change.reason.clone()
+                } else {
+                    None
+                },
+                ..change.clone()
+            };
+            apply_status(&mut tx, &case, step, &step_change)?;
             case.status = step;
         }
-        load(conn, id)
+        let detail = load(conn, id)?;
+        with_assessment(conn, detail)
     })
 }
 
@@ -554,31 +838,137 @@ fn invalid_transition(e: rules::InvalidTransition) -> RepoError {
 }
 
 /// Checks and writes a status change and records it (no permission check: callers decide
-/// who may, e.g. a finalized meeting).
+/// who may, e.g. a finalized meeting). Entering intake starts the first assessment's clock;
+/// closing needs a reason and an evaluation; follow-up gets its end and check dates;
+/// reopening clears the closing.
 pub fn apply_status(
     tx: &mut Tx<'_>,
     case: &Case,
     to: Status,
-    reason: Option<&str>,
+    change: &StatusChange,
 ) -> RepoResult<()> {
     rules::check_transition(case.status, to).map_err(invalid_transition)?;
-    diesel::update(cases::table.find(DbUuid(case.id)))
+    let today = crate::today();
+    let closing = match to {
+        Status::Closed if case.status != Status::FollowUp => {
+            Some(change.closing.clone().ok_or_else(|| {
+                DomainError::invalid(
+                    "closing_reason",
+                    "required",
+                    "closing a case needs closing_reason and evaluation",
+                )
+            })?)
+        }
+        _ => None,
+    };
+    let follow_up = match to {
+        Status::FollowUp => Some(rules::follow_up_schedule(today, change.follow_up_until)?),
+        _ => None,
+    };
+    let target = cases::table.find(DbUuid(case.id));
+    diesel::update(target)
         .set((
             cases::status.eq(to.as_str()),
             cases::version.eq(cases::version + 1),
             cases::updated_at.eq(to_db(crate::now())),
         ))
         .execute(tx.conn)?;
+    match to {
+        Status::Intake if case.intake_on.is_none() => {
+            diesel::update(target)
+                .set(cases::intake_on.eq(Some(today)))
+                .execute(tx.conn)?;
+        }
+        Status::Closed => {
+            if let Some(c) = &closing {
+                diesel::update(target)
+                    .set((
+                        cases::closing_reason.eq(Some(c.reason.as_str())),
+                        cases::closing_note.eq(c.note.as_deref()),
+                        cases::closing_evaluation.eq(Some(c.evaluation.as_str())),
+                        cases::closed_on.eq(Some(today)),
+                        cases::next_review_on.eq(None::<NaiveDate>),
+                    ))
+                    .execute(tx.conn)?;
+            }
+            diesel::update(target)
+                .set((
+                    cases::follow_up_until.eq(None::<NaiveDate>),
+                    cases::follow_up_checks.eq("[]"),
+                ))
+                .execute(tx.conn)?;
+        }
+        Status::FollowUp => {
+            let (until, checks) = follow_up.clone().unwrap_or_default();
+            diesel::update(target)
+                .set((
+                    cases::follow_up_until.eq(Some(until)),
+                    cases::follow_up_checks
+                        .eq(serde_json::to_string(&checks).unwrap_or_else(|_| "[]".into())),
+                ))
+                .execute(tx.conn)?;
+        }
+        Status::Reopened => {
+            diesel::update(target)
+                .set((
+                    cases::closing_reason.eq(None::<String>),
+                    cases::closing_note.eq(None::<String>),
+                    cases::closing_evaluation.eq(None::<String>),
+                    cases::closed_on.eq(None::<NaiveDate>),
+                    cases::follow_up_until.eq(None::<NaiveDate>),
+                    cases::follow_up_checks.eq("[]"),
+                ))
+                .execute(tx.conn)?;
+        }
+        _ => {}
+    }
     tx.record(
         DomainEvent::CaseStatusChanged {
             case_id: case.id,
             from: case.status,
             to,
-            reason: reason.map(str::to_owned),
+            reason: change
+                .reason
+                .clone()
+                .or_else(|| closing.as_ref().and_then(|c| c.note.clone())),
+            closing_reason: closing.map(|c| c.reason),
         },
         Some(case.person_id),
     )?;
     Ok(())
+}
+
+/// Ends every follow-up whose period is over (사후관리 ends by itself): the case moves to
+/// `closed`, its timeline says so. Returns how many ended.
+pub fn end_follow_ups(conn: &mut DbConn, today: NaiveDate) -> RepoResult<usize> {
+    write_tx(conn, |conn| {
+        let due: Vec<DbUuid> = cases::table
+            .filter(cases::status.eq(Status::FollowUp.as_str()))
+            .filter(cases::follow_up_until.lt(today))
+            .select(cases::id)
+            .load(conn)?;
+        let now = to_db(crate::now());
+        for id in &due {
+            diesel::update(cases::table.find(*id))
+                .set((
+                    cases::status.eq(Status::Closed.as_str()),
+                    cases::version.eq(cases::version + 1),
+                    cases::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            diesel::insert_into(case_events::table)
+                .values((
+                    case_events::id.eq(DbUuid(Uuid::now_v7())),
+                    case_events::case_id.eq(*id),
+                    case_events::occurred_at.eq(now),
+                    case_events::kind.eq("follow_up_ended"),
+                    case_events::data
+                        .eq(json!({ "from": "follow_up", "to": "closed" }).to_string()),
+                ))
+                .execute(conn)?;
+        }
+        Ok(due.len())
+    })
 }
 
 /// Participants of a visible case.

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor, MeetingFacts};
-use hamkke_domain::case::ParticipantRole;
+use hamkke_domain::case::{CaseType, Closing, ClosingReason, ParticipantRole};
 use hamkke_domain::meeting::{
     ActionItem, AgendaItem, Decision, DecisionRecord, Meeting, MeetingKind, MeetingParticipant,
     MeetingStatus,
@@ -82,7 +82,8 @@ pub struct NewMeeting {
     pub scheduled_at: DateTime<Utc>,
     pub location: Option<String>,
     pub participant_user_ids: Vec<Uuid>,
-    pub external_participants: Vec<(String, String)>,
+    /// Guests: name, organization, role.
+    pub external_participants: Vec<(String, String, Option<String>)>,
     pub case_ids: Vec<Uuid>,
 }
 
@@ -104,7 +105,7 @@ pub struct MeetingFilter {
     pub case_id: Option<Uuid>,
 }
 
-fn load_meeting(conn: &mut DbConn, id: Uuid) -> RepoResult<Meeting> {
+pub(crate) fn load_meeting(conn: &mut DbConn, id: Uuid) -> RepoResult<Meeting> {
     meetings::table
         .find(DbUuid(id))
         .select(MeetingRow::as_select())
@@ -112,10 +113,11 @@ fn load_meeting(conn: &mut DbConn, id: Uuid) -> RepoResult<Meeting> {
         .try_into()
 }
 
-fn participants_of(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<MeetingParticipant>> {
+pub(crate) fn participants_of(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<MeetingParticipant>> {
     type Row = (
         Option<DbUuid>,
         Option<DbUuid>,
+        Option<String>,
         Option<String>,
         Option<String>,
         Option<bool>,
@@ -128,22 +130,24 @@ fn participants_of(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<MeetingPartici
             meeting_participants::org_id,
             meeting_participants::external_name,
             meeting_participants::external_organization,
+            meeting_participants::external_role,
             meeting_participants::attended,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(u, o, n, eo, a)| MeetingParticipant {
+        .map(|(u, o, n, eo, er, a)| MeetingParticipant {
             user_id: u.map(|x| x.0),
             org_id: o.map(|x| x.0),
             external_name: n,
             external_organization: eo,
+            external_role: er,
             attended: a,
         })
         .collect())
 }
 
-fn facts(meeting: &Meeting, participants: &[MeetingParticipant]) -> MeetingFacts {
+pub(crate) fn facts(meeting: &Meeting, participants: &[MeetingParticipant]) -> MeetingFacts {
     MeetingFacts {
         host_org_id: meeting.host_org_id,
         district_code: meeting.district_code.clone(),
@@ -151,7 +155,7 @@ fn facts(meeting: &Meeting, participants: &[MeetingParticipant]) -> MeetingFacts
     }
 }
 
-fn decisions_of(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<DecisionRecord>> {
+pub(crate) fn decisions_of(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<DecisionRecord>> {
     type Row = (
         DbUuid,
         String,
@@ -159,6 +163,8 @@ fn decisions_of(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<DecisionRecord>> 
         Option<DbUuid>,
         Option<String>,
         String,
+        Option<String>,
+        Option<String>,
     );
     let rows: Vec<Row> = meeting_decisions::table
         .filter(meeting_decisions::meeting_id.eq(DbUuid(id)))
@@ -169,25 +175,43 @@ fn decisions_of(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<DecisionRecord>> 
             meeting_decisions::refer_to_org_id,
             meeting_decisions::notes,
             meeting_decisions::action_items,
+            meeting_decisions::case_type,
+            meeting_decisions::closing_reason,
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(case_id, d, lead, refer_to, notes, items)| {
-            Ok(DecisionRecord {
-                case_id: case_id.0,
-                decision: Decision::parse(&d)
-                    .ok_or_else(|| corrupt("meeting_decisions.decision"))?,
-                lead_org_id: lead.map(|l| l.0),
-                refer_to_org_id: refer_to.map(|l| l.0),
-                notes,
-                action_items: serde_json::from_str(&items)
-                    .map_err(|_| corrupt("meeting_decisions.action_items"))?,
-            })
-        })
+        .map(
+            |(case_id, d, lead, refer_to, notes, items, case_type, closing)| {
+                Ok(DecisionRecord {
+                    case_id: case_id.0,
+                    decision: Decision::parse(&d)
+                        .ok_or_else(|| corrupt("meeting_decisions.decision"))?,
+                    lead_org_id: lead.map(|l| l.0),
+                    refer_to_org_id: refer_to.map(|l| l.0),
+                    case_type: match case_type {
+                        None => None,
+                        Some(t) => Some(
+                            CaseType::parse(&t)
+                                .ok_or_else(|| corrupt("meeting_decisions.case_type"))?,
+                        ),
+                    },
+                    closing_reason: match closing {
+                        None => None,
+                        Some(c) => Some(
+                            ClosingReason::parse(&c)
+                                .ok_or_else(|| corrupt("meeting_decisions.closing_reason"))?,
+                        ),
+                    },
+                    notes,
+                    action_items: serde_json::from_str(&items)
+                        .map_err(|_| corrupt("meeting_decisions.action_items"))?,
+                })
+            },
+        )
         .collect()
 }
 
-fn agenda_ids(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<Uuid>> {
+pub(crate) fn agenda_ids(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<Uuid>> {
     Ok(meeting_agenda::table
         .filter(meeting_agenda::meeting_id.eq(DbUuid(id)))
         .order(meeting_agenda::added_at.asc())
@@ -225,7 +249,7 @@ fn detail(conn: &mut DbConn, actor: &Actor, meeting: Meeting) -> RepoResult<Meet
 }
 
 /// Loads a meeting and checks the actor may chair it and that it is still scheduled.
-fn chaired(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Meeting> {
+pub(crate) fn chaired(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Meeting> {
     let meeting = load_meeting(conn, id)?;
     let participants = participants_of(conn, id)?;
     authz::chair_meeting(actor, &facts(&meeting, &participants))?;
@@ -252,7 +276,7 @@ fn audit_meeting(
     )
 }
 
-fn bump(conn: &mut DbConn, id: Uuid) -> RepoResult<()> {
+pub(crate) fn bump(conn: &mut DbConn, id: Uuid) -> RepoResult<()> {
     diesel::update(meetings::table.find(DbUuid(id)))
         .set((
             meetings::version.eq(meetings::version + 1),
@@ -279,6 +303,16 @@ fn add_to_agenda(
     if case.case.district_code != meeting.district_code {
         return Err(invalid());
     }
+    put_on_agenda(conn, actor, meeting, case_id)
+}
+
+/// Puts a case on a meeting's agenda (the caller has checked that it may).
+pub(crate) fn put_on_agenda(
+    conn: &mut DbConn,
+    actor: &Actor,
+    meeting: &Meeting,
+    case_id: Uuid,
+) -> RepoResult<()> {
     let exists: bool = diesel::select(diesel::dsl::exists(
         meeting_agenda::table.find((DbUuid(meeting.id), DbUuid(case_id))),
     ))
@@ -387,7 +421,20 @@ pub fn create(
         };
         let agenda_orgs = orgs_of_cases(conn, &new.case_ids)?;
         let mut users_seen = Vec::new();
-        for user in &new.participant_user_ids {
+        // The chair is an attendee without saying so.
+        diesel::insert_into(meeting_participants::table)
+            .values((
+                meeting_participants::id.eq(DbUuid(Uuid::now_v7())),
+                meeting_participants::meeting_id.eq(DbUuid(id)),
+                meeting_participants::user_id.eq(Some(DbUuid(actor.user_id))),
+                meeting_participants::org_id.eq(Some(DbUuid(actor.org_id))),
+            ))
+            .execute(conn)?;
+        for user in new
+            .participant_user_ids
+            .iter()
+            .filter(|u| **u != actor.user_id)
+        {
             if users_seen.contains(user) {
                 continue;
             }
@@ -402,13 +449,14 @@ pub fn create(
                 ))
                 .execute(conn)?;
         }
-        for (name, org) in &new.external_participants {
+        for (name, org, role) in &new.external_participants {
             diesel::insert_into(meeting_participants::table)
                 .values((
                     meeting_participants::id.eq(DbUuid(Uuid::now_v7())),
                     meeting_participants::meeting_id.eq(DbUuid(id)),
                     meeting_participants::external_name.eq(Some(name)),
                     meeting_participants::external_organization.eq(Some(org)),
+                    meeting_participants::external_role.eq(role.as_deref()),
                 ))
                 .execute(conn)?;
         }
@@ -656,46 +704,30 @@ pub fn decide(
             )
             .into());
         }
-        if d.lead_org_id.is_some() && d.decision != Decision::SelectIntegrated {
-            return Err(DomainError::invalid(
-                "lead_org_id",
-                "not_allowed",
-                "only select_integrated names a lead organization",
-            )
-            .into());
-        }
-        match (d.decision, d.refer_to_org_id) {
-            (Decision::Refer, None) => {
-                return Err(DomainError::invalid(
-                    "refer_to_org_id",
-                    "required",
-                    "a refer decision names the organization the case is referred to",
-                )
-                .into())
-            }
-            (Decision::Refer, Some(_)) | (_, None) => {}
-            (_, Some(_)) => {
-                return Err(DomainError::invalid(
-                    "refer_to_org_id",
-                    "not_allowed",
-                    "only a refer decision names a receiving organization",
-                )
-                .into())
-            }
-        }
+        check_decision_fields(&d)?;
         let case = cases::load(conn, d.case_id)?;
         check_decision(conn, &meeting, &case, &d)?;
         let participants = participants_of(conn, id)?;
         let mf = facts(&meeting, &participants);
-        let agenda_orgs: Vec<Uuid> = case.participants.iter().map(|p| p.org_id).collect();
+        // Action items go to people who can see the case: staff of its organizations, or of
+        // the organization the decision makes its lead.
+        let case_orgs: Vec<Uuid> = case
+            .participants
+            .iter()
+            .map(|p| p.org_id)
+            .chain(d.lead_org_id)
+            .collect();
         for (i, item) in d.action_items.iter().enumerate() {
-            meeting_user(
-                conn,
-                &mf,
-                &agenda_orgs,
-                &format!("action_items[{i}].assignee_user_id"),
-                item.assignee_user_id,
-            )?;
+            let field = format!("action_items[{i}].assignee_user_id");
+            let org = meeting_user(conn, &mf, &case_orgs, &field, item.assignee_user_id)?;
+            if !case_orgs.contains(&org) {
+                return Err(DomainError::invalid(
+                    &field,
+                    "not_participant",
+                    "the user's organization does not take part in the case; add it first or make it the lead",
+                )
+                .into());
+            }
         }
         diesel::delete(meeting_decisions::table.find((DbUuid(id), DbUuid(d.case_id))))
             .execute(conn)?;
@@ -706,6 +738,8 @@ pub fn decide(
                 meeting_decisions::decision.eq(d.decision.as_str()),
                 meeting_decisions::lead_org_id.eq(d.lead_org_id.map(DbUuid)),
                 meeting_decisions::refer_to_org_id.eq(d.refer_to_org_id.map(DbUuid)),
+                meeting_decisions::case_type.eq(d.case_type.map(|t| t.as_str())),
+                meeting_decisions::closing_reason.eq(d.closing_reason.map(|c| c.as_str())),
                 meeting_decisions::notes.eq(&d.notes),
                 meeting_decisions::action_items
                     .eq(serde_json::to_string(&d.action_items).unwrap_or_else(|_| "[]".into())),
@@ -724,6 +758,59 @@ pub fn decide(
         let m = load_meeting(conn, id)?;
         detail(conn, actor, m)
     })
+}
+
+/// Which fields each decision takes: a lead for `change_lead` (required) and
+/// `select_integrated`, a receiving organization for `refer`, a type for `change_type`, a
+/// closing reason for `close`; nothing else.
+fn check_decision_fields(d: &DecisionRecord) -> RepoResult<()> {
+    let field = |name: &str, given: bool, allowed: bool, required: bool, what: &str| {
+        if given && !allowed {
+            Err(DomainError::invalid(
+                name,
+                "not_allowed",
+                format!("only {what} names {name}"),
+            ))
+        } else if !given && required {
+            Err(DomainError::invalid(
+                name,
+                "required",
+                format!("{} needs {name}", d.decision.as_str()),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let is = |x: Decision| d.decision == x;
+    field(
+        "lead_org_id",
+        d.lead_org_id.is_some(),
+        is(Decision::SelectIntegrated) || is(Decision::ChangeLead),
+        is(Decision::ChangeLead),
+        "select_integrated or change_lead",
+    )?;
+    field(
+        "refer_to_org_id",
+        d.refer_to_org_id.is_some(),
+        is(Decision::Refer),
+        is(Decision::Refer),
+        "a refer decision",
+    )?;
+    field(
+        "case_type",
+        d.case_type.is_some(),
+        is(Decision::ChangeType),
+        is(Decision::ChangeType),
+        "a change_type decision",
+    )?;
+    field(
+        "closing_reason",
+        d.closing_reason.is_some(),
+        is(Decision::Close),
+        is(Decision::Close),
+        "a close decision",
+    )?;
+    Ok(())
 }
 
 /// Whether the meeting may carry this decision on this case: the meeting decides on the case
@@ -803,6 +890,15 @@ pub fn finalize(
         for (user, attended) in attendance {
             set_attendance(conn, id, *user, *attended)?;
         }
+        // The chair who finalizes was there.
+        diesel::update(
+            meeting_participants::table
+                .filter(meeting_participants::meeting_id.eq(DbUuid(id)))
+                .filter(meeting_participants::user_id.eq(DbUuid(actor.user_id)))
+                .filter(meeting_participants::attended.is_null()),
+        )
+        .set(meeting_participants::attended.eq(Some(true)))
+        .execute(conn)?;
         let now = to_db(crate::now());
         for (case, d) in &plan {
             apply_decision(&mut Tx::on(conn, actor, ctx), &meeting, case, d)?;
@@ -841,12 +937,19 @@ pub fn finalize(
             ))
             .execute(conn)?;
         bump(conn, id)?;
+        // Every organization of a decided case hears of it, new leads included.
+        let decided: Vec<Uuid> = plan.iter().map(|(c, _)| c.case.id).collect();
+        let partner_org_ids: Vec<Uuid> = orgs_of_cases(conn, &decided)?
+            .into_iter()
+            .filter(|o| *o != actor.org_id)
+            .collect();
         Tx::on(conn, actor, ctx).record(
             DomainEvent::MeetingFinalized {
                 meeting_id: id,
                 host_org_id: meeting.host_org_id,
                 decisions: plan.len(),
                 invitee_user_ids: invited,
+                partner_org_ids,
             },
             None,
         )?;
@@ -864,7 +967,7 @@ fn apply_decision(
     let (conn, actor) = (&mut *tx.conn, tx.actor);
     let effect = d.decision.effect();
     let c = &case.case;
-    if let Some(t) = effect.case_type {
+    if let Some(t) = effect.case_type.or(d.case_type) {
         diesel::update(cases_t::table.find(DbUuid(c.id)))
             .set(cases_t::case_type.eq(t.as_str()))
             .execute(conn)?;
@@ -925,7 +1028,17 @@ fn apply_decision(
             &mut Tx::on(conn, actor, tx.ctx),
             c,
             to,
-            Some(&format!("{} decision", meeting.kind.as_str())),
+            &cases::StatusChange {
+                reason: Some(format!("{} decision", meeting.kind.as_str())),
+                closing: d.closing_reason.map(|reason| Closing {
+                    reason,
+                    note: d.notes.clone(),
+                    evaluation: d.notes.clone().unwrap_or_else(|| {
+                        "사례회의 결정으로 종결 (closed by a meeting decision)".into()
+                    }),
+                }),
+                follow_up_until: None,
+            },
         ),
         None => {
             diesel::update(cases_t::table.find(DbUuid(c.id)))

@@ -2,6 +2,7 @@
 //! through `hamkke_domain::authz`.
 
 pub mod access;
+pub mod agenda;
 pub mod allocations;
 pub mod assignments;
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod notes;
 pub mod orgs;
 pub mod page;
 pub mod persons;
+pub mod plans;
 pub mod referrals;
 pub mod refs;
 pub mod reports;

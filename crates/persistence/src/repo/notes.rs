@@ -30,6 +30,7 @@ struct NoteRow {
     co_visitor_user_ids: String,
     visibility: String,
     created_at: NaiveDateTime,
+    person_id: Option<DbUuid>,
 }
 
 impl TryFrom<NoteRow> for Note {
@@ -48,6 +49,7 @@ impl TryFrom<NoteRow> for Note {
             visibility: Visibility::parse(&r.visibility)
                 .ok_or_else(|| corrupt("case_notes.visibility"))?,
             created_at: from_db(r.created_at),
+            person_id: r.person_id.map(|p| p.0),
         })
     }
 }
@@ -101,6 +103,16 @@ pub(crate) fn insert(
                 return Err(DomainError::unknown("co_visitor_user_ids").into());
             }
         }
+        if let Some(p) = new.person_id {
+            if !cases::is_member(conn, case_id, p)? {
+                return Err(DomainError::invalid(
+                    "person_id",
+                    "not_member",
+                    "the person is not one of the people this case is for",
+                )
+                .into());
+            }
+        }
         let id = Uuid::now_v7();
         diesel::insert_into(case_notes::table)
             .values((
@@ -115,6 +127,7 @@ pub(crate) fn insert(
                     .eq(serde_json::to_string(&visitors).unwrap_or_else(|_| "[]".into())),
                 case_notes::visibility.eq(new.visibility.as_str()),
                 case_notes::created_at.eq(to_db(crate::now())),
+                case_notes::person_id.eq(new.person_id.map(DbUuid)),
             ))
             .execute(conn)?;
         let only = (new.visibility == Visibility::OwnOrg).then_some(actor.org_id);

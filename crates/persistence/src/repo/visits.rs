@@ -172,6 +172,7 @@ pub fn complete(
                 body: note,
                 co_visitor_user_ids: co_visitors,
                 visibility: Visibility::Participants,
+                person_id: None,
             },
         )?;
         diesel::update(visits::table.find(DbUuid(id)))

@@ -19,8 +19,8 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
-    action_items, allocations, case_assignments, case_participants, meeting_participants, meetings,
-    notifications, organizations, persons, referrals, users,
+    action_items, allocations, case_assessments, case_assignments, case_participants,
+    meeting_participants, meetings, notifications, organizations, persons, referrals, users,
 };
 use crate::types::{from_db, to_db, DbUuid};
 
@@ -290,9 +290,22 @@ pub struct WorkOverride {
     pub override_reason: Option<String>,
 }
 
+/// A case of mine whose plan review (점검) or first assessment (사정) is due.
+#[derive(Debug, Clone)]
+pub struct WorkDue {
+    pub case_id: Uuid,
+    pub case_no: String,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+}
+
 /// Everything for the start of a working day.
 #[derive(Debug, Clone)]
 pub struct Worklist {
+    /// My open cases whose review date has come or passed (or comes within 7 days).
+    pub reviews_due: Vec<WorkDue>,
+    /// My cases in intake or assessment without an assessment, due within 7 days or overdue.
+    pub assessments_due: Vec<WorkDue>,
     pub cases: Vec<WorkCase>,
     pub action_items: Vec<WorkItem>,
     pub incoming_referrals: Vec<WorkReferral>,
@@ -311,6 +324,7 @@ pub fn worklist(
     actor: &Actor,
     ctx: &AuditCtx,
     today: NaiveDate,
+    first_assessment_days: u32,
 ) -> RepoResult<Worklist> {
     write_tx(conn, |conn| {
         let open: Vec<&str> = Status::ALL
@@ -331,6 +345,51 @@ pub fn worklist(
         let mut mine = mine;
         mine.sort_by_key(|c| c.id);
         mine.truncate(WORKLIST_LIMIT as usize);
+        let horizon = today + Duration::days(7);
+        let mut reviews_due: Vec<WorkDue> = mine
+            .iter()
+            .filter(|c| c.status.counts_as_open())
+            .filter_map(|c| {
+                c.next_review_on.filter(|d| *d <= horizon).map(|d| WorkDue {
+                    case_id: c.id,
+                    case_no: c.case_no.clone(),
+                    due_on: d,
+                    overdue: d < today,
+                })
+            })
+            .collect();
+        reviews_due.sort_by_key(|d| d.due_on);
+        let waiting: Vec<&Case> = mine
+            .iter()
+            .filter(|c| matches!(c.status, Status::Intake | Status::Assessing))
+            .filter(|c| c.intake_on.is_some())
+            .collect();
+        let assessed: Vec<DbUuid> = if waiting.is_empty() {
+            Vec::new()
+        } else {
+            case_assessments::table
+                .filter(
+                    case_assessments::case_id
+                        .eq_any(waiting.iter().map(|c| DbUuid(c.id)).collect::<Vec<_>>()),
+                )
+                .select(case_assessments::case_id)
+                .distinct()
+                .load(conn)?
+        };
+        let mut assessments_due: Vec<WorkDue> = waiting
+            .into_iter()
+            .filter(|c| !assessed.contains(&DbUuid(c.id)))
+            .filter_map(|c| {
+                let due = c.intake_on? + Duration::days(first_assessment_days.into());
+                (due <= horizon).then(|| WorkDue {
+                    case_id: c.id,
+                    case_no: c.case_no.clone(),
+                    due_on: due,
+                    overdue: due < today,
+                })
+            })
+            .collect();
+        assessments_due.sort_by_key(|d| d.due_on);
         let people = {
             let ids: Vec<DbUuid> = mine.iter().map(|c| DbUuid(c.person_id)).collect();
             let rows = persons::table
@@ -461,6 +520,8 @@ pub fn worklist(
         };
         let visits = super::visits::upcoming(conn, actor, now + Duration::days(14))?;
         let list = Worklist {
+            reviews_due,
+            assessments_due,
             cases,
             action_items: items,
             incoming_referrals: incoming,
@@ -484,6 +545,8 @@ pub fn worklist(
                 "meetings": list.meetings.len(),
                 "overrides": list.overrides.len(),
                 "visits": list.visits.len(),
+                "reviews_due": list.reviews_due.len(),
+                "assessments_due": list.assessments_due.len(),
             })),
         )?;
         Ok(list)

@@ -1,0 +1,459 @@
+//! Assessments (사정), service plans (서비스 계획) and reviews (점검).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hamkke_domain::plan::{
+    AssessmentDomain, DomainScore, Goal, GoalProgress, GoalStatus, NewAssessment, NewPlan,
+    NewReview, PlanStatus, PlannedService, Review,
+};
+use hamkke_persistence::repo::plans::{LatestAssessment, PlanDetail};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::cases::RiskLevelDto;
+use super::persons::mirror_enum;
+
+mirror_enum!(
+    /// One of the ten assessment domains.
+    AssessmentDomainDto => AssessmentDomain { Safety, Health, DailyLiving, Family, Social, Economy, Education, Employment, Housing, RightsAdvocacy }
+);
+mirror_enum!(
+    /// How far a goal has come.
+    GoalStatusDto => GoalStatus { NotStarted, InProgress, Achieved, Dropped }
+);
+mirror_enum!(
+    /// Whether a plan revision is in force.
+    PlanStatusDto => PlanStatus { Active, Superseded }
+);
+
+/// One domain's score.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DomainScoreDto {
+    /// 0 (no need) to 5 (severe).
+    #[validate(range(min = 0, max = 5, message = "must be 0 to 5"))]
+    #[schema(minimum = 0, maximum = 5)]
+    pub score: u8,
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub note: Option<String>,
+}
+
+/// The scored domains; a domain left out was not assessed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentDomainsDto {
+    #[validate(nested)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safety: Option<DomainScoreDto>,
+    #[validate(nested)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<DomainScoreDto>,
+    #[validate(nested)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daily_living: Option<DomainScoreDto>,
+    #[validate(nested)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<DomainScoreDto>,
+    #[validate(nested)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub social: Option<DomainScoreDto>,
+    #[validate(nested)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub economy: Option<DomainScoreDto>,
+    #[validate(nested)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub education: Option<DomainScoreDto>,
+    #[validate(nested)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employment: Option<DomainScoreDto>,
+    #[validate(nested)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub housing: Option<DomainScoreDto>,
+    #[validate(nested)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rights_advocacy: Option<DomainScoreDto>,
+}
+
+impl AssessmentDomainsDto {
+    fn slots(&mut self) -> [(AssessmentDomain, &mut Option<DomainScoreDto>); 10] {
+        use AssessmentDomain as D;
+        [
+            (D::Safety, &mut self.safety),
+            (D::Health, &mut self.health),
+            (D::DailyLiving, &mut self.daily_living),
+            (D::Family, &mut self.family),
+            (D::Social, &mut self.social),
+            (D::Economy, &mut self.economy),
+            (D::Education, &mut self.education),
+            (D::Employment, &mut self.employment),
+            (D::Housing, &mut self.housing),
+            (D::RightsAdvocacy, &mut self.rights_advocacy),
+        ]
+    }
+
+    fn into_map(mut self) -> BTreeMap<AssessmentDomain, DomainScore> {
+        self.slots()
+            .into_iter()
+            .filter_map(|(d, s)| {
+                s.take().map(|s| {
+                    (
+                        d,
+                        DomainScore {
+                            score: s.score,
+                            note: s.note,
+                        },
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn from_map(map: BTreeMap<AssessmentDomain, DomainScore>) -> Self {
+        let mut out = Self::default();
+        for (d, slot) in out.slots() {
+            *slot = map.get(&d).map(|s| DomainScoreDto {
+                score: s.score,
+                note: s.note.clone(),
+            });
+        }
+        out
+    }
+}
+
+/// A dated assessment of a case (or of one household member).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAssessmentRequest {
+    pub assessed_on: NaiveDate,
+    /// On a household case: the member it concerns.
+    pub person_id: Option<Uuid>,
+    #[validate(nested)]
+    pub domains: AssessmentDomainsDto,
+    pub risk_level: RiskLevelDto,
+    #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
+    #[schema(min_length = 1, max_length = 4000)]
+    pub summary: String,
+}
+
+impl From<CreateAssessmentRequest> for NewAssessment {
+    fn from(r: CreateAssessmentRequest) -> Self {
+        NewAssessment {
+            person_id: r.person_id,
+            assessed_on: r.assessed_on,
+            domains: r.domains.into_map(),
+            risk_level: r.risk_level.into(),
+            summary: r.summary.trim().to_owned(),
+        }
+    }
+}
+
+/// An assessment, with its change since the previous one of the same person: per domain
+/// scored in both, latest minus previous (negative: the need eased).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub person_id: Option<Uuid>,
+    pub assessed_on: NaiveDate,
+    pub assessor_user_id: Uuid,
+    pub assessor_org_id: Uuid,
+    pub domains: AssessmentDomainsDto,
+    pub risk_level: RiskLevelDto,
+    pub summary: String,
+    pub created_at: DateTime<Utc>,
+    /// The date of the previous assessment, if any.
+    pub previous_assessed_on: Option<NaiveDate>,
+    /// Per domain scored in both (keys as in `domains`): the score change since the previous
+    /// assessment.
+    pub change: BTreeMap<String, i8>,
+}
+
+impl From<LatestAssessment> for AssessmentView {
+    fn from(l: LatestAssessment) -> Self {
+        let a = l.assessment;
+        Self {
+            id: a.id,
+            case_id: a.case_id,
+            person_id: a.person_id,
+            assessed_on: a.assessed_on,
+            assessor_user_id: a.assessor_user_id,
+            assessor_org_id: a.assessor_org_id,
+            domains: AssessmentDomainsDto::from_map(a.domains),
+            risk_level: a.risk_level.into(),
+            summary: a.summary,
+            created_at: a.created_at,
+            previous_assessed_on: l.previous_on,
+            change: l
+                .change
+                .into_iter()
+                .map(|(d, c)| (d.as_str().to_owned(), c))
+                .collect(),
+        }
+    }
+}
+
+/// A case's assessments, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentList {
+    pub items: Vec<AssessmentView>,
+}
+
+/// A goal of a plan.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoalInput {
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub text: String,
+    pub domain: Option<AssessmentDomainDto>,
+    pub target_on: Option<NaiveDate>,
+}
+
+/// A service a plan arranges: a benefit type of the district or a service in words.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlannedServiceDto {
+    pub benefit_type_id: Option<Uuid>,
+    #[validate(length(min = 1, max = 500, message = "must be 1 to 500 characters"))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub description: Option<String>,
+    /// An organization of the case's district.
+    pub provider_org_id: Uuid,
+    /// A worker of an organization taking part in the case.
+    pub responsible_user_id: Option<Uuid>,
+    /// How often, in words (e.g. 주 1회, 매월).
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub frequency: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+}
+
+impl From<PlannedServiceDto> for PlannedService {
+    fn from(s: PlannedServiceDto) -> Self {
+        PlannedService {
+            benefit_type_id: s.benefit_type_id,
+            description: s.description,
+            provider_org_id: s.provider_org_id,
+            responsible_user_id: s.responsible_user_id,
+            frequency: s.frequency,
+            starts_on: s.starts_on,
+            ends_on: s.ends_on,
+        }
+    }
+}
+
+impl From<PlannedService> for PlannedServiceDto {
+    fn from(s: PlannedService) -> Self {
+        PlannedServiceDto {
+            benefit_type_id: s.benefit_type_id,
+            description: s.description,
+            provider_org_id: s.provider_org_id,
+            responsible_user_id: s.responsible_user_id,
+            frequency: s.frequency,
+            starts_on: s.starts_on,
+            ends_on: s.ends_on,
+        }
+    }
+}
+
+/// The next revision of a case's service plan.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePlanRequest {
+    #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
+    #[schema(min_length = 1, max_length = 4000)]
+    pub summary: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    #[validate(length(min = 1, max = 20, message = "1 to 20 goals"), nested)]
+    #[schema(min_items = 1, max_items = 20)]
+    pub goals: Vec<GoalInput>,
+    #[validate(length(max = 30, message = "at most 30 services"), nested)]
+    #[schema(max_items = 30)]
+    pub services: Option<Vec<PlannedServiceDto>>,
+    /// The first review (점검); default three months after `starts_on`.
+    pub next_review_on: Option<NaiveDate>,
+}
+
+impl From<CreatePlanRequest> for NewPlan {
+    fn from(r: CreatePlanRequest) -> Self {
+        NewPlan {
+            summary: r.summary,
+            starts_on: r.starts_on,
+            ends_on: r.ends_on,
+            goals: r
+                .goals
+                .into_iter()
+                .map(|g| Goal {
+                    id: Uuid::nil(),
+                    text: g.text.trim().to_owned(),
+                    domain: g.domain.map(Into::into),
+                    target_on: g.target_on,
+                })
+                .collect(),
+            services: r
+                .services
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            next_review_on: r.next_review_on,
+        }
+    }
+}
+
+/// A goal as written.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GoalView {
+    pub id: Uuid,
+    pub text: String,
+    pub domain: Option<AssessmentDomainDto>,
+    pub target_on: Option<NaiveDate>,
+}
+
+/// One goal's progress at a review.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoalProgressDto {
+    pub goal_id: Uuid,
+    pub status: GoalStatusDto,
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub note: Option<String>,
+}
+
+/// A review (점검) of the active plan.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReviewRequest {
+    pub reviewed_on: NaiveDate,
+    #[validate(length(max = 20, message = "at most 20 goals"), nested)]
+    #[schema(max_items = 20)]
+    pub goal_progress: Vec<GoalProgressDto>,
+    #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
+    #[schema(min_length = 1, max_length = 4000)]
+    pub summary: Option<String>,
+    /// The next review; default three months after `reviewed_on`.
+    pub next_review_on: Option<NaiveDate>,
+}
+
+impl From<CreateReviewRequest> for NewReview {
+    fn from(r: CreateReviewRequest) -> Self {
+        NewReview {
+            reviewed_on: r.reviewed_on,
+            goal_progress: r
+                .goal_progress
+                .into_iter()
+                .map(|g| GoalProgress {
+                    goal_id: g.goal_id,
+                    status: g.status.into(),
+                    note: g.note,
+                })
+                .collect(),
+            summary: r.summary,
+            next_review_on: r.next_review_on,
+        }
+    }
+}
+
+/// A review as written.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewView {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub case_id: Uuid,
+    pub reviewed_on: NaiveDate,
+    pub reviewer_user_id: Uuid,
+    pub reviewer_org_id: Uuid,
+    pub goal_progress: Vec<GoalProgressDto>,
+    pub summary: Option<String>,
+    pub next_review_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Review> for ReviewView {
+    fn from(r: Review) -> Self {
+        Self {
+            id: r.id,
+            plan_id: r.plan_id,
+            case_id: r.case_id,
+            reviewed_on: r.reviewed_on,
+            reviewer_user_id: r.reviewer_user_id,
+            reviewer_org_id: r.reviewer_org_id,
+            goal_progress: r
+                .goal_progress
+                .into_iter()
+                .map(|g| GoalProgressDto {
+                    goal_id: g.goal_id,
+                    status: g.status.into(),
+                    note: g.note,
+                })
+                .collect(),
+            summary: r.summary,
+            next_review_on: r.next_review_on,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A plan revision with its reviews.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub revision: i32,
+    pub status: PlanStatusDto,
+    pub summary: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub goals: Vec<GoalView>,
+    pub services: Vec<PlannedServiceDto>,
+    pub next_review_on: Option<NaiveDate>,
+    pub created_by: Uuid,
+    pub created_by_org_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    /// Reviews of this revision, oldest first.
+    pub reviews: Vec<ReviewView>,
+}
+
+impl From<PlanDetail> for PlanView {
+    fn from(d: PlanDetail) -> Self {
+        let p = d.plan;
+        Self {
+            id: p.id,
+            case_id: p.case_id,
+            revision: p.revision,
+            status: p.status.into(),
+            summary: p.summary,
+            starts_on: p.starts_on,
+            ends_on: p.ends_on,
+            goals: p
+                .goals
+                .into_iter()
+                .map(|g| GoalView {
+                    id: g.id,
+                    text: g.text,
+                    domain: g.domain.map(Into::into),
+                    target_on: g.target_on,
+                })
+                .collect(),
+            services: p.services.into_iter().map(Into::into).collect(),
+            next_review_on: p.next_review_on,
+            created_by: p.created_by,
+            created_by_org_id: p.created_by_org_id,
+            created_at: p.created_at,
+            reviews: d.reviews.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A case's plan revisions, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanList {
+    pub items: Vec<PlanView>,
+}
