@@ -94,6 +94,12 @@ fn plan(op: &str, w: &World) -> Plan {
         }
         "create_plan_review" => body(json!({ "reviewed_on": "2026-11-01", "goal_progress": [] })),
         "create_case_member" => body(json!({ "person_id": w.d.dong })),
+        "create_meeting_agenda_request" => body(json!({ "case_id": w.d.dong })),
+        "list_meeting_agenda_requests"
+        | "get_meeting_minutes"
+        | "get_organization_hub_overview" => Plan::Private(None),
+        "accept_agenda_request" => body(json!({})),
+        "decline_agenda_request" => body(json!({ "reason": "x" })),
         "update_case" => body(json!({ "summary": "변경" })),
         "create_case_assignment" => body(json!({ "user_id": w.welfare_user, "role": "secondary" })),
         "create_case_note" => body(
@@ -374,6 +380,10 @@ async fn every_operation_refuses_missing_expired_dead_and_foreign_tokens(b: Back
                 )
                 // No plan exists in this fixture: any id must still be refused.
                 .replace("/plans/{id}", &format!("/plans/{}", uuid::Uuid::now_v7()))
+                .replace(
+                    "/agenda-requests/{id}",
+                    &format!("/agenda-requests/{}", uuid::Uuid::now_v7()),
+                )
                 .replace("{person_id}", &fx.person)
                 .replace("{org_id}", &w.d.dong);
             assert!(!concrete.contains('{'), "unmapped path parameter in {path}");

@@ -648,6 +648,285 @@ async fn a_monthly_conference_steers_ongoing_cases(b: Backend) {
     let _ = PASSWORD;
 }
 
+async fn partners_propose_cases_and_minutes_are_exported(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    // The district office holds the 통합사례회의; the welfare centre, invited, leads a case.
+    let p = app.person(&w.welfare, "윤제안", "1952-06-06", None).await;
+    let theirs = app.case(&w.welfare, &p).await;
+    let p2 = app.person(&w.welfare, "윤거절", "1953-06-06", None).await;
+    let declined = app.case(&w.welfare, &p2).await;
+    let p3 = app.person(&w.dong, "동대상", "1950-06-06", None).await;
+    let own = app.case(&w.dong, &p3).await;
+    walk(&app, &w.dong, &own, "awaiting_meeting").await;
+    let r = app
+        .post(
+            "/api/v1/meetings",
+            Some(&w.coord),
+            json!({ "kind": "integrated_conference", "title": "12월 <통합>사례회의", "scheduled_at": "2026-12-10T05:00:00Z", "location": "공덕동 주민센터",
+                    "participant_user_ids": [w.welfare_user, w.dong_user], "case_ids": [own] }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let meeting = r.body["id"].as_str().unwrap().to_owned();
+    let m = format!("/api/v1/meetings/{meeting}");
+    // A stranger to the meeting or to the case cannot propose.
+    app.post(
+        &format!("{m}/agenda-requests"),
+        Some(&w.far),
+        json!({ "case_id": theirs }),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    app.post(
+        &format!("{m}/agenda-requests"),
+        Some(&w.welfare),
+        json!({ "case_id": own }),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    let r = app
+        .post(
+            &format!("{m}/agenda-requests"),
+            Some(&w.welfare),
+            json!({ "case_id": theirs, "note": "주거 지원 논의 필요" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["status"], "pending");
+    let accept_id = r.body["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("{m}/agenda-requests"),
+        Some(&w.welfare),
+        json!({ "case_id": theirs }),
+    )
+    .await
+    .assert_problem(409, "already_on_agenda");
+    let r = app
+        .post(
+            &format!("{m}/agenda-requests"),
+            Some(&w.welfare),
+            json!({ "case_id": declined }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let decline_id = r.body["id"].as_str().unwrap().to_owned();
+    // The host hears of it and lists both; only the host answers.
+    let notes = app.get("/api/v1/notifications", Some(&w.coord)).await;
+    assert!(
+        notes.text.contains("meeting.agenda_requested"),
+        "{}",
+        notes.text
+    );
+    let list = app
+        .get(&format!("{m}/agenda-requests"), Some(&w.coord))
+        .await;
+    assert_eq!(
+        list.body["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        list.text
+    );
+    app.post(
+        &format!("/api/v1/agenda-requests/{accept_id}/accept"),
+        Some(&w.welfare),
+        json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let r = app
+        .post(
+            &format!("/api/v1/agenda-requests/{accept_id}/accept"),
+            Some(&w.coord),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "accepted");
+    let r = app
+        .post(
+            &format!("/api/v1/agenda-requests/{decline_id}/decline"),
+            Some(&w.coord),
+            json!({ "reason": "다음 달 회의에서 논의" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["decline_reason"], "다음 달 회의에서 논의");
+    app.post(
+        &format!("/api/v1/agenda-requests/{decline_id}/accept"),
+        Some(&w.coord),
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "already_answered");
+    let notes = app.get("/api/v1/notifications", Some(&w.welfare)).await;
+    assert!(
+        notes.text.contains("meeting.agenda_request_accepted"),
+        "{}",
+        notes.text
+    );
+    assert!(
+        notes.text.contains("meeting.agenda_request_declined"),
+        "{}",
+        notes.text
+    );
+    let agenda: Vec<String> = app.get(&m, Some(&w.coord)).await.body["agenda"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["case_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(agenda, [own.clone(), theirs.clone()]);
+    // Decide and finalize, then export the minutes.
+    for body in [
+        json!({ "case_id": own, "decision": "select_integrated", "notes": "통합사례관리 <선정>",
+            "action_items": [{ "assignee_user_id": w.dong_user, "description": "서비스 계획 수립", "due_on": "2026-12-24" }] }),
+        json!({ "case_id": theirs, "decision": "continue", "notes": "복지관 지속 관리" }),
+    ] {
+        let r = app
+            .post(&format!("{m}/decisions"), Some(&w.coord), body)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let r = app
+        .post(
+            &format!("{m}/finalize"),
+            Some(&w.coord),
+            json!({ "minutes": "2건 심의\n다음 회의 1월" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let html = app
+        .send(
+            TestApp::req(
+                actix_web::http::Method::GET,
+                &format!("{m}/minutes"),
+                Some(&w.coord),
+            )
+            .insert_header(("accept", "text/html")),
+        )
+        .await;
+    assert_eq!(html.status, 200, "{}", html.text);
+    assert!(html
+        .headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    for heading in ["회의명", "일시", "참석자", "안건", "결정", "조치사항"] {
+        assert!(html.text.contains(heading), "{heading}");
+    }
+    assert!(
+        html.text.contains("통합사례관리 대상 선정"),
+        "{}",
+        html.text
+    );
+    assert!(
+        html.text.contains("통합사례관리 &lt;선정&gt;"),
+        "escaped: {}",
+        html.text
+    );
+    assert!(html.text.contains("12월 &lt;통합&gt;사례회의"));
+    assert!(html.text.contains("서비스 계획 수립"));
+    assert!(
+        !html.text.contains("윤제안"),
+        "no person names in the minutes"
+    );
+    let xlsx = app
+        .send(
+            TestApp::req(
+                actix_web::http::Method::GET,
+                &format!("{m}/minutes"),
+                Some(&w.welfare),
+            )
+            .insert_header((
+                "accept",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )),
+        )
+        .await;
+    assert_eq!(xlsx.status, 200, "{}", xlsx.text);
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.raw.clone())).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range("회의록").unwrap();
+    let cells: Vec<String> = sheet.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(
+        cells.iter().any(|c| c == "12월 <통합>사례회의"),
+        "{cells:?}"
+    );
+    assert!(cells.iter().any(|c| c.contains("지속")), "{cells:?}");
+    // The welfare centre does not see the dong centre's case summary in the minutes.
+    assert!(cells.iter().any(|c| c == "(열람 권한 없음)"), "{cells:?}");
+    app.get(&format!("{m}/minutes"), Some(&w.far))
+        .await
+        .assert_problem(404, "not_found");
+}
+
+async fn a_dong_centre_refers_to_its_hub(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let p = app.person(&w.dong, "서거점", "1949-07-07", None).await;
+    let case = app.case(&w.dong, &p).await;
+    // Without a hub the referral says so.
+    app.post(
+        "/api/v1/referrals",
+        Some(&w.dong),
+        json!({ "case_id": case, "to_hub": true, "reason": "x" }),
+    )
+    .await
+    .assert_problem(400, "validation_failed");
+    app.post("/api/v1/referrals", Some(&w.dong), json!({ "case_id": case, "to_hub": true, "to_organization_id": w.d.welfare, "reason": "x" }))
+        .await
+        .assert_problem(400, "validation_failed");
+    let r = app
+        .patch(
+            &format!("/api/v1/organizations/{}", w.d.dong),
+            Some(&app.admin_token),
+            Some("\"1\""),
+            json!({ "hub_org_id": w.d.welfare }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app
+        .post(
+            "/api/v1/referrals",
+            Some(&w.dong),
+            json!({ "case_id": case, "to_hub": true, "reason": "거점복지관 통합사례관리 의뢰" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["to_org_id"], w.d.welfare.as_str(), "{}", r.text);
+    // The case awaiting a meeting and an open action item appear in the hub's overview.
+    let p2 = app.person(&w.dong, "서대기", "1949-08-08", None).await;
+    let waiting = app.case(&w.dong, &p2).await;
+    walk(&app, &w.dong, &waiting, "awaiting_meeting").await;
+    app.user("wel.admin", &w.d.welfare, "org_admin").await;
+    let hub_admin = app.login("wel.admin", PASSWORD).await;
+    let path = format!("/api/v1/organizations/{}/hub-overview", w.d.welfare);
+    let r = app.get(&path, Some(&hub_admin)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let dong = &r.body["dong_centres"][0];
+    assert_eq!(dong["organization_id"], w.d.dong.as_str());
+    assert_eq!(dong["awaiting_meeting_count"], 1);
+    assert_eq!(dong["awaiting_meeting"][0]["case_id"], waiting.as_str());
+    assert_eq!(dong["referrals_to_hub_count"], 1);
+    assert!(!r.text.contains("서대기"), "no person data: {}", r.text);
+    let r = app.get(&path, Some(&w.coord)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // A caseworker of the hub, the dong centre, another district: refused.
+    app.get(&path, Some(&w.welfare))
+        .await
+        .assert_problem(403, "forbidden");
+    app.get(&path, Some(&w.dong))
+        .await
+        .assert_problem(403, "forbidden");
+    app.get(&path, Some(&w.far))
+        .await
+        .assert_problem(404, "not_found");
+}
+
 both!(
     a_household_case_counts_for_every_member,
     assessments_are_kept_and_compared,
@@ -655,4 +934,6 @@ both!(
     plans_are_revised_and_reviewed,
     closing_needs_a_reason_and_follow_up_ends_by_itself,
     a_monthly_conference_steers_ongoing_cases,
+    partners_propose_cases_and_minutes_are_exported,
+    a_dong_centre_refers_to_its_hub,
 );

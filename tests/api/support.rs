@@ -252,6 +252,8 @@ pub struct Resp {
     pub headers: header::HeaderMap,
     pub body: Value,
     pub text: String,
+    /// The body as sent (for binary exports).
+    pub raw: Vec<u8>,
 }
 
 impl Resp {
@@ -456,6 +458,7 @@ impl TestApp {
             headers,
             body,
             text,
+            raw: bytes.to_vec(),
         }
     }
 

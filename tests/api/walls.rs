@@ -194,6 +194,11 @@ async fn references_to_another_district_are_refused_in_bodies_and_filters(b: Bac
                 format!("/api/v1/cases/{}/members", h.case),
                 json!({}),
             ),
+            "create_meeting_agenda_request" => (
+                "dong",
+                format!("/api/v1/meetings/{}/agenda-requests", h.meeting),
+                json!({}),
+            ),
             // Goal ids are the reviewed plan's own, not a reference into the district.
             "create_plan_review" => return None,
             "create_case_note" => (

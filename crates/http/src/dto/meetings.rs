@@ -426,7 +426,11 @@ pub struct ListActionItemsQuery {
 #[serde(deny_unknown_fields)]
 pub struct CreateReferralRequest {
     pub case_id: Uuid,
-    pub to_organization_id: Uuid,
+    /// The receiving organization of the case's district; or `to_hub`.
+    pub to_organization_id: Option<Uuid>,
+    /// `true`: to the hub welfare centre (거점복지관) of the caller's dong centre, instead of
+    /// `to_organization_id`.
+    pub to_hub: Option<bool>,
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
     #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
@@ -439,7 +443,7 @@ impl From<CreateReferralRequest> for NewReferral {
     fn from(r: CreateReferralRequest) -> Self {
         NewReferral {
             case_id: r.case_id,
-            to_org_id: r.to_organization_id,
+            to_org_id: r.to_organization_id.unwrap_or_default(),
             reason: r.reason,
             requested_services: r.requested_services.unwrap_or_default(),
         }
@@ -523,4 +527,57 @@ pub struct ListReferralsQuery {
     pub limit: Option<u32>,
     #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
+}
+
+mirror_enum!(
+    /// Where a proposal of a case for a meeting stands.
+    AgendaRequestStatusDto => hamkke_domain::meeting::AgendaRequestStatus { Pending, Accepted, Declined }
+);
+
+/// Proposes a case the caller's organization works on for a meeting it takes part in.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposeAgendaRequest {
+    pub case_id: Uuid,
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub note: Option<String>,
+}
+
+/// A proposal of a case for a meeting (안건 상정 요청).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaRequestView {
+    pub id: Uuid,
+    pub meeting_id: Uuid,
+    pub case_id: Uuid,
+    pub from_org_id: Uuid,
+    pub requested_by: Uuid,
+    pub note: Option<String>,
+    pub status: AgendaRequestStatusDto,
+    pub decline_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+impl From<hamkke_domain::meeting::AgendaRequest> for AgendaRequestView {
+    fn from(r: hamkke_domain::meeting::AgendaRequest) -> Self {
+        Self {
+            id: r.id,
+            meeting_id: r.meeting_id,
+            case_id: r.case_id,
+            from_org_id: r.from_org_id,
+            requested_by: r.requested_by,
+            note: r.note,
+            status: r.status.into(),
+            decline_reason: r.decline_reason,
+            created_at: r.created_at,
+            answered_at: r.answered_at,
+        }
+    }
+}
+
+/// Proposals for a meeting.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaRequestList {
+    pub items: Vec<AgendaRequestView>,
 }

@@ -177,3 +177,102 @@ pub struct ListOrganizationsQuery {
     #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
 }
+
+/// A dong centre's case awaiting a meeting, without person data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubCaseView {
+    pub case_id: Uuid,
+    pub case_no: String,
+    pub risk_level: crate::dto::cases::RiskLevelDto,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A referral from a dong centre to its hub, still open.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubReferralView {
+    pub referral_id: Uuid,
+    pub case_id: Uuid,
+    pub status: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// An open action item on a dong centre's case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubItemView {
+    pub action_item_id: Uuid,
+    pub case_id: Uuid,
+    pub due_on: chrono::NaiveDate,
+    pub overdue: bool,
+}
+
+/// One dong centre served by the hub, with counts and (up to 100 each) the rows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubDongView {
+    pub organization_id: Uuid,
+    pub name: String,
+    pub awaiting_meeting_count: usize,
+    pub referrals_to_hub_count: usize,
+    pub open_action_items_count: usize,
+    pub overdue_action_items_count: usize,
+    pub awaiting_meeting: Vec<HubCaseView>,
+    pub referrals_to_hub: Vec<HubReferralView>,
+    pub open_action_items: Vec<HubItemView>,
+}
+
+/// The dong centres a hub welfare centre serves.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubOverview {
+    pub dong_centres: Vec<HubDongView>,
+}
+
+impl From<Vec<hamkke_persistence::repo::agenda::HubDong>> for HubOverview {
+    fn from(dongs: Vec<hamkke_persistence::repo::agenda::HubDong>) -> Self {
+        Self {
+            dong_centres: dongs
+                .into_iter()
+                .map(|d| HubDongView {
+                    organization_id: d.org_id,
+                    name: d.name,
+                    awaiting_meeting_count: d.awaiting_meeting.len(),
+                    referrals_to_hub_count: d.referrals_to_hub.len(),
+                    open_action_items_count: d.open_action_items.len(),
+                    overdue_action_items_count: d
+                        .open_action_items
+                        .iter()
+                        .filter(|i| i.overdue)
+                        .count(),
+                    awaiting_meeting: d
+                        .awaiting_meeting
+                        .into_iter()
+                        .map(|c| HubCaseView {
+                            case_id: c.case_id,
+                            case_no: c.case_no,
+                            risk_level: c.risk_level.into(),
+                            updated_at: c.updated_at,
+                        })
+                        .collect(),
+                    referrals_to_hub: d
+                        .referrals_to_hub
+                        .into_iter()
+                        .map(|r| HubReferralView {
+                            referral_id: r.referral_id,
+                            case_id: r.case_id,
+                            status: r.status,
+                            created_at: r.created_at,
+                        })
+                        .collect(),
+                    open_action_items: d
+                        .open_action_items
+                        .into_iter()
+                        .map(|i| HubItemView {
+                            action_item_id: i.action_item_id,
+                            case_id: i.case_id,
+                            due_on: i.due_on,
+                            overdue: i.overdue,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}

@@ -44,6 +44,22 @@ pub enum WebhookEventType {
     HandoverCompleted,
     #[serde(rename = "visit.planned")]
     VisitPlanned,
+    #[serde(rename = "case.assessed")]
+    CaseAssessed,
+    #[serde(rename = "case.plan_recorded")]
+    CasePlanRecorded,
+    #[serde(rename = "case.plan_reviewed")]
+    CasePlanReviewed,
+    #[serde(rename = "case.member_added")]
+    CaseMemberAdded,
+    #[serde(rename = "case.member_removed")]
+    CaseMemberRemoved,
+    #[serde(rename = "meeting.agenda_requested")]
+    MeetingAgendaRequested,
+    #[serde(rename = "meeting.agenda_request_accepted")]
+    MeetingAgendaRequestAccepted,
+    #[serde(rename = "meeting.agenda_request_declined")]
+    MeetingAgendaRequestDeclined,
 }
 
 impl WebhookEventType {

@@ -347,7 +347,8 @@ pub async fn complete_action_item(
     Ok(HttpResponse::Ok().json(ActionItemView::from(item)))
 }
 
-/// Refers a case the caller works on to another organization.
+/// Refers a case the caller works on to another organization, or with `to_hub: true` to the
+/// hub welfare centre (거점복지관) of the caller's dong centre (400 `no_hub` without one).
 #[utoipa::path(
     tag = "referrals",
     security(("bearer" = [])),
@@ -363,10 +364,21 @@ pub async fn create_referral(
     auth: AuthUser,
     body: ValidJson<CreateReferralRequest>,
 ) -> ApiResult<HttpResponse> {
-    let new = body.0.into();
+    let to_hub = body.0.to_hub.unwrap_or(false);
+    if to_hub == body.0.to_organization_id.is_some() {
+        return Err(ApiError::field(
+            "to_organization_id",
+            "required",
+            "name to_organization_id or set to_hub, not both",
+        ));
+    }
+    let mut new: referrals::NewReferral = body.0.into();
     let r = state
         .db
         .as_user(auth, "referral", None, move |c, a, ctx| {
+            if to_hub {
+                new.to_org_id = hamkke_persistence::repo::agenda::hub_of(c, a)?;
+            }
             referrals::create(c, a, ctx, new)
         })
         .await?;

@@ -1,5 +1,6 @@
 //! Routes by resource. Handlers only translate: DTO -> domain command -> repository -> DTO.
 
+pub mod agenda;
 pub mod allocations;
 pub mod audit;
 pub mod auth;
@@ -93,6 +94,12 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(meetings::create_meeting_attendance)
         .service(meetings::create_meeting_decision)
         .service(meetings::finalize_meeting)
+        .service(agenda::create_meeting_agenda_request)
+        .service(agenda::list_meeting_agenda_requests)
+        .service(agenda::accept_agenda_request)
+        .service(agenda::decline_agenda_request)
+        .service(agenda::get_meeting_minutes)
+        .service(agenda::get_organization_hub_overview)
         .service(meetings::list_action_items)
         .service(meetings::complete_action_item)
         .service(meetings::create_referral)
