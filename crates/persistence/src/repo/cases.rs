@@ -667,7 +667,14 @@ pub fn list(
         q = q.filter(cases::lead_org_id.eq(DbUuid(o)));
     }
     if let Some(p) = f.person_id {
-        q = q.filter(cases::person_id.eq(DbUuid(p)));
+        // The person's own cases and the household cases it is a member of.
+        q = q.filter(
+            cases::id.eq_any(
+                case_members::table
+                    .filter(case_members::person_id.eq(DbUuid(p)))
+                    .select(case_members::case_id),
+            ),
+        );
     }
     if let Some(d) = f.review_due_by {
         q = q.filter(cases::next_review_on.le(d));

@@ -452,8 +452,9 @@ pub fn access_log(
     write_tx(conn, |conn| {
         let person = load(conn, id)?;
         let leads: bool = diesel::select(diesel::dsl::exists(
-            cases::table
-                .filter(cases::person_id.eq(DbUuid(id)))
+            crate::schema::case_members::table
+                .inner_join(cases::table)
+                .filter(crate::schema::case_members::person_id.eq(DbUuid(id)))
                 .filter(cases::lead_org_id.eq(DbUuid(actor.org_id))),
         ))
         .get_result(conn)?;

@@ -160,18 +160,6 @@ pub fn decide(
         }
         let mut moved = vec![person.id];
         if approve {
-            let open: bool = diesel::select(diesel::dsl::exists(
-                cases::table
-                    .filter(cases::person_id.eq(DbUuid(person.id)))
-                    .filter(cases::status.ne_all(closed_statuses())),
-            ))
-            .get_result(conn)?;
-            if open {
-                return Err(RepoError::conflict(
-                    "open_case_exists",
-                    "close or refer the person's open case before the transfer (사례 종결 후 전입 처리)",
-                ));
-            }
             if let Some(h) = person.household_id {
                 moved = persons_t::table
                     .filter(persons_t::household_id.eq(DbUuid(h)))
@@ -180,6 +168,25 @@ pub fn decide(
                     .into_iter()
                     .map(|p| p.0)
                     .collect();
+            }
+            // Any open case of anyone who moves, also a household case they are members of.
+            let open: bool = diesel::select(diesel::dsl::exists(
+                crate::schema::case_members::table
+                    .inner_join(cases::table)
+                    .filter(
+                        crate::schema::case_members::person_id
+                            .eq_any(moved.iter().copied().map(DbUuid).collect::<Vec<_>>()),
+                    )
+                    .filter(cases::status.ne_all(closed_statuses())),
+            ))
+            .get_result(conn)?;
+            if open {
+                return Err(RepoError::conflict(
+                    "open_case_exists",
+                    "close or refer the open case of the person or a household member before the transfer (사례 종결 후 전입 처리)",
+                ));
+            }
+            if let Some(h) = person.household_id {
                 diesel::update(households::table.find(DbUuid(h)))
                     .set(households::district_code.eq(&tr.to_district_code))
                     .execute(conn)?;
