@@ -49,6 +49,14 @@ enum Command {
         #[arg(long)]
         district_code: String,
     },
+    /// Compare the persons of a district (or of every district) for possible duplicates and
+    /// queue the pairs for the coordinators' review; prints what it did, how long it took and
+    /// the peak memory.
+    ScanDuplicates {
+        /// The district, e.g. 11440; all districts when absent.
+        #[arg(long)]
+        district_code: Option<String>,
+    },
     /// Audit trail operations.
     Audit {
         #[command(subcommand)]
@@ -160,6 +168,35 @@ fn main() -> anyhow::Result<()> {
         Command::SeedBenefitTypes { district_code } => {
             let db = open_db(&config)?;
             seed::benefit_types(&db, &district_code)
+        }
+        Command::ScanDuplicates { district_code } => {
+            let db = open_db(&config)?;
+            let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let districts = match district_code {
+                Some(d) => vec![d],
+                None => hamkke_persistence::repo::identity::districts(&mut conn)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            };
+            for d in districts {
+                let started = std::time::Instant::now();
+                let r =
+                    hamkke_persistence::repo::identity::scan(&mut conn, &d, hamkke_domain::today())
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "district_code": d,
+                        "persons": r.persons,
+                        "blocks": r.blocks,
+                        "comparisons": r.comparisons,
+                        "pairs": r.pairs,
+                        "open_pairs": r.queued,
+                        "seconds": started.elapsed().as_secs_f64(),
+                        "peak_rss_mb": peak_rss_mb(),
+                    })
+                );
+            }
+            Ok(())
         }
         Command::Audit {
             command: AuditCommand::Verify,
@@ -276,6 +313,10 @@ fn serve(config: Config) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let sealer = hamkke_http::sealer::spawn(handle.clone(), seal_every);
         let upkeep = hamkke_http::housekeeping::spawn(handle.clone(), Duration::from_secs(3600));
+        let scan = hamkke_http::housekeeping::spawn_duplicate_scan(
+            handle.clone(),
+            Duration::from_secs(24 * 3600),
+        );
         // Webhook deliveries queued by changes (also those left by a stopped server).
         let deliverer = hamkke_http::webhooks::spawn(
             handle.clone(),
@@ -315,11 +356,25 @@ fn serve(config: Config) -> anyhow::Result<()> {
         }
         sealer.abort();
         upkeep.abort();
+        scan.abort();
         deliverer.abort();
         let sealed = hamkke_http::sealer::seal_all(&handle).await;
         tracing::info!(sealed, "audit events sealed at shutdown");
         Ok(())
     })
+}
+
+/// The process's peak resident memory in MB (Linux), for the scan's report.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
 }
 
 fn import_file(

@@ -95,6 +95,9 @@ fn plan(op: &str, w: &World) -> Plan {
         "create_plan_review" => body(json!({ "reviewed_on": "2026-11-01", "goal_progress": [] })),
         "create_case_member" => body(json!({ "person_id": w.d.dong })),
         "create_meeting_agenda_request" => body(json!({ "case_id": w.d.dong })),
+        "list_person_duplicates" => Plan::Private(None),
+        "merge_person_duplicate" => body(json!({ "survivor_id": w.d.dong })),
+        "dismiss_person_duplicate" => body(json!({ "reason": "x" })),
         "list_meeting_agenda_requests"
         | "get_meeting_minutes"
         | "get_organization_hub_overview" => Plan::Private(None),
@@ -380,6 +383,10 @@ async fn every_operation_refuses_missing_expired_dead_and_foreign_tokens(b: Back
                 )
                 // No plan exists in this fixture: any id must still be refused.
                 .replace("/plans/{id}", &format!("/plans/{}", uuid::Uuid::now_v7()))
+                .replace(
+                    "/person-duplicates/{id}",
+                    &format!("/person-duplicates/{}", uuid::Uuid::now_v7()),
+                )
                 .replace(
                     "/agenda-requests/{id}",
                     &format!("/agenda-requests/{}", uuid::Uuid::now_v7()),

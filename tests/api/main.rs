@@ -14,6 +14,7 @@ mod crash;
 mod errors;
 mod hardening;
 mod idempotency;
+mod identity;
 mod matrix;
 mod meetings;
 mod openapi;

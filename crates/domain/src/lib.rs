@@ -7,6 +7,7 @@ pub mod case;
 pub mod consent;
 pub mod error;
 pub mod event;
+pub mod identity;
 pub mod labels;
 pub mod meeting;
 pub mod org;

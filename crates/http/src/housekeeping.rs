@@ -1,9 +1,9 @@
-//! Background upkeep of case data: follow-up periods (사후관리) that are over end by
-//! themselves, checked at start and every hour.
+//! Background upkeep: follow-up periods (사후관리) that are over end by themselves (checked
+//! at start and every hour), and the nightly scan for possible duplicate persons.
 
 use std::time::Duration;
 
-use hamkke_persistence::repo::cases;
+use hamkke_persistence::repo::{cases, identity};
 
 use crate::db::DbHandle;
 
@@ -31,6 +31,32 @@ pub fn spawn(db: DbHandle, interval: Duration) -> actix_web::rt::task::JoinHandl
         loop {
             tick.tick().await;
             end_follow_ups(&db).await;
+        }
+    })
+}
+
+/// Scans every district for possible duplicate persons once a day (the first an hour after
+/// start), queueing what it finds for the coordinators' review.
+pub fn spawn_duplicate_scan(db: DbHandle, every: Duration) -> actix_web::rt::task::JoinHandle<()> {
+    actix_web::rt::spawn(async move {
+        let start = actix_web::rt::time::Instant::now() + Duration::from_secs(3600);
+        let mut tick = actix_web::rt::time::interval_at(start, every);
+        loop {
+            tick.tick().await;
+            let today = hamkke_domain::today();
+            let done = db
+                .run(move |conn| {
+                    let mut pairs = 0;
+                    for d in identity::districts(conn)? {
+                        pairs += identity::scan(conn, &d, today)?.pairs;
+                    }
+                    Ok(pairs)
+                })
+                .await;
+            match done {
+                Ok(pairs) => tracing::info!(pairs, "duplicate scan done"),
+                Err(e) => tracing::warn!(error = %e, "duplicate scan failed; will retry tomorrow"),
+            }
         }
     })
 }

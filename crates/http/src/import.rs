@@ -39,6 +39,14 @@ pub struct DuplicateRow {
     pub conflicts: Vec<ConflictView>,
 }
 
+/// A row held back because its person may already be registered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PossibleDuplicateRow {
+    /// Line number in the file (the header is line 1).
+    pub row: u64,
+    pub candidates: Vec<crate::dto::persons::PossibleDuplicateDto>,
+}
+
 /// A row that could not be read.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RowError {
@@ -60,6 +68,10 @@ pub struct ImportReport {
     /// Persons registered from rows (`register_missing`).
     pub registered: usize,
     pub duplicates: Vec<DuplicateRow>,
+    /// Rows (`register_missing`, no RRN) whose person is strongly like one already
+    /// registered: nothing was registered or recorded; check the candidates, then import the
+    /// row naming the right person.
+    pub possible_duplicates: Vec<PossibleDuplicateRow>,
     pub errors: Vec<RowError>,
     /// Every row's outcome, for the CSV form of the result.
     #[serde(skip)]
@@ -672,6 +684,17 @@ pub fn import(
                 report.skipped += 1;
                 ("skipped", String::new(), String::new())
             }
+            Ok(RowOutcome::PossibleDuplicate(found)) => {
+                let detail = found
+                    .first()
+                    .map(|c| format!("{} ({}년생, {}점)", c.masked_name, c.birth_year, c.score))
+                    .unwrap_or_default();
+                report.possible_duplicates.push(PossibleDuplicateRow {
+                    row: line,
+                    candidates: found.into_iter().map(Into::into).collect(),
+                });
+                ("possible_duplicate", "name".to_owned(), detail)
+            }
             Ok(RowOutcome::Duplicate(conflicts)) => {
                 let conflicts: Vec<ConflictView> = conflicts.into_iter().map(Into::into).collect();
                 let detail = conflicts
@@ -742,6 +765,7 @@ impl ImportReport {
             "imported" => "등록 (imported)",
             "skipped" => "이미 등록됨 (skipped)",
             "duplicate" => "중복 (duplicate)",
+            "possible_duplicate" => "동일인 의심 (possible duplicate)",
             _ => "오류 (error)",
         };
         let _ = w.write_record(["행 (row)", "결과 (result)", "항목 (field)", "내용 (detail)"]);
@@ -761,6 +785,7 @@ enum RowOutcome {
     Imported { registered: bool },
     Skipped,
     Duplicate(Vec<allocations::ConflictInfo>),
+    PossibleDuplicate(Vec<hamkke_persistence::repo::identity::Candidate>),
 }
 
 fn import_row(
@@ -777,13 +802,21 @@ fn import_row(
     }
     let mut registered = false;
     if let Some(person) = register {
+        // A person without an RRN strongly like one of the district is not registered twice.
+        if person.rrn.is_none() {
+            let strong =
+                hamkke_persistence::repo::identity::strong_candidates_for(conn, actor, &person)?;
+            if !strong.is_empty() {
+                return Ok(RowOutcome::PossibleDuplicate(strong));
+            }
+        }
         // A row refused for what it gives leaves no person behind.
         allocations::check_for_new_person(conn, actor, &new)?;
         if dry_run {
             // Nobody to check against yet: a new person has no claims.
             return Ok(RowOutcome::Imported { registered: true });
         }
-        new.person_id = match persons::create(conn, actor, ctx, keys, person)? {
+        new.person_id = match persons::create(conn, actor, ctx, keys, person, false)?.0 {
             PersonView::Full(p) => p.id,
             PersonView::Redacted { id, .. } => id,
         };

@@ -401,6 +401,8 @@ pub struct AuditFilter {
     pub actor_user_id: Option<Uuid>,
     pub org_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
+    /// Records merged into `person_id`: their events belong to its access log too.
+    pub merged_person_ids: Vec<Uuid>,
     pub action: Option<String>,
     pub resource_type: Option<String>,
     pub from: Option<NaiveDateTime>,
@@ -425,7 +427,13 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter) -> RepoResult<Vec<AuditRecord>> 
         q = q.filter(audit_events::actor_org_id.eq(DbUuid(o)));
     }
     if let Some(p) = f.person_id {
-        q = q.filter(audit_events::person_id.eq(DbUuid(p)));
+        if f.merged_person_ids.is_empty() {
+            q = q.filter(audit_events::person_id.eq(DbUuid(p)));
+        } else {
+            let mut all: Vec<DbUuid> = f.merged_person_ids.iter().copied().map(DbUuid).collect();
+            all.push(DbUuid(p));
+            q = q.filter(audit_events::person_id.eq_any(all));
+        }
     }
     if let Some(a) = &f.action {
         q = q.filter(audit_events::action.eq(a.clone()));

@@ -173,6 +173,7 @@ diesel::table! {
         updated_at -> Timestamp,
         anonymized_at -> Nullable<Timestamp>,
         district_code -> Text,
+        merged_into -> Nullable<Uuid>,
     }
 }
 
@@ -552,6 +553,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    person_duplicates (id) {
+        id -> Uuid,
+        district_code -> Text,
+        person_a -> Uuid,
+        person_b -> Uuid,
+        score -> Integer,
+        reasons -> Text,
+        status -> Text,
+        found_by -> Text,
+        dismiss_reason -> Nullable<Text>,
+        dismissed_until -> Nullable<Date>,
+        survivor_id -> Nullable<Uuid>,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(auth_sessions -> users (user_id));
@@ -741,4 +765,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_plans,
     plan_reviews,
     agenda_requests,
+    person_duplicates,
 );

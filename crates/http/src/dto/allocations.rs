@@ -519,6 +519,34 @@ pub struct CheckView {
     pub conflicts: Vec<ConflictView>,
     /// The rule that fired, in the language of `Accept-Language` (Korean by default).
     pub rule: Option<String>,
+    /// A warning, never a block: claims of the same benefit type by persons who are strong,
+    /// unreviewed candidates for being this person (ask before giving twice).
+    pub possible_duplicate_claims: Vec<CandidateClaimView>,
+}
+
+/// A claim of a person who may be the same as the one asked about.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateClaimView {
+    pub person_id: Uuid,
+    /// e.g. `김*수`.
+    pub masked_name: String,
+    pub birth_year: i32,
+    pub allocation_id: Uuid,
+    pub benefit_type_code: String,
+    pub granted_on: NaiveDate,
+}
+
+impl From<hamkke_persistence::repo::allocations::CandidateClaim> for CandidateClaimView {
+    fn from(c: hamkke_persistence::repo::allocations::CandidateClaim) -> Self {
+        Self {
+            person_id: c.person_id,
+            masked_name: c.masked_name,
+            birth_year: c.birth_year,
+            allocation_id: c.allocation_id,
+            benefit_type_code: c.benefit_type_code,
+            granted_on: c.granted_on,
+        }
+    }
 }
 
 /// Whether the caller prefers English over Korean.
@@ -536,6 +564,11 @@ impl CheckView {
             action: c.action.into(),
             conflicts: c.conflicts.into_iter().map(Into::into).collect(),
             rule: c.rule.map(|r| if english { r.en } else { r.ko }),
+            possible_duplicate_claims: c
+                .possible_duplicate_claims
+                .into_iter()
+                .map(Into::into)
+                .collect(),
         }
     }
 }
@@ -565,6 +598,10 @@ pub struct AllocationView {
     /// On creation under a `warn` policy (or of a `pending_override`): the conflicts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<ConflictView>>,
+    /// On creation: claims of the same benefit type by strong, unreviewed duplicate
+    /// candidates of the person (a warning).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub possible_duplicate_claims: Option<Vec<CandidateClaimView>>,
     /// For a district coordinator deciding a `pending_override`: what it would overrule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub review: Option<OverrideReviewView>,
@@ -606,6 +643,7 @@ impl From<LedgerEntry> for AllocationView {
             approved_by: a.approved_by,
             cancel_reason: a.cancel_reason,
             warnings: None,
+            possible_duplicate_claims: None,
             review: e.review.map(|r| OverrideReviewView {
                 conflicts: r.conflicts.into_iter().map(Into::into).collect(),
                 rule_ko: r.rule.as_ref().map(|x| x.ko.clone()),

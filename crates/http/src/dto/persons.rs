@@ -297,6 +297,58 @@ pub struct PersonDto {
     pub version: Option<i32>,
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
+    /// On registration without an RRN: persons of the district who may be the same, strongest
+    /// first (queued for the coordinators' review).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub possible_duplicates: Option<Vec<PossibleDuplicateDto>>,
+}
+
+/// A person of the district who may be the same as another: no more than any worker of the
+/// district may see.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PossibleDuplicateDto {
+    pub person_id: Uuid,
+    /// 0–100; 60 and more is a possible duplicate, 80 and more a strong one.
+    pub score: u8,
+    /// `same_name_and_birth_date`, `similar_name_same_birth_date`,
+    /// `same_name_swapped_birth_date`, `similar_name_swapped_birth_date`,
+    /// `same_name_same_birth_year`, `same_phone`, `same_household_address`,
+    /// `rrn_birth_date_matches`, `different_sex`.
+    pub reasons: Vec<String>,
+    pub masked_name: String,
+    pub birth_year: i32,
+    pub registered_by_org_id: Uuid,
+}
+
+impl From<hamkke_persistence::repo::identity::Candidate> for PossibleDuplicateDto {
+    fn from(c: hamkke_persistence::repo::identity::Candidate) -> Self {
+        Self {
+            person_id: c.person_id,
+            score: c.score,
+            reasons: c.reasons.iter().map(|r| r.as_str().to_owned()).collect(),
+            masked_name: c.masked_name,
+            birth_year: c.birth_year,
+            registered_by_org_id: c.registered_by_org_id,
+        }
+    }
+}
+
+/// What registration does when persons of the district may be the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnPossibleDuplicate {
+    /// Register and list them (default).
+    Report,
+    /// Register nothing: 409 `possible_duplicate_person` with the candidates.
+    Refuse,
+}
+
+/// Query of `POST /persons`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CreatePersonQuery {
+    pub on_possible_duplicate: Option<OnPossibleDuplicate>,
 }
 
 impl From<PersonView> for PersonDto {
@@ -322,6 +374,7 @@ impl From<PersonView> for PersonDto {
                 version: Some(p.version),
                 created_at: Some(p.created_at),
                 updated_at: Some(p.updated_at),
+                possible_duplicates: None,
             },
             PersonView::Redacted {
                 id,
@@ -349,6 +402,7 @@ impl From<PersonView> for PersonDto {
                 version: None,
                 created_at: None,
                 updated_at: None,
+                possible_duplicates: None,
             },
         }
     }
@@ -582,4 +636,123 @@ impl From<Consent> for ConsentView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsentList {
     pub items: Vec<ConsentView>,
+}
+
+/// Filters of `GET /person-duplicates`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListDuplicatesQuery {
+    /// The caller's district (default); another district answers 404.
+    #[param(pattern = "^[0-9]{5}$")]
+    pub district_code: Option<String>,
+    pub status: Option<DuplicateStatusDto>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
+    pub cursor: Option<String>,
+}
+
+/// Where a pair of possible duplicates stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateStatusDto {
+    Open,
+    Merged,
+    Dismissed,
+}
+
+impl DuplicateStatusDto {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Merged => "merged",
+            Self::Dismissed => "dismissed",
+        }
+    }
+}
+
+/// Two persons who may be the same, for a coordinator's review.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicatePairView {
+    pub id: Uuid,
+    pub district_code: String,
+    pub person_a: PossibleDuplicateDto,
+    pub person_b: PossibleDuplicateDto,
+    /// 0–100.
+    pub score: u8,
+    pub reasons: Vec<String>,
+    pub status: DuplicateStatusDto,
+    /// `registration` or `scan`.
+    pub found_by: String,
+    pub dismiss_reason: Option<String>,
+    pub dismissed_until: Option<NaiveDate>,
+    pub survivor_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<hamkke_persistence::repo::identity::Pair> for DuplicatePairView {
+    fn from(p: hamkke_persistence::repo::identity::Pair) -> Self {
+        let status = match p.status.as_str() {
+            "merged" => DuplicateStatusDto::Merged,
+            "dismissed" => DuplicateStatusDto::Dismissed,
+            _ => DuplicateStatusDto::Open,
+        };
+        Self {
+            id: p.id,
+            district_code: p.district_code,
+            person_a: p.person_a.into(),
+            person_b: p.person_b.into(),
+            score: p.score,
+            reasons: p.reasons,
+            status,
+            found_by: p.found_by,
+            dismiss_reason: p.dismiss_reason,
+            dismissed_until: p.dismissed_until,
+            survivor_id: p.survivor_id,
+            created_at: p.created_at,
+        }
+    }
+}
+
+crate::page_of!(
+    DuplicatePairPage,
+    DuplicatePairView,
+    "A page of possible duplicate pairs."
+);
+
+/// Merges a pair into one of its persons.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The person that stays (one of the pair).
+    pub survivor_id: Uuid,
+}
+
+/// What a merge moved to the survivor.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MergeResult {
+    pub pair: DuplicatePairView,
+    pub cases: usize,
+    pub case_members: usize,
+    pub consents: usize,
+    pub notes: usize,
+    pub assessments: usize,
+    pub allocations: usize,
+    pub transfers: usize,
+    /// The survivor took the merged record's household.
+    pub household: bool,
+    /// The survivor took the merged record's RRN.
+    pub rrn: bool,
+}
+
+/// "Not the same person".
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DismissRequest {
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
+    /// The pair may come back after this date (e.g. when more is known).
+    pub until: Option<NaiveDate>,
 }

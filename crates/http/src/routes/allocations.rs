@@ -318,18 +318,30 @@ pub async fn create_allocation(
             repo::create(c, a, ctx, &new)
         })
         .await?;
-    let with_conflicts =
-        |entry, conflicts: Vec<hamkke_persistence::repo::allocations::ConflictInfo>| {
-            let mut view = AllocationView::from(entry);
-            view.warnings = Some(conflicts.into_iter().map(ConflictView::from).collect());
-            view
-        };
+    let with_conflicts = |entry, check: hamkke_persistence::repo::allocations::Check| {
+        let mut view = AllocationView::from(entry);
+        view.warnings = Some(
+            check
+                .conflicts
+                .into_iter()
+                .map(ConflictView::from)
+                .collect(),
+        );
+        view.possible_duplicate_claims = Some(
+            check
+                .possible_duplicate_claims
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        );
+        view
+    };
     match outcome {
         Outcome::Approved { entry, warnings } => {
-            Ok(HttpResponse::Created().json(with_conflicts(entry, warnings.conflicts)))
+            Ok(HttpResponse::Created().json(with_conflicts(entry, warnings)))
         }
         Outcome::PendingOverride { entry, check } => {
-            Ok(HttpResponse::Accepted().json(with_conflicts(entry, check.conflicts)))
+            Ok(HttpResponse::Accepted().json(with_conflicts(entry, check)))
         }
         Outcome::Blocked(check) => {
             let check = CheckView::new(check, english);

@@ -143,6 +143,7 @@ pub async fn list_audit_events(
         actor_user_id: q.actor_user_id,
         org_id: q.org_id,
         person_id: q.person_id,
+        merged_person_ids: Vec::new(),
         action: q.action,
         resource_type: q.resource_type,
         from: q.from.map(|t| t.naive_utc()),

@@ -5,6 +5,7 @@ pub mod allocations;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod identity;
 pub mod meetings;
 pub mod ops;
 pub mod orgs;
@@ -59,6 +60,9 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(persons::create_consent)
         .service(persons::list_consents)
         .service(persons::withdraw_consent)
+        .service(identity::list_person_duplicates)
+        .service(identity::merge_person_duplicate)
+        .service(identity::dismiss_person_duplicate)
         .service(transfers::create_person_transfer)
         .service(transfers::list_person_transfers)
         .service(transfers::get_person_transfer)

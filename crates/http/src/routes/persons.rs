@@ -9,9 +9,9 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::dto::persons::{
-    ConsentList, ConsentView, CreateConsentRequest, CreateHouseholdRequest, CreatePersonRequest,
-    HouseholdPage, HouseholdView, PersonDto, PersonPage, SearchPersonsQuery,
-    UpdateHouseholdRequest, UpdatePersonRequest,
+    ConsentList, ConsentView, CreateConsentRequest, CreateHouseholdRequest, CreatePersonQuery,
+    CreatePersonRequest, HouseholdPage, HouseholdView, OnPossibleDuplicate, PersonDto, PersonPage,
+    SearchPersonsQuery, UpdateHouseholdRequest, UpdatePersonRequest,
 };
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{etag, page_request, IfMatch, ValidJson};
@@ -131,31 +131,44 @@ pub async fn update_household(
 }
 
 /// Registers a person. The RRN is stored only encrypted; registering one that exists answers
-/// 409 `person_already_registered` with the existing `person_id`.
+/// 409 `person_already_registered` with the existing `person_id`. Without an RRN, the answer
+/// lists `possible_duplicates` of the district (masked name, birth year, registering
+/// organization, score and reasons), which are queued for the coordinators' review; with
+/// `?on_possible_duplicate=refuse` they answer 409 `possible_duplicate_person` instead and
+/// nothing is registered.
 #[utoipa::path(
     tag = "persons",
     security(("bearer" = [])),
+    params(CreatePersonQuery),
     request_body = CreatePersonRequest,
     responses(
         (status = 201, description = "Registered", body = PersonDto, headers(("ETag" = String, description = "Version"))),
-        (status = 409, description = "Already registered (`person_id` names the existing person)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already registered (`person_id` names the existing person), or possible duplicates with `on_possible_duplicate=refuse`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/persons")]
 pub async fn create_person(
     state: web::Data<AppState>,
     auth: AuthUser,
+    query: web::Query<CreatePersonQuery>,
     body: ValidJson<CreatePersonRequest>,
 ) -> ApiResult<HttpResponse> {
+    let refuse = query.on_possible_duplicate == Some(OnPossibleDuplicate::Refuse);
     let new = NewPerson::try_from(body.0)?;
     let keys = state.person_keys.clone();
-    let view = state
+    let (view, found) = state
         .db
         .as_user(auth, "person", None, move |c, a, ctx| {
-            persons::create(c, a, ctx, &keys, new)
+            persons::create(c, a, ctx, &keys, new, refuse)
         })
         .await?;
-    Ok(person_response(actix_web::http::StatusCode::CREATED, view))
+    let mut res = HttpResponse::build(actix_web::http::StatusCode::CREATED);
+    if let PersonView::Full(p) = &view {
+        res.insert_header(etag(p.version));
+    }
+    let mut dto = PersonDto::from(view);
+    dto.possible_duplicates = Some(found.into_iter().map(Into::into).collect());
+    Ok(res.json(dto))
 }
 
 /// Searches persons of the caller's district by name prefix, exact RRN (`q`) and/or birth
@@ -205,12 +218,16 @@ pub async fn list_persons(
     Ok(HttpResponse::Ok().json(PersonPage::from(result)))
 }
 
-/// One person, full or redacted as the caller may see them. Every read is audited.
+/// One person, full or redacted as the caller may see them. Every read is audited. A record
+/// merged into another answers 308 with `Location` of the survivor.
 #[utoipa::path(
     tag = "persons",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Person id")),
-    responses((status = 200, description = "The person", body = PersonDto))
+    responses(
+        (status = 200, description = "The person", body = PersonDto),
+        (status = 308, description = "Merged into the person at `Location`", headers(("Location" = String, description = "The surviving record"))),
+    )
 )]
 #[get("/persons/{id}")]
 pub async fn get_person(
@@ -225,7 +242,12 @@ pub async fn get_person(
             persons::get(c, a, ctx, id)
         })
         .await?;
-    Ok(person_response(actix_web::http::StatusCode::OK, view))
+    match view {
+        persons::Found::Person(view) => Ok(person_response(actix_web::http::StatusCode::OK, *view)),
+        persons::Found::MergedInto(survivor) => Ok(HttpResponse::PermanentRedirect()
+            .insert_header(("Location", format!("/api/v1/persons/{survivor}")))
+            .finish()),
+    }
 }
 
 /// Changes a person's record (organizations with details rights). Needs `If-Match`.

@@ -137,6 +137,49 @@ pub struct Check {
     pub action: Action,
     pub conflicts: Vec<ConflictInfo>,
     pub rule: Option<Rule>,
+    /// Claims of the same benefit type (or group) in the policy's window by persons who are
+    /// unreviewed strong candidates for being this person: a warning, never a block.
+    pub possible_duplicate_claims: Vec<CandidateClaim>,
+}
+
+/// A claim of a person who may be the same as the one asked about.
+#[derive(Debug, Clone)]
+pub struct CandidateClaim {
+    pub person_id: Uuid,
+    pub masked_name: String,
+    pub birth_year: i32,
+    pub allocation_id: Uuid,
+    pub benefit_type_code: String,
+    pub granted_on: NaiveDate,
+}
+
+/// The claims of the person's strong, unreviewed duplicate candidates (one indexed query when
+/// there are none).
+fn candidate_claims(
+    conn: &mut DbConn,
+    benefit: &BenefitType,
+    person_id: Uuid,
+    request: &Request,
+) -> RepoResult<Vec<CandidateClaim>> {
+    let mut out = Vec::new();
+    for (_, other) in super::identity::strong_partners(conn, &[person_id])? {
+        let found = claims(conn, benefit, other, None, request)?;
+        if found.is_empty() {
+            continue;
+        }
+        let p = super::persons::load(conn, other)?;
+        for c in found {
+            out.push(CandidateClaim {
+                person_id: other,
+                masked_name: hamkke_domain::person::mask_name(&p.name),
+                birth_year: chrono::Datelike::year(&p.birth_date),
+                allocation_id: c.allocation_id,
+                benefit_type_code: c.benefit_type,
+                granted_on: c.granted_on,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// How a request ended.
@@ -356,6 +399,7 @@ fn describe(conn: &mut DbConn, benefit: &BenefitType, verdict: &Verdict) -> Repo
         action: verdict.action,
         conflicts,
         rule,
+        possible_duplicate_claims: Vec::new(),
     })
 }
 
@@ -483,7 +527,9 @@ pub fn check_unaudited(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) ->
     let request = request_of(&p.benefit, new);
     let claims = claims(conn, &p.benefit, new.person_id, p.household, &request)?;
     let verdict = rules::evaluate(&p.benefit.policy, &request, &claims);
-    describe(conn, &p.benefit, &verdict)
+    let mut check = describe(conn, &p.benefit, &verdict)?;
+    check.possible_duplicate_claims = candidate_claims(conn, &p.benefit, new.person_id, &request)?;
+    Ok(check)
 }
 
 /// The policy's answer for a request, without writing anything but the audit event.
@@ -607,7 +653,9 @@ fn create_once(
         let request = request_of(&p.benefit, new);
         let claims = claims(conn, &p.benefit, new.person_id, p.household, &request)?;
         let verdict = rules::evaluate(&p.benefit.policy, &request, &claims);
-        let check = describe(conn, &p.benefit, &verdict)?;
+        let mut check = describe(conn, &p.benefit, &verdict)?;
+        check.possible_duplicate_claims =
+            candidate_claims(conn, &p.benefit, new.person_id, &request)?;
         let blocked = !verdict.conflicts.is_empty() && verdict.action == Action::Block;
         let audit_entry = |outcome: &str, id: Option<Uuid>| {
             let mut e = AuditEntry::new(AuditAction::Create, "allocation", id.map(|i| i.to_string()))

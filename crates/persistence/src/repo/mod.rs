@@ -11,6 +11,7 @@ pub mod cases;
 pub mod consents;
 pub mod households;
 pub mod idempotency;
+pub mod identity;
 pub mod meetings;
 pub mod notes;
 pub mod orgs;

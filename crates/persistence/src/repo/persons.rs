@@ -119,14 +119,17 @@ fn audit_view(conn: &mut DbConn, ctx: &AuditCtx, view: &PersonView) -> RepoResul
 }
 
 /// Registers a person. An RRN that is already registered answers `person_already_registered`
-/// with the existing person's id, and nothing is written.
+/// with the existing person's id, and nothing is written. Without an RRN, the persons of the
+/// district who may be the same are returned (and queued for review); with `refuse` they
+/// answer 409 `possible_duplicate_person` instead, and nothing is written.
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,
     ctx: &AuditCtx,
     keys: &PersonKeys,
     new: NewPerson,
-) -> RepoResult<PersonView> {
+    refuse: bool,
+) -> RepoResult<(PersonView, Vec<super::identity::Candidate>)> {
     authz::register_person(actor)?;
     let result = write_tx(conn, |conn| {
         if let Some(h) = new.household_id {
@@ -168,10 +171,41 @@ pub fn create(
                 persons::updated_at.eq(now),
             ))
             .execute(conn)?;
+        let person = load(conn, id)?;
+        let mut found = Vec::new();
+        if new.rrn.is_none() {
+            let f = super::identity::fingerprint(conn, &person)?;
+            found = super::identity::candidates(conn, &actor.district_code, &f, Some(id))?;
+            if refuse && !found.is_empty() {
+                return Err(RepoError::Conflict {
+                    code: "possible_duplicate_person",
+                    detail: "persons of the district may be the same person; check them, or register without on_possible_duplicate=refuse".into(),
+                    extensions: Some(json!({ "possible_duplicates": candidates_json(&found) })),
+                });
+            }
+            let today = crate::today();
+            for c in &found {
+                let m = hamkke_domain::identity::Match {
+                    score: c.score,
+                    reasons: c.reasons.clone(),
+                };
+                super::identity::queue_pair(
+                    conn,
+                    &actor.district_code,
+                    (id, c.person_id),
+                    &m,
+                    "registration",
+                    today,
+                )?;
+            }
+        }
         let mut entry = AuditEntry::new(AuditAction::Create, "person", Some(id.to_string()));
         entry.person_id = Some(id);
+        if !found.is_empty() {
+            entry = entry.with_details(json!({ "possible_duplicates": found.len() }));
+        }
         audit::record(conn, ctx, entry)?;
-        Ok(PersonView::Full(load(conn, id)?))
+        Ok((PersonView::Full(person), found))
     });
     match result {
         // Two registrations of one number at once: the unique index lets one through.
@@ -186,8 +220,49 @@ pub fn create(
     }
 }
 
-/// What the actor may see of one person; the read is audited in the same transaction.
-pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<PersonView> {
+/// Candidates as problem members: ids, score, reasons, masked name, birth year, registrar.
+pub fn candidates_json(found: &[super::identity::Candidate]) -> serde_json::Value {
+    serde_json::Value::Array(
+        found
+            .iter()
+            .map(|c| {
+                json!({
+                    "person_id": c.person_id,
+                    "score": c.score,
+                    "reasons": c.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                    "masked_name": c.masked_name,
+                    "birth_year": c.birth_year,
+                    "registered_by_org_id": c.registered_by_org_id,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// A person read: the person, or the survivor a merged record now redirects to.
+#[derive(Debug, Clone)]
+pub enum Found {
+    Person(Box<PersonView>),
+    MergedInto(Uuid),
+}
+
+/// What the actor may see of one person; the read is audited in the same transaction. A
+/// merged record answers with its survivor, for callers who may reach it.
+pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<Found> {
+    let merged: Option<Option<DbUuid>> = persons::table
+        .find(DbUuid(id))
+        .select(persons::merged_into)
+        .first(conn)
+        .optional()?;
+    if let Some(Some(survivor)) = merged {
+        let p = load(conn, survivor.0)?;
+        authz::reach_person(actor, &p.district_code)?;
+        return Ok(Found::MergedInto(survivor.0));
+    }
+    get_view(conn, actor, ctx, id).map(|v| Found::Person(Box::new(v)))
+}
+
+fn get_view(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<PersonView> {
     write_tx(conn, |conn| {
         let person = load(conn, id)?;
         authz::reach_person(actor, &person.district_code)?;
@@ -248,6 +323,7 @@ pub fn search(
     let rrn = text.and_then(|t| Rrn::parse(t).ok());
     let mut q = persons::table
         .select(PersonRow::as_select())
+        .filter(persons::merged_into.is_null())
         .order(persons::id.asc())
         .limit(page.limit + 1)
         .into_boxed();
@@ -464,10 +540,18 @@ pub fn access_log(
             leads,
             person.registered_by_org_id == actor.org_id,
         )?;
+        let merged_person_ids: Vec<Uuid> = persons::table
+            .filter(persons::merged_into.eq(Some(DbUuid(id))))
+            .select(persons::id)
+            .load::<DbUuid>(conn)?
+            .into_iter()
+            .map(|p| p.0)
+            .collect();
         let items = crate::audit::list(
             conn,
             &crate::audit::AuditFilter {
                 person_id: Some(id),
+                merged_person_ids,
                 after_id,
                 limit,
                 ..Default::default()

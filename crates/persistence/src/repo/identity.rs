@@ -1,0 +1,701 @@
+//! Possible duplicate persons (동일인 의심): candidates at registration, a review queue for
+//! district coordinators filled by registrations and scans, merge and dismissal.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use hamkke_domain::authz::Actor;
+use hamkke_domain::identity::{self as rules, Fingerprint, Prepared, Reason};
+use hamkke_domain::person::{mask_name, Person};
+use hamkke_domain::user::Role;
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::page::{Page, PageRequest};
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::{RepoError, RepoResult};
+use crate::schema::{
+    allocations, case_assessments, case_members, case_notes, cases, consents, households,
+    person_duplicates, person_transfers, persons,
+};
+use crate::types::{from_db, to_db, DbUuid};
+
+/// A person who may be the same as another, as any worker of the district may see them.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub person_id: Uuid,
+    pub score: u8,
+    pub reasons: Vec<Reason>,
+    pub masked_name: String,
+    pub birth_year: i32,
+    pub registered_by_org_id: Uuid,
+}
+
+type Row = (
+    DbUuid,
+    String,
+    NaiveDate,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    DbUuid,
+    bool,
+);
+
+/// The living (not merged) persons of a district born in one year, prepared for comparison.
+fn year_block(conn: &mut DbConn, district: &str, year: i32) -> RepoResult<Vec<Prepped>> {
+    let from = NaiveDate::from_ymd_opt(year, 1, 1).ok_or(RepoError::NotFound)?;
+    let to = NaiveDate::from_ymd_opt(year, 12, 31).ok_or(RepoError::NotFound)?;
+    let rows: Vec<Row> = persons::table
+        .left_join(households::table)
+        .filter(persons::district_code.eq(district))
+        .filter(persons::merged_into.is_null())
+        .filter(persons::birth_date.between(from, to))
+        .select((
+            persons::id,
+            persons::name,
+            persons::birth_date,
+            persons::sex,
+            persons::phone,
+            persons::address,
+            households::address.nullable(),
+            persons::registered_by_org_id,
+            persons::rrn_hmac.is_not_null(),
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(prepare).collect())
+}
+
+/// A prepared person: id, fingerprint, name, registering organization, whether an RRN is known.
+type Prepped = (Uuid, Prepared, String, Uuid, bool);
+
+fn prepare(r: Row) -> Prepped {
+    let (id, name, birth, sex, phone, address, household_address, org, has_rrn) = r;
+    let f = Fingerprint {
+        name: name.clone(),
+        birth_date: birth,
+        sex: sex.as_deref().and_then(hamkke_domain::person::Sex::parse),
+        phone,
+        address: household_address.or(address),
+        rrn_birth: None,
+    };
+    (id.0, Prepared::new(&f), name, org.0, has_rrn)
+}
+
+/// The fingerprint of a stored person (with the household's address).
+pub(crate) fn fingerprint(conn: &mut DbConn, p: &Person) -> RepoResult<Fingerprint> {
+    let household_address: Option<String> = match p.household_id {
+        None => None,
+        Some(h) => households::table
+            .find(DbUuid(h))
+            .select(households::address)
+            .first(conn)
+            .optional()?,
+    };
+    Ok(Fingerprint {
+        name: p.name.clone(),
+        birth_date: p.birth_date,
+        sex: p.sex,
+        phone: p.phone.clone(),
+        address: household_address.or_else(|| p.address.clone()),
+        rrn_birth: None,
+    })
+}
+
+/// Up to ten persons of the district (other than `except`) who may be the same as `f`,
+/// strongest first.
+pub(crate) fn candidates(
+    conn: &mut DbConn,
+    district: &str,
+    f: &Fingerprint,
+    except: Option<Uuid>,
+) -> RepoResult<Vec<Candidate>> {
+    let me = Prepared::new(f);
+    let mut out: Vec<Candidate> = year_block(conn, district, f.birth_date.year())?
+        .into_iter()
+        .filter(|(id, ..)| Some(*id) != except)
+        .filter_map(|(id, other, name, org, _)| {
+            let m = rules::score(&me, &other);
+            (m.score >= rules::POSSIBLE).then(|| Candidate {
+                person_id: id,
+                score: m.score,
+                reasons: m.reasons,
+                masked_name: mask_name(&name),
+                birth_year: other.birth_date.year(),
+                registered_by_org_id: org,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.cmp(&a.score).then(a.person_id.cmp(&b.person_id)));
+    out.truncate(10);
+    Ok(out)
+}
+
+fn reasons_text(reasons: &[Reason]) -> String {
+    reasons
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Queues a pair (in id order) unless it is queued already; a dismissal that has expired
+/// opens the pair again. Returns whether the pair is open now.
+pub(crate) fn queue_pair(
+    conn: &mut DbConn,
+    district: &str,
+    (a, b): (Uuid, Uuid),
+    m: &rules::Match,
+    found_by: &str,
+    today: NaiveDate,
+) -> RepoResult<bool> {
+    let (score, reasons) = (m.score, &m.reasons);
+    let (a, b) = if a < b { (a, b) } else { (b, a) };
+    let existing: Option<(DbUuid, String, Option<NaiveDate>)> = person_duplicates::table
+        .filter(person_duplicates::person_a.eq(DbUuid(a)))
+        .filter(person_duplicates::person_b.eq(DbUuid(b)))
+        .select((
+            person_duplicates::id,
+            person_duplicates::status,
+            person_duplicates::dismissed_until,
+        ))
+        .first(conn)
+        .optional()?;
+    let now = to_db(crate::now());
+    match existing {
+        Some((id, status, until)) => {
+            let expired = status == "dismissed" && until.is_some_and(|u| u < today);
+            if expired {
+                diesel::update(person_duplicates::table.find(id))
+                    .set((
+                        person_duplicates::status.eq("open"),
+                        person_duplicates::score.eq(i32::from(score)),
+                        person_duplicates::reasons.eq(reasons_text(reasons)),
+                        person_duplicates::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(status == "open" || expired)
+        }
+        None => {
+            diesel::insert_into(person_duplicates::table)
+                .values((
+                    person_duplicates::id.eq(DbUuid(Uuid::now_v7())),
+                    person_duplicates::district_code.eq(district),
+                    person_duplicates::person_a.eq(DbUuid(a)),
+                    person_duplicates::person_b.eq(DbUuid(b)),
+                    person_duplicates::score.eq(i32::from(score)),
+                    person_duplicates::reasons.eq(reasons_text(reasons)),
+                    person_duplicates::status.eq("open"),
+                    person_duplicates::found_by.eq(found_by),
+                    person_duplicates::created_at.eq(now),
+                    person_duplicates::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(true)
+        }
+    }
+}
+
+/// The persons each of these is an open, strong candidate pair with.
+pub(crate) fn strong_partners(
+    conn: &mut DbConn,
+    person_ids: &[Uuid],
+) -> RepoResult<Vec<(Uuid, Uuid)>> {
+    let mut out = Vec::new();
+    for p in person_ids {
+        let rows: Vec<(DbUuid, DbUuid)> = person_duplicates::table
+            .filter(
+                person_duplicates::person_a
+                    .eq(DbUuid(*p))
+                    .or(person_duplicates::person_b.eq(DbUuid(*p))),
+            )
+            .filter(person_duplicates::status.eq("open"))
+            .filter(person_duplicates::score.ge(i32::from(rules::STRONG)))
+            .select((person_duplicates::person_a, person_duplicates::person_b))
+            .load(conn)?;
+        for (a, b) in rows {
+            let other = if a.0 == *p { b.0 } else { a.0 };
+            out.push((*p, other));
+        }
+    }
+    Ok(out)
+}
+
+/// A queued pair.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    pub id: Uuid,
+    pub district_code: String,
+    pub person_a: Candidate,
+    pub person_b: Candidate,
+    pub score: u8,
+    pub reasons: Vec<String>,
+    pub status: String,
+    pub found_by: String,
+    pub dismiss_reason: Option<String>,
+    pub dismissed_until: Option<NaiveDate>,
+    pub survivor_id: Option<Uuid>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = person_duplicates)]
+struct PairRow {
+    id: DbUuid,
+    district_code: String,
+    person_a: DbUuid,
+    person_b: DbUuid,
+    score: i32,
+    reasons: String,
+    status: String,
+    found_by: String,
+    dismiss_reason: Option<String>,
+    dismissed_until: Option<NaiveDate>,
+    survivor_id: Option<DbUuid>,
+    created_at: NaiveDateTime,
+}
+
+fn side(conn: &mut DbConn, id: Uuid) -> RepoResult<Candidate> {
+    let p = super::persons::load(conn, id)?;
+    Ok(Candidate {
+        person_id: p.id,
+        score: 0,
+        reasons: Vec::new(),
+        masked_name: mask_name(&p.name),
+        birth_year: p.birth_date.year(),
+        registered_by_org_id: p.registered_by_org_id,
+    })
+}
+
+fn pair(conn: &mut DbConn, r: PairRow) -> RepoResult<Pair> {
+    Ok(Pair {
+        id: r.id.0,
+        person_a: side(conn, r.person_a.0)?,
+        person_b: side(conn, r.person_b.0)?,
+        district_code: r.district_code,
+        score: u8::try_from(r.score).unwrap_or(0),
+        reasons: r
+            .reasons
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        status: r.status,
+        found_by: r.found_by,
+        dismiss_reason: r.dismiss_reason,
+        dismissed_until: r.dismissed_until,
+        survivor_id: r.survivor_id.map(|s| s.0),
+        created_at: from_db(r.created_at),
+    })
+}
+
+/// Reviewing duplicates is for the district's coordinators (auditors may read the queue).
+fn reviewer(actor: &Actor, district: &str, write: bool) -> RepoResult<()> {
+    if actor.district_code != district {
+        return Err(DomainError::hidden("another district's review queue").into());
+    }
+    let ok = actor.role == Role::Coordinator || (!write && actor.role == Role::Auditor);
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden(
+            "possible duplicates are reviewed by the district's coordinators",
+        )
+        .into())
+    }
+}
+
+/// The district's queue, by status (default open), oldest first; audited once.
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    district: Option<String>,
+    status: Option<String>,
+    page: PageRequest,
+) -> RepoResult<Page<Pair>> {
+    let district = district.unwrap_or_else(|| actor.district_code.clone());
+    reviewer(actor, &district, false)?;
+    write_tx(conn, |conn| {
+        let mut q = person_duplicates::table
+            .filter(person_duplicates::district_code.eq(&district))
+            .filter(person_duplicates::status.eq(status.unwrap_or_else(|| "open".into())))
+            .order(person_duplicates::id.asc())
+            .limit(page.limit + 1)
+            .select(PairRow::as_select())
+            .into_boxed();
+        if let Some(after) = page.after {
+            q = q.filter(person_duplicates::id.gt(DbUuid(after)));
+        }
+        let rows: Vec<PairRow> = q.load(conn)?;
+        let items = rows
+            .into_iter()
+            .map(|r| pair(conn, r))
+            .collect::<RepoResult<Vec<_>>>()?;
+        let page = Page::from_overfetch(items, page.limit, |p| p.id);
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::View, "person_duplicate_list", None)
+                .with_details(json!({ "results": page.items.len() })),
+        )?;
+        Ok(page)
+    })
+}
+
+fn load_pair(conn: &mut DbConn, actor: &Actor, id: Uuid, write: bool) -> RepoResult<PairRow> {
+    let r: PairRow = person_duplicates::table
+        .find(DbUuid(id))
+        .select(PairRow::as_select())
+        .first(conn)?;
+    reviewer(actor, &r.district_code, write)?;
+    if r.status != "open" {
+        return Err(RepoError::conflict(
+            "already_decided",
+            "this pair has been merged or dismissed",
+        ));
+    }
+    Ok(r)
+}
+
+/// "Not the same person": the pair leaves the queue, until `until` if given.
+pub fn dismiss(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    reason: String,
+    until: Option<NaiveDate>,
+) -> RepoResult<Pair> {
+    write_tx(conn, |conn| {
+        let r = load_pair(conn, actor, id, true)?;
+        let now = to_db(crate::now());
+        diesel::update(person_duplicates::table.find(DbUuid(id)))
+            .set((
+                person_duplicates::status.eq("dismissed"),
+                person_duplicates::dismiss_reason.eq(Some(&reason)),
+                person_duplicates::dismissed_until.eq(until),
+                person_duplicates::decided_by.eq(Some(DbUuid(actor.user_id))),
+                person_duplicates::decided_at.eq(Some(now)),
+                person_duplicates::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Update, "person_duplicate", Some(id.to_string()))
+                .with_details(json!({ "status": "dismissed", "person_a": r.person_a.0, "person_b": r.person_b.0, "until": until })),
+        )?;
+        let row = person_duplicates::table
+            .find(DbUuid(id))
+            .select(PairRow::as_select())
+            .first(conn)?;
+        pair(conn, row)
+    })
+}
+
+/// What a merge moved.
+#[derive(Debug, Clone, Default)]
+pub struct Moved {
+    pub cases: usize,
+    pub case_members: usize,
+    pub consents: usize,
+    pub notes: usize,
+    pub assessments: usize,
+    pub allocations: usize,
+    pub transfers: usize,
+    pub household: bool,
+    pub rrn: bool,
+}
+
+/// Merges the pair into `survivor`: cases, household membership, consents, notes,
+/// assessments, allocations and transfers of the other move to it in one transaction; the
+/// other stays as a tombstone that redirects to the survivor; an RRN only the merged record
+/// has moves with it (two different RRNs: refused). The access log of the survivor includes
+/// the merged record's (audit events are never rewritten). Audited with both ids.
+pub fn merge(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    survivor: Uuid,
+) -> RepoResult<(Pair, Moved)> {
+    write_tx(conn, |conn| {
+        let r = load_pair(conn, actor, id, true)?;
+        let merged = if r.person_a.0 == survivor {
+            r.person_b.0
+        } else if r.person_b.0 == survivor {
+            r.person_a.0
+        } else {
+            return Err(DomainError::invalid(
+                "survivor_id",
+                "not_in_pair",
+                "the survivor is one of the pair",
+            )
+            .into());
+        };
+        // Lock both rows for the length of the merge (the allocation check locks them too).
+        type Identity = (
+            DbUuid,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<DbUuid>,
+        );
+        let rrns: Vec<Identity> = persons::table
+            .filter(persons::id.eq_any([DbUuid(survivor), DbUuid(merged)]))
+            .select((
+                persons::id,
+                persons::rrn_hmac,
+                persons::rrn_cipher,
+                persons::rrn_masked,
+                persons::household_id,
+            ))
+            .load(conn)?;
+        diesel::update(
+            persons::table.filter(persons::id.eq_any([DbUuid(survivor), DbUuid(merged)])),
+        )
+        .set(persons::version.eq(persons::version + 1))
+        .execute(conn)?;
+        let get = |x: Uuid| rrns.iter().find(|r| r.0 .0 == x).cloned();
+        let (Some(s), Some(m)) = (get(survivor), get(merged)) else {
+            return Err(RepoError::NotFound);
+        };
+        let mut moved = Moved::default();
+        match (&s.1, &m.1) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(RepoError::conflict(
+                    "different_rrns",
+                    "both records hold a resident registration number and they differ: not the same person",
+                ))
+            }
+            (None, Some(_)) => {
+                diesel::update(persons::table.find(DbUuid(merged)))
+                    .set((
+                        persons::rrn_hmac.eq(None::<String>),
+                        persons::rrn_cipher.eq(None::<String>),
+                        persons::rrn_masked.eq(None::<String>),
+                    ))
+                    .execute(conn)?;
+                diesel::update(persons::table.find(DbUuid(survivor)))
+                    .set((
+                        persons::rrn_hmac.eq(&m.1),
+                        persons::rrn_cipher.eq(&m.2),
+                        persons::rrn_masked.eq(&m.3),
+                    ))
+                    .execute(conn)?;
+                moved.rrn = true;
+            }
+            _ => {}
+        }
+        if s.4.is_none() && m.4.is_some() {
+            diesel::update(persons::table.find(DbUuid(survivor)))
+                .set(persons::household_id.eq(m.4))
+                .execute(conn)?;
+            moved.household = true;
+        }
+        let (from, to) = (DbUuid(merged), DbUuid(survivor));
+        moved.cases = diesel::update(cases::table.filter(cases::person_id.eq(from)))
+            .set(cases::person_id.eq(to))
+            .execute(conn)?;
+        // A case both were members of keeps the survivor once.
+        let both: Vec<DbUuid> = case_members::table
+            .filter(case_members::person_id.eq(to))
+            .select(case_members::case_id)
+            .load(conn)?;
+        diesel::delete(
+            case_members::table
+                .filter(case_members::person_id.eq(from))
+                .filter(case_members::case_id.eq_any(both)),
+        )
+        .execute(conn)?;
+        moved.case_members =
+            diesel::update(case_members::table.filter(case_members::person_id.eq(from)))
+                .set(case_members::person_id.eq(to))
+                .execute(conn)?;
+        moved.consents = diesel::update(consents::table.filter(consents::person_id.eq(from)))
+            .set(consents::person_id.eq(to))
+            .execute(conn)?;
+        moved.notes = diesel::update(case_notes::table.filter(case_notes::person_id.eq(from)))
+            .set(case_notes::person_id.eq(to))
+            .execute(conn)?;
+        moved.assessments =
+            diesel::update(case_assessments::table.filter(case_assessments::person_id.eq(from)))
+                .set(case_assessments::person_id.eq(to))
+                .execute(conn)?;
+        moved.allocations =
+            diesel::update(allocations::table.filter(allocations::person_id.eq(from)))
+                .set(allocations::person_id.eq(to))
+                .execute(conn)?;
+        moved.transfers =
+            diesel::update(person_transfers::table.filter(person_transfers::person_id.eq(from)))
+                .set(person_transfers::person_id.eq(to))
+                .execute(conn)?;
+        let now = to_db(crate::now());
+        diesel::update(persons::table.find(from))
+            .set((
+                persons::merged_into.eq(Some(to)),
+                persons::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        // Earlier tombstones of the merged record now lead to the survivor directly.
+        diesel::update(persons::table.filter(persons::merged_into.eq(from)))
+            .set(persons::merged_into.eq(Some(to)))
+            .execute(conn)?;
+        diesel::update(person_duplicates::table.find(DbUuid(id)))
+            .set((
+                person_duplicates::status.eq("merged"),
+                person_duplicates::survivor_id.eq(Some(to)),
+                person_duplicates::decided_by.eq(Some(DbUuid(actor.user_id))),
+                person_duplicates::decided_at.eq(Some(now)),
+                person_duplicates::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        // Other pairs of the merged record are void.
+        diesel::update(
+            person_duplicates::table
+                .filter(person_duplicates::status.eq("open"))
+                .filter(
+                    person_duplicates::person_a
+                        .eq(from)
+                        .or(person_duplicates::person_b.eq(from)),
+                ),
+        )
+        .set((
+            person_duplicates::status.eq("dismissed"),
+            person_duplicates::dismiss_reason.eq(Some("merged into another record")),
+            person_duplicates::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        for (p, role) in [(survivor, "survivor"), (merged, "merged")] {
+            let mut entry =
+                AuditEntry::new(AuditAction::Update, "person", Some(p.to_string())).with_details(
+                    json!({ "merge": id, "role": role, "survivor": survivor, "merged": merged,
+                            "cases": moved.cases, "allocations": moved.allocations, "consents": moved.consents }),
+                );
+            entry.person_id = Some(p);
+            audit::record(conn, ctx, entry)?;
+        }
+        let row = person_duplicates::table
+            .find(DbUuid(id))
+            .select(PairRow::as_select())
+            .first(conn)?;
+        Ok((pair(conn, row)?, moved))
+    })
+}
+
+/// What a scan found.
+#[derive(Debug, Clone, Default)]
+pub struct ScanReport {
+    pub persons: usize,
+    pub blocks: usize,
+    pub comparisons: u64,
+    pub pairs: usize,
+    pub queued: usize,
+}
+
+/// Compares every living person of a district with those of the same birth year and the same
+/// initial consonant (blocks keep it far from quadratic; swapped days and months stay in their
+/// year) and queues the pairs at or above the possible-duplicate score.
+pub fn scan(conn: &mut DbConn, district: &str, today: NaiveDate) -> RepoResult<ScanReport> {
+    let rows: Vec<Row> = persons::table
+        .left_join(households::table)
+        .filter(persons::district_code.eq(district))
+        .filter(persons::merged_into.is_null())
+        .select((
+            persons::id,
+            persons::name,
+            persons::birth_date,
+            persons::sex,
+            persons::phone,
+            persons::address,
+            households::address.nullable(),
+            persons::registered_by_org_id,
+            persons::rrn_hmac.is_not_null(),
+        ))
+        .load(conn)?;
+    let mut report = ScanReport {
+        persons: rows.len(),
+        ..Default::default()
+    };
+    type Block = Vec<(Uuid, Prepared, bool)>;
+    let mut blocks: HashMap<(i32, char), Block> = HashMap::new();
+    for r in rows {
+        let (id, p, _, _, rrn) = prepare(r);
+        blocks
+            .entry((p.birth_date.year(), rules::initial(&p.name)))
+            .or_default()
+            .push((id, p, rrn));
+    }
+    report.blocks = blocks.len();
+    let mut found = Vec::new();
+    for people in blocks.values() {
+        for (i, (a, pa, ra)) in people.iter().enumerate() {
+            for (b, pb, rb) in &people[i + 1..] {
+                // Two registrations with RRNs are two people (the RRN is unique).
+                if *ra && *rb {
+                    continue;
+                }
+                report.comparisons += 1;
+                let m = rules::score(pa, pb);
+                if m.score >= rules::POSSIBLE {
+                    found.push((*a, *b, m));
+                }
+            }
+        }
+    }
+    report.pairs = found.len();
+    for chunk in found.chunks(500) {
+        report.queued += write_tx(conn, |conn| {
+            let mut n = 0;
+            for (a, b, m) in chunk {
+                if queue_pair(conn, district, (*a, *b), m, "scan", today)? {
+                    n += 1;
+                }
+            }
+            Ok::<usize, RepoError>(n)
+        })?;
+    }
+    Ok(report)
+}
+
+/// The districts that have persons (for a scan of all).
+pub fn districts(conn: &mut DbConn) -> RepoResult<Vec<String>> {
+    Ok(persons::table
+        .select(persons::district_code)
+        .distinct()
+        .load(conn)?)
+}
+
+/// Strong candidates (score ≥ 80) of the actor's district for a person about to be registered.
+pub fn strong_candidates_for(
+    conn: &mut DbConn,
+    actor: &Actor,
+    new: &hamkke_domain::person::NewPerson,
+) -> RepoResult<Vec<Candidate>> {
+    let household_address: Option<String> = match new.household_id {
+        None => None,
+        Some(h) => households::table
+            .find(DbUuid(h))
+            .select(households::address)
+            .first(conn)
+            .optional()?,
+    };
+    let f = Fingerprint {
+        name: new.name.clone(),
+        birth_date: new.birth_date,
+        sex: new.sex,
+        phone: new.phone.clone(),
+        address: household_address.or_else(|| new.address.clone()),
+        rrn_birth: None,
+    };
+    Ok(candidates(conn, &actor.district_code, &f, None)?
+        .into_iter()
+        .filter(|c| c.score >= rules::STRONG)
+        .collect())
+}
