@@ -176,18 +176,14 @@ impl Prepared {
     }
 }
 
-/// How two names compare: the same, one or two letters apart (for names of at least two
-/// syllables' worth of letters), or different.
-fn names(a: &Prepared, b: &Prepared) -> (bool, bool) {
-    if a.name == b.name {
-        return (true, false);
-    }
+/// Whether two different names are one or two letters apart (for names of at least two
+/// syllables' worth of letters).
+fn similar_names(a: &Prepared, b: &Prepared) -> bool {
     let longest = a.letters.len().max(b.letters.len());
     let allowed = if longest >= 8 { 2 } else { 1 };
-    let similar = longest >= 4
+    longest >= 4
         && a.letters.len().abs_diff(b.letters.len()) <= allowed
-        && edit_distance(&a.letters, &b.letters) <= allowed;
-    (false, similar)
+        && edit_distance(&a.letters, &b.letters) <= allowed
 }
 
 fn rrn_birth_of(d: NaiveDate) -> String {
@@ -198,9 +194,12 @@ fn rrn_birth_of(d: NaiveDate) -> String {
 pub fn score(a: &Prepared, b: &Prepared) -> Match {
     let mut reasons = Vec::new();
     let mut score: i32 = 0;
-    let (same, similar) = names(a, b);
+    let same = a.name == b.name;
     let same_day = a.birth_date == b.birth_date;
     let swap = swapped(a.birth_date, b.birth_date);
+    // A similar name counts only with the same or a swapped birth date: the edit distance is
+    // computed only then (most pairs of a scan's block are neither).
+    let similar = !same && (same_day || swap) && similar_names(a, b);
     let same_year = a.birth_date.year() == b.birth_date.year();
     if same && same_day {
         reasons.push(Reason::SameNameAndBirthDate);
