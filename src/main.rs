@@ -57,6 +57,18 @@ enum Command {
         #[arg(long)]
         district_code: Option<String>,
     },
+    /// Copy the running embedded database into FILE as one consistent snapshot (SQLite only;
+    /// PostgreSQL: pg_dump or point-in-time recovery).
+    Backup {
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Restore a backup into the embedded database of a stopped server, after verifying the
+    /// file's integrity, migrations and audit chain; the replaced database is kept beside it.
+    Restore {
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// Audit trail operations.
     Audit {
         #[command(subcommand)]
@@ -96,15 +108,46 @@ enum AuditCommand {
     Verify,
 }
 
+/// Logs for people and for machines: coloured, readable lines when standard error is a
+/// terminal, JSON otherwise; `HAMKKE_LOG_FORMAT=pretty|json` decides. `HAMKKE_LOG` filters.
 fn init_tracing() {
+    use std::io::IsTerminal;
     use tracing_subscriber::{fmt, EnvFilter};
     let filter = EnvFilter::try_from_env("HAMKKE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(false)
-        .with_writer(std::io::stderr)
-        .init();
+    let pretty = match std::env::var("HAMKKE_LOG_FORMAT").as_deref() {
+        Ok("pretty") => true,
+        Ok("json") => false,
+        _ => std::io::stderr().is_terminal(),
+    };
+    if pretty {
+        fmt()
+            .with_env_filter(filter)
+            .with_target(false)
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_current_span(false)
+            .with_writer(std::io::stderr)
+            .init();
+    }
+}
+
+/// What a new installation needs to hear once: where its database is and the first steps.
+fn first_steps(path: &std::path::Path, bind: &str) {
+    let host = bind.replace("0.0.0.0", "localhost");
+    eprintln!(
+        "\n함께 (hamkke): 새 내장 데이터베이스를 만들었습니다 — created a new embedded database at {}\n\
+         처음 할 일 (first steps):\n\
+         \x20 1. 관리자 만들기 (create an administrator): hamkke create-admin --username admin --password-stdin\n\
+         \x20    또는 시연용 구 전체 (or a whole demo district): hamkke seed-demo\n\
+         \x20 2. API 문서 (API docs): http://{host}/docs/\n\
+         \x20 3. 백업 (backups): hamkke backup --to FILE (서버 실행 중에도 / while running)\n",
+        path.display()
+    );
 }
 
 fn open_db(config: &Config) -> anyhow::Result<Db> {
@@ -168,6 +211,22 @@ fn main() -> anyhow::Result<()> {
         Command::SeedBenefitTypes { district_code } => {
             let db = open_db(&config)?;
             seed::benefit_types(&db, &district_code)
+        }
+        Command::Backup { to } => {
+            let db = open_db(&config)?;
+            let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let report = hamkke_persistence::backup::backup(&mut conn, &to)?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
+        Command::Restore { from } => {
+            if config.backend() != hamkke_persistence::conn::Backend::Sqlite {
+                anyhow::bail!("{}", hamkke_persistence::backup::BackupError::NotSqlite);
+            }
+            let path = hamkke_persistence::conn::sqlite_path(&config.database_url);
+            let report = hamkke_persistence::backup::restore(&from, &path)?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
         }
         Command::ScanDuplicates { district_code } => {
             let db = open_db(&config)?;
@@ -297,7 +356,23 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {
+    // The embedded database is this server's alone while it runs (restore checks it).
+    let sqlite = (config.backend() == hamkke_persistence::conn::Backend::Sqlite)
+        .then(|| hamkke_persistence::conn::sqlite_path(&config.database_url));
+    let fresh = sqlite.as_ref().is_some_and(|p| !p.exists());
+    let _lock = match &sqlite {
+        Some(p) => {
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                hamkke_persistence::conn::create_private_dir(dir)?;
+            }
+            Some(hamkke_persistence::backup::hold_lock(p)?)
+        }
+        None => None,
+    };
     let db = open_db(&config)?;
+    if let (true, Some(path)) = (fresh, &sqlite) {
+        first_steps(path, &config.bind);
+    }
     let jwt = JwtKeys::from_config(&config)?;
     let person_keys = hamkke_http::secrets::person_keys(&config)?;
     let bind = config.bind.clone();

@@ -382,3 +382,102 @@ async fn a_crashed_import_is_finished_by_its_retry(b: Backend) {
 }
 
 both!(a_crashed_import_is_finished_by_its_retry);
+
+/// Runs a CLI command of the binary against `url`; its exit status and standard output.
+fn cli(url: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hamkke"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("HAMKKE_JWT_SECRET", crate::support::TEST_SECRET)
+        .env("HAMKKE_LOG", "error")
+        .output()
+        .expect("cli runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// A backup taken while writes go on holds every write acknowledged before it began; restore
+/// refuses a running server's database, verifies the file and its audit chain, and the
+/// restored server serves those writes.
+#[actix_web::test]
+async fn a_backup_under_write_load_restores_every_acknowledged_write() {
+    let (tdb, data_dir) = fresh(Backend::Sqlite);
+    let port = free_port();
+    let mut server = start(&tdb.url, port, &data_dir);
+    let token = login(port, "root");
+    // A writer registers organizations as fast as it can, noting each acknowledged id.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let writer = {
+        let (stop, acked, token) = (stop.clone(), acked.clone(), token.clone());
+        std::thread::spawn(move || {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                i += 1;
+                let body = json!({ "name": format!("백업 시험 기관 {i}"), "kind": "welfare_center", "district_code": "11440" });
+                if let Some((201, b)) = http(
+                    port,
+                    "POST",
+                    "/api/v1/organizations",
+                    &[("Authorization", &format!("Bearer {token}"))],
+                    Some(&body),
+                ) {
+                    acked
+                        .lock()
+                        .unwrap()
+                        .push(b["id"].as_str().unwrap().to_owned());
+                }
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(1500));
+    let before: Vec<String> = acked.lock().unwrap().clone();
+    assert!(before.len() >= 5, "the writer is writing");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let file = data_dir.join("backup.db");
+    let (ok, out) = cli(&tdb.url, &["backup", "--to", file.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    let after = acked.lock().unwrap().len();
+    assert!(after > before.len(), "writes went on during the backup");
+    // The same file again is refused; a running server's database is not replaced.
+    let (ok, out) = cli(&tdb.url, &["backup", "--to", file.to_str().unwrap()]);
+    assert!(!ok && out.contains("exists"), "{out}");
+    let (ok, out) = cli(&tdb.url, &["restore", "--from", file.to_str().unwrap()]);
+    assert!(!ok && out.contains("running"), "{out}");
+    server.kill().ok();
+    server.wait().ok();
+    // A file that is not a database is refused and changes nothing.
+    let junk = data_dir.join("junk.db");
+    std::fs::write(&junk, b"not a database").unwrap();
+    let (ok, out) = cli(&tdb.url, &["restore", "--from", junk.to_str().unwrap()]);
+    assert!(!ok, "{out}");
+    let (ok, out) = cli(&tdb.url, &["restore", "--from", file.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    let (ok, out) = cli(&tdb.url, &["audit", "verify"]);
+    assert!(ok, "{out}");
+    let mut server = start(&tdb.url, port, &data_dir);
+    let token = login(port, "root");
+    for id in &before {
+        let (s, b) = http(
+            port,
+            "GET",
+            &format!("/api/v1/organizations/{id}"),
+            &[("Authorization", &format!("Bearer {token}"))],
+            None,
+        )
+        .expect("served");
+        assert_eq!(s, 200, "{id}: {b}");
+    }
+    server.kill().ok();
+    server.wait().ok();
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

@@ -35,13 +35,16 @@ impl DbHandle {
         F: FnOnce(&mut DbConn) -> Result<T, RepoError> + Send + 'static,
     {
         let db = self.db.clone();
-        web::block(move || {
+        let started = std::time::Instant::now();
+        let result = web::block(move || {
             let mut conn = db.get()?;
             f(&mut conn)
         })
-        .await
-        .map_err(|_| ApiError::Internal)?
-        .map_err(ApiError::from)
+        .await;
+        let _ = DB_TIME.try_with(|t| t.add(started.elapsed()));
+        result
+            .map_err(|_| ApiError::Internal)?
+            .map_err(ApiError::from)
     }
 
     /// Runs `f` as an authenticated user: `run_guarded` with the user's actor and audit context.
@@ -105,4 +108,28 @@ impl DbHandle {
         })
         .await
     }
+}
+
+/// Time a request spent waiting for and working in the database (pool, thread switch and
+/// queries), for its log line.
+#[derive(Debug, Clone, Default)]
+pub struct DbTime(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl DbTime {
+    fn add(&self, d: std::time::Duration) {
+        self.0.fetch_add(
+            u64::try_from(d.as_micros()).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// Milliseconds so far.
+    pub fn millis(&self) -> f64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1000.0
+    }
+}
+
+tokio::task_local! {
+    /// The database time of the request being handled.
+    pub static DB_TIME: DbTime;
 }

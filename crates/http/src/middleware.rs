@@ -39,7 +39,16 @@ pub async fn observe(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = req.method().to_string();
     let is_api = req.path().starts_with("/api/");
-    let mut res = next.call(req).await?;
+    let pattern = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    // Every line logged while handling the request carries its id, method and route.
+    let span = tracing::info_span!("request", request_id = %id, method = %method, route = %pattern);
+    let db_time = crate::db::DbTime::default();
+    let mut res = crate::db::DB_TIME
+        .scope(
+            db_time.clone(),
+            tracing::Instrument::instrument(next.call(req), span),
+        )
+        .await?;
     let route = res
         .request()
         .match_pattern()
@@ -84,6 +93,7 @@ pub async fn observe(
         route = %route,
         status,
         duration_ms = elapsed.as_secs_f64() * 1000.0,
+        db_ms = db_time.millis(),
         "request"
     );
     Ok(res)

@@ -22,7 +22,13 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
 dong community centres and community welfare centres. All errors are RFC 9457 problem documents.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
-    components(schemas(Problem, FieldError, crate::dto::meetings::DirectionDto)),
+    components(schemas(
+        Problem,
+        FieldError,
+        crate::dto::meetings::DirectionDto,
+        crate::dto::persons::OnPossibleDuplicate,
+        crate::dto::persons::DuplicateStatusDto
+    )),
     tags(
         (name = "auth", description = "Login, tokens and the caller's identity"),
         (name = "organizations", description = "District offices, dong centres, welfare centres, partners"),

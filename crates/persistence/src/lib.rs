@@ -2,6 +2,7 @@
 //! SQLite, repositories and the audit writer. Rows never leave this crate.
 
 pub mod audit;
+pub mod backup;
 pub mod conn;
 pub mod crypto;
 pub mod error;
