@@ -13,6 +13,7 @@ mod coverage;
 mod crash;
 mod errors;
 mod hardening;
+mod i18n;
 mod idempotency;
 mod identity;
 mod matrix;

@@ -138,5 +138,6 @@ pub fn build(
         .wrap(from_fn(idempotency))
         .wrap(from_fn(authenticate))
         .wrap(cors)
+        .wrap(from_fn(crate::middleware::localize))
         .wrap(from_fn(observe))
 }

@@ -57,6 +57,9 @@ pub struct Config {
     /// Days after intake within which the first assessment is due
     /// (`HAMKKE_FIRST_ASSESSMENT_DAYS`).
     pub first_assessment_days: u32,
+    /// The language of responses to requests without a usable `Accept-Language`
+    /// (`HAMKKE_DEFAULT_LANG`: `ko` or `en`).
+    pub default_lang: crate::i18n::Lang,
 }
 
 /// A configuration value that cannot be used.
@@ -127,6 +130,7 @@ impl Config {
             metrics_token: None,
             webhooks: Default::default(),
             first_assessment_days: hamkke_domain::plan::FIRST_ASSESSMENT_DAYS,
+            default_lang: crate::i18n::Lang::Ko,
         }
     }
 
@@ -224,6 +228,12 @@ impl Config {
                 name: "HAMKKE_GRANTED_ON_YEARS_BACK / HAMKKE_GRANTED_ON_YEARS_AHEAD",
                 reason: "at most 50 years back and 10 ahead".into(),
             });
+        }
+        if let Some(l) = var("HAMKKE_DEFAULT_LANG") {
+            c.default_lang = crate::i18n::Lang::parse(&l).ok_or(ConfigError {
+                name: "HAMKKE_DEFAULT_LANG",
+                reason: "ko or en".into(),
+            })?;
         }
         c.first_assessment_days = num("HAMKKE_FIRST_ASSESSMENT_DAYS", c.first_assessment_days)?;
         if !(1..=365).contains(&c.first_assessment_days) {

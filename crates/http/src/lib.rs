@@ -9,6 +9,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod housekeeping;
+pub mod i18n;
 pub mod idempotency;
 pub mod import;
 pub mod metrics;

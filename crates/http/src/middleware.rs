@@ -165,3 +165,37 @@ pub async fn check_query(
         .await
         .map(ServiceResponse::map_into_boxed_body)
 }
+
+/// Problem documents in the caller's language (`Accept-Language`, else `HAMKKE_DEFAULT_LANG`):
+/// Korean titles, details and field messages from `i18n`'s catalogue; `Content-Language` says
+/// which. Other responses pass untouched.
+pub async fn localize(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
+    let lang = crate::i18n::request_lang(req.request());
+    let res = next.call(req).await?;
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == crate::error::PROBLEM_JSON.as_bytes());
+    if !is_problem {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, res) = res.into_parts();
+    let (mut head, body) = res.into_parts();
+    let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(mut doc) => {
+            crate::i18n::localize(&mut doc, lang);
+            serde_json::to_vec(&doc).unwrap_or_else(|_| bytes.to_vec())
+        }
+        Err(_) => bytes.to_vec(),
+    };
+    head.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.tag()),
+    );
+    let res = head.set_body(actix_web::body::BoxBody::new(body));
+    Ok(ServiceResponse::new(req, res))
+}

@@ -551,10 +551,7 @@ impl From<hamkke_persistence::repo::allocations::CandidateClaim> for CandidateCl
 
 /// Whether the caller prefers English over Korean.
 pub fn wants_english(req: &actix_web::HttpRequest) -> bool {
-    req.headers()
-        .get(actix_web::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("en"))
+    crate::i18n::request_lang(req) == crate::i18n::Lang::En
 }
 
 impl CheckView {
