@@ -148,6 +148,44 @@ async fn registration_names_possible_duplicates_of_the_district(b: Backend) {
     .assert_problem(404, "not_found");
 }
 
+async fn the_scan_finds_what_registration_could_not(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    // Registered first without an RRN, then by another centre with one: a registration with
+    // an RRN looks for nothing, so only the scan pairs them.
+    let a = register(
+        &app,
+        &w.dong,
+        json!({ "name": "최영희", "birth_date": "1955-05-05" }),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b_ = register(
+        &app,
+        &w.welfare,
+        json!({ "name": "최영희", "birth_date": "1955-05-05", "rrn": "550505-2345678" }),
+    )
+    .await;
+    assert!(
+        b_.get("possible_duplicates")
+            .is_none_or(|p| p == &json!([])),
+        "{b_}"
+    );
+    let b_ = b_["id"].as_str().unwrap().to_owned();
+    assert!(queue(&app, &w.coord, "open").await.is_empty());
+    assert_eq!(scan(&app, "11440").await, 1);
+    let pairs = queue(&app, &w.coord, "open").await;
+    let pair = pair_of(&pairs, &a, &b_).expect("found by the scan");
+    assert_eq!(pair["found_by"], "scan");
+    assert_eq!(pair["score"], 85);
+    assert_eq!(pair["reasons"], json!(["same_name_and_birth_date"]));
+    // Scanning again queues nothing twice; the auditor reads the queue too.
+    scan(&app, "11440").await;
+    assert_eq!(queue(&app, &w.coord, "open").await.len(), 1);
+}
+
 async fn a_merge_moves_everything_and_the_check_sees_one_ledger(b: Backend) {
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
@@ -431,6 +469,7 @@ async fn an_import_holds_back_a_likely_duplicate(b: Backend) {
 
 both!(
     registration_names_possible_duplicates_of_the_district,
+    the_scan_finds_what_registration_could_not,
     a_merge_moves_everything_and_the_check_sees_one_ledger,
     dismissal_holds_until_its_date_and_rrns_decide,
     an_import_holds_back_a_likely_duplicate,

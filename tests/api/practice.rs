@@ -76,6 +76,21 @@ async fn a_household_case_counts_for_every_member(b: Backend) {
     )
     .await
     .assert_problem(400, "validation_failed");
+    // A member with an individual open case keeps the household case from opening.
+    let single = app.case(&w.dong, &m[1]).await;
+    let r = app
+        .post("/api/v1/cases", Some(&w.dong), body(json!({})))
+        .await;
+    r.assert_problem(409, "open_case_exists");
+    assert_eq!(r.body["person_id"], m[1].as_str(), "{}", r.text);
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{single}/transitions"),
+            Some(&w.dong),
+            json!({ "to": "rejected", "reason": "가구 사례로 통합" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
     let r = app
         .post("/api/v1/cases", Some(&w.dong), body(json!({})))
         .await;
