@@ -481,3 +481,77 @@ async fn a_backup_under_write_load_restores_every_acknowledged_write() {
     server.wait().ok();
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// Two servers on one PostgreSQL database: a logout on one ends the session on the other at
+/// once, login attempts share one budget (a second server adds no password guesses), and an
+/// `Idempotency-Key` replays across servers.
+#[actix_web::test]
+async fn two_servers_share_sessions_limits_and_idempotency() {
+    let (tdb, data_dir) = fresh(Backend::Postgres);
+    let env = [("HAMKKE_LOGIN_PER_USERNAME_PER_MINUTE", "6")];
+    let (p1, p2) = (free_port(), free_port());
+    let mut one = start_with(&tdb.url, p1, &data_dir, &env);
+    let mut two = start_with(&tdb.url, p2, &data_dir, &env);
+    let bearer = |t: &str| format!("Bearer {t}");
+    // Logout on one, refused on the other.
+    let token = login(p1, "root");
+    let (s, _) = http(
+        p2,
+        "GET",
+        "/api/v1/me",
+        &[("Authorization", &bearer(&token))],
+        None,
+    )
+    .unwrap();
+    assert_eq!(s, 200);
+    let (s, b) = http(
+        p2,
+        "POST",
+        "/api/v1/auth/logout",
+        &[("Authorization", &bearer(&token))],
+        None,
+    )
+    .unwrap();
+    assert_eq!(s, 204, "{b}");
+    let (s, _) = http(
+        p1,
+        "GET",
+        "/api/v1/me",
+        &[("Authorization", &bearer(&token))],
+        None,
+    )
+    .unwrap();
+    assert_eq!(s, 401, "the session ended on every server");
+    // Six guesses for one username in a minute, whichever server takes them.
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let port = if i % 2 == 0 { p1 } else { p2 };
+        let (s, _) = http(
+            port,
+            "POST",
+            "/api/v1/auth/token",
+            &[],
+            Some(&json!({ "username": "guessed.user", "password": "wrong-password-1" })),
+        )
+        .unwrap();
+        statuses.push(s);
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 401, 429, 429]);
+    // One key, two servers: the second replays the first.
+    let token = login(p2, "root");
+    let body =
+        json!({ "name": "멱등 시험 복지관", "kind": "welfare_center", "district_code": "11440" });
+    let headers = [
+        ("Authorization", bearer(&token)),
+        ("Idempotency-Key", "two-servers-0001".to_owned()),
+    ];
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (s1, b1) = http(p1, "POST", "/api/v1/organizations", &headers, Some(&body)).unwrap();
+    let (s2, b2) = http(p2, "POST", "/api/v1/organizations", &headers, Some(&body)).unwrap();
+    assert_eq!((s1, s2), (201, 201), "{b1} {b2}");
+    assert_eq!(b1["id"], b2["id"], "replayed, not created twice");
+    one.kill().ok();
+    two.kill().ok();
+    one.wait().ok();
+    two.wait().ok();
+}

@@ -1,6 +1,5 @@
 //! Shared application state.
 
-use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -20,11 +19,7 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
-    /// Login attempts per client address.
-    pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
-    /// Login attempts per username (lower-cased), from any address.
-    pub login_user_limiter: Arc<DefaultKeyedRateLimiter<String>>,
-    /// Person searches per user.
+    /// Person searches per user (per process; login attempts are counted in the database).
     pub search_limiter: Arc<DefaultKeyedRateLimiter<uuid::Uuid>>,
     /// Lookups by resident registration number through imports, per user.
     pub rrn_lookup_limiter: Arc<DefaultKeyedRateLimiter<uuid::Uuid>>,
@@ -39,16 +34,11 @@ impl AppState {
         person_keys: PersonKeys,
         config: Config,
     ) -> prometheus::Result<Self> {
-        let per_minute = NonZeroU32::new(config.login_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        let per_username =
-            NonZeroU32::new(config.login_per_username_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         let searches = NonZeroU32::new(config.search_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         Ok(Self {
             db,
             jwt: Arc::new(jwt),
             metrics: Arc::new(Metrics::new()?),
-            login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
-            login_user_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_username))),
             search_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(searches))),
             rrn_lookup_limiter: Arc::new(RateLimiter::keyed(Quota::per_hour(
                 NonZeroU32::new(config.import_rrn_per_hour.max(1)).unwrap_or(NonZeroU32::MIN),

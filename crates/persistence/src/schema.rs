@@ -576,6 +576,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    login_limits (limit_key) {
+        limit_key -> Text,
+        window_start -> Timestamp,
+        attempts -> Integer,
+    }
+}
+
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(auth_sessions -> users (user_id));
@@ -766,4 +774,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     plan_reviews,
     agenda_requests,
     person_duplicates,
+    login_limits,
 );

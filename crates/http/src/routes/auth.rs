@@ -66,11 +66,31 @@ pub async fn create_token(
     state: web::Data<AppState>,
     body: ValidJson<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
-    if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
-        crate::state::take(&state.login_limiter, &ip)?;
-    }
     let ValidJson(TokenRequest { username, password }) = body;
-    crate::state::take(&state.login_user_limiter, &username.trim().to_lowercase())?;
+    // Counted in the database: every server of a deployment shares one budget per client
+    // address and per username (a further server does not add password guesses).
+    let ip = req.peer_addr().map(|a| a.ip().to_string());
+    let user_key = format!("user:{}", username.trim().to_lowercase());
+    let (per_ip, per_user) = (
+        state.config.login_per_minute,
+        state.config.login_per_username_per_minute,
+    );
+    let over = state
+        .db
+        .run(move |conn| {
+            if let Some(ip) = ip {
+                if let Err(wait) = repo::take_login_slot(conn, &format!("ip:{ip}"), per_ip)? {
+                    return Ok(Some(wait));
+                }
+            }
+            Ok(repo::take_login_slot(conn, &user_key, per_user)?.err())
+        })
+        .await?;
+    if let Some(wait) = over {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs: wait,
+        });
+    }
     let ctx = request_ctx(&req);
     let policy = policy(&state);
     let (new_refresh, refresh_hash) = auth::new_refresh_token();

@@ -12,7 +12,7 @@ use super::orgs::corrupt;
 use super::users as user_repo;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
-use crate::error::RepoResult;
+use crate::error::{RepoError, RepoResult};
 use crate::schema::{auth_sessions, organizations, refresh_tokens, users};
 use crate::types::{from_db, to_db, DbUuid};
 
@@ -416,4 +416,55 @@ pub fn actor_for_username(conn: &mut DbConn, username: &str) -> RepoResult<Optio
         })
     })
     .transpose()
+}
+
+/// Counts one login attempt under `key` (a client address or a username) in a fixed window of
+/// a minute shared by every server of the deployment; `Err(seconds to wait)` past `limit`.
+pub fn take_login_slot(conn: &mut DbConn, key: &str, limit: u32) -> RepoResult<Result<(), u64>> {
+    use crate::schema::login_limits as l;
+    let now = crate::now();
+    let window = chrono::Duration::seconds(60);
+    for _ in 0..5 {
+        let row: Option<(NaiveDateTime, i32)> = l::table
+            .find(key)
+            .select((l::window_start, l::attempts))
+            .first(conn)
+            .optional()?;
+        let (start, attempts) = match row {
+            Some((start, n)) if from_db(start) + window > now => (start, n + 1),
+            _ => (to_db(now), 1),
+        };
+        if attempts as u32 > limit {
+            let wait = (from_db(start) + window - now).num_seconds().max(1);
+            return Ok(Err(wait as u64));
+        }
+        let written = match row {
+            // Only if nobody counted meanwhile (another server, another worker): else retry.
+            Some((old_start, old_n)) => diesel::update(
+                l::table
+                    .find(key)
+                    .filter(l::window_start.eq(old_start))
+                    .filter(l::attempts.eq(old_n)),
+            )
+            .set((l::window_start.eq(start), l::attempts.eq(attempts)))
+            .execute(conn)?,
+            None => match diesel::insert_into(l::table)
+                .values((
+                    l::limit_key.eq(key),
+                    l::window_start.eq(start),
+                    l::attempts.eq(attempts),
+                ))
+                .execute(conn)
+            {
+                Ok(n) => n,
+                Err(e) if RepoError::is_unique_violation(&e) => 0,
+                Err(e) => return Err(e.into()),
+            },
+        };
+        if written == 1 {
+            return Ok(Ok(()));
+        }
+    }
+    // Heavy contention on one key: count it as over the limit rather than let it through.
+    Ok(Err(1))
 }
