@@ -555,3 +555,111 @@ async fn two_servers_share_sessions_limits_and_idempotency() {
     one.wait().ok();
     two.wait().ok();
 }
+
+/// The duplicate race across two servers: for each of 100 households, eight requests for the
+/// season's heating oil at once, four to each server — exactly one is recorded every time.
+#[actix_web::test]
+async fn the_duplicate_race_holds_across_two_servers() {
+    use hamkke_domain::org::{DistrictCode, NewOrganization, OrgKind};
+    use hamkke_domain::user::{NewUser, Role, Username};
+    use hamkke_persistence::repo::{benefit_types, orgs, users};
+    let (tdb, data_dir) = fresh(Backend::Postgres);
+    {
+        let db = hamkke_persistence::Db::connect(&tdb.url, 1, Duration::from_secs(10)).unwrap();
+        let mut conn = db.get().unwrap();
+        let org = orgs::insert_unchecked(
+            &mut conn,
+            &NewOrganization {
+                name: "경쟁 시험 복지관".into(),
+                kind: OrgKind::WelfareCenter,
+                district_code: DistrictCode::parse("11440").unwrap(),
+                parent_id: None,
+                hub_org_id: None,
+            },
+        )
+        .unwrap();
+        users::insert_unchecked(
+            &mut conn,
+            &NewUser {
+                username: Username::parse("race.worker").unwrap(),
+                display_name: "경쟁".into(),
+                password_hash: hamkke_http::auth::hash_password(PASSWORD).unwrap(),
+                org_id: org.id,
+                role: Role::Caseworker,
+            },
+        )
+        .unwrap();
+        benefit_types::seed_standard(&mut conn, &Default::default(), "11440").unwrap();
+    }
+    let (p1, p2) = (free_port(), free_port());
+    let mut one = start(&tdb.url, p1, &data_dir);
+    let mut two = start(&tdb.url, p2, &data_dir);
+    let token = login(p1, "race.worker");
+    let auth = format!("Bearer {token}");
+    let h = [("Authorization", auth.as_str())];
+    let (_, types) = http(p1, "GET", "/api/v1/benefit-types?limit=200", &h, None).unwrap();
+    let oil = types["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "heating_oil")
+        .expect("standard list")["id"]
+        .clone();
+    let (s, r) = http(
+        p1,
+        "POST",
+        "/api/v1/resources",
+        &h,
+        Some(&json!({ "name": "연말 난방유", "benefit_type_id": oil, "funding": "private_donation", "unit": "드럼" })),
+    )
+    .unwrap();
+    assert_eq!(s, 201, "{r}");
+    let resource = r["id"].as_str().unwrap().to_owned();
+    let today = hamkke_domain::today().to_string();
+    for round in 0..100 {
+        let (s, hh) = http(
+            p1,
+            "POST",
+            "/api/v1/households",
+            &h,
+            Some(&json!({ "address": format!("서울 마포구 경쟁로 {round}") })),
+        )
+        .unwrap();
+        assert_eq!(s, 201, "{hh}");
+        let (s, p) = http(p2, "POST", "/api/v1/persons", &h, Some(&json!({ "name": format!("경쟁대상{round}"), "birth_date": "1945-01-01", "household_id": hh["id"] }))).unwrap();
+        assert_eq!(s, 201, "{p}");
+        let body = json!({ "resource_id": resource, "person_id": p["id"], "granted_on": today, "quantity": 1 });
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let (body, auth, barrier) = (body.clone(), auth.clone(), barrier.clone());
+                let port = if i % 2 == 0 { p1 } else { p2 };
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    http(
+                        port,
+                        "POST",
+                        "/api/v1/allocations",
+                        &[("Authorization", &auth)],
+                        Some(&body),
+                    )
+                    .map(|(s, _)| s)
+                })
+            })
+            .collect();
+        let mut statuses: Vec<u16> = threads
+            .into_iter()
+            .map(|t| t.join().unwrap().expect("answered"))
+            .collect();
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [201, 409, 409, 409, 409, 409, 409, 409],
+            "round {round}"
+        );
+    }
+    one.kill().ok();
+    two.kill().ok();
+    one.wait().ok();
+    two.wait().ok();
+}
