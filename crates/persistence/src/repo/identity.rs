@@ -182,21 +182,29 @@ pub(crate) fn queue_pair(
             Ok(status == "open" || expired)
         }
         None => {
-            diesel::insert_into(person_duplicates::table)
-                .values((
-                    person_duplicates::id.eq(DbUuid(Uuid::now_v7())),
-                    person_duplicates::district_code.eq(district),
-                    person_duplicates::person_a.eq(DbUuid(a)),
-                    person_duplicates::person_b.eq(DbUuid(b)),
-                    person_duplicates::score.eq(i32::from(score)),
-                    person_duplicates::reasons.eq(reasons_text(reasons)),
-                    person_duplicates::status.eq("open"),
-                    person_duplicates::found_by.eq(found_by),
-                    person_duplicates::created_at.eq(now),
-                    person_duplicates::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            Ok(true)
+            // In a savepoint: a scan or a registration elsewhere may queue the same pair at
+            // the same moment, and the unique pair index lets one through.
+            let inserted = conn.transaction(|c| {
+                diesel::insert_into(person_duplicates::table)
+                    .values((
+                        person_duplicates::id.eq(DbUuid(Uuid::now_v7())),
+                        person_duplicates::district_code.eq(district),
+                        person_duplicates::person_a.eq(DbUuid(a)),
+                        person_duplicates::person_b.eq(DbUuid(b)),
+                        person_duplicates::score.eq(i32::from(score)),
+                        person_duplicates::reasons.eq(reasons_text(reasons)),
+                        person_duplicates::status.eq("open"),
+                        person_duplicates::found_by.eq(found_by),
+                        person_duplicates::created_at.eq(now),
+                        person_duplicates::updated_at.eq(now),
+                    ))
+                    .execute(c)
+            });
+            match inserted {
+                Ok(_) => Ok(true),
+                Err(e) if RepoError::is_unique_violation(&e) => Ok(true),
+                Err(e) => Err(e.into()),
+            }
         }
     }
 }
