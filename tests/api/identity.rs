@@ -83,6 +83,7 @@ async fn registration_names_possible_duplicates_of_the_district(b: Backend) {
     assert_eq!(found[0]["birth_year"], 1950);
     assert_eq!(found[0]["reasons"], json!(["similar_name_same_birth_date"]));
     assert_eq!(found[0]["registered_by_org_id"], w.d.dong.as_str());
+    assert_eq!(found[0]["registered_by_org_name"], "공덕동 주민센터");
     // Nothing the welfare centre may not see: no full name, no phone.
     assert!(!second.to_string().contains("김영수") && !second.to_string().contains("1111"));
     // Another district's namesake is not a candidate.
@@ -205,10 +206,19 @@ async fn a_merge_moves_everything_and_the_check_sees_one_ledger(b: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    let household = app
+        .post(
+            "/api/v1/households",
+            Some(&w.dong),
+            json!({ "address": "서울 마포구 공덕로 20" }),
+        )
+        .await;
+    assert_eq!(household.status, 201, "{}", household.text);
+    let household = household.body["id"].as_str().unwrap().to_owned();
     let merged = register(
         &app,
         &w.dong,
-        json!({ "name": "박 순자", "birth_date": "1944-02-02", "phone": "010-3333-4444" }),
+        json!({ "name": "박 순자", "birth_date": "1944-02-02", "phone": "010-3333-4444", "household_id": household }),
     )
     .await;
     // (Registering without an RRN queued the pair already; the scan finds it again.)
@@ -306,6 +316,8 @@ async fn a_merge_moves_everything_and_the_check_sees_one_ledger(b: Backend) {
         assert_eq!(r.body[what], n, "{what}: {}", r.text);
     }
     assert_eq!(r.body["pair"]["status"], "merged");
+    assert_eq!(r.body["household"], true, "{}", r.text);
+    assert_eq!(r.body["rrn"], false, "the survivor had the number");
     // The merged record redirects; the case, the ledger and the access log follow the survivor.
     let old = app
         .get(&format!("/api/v1/persons/{merged}"), Some(&w.dong))
@@ -322,6 +334,11 @@ async fn a_merge_moves_everything_and_the_check_sees_one_ledger(b: Backend) {
         .get(&format!("/api/v1/cases/{case}"), Some(&w.dong))
         .await;
     assert_eq!(c.body["person_id"], survivor.as_str());
+    let p = app
+        .get(&format!("/api/v1/persons/{survivor}"), Some(&w.dong))
+        .await;
+    assert_eq!(p.body["household_id"], household.as_str(), "{}", p.text);
+    assert_eq!(p.body["rrn_masked"], "440202-2******", "{}", p.text);
     let log = app
         .get(
             &format!("/api/v1/persons/{survivor}/access-log"),

@@ -318,6 +318,8 @@ pub struct PossibleDuplicateDto {
     pub masked_name: String,
     pub birth_year: i32,
     pub registered_by_org_id: Uuid,
+    /// e.g. `공덕동 주민센터`: whom to ask.
+    pub registered_by_org_name: String,
 }
 
 impl From<hamkke_persistence::repo::identity::Candidate> for PossibleDuplicateDto {
@@ -329,6 +331,7 @@ impl From<hamkke_persistence::repo::identity::Candidate> for PossibleDuplicateDt
             masked_name: c.masked_name,
             birth_year: c.birth_year,
             registered_by_org_id: c.registered_by_org_id,
+            registered_by_org_name: c.registered_by_org_name,
         }
     }
 }

@@ -32,6 +32,15 @@ pub struct Candidate {
     pub masked_name: String,
     pub birth_year: i32,
     pub registered_by_org_id: Uuid,
+    /// The registering organization's name, so a worker knows whom to ask.
+    pub registered_by_org_name: String,
+}
+
+fn org_name(conn: &mut DbConn, id: Uuid) -> RepoResult<String> {
+    Ok(crate::schema::organizations::table
+        .find(DbUuid(id))
+        .select(crate::schema::organizations::name)
+        .first(conn)?)
 }
 
 type Row = (
@@ -127,11 +136,15 @@ pub(crate) fn candidates(
                 masked_name: mask_name(&name),
                 birth_year: other.birth_date.year(),
                 registered_by_org_id: org,
+                registered_by_org_name: String::new(),
             })
         })
         .collect();
     out.sort_by(|a, b| b.score.cmp(&a.score).then(a.person_id.cmp(&b.person_id)));
     out.truncate(10);
+    for c in &mut out {
+        c.registered_by_org_name = org_name(conn, c.registered_by_org_id)?;
+    }
     Ok(out)
 }
 
@@ -277,6 +290,7 @@ fn side(conn: &mut DbConn, id: Uuid) -> RepoResult<Candidate> {
         masked_name: mask_name(&p.name),
         birth_year: p.birth_date.year(),
         registered_by_org_id: p.registered_by_org_id,
+        registered_by_org_name: org_name(conn, p.registered_by_org_id)?,
     })
 }
 

@@ -233,6 +233,7 @@ pub fn candidates_json(found: &[super::identity::Candidate]) -> serde_json::Valu
                     "masked_name": c.masked_name,
                     "birth_year": c.birth_year,
                     "registered_by_org_id": c.registered_by_org_id,
+                    "registered_by_org_name": c.registered_by_org_name,
                 })
             })
             .collect(),
