@@ -264,3 +264,22 @@ async fn an_idle_session_ends_when_its_refresh_token_expires(b: Backend) {
 }
 
 both!(an_idle_session_ends_when_its_refresh_token_expires);
+
+/// A whole office behind one address logs in at once: every attempt is counted, none is
+/// refused for the contention, and the one past the limit is.
+async fn simultaneous_logins_are_all_counted(b: Backend) {
+    let app = TestApp::with_config(b, |c| c.login_per_minute = 12).await;
+    // The test app's own login of its administrator was the first of the twelve.
+    let attempts = (0..11).map(|_| app.login_raw("root", PASSWORD));
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.status.as_u16())
+        .collect();
+    assert_eq!(statuses, vec![200; 11]);
+    app.login_raw("root", PASSWORD)
+        .await
+        .assert_problem(429, "rate_limited");
+}
+
+both!(simultaneous_logins_are_all_counted);

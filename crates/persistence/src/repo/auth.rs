@@ -420,51 +420,53 @@ pub fn actor_for_username(conn: &mut DbConn, username: &str) -> RepoResult<Optio
 
 /// Counts one login attempt under `key` (a client address or a username) in a fixed window of
 /// a minute shared by every server of the deployment; `Err(seconds to wait)` past `limit`.
+/// Each step is one atomic statement, so simultaneous logins (a whole office behind one
+/// address at nine o'clock) are all counted and none is refused for the contention itself.
 pub fn take_login_slot(conn: &mut DbConn, key: &str, limit: u32) -> RepoResult<Result<(), u64>> {
     use crate::schema::login_limits as l;
     let now = crate::now();
-    let window = chrono::Duration::seconds(60);
-    for _ in 0..5 {
-        let row: Option<(NaiveDateTime, i32)> = l::table
-            .find(key)
-            .select((l::window_start, l::attempts))
-            .first(conn)
-            .optional()?;
-        let (start, attempts) = match row {
-            Some((start, n)) if from_db(start) + window > now => (start, n + 1),
-            _ => (to_db(now), 1),
-        };
+    let cutoff = to_db(now - chrono::Duration::seconds(60));
+    let verdict = |attempts: i32, start: NaiveDateTime| {
         if attempts as u32 > limit {
-            let wait = (from_db(start) + window - now).num_seconds().max(1);
-            return Ok(Err(wait as u64));
+            let wait = (from_db(start) + chrono::Duration::seconds(60) - now)
+                .num_seconds()
+                .max(1);
+            Err(wait as u64)
+        } else {
+            Ok(())
         }
-        let written = match row {
-            // Only if nobody counted meanwhile (another server, another worker): else retry.
-            Some((old_start, old_n)) => diesel::update(
-                l::table
-                    .find(key)
-                    .filter(l::window_start.eq(old_start))
-                    .filter(l::attempts.eq(old_n)),
-            )
-            .set((l::window_start.eq(start), l::attempts.eq(attempts)))
-            .execute(conn)?,
-            None => match diesel::insert_into(l::table)
-                .values((
-                    l::limit_key.eq(key),
-                    l::window_start.eq(start),
-                    l::attempts.eq(attempts),
-                ))
-                .execute(conn)
-            {
-                Ok(n) => n,
-                Err(e) if RepoError::is_unique_violation(&e) => 0,
-                Err(e) => return Err(e.into()),
-            },
-        };
-        if written == 1 {
+    };
+    for _ in 0..3 {
+        // The current window: count this attempt.
+        let counted: Option<(i32, NaiveDateTime)> =
+            diesel::update(l::table.find(key).filter(l::window_start.gt(cutoff)))
+                .set(l::attempts.eq(l::attempts + 1))
+                .returning((l::attempts, l::window_start))
+                .get_result(conn)
+                .optional()?;
+        if let Some((attempts, start)) = counted {
+            return Ok(verdict(attempts, start));
+        }
+        // A window that is over: start a new one.
+        let restarted = diesel::update(l::table.find(key).filter(l::window_start.le(cutoff)))
+            .set((l::window_start.eq(to_db(now)), l::attempts.eq(1)))
+            .execute(conn)?;
+        if restarted == 1 {
             return Ok(Ok(()));
         }
+        // No row yet: the first attempt (another server may write it at the same moment).
+        match diesel::insert_into(l::table)
+            .values((
+                l::limit_key.eq(key),
+                l::window_start.eq(to_db(now)),
+                l::attempts.eq(1),
+            ))
+            .execute(conn)
+        {
+            Ok(_) => return Ok(Ok(())),
+            Err(e) if RepoError::is_unique_violation(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
     }
-    // Heavy contention on one key: count it as over the limit rather than let it through.
     Ok(Err(1))
 }
