@@ -52,11 +52,34 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start(url: &str, port: u16, data_dir: &std::path::Path) -> Child {
+/// A server process that is killed when dropped, so a failing test leaves no server behind.
+struct Server(Child);
+
+impl std::ops::Deref for Server {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(url: &str, port: u16, data_dir: &std::path::Path) -> Server {
     start_with(url, port, data_dir, &[])
 }
 
-fn start_with(url: &str, port: u16, data_dir: &std::path::Path, env: &[(&str, &str)]) -> Child {
+fn start_with(url: &str, port: u16, data_dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hamkke"))
         .envs(env.iter().copied())
         .arg("serve")
@@ -82,7 +105,7 @@ fn start_with(url: &str, port: u16, data_dir: &std::path::Path, env: &[(&str, &s
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if http(port, "GET", "/healthz", &[], None).is_some_and(|(s, _)| s == 200) {
-            return child;
+            return Server(child);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
