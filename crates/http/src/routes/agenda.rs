@@ -177,6 +177,16 @@ fn decision_text(item: &repo::MinutesItem) -> (String, String) {
     }
 }
 
+/// The meeting's heading rows (회의명, 일시, 장소, 주관 기관), for both forms of the minutes.
+fn header(m: &Minutes) -> [(&'static str, String); 4] {
+    [
+        ("회의명", m.meeting.title.clone()),
+        ("일시", format!("{} (KST)", kst(m.meeting.scheduled_at))),
+        ("장소", m.meeting.location.clone().unwrap_or_default()),
+        ("주관 기관", m.host_name.clone()),
+    ]
+}
+
 fn minutes_html(m: &Minutes) -> String {
     let mut h = String::new();
     h.push_str("<!DOCTYPE html><html lang=\"ko\"><head><meta charset=\"utf-8\">");
@@ -191,13 +201,7 @@ fn minutes_html(m: &Minutes) -> String {
         hamkke_domain::meeting::MeetingStatus::Held => "개최",
         hamkke_domain::meeting::MeetingStatus::Cancelled => "취소",
     };
-    for (k, v) in [
-        ("회의명", m.meeting.title.clone()),
-        ("일시", format!("{} (KST)", kst(m.meeting.scheduled_at))),
-        ("장소", m.meeting.location.clone().unwrap_or_default()),
-        ("주관 기관", m.host_name.clone()),
-        ("상태", status.to_owned()),
-    ] {
+    for (k, v) in header(m).into_iter().chain([("상태", status.to_owned())]) {
         h.push_str(&format!(
             "<tr><th scope=\"row\">{k}</th><td>{}</td></tr>",
             esc(&v)
@@ -242,12 +246,7 @@ fn minutes_xlsx(m: &Minutes) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let sheet = book.add_worksheet();
     sheet.set_name("회의록")?;
     let mut r = 0u32;
-    for (k, v) in [
-        ("회의명", m.meeting.title.clone()),
-        ("일시", format!("{} (KST)", kst(m.meeting.scheduled_at))),
-        ("장소", m.meeting.location.clone().unwrap_or_default()),
-        ("주관 기관", m.host_name.clone()),
-    ] {
+    for (k, v) in header(m) {
         sheet.write_string_with_format(r, 0, k, &bold)?;
         sheet.write_string(r, 1, v)?;
         r += 1;

@@ -36,13 +36,6 @@ pub struct Candidate {
     pub registered_by_org_name: String,
 }
 
-fn org_name(conn: &mut DbConn, id: Uuid) -> RepoResult<String> {
-    Ok(crate::schema::organizations::table
-        .find(DbUuid(id))
-        .select(crate::schema::organizations::name)
-        .first(conn)?)
-}
-
 type Row = (
     DbUuid,
     String,
@@ -142,8 +135,22 @@ pub(crate) fn candidates(
         .collect();
     out.sort_by(|a, b| b.score.cmp(&a.score).then(a.person_id.cmp(&b.person_id)));
     out.truncate(10);
+    let orgs: Vec<DbUuid> = out.iter().map(|c| DbUuid(c.registered_by_org_id)).collect();
+    let names: HashMap<Uuid, String> = crate::schema::organizations::table
+        .filter(crate::schema::organizations::id.eq_any(orgs))
+        .select((
+            crate::schema::organizations::id,
+            crate::schema::organizations::name,
+        ))
+        .load::<(DbUuid, String)>(conn)?
+        .into_iter()
+        .map(|(id, name)| (id.0, name))
+        .collect();
     for c in &mut out {
-        c.registered_by_org_name = org_name(conn, c.registered_by_org_id)?;
+        c.registered_by_org_name = names
+            .get(&c.registered_by_org_id)
+            .cloned()
+            .unwrap_or_default();
     }
     Ok(out)
 }
@@ -281,39 +288,72 @@ struct PairRow {
     created_at: NaiveDateTime,
 }
 
-fn side(conn: &mut DbConn, id: Uuid) -> RepoResult<Candidate> {
-    let p = super::persons::load(conn, id)?;
-    Ok(Candidate {
-        person_id: p.id,
-        score: 0,
-        reasons: Vec::new(),
-        masked_name: mask_name(&p.name),
-        birth_year: p.birth_date.year(),
-        registered_by_org_id: p.registered_by_org_id,
-        registered_by_org_name: org_name(conn, p.registered_by_org_id)?,
-    })
+/// The persons of some pairs as the queue shows them (masked), with their registering
+/// organizations' names: one query for all of them.
+fn sides(conn: &mut DbConn, rows: &[PairRow]) -> RepoResult<HashMap<Uuid, Candidate>> {
+    use crate::schema::organizations;
+    let ids: Vec<DbUuid> = rows.iter().flat_map(|r| [r.person_a, r.person_b]).collect();
+    let found: Vec<(DbUuid, String, NaiveDate, DbUuid, String)> = persons::table
+        .inner_join(organizations::table.on(organizations::id.eq(persons::registered_by_org_id)))
+        .filter(persons::id.eq_any(ids))
+        .select((
+            persons::id,
+            persons::name,
+            persons::birth_date,
+            persons::registered_by_org_id,
+            organizations::name,
+        ))
+        .load(conn)?;
+    Ok(found
+        .into_iter()
+        .map(|(id, name, birth, org, org_name)| {
+            (
+                id.0,
+                Candidate {
+                    person_id: id.0,
+                    score: 0,
+                    reasons: Vec::new(),
+                    masked_name: mask_name(&name),
+                    birth_year: birth.year(),
+                    registered_by_org_id: org.0,
+                    registered_by_org_name: org_name,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The queue's pairs, their persons loaded together.
+fn pairs(conn: &mut DbConn, rows: Vec<PairRow>) -> RepoResult<Vec<Pair>> {
+    let people = sides(conn, &rows)?;
+    rows.into_iter()
+        .map(|r| {
+            let side = |id: DbUuid| people.get(&id.0).cloned().ok_or(RepoError::NotFound);
+            Ok(Pair {
+                id: r.id.0,
+                person_a: side(r.person_a)?,
+                person_b: side(r.person_b)?,
+                district_code: r.district_code,
+                score: u8::try_from(r.score).unwrap_or(0),
+                reasons: r
+                    .reasons
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                status: r.status,
+                found_by: r.found_by,
+                dismiss_reason: r.dismiss_reason,
+                dismissed_until: r.dismissed_until,
+                survivor_id: r.survivor_id.map(|s| s.0),
+                created_at: from_db(r.created_at),
+            })
+        })
+        .collect()
 }
 
 fn pair(conn: &mut DbConn, r: PairRow) -> RepoResult<Pair> {
-    Ok(Pair {
-        id: r.id.0,
-        person_a: side(conn, r.person_a.0)?,
-        person_b: side(conn, r.person_b.0)?,
-        district_code: r.district_code,
-        score: u8::try_from(r.score).unwrap_or(0),
-        reasons: r
-            .reasons
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        status: r.status,
-        found_by: r.found_by,
-        dismiss_reason: r.dismiss_reason,
-        dismissed_until: r.dismissed_until,
-        survivor_id: r.survivor_id.map(|s| s.0),
-        created_at: from_db(r.created_at),
-    })
+    pairs(conn, vec![r])?.pop().ok_or(RepoError::NotFound)
 }
 
 /// Reviewing duplicates is for the district's coordinators (auditors may read the queue).
@@ -355,10 +395,7 @@ pub fn list(
             q = q.filter(person_duplicates::id.gt(DbUuid(after)));
         }
         let rows: Vec<PairRow> = q.load(conn)?;
-        let items = rows
-            .into_iter()
-            .map(|r| pair(conn, r))
-            .collect::<RepoResult<Vec<_>>>()?;
+        let items = pairs(conn, rows)?;
         let page = Page::from_overfetch(items, page.limit, |p| p.id);
         audit::record(
             conn,
