@@ -76,6 +76,7 @@ fn plan(op: &str, w: &World) -> Plan {
         | "accept_referral"
         | "get_duplicates_report"
         | "get_overview_report"
+        | "get_dashboard_report"
         | "list_resources"
         | "get_resource"
         | "list_benefit_types"

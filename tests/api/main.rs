@@ -11,6 +11,7 @@ mod benefit_types;
 mod cases;
 mod coverage;
 mod crash;
+mod dashboard;
 mod errors;
 mod hardening;
 mod i18n;

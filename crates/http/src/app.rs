@@ -15,7 +15,7 @@ use crate::extract::{json_error, path_error, query_error};
 use crate::idempotency::idempotency;
 use crate::middleware::{authenticate, check_query, observe};
 use crate::openapi::{finalize, ApiDoc, RouteTable};
-use crate::routes;
+use crate::routes::{self, dashboard};
 use crate::state::AppState;
 
 /// Where the contract is served.
@@ -133,6 +133,11 @@ pub fn build(
             SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from(OPENAPI_PATH)),
         )
         .route("/docs", web::get().to(docs_redirect))
+        .route("/dashboard", web::get().to(dashboard::dashboard_redirect))
+        .route(
+            "/dashboard/{file:.*}",
+            web::get().to(dashboard::dashboard_asset),
+        )
         .default_service(web::to(fallback))
         .wrap(from_fn(check_query))
         .wrap(from_fn(idempotency))

@@ -27,7 +27,8 @@ dong community centres and community welfare centres. All errors are RFC 9457 pr
         FieldError,
         crate::dto::meetings::DirectionDto,
         crate::dto::persons::OnPossibleDuplicate,
-        crate::dto::persons::DuplicateStatusDto
+        crate::dto::persons::DuplicateStatusDto,
+        crate::routes::dashboard::DashboardSection
     )),
     tags(
         (name = "auth", description = "Login, tokens and the caller's identity"),

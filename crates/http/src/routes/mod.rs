@@ -5,6 +5,7 @@ pub mod allocations;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod dashboard;
 pub mod identity;
 pub mod meetings;
 pub mod ops;
@@ -131,6 +132,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(allocations::cancel_allocation)
         .service(reports::get_duplicates_report)
         .service(reports::get_overview_report)
+        .service(dashboard::get_dashboard_report)
         .service(audit::list_audit_events)
         .service(audit::verify_audit_events)
         .service(audit::list_person_access_log);

@@ -103,7 +103,7 @@ pub struct OverviewReport {
     pub overrides_approved: i64,
 }
 
-fn scope(auth: &AuthUser, q: ReportQuery) -> ApiResult<ReportScope> {
+pub(crate) fn scope(auth: &AuthUser, q: ReportQuery) -> ApiResult<ReportScope> {
     if q.district_code
         .as_ref()
         .is_some_and(|d| d.len() != 5 || !d.bytes().all(|b| b.is_ascii_digit()))
@@ -136,13 +136,13 @@ fn require_purpose(auth: &AuthUser) -> ApiResult<()> {
 }
 
 /// The format `Accept` asks for.
-enum Format {
+pub(crate) enum Format {
     Json,
     Csv,
     Xlsx,
 }
 
-fn format(req: &HttpRequest) -> Format {
+pub(crate) fn format(req: &HttpRequest) -> Format {
     let accept = req
         .headers()
         .get(actix_web::http::header::ACCEPT)
@@ -169,7 +169,7 @@ pub fn csv_cell(v: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn table_response(
+pub(crate) fn table_response(
     fmt: Format,
     name: &str,
     headers: &[&str],
@@ -356,7 +356,7 @@ pub async fn get_duplicates_report(
     table_response(fmt, &file_name("duplicates", &s), headers, rows)
 }
 
-fn tallies(t: Vec<Tally>, label: impl Fn(&str) -> String) -> Vec<TallyView> {
+pub(crate) fn tallies(t: Vec<Tally>, label: impl Fn(&str) -> String) -> Vec<TallyView> {
     t.into_iter()
         .map(|t| TallyView {
             label: t.name.unwrap_or_else(|| label(&t.key)),
@@ -488,7 +488,7 @@ pub async fn get_overview_report(
 }
 
 /// `{report}_{district}_{from}_{to}` (`all` for an open end), ASCII so every client keeps it.
-fn file_name(report: &str, s: &ReportScope) -> String {
+pub(crate) fn file_name(report: &str, s: &ReportScope) -> String {
     let day = |d: Option<NaiveDate>| d.map_or_else(|| "all".to_owned(), |d| d.to_string());
     format!(
         "hamkke_{report}_{}_{}_{}",

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod benefit_types;
 pub mod cases;
 pub mod consents;
+pub mod dashboard;
 pub mod households;
 pub mod idempotency;
 pub mod identity;

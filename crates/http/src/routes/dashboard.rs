@@ -1,0 +1,485 @@
+//! The coordinator dashboard: its figures through the public API (`GET /reports/dashboard`,
+//! JSON, or one section as CSV / XLSX) and the page itself at `/dashboard/`, served from the
+//! binary with no network access (the chart library is vendored with its licence).
+
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use hamkke_persistence::repo::dashboard::{self, CaseMonth, Dashboard, DuplicateMonth, MonthTally};
+use hamkke_persistence::repo::reports::ReportScope;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::reports::{file_name, format, table_response, tallies, Format, TallyView};
+use crate::auth::AuthUser;
+use crate::dto::allocations::wants_english;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use hamkke_domain::case::{RiskLevel, Status};
+use hamkke_domain::labels;
+
+/// Which district, period and (for CSV / XLSX) section.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DashboardQuery {
+    /// Defaults to the caller's district (the only one it may read).
+    #[param(pattern = "^[0-9]{5}$")]
+    pub district_code: Option<String>,
+    /// First day (Korean date); open when absent.
+    pub from: Option<NaiveDate>,
+    /// Last day (Korean date); open when absent.
+    pub to: Option<NaiveDate>,
+    /// The section to download as CSV or XLSX (required for those; ignored for JSON).
+    pub section: Option<DashboardSection>,
+}
+
+/// One table of the dashboard, as a download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DashboardSection {
+    CasesByStatus,
+    CasesByRiskLevel,
+    CasesByLeadOrg,
+    CasesPerMonth,
+    ReviewsOverdue,
+    AllocationsByBenefitType,
+    AllocationsByProvider,
+    AllocationsByDong,
+    Duplicates,
+    RepeatedBenefitTypes,
+}
+
+impl DashboardSection {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::CasesByStatus => "cases_by_status",
+            Self::CasesByRiskLevel => "cases_by_risk_level",
+            Self::CasesByLeadOrg => "cases_by_lead_org",
+            Self::CasesPerMonth => "cases_per_month",
+            Self::ReviewsOverdue => "reviews_overdue",
+            Self::AllocationsByBenefitType => "allocations_by_benefit_type",
+            Self::AllocationsByProvider => "allocations_by_provider",
+            Self::AllocationsByDong => "allocations_by_dong",
+            Self::Duplicates => "duplicates",
+            Self::RepeatedBenefitTypes => "repeated_benefit_types",
+        }
+    }
+}
+
+/// Cases opened and closed in a month (`YYYY-MM`, Korean months).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseMonthView {
+    pub month: String,
+    pub opened: i64,
+    pub closed: i64,
+}
+
+/// Allocations of one month under one key (benefit type code, provider or dong centre id;
+/// `other` for recipients registered by an organization other than a dong centre).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonthTallyView {
+    pub month: String,
+    pub key: String,
+    pub label: String,
+    pub count: i64,
+    /// Sum of amounts in won, when any allocation has one.
+    pub amount: Option<i64>,
+}
+
+/// Duplicates prevented and overrides decided in a month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateMonthView {
+    pub month: String,
+    /// Allocation attempts refused as duplicates.
+    pub prevented: i64,
+    pub overrides_approved: i64,
+    pub overrides_rejected: i64,
+}
+
+/// Overdue plan reviews.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewsOverdueView {
+    /// Open cases whose review date has passed (as of today).
+    pub total: i64,
+    pub by_lead_org: Vec<TallyView>,
+}
+
+/// Duplicates prevented and overrides decided in the period; overrides pending now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateTotalsView {
+    pub prevented: i64,
+    pub overrides_approved: i64,
+    pub overrides_rejected: i64,
+    pub overrides_pending: i64,
+    pub per_month: Vec<DuplicateMonthView>,
+}
+
+/// A benefit type given more than once to the same person in the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RepeatView {
+    pub benefit_type_code: String,
+    pub label: String,
+    /// Persons who received it more than once.
+    pub recipients: i64,
+    /// Allocations beyond each such person's first.
+    pub repeats: i64,
+}
+
+/// The district's dashboard: counts only, no person data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardReport {
+    pub district_code: String,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// The months the series cover (`YYYY-MM`), oldest first.
+    pub months: Vec<String>,
+    /// Cases active in the period (opened by its end and not closed before its start), by
+    /// their status today.
+    pub cases_by_status: Vec<TallyView>,
+    pub cases_by_risk_level: Vec<TallyView>,
+    pub cases_by_lead_org: Vec<TallyView>,
+    pub cases_per_month: Vec<CaseMonthView>,
+    pub reviews_overdue: ReviewsOverdueView,
+    pub allocations_by_benefit_type: Vec<MonthTallyView>,
+    pub allocations_by_provider: Vec<MonthTallyView>,
+    /// By the dong centre that registered the recipient.
+    pub allocations_by_dong: Vec<MonthTallyView>,
+    pub duplicates: DuplicateTotalsView,
+    /// The ten benefit types most often given again to the same person.
+    pub repeated_benefit_types: Vec<RepeatView>,
+}
+
+fn months(list: Vec<MonthTally>, en: bool) -> Vec<MonthTallyView> {
+    list.into_iter()
+        .map(|t| MonthTallyView {
+            label: match t.name_en {
+                Some(e) if en && !e.is_empty() => e,
+                _ => t.name,
+            },
+            month: t.month,
+            key: t.key,
+            count: t.count,
+            amount: t.amount,
+        })
+        .collect()
+}
+
+fn report(s: &ReportScope, d: Dashboard, en: bool) -> DashboardReport {
+    let name = |k: &str| k.to_owned();
+    DashboardReport {
+        district_code: s.district_code.clone(),
+        from: s.from,
+        to: s.to,
+        months: d.months,
+        cases_by_status: tallies(d.cases_by_status, |k| labels::of(Status::parse, k, en)),
+        cases_by_risk_level: tallies(d.cases_by_risk_level, |k| {
+            labels::of(RiskLevel::parse, k, en)
+        }),
+        cases_by_lead_org: tallies(d.cases_by_lead_org, name),
+        cases_per_month: d
+            .cases_per_month
+            .into_iter()
+            .map(
+                |CaseMonth {
+                     month,
+                     opened,
+                     closed,
+                 }| CaseMonthView {
+                    month,
+                    opened,
+                    closed,
+                },
+            )
+            .collect(),
+        reviews_overdue: ReviewsOverdueView {
+            total: d.reviews_overdue,
+            by_lead_org: tallies(d.reviews_overdue_by_lead_org, name),
+        },
+        allocations_by_benefit_type: months(d.allocations_by_benefit_type, en),
+        allocations_by_provider: months(d.allocations_by_provider, en),
+        allocations_by_dong: months(d.allocations_by_dong, en),
+        duplicates: DuplicateTotalsView {
+            prevented: d.duplicates_prevented,
+            overrides_approved: d.overrides_approved,
+            overrides_rejected: d.overrides_rejected,
+            overrides_pending: d.overrides_pending,
+            per_month: d
+                .duplicates_per_month
+                .into_iter()
+                .map(|m: DuplicateMonth| DuplicateMonthView {
+                    month: m.month,
+                    prevented: m.prevented,
+                    overrides_approved: m.overrides_approved,
+                    overrides_rejected: m.overrides_rejected,
+                })
+                .collect(),
+        },
+        repeated_benefit_types: d
+            .repeated_benefit_types
+            .into_iter()
+            .map(|r| RepeatView {
+                label: if en && !r.name_en.is_empty() {
+                    r.name_en
+                } else {
+                    r.name_ko
+                },
+                benefit_type_code: r.code,
+                recipients: r.recipients,
+                repeats: r.repeats,
+            })
+            .collect(),
+    }
+}
+
+/// One section as header and rows, in Korean or English.
+fn section_table(
+    r: &DashboardReport,
+    s: DashboardSection,
+    en: bool,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let t = |ko: &str, english: &str| if en { english } else { ko }.to_owned();
+    let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let tally_rows = |list: &[TallyView]| -> Vec<Vec<String>> {
+        list.iter()
+            .map(|x| vec![x.label.clone(), x.count.to_string()])
+            .collect()
+    };
+    let month_rows = |list: &[MonthTallyView]| -> Vec<Vec<String>> {
+        list.iter()
+            .map(|x| {
+                vec![
+                    x.month.clone(),
+                    x.label.clone(),
+                    x.count.to_string(),
+                    opt(x.amount),
+                ]
+            })
+            .collect()
+    };
+    let count = t("건수", "count");
+    let month_head = |what: String| {
+        vec![
+            t("월", "month"),
+            what,
+            count.clone(),
+            t("금액(원)", "amount (KRW)"),
+        ]
+    };
+    match s {
+        DashboardSection::CasesByStatus => (
+            vec![t("상태", "status"), count.clone()],
+            tally_rows(&r.cases_by_status),
+        ),
+        DashboardSection::CasesByRiskLevel => (
+            vec![t("위기도", "risk level"), count.clone()],
+            tally_rows(&r.cases_by_risk_level),
+        ),
+        DashboardSection::CasesByLeadOrg => (
+            vec![t("주관기관", "lead organization"), count.clone()],
+            tally_rows(&r.cases_by_lead_org),
+        ),
+        DashboardSection::CasesPerMonth => (
+            vec![t("월", "month"), t("신규", "opened"), t("종결", "closed")],
+            r.cases_per_month
+                .iter()
+                .map(|m| vec![m.month.clone(), m.opened.to_string(), m.closed.to_string()])
+                .collect(),
+        ),
+        DashboardSection::ReviewsOverdue => (
+            vec![
+                t("주관기관", "lead organization"),
+                t("재사정 기한 경과", "reviews overdue"),
+            ],
+            tally_rows(&r.reviews_overdue.by_lead_org),
+        ),
+        DashboardSection::AllocationsByBenefitType => (
+            month_head(t("급여유형", "benefit type")),
+            month_rows(&r.allocations_by_benefit_type),
+        ),
+        DashboardSection::AllocationsByProvider => (
+            month_head(t("제공기관", "provider")),
+            month_rows(&r.allocations_by_provider),
+        ),
+        DashboardSection::AllocationsByDong => (
+            month_head(t("동 주민센터", "dong centre")),
+            month_rows(&r.allocations_by_dong),
+        ),
+        DashboardSection::Duplicates => (
+            vec![
+                t("월", "month"),
+                t("중복지원 차단", "duplicates prevented"),
+                t("예외 승인", "overrides approved"),
+                t("예외 반려", "overrides rejected"),
+            ],
+            r.duplicates
+                .per_month
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.month.clone(),
+                        m.prevented.to_string(),
+                        m.overrides_approved.to_string(),
+                        m.overrides_rejected.to_string(),
+                    ]
+                })
+                .collect(),
+        ),
+        DashboardSection::RepeatedBenefitTypes => (
+            vec![
+                t("급여유형", "benefit type"),
+                t("반복 수급자 수", "recipients with repeats"),
+                t("반복 건수", "repeat allocations"),
+            ],
+            r.repeated_benefit_types
+                .iter()
+                .map(|x| {
+                    vec![
+                        x.label.clone(),
+                        x.recipients.to_string(),
+                        x.repeats.to_string(),
+                    ]
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// The coordinator dashboard's figures for the district and period: cases by status, risk and
+/// lead organization (cases active in the period); new and closed cases per month; overdue plan
+/// reviews; allocations per month by benefit type, provider and dong centre; duplicates
+/// prevented and overrides approved or rejected; the benefit types most often given again to
+/// the same person. Counts only, no person data. Coordinators and auditors of the district.
+/// JSON, or one `section` as CSV / XLSX by `Accept` (Korean headers; English by
+/// `Accept-Language`). Months are Korean months.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(DashboardQuery),
+    responses((status = 200, description = "The dashboard's figures, or one section as a table", content(
+        (DashboardReport = "application/json"),
+        (String = "text/csv"),
+        (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )))
+)]
+#[get("/reports/dashboard")]
+pub async fn get_dashboard_report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<DashboardQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let fmt = format(&req);
+    let section = match (&fmt, q.section) {
+        (Format::Json, _) => None,
+        (_, Some(s)) => Some(s),
+        (_, None) => {
+            return Err(ApiError::field(
+                "section",
+                "required",
+                "a CSV or XLSX download is one section of the dashboard",
+            ))
+        }
+    };
+    if let (Some(f), Some(t)) = (q.from, q.to) {
+        if f > t {
+            return Err(ApiError::field(
+                "from",
+                "out_of_range",
+                "must not be after `to`",
+            ));
+        }
+    }
+    let s = super::reports::scope(
+        &auth,
+        super::reports::ReportQuery {
+            district_code: q.district_code,
+            from: q.from,
+            to: q.to,
+        },
+    )?;
+    let s2 = s.clone();
+    let d = state
+        .db
+        .as_user(auth, "report", None, move |c, a, ctx| {
+            dashboard::dashboard(c, a, ctx, &s2)
+        })
+        .await?;
+    let en = wants_english(&req);
+    let r = report(&s, d, en);
+    let Some(section) = section else {
+        return Ok(HttpResponse::Ok().json(r));
+    };
+    let (head, rows) = section_table(&r, section, en);
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
+    let name = file_name(&format!("dashboard_{}", section.as_str()), &s);
+    table_response(fmt, &name, &head, rows)
+}
+
+/// The page and its assets, compiled into the binary.
+struct Asset {
+    path: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
+}
+
+const ASSETS: &[Asset] = &[
+    Asset {
+        path: "",
+        content_type: "text/html; charset=utf-8",
+        body: include_bytes!("../../dashboard/index.html"),
+    },
+    Asset {
+        path: "app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../dashboard/app.js"),
+    },
+    Asset {
+        path: "app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../dashboard/app.css"),
+    },
+    Asset {
+        path: "vendor/chart.umd.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../dashboard/vendor/chart.umd.min.js"),
+    },
+    Asset {
+        path: "vendor/LICENSE-chart.js.md",
+        content_type: "text/plain; charset=utf-8",
+        body: include_bytes!("../../dashboard/vendor/LICENSE-chart.js.md"),
+    },
+];
+
+/// Only the page's own origin: no inline script or style, no other host, no framing.
+pub const DASHBOARD_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; base-uri 'none'; \
+form-action 'none'; frame-ancestors 'none'";
+
+/// `GET /dashboard/{file}`: the page and its assets, with a strict CSP.
+pub async fn dashboard_asset(path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let wanted = path.into_inner();
+    let wanted = if wanted == "index.html" {
+        ""
+    } else {
+        wanted.as_str()
+    };
+    match ASSETS.iter().find(|a| a.path == wanted) {
+        Some(a) => Ok(HttpResponse::Ok()
+            .content_type(a.content_type)
+            .insert_header((header::CONTENT_SECURITY_POLICY, DASHBOARD_CSP))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((header::REFERRER_POLICY, "no-referrer"))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .body(a.body)),
+        None => Err(ApiError::NotFound),
+    }
+}
+
+/// `GET /dashboard` → `/dashboard/`.
+pub async fn dashboard_redirect() -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header((header::LOCATION, "/dashboard/"))
+        .finish()
+}

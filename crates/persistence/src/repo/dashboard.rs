@@ -1,0 +1,499 @@
+//! The coordinator dashboard's figures for one district and period: cases by status, risk and
+//! lead organization, new and closed cases per month, overdue reviews, allocations per month by
+//! benefit type, provider and dong centre, duplicates prevented and overrides decided, and the
+//! benefit types most often given again to the same person. Counts only, no person data.
+//!
+//! Months are Korean months (UTC+9), as workers count them. Aggregation happens in SQL down to
+//! the day (one row per day and key), then into months here, so both backends share one query.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+use hamkke_domain::allocation::AllocationStatus;
+use hamkke_domain::authz::Actor;
+use hamkke_domain::case::Status;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::reports::{ReportScope, Tally, OTHER_REGISTRAR};
+use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::conn::{write_tx, DbConn};
+use crate::error::RepoResult;
+use crate::schema::{allocations, audit_events, benefit_types, cases, organizations, persons};
+use crate::types::DbUuid;
+
+// Allocations per day and the dong centre that registered the recipient.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    allocations::granted_on,
+    persons::registered_by_org_id,
+);
+
+/// Korea is UTC+9 all year.
+const KST_HOURS: i64 = 9;
+
+/// `YYYY-MM` of a date.
+fn month_of(d: NaiveDate) -> String {
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+/// The Korean date of a stored UTC timestamp.
+fn kst_date(ts: NaiveDateTime) -> NaiveDate {
+    (ts + Duration::hours(KST_HOURS)).date()
+}
+
+/// The UTC instant a Korean day starts.
+fn kst_start(d: NaiveDate) -> NaiveDateTime {
+    d.and_hms_opt(0, 0, 0).unwrap_or_default() - Duration::hours(KST_HOURS)
+}
+
+/// Every month from the first to the last (inclusive), so a quiet month shows as zero.
+fn month_range(first: NaiveDate, last: NaiveDate) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut y, mut m) = (first.year(), first.month());
+    while (y, m) <= (last.year(), last.month()) && out.len() < 1200 {
+        out.push(format!("{y:04}-{m:02}"));
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    }
+    out
+}
+
+/// One month's count and amount (won) under one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthTally {
+    pub month: String,
+    pub key: String,
+    /// How people name the key (Korean).
+    pub name: String,
+    /// The English name, where the key has one (benefit types).
+    pub name_en: Option<String>,
+    pub count: i64,
+    pub amount: Option<i64>,
+}
+
+/// Cases opened and closed in one month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseMonth {
+    pub month: String,
+    pub opened: i64,
+    pub closed: i64,
+}
+
+/// Duplicates prevented and overrides decided in one month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateMonth {
+    pub month: String,
+    pub prevented: i64,
+    pub overrides_approved: i64,
+    pub overrides_rejected: i64,
+}
+
+/// A benefit type given more than once to the same person in the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repeats {
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+    /// Persons who received it more than once.
+    pub recipients: i64,
+    /// Allocations beyond each person's first.
+    pub repeats: i64,
+}
+
+/// The dashboard's figures.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// The months the series cover, oldest first.
+    pub months: Vec<String>,
+    /// Cases active in the period (opened by its end, not closed before its start), by their
+    /// status today.
+    pub cases_by_status: Vec<Tally>,
+    pub cases_by_risk_level: Vec<Tally>,
+    pub cases_by_lead_org: Vec<Tally>,
+    pub cases_per_month: Vec<CaseMonth>,
+    /// Open cases whose plan review date has passed (as of today).
+    pub reviews_overdue: i64,
+    pub reviews_overdue_by_lead_org: Vec<Tally>,
+    pub allocations_by_benefit_type: Vec<MonthTally>,
+    pub allocations_by_provider: Vec<MonthTally>,
+    pub allocations_by_dong: Vec<MonthTally>,
+    pub duplicates_per_month: Vec<DuplicateMonth>,
+    pub duplicates_prevented: i64,
+    pub overrides_approved: i64,
+    pub overrides_rejected: i64,
+    /// Overrides waiting for a coordinator now.
+    pub overrides_pending: i64,
+    /// At most ten, most repeats first.
+    pub repeated_benefit_types: Vec<Repeats>,
+}
+
+/// How many benefit types the repeat list shows.
+const TOP_REPEATS: usize = 10;
+
+type CaseRow = (
+    String,
+    String,
+    DbUuid,
+    NaiveDateTime,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+);
+
+type DayRow = (NaiveDate, DbUuid, i64, Option<i64>);
+
+/// Reads the district's dashboard: coordinators and auditors of the district only. One audit
+/// event (an export of aggregate figures).
+pub fn dashboard(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    scope: &ReportScope,
+) -> RepoResult<Dashboard> {
+    hamkke_domain::authz::read_reports(actor, &scope.district_code)?;
+    let d = scope.district_code.clone();
+    let today = crate::today();
+    let in_period =
+        |day: NaiveDate| scope.from.is_none_or(|f| day >= f) && scope.to.is_none_or(|t| day <= t);
+
+    let org_rows: Vec<(DbUuid, String, String)> = organizations::table
+        .filter(organizations::district_code.eq(d.clone()))
+        .select((organizations::id, organizations::name, organizations::kind))
+        .load(conn)?;
+    let orgs: HashMap<Uuid, (String, String)> = org_rows
+        .into_iter()
+        .map(|(id, name, kind)| (id.0, (name, kind)))
+        .collect();
+    let org_name = |id: Uuid| orgs.get(&id).map(|o| o.0.clone()).unwrap_or_default();
+
+    // Cases: one row each (status, risk, lead, opened, closed, next review).
+    let mut q = cases::table
+        .filter(cases::district_code.eq(d.clone()))
+        .select((
+            cases::status,
+            cases::risk_level,
+            cases::lead_org_id,
+            cases::created_at,
+            cases::closed_on,
+            cases::next_review_on,
+        ))
+        .into_boxed();
+    if let Some(t) = scope.to {
+        q = q.filter(cases::created_at.lt(kst_start(t + Duration::days(1))));
+    }
+    let case_rows: Vec<CaseRow> = q.load(conn)?;
+    let mut by_status: BTreeMap<String, i64> = BTreeMap::new();
+    let mut by_risk: BTreeMap<String, i64> = BTreeMap::new();
+    let mut by_lead: BTreeMap<String, i64> = BTreeMap::new();
+    let mut opened: BTreeMap<String, i64> = BTreeMap::new();
+    let mut closed: BTreeMap<String, i64> = BTreeMap::new();
+    let mut overdue_by_lead: BTreeMap<String, i64> = BTreeMap::new();
+    let mut reviews_overdue = 0;
+    let mut first_day: Option<NaiveDate> = scope.from;
+    let mut last_day: Option<NaiveDate> = scope.to;
+    let mut seen = |day: NaiveDate| {
+        if scope.from.is_none() {
+            first_day = Some(first_day.map_or(day, |f| f.min(day)));
+        }
+        if scope.to.is_none() {
+            last_day = Some(last_day.map_or(day, |l| l.max(day)));
+        }
+    };
+    for (status, risk, lead, created, closed_on, next_review) in case_rows {
+        let open = Status::parse(&status).is_some_and(|s| s.counts_as_open());
+        if open && next_review.is_some_and(|r| r < today) {
+            reviews_overdue += 1;
+            *overdue_by_lead.entry(org_name(lead.0)).or_default() += 1;
+        }
+        let created = kst_date(created);
+        let closed_before = closed_on.is_some_and(|c| scope.from.is_some_and(|f| c < f));
+        if !closed_before {
+            *by_status.entry(status).or_default() += 1;
+            *by_risk.entry(risk).or_default() += 1;
+            *by_lead.entry(org_name(lead.0)).or_default() += 1;
+        }
+        if in_period(created) {
+            seen(created);
+            *opened.entry(month_of(created)).or_default() += 1;
+        }
+        if let Some(c) = closed_on.filter(|&c| in_period(c)) {
+            seen(c);
+            *closed.entry(month_of(c)).or_default() += 1;
+        }
+    }
+
+    // Allocations that count (not cancelled), per day and key, in the period.
+    macro_rules! per_day {
+        ($join:expr, $key:expr) => {{
+            let mut q = $join
+                .filter(allocations::district_code.eq(d.clone()))
+                .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
+                .group_by((allocations::granted_on, $key))
+                .select((
+                    allocations::granted_on,
+                    $key,
+                    count_star(),
+                    diesel::dsl::sql::<Nullable<BigInt>>("CAST(SUM(allocations.amount) AS BIGINT)"),
+                ))
+                .into_boxed();
+            if let Some(f) = scope.from {
+                q = q.filter(allocations::granted_on.ge(f));
+            }
+            if let Some(t) = scope.to {
+                q = q.filter(allocations::granted_on.le(t));
+            }
+            q.load::<DayRow>(conn)?
+        }};
+    }
+    let by_type_days = per_day!(allocations::table, allocations::benefit_type_id);
+    let by_provider_days = per_day!(allocations::table, allocations::provider_org_id);
+    let by_registrar_days = per_day!(
+        allocations::table.inner_join(persons::table.on(persons::id.eq(allocations::person_id))),
+        persons::registered_by_org_id
+    );
+    for (day, ..) in by_type_days.iter() {
+        seen(*day);
+    }
+    let type_rows: Vec<(DbUuid, String, String, String)> = benefit_types::table
+        .filter(benefit_types::district_code.eq(d.clone()))
+        .select((
+            benefit_types::id,
+            benefit_types::code,
+            benefit_types::name_ko,
+            benefit_types::name_en,
+        ))
+        .load(conn)?;
+    let types: HashMap<Uuid, (String, String, String)> = type_rows
+        .into_iter()
+        .map(|(id, code, ko, en)| (id.0, (code, ko, en)))
+        .collect();
+    let allocations_by_benefit_type = months_of(by_type_days, |id| {
+        let (code, ko, en) = types.get(&id).cloned().unwrap_or_default();
+        (code, ko, Some(en))
+    });
+    let allocations_by_provider =
+        months_of(by_provider_days, |id| (id.to_string(), org_name(id), None));
+    let allocations_by_dong = months_of(by_registrar_days, |id| match orgs.get(&id) {
+        Some((name, kind)) if kind == "dong_center" => (id.to_string(), name.clone(), None),
+        _ => ("other".to_owned(), OTHER_REGISTRAR.to_owned(), None),
+    });
+
+    // Duplicates prevented (refused attempts) and overrides decided, by the day they happened.
+    let district_orgs: Vec<DbUuid> = orgs.keys().map(|&id| DbUuid(id)).collect();
+    let mut events_on = |pattern: &str| -> RepoResult<Vec<NaiveDate>> {
+        let mut q = audit_events::table
+            .filter(audit_events::resource_type.eq("allocation"))
+            .filter(audit_events::details.like(pattern.to_owned()))
+            .filter(audit_events::actor_org_id.eq_any(district_orgs.clone()))
+            .select(audit_events::occurred_at)
+            .into_boxed();
+        if let Some(f) = scope.from {
+            q = q.filter(audit_events::occurred_at.ge(kst_start(f)));
+        }
+        if let Some(t) = scope.to {
+            q = q.filter(audit_events::occurred_at.lt(kst_start(t + Duration::days(1))));
+        }
+        Ok(q.load::<NaiveDateTime>(conn)?
+            .into_iter()
+            .map(kst_date)
+            .collect())
+    };
+    let prevented = events_on("%\"outcome\":\"blocked\"%")?;
+    let approved = events_on("%\"status\":\"approved\"%")?;
+    let rejected = events_on("%\"status\":\"rejected\"%")?;
+    let mut dup: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    for (days, slot) in [(&prevented, 0), (&approved, 1), (&rejected, 2)] {
+        for &day in days {
+            seen(day);
+            let e = dup.entry(month_of(day)).or_default();
+            match slot {
+                0 => e.0 += 1,
+                1 => e.1 += 1,
+                _ => e.2 += 1,
+            }
+        }
+    }
+    let overrides_pending: i64 = allocations::table
+        .filter(allocations::district_code.eq(d.clone()))
+        .filter(allocations::status.eq(AllocationStatus::PendingOverride.as_str()))
+        .count()
+        .get_result(conn)?;
+
+    // The same benefit type given to the same person more than once in the period.
+    let mut q = allocations::table
+        .filter(allocations::district_code.eq(d.clone()))
+        .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
+        .group_by((allocations::benefit_type_id, allocations::person_id))
+        .select((allocations::benefit_type_id, count_star()))
+        .having(count_star().gt(1))
+        .into_boxed();
+    if let Some(f) = scope.from {
+        q = q.filter(allocations::granted_on.ge(f));
+    }
+    if let Some(t) = scope.to {
+        q = q.filter(allocations::granted_on.le(t));
+    }
+    let twice: Vec<(DbUuid, i64)> = q.load(conn)?;
+    let mut repeats: HashMap<Uuid, (i64, i64)> = HashMap::new();
+    for (t, n) in twice {
+        let e = repeats.entry(t.0).or_default();
+        e.0 += 1;
+        e.1 += n - 1;
+    }
+    let mut repeated_benefit_types: Vec<Repeats> = repeats
+        .into_iter()
+        .map(|(id, (recipients, repeats))| {
+            let (code, name_ko, name_en) = types.get(&id).cloned().unwrap_or_default();
+            Repeats {
+                code,
+                name_ko,
+                name_en,
+                recipients,
+                repeats,
+            }
+        })
+        .collect();
+    repeated_benefit_types.sort_by(|a, b| {
+        (b.repeats, b.recipients, &a.code).cmp(&(a.repeats, a.recipients, &b.code))
+    });
+    repeated_benefit_types.truncate(TOP_REPEATS);
+
+    let months = match (first_day, last_day) {
+        (Some(f), Some(l)) if f <= l => month_range(f, l),
+        _ => Vec::new(),
+    };
+    let cases_per_month = months
+        .iter()
+        .map(|m| CaseMonth {
+            month: m.clone(),
+            opened: opened.get(m).copied().unwrap_or(0),
+            closed: closed.get(m).copied().unwrap_or(0),
+        })
+        .collect();
+    let duplicates_per_month = months
+        .iter()
+        .map(|m| {
+            let (p, a, r) = dup.get(m).copied().unwrap_or_default();
+            DuplicateMonth {
+                month: m.clone(),
+                prevented: p,
+                overrides_approved: a,
+                overrides_rejected: r,
+            }
+        })
+        .collect();
+    let counted = |m: BTreeMap<String, i64>| -> Vec<Tally> {
+        m.into_iter()
+            .map(|(key, count)| Tally {
+                key,
+                count,
+                amount: None,
+                name: None,
+            })
+            .collect()
+    };
+    let out = Dashboard {
+        months,
+        cases_by_status: counted(by_status),
+        cases_by_risk_level: counted(by_risk),
+        cases_by_lead_org: counted(by_lead),
+        cases_per_month,
+        reviews_overdue,
+        reviews_overdue_by_lead_org: counted(overdue_by_lead),
+        allocations_by_benefit_type,
+        allocations_by_provider,
+        allocations_by_dong,
+        duplicates_per_month,
+        duplicates_prevented: prevented.len() as i64,
+        overrides_approved: approved.len() as i64,
+        overrides_rejected: rejected.len() as i64,
+        overrides_pending,
+        repeated_benefit_types,
+    };
+    write_tx(conn, |conn| {
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Export, "report_dashboard", Some(d.clone()))
+                .with_details(json!({ "from": scope.from, "to": scope.to })),
+        )
+    })?;
+    Ok(out)
+}
+
+/// Folds per-day rows into per-month rows, naming each key once (`name` gives the key, its
+/// Korean name and its English name).
+fn months_of(
+    rows: Vec<DayRow>,
+    name: impl Fn(Uuid) -> (String, String, Option<String>),
+) -> Vec<MonthTally> {
+    let mut names: HashMap<Uuid, (String, String, Option<String>)> = HashMap::new();
+    // (month, key) → (count, amount, name, English name)
+    type Sum = (i64, Option<i64>, String, Option<String>);
+    let mut sums: BTreeMap<(String, String), Sum> = BTreeMap::new();
+    let mut keys = BTreeSet::new();
+    for (day, id, count, amount) in rows {
+        let (key, ko, en) = names.entry(id.0).or_insert_with(|| name(id.0)).clone();
+        keys.insert(key.clone());
+        let e = sums
+            .entry((month_of(day), key))
+            .or_insert((0, None, ko, en));
+        e.0 += count;
+        if let Some(a) = amount {
+            e.1 = Some(e.1.unwrap_or(0).saturating_add(a));
+        }
+    }
+    sums.into_iter()
+        .map(
+            |((month, key), (count, amount, name, name_en))| MonthTally {
+                month,
+                key,
+                name,
+                name_en,
+                count,
+                amount,
+            },
+        )
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_cover_the_range_and_cross_new_year() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            month_range(d(2025, 11, 30), d(2026, 2, 1)),
+            ["2025-11", "2025-12", "2026-01", "2026-02"]
+        );
+        assert_eq!(month_range(d(2026, 3, 1), d(2026, 3, 31)), ["2026-03"]);
+    }
+
+    #[test]
+    fn timestamps_count_in_korean_days() {
+        let ts = NaiveDate::from_ymd_opt(2026, 1, 31)
+            .unwrap()
+            .and_hms_opt(15, 30, 0)
+            .unwrap();
+        assert_eq!(month_of(kst_date(ts)), "2026-02");
+        assert_eq!(kst_date(kst_start(ts.date())), ts.date());
+    }
+
+    #[test]
+    fn days_fold_into_months_per_key() {
+        let id = DbUuid(Uuid::now_v7());
+        let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let rows = vec![
+            (d(1, 2), id, 2, Some(10)),
+            (d(1, 20), id, 1, None),
+            (d(2, 1), id, 4, Some(5)),
+        ];
+        let out = months_of(rows, |_| ("k".into(), "이름".into(), None));
+        assert_eq!(out.len(), 2);
+        assert_eq!((out[0].count, out[0].amount), (3, Some(10)));
+        assert_eq!((out[1].month.as_str(), out[1].count), ("2026-02", 4));
+    }
+}

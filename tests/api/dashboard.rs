@@ -1,0 +1,451 @@
+//! The coordinator dashboard's figures (`GET /reports/dashboard`) and the page at `/dashboard/`.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use crate::support::{Backend, TestApp, World};
+
+fn today() -> chrono::NaiveDate {
+    hamkke_domain::today()
+}
+
+async fn resource(app: &TestApp, token: &str, body: Value) -> String {
+    let r = app.post_resource(token, body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body["id"].as_str().unwrap().to_owned()
+}
+
+async fn give(app: &TestApp, token: &str, r: &str, person: &str, on: &str) -> crate::support::Resp {
+    app.post(
+        "/api/v1/allocations",
+        Some(token),
+        json!({ "resource_id": r, "person_id": person, "granted_on": on, "quantity": 1 }),
+    )
+    .await
+}
+
+async fn override_request(app: &TestApp, token: &str, r: &str, person: &str, on: &str) -> String {
+    let res = app
+        .post(
+            "/api/v1/allocations",
+            Some(token),
+            json!({ "resource_id": r, "person_id": person, "granted_on": on, "quantity": 1, "override": { "reason": "한파 특별지원" } }),
+        )
+        .await;
+    assert_eq!(res.status, 202, "{}", res.text);
+    res.body["id"].as_str().unwrap().to_owned()
+}
+
+async fn to(app: &TestApp, token: &str, case: &str, body: Value) {
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{case}/transitions"),
+            Some(token),
+            body,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+/// `(month, key) → count` of a monthly series.
+fn cells(list: &Value) -> HashMap<(String, String), i64> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                (
+                    t["month"].as_str().unwrap().to_owned(),
+                    t["key"].as_str().unwrap().to_owned(),
+                ),
+                t["count"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn tally(list: &Value) -> HashMap<String, i64> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["key"].as_str().unwrap().to_owned(),
+                t["count"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn the_dashboard_counts_what_happened(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    // A household of two and a neighbour, registered by the dong centre; one person registered
+    // by the welfare centre.
+    let h = app
+        .post(
+            "/api/v1/households",
+            Some(&w.dong),
+            json!({ "address": "서울 마포구 공덕로 10" }),
+        )
+        .await;
+    let hid = h.body["id"].as_str().unwrap().to_owned();
+    let mut ids = Vec::new();
+    for (name, birth) in [("김할머니", "1940-01-01"), ("김손자", "2012-01-01")] {
+        let r = app
+            .post(
+                "/api/v1/persons",
+                Some(&w.dong),
+                json!({ "name": name, "birth_date": birth, "household_id": hid }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        ids.push(r.body["id"].as_str().unwrap().to_owned());
+    }
+    let (grandma, grandson) = (ids[0].clone(), ids[1].clone());
+    let neighbour = app.person(&w.dong, "이웃", "1960-01-01", None).await;
+    let walk_in = app
+        .person(&w.welfare, "복지관대상", "1955-05-05", None)
+        .await;
+
+    let oil = resource(
+        &app,
+        &w.dong,
+        json!({ "name": "연말 난방유", "category": "heating", "funding": "private_donation", "unit": "드럼",
+                "duplicate_policy": { "subject": "household", "scope": "resource", "window": { "kind": "season", "start": "11-01", "end": "03-31" }, "max_count": 1, "action": "block" } }),
+    )
+    .await;
+    let food = resource(
+        &app,
+        &w.welfare,
+        json!({ "name": "푸드뱅크 꾸러미", "category": "food", "funding": "private_donation", "unit": "상자",
+                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "warn" } }),
+    )
+    .await;
+    // Oil: one for the household, two refused attempts, one override approved, one rejected.
+    assert_eq!(
+        give(&app, &w.dong, &oil, &grandma, "2026-11-20")
+            .await
+            .status,
+        201
+    );
+    for day in ["2026-11-25", "2026-11-26"] {
+        give(&app, &w.welfare, &oil, &grandson, day)
+            .await
+            .assert_problem(409, "duplicate_benefit");
+    }
+    let approved = override_request(&app, &w.welfare, &oil, &grandson, "2026-11-27").await;
+    let r = app
+        .post(
+            &format!("/api/v1/allocations/{approved}/approve"),
+            Some(&w.coord),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let rejected = override_request(&app, &w.welfare, &oil, &grandson, "2026-11-28").await;
+    let r = app
+        .post(
+            &format!("/api/v1/allocations/{rejected}/reject"),
+            Some(&w.coord),
+            json!({ "reason": "이미 지원됨" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let pending = override_request(&app, &w.welfare, &oil, &grandson, "2026-11-29").await;
+    // Food: the neighbour three times (two repeats), the welfare centre's client once.
+    for day in ["2026-10-15", "2026-11-20", "2026-11-21"] {
+        assert_eq!(
+            give(&app, &w.welfare, &food, &neighbour, day).await.status,
+            201
+        );
+    }
+    assert_eq!(
+        give(&app, &w.welfare, &food, &walk_in, "2026-10-20")
+            .await
+            .status,
+        201
+    );
+
+    // Cases: the neighbour's is in service with an overdue review; the walk-in's is closed;
+    // grandma's was just found.
+    let c1 = app.case(&w.dong, &neighbour).await;
+    to(&app, &w.dong, &c1, json!({ "to": "in_service" })).await;
+    let yesterday = (today() - chrono::Duration::days(1)).to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{c1}/plans"),
+            Some(&w.dong),
+            json!({ "summary": "식사 지원", "starts_on": "2026-10-01",
+                    "goals": [{ "text": "규칙적인 식사", "domain": "health" }],
+                    "services": [{ "description": "푸드뱅크", "provider_org_id": w.d.dong, "frequency": "월 1회", "starts_on": "2026-10-01" }],
+                    "next_review_on": yesterday }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let c2 = app.case(&w.welfare, &walk_in).await;
+    to(&app, &w.welfare, &c2, json!({ "to": "in_service" })).await;
+    to(
+        &app,
+        &w.welfare,
+        &c2,
+        json!({ "to": "closed", "closing_reason": "goal_achieved", "evaluation": "식사 문제 해결, 자립" }),
+    )
+    .await;
+    app.case(&w.dong, &grandma).await;
+
+    let month = format!("{}", today().format("%Y-%m"));
+    let path = format!("/api/v1/reports/dashboard?from=2026-10-01&to={}", today());
+    let d = app.get(&path, Some(&w.coord)).await;
+    assert_eq!(d.status, 200, "{}", d.text);
+    let b = &d.body;
+    assert_eq!(b["district_code"], "11440");
+    assert_eq!(b["months"][0], "2026-10");
+    assert_eq!(
+        b["months"].as_array().unwrap().last().unwrap(),
+        &json!(month)
+    );
+    // Cases.
+    let status = tally(&b["cases_by_status"]);
+    assert_eq!(status.get("in_service"), Some(&1), "{}", d.text);
+    assert_eq!(status.get("closed"), Some(&1), "{}", d.text);
+    assert_eq!(status.get("discovered"), Some(&1), "{}", d.text);
+    let labels: Vec<&str> = b["cases_by_status"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"종결"), "Korean labels: {labels:?}");
+    assert_eq!(tally(&b["cases_by_risk_level"]).get("high"), Some(&3));
+    let lead = tally(&b["cases_by_lead_org"]);
+    assert_eq!(lead.get("공덕동 주민센터"), Some(&2), "{}", d.text);
+    assert_eq!(lead.values().sum::<i64>(), 3);
+    let this_month = b["cases_per_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["month"] == json!(month))
+        .unwrap();
+    assert_eq!(
+        (this_month["opened"].as_i64(), this_month["closed"].as_i64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(b["reviews_overdue"]["total"], 1);
+    assert_eq!(
+        tally(&b["reviews_overdue"]["by_lead_org"]).get("공덕동 주민센터"),
+        Some(&1)
+    );
+    // Allocations per month by benefit type (keyed by code, named), provider and dong.
+    let by_type = b["allocations_by_benefit_type"].as_array().unwrap();
+    let oil_code = by_type
+        .iter()
+        .find(|t| t["label"] == "연말 난방유")
+        .unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let food_code = by_type
+        .iter()
+        .find(|t| t["label"] == "푸드뱅크 꾸러미")
+        .unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let types = cells(&b["allocations_by_benefit_type"]);
+    // The pending override counts as a claim (as in the check); the rejected one does not.
+    assert_eq!(
+        types.get(&("2026-11".into(), oil_code.clone())),
+        Some(&3),
+        "{}",
+        d.text
+    );
+    assert_eq!(types.get(&("2026-10".into(), food_code.clone())), Some(&2));
+    assert_eq!(types.get(&("2026-11".into(), food_code.clone())), Some(&2));
+    let providers = cells(&b["allocations_by_provider"]);
+    assert_eq!(providers.values().sum::<i64>(), 7);
+    let dongs = cells(&b["allocations_by_dong"]);
+    assert_eq!(
+        dongs.get(&("2026-11".into(), w.d.dong.clone())),
+        Some(&5),
+        "{}",
+        d.text
+    );
+    assert_eq!(dongs.get(&("2026-10".into(), "other".into())), Some(&1));
+    assert_eq!(dongs.get(&("2026-10".into(), w.d.dong.clone())), Some(&1));
+    // Duplicates: counted when they happened (this month), not by the date of the benefit.
+    let dup = &b["duplicates"];
+    assert_eq!(dup["prevented"], 2, "{}", d.text);
+    assert_eq!(dup["overrides_approved"], 1);
+    assert_eq!(dup["overrides_rejected"], 1);
+    assert_eq!(dup["overrides_pending"], 1);
+    let m = dup["per_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["month"] == json!(month))
+        .unwrap();
+    assert_eq!(
+        (m["prevented"].as_i64(), m["overrides_rejected"].as_i64()),
+        (Some(2), Some(1))
+    );
+    // Repeats: the neighbour had food three times (two repeats); the grandson's approved and
+    // pending overrides are two oil claims (one repeat). Most repeats first.
+    let repeats = b["repeated_benefit_types"].as_array().unwrap();
+    assert_eq!(repeats.len(), 2, "{}", d.text);
+    assert_eq!(repeats[0]["benefit_type_code"], json!(food_code));
+    assert_eq!(
+        (
+            repeats[0]["recipients"].as_i64(),
+            repeats[0]["repeats"].as_i64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert_eq!(repeats[1]["benefit_type_code"], json!(oil_code));
+    assert_eq!(repeats[1]["repeats"], 1);
+    // No person data in the figures.
+    for name in [
+        "김할머니",
+        "김손자",
+        "이웃",
+        "복지관대상",
+        &grandma,
+        &grandson,
+        &pending,
+    ] {
+        assert!(!d.text.contains(name), "{name} in the dashboard");
+    }
+    // A period before anything happened is empty but whole.
+    let empty = app
+        .get(
+            "/api/v1/reports/dashboard?from=2020-01-01&to=2020-03-31",
+            Some(&w.coord),
+        )
+        .await;
+    assert_eq!(empty.status, 200, "{}", empty.text);
+    assert_eq!(
+        empty.body["months"],
+        json!(["2020-01", "2020-02", "2020-03"])
+    );
+    assert_eq!(empty.body["allocations_by_benefit_type"], json!([]));
+
+    // One section as CSV (Korean headers) and XLSX.
+    let csv = app
+        .send(
+            TestApp::req(
+                actix_web::http::Method::GET,
+                &format!("{path}&section=allocations_by_benefit_type"),
+                Some(&w.coord),
+            )
+            .insert_header(("accept", "text/csv")),
+        )
+        .await;
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    let first = csv
+        .text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(first, "월,급여유형,건수,금액(원)");
+    assert!(csv.text.contains("2026-11,연말 난방유,3,"), "{}", csv.text);
+    assert!(csv
+        .header("content-disposition")
+        .unwrap()
+        .contains("hamkke_dashboard_allocations_by_benefit_type_11440_2026-10-01_"));
+    let xlsx = app
+        .send(
+            TestApp::req(
+                actix_web::http::Method::GET,
+                &format!("{path}&section=duplicates"),
+                Some(&w.coord),
+            )
+            .insert_header((
+                "accept",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )),
+        )
+        .await;
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.raw.starts_with(b"PK"), "an XLSX is a zip archive");
+    // A download names its section; a period must run forwards.
+    app.send(
+        TestApp::req(actix_web::http::Method::GET, &path, Some(&w.coord))
+            .insert_header(("accept", "text/csv")),
+    )
+    .await
+    .assert_problem(400, "validation_failed");
+    app.get(
+        "/api/v1/reports/dashboard?from=2026-12-01&to=2026-01-01",
+        Some(&w.coord),
+    )
+    .await
+    .assert_problem(400, "validation_failed");
+    app.get("/api/v1/reports/dashboard?section=nope", Some(&w.coord))
+        .await
+        .assert_problem(400, "validation_failed");
+
+    // Caseworkers see no district figures; another district's are not the coordinator's.
+    for token in [&w.dong, &w.welfare, &w.far] {
+        app.get("/api/v1/reports/dashboard", Some(token))
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    app.get(
+        "/api/v1/reports/dashboard?district_code=11110",
+        Some(&w.coord),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.get("/api/v1/reports/dashboard", None)
+        .await
+        .assert_problem(401, "missing_token");
+}
+both!(the_dashboard_counts_what_happened);
+
+#[actix_web::test]
+async fn the_page_is_served_from_the_binary_with_a_strict_policy() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let page = app.get("/dashboard/", None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("통합사례관리 현황판"));
+    let csp = page.header("content-security-policy").unwrap().to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("http"),
+        "{csp}"
+    );
+    // Nothing on the page loads from another origin, and nothing runs inline.
+    assert!(!page.text.contains("http://") && !page.text.contains("https://"));
+    assert!(!page.text.contains("<script>") && !page.text.contains("style="));
+    for (asset, kind) in [
+        ("app.js", "text/javascript"),
+        ("app.css", "text/css"),
+        ("vendor/chart.umd.min.js", "text/javascript"),
+        ("vendor/LICENSE-chart.js.md", "text/plain"),
+    ] {
+        let r = app.get(&format!("/dashboard/{asset}"), None).await;
+        assert_eq!(r.status, 200, "{asset}");
+        assert!(
+            r.header("content-type").unwrap().starts_with(kind),
+            "{asset}"
+        );
+    }
+    let js = app.get("/dashboard/app.js", None).await;
+    assert!(!js.text.contains("localStorage.set") && !js.text.contains("sessionStorage.set"));
+    assert!(!js.text.contains("document.cookie"));
+    app.get("/dashboard/../Cargo.toml", None)
+        .await
+        .assert_problem(404, "not_found");
+    app.get("/dashboard/nope.js", None)
+        .await
+        .assert_problem(404, "not_found");
+    let r = app.get("/dashboard", None).await;
+    assert_eq!(r.status, 301);
+    assert_eq!(r.header("location"), Some("/dashboard/"));
+}
