@@ -145,6 +145,7 @@ fn first_steps(path: &std::path::Path, bind: &str) {
          \x20 1. 관리자 만들기 (create an administrator): hamkke create-admin --username admin --password-stdin\n\
          \x20    또는 시연용 구 전체 (or a whole demo district): hamkke seed-demo\n\
          \x20 2. API 문서 (API docs): http://{host}/docs/\n\
+         \x20    현황판 (coordinator dashboard): http://{host}/dashboard/\n\
          \x20 3. 백업 (backups): hamkke backup --to FILE (서버 실행 중에도 / while running)\n",
         path.display()
     );

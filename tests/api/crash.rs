@@ -686,3 +686,63 @@ async fn the_duplicate_race_holds_across_two_servers() {
     one.wait().ok();
     two.wait().ok();
 }
+
+/// A first start on a new embedded database says where it is and the first steps, including
+/// the docs and the dashboard, whose page the server then serves.
+#[test]
+fn a_fresh_install_says_what_to_do_first() {
+    let dir = std::env::temp_dir().join(format!("hamkke-first-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("server.log");
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hamkke"))
+        .arg("serve")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("hamkke.db").display()),
+        )
+        .env("HAMKKE_BIND", format!("127.0.0.1:{port}"))
+        .env("HAMKKE_DATA_DIR", &dir)
+        .env("HAMKKE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("server starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut page = None;
+    while Instant::now() < deadline && page.is_none() {
+        page = raw_get(port, "/dashboard/");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().ok();
+    child.wait().ok();
+    let said = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(said.contains("hamkke.db"), "{said}");
+    for step in [
+        "seed-demo",
+        "create-admin",
+        "/docs/",
+        "/dashboard/",
+        "hamkke backup",
+    ] {
+        assert!(said.contains(step), "{step} missing from: {said}");
+    }
+    let page = page.expect("the dashboard page is served");
+    assert!(page.contains("통합사례관리 현황판"), "{page}");
+}
+
+/// The body of a plain GET, when it answers 200.
+fn raw_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).ok()?;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    text.starts_with("HTTP/1.1 200").then_some(text)
+}

@@ -19,7 +19,8 @@
     { section: 'cases_by_status', title: '사례 상태별 (기간 중 사례)', kind: 'tally', type: 'bar',
       rows: (r) => r.cases_by_status, head: '상태' },
     { section: 'cases_by_risk_level', title: '위기도별 사례', kind: 'tally', type: 'doughnut',
-      rows: (r) => r.cases_by_risk_level, head: '위기도' },
+      rows: (r) => r.cases_by_risk_level, head: '위기도',
+      colors: { crisis: '#c23b4f', high: '#e07a1f', moderate: '#e3b505', general: '#2e9e5b' } },
     { section: 'cases_by_lead_org', title: '주관기관별 사례', kind: 'tally', type: 'bar',
       rows: (r) => r.cases_by_lead_org, head: '주관기관' },
     { section: 'cases_per_month', title: '월별 신규 · 종결 사례', kind: 'monthly',
@@ -266,7 +267,7 @@
         type: def.type,
         data: {
           labels: rows.map((r) => r.label),
-          datasets: [{ label: '건수', data, backgroundColor: def.type === 'doughnut' ? PALETTE : PALETTE[0] }],
+          datasets: [{ label: '건수', data, backgroundColor: def.colors ? rows.map((r) => def.colors[r.key] || '#9aa3b2') : PALETTE[0] }],
         },
         options: def.type === 'bar'
           ? { indexAxis: 'y', plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }

@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use hamkke_persistence::repo::dashboard::{self, CaseMonth, Dashboard, DuplicateMonth, MonthTally};
-use hamkke_persistence::repo::reports::ReportScope;
+use hamkke_persistence::repo::reports::{ReportScope, Tally};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -165,17 +165,31 @@ fn months(list: Vec<MonthTally>, en: bool) -> Vec<MonthTallyView> {
         .collect()
 }
 
+/// Tallies of codes in the order the workflow (or the scale) has, not alphabetical.
+fn in_order<T: PartialEq + Copy>(
+    mut list: Vec<Tally>,
+    all: &[T],
+    parse: fn(&str) -> Option<T>,
+) -> Vec<Tally> {
+    list.sort_by_key(|t| {
+        parse(&t.key)
+            .and_then(|v| all.iter().position(|&x| x == v))
+            .unwrap_or(usize::MAX)
+    });
+    list
+}
+
 fn report(s: &ReportScope, d: Dashboard, en: bool) -> DashboardReport {
     let name = |k: &str| k.to_owned();
+    let statuses = in_order(d.cases_by_status, Status::ALL, Status::parse);
+    let risks = in_order(d.cases_by_risk_level, RiskLevel::ALL, RiskLevel::parse);
     DashboardReport {
         district_code: s.district_code.clone(),
         from: s.from,
         to: s.to,
         months: d.months,
-        cases_by_status: tallies(d.cases_by_status, |k| labels::of(Status::parse, k, en)),
-        cases_by_risk_level: tallies(d.cases_by_risk_level, |k| {
-            labels::of(RiskLevel::parse, k, en)
-        }),
+        cases_by_status: tallies(statuses, |k| labels::of(Status::parse, k, en)),
+        cases_by_risk_level: tallies(risks, |k| labels::of(RiskLevel::parse, k, en)),
         cases_by_lead_org: tallies(d.cases_by_lead_org, name),
         cases_per_month: d
             .cases_per_month
