@@ -379,7 +379,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let bind = config.bind.clone();
     let workers = config.workers;
     let seal_every = Duration::from_millis(config.seal_interval_ms);
-    let handle = DbHandle::new(db);
+    let handle = DbHandle::with_batches(db, config.audit_batch);
     let metrics_bind = config.metrics_bind.clone();
     let state = AppState::new(handle.clone(), jwt, person_keys, config)?;
     tracing::info!(%bind, backend = handle.inner().backend().as_str(), "hamkke listening");
@@ -473,6 +473,7 @@ fn import_file(
         ip: None,
         purpose: Some("allocation".into()),
         idempotency: None,
+        read_only: false,
     };
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(

@@ -309,14 +309,31 @@ async fn a_read_whose_audit_write_fails_returns_nothing(b: Backend) {
         format!("/api/v1/allocations/{allocation}"),
         format!("/api/v1/allocations?person_id={person}"),
     ] {
+        // Its batch failed in the group-commit writer: 503, and nothing of the read.
         let r = app.get(&path, Some(&w.dong)).await;
-        r.assert_problem(500, "internal_error");
+        r.assert_problem(503, "unavailable");
         assert!(
             !r.text.contains("감사실패") && !r.text.contains(&person),
             "{path}: {}",
             r.text
         );
     }
+    // The writer outlives a failed batch: once the store takes events again, reads answer.
+    let db = app.db.inner().clone();
+    actix_web::web::block(move || {
+        let mut conn = db.get().unwrap();
+        conn.batch_execute("DROP TRIGGER fail_audit ON audit_events")
+            .or_else(|_| conn.batch_execute("DROP TRIGGER fail_audit"))
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let r = app
+        .get(&format!("/api/v1/persons/{person}"), Some(&w.dong))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let report = app.audit_report().await;
+    assert_eq!(report.first_broken_seq, None, "{report:?}");
 }
 
 both!(a_read_whose_audit_write_fails_returns_nothing);

@@ -746,3 +746,107 @@ fn raw_get(port: u16, path: &str) -> Option<String> {
     let text = String::from_utf8_lossy(&out).into_owned();
     text.starts_with("HTTP/1.1 200").then_some(text)
 }
+
+/// Reads answer only after their audit events are committed by the group-commit writer: a
+/// server killed (SIGKILL) under read load has an event for every read it answered, already in
+/// the hash chain, and the chain verifies.
+async fn a_killed_server_lost_no_event_of_an_answered_read(b: Backend) {
+    let (tdb, data_dir) = fresh(b);
+    let port = free_port();
+    let url = tdb.url.clone();
+    let dir = data_dir.clone();
+    let answered = actix_web::web::block(move || {
+        let mut server = start(&url, port, &dir);
+        let root = login(port, "root");
+        let auth = format!("Bearer {root}");
+        let (s, org) = http(port, "POST", "/api/v1/organizations", &[("Authorization", &auth)],
+            Some(&json!({ "name": "공덕동 주민센터", "kind": "welfare_center", "district_code": "11440" }))).unwrap();
+        assert_eq!(s, 201, "{org}");
+        let (s, u) = http(port, "POST", "/api/v1/users", &[("Authorization", &auth)],
+            Some(&json!({ "username": "reader.w", "display_name": "reader", "password": PASSWORD, "org_id": org["id"], "role": "caseworker" }))).unwrap();
+        assert_eq!(s, 201, "{u}");
+        let bearer = format!("Bearer {}", login(port, "reader.w"));
+        let (s, h) = http(port, "POST", "/api/v1/households", &[("Authorization", &bearer)],
+            Some(&json!({ "address": "서울 마포구 공덕로 1" }))).unwrap();
+        assert_eq!(s, 201, "{h}");
+        let path = format!("/api/v1/households/{}", h["id"].as_str().unwrap());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let readers: Vec<_> = (0..12)
+            .map(|t| {
+                let (bearer, path, stop) = (bearer.clone(), path.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    let mut ok = Vec::new();
+                    for n in 0.. {
+                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            break;
+                        }
+                        let id = format!("read-{t}-{n}");
+                        match http(port, "GET", &path, &[("Authorization", &bearer), ("X-Request-Id", &id)], None) {
+                            Some((200, _)) => ok.push(id),
+                            Some((s, b)) => panic!("{s} {b}"),
+                            None => break,
+                        }
+                    }
+                    ok
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(700));
+        server.kill().expect("SIGKILL");
+        server.wait().ok();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        readers
+            .into_iter()
+            .flat_map(|r| r.join().unwrap())
+            .collect::<Vec<String>>()
+    })
+    .await
+    .unwrap();
+    assert!(
+        answered.len() > 50,
+        "only {} reads answered",
+        answered.len()
+    );
+    let db = hamkke_persistence::Db::connect(&tdb.url, 1, Duration::from_secs(10)).unwrap();
+    let (recorded, unsealed) = actix_web::web::block(move || {
+        use diesel::prelude::*;
+        use hamkke_persistence::schema::audit_events::dsl as a;
+        let mut conn = db.get().unwrap();
+        let ids: Vec<Option<String>> = a::audit_events
+            .filter(a::action.eq("view"))
+            .filter(a::resource_type.eq("household"))
+            .select(a::request_id)
+            .load(&mut conn)
+            .unwrap();
+        let unsealed: i64 = a::audit_events
+            .filter(a::action.eq("view"))
+            .filter(a::chain_seq.is_null())
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        (
+            ids.into_iter()
+                .flatten()
+                .collect::<std::collections::HashSet<_>>(),
+            unsealed,
+        )
+    })
+    .await
+    .unwrap();
+    let lost: Vec<&String> = answered
+        .iter()
+        .filter(|id| !recorded.contains(*id))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} answered reads have no event, e.g. {:?}",
+        lost.len(),
+        lost.first()
+    );
+    assert_eq!(unsealed, 0, "read events are chained as they are written");
+    let (ok, out) = cli(&tdb.url, &["audit", "verify"]);
+    assert!(ok, "{out}");
+    std::fs::remove_dir_all(&data_dir).ok();
+}
+
+both!(a_killed_server_lost_no_event_of_an_answered_read);

@@ -9,7 +9,9 @@ if [ ! -x "$CHROMIUM" ]; then
   echo "Chromium is not installed: apt-get install -y chromium fonts-noto-cjk" >&2
   exit 1
 fi
-export CHROMIUM BROWSER_OUT=${BROWSER_OUT:-$PWD/${CARGO_TARGET_DIR:-target}/browser}
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+export CHROMIUM BROWSER_OUT=${BROWSER_OUT:-$target_dir/browser}
 (cd tests/browser && npm ci --no-fund --no-audit --loglevel=error)
 source .ci/demo-server.sh
 node tests/browser/dashboard.test.mjs

@@ -282,6 +282,16 @@ fn changes_own_password_or_leaves(req: &HttpRequest, user_id: Uuid) -> bool {
     }
 }
 
+/// Requests that change nothing but the audit trail: their events go to the group-commit
+/// writer. The duplicate check is a POST that only reads.
+fn reads_only(req: &HttpRequest) -> bool {
+    match *req.method() {
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD => true,
+        actix_web::http::Method::POST => req.path() == "/api/v1/allocations/check",
+        _ => false,
+    }
+}
+
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let missing = ApiError::Unauthorized {
         code: "missing_token",
@@ -338,6 +348,7 @@ impl FromRequest for AuthUser {
             ctx.user_id = Some(actor.user_id);
             ctx.org_id = Some(actor.org_id);
             ctx.role = Some(actor.role.as_str().to_owned());
+            ctx.read_only = reads_only(&req);
             Ok(AuthUser {
                 actor,
                 session_id: sid,

@@ -39,6 +39,9 @@ pub struct Config {
     pub workers: Option<usize>,
     /// How often pending audit events are sealed into the chain.
     pub seal_interval_ms: u64,
+    /// When a batch of the group-commit audit writer closes (`HAMKKE_AUDIT_BATCH_MAX`,
+    /// `HAMKKE_AUDIT_BATCH_WAIT_US`).
+    pub audit_batch: crate::audit_writer::BatchSettings,
     /// How far back and ahead of today `granted_on` may lie
     /// (`HAMKKE_GRANTED_ON_YEARS_BACK`, `HAMKKE_GRANTED_ON_YEARS_AHEAD`).
     pub granted_on: hamkke_domain::allocation::GrantedOnBounds,
@@ -123,6 +126,7 @@ impl Config {
             retention: Default::default(),
             workers: None,
             seal_interval_ms: 200,
+            audit_batch: Default::default(),
             granted_on: Default::default(),
             import_rrn_per_hour: 500,
             idempotency_lease_secs: 60,
@@ -221,6 +225,15 @@ impl Config {
                 reason: "between 10 and 60000".into(),
             });
         }
+        c.audit_batch.max_events = num("HAMKKE_AUDIT_BATCH_MAX", c.audit_batch.max_events)?;
+        let wait_us = num("HAMKKE_AUDIT_BATCH_WAIT_US", 0u64)?;
+        if !(1..=1000).contains(&c.audit_batch.max_events) || wait_us > 100_000 {
+            return Err(ConfigError {
+                name: "HAMKKE_AUDIT_BATCH_MAX / HAMKKE_AUDIT_BATCH_WAIT_US",
+                reason: "1 to 1000 events, and at most 100000 µs".into(),
+            });
+        }
+        c.audit_batch.wait = std::time::Duration::from_micros(wait_us);
         c.granted_on.years_back = num("HAMKKE_GRANTED_ON_YEARS_BACK", c.granted_on.years_back)?;
         c.granted_on.years_ahead = num("HAMKKE_GRANTED_ON_YEARS_AHEAD", c.granted_on.years_ahead)?;
         if c.granted_on.years_back > 50 || c.granted_on.years_ahead > 10 {

@@ -10,18 +10,33 @@ use serde_json::json;
 
 use hamkke_domain::authz::Actor;
 
+use crate::audit_writer::{AuditWriter, BatchSettings};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 
-/// A cloneable handle on the pool.
+/// A cloneable handle on the pool and the group-commit audit writer of read events.
 #[derive(Clone)]
 pub struct DbHandle {
     db: Db,
+    /// `None` only when its thread could not start: reads then write their events themselves.
+    writer: Option<std::sync::Arc<AuditWriter>>,
 }
 
 impl DbHandle {
+    /// The pool, with an audit writer closing batches by the default settings.
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self::with_batches(db, BatchSettings::default())
+    }
+
+    pub fn with_batches(db: Db, settings: BatchSettings) -> Self {
+        let writer = match AuditWriter::start(db.clone(), settings) {
+            Ok(w) => Some(std::sync::Arc::new(w)),
+            Err(e) => {
+                tracing::error!(error = %e, "the audit writer did not start; reads write their own events");
+                None
+            }
+        };
+        Self { db, writer }
     }
 
     pub fn inner(&self) -> &Db {
@@ -45,6 +60,34 @@ impl DbHandle {
         result
             .map_err(|_| ApiError::Internal)?
             .map_err(ApiError::from)
+    }
+
+    /// Runs `f`, a request that only reads, with its audit events deferred: they go to the
+    /// group-commit writer, and the result is returned only once they are committed (503 and
+    /// nothing shown when their batch fails).
+    async fn run_read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, RepoError> + Send + 'static,
+    {
+        let Some(writer) = self.writer.clone() else {
+            return self.run(f).await;
+        };
+        let db = self.db.clone();
+        let started = std::time::Instant::now();
+        let result = web::block(move || {
+            audit::deferring(|| {
+                let mut conn = db.get()?;
+                f(&mut conn)
+            })
+        })
+        .await;
+        let _ = DB_TIME.try_with(|t| t.add(started.elapsed()));
+        let (result, events) = result.map_err(|_| ApiError::Internal)?;
+        if !events.is_empty() && !writer.write(events).await {
+            return Err(ApiError::Unavailable);
+        }
+        result.map_err(ApiError::from)
     }
 
     /// Runs `f` as an authenticated user: `run_guarded` with the user's actor and audit context.
@@ -80,8 +123,9 @@ impl DbHandle {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, RepoError> + Send + 'static,
     {
+        let read_only = ctx.read_only;
         let ctx = ctx.clone();
-        self.run(move |conn| match f(conn) {
+        let guarded = move |conn: &mut DbConn| match f(conn) {
             Err(RepoError::Domain(DomainError::Forbidden { reason, hide })) => {
                 write_tx(conn, |conn| {
                     audit::record(
@@ -105,8 +149,12 @@ impl DbHandle {
                 Err(RepoError::Domain(DomainError::UnknownReference { field }))
             }
             other => other,
-        })
-        .await
+        };
+        if read_only {
+            self.run_read(guarded).await
+        } else {
+            self.run(guarded).await
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! contract, metrics and the audit sealer task.
 
 pub mod app;
+pub mod audit_writer;
 pub mod auth;
 pub mod config;
 pub mod db;

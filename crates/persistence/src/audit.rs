@@ -1,9 +1,14 @@
 //! The audit trail: append-only, hash-chained.
 //!
-//! Events are inserted unsealed inside the transaction of the action they record (no audit, no
-//! data). One sealer (`seal_pending`, run by a single background task) takes unsealed rows in id
-//! order, gives each the next chain position and `hash = SHA-256(prev_hash || canonical(event))`.
-//! Requests never touch the chain head, so they never queue on it.
+//! Events of changes are inserted unsealed inside the transaction of the change they record (no
+//! audit, no data). One sealer (`seal_pending`, run by a single background task) takes unsealed
+//! rows in id order, gives each the next chain position and
+//! `hash = SHA-256(prev_hash || canonical(event))`.
+//!
+//! Events of reads are collected while the read runs (`deferring`) and handed to the server's
+//! one group-commit writer, which appends a whole batch of them already chained
+//! (`append_sealed`: one multi-row INSERT in one transaction holding the chain head); the
+//! request answers only after its batch committed. Requests never touch the chain head.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -57,6 +62,9 @@ pub struct AuditCtx {
     /// The request's `Idempotency-Key` (user, key): a change recorded under it marks the key
     /// committed in the same transaction.
     pub idempotency: Option<(Uuid, String)>,
+    /// The request only reads (GET, or the duplicate check): its view and export events go to
+    /// the group-commit writer.
+    pub read_only: bool,
 }
 
 /// One event to record. `details` must never hold personal data, passwords or tokens.
@@ -92,7 +100,7 @@ impl AuditEntry {
     }
 }
 
-#[derive(Insertable)]
+#[derive(Debug, Insertable)]
 #[diesel(table_name = audit_events)]
 struct NewEventRow {
     event_id: DbUuid,
@@ -133,9 +141,52 @@ pub struct AuditRecord {
     pub hash: Option<String>,
 }
 
+thread_local! {
+    /// The read events of the request running on this thread, while `deferring` runs.
+    static DEFERRED: std::cell::RefCell<Option<Vec<NewEventRow>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A read's event, recorded but not yet written: for the group-commit writer.
+#[derive(Debug)]
+pub struct PendingEvent(NewEventRow);
+
+/// Runs `f` (a request that only reads) collecting the events of the reads it records instead
+/// of writing them; returns them with `f`'s result. While it runs, `write_tx` on SQLite begins
+/// a deferred transaction, so a read takes no write lock.
+pub fn deferring<T>(f: impl FnOnce() -> T) -> (T, Vec<PendingEvent>) {
+    DEFERRED.with(|d| *d.borrow_mut() = Some(Vec::new()));
+    let out = f();
+    let events = DEFERRED.with(|d| d.borrow_mut().take()).unwrap_or_default();
+    (out, events.into_iter().map(PendingEvent).collect())
+}
+
+/// Whether this thread is running a read whose events are deferred.
+pub fn deferring_now() -> bool {
+    DEFERRED.with(|d| d.borrow().is_some())
+}
+
 /// Appends an event in the caller's transaction. A change made under an `Idempotency-Key`
-/// also marks the key committed, atomically with the change.
+/// also marks the key committed, atomically with the change. In a deferred read (`deferring`),
+/// a view or export is collected for the group-commit writer instead.
 pub fn record(conn: &mut DbConn, ctx: &AuditCtx, entry: AuditEntry) -> RepoResult<()> {
+    if matches!(entry.action, AuditAction::View | AuditAction::Export) {
+        let row = DEFERRED.with(|d| match d.borrow_mut().as_mut() {
+            Some(list) => {
+                list.push(new_row(ctx, entry));
+                None
+            }
+            None => Some(entry),
+        });
+        let Some(entry) = row else {
+            return Ok(());
+        };
+        return insert_one(conn, ctx, entry);
+    }
+    insert_one(conn, ctx, entry)
+}
+
+fn insert_one(conn: &mut DbConn, ctx: &AuditCtx, entry: AuditEntry) -> RepoResult<()> {
     if let Some((user, key)) = &ctx.idempotency {
         if matches!(
             entry.action,
@@ -154,11 +205,16 @@ pub fn record(conn: &mut DbConn, ctx: &AuditCtx, entry: AuditEntry) -> RepoResul
     Ok(())
 }
 
-/// Records several events in one transaction (e.g. one per person a listing shows). One
-/// insert each: the shared backend has no multi-row insert.
+/// Records several events in one transaction (e.g. one per person a listing shows); in a
+/// deferred read they all go to the group-commit writer.
 pub fn record_many(conn: &mut DbConn, ctx: &AuditCtx, entries: Vec<AuditEntry>) -> RepoResult<()> {
     if entries.is_empty() {
         return Ok(());
+    }
+    if deferring_now() {
+        return entries
+            .into_iter()
+            .try_for_each(|entry| record(conn, ctx, entry));
     }
     write_tx(conn, |conn| {
         entries
@@ -189,6 +245,100 @@ fn new_row(ctx: &AuditCtx, entry: AuditEntry) -> NewEventRow {
         request_id: ctx.request_id.clone(),
         details: entry.details.map(|d| d.to_string()),
     }
+}
+
+/// Columns of one appended event.
+const APPEND_COLUMNS: usize = 16;
+
+/// Appends read events as one chained batch: one transaction that takes the chain head, gives
+/// each event the next position and its hash, inserts them all in one multi-row INSERT and moves
+/// the head. Events of changes are still sealed by `seal_pending`; both serialise on the head.
+pub fn append_sealed(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<()> {
+    use crate::types::sql::Uuid as SqlUuid;
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    if events.is_empty() {
+        return Ok(());
+    }
+    write_tx(conn, |conn| {
+        diesel::update(audit_chain_head::table.find(1))
+            .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
+            .execute(conn)?;
+        let (mut seq, mut prev): (i64, String) = audit_chain_head::table
+            .find(1)
+            .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
+            .first(conn)?;
+        let pg = matches!(conn, DbConn::Pg(_));
+        let rows: Vec<String> = (0..events.len())
+            .map(|i| {
+                let cells: Vec<String> = (1..=APPEND_COLUMNS)
+                    .map(|c| {
+                        if pg {
+                            format!("${}", i * APPEND_COLUMNS + c)
+                        } else {
+                            "?".to_owned()
+                        }
+                    })
+                    .collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_events (event_id, occurred_at, actor_user_id, actor_org_id, \
+             actor_role, action, resource_type, resource_id, person_id, purpose, ip, request_id, \
+             details, chain_seq, prev_hash, hash) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = diesel::sql_query(sql).into_boxed();
+        for PendingEvent(e) in events.iter().copied() {
+            seq += 1;
+            let record = AuditRecord {
+                id: 0,
+                event_id: e.event_id,
+                occurred_at: e.occurred_at,
+                actor_user_id: e.actor_user_id,
+                actor_org_id: e.actor_org_id,
+                actor_role: e.actor_role.clone(),
+                action: e.action.clone(),
+                resource_type: e.resource_type.clone(),
+                resource_id: e.resource_id.clone(),
+                person_id: e.person_id,
+                purpose: e.purpose.clone(),
+                ip: e.ip.clone(),
+                request_id: e.request_id.clone(),
+                details: e.details.clone(),
+                chain_seq: None,
+                prev_hash: None,
+                hash: None,
+            };
+            let hash = chain_hash(&prev, &record, seq);
+            q = q
+                .bind::<SqlUuid, _>(e.event_id)
+                .bind::<Timestamp, _>(e.occurred_at)
+                .bind::<Nullable<SqlUuid>, _>(e.actor_user_id)
+                .bind::<Nullable<SqlUuid>, _>(e.actor_org_id)
+                .bind::<Nullable<Text>, _>(e.actor_role.clone())
+                .bind::<Text, _>(e.action.clone())
+                .bind::<Text, _>(e.resource_type.clone())
+                .bind::<Nullable<Text>, _>(e.resource_id.clone())
+                .bind::<Nullable<SqlUuid>, _>(e.person_id)
+                .bind::<Nullable<Text>, _>(e.purpose.clone())
+                .bind::<Nullable<Text>, _>(e.ip.clone())
+                .bind::<Nullable<Text>, _>(e.request_id.clone())
+                .bind::<Nullable<Text>, _>(e.details.clone())
+                .bind::<BigInt, _>(seq)
+                .bind::<Text, _>(prev.clone())
+                .bind::<Text, _>(hash.clone());
+            prev = hash;
+        }
+        q.execute(conn)?;
+        diesel::update(audit_chain_head::table.find(1))
+            .set((
+                audit_chain_head::last_seq.eq(seq),
+                audit_chain_head::last_hash.eq(&prev),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
 /// The canonical form that is hashed: sorted keys, fixed time format, chain position included.

@@ -192,7 +192,9 @@ impl Db {
 }
 
 /// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, taking the write lock up
-/// front (waiting up to `busy_timeout`) so that a read-then-write never fails half way.
+/// front (waiting up to `busy_timeout`) so that a read-then-write never fails half way — except
+/// in a request that only reads (`audit::deferring`), whose transaction is deferred and takes no
+/// write lock.
 pub fn write_tx<T, E>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> Result<T, E>,
@@ -201,6 +203,9 @@ where
     E: From<diesel::result::Error>,
 {
     match conn {
+        DbConn::Sqlite(c) if crate::audit::deferring_now() => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?
+        }
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
