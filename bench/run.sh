@@ -3,10 +3,18 @@
 # ALLOCATIONS allocations; the release server and PostgreSQL pinned to CPU 0, wrk and pgbench to
 # CPU 1; per endpoint a 5 s warm-up and 20 s at 16 connections, the pgbench ceiling on the same
 # statements, and p99 at 60 % of the measured maximum rate. Prints a Markdown table.
-# Usage: bench/run.sh            (BENCH_REUSE=1 keeps the seeded database)
-# Needs: a release build (built if missing), psql, pgbench, wrk, taskset.
+# For the case read and the check it also measures the peer (bench/peer: FastAPI + asyncpg on
+# the same statements, same pinning) and the pgbench ceiling with the audit events written in
+# batches (bench/pgbench/*_grouped.sql), as the group-commit writer does.
+# Usage: bench/run.sh [--sqlite] (--sqlite: the embedded default, bench/run_sqlite.sh;
+#        BENCH_REUSE=1 keeps the seeded database; BENCH_ONLY="get_case
+#        check" limits the endpoints; BENCH_PEER=0 skips the peer; BENCH_QUICK=1 skips pgbench;
+#        HAMKKE_* settings pass through)
+# Needs: a release build (built if missing), psql, pgbench, wrk, taskset, python3 -m venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The embedded default (SQLite) has its own, smaller run.
+[ "${1:-}" = "--sqlite" ] && exec bench/run_sqlite.sh
 PERSONS=${BENCH_PERSONS:-250000}
 CASES=${BENCH_CASES:-200000}
 ALLOCATIONS=${BENCH_ALLOCATIONS:-1000000}
@@ -50,6 +58,11 @@ NPERSONS=$(wc -l < "$WORK/persons")
 OIL=$(psql "$DATABASE_URL" -Atc "SELECT id FROM resources WHERE name = 'bench 난방유'")
 LUNCH=$(psql "$DATABASE_URL" -Atc "SELECT id FROM resources WHERE name = 'bench 도시락'")
 
+# No audit backlog from an earlier run (pgbench and the peer insert unsealed rows): seal it all
+# now, so that the server's sealer has none of it to do while it is measured.
+$BIN audit verify >/dev/null 2>&1 || true
+# and no vacuum debt from it (every sealed row leaves a dead version; autovacuum may lag).
+psql "$DATABASE_URL" -qc "VACUUM (ANALYZE) audit_events, audit_chain_head"
 # PostgreSQL (postmaster and every backend it forks) on CPU 0, undone on exit.
 PGPID=$(head -1 "$(ls /var/run/postgresql/*.pid | head -1)")
 pin_pg() { for p in $PGPID $(pgrep -P "$PGPID"); do taskset -pc "$1" "$p" >/dev/null; done; }
@@ -70,10 +83,20 @@ print(c["sid"], c["sub"], c["org"])
 PY
 )
 URL="http://127.0.0.1:$PORT"
+PEER_PORT=$((PORT + 1))
+PEER_URL="http://127.0.0.1:$PEER_PORT"
+if [ "${BENCH_PEER:-1}" = 1 ]; then
+  [ -x bench/peer/.venv/bin/uvicorn ] || { python3 -m venv bench/peer/.venv && bench/peer/.venv/bin/pip install -q -r bench/peer/requirements.txt; }
+  DATABASE_URL="$PGURL/$DB" taskset -c 0 bench/peer/.venv/bin/uvicorn --app-dir bench/peer app:app \
+    --loop uvloop --http httptools --workers 1 --port "$PEER_PORT" --log-level warning 2>"$WORK/peer.log" &
+  PEER=$!
+  trap 'kill $SERVER $PEER 2>/dev/null; pin_pg 0-$(( $(nproc) - 1 )); rm -rf "$WORK"' EXIT
+  for _ in $(seq 1 50); do curl -s -o /dev/null "$PEER_URL/docs" && break; sleep 0.2; done
+fi
 
-wrk_run() { # mode ids resource seconds [delay_ms] -> RESULT line
+wrk_run() { # mode ids resource seconds [delay_ms] [url] [connections] -> RESULT line
   WRK_MODE=$1 WRK_IDS=$2 WRK_RESOURCE=$3 WRK_TOKEN=$TOKEN WRK_DELAY_MS=${5:-0} \
-    taskset -c 1 wrk -t1 -c16 -d"$4"s --latency -s bench/load.lua "$URL" | grep '^RESULT'
+    taskset -c 1 wrk -t1 -c"${7:-16}" -d"$4"s --latency -s bench/load.lua "${6:-$URL}" | grep '^RESULT'
 }
 field() { echo "$1" | sed -E "s/.*$2=([0-9.]+).*/\1/"; }
 pgb() { # script resource [rate] -> "tps p99_ms" of PostgreSQL alone on the captured statements
@@ -91,27 +114,74 @@ pgb() { # script resource [rate] -> "tps p99_ms" of PostgreSQL alone on the capt
   echo "$tps $p99"
 }
 
-echo
-echo "| endpoint | req/s (16 conn.) | p50 ms | p99 ms | pgbench ceiling tx/s (p99 ms) | ratio | at ≈ 60 %: req/s | p50 ms | p99 ms | pgbench alone at 60 %: p99 ms |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-for spec in "get_case|GET /cases/{id}|$WORK/cases|" "list_cases|GET /cases?assigned_to=me|$WORK/cases|" \
-            "check|POST /allocations/check|$WORK/persons|$OIL" "create|POST /allocations|$WORK/persons|$LUNCH"; do
+# Every run of the servers comes before every pgbench run: pgbench and the peer insert unsealed
+# audit rows, which the server's sealer would chain during a later measurement.
+SPECS=("get_case|GET /cases/{id}|$WORK/cases|" "list_cases|GET /cases?assigned_to=me|$WORK/cases|"
+       "check|POST /allocations/check|$WORK/persons|$OIL" "create|POST /allocations|$WORK/persons|$LUNCH")
+declare -A FULL PACED ONE PEERR TPS PGP99 PGPACED GTPS
+for spec in "${SPECS[@]}"; do
   IFS='|' read -r mode label ids resource <<<"$spec"
+  case " ${BENCH_ONLY:-get_case list_cases check create} " in *" $mode "*) ;; *) continue ;; esac
   wrk_run "$mode" "$ids" "$resource" 5 >/dev/null
-  full=$(wrk_run "$mode" "$ids" "$resource" "$DURATION")
-  rps=$(field "$full" rps)
+  FULL[$mode]=$(wrk_run "$mode" "$ids" "$resource" "$DURATION")
+  rps=$(field "${FULL[$mode]}" rps)
   # About 60 % of the maximum rate: each of the 16 connections pauses 16 / (0.6 × rps) s
   # before each request, so with the response time added the rate stays a little under 60 %
   # (the achieved rate is printed).
   delay=$(python3 -c "print(max(1, round(16000 / (0.6 * $rps))))")
-  paced=$(wrk_run "$mode" "$ids" "$resource" "$DURATION" "$delay")
-  read -r tps pg_p99 < <(pgb "$mode" "${resource:-00000000-0000-0000-0000-000000000000}")
-  read -r _ pg_paced_p99 < <(pgb "$mode" "${resource:-00000000-0000-0000-0000-000000000000}" \
-    "$(python3 -c "print(round(0.6 * $tps))")")
-  printf '| `%s` | %.0f | %s | %s | %.0f (%s) | %.2f | %.0f | %s | %s | %s |\n' "$label" "$rps" "$(field "$full" p50)" \
-    "$(field "$full" p99)" "$tps" "$pg_p99" "$(python3 -c "print($rps / $tps)")" "$(field "$paced" rps)" \
-    "$(field "$paced" p50)" "$(field "$paced" p99)" "$pg_paced_p99"
+  PACED[$mode]=$(wrk_run "$mode" "$ids" "$resource" "$DURATION" "$delay")
+  ONE[$mode]=$(wrk_run "$mode" "$ids" "$resource" "$DURATION" 0 "$URL" 1)
+done
+for spec in "${SPECS[@]}"; do
+  IFS='|' read -r mode label ids resource <<<"$spec"
+  [ -n "${FULL[$mode]:-}" ] && [ -n "${PEER:-}" ] && [ -f "bench/pgbench/${mode}_grouped.sql" ] || continue
+  wrk_run "$mode" "$ids" "$resource" 5 0 "$PEER_URL" >/dev/null
+  PEERR[$mode]=$(wrk_run "$mode" "$ids" "$resource" "$DURATION" 0 "$PEER_URL")
+done
+if [ -z "${BENCH_QUICK:-}" ]; then
+  for spec in "${SPECS[@]}"; do
+    IFS='|' read -r mode label ids resource <<<"$spec"
+    [ -n "${FULL[$mode]:-}" ] || continue
+    r=${resource:-00000000-0000-0000-0000-000000000000}
+    read -r TPS[$mode] PGP99[$mode] < <(pgb "$mode" "$r")
+    read -r _ PGPACED[$mode] < <(pgb "$mode" "$r" "$(python3 -c "print(round(0.6 * ${TPS[$mode]}))")")
+    if [ -f "bench/pgbench/${mode}_grouped.sql" ]; then
+      read -r GTPS[$mode] _ < <(pgb "${mode}_grouped" "$r")
+    fi
+  done
+fi
+
+echo
+echo "| endpoint | req/s (16 conn.) | p50 ms | p99 ms | pgbench ceiling tx/s (p99 ms) | ratio | at ≈ 60 %: req/s | p50 ms | p99 ms | pgbench alone at 60 %: p99 ms |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for spec in "${SPECS[@]}"; do
+  IFS='|' read -r mode label ids resource <<<"$spec"
+  [ -n "${FULL[$mode]:-}" ] || continue
+  full=${FULL[$mode]} paced=${PACED[$mode]} rps=$(field "${FULL[$mode]}" rps)
+  tps=${TPS[$mode]:-0}
+  ratio=$(python3 -c "print(f'{$rps / $tps:.2f}' if $tps else '–')")
+  printf '| `%s` | %.0f | %s | %s | %.0f (%s) | %s | %.0f | %s | %s | %s |\n' "$label" "$rps" "$(field "$full" p50)" \
+    "$(field "$full" p99)" "$tps" "${PGP99[$mode]:-–}" "$ratio" "$(field "$paced" rps)" \
+    "$(field "$paced" p50)" "$(field "$paced" p99)" "${PGPACED[$mode]:-–}"
   echo "$full" | grep -q 'non2xx=0' || echo "  ($label: $(field "$full" non2xx) non-2xx responses)"
+done
+echo
+echo "| endpoint | req/s (16 conn.) | pgbench ceiling, audit in batches of 16: tx/s | ratio | 1 conn.: req/s | p50 ms | p99 ms | peer req/s (16 conn.) | hamkke / peer |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for spec in "${SPECS[@]}"; do
+  IFS='|' read -r mode label ids resource <<<"$spec"
+  [ -n "${FULL[$mode]:-}" ] || continue
+  rps=$(field "${FULL[$mode]}" rps) one=${ONE[$mode]}
+  gtps=${GTPS[$mode]:-0}
+  peer="–"; vs="–"
+  if [ -n "${PEERR[$mode]:-}" ]; then
+    peer=$(printf '%.0f' "$(field "${PEERR[$mode]}" rps)")
+    vs=$(python3 -c "print(f'{$rps / $(field "${PEERR[$mode]}" rps):.2f}')")
+    echo "${PEERR[$mode]}" | grep -q 'non2xx=0' || echo "  (peer $label: $(field "${PEERR[$mode]}" non2xx) non-2xx responses)"
+  fi
+  printf '| `%s` | %.0f | %s | %s | %.0f | %s | %s | %s | %s |\n' "$label" "$rps" \
+    "$(python3 -c "print(round($gtps) if $gtps else '–')")" "$(python3 -c "print(f'{$rps / $gtps:.2f}' if $gtps else '–')")" \
+    "$(field "$one" rps)" "$(field "$one" p50)" "$(field "$one" p99)" "$peer" "$vs"
 done
 echo
 echo "server peak RSS: $(awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' /proc/$SERVER/status)"

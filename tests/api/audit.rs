@@ -3,7 +3,7 @@
 use diesel::connection::SimpleConnection;
 use serde_json::json;
 
-use crate::support::{Backend, District, TestApp, PASSWORD};
+use crate::support::{Backend, District, TestApp, World, PASSWORD};
 
 async fn audit_chain_is_continuous_and_verifiable(b: Backend) {
     let app = TestApp::new(b).await;
@@ -337,3 +337,59 @@ async fn a_read_whose_audit_write_fails_returns_nothing(b: Backend) {
 }
 
 both!(a_read_whose_audit_write_fails_returns_nothing);
+
+/// Both ways of the group-commit writer keep every read in the chain: chained as they are
+/// written (the default: nothing left for the sealer), or written plain and chained by the
+/// sealer; and with the writer off, each read writes its own event as before.
+async fn reads_reach_the_chain_whichever_way_the_writer_runs(b: Backend) {
+    for (chain, enabled) in [(true, true), (false, true), (true, false)] {
+        let app = TestApp::with_config(b, |c| {
+            c.audit_batch.chain = chain;
+            c.audit_batch.enabled = enabled;
+        })
+        .await;
+        let w = World::create(&app).await;
+        let p = app.person(&w.dong, "체인확인", "1950-01-01", None).await;
+        let case = app.case(&w.dong, &p).await;
+        hamkke_http::sealer::seal_all(&app.db).await;
+        let path = format!("/api/v1/cases/{case}");
+        let reads: Vec<_> = (0..20).map(|_| app.get(&path, Some(&w.dong))).collect();
+        for r in futures_util::future::join_all(reads).await {
+            assert_eq!(r.status, 200, "{}", r.text);
+        }
+        let unsealed = app
+            .db
+            .run(|c| {
+                use diesel::prelude::*;
+                use hamkke_persistence::schema::audit_events::dsl as a;
+                Ok(a::audit_events
+                    .filter(a::chain_seq.is_null())
+                    .count()
+                    .get_result::<i64>(c)?)
+            })
+            .await
+            .unwrap();
+        let views = app.audit_events("view").await;
+        let case_views = views
+            .iter()
+            .filter(|e| e.resource_type == "case" && e.resource_id.as_deref() == Some(&case))
+            .count();
+        assert_eq!(case_views, 20, "chain={chain} enabled={enabled}");
+        if chain && enabled {
+            assert_eq!(unsealed, 0, "chained as written");
+        } else {
+            assert_eq!(
+                unsealed, 20,
+                "left for the sealer (chain={chain} enabled={enabled})"
+            );
+        }
+        let report = app.audit_report().await;
+        assert_eq!(
+            (report.first_broken_seq, report.unsealed),
+            (None, 0),
+            "{report:?}"
+        );
+    }
+}
+
+both!(reads_reach_the_chain_whichever_way_the_writer_runs);

@@ -556,8 +556,13 @@ async fn rrn_never_appears_in_responses_logs_or_audit(b: Backend) {
                 at.is_none(),
                 "{rrn} appears in {what}: …{}…",
                 at.map(|i| {
-                    let start = text.floor_char_boundary(i.saturating_sub(200));
-                    let end = text.ceil_char_boundary((i + 100).min(text.len()));
+                    let start = (0..=i.saturating_sub(200))
+                        .rev()
+                        .find(|&k| text.is_char_boundary(k))
+                        .unwrap_or(0);
+                    let end = ((i + 100).min(text.len())..=text.len())
+                        .find(|&k| text.is_char_boundary(k))
+                        .unwrap_or(text.len());
                     &text[start..end]
                 })
                 .unwrap_or_default()

@@ -408,7 +408,7 @@ impl TestApp {
             migrate::run(&mut conn).expect("migrate");
             setup(&mut conn);
         }
-        let handle = DbHandle::new(db);
+        let handle = DbHandle::with_batches(db, config.audit_batch);
         let keys = hamkke_persistence::crypto::PersonKeys::new([3; 32], [5; 32]);
         let call = service(&handle, &config, keys).await;
         let mut app = TestApp {

@@ -17,6 +17,12 @@ use tokio::sync::oneshot;
 /// When a batch closes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchSettings {
+    /// Off (`HAMKKE_AUDIT_GROUP_COMMIT=false`): every read writes its own event in its own
+    /// transaction, as before the writer (for comparison, or as a fallback).
+    pub enabled: bool,
+    /// Chain the events as they are written (`HAMKKE_AUDIT_CHAIN_READS`): the batch takes the
+    /// chain head in its transaction; otherwise it is one INSERT and the sealer chains it later.
+    pub chain: bool,
     /// Events per batch at most (`HAMKKE_AUDIT_BATCH_MAX`, 1–1000).
     pub max_events: usize,
     /// How long a batch waits for more requests after its first (`HAMKKE_AUDIT_BATCH_WAIT_US`).
@@ -26,6 +32,8 @@ pub struct BatchSettings {
 impl Default for BatchSettings {
     fn default() -> Self {
         Self {
+            enabled: true,
+            chain: true,
             max_events: 256,
             wait: Duration::ZERO,
         }
@@ -87,7 +95,7 @@ fn run(db: &Db, jobs: &mpsc::Receiver<Job>, settings: BatchSettings) {
         }
         let events: Vec<&PendingEvent> = batch.iter().flat_map(|j| j.events.iter()).collect();
         let committed = match db.get() {
-            Ok(mut conn) => match audit::append_sealed(&mut conn, &events) {
+            Ok(mut conn) => match audit::append(&mut conn, &events, settings.chain) {
                 Ok(()) => true,
                 Err(e) => {
                     tracing::error!(error = %e, events = events.len(), "audit batch failed; its requests answer 503");

@@ -225,6 +225,16 @@ impl Config {
                 reason: "between 10 and 60000".into(),
             });
         }
+        c.audit_batch.enabled = match var("HAMKKE_AUDIT_GROUP_COMMIT").as_deref() {
+            None | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(_) => {
+                return Err(ConfigError {
+                    name: "HAMKKE_AUDIT_GROUP_COMMIT",
+                    reason: "true or false".into(),
+                })
+            }
+        };
         c.audit_batch.max_events = num("HAMKKE_AUDIT_BATCH_MAX", c.audit_batch.max_events)?;
         let wait_us = num("HAMKKE_AUDIT_BATCH_WAIT_US", 0u64)?;
         if !(1..=1000).contains(&c.audit_batch.max_events) || wait_us > 100_000 {

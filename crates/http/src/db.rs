@@ -30,6 +30,7 @@ impl DbHandle {
 
     pub fn with_batches(db: Db, settings: BatchSettings) -> Self {
         let writer = match AuditWriter::start(db.clone(), settings) {
+            _ if !settings.enabled => None,
             Ok(w) => Some(std::sync::Arc::new(w)),
             Err(e) => {
                 tracing::error!(error = %e, "the audit writer did not start; reads write their own events");

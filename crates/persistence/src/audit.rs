@@ -250,15 +250,66 @@ fn new_row(ctx: &AuditCtx, entry: AuditEntry) -> NewEventRow {
 /// Columns of one appended event.
 const APPEND_COLUMNS: usize = 16;
 
-/// Appends read events as one chained batch: one transaction that takes the chain head, gives
-/// each event the next position and its hash, inserts them all in one multi-row INSERT and moves
-/// the head. Events of changes are still sealed by `seal_pending`; both serialise on the head.
-pub fn append_sealed(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<()> {
+/// Appends read events in one multi-row INSERT. `chained`: in one transaction that takes the
+/// chain head, gives each event the next position and its hash and moves the head (the sealer
+/// then has nothing of them to do); otherwise as one statement of its own, unsealed, for the
+/// sealer (`seal_pending`) like the events of changes.
+pub fn append(conn: &mut DbConn, events: &[&PendingEvent], chained: bool) -> RepoResult<()> {
     use crate::types::sql::Uuid as SqlUuid;
-    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    use diesel::sql_types::{Nullable, Text, Timestamp};
     if events.is_empty() {
         return Ok(());
     }
+    if chained {
+        return append_sealed(conn, events);
+    }
+    const COLUMNS: usize = 13;
+    let pg = matches!(conn, DbConn::Pg(_));
+    let rows: Vec<String> = (0..events.len())
+        .map(|i| {
+            let cells: Vec<String> = (1..=COLUMNS)
+                .map(|c| {
+                    if pg {
+                        format!("${}", i * COLUMNS + c)
+                    } else {
+                        "?".to_owned()
+                    }
+                })
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO audit_events (event_id, occurred_at, actor_user_id, actor_org_id, \
+         actor_role, action, resource_type, resource_id, person_id, purpose, ip, request_id, \
+         details) VALUES {}",
+        rows.join(", ")
+    );
+    let mut q = diesel::sql_query(sql).into_boxed();
+    for PendingEvent(e) in events.iter().copied() {
+        q = q
+            .bind::<SqlUuid, _>(e.event_id)
+            .bind::<Timestamp, _>(e.occurred_at)
+            .bind::<Nullable<SqlUuid>, _>(e.actor_user_id)
+            .bind::<Nullable<SqlUuid>, _>(e.actor_org_id)
+            .bind::<Nullable<Text>, _>(e.actor_role.clone())
+            .bind::<Text, _>(e.action.clone())
+            .bind::<Text, _>(e.resource_type.clone())
+            .bind::<Nullable<Text>, _>(e.resource_id.clone())
+            .bind::<Nullable<SqlUuid>, _>(e.person_id)
+            .bind::<Nullable<Text>, _>(e.purpose.clone())
+            .bind::<Nullable<Text>, _>(e.ip.clone())
+            .bind::<Nullable<Text>, _>(e.request_id.clone())
+            .bind::<Nullable<Text>, _>(e.details.clone());
+    }
+    q.execute(conn)?;
+    Ok(())
+}
+
+/// The chained form of `append`: the events enter the hash chain as they are written.
+fn append_sealed(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<()> {
+    use crate::types::sql::Uuid as SqlUuid;
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
     write_tx(conn, |conn| {
         diesel::update(audit_chain_head::table.find(1))
             .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
