@@ -155,9 +155,19 @@ pub struct PendingEvent(NewEventRow);
 /// of writing them; returns them with `f`'s result. While it runs, `write_tx` on SQLite begins
 /// a deferred transaction, so a read takes no write lock.
 pub fn deferring<T>(f: impl FnOnce() -> T) -> (T, Vec<PendingEvent>) {
+    /// Ends the collection however `f` ends (a panic included), so that the thread's next
+    /// request never collects into this one's list.
+    struct Collecting;
+    impl Drop for Collecting {
+        fn drop(&mut self) {
+            let _ = DEFERRED.try_with(|d| d.borrow_mut().take());
+        }
+    }
     DEFERRED.with(|d| *d.borrow_mut() = Some(Vec::new()));
+    let guard = Collecting;
     let out = f();
     let events = DEFERRED.with(|d| d.borrow_mut().take()).unwrap_or_default();
+    drop(guard);
     (out, events.into_iter().map(PendingEvent).collect())
 }
 
@@ -657,4 +667,22 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter) -> RepoResult<Vec<AuditRecord>> 
         q = q.filter(audit_events::id.gt(after));
     }
     Ok(q.load(conn)?)
+}
+
+#[cfg(test)]
+mod deferring_tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_read_leaves_no_collection_behind() {
+        let caught = std::panic::catch_unwind(|| deferring(|| panic!("the read failed")));
+        assert!(caught.is_err());
+        assert!(
+            !deferring_now(),
+            "the next request on this thread writes its own events"
+        );
+        let ((), events) = deferring(|| assert!(deferring_now()));
+        assert!(events.is_empty());
+        assert!(!deferring_now());
+    }
 }
