@@ -386,6 +386,24 @@ async fn the_dashboard_counts_what_happened(b: Backend) {
     app.get("/api/v1/reports/dashboard?section=nope", Some(&w.coord))
         .await
         .assert_problem(400, "validation_failed");
+    // Far years and endless periods are refused, not computed.
+    for q in [
+        "from=-262143-01-01",
+        "to=%2B262142-12-31",
+        "to=262142-12-31",
+        "from=1999-12-31",
+        "from=2000-01-01&to=2030-01-01",
+    ] {
+        let r = app
+            .get(&format!("/api/v1/reports/dashboard?{q}"), Some(&w.coord))
+            .await;
+        assert_eq!(r.status, 400, "{q}: {}", r.text);
+        assert!(
+            ["validation_failed", "date_out_of_range"].contains(&r.body["code"].as_str().unwrap()),
+            "{q}: {}",
+            r.text
+        );
+    }
 
     // Caseworkers see no district figures; another district's are not the coordinator's.
     for token in [&w.dong, &w.welfare, &w.far] {

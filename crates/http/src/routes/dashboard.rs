@@ -4,7 +4,7 @@
 
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use hamkke_persistence::repo::dashboard::{self, CaseMonth, Dashboard, DuplicateMonth, MonthTally};
 use hamkke_persistence::repo::reports::{ReportScope, Tally};
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use hamkke_domain::case::{RiskLevel, Status};
 use hamkke_domain::labels;
+
+/// The longest period one dashboard covers (ten years of months).
+const MAX_PERIOD_DAYS: i64 = 3653;
 
 /// Which district, period and (for CSV / XLSX) section.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -396,7 +399,24 @@ pub async fn get_dashboard_report(
             ))
         }
     };
+    // Dates a district's work can have; far years would only overflow the month arithmetic.
+    for (name, day) in [("from", q.from), ("to", q.to)] {
+        if day.is_some_and(|d| !(2000..=2100).contains(&d.year())) {
+            return Err(ApiError::field(
+                name,
+                "out_of_range",
+                "must be a date from 2000 to 2100",
+            ));
+        }
+    }
     if let (Some(f), Some(t)) = (q.from, q.to) {
+        if (t - f).num_days() > MAX_PERIOD_DAYS {
+            return Err(ApiError::field(
+                "to",
+                "out_of_range",
+                "the period is at most ten years",
+            ));
+        }
         if f > t {
             return Err(ApiError::field(
                 "from",
