@@ -257,30 +257,27 @@ fn new_row(ctx: &AuditCtx, entry: AuditEntry) -> NewEventRow {
     }
 }
 
-/// Columns of one appended event.
+/// The columns every event has, in the order `bind_event` binds them.
+const EVENT_COLUMNS: &str = "event_id, occurred_at, actor_user_id, actor_org_id, actor_role, \
+    action, resource_type, resource_id, person_id, purpose, ip, request_id, details";
+
+/// Columns of one appended, chained event.
 const APPEND_COLUMNS: usize = 16;
 
-/// Appends read events in one multi-row INSERT. `chained`: in one transaction that takes the
-/// chain head, gives each event the next position and its hash and moves the head (the sealer
-/// then has nothing of them to do); otherwise as one statement of its own, unsealed, for the
-/// sealer (`seal_pending`) like the events of changes.
-pub fn append(conn: &mut DbConn, events: &[&PendingEvent], chained: bool) -> RepoResult<()> {
-    use crate::types::sql::Uuid as SqlUuid;
-    use diesel::sql_types::{Nullable, Text, Timestamp};
-    if events.is_empty() {
-        return Ok(());
-    }
-    if chained {
-        return append_sealed(conn, events);
-    }
-    const COLUMNS: usize = 13;
-    let pg = matches!(conn, DbConn::Pg(_));
-    let rows: Vec<String> = (0..events.len())
+type EventInsert = diesel::query_builder::BoxedSqlQuery<
+    'static,
+    crate::conn::MultiBackend,
+    diesel::query_builder::SqlQuery,
+>;
+
+/// `(…), (…)` for `rows` rows of `cols` parameters: `$n` on PostgreSQL, `?` on SQLite.
+fn value_rows(pg: bool, rows: usize, cols: usize) -> String {
+    (0..rows)
         .map(|i| {
-            let cells: Vec<String> = (1..=COLUMNS)
+            let cells: Vec<String> = (1..=cols)
                 .map(|c| {
                     if pg {
-                        format!("${}", i * COLUMNS + c)
+                        format!("${}", i * cols + c)
                     } else {
                         "?".to_owned()
                     }
@@ -288,29 +285,47 @@ pub fn append(conn: &mut DbConn, events: &[&PendingEvent], chained: bool) -> Rep
                 .collect();
             format!("({})", cells.join(", "))
         })
-        .collect();
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Binds an event's `EVENT_COLUMNS`.
+fn bind_event(q: EventInsert, e: &NewEventRow) -> EventInsert {
+    use crate::types::sql::Uuid as SqlUuid;
+    use diesel::sql_types::{Nullable, Text, Timestamp};
+    q.bind::<SqlUuid, _>(e.event_id)
+        .bind::<Timestamp, _>(e.occurred_at)
+        .bind::<Nullable<SqlUuid>, _>(e.actor_user_id)
+        .bind::<Nullable<SqlUuid>, _>(e.actor_org_id)
+        .bind::<Nullable<Text>, _>(e.actor_role.clone())
+        .bind::<Text, _>(e.action.clone())
+        .bind::<Text, _>(e.resource_type.clone())
+        .bind::<Nullable<Text>, _>(e.resource_id.clone())
+        .bind::<Nullable<SqlUuid>, _>(e.person_id)
+        .bind::<Nullable<Text>, _>(e.purpose.clone())
+        .bind::<Nullable<Text>, _>(e.ip.clone())
+        .bind::<Nullable<Text>, _>(e.request_id.clone())
+        .bind::<Nullable<Text>, _>(e.details.clone())
+}
+
+/// Appends read events in one multi-row INSERT. `chained`: in one transaction that takes the
+/// chain head, gives each event the next position and its hash and moves the head (the sealer
+/// then has nothing of them to do); otherwise as one statement of its own, unsealed, for the
+/// sealer (`seal_pending`) like the events of changes.
+pub fn append(conn: &mut DbConn, events: &[&PendingEvent], chained: bool) -> RepoResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    if chained {
+        return append_sealed(conn, events);
+    }
     let sql = format!(
-        "INSERT INTO audit_events (event_id, occurred_at, actor_user_id, actor_org_id, \
-         actor_role, action, resource_type, resource_id, person_id, purpose, ip, request_id, \
-         details) VALUES {}",
-        rows.join(", ")
+        "INSERT INTO audit_events ({EVENT_COLUMNS}) VALUES {}",
+        value_rows(matches!(conn, DbConn::Pg(_)), events.len(), 13)
     );
     let mut q = diesel::sql_query(sql).into_boxed();
     for PendingEvent(e) in events.iter().copied() {
-        q = q
-            .bind::<SqlUuid, _>(e.event_id)
-            .bind::<Timestamp, _>(e.occurred_at)
-            .bind::<Nullable<SqlUuid>, _>(e.actor_user_id)
-            .bind::<Nullable<SqlUuid>, _>(e.actor_org_id)
-            .bind::<Nullable<Text>, _>(e.actor_role.clone())
-            .bind::<Text, _>(e.action.clone())
-            .bind::<Text, _>(e.resource_type.clone())
-            .bind::<Nullable<Text>, _>(e.resource_id.clone())
-            .bind::<Nullable<SqlUuid>, _>(e.person_id)
-            .bind::<Nullable<Text>, _>(e.purpose.clone())
-            .bind::<Nullable<Text>, _>(e.ip.clone())
-            .bind::<Nullable<Text>, _>(e.request_id.clone())
-            .bind::<Nullable<Text>, _>(e.details.clone());
+        q = bind_event(q, e);
     }
     q.execute(conn)?;
     Ok(())
@@ -318,8 +333,7 @@ pub fn append(conn: &mut DbConn, events: &[&PendingEvent], chained: bool) -> Rep
 
 /// The chained form of `append`: the events enter the hash chain as they are written.
 fn append_sealed(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<()> {
-    use crate::types::sql::Uuid as SqlUuid;
-    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    use diesel::sql_types::{BigInt, Text};
     write_tx(conn, |conn| {
         diesel::update(audit_chain_head::table.find(1))
             .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
@@ -328,26 +342,9 @@ fn append_sealed(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<()> 
             .find(1)
             .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
             .first(conn)?;
-        let pg = matches!(conn, DbConn::Pg(_));
-        let rows: Vec<String> = (0..events.len())
-            .map(|i| {
-                let cells: Vec<String> = (1..=APPEND_COLUMNS)
-                    .map(|c| {
-                        if pg {
-                            format!("${}", i * APPEND_COLUMNS + c)
-                        } else {
-                            "?".to_owned()
-                        }
-                    })
-                    .collect();
-                format!("({})", cells.join(", "))
-            })
-            .collect();
         let sql = format!(
-            "INSERT INTO audit_events (event_id, occurred_at, actor_user_id, actor_org_id, \
-             actor_role, action, resource_type, resource_id, person_id, purpose, ip, request_id, \
-             details, chain_seq, prev_hash, hash) VALUES {}",
-            rows.join(", ")
+            "INSERT INTO audit_events ({EVENT_COLUMNS}, chain_seq, prev_hash, hash) VALUES {}",
+            value_rows(matches!(conn, DbConn::Pg(_)), events.len(), APPEND_COLUMNS)
         );
         let mut q = diesel::sql_query(sql).into_boxed();
         for PendingEvent(e) in events.iter().copied() {
@@ -372,20 +369,7 @@ fn append_sealed(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<()> 
                 hash: None,
             };
             let hash = chain_hash(&prev, &record, seq);
-            q = q
-                .bind::<SqlUuid, _>(e.event_id)
-                .bind::<Timestamp, _>(e.occurred_at)
-                .bind::<Nullable<SqlUuid>, _>(e.actor_user_id)
-                .bind::<Nullable<SqlUuid>, _>(e.actor_org_id)
-                .bind::<Nullable<Text>, _>(e.actor_role.clone())
-                .bind::<Text, _>(e.action.clone())
-                .bind::<Text, _>(e.resource_type.clone())
-                .bind::<Nullable<Text>, _>(e.resource_id.clone())
-                .bind::<Nullable<SqlUuid>, _>(e.person_id)
-                .bind::<Nullable<Text>, _>(e.purpose.clone())
-                .bind::<Nullable<Text>, _>(e.ip.clone())
-                .bind::<Nullable<Text>, _>(e.request_id.clone())
-                .bind::<Nullable<Text>, _>(e.details.clone())
+            q = bind_event(q, e)
                 .bind::<BigInt, _>(seq)
                 .bind::<Text, _>(prev.clone())
                 .bind::<Text, _>(hash.clone());
