@@ -9,12 +9,6 @@ fn winter_oil() -> Value {
             "duplicate_policy": { "subject": "household", "scope": "category", "window": { "kind": "season", "start": "11-01", "end": "03-31" }, "max_count": 1, "action": "block" } })
 }
 
-async fn resource(app: &TestApp, token: &str, body: Value) -> String {
-    let r = app.post_resource(token, body).await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body["id"].as_str().unwrap().to_owned()
-}
-
 /// A household of two, registered by the dong centre.
 async fn household(app: &TestApp, w: &World) -> (String, String, String) {
     let h = app
@@ -277,10 +271,10 @@ async fn the_same_household_does_not_get_heating_oil_twice_in_one_winter(b: Back
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
     let (household_id, grandma, grandson) = household(&app, &w).await;
-    let oil = resource(&app, &w.welfare, winter_oil()).await;
+    let oil = app.resource(&w.welfare, winter_oil()).await;
     let mut coal = winter_oil();
     coal["name"] = json!("연탄");
-    let coal = resource(&app, &w.dong, coal).await;
+    let coal = app.resource(&w.dong, coal).await;
     let case_id = app.case(&w.dong, &grandma).await;
     let first = app.post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": coal, "person_id": grandma, "case_id": case_id, "granted_on": "2026-12-01", "quantity": 200 })).await;
     assert_eq!(first.status, 201, "{}", first.text);
@@ -420,7 +414,7 @@ async fn overrides_need_a_coordinator_who_did_not_ask(b: Backend) {
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
     let (_, grandma, _) = household(&app, &w).await;
-    let oil = resource(&app, &w.dong, winter_oil()).await;
+    let oil = app.resource(&w.dong, winter_oil()).await;
     app.post(
         "/api/v1/allocations",
         Some(&w.dong),
@@ -517,15 +511,13 @@ async fn warn_policies_record_with_warnings_and_amounts_add_up(b: Backend) {
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
     let p = app.person(&w.dong, "이긴급", "1970-01-01", None).await;
-    let cash = resource(
-        &app,
+    let cash = app.resource(
         &w.dong,
         json!({ "name": "긴급생계비", "category": "emergency_living", "funding": "public", "unit": "원",
                 "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 365 }, "max_amount": 1000000, "action": "block" } }),
     )
     .await;
-    let food = resource(
-        &app,
+    let food = app.resource(
         &w.welfare,
         json!({ "name": "푸드뱅크 꾸러미", "category": "food", "funding": "private_donation", "unit": "상자",
                 "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "warn" } }),
@@ -571,8 +563,8 @@ async fn allocation_inputs_are_validated(b: Backend) {
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
     let p = app.person(&w.dong, "이영희", "1970-01-01", None).await;
-    let oil = resource(&app, &w.dong, winter_oil()).await;
-    let far_resource = resource(&app, &w.far, winter_oil()).await;
+    let oil = app.resource(&w.dong, winter_oil()).await;
+    let far_resource = app.resource(&w.far, winter_oil()).await;
     let base = json!({ "resource_id": oil, "person_id": p, "granted_on": "2026-12-01" });
     let with = |k: &str, v: Value| {
         let mut b = base.clone();
@@ -632,8 +624,7 @@ async fn concurrent_requests_for_one_household_let_exactly_one_through(b: Backen
     let app = TestApp::with_config(b, |c| c.db_pool_size = 8).await;
     let w = World::create(&app).await;
     let (_, grandma, grandson) = household(&app, &w).await;
-    let daily = resource(
-        &app,
+    let daily = app.resource(
         &w.dong,
         json!({ "name": "도시락", "category": "food", "funding": "private_donation", "unit": "개",
                 "duplicate_policy": { "subject": "household", "scope": "resource", "window": { "kind": "days", "days": 1 }, "max_count": 1, "action": "block" } }),
@@ -699,9 +690,8 @@ async fn csv_import_is_row_by_row_and_idempotent(b: Backend) {
     let with_rrn = app
         .person(&w.dong, "박주민", "1950-03-03", Some("500303-2345672"))
         .await;
-    let oil = resource(&app, &w.dong, winter_oil()).await;
-    let kimchi = resource(
-        &app,
+    let oil = app.resource(&w.dong, winter_oil()).await;
+    let kimchi = app.resource(
         &w.dong,
         json!({ "name": "김장김치", "category": "food", "funding": "private_donation", "unit": "kg",
                 "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }),
@@ -819,7 +809,7 @@ async fn reports_find_excess_and_summarise_the_district(b: Backend) {
     let w = World::create(&app).await;
     let (household_id, grandma, grandson) = household(&app, &w).await;
     let other = app.person(&w.dong, "이웃", "1960-01-01", None).await;
-    let oil = resource(&app, &w.dong, winter_oil()).await;
+    let oil = app.resource(&w.dong, winter_oil()).await;
     async fn give(
         app: &TestApp,
         oil: &str,

@@ -10,12 +10,6 @@ fn today() -> chrono::NaiveDate {
     hamkke_domain::today()
 }
 
-async fn resource(app: &TestApp, token: &str, body: Value) -> String {
-    let r = app.post_resource(token, body).await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body["id"].as_str().unwrap().to_owned()
-}
-
 async fn give(app: &TestApp, token: &str, r: &str, person: &str, on: &str) -> crate::support::Resp {
     app.post(
         "/api/v1/allocations",
@@ -109,15 +103,13 @@ async fn the_dashboard_counts_what_happened(b: Backend) {
         .person(&w.welfare, "복지관대상", "1955-05-05", None)
         .await;
 
-    let oil = resource(
-        &app,
+    let oil = app.resource(
         &w.dong,
         json!({ "name": "연말 난방유", "category": "heating", "funding": "private_donation", "unit": "드럼",
                 "duplicate_policy": { "subject": "household", "scope": "resource", "window": { "kind": "season", "start": "11-01", "end": "03-31" }, "max_count": 1, "action": "block" } }),
     )
     .await;
-    let food = resource(
-        &app,
+    let food = app.resource(
         &w.welfare,
         json!({ "name": "푸드뱅크 꾸러미", "category": "food", "funding": "private_donation", "unit": "상자",
                 "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "warn" } }),

@@ -600,6 +600,13 @@ impl TestApp {
         self.post("/api/v1/resources", Some(token), body).await
     }
 
+    /// `post_resource` that must succeed; the new resource's id.
+    pub async fn resource(&self, token: &str, body: Value) -> String {
+        let r = self.post_resource(token, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_str().expect("id").to_owned()
+    }
+
     /// The newest audit events of an action.
     pub async fn audit_events(
         &self,

@@ -281,37 +281,45 @@ pub fn dashboard(
 
     // Duplicates prevented (refused attempts) and overrides decided, by the day they happened.
     let district_orgs: Vec<DbUuid> = orgs.keys().map(|&id| DbUuid(id)).collect();
-    let mut events_on = |pattern: &str| -> RepoResult<Vec<NaiveDate>> {
-        let mut q = audit_events::table
-            .filter(audit_events::resource_type.eq("allocation"))
-            .filter(audit_events::details.like(pattern.to_owned()))
-            .filter(audit_events::actor_org_id.eq_any(district_orgs.clone()))
-            .select(audit_events::occurred_at)
-            .into_boxed();
-        if let Some(f) = scope.from {
-            q = q.filter(audit_events::occurred_at.ge(kst_start(f)));
-        }
-        if let Some(t) = scope.to {
-            q = q.filter(audit_events::occurred_at.lt(kst_start(t + Duration::days(1))));
-        }
-        Ok(q.load::<NaiveDateTime>(conn)?
-            .into_iter()
-            .map(kst_date)
-            .collect())
-    };
-    let prevented = events_on("%\"outcome\":\"blocked\"%")?;
-    let approved = events_on("%\"status\":\"approved\"%")?;
-    let rejected = events_on("%\"status\":\"rejected\"%")?;
+    // One pass over the district's allocation events: refused attempts and override decisions.
+    const BLOCKED: &str = "\"outcome\":\"blocked\"";
+    const APPROVED: &str = "\"status\":\"approved\"";
+    const REJECTED: &str = "\"status\":\"rejected\"";
+    let like = |marker: &str| format!("%{marker}%");
+    let mut q = audit_events::table
+        .filter(audit_events::resource_type.eq("allocation"))
+        .filter(
+            audit_events::details
+                .like(like(BLOCKED))
+                .or(audit_events::details.like(like(APPROVED)))
+                .or(audit_events::details.like(like(REJECTED))),
+        )
+        .filter(audit_events::actor_org_id.eq_any(district_orgs))
+        .select((audit_events::occurred_at, audit_events::details))
+        .into_boxed();
+    if let Some(f) = scope.from {
+        q = q.filter(audit_events::occurred_at.ge(kst_start(f)));
+    }
+    if let Some(t) = scope.to {
+        q = q.filter(audit_events::occurred_at.lt(kst_start(t + Duration::days(1))));
+    }
+    let events: Vec<(NaiveDateTime, Option<String>)> = q.load(conn)?;
     let mut dup: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
-    for (days, slot) in [(&prevented, 0), (&approved, 1), (&rejected, 2)] {
-        for &day in days {
-            seen(day);
-            let e = dup.entry(month_of(day)).or_default();
-            match slot {
-                0 => e.0 += 1,
-                1 => e.1 += 1,
-                _ => e.2 += 1,
-            }
+    let (mut prevented, mut approved, mut rejected) = (0, 0, 0);
+    for (at, details) in events {
+        let details = details.unwrap_or_default();
+        let day = kst_date(at);
+        seen(day);
+        let e = dup.entry(month_of(day)).or_default();
+        if details.contains(BLOCKED) {
+            e.0 += 1;
+            prevented += 1;
+        } else if details.contains(APPROVED) {
+            e.1 += 1;
+            approved += 1;
+        } else if details.contains(REJECTED) {
+            e.2 += 1;
+            rejected += 1;
         }
     }
     let overrides_pending: i64 = allocations::table
@@ -405,9 +413,9 @@ pub fn dashboard(
         allocations_by_provider,
         allocations_by_dong,
         duplicates_per_month,
-        duplicates_prevented: prevented.len() as i64,
-        overrides_approved: approved.len() as i64,
-        overrides_rejected: rejected.len() as i64,
+        duplicates_prevented: prevented,
+        overrides_approved: approved,
+        overrides_rejected: rejected,
         overrides_pending,
         repeated_benefit_types,
     };
