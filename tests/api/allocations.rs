@@ -1057,3 +1057,83 @@ async fn reports_find_excess_and_summarise_the_district(b: Backend) {
 }
 
 both!(reports_find_excess_and_summarise_the_district);
+
+/// The server caches resources and their benefit types for the check, and still answers by
+/// the catalogue as it is at the moment: a policy changed or a resource retired counts for
+/// the very next check.
+async fn the_check_reads_the_catalogue_as_it_is_now(b: Backend) {
+    const METRICS: &str = "metrics-token-0123456789";
+    let app = TestApp::with_config(b, |c| c.metrics_token = Some(METRICS.into())).await;
+    let w = World::create(&app).await;
+    let hits = || async {
+        let m = app.get("/metrics", Some(METRICS)).await;
+        m.text
+            .lines()
+            .find_map(|l| l.strip_prefix("hamkke_catalogue_cache_lookups_total{result=\"hit\"} "))
+            .map_or(0, |n| n.trim().parse::<u64>().unwrap())
+    };
+    let policy = |action: &str| json!({ "subject": "person", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": action });
+    let t = app
+        .post(
+            "/api/v1/benefit-types",
+            Some(&w.coord),
+            json!({ "code": "rice_box", "name_ko": "쌀 꾸러미", "name_en": "Rice box", "category": "food", "duplicate_policy": policy("block") }),
+        )
+        .await;
+    assert_eq!(t.status, 201, "{}", t.text);
+    let type_id = t.body["id"].as_str().unwrap().to_owned();
+    let resource = app
+        .resource(&w.welfare, json!({ "name": "사랑의 쌀", "benefit_type_id": type_id, "funding": "private_donation", "unit": "포" }))
+        .await;
+    let p = app.person(&w.welfare, "캐시시험", "1950-03-03", None).await;
+    let body = json!({ "resource_id": resource, "person_id": p, "granted_on": chrono::Utc::now().date_naive(), "quantity": 1 });
+    let r = app
+        .post("/api/v1/allocations", Some(&w.welfare), body.clone())
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let check = || app.post("/api/v1/allocations/check", Some(&w.welfare), body.clone());
+    let before = hits().await;
+    for _ in 0..3 {
+        let r = check().await;
+        assert_eq!(
+            (r.status.as_u16(), &r.body["allowed"]),
+            (200, &json!(false)),
+            "{}",
+            r.text
+        );
+    }
+    assert!(
+        hits().await >= before + 2,
+        "repeated checks are served from the cache"
+    );
+    // The policy changes: the next check follows it.
+    let r = app
+        .patch(
+            &format!("/api/v1/benefit-types/{type_id}"),
+            Some(&w.coord),
+            Some("\"1\""),
+            json!({ "duplicate_policy": policy("warn") }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = check().await;
+    assert_eq!(
+        (r.status.as_u16(), &r.body["allowed"]),
+        (200, &json!(true)),
+        "{}",
+        r.text
+    );
+    // The resource is retired: the next check refuses it.
+    let r = app
+        .patch(
+            &format!("/api/v1/resources/{resource}"),
+            Some(&w.welfare),
+            Some("\"1\""),
+            json!({ "active": false }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    check().await.assert_problem(404, "not_found");
+}
+
+both!(the_check_reads_the_catalogue_as_it_is_now);

@@ -283,3 +283,70 @@ async fn simultaneous_logins_are_all_counted(b: Backend) {
 }
 
 both!(simultaneous_logins_are_all_counted);
+
+/// The session is confirmed inside the handler's own database call, so a request whose path,
+/// query or body is refused before any handler ran must still be confirmed before it answers:
+/// a logged-out caller learns nothing from validation errors, and a temporary password still
+/// blocks everything but changing it.
+async fn a_dead_session_learns_nothing_from_bad_input(b: Backend) {
+    use actix_web::http::Method;
+    let app = TestApp::new(b).await;
+    let d = District::create(&app).await;
+    let id = app.user("mapo.w", &d.dong, "caseworker").await;
+    let token = app.login("mapo.w", PASSWORD).await;
+    // Alive: the bad input is what is wrong.
+    app.get("/api/v1/cases/not-a-uuid", Some(&token))
+        .await
+        .assert_problem(400, "invalid_path");
+    let out = app
+        .post("/api/v1/auth/logout", Some(&token), json!({}))
+        .await;
+    assert_eq!(out.status, 204, "{}", out.text);
+    let bad_body = TestApp::req(Method::POST, "/api/v1/allocations/check", Some(&token))
+        .insert_header(("content-type", "application/json"))
+        .set_payload("{\"resource_id\": ");
+    app.send(bad_body)
+        .await
+        .assert_problem(401, "session_ended");
+    for path in [
+        "/api/v1/cases/not-a-uuid",
+        "/api/v1/cases?status=bogus",
+        "/api/v1/persons?q=%00",
+        "/api/v1/cases",
+    ] {
+        app.get(path, Some(&token))
+            .await
+            .assert_problem(401, "session_ended");
+    }
+    let r = app
+        .post("/api/v1/allocations/check", Some(&token), json!({ "x": 1 }))
+        .await;
+    r.assert_problem(401, "session_ended");
+    // Known path, other method: refused as a caller first.
+    app.send(TestApp::req(Method::DELETE, "/api/v1/cases", Some(&token)))
+        .await
+        .assert_problem(401, "session_ended");
+    // An unknown path is still 404 to anyone.
+    assert_eq!(
+        app.get("/api/v1/no-such-thing", Some(&token)).await.status,
+        404
+    );
+    // A temporary password: refused before the bad input too.
+    let reset = app
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            Some(&app.admin_token),
+            Some("\"1\""),
+            json!({ "password": "temporary-pass-2026" }),
+        )
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.text);
+    let temp = app.login("mapo.w", "temporary-pass-2026").await;
+    for path in ["/api/v1/cases/not-a-uuid", "/api/v1/cases?status=bogus"] {
+        app.get(path, Some(&temp))
+            .await
+            .assert_problem(403, "password_change_required");
+    }
+}
+
+both!(a_dead_session_learns_nothing_from_bad_input);

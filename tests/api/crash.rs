@@ -681,6 +681,54 @@ async fn the_duplicate_race_holds_across_two_servers() {
             "round {round}"
         );
     }
+    // Each server caches the catalogue; a change on one is seen by the next request on the
+    // other, however warm its cache.
+    let person = {
+        let (s, p) = http(
+            p1,
+            "POST",
+            "/api/v1/persons",
+            &h,
+            Some(&json!({ "name": "캐시대상", "birth_date": "1946-02-02" })),
+        )
+        .unwrap();
+        assert_eq!(s, 201, "{p}");
+        p["id"].clone()
+    };
+    let check =
+        json!({ "resource_id": resource, "person_id": person, "granted_on": today, "quantity": 1 });
+    for _ in 0..3 {
+        let (s, b) = http(p1, "POST", "/api/v1/allocations/check", &h, Some(&check)).unwrap();
+        assert_eq!((s, &b["allowed"]), (200, &json!(true)), "{b}");
+    }
+    let (s, r) = http(
+        p2,
+        "GET",
+        &format!("/api/v1/resources/{resource}"),
+        &h,
+        None,
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{r}");
+    let version = format!("\"{}\"", r["version"]);
+    let (s, b) = http(
+        p2,
+        "PATCH",
+        &format!("/api/v1/resources/{resource}"),
+        &[
+            ("Authorization", auth.as_str()),
+            ("If-Match", version.as_str()),
+        ],
+        Some(&json!({ "active": false })),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = http(p1, "POST", "/api/v1/allocations/check", &h, Some(&check)).unwrap();
+    assert_eq!(
+        s, 404,
+        "a retired resource gives nothing on the other server at once: {b}"
+    );
+    assert!(b.to_string().contains("resource_id"), "{b}");
     one.kill().ok();
     two.kill().ok();
     one.wait().ok();

@@ -324,36 +324,138 @@ impl FromRequest for AuthUser {
             let done = done.clone();
             return Box::pin(async move { Ok(done) });
         }
+        let verified = req.extensions().get::<TokenCaller>().cloned();
         let req = req.clone();
         Box::pin(async move {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or(ApiError::Internal)?
                 .clone();
-            let claims = state.jwt.verify(&bearer(&req)?)?;
-            let (sub, sid) = (claims.sub, claims.sid);
-            let (actor, must_change_password) = state
-                .db
-                .run(move |conn| auth_repo::load_actor(conn, sub, sid))
-                .await?
-                .ok_or(ApiError::Unauthorized {
-                    code: "session_ended",
-                    detail: "the session has ended; log in again",
-                })?;
-            if must_change_password && !changes_own_password_or_leaves(&req, actor.user_id) {
-                return Err(ApiError::PasswordChangeRequired);
-            }
-            let mut ctx = request_ctx(&req);
-            ctx.purpose = access_purpose(&req)?;
-            ctx.user_id = Some(actor.user_id);
-            ctx.org_id = Some(actor.org_id);
-            ctx.role = Some(actor.role.as_str().to_owned());
-            ctx.read_only = reads_only(&req);
-            Ok(AuthUser {
+            let token = match verified {
+                Some(token) => token,
+                None => TokenCaller::verify(&req, &state)?,
+            };
+            let loading = token.clone();
+            let (actor, ctx) = state.db.run(move |conn| loading.confirm(conn)).await??;
+            let user = AuthUser {
                 actor,
-                session_id: sid,
+                session_id: token.session_id,
                 ctx,
-            })
+            };
+            req.extensions_mut().insert(user.clone());
+            Ok(user)
         })
+    }
+}
+
+/// A caller whose token is verified (signature, algorithm, issuer, audience, times, declared
+/// purpose) but whose session, user and organization are confirmed only inside the handler's
+/// own blocking call, on its connection: one trip to the database per request instead of two.
+/// A response that leaves without that confirmation (an extractor refused the body, say) is
+/// confirmed by `middleware::authenticate` first, so a stale caller still gets 401 and learns
+/// nothing from validation errors.
+#[derive(Debug, Clone)]
+pub struct TokenCaller {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    /// The request's part of the audit context; the actor's part is filled on confirmation.
+    ctx: AuditCtx,
+    temporary_password_ok: bool,
+    confirmed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl TokenCaller {
+    /// Verifies the bearer token and the request's declared purpose, without the database.
+    pub fn verify(req: &HttpRequest, state: &AppState) -> Result<Self, ApiError> {
+        let claims = state.jwt.verify(&bearer(req)?)?;
+        let mut ctx = request_ctx(req);
+        ctx.purpose = access_purpose(req)?;
+        ctx.read_only = reads_only(req);
+        Ok(Self {
+            user_id: claims.sub,
+            session_id: claims.sid,
+            ctx,
+            temporary_password_ok: changes_own_password_or_leaves(req, claims.sub),
+            confirmed: Default::default(),
+        })
+    }
+
+    /// Whether the request only reads (its events go to the group-commit writer).
+    pub fn read_only(&self) -> bool {
+        self.ctx.read_only
+    }
+
+    /// Whether the session has been confirmed for this request.
+    pub fn confirmed(&self) -> bool {
+        self.confirmed.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Loads the actor as it is now: 401 when the session, user or organization has ended, 403
+    /// when a temporary password must be changed first. The outer error is the database's.
+    pub fn confirm(
+        &self,
+        conn: &mut hamkke_persistence::DbConn,
+    ) -> Result<Result<(Actor, AuditCtx), ApiError>, hamkke_persistence::RepoError> {
+        let Some((actor, must_change_password)) =
+            auth_repo::load_actor(conn, self.user_id, self.session_id)?
+        else {
+            return Ok(Err(ApiError::Unauthorized {
+                code: "session_ended",
+                detail: "the session has ended; log in again",
+            }));
+        };
+        if must_change_password && !self.temporary_password_ok {
+            return Ok(Err(ApiError::PasswordChangeRequired));
+        }
+        self.confirmed
+            .store(true, std::sync::atomic::Ordering::Release);
+        let mut ctx = self.ctx.clone();
+        ctx.user_id = Some(actor.user_id);
+        ctx.org_id = Some(actor.org_id);
+        ctx.role = Some(actor.role.as_str().to_owned());
+        Ok(Ok((actor, ctx)))
+    }
+}
+
+/// Who is calling, as a handler that only works through `DbHandle::as_user` needs it: either
+/// loaded already (by an earlier step of the request) or a verified token whose session is
+/// confirmed inside the handler's database call.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Loaded(AuthUser),
+    Token(TokenCaller),
+}
+
+impl Caller {
+    /// The calling user (the token's subject; confirmation checks it is still active).
+    pub fn user_id(&self) -> Uuid {
+        match self {
+            Caller::Loaded(auth) => auth.actor.user_id,
+            Caller::Token(token) => token.user_id,
+        }
+    }
+}
+
+impl From<AuthUser> for Caller {
+    fn from(auth: AuthUser) -> Self {
+        Caller::Loaded(auth)
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let ext = req.extensions();
+        let found = if let Some(done) = ext.get::<AuthUser>() {
+            Ok(Caller::Loaded(done.clone()))
+        } else if let Some(token) = ext.get::<TokenCaller>() {
+            Ok(Caller::Token(token.clone()))
+        } else {
+            // Every secured path passes `middleware::authenticate`, which leaves one of the two.
+            Err(ApiError::Internal)
+        };
+        std::future::ready(found)
     }
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 use hamkke_domain::authz::Actor;
 
 use crate::audit_writer::{AuditWriter, BatchSettings};
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Caller};
 use crate::error::{ApiError, ApiResult};
 
 /// A cloneable handle on the pool and the group-commit audit writer of read events.
@@ -50,6 +50,18 @@ impl DbHandle {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, RepoError> + Send + 'static,
     {
+        self.run_step(f).await
+    }
+
+    /// `run` for work whose refusals are answers of their own (`Step::Refused`) as well as
+    /// storage errors.
+    async fn run_step<T, E, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        E: From<RepoError> + Send + 'static,
+        ApiError: From<E>,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
         let db = self.db.clone();
         let started = std::time::Instant::now();
         let result = web::block(move || {
@@ -66,13 +78,15 @@ impl DbHandle {
     /// Runs `f`, a request that only reads, with its audit events deferred: they go to the
     /// group-commit writer, and the result is returned only once they are committed (503 and
     /// nothing shown when their batch fails).
-    async fn run_read<T, F>(&self, f: F) -> ApiResult<T>
+    async fn run_read<T, E, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, RepoError> + Send + 'static,
+        E: From<RepoError> + Send + 'static,
+        ApiError: From<E>,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     {
         let Some(writer) = self.writer.clone() else {
-            return self.run(f).await;
+            return self.run_step(f).await;
         };
         let db = self.db.clone();
         let started = std::time::Instant::now();
@@ -91,10 +105,12 @@ impl DbHandle {
         result.map_err(ApiError::from)
     }
 
-    /// Runs `f` as an authenticated user: `run_guarded` with the user's actor and audit context.
+    /// Runs `f` as the calling user, with `run_guarded`'s recording of refusals. A caller whose
+    /// session is not yet confirmed is confirmed first in the same blocking call, on the same
+    /// connection: one trip to the database for the request.
     pub async fn as_user<T, F>(
         &self,
-        auth: AuthUser,
+        caller: impl Into<Caller>,
         resource_type: &'static str,
         resource_id: Option<String>,
         f: F,
@@ -103,12 +119,31 @@ impl DbHandle {
         T: Send + 'static,
         F: FnOnce(&mut DbConn, &Actor, &AuditCtx) -> Result<T, RepoError> + Send + 'static,
     {
-        let AuthUser { actor, ctx, .. } = auth;
-        let audit_ctx = ctx.clone();
-        self.run_guarded(&audit_ctx, resource_type, resource_id, move |conn| {
-            f(conn, &actor, &ctx)
-        })
-        .await
+        let token = match caller.into() {
+            Caller::Loaded(AuthUser { actor, ctx, .. }) => {
+                let audit_ctx = ctx.clone();
+                return self
+                    .run_guarded(&audit_ctx, resource_type, resource_id, move |conn| {
+                        f(conn, &actor, &ctx)
+                    })
+                    .await;
+            }
+            Caller::Token(token) => token,
+        };
+        let read_only = token.read_only();
+        let work = move |conn: &mut DbConn| -> Result<T, Step> {
+            // The session's statement also reads the catalogue version, which lets this work
+            // use the server's cache of resources and benefit types.
+            let _catalogue = hamkke_persistence::catalogue::Scope::begin();
+            let (actor, ctx) = token.confirm(conn)?.map_err(Step::Refused)?;
+            let result = f(conn, &actor, &ctx);
+            record_refusal(conn, &ctx, resource_type, resource_id, result).map_err(Step::Repo)
+        };
+        if read_only {
+            self.run_read(work).await
+        } else {
+            self.run_step(work).await
+        }
     }
 
     /// Like `run`, and when `f` is refused by an authorization rule, records a `denied` event
@@ -126,30 +161,9 @@ impl DbHandle {
     {
         let read_only = ctx.read_only;
         let ctx = ctx.clone();
-        let guarded = move |conn: &mut DbConn| match f(conn) {
-            Err(RepoError::Domain(DomainError::Forbidden { reason, hide })) => {
-                write_tx(conn, |conn| {
-                    audit::record(
-                        conn,
-                        &ctx,
-                        AuditEntry::new(AuditAction::Denied, resource_type, resource_id)
-                            .with_details(json!({ "reason": reason })),
-                    )
-                })?;
-                Err(RepoError::Domain(DomainError::Forbidden { reason, hide }))
-            }
-            Err(RepoError::Domain(DomainError::UnknownReference { field })) => {
-                write_tx(conn, |conn| {
-                    audit::record(
-                        conn,
-                        &ctx,
-                        AuditEntry::new(AuditAction::Denied, resource_type, resource_id)
-                            .with_details(json!({ "reason": "unknown reference", "field": field })),
-                    )
-                })?;
-                Err(RepoError::Domain(DomainError::UnknownReference { field }))
-            }
-            other => other,
+        let guarded = move |conn: &mut DbConn| {
+            let result = f(conn);
+            record_refusal(conn, &ctx, resource_type, resource_id, result)
         };
         if read_only {
             self.run_read(guarded).await
@@ -157,6 +171,56 @@ impl DbHandle {
             self.run(guarded).await
         }
     }
+}
+
+/// What a request's database work can end in besides its value.
+enum Step {
+    Repo(RepoError),
+    /// The caller's session was not confirmed (401, or 403 for a temporary password).
+    Refused(ApiError),
+}
+
+impl From<RepoError> for Step {
+    fn from(e: RepoError) -> Self {
+        Step::Repo(e)
+    }
+}
+
+impl From<Step> for ApiError {
+    fn from(step: Step) -> Self {
+        match step {
+            Step::Repo(e) => e.into(),
+            Step::Refused(e) => e,
+        }
+    }
+}
+
+/// Passes `result` on; when an authorization rule refused it, first records a `denied` event
+/// in its own transaction (the refused work's was rolled back).
+fn record_refusal<T>(
+    conn: &mut DbConn,
+    ctx: &AuditCtx,
+    resource_type: &'static str,
+    resource_id: Option<String>,
+    result: Result<T, RepoError>,
+) -> Result<T, RepoError> {
+    let details = match &result {
+        Err(RepoError::Domain(DomainError::Forbidden { reason, .. })) => {
+            json!({ "reason": reason })
+        }
+        Err(RepoError::Domain(DomainError::UnknownReference { field })) => {
+            json!({ "reason": "unknown reference", "field": field })
+        }
+        _ => return result,
+    };
+    write_tx(conn, |conn| {
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Denied, resource_type, resource_id).with_details(details),
+        )
+    })?;
+    result
 }
 
 /// Time a request spent waiting for and working in the database (pool, thread switch and

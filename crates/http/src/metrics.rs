@@ -1,4 +1,4 @@
-//! Prometheus metrics: requests by route and status, latency, pool usage.
+//! Prometheus metrics: requests by route and status, latency, pool usage, catalogue cache.
 
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
@@ -14,6 +14,7 @@ pub struct Metrics {
     latency: HistogramVec,
     pool: IntGaugeVec,
     pool_max: IntGauge,
+    catalogue: IntCounterVec,
 }
 
 impl Metrics {
@@ -44,13 +45,22 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
+        let catalogue = IntCounterVec::new(
+            Opts::new(
+                "catalogue_cache_lookups_total",
+                "Resource catalogue lookups of requests that saw a catalogue version, by result",
+            ),
+            &["result"],
+        )?;
         registry.register(Box::new(pool_max.clone()))?;
+        registry.register(Box::new(catalogue.clone()))?;
         Ok(Self {
             registry,
             requests,
             latency,
             pool,
             pool_max,
+            catalogue,
         })
     }
 
@@ -73,6 +83,11 @@ impl Metrics {
             .with_label_values(&["in_use"])
             .set(i64::from(pool.connections.saturating_sub(pool.idle)));
         self.pool_max.set(i64::from(pool.max));
+        let (hits, misses) = hamkke_persistence::catalogue::lookups();
+        for (result, now) in [("hit", hits), ("miss", misses)] {
+            let counter = self.catalogue.with_label_values(&[result]);
+            counter.inc_by(now.saturating_sub(counter.get()));
+        }
         let mut out = Vec::new();
         if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
             tracing::error!(error = %e, "cannot encode metrics");

@@ -115,6 +115,35 @@ pub async fn authenticate(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     }
+    // The token is verified here, without the database; the session is confirmed inside the
+    // handler's own database call. A token that fails here takes the full path, whose error is
+    // the one to answer (401 before a bad purpose header, as before).
+    let verified = req
+        .app_data::<web::Data<crate::state::AppState>>()
+        .and_then(|state| crate::auth::TokenCaller::verify(req.request(), state).ok());
+    if let Some(token) = verified {
+        // An unknown path answers 404 (and a known one 405 for another method) as before, to
+        // anyone: there is nothing behind it to learn.
+        let known = req
+            .app_data::<web::Data<crate::openapi::RouteTable>>()
+            .is_some_and(|t| t.allowed(path).is_some());
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        req.extensions_mut().insert(token.clone());
+        let res = next.call(req).await;
+        if token.confirmed() || !known {
+            return res.map(ServiceResponse::map_into_boxed_body);
+        }
+        return match (refusal(state, &token).await, res) {
+            (None, res) => res.map(ServiceResponse::map_into_boxed_body),
+            (Some(refused), Ok(res)) => {
+                use actix_web::ResponseError;
+                let request = res.request().clone();
+                drop(res);
+                Ok(ServiceResponse::new(request, refused.error_response()))
+            }
+            (Some(refused), Err(_)) => Err(refused.into()),
+        };
+    }
     let auth =
         crate::auth::AuthUser::from_request(req.request(), &mut actix_web::dev::Payload::None)
             .await;
@@ -198,4 +227,22 @@ pub async fn localize(
     );
     let res = head.set_body(actix_web::body::BoxBody::new(body));
     Ok(ServiceResponse::new(req, res))
+}
+
+/// Why a caller whose handler never confirmed the session (an extractor refused the path,
+/// query or body; a handler that needed no database) may not have its answer: a logged-out,
+/// disabled or stale caller gets 401 (403 for a temporary password), not what the request
+/// would have told it. `None` when the session is live.
+async fn refusal(
+    state: Option<web::Data<AppState>>,
+    token: &crate::auth::TokenCaller,
+) -> Option<crate::error::ApiError> {
+    let Some(state) = state else {
+        return Some(crate::error::ApiError::Internal);
+    };
+    let checking = token.clone();
+    match state.db.run(move |conn| checking.confirm(conn)).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(refused)) | Err(refused) => Some(refused),
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod catalogue;
 pub mod conn;
 pub mod crypto;
 pub mod error;

@@ -584,6 +584,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    catalogue_version (id) {
+        id -> SmallInt,
+        database_id -> Text,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(auth_sessions -> users (user_id));
@@ -775,4 +783,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     agenda_requests,
     person_duplicates,
     login_limits,
+    catalogue_version,
 );

@@ -5,7 +5,7 @@ use hamkke_domain::labels::Label;
 use hamkke_persistence::repo::agenda::{self as repo, Minutes};
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::Caller;
 use crate::dto::meetings::{
     AgendaRequestList, AgendaRequestView, DeclineRequest, ProposeAgendaRequest,
 };
@@ -31,7 +31,7 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 #[post("/meetings/{id}/agenda-requests")]
 pub async fn create_meeting_agenda_request(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<ProposeAgendaRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -56,7 +56,7 @@ pub async fn create_meeting_agenda_request(
 #[get("/meetings/{id}/agenda-requests")]
 pub async fn list_meeting_agenda_requests(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -84,7 +84,7 @@ pub async fn list_meeting_agenda_requests(
 #[post("/agenda-requests/{id}/accept")]
 pub async fn accept_agenda_request(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -114,7 +114,7 @@ pub async fn accept_agenda_request(
 #[post("/agenda-requests/{id}/decline")]
 pub async fn decline_agenda_request(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<DeclineRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -316,7 +316,7 @@ fn minutes_xlsx(m: &Minutes) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
 #[get("/meetings/{id}/minutes")]
 pub async fn get_meeting_minutes(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
@@ -367,7 +367,7 @@ pub async fn get_meeting_minutes(
 #[get("/organizations/{id}/hub-overview")]
 pub async fn get_organization_hub_overview(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();

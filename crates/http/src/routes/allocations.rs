@@ -7,7 +7,7 @@ use hamkke_persistence::repo::resources;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Caller};
 use crate::dto::allocations::{
     wants_english, AllocationPage, AllocationView, BenefitTypePage, BenefitTypeView,
     CancelAllocationRequest, CheckView, ConflictView, CreateAllocationRequest,
@@ -29,7 +29,7 @@ use crate::state::AppState;
 #[post("/resources")]
 pub async fn create_resource(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     body: ValidJson<CreateResourceRequest>,
 ) -> ApiResult<HttpResponse> {
     let new = body.0.into();
@@ -54,16 +54,17 @@ pub async fn create_resource(
 #[get("/resources")]
 pub async fn list_resources(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<ListResourcesQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = page_request(q.limit, q.cursor.as_deref())?;
     let category = q.category.map(Into::into);
-    let actor = auth.actor;
     let result = state
         .db
-        .run(move |c| resources::list(c, &actor, category, page))
+        .as_user(auth, "resource", None, move |c, actor, _| {
+            resources::list(c, actor, category, page)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(ResourcePage::from_page(result)))
 }
@@ -78,7 +79,7 @@ pub async fn list_resources(
 #[get("/resources/{id}")]
 pub async fn get_resource(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -108,7 +109,7 @@ pub async fn get_resource(
 #[patch("/resources/{id}")]
 pub async fn update_resource(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<UpdateResourceRequest>,
     if_match: IfMatch,
@@ -140,7 +141,7 @@ pub async fn update_resource(
 #[post("/benefit-types")]
 pub async fn create_benefit_type(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     body: ValidJson<CreateBenefitTypeRequest>,
 ) -> ApiResult<HttpResponse> {
     let new = body.0.try_into()?;
@@ -165,7 +166,7 @@ pub async fn create_benefit_type(
 #[get("/benefit-types")]
 pub async fn list_benefit_types(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<ListBenefitTypesQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
@@ -179,10 +180,11 @@ pub async fn list_benefit_types(
         group: q.group,
         active: q.active,
     };
-    let actor = auth.actor;
     let result = state
         .db
-        .run(move |c| benefit_types::list(c, &actor, &filter, page))
+        .as_user(auth, "benefit_type", None, move |c, actor, _| {
+            benefit_types::list(c, actor, &filter, page)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(BenefitTypePage::from_page(result)))
 }
@@ -197,7 +199,7 @@ pub async fn list_benefit_types(
 #[get("/benefit-types/{id}")]
 pub async fn get_benefit_type(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -231,7 +233,7 @@ pub async fn get_benefit_type(
 #[patch("/benefit-types/{id}")]
 pub async fn update_benefit_type(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<UpdateBenefitTypeRequest>,
     if_match: IfMatch,
@@ -274,7 +276,7 @@ fn new_allocation(state: &AppState, body: CreateAllocationRequest) -> ApiResult<
 pub async fn check_allocation(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     body: ValidJson<CreateAllocationRequest>,
 ) -> ApiResult<HttpResponse> {
     let new = new_allocation(&state, body.0)?;
@@ -307,7 +309,7 @@ pub async fn check_allocation(
 pub async fn create_allocation(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     body: ValidJson<CreateAllocationRequest>,
 ) -> ApiResult<HttpResponse> {
     let english = wants_english(&req);
@@ -367,7 +369,7 @@ pub async fn create_allocation(
 #[get("/allocations")]
 pub async fn list_allocations(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<ListAllocationsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
@@ -395,7 +397,7 @@ pub async fn list_allocations(
 /// Runs one allocation operation as the caller (denials audited) and answers the entry.
 async fn one_allocation(
     state: &AppState,
-    auth: AuthUser,
+    auth: Caller,
     id: Uuid,
     f: impl FnOnce(
             &mut hamkke_persistence::conn::DbConn,
@@ -422,7 +424,7 @@ async fn one_allocation(
 #[get("/allocations/{id}")]
 pub async fn get_allocation(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -442,7 +444,7 @@ pub async fn get_allocation(
 #[post("/allocations/{id}/approve")]
 pub async fn approve_allocation(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -467,7 +469,7 @@ pub async fn approve_allocation(
 #[post("/allocations/{id}/reject")]
 pub async fn reject_allocation(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<CancelAllocationRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -492,7 +494,7 @@ pub async fn reject_allocation(
 #[post("/allocations/{id}/deliver")]
 pub async fn deliver_allocation(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -516,7 +518,7 @@ pub async fn deliver_allocation(
 #[post("/allocations/{id}/cancel")]
 pub async fn cancel_allocation(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<CancelAllocationRequest>,
 ) -> ApiResult<HttpResponse> {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -126,7 +126,7 @@ fn decode_cursor(c: &str) -> ApiResult<i64> {
 #[get("/audit-events")]
 pub async fn list_audit_events(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<ListAuditQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
@@ -206,7 +206,7 @@ pub async fn list_audit_events(
 #[get("/audit-events/verify")]
 pub async fn verify_audit_events(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
 ) -> ApiResult<HttpResponse> {
     let report = state
         .db
@@ -253,7 +253,7 @@ pub struct AccessLogQuery {
 #[get("/persons/{id}/access-log")]
 pub async fn list_person_access_log(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     query: web::Query<AccessLogQuery>,
 ) -> ApiResult<HttpResponse> {

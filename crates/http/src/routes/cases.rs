@@ -6,7 +6,7 @@ use hamkke_persistence::repo::cases::{self as repo, CaseDetail, CaseFilter};
 use hamkke_persistence::repo::{assignments, notes};
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::Caller;
 use crate::dto::cases::{
     AddMemberRequest, AddParticipantRequest, AssignRequest, AssignmentList, CasePage, CaseView,
     CreateCaseRequest, CreateNoteRequest, ListCasesQuery, MemberList, NotePage, NoteView,
@@ -36,7 +36,7 @@ fn case_response(status: actix_web::http::StatusCode, detail: CaseDetail) -> Htt
 #[post("/cases")]
 pub async fn create_case(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     body: ValidJson<CreateCaseRequest>,
 ) -> ApiResult<HttpResponse> {
     if body.0.member_person_ids.is_some() && body.0.household_id.is_none() {
@@ -66,14 +66,14 @@ pub async fn create_case(
 #[get("/cases")]
 pub async fn list_cases(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<ListCasesQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = page_request(q.limit, q.cursor.as_deref())?;
     let assigned_to = match q.assigned_to.as_deref() {
         None => None,
-        Some("me") => Some(auth.actor.user_id),
+        Some("me") => Some(auth.user_id()),
         Some(other) => Some(Uuid::parse_str(other).map_err(|_| {
             ApiError::field("assigned_to", "invalid_value", "must be `me` or a user id")
         })?),
@@ -110,7 +110,7 @@ pub async fn list_cases(
 #[get("/cases/{id}")]
 pub async fn get_case(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -138,7 +138,7 @@ pub async fn get_case(
 #[patch("/cases/{id}")]
 pub async fn update_case(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<UpdateCaseRequest>,
     if_match: IfMatch,
@@ -174,7 +174,7 @@ pub async fn update_case(
 #[post("/cases/{id}/transitions")]
 pub async fn create_case_transition(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<TransitionRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -199,7 +199,7 @@ pub async fn create_case_transition(
 #[get("/cases/{id}/participants")]
 pub async fn list_case_participants(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -228,7 +228,7 @@ pub async fn list_case_participants(
 #[post("/cases/{id}/participants")]
 pub async fn create_case_participant(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<AddParticipantRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -261,7 +261,7 @@ pub async fn create_case_participant(
 #[delete("/cases/{id}/participants/{org_id}")]
 pub async fn delete_case_participant(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, org_id) = path.into_inner();
@@ -284,7 +284,7 @@ pub async fn delete_case_participant(
 #[get("/cases/{id}/assignments")]
 pub async fn list_case_assignments(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -314,7 +314,7 @@ pub async fn list_case_assignments(
 #[post("/cases/{id}/assignments")]
 pub async fn create_case_assignment(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<AssignRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -341,7 +341,7 @@ pub async fn create_case_assignment(
 #[get("/cases/{id}/notes")]
 pub async fn list_case_notes(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -367,7 +367,7 @@ pub async fn list_case_notes(
 #[post("/cases/{id}/notes")]
 pub async fn create_case_note(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<CreateNoteRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -392,7 +392,7 @@ pub async fn create_case_note(
 #[get("/cases/{id}/timeline")]
 pub async fn list_case_timeline(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -417,7 +417,7 @@ pub async fn list_case_timeline(
 #[get("/cases/{id}/members")]
 pub async fn list_case_members(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -445,7 +445,7 @@ pub async fn list_case_members(
 #[post("/cases/{id}/members")]
 pub async fn create_case_member(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<AddMemberRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -473,7 +473,7 @@ pub async fn create_case_member(
 #[delete("/cases/{id}/members/{person_id}")]
 pub async fn delete_case_member(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, person_id) = path.into_inner();

@@ -4,7 +4,7 @@ use actix_web::{get, post, web, HttpResponse};
 use hamkke_persistence::repo::identity as repo;
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::Caller;
 use crate::dto::persons::{
     DismissRequest, DuplicatePairPage, DuplicatePairView, ListDuplicatesQuery, MergeRequest,
     MergeResult,
@@ -25,7 +25,7 @@ use crate::state::AppState;
 #[get("/person-duplicates")]
 pub async fn list_person_duplicates(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<ListDuplicatesQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
@@ -60,7 +60,7 @@ pub async fn list_person_duplicates(
 #[post("/person-duplicates/{id}/merge")]
 pub async fn merge_person_duplicate(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<MergeRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -104,7 +104,7 @@ pub async fn merge_person_duplicate(
 #[post("/person-duplicates/{id}/dismiss")]
 pub async fn dismiss_person_duplicate(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<DismissRequest>,
 ) -> ApiResult<HttpResponse> {

@@ -5,7 +5,7 @@ use hamkke_persistence::repo::meetings::{self as repo, MeetingDetail, MeetingFil
 use hamkke_persistence::repo::referrals::{self, Direction};
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::Caller;
 use crate::dto::meetings::{
     ActionItemPage, ActionItemView, AgendaRequest, AttendanceRequest, CompleteReferralRequest,
     CreateMeetingRequest, CreateReferralRequest, DecisionRequest, DeclineRequest, DirectionDto,
@@ -32,7 +32,7 @@ fn meeting_response(status: actix_web::http::StatusCode, d: MeetingDetail) -> Ht
 #[post("/meetings")]
 pub async fn create_meeting(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     body: ValidJson<CreateMeetingRequest>,
 ) -> ApiResult<HttpResponse> {
     let new = body.0.into();
@@ -55,7 +55,7 @@ pub async fn create_meeting(
 #[get("/meetings")]
 pub async fn list_meetings(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<ListMeetingsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
@@ -67,10 +67,11 @@ pub async fn list_meetings(
         status: q.status.map(Into::into),
         case_id: q.case_id,
     };
-    let actor = auth.actor;
     let result = state
         .db
-        .run(move |c| repo::list(c, &actor, &filter, page))
+        .as_user(auth, "meeting", None, move |c, actor, _| {
+            repo::list(c, actor, &filter, page)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(MeetingPage::from_page(result)))
 }
@@ -85,7 +86,7 @@ pub async fn list_meetings(
 #[get("/meetings/{id}")]
 pub async fn get_meeting(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -114,7 +115,7 @@ pub async fn get_meeting(
 #[patch("/meetings/{id}")]
 pub async fn update_meeting(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<UpdateMeetingRequest>,
     if_match: IfMatch,
@@ -143,7 +144,7 @@ pub async fn update_meeting(
 #[post("/meetings/{id}/cancel")]
 pub async fn cancel_meeting(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -171,7 +172,7 @@ pub async fn cancel_meeting(
 #[post("/meetings/{id}/agenda")]
 pub async fn create_meeting_agenda(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<AgendaRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -200,7 +201,7 @@ pub async fn create_meeting_agenda(
 #[post("/meetings/{id}/attendance")]
 pub async fn create_meeting_attendance(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<AttendanceRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -229,7 +230,7 @@ pub async fn create_meeting_attendance(
 #[post("/meetings/{id}/decisions")]
 pub async fn create_meeting_decision(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<DecisionRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -261,7 +262,7 @@ pub async fn create_meeting_decision(
 #[post("/meetings/{id}/finalize")]
 pub async fn finalize_meeting(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<FinalizeRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -297,13 +298,13 @@ pub async fn finalize_meeting(
 #[get("/action-items")]
 pub async fn list_action_items(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<ListActionItemsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = page_request(q.limit, q.cursor.as_deref())?;
     let assignee = match q.assignee.as_deref() {
-        None | Some("me") => auth.actor.user_id,
+        None | Some("me") => auth.user_id(),
         Some(other) => Uuid::parse_str(other).map_err(|_| {
             ApiError::field("assignee", "invalid_value", "must be `me` or a user id")
         })?,
@@ -331,7 +332,7 @@ pub async fn list_action_items(
 #[post("/action-items/{id}/complete")]
 pub async fn complete_action_item(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -361,7 +362,7 @@ pub async fn complete_action_item(
 #[post("/referrals")]
 pub async fn create_referral(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     body: ValidJson<CreateReferralRequest>,
 ) -> ApiResult<HttpResponse> {
     let to_hub = body.0.to_hub.unwrap_or(false);
@@ -395,7 +396,7 @@ pub async fn create_referral(
 #[get("/referrals")]
 pub async fn list_referrals(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<ListReferralsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
@@ -405,10 +406,11 @@ pub async fn list_referrals(
         DirectionDto::Outgoing => Direction::Outgoing,
     });
     let status = q.status.map(Into::into);
-    let actor = auth.actor;
     let result = state
         .db
-        .run(move |c| referrals::list(c, &actor, direction, status, page))
+        .as_user(auth, "referral", None, move |c, actor, _| {
+            referrals::list(c, actor, direction, status, page)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(ReferralPage::from_page(result)))
 }
@@ -423,7 +425,7 @@ pub async fn list_referrals(
 #[get("/referrals/{id}")]
 pub async fn get_referral(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -449,7 +451,7 @@ pub async fn get_referral(
 #[post("/referrals/{id}/accept")]
 pub async fn accept_referral(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -476,7 +478,7 @@ pub async fn accept_referral(
 #[post("/referrals/{id}/decline")]
 pub async fn decline_referral(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<DeclineRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -505,7 +507,7 @@ pub async fn decline_referral(
 #[post("/referrals/{id}/complete")]
 pub async fn complete_referral(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<CompleteReferralRequest>,
 ) -> ApiResult<HttpResponse> {

@@ -5,7 +5,7 @@ use hamkke_domain::org::{NewOrganization, OrgKind};
 use hamkke_persistence::repo::orgs::{self as repo, OrgFilter};
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::Caller;
 use crate::dto::orgs::{
     CreateOrganizationRequest, ListOrganizationsQuery, OrganizationPage, OrganizationView,
     UpdateOrganizationRequest,
@@ -25,7 +25,7 @@ use crate::state::AppState;
 #[post("/organizations")]
 pub async fn create_organization(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     body: ValidJson<CreateOrganizationRequest>,
 ) -> ApiResult<HttpResponse> {
     let new = NewOrganization::try_from(body.0)?;
@@ -51,7 +51,7 @@ pub async fn create_organization(
 #[get("/organizations")]
 pub async fn list_organizations(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<ListOrganizationsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
@@ -63,10 +63,11 @@ pub async fn list_organizations(
         district_code: q.district_code,
         kind: q.kind.map(OrgKind::from),
     };
-    let actor = auth.actor;
     let result = state
         .db
-        .run(move |conn| repo::list(conn, &actor, &filter, page))
+        .as_user(auth, "organization", None, move |conn, actor, _| {
+            repo::list(conn, actor, &filter, page)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(OrganizationPage::from_page(result)))
 }
@@ -82,7 +83,7 @@ pub async fn list_organizations(
 #[get("/organizations/{id}")]
 pub async fn get_organization(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -119,7 +120,7 @@ pub async fn get_organization(
 #[patch("/organizations/{id}")]
 pub async fn update_organization(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<UpdateOrganizationRequest>,
     if_match: IfMatch,

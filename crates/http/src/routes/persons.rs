@@ -7,7 +7,7 @@ use hamkke_persistence::repo::persons::PersonSearch;
 use hamkke_persistence::repo::{consents, households, persons};
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::Caller;
 use crate::dto::persons::{
     ConsentList, ConsentView, CreateConsentRequest, CreateHouseholdRequest, CreatePersonQuery,
     CreatePersonRequest, HouseholdPage, HouseholdView, OnPossibleDuplicate, PersonDto, PersonPage,
@@ -35,7 +35,7 @@ fn person_response(status: actix_web::http::StatusCode, view: PersonView) -> Htt
 #[post("/households")]
 pub async fn create_household(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     body: ValidJson<CreateHouseholdRequest>,
 ) -> ApiResult<HttpResponse> {
     let new = body.0.into();
@@ -60,14 +60,15 @@ pub async fn create_household(
 #[get("/households")]
 pub async fn list_households(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<crate::dto::cases::PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let page = page_request(query.limit, query.cursor.as_deref())?;
-    let actor = auth.actor;
     let result = state
         .db
-        .run(move |c| households::list(c, &actor, page))
+        .as_user(auth, "household", None, move |c, actor, _| {
+            households::list(c, actor, page)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(HouseholdPage::from_page(result)))
 }
@@ -82,7 +83,7 @@ pub async fn list_households(
 #[get("/households/{id}")]
 pub async fn get_household(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -112,7 +113,7 @@ pub async fn get_household(
 #[patch("/households/{id}")]
 pub async fn update_household(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<UpdateHouseholdRequest>,
     if_match: IfMatch,
@@ -149,7 +150,7 @@ pub async fn update_household(
 #[post("/persons")]
 pub async fn create_person(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<CreatePersonQuery>,
     body: ValidJson<CreatePersonRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -188,10 +189,10 @@ pub async fn create_person(
 #[get("/persons")]
 pub async fn list_persons(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<SearchPersonsQuery>,
 ) -> ApiResult<HttpResponse> {
-    crate::state::take(&state.search_limiter, &auth.actor.user_id)?;
+    crate::state::take(&state.search_limiter, &auth.user_id())?;
     let q = query.into_inner();
     let page = page_request(q.limit, q.cursor.as_deref())?;
     let search = PersonSearch {
@@ -232,7 +233,7 @@ pub async fn list_persons(
 #[get("/persons/{id}")]
 pub async fn get_person(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -265,7 +266,7 @@ pub async fn get_person(
 #[patch("/persons/{id}")]
 pub async fn update_person(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<UpdatePersonRequest>,
     if_match: IfMatch,
@@ -292,7 +293,7 @@ pub async fn update_person(
 #[post("/persons/{id}/consents")]
 pub async fn create_consent(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<CreateConsentRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -317,7 +318,7 @@ pub async fn create_consent(
 #[get("/persons/{id}/consents")]
 pub async fn list_consents(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -345,7 +346,7 @@ pub async fn list_consents(
 #[post("/consents/{id}/withdraw")]
 pub async fn withdraw_consent(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();

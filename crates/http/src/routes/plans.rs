@@ -4,7 +4,7 @@ use actix_web::{get, post, web, HttpResponse};
 use hamkke_persistence::repo::plans as repo;
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::Caller;
 use crate::dto::plans::{
     AssessmentList, AssessmentView, CreateAssessmentRequest, CreatePlanRequest,
     CreateReviewRequest, PlanList, PlanView, ReviewView,
@@ -29,7 +29,7 @@ use crate::state::AppState;
 #[post("/cases/{id}/assessments")]
 pub async fn create_case_assessment(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<CreateAssessmentRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -54,7 +54,7 @@ pub async fn create_case_assessment(
 #[get("/cases/{id}/assessments")]
 pub async fn list_case_assessments(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -87,7 +87,7 @@ pub async fn list_case_assessments(
 #[post("/cases/{id}/plans")]
 pub async fn create_case_plan(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<CreatePlanRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -112,7 +112,7 @@ pub async fn create_case_plan(
 #[get("/cases/{id}/plans")]
 pub async fn list_case_plans(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -142,7 +142,7 @@ pub async fn list_case_plans(
 #[post("/plans/{id}/reviews")]
 pub async fn create_plan_review(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<CreateReviewRequest>,
 ) -> ApiResult<HttpResponse> {

@@ -4,7 +4,7 @@ use actix_web::{get, post, web, HttpResponse};
 use hamkke_persistence::repo::transfers;
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::Caller;
 use crate::dto::persons::{
     CreateTransferRequest, DecideTransferRequest, TransferPage, TransferQuery, TransferView,
 };
@@ -27,7 +27,7 @@ use crate::state::AppState;
 #[post("/persons/{id}/transfers")]
 pub async fn create_person_transfer(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<CreateTransferRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -55,7 +55,7 @@ pub async fn create_person_transfer(
 #[get("/person-transfers")]
 pub async fn list_person_transfers(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<TransferQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
@@ -80,7 +80,7 @@ pub async fn list_person_transfers(
 #[get("/person-transfers/{id}")]
 pub async fn get_person_transfer(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -98,7 +98,7 @@ pub async fn get_person_transfer(
 
 async fn decide(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: Uuid,
     body: DecideTransferRequest,
     approve: bool,
@@ -131,7 +131,7 @@ async fn decide(
 #[post("/person-transfers/{id}/approve")]
 pub async fn approve_person_transfer(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<DecideTransferRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -152,7 +152,7 @@ pub async fn approve_person_transfer(
 #[post("/person-transfers/{id}/decline")]
 pub async fn decline_person_transfer(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<DecideTransferRequest>,
 ) -> ApiResult<HttpResponse> {

@@ -6,7 +6,7 @@ use hamkke_domain::user::{NewUser, Role, UserPatch, Username};
 use hamkke_persistence::repo::users::{self as repo, UserFilter};
 use uuid::Uuid;
 
-use crate::auth::{hash_password, AuthUser};
+use crate::auth::{hash_password, AuthUser, Caller};
 use crate::dto::users::{CreateUserRequest, ListUsersQuery, UpdateUserRequest, UserPage, UserView};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{etag, page_request, IfMatch, ValidJson};
@@ -65,7 +65,7 @@ pub async fn create_user(
 #[get("/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<ListUsersQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
@@ -75,10 +75,11 @@ pub async fn list_users(
         role: q.role.map(Role::from),
         active: q.active,
     };
-    let actor = auth.actor;
     let result = state
         .db
-        .run(move |conn| repo::list(conn, &actor, &filter, page))
+        .as_user(auth, "user", None, move |conn, actor, _| {
+            repo::list(conn, actor, &filter, page)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(UserPage::from_page(result)))
 }
@@ -229,7 +230,7 @@ pub async fn update_user(
 #[post("/users/{id}/handover")]
 pub async fn create_user_handover(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<crate::dto::cases::HandoverRequest>,
 ) -> ApiResult<HttpResponse> {

@@ -4,7 +4,7 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use hamkke_persistence::repo::webhooks::{self as repo, NewSubscription, SubscriptionPatch};
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Caller};
 use crate::dto::webhooks::{
     CreateWebhookRequest, DeliveryPage, DeliveryQuery, DeliveryView, UpdateWebhookRequest,
     WebhookList, WebhookView,
@@ -84,7 +84,7 @@ pub async fn create_webhook(
     responses((status = 200, description = "Subscriptions", body = WebhookList))
 )]
 #[get("/webhooks")]
-pub async fn list_webhooks(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<HttpResponse> {
+pub async fn list_webhooks(state: web::Data<AppState>, auth: Caller) -> ApiResult<HttpResponse> {
     let items = state
         .db
         .as_user(auth, "webhook", None, move |c, a, _| repo::list(c, a))
@@ -104,7 +104,7 @@ pub async fn list_webhooks(state: web::Data<AppState>, auth: AuthUser) -> ApiRes
 #[get("/webhooks/{id}")]
 pub async fn get_webhook(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -173,7 +173,7 @@ pub async fn update_webhook(
 #[delete("/webhooks/{id}")]
 pub async fn delete_webhook(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -196,7 +196,7 @@ pub async fn delete_webhook(
 #[get("/webhooks/{id}/deliveries")]
 pub async fn list_webhook_deliveries(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     query: web::Query<DeliveryQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -221,7 +221,7 @@ pub async fn list_webhook_deliveries(
 #[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
 pub async fn create_webhook_redelivery(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, delivery) = path.into_inner();
@@ -244,7 +244,7 @@ pub async fn create_webhook_redelivery(
 #[post("/webhooks/{id}/test")]
 pub async fn create_webhook_test(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();

@@ -6,7 +6,7 @@ use hamkke_persistence::repo::visits;
 use hamkke_persistence::repo::work::{self, DirectoryFilter};
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::Caller;
 use crate::dto::allocations::wants_english;
 use crate::dto::work::{
     CompleteVisitRequest, CreateVisitRequest, DirectoryQuery, MarkedRead, NotificationPage,
@@ -27,16 +27,17 @@ use crate::state::AppState;
 pub async fn list_notifications(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<NotificationQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = page_request(q.limit, q.cursor.as_deref())?;
     let unread = q.unread.unwrap_or(false);
-    let actor = auth.actor;
     let result = state
         .db
-        .run(move |c| work::notifications(c, &actor, unread, page))
+        .as_user(auth, "notification", None, move |c, actor, _| {
+            work::notifications(c, actor, unread, page)
+        })
         .await?;
     let english = wants_english(&req);
     Ok(HttpResponse::Ok().json(NotificationPage {
@@ -60,14 +61,15 @@ pub async fn list_notifications(
 pub async fn read_notification(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let actor = auth.actor;
     let n = state
         .db
-        .run(move |c| work::mark_read(c, &actor, id))
+        .as_user(auth, "notification", None, move |c, actor, _| {
+            work::mark_read(c, actor, id)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(NotificationView::new(n, wants_english(&req))))
 }
@@ -81,12 +83,13 @@ pub async fn read_notification(
 #[post("/notifications/read-all")]
 pub async fn read_all_notifications(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
 ) -> ApiResult<HttpResponse> {
-    let actor = auth.actor;
     let marked = state
         .db
-        .run(move |c| work::mark_all_read(c, &actor))
+        .as_user(auth, "notification", None, move |c, actor, _| {
+            work::mark_all_read(c, actor)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(MarkedRead { marked }))
 }
@@ -103,7 +106,7 @@ pub async fn read_all_notifications(
 #[get("/directory")]
 pub async fn list_directory(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     query: web::Query<DirectoryQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
@@ -140,7 +143,7 @@ pub async fn list_directory(
     responses((status = 200, description = "The worklist", body = WorklistView))
 )]
 #[get("/me/worklist")]
-pub async fn get_worklist(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<HttpResponse> {
+pub async fn get_worklist(state: web::Data<AppState>, auth: Caller) -> ApiResult<HttpResponse> {
     let today = hamkke_domain::today();
     let days = state.config.first_assessment_days;
     let list = state
@@ -164,7 +167,7 @@ pub async fn get_worklist(state: web::Data<AppState>, auth: AuthUser) -> ApiResu
 #[post("/cases/{id}/visits")]
 pub async fn create_case_visit(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<CreateVisitRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -198,7 +201,7 @@ pub async fn create_case_visit(
 #[post("/visits/{id}/complete")]
 pub async fn complete_visit(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Caller,
     id: web::Path<Uuid>,
     body: ValidJson<CompleteVisitRequest>,
 ) -> ApiResult<HttpResponse> {

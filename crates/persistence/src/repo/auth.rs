@@ -340,7 +340,19 @@ pub fn load_actor(
     session_id: Uuid,
 ) -> RepoResult<Option<(Actor, bool)>> {
     let now = to_db(hamkke_domain::now());
-    let row: Option<(DbUuid, String, DbUuid, String, String, bool)> = auth_sessions::table
+    use crate::schema::catalogue_version as cv;
+    type Row = (
+        DbUuid,
+        String,
+        DbUuid,
+        String,
+        String,
+        bool,
+        Option<String>,
+        Option<i64>,
+    );
+    // The catalogue version comes with the session, in the request's first statement.
+    let row: Option<Row> = auth_sessions::table
         .inner_join(users::table.inner_join(organizations::table))
         .filter(auth_sessions::id.eq(DbUuid(session_id)))
         .filter(auth_sessions::user_id.eq(DbUuid(user_id)))
@@ -355,21 +367,26 @@ pub fn load_actor(
             organizations::kind,
             organizations::district_code,
             users::must_change_password,
+            cv::table.select(cv::database_id).single_value(),
+            cv::table.select(cv::version).single_value(),
         ))
         .first(conn)
         .optional()?;
-    row.map(|(uid, role, org_id, kind, district, must_change)| {
-        Ok((
-            Actor {
-                user_id: uid.0,
-                org_id: org_id.0,
-                org_kind: OrgKind::parse(&kind).ok_or_else(|| corrupt("organizations.kind"))?,
-                role: Role::parse(&role).ok_or_else(|| corrupt("users.role"))?,
-                district_code: district,
-            },
-            must_change,
-        ))
-    })
+    row.map(
+        |(uid, role, org_id, kind, district, must_change, database, version)| {
+            crate::catalogue::observe(database.zip(version));
+            Ok((
+                Actor {
+                    user_id: uid.0,
+                    org_id: org_id.0,
+                    org_kind: OrgKind::parse(&kind).ok_or_else(|| corrupt("organizations.kind"))?,
+                    role: Role::parse(&role).ok_or_else(|| corrupt("users.role"))?,
+                    district_code: district,
+                },
+                must_change,
+            ))
+        },
+    )
     .transpose()
 }
 

@@ -84,19 +84,25 @@ pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Resource> {
         .try_into()
 }
 
-/// A resource and its benefit type, in one statement (the duplicate check's hot path).
+/// A resource and its benefit type, in one statement (the duplicate check's hot path), or from
+/// the catalogue cache when the request saw the version it was cached under (`crate::catalogue`).
 pub(crate) fn load_with_type(
     conn: &mut DbConn,
     id: Uuid,
 ) -> RepoResult<(Resource, hamkke_domain::benefit::BenefitType)> {
     use super::benefit_types::BenefitTypeRow;
     use crate::schema::benefit_types;
+    if let Some(cached) = crate::catalogue::get(id) {
+        return Ok(cached);
+    }
     let (r, t): (ResourceRow, BenefitTypeRow) = resources::table
         .inner_join(benefit_types::table)
         .filter(resources::id.eq(DbUuid(id)))
         .select((ResourceRow::as_select(), BenefitTypeRow::as_select()))
         .first(conn)?;
-    Ok((r.try_into()?, t.try_into()?))
+    let loaded = (r.try_into()?, t.try_into()?);
+    crate::catalogue::put(id, &loaded);
+    Ok(loaded)
 }
 
 /// A resource of the actor's district.

@@ -1,0 +1,7 @@
+DROP TRIGGER benefit_types_catalogue_deleted;
+DROP TRIGGER benefit_types_catalogue_updated;
+DROP TRIGGER benefit_types_catalogue_inserted;
+DROP TRIGGER resources_catalogue_deleted;
+DROP TRIGGER resources_catalogue_updated;
+DROP TRIGGER resources_catalogue_inserted;
+DROP TABLE catalogue_version;
