@@ -1,7 +1,9 @@
 """The benchmark's peer: a FastAPI + asyncpg service (uvloop, one worker, pool of 8) that runs
-exactly the statements of bench/pgbench/get_case.sql and bench/pgbench/check.sql — the ones
-hamkke issued per request before its group-commit audit writer — for `GET /api/v1/cases/{id}`
-and `POST /api/v1/allocations/check`, and answers JSON.
+the statements of bench/pgbench/get_case.sql and bench/pgbench/check.sql — the ones hamkke
+issues per request, with the audit insert of each request in its own statement as hamkke did
+before its group-commit writer, and the resource read on every check (hamkke keeps it in its
+versioned catalogue cache) — for `GET /api/v1/cases/{id}` and `POST /api/v1/allocations/check`,
+and answers JSON.
 
 It does less than hamkke, so the ratio in bench/RESULTS.md is conservative: it reads the token's
 session and user from the JWT payload without checking the signature, validates no JSON schema,
@@ -23,7 +25,9 @@ from fastapi.responses import Response
 
 SESSION = (
     'SELECT "users"."id", "users"."role", "organizations"."id", "organizations"."kind", '
-    '"organizations"."district_code", "users"."must_change_password" FROM ("auth_sessions" '
+    '"organizations"."district_code", "users"."must_change_password", '
+    '(SELECT "catalogue_version"."database_id" FROM "catalogue_version" LIMIT 1), '
+    '(SELECT "catalogue_version"."version" FROM "catalogue_version" LIMIT 1) FROM ("auth_sessions" '
     'INNER JOIN ("users" INNER JOIN "organizations" ON ("users"."org_id" = "organizations"."id")) '
     'ON ("auth_sessions"."user_id" = "users"."id")) WHERE (((((("auth_sessions"."id" = $1::uuid) '
     'AND ("auth_sessions"."user_id" = $2::uuid)) AND ("auth_sessions"."revoked_at" IS NULL)) AND '
@@ -40,6 +44,19 @@ PARTICIPANTS = (
     'SELECT "case_participants"."org_id", "case_participants"."role", "case_participants"."added_at" '
     'FROM "case_participants" WHERE ("case_participants"."case_id" = $1::uuid) '
     'ORDER BY "case_participants"."added_at" ASC'
+)
+ASSESSMENTS = (
+    'SELECT "case_assessments"."id", "case_assessments"."case_id", "case_assessments"."person_id", '
+    '"case_assessments"."assessed_on", "case_assessments"."assessor_user_id", '
+    '"case_assessments"."assessor_org_id", "case_assessments"."domains", "case_assessments"."risk_level", '
+    '"case_assessments"."summary", "case_assessments"."created_at" FROM "case_assessments" '
+    'WHERE ("case_assessments"."case_id" = $1::uuid) '
+    'ORDER BY "case_assessments"."assessed_on" DESC, "case_assessments"."id" DESC LIMIT 20'
+)
+DUPLICATES = (
+    'SELECT "person_duplicates"."person_a", "person_duplicates"."person_b" FROM "person_duplicates" '
+    'WHERE (((("person_duplicates"."person_a" = $1::uuid) OR ("person_duplicates"."person_b" = $1::uuid)) '
+    "AND (\"person_duplicates\".\"status\" = 'open')) AND (\"person_duplicates\".\"score\" >= 80))"
 )
 AUDIT_CASE = (
     'INSERT INTO "audit_events" ("event_id", "occurred_at", "actor_user_id", "actor_org_id", '
@@ -66,8 +83,7 @@ PERSON = (
     '"persons"."updated_at", "persons"."district_code" FROM "persons" WHERE ("persons"."id" = $1::uuid) LIMIT 1'
 )
 MEMBERS = (
-    'SELECT "persons"."id" FROM "persons" WHERE ("persons"."household_id" = $1::uuid) '
-    'ORDER BY "persons"."id" ASC LIMIT 9'
+    'SELECT "persons"."id" FROM "persons" WHERE ("persons"."household_id" = $1::uuid)'
 )
 CLAIMS = (
     'SELECT "allocations"."id", "benefit_types"."code", "benefit_types"."type_group", '
@@ -129,9 +145,11 @@ async def get_case(case_id: str, request: Request):
             if case is None:
                 raise HTTPException(404)
             participants = await conn.fetch(PARTICIPANTS, case_id)
+            assessments = await conn.fetch(ASSESSMENTS, case_id)
             await conn.execute(AUDIT_CASE, uid, str(user[2]), case_id)
     body = dump(case)
     body["participants"] = [dump(p) for p in participants]
+    body["assessments"] = [dump(a) for a in assessments]
     return Response(json.dumps(body), media_type="application/json")
 
 
@@ -154,8 +172,10 @@ async def check(request: Request):
         code, group = resource[15], resource[20]
         rows = await conn.fetch(CLAIMS, household, *slots, code, group)
         allowed = len(rows) == 0
+        candidates = await conn.fetch(DUPLICATES, person["id"])
         await conn.execute(AUDIT_CHECK, uid, str(user[2]), body["resource_id"], body["person_id"], allowed, len(rows))
     return Response(
-        json.dumps({"allowed": allowed, "conflicts": [dump(r) for r in rows]}),
+        json.dumps({"allowed": allowed, "conflicts": [dump(r) for r in rows],
+                    "possible_duplicate_claims": [dump(c) for c in candidates]}),
         media_type="application/json",
     )

@@ -116,10 +116,7 @@ impl Config {
             session_ttl_secs: 12 * 3600,
             cors_origins: Vec::new(),
             json_limit_bytes: 256 * 1024,
-            db_pool_size: match backend {
-                Backend::Postgres => 16,
-                Backend::Sqlite => 8,
-            },
+            db_pool_size: default_pool_size(backend),
             db_timeout_secs: 5,
             login_per_minute: 30,
             login_per_username_per_minute: 10,
@@ -303,5 +300,24 @@ impl Config {
 
     pub fn backend(&self) -> Backend {
         Backend::from_url(&self.database_url)
+    }
+}
+
+/// The pool size by measurement (bench/RESULTS.md, #16). PostgreSQL: twice the CPUs this server
+/// may run on, 2 to 16. On the two-core bench machine, with server and PostgreSQL confined to
+/// one core, 4, 8 and 16 connections served the same, 2 served 23–40 % more and 1 more still:
+/// every further backend only adds switches on PostgreSQL's cores. The floor of 2 leaves the
+/// hot paths a connection while a long import or export holds one. A database on other cores
+/// wants about twice its cores (`HAMKKE_DB_POOL_SIZE`). SQLite: 8, since reads take no write
+/// lock and read in parallel (2 was slower on every endpoint).
+fn default_pool_size(backend: Backend) -> u32 {
+    match backend {
+        Backend::Postgres => {
+            let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+            u32::try_from(cpus.saturating_mul(2))
+                .unwrap_or(16)
+                .clamp(2, 16)
+        }
+        Backend::Sqlite => 8,
     }
 }

@@ -335,13 +335,7 @@ pub fn append(conn: &mut DbConn, events: &[&PendingEvent], chained: bool) -> Rep
 fn append_sealed(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<()> {
     use diesel::sql_types::{BigInt, Text};
     write_tx(conn, |conn| {
-        diesel::update(audit_chain_head::table.find(1))
-            .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
-            .execute(conn)?;
-        let (mut seq, mut prev): (i64, String) = audit_chain_head::table
-            .find(1)
-            .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
-            .first(conn)?;
+        let (mut seq, mut prev) = lock_chain_head(conn)?;
         let sql = format!(
             "INSERT INTO audit_events ({EVENT_COLUMNS}, chain_seq, prev_hash, hash) VALUES {}",
             value_rows(matches!(conn, DbConn::Pg(_)), events.len(), APPEND_COLUMNS)
@@ -426,14 +420,7 @@ pub fn seal_pending(conn: &mut DbConn, batch: i64) -> RepoResult<usize> {
         return Ok(0);
     }
     write_tx(conn, |conn| {
-        // Taking the head row's lock serialises sealers, even of several servers.
-        diesel::update(audit_chain_head::table.find(1))
-            .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
-            .execute(conn)?;
-        let (mut seq, mut prev): (i64, String) = audit_chain_head::table
-            .find(1)
-            .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
-            .first(conn)?;
+        let (mut seq, mut prev) = lock_chain_head(conn)?;
         let pending: Vec<AuditRecord> = audit_events::table
             .filter(audit_events::chain_seq.is_null())
             .order(audit_events::id.asc())
@@ -651,6 +638,15 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter) -> RepoResult<Vec<AuditRecord>> 
         q = q.filter(audit_events::id.gt(after));
     }
     Ok(q.load(conn)?)
+}
+
+/// Takes the chain head's row lock and reads it, in one statement: whoever appends to the
+/// chain (the read writer, a sealer, on any server) waits here for the one before it.
+fn lock_chain_head(conn: &mut DbConn) -> QueryResult<(i64, String)> {
+    diesel::update(audit_chain_head::table.find(1))
+        .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
+        .returning((audit_chain_head::last_seq, audit_chain_head::last_hash))
+        .get_result(conn)
 }
 
 #[cfg(test)]
