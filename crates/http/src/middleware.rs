@@ -122,15 +122,17 @@ pub async fn authenticate(
         .app_data::<web::Data<crate::state::AppState>>()
         .and_then(|state| crate::auth::TokenCaller::verify(req.request(), state).ok());
     if let Some(token) = verified {
-        // An unknown path answers 404 (and a known one 405 for another method) as before, to
-        // anyone: there is nothing behind it to learn.
-        let known = req
+        let routes = req
             .app_data::<web::Data<crate::openapi::RouteTable>>()
-            .is_some_and(|t| t.allowed(path).is_some());
+            .cloned();
+        let path = path.to_owned();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         req.extensions_mut().insert(token.clone());
         let res = next.call(req).await;
-        if token.confirmed() || !known {
+        // An unknown path answers 404 (and a known one 405 for another method) as before, to
+        // anyone: there is nothing behind it to learn. Only an unconfirmed answer pays for
+        // matching the route table.
+        if token.confirmed() || !routes.is_some_and(|t| t.allowed(&path).is_some()) {
             return res.map(ServiceResponse::map_into_boxed_body);
         }
         return match (refusal(state, &token).await, res) {
