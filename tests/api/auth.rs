@@ -322,6 +322,13 @@ async fn a_dead_session_learns_nothing_from_bad_input(b: Backend) {
         .post("/api/v1/allocations/check", Some(&token), json!({ "x": 1 }))
         .await;
     r.assert_problem(401, "session_ended");
+    // A bad declared purpose: refused as a caller first.
+    app.send(
+        TestApp::req(Method::GET, "/api/v1/cases", Some(&token))
+            .insert_header(("x-access-purpose", "curiosity")),
+    )
+    .await
+    .assert_problem(401, "session_ended");
     // Known path, other method: refused as a caller first.
     app.send(TestApp::req(Method::DELETE, "/api/v1/cases", Some(&token)))
         .await

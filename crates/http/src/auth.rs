@@ -249,14 +249,16 @@ fn access_purpose(req: &HttpRequest) -> Result<Option<String>, ApiError> {
             .map(str::trim)
             .filter(|p| ACCESS_PURPOSES.contains(p))
             .map(|p| Some(p.to_owned()))
-            .ok_or_else(|| {
-                ApiError::field(
-                    "X-Access-Purpose",
-                    "invalid_value",
-                    "expected case_management, meeting, allocation, audit or other",
-                )
-            }),
+            .ok_or_else(bad_purpose),
     }
+}
+
+fn bad_purpose() -> ApiError {
+    ApiError::field(
+        "X-Access-Purpose",
+        "invalid_value",
+        "expected case_management, meeting, allocation, audit or other",
+    )
 }
 
 use actix_web::HttpMessage;
@@ -361,21 +363,27 @@ pub struct TokenCaller {
     /// The request's part of the audit context; the actor's part is filled on confirmation.
     ctx: AuditCtx,
     temporary_password_ok: bool,
+    /// The declared purpose was not one of `ACCESS_PURPOSES`: refused, after the session.
+    bad_purpose: bool,
     confirmed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl TokenCaller {
-    /// Verifies the bearer token and the request's declared purpose, without the database.
+    /// Verifies the bearer token, without the database. A bad declared purpose is refused by
+    /// `confirm`, after the session, so a stale caller learns nothing from it.
     pub fn verify(req: &HttpRequest, state: &AppState) -> Result<Self, ApiError> {
         let claims = state.jwt.verify(&bearer(req)?)?;
         let mut ctx = request_ctx(req);
-        ctx.purpose = access_purpose(req)?;
+        let purpose = access_purpose(req);
+        let bad_purpose = purpose.is_err();
+        ctx.purpose = purpose.unwrap_or_default();
         ctx.read_only = reads_only(req);
         Ok(Self {
             user_id: claims.sub,
             session_id: claims.sid,
             ctx,
             temporary_password_ok: changes_own_password_or_leaves(req, claims.sub),
+            bad_purpose,
             confirmed: Default::default(),
         })
     }
@@ -406,6 +414,9 @@ impl TokenCaller {
         };
         if must_change_password && !self.temporary_password_ok {
             return Ok(Err(ApiError::PasswordChangeRequired));
+        }
+        if self.bad_purpose {
+            return Ok(Err(bad_purpose()));
         }
         self.confirmed
             .store(true, std::sync::atomic::Ordering::Release);

@@ -117,7 +117,7 @@ pub async fn authenticate(
     }
     // The token is verified here, without the database; the session is confirmed inside the
     // handler's own database call. A token that fails here takes the full path, whose error is
-    // the one to answer (401 before a bad purpose header, as before).
+    // the one to answer.
     let verified = req
         .app_data::<web::Data<crate::state::AppState>>()
         .and_then(|state| crate::auth::TokenCaller::verify(req.request(), state).ok());
