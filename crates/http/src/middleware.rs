@@ -132,7 +132,7 @@ pub async fn authenticate(
         // An unknown path answers 404 (and a known one 405 for another method) as before, to
         // anyone: there is nothing behind it to learn. Only an unconfirmed answer pays for
         // matching the route table.
-        if token.confirmed() || !routes.is_some_and(|t| t.allowed(&path).is_some()) {
+        if token.confirmed() || routes.is_none_or(|t| t.allowed(&path).is_none()) {
             return res.map(ServiceResponse::map_into_boxed_body);
         }
         return match (refusal(state, &token).await, res) {
