@@ -350,8 +350,8 @@ impl FromRequest for AuthUser {
     }
 }
 
-/// A caller whose token is verified (signature, algorithm, issuer, audience, times, declared
-/// purpose) but whose session, user and organization are confirmed only inside the handler's
+/// A caller whose token is verified (signature, algorithm, issuer, audience, times) but whose
+/// session, user, organization and declared purpose are confirmed only inside the handler's
 /// own blocking call, on its connection: one trip to the database per request instead of two.
 /// A response that leaves without that confirmation (an extractor refused the body, say) is
 /// confirmed by `middleware::authenticate` first, so a stale caller still gets 401 and learns

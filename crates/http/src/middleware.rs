@@ -99,77 +99,58 @@ pub async fn observe(
     Ok(res)
 }
 
-/// Authenticates every request to a known, secured API path before its body is read, so an
-/// anonymous or stale caller learns nothing from validation errors; the handler's `AuthUser`
-/// reuses the result. Unknown paths fall through to 404/405, public ones to their handler.
+/// Authenticates every request to a secured API path: the token is verified here, without the
+/// database, and the session is confirmed inside the handler's own database call (`Caller`,
+/// `DbHandle::as_user`), or by the handler's `AuthUser`. An answer that leaves unconfirmed (an
+/// extractor refused the path, query or body) is confirmed first, so an anonymous or stale
+/// caller learns nothing from validation errors. Unknown paths answer 404 (and known ones 405
+/// for another method) to anyone; public paths go to their handler.
 pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
-    use actix_web::FromRequest;
     const PUBLIC: [&str; 2] = ["/api/v1/auth/token", "/api/v1/auth/refresh"];
-    let path = req.path();
-    if !path.starts_with("/api/v1/") || PUBLIC.contains(&path) {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    }
-    // The token is verified here, without the database; the session is confirmed inside the
-    // handler's own database call. A token that fails here takes the full path, whose error is
-    // the one to answer.
-    let verified = req
-        .app_data::<web::Data<crate::state::AppState>>()
-        .and_then(|state| crate::auth::TokenCaller::verify(req.request(), state).ok());
-    if let Some(token) = verified {
-        let routes = req
-            .app_data::<web::Data<crate::openapi::RouteTable>>()
-            .cloned();
-        let path = path.to_owned();
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        req.extensions_mut().insert(token.clone());
-        let res = next.call(req).await;
-        // An unknown path answers 404 (and a known one 405 for another method) as before, to
-        // anyone: there is nothing behind it to learn. Only an unconfirmed answer pays for
-        // matching the route table.
-        if token.confirmed() || routes.is_none_or(|t| t.allowed(&path).is_none()) {
-            return res.map(ServiceResponse::map_into_boxed_body);
-        }
-        return match (refusal(state, &token).await, res) {
-            (None, res) => res.map(ServiceResponse::map_into_boxed_body),
-            (Some(refused), Ok(res)) => {
-                use actix_web::ResponseError;
-                let request = res.request().clone();
-                drop(res);
-                Ok(ServiceResponse::new(request, refused.error_response()))
-            }
-            (Some(refused), Err(_)) => Err(refused.into()),
-        };
-    }
-    let auth =
-        crate::auth::AuthUser::from_request(req.request(), &mut actix_web::dev::Payload::None)
-            .await;
-    match auth {
-        Ok(user) => {
-            req.extensions_mut().insert(user);
-            next.call(req)
+    let path = req.path().to_owned();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let routes = req
+        .app_data::<web::Data<crate::openapi::RouteTable>>()
+        .cloned();
+    // Only a refused or unconfirmed caller pays for matching the route table.
+    let known = || routes.as_ref().is_some_and(|t| t.allowed(&path).is_some());
+    let verified = match &state {
+        _ if !path.starts_with("/api/v1/") || PUBLIC.contains(&path.as_str()) => None,
+        Some(state) => Some(crate::auth::TokenCaller::verify(req.request(), state)),
+        None => Some(Err(crate::error::ApiError::Internal)),
+    };
+    let token = match verified {
+        None => {
+            return next
+                .call(req)
                 .await
                 .map(ServiceResponse::map_into_boxed_body)
         }
-        // Only a refused caller pays for matching the route table: unknown paths still
-        // answer 404 and known paths with another method 405.
-        Err(e) => {
-            let known = req
-                .app_data::<web::Data<crate::openapi::RouteTable>>()
-                .is_some_and(|t| t.allowed(path).is_some());
-            if known {
-                Ok(req.error_response(e))
-            } else {
-                next.call(req)
-                    .await
-                    .map(ServiceResponse::map_into_boxed_body)
-            }
+        Some(Err(e)) if known() => return Ok(req.error_response(e)),
+        Some(Err(_)) => {
+            return next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
         }
+        Some(Ok(token)) => token,
+    };
+    req.extensions_mut().insert(token.clone());
+    let res = next.call(req).await;
+    if token.confirmed() || !known() {
+        return res.map(ServiceResponse::map_into_boxed_body);
+    }
+    match (refusal(state, &token).await, res) {
+        (None, res) => res.map(ServiceResponse::map_into_boxed_body),
+        (Some(refused), Ok(res)) => {
+            use actix_web::ResponseError;
+            let (request, _) = res.into_parts();
+            Ok(ServiceResponse::new(request, refused.error_response()))
+        }
+        (Some(refused), Err(_)) => Err(refused.into()),
     }
 }
 
