@@ -39,7 +39,13 @@ pub async fn observe(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = req.method().to_string();
     let is_api = req.path().starts_with("/api/");
-    let pattern = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    // The route table matches without regular expressions; the few paths outside the API
+    // contract (the API docs, the dashboard's files) ask actix's router.
+    let pattern = req
+        .app_data::<web::Data<crate::openapi::RouteTable>>()
+        .and_then(|t| t.pattern(req.path()).map(str::to_owned))
+        .or_else(|| req.match_pattern())
+        .unwrap_or_else(|| "unmatched".into());
     // Every line logged while handling the request carries its id, method and route.
     let span = tracing::info_span!("request", request_id = %id, method = %method, route = %pattern);
     let db_time = crate::db::DbTime::default();
@@ -49,16 +55,12 @@ pub async fn observe(
             tracing::Instrument::instrument(next.call(req), span),
         )
         .await?;
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".into());
     let status = res.status().as_u16();
     let elapsed = start.elapsed();
     if let Some(state) = state {
         state
             .metrics
-            .observe(&method, &route, status, elapsed.as_secs_f64());
+            .observe(&method, &pattern, status, elapsed.as_secs_f64());
     }
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&id) {
@@ -90,7 +92,7 @@ pub async fn observe(
     tracing::info!(
         request_id = %id,
         method = %method,
-        route = %route,
+        route = %pattern,
         status,
         duration_ms = elapsed.as_secs_f64() * 1000.0,
         db_ms = db_time.millis(),

@@ -1,7 +1,6 @@
 //! The OpenAPI document: operations come from the handlers' annotations; this module adds the
 //! security scheme and the error responses every operation can give, so none is forgotten.
 
-use actix_web::dev::ResourceDef;
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -247,8 +246,32 @@ fn add_links(doc: &mut OpenApiDoc) {
 }
 
 /// Path templates and their methods, to tell an unknown path (404) from a known path with an
-/// unsupported method (405).
-pub struct RouteTable(Vec<(ResourceDef, Vec<&'static str>)>);
+/// unsupported method (405), and to name a request's route in its log line and metrics. Matched
+/// segment by segment (a `{parameter}` takes any one non-empty segment, as actix routes it), with
+/// no regular expressions: the logger asks for every request.
+pub struct RouteTable(Vec<Route>);
+
+struct Route {
+    pattern: String,
+    /// The path's segments; `None` for a parameter.
+    segments: Vec<Option<String>>,
+    methods: Vec<&'static str>,
+}
+
+impl Route {
+    fn matches(&self, path: &str) -> bool {
+        let mut given = path.split('/');
+        self.segments.iter().all(|s| match (s, given.next()) {
+            (Some(literal), Some(g)) => literal == g,
+            (None, Some(g)) => !g.is_empty(),
+            (_, None) => false,
+        }) && given.next().is_none()
+    }
+
+    fn is_static(&self) -> bool {
+        self.segments.iter().all(Option::is_some)
+    }
+}
 
 impl RouteTable {
     pub fn from_doc(doc: &OpenApiDoc) -> Self {
@@ -267,25 +290,89 @@ impl RouteTable {
                 .into_iter()
                 .filter_map(|(m, present)| present.then_some(m))
                 .collect();
-                (ResourceDef::new(path.as_str()), methods)
+                let segments = path
+                    .split('/')
+                    .map(|s| {
+                        let param = s.starts_with('{') && s.ends_with('}');
+                        (!param).then(|| s.to_owned())
+                    })
+                    .collect();
+                Route {
+                    pattern: path.clone(),
+                    segments,
+                    methods,
+                }
             })
             .collect();
         Self(routes)
+    }
+
+    /// The route a path is: a fixed route before one with parameters (`/allocations/check`
+    /// rather than `/allocations/{id}`), then the one with the most fixed segments.
+    fn find(&self, path: &str) -> Option<&Route> {
+        self.0
+            .iter()
+            .filter(|r| r.matches(path))
+            .max_by_key(|r| r.segments.iter().filter(|s| s.is_some()).count())
+    }
+
+    /// The path template of a known path (`/api/v1/cases/{id}`).
+    pub fn pattern(&self, path: &str) -> Option<&str> {
+        self.find(path).map(|r| r.pattern.as_str())
     }
 
     /// The methods of a fixed (parameterless) route with exactly this path, if any.
     pub fn allowed_static(&self, path: &str) -> Option<String> {
         self.0
             .iter()
-            .find(|(def, _)| !def.pattern().is_some_and(|p| p.contains('{')) && def.is_match(path))
-            .map(|(_, m)| m.join(", "))
+            .find(|r| r.is_static() && r.matches(path))
+            .map(|r| r.methods.join(", "))
     }
 
     /// The methods a path supports, if it is a known path.
     pub fn allowed(&self, path: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(def, _)| def.is_match(path))
-            .map(|(_, m)| m.join(", "))
+        self.find(path).map(|r| r.methods.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_route_table_names_routes_as_actix_routes_them() {
+        let t = RouteTable::from_doc(&crate::app::openapi());
+        let id = "0194f3a0-0000-7000-8000-000000000001";
+        let case = format!("/api/v1/cases/{id}");
+        assert_eq!(t.pattern(&case), Some("/api/v1/cases/{id}"));
+        assert_eq!(
+            t.pattern(&format!("{case}/members/{id}")),
+            Some("/api/v1/cases/{id}/members/{person_id}")
+        );
+        // A fixed route before a parameter that would take the same segment.
+        assert_eq!(
+            t.pattern("/api/v1/allocations/check"),
+            Some("/api/v1/allocations/check")
+        );
+        assert_eq!(
+            t.allowed("/api/v1/allocations/check").as_deref(),
+            Some("POST")
+        );
+        assert_eq!(
+            t.allowed_static("/api/v1/allocations/import").as_deref(),
+            Some("POST")
+        );
+        assert_eq!(t.allowed_static(&case), None);
+        // Unknown: an empty parameter, a trailing slash, segments too many or too few.
+        for unknown in [
+            "/api/v1/cases/",
+            &format!("{case}/"),
+            &format!("{case}/nothing/here"),
+            "/api/v1",
+            "",
+        ] {
+            assert_eq!(t.pattern(unknown), None, "{unknown}");
+        }
+        assert_eq!(t.pattern("/healthz"), Some("/healthz"));
     }
 }

@@ -191,6 +191,22 @@ impl Db {
     }
 }
 
+/// Runs `f`, work that only reads (and audits what it shows), as one consistent read. On
+/// SQLite that is a deferred transaction: one snapshot, no write lock. On PostgreSQL, when the
+/// request's audit events go to the group-commit writer (`audit::deferring`), no transaction at
+/// all: under READ COMMITTED every statement takes its own snapshot inside a transaction too,
+/// so `BEGIN` and `COMMIT` would only add two round trips. Otherwise (the events are written
+/// here) it is `write_tx`.
+pub fn read_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Pg(_) if crate::audit::deferring_now() => f(conn),
+        _ => write_tx(conn, f),
+    }
+}
+
 /// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, taking the write lock up
 /// front (waiting up to `busy_timeout`) so that a read-then-write never fails half way — except
 /// in a request that only reads (`audit::deferring`), whose transaction is deferred and takes no
@@ -222,5 +238,28 @@ where
             }
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(diesel::QueryableByName)]
+    struct Used {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        used: i32,
+    }
+
+    /// Without the planner stability guarantee (`.cargo/config.toml`), SQLite re-parses and
+    /// re-plans a cached statement with a bound LIMIT each time it is bound anew: the statement
+    /// cache would save nothing on the hot path.
+    #[test]
+    fn the_embedded_sqlite_keeps_its_plans() {
+        let mut c = SqliteConnection::establish(":memory:").unwrap();
+        let r: Used = diesel::sql_query("SELECT sqlite_compileoption_used('ENABLE_QPSG') AS used")
+            .get_result(&mut c)
+            .unwrap();
+        assert_eq!(r.used, 1, "SQLite built without SQLITE_ENABLE_QPSG");
     }
 }

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::meetings::{self, chaired, facts, load_meeting, participants_of};
 use super::orgs::corrupt;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::{read_tx, write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     action_items, agenda_requests, cases, meeting_agenda, organizations, referrals, users,
@@ -240,7 +240,7 @@ pub struct Minutes {
 
 /// The minutes of a meeting the actor may see; the export is audited.
 pub fn minutes(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<Minutes> {
-    write_tx(conn, |conn| {
+    read_tx(conn, |conn| {
         let meeting = visible_meeting(conn, actor, id)?;
         let participants: Vec<MeetingParticipant> = participants_of(conn, id)?;
         let mut attendees = Vec::new();

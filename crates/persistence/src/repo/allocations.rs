@@ -163,7 +163,7 @@ fn candidate_claims(
 ) -> RepoResult<Vec<CandidateClaim>> {
     let mut out = Vec::new();
     for (_, other) in super::identity::strong_partners(conn, &[person_id])? {
-        let found = claims(conn, benefit, other, None, request)?;
+        let found = claims(conn, benefit, other, None, None, request)?;
         if found.is_empty() {
             continue;
         }
@@ -201,6 +201,7 @@ fn claims(
     benefit: &BenefitType,
     person_id: Uuid,
     household_id: Option<Uuid>,
+    known_members: Option<&[Uuid]>,
     request: &Request,
 ) -> RepoResult<Vec<Claim>> {
     let policy = &benefit.policy;
@@ -232,10 +233,13 @@ fn claims(
     const SLOTS: usize = 8;
     q = match (policy.subject, household_id) {
         (Subject::Household, Some(h)) => {
-            let members: Vec<DbUuid> = persons_t::table
-                .filter(persons_t::household_id.eq(DbUuid(h)))
-                .select(persons_t::id)
-                .load(conn)?;
+            let members: Vec<DbUuid> = match known_members {
+                Some(m) => m.iter().copied().map(DbUuid).collect(),
+                None => persons_t::table
+                    .filter(persons_t::household_id.eq(DbUuid(h)))
+                    .select(persons_t::id)
+                    .load(conn)?,
+            };
             if members.len() > SLOTS {
                 q.filter(
                     allocations::household_id
@@ -408,6 +412,9 @@ struct Prepared {
     resource: Resource,
     benefit: BenefitType,
     household: Option<Uuid>,
+    /// The household's members (the person included) when the policy counts the household,
+    /// read with the person in one statement.
+    members: Option<Vec<Uuid>>,
     provider_org_id: Uuid,
 }
 
@@ -416,8 +423,13 @@ struct Prepared {
 fn prepare(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<Prepared> {
     authz::allocate(actor)?;
     let (resource, benefit) = usable_resource(conn, actor, new.resource_id)?;
-    let person = match persons::load(conn, new.person_id) {
-        Ok(p) if authz::reach_person(actor, &p.district_code).is_ok() => p,
+    let loaded = match benefit.policy.subject {
+        Subject::Household => persons::load_with_members(conn, new.person_id)
+            .map(|(person, members)| (person, Some(members))),
+        Subject::Person => persons::load(conn, new.person_id).map(|person| (person, None)),
+    };
+    let (person, members) = match loaded {
+        Ok((p, m)) if authz::reach_person(actor, &p.district_code).is_ok() => (p, m),
         Ok(_) | Err(RepoError::NotFound) => return Err(DomainError::unknown("person_id").into()),
         Err(e) => return Err(e),
     };
@@ -444,6 +456,7 @@ fn prepare(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<
         resource,
         benefit,
         household: person.household_id,
+        members: members.filter(|_| person.household_id.is_some()),
         provider_org_id,
     })
 }
@@ -525,7 +538,15 @@ fn request_of(benefit: &BenefitType, new: &NewAllocation) -> Request {
 pub fn check_unaudited(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<Check> {
     let p = prepare(conn, actor, new)?;
     let request = request_of(&p.benefit, new);
-    let claims = claims(conn, &p.benefit, new.person_id, p.household, &request)?;
+    let members = p.members.as_deref();
+    let claims = claims(
+        conn,
+        &p.benefit,
+        new.person_id,
+        p.household,
+        members,
+        &request,
+    )?;
     let verdict = rules::evaluate(&p.benefit.policy, &request, &claims);
     let mut check = describe(conn, &p.benefit, &verdict)?;
     check.possible_duplicate_claims = candidate_claims(conn, &p.benefit, new.person_id, &request)?;
@@ -651,7 +672,8 @@ fn create_once(
         let p = prepare(conn, actor, new)?;
         lock_subject(conn, new.person_id, p.household)?;
         let request = request_of(&p.benefit, new);
-        let claims = claims(conn, &p.benefit, new.person_id, p.household, &request)?;
+        // The members as they are now, under the lock (not those `prepare` read before it).
+        let claims = claims(conn, &p.benefit, new.person_id, p.household, None, &request)?;
         let verdict = rules::evaluate(&p.benefit.policy, &request, &claims);
         let mut check = describe(conn, &p.benefit, &verdict)?;
         check.possible_duplicate_claims =
@@ -764,10 +786,11 @@ fn with_reviews(conn: &mut DbConn, actor: &Actor, list: &mut [LedgerEntry]) -> R
         let benefit = benefit_types::load(conn, a.benefit_type_id)?;
         let person = persons::load(conn, a.person_id)?;
         let req = request_of(&benefit, &request);
-        let claims: Vec<Claim> = claims(conn, &benefit, a.person_id, person.household_id, &req)?
-            .into_iter()
-            .filter(|c| c.allocation_id != a.id)
-            .collect();
+        let claims: Vec<Claim> =
+            claims(conn, &benefit, a.person_id, person.household_id, None, &req)?
+                .into_iter()
+                .filter(|c| c.allocation_id != a.id)
+                .collect();
         let verdict = rules::evaluate(&benefit.policy, &req, &claims);
         let check = describe(conn, &benefit, &verdict)?;
         e.review = Some(OverrideReview {

@@ -16,7 +16,7 @@ use super::page::{Page, PageRequest};
 use super::persons;
 use super::plans::with_assessment;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::{read_tx, write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     case_assignments, case_counters, case_events, case_members, case_participants, cases,
@@ -559,7 +559,7 @@ pub(crate) fn add_participant_row(
 
 /// One case the actor may see; the read is audited.
 pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<CaseDetail> {
-    write_tx(conn, |conn| {
+    read_tx(conn, |conn| {
         let detail = load_visible(conn, actor, id)?;
         let detail = with_assessment(conn, detail)?;
         audit_case(conn, ctx, AuditAction::View, &detail.case, None)?;

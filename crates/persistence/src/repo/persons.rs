@@ -84,6 +84,34 @@ pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Person> {
         .try_into()
 }
 
+/// A person with the ids of everyone in its household (the person included; none when it has
+/// no household), in one statement.
+pub(crate) fn load_with_members(conn: &mut DbConn, id: Uuid) -> RepoResult<(Person, Vec<Uuid>)> {
+    let members = diesel::alias!(persons as members);
+    let rows: Vec<(PersonRow, Option<DbUuid>)> = persons::table
+        .left_join(
+            members.on(members
+                .field(persons::household_id)
+                .eq(persons::household_id)),
+        )
+        .filter(persons::id.eq(DbUuid(id)))
+        .select((
+            PersonRow::as_select(),
+            members.field(persons::id).nullable(),
+        ))
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((row, first)) = rows.next() else {
+        return Err(RepoError::NotFound);
+    };
+    let ids = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, m)| m))
+        .map(|m| m.0)
+        .collect();
+    Ok((row.try_into()?, ids))
+}
+
 fn find_by_rrn(conn: &mut DbConn, keys: &PersonKeys, rrn: &Rrn) -> RepoResult<Option<Uuid>> {
     Ok(persons::table
         .filter(persons::rrn_hmac.eq_any(keys.lookup_hashes(rrn)))
