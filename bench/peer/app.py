@@ -80,10 +80,9 @@ PERSON = (
     'SELECT "persons"."id", "persons"."name", "persons"."birth_date", "persons"."sex", '
     '"persons"."rrn_masked", "persons"."phone", "persons"."address", "persons"."household_id", '
     '"persons"."flags", "persons"."registered_by_org_id", "persons"."version", "persons"."created_at", '
-    '"persons"."updated_at", "persons"."district_code" FROM "persons" WHERE ("persons"."id" = $1::uuid) LIMIT 1'
-)
-MEMBERS = (
-    'SELECT "persons"."id" FROM "persons" WHERE ("persons"."household_id" = $1::uuid)'
+    '"persons"."updated_at", "persons"."district_code", "members"."id" FROM ("persons" LEFT OUTER JOIN '
+    '"persons" AS "members" ON ("members"."household_id" = "persons"."household_id")) '
+    'WHERE ("persons"."id" = $1::uuid)'
 )
 CLAIMS = (
     'SELECT "allocations"."id", "benefit_types"."code", "benefit_types"."type_group", '
@@ -162,11 +161,12 @@ async def check(request: Request):
         if user is None:
             raise HTTPException(401)
         resource = await conn.fetchrow(RESOURCE, body["resource_id"])
-        person = await conn.fetchrow(PERSON, body["person_id"])
-        if resource is None or person is None:
+        rows = await conn.fetch(PERSON, body["person_id"])
+        if resource is None or not rows:
             raise HTTPException(404)
+        person = rows[0]
         household = person["household_id"]
-        members = [r[0] for r in await conn.fetch(MEMBERS, household)] if household else []
+        members = [r[14] for r in rows if r[14] is not None]
         slots = ([person["id"]] + [m for m in members if m != person["id"]])[:8]
         slots += [slots[0]] * (8 - len(slots))
         code, group = resource[15], resource[20]

@@ -1,16 +1,16 @@
 -- get_case.sql with the group-commit audit writer: the same reads, no audit insert of its own
 -- per request; instead the batched insert below (the new ceiling of issue #16).
 -- The statements the server issues for one request (captured with log_statement = all, see
--- bench/run.sh), one transaction per request as the server runs them. Ids the server gets from
+-- bench/run.sh); the reads run outside a transaction, as the server runs them since the writer
+-- took their audit insert (under READ COMMITTED a transaction adds BEGIN and COMMIT and no
+-- consistency). Ids the server gets from
 -- the request are drawn here by a sub-select on a numbered id table (bench_n_*).
 -- GET /api/v1/cases/{id}
 \set n random(1, :ncases)
 SELECT "users"."id", "users"."role", "organizations"."id", "organizations"."kind", "organizations"."district_code", "users"."must_change_password", (SELECT "catalogue_version"."database_id" FROM "catalogue_version" LIMIT 1), (SELECT "catalogue_version"."version" FROM "catalogue_version" LIMIT 1) FROM ("auth_sessions" INNER JOIN ("users" INNER JOIN "organizations" ON ("users"."org_id" = "organizations"."id")) ON ("auth_sessions"."user_id" = "users"."id")) WHERE (((((("auth_sessions"."id" = :sid) AND ("auth_sessions"."user_id" = :uid)) AND ("auth_sessions"."revoked_at" IS NULL)) AND ("auth_sessions"."expires_at" > now() AT TIME ZONE 'utc')) AND ("users"."active" = true)) AND ("organizations"."active" = true)) LIMIT 1;
-BEGIN;
 SELECT "cases"."id", "cases"."case_no", "cases"."person_id", "cases"."lead_org_id", "cases"."district_code", "cases"."case_type", "cases"."risk_level", "cases"."source", "cases"."status", "cases"."summary", "cases"."needs", "cases"."version", "cases"."created_by", "cases"."created_at", "cases"."updated_at" FROM "cases" WHERE ("cases"."id" = (SELECT id FROM bench_n_cases WHERE n = :n)) LIMIT 1;
 SELECT "case_participants"."org_id", "case_participants"."role", "case_participants"."added_at" FROM "case_participants" WHERE ("case_participants"."case_id" = (SELECT id FROM bench_n_cases WHERE n = :n)) ORDER BY "case_participants"."added_at" ASC;
 SELECT "case_assessments"."id", "case_assessments"."case_id", "case_assessments"."person_id", "case_assessments"."assessed_on", "case_assessments"."assessor_user_id", "case_assessments"."assessor_org_id", "case_assessments"."domains", "case_assessments"."risk_level", "case_assessments"."summary", "case_assessments"."created_at" FROM "case_assessments" WHERE ("case_assessments"."case_id" = (SELECT id FROM bench_n_cases WHERE n = :n)) ORDER BY "case_assessments"."assessed_on" DESC, "case_assessments"."id" DESC LIMIT 20;
-COMMIT;
 -- One request in 16 (the batch a busy writer closes at 16 connections) also runs the writer's
 -- transaction for 16 events: take the chain head, one 16-row INSERT, move the head.
 \set g random(1, 16)
