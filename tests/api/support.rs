@@ -188,8 +188,18 @@ impl TestDb {
                         .execute(&mut admin)
                         .expect("clone template");
                 }
+                let url = with_db_name(&pg_base_url(), &name);
+                // A clone keeps its template's catalogue identity; this process talks to many
+                // databases at once (a server talks to one), so each gets its own, or their
+                // catalogue caches would take each other's versions for their own.
+                let mut conn = diesel::PgConnection::establish(&url).expect("connect to clone");
+                diesel::sql_query(format!(
+                    "UPDATE catalogue_version SET database_id = '{name}'"
+                ))
+                .execute(&mut conn)
+                .expect("catalogue identity");
                 TestDb {
-                    url: with_db_name(&pg_base_url(), &name),
+                    url,
                     pg_name: Some(name),
                     sqlite_path: None,
                 }
