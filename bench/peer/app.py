@@ -87,8 +87,13 @@ PERSON = (
 CLAIMS = (
     'SELECT "allocations"."id", "benefit_types"."code", "benefit_types"."type_group", '
     '"allocations"."category", "allocations"."granted_on", "allocations"."amount", "allocations"."status", '
-    '"allocations"."person_id" FROM ("allocations" INNER JOIN "benefit_types" ON ("benefit_types"."id" = '
-    "\"allocations\".\"benefit_type_id\")) WHERE (((((\"allocations\".\"granted_on\" BETWEEN '2026-11-01' AND "
+    '"allocations"."person_id", "allocations"."benefit_type_id", "benefit_types"."name_ko", '
+    '"benefit_types"."name_en", "allocations"."resource_id", "resources"."name", '
+    '"allocations"."provider_org_id", "organizations"."name", "allocations"."quantity" FROM '
+    '((("allocations" INNER JOIN "benefit_types" ON ("benefit_types"."id" = "allocations"."benefit_type_id")) '
+    'INNER JOIN "resources" ON ("allocations"."resource_id" = "resources"."id")) '
+    'INNER JOIN "organizations" ON ("organizations"."id" = "allocations"."provider_org_id")) WHERE '
+    "(((((\"allocations\".\"granted_on\" BETWEEN '2026-11-01' AND "
     "'2027-03-31') AND (\"allocations\".\"status\" != 'cancelled')) AND (((((((((\"allocations\".\"household_id\" = $1::uuid) "
     'OR ("allocations"."person_id" = $2::uuid)) OR ("allocations"."person_id" = $3::uuid)) '
     'OR ("allocations"."person_id" = $4::uuid)) OR ("allocations"."person_id" = $5::uuid)) '

@@ -163,7 +163,7 @@ fn candidate_claims(
 ) -> RepoResult<Vec<CandidateClaim>> {
     let mut out = Vec::new();
     for (_, other) in super::identity::strong_partners(conn, &[person_id])? {
-        let found = claims(conn, benefit, other, None, None, request)?;
+        let found = claims(conn, benefit, other, None, None, request)?.claims;
         if found.is_empty() {
             continue;
         }
@@ -203,24 +203,40 @@ fn claims(
     household_id: Option<Uuid>,
     known_members: Option<&[Uuid]>,
     request: &Request,
-) -> RepoResult<Vec<Claim>> {
+) -> RepoResult<Found> {
     let policy = &benefit.policy;
     let Some((from, to)) = policy.window.bounds(request.granted_on) else {
-        return Ok(Vec::new());
+        return Ok(Found::default());
     };
+    // With what a conflict shows (type, resource and provider by name), so that an answer with
+    // conflicts needs no second statement.
     let mut q = allocations::table
         .inner_join(types_t::table.on(types_t::id.eq(allocations::benefit_type_id)))
+        .inner_join(resources_t::table)
+        .inner_join(organizations::table.on(organizations::id.eq(allocations::provider_org_id)))
         .filter(allocations::granted_on.between(from, to))
         .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
         .select((
-            allocations::id,
-            types_t::code,
-            types_t::type_group,
-            allocations::category,
-            allocations::granted_on,
-            allocations::amount,
-            allocations::status,
-            allocations::person_id,
+            (
+                allocations::id,
+                types_t::code,
+                types_t::type_group,
+                allocations::category,
+                allocations::granted_on,
+                allocations::amount,
+                allocations::status,
+                allocations::person_id,
+            ),
+            (
+                allocations::benefit_type_id,
+                types_t::name_ko,
+                types_t::name_en,
+                allocations::resource_id,
+                resources_t::name,
+                allocations::provider_org_id,
+                organizations::name,
+                allocations::quantity,
+            ),
         ))
         .into_boxed();
     // A household policy counts what was recorded against the household and everything its
@@ -282,111 +298,118 @@ fn claims(
         (Scope::Category, _) => q.filter(allocations::category.eq(benefit.category.as_str())),
     };
     type Row = (
-        DbUuid,
-        String,
-        Option<String>,
-        String,
-        NaiveDate,
-        Option<i64>,
-        String,
-        DbUuid,
+        (
+            DbUuid,
+            String,
+            Option<String>,
+            String,
+            NaiveDate,
+            Option<i64>,
+            String,
+            DbUuid,
+        ),
+        (
+            DbUuid,
+            String,
+            String,
+            DbUuid,
+            String,
+            DbUuid,
+            String,
+            Option<i32>,
+        ),
     );
-    q.load::<Row>(conn)?
-        .into_iter()
-        .map(|(id, code, group, c, on, amount, status, p)| {
-            Ok(Claim {
-                allocation_id: id.0,
-                benefit_type: code,
-                group,
-                category: Category::parse(&c).ok_or_else(|| corrupt("allocations.category"))?,
-                granted_on: on,
-                amount,
-                status: AllocationStatus::parse(&status)
-                    .ok_or_else(|| corrupt("allocations.status"))?,
-                same_person: p.0 == person_id,
-            })
-        })
-        .collect()
+    let mut found = Found::default();
+    for (claim, label) in q.load::<Row>(conn)? {
+        let (id, code, group, c, on, amount, status, p) = claim;
+        let (t, name_ko, name_en, r, resource_name, org, org_name, quantity) = label;
+        found.labels.insert(
+            id.0,
+            ClaimLabel {
+                benefit_type_id: t.0,
+                name_ko,
+                name_en,
+                resource_id: r.0,
+                resource_name,
+                provider_org_id: org.0,
+                provider_org_name: org_name,
+                quantity,
+            },
+        );
+        found.claims.push(Claim {
+            allocation_id: id.0,
+            benefit_type: code,
+            group,
+            category: Category::parse(&c).ok_or_else(|| corrupt("allocations.category"))?,
+            granted_on: on,
+            amount,
+            status: AllocationStatus::parse(&status)
+                .ok_or_else(|| corrupt("allocations.status"))?,
+            same_person: p.0 == person_id,
+        });
+    }
+    Ok(found)
 }
 
-fn describe(conn: &mut DbConn, benefit: &BenefitType, verdict: &Verdict) -> RepoResult<Check> {
-    let ids: Vec<DbUuid> = verdict
-        .conflicts
-        .iter()
-        .map(|c| DbUuid(c.allocation_id))
-        .collect();
-    type Row = (
-        (DbUuid, DbUuid, String, String, String),
-        (DbUuid, String, String),
-        (DbUuid, String, NaiveDate, Option<i64>, Option<i32>),
-    );
-    let rows: Vec<Row> = if ids.is_empty() {
-        Vec::new()
-    } else {
-        allocations::table
-            .inner_join(resources_t::table)
-            .inner_join(types_t::table.on(types_t::id.eq(allocations::benefit_type_id)))
-            .inner_join(organizations::table.on(organizations::id.eq(allocations::provider_org_id)))
-            .filter(allocations::id.eq_any(ids))
-            .order(allocations::granted_on.asc())
-            .select((
-                (
-                    allocations::id,
-                    allocations::benefit_type_id,
-                    types_t::code,
-                    types_t::name_ko,
-                    types_t::name_en,
-                ),
-                (
-                    allocations::resource_id,
-                    resources_t::name,
-                    allocations::category,
-                ),
-                (
-                    allocations::provider_org_id,
-                    organizations::name,
-                    allocations::granted_on,
-                    allocations::amount,
-                    allocations::quantity,
-                ),
-            ))
-            .load(conn)?
-    };
-    let conflicts = rows
+/// What a claim shows when it is a conflict, beyond what the policy reads.
+#[derive(Debug, Clone)]
+struct ClaimLabel {
+    benefit_type_id: Uuid,
+    name_ko: String,
+    name_en: String,
+    resource_id: Uuid,
+    resource_name: String,
+    provider_org_id: Uuid,
+    provider_org_name: String,
+    quantity: Option<i32>,
+}
+
+/// The claims a subject has under a policy, with their labels by allocation id.
+#[derive(Debug, Default)]
+struct Found {
+    claims: Vec<Claim>,
+    labels: std::collections::HashMap<Uuid, ClaimLabel>,
+}
+
+fn describe(
+    benefit: &BenefitType,
+    verdict: &Verdict,
+    labels: &std::collections::HashMap<Uuid, ClaimLabel>,
+) -> RepoResult<Check> {
+    let mut found: Vec<&Claim> = verdict.conflicts.iter().collect();
+    found.sort_by_key(|c| (c.granted_on, c.allocation_id));
+    found.dedup_by_key(|c| c.allocation_id);
+    let conflicts = found
         .into_iter()
-        .map(
-            |(
-                (id, t, code, name_ko, name_en),
-                (r, rname, cat),
-                (org, oname, on, amount, quantity),
-            )| {
-                let same = verdict
+        .map(|c| {
+            let l = labels
+                .get(&c.allocation_id)
+                .ok_or_else(|| corrupt("allocations.label"))?;
+            Ok(ConflictInfo {
+                allocation_id: c.allocation_id,
+                benefit_type_id: l.benefit_type_id,
+                benefit_type_code: c.benefit_type.clone(),
+                benefit_type_name_ko: l.name_ko.clone(),
+                benefit_type_name_en: l.name_en.clone(),
+                resource_id: l.resource_id,
+                resource_name: l.resource_name.clone(),
+                category: c.category,
+                provider_org_id: l.provider_org_id,
+                provider_org_name: l.provider_org_name.clone(),
+                granted_on: c.granted_on,
+                amount: c.amount,
+                quantity: l.quantity,
+                subject: if verdict
                     .conflicts
                     .iter()
-                    .any(|c| c.allocation_id == id.0 && c.same_person);
-                Ok(ConflictInfo {
-                    allocation_id: id.0,
-                    benefit_type_id: t.0,
-                    benefit_type_code: code,
-                    benefit_type_name_ko: name_ko,
-                    benefit_type_name_en: name_en,
-                    resource_id: r.0,
-                    resource_name: rname,
-                    category: Category::parse(&cat)
-                        .ok_or_else(|| corrupt("allocations.category"))?,
-                    provider_org_id: org.0,
-                    provider_org_name: oname,
-                    granted_on: on,
-                    amount,
-                    quantity,
-                    subject: if same {
-                        Subject::Person
-                    } else {
-                        Subject::Household
-                    },
-                })
-            },
-        )
+                    .any(|x| x.allocation_id == c.allocation_id && x.same_person)
+                {
+                    Subject::Person
+                } else {
+                    Subject::Household
+                },
+            })
+        })
         .collect::<RepoResult<Vec<_>>>()?;
     let label = RuleLabel {
         name_ko: &benefit.name_ko,
@@ -547,8 +570,8 @@ pub fn check_unaudited(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) ->
         members,
         &request,
     )?;
-    let verdict = rules::evaluate(&p.benefit.policy, &request, &claims);
-    let mut check = describe(conn, &p.benefit, &verdict)?;
+    let verdict = rules::evaluate(&p.benefit.policy, &request, &claims.claims);
+    let mut check = describe(&p.benefit, &verdict, &claims.labels)?;
     check.possible_duplicate_claims = candidate_claims(conn, &p.benefit, new.person_id, &request)?;
     Ok(check)
 }
@@ -674,8 +697,8 @@ fn create_once(
         let request = request_of(&p.benefit, new);
         // The members as they are now, under the lock (not those `prepare` read before it).
         let claims = claims(conn, &p.benefit, new.person_id, p.household, None, &request)?;
-        let verdict = rules::evaluate(&p.benefit.policy, &request, &claims);
-        let mut check = describe(conn, &p.benefit, &verdict)?;
+        let verdict = rules::evaluate(&p.benefit.policy, &request, &claims.claims);
+        let mut check = describe(&p.benefit, &verdict, &claims.labels)?;
         check.possible_duplicate_claims =
             candidate_claims(conn, &p.benefit, new.person_id, &request)?;
         let blocked = !verdict.conflicts.is_empty() && verdict.action == Action::Block;
@@ -786,13 +809,10 @@ fn with_reviews(conn: &mut DbConn, actor: &Actor, list: &mut [LedgerEntry]) -> R
         let benefit = benefit_types::load(conn, a.benefit_type_id)?;
         let person = persons::load(conn, a.person_id)?;
         let req = request_of(&benefit, &request);
-        let claims: Vec<Claim> =
-            claims(conn, &benefit, a.person_id, person.household_id, None, &req)?
-                .into_iter()
-                .filter(|c| c.allocation_id != a.id)
-                .collect();
-        let verdict = rules::evaluate(&benefit.policy, &req, &claims);
-        let check = describe(conn, &benefit, &verdict)?;
+        let mut found = claims(conn, &benefit, a.person_id, person.household_id, None, &req)?;
+        found.claims.retain(|c| c.allocation_id != a.id);
+        let verdict = rules::evaluate(&benefit.policy, &req, &found.claims);
+        let check = describe(&benefit, &verdict, &found.labels)?;
         e.review = Some(OverrideReview {
             conflicts: check.conflicts,
             rule: check.rule,
