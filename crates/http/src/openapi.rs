@@ -259,13 +259,13 @@ struct Route {
 }
 
 impl Route {
-    fn matches(&self, path: &str) -> bool {
-        let mut given = path.split('/');
-        self.segments.iter().all(|s| match (s, given.next()) {
-            (Some(literal), Some(g)) => literal == g,
-            (None, Some(g)) => !g.is_empty(),
-            (_, None) => false,
-        }) && given.next().is_none()
+    /// Whether the path's segments (split once by the caller) are this route's.
+    fn matches(&self, given: &[&str]) -> bool {
+        self.segments.len() == given.len()
+            && self.segments.iter().zip(given).all(|(s, g)| match s {
+                Some(literal) => literal == g,
+                None => !g.is_empty(),
+            })
     }
 
     fn is_static(&self) -> bool {
@@ -310,9 +310,10 @@ impl RouteTable {
     /// The route a path is: a fixed route before one with parameters (`/allocations/check`
     /// rather than `/allocations/{id}`), then the one with the most fixed segments.
     fn find(&self, path: &str) -> Option<&Route> {
+        let given: Vec<&str> = path.split('/').collect();
         self.0
             .iter()
-            .filter(|r| r.matches(path))
+            .filter(|r| r.matches(&given))
             .max_by_key(|r| r.segments.iter().filter(|s| s.is_some()).count())
     }
 
@@ -323,9 +324,10 @@ impl RouteTable {
 
     /// The methods of a fixed (parameterless) route with exactly this path, if any.
     pub fn allowed_static(&self, path: &str) -> Option<String> {
+        let given: Vec<&str> = path.split('/').collect();
         self.0
             .iter()
-            .find(|r| r.is_static() && r.matches(path))
+            .find(|r| r.is_static() && r.matches(&given))
             .map(|r| r.methods.join(", "))
     }
 
