@@ -84,7 +84,7 @@ PERSON = (
     '"persons" AS "members" ON ("members"."household_id" = "persons"."household_id")) '
     'WHERE ("persons"."id" = $1::uuid)'
 )
-CLAIMS = (
+CLAIMS_HEAD = (
     'SELECT "allocations"."id", "benefit_types"."code", "benefit_types"."type_group", '
     '"allocations"."category", "allocations"."granted_on", "allocations"."amount", "allocations"."status", '
     '"allocations"."person_id", "allocations"."benefit_type_id", "benefit_types"."name_ko", '
@@ -93,14 +93,24 @@ CLAIMS = (
     '((("allocations" INNER JOIN "benefit_types" ON ("benefit_types"."id" = "allocations"."benefit_type_id")) '
     'INNER JOIN "resources" ON ("allocations"."resource_id" = "resources"."id")) '
     'INNER JOIN "organizations" ON ("organizations"."id" = "allocations"."provider_org_id")) WHERE '
-    "(((((\"allocations\".\"granted_on\" BETWEEN '2026-11-01' AND "
-    "'2027-03-31') AND (\"allocations\".\"status\" != 'cancelled')) AND (((((((((\"allocations\".\"household_id\" = $1::uuid) "
-    'OR ("allocations"."person_id" = $2::uuid)) OR ("allocations"."person_id" = $3::uuid)) '
-    'OR ("allocations"."person_id" = $4::uuid)) OR ("allocations"."person_id" = $5::uuid)) '
-    'OR ("allocations"."person_id" = $6::uuid)) OR ("allocations"."person_id" = $7::uuid)) '
-    'OR ("allocations"."person_id" = $8::uuid)) OR ("allocations"."person_id" = $9::uuid)))) '
-    'AND (("benefit_types"."code" = $10) OR ("benefit_types"."type_group" = $11)))'
 )
+
+
+def claims_sql(members: int) -> str:
+    """hamkke's claim query for a household of `members` named members: the household, then one
+    equality per member (one statement text, so one prepared statement, per household size)."""
+    arms = '("allocations"."household_id" = $1::uuid)'
+    for k in range(members):
+        arms = f'({arms} OR ("allocations"."person_id" = ${k + 2}::uuid))'
+    n = members + 2
+    return (
+        CLAIMS_HEAD
+        + f"((({arms} AND (\"allocations\".\"granted_on\" BETWEEN '2026-11-01' AND '2027-03-31')) "
+        + "AND (\"allocations\".\"status\" != 'cancelled')) "
+        + f'AND (("benefit_types"."code" = ${n}) OR ("benefit_types"."type_group" = ${n + 1})))'
+    )
+
+
 AUDIT_CHECK = (
     'INSERT INTO "audit_events" ("event_id", "occurred_at", "actor_user_id", "actor_org_id", '
     '"actor_role", "action", "resource_type", "resource_id", "person_id", "purpose", "ip", '
@@ -172,10 +182,9 @@ async def check(request: Request):
         person = rows[0]
         household = person["household_id"]
         members = [r[14] for r in rows if r[14] is not None]
-        slots = ([person["id"]] + [m for m in members if m != person["id"]])[:8]
-        slots += [slots[0]] * (8 - len(slots))
+        named = [person["id"]] + [m for m in members if m != person["id"]]
         code, group = resource[15], resource[20]
-        rows = await conn.fetch(CLAIMS, household, *slots, code, group)
+        rows = await conn.fetch(claims_sql(len(named)), household, *named, code, group)
         allowed = len(rows) == 0
         candidates = await conn.fetch(DUPLICATES, person["id"])
         await conn.execute(AUDIT_CHECK, uid, str(user[2]), body["resource_id"], body["person_id"], allowed, len(rows))

@@ -1137,3 +1137,84 @@ async fn the_check_reads_the_catalogue_as_it_is_now(b: Backend) {
 }
 
 both!(the_check_reads_the_catalogue_as_it_is_now);
+
+/// A household policy counts what every current member received, also before they joined
+/// (recorded under no household), whatever the household's size: one named member, a few, and
+/// more than the eight the claim query names one by one (larger households take a bound list).
+async fn a_household_check_names_every_member_whatever_its_size(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let oil = app.resource(&w.dong, winter_oil()).await;
+    let check = |person: String| {
+        let app = &app;
+        let oil = oil.clone();
+        let token = w.dong.clone();
+        async move {
+            let r = app
+                .post(
+                    "/api/v1/allocations/check",
+                    Some(&token),
+                    json!({ "resource_id": oil, "person_id": person, "granted_on": "2027-01-05", "quantity": 1 }),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            r.body
+        }
+    };
+    for size in [1usize, 3, 8, 11] {
+        // A newcomer who received oil before joining (recorded under no household) ...
+        let newcomer = app.person(&w.dong, "새식구", "1950-03-03", None).await;
+        let r = app
+            .post(
+                "/api/v1/allocations",
+                Some(&w.dong),
+                json!({ "resource_id": oil, "person_id": newcomer, "granted_on": "2026-12-01", "quantity": 1 }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let given = r.body["id"].clone();
+        // ... joins a household of `size` members in all.
+        let h = app
+            .post(
+                "/api/v1/households",
+                Some(&w.dong),
+                json!({ "address": format!("서울 마포구 공덕로 {size}") }),
+            )
+            .await;
+        let hid = h.body["id"].as_str().unwrap().to_owned();
+        let mut members = Vec::new();
+        for k in 1..size {
+            let r = app
+                .post(
+                    "/api/v1/persons",
+                    Some(&w.dong),
+                    json!({ "name": format!("가족{k}"), "birth_date": "1980-01-01", "household_id": hid }),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            members.push(r.body["id"].as_str().unwrap().to_owned());
+        }
+        let r = app
+            .patch(
+                &format!("/api/v1/persons/{newcomer}"),
+                Some(&w.dong),
+                Some("\"1\""),
+                json!({ "household_id": hid }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        // Every member now finds the newcomer's oil, the newcomer too.
+        for person in members.iter().chain([&newcomer]) {
+            let body = check(person.clone()).await;
+            assert_eq!(body["allowed"], false, "household of {size}: {body}");
+            let conflicts = body["conflicts"].as_array().unwrap();
+            assert_eq!(conflicts.len(), 1, "household of {size}: {body}");
+            assert_eq!(conflicts[0]["allocation_id"], given);
+        }
+    }
+    // Someone of no household in the window's reach is still free to receive.
+    let alone = app.person(&w.dong, "혼자", "1960-01-01", None).await;
+    assert_eq!(check(alone).await["allowed"], true);
+}
+
+both!(a_household_check_names_every_member_whatever_its_size);

@@ -16,6 +16,25 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
+/// Runs `$body` with `$c` bound to the backend's own connection (`PgConnection` or
+/// `SqliteConnection`); `$body` is compiled once for each.
+///
+/// For the hot reads. Through `DbConn` (diesel's `MultiConnection`) every execution renders the
+/// statement's whole SQL text two or three times — to decide whether it may be cached and again
+/// while collecting its binds — even when its prepared statement is cached: about a tenth of
+/// the shared core in the profile of the duplicate check (bench/RESULTS.md). On the backend's
+/// own connection a statement of a static shape finds its prepared statement by type and its
+/// binds are collected in one walk. Both run on the same connection and transaction.
+#[macro_export]
+macro_rules! native {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::conn::DbConn::Pg($c) => $body,
+            $crate::conn::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
 /// Which database a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

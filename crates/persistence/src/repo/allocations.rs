@@ -208,95 +208,106 @@ fn claims(
     let Some((from, to)) = policy.window.bounds(request.granted_on) else {
         return Ok(Found::default());
     };
-    // With what a conflict shows (type, resource and provider by name), so that an answer with
-    // conflicts needs no second statement.
-    let mut q = allocations::table
-        .inner_join(types_t::table.on(types_t::id.eq(allocations::benefit_type_id)))
-        .inner_join(resources_t::table)
-        .inner_join(organizations::table.on(organizations::id.eq(allocations::provider_org_id)))
-        .filter(allocations::granted_on.between(from, to))
-        .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
-        .select((
-            (
-                allocations::id,
-                types_t::code,
-                types_t::type_group,
-                allocations::category,
-                allocations::granted_on,
-                allocations::amount,
-                allocations::status,
-                allocations::person_id,
-            ),
-            (
-                allocations::benefit_type_id,
-                types_t::name_ko,
-                types_t::name_en,
-                allocations::resource_id,
-                resources_t::name,
-                allocations::provider_org_id,
-                organizations::name,
-                allocations::quantity,
-            ),
-        ))
-        .into_boxed();
     // A household policy counts what was recorded against the household and everything its
     // current members received (also before they joined, or under another household).
-    // The household's current members are read first and named one by one in eight fixed
-    // slots (padded with the first): one statement text whatever the household's size, so the
-    // prepared statement is cached, and a plain OR of equalities lets PostgreSQL combine the
-    // household and person indexes. (A sub-select defeats that plan; a bound list or a SQL
-    // fragment is re-planned on every request.) Larger households take the uncached list.
-    const SLOTS: usize = 8;
-    q = match (policy.subject, household_id) {
+    // The household's current members are read first and named one by one, one equality each:
+    // a plain OR of equalities lets PostgreSQL combine the household and person indexes (a
+    // sub-select defeats that plan), and the statement text depends only on the household's
+    // size, so there is one cached prepared statement per size up to eight. (Padding to a fixed
+    // eight slots cost an index probe per empty slot on every check; a bound list is re-planned
+    // on every request, so larger households, rare, take it.)
+    const CACHED_UP_TO: usize = 8;
+    let household = match (policy.subject, household_id) {
         (Subject::Household, Some(h)) => {
-            let members: Vec<DbUuid> = match known_members {
-                Some(m) => m.iter().copied().map(DbUuid).collect(),
-                None => persons_t::table
-                    .filter(persons_t::household_id.eq(DbUuid(h)))
-                    .select(persons_t::id)
-                    .load(conn)?,
+            let read;
+            let members: &[Uuid] = match known_members {
+                Some(m) => m,
+                None => {
+                    read = persons_t::table
+                        .filter(persons_t::household_id.eq(DbUuid(h)))
+                        .select(persons_t::id)
+                        .load::<DbUuid>(conn)?
+                        .into_iter()
+                        .map(|m| m.0)
+                        .collect::<Vec<_>>();
+                    &read
+                }
             };
-            if members.len() > SLOTS {
-                q.filter(
-                    allocations::household_id
-                        .eq(DbUuid(h))
-                        .or(allocations::person_id.eq_any(members)),
-                )
-            } else {
-                let slot = |i: usize| {
-                    DbUuid(
-                        members
-                            .get(i)
-                            .or(members.first())
-                            .map_or(person_id, |m| m.0),
-                    )
-                };
-                let p = allocations::person_id;
-                q.filter(
-                    allocations::household_id
-                        .eq(DbUuid(h))
-                        .or(p.eq(slot(0)))
-                        .or(p.eq(slot(1)))
-                        .or(p.eq(slot(2)))
-                        .or(p.eq(slot(3)))
-                        .or(p.eq(slot(4)))
-                        .or(p.eq(slot(5)))
-                        .or(p.eq(slot(6)))
-                        .or(p.eq(slot(7))),
-                )
+            // The person first (also when a concurrent move took them out of the list), then
+            // every other member once.
+            let mut named = vec![person_id];
+            for m in members {
+                if !named.contains(m) {
+                    named.push(*m);
+                }
             }
+            Some((h, named))
         }
-        _ => q.filter(allocations::person_id.eq(DbUuid(person_id))),
+        _ => None,
     };
-    q = match (policy.scope, &benefit.group) {
-        (Scope::BenefitType, None) => q.filter(types_t::code.eq(benefit.code.clone())),
-        (Scope::BenefitType, Some(g)) => q.filter(
-            types_t::code
-                .eq(benefit.code.clone())
-                .or(types_t::type_group.eq(g.clone())),
-        ),
-        (Scope::Category, _) => q.filter(allocations::category.eq(benefit.category.as_str())),
-    };
+    // Built for each backend's own connection (`native!`), with what a conflict shows (type,
+    // resource and provider by name), so that an answer with conflicts needs no second
+    // statement.
+    macro_rules! query {
+        () => {{
+            let q = allocations::table
+                .inner_join(types_t::table.on(types_t::id.eq(allocations::benefit_type_id)))
+                .inner_join(resources_t::table)
+                .inner_join(
+                    organizations::table.on(organizations::id.eq(allocations::provider_org_id)),
+                )
+                .select((
+                    (
+                        allocations::id,
+                        types_t::code,
+                        types_t::type_group,
+                        allocations::category,
+                        allocations::granted_on,
+                        allocations::amount,
+                        allocations::status,
+                        allocations::person_id,
+                    ),
+                    (
+                        allocations::benefit_type_id,
+                        types_t::name_ko,
+                        types_t::name_en,
+                        allocations::resource_id,
+                        resources_t::name,
+                        allocations::provider_org_id,
+                        organizations::name,
+                        allocations::quantity,
+                    ),
+                ))
+                .into_boxed();
+            let q = match &household {
+                Some((h, named)) if named.len() > CACHED_UP_TO => q.filter(
+                    allocations::household_id
+                        .eq(DbUuid(*h))
+                        .or(allocations::person_id.eq_any(named.iter().copied().map(DbUuid))),
+                ),
+                // (each `or_filter` groups what came before, and the window and status below
+                // are ANDed onto the whole)
+                Some((h, named)) => named.iter().fold(
+                    q.filter(allocations::household_id.eq(DbUuid(*h))),
+                    |q, m| q.or_filter(allocations::person_id.eq(DbUuid(*m))),
+                ),
+                None => q.filter(allocations::person_id.eq(DbUuid(person_id))),
+            }
+            .filter(allocations::granted_on.between(from, to))
+            .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()));
+            match (policy.scope, &benefit.group) {
+                (Scope::BenefitType, None) => q.filter(types_t::code.eq(benefit.code.clone())),
+                (Scope::BenefitType, Some(g)) => q.filter(
+                    types_t::code
+                        .eq(benefit.code.clone())
+                        .or(types_t::type_group.eq(g.clone())),
+                ),
+                (Scope::Category, _) => {
+                    q.filter(allocations::category.eq(benefit.category.as_str()))
+                }
+            }
+        }};
+    }
     type Row = (
         (
             DbUuid,
@@ -320,7 +331,8 @@ fn claims(
         ),
     );
     let mut found = Found::default();
-    for (claim, label) in q.load::<Row>(conn)? {
+    let rows: Vec<Row> = crate::native!(conn, |c| query!().load::<Row>(c))?;
+    for (claim, label) in rows {
         let (id, code, group, c, on, amount, status, p) = claim;
         let (t, name_ko, name_en, r, resource_name, org, org_name, quantity) = label;
         found.labels.insert(

@@ -352,7 +352,7 @@ pub fn load_actor(
         Option<i64>,
     );
     // The catalogue version comes with the session, in the request's first statement.
-    let row: Option<Row> = auth_sessions::table
+    let query = auth_sessions::table
         .inner_join(users::table.inner_join(organizations::table))
         .filter(auth_sessions::id.eq(DbUuid(session_id)))
         .filter(auth_sessions::user_id.eq(DbUuid(user_id)))
@@ -369,9 +369,9 @@ pub fn load_actor(
             users::must_change_password,
             cv::table.select(cv::database_id).single_value(),
             cv::table.select(cv::version).single_value(),
-        ))
-        .first(conn)
-        .optional()?;
+        ));
+    // (every request runs this: on the backend's own connection)
+    let row: Option<Row> = crate::native!(conn, |c| query.first(c).optional())?;
     row.map(
         |(uid, role, org_id, kind, district, must_change, database, version)| {
             crate::catalogue::observe(database.zip(version));

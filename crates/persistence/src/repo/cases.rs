@@ -118,15 +118,16 @@ pub(crate) fn participants_of(
     conn: &mut DbConn,
     case_id: Uuid,
 ) -> RepoResult<Vec<rules::Participant>> {
-    case_participants::table
+    let query = case_participants::table
         .filter(case_participants::case_id.eq(DbUuid(case_id)))
         .order(case_participants::added_at.asc())
         .select((
             case_participants::org_id,
             case_participants::role,
             case_participants::added_at,
-        ))
-        .load::<(DbUuid, String, NaiveDateTime)>(conn)?
+        ));
+    // (every case read runs this: on the backend's own connection)
+    crate::native!(conn, |c| query.load::<(DbUuid, String, NaiveDateTime)>(c))?
         .into_iter()
         .map(|(org, role, at)| {
             Ok(rules::Participant {
@@ -141,11 +142,12 @@ pub(crate) fn participants_of(
 
 /// Loads a case and its participants without a permission check.
 pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<CaseDetail> {
-    let case: Case = cases::table
+    // (every case read runs this: on the backend's own connection)
+    let row: CaseRow = crate::native!(conn, |c| cases::table
         .find(DbUuid(id))
         .select(CaseRow::as_select())
-        .first(conn)?
-        .try_into()?;
+        .first(c))?;
+    let case: Case = row.try_into()?;
     let participants = participants_of(conn, id)?;
     Ok(CaseDetail {
         case,

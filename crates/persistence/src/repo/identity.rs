@@ -236,7 +236,7 @@ pub(crate) fn strong_partners(
 ) -> RepoResult<Vec<(Uuid, Uuid)>> {
     let mut out = Vec::new();
     for p in person_ids {
-        let rows: Vec<(DbUuid, DbUuid)> = person_duplicates::table
+        let query = person_duplicates::table
             .filter(
                 person_duplicates::person_a
                     .eq(DbUuid(*p))
@@ -244,8 +244,9 @@ pub(crate) fn strong_partners(
             )
             .filter(person_duplicates::status.eq("open"))
             .filter(person_duplicates::score.ge(i32::from(rules::STRONG)))
-            .select((person_duplicates::person_a, person_duplicates::person_b))
-            .load(conn)?;
+            .select((person_duplicates::person_a, person_duplicates::person_b));
+        // (every check runs this: on the backend's own connection)
+        let rows: Vec<(DbUuid, DbUuid)> = crate::native!(&mut *conn, |c| query.load(c))?;
         for (a, b) in rows {
             let other = if a.0 == *p { b.0 } else { a.0 };
             out.push((*p, other));

@@ -88,18 +88,24 @@ pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Person> {
 /// no household), in one statement.
 pub(crate) fn load_with_members(conn: &mut DbConn, id: Uuid) -> RepoResult<(Person, Vec<Uuid>)> {
     let members = diesel::alias!(persons as members);
-    let rows: Vec<(PersonRow, Option<DbUuid>)> = persons::table
-        .left_join(
-            members.on(members
-                .field(persons::household_id)
-                .eq(persons::household_id)),
-        )
-        .filter(persons::id.eq(DbUuid(id)))
-        .select((
-            PersonRow::as_select(),
-            members.field(persons::id).nullable(),
-        ))
-        .load(conn)?;
+    // (every household check runs this: on the backend's own connection, so the selection is
+    // built for each)
+    macro_rules! query {
+        () => {
+            persons::table
+                .left_join(
+                    members.on(members
+                        .field(persons::household_id)
+                        .eq(persons::household_id)),
+                )
+                .filter(persons::id.eq(DbUuid(id)))
+                .select((
+                    PersonRow::as_select(),
+                    members.field(persons::id).nullable(),
+                ))
+        };
+    }
+    let rows: Vec<(PersonRow, Option<DbUuid>)> = crate::native!(conn, |c| query!().load(c))?;
     let mut rows = rows.into_iter();
     let Some((row, first)) = rows.next() else {
         return Err(RepoError::NotFound);

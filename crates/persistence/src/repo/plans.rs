@@ -104,15 +104,18 @@ fn assessments_of(conn: &mut DbConn, case_id: Uuid) -> RepoResult<Vec<Assessment
 
 /// Adds the latest assessment and its change to a case read.
 pub(crate) fn with_assessment(conn: &mut DbConn, mut detail: CaseDetail) -> RepoResult<CaseDetail> {
-    let rows: Vec<Assessment> = case_assessments::table
-        .filter(case_assessments::case_id.eq(DbUuid(detail.case.id)))
+    // (every case read runs this: on the backend's own connection)
+    let case_id = DbUuid(detail.case.id);
+    let rows: Vec<AssessmentRow> = crate::native!(conn, |c| case_assessments::table
+        .filter(case_assessments::case_id.eq(case_id))
         .order((
             case_assessments::assessed_on.desc(),
             case_assessments::id.desc(),
         ))
         .limit(20)
         .select(AssessmentRow::as_select())
-        .load(conn)?
+        .load(c))?;
+    let rows: Vec<Assessment> = rows
         .into_iter()
         .map(Assessment::try_from)
         .collect::<RepoResult<_>>()?;
