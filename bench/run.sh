@@ -9,7 +9,8 @@
 # Usage: bench/run.sh [--sqlite] (--sqlite: the embedded default, bench/run_sqlite.sh;
 #        BENCH_REUSE=1 keeps the seeded database; BENCH_ONLY="get_case
 #        check" limits the endpoints; BENCH_PEER=0 skips the peer; BENCH_QUICK=1 skips pgbench;
-#        BENCH_PREWARM=1 loads the tables into PostgreSQL's buffers first; HAMKKE_* settings
+#        BENCH_PREWARM=1 loads the tables into PostgreSQL's buffers first; BENCH_PERSONS,
+#        BENCH_CASES and BENCH_ALLOCATIONS size the seed; HAMKKE_* settings
 #        pass through)
 # Needs: a release build (built if missing), psql, pgbench, wrk, taskset, python3 -m venv.
 set -euo pipefail
