@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::support::{Backend, TestDb, PASSWORD};
 
 /// One HTTP/1.1 exchange on a fresh connection; `None` when the server is gone.
-fn http(
+pub(crate) fn http(
     port: u16,
     method: &str,
     path: &str,
@@ -44,7 +44,7 @@ fn http(
     Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -53,7 +53,7 @@ fn free_port() -> u16 {
 }
 
 /// A server process that is killed when dropped, so a failing test leaves no server behind.
-struct Server(Child);
+pub(crate) struct Server(Child);
 
 impl std::ops::Deref for Server {
     type Target = Child;
@@ -79,7 +79,12 @@ fn start(url: &str, port: u16, data_dir: &std::path::Path) -> Server {
     start_with(url, port, data_dir, &[])
 }
 
-fn start_with(url: &str, port: u16, data_dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
+pub(crate) fn start_with(
+    url: &str,
+    port: u16,
+    data_dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hamkke"))
         .envs(env.iter().copied())
         .arg("serve")

@@ -27,7 +27,7 @@ fn the_catalogue_covers_every_code_of_the_source() {
         }
     }
     // The string literal after one of these openings is a code.
-    let problem_openings = ["conflict(", "code: \""];
+    let problem_openings = ["conflict(", "code: \"", "claimed("];
     let field_openings = ["invalid(", "ApiError::field(", "fail(\""];
     let literal_after = |s: &str, at: usize, nth: usize| -> Option<String> {
         let rest = &s[at..s.len().min(at + 400)];

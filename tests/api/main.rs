@@ -24,6 +24,7 @@ mod ops;
 mod orgs;
 mod persons;
 mod practice;
+mod races;
 mod retention;
 mod together;
 mod tokens;

@@ -445,6 +445,11 @@ impl TestApp {
         self
     }
 
+    /// The database's URL (for server processes on the same database).
+    pub fn url(&self) -> &str {
+        &self._tdb.url
+    }
+
     /// The database's whole content as text (see `TestDb::dump`).
     pub fn dump(&self) -> String {
         self._tdb.dump()

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use crate::org::{OrgFacts, OrgKind};
+use crate::org::{OrgFacts, OrgKind, Sector};
 use crate::user::Role;
 use crate::DomainError;
 
@@ -138,14 +138,16 @@ pub fn create_user(actor: &Actor, target_org: &OrgFacts, role: Role) -> Rule {
     if actor.is_system_admin() {
         return Ok(());
     }
-    // A district coordinator opens accounts of the dong centres of the district.
+    // A district coordinator opens accounts of the district's public organizations (the
+    // district office, dong centres); a private organization's accounts are its own admin's.
     if actor.role == Role::Coordinator {
         return allow_if(
             target_org.district_code == actor.district_code
-                && target_org.kind == OrgKind::DongCenter
-                && !role.is_privileged(),
+                && target_org.kind.sector() == Sector::Public
+                && target_org.kind != OrgKind::System
+                && !role.granted_by_system_admin_only(),
             DomainError::forbidden(
-                "coordinators create non-privileged accounts of their district's dong centres",
+                "coordinators create non-administrative accounts of their district's public organizations",
             ),
         );
     }
@@ -158,8 +160,10 @@ pub fn create_user(actor: &Actor, target_org: &OrgFacts, role: Role) -> Rule {
         ));
     }
     allow_if(
-        !role.is_privileged(),
-        DomainError::forbidden("org admins cannot grant system_admin, coordinator or auditor"),
+        !role.granted_by_system_admin_only(),
+        DomainError::forbidden(
+            "org admins cannot grant org_admin, system_admin, coordinator or auditor",
+        ),
     )
 }
 
@@ -167,7 +171,11 @@ pub fn create_user(actor: &Actor, target_org: &OrgFacts, role: Role) -> Rule {
 pub struct UserChange {
     pub new_role: Option<Role>,
     pub new_org: Option<Uuid>,
+    /// The kind of `new_org`, when it changes.
+    pub new_org_kind: Option<OrgKind>,
     pub active: Option<bool>,
+    /// Someone sets the user's password (a reset, when not the user).
+    pub password: bool,
 }
 
 /// Changing an account. System administrators change anyone (but not their own role or
@@ -188,17 +196,28 @@ pub fn update_user(actor: &Actor, target: &UserFacts, change: &UserChange) -> Ru
     if actor.user_id == target.id {
         return Ok(());
     }
-    // A district coordinator moves staff between the district's organizations (인사발령;
-    // the new organization is checked to be of the district) and disables or enables
-    // accounts of its dong centres; never privileged accounts or roles.
+    // A district coordinator manages the accounts of the district's public organizations:
+    // moves their staff between them (인사발령; the new organization is checked to be of the
+    // district), disables, enables and resets them — never an administrative account or
+    // role, and never a private organization's account (its own org admin's), so no
+    // coordinator can log in as a welfare centre's worker.
     if actor.role == Role::Coordinator && actor.district_code == target.district_code {
-        let privileged =
-            target.role.is_privileged() || change.new_role.is_some_and(Role::is_privileged);
-        let activity_ok = change.active.is_none() || target.org_kind == OrgKind::DongCenter;
+        let public = |k: OrgKind| k.sector() == Sector::Public && k != OrgKind::System;
+        let administrative = target.role.granted_by_system_admin_only()
+            || change
+                .new_role
+                .is_some_and(Role::granted_by_system_admin_only);
+        let touches_account = change.new_role.is_some()
+            || change.new_org.is_some()
+            || change.active.is_some()
+            || change.password;
+        let ok = !administrative
+            && (!touches_account || public(target.org_kind))
+            && change.new_org_kind.is_none_or(public);
         return allow_if(
-            !privileged && activity_ok,
+            ok,
             DomainError::forbidden(
-                "coordinators move non-privileged staff within the district and manage dong centre accounts",
+                "coordinators manage non-administrative accounts of the district's public organizations; a private organization's accounts belong to its own org admin",
             ),
         );
     }
@@ -207,9 +226,13 @@ pub fn update_user(actor: &Actor, target: &UserFacts, change: &UserChange) -> Ru
             "only the organization's admin or a system administrator may change this user",
         ));
     }
-    if target.role.is_privileged() || change.new_role.is_some_and(Role::is_privileged) {
+    if target.role.granted_by_system_admin_only()
+        || change
+            .new_role
+            .is_some_and(Role::granted_by_system_admin_only)
+    {
         return Err(DomainError::forbidden(
-            "org admins cannot grant or change system_admin, coordinator or auditor",
+            "only a system administrator grants or changes org_admin, coordinator, auditor or system_admin",
         ));
     }
     allow_if(
@@ -259,16 +282,85 @@ mod tests {
         let grant = |r| UserChange {
             new_role: Some(r),
             new_org: None,
+            new_org_kind: None,
             active: None,
+            password: false,
         };
         assert!(update_user(&a, &target, &grant(Role::Supervisor)).is_ok());
         assert!(update_user(&a, &target, &grant(Role::Coordinator)).is_err());
         let transfer = UserChange {
             new_role: None,
             new_org: Some(Uuid::now_v7()),
+            new_org_kind: Some(OrgKind::WelfareCenter),
             active: None,
+            password: false,
         };
         assert!(update_user(&a, &target, &transfer).is_err());
+    }
+
+    #[test]
+    fn coordinators_manage_only_public_accounts() {
+        let a = actor(Role::Coordinator, Uuid::now_v7(), "11440");
+        let of = |kind, role| UserFacts {
+            id: Uuid::now_v7(),
+            org_id: Uuid::now_v7(),
+            org_kind: kind,
+            role,
+            district_code: "11440".into(),
+        };
+        let promote = &UserChange {
+            new_role: Some(Role::OrgAdmin),
+            password: false,
+            ..reset_of()
+        };
+        for kind in [OrgKind::WelfareCenter, OrgKind::PartnerAgency] {
+            for role in [Role::Caseworker, Role::Supervisor, Role::OrgAdmin] {
+                assert!(update_user(&a, &of(kind, role), &reset_of()).is_err());
+            }
+        }
+        assert!(update_user(&a, &of(OrgKind::DongCenter, Role::Caseworker), &reset_of()).is_ok());
+        assert!(update_user(
+            &a,
+            &of(OrgKind::DistrictOffice, Role::Caseworker),
+            &reset_of()
+        )
+        .is_ok());
+        assert!(update_user(&a, &of(OrgKind::DongCenter, Role::OrgAdmin), &reset_of()).is_err());
+        assert!(update_user(&a, &of(OrgKind::DongCenter, Role::Caseworker), promote).is_err());
+        // Moving a dong official into a welfare centre would hand the coordinator its reads.
+        let into_private = UserChange {
+            new_org: Some(Uuid::now_v7()),
+            new_org_kind: Some(OrgKind::WelfareCenter),
+            ..reset_of()
+        };
+        assert!(update_user(
+            &a,
+            &of(OrgKind::DongCenter, Role::Caseworker),
+            &into_private
+        )
+        .is_err());
+        // Nobody but a system administrator creates an org admin.
+        let public_org = OrgFacts {
+            id: Uuid::now_v7(),
+            kind: OrgKind::DongCenter,
+            district_code: "11440".into(),
+        };
+        assert!(create_user(&a, &public_org, Role::OrgAdmin).is_err());
+        assert!(create_user(&a, &public_org, Role::Caseworker).is_ok());
+        assert!(create_user(&a, &org(Uuid::now_v7(), "11440"), Role::Caseworker).is_err());
+        let own = Uuid::now_v7();
+        let admin = actor(Role::OrgAdmin, own, "11440");
+        assert!(create_user(&admin, &org(own, "11440"), Role::OrgAdmin).is_err());
+    }
+
+    fn reset_of() -> UserChange {
+        UserChange {
+            new_role: None,
+            new_org: None,
+            new_org_kind: None,
+            active: None,
+            password: true,
+        }
     }
 
     #[test]
@@ -292,7 +384,9 @@ mod tests {
         let disable = UserChange {
             new_role: None,
             new_org: None,
+            new_org_kind: None,
             active: Some(false),
+            password: false,
         };
         assert!(update_user(&a, &me, &disable).is_err());
     }

@@ -48,6 +48,12 @@ impl Role {
         matches!(self, Self::SystemAdmin | Self::Coordinator | Self::Auditor)
     }
 
+    /// Roles only a system administrator grants or manages: the privileged ones and an
+    /// organization's admin (who holds its accounts).
+    pub fn granted_by_system_admin_only(self) -> bool {
+        self.is_privileged() || self == Self::OrgAdmin
+    }
+
     /// Whether a user of this role may belong to an organization of `kind`.
     pub fn fits(self, kind: OrgKind) -> Result<(), DomainError> {
         let ok = match (self, kind) {

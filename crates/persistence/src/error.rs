@@ -37,6 +37,28 @@ impl From<diesel::result::Error> for RepoError {
                 tracing::warn!("SQLite stayed locked past busy_timeout");
                 Self::Unavailable
             }
+            // A constraint stopped a second copy of something that must exist once: the
+            // request conflicts with what another one just did — 409, never 500.
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, ref info) => {
+                tracing::info!(
+                    constraint = info.constraint_name(),
+                    "unique violation answered 409"
+                );
+                Self::Conflict {
+                    code: "already_exists",
+                    detail: "this already exists (another request may just have created it)".into(),
+                    extensions: None,
+                }
+            }
+            // Two transactions waited on each other (or a serializable snapshot broke): the
+            // database rolled this one back; nothing was written.
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                Self::concurrent_change()
+            }
+            Error::DatabaseError(_, ref info) if info.message().contains("deadlock detected") => {
+                tracing::warn!("deadlock answered 409");
+                Self::concurrent_change()
+            }
             other => Self::Db(other),
         }
     }
@@ -56,6 +78,25 @@ impl RepoError {
 }
 
 impl RepoError {
+    /// Another request changed the same records at the same moment; retrying may succeed.
+    pub fn concurrent_change() -> Self {
+        Self::conflict(
+            "concurrent_change",
+            "another request changed the same records at the same moment; nothing was written — try again",
+        )
+    }
+
+    /// Whether this is the conflict a unique constraint answers.
+    pub fn is_already_exists(&self) -> bool {
+        matches!(
+            self,
+            Self::Conflict {
+                code: "already_exists",
+                ..
+            }
+        )
+    }
+
     /// A conflict without extension members.
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
         Self::Conflict {

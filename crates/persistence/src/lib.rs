@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod conn;
 pub mod crypto;
 pub mod error;
+pub mod guard;
 pub mod migrate;
 pub mod repo;
 pub mod retention;

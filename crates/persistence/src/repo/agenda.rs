@@ -189,14 +189,23 @@ pub fn answer(
         } else {
             AgendaRequestStatus::Declined
         };
-        diesel::update(agenda_requests::table.find(DbUuid(id)))
-            .set((
-                agenda_requests::status.eq(status.as_str()),
-                agenda_requests::decline_reason.eq(&decline_reason),
-                agenda_requests::answered_by.eq(Some(DbUuid(actor.user_id))),
-                agenda_requests::answered_at.eq(Some(to_db(crate::now()))),
-            ))
-            .execute(conn)?;
+        let answered = diesel::update(
+            agenda_requests::table
+                .find(DbUuid(id))
+                .filter(agenda_requests::status.eq(AgendaRequestStatus::Pending.as_str())),
+        )
+        .set((
+            agenda_requests::status.eq(status.as_str()),
+            agenda_requests::decline_reason.eq(&decline_reason),
+            agenda_requests::answered_by.eq(Some(DbUuid(actor.user_id))),
+            agenda_requests::answered_at.eq(Some(to_db(crate::now()))),
+        ))
+        .execute(conn)?;
+        crate::guard::claimed(
+            answered,
+            "already_answered",
+            "the request has been answered",
+        )?;
         let case = super::cases::load(conn, request.case_id)?;
         if accepted {
             meetings::put_on_agenda(conn, actor, &meeting, request.case_id)?;

@@ -609,11 +609,15 @@ pub fn check(
     Ok(check)
 }
 
-/// Locks the subject rows: the person, then its household (a fixed order, so no deadlocks).
-fn lock_subject(conn: &mut DbConn, person_id: Uuid, household_id: Option<Uuid>) -> RepoResult<()> {
-    diesel::update(persons_t::table.find(DbUuid(person_id)))
-        .set(persons_t::allocation_seq.eq(persons_t::allocation_seq + 1))
-        .execute(conn)?;
+/// Locks the subject rows: the person (`guard::lock_persons`, which refuses a merged record),
+/// then its household (the fixed order, so no deadlocks).
+fn lock_subject(
+    conn: &mut DbConn,
+    actor: &Actor,
+    person_id: Uuid,
+    household_id: Option<Uuid>,
+) -> RepoResult<()> {
+    crate::guard::lock_persons(conn, actor, &[person_id])?;
     if let Some(h) = household_id {
         diesel::update(households::table.find(DbUuid(h)))
             .set(households::allocation_seq.eq(households::allocation_seq + 1))
@@ -705,7 +709,7 @@ fn create_once(
 ) -> RepoResult<Outcome> {
     write_tx(conn, |conn| {
         let p = prepare(conn, actor, new)?;
-        lock_subject(conn, new.person_id, p.household)?;
+        lock_subject(conn, actor, new.person_id, p.household)?;
         let request = request_of(&p.benefit, new);
         // The members as they are now, under the lock (not those `prepare` read before it).
         let claims = claims(conn, &p.benefit, new.person_id, p.household, None, &request)?;
@@ -1049,12 +1053,21 @@ fn change_status(
             ));
         }
         let now = to_db(crate::now());
-        diesel::update(allocations::table.find(DbUuid(id)))
-            .set((
-                allocations::status.eq(to.as_str()),
-                allocations::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        let moved = diesel::update(
+            allocations::table
+                .find(DbUuid(id))
+                .filter(allocations::status.eq(a.status.as_str())),
+        )
+        .set((
+            allocations::status.eq(to.as_str()),
+            allocations::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        crate::guard::claimed(
+            moved,
+            "allocation_changed",
+            "another request changed this allocation first; reload it",
+        )?;
         if to == AllocationStatus::Approved {
             diesel::update(allocations::table.find(DbUuid(id)))
                 .set(allocations::approved_by.eq(Some(DbUuid(actor.user_id))))

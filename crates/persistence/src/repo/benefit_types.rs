@@ -273,7 +273,9 @@ pub fn update(
             benefit_types::version.eq(expected_version + 1),
             benefit_types::updated_at.eq(to_db(crate::now())),
         ))
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(Into::into)
+        .and_then(crate::guard::versioned)?;
         audit::record(
             conn,
             ctx,

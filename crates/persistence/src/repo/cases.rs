@@ -268,7 +268,13 @@ pub fn create(
         }
         authz::create_case(actor, &person.district_code)?;
         let members = case_members_for(conn, &person, &new)?;
-        if let Some((person_id, _, lead)) = open_case_of(conn, &members)? {
+        // One open case per person: the members are locked first (the order every path
+        // takes), so a concurrent opening waits here and then sees this case.
+        crate::guard::lock_persons(conn, actor, &members).map_err(|e| match e {
+            RepoError::NotFound => DomainError::unknown("person_id").into(),
+            other => other,
+        })?;
+        if let Some((person_id, _, lead)) = open_case_of(conn, &members, None)? {
             return Err(RepoError::Conflict {
                 code: "open_case_exists",
                 detail: "this person already has an open case; ask its lead organization to add you as a participant".into(),
@@ -436,13 +442,14 @@ pub fn add_member(
             )
             .into());
         }
+        crate::guard::lock_persons(conn, actor, &[person_id])?;
         if is_member(conn, id, person_id)? {
             return Err(RepoError::conflict(
                 "already_member",
                 "the person is already a member of this case",
             ));
         }
-        if let Some((_, _, lead)) = open_case_of(conn, &[person_id])? {
+        if let Some((_, _, lead)) = open_case_of(conn, &[person_id], None)? {
             return Err(RepoError::Conflict {
                 code: "open_case_exists",
                 detail: "this person already has an open case".into(),
@@ -499,9 +506,12 @@ pub fn remove_member(
 /// The open case (its member, id and lead) of any of these persons, by membership: a
 /// household case counts for every member. Follow-up does not count
 /// (`Status::counts_as_open`).
+/// The first open case (other than `except`) one of these persons is a member of: (person,
+/// case, lead organization). Exact only under the persons' lock (`guard::lock_persons`).
 pub(crate) fn open_case_of(
     conn: &mut DbConn,
     person_ids: &[Uuid],
+    except: Option<Uuid>,
 ) -> RepoResult<Option<(Uuid, Uuid, Uuid)>> {
     let counting: Vec<&str> = Status::ALL
         .iter()
@@ -513,6 +523,7 @@ pub(crate) fn open_case_of(
             .inner_join(cases::table)
             .filter(case_members::person_id.eq(DbUuid(*p)))
             .filter(cases::status.eq_any(counting.clone()))
+            .filter(cases::id.ne(DbUuid(except.unwrap_or(Uuid::nil()))))
             .select((cases::id, cases::lead_org_id))
             .first(conn)
             .optional()?;
@@ -739,9 +750,7 @@ pub fn update(
             cases::updated_at.eq(to_db(crate::now())),
         ))
         .execute(conn)?;
-        if n != 1 {
-            return Err(RepoError::Stale);
-        }
+        crate::guard::versioned(n)?;
         let fields: Vec<&str> = [
             patch.summary.as_ref().map(|_| "summary"),
             patch.risk_level.map(|_| "risk_level"),
@@ -857,6 +866,18 @@ pub fn apply_status(
     change: &StatusChange,
 ) -> RepoResult<()> {
     rules::check_transition(case.status, to).map_err(invalid_transition)?;
+    if to.counts_as_open() && !case.status.counts_as_open() {
+        // Reopening: the one-open-case rule holds for it as for a new case.
+        let members = members_of(tx.conn, case)?;
+        crate::guard::lock_persons(tx.conn, tx.actor, &members)?;
+        if let Some((person_id, other, lead)) = open_case_of(tx.conn, &members, Some(case.id))? {
+            return Err(RepoError::Conflict {
+                code: "open_case_exists",
+                detail: "a person of this case has another open case; close it or work in it instead of reopening this one".into(),
+                extensions: Some(json!({ "lead_org_id": lead, "person_id": person_id, "case_id": other })),
+            });
+        }
+    }
     let today = crate::today();
     let closing = match to {
         Status::Closed if case.status != Status::FollowUp => {
@@ -875,13 +896,20 @@ pub fn apply_status(
         _ => None,
     };
     let target = cases::table.find(DbUuid(case.id));
-    diesel::update(target)
+    // Decided by the row: of two requests that move the case from the same status, the
+    // second finds it moved (409) and records nothing.
+    let moved = diesel::update(target.filter(cases::status.eq(case.status.as_str())))
         .set((
             cases::status.eq(to.as_str()),
             cases::version.eq(cases::version + 1),
             cases::updated_at.eq(to_db(crate::now())),
         ))
         .execute(tx.conn)?;
+    crate::guard::claimed(
+        moved,
+        "already_changed",
+        "another request changed this case's status first; reload it",
+    )?;
     match to {
         Status::Intake if case.intake_on.is_none() => {
             diesel::update(target)

@@ -99,6 +99,7 @@ pub fn create(
     write_tx(conn, |conn| {
         let (person, access) = persons::access_facts(conn, actor, person_id)?;
         authz::record_consent(actor, &access)?;
+        crate::guard::lock_persons(conn, actor, &[person_id])?;
         let now = crate::now();
         if new.expires_at <= now {
             return Err(DomainError::invalid(
@@ -228,9 +229,18 @@ pub fn withdraw(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> R
                 "this consent was already withdrawn",
             ));
         }
-        diesel::update(consents::table.find(DbUuid(id)))
-            .set(consents::withdrawn_at.eq(Some(to_db(crate::now()))))
-            .execute(conn)?;
+        let withdrawn = diesel::update(
+            consents::table
+                .find(DbUuid(id))
+                .filter(consents::withdrawn_at.is_null()),
+        )
+        .set(consents::withdrawn_at.eq(Some(to_db(crate::now()))))
+        .execute(conn)?;
+        crate::guard::claimed(
+            withdrawn,
+            "already_withdrawn",
+            "this consent was already withdrawn",
+        )?;
         let mut entry = AuditEntry::new(AuditAction::Update, "consent", Some(id.to_string()))
             .with_details(serde_json::json!({ "withdrawn": true }));
         entry.person_id = Some(consent.person_id);

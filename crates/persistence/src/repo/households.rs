@@ -217,7 +217,9 @@ pub fn update(
             households::version.eq(expected_version + 1),
             households::updated_at.eq(to_db(crate::now())),
         ))
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(Into::into)
+        .and_then(crate::guard::versioned)?;
         audit::record(
             conn,
             ctx,

@@ -435,16 +435,25 @@ pub fn dismiss(
     write_tx(conn, |conn| {
         let r = load_pair(conn, actor, id, true)?;
         let now = to_db(crate::now());
-        diesel::update(person_duplicates::table.find(DbUuid(id)))
-            .set((
-                person_duplicates::status.eq("dismissed"),
-                person_duplicates::dismiss_reason.eq(Some(&reason)),
-                person_duplicates::dismissed_until.eq(until),
-                person_duplicates::decided_by.eq(Some(DbUuid(actor.user_id))),
-                person_duplicates::decided_at.eq(Some(now)),
-                person_duplicates::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        let dismissed = diesel::update(
+            person_duplicates::table
+                .find(DbUuid(id))
+                .filter(person_duplicates::status.eq("open")),
+        )
+        .set((
+            person_duplicates::status.eq("dismissed"),
+            person_duplicates::dismiss_reason.eq(Some(&reason)),
+            person_duplicates::dismissed_until.eq(until),
+            person_duplicates::decided_by.eq(Some(DbUuid(actor.user_id))),
+            person_duplicates::decided_at.eq(Some(now)),
+            person_duplicates::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        crate::guard::claimed(
+            dismissed,
+            "already_decided",
+            "this pair has been merged or dismissed",
+        )?;
         audit::record(
             conn,
             ctx,
@@ -499,7 +508,41 @@ pub fn merge(
             )
             .into());
         };
-        // Lock both rows for the length of the merge (the allocation check locks them too).
+        // Both records locked in the one order every path takes, then checked again: of two
+        // merges that touch the same records (opposite survivors, or a circle of pairs) the
+        // second finds one of them merged and changes nothing. A transfer since the pair was
+        // found closes it: both must be of the caller's district now.
+        let locked = crate::guard::lock_persons_any(conn, &[survivor, merged])?;
+        if locked.len() != 2 {
+            return Err(RepoError::NotFound);
+        }
+        if locked.iter().any(|p| p.merged_into.is_some()) {
+            return Err(RepoError::conflict(
+                "already_merged",
+                "one of these records has been merged meanwhile; reload the queue",
+            ));
+        }
+        if locked
+            .iter()
+            .any(|p| p.district_code != actor.district_code)
+        {
+            return Err(RepoError::conflict(
+                "pair_closed",
+                "one of these records has moved to another district; the pair is closed",
+            ));
+        }
+        let claimed = diesel::update(
+            person_duplicates::table
+                .find(DbUuid(id))
+                .filter(person_duplicates::status.eq("open")),
+        )
+        .set(person_duplicates::status.eq("merged"))
+        .execute(conn)?;
+        crate::guard::claimed(
+            claimed,
+            "already_merged",
+            "this pair has been merged or dismissed meanwhile",
+        )?;
         type Identity = (
             DbUuid,
             Option<String>,

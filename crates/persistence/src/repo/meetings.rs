@@ -248,12 +248,22 @@ fn detail(conn: &mut DbConn, actor: &Actor, meeting: Meeting) -> RepoResult<Meet
     })
 }
 
-/// Loads a meeting and checks the actor may chair it and that it is still scheduled.
+/// Locks a scheduled meeting for the change in progress, then checks the actor may chair it.
+/// Every change of a meeting comes through here, so changes of one meeting run one after the
+/// other and each sees the last one's outcome: of two finalizes, the second finds the meeting
+/// held (409), and no decision or agenda change slips in beside a finalize.
 pub(crate) fn chaired(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Meeting> {
+    let held = diesel::update(
+        meetings::table
+            .find(DbUuid(id))
+            .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str())),
+    )
+    .set(meetings::updated_at.eq(meetings::updated_at))
+    .execute(conn)?;
     let meeting = load_meeting(conn, id)?;
     let participants = participants_of(conn, id)?;
     authz::chair_meeting(actor, &facts(&meeting, &participants))?;
-    if meeting.status != MeetingStatus::Scheduled {
+    if held != 1 || meeting.status != MeetingStatus::Scheduled {
         return Err(RepoError::conflict(
             "meeting_closed",
             "the meeting has been held or cancelled; it can no longer change",
@@ -580,7 +590,9 @@ pub fn update(
             meetings::version.eq(expected_version + 1),
             meetings::updated_at.eq(to_db(crate::now())),
         ))
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(Into::into)
+        .and_then(crate::guard::versioned)?;
         audit_meeting(conn, ctx, AuditAction::Update, id, json!({}))?;
         let m = load_meeting(conn, id)?;
         detail(conn, actor, m)

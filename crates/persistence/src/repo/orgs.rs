@@ -263,9 +263,7 @@ pub fn update(
             organizations::updated_at.eq(to_db(hamkke_domain::now())),
         ))
         .execute(conn)?;
-        if updated != 1 {
-            return Err(RepoError::Stale);
-        }
+        crate::guard::versioned(updated)?;
         if patch.active == Some(false) && current.active {
             // A deactivated organization's tokens must not work again after a reactivation.
             let members: Vec<DbUuid> = crate::schema::users::table

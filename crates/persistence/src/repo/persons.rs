@@ -243,12 +243,12 @@ pub fn create(
     });
     match result {
         // Two registrations of one number at once: the unique index lets one through.
-        Err(RepoError::Db(e)) if RepoError::is_unique_violation(&e) => match &new.rrn {
+        Err(e) if e.is_already_exists() => match &new.rrn {
             Some(rrn) => match find_by_rrn(conn, keys, rrn)? {
                 Some(existing) => Err(already_registered(conn, existing)?),
-                None => Err(RepoError::Db(e)),
+                None => Err(e),
             },
-            None => Err(RepoError::Db(e)),
+            None => Err(e),
         },
         other => other,
     }
@@ -449,6 +449,7 @@ pub fn update(
         let facts = access::access_for(conn, actor, &[access::key_of(&current)])?;
         let access = facts.get(&id).ok_or(RepoError::NotFound)?;
         authz::update_person(actor, access)?;
+        crate::guard::lock_persons(conn, actor, &[id])?;
         if current.version != expected_version {
             return Err(RepoError::Stale);
         }
@@ -478,9 +479,7 @@ pub fn update(
             persons::updated_at.eq(to_db(crate::now())),
         ))
         .execute(conn)?;
-        if updated != 1 {
-            return Err(RepoError::Stale);
-        }
+        crate::guard::versioned(updated)?;
         let mut entry = AuditEntry::new(AuditAction::Update, "person", Some(id.to_string()));
         entry.person_id = Some(id);
         if let Some(to) = moves {

@@ -300,12 +300,21 @@ fn answer(
                 ),
             ));
         }
-        diesel::update(referrals::table.find(DbUuid(id)))
-            .set((
-                referrals::status.eq(to.as_str()),
-                referrals::updated_at.eq(to_db(crate::now())),
-            ))
-            .execute(conn)?;
+        let answered = diesel::update(
+            referrals::table
+                .find(DbUuid(id))
+                .filter(referrals::status.eq(r.status.as_str())),
+        )
+        .set((
+            referrals::status.eq(to.as_str()),
+            referrals::updated_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)?;
+        crate::guard::claimed(
+            answered,
+            "already_answered",
+            "another request answered this referral first; reload it",
+        )?;
         match to {
             ReferralStatus::Completed => {
                 diesel::update(referrals::table.find(DbUuid(id)))

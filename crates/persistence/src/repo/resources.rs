@@ -232,7 +232,9 @@ pub fn update(
             resources::version.eq(expected_version + 1),
             resources::updated_at.eq(to_db(crate::now())),
         ))
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(Into::into)
+        .and_then(crate::guard::versioned)?;
         audit::record(
             conn,
             ctx,

@@ -92,6 +92,12 @@ pub fn request(
     write_tx(conn, |conn| {
         let person = persons::load(conn, person_id)?;
         authz::request_transfer(actor, &person.district_code, to_district)?;
+        // The person's lock, then the check: one waiting transfer per person (also a
+        // constraint), and none for a record merged meanwhile.
+        let locked = crate::guard::lock_persons_any(conn, &[person_id])?;
+        if locked.iter().any(|p| p.merged_into.is_some()) {
+            return Err(RepoError::NotFound);
+        }
         let pending: bool = diesel::select(diesel::dsl::exists(
             t::table
                 .filter(t::person_id.eq(DbUuid(person_id)))
@@ -169,6 +175,24 @@ pub fn decide(
                     .map(|p| p.0)
                     .collect();
             }
+            // The lock a case opening takes: once held, no case can open on anyone who moves
+            // until this transfer is decided, and the check below sees every case opened before.
+            let locked = crate::guard::lock_persons_any(conn, &moved)?;
+            if let Some(p) = locked.iter().find(|p| p.merged_into.is_some()) {
+                return Err(crate::guard::merged_into(
+                    p.id,
+                    p.merged_into.unwrap_or(p.id),
+                ));
+            }
+            if locked
+                .iter()
+                .any(|p| p.district_code != tr.from_district_code)
+            {
+                return Err(RepoError::conflict(
+                    "transfer_stale",
+                    "the person no longer belongs to the district this transfer moves them from",
+                ));
+            }
             // Any open case of anyone who moves, also a household case they are members of.
             let open: bool = diesel::select(diesel::dsl::exists(
                 crate::schema::case_members::table
@@ -200,20 +224,45 @@ pub fn decide(
                 persons_t::updated_at.eq(to_db(crate::now())),
             ))
             .execute(conn)?;
+            // A possible-duplicate pair across the new wall cannot be merged by either side.
+            let ids: Vec<DbUuid> = moved.iter().copied().map(DbUuid).collect();
+            use crate::schema::person_duplicates as pd;
+            diesel::update(
+                pd::table.filter(pd::status.eq("open")).filter(
+                    pd::person_a
+                        .eq_any(ids.clone())
+                        .or(pd::person_b.eq_any(ids)),
+                ),
+            )
+            .set((
+                pd::status.eq("dismissed"),
+                pd::dismiss_reason.eq(Some("moved to another district")),
+                pd::updated_at.eq(to_db(crate::now())),
+            ))
+            .execute(conn)?;
         }
         let status = if approve {
             TransferStatus::Approved
         } else {
             TransferStatus::Declined
         };
-        diesel::update(t::table.find(DbUuid(id)))
-            .set((
-                t::status.eq(status.as_str()),
-                t::decided_by.eq(Some(DbUuid(actor.user_id))),
-                t::decision_note.eq(&note),
-                t::decided_at.eq(Some(to_db(crate::now()))),
-            ))
-            .execute(conn)?;
+        let decided = diesel::update(
+            t::table
+                .find(DbUuid(id))
+                .filter(t::status.eq(TransferStatus::Requested.as_str())),
+        )
+        .set((
+            t::status.eq(status.as_str()),
+            t::decided_by.eq(Some(DbUuid(actor.user_id))),
+            t::decision_note.eq(&note),
+            t::decided_at.eq(Some(to_db(crate::now()))),
+        ))
+        .execute(conn)?;
+        crate::guard::claimed(
+            decided,
+            "transfer_decided",
+            "this transfer has already been decided",
+        )?;
         let tr = load(conn, id)?;
         audit_transfer(
             conn,

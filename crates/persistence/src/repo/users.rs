@@ -251,10 +251,28 @@ pub fn update(
 ) -> RepoResult<User> {
     write_tx(conn, |conn| {
         let (current, district) = load(conn, id)?;
+        let new_org = patch.org_id.filter(|o| *o != current.org_id);
+        let new_org_kind = match new_org {
+            Some(o) => match orgs::load(conn, o) {
+                Ok(org) => Some(org.kind),
+                Err(RepoError::NotFound) => {
+                    return Err(DomainError::invalid(
+                        "org_id",
+                        "invalid_reference",
+                        "no such organization",
+                    )
+                    .into())
+                }
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
         let change = UserChange {
             new_role: patch.role.filter(|r| *r != current.role),
-            new_org: patch.org_id.filter(|o| *o != current.org_id),
+            new_org,
+            new_org_kind,
             active: patch.active.filter(|a| *a != current.active),
+            password: patch.password_hash.is_some() && actor.user_id != id,
         };
         authz::update_user(actor, &facts(&current, district), &change)?;
         if current.version != expected_version {
@@ -304,9 +322,7 @@ pub fn update(
             users::updated_at.eq(to_db(hamkke_domain::now())),
         ))
         .execute(conn)?;
-        if updated != 1 {
-            return Err(RepoError::Stale);
-        }
+        crate::guard::versioned(updated)?;
         let own = actor.user_id == id;
         if let Some(hash) = &patch.password_hash {
             // Set by someone else, a password is temporary: it must be changed at next login.

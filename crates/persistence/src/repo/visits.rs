@@ -151,12 +151,19 @@ pub fn complete(
         let case = cases::load(tx.conn, visit.case_id)?;
         tx.authorize(authz::view_case(tx.actor, &case.facts()))?;
         tx.authorize(authz::work_on_case(tx.actor, &case.facts()))?;
-        if visit.status != "planned" {
-            return Err(RepoError::conflict(
-                "visit_completed",
-                "this visit has already been completed",
-            ));
-        }
+        // Decided by the row: of two completions, the second finds the visit completed.
+        let claimed = diesel::update(
+            visits::table
+                .find(DbUuid(id))
+                .filter(visits::status.eq("planned")),
+        )
+        .set(visits::status.eq("completed"))
+        .execute(tx.conn)?;
+        crate::guard::claimed(
+            claimed,
+            "visit_completed",
+            "this visit has already been completed",
+        )?;
         let co_visitors: Vec<Uuid> = std::iter::once(visit.created_by)
             .chain(visit.co_visitor_user_ids.iter().copied())
             .filter(|u| *u != tx.actor.user_id)

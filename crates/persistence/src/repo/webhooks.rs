@@ -227,27 +227,33 @@ pub fn update(
         tx.expect_version(cur.version, expected_version)?;
         let conn = &mut *tx.conn;
         let active = patch.active.unwrap_or(cur.active);
-        diesel::update(s::table.find(DbUuid(id)))
-            .set((
-                s::url.eq(patch.url.clone().unwrap_or(cur.url.clone())),
-                s::event_types.eq(patch
-                    .event_types
+        diesel::update(
+            s::table
+                .find(DbUuid(id))
+                .filter(s::version.eq(expected_version)),
+        )
+        .set((
+            s::url.eq(patch.url.clone().unwrap_or(cur.url.clone())),
+            s::event_types.eq(patch
+                .event_types
+                .clone()
+                .unwrap_or(cur.event_types.clone())
+                .map(|t| json!(t).to_string())),
+            s::description.eq(patch.description.clone().unwrap_or(cur.description.clone())),
+            s::active.eq(active),
+            s::disabled_reason.eq(if active {
+                None
+            } else {
+                cur.disabled_reason
                     .clone()
-                    .unwrap_or(cur.event_types.clone())
-                    .map(|t| json!(t).to_string())),
-                s::description.eq(patch.description.clone().unwrap_or(cur.description.clone())),
-                s::active.eq(active),
-                s::disabled_reason.eq(if active {
-                    None
-                } else {
-                    cur.disabled_reason
-                        .clone()
-                        .or(Some("disabled by an administrator".into()))
-                }),
-                s::version.eq(expected_version + 1),
-                s::updated_at.eq(to_db(crate::now())),
-            ))
-            .execute(conn)?;
+                    .or(Some("disabled by an administrator".into()))
+            }),
+            s::version.eq(expected_version + 1),
+            s::updated_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)
+        .map_err(Into::into)
+        .and_then(crate::guard::versioned)?;
         if active && !cur.active {
             diesel::update(
                 d::table

@@ -1,0 +1,102 @@
+//! Rules that must hold under concurrency, enforced in one place: the person lock (taken in one
+//! fixed order), the conditional update that decides a state change, and the versioned update.
+//! A rule written as a `SELECT` followed by an `INSERT` lets several requests through on
+//! PostgreSQL; these do not. docs/invariants.md lists which rule uses which.
+
+use diesel::prelude::*;
+use hamkke_domain::authz::Actor;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::conn::DbConn;
+use crate::error::{RepoError, RepoResult};
+use crate::schema::persons;
+use crate::types::DbUuid;
+
+/// A person row held by this transaction until it ends.
+#[derive(Debug, Clone)]
+pub struct Locked {
+    pub id: Uuid,
+    pub district_code: String,
+    pub merged_into: Option<Uuid>,
+}
+
+/// Locks person rows in ascending id order — the one order every path takes (then their
+/// household), so two transactions never wait on each other in a cycle. Returns the rows as
+/// they are once locked: a check made after this sees every change committed before it.
+/// Unknown ids are left out.
+pub fn lock_persons_any(conn: &mut DbConn, ids: &[Uuid]) -> RepoResult<Vec<Locked>> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row: Option<(String, Option<DbUuid>)> = diesel::update(persons::table.find(DbUuid(id)))
+            .set(persons::allocation_seq.eq(persons::allocation_seq + 1))
+            .returning((persons::district_code, persons::merged_into))
+            .get_result(conn)
+            .optional()?;
+        if let Some((district_code, merged_into)) = row {
+            out.push(Locked {
+                id,
+                district_code,
+                merged_into: merged_into.map(|m| m.0),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Locks persons a change of the caller's district is about to name (see `lock_persons_any`)
+/// and checks them again as they are now: a person moved to another district meanwhile (an
+/// approved transfer) is `NotFound`, like an unknown id; a merged record is read-only, and the
+/// answer names its survivor (409 `merged_into`).
+pub fn lock_persons(conn: &mut DbConn, actor: &Actor, ids: &[Uuid]) -> RepoResult<Vec<Locked>> {
+    let locked = lock_persons_any(conn, ids)?;
+    let mut wanted = ids.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    if locked.len() != wanted.len() {
+        return Err(RepoError::NotFound);
+    }
+    for p in &locked {
+        if p.district_code != actor.district_code {
+            return Err(RepoError::NotFound);
+        }
+        if let Some(survivor) = p.merged_into {
+            return Err(merged_into(p.id, survivor));
+        }
+    }
+    Ok(locked)
+}
+
+/// The answer to a write that names a merged record.
+pub fn merged_into(person_id: Uuid, survivor: Uuid) -> RepoError {
+    RepoError::Conflict {
+        code: "merged_into",
+        detail: "this record was merged into another; it is read-only — use the survivor's id"
+            .into(),
+        extensions: Some(json!({ "person_id": person_id, "survivor_id": survivor })),
+    }
+}
+
+/// The row count of an `UPDATE … WHERE version = <If-Match>`: nothing changed means another
+/// request changed the row first — 412, and the caller writes nothing else.
+pub fn versioned(rows: usize) -> RepoResult<()> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(RepoError::Stale)
+    }
+}
+
+/// The row count of an `UPDATE … WHERE status = <expected>` that decides a state change: only
+/// the request that changed the row goes on to its side effects; any other answers 409
+/// `code` (e.g. `already_finalized`).
+pub fn claimed(rows: usize, code: &'static str, detail: &str) -> RepoResult<()> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(RepoError::conflict(code, detail))
+    }
+}

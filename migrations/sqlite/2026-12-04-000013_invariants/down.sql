@@ -1,0 +1,1 @@
+DROP INDEX person_transfers_one_waiting;

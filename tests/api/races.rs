@@ -1,0 +1,644 @@
+//! Rules that hold under concurrency (#26): for each, twenty copies of one request at once,
+//! spread over two server processes on one database, ten rounds — exactly one wins every
+//! round, the others are answered 409/412 (never 5xx), and nothing is done twice. SQLite
+//! serialises writers and would pass with checks alone; PostgreSQL is what these are for, and
+//! both run them.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Barrier};
+
+use serde_json::{json, Value};
+
+use crate::crash::{free_port, http, start_with, Server};
+use crate::support::{Backend, TestApp, World, PASSWORD};
+
+const ROUNDS: usize = 10;
+const PARALLEL: usize = 20;
+
+/// Two server processes on the test app's database (PostgreSQL); one on SQLite, whose
+/// database file a server holds for itself (one office, one process) — its parallel requests
+/// then meet in that process's workers and pool.
+struct Racers {
+    ports: [u16; 2],
+    _servers: Vec<Server>,
+    dir: PathBuf,
+}
+
+impl Drop for Racers {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One request of a race: method, path, bearer token, `If-Match`, body.
+#[derive(Clone)]
+struct Call {
+    method: &'static str,
+    path: String,
+    token: String,
+    if_match: Option<String>,
+    body: Value,
+}
+
+fn post(path: impl Into<String>, token: &str, body: Value) -> Call {
+    Call {
+        method: "POST",
+        path: path.into(),
+        token: token.to_owned(),
+        if_match: None,
+        body,
+    }
+}
+
+impl Racers {
+    fn start(app: &TestApp) -> Self {
+        let dir = std::env::temp_dir().join(format!("hamkke-race-{}", uuid::Uuid::now_v7()));
+        let (ports, servers) = if app.url().starts_with("postgres") {
+            let ports = [free_port(), free_port()];
+            let servers = vec![
+                start_with(app.url(), ports[0], &dir, &[]),
+                start_with(app.url(), ports[1], &dir, &[]),
+            ];
+            (ports, servers)
+        } else {
+            let port = free_port();
+            ([port, port], vec![start_with(app.url(), port, &dir, &[])])
+        };
+        Racers {
+            ports,
+            _servers: servers,
+            dir,
+        }
+    }
+
+    /// Sends every call at the same moment, alternately to each server; answers in call order.
+    fn race(&self, calls: Vec<Call>) -> Vec<(u16, Value)> {
+        let barrier = Arc::new(Barrier::new(calls.len()));
+        let threads: Vec<_> = calls
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let port = self.ports[i % 2];
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    let auth = format!("Bearer {}", c.token);
+                    let mut headers = vec![("Authorization", auth.as_str())];
+                    if let Some(v) = &c.if_match {
+                        headers.push(("If-Match", v.as_str()));
+                    }
+                    barrier.wait();
+                    http(port, c.method, &c.path, &headers, Some(&c.body))
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().expect("thread").expect("answered"))
+            .collect()
+    }
+
+    /// `PARALLEL` copies of one call.
+    fn same(&self, call: Call) -> Vec<(u16, Value)> {
+        self.race(vec![call; PARALLEL])
+    }
+}
+
+/// Exactly one answer is `win`; every other is one of `lose`.
+fn one_winner(answers: &[(u16, Value)], win: u16, lose: &[u16], round: usize) -> usize {
+    let winners: Vec<usize> = (0..answers.len())
+        .filter(|i| answers[*i].0 == win)
+        .collect();
+    let others: Vec<&(u16, Value)> = answers
+        .iter()
+        .filter(|(s, _)| *s != win && !lose.contains(s))
+        .collect();
+    assert!(
+        others.is_empty(),
+        "round {round}: unexpected answers {others:?}"
+    );
+    assert_eq!(
+        winners.len(),
+        1,
+        "round {round}: {} winners: {:?}",
+        winners.len(),
+        answers.iter().map(|(s, _)| *s).collect::<Vec<_>>()
+    );
+    winners[0]
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().expect("id").to_owned()
+}
+
+async fn walk(app: &TestApp, token: &str, case: &str, path: &[&str]) {
+    for to in path {
+        let r = app
+            .post(
+                &format!("/api/v1/cases/{case}/transitions"),
+                Some(token),
+                json!({ "to": to }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{to}: {}", r.text);
+    }
+}
+
+async fn one_open_case_per_person(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        // A household of two: every request opens a case for the first, a quarter of them
+        // with the household as its subject (both members) — one open case among them.
+        let h = app
+            .post(
+                "/api/v1/households",
+                Some(&w.dong),
+                json!({ "address": format!("서울 마포구 경쟁로 {round}") }),
+            )
+            .await;
+        let household = id(&h.body);
+        let mut people = Vec::new();
+        for name in ["경쟁일", "경쟁이"] {
+            let r = app
+                .post("/api/v1/persons", Some(&w.dong), json!({ "name": format!("{name}{round}"), "birth_date": "1950-01-01", "household_id": household }))
+                .await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            people.push(id(&r.body));
+        }
+        let calls = (0..PARALLEL)
+            .map(|i| {
+                let mut body = json!({ "person_id": people[0], "case_type": "general", "risk_level": "high", "source": "outreach", "summary": "동시 개설" });
+                if i % 4 == 1 {
+                    body["household_id"] = json!(household);
+                }
+                post("/api/v1/cases", if i % 3 == 0 { &w.welfare } else { &w.dong }, body)
+            })
+            .collect();
+        let answers = racers.race(calls);
+        one_winner(&answers, 201, &[409], round);
+        for (s, b) in &answers {
+            if *s == 409 {
+                assert_eq!(b["code"], "open_case_exists", "{b}");
+            }
+        }
+    }
+    // Reopening a closed case while another is open is refused the same way.
+    let p = app.person(&w.dong, "재개대상", "1950-01-01", None).await;
+    let first = app.case(&w.dong, &p).await;
+    walk(
+        &app,
+        &w.dong,
+        &first,
+        &["intake", "assessing", "in_service"],
+    )
+    .await;
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{first}/transitions"),
+            Some(&w.dong),
+            json!({ "to": "closed", "reason": "목표 달성", "closing_reason": "goal_achieved", "evaluation": "자립" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let _second = app.case(&w.dong, &p).await;
+    app.post(
+        &format!("/api/v1/cases/{first}/transitions"),
+        Some(&w.dong),
+        json!({ "to": "reopened" }),
+    )
+    .await
+    .assert_problem(409, "open_case_exists");
+}
+
+async fn a_case_moves_once(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        let p = app
+            .person(&w.dong, &format!("전이{round}"), "1950-01-01", None)
+            .await;
+        let case = app.case(&w.dong, &p).await;
+        let answers = racers.same(post(
+            format!("/api/v1/cases/{case}/transitions"),
+            &w.dong,
+            json!({ "to": "intake" }),
+        ));
+        one_winner(&answers, 200, &[409], round);
+        let timeline = app
+            .get(&format!("/api/v1/cases/{case}/timeline"), Some(&w.dong))
+            .await;
+        let moves = timeline.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "status_changed")
+            .count();
+        assert_eq!(moves, 1, "round {round}: {}", timeline.text);
+    }
+}
+
+async fn a_meeting_is_finalized_once(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        let p = app
+            .person(&w.dong, &format!("회의{round}"), "1950-01-01", None)
+            .await;
+        let case = app.case(&w.dong, &p).await;
+        walk(
+            &app,
+            &w.dong,
+            &case,
+            &["intake", "assessing", "awaiting_meeting"],
+        )
+        .await;
+        let m = app
+            .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": format!("사정회의 {round}"), "scheduled_at": "2026-12-10T05:00:00Z", "location": "주민센터", "case_ids": [case] }))
+            .await;
+        assert_eq!(m.status, 201, "{}", m.text);
+        let m = format!("/api/v1/meetings/{}", id(&m.body));
+        let d = app
+            .post(
+                &format!("{m}/decisions"),
+                Some(&w.dong),
+                json!({ "case_id": case, "decision": "select_integrated" }),
+            )
+            .await;
+        assert_eq!(d.status, 200, "{}", d.text);
+        // Finalizes, with a late decision change racing them.
+        let mut calls = vec![
+            post(
+                format!("{m}/finalize"),
+                &w.dong,
+                json!({ "minutes": "회의록" })
+            );
+            PARALLEL - 2
+        ];
+        calls.push(post(
+            format!("{m}/decisions"),
+            &w.dong,
+            json!({ "case_id": case, "decision": "defer" }),
+        ));
+        calls.push(post(
+            format!("{m}/decisions"),
+            &w.dong,
+            json!({ "case_id": case, "decision": "defer" }),
+        ));
+        let answers = racers.race(calls);
+        one_winner(&answers[..PARALLEL - 2], 200, &[409], round);
+        let c = app
+            .get(&format!("/api/v1/cases/{case}"), Some(&w.dong))
+            .await;
+        let status = c.body["status"].as_str().unwrap().to_owned();
+        assert!(
+            status == "in_service" || status == "awaiting_meeting",
+            "round {round}: {status}"
+        );
+        let timeline = app
+            .get(&format!("/api/v1/cases/{case}/timeline"), Some(&w.dong))
+            .await;
+        let finalized = timeline.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "meeting_decision")
+            .count();
+        assert_eq!(
+            finalized, 1,
+            "round {round}: applied once: {}",
+            timeline.text
+        );
+    }
+}
+
+async fn a_versioned_change_applies_once(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        let h = app
+            .post(
+                "/api/v1/households",
+                Some(&w.dong),
+                json!({ "address": format!("서울 마포구 버전로 {round}") }),
+            )
+            .await;
+        let household = id(&h.body);
+        let calls = (0..PARALLEL)
+            .map(|i| Call {
+                method: "PATCH",
+                path: format!("/api/v1/households/{household}"),
+                token: w.dong.clone(),
+                if_match: Some("\"1\"".into()),
+                body: json!({ "address": format!("서울 마포구 버전로 {round}-{i}") }),
+            })
+            .collect();
+        let answers = racers.race(calls);
+        let won = one_winner(&answers, 200, &[412], round);
+        let now = app
+            .get(&format!("/api/v1/households/{household}"), Some(&w.dong))
+            .await;
+        assert_eq!(now.body["version"], 2, "round {round}: {}", now.text);
+        assert_eq!(
+            now.body["address"],
+            format!("서울 마포구 버전로 {round}-{won}"),
+            "the winner's change is the one kept"
+        );
+        let events = app
+            .audit_events("update")
+            .await
+            .into_iter()
+            .filter(|e| {
+                e.resource_type == "household" && e.resource_id.as_deref() == Some(&household)
+            })
+            .count();
+        assert_eq!(events, 1, "round {round}: one audit event for one change");
+    }
+}
+
+async fn a_referral_is_answered_once(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        let p = app
+            .person(&w.dong, &format!("의뢰{round}"), "1950-01-01", None)
+            .await;
+        let case = app.case(&w.dong, &p).await;
+        let r = app
+            .post("/api/v1/referrals", Some(&w.dong), json!({ "case_id": case, "to_organization_id": w.d.welfare, "reason": "정서지원 필요", "requested_services": ["counseling"] }))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let referral = id(&r.body);
+        let calls = (0..PARALLEL)
+            .map(|i| {
+                if i % 2 == 0 {
+                    post(
+                        format!("/api/v1/referrals/{referral}/accept"),
+                        &w.welfare,
+                        json!({}),
+                    )
+                } else {
+                    post(
+                        format!("/api/v1/referrals/{referral}/decline"),
+                        &w.welfare,
+                        json!({ "reason": "정원 초과" }),
+                    )
+                }
+            })
+            .collect();
+        let answers = racers.race(calls);
+        one_winner(&answers, 200, &[409], round);
+    }
+}
+
+async fn an_override_is_decided_once(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let oil = app
+        .resource(
+            &w.dong,
+            json!({ "name": "난방유", "category": "heating", "funding": "public", "unit": "드럼",
+                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 365 }, "max_count": 1, "action": "block" } }),
+        )
+        .await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        let p = app
+            .person(&w.dong, &format!("예외{round}"), "1950-01-01", None)
+            .await;
+        let first = app
+            .post(
+                "/api/v1/allocations",
+                Some(&w.dong),
+                json!({ "resource_id": oil, "person_id": p, "granted_on": "2026-12-01" }),
+            )
+            .await;
+        assert_eq!(first.status, 201, "{}", first.text);
+        let r = app
+            .post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": oil, "person_id": p, "granted_on": "2026-12-02", "override": { "reason": "한파 긴급" } }))
+            .await;
+        assert_eq!(r.status, 202, "{}", r.text);
+        let allocation = id(&r.body);
+        let calls = (0..PARALLEL)
+            .map(|i| {
+                if i % 2 == 0 {
+                    post(
+                        format!("/api/v1/allocations/{allocation}/approve"),
+                        &w.coord,
+                        json!({}),
+                    )
+                } else {
+                    post(
+                        format!("/api/v1/allocations/{allocation}/reject"),
+                        &w.coord,
+                        json!({ "reason": "중복" }),
+                    )
+                }
+            })
+            .collect();
+        let answers = racers.race(calls);
+        one_winner(&answers, 200, &[409], round);
+    }
+}
+
+async fn a_consent_is_withdrawn_once(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        let p = app
+            .person(&w.dong, &format!("동의{round}"), "1950-01-01", None)
+            .await;
+        let c = app
+            .post(&format!("/api/v1/persons/{p}/consents"), Some(&w.dong), json!({ "purpose": "사례관리", "scope": "organizations", "organization_ids": [w.d.welfare], "expires_at": "2027-12-31T00:00:00Z", "evidence_ref": "동의서 원본, 주민센터 문서함" }))
+            .await;
+        assert_eq!(c.status, 201, "{}", c.text);
+        let answers = racers.same(post(
+            format!("/api/v1/consents/{}/withdraw", id(&c.body)),
+            &w.dong,
+            json!({}),
+        ));
+        one_winner(&answers, 200, &[409], round);
+    }
+}
+
+async fn adding_the_same_participant_twice_is_a_conflict(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        let p = app
+            .person(&w.dong, &format!("참여{round}"), "1950-01-01", None)
+            .await;
+        let case = app.case(&w.dong, &p).await;
+        let answers = racers.same(post(
+            format!("/api/v1/cases/{case}/participants"),
+            &w.dong,
+            json!({ "organization_id": w.d.welfare, "role": "co_manager" }),
+        ));
+        one_winner(&answers, 201, &[409], round);
+    }
+}
+
+async fn merges_leave_one_survivor(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        // Three records of one woman, each pair queued: merges in a circle and with opposite
+        // survivors, all at once, must leave exactly one living record.
+        let birth = format!("19{:02}-03-0{}", 30 + round, 1 + round % 8);
+        let mut people = Vec::new();
+        for (token, phone) in [
+            (&w.dong, "010-1111-0001"),
+            (&w.welfare, "010-1111-0002"),
+            (&w.dong, "010-1111-0003"),
+        ] {
+            let r = app
+                .post(
+                    "/api/v1/persons",
+                    Some(token),
+                    json!({ "name": "한순자", "birth_date": birth, "phone": phone }),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            people.push(id(&r.body));
+        }
+        let q = app
+            .get(
+                "/api/v1/person-duplicates?status=open&limit=200",
+                Some(&w.coord),
+            )
+            .await;
+        let pairs: Vec<(String, String, String)> = q.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| {
+                people.contains(&p["person_a"]["person_id"].as_str().unwrap().to_owned())
+                    && people.contains(&p["person_b"]["person_id"].as_str().unwrap().to_owned())
+            })
+            .map(|p| {
+                (
+                    id(p),
+                    p["person_a"]["person_id"].as_str().unwrap().to_owned(),
+                    p["person_b"]["person_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(pairs.len(), 3, "round {round}: {}", q.text);
+        let calls = (0..PARALLEL)
+            .map(|i| {
+                let (pair, a, b) = &pairs[i % 3];
+                let survivor = if (i / 3) % 2 == 0 { a } else { b };
+                post(
+                    format!("/api/v1/person-duplicates/{pair}/merge"),
+                    &w.coord,
+                    json!({ "survivor_id": survivor }),
+                )
+            })
+            .collect();
+        let answers = racers.race(calls);
+        let merged = answers.iter().filter(|(s, _)| *s == 200).count();
+        assert!(
+            answers.iter().all(|(s, _)| *s == 200 || *s == 409),
+            "round {round}: {:?}",
+            answers
+                .iter()
+                .map(|(s, b)| (*s, b["code"].clone()))
+                .collect::<Vec<_>>()
+        );
+        let mut living = 0;
+        for p in &people {
+            let r = app
+                .get(&format!("/api/v1/persons/{p}"), Some(&w.coord))
+                .await;
+            if r.status == 200 {
+                living += 1;
+            }
+        }
+        assert_eq!(
+            living, 1,
+            "round {round}: {merged} merges left {living} living"
+        );
+        assert_eq!(merged, 2, "round {round}");
+    }
+}
+
+async fn a_transfer_and_a_case_opening_never_both_win(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    app.user("far.coord", &w.d.other_office, "coordinator")
+        .await;
+    let far_coord = app.login("far.coord", PASSWORD).await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        let p = app
+            .person(&w.dong, &format!("전입{round}"), "1950-01-01", None)
+            .await;
+        let t = app
+            .post(
+                &format!("/api/v1/persons/{p}/transfers"),
+                Some(&far_coord),
+                json!({ "to_district_code": "11110", "reason": "전입 신고" }),
+            )
+            .await;
+        assert_eq!(t.status, 201, "{}", t.text);
+        let transfer = id(&t.body);
+        let calls = (0..PARALLEL)
+            .map(|i| {
+                if i % 2 == 0 {
+                    post(format!("/api/v1/person-transfers/{transfer}/approve"), &w.coord, json!({}))
+                } else {
+                    post("/api/v1/cases", &w.dong, json!({ "person_id": p, "case_type": "general", "risk_level": "high", "source": "outreach", "summary": "전입 직전 개설" }))
+                }
+            })
+            .collect();
+        let answers = racers.race(calls);
+        let approved = (0..PARALLEL)
+            .filter(|i| i % 2 == 0 && answers[*i].0 == 200)
+            .count();
+        let opened = (0..PARALLEL)
+            .filter(|i| i % 2 == 1 && answers[*i].0 == 201)
+            .count();
+        assert!(
+            answers
+                .iter()
+                .all(|(s, _)| [200, 201, 404, 409].contains(s)),
+            "round {round}: {:?}",
+            answers
+                .iter()
+                .map(|(s, b)| (*s, b["code"].clone()))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            approved + opened,
+            1,
+            "round {round}: approved {approved}, opened {opened}"
+        );
+        for (s, b) in answers.iter().filter(|(s, _)| *s >= 400) {
+            assert!(
+                !b.to_string().contains(&w.far_welfare)
+                    && !b.to_string().contains(&w.d.other_office),
+                "round {round}: a refusal named another district's organization: {s} {b}"
+            );
+        }
+    }
+}
+
+both!(
+    one_open_case_per_person,
+    a_case_moves_once,
+    a_meeting_is_finalized_once,
+    a_versioned_change_applies_once,
+    a_referral_is_answered_once,
+    an_override_is_decided_once,
+    a_consent_is_withdrawn_once,
+    adding_the_same_participant_twice_is_a_conflict,
+    merges_leave_one_survivor,
+    a_transfer_and_a_case_opening_never_both_win,
+);
