@@ -426,20 +426,30 @@ async fn coordinators_manage_the_district_staff(b: Backend) {
     )
     .await
     .assert_problem(403, "forbidden");
-    // 인사발령: moving staff between the district's organizations.
+    // 인사발령: moving staff between the district's public organizations; a private
+    // organization's staff are its own admin's (a coordinator who could move or reset them
+    // could log in as them).
+    app.patch(
+        &format!("/api/v1/users/{}", w.welfare_user),
+        Some(&w.coord),
+        Some("\"1\""),
+        json!({ "org_id": w.d.dong }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
     let r = app
         .patch(
-            &format!("/api/v1/users/{}", w.welfare_user),
+            &format!("/api/v1/users/{}", w.dong_user),
             Some(&w.coord),
             Some("\"1\""),
-            json!({ "org_id": w.d.dong }),
+            json!({ "org_id": w.d.office }),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["org_id"], w.d.dong.as_str());
+    assert_eq!(r.body["org_id"], w.d.office.as_str());
     let r = app
         .patch(
-            &format!("/api/v1/users/{}", w.welfare_user),
+            &format!("/api/v1/users/{}", w.dong_user),
             Some(&w.coord),
             Some("\"2\""),
             json!({ "org_id": w.far_welfare }),

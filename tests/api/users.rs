@@ -241,7 +241,84 @@ async fn users_see_only_whom_their_role_allows(b: Backend) {
         .assert_problem(404, "not_found");
 }
 
+/// A coordinator cannot take over a private organization's account: no password reset, no
+/// promotion to org admin, no move of a known account into a welfare centre; a dong centre's
+/// worker it may reset (temporary: to be changed at the next login).
+async fn coordinators_cannot_take_over_private_accounts(b: Backend) {
+    let app = TestApp::new(b).await;
+    let d = District::create(&app).await;
+    let welfare_worker = app.user("wel.case", &d.welfare, "caseworker").await;
+    let welfare_admin = app.user("wel.admin", &d.welfare, "org_admin").await;
+    let dong_worker = app.user("dong.case", &d.dong, "caseworker").await;
+    app.user("coord", &d.office, "coordinator").await;
+    let c = app.login("coord", PASSWORD).await;
+    let new_password = "another-horse-battery-9";
+    for target in [&welfare_worker, &welfare_admin] {
+        app.patch(
+            &format!("/api/v1/users/{target}"),
+            Some(&c),
+            Some("\"1\""),
+            json!({ "password": new_password }),
+        )
+        .await
+        .assert_problem(403, "forbidden");
+    }
+    app.patch(
+        &format!("/api/v1/users/{welfare_worker}"),
+        Some(&c),
+        Some("\"1\""),
+        json!({ "role": "org_admin" }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.patch(
+        &format!("/api/v1/users/{dong_worker}"),
+        Some(&c),
+        Some("\"1\""),
+        json!({ "org_id": d.welfare }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.patch(
+        &format!("/api/v1/users/{dong_worker}"),
+        Some(&c),
+        Some("\"1\""),
+        json!({ "role": "org_admin" }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.post(
+        "/api/v1/users",
+        Some(&c),
+        json!({ "username": "planted", "display_name": "x", "password": PASSWORD, "org_id": d.welfare, "role": "caseworker" }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    // The welfare centre's password still works; the dong worker's reset does.
+    app.login("wel.case", PASSWORD).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{dong_worker}"),
+            Some(&c),
+            Some("\"1\""),
+            json!({ "password": new_password }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // Nobody but a system administrator makes an org admin, not even an org admin.
+    let admin = app.login("wel.admin", PASSWORD).await;
+    app.patch(
+        &format!("/api/v1/users/{welfare_worker}"),
+        Some(&admin),
+        Some("\"1\""),
+        json!({ "role": "org_admin" }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+}
+
 both!(
+    coordinators_cannot_take_over_private_accounts,
     system_admin_creates_users_without_echoing_secrets,
     password_policy_is_enforced,
     roles_must_fit_the_organization,

@@ -252,10 +252,12 @@ pub fn update(
     write_tx(conn, |conn| {
         let (current, district) = load(conn, id)?;
         let new_org = patch.org_id.filter(|o| *o != current.org_id);
+        // The new organization is read like its id in a path: one the caller may not know is
+        // an unknown reference, before any rule about moving into it.
         let new_org_kind = match new_org {
             Some(o) => match orgs::load(conn, o) {
-                Ok(org) => Some(org.kind),
-                Err(RepoError::NotFound) => {
+                Ok(org) if authz::view_org(actor, &org.facts()).is_ok() => Some(org.kind),
+                Ok(_) | Err(RepoError::NotFound) => {
                     return Err(DomainError::invalid(
                         "org_id",
                         "invalid_reference",
