@@ -141,7 +141,7 @@ pub const PROBLEMS: &[(&str, Text, Text)] = &[
     ("not_a_hub", t("충돌", "Conflict"), t("거점복지관은 복지관이어야 합니다.", "Only a welfare centre is a hub of dong centres.")),
     ("already_completed", t("충돌", "Conflict"), t("이미 완료되었습니다.", "Already completed.")),
     ("already_exists", t("충돌", "Conflict"), t("이미 있습니다. 방금 다른 요청이 같은 것을 만들었을 수 있습니다.", "This already exists (another request may just have created it).")),
-    ("concurrent_change", t("충돌", "Conflict"), t("다른 요청이 같은 기록을 동시에 바꾸었습니다. 아무것도 저장되지 않았으니 다시 시도하십시오.", "Another request changed the same records at the same moment; nothing was written — try again.")),
+    ("concurrent_change", t("충돌", "Conflict"), t("다른 요청이 같은 기록을 동시에 바꾸었습니다. 아무것도 저장되지 않았으니 다시 시도하십시오.", "Another request changed the same records at the same moment; nothing was written, try again.")),
     ("already_changed", t("충돌", "Conflict"), t("다른 요청이 이 사례의 상태를 먼저 바꾸었습니다. 다시 불러오십시오.", "Another request changed this case's status first; reload it.")),
     ("allocation_changed", t("충돌", "Conflict"), t("다른 요청이 이 지원 기록을 먼저 바꾸었습니다. 다시 불러오십시오.", "Another request changed this allocation first; reload it.")),
     ("merged_into", t("충돌", "Conflict"), t("다른 기록으로 병합된 기록이라 바꿀 수 없습니다. 남은 기록(survivor_id)을 쓰십시오.", "This record was merged into another and is read-only; use the survivor's id.")),
