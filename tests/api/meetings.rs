@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::support::{Backend, TestApp, World, PASSWORD};
 
 /// Moves a case through the given statuses as its lead.
-async fn walk(app: &TestApp, token: &str, case: &str, path: &[&str]) {
+pub(crate) async fn walk(app: &TestApp, token: &str, case: &str, path: &[&str]) {
     for to in path {
         let r = app
             .post(

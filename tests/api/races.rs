@@ -10,6 +10,7 @@ use std::sync::{Arc, Barrier};
 use serde_json::{json, Value};
 
 use crate::crash::{free_port, http, start_with, Server};
+use crate::meetings::walk;
 use crate::support::{Backend, TestApp, World, PASSWORD};
 
 const ROUNDS: usize = 10;
@@ -128,19 +129,6 @@ fn one_winner(answers: &[(u16, Value)], win: u16, lose: &[u16], round: usize) ->
 
 fn id(v: &Value) -> String {
     v["id"].as_str().expect("id").to_owned()
-}
-
-async fn walk(app: &TestApp, token: &str, case: &str, path: &[&str]) {
-    for to in path {
-        let r = app
-            .post(
-                &format!("/api/v1/cases/{case}/transitions"),
-                Some(token),
-                json!({ "to": to }),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{to}: {}", r.text);
-    }
 }
 
 async fn one_open_case_per_person(b: Backend) {

@@ -178,11 +178,10 @@ pub fn decide(
             // The lock a case opening takes: once held, no case can open on anyone who moves
             // until this transfer is decided, and the check below sees every case opened before.
             let locked = crate::guard::lock_persons_any(conn, &moved)?;
-            if let Some(p) = locked.iter().find(|p| p.merged_into.is_some()) {
-                return Err(crate::guard::merged_into(
-                    p.id,
-                    p.merged_into.unwrap_or(p.id),
-                ));
+            if let Some((p, survivor)) =
+                locked.iter().find_map(|p| p.merged_into.map(|s| (p.id, s)))
+            {
+                return Err(crate::guard::merged_into(p, survivor));
             }
             if locked
                 .iter()

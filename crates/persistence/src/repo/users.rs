@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor, UserChange, UserFacts, UserScope};
-use hamkke_domain::org::OrgKind;
+use hamkke_domain::org::{OrgKind, Organization};
 use hamkke_domain::user::{NewUser, Role, User, UserPatch};
 use hamkke_domain::DomainError;
 use serde_json::json;
@@ -134,28 +134,22 @@ pub fn insert_unchecked(conn: &mut DbConn, new: &NewUser) -> RepoResult<User> {
     Ok(load(conn, id)?.0)
 }
 
+/// The organization an `org_id` in a body names, read like its id in a path: one the caller
+/// may not know is an unknown reference (400), before any rule about it.
+fn org_reference(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Organization> {
+    match orgs::load(conn, id) {
+        Ok(org) if authz::view_org(actor, &org.facts()).is_ok() => Ok(org),
+        Ok(_) | Err(RepoError::NotFound) => {
+            Err(DomainError::invalid("org_id", "invalid_reference", "no such organization").into())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Creates a user, within the actor's rights.
 pub fn create(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, new: NewUser) -> RepoResult<User> {
     write_tx(conn, |conn| {
-        let org = match orgs::load(conn, new.org_id) {
-            Ok(o) => o,
-            Err(RepoError::NotFound) => {
-                return Err(DomainError::invalid(
-                    "org_id",
-                    "invalid_reference",
-                    "no such organization",
-                )
-                .into())
-            }
-            Err(e) => return Err(e),
-        };
-        authz::view_org(actor, &org.facts()).map_err(|_| {
-            RepoError::from(DomainError::invalid(
-                "org_id",
-                "invalid_reference",
-                "no such organization",
-            ))
-        })?;
+        let org = org_reference(conn, actor, new.org_id)?;
         authz::create_user(actor, &org.facts(), new.role)?;
         let user = insert_unchecked(conn, &new)?;
         audit::record(
@@ -252,27 +246,11 @@ pub fn update(
     write_tx(conn, |conn| {
         let (current, district) = load(conn, id)?;
         let new_org = patch.org_id.filter(|o| *o != current.org_id);
-        // The new organization is read like its id in a path: one the caller may not know is
-        // an unknown reference, before any rule about moving into it.
-        let new_org_kind = match new_org {
-            Some(o) => match orgs::load(conn, o) {
-                Ok(org) if authz::view_org(actor, &org.facts()).is_ok() => Some(org.kind),
-                Ok(_) | Err(RepoError::NotFound) => {
-                    return Err(DomainError::invalid(
-                        "org_id",
-                        "invalid_reference",
-                        "no such organization",
-                    )
-                    .into())
-                }
-                Err(e) => return Err(e),
-            },
-            None => None,
-        };
+        let moved_to = new_org.map(|o| org_reference(conn, actor, o)).transpose()?;
         let change = UserChange {
             new_role: patch.role.filter(|r| *r != current.role),
             new_org,
-            new_org_kind,
+            new_org_kind: moved_to.as_ref().map(|o| o.kind),
             active: patch.active.filter(|a| *a != current.active),
             password: patch.password_hash.is_some() && actor.user_id != id,
         };
@@ -283,20 +261,10 @@ pub fn update(
         let role = patch.role.unwrap_or(current.role);
         let org_id = patch.org_id.unwrap_or(current.org_id);
         if change.new_role.is_some() || change.new_org.is_some() {
-            let org = orgs::load(conn, org_id).map_err(|e| match e {
-                RepoError::NotFound => {
-                    DomainError::invalid("org_id", "invalid_reference", "no such organization")
-                        .into()
-                }
-                other => other,
-            })?;
-            authz::view_org(actor, &org.facts()).map_err(|_| {
-                RepoError::from(DomainError::invalid(
-                    "org_id",
-                    "invalid_reference",
-                    "no such organization",
-                ))
-            })?;
+            let org = match moved_to {
+                Some(org) => org,
+                None => org_reference(conn, actor, org_id)?,
+            };
             role.fits(org.kind)?;
         }
         let updated = diesel::update(
