@@ -351,7 +351,7 @@ async fn the_same_household_does_not_get_heating_oil_twice_in_one_winter(b: Back
     let ledger = app
         .get(
             &format!("/api/v1/allocations?household_id={household_id}"),
-            Some(&w.coord),
+            Some(&w.dong),
         )
         .await;
     assert_eq!(
@@ -388,10 +388,25 @@ async fn the_same_household_does_not_get_heating_oil_twice_in_one_winter(b: Back
         .await;
     assert_eq!(seen.status, 200);
     assert!(
-        seen.body["person_id"].is_null() && seen.body["household_id"].is_string(),
+        seen.body["person_id"].is_null()
+            && seen.body["household_id"].is_null()
+            && seen.body["cancel_reason"].is_null(),
         "{}",
         seen.text
     );
+    // The ledger by household follows the household's own read rule, for every caller.
+    for token in [&w.dong, &w.welfare, &w.coord, &w.far] {
+        let household = app
+            .get(&format!("/api/v1/households/{household_id}"), Some(token))
+            .await;
+        let ledger = app
+            .get(
+                &format!("/api/v1/allocations?household_id={household_id}"),
+                Some(token),
+            )
+            .await;
+        assert_eq!(household.status, ledger.status, "{}", ledger.text);
+    }
     assert_eq!(
         app.get(&format!("/api/v1/allocations/{first_id}"), Some(&w.dong))
             .await
@@ -1218,3 +1233,128 @@ async fn a_household_check_names_every_member_whatever_its_size(b: Backend) {
 }
 
 both!(a_household_check_names_every_member_whatever_its_size);
+
+/// A person with many earlier claims gets a bounded answer: the most recent 20 conflicts and
+/// the total, in the check, in the warnings of a new allocation and in a refusal.
+async fn conflicts_are_bounded_with_a_total(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let p = app.person(&w.dong, "이많이", "1960-01-01", None).await;
+    let food = app.resource(
+        &w.dong,
+        json!({ "name": "매일 도시락", "category": "food", "funding": "private_donation", "unit": "개",
+                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 365 }, "max_count": 1, "action": "warn" } }),
+    )
+    .await;
+    let day = |i: i64| {
+        (chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(i))
+            .to_string()
+    };
+    for i in 0..25 {
+        let r = app
+            .post(
+                "/api/v1/allocations",
+                Some(&w.dong),
+                json!({ "resource_id": food, "person_id": p, "granted_on": day(i), "quantity": 1 }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let r = app
+        .post(
+            "/api/v1/allocations",
+            Some(&w.dong),
+            json!({ "resource_id": food, "person_id": p, "granted_on": day(30), "quantity": 1 }),
+        )
+        .await;
+    assert_eq!(
+        r.body["warnings"].as_array().unwrap().len(),
+        20,
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["warnings_total"], 25);
+    let check = app
+        .post(
+            "/api/v1/allocations/check",
+            Some(&w.dong),
+            json!({ "resource_id": food, "person_id": p, "granted_on": day(31), "quantity": 1 }),
+        )
+        .await;
+    let conflicts = check.body["conflicts"].as_array().unwrap();
+    assert_eq!(
+        (conflicts.len(), &check.body["conflicts_total"]),
+        (20, &json!(26))
+    );
+    // The most recent ones, oldest first.
+    assert_eq!(conflicts[0]["granted_on"], day(6));
+    assert_eq!(conflicts[19]["granted_on"], day(30));
+}
+
+both!(conflicts_are_bounded_with_a_total);
+
+/// Reports cannot take the service down: one report per user at a time (429
+/// `report_running`), and on PostgreSQL a statement timeout that stops a report (503
+/// `report_timeout`) and leaves its connection as it was.
+async fn reports_are_bounded(b: Backend) {
+    let app = TestApp::with_config(b, |c| c.report_timeout_ms = 1).await;
+    let w = World::create(&app).await;
+    let report = |token: &str| {
+        TestApp::req(
+            actix_web::http::Method::GET,
+            "/api/v1/reports/duplicates",
+            Some(token),
+        )
+        .insert_header(("x-access-purpose", "audit"))
+    };
+    let coord_id: uuid::Uuid = app.get("/api/v1/me", Some(&w.coord)).await.body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let running = app.state.report_slots.take(coord_id).unwrap();
+    let r = app.send(report(&w.coord)).await;
+    r.assert_problem(429, "report_running");
+    assert!(r.header("retry-after").is_some());
+    drop(running);
+    // A district with many allocations (PostgreSQL: 60,000 in a few statements).
+    let p = app.person(&w.dong, "보고서대상", "1950-01-01", None).await;
+    let rice = app
+        .resource(&w.dong, json!({ "name": "보고서 쌀", "category": "food", "funding": "public", "unit": "kg",
+            "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "warn" } }))
+        .await;
+    let first = app
+        .post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": rice, "person_id": p, "granted_on": "2026-11-20", "quantity": 1 }))
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    if app.url().starts_with("postgres") {
+        app.db
+            .run(|c| {
+                use diesel::RunQueryDsl;
+                diesel::sql_query(
+                    "INSERT INTO allocations (id, resource_id, benefit_type_id, category, person_id, household_id, case_id, provider_org_id, district_code, amount, quantity, granted_on, status, note, override_reason, requested_by, import_key, created_at, updated_at) \
+                     SELECT gen_random_uuid(), resource_id, benefit_type_id, category, person_id, household_id, NULL, provider_org_id, district_code, amount, quantity, granted_on - (g % 700), status, NULL, NULL, requested_by, NULL, created_at, updated_at \
+                     FROM allocations, generate_series(1, 60000) g",
+                )
+                .execute(c)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        app.send(report(&w.coord))
+            .await
+            .assert_problem(503, "report_timeout");
+    } else {
+        assert_eq!(app.send(report(&w.coord)).await.status, 200);
+    }
+    // The slot was given back and the connections serve as before.
+    for _ in 0..5 {
+        assert_eq!(app.get("/api/v1/me", Some(&w.coord)).await.status, 200);
+        let r = app
+            .post("/api/v1/allocations/check", Some(&w.dong), json!({ "resource_id": rice, "person_id": p, "granted_on": "2026-11-21", "quantity": 1 }))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+}
+
+both!(reports_are_bounded);

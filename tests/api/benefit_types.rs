@@ -289,11 +289,20 @@ async fn the_provider_is_who_gives(b: Backend) {
         r.field_errors()[0],
         ("provider_org_id".into(), "invalid_reference".into())
     );
+    // Only the organization itself or a coordinator names a resource's provider: a caseworker
+    // naming another organization would make the ledger show the wrong giver.
+    app.post(
+        "/api/v1/resources",
+        Some(&w.dong),
+        json!({ "name": "남의 도시락", "benefit_type_id": types["meal_box"], "funding": "private_donation", "unit": "개", "provider_org_id": w.d.welfare }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
     // A resource names its provider: the welfare centre's donated meal boxes, handed out by
-    // the dong centre, are the welfare centre's.
+    // the dong centre, are the welfare centre's (recorded by the district coordinator).
     let boxes = resource(
         &app,
-        &w.dong,
+        &w.coord,
         "복지관 후원 도시락",
         &types["meal_box"],
         Some(&w.d.welfare),
@@ -308,6 +317,42 @@ async fn the_provider_is_who_gives(b: Backend) {
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["provider_org_id"], w.d.welfare.as_str());
+    // A resource that has given cannot become another benefit (relabelling would hide the
+    // gift from the duplicate check); its name still changes.
+    let path = format!("/api/v1/resources/{rice}");
+    let version = |r: &crate::support::Resp| format!("\"{}\"", r.body["version"]);
+    let current = app.get(&path, Some(&w.dong)).await;
+    app.patch(
+        &path,
+        Some(&w.dong),
+        Some(&version(&current)),
+        json!({ "benefit_type_id": types["meal_box"] }),
+    )
+    .await
+    .assert_problem(409, "resource_has_given");
+    let renamed = app
+        .patch(
+            &path,
+            Some(&w.dong),
+            Some(&version(&current)),
+            json!({ "name": "동 협의체 햅쌀" }),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    assert_eq!(renamed.body["benefit_type_id"], types["rice"].as_str());
+    // A resource that never gave may still be corrected.
+    let unused = resource(&app, &w.dong, "잘못 고른 쌀", &types["rice"], None).await;
+    let path = format!("/api/v1/resources/{unused}");
+    let current = app.get(&path, Some(&w.dong)).await;
+    let fixed = app
+        .patch(
+            &path,
+            Some(&w.dong),
+            Some(&version(&current)),
+            json!({ "benefit_type_id": types["meal_box"] }),
+        )
+        .await;
+    assert_eq!(fixed.status, 200, "{}", fixed.text);
 }
 
 both!(

@@ -670,3 +670,68 @@ both!(
     listing_filters_and_assigned_to_me,
     handover_moves_every_assignment,
 );
+
+/// An observer reads what its consent allows and writes nothing on the case; each refusal
+/// names the roles that may.
+async fn observers_observe(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let person = app.person(&w.dong, "관찰대상", "1950-01-01", None).await;
+    let case = app.case(&w.dong, &person).await;
+    let base = format!("/api/v1/cases/{case}");
+    let r = app
+        .post(
+            &format!("{base}/participants"),
+            Some(&w.dong),
+            json!({ "organization_id": w.d.welfare, "role": "observer" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(app.get(&base, Some(&w.welfare)).await.status, 200);
+    let rice = app
+        .resource(&w.welfare, json!({ "name": "쌀", "category": "food", "funding": "private_donation", "unit": "kg",
+                    "duplicate_policy": { "subject": "person", "scope": "category", "window": { "kind": "season", "start": "11-01", "end": "03-31" }, "max_count": 1, "action": "block" } }))
+        .await;
+    let writes = [
+        (
+            format!("{base}/notes"),
+            json!({ "kind": "counseling", "occurred_at": "2026-11-21T10:00:00Z", "body": "관찰", "visibility": "participants" }),
+        ),
+        (
+            format!("{base}/assignments"),
+            json!({ "user_id": w.welfare_user, "role": "primary" }),
+        ),
+        (format!("{base}/transitions"), json!({ "to": "assessing" })),
+        (
+            format!("{base}/assessments"),
+            json!({ "assessed_on": "2026-11-20", "person_id": person, "risk_level": "high", "summary": "사정", "domains": { "health": { "score": 4 } } }),
+        ),
+        (
+            format!("{base}/plans"),
+            json!({ "summary": "계획", "starts_on": "2026-11-01", "goals": [{ "text": "식사", "domain": "health" }] }),
+        ),
+        (
+            format!("{base}/visits"),
+            json!({ "scheduled_at": "2026-12-10T10:00:00Z", "co_visitor_user_ids": [w.dong_user], "purpose": "안부" }),
+        ),
+        (
+            "/api/v1/referrals".to_owned(),
+            json!({ "case_id": case, "to_organization_id": w.d.office, "reason": "연계" }),
+        ),
+        (
+            "/api/v1/allocations".to_owned(),
+            json!({ "resource_id": rice, "person_id": person, "case_id": case, "granted_on": "2026-11-20", "quantity": 1 }),
+        ),
+    ];
+    for (path, body) in writes {
+        let r = app.post(&path, Some(&w.welfare), body).await;
+        r.assert_problem(403, "forbidden");
+        assert!(r.text.contains("observer"), "{path}: {}", r.text);
+    }
+    let notes = app.get(&format!("{base}/notes"), Some(&w.dong)).await;
+    assert_eq!(notes.body["items"], json!([]), "nothing was written");
+    // The lead still works on it.
+    crate::meetings::walk(&app, &w.dong, &case, &["assessing"]).await;
+}
+
+both!(observers_observe);

@@ -20,22 +20,40 @@ pub(crate) fn http(
     headers: &[(&str, &str)],
     body: Option<&Value>,
 ) -> Option<(u16, Value)> {
+    let json = body.map(|b| b.to_string());
+    http_raw(
+        port,
+        method,
+        path,
+        headers,
+        json.as_deref().map(|b| ("application/json", b.as_bytes())),
+    )
+}
+
+/// `http` with a body of any media type.
+pub(crate) fn http_raw(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&str, &[u8])>,
+) -> Option<(u16, Value)> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(20))).ok()?;
-    let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    let payload: &[u8] = body.map(|(_, b)| b).unwrap_or_default();
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
         payload.len()
     );
-    if body.is_some() {
-        req.push_str("Content-Type: application/json\r\n");
+    if let Some((media, _)) = body {
+        req.push_str(&format!("Content-Type: {media}\r\n"));
     }
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    req.push_str(&payload);
     s.write_all(req.as_bytes()).ok()?;
+    s.write_all(payload).ok()?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).ok()?;
     let text = String::from_utf8_lossy(&raw);
@@ -238,9 +256,10 @@ async fn undelivered_webhooks_survive_a_crash(b: Backend) {
     let url = tdb.url.clone();
     let dir = data_dir.clone();
     let got = actix_web::web::block(move || {
+        let allowed = format!("127.0.0.1:{receiver_port}");
         let env = [
-            ("HAMKKE_WEBHOOK_ALLOW_HTTP", "127.0.0.1"),
-            ("HAMKKE_WEBHOOK_ALLOW_HOSTS", "127.0.0.1"),
+            ("HAMKKE_WEBHOOK_ALLOW_HTTP", allowed.as_str()),
+            ("HAMKKE_WEBHOOK_ALLOW_HOSTS", allowed.as_str()),
             ("HAMKKE_WEBHOOK_RETRY_BASE_MS", "50"),
         ];
         let mut server = start_with(&url, port, &dir, &env);

@@ -239,6 +239,52 @@ async fn no_input_gives_a_server_error(b: Backend) {
 
 both!(no_input_gives_a_server_error);
 
+async fn names_carry_no_invisible_formatting(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    // A right-to-left override makes "김수철" display as another name; a zero-width space makes
+    // two equal-looking names differ.
+    for name in [
+        "김\u{202E}수철",
+        "김\u{200B}철수",
+        "\u{FEFF}김철수",
+        "김철\u{2067}수",
+    ] {
+        let r = app
+            .post(
+                "/api/v1/persons",
+                Some(&w.dong),
+                json!({ "name": name, "birth_date": "1950-01-01" }),
+            )
+            .await;
+        r.assert_problem(400, "invalid_characters");
+        assert!(r.text.contains("name"), "{}", r.text);
+    }
+    let kim = app.person(&w.dong, "김철수", "1950-01-01", None).await;
+    app.patch(
+        &format!("/api/v1/persons/{kim}"),
+        Some(&w.dong),
+        None,
+        json!({ "name": "김\u{200D}철수" }),
+    )
+    .await
+    .assert_problem(400, "invalid_characters");
+    app.post(
+        "/api/v1/organizations",
+        Some(&app.admin_token),
+        json!({ "name": "행복\u{202D}복지관", "kind": "welfare_center", "district_code": "11440" }),
+    )
+    .await
+    .assert_problem(400, "invalid_characters");
+    // The refused change changed nothing.
+    let r = app
+        .get(&format!("/api/v1/persons/{kim}"), Some(&w.dong))
+        .await;
+    assert_eq!(r.body["name"], "김철수");
+}
+
+both!(names_carry_no_invisible_formatting);
+
 async fn csv_exports_neutralise_formulas(b: Backend) {
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
@@ -516,3 +562,147 @@ fn the_embedded_database_is_private() {
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A workbook whose first sheet inflates to `inflated_mb` MB of blank XML (compressed ~1000:1).
+fn xlsx_bomb(inflated_mb: usize) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet().write_string(0, 0, "성명").unwrap();
+    let plain = book.save_to_buffer().unwrap();
+    let mut source = zip::ZipArchive::new(std::io::Cursor::new(plain)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for i in 0..source.len() {
+        let mut part = source.by_index(i).unwrap();
+        let name = part.name().to_owned();
+        out.start_file(name.as_str(), opts).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>").unwrap();
+            let blank = vec![b' '; 1024 * 1024];
+            for _ in 0..inflated_mb {
+                out.write_all(&blank).unwrap();
+            }
+            out.write_all(b"</sheetData></worksheet>").unwrap();
+        } else {
+            let mut bytes = Vec::new();
+            part.read_to_end(&mut bytes).unwrap();
+            out.write_all(&bytes).unwrap();
+        }
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// The server process's peak resident memory, in MB (Linux).
+fn peak_rss_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        / 1024
+}
+
+/// Spreadsheet bombs are refused before they are expanded — a sheet inflating to 600 MB, a
+/// sheet of more than 200,000 cells — with the server's memory staying small; and only a few
+/// imports run at once (429 `imports_busy` beyond).
+async fn spreadsheet_bombs_are_refused_before_they_expand(b: Backend) {
+    use crate::crash::http_raw;
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = crate::races::Racers::start_with_env(&app, &[("HAMKKE_IMPORT_CONCURRENCY", "2")]);
+    let port = racers.ports[0];
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let bomb = actix_web::web::block(|| xlsx_bomb(600)).await.unwrap();
+    assert!(bomb.len() < 2 * 1024 * 1024, "{} bytes", bomb.len());
+    let started = std::time::Instant::now();
+    let auth = format!("Bearer {}", w.dong);
+    let (status, body) = actix_web::web::block(move || {
+        let headers = [("Authorization", auth.as_str())];
+        http_raw(
+            port,
+            "POST",
+            "/api/v1/allocations/import?dry_run=true",
+            &headers,
+            Some((xlsx, &bomb)),
+        )
+    })
+    .await
+    .unwrap()
+    .expect("answered");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["code"], "xlsx_too_large", "{body}");
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    let peak = peak_rss_mb(racers.servers[0].id());
+    eprintln!(
+        "600 MB sheet: refused in {:?}, server peak RSS {peak} MB",
+        started.elapsed()
+    );
+    assert!(peak < 300, "peak RSS {peak} MB");
+    // More cells than a list has.
+    let cells = actix_web::web::block(|| {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for r in 0..20_001u32 {
+            for c in 0..10u16 {
+                sheet.write_number(r, c, 1.0).unwrap();
+            }
+        }
+        book.save_to_buffer().unwrap()
+    })
+    .await
+    .unwrap();
+    let auth = format!("Bearer {}", w.dong);
+    let (status, body) = actix_web::web::block(move || {
+        let headers = [("Authorization", auth.as_str())];
+        http_raw(
+            port,
+            "POST",
+            "/api/v1/allocations/import?dry_run=true",
+            &headers,
+            Some((xlsx, &cells)),
+        )
+    })
+    .await
+    .unwrap()
+    .expect("answered");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["code"], "xlsx_too_large", "{body}");
+    // Ten imports at once on one server: two run, the others are told to come back.
+    let mut csv = String::from("성명,생년월일,급여유형,지급일\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("없는사람{i},1950-01-01,rice,2026-11-20\n"));
+    }
+    let threads: Vec<_> = (0..10)
+        .map(|_| {
+            let (csv, auth) = (csv.clone(), format!("Bearer {}", w.dong));
+            std::thread::spawn(move || {
+                let headers = [("Authorization", auth.as_str())];
+                http_raw(
+                    port,
+                    "POST",
+                    "/api/v1/allocations/import?dry_run=true",
+                    &headers,
+                    Some(("text/csv", csv.as_bytes())),
+                )
+                .expect("answered")
+            })
+        })
+        .collect();
+    let answers: Vec<(u16, Value)> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let busy = answers
+        .iter()
+        .filter(|(s, b)| *s == 429 && b["code"] == "imports_busy")
+        .count();
+    let done = answers.iter().filter(|(s, _)| *s == 200).count();
+    assert!(
+        busy >= 1 && done >= 1 && busy + done == 10,
+        "{:?}",
+        answers.iter().map(|(s, _)| *s).collect::<Vec<_>>()
+    );
+}
+
+both!(spreadsheet_bombs_are_refused_before_they_expand);

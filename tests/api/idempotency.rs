@@ -164,8 +164,85 @@ async fn keys_expire_after_a_day(b: Backend) {
     assert_eq!(purged, 0, "the fresh claim is kept");
 }
 
+/// A key costs one index lookup however many keys are stored; expired keys of other users
+/// are left to the hourly purge, not read by a request.
+async fn a_key_is_one_index_lookup(b: Backend) {
+    let app = TestApp::new(b).await;
+    let plan = app
+        .db
+        .run(|c| {
+            // Enough stored keys that a scan would cost more than the index (and fresh
+            // statistics, so the planner knows it).
+            let old = (chrono::Utc::now() - chrono::Duration::hours(30))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string();
+            for chunk in 0..10 {
+                let rows: Vec<String> = (0..500)
+                    .map(|i| format!("('{}', 'k{chunk}-{i}', 'f', '{old}')", uuid::Uuid::now_v7()))
+                    .collect();
+                diesel::sql_query(format!(
+                    "INSERT INTO idempotency_keys (user_id, idem_key, fingerprint, created_at) VALUES {}",
+                    rows.join(", ")
+                ))
+                .execute(c)?;
+            }
+            diesel::sql_query("ANALYZE").execute(c)?;
+            idempotency::lookup_plan(c, uuid::Uuid::now_v7(), "k1-1")
+        })
+        .await
+        .unwrap();
+    let indexed = plan.contains("Index")
+        || plan.contains("USING PRIMARY KEY")
+        || plan.contains("USING INDEX");
+    assert!(
+        indexed && !plan.contains("Seq Scan") && !plan.starts_with("SCAN"),
+        "{plan}"
+    );
+    // A claim leaves others' expired keys to the purge job, which takes them all.
+    let me = uuid::Uuid::now_v7();
+    let claim = app
+        .db
+        .run(move |c| idempotency::claim(c, me, "k", "f", 60))
+        .await
+        .unwrap();
+    assert_eq!(claim, Claim::New);
+    let purged = app.db.run(idempotency::purge_expired).await.unwrap();
+    assert_eq!(purged, 5000);
+}
+
+/// A response too large to keep is not stored; its retry answers with what the first request
+/// created (303 to it), and nothing is created twice.
+async fn large_responses_are_not_kept(b: Backend) {
+    let app = TestApp::with_config(b, |c| c.idempotency_kept_max_bytes = 64).await;
+    let w = World::create(&app).await;
+    let body = json!({ "address": "서울 마포구 큰응답로 1" });
+    let first = post_with_key(&app, &w.dong, "big", "/api/v1/households", body.clone()).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let stored: Option<String> = app
+        .db
+        .run(|c| {
+            Ok(idempotency_keys::table
+                .select(idempotency_keys::response)
+                .first::<Option<String>>(c)?)
+        })
+        .await
+        .unwrap();
+    assert!(stored.is_none(), "the response was not kept");
+    let retry = post_with_key(&app, &w.dong, "big", "/api/v1/households", body).await;
+    assert_eq!(retry.status, 303, "{}", retry.text);
+    assert_eq!(retry.body["code"], "idempotent_request_committed");
+    let id = first.body["id"].as_str().unwrap();
+    assert!(
+        retry.header("location").unwrap().ends_with(id),
+        "{:?}",
+        retry.header("location")
+    );
+}
+
 both!(
     a_retry_with_the_same_key_replays_the_first_response,
     concurrent_duplicates_run_once,
     keys_expire_after_a_day,
+    a_key_is_one_index_lookup,
+    large_responses_are_not_kept,
 );

@@ -142,6 +142,29 @@ async fn only_system_admins_create_and_districts_are_walled(b: Backend) {
             .status,
         200
     );
+    // A dong centre's admin linking it to another district's organization gets the answer of
+    // an id that does not exist: nothing tells it the id is real.
+    app.user("dong.admin", &d.dong, "org_admin").await;
+    let dong_admin = app.login("dong.admin", PASSWORD).await;
+    let dong_path = format!("/api/v1/organizations/{}", d.dong);
+    for hub in [d.other_office.clone(), uuid::Uuid::now_v7().to_string()] {
+        let version = app.get(&dong_path, Some(&dong_admin)).await.body["version"].to_string();
+        let r = app
+            .patch(
+                &dong_path,
+                Some(&dong_admin),
+                Some(&format!("\"{version}\"")),
+                json!({ "hub_org_id": hub }),
+            )
+            .await;
+        r.assert_problem(404, "not_found");
+        assert_eq!(
+            r.field_errors(),
+            vec![("hub_org_id".into(), "invalid_reference".into())],
+            "{}",
+            r.text
+        );
+    }
     let denied = app.audit_events("denied").await;
     assert!(
         denied.iter().any(|e| e.resource_type == "organization"),

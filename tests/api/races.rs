@@ -9,7 +9,7 @@ use std::sync::{Arc, Barrier};
 
 use serde_json::{json, Value};
 
-use crate::crash::{free_port, http, start_with, Server};
+use crate::crash::{free_port, http, http_raw, start_with, Server};
 use crate::meetings::walk;
 use crate::support::{Backend, TestApp, World, PASSWORD};
 
@@ -19,9 +19,9 @@ const PARALLEL: usize = 20;
 /// Two server processes on the test app's database (PostgreSQL); one on SQLite, whose
 /// database file a server holds for itself (one office, one process) — its parallel requests
 /// then meet in that process's workers and pool.
-struct Racers {
-    ports: [u16; 2],
-    _servers: Vec<Server>,
+pub(crate) struct Racers {
+    pub(crate) ports: [u16; 2],
+    pub(crate) servers: Vec<Server>,
     dir: PathBuf,
 }
 
@@ -39,6 +39,8 @@ struct Call {
     token: String,
     if_match: Option<String>,
     body: Value,
+    /// A CSV body instead of the JSON one.
+    csv: Option<String>,
 }
 
 fn post(path: impl Into<String>, token: &str, body: Value) -> Call {
@@ -48,26 +50,31 @@ fn post(path: impl Into<String>, token: &str, body: Value) -> Call {
         token: token.to_owned(),
         if_match: None,
         body,
+        csv: None,
     }
 }
 
 impl Racers {
-    fn start(app: &TestApp) -> Self {
+    pub(crate) fn start(app: &TestApp) -> Self {
+        Self::start_with_env(app, &[])
+    }
+
+    pub(crate) fn start_with_env(app: &TestApp, env: &[(&str, &str)]) -> Self {
         let dir = std::env::temp_dir().join(format!("hamkke-race-{}", uuid::Uuid::now_v7()));
         let (ports, servers) = if app.url().starts_with("postgres") {
             let ports = [free_port(), free_port()];
             let servers = vec![
-                start_with(app.url(), ports[0], &dir, &[]),
-                start_with(app.url(), ports[1], &dir, &[]),
+                start_with(app.url(), ports[0], &dir, env),
+                start_with(app.url(), ports[1], &dir, env),
             ];
             (ports, servers)
         } else {
             let port = free_port();
-            ([port, port], vec![start_with(app.url(), port, &dir, &[])])
+            ([port, port], vec![start_with(app.url(), port, &dir, env)])
         };
         Racers {
             ports,
-            _servers: servers,
+            servers,
             dir,
         }
     }
@@ -88,7 +95,16 @@ impl Racers {
                         headers.push(("If-Match", v.as_str()));
                     }
                     barrier.wait();
-                    http(port, c.method, &c.path, &headers, Some(&c.body))
+                    match &c.csv {
+                        Some(csv) => http_raw(
+                            port,
+                            c.method,
+                            &c.path,
+                            &headers,
+                            Some(("text/csv", csv.as_bytes())),
+                        ),
+                        None => http(port, c.method, &c.path, &headers, Some(&c.body)),
+                    }
                 })
             })
             .collect();
@@ -322,6 +338,7 @@ async fn a_versioned_change_applies_once(b: Backend) {
                 token: w.dong.clone(),
                 if_match: Some("\"1\"".into()),
                 body: json!({ "address": format!("서울 마포구 버전로 {round}-{i}") }),
+                csv: None,
             })
             .collect();
         let answers = racers.race(calls);
@@ -618,7 +635,71 @@ async fn a_transfer_and_a_case_opening_never_both_win(b: Backend) {
     }
 }
 
+/// Imports of one list with `register_missing`, at the same moment: each new person is
+/// registered once and each row recorded once.
+async fn concurrent_imports_register_each_person_once(b: Backend) {
+    use diesel::prelude::*;
+    use hamkke_persistence::schema::{allocations, persons};
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    // Every import may run at once here (the default lets two per server).
+    let racers = Racers::start_with_env(&app, &[("HAMKKE_IMPORT_CONCURRENCY", "20")]);
+    app.resource(
+        &w.dong,
+        json!({ "name": "경쟁 밑반찬", "category": "food", "funding": "private_donation", "unit": "회",
+                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 1 }, "max_count": 5, "action": "warn" } }),
+    )
+    .await;
+    for round in 0..ROUNDS {
+        let name = format!("신규경쟁{round}");
+        let csv = format!(
+            "name,birth_date,resource,granted_on\n{name},1945-05-05,경쟁 밑반찬,2026-11-2{}\n",
+            round % 10
+        );
+        let call = Call {
+            csv: Some(csv),
+            ..post(
+                "/api/v1/allocations/import?register_missing=true",
+                &w.dong,
+                Value::Null,
+            )
+        };
+        let answers = racers.same(call);
+        let bad: Vec<_> = answers
+            .iter()
+            .filter(|(s, _)| *s != 200 && *s != 429)
+            .collect();
+        assert!(bad.is_empty(), "round {round}: {bad:?}");
+        assert!(
+            answers.iter().all(|(_, b)| b["errors"] == json!([])),
+            "round {round}: {answers:?}"
+        );
+        let registered: i64 = answers
+            .iter()
+            .map(|(_, b)| b["registered"].as_i64().unwrap_or(0))
+            .sum();
+        assert_eq!(registered, 1, "round {round}: {answers:?}");
+        let (people, rows) = app
+            .db
+            .run(move |c| {
+                let ids: Vec<hamkke_persistence::types::DbUuid> = persons::table
+                    .filter(persons::name.eq(&name))
+                    .select(persons::id)
+                    .load(c)?;
+                let rows: i64 = allocations::table
+                    .filter(allocations::person_id.eq_any(ids.clone()))
+                    .count()
+                    .get_result(c)?;
+                Ok((ids.len(), rows))
+            })
+            .await
+            .unwrap();
+        assert_eq!((people, rows), (1, 1), "round {round}");
+    }
+}
+
 both!(
+    concurrent_imports_register_each_person_once,
     one_open_case_per_person,
     a_case_moves_once,
     a_meeting_is_finalized_once,

@@ -347,6 +347,8 @@ impl std::io::Write for CaptureWriter {
 /// The running application with its own database.
 pub struct TestApp {
     call: Call,
+    /// The serving state (its limits and slots).
+    pub state: AppState,
     /// Every response body this app sent, for scans.
     pub transcript: std::cell::RefCell<Vec<String>>,
     pub db: DbHandle,
@@ -360,11 +362,11 @@ async fn service(
     handle: &DbHandle,
     config: &Config,
     keys: hamkke_persistence::crypto::PersonKeys,
-) -> Call {
+) -> (Call, AppState) {
     let jwt = JwtKeys::from_config(config).expect("jwt");
     let state = AppState::new(handle.clone(), jwt, keys, config.clone()).expect("state");
-    let svc = Rc::new(test::init_service(hamkke_http::build(state)).await);
-    Rc::new(move |req| {
+    let svc = Rc::new(test::init_service(hamkke_http::build(state.clone())).await);
+    let call: Call = Rc::new(move |req| {
         let svc = svc.clone();
         Box::pin(async move {
             match svc.call(req).await {
@@ -372,7 +374,8 @@ async fn service(
                 Err(e) => panic!("service error: {e}"),
             }
         })
-    })
+    });
+    (call, state)
 }
 
 impl TestApp {
@@ -420,9 +423,10 @@ impl TestApp {
         }
         let handle = DbHandle::with_batches(db, config.audit_batch);
         let keys = hamkke_persistence::crypto::PersonKeys::new([3; 32], [5; 32]);
-        let call = service(&handle, &config, keys).await;
+        let (call, state) = service(&handle, &config, keys).await;
         let mut app = TestApp {
             call,
+            state,
             transcript: Default::default(),
             db: handle,
             config,
@@ -441,7 +445,7 @@ impl TestApp {
     /// The same app and database, serving with other RRN keys (as after a restart with
     /// rotated keys).
     pub async fn rekeyed(mut self, keys: hamkke_persistence::crypto::PersonKeys) -> Self {
-        self.call = service(&self.db, &self.config, keys).await;
+        (self.call, self.state) = service(&self.db, &self.config, keys).await;
         self
     }
 

@@ -464,6 +464,15 @@ async fn a_person_crosses_districts_only_by_an_approved_transfer(b: Backend) {
     )
     .await
     .assert_problem(403, "forbidden");
+    // The same answer for an id that does not exist: a refusal is no oracle.
+    let nobody = uuid::Uuid::now_v7();
+    app.post(
+        &format!("/api/v1/persons/{nobody}/transfers"),
+        Some(&w.far),
+        json!({ "to_district_code": "11110", "reason": "전입" }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
     app.post(
         &format!("/api/v1/persons/{person}/transfers"),
         Some(&far_coord),

@@ -63,10 +63,14 @@ fn receiver(script: Vec<u16>) -> Receiver {
     Receiver { port, got }
 }
 
-fn local(c: &mut hamkke_http::Config) {
-    c.webhooks.allow_http = vec!["127.0.0.1".into()];
-    c.webhooks.allow_hosts = vec!["127.0.0.1".into()];
-    c.webhooks.retry_base_ms = 1;
+/// Webhooks may reach the receivers' ports on this machine (and only those).
+fn local(ports: &[u16]) -> impl FnOnce(&mut hamkke_http::Config) + '_ {
+    move |c| {
+        let hosts: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        c.webhooks.allow_http = hosts.clone();
+        c.webhooks.allow_hosts = hosts;
+        c.webhooks.retry_base_ms = 1;
+    }
 }
 
 async fn pump(app: &TestApp, r: &Receiver, until: usize) {
@@ -80,7 +84,8 @@ async fn pump(app: &TestApp, r: &Receiver, until: usize) {
 }
 
 async fn webhooks_are_signed_retried_in_order_and_redelivered(b: Backend) {
-    let app = TestApp::with_config(b, local).await;
+    let rx = receiver(vec![500, 500]);
+    let app = TestApp::with_config(b, local(&[rx.port])).await;
     let w = World::create(&app).await;
     app.user("wel.admin", &w.d.welfare, "org_admin").await;
     let admin = app.login("wel.admin", PASSWORD).await;
@@ -90,6 +95,11 @@ async fn webhooks_are_signed_retried_in_order_and_redelivered(b: Backend) {
         "https://10.0.0.1/hook",
         "https://169.254.169.254/latest/meta-data",
         "https://[::1]/hook",
+        "https://[::ffff:169.254.169.254]/hook",
+        "https://[64:ff9b::a9fe:a9fe]/hook",
+        "https://198.18.0.1/hook",
+        // The allowed host on a port it was not allowed on.
+        &format!("http://127.0.0.1:{}/hook", rx.port.wrapping_add(1)),
     ] {
         let r = app
             .post("/api/v1/webhooks", Some(&admin), json!({ "url": url }))
@@ -101,7 +111,6 @@ async fn webhooks_are_signed_retried_in_order_and_redelivered(b: Backend) {
             "{url}"
         );
     }
-    let rx = receiver(vec![500, 500]);
     let r = app
         .post("/api/v1/webhooks", Some(&admin), json!({ "url": format!("http://127.0.0.1:{}/hook", rx.port), "description": "복지관 앱" }))
         .await;
@@ -224,15 +233,15 @@ async fn webhooks_are_signed_retried_in_order_and_redelivered(b: Backend) {
 both!(webhooks_are_signed_retried_in_order_and_redelivered);
 
 async fn a_receiver_that_keeps_failing_is_given_up(b: Backend) {
+    let rx = receiver(vec![500; 10]);
     let app = TestApp::with_config(b, |c| {
-        local(c);
+        local(&[rx.port])(c);
         c.webhooks.give_up_secs = 0;
     })
     .await;
     let w = World::create(&app).await;
     app.user("wel.admin", &w.d.welfare, "org_admin").await;
     let admin = app.login("wel.admin", PASSWORD).await;
-    let rx = receiver(vec![500; 10]);
     let r = app
         .post(
             "/api/v1/webhooks",

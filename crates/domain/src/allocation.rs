@@ -879,6 +879,9 @@ pub fn find_excess(
     policy_of: impl Fn(&str) -> Option<DuplicatePolicy>,
 ) -> Vec<Excess> {
     use std::collections::{BTreeMap, BTreeSet, HashMap};
+    // Each subject's allocations, oldest first: an allocation is judged against the part of its
+    // pool inside its policy's window only (found by binary search), so a subject with
+    // thousands of allocations costs n·log n plus what its windows hold, not n².
     let mut by_person: HashMap<Uuid, Vec<usize>> = HashMap::new();
     let mut by_household: HashMap<Uuid, Vec<usize>> = HashMap::new();
     for (i, a) in items.iter().enumerate().filter(|(_, a)| a.status.counts()) {
@@ -887,36 +890,24 @@ pub fn find_excess(
             by_household.entry(h).or_default().push(i);
         }
     }
+    for pool in by_person.values_mut().chain(by_household.values_mut()) {
+        pool.sort_by_key(|&j| (items[j].granted_on, j));
+    }
     let mut found: BTreeMap<(u8, Uuid, u8), BTreeSet<usize>> = BTreeMap::new();
     for (i, a) in items.iter().enumerate().filter(|(_, a)| a.status.counts()) {
         let Some(policy) = policy_of(&a.benefit_type) else {
+            continue;
+        };
+        let Some((from, to)) = policy.window.bounds(a.granted_on) else {
             continue;
         };
         let (subject, subject_id, pool) = match (policy.subject, a.household_id) {
             (Subject::Household, Some(h)) => (Subject::Household, h, by_household.get(&h)),
             _ => (Subject::Person, a.person_id, by_person.get(&a.person_id)),
         };
-        let claims: Vec<(usize, Claim)> = pool
-            .into_iter()
-            .flatten()
-            .filter(|&&j| j != i)
-            .map(|&j| {
-                let c = &items[j];
-                (
-                    j,
-                    Claim {
-                        allocation_id: c.id,
-                        benefit_type: c.benefit_type.clone(),
-                        group: c.group.clone(),
-                        category: c.category,
-                        granted_on: c.granted_on,
-                        amount: c.amount,
-                        status: c.status,
-                        same_person: c.person_id == a.person_id,
-                    },
-                )
-            })
-            .collect();
+        let pool = pool.map(Vec::as_slice).unwrap_or_default();
+        let start = pool.partition_point(|&j| items[j].granted_on < from);
+        let end = pool.partition_point(|&j| items[j].granted_on <= to);
         let request = Request {
             benefit_type: a.benefit_type.clone(),
             group: a.group.clone(),
@@ -924,17 +915,35 @@ pub fn find_excess(
             granted_on: a.granted_on,
             amount: a.amount,
         };
+        // Only what the policy counts is cloned into claims.
+        let claims: Vec<(usize, Claim)> = pool[start..end]
+            .iter()
+            .filter(|&&j| j != i)
+            .filter_map(|&j| {
+                let c = &items[j];
+                let claim = Claim {
+                    allocation_id: c.id,
+                    benefit_type: c.benefit_type.clone(),
+                    group: c.group.clone(),
+                    category: c.category,
+                    granted_on: c.granted_on,
+                    amount: c.amount,
+                    status: c.status,
+                    same_person: c.person_id == a.person_id,
+                };
+                counts_under(policy.scope, &request, &claim).then_some((j, claim))
+            })
+            .collect();
         let only: Vec<Claim> = claims.iter().map(|(_, c)| c.clone()).collect();
         let verdict = evaluate(&policy, &request, &only);
         if verdict.exceeded.is_some() {
             let key = (subject as u8, subject_id, policy.scope as u8);
             let entry = found.entry(key).or_default();
             entry.insert(i);
+            let by_id: HashMap<Uuid, usize> =
+                claims.iter().map(|(j, c)| (c.allocation_id, *j)).collect();
             for c in &verdict.conflicts {
-                if let Some((j, _)) = claims
-                    .iter()
-                    .find(|(_, x)| x.allocation_id == c.allocation_id)
-                {
+                if let Some(j) = by_id.get(&c.allocation_id) {
                     entry.insert(*j);
                 }
             }
@@ -1005,5 +1014,100 @@ mod excess_tests {
             ),
             (Subject::Household, h, vec![0, 1])
         );
+    }
+
+    /// The n² definition: every other allocation of the subject is a claim.
+    fn brute_force(items: &[LedgerItem], policy: DuplicatePolicy) -> Vec<(Uuid, Vec<usize>)> {
+        use std::collections::{BTreeMap, BTreeSet};
+        let mut found: BTreeMap<Uuid, BTreeSet<usize>> = BTreeMap::new();
+        for (i, a) in items.iter().enumerate().filter(|(_, a)| a.status.counts()) {
+            let claims: Vec<(usize, Claim)> = items
+                .iter()
+                .enumerate()
+                .filter(|(j, c)| *j != i && c.status.counts() && c.person_id == a.person_id)
+                .map(|(j, c)| {
+                    (
+                        j,
+                        Claim {
+                            allocation_id: c.id,
+                            benefit_type: c.benefit_type.clone(),
+                            group: c.group.clone(),
+                            category: c.category,
+                            granted_on: c.granted_on,
+                            amount: c.amount,
+                            status: c.status,
+                            same_person: true,
+                        },
+                    )
+                })
+                .collect();
+            let request = Request {
+                benefit_type: a.benefit_type.clone(),
+                group: a.group.clone(),
+                category: a.category,
+                granted_on: a.granted_on,
+                amount: a.amount,
+            };
+            let only: Vec<Claim> = claims.iter().map(|(_, c)| c.clone()).collect();
+            let verdict = evaluate(&policy, &request, &only);
+            if verdict.exceeded.is_some() {
+                let entry = found.entry(a.person_id).or_default();
+                entry.insert(i);
+                for c in &verdict.conflicts {
+                    if let Some((j, _)) = claims
+                        .iter()
+                        .find(|(_, x)| x.allocation_id == c.allocation_id)
+                    {
+                        entry.insert(*j);
+                    }
+                }
+            }
+        }
+        found
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().collect()))
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_windowed_search_finds_what_the_n_squared_one_finds(
+            rows in proptest::collection::vec((0usize..3, 0i64..120, 0usize..2, proptest::option::of(0i64..500), proptest::bool::ANY), 0..60),
+            days in 1u32..40,
+            max_count in proptest::option::of(1u32..4),
+            max_amount in proptest::option::of(100i64..1000),
+        ) {
+            let people = [Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7()];
+            let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(); // allow: test
+            let items: Vec<LedgerItem> = rows
+                .iter()
+                .map(|&(p, day, t, amount, cancelled)| LedgerItem {
+                    id: Uuid::now_v7(),
+                    benefit_type: ["rice", "coal"][t].into(),
+                    group: None,
+                    category: Category::Food,
+                    person_id: people[p],
+                    household_id: None,
+                    granted_on: start + chrono::Duration::days(day),
+                    amount,
+                    status: if cancelled { AllocationStatus::Cancelled } else { AllocationStatus::Approved },
+                })
+                .collect();
+            let policy = DuplicatePolicy {
+                subject: Subject::Person,
+                scope: Scope::BenefitType,
+                window: Window::Days(days),
+                max_count: max_count.or(if max_amount.is_none() { Some(1) } else { None }),
+                max_amount,
+                action: Action::Block,
+            };
+            let fast: Vec<(Uuid, Vec<usize>)> = find_excess(&items, |_| Some(policy))
+                .into_iter()
+                .map(|e| (e.subject_id, e.items))
+                .collect();
+            let mut fast = fast;
+            fast.sort();
+            proptest::prop_assert_eq!(fast, brute_force(&items, policy));
+        }
     }
 }

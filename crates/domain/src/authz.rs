@@ -64,6 +64,16 @@ pub enum OrgScope {
     District(String),
 }
 
+impl OrgScope {
+    /// Whether an organization of `district` lies in the scope.
+    pub fn covers(&self, district: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::District(d) => d == district,
+        }
+    }
+}
+
 pub fn org_scope(actor: &Actor) -> OrgScope {
     if actor.is_system_admin() {
         OrgScope::All
@@ -399,12 +409,28 @@ pub struct CaseFacts {
     pub district_code: String,
     /// Organizations participating in the case, lead included.
     pub participant_orgs: Vec<Uuid>,
+    /// Those of them that take part only as observers (read what the consent allows, write
+    /// nothing on the case).
+    pub observer_orgs: Vec<Uuid>,
 }
 
 impl CaseFacts {
     fn participates(&self, org: Uuid) -> bool {
         self.participant_orgs.contains(&org)
     }
+
+    fn observes(&self, org: Uuid) -> bool {
+        self.observer_orgs.contains(&org)
+    }
+}
+
+fn no_observer(case: &CaseFacts, actor: &Actor) -> Rule {
+    allow_if(
+        !case.observes(actor.org_id),
+        DomainError::forbidden(
+            "an observer reads the case; the lead, a co-manager or a service provider works on it",
+        ),
+    )
 }
 
 /// Roles that do case work (not auditors or system administrators).
@@ -495,7 +521,14 @@ pub fn work_on_case(actor: &Actor, case: &CaseFacts) -> Rule {
     allow_if(
         case.participates(actor.org_id) && works_cases(actor),
         DomainError::forbidden("only participant organizations work on a case"),
-    )
+    )?;
+    no_observer(case, actor)
+}
+
+/// Tying an allocation to a case: whoever sees the case, except an observer.
+pub fn tie_to_case(actor: &Actor, case: &CaseFacts) -> Rule {
+    view_case(actor, case)?;
+    no_observer(case, actor)
 }
 
 /// Lead-only moves (closing, rejecting, referring out, reopening).
@@ -607,12 +640,15 @@ pub fn move_household(actor: &Actor, access: &PersonAccess) -> Rule {
 
 /// Asking for a person of another district to move into one's own (전입): a coordinator of
 /// the receiving district.
-pub fn request_transfer(actor: &Actor, person_district: &str, to_district: &str) -> Rule {
-    if actor.role != Role::Coordinator || actor.district_code != to_district {
-        return Err(DomainError::forbidden(
-            "only a coordinator of the receiving district asks for a transfer",
-        ));
-    }
+pub fn request_transfer(actor: &Actor, to_district: &str) -> Rule {
+    allow_if(
+        actor.role == Role::Coordinator && actor.district_code == to_district,
+        DomainError::forbidden("only a coordinator of the receiving district asks for a transfer"),
+    )
+}
+
+/// A transfer moves a person to another district.
+pub fn transfer_destination(person_district: &str, to_district: &str) -> Rule {
     allow_if(
         person_district != to_district,
         DomainError::invalid(
@@ -790,13 +826,13 @@ pub fn keep_benefit_types(actor: &Actor, district_code: &str) -> Rule {
     )
 }
 
-/// Naming another organization as the provider of an allocation (recording on behalf of a
-/// dong centre): a coordinator of the district.
+/// Naming another organization as the provider of an allocation or a resource (recording on
+/// behalf of a dong centre): a coordinator of the district; anyone else names only its own.
 pub fn record_for_provider(actor: &Actor, provider_org: Uuid) -> Rule {
     allow_if(
         provider_org == actor.org_id || actor.role == Role::Coordinator,
         DomainError::forbidden(
-            "only a district coordinator records allocations on behalf of another organization",
+            "only a district coordinator names another organization as the provider",
         ),
     )
 }
@@ -943,6 +979,7 @@ mod wall_tests {
             lead_org_id: lead,
             district_code: district.into(),
             participant_orgs: vec![lead],
+            observer_orgs: Vec::new(),
         }
     }
 
@@ -971,9 +1008,11 @@ mod wall_tests {
             read_person_access_log(&actor(Role::Auditor, "11440"), "11440", false, false).is_ok()
         );
         // The receiving district's coordinator asks; the owning district's decides.
-        assert!(request_transfer(&far, "11440", "11110").is_ok());
-        assert!(request_transfer(&far, "11440", "11440").is_err());
-        assert!(request_transfer(&actor(Role::Caseworker, "11110"), "11440", "11110").is_err());
+        assert!(request_transfer(&far, "11110").is_ok());
+        assert!(request_transfer(&far, "11440").is_err());
+        assert!(transfer_destination("11440", "11110").is_ok());
+        assert!(transfer_destination("11440", "11440").is_err());
+        assert!(request_transfer(&actor(Role::Caseworker, "11110"), "11110").is_err());
         assert!(decide_transfer(&far, "11440").is_err());
         assert!(decide_transfer(&actor(Role::Coordinator, "11440"), "11440").is_ok());
     }

@@ -23,11 +23,12 @@ pub struct Fingerprint {
     pub rrn_birth: Option<String>,
 }
 
-/// A name as compared: NFC, without whitespace and a trailing 씨 or 님, Latin letters folded.
+/// A name as compared: NFC, without whitespace, invisible formatting and a trailing 씨 or 님,
+/// Latin letters folded.
 pub fn normalize_name(name: &str) -> String {
     let mut s: String = name
         .nfc()
-        .filter(|c| !c.is_whitespace())
+        .filter(|c| !c.is_whitespace() && !crate::text::is_invisible(*c))
         .flat_map(char::to_lowercase)
         .collect();
     for honorific in ["씨", "님"] {
@@ -272,6 +273,8 @@ mod tests {
         assert_eq!(normalize_name(&nfd), "김영수");
         // A two-syllable name ending in 님 keeps it.
         assert_eq!(normalize_name("이님"), "이님");
+        // Invisible formatting (stored before names refused it) does not hide a duplicate.
+        assert_eq!(normalize_name("김\u{200B}영\u{202E}수"), "김영수");
     }
 
     #[test]

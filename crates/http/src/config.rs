@@ -48,9 +48,22 @@ pub struct Config {
     /// Import rows matched by RRN per user per hour (`HAMKKE_IMPORT_RRN_PER_HOUR`): each is a
     /// lookup by number, so it is limited like a search (the whole budget may be used at once).
     pub import_rrn_per_hour: u32,
+    /// Imports that run at once per server process (`HAMKKE_IMPORT_CONCURRENCY`); more answer
+    /// 429 `imports_busy`.
+    pub import_concurrency: usize,
+    /// Reports that run at once per server process (`HAMKKE_REPORT_CONCURRENCY`), one per
+    /// user; more answer 429 `report_running`.
+    pub report_concurrency: usize,
+    /// How long a report's query may run before it is stopped (`HAMKKE_REPORT_TIMEOUT_MS`,
+    /// PostgreSQL), answered 503 `report_timeout`.
+    pub report_timeout_ms: u64,
     /// How long an `Idempotency-Key` claim without a response holds before a retry may run the
     /// request again (`HAMKKE_IDEMPOTENCY_LEASE_SECS`).
     pub idempotency_lease_secs: i64,
+    /// The largest response kept for an `Idempotency-Key` replay
+    /// (`HAMKKE_IDEMPOTENCY_KEPT_MAX_BYTES`); a larger one is not kept, and a retry answers
+    /// 303 to what the first request committed.
+    pub idempotency_kept_max_bytes: usize,
     /// `HAMKKE_METRICS_BIND`: a separate listen address for `/metrics`; without it `/metrics`
     /// needs `HAMKKE_METRICS_TOKEN` as a bearer token, and without both it is not served.
     pub metrics_bind: Option<String>,
@@ -126,7 +139,11 @@ impl Config {
             audit_batch: Default::default(),
             granted_on: Default::default(),
             import_rrn_per_hour: 500,
+            import_concurrency: 2,
+            report_concurrency: 4,
+            report_timeout_ms: 10_000,
             idempotency_lease_secs: 60,
+            idempotency_kept_max_bytes: 64 * 1024,
             metrics_bind: None,
             metrics_token: None,
             webhooks: Default::default(),
@@ -263,7 +280,14 @@ impl Config {
             });
         }
         c.import_rrn_per_hour = num("HAMKKE_IMPORT_RRN_PER_HOUR", c.import_rrn_per_hour)?;
+        c.import_concurrency = num("HAMKKE_IMPORT_CONCURRENCY", c.import_concurrency)?;
+        c.report_concurrency = num("HAMKKE_REPORT_CONCURRENCY", c.report_concurrency)?;
+        c.report_timeout_ms = num("HAMKKE_REPORT_TIMEOUT_MS", c.report_timeout_ms)?;
         c.idempotency_lease_secs = num("HAMKKE_IDEMPOTENCY_LEASE_SECS", c.idempotency_lease_secs)?;
+        c.idempotency_kept_max_bytes = num(
+            "HAMKKE_IDEMPOTENCY_KEPT_MAX_BYTES",
+            c.idempotency_kept_max_bytes,
+        )?;
         if !(1..=3600).contains(&c.idempotency_lease_secs) {
             return Err(ConfigError {
                 name: "HAMKKE_IDEMPOTENCY_LEASE_SECS",

@@ -85,8 +85,18 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// Heavy work that may run only so many at once (imports, reports) is already running.
+    #[error("busy: {code}")]
+    Busy {
+        code: &'static str,
+        detail: String,
+        retry_after_secs: u64,
+    },
     #[error("service unavailable")]
     Unavailable,
+    /// Work stopped at its time limit (503 with its code).
+    #[error("timed out: {code}")]
+    TimedOut { code: &'static str },
     #[error("internal error")]
     Internal,
 }
@@ -188,11 +198,23 @@ impl ApiError {
                 "Too many requests",
                 "slow down and retry later".into(),
             ),
+            Busy { code, detail, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                *code,
+                "Too many requests",
+                detail.clone(),
+            ),
             Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Service unavailable",
                 "the database is busy or unreachable; retry shortly".into(),
+            ),
+            TimedOut { code } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                *code,
+                "Timed out",
+                "the work did not finish in time; narrow what was asked and retry".into(),
             ),
             Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -248,7 +270,10 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { allow } => {
                 res.insert_header((header::ALLOW, allow.clone()));
             }
-            ApiError::TooManyRequests { retry_after_secs } => {
+            ApiError::TooManyRequests { retry_after_secs }
+            | ApiError::Busy {
+                retry_after_secs, ..
+            } => {
                 res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             _ => {}
@@ -300,6 +325,7 @@ impl From<RepoError> for ApiError {
             },
             RepoError::Stale => ApiError::PreconditionFailed,
             RepoError::Unavailable => ApiError::Unavailable,
+            RepoError::TimedOut(code) => ApiError::TimedOut { code },
             RepoError::Domain(d) => d.into(),
             RepoError::Db(e) => {
                 tracing::error!(error = %e, "database error");

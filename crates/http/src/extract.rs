@@ -275,9 +275,16 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Api
             ApiError::Validation(vec![serde_field_error(path, &inner.to_string())])
         }
     })?;
-    value
-        .validate()
-        .map_err(|e| ApiError::Validation(validation_errors(&e)))?;
+    value.validate().map_err(|e| {
+        let errors = validation_errors(&e);
+        match errors.iter().find(|e| e.code == "invalid_characters") {
+            Some(e) => ApiError::BadRequest {
+                code: "invalid_characters",
+                detail: format!("`{}` {}", e.field, e.message),
+            },
+            None => ApiError::Validation(errors),
+        }
+    })?;
     Ok(value)
 }
 

@@ -1,9 +1,10 @@
-//! Background upkeep: follow-up periods (사후관리) that are over end by themselves (checked
-//! at start and every hour), and the nightly scan for possible duplicate persons.
+//! Background upkeep: follow-up periods (사후관리) that are over end by themselves and
+//! idempotency keys past their 24 hours are purged (at start and every hour), and the nightly
+//! scan for possible duplicate persons.
 
 use std::time::Duration;
 
-use hamkke_persistence::repo::{cases, identity};
+use hamkke_persistence::repo::{cases, idempotency, identity};
 
 use crate::db::DbHandle;
 
@@ -24,6 +25,17 @@ pub async fn end_follow_ups(db: &DbHandle) -> usize {
     }
 }
 
+/// Forgets idempotency keys past their 24 hours; returns how many.
+pub async fn purge_idempotency_keys(db: &DbHandle) -> usize {
+    match db.run(idempotency::purge_expired).await {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, "purging idempotency keys failed; will retry");
+            0
+        }
+    }
+}
+
 /// Runs the upkeep every `interval` until the process ends.
 pub fn spawn(db: DbHandle, interval: Duration) -> actix_web::rt::task::JoinHandle<()> {
     actix_web::rt::spawn(async move {
@@ -31,6 +43,7 @@ pub fn spawn(db: DbHandle, interval: Duration) -> actix_web::rt::task::JoinHandl
         loop {
             tick.tick().await;
             end_follow_ups(&db).await;
+            purge_idempotency_keys(&db).await;
         }
     })
 }

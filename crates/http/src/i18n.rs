@@ -91,7 +91,7 @@ pub const PROBLEMS: &[(&str, Text, Text)] = &[
     ("invalid_body", t("잘못된 요청", "Bad request"), t("본문을 읽을 수 없습니다.", "The body cannot be read.")),
     ("invalid_path", t("잘못된 요청", "Bad request"), t("경로의 값이 올바르지 않습니다.", "A value in the path is not valid.")),
     ("invalid_query", t("잘못된 요청", "Bad request"), t("쿼리 문자열의 값이 올바르지 않습니다.", "A value in the query string is not valid.")),
-    ("invalid_characters", t("잘못된 요청", "Bad request"), t("허용되지 않는 문자(NUL 등 제어 문자)가 들어 있습니다.", "The request contains characters that are not allowed (NUL or other control characters).")),
+    ("invalid_characters", t("잘못된 요청", "Bad request"), t("허용되지 않는 문자(NUL 등 제어 문자, 이름의 방향 제어·폭 없는 문자)가 들어 있습니다.", "The request contains characters that are not allowed (NUL or other control characters; in names, bidirectional controls or zero-width characters).")),
     ("date_out_of_range", t("잘못된 요청", "Bad request"), t("날짜가 0001년부터 9999년 사이가 아닙니다.", "A date lies outside the years 0001 to 9999.")),
     ("missing_token", t("인증 필요", "Unauthorized"), t("로그인 후 액세스 토큰을 보내세요.", "Log in and send the access token.")),
     ("invalid_token", t("인증 필요", "Unauthorized"), t("액세스 토큰이 올바르지 않습니다.", "The access token is not valid.")),
@@ -108,6 +108,9 @@ pub const PROBLEMS: &[(&str, Text, Text)] = &[
     ("precondition_required", t("If-Match 필요", "Precondition required"), t("바꾸려는 버전의 ETag를 If-Match로 보내세요.", "Send If-Match with the ETag of the version you change.")),
     ("payload_too_large", t("본문이 너무 큼", "Payload too large"), t("요청 본문이 허용 크기보다 큽니다.", "The request body is larger than allowed.")),
     ("unsupported_media_type", t("지원하지 않는 형식", "Unsupported media type"), t("본문을 application/json으로 보내세요.", "Send the body as application/json.")),
+    ("imports_busy", t("요청이 너무 많음", "Too many requests"), t("서버가 동시에 처리하는 만큼의 가져오기가 진행 중입니다. 잠시 후 다시 시도하세요.", "As many imports as the server runs at once are running; retry shortly.")),
+    ("report_running", t("요청이 너무 많음", "Too many requests"), t("진행 중인 보고서가 있습니다. 끝난 뒤 다시 시도하세요.", "A report of yours is running; retry when it is done.")),
+    ("report_timeout", t("보고서 시간 초과", "Report timed out"), t("보고서가 제한 시간 안에 끝나지 않았습니다. 기간이나 범위를 줄여 다시 시도하세요.", "The report did not finish in time; narrow the period or scope and retry.")),
     ("rate_limited", t("요청이 너무 많음", "Too many requests"), t("잠시 후 다시 시도하세요.", "Slow down and retry later.")),
     ("unavailable", t("일시적으로 사용할 수 없음", "Service unavailable"), t("데이터베이스가 바쁘거나 연결되지 않습니다. 잠시 후 다시 시도하세요.", "The database is busy or unreachable; retry shortly.")),
     ("internal_error", t("내부 오류", "Internal error"), t("예기치 않은 오류가 기록되었습니다.", "An unexpected error occurred; it has been logged.")),
@@ -140,6 +143,7 @@ pub const PROBLEMS: &[(&str, Text, Text)] = &[
     ("invalid_referral_transition", t("충돌", "Conflict"), t("현재 의뢰 상태에서 할 수 없는 처리입니다.", "The referral cannot move that way now.")),
     ("not_a_hub", t("충돌", "Conflict"), t("거점복지관은 복지관이어야 합니다.", "Only a welfare centre is a hub of dong centres.")),
     ("already_completed", t("충돌", "Conflict"), t("이미 완료되었습니다.", "Already completed.")),
+    ("resource_has_given", t("충돌", "Conflict"), t("이미 지급한 자원은 급여 종류를 바꿀 수 없습니다. 새 자원을 만드세요.", "A resource that has given cannot change its benefit type; create a new resource.")),
     ("already_exists", t("충돌", "Conflict"), t("이미 있습니다. 방금 다른 요청이 같은 것을 만들었을 수 있습니다.", "This already exists (another request may just have created it).")),
     ("concurrent_change", t("충돌", "Conflict"), t("다른 요청이 같은 기록을 동시에 바꾸었습니다. 아무것도 저장되지 않았으니 다시 시도하십시오.", "Another request changed the same records at the same moment; nothing was written, try again.")),
     ("already_changed", t("충돌", "Conflict"), t("다른 요청이 이 사례의 상태를 먼저 바꾸었습니다. 다시 불러오십시오.", "Another request changed this case's status first; reload it.")),
@@ -158,6 +162,20 @@ pub const PROBLEMS: &[(&str, Text, Text)] = &[
 /// Field-error codes: the message.
 pub const FIELDS: &[(&str, Text)] = &[
     ("required", t("필수 항목입니다", "is required")),
+    (
+        "invalid_xlsx",
+        t(
+            "읽을 수 있는 XLSX 통합 문서가 아닙니다",
+            "is not a readable XLSX workbook",
+        ),
+    ),
+    (
+        "xlsx_too_large",
+        t(
+            "통합 문서가 너무 큽니다(셀 200,000개, 압축 해제 50MB까지). 목록을 나누세요",
+            "is too large (at most 200,000 cells, 50 MB inflated); split the list",
+        ),
+    ),
     (
         "length",
         t(
@@ -306,7 +324,7 @@ pub fn field(code: &str) -> Option<Text> {
 
 /// Puts a problem document into Korean: the title and detail by its code, each field error's
 /// message by its code, with the specific English wording kept in parentheses where it says
-/// more (e.g. the allowed length). English documents stay as written.
+/// more (e.g. the allowed length, or who may do what was refused). English documents stay as written.
 pub fn localize(problem: &mut Value, lang: Lang) {
     if lang == Lang::En {
         return;
@@ -314,7 +332,14 @@ pub fn localize(problem: &mut Value, lang: Lang) {
     let code = problem["code"].as_str().unwrap_or_default().to_owned();
     if let Some((title, detail)) = self::problem(&code) {
         problem["title"] = title.ko.into();
-        problem["detail"] = detail.ko.into();
+        // A refusal's own reason (which role may; which field) is kept after the Korean wording.
+        let original = problem["detail"].as_str().unwrap_or_default().to_owned();
+        let specific = matches!(code.as_str(), "forbidden" | "invalid_characters");
+        problem["detail"] = if specific && !original.is_empty() && original != detail.en {
+            format!("{} ({original})", detail.ko).into()
+        } else {
+            detail.ko.into()
+        };
     }
     if let Some(errors) = problem.get_mut("errors").and_then(Value::as_array_mut) {
         for e in errors {

@@ -236,7 +236,14 @@ pub async fn idempotency(
             let (http_req, res) = res.into_parts();
             let (head, body) = res.into_parts();
             let bytes = to_bytes(body).await.unwrap_or_default();
-            if keep(status) {
+            if keep(status) && bytes.len() > state.config.idempotency_kept_max_bytes {
+                // Too large to keep: a retry answers with what the request committed.
+                state
+                    .db
+                    .run(move |c| idempotency::end_lease(c, user, &key))
+                    .await
+                    .map_err(Error::from)?;
+            } else if keep(status) {
                 let stored = Stored {
                     status: status.as_u16(),
                     headers: KEPT

@@ -16,13 +16,14 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use hamkke_domain::allocation::{check_granted_on, GrantedOnBounds};
 use hamkke_domain::authz::Actor;
-use hamkke_domain::person::{NewPerson, PersonView, Rrn};
+use hamkke_domain::person::{NewPerson, Rrn};
 use hamkke_domain::text;
 use hamkke_domain::DomainError;
 use hamkke_persistence::audit::{self as audit, AuditAction, AuditCtx, AuditEntry};
 use hamkke_persistence::crypto::PersonKeys;
 use hamkke_persistence::repo::allocations::{self, NewAllocation, Outcome};
-use hamkke_persistence::repo::{orgs, persons, resources};
+use hamkke_persistence::repo::persons::{self, ImportRegistration};
+use hamkke_persistence::repo::{orgs, resources};
 use hamkke_persistence::{DbConn, RepoError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -159,6 +160,45 @@ pub enum Format {
     Xlsx,
 }
 
+/// Cells an XLSX sheet may hold (an import of 200,000 cells is far beyond any list a district
+/// sends; a sheet that claims more is a mistake or a bomb).
+const XLSX_MAX_CELLS: usize = 200_000;
+/// Columns read from a row; cells further right are ignored.
+const XLSX_MAX_COLUMNS: usize = 64;
+/// Bytes an XLSX file may inflate to, all its parts together.
+const XLSX_MAX_INFLATED: u64 = 50 * 1024 * 1024;
+
+/// Refuses an XLSX file whose parts inflate beyond the budget, before anything is expanded in
+/// memory: every part is inflated into nothing and counted (sizes the archive states may lie).
+fn check_inflated_size(data: &[u8]) -> Result<(), DomainError> {
+    use std::io::Read;
+    let too_large = || {
+        DomainError::invalid(
+            "body",
+            "xlsx_too_large",
+            "the workbook inflates to more than 50 MB; split the list",
+        )
+    };
+    let unreadable =
+        || DomainError::invalid("body", "invalid_xlsx", "the file is not an XLSX workbook");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(data)).map_err(|_| unreadable())?;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let part = zip.by_index(i).map_err(|_| unreadable())?;
+        if total.saturating_add(part.size()) > XLSX_MAX_INFLATED {
+            return Err(too_large());
+        }
+        let left = XLSX_MAX_INFLATED - total;
+        let n = std::io::copy(&mut part.take(left + 1), &mut std::io::sink())
+            .map_err(|_| unreadable())?;
+        total += n;
+        if total > XLSX_MAX_INFLATED {
+            return Err(too_large());
+        }
+    }
+    Ok(())
+}
+
 /// Reads the file into header fields and rows; a file that is not a table is refused whole
 /// (nothing is imported), a bad row is that row's error.
 fn read_table(
@@ -200,32 +240,64 @@ fn read_table(
             (encoding, grid)
         }
         Format::Xlsx => {
-            use calamine::{Data, Reader};
+            use calamine::{DataRef, Reader};
+            check_inflated_size(data)?;
             let mut book: calamine::Xlsx<_> =
                 calamine::open_workbook_from_rs(std::io::Cursor::new(data))
                     .map_err(|_| bad("invalid_xlsx", "the file is not an XLSX workbook"))?;
-            let range = book
-                .worksheet_range_at(0)
-                .ok_or_else(|| bad("invalid_xlsx", "the workbook has no sheet"))?
+            let sheet = book
+                .sheet_names()
+                .first()
+                .cloned()
+                .ok_or_else(|| bad("invalid_xlsx", "the workbook has no sheet"))?;
+            let mut cells = book
+                .worksheet_cells_reader(&sheet)
                 .map_err(|_| bad("invalid_xlsx", "the first sheet cannot be read"))?;
-            let cell = |c: &Data| match c {
-                Data::Empty => String::new(),
-                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                Data::Float(f) => f.to_string(),
-                Data::Int(i) => i.to_string(),
-                Data::Bool(b) => b.to_string(),
-                Data::DateTime(d) => d
+            let text = |c: &DataRef| match c {
+                DataRef::Empty => String::new(),
+                DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+                DataRef::SharedString(s) => (*s).to_owned(),
+                DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                    format!("{}", *f as i64)
+                }
+                DataRef::Float(f) => f.to_string(),
+                DataRef::Int(i) => i.to_string(),
+                DataRef::Bool(b) => b.to_string(),
+                DataRef::DateTime(d) => d
                     .as_datetime()
                     .map(|t| t.date().to_string())
                     .unwrap_or_default(),
-                Data::Error(_) => String::new(),
+                DataRef::Error(_) => String::new(),
             };
-            let first = range.start().map_or(0, |(r, _)| u64::from(r));
-            let grid = range
-                .rows()
-                .enumerate()
-                .map(|(i, r)| (first + i as u64 + 1, Ok(r.iter().map(cell).collect())))
+            // Cells are read one by one and counted, so a sheet that claims millions of cells
+            // is refused before it is expanded in memory.
+            let mut rows: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
+            let mut seen = 0usize;
+            while let Some(cell) = cells
+                .next_cell()
+                .map_err(|_| bad("invalid_xlsx", "the first sheet cannot be read"))?
+            {
+                seen += 1;
+                if seen > XLSX_MAX_CELLS {
+                    return Err(bad(
+                        "xlsx_too_large",
+                        "the sheet has more than 200,000 cells; split the list",
+                    ));
+                }
+                let (row, col) = cell.get_position();
+                let value = text(cell.get_value());
+                if value.is_empty() || col as usize >= XLSX_MAX_COLUMNS {
+                    continue;
+                }
+                let line = rows.entry(row).or_default();
+                if line.len() <= col as usize {
+                    line.resize(col as usize + 1, String::new());
+                }
+                line[col as usize] = value;
+            }
+            let grid = rows
+                .into_iter()
+                .map(|(row, cells)| (u64::from(row) + 1, Ok(cells)))
                 .collect();
             ("xlsx", grid)
         }
@@ -454,6 +526,12 @@ fn parse_row(
     if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
         return Err(err("name", "at most 100 characters"));
     }
+    if name.as_deref().is_some_and(text::is_unfit_name) {
+        return Err(err(
+            "name",
+            "contains bidirectional controls or zero-width characters (invalid_characters)",
+        ));
+    }
     let mut register = None;
     let person_id = if let Some(p) = r.get("person_id") {
         uuid("person_id", Some(p))?.ok_or_else(|| err("person_id", "required"))?
@@ -680,8 +758,9 @@ pub fn import(
                 report.registered += usize::from(registered);
                 ("imported", String::new(), String::new())
             }
-            Ok(RowOutcome::Skipped) => {
+            Ok(RowOutcome::Skipped { registered }) => {
                 report.skipped += 1;
+                report.registered += usize::from(registered);
                 ("skipped", String::new(), String::new())
             }
             Ok(RowOutcome::PossibleDuplicate(found)) => {
@@ -782,8 +861,14 @@ impl ImportReport {
 }
 
 enum RowOutcome {
-    Imported { registered: bool },
-    Skipped,
+    Imported {
+        registered: bool,
+    },
+    /// Recorded before (same row key); `registered` when this run registered its person a
+    /// moment before another run of the list recorded the row.
+    Skipped {
+        registered: bool,
+    },
     Duplicate(Vec<allocations::ConflictInfo>),
     PossibleDuplicate(Vec<hamkke_persistence::repo::identity::Candidate>),
 }
@@ -798,7 +883,7 @@ fn import_row(
 ) -> Result<RowOutcome, RepoError> {
     let Parsed { mut new, register } = parsed;
     if allocations::import_key_exists(conn, new.import_key.as_deref().unwrap_or_default())? {
-        return Ok(RowOutcome::Skipped);
+        return Ok(RowOutcome::Skipped { registered: false });
     }
     let mut registered = false;
     if let Some(person) = register {
@@ -816,11 +901,21 @@ fn import_row(
             // Nobody to check against yet: a new person has no claims.
             return Ok(RowOutcome::Imported { registered: true });
         }
-        new.person_id = match persons::create(conn, actor, ctx, keys, person, false)?.0 {
-            PersonView::Full(p) => p.id,
-            PersonView::Redacted { id, .. } => id,
+        // Decided again under the identity lock: an import of the same list running at the
+        // same time may have registered the person a moment ago.
+        new.person_id = match persons::register_for_import(conn, actor, ctx, keys, person)? {
+            ImportRegistration::Registered(id) => {
+                registered = true;
+                id
+            }
+            ImportRegistration::Existing(id) => id,
+            ImportRegistration::PossibleDuplicate(strong) => {
+                return Ok(RowOutcome::PossibleDuplicate(strong))
+            }
         };
-        registered = true;
+        if allocations::import_key_exists(conn, new.import_key.as_deref().unwrap_or_default())? {
+            return Ok(RowOutcome::Skipped { registered });
+        }
     }
     if dry_run {
         // A dry run writes nothing per row, not even an audit event: the run is one event.
@@ -831,8 +926,12 @@ fn import_row(
             RowOutcome::Duplicate(c.conflicts)
         });
     }
-    Ok(match allocations::create(conn, actor, ctx, &new)? {
-        Outcome::Blocked(c) => RowOutcome::Duplicate(c.conflicts),
-        _ => RowOutcome::Imported { registered },
+    Ok(match allocations::create(conn, actor, ctx, &new) {
+        Ok(Outcome::Blocked(c)) => RowOutcome::Duplicate(c.conflicts),
+        Ok(_) => RowOutcome::Imported { registered },
+        // The same row imported at this moment by another run of the list: the row key's
+        // unique index let that one through.
+        Err(e) if e.is_already_exists() => RowOutcome::Skipped { registered },
+        Err(e) => return Err(e),
     })
 }

@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod routes;
 pub mod sealer;
 pub mod secrets;
+pub mod slots;
 pub mod state;
 pub mod webhooks;
 

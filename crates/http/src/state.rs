@@ -25,6 +25,10 @@ pub struct AppState {
     pub rrn_lookup_limiter: Arc<DefaultKeyedRateLimiter<uuid::Uuid>>,
     /// RRN encryption and lookup keys.
     pub person_keys: Arc<PersonKeys>,
+    /// Imports running at once.
+    pub import_slots: Arc<crate::slots::Slots>,
+    /// Reports running at once (one per user).
+    pub report_slots: Arc<crate::slots::Slots>,
 }
 
 impl AppState {
@@ -44,6 +48,18 @@ impl AppState {
                 NonZeroU32::new(config.import_rrn_per_hour.max(1)).unwrap_or(NonZeroU32::MIN),
             ))),
             person_keys: Arc::new(person_keys),
+            import_slots: crate::slots::Slots::new(
+                "imports_busy",
+                "as many imports as the server runs at once are running; retry shortly",
+                config.import_concurrency,
+                config.import_concurrency,
+            ),
+            report_slots: crate::slots::Slots::new(
+                "report_running",
+                "a report of yours (or as many as the server runs at once) is running; retry when it is done",
+                config.report_concurrency,
+                1,
+            ),
             config: Arc::new(config),
         })
     }

@@ -19,10 +19,11 @@ use crate::error::ApiError;
 /// Where webhooks may go and how hard delivery tries.
 #[derive(Debug, Clone)]
 pub struct WebhookSettings {
-    /// Hosts that may be called over plain `http` (`HAMKKE_WEBHOOK_ALLOW_HTTP`).
+    /// Hosts that may be called over plain `http` (`HAMKKE_WEBHOOK_ALLOW_HTTP`): `host:port`,
+    /// or `host` for port 80 only.
     pub allow_http: Vec<String>,
-    /// Hosts allowed even though they resolve to private, loopback or link-local addresses
-    /// (`HAMKKE_WEBHOOK_ALLOW_HOSTS`).
+    /// Hosts allowed even though they resolve to special-purpose addresses
+    /// (`HAMKKE_WEBHOOK_ALLOW_HOSTS`): `host:port`, or `host` for the scheme's default port only.
     pub allow_hosts: Vec<String>,
     /// After how long a failing delivery is given up and its subscription disabled.
     pub give_up_secs: i64,
@@ -45,32 +46,36 @@ fn refused(reason: &str) -> ApiError {
     ApiError::field("url", "not_allowed", reason.to_owned())
 }
 
-/// Addresses no webhook may reach unless its host is explicitly allowed.
+/// Addresses no webhook may reach unless its host is explicitly allowed: every block of IANA's
+/// special-purpose registries (the `iprfc` snapshot: private, loopback, link-local, shared,
+/// benchmarking, reserved `240.0.0.0/4`, `192.0.0.0/24`, IPv4-mapped, NAT64 `64:ff9b::/96`,
+/// 6to4 `2002::/16`, Teredo, …), multicast, and the deprecated IPv6 blocks the registry no
+/// longer lists (site-local `fec0::/10`, IPv4-compatible `::/96`).
 fn internal(ip: IpAddr) -> bool {
+    if iprfc::RFC6890.contains(&ip) || ip.is_multicast() || ip.is_unspecified() {
+        return true;
+    }
     match ip {
-        IpAddr::V4(v4) => {
-            v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64 // shared 100.64/10
-                || v4.octets()[0] == 0
-        }
+        IpAddr::V4(_) => false,
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return internal(IpAddr::V4(v4));
-            }
             let seg = v6.segments();
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg[0] & 0xfe00) == 0xfc00 // unique local
-                || (seg[0] & 0xffc0) == 0xfe80 // link local
+            (seg[0] & 0xffc0) == 0xfec0 || seg[..6].iter().all(|s| *s == 0)
         }
     }
+}
+
+/// Whether `host` on `port` is on an allow-list: an entry `host:port` allows that port, a bare
+/// `host` only the scheme's default port.
+fn allowed(list: &[String], host: &str, port: u16, default_port: u16) -> bool {
+    list.iter().any(|entry| {
+        let (h, p) = match entry.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(':') && p.chars().all(|c| c.is_ascii_digit()) => {
+                (h.trim_matches(['[', ']']), p.parse::<u16>().ok())
+            }
+            _ => (entry.trim_matches(['[', ']']), Some(default_port)),
+        };
+        h.eq_ignore_ascii_case(host) && p == Some(port)
+    })
 }
 
 /// Checks a webhook URL: `https` (plain `http` only to allowed hosts), and a host that does not
@@ -83,22 +88,19 @@ pub fn check_url(raw: &str, cfg: &WebhookSettings) -> Result<url::Url, ApiError>
         .ok_or_else(|| refused("the URL has no host"))?
         .trim_matches(['[', ']'])
         .to_ascii_lowercase();
+    let default_port = if url.scheme() == "http" { 80 } else { 443 };
+    let port = url.port().unwrap_or(default_port);
     match url.scheme() {
         "https" => {}
-        "http" if cfg.allow_http.iter().any(|h| h.eq_ignore_ascii_case(&host)) => {}
+        "http" if allowed(&cfg.allow_http, &host, port, default_port) => {}
         _ => return Err(refused("webhooks go to https URLs")),
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(refused("credentials in the URL are not accepted"));
     }
-    if cfg
-        .allow_hosts
-        .iter()
-        .any(|h| h.eq_ignore_ascii_case(&host))
-    {
+    if allowed(&cfg.allow_hosts, &host, port, default_port) {
         return Ok(url);
     }
-    let port = url.port_or_known_default().unwrap_or(443);
     let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![ip],
         Err(_) => (host.as_str(), port)
@@ -262,16 +264,37 @@ mod tests {
             "https://192.168.0.10/hook",
             "https://user:pw@example.org/hook",
             "ftp://example.org/",
+            // Special-purpose ranges beyond the private ones.
+            "https://[::ffff:127.0.0.1]/hook",
+            "https://[::ffff:a9fe:a9fe]/hook",
+            "https://[::127.0.0.1]/hook",
+            "https://[64:ff9b::a9fe:a9fe]/hook",
+            "https://[2002:a9fe:a9fe::1]/hook",
+            "https://[fec0::1]/hook",
+            "https://[2001::1]/hook",
+            "https://192.0.0.1/hook",
+            "https://198.18.0.1/hook",
+            "https://240.0.0.1/hook",
+            "https://100.64.0.1/hook",
+            "https://0.0.0.0/hook",
+            "https://224.0.0.1/hook",
+            "https://[ff02::1]/hook",
         ] {
             assert!(check_url(url, &cfg).is_err(), "{url}");
         }
         let allowed = WebhookSettings {
-            allow_http: vec!["127.0.0.1".into()],
-            allow_hosts: vec!["127.0.0.1".into()],
+            allow_http: vec!["127.0.0.1:9000".into()],
+            allow_hosts: vec!["127.0.0.1:9000".into(), "hooks.internal".into()],
             ..WebhookSettings::default()
         };
         assert!(check_url("http://127.0.0.1:9000/hook", &allowed).is_ok());
+        // An allowed host only on its configured port.
+        assert!(check_url("http://127.0.0.1:6379/hook", &allowed).is_err());
+        assert!(check_url("https://127.0.0.1:22/hook", &allowed).is_err());
+        assert!(check_url("https://hooks.internal/hook", &allowed).is_ok());
+        assert!(check_url("https://hooks.internal:8080/hook", &allowed).is_err());
         assert!(check_url("https://8.8.8.8/hook", &cfg).is_ok());
+        assert!(check_url("https://[2a00:1450::1]/hook", &cfg).is_ok());
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub enum RepoError {
     /// The pool had no connection in time, or the database is down.
     #[error("database unavailable")]
     Unavailable,
+    /// A statement ran past its time limit and was stopped (reports).
+    #[error("timed out: {0}")]
+    TimedOut(&'static str),
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("database error")]

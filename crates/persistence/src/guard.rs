@@ -13,6 +13,30 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::persons;
 use crate::types::DbUuid;
 
+/// Serialises the registrations of one identity — a normalised name and birth date within a
+/// district — until this transaction ends, so a registration (or an import registering a
+/// missing person) sees one that ran at the same time. PostgreSQL: a transaction-scoped
+/// advisory lock on the identity's hash; SQLite: its writers are serialised already (every
+/// write transaction begins `IMMEDIATE`).
+pub fn lock_identity(
+    conn: &mut DbConn,
+    district: &str,
+    name: &str,
+    birth_date: chrono::NaiveDate,
+) -> RepoResult<()> {
+    use sha2::{Digest, Sha256};
+    if let DbConn::Pg(c) = conn {
+        let name = hamkke_domain::identity::normalize_name(name);
+        let digest = Sha256::digest(format!("identity|{district}|{name}|{birth_date}"));
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(i64::from_be_bytes(first))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 /// A person row held by this transaction until it ends.
 #[derive(Debug, Clone)]
 pub struct Locked {

@@ -126,7 +126,10 @@ impl PolicyDto {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateResourceRequest {
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[validate(
+        length(min = 1, max = 200, message = "must be 1 to 200 characters"),
+        custom(function = "crate::dto::common::plain_name")
+    )]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// An active benefit type of the district (`GET /benefit-types`).
@@ -157,7 +160,10 @@ impl From<CreateResourceRequest> for NewResource {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateResourceRequest {
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[validate(
+        length(min = 1, max = 200, message = "must be 1 to 200 characters"),
+        custom(function = "crate::dto::common::plain_name")
+    )]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[validate(length(min = 1, max = 30, message = "must be 1 to 30 characters"))]
@@ -224,10 +230,16 @@ pub struct CreateBenefitTypeRequest {
     /// The standard list uses the same codes in every district.
     #[schema(min_length = 2, max_length = 64, pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub code: String,
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[validate(
+        length(min = 1, max = 100, message = "must be 1 to 100 characters"),
+        custom(function = "crate::dto::common::plain_name")
+    )]
     #[schema(min_length = 1, max_length = 100)]
     pub name_ko: String,
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[validate(
+        length(min = 1, max = 100, message = "must be 1 to 100 characters"),
+        custom(function = "crate::dto::common::plain_name")
+    )]
     #[schema(min_length = 1, max_length = 100)]
     pub name_en: String,
     pub category: CategoryDto,
@@ -284,10 +296,16 @@ impl TryFrom<CreateBenefitTypeRequest> for NewBenefitType {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBenefitTypeRequest {
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[validate(
+        length(min = 1, max = 100, message = "must be 1 to 100 characters"),
+        custom(function = "crate::dto::common::plain_name")
+    )]
     #[schema(min_length = 1, max_length = 100)]
     pub name_ko: Option<String>,
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[validate(
+        length(min = 1, max = 100, message = "must be 1 to 100 characters"),
+        custom(function = "crate::dto::common::plain_name")
+    )]
     #[schema(min_length = 1, max_length = 100)]
     pub name_en: Option<String>,
     /// `null` clears it.
@@ -516,12 +534,18 @@ impl From<ConflictInfo> for ConflictView {
 pub struct CheckView {
     pub allowed: bool,
     pub action: ActionDto,
+    /// The most recent 20 conflicts, oldest first.
     pub conflicts: Vec<ConflictView>,
+    /// How many conflicts there are in all.
+    pub conflicts_total: usize,
     /// The rule that fired, in the language of `Accept-Language` (Korean by default).
     pub rule: Option<String>,
     /// A warning, never a block: claims of the same benefit type by persons who are strong,
-    /// unreviewed candidates for being this person (ask before giving twice).
+    /// unreviewed candidates for being this person (ask before giving twice); the most recent
+    /// 20.
     pub possible_duplicate_claims: Vec<CandidateClaimView>,
+    /// How many such claims there are in all.
+    pub possible_duplicate_claims_total: usize,
 }
 
 /// A claim of a person who may be the same as the one asked about.
@@ -560,19 +584,23 @@ impl CheckView {
             allowed: c.allowed,
             action: c.action.into(),
             conflicts: c.conflicts.into_iter().map(Into::into).collect(),
+            conflicts_total: c.conflicts_total,
             rule: c.rule.map(|r| if english { r.en } else { r.ko }),
             possible_duplicate_claims: c
                 .possible_duplicate_claims
                 .into_iter()
                 .map(Into::into)
                 .collect(),
+            possible_duplicate_claims_total: c.possible_duplicate_claims_total,
         }
     }
 }
 
-/// A ledger entry. Who received it (`person_id`, `case_id`) and the provider's `note` are
-/// shown only to the providing organization and organizations with a right to the person's
-/// details; the rest of the district sees the minimal form.
+/// A ledger entry. Who received it (`person_id`, `household_id`, `case_id`) and the free text
+/// (`note`, `override_reason`, `cancel_reason`) are shown only to the providing organization
+/// and organizations with a right to the person's details (the reasons also to the district's
+/// coordinators, who decide overrides and cancellations); the rest of the district sees the
+/// minimal form.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AllocationView {
     pub id: Uuid,
@@ -592,13 +620,20 @@ pub struct AllocationView {
     pub override_reason: Option<String>,
     pub approved_by: Option<Uuid>,
     pub cancel_reason: Option<String>,
-    /// On creation under a `warn` policy (or of a `pending_override`): the conflicts.
+    /// On creation under a `warn` policy (or of a `pending_override`): the conflicts, the
+    /// most recent 20.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<ConflictView>>,
+    /// On creation: how many conflicts there are in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warnings_total: Option<usize>,
     /// On creation: claims of the same benefit type by strong, unreviewed duplicate
-    /// candidates of the person (a warning).
+    /// candidates of the person (a warning), the most recent 20.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub possible_duplicate_claims: Option<Vec<CandidateClaimView>>,
+    /// On creation: how many such claims there are in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub possible_duplicate_claims_total: Option<usize>,
     /// For a district coordinator deciding a `pending_override`: what it would overrule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub review: Option<OverrideReviewView>,
@@ -610,7 +645,9 @@ pub struct AllocationView {
 /// allocations (provider, resource, date, amount), the rule, and who it is for (masked).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OverrideReviewView {
+    /// The most recent 20 conflicts.
     pub conflicts: Vec<ConflictView>,
+    pub conflicts_total: usize,
     pub rule_ko: Option<String>,
     pub rule_en: Option<String>,
     /// e.g. `김*수`.
@@ -628,7 +665,7 @@ impl From<LedgerEntry> for AllocationView {
             resource_name: e.resource_name,
             category: a.category.into(),
             provider_org_id: a.provider_org_id,
-            household_id: a.household_id,
+            household_id: if e.details { a.household_id } else { None },
             person_id: e.details.then_some(a.person_id),
             case_id: if e.details { a.case_id } else { None },
             amount: a.amount,
@@ -636,13 +673,24 @@ impl From<LedgerEntry> for AllocationView {
             granted_on: a.granted_on,
             status: a.status.into(),
             note: if e.details { a.note } else { None },
-            override_reason: a.override_reason,
+            override_reason: if e.details || e.decides {
+                a.override_reason
+            } else {
+                None
+            },
             approved_by: a.approved_by,
-            cancel_reason: a.cancel_reason,
+            cancel_reason: if e.details || e.decides {
+                a.cancel_reason
+            } else {
+                None
+            },
             warnings: None,
+            warnings_total: None,
             possible_duplicate_claims: None,
+            possible_duplicate_claims_total: None,
             review: e.review.map(|r| OverrideReviewView {
                 conflicts: r.conflicts.into_iter().map(Into::into).collect(),
+                conflicts_total: r.conflicts_total,
                 rule_ko: r.rule.as_ref().map(|x| x.ko.clone()),
                 rule_en: r.rule.map(|x| x.en),
                 name_masked: r.name_masked,

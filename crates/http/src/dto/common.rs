@@ -37,3 +37,16 @@ macro_rules! page_of {
         }
     };
 }
+
+/// A name holds no invisible formatting: bidirectional controls or zero-width characters
+/// (answered 400 `invalid_characters`).
+pub fn plain_name(name: &str) -> Result<(), validator::ValidationError> {
+    if hamkke_domain::text::is_unfit_name(name) {
+        return Err(
+            validator::ValidationError::new("invalid_characters").with_message(
+                "may not contain bidirectional controls or zero-width characters".into(),
+            ),
+        );
+    }
+    Ok(())
+}

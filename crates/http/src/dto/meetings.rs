@@ -38,7 +38,10 @@ mirror_enum!(
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExternalParticipant {
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[validate(
+        length(min = 1, max = 100, message = "must be 1 to 100 characters"),
+        custom(function = "crate::dto::common::plain_name")
+    )]
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// The guest's organization (`organization_name` is accepted too).

@@ -165,7 +165,10 @@ crate::page_of!(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePersonRequest {
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[validate(
+        length(min = 1, max = 100, message = "must be 1 to 100 characters"),
+        custom(function = "crate::dto::common::plain_name")
+    )]
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub birth_date: NaiveDate,
@@ -216,7 +219,10 @@ impl TryFrom<CreatePersonRequest> for NewPerson {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePersonRequest {
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[validate(
+        length(min = 1, max = 100, message = "must be 1 to 100 characters"),
+        custom(function = "crate::dto::common::plain_name")
+    )]
     #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]

@@ -52,7 +52,10 @@ pub struct CreateUserRequest {
     /// 3–64 characters: lowercase letters, digits, `.`, `_`, `-`.
     #[schema(pattern = "^[a-z0-9._-]{3,64}$", example = "kim.minji")]
     pub username: String,
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[validate(
+        length(min = 1, max = 100, message = "must be 1 to 100 characters"),
+        custom(function = "crate::dto::common::plain_name")
+    )]
     #[schema(min_length = 1, max_length = 100)]
     pub display_name: String,
     /// At least 10 characters, not a common password, not containing the username.
@@ -67,7 +70,10 @@ pub struct CreateUserRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[validate(
+        length(min = 1, max = 100, message = "must be 1 to 100 characters"),
+        custom(function = "crate::dto::common::plain_name")
+    )]
     #[schema(min_length = 1, max_length = 100)]
     pub display_name: Option<String>,
     pub role: Option<RoleDto>,

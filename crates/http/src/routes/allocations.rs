@@ -322,6 +322,8 @@ pub async fn create_allocation(
         .await?;
     let with_conflicts = |entry, check: hamkke_persistence::repo::allocations::Check| {
         let mut view = AllocationView::from(entry);
+        view.warnings_total = Some(check.conflicts_total);
+        view.possible_duplicate_claims_total = Some(check.possible_duplicate_claims_total);
         view.warnings = Some(
             check
                 .conflicts
@@ -353,7 +355,9 @@ pub async fn create_allocation(
                     .rule
                     .clone()
                     .unwrap_or_else(|| "this benefit was already given".into()),
-                extensions: Some(json!({ "conflicts": check.conflicts, "rule": check.rule })),
+                extensions: Some(
+                    json!({ "conflicts": check.conflicts, "conflicts_total": check.conflicts_total, "rule": check.rule }),
+                ),
             })
         }
     }
@@ -655,6 +659,8 @@ pub async fn import_allocations(
     if !multipart && direct.is_none() {
         return Err(ApiError::UnsupportedMediaType);
     }
+    // Held until the import's answer is made.
+    let _slot = state.import_slots.take(auth.actor.user_id)?;
     let body = crate::extract::read_limited(&mut payload, IMPORT_LIMIT).await?;
     let (format, body) = match direct {
         Some(f) => (f, body.to_vec()),

@@ -426,6 +426,7 @@ pub async fn get_dashboard_report(
         }
     }
     let s = super::reports::scope(
+        &state,
         &auth,
         super::reports::ReportQuery {
             district_code: q.district_code,

@@ -103,7 +103,7 @@ pub struct OverviewReport {
     pub overrides_approved: i64,
 }
 
-pub(crate) fn scope(auth: &AuthUser, q: ReportQuery) -> ApiResult<ReportScope> {
+pub(crate) fn scope(state: &AppState, auth: &AuthUser, q: ReportQuery) -> ApiResult<ReportScope> {
     if q.district_code
         .as_ref()
         .is_some_and(|d| d.len() != 5 || !d.bytes().all(|b| b.is_ascii_digit()))
@@ -120,6 +120,7 @@ pub(crate) fn scope(auth: &AuthUser, q: ReportQuery) -> ApiResult<ReportScope> {
             .unwrap_or_else(|| auth.actor.district_code.clone()),
         from: q.from,
         to: q.to,
+        timeout_ms: state.config.report_timeout_ms,
     })
 }
 
@@ -251,7 +252,9 @@ pub async fn get_duplicates_report(
 ) -> ApiResult<HttpResponse> {
     // It names the persons concerned: a bulk export of personal data in any format.
     require_purpose(&auth)?;
-    let s = scope(&auth, query.into_inner())?;
+    let s = scope(&state, &auth, query.into_inner())?;
+    // One report per user at a time (held until the answer is made).
+    let _slot = state.report_slots.take(auth.actor.user_id)?;
     let s2 = s.clone();
     let rows: Vec<DuplicateRow> = state
         .db
@@ -390,7 +393,8 @@ pub async fn get_overview_report(
     if !matches!(format(&req), Format::Json) {
         require_purpose(&auth)?;
     }
-    let s = scope(&auth, query.into_inner())?;
+    let s = scope(&state, &auth, query.into_inner())?;
+    let _slot = state.report_slots.take(auth.actor.user_id)?;
     let s2 = s.clone();
     let o: Overview = state
         .db

@@ -135,11 +135,30 @@ pub struct Rule {
 pub struct Check {
     pub allowed: bool,
     pub action: Action,
+    /// The most recent [`SHOWN`] conflicts, oldest first.
     pub conflicts: Vec<ConflictInfo>,
+    /// How many conflicts there are in all.
+    pub conflicts_total: usize,
     pub rule: Option<Rule>,
     /// Claims of the same benefit type (or group) in the policy's window by persons who are
-    /// unreviewed strong candidates for being this person: a warning, never a block.
+    /// unreviewed strong candidates for being this person: a warning, never a block. The most
+    /// recent [`SHOWN`].
     pub possible_duplicate_claims: Vec<CandidateClaim>,
+    /// How many such claims there are in all.
+    pub possible_duplicate_claims_total: usize,
+}
+
+/// How many conflicts or candidate claims an answer lists (the most recent ones); the total
+/// is given beside them, so a person with thousands of earlier claims gets a bounded answer.
+pub const SHOWN: usize = 20;
+
+/// Keeps the most recent [`SHOWN`] of a list sorted oldest first; returns the total.
+fn most_recent<T>(list: &mut Vec<T>) -> usize {
+    let total = list.len();
+    if total > SHOWN {
+        list.drain(..total - SHOWN);
+    }
+    total
 }
 
 /// A claim of a person who may be the same as the one asked about.
@@ -179,7 +198,14 @@ fn candidate_claims(
             });
         }
     }
+    out.sort_by_key(|c| (c.granted_on, c.allocation_id));
     Ok(out)
+}
+
+/// Sets a check's candidate claims, bounded.
+fn with_candidates(check: &mut Check, mut claims: Vec<CandidateClaim>) {
+    check.possible_duplicate_claims_total = most_recent(&mut claims);
+    check.possible_duplicate_claims = claims;
 }
 
 /// How a request ended.
@@ -391,6 +417,7 @@ fn describe(
     let mut found: Vec<&Claim> = verdict.conflicts.iter().collect();
     found.sort_by_key(|c| (c.granted_on, c.allocation_id));
     found.dedup_by_key(|c| c.allocation_id);
+    let conflicts_total = most_recent(&mut found);
     let conflicts = found
         .into_iter()
         .map(|c| {
@@ -437,8 +464,10 @@ fn describe(
         allowed: verdict.allowed(),
         action: verdict.action,
         conflicts,
+        conflicts_total,
         rule,
         possible_duplicate_claims: Vec::new(),
+        possible_duplicate_claims_total: 0,
     })
 }
 
@@ -477,6 +506,7 @@ fn prepare(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<
             Err(e) => return Err(e),
         };
         authz::view_case(actor, &case.facts()).map_err(|_| DomainError::unknown("case_id"))?;
+        authz::tie_to_case(actor, &case.facts())?;
         if case.case.person_id != new.person_id && !cases::is_member(conn, case_id, new.person_id)?
         {
             return Err(DomainError::invalid(
@@ -584,7 +614,8 @@ pub fn check_unaudited(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) ->
     )?;
     let verdict = rules::evaluate(&p.benefit.policy, &request, &claims.claims);
     let mut check = describe(&p.benefit, &verdict, &claims.labels)?;
-    check.possible_duplicate_claims = candidate_claims(conn, &p.benefit, new.person_id, &request)?;
+    let candidates = candidate_claims(conn, &p.benefit, new.person_id, &request)?;
+    with_candidates(&mut check, candidates);
     Ok(check)
 }
 
@@ -715,8 +746,8 @@ fn create_once(
         let claims = claims(conn, &p.benefit, new.person_id, p.household, None, &request)?;
         let verdict = rules::evaluate(&p.benefit.policy, &request, &claims.claims);
         let mut check = describe(&p.benefit, &verdict, &claims.labels)?;
-        check.possible_duplicate_claims =
-            candidate_claims(conn, &p.benefit, new.person_id, &request)?;
+        let candidates = candidate_claims(conn, &p.benefit, new.person_id, &request)?;
+        with_candidates(&mut check, candidates);
         let blocked = !verdict.conflicts.is_empty() && verdict.action == Action::Block;
         let audit_entry = |outcome: &str, id: Option<Uuid>| {
             let mut e = AuditEntry::new(AuditAction::Create, "allocation", id.map(|i| i.to_string()))
@@ -772,6 +803,7 @@ fn own_entry(resource: &Resource, allocation: Allocation) -> LedgerEntry {
     LedgerEntry {
         resource_name: resource.name.clone(),
         details: true,
+        decides: false,
         allocation,
         review: None,
     }
@@ -784,6 +816,9 @@ pub struct LedgerEntry {
     pub resource_name: String,
     /// The viewer may see the person's details (otherwise person and case are withheld).
     pub details: bool,
+    /// The viewer decides the district's overrides and cancellations (its coordinators): it
+    /// reads the reasons given, not who received it.
+    pub decides: bool,
     /// For a coordinator deciding a `pending_override`: what the override would overrule.
     pub review: Option<OverrideReview>,
 }
@@ -794,6 +829,7 @@ pub struct LedgerEntry {
 #[derive(Debug, Clone)]
 pub struct OverrideReview {
     pub conflicts: Vec<ConflictInfo>,
+    pub conflicts_total: usize,
     pub rule: Option<Rule>,
     pub name_masked: String,
     pub birth_year: i32,
@@ -831,6 +867,7 @@ fn with_reviews(conn: &mut DbConn, actor: &Actor, list: &mut [LedgerEntry]) -> R
         let check = describe(&benefit, &verdict, &found.labels)?;
         e.review = Some(OverrideReview {
             conflicts: check.conflicts,
+            conflicts_total: check.conflicts_total,
             rule: check.rule,
             name_masked: hamkke_domain::person::mask_name(&person.name),
             birth_year: person.birth_date.year(),
@@ -872,6 +909,7 @@ fn entries(
         .map(|a| LedgerEntry {
             details: a.provider_org_id == actor.org_id
                 || access.get(&a.person_id).is_some_and(authz::person_details),
+            decides: authz::decide_override(actor, &a.district_code).is_ok(),
             resource_name: names.get(&a.resource_id).cloned().unwrap_or_default(),
             allocation: a,
             review: None,
@@ -939,10 +977,10 @@ pub fn list(
         };
         authz::filter_by_person(&access)?;
     }
-    // The minimal ledger already names households (that is how duplicates are seen), so a
-    // household filter needs only a household of the caller's district.
+    // A filter by household reads the household's benefit history: it follows the
+    // household's read rule (`GET /households/{id}`), else it answers as if it did not exist.
     if let Some(h) = f.household_id {
-        super::households::load_in_district(conn, actor, h, "household_id")?;
+        super::households::load_usable(conn, actor, h, "household_id")?;
     }
     if let Some(r) = f.resource_id {
         if resources::load_visible(conn, actor, r).is_err() {

@@ -110,6 +110,12 @@ impl CaseDetail {
             lead_org_id: self.case.lead_org_id,
             district_code: self.case.district_code.clone(),
             participant_orgs: self.participants.iter().map(|p| p.org_id).collect(),
+            observer_orgs: self
+                .participants
+                .iter()
+                .filter(|p| p.role == rules::ParticipantRole::Observer)
+                .map(|p| p.org_id)
+                .collect(),
         }
     }
 }

@@ -105,20 +105,6 @@ pub(crate) fn load_usable(
     Ok(household)
 }
 
-/// A household named in a filter (`field`): it must be of the actor's district.
-pub(crate) fn load_in_district(
-    conn: &mut DbConn,
-    actor: &Actor,
-    id: Uuid,
-    field: &str,
-) -> RepoResult<Household> {
-    match load(conn, id) {
-        Ok(h) if authz::reach_person(actor, &h.district_code).is_ok() => Ok(h),
-        Ok(_) | Err(RepoError::NotFound) => Err(DomainError::unknown(field).into()),
-        Err(e) => Err(e),
-    }
-}
-
 /// Registers a household in the actor's district.
 pub fn create(
     conn: &mut DbConn,

@@ -29,7 +29,9 @@ pub enum Claim {
     Committed { resource: Option<String> },
 }
 
-/// Claims `key` for `user`, or says why not. Keys older than 24 hours are forgotten first. A
+/// Claims `key` for `user`, or says why not. Every statement finds the key by its primary key
+/// (one index lookup, whatever the table holds): an expired key of the same name is forgotten
+/// first; the rest of the expired keys are purged by the hourly job (`purge_expired`). A
 /// claim is a lease of `lease_secs`: when it runs out with nothing committed (the server
 /// stopped mid-request), the next retry takes the key over and runs the request again.
 pub fn claim(
@@ -45,7 +47,7 @@ pub fn claim(
     let inserted = write_tx(conn, |conn| -> RepoResult<bool> {
         diesel::delete(
             keys::table
-                .filter(keys::user_id.eq(DbUuid(user)))
+                .find((DbUuid(user), key))
                 .filter(keys::created_at.lt(expired)),
         )
         .execute(conn)?;
@@ -168,6 +170,51 @@ pub fn store(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Ends the lease of a key whose response is too large to keep: a retry then answers with
+/// what the first request committed (303 to it), or runs again if it committed nothing.
+pub fn end_lease(conn: &mut DbConn, user: Uuid, key: &str) -> RepoResult<()> {
+    diesel::update(keys::table.find((DbUuid(user), key)))
+        .filter(keys::status_code.is_null())
+        .set(keys::lease_until.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The plan of the key lookup (`EXPLAIN` on PostgreSQL, `EXPLAIN QUERY PLAN` on SQLite), for
+/// the test that keeps it an index lookup.
+pub fn lookup_plan(conn: &mut DbConn, user: Uuid, key: &str) -> RepoResult<String> {
+    use diesel::sql_types::Text;
+    #[derive(QueryableByName)]
+    struct PgLine {
+        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    #[derive(QueryableByName)]
+    struct SqliteLine {
+        #[diesel(sql_type = Text)]
+        detail: String,
+    }
+    let key = key.replace('\'', "''");
+    Ok(match conn {
+        DbConn::Pg(c) => diesel::sql_query(format!(
+            "EXPLAIN SELECT fingerprint FROM idempotency_keys WHERE user_id = '{user}' AND idem_key = '{key}'"
+        ))
+        .load::<PgLine>(c)?
+        .into_iter()
+        .map(|l| l.line)
+        .collect::<Vec<_>>()
+        .join("\n"),
+        DbConn::Sqlite(c) => diesel::sql_query(format!(
+            "EXPLAIN QUERY PLAN SELECT fingerprint FROM idempotency_keys WHERE user_id = '{user}' AND idem_key = '{key}'"
+        ))
+        .load::<SqliteLine>(c)?
+        .into_iter()
+        .map(|l| l.detail)
+        .collect::<Vec<_>>()
+        .join("\n"),
+    })
 }
 
 /// Gives a claimed key back (the request failed in a way worth retrying).

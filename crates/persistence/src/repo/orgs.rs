@@ -81,23 +81,26 @@ pub(crate) fn load_for_case(
     }
 }
 
-fn load_link(conn: &mut DbConn, field: &str, id: Option<Uuid>) -> RepoResult<Option<OrgFacts>> {
-    match id {
-        None => Ok(None),
-        Some(id) => match load(conn, id) {
-            Ok(o) => Ok(Some(o.facts())),
-            Err(RepoError::NotFound) => {
-                Err(DomainError::invalid(field, "invalid_reference", "no such organization").into())
-            }
-            Err(e) => Err(e),
-        },
+/// A parent or hub named in a request: one the caller may not know of (another district's)
+/// answers exactly like one that does not exist, 404 with the field.
+fn load_link(
+    conn: &mut DbConn,
+    scope: &OrgScope,
+    field: &str,
+    id: Option<Uuid>,
+) -> RepoResult<Option<OrgFacts>> {
+    let Some(id) = id else { return Ok(None) };
+    match load(conn, id) {
+        Ok(o) if scope.covers(&o.district_code) => Ok(Some(o.facts())),
+        Ok(_) | Err(RepoError::NotFound) => Err(DomainError::unknown(field).into()),
+        Err(e) => Err(e),
     }
 }
 
 /// Inserts an organization with no permission check: for the CLI's bootstrap and seeding.
 pub fn insert_unchecked(conn: &mut DbConn, new: &NewOrganization) -> RepoResult<Organization> {
-    let parent = load_link(conn, "parent_id", new.parent_id)?;
-    let hub = load_link(conn, "hub_org_id", new.hub_org_id)?;
+    let parent = load_link(conn, &OrgScope::All, "parent_id", new.parent_id)?;
+    let hub = load_link(conn, &OrgScope::All, "hub_org_id", new.hub_org_id)?;
     check_links(new.kind, &new.district_code, parent.as_ref(), hub.as_ref())?;
     let now = to_db(hamkke_domain::now());
     let row = OrgRow {
@@ -241,8 +244,9 @@ pub fn update(
         }
         let parent_id = patch.parent_id.unwrap_or(current.parent_id);
         let hub_org_id = patch.hub_org_id.unwrap_or(current.hub_org_id);
-        let parent = load_link(conn, "parent_id", parent_id)?;
-        let hub = load_link(conn, "hub_org_id", hub_org_id)?;
+        let scope = authz::org_scope(actor);
+        let parent = load_link(conn, &scope, "parent_id", parent_id)?;
+        let hub = load_link(conn, &scope, "hub_org_id", hub_org_id)?;
         check_links(
             current.kind,
             &DistrictCode::parse(&current.district_code)?,

@@ -166,83 +166,66 @@ pub fn create(
 ) -> RepoResult<(PersonView, Vec<super::identity::Candidate>)> {
     authz::register_person(actor)?;
     let result = write_tx(conn, |conn| {
-        if let Some(h) = new.household_id {
-            super::households::load_usable(conn, actor, h, "household_id")?;
-        }
-        let (cipher, hmac, masked) = match &new.rrn {
-            Some(rrn) => {
-                if let Some(existing) = find_by_rrn(conn, keys, rrn)? {
-                    return Err(already_registered(conn, existing)?);
-                }
-                (
-                    Some(keys.encrypt(rrn)),
-                    Some(keys.lookup_hash(rrn)),
-                    Some(rrn.masked()),
-                )
-            }
-            None => (None, None, None),
-        };
-        let now = to_db(crate::now());
-        let id = Uuid::now_v7();
-        diesel::insert_into(persons::table)
-            .values((
-                persons::id.eq(DbUuid(id)),
-                persons::name.eq(&new.name),
-                persons::birth_date.eq(new.birth_date),
-                persons::sex.eq(new.sex.map(|s| s.as_str())),
-                persons::rrn_cipher.eq(cipher),
-                persons::rrn_hmac.eq(hmac),
-                persons::rrn_masked.eq(masked),
-                persons::phone.eq(&new.phone),
-                persons::address.eq(&new.address),
-                persons::household_id.eq(new.household_id.map(DbUuid)),
-                persons::flags.eq(flags_text(&new.flags)),
-                persons::registered_by_org_id.eq(DbUuid(actor.org_id)),
-                persons::district_code.eq(&actor.district_code),
-                persons::allocation_seq.eq(0i64),
-                persons::version.eq(1),
-                persons::created_at.eq(now),
-                persons::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        let person = load(conn, id)?;
-        let mut found = Vec::new();
-        if new.rrn.is_none() {
-            let f = super::identity::fingerprint(conn, &person)?;
-            found = super::identity::candidates(conn, &actor.district_code, &f, Some(id))?;
-            if refuse && !found.is_empty() {
-                return Err(RepoError::Conflict {
-                    code: "possible_duplicate_person",
-                    detail: "persons of the district may be the same person; check them, or register without on_possible_duplicate=refuse".into(),
-                    extensions: Some(json!({ "possible_duplicates": candidates_json(&found) })),
-                });
-            }
-            let today = crate::today();
-            for c in &found {
-                let m = hamkke_domain::identity::Match {
-                    score: c.score,
-                    reasons: c.reasons.clone(),
-                };
-                super::identity::queue_pair(
-                    conn,
-                    &actor.district_code,
-                    (id, c.person_id),
-                    &m,
-                    "registration",
-                    today,
-                )?;
-            }
-        }
-        let mut entry = AuditEntry::new(AuditAction::Create, "person", Some(id.to_string()));
-        entry.person_id = Some(id);
-        if !found.is_empty() {
-            entry = entry.with_details(json!({ "possible_duplicates": found.len() }));
-        }
-        audit::record(conn, ctx, entry)?;
-        Ok((PersonView::Full(person), found))
+        // Registrations of one name and birth date wait for each other, so each sees the
+        // other as a possible duplicate.
+        crate::guard::lock_identity(conn, &actor.district_code, &new.name, new.birth_date)?;
+        insert(conn, actor, ctx, keys, &new, refuse)
     });
+    registered_once(conn, keys, &new, result)
+}
+
+/// What registering the person of an import row came to.
+#[derive(Debug)]
+pub enum ImportRegistration {
+    /// Registered now.
+    Registered(Uuid),
+    /// Registered meanwhile by another import of the same list: the one person of the district
+    /// with this name and birth date.
+    Existing(Uuid),
+    /// Held back: persons of the district strongly like this one.
+    PossibleDuplicate(Vec<super::identity::Candidate>),
+}
+
+/// Registers the person of an import row (`register_missing`) unless the district already
+/// has them: decided under the identity lock, so concurrent imports of one list register each
+/// new person once.
+pub fn register_for_import(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    keys: &PersonKeys,
+    new: NewPerson,
+) -> RepoResult<ImportRegistration> {
+    authz::register_person(actor)?;
+    let result = write_tx(conn, |conn| {
+        crate::guard::lock_identity(conn, &actor.district_code, &new.name, new.birth_date)?;
+        if new.rrn.is_none() {
+            if let [one] = ids_by_name_and_birth(conn, actor, &new.name, new.birth_date)?[..] {
+                return Ok(ImportRegistration::Existing(one));
+            }
+            let strong = super::identity::strong_candidates_for(conn, actor, &new)?;
+            if !strong.is_empty() {
+                return Ok(ImportRegistration::PossibleDuplicate(strong));
+            }
+        }
+        let (view, _) = insert(conn, actor, ctx, keys, &new, false)?;
+        Ok(ImportRegistration::Registered(match view {
+            PersonView::Full(p) => p.id,
+            PersonView::Redacted { id, .. } => id,
+        }))
+    });
+    registered_once(conn, keys, &new, result)
+}
+
+/// Two registrations of one number at once: the unique index lets one through, and the other
+/// answers like a registration of a known number.
+fn registered_once<T>(
+    conn: &mut DbConn,
+    keys: &PersonKeys,
+    new: &NewPerson,
+    result: RepoResult<T>,
+) -> RepoResult<T> {
     match result {
-        // Two registrations of one number at once: the unique index lets one through.
         Err(e) if e.is_already_exists() => match &new.rrn {
             Some(rrn) => match find_by_rrn(conn, keys, rrn)? {
                 Some(existing) => Err(already_registered(conn, existing)?),
@@ -252,6 +235,91 @@ pub fn create(
         },
         other => other,
     }
+}
+
+/// Writes a new person in the caller's transaction (see `create`).
+fn insert(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    keys: &PersonKeys,
+    new: &NewPerson,
+    refuse: bool,
+) -> RepoResult<(PersonView, Vec<super::identity::Candidate>)> {
+    if let Some(h) = new.household_id {
+        super::households::load_usable(conn, actor, h, "household_id")?;
+    }
+    let (cipher, hmac, masked) = match &new.rrn {
+        Some(rrn) => {
+            if let Some(existing) = find_by_rrn(conn, keys, rrn)? {
+                return Err(already_registered(conn, existing)?);
+            }
+            (
+                Some(keys.encrypt(rrn)),
+                Some(keys.lookup_hash(rrn)),
+                Some(rrn.masked()),
+            )
+        }
+        None => (None, None, None),
+    };
+    let now = to_db(crate::now());
+    let id = Uuid::now_v7();
+    diesel::insert_into(persons::table)
+        .values((
+            persons::id.eq(DbUuid(id)),
+            persons::name.eq(&new.name),
+            persons::birth_date.eq(new.birth_date),
+            persons::sex.eq(new.sex.map(|s| s.as_str())),
+            persons::rrn_cipher.eq(cipher),
+            persons::rrn_hmac.eq(hmac),
+            persons::rrn_masked.eq(masked),
+            persons::phone.eq(&new.phone),
+            persons::address.eq(&new.address),
+            persons::household_id.eq(new.household_id.map(DbUuid)),
+            persons::flags.eq(flags_text(&new.flags)),
+            persons::registered_by_org_id.eq(DbUuid(actor.org_id)),
+            persons::district_code.eq(&actor.district_code),
+            persons::allocation_seq.eq(0i64),
+            persons::version.eq(1),
+            persons::created_at.eq(now),
+            persons::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let person = load(conn, id)?;
+    let mut found = Vec::new();
+    if new.rrn.is_none() {
+        let f = super::identity::fingerprint(conn, &person)?;
+        found = super::identity::candidates(conn, &actor.district_code, &f, Some(id))?;
+        if refuse && !found.is_empty() {
+            return Err(RepoError::Conflict {
+                code: "possible_duplicate_person",
+                detail: "persons of the district may be the same person; check them, or register without on_possible_duplicate=refuse".into(),
+                extensions: Some(json!({ "possible_duplicates": candidates_json(&found) })),
+            });
+        }
+        let today = crate::today();
+        for c in &found {
+            let m = hamkke_domain::identity::Match {
+                score: c.score,
+                reasons: c.reasons.clone(),
+            };
+            super::identity::queue_pair(
+                conn,
+                &actor.district_code,
+                (id, c.person_id),
+                &m,
+                "registration",
+                today,
+            )?;
+        }
+    }
+    let mut entry = AuditEntry::new(AuditAction::Create, "person", Some(id.to_string()));
+    entry.person_id = Some(id);
+    if !found.is_empty() {
+        entry = entry.with_details(json!({ "possible_duplicates": found.len() }));
+    }
+    audit::record(conn, ctx, entry)?;
+    Ok((PersonView::Full(person), found))
 }
 
 /// Candidates as problem members: ids, score, reasons, masked name, birth year, registrar.

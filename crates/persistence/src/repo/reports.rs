@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::orgs::corrupt;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
-use crate::error::RepoResult;
+use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     allocations, audit_events, benefit_types, cases, organizations, persons, resources,
 };
@@ -28,6 +28,36 @@ pub struct ReportScope {
     pub district_code: String,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// How long each of the report's statements may run (PostgreSQL); beyond it the report
+    /// answers `report_timeout` and its connection is free again.
+    pub timeout_ms: u64,
+}
+
+/// Runs a report's reads with the scope's statement timeout (PostgreSQL; SQLite has none),
+/// restoring the connection's default afterwards whatever happened.
+fn bounded<T>(
+    conn: &mut DbConn,
+    scope: &ReportScope,
+    f: impl FnOnce(&mut DbConn) -> RepoResult<T>,
+) -> RepoResult<T> {
+    let pg = matches!(conn, DbConn::Pg(_));
+    if pg {
+        diesel::sql_query(format!(
+            "SET statement_timeout = {}",
+            scope.timeout_ms.max(1)
+        ))
+        .execute(conn)?;
+    }
+    let result = f(conn);
+    if pg {
+        diesel::sql_query("RESET statement_timeout").execute(conn)?;
+    }
+    result.map_err(|e| match e {
+        RepoError::Db(e) if e.to_string().contains("statement timeout") => {
+            RepoError::TimedOut("report_timeout")
+        }
+        other => other,
+    })
 }
 
 /// Only coordinators and auditors of the district read its reports.
@@ -85,6 +115,25 @@ pub fn duplicates(
     scope: &ReportScope,
 ) -> RepoResult<Vec<DuplicateRow>> {
     authorize(actor, scope)?;
+    let out = bounded(conn, scope, |conn| duplicate_rows(conn, scope))?;
+    write_tx(conn, |conn| {
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(
+                AuditAction::Export,
+                "report_duplicates",
+                Some(scope.district_code.clone()),
+            )
+            .with_details(json!({ "rows": out.len() })),
+        )
+    })?;
+    Ok(out)
+}
+
+/// The reads of the duplicates report: the period's allocations (one indexed range of the
+/// district), judged in memory by `rules::find_excess`, and the names of what it finds.
+fn duplicate_rows(conn: &mut DbConn, scope: &ReportScope) -> RepoResult<Vec<DuplicateRow>> {
     let mut q = allocations::table
         .inner_join(benefit_types::table.on(benefit_types::id.eq(allocations::benefit_type_id)))
         .filter(allocations::district_code.eq(scope.district_code.clone()))
@@ -161,19 +210,21 @@ pub fn duplicates(
         .collect();
     involved.sort_by_key(|p| p.0);
     involved.dedup_by_key(|p| p.0);
-    let people: HashMap<Uuid, (String, i32)> = persons::table
-        .filter(persons::id.eq_any(involved))
-        .select((persons::id, persons::name, persons::birth_date))
-        .load::<(DbUuid, String, NaiveDate)>(conn)?
-        .into_iter()
-        .map(|(id, name, birth)| {
+    // (in chunks: a list of thousands of ids stays under every backend's bind limit)
+    let mut people: HashMap<Uuid, (String, i32)> = HashMap::with_capacity(involved.len());
+    for chunk in involved.chunks(1000) {
+        let found = persons::table
+            .filter(persons::id.eq_any(chunk.to_vec()))
+            .select((persons::id, persons::name, persons::birth_date))
+            .load::<(DbUuid, String, NaiveDate)>(conn)?;
+        people.extend(found.into_iter().map(|(id, name, birth)| {
             use chrono::Datelike;
             (
                 id.0,
                 (hamkke_domain::person::mask_name(&name), birth.year()),
             )
-        })
-        .collect();
+        }));
+    }
     let orgs: HashMap<Uuid, String> = organizations::table
         .filter(organizations::district_code.eq(scope.district_code.clone()))
         .select((organizations::id, organizations::name))
@@ -218,18 +269,6 @@ pub fn duplicates(
             }
         })
         .collect();
-    write_tx(conn, |conn| {
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(
-                AuditAction::Export,
-                "report_duplicates",
-                Some(scope.district_code.clone()),
-            )
-            .with_details(json!({ "rows": out.len() })),
-        )
-    })?;
     Ok(out)
 }
 
@@ -290,8 +329,25 @@ pub fn overview(
     ctx: &AuditCtx,
     scope: &ReportScope,
 ) -> RepoResult<Overview> {
-    use diesel::dsl::count_star;
     authorize(actor, scope)?;
+    let overview = bounded(conn, scope, |conn| tallies(conn, scope))?;
+    write_tx(conn, |conn| {
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(
+                AuditAction::Export,
+                "report_overview",
+                Some(scope.district_code.clone()),
+            ),
+        )
+    })?;
+    Ok(overview)
+}
+
+/// The reads of the overview: grouped counts, each one statement.
+fn tallies(conn: &mut DbConn, scope: &ReportScope) -> RepoResult<Overview> {
+    use diesel::dsl::count_star;
     let d = scope.district_code.clone();
     let (from_ts, to_ts) = (
         scope
@@ -444,13 +500,6 @@ pub fn overview(
         q = q.filter(allocations::granted_on.le(t));
     }
     let overrides_approved: i64 = q.get_result(conn)?;
-    write_tx(conn, |conn| {
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Export, "report_overview", Some(d.clone())),
-        )
-    })?;
     Ok(Overview {
         cases_by_status,
         cases_by_risk_level,

@@ -15,7 +15,7 @@ use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
-use crate::schema::resources;
+use crate::schema::{allocations, resources};
 use crate::types::{from_db, to_db, DbUuid};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -112,8 +112,12 @@ pub(crate) fn load_visible(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoRe
     Ok(r)
 }
 
+/// The provider a resource names: the creating organization itself, or (named by a district
+/// coordinator) an active organization of the district. Who may name it is decided first, so a
+/// refusal tells nothing about which ids exist.
 fn check_provider(conn: &mut DbConn, actor: &Actor, id: Option<Uuid>) -> RepoResult<()> {
     if let Some(p) = id {
+        authz::record_for_provider(actor, p)?;
         match orgs::load(conn, p) {
             Ok(o) if o.district_code == actor.district_code && o.active => {}
             Ok(_) | Err(RepoError::NotFound) => {
@@ -209,8 +213,9 @@ pub fn update(
         if current.version != expected_version {
             return Err(RepoError::Stale);
         }
-        // A resource moved to another benefit type takes its category; what it gave before
-        // keeps the type it was given under.
+        // A resource moved to another benefit type takes its category; once it has given, it
+        // cannot change what it is (relabelling would hide earlier gifts from the duplicate
+        // check): the update below is conditional on it having no allocations.
         let (benefit_type_id, category) = match patch.benefit_type_id {
             Some(t) => {
                 let b = benefit_types::load_usable(conn, actor, t, "benefit_type_id")?;
@@ -218,23 +223,34 @@ pub fn update(
             }
             None => (current.benefit_type_id, current.category),
         };
-        diesel::update(
+        let relabel = benefit_type_id != current.benefit_type_id;
+        let target =
             resources::table
                 .find(DbUuid(id))
-                .filter(resources::version.eq(expected_version)),
-        )
-        .set((
-            resources::name.eq(patch.name.unwrap_or(current.name)),
-            resources::unit.eq(patch.unit.unwrap_or(current.unit)),
-            resources::benefit_type_id.eq(DbUuid(benefit_type_id)),
-            resources::category.eq(category.as_str()),
-            resources::active.eq(patch.active.unwrap_or(current.active)),
-            resources::version.eq(expected_version + 1),
-            resources::updated_at.eq(to_db(crate::now())),
-        ))
-        .execute(conn)
-        .map_err(Into::into)
-        .and_then(crate::guard::versioned)?;
+                .filter(resources::version.eq(expected_version))
+                .filter(resources::benefit_type_id.eq(DbUuid(benefit_type_id)).or(
+                    diesel::dsl::not(diesel::dsl::exists(
+                        allocations::table.filter(allocations::resource_id.eq(DbUuid(id))),
+                    )),
+                ));
+        let updated = diesel::update(target)
+            .set((
+                resources::name.eq(patch.name.unwrap_or(current.name)),
+                resources::unit.eq(patch.unit.unwrap_or(current.unit)),
+                resources::benefit_type_id.eq(DbUuid(benefit_type_id)),
+                resources::category.eq(category.as_str()),
+                resources::active.eq(patch.active.unwrap_or(current.active)),
+                resources::version.eq(expected_version + 1),
+                resources::updated_at.eq(to_db(crate::now())),
+            ))
+            .execute(conn)?;
+        if updated == 0 && relabel && load(conn, id)?.version == expected_version {
+            return Err(RepoError::conflict(
+                "resource_has_given",
+                "a resource that has given cannot change its benefit type; create a new resource",
+            ));
+        }
+        crate::guard::versioned(updated)?;
         audit::record(
             conn,
             ctx,

@@ -90,8 +90,11 @@ pub fn request(
     reason: &str,
 ) -> RepoResult<Transfer> {
     write_tx(conn, |conn| {
+        // Who may ask is decided before the person is looked up, so a refusal tells nothing
+        // about which ids exist.
+        authz::request_transfer(actor, to_district)?;
         let person = persons::load(conn, person_id)?;
-        authz::request_transfer(actor, &person.district_code, to_district)?;
+        authz::transfer_destination(&person.district_code, to_district)?;
         // The person's lock, then the check: one waiting transfer per person (also a
         // constraint), and none for a record merged meanwhile.
         let locked = crate::guard::lock_persons_any(conn, &[person_id])?;
