@@ -698,7 +698,64 @@ async fn concurrent_imports_register_each_person_once(b: Backend) {
     }
 }
 
+/// Assigning workers at once: a worker is assigned once, and an organization has one primary
+/// worker on a case, however many are named primary at the same moment.
+async fn a_worker_is_assigned_once_and_one_primary_stays(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let mut workers = Vec::new();
+    for i in 0..4 {
+        workers.push(
+            app.user(&format!("dong.worker{i}"), &w.d.dong, "caseworker")
+                .await,
+        );
+    }
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        let p = app
+            .person(&w.dong, &format!("배정{round}"), "1950-01-01", None)
+            .await;
+        let case = app.case(&w.dong, &p).await;
+        let path = format!("/api/v1/cases/{case}/assignments");
+        let answers = racers.same(post(
+            &path,
+            &w.dong,
+            json!({ "user_id": workers[0], "role": "secondary" }),
+        ));
+        one_winner(&answers, 201, &[409], round);
+        // Each of four workers named primary, five times over, at once.
+        let calls = (0..PARALLEL)
+            .map(|i| {
+                post(
+                    &path,
+                    &w.dong,
+                    json!({ "user_id": workers[i % 4], "role": "primary" }),
+                )
+            })
+            .collect();
+        let answers = racers.race(calls);
+        let bad: Vec<_> = answers
+            .iter()
+            .filter(|(s, _)| *s != 201 && *s != 409)
+            .collect();
+        assert!(bad.is_empty(), "round {round}: {bad:?}");
+        let list = app.get(&path, Some(&w.dong)).await;
+        let items = list.body["items"].as_array().unwrap();
+        let primaries = items.iter().filter(|a| a["role"] == "primary").count();
+        assert_eq!(primaries, 1, "round {round}: {}", list.text);
+        let mut users: Vec<&str> = items
+            .iter()
+            .map(|a| a["user_id"].as_str().unwrap())
+            .collect();
+        let n = users.len();
+        users.sort();
+        users.dedup();
+        assert_eq!((users.len(), n), (5, 5), "round {round}: {}", list.text);
+    }
+}
+
 both!(
+    a_worker_is_assigned_once_and_one_primary_stays,
     concurrent_imports_register_each_person_once,
     one_open_case_per_person,
     a_case_moves_once,

@@ -294,3 +294,68 @@ fn the_contract_lists_every_event_type() {
     types.sort();
     assert_eq!(listed, types);
 }
+
+/// A subscriber with a backlog of thousands takes one place a round like every other: a fresh
+/// subscription is delivered within the first round.
+async fn a_backlog_does_not_starve_other_subscribers(b: Backend) {
+    let (busy, fresh) = (receiver(vec![]), receiver(vec![]));
+    let app = TestApp::with_config(b, local(&[busy.port, fresh.port])).await;
+    let w = World::create(&app).await;
+    app.user("wel.admin", &w.d.welfare, "org_admin").await;
+    let admin = app.login("wel.admin", PASSWORD).await;
+    let subscribe = |port: u16| {
+        app.post(
+            "/api/v1/webhooks",
+            Some(&admin),
+            json!({ "url": format!("http://127.0.0.1:{port}/hook") }),
+        )
+    };
+    let first = subscribe(busy.port).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let busy_id = first.body["id"].as_str().unwrap().to_owned();
+    // 3,000 deliveries waiting for the first subscriber.
+    app.db
+        .run(move |c| {
+            use diesel::RunQueryDsl;
+            let at = (chrono::Utc::now() - chrono::Duration::minutes(5))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string();
+            for _ in 0..6 {
+                let rows: Vec<String> = (0..500)
+                    .map(|_| {
+                        format!(
+                            "('{}', '{busy_id}', '{}', 'referral.sent', '{{}}', 'pending', 0, '{at}', '{at}')",
+                            uuid::Uuid::now_v7(),
+                            uuid::Uuid::now_v7()
+                        )
+                    })
+                    .collect();
+                diesel::sql_query(format!(
+                    "INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at) VALUES {}",
+                    rows.join(", ")
+                ))
+                .execute(c)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(subscribe(fresh.port).await.status, 201);
+    // One event for the organization: both subscriptions get it.
+    let p = app.person(&w.dong, "웹훅", "1950-01-01", None).await;
+    let case = app.case(&w.dong, &p).await;
+    let r = app
+        .post(
+            "/api/v1/referrals",
+            Some(&w.dong),
+            json!({ "case_id": case, "to_organization_id": w.d.welfare, "reason": "지원" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let delivered = app.deliver_webhooks().await;
+    assert_eq!(delivered, 2, "one for each subscriber in the first round");
+    assert_eq!(fresh.got.lock().unwrap().len(), 1);
+    assert_eq!(busy.got.lock().unwrap().len(), 1);
+}
+
+both!(a_backlog_does_not_starve_other_subscribers);

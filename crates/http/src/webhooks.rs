@@ -187,9 +187,10 @@ async fn send(
     }
 }
 
-/// Sends every delivery that is due (the oldest pending one of each subscription); returns how
-/// many succeeded. Failures are rescheduled with back-off, or given up after the give-up
-/// period (the subscription is then disabled and its admins told).
+/// Sends every delivery that is due (the oldest pending one of each subscription, at most 50
+/// subscriptions a round, longest waiting first); returns how many succeeded. Failures are
+/// rescheduled with back-off, or given up after the give-up period (the subscription is then
+/// disabled and its admins told).
 pub async fn deliver_due(db: &DbHandle, keys: &PersonKeys, cfg: &WebhookSettings) -> usize {
     let due = match db.run(|c| webhooks::due(c, 50)).await {
         Ok(d) => d,
@@ -198,38 +199,43 @@ pub async fn deliver_due(db: &DbHandle, keys: &PersonKeys, cfg: &WebhookSettings
             return 0;
         }
     };
-    let mut ok = 0;
-    for item in due {
-        let secret = keys
-            .open(&item.secret_sealed)
-            .and_then(|b| String::from_utf8(b).ok());
-        let outcome = match &secret {
-            Some(secret) => send(&item, secret, cfg).await,
-            None => Err((None, "the secret cannot be opened".to_owned())),
-        };
-        let id = item.delivery_id;
-        let result = match outcome {
-            Ok(status) => {
-                ok += 1;
-                db.run(move |c| webhooks::delivered(c, id, status)).await
+    // Sent side by side: a receiver that hangs until the timeout delays no other.
+    let sent = futures_util::future::join_all(
+        due.into_iter().map(|item| deliver_one(db, keys, cfg, item)),
+    )
+    .await;
+    sent.into_iter().filter(|ok| *ok).count()
+}
+
+/// Sends one delivery and records what came of it; whether it was delivered.
+async fn deliver_one(db: &DbHandle, keys: &PersonKeys, cfg: &WebhookSettings, item: Due) -> bool {
+    let secret = keys
+        .open(&item.secret_sealed)
+        .and_then(|b| String::from_utf8(b).ok());
+    let outcome = match &secret {
+        Some(secret) => send(&item, secret, cfg).await,
+        None => Err((None, "the secret cannot be opened".to_owned())),
+    };
+    let id = item.delivery_id;
+    let delivered = outcome.is_ok();
+    let result = match outcome {
+        Ok(status) => db.run(move |c| webhooks::delivered(c, id, status)).await,
+        Err((status, error)) => {
+            let age = Utc::now() - item.created_at;
+            if age.num_seconds() >= cfg.give_up_secs {
+                tracing::warn!(subscription = %item.subscription_id, "webhook given up; subscription disabled");
+                db.run(move |c| webhooks::give_up(c, &item, &error)).await
+            } else {
+                let next = Utc::now() + backoff(item.attempts, cfg.retry_base_ms);
+                db.run(move |c| webhooks::failed(c, id, status, &error, next))
+                    .await
             }
-            Err((status, error)) => {
-                let age = Utc::now() - item.created_at;
-                if age.num_seconds() >= cfg.give_up_secs {
-                    tracing::warn!(subscription = %item.subscription_id, "webhook given up; subscription disabled");
-                    db.run(move |c| webhooks::give_up(c, &item, &error)).await
-                } else {
-                    let next = Utc::now() + backoff(item.attempts, cfg.retry_base_ms);
-                    db.run(move |c| webhooks::failed(c, id, status, &error, next))
-                        .await
-                }
-            }
-        };
-        if let Err(e) = result {
-            tracing::warn!(error = ?e, "a webhook delivery could not be recorded");
         }
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = ?e, "a webhook delivery could not be recorded");
     }
-    ok
+    delivered
 }
 
 /// Runs the delivery worker every `every` until the task is dropped.

@@ -37,6 +37,19 @@ pub fn lock_identity(
     Ok(())
 }
 
+/// Locks a case row until this transaction ends, so changes to what hangs off the case (its
+/// assignments) are decided one after the other. Unknown ids are `NotFound`.
+pub fn lock_case(conn: &mut DbConn, case_id: Uuid) -> RepoResult<()> {
+    use crate::schema::cases;
+    let rows = diesel::update(cases::table.find(DbUuid(case_id)))
+        .set(cases::version.eq(cases::version))
+        .execute(conn)?;
+    if rows == 0 {
+        return Err(RepoError::NotFound);
+    }
+    Ok(())
+}
+
 /// A person row held by this transaction until it ends.
 #[derive(Debug, Clone)]
 pub struct Locked {

@@ -110,6 +110,9 @@ pub fn assign(
     role: AssignmentRole,
 ) -> RepoResult<Vec<Assignment>> {
     write_tx(conn, |conn| {
+        // Assignments of one case are decided one at a time (then checked against the
+        // constraints: one active assignment per worker, one primary per organization).
+        crate::guard::lock_case(conn, case_id)?;
         let detail = cases::load(conn, case_id)?;
         let facts = detail.facts();
         let is_coordinator = actor.role == hamkke_domain::user::Role::Coordinator

@@ -434,52 +434,59 @@ pub fn due(conn: &mut DbConn, limit: i64) -> RepoResult<Vec<Due>> {
         NaiveDateTime,
         NaiveDateTime,
     );
-    let rows: Vec<Row> = d::table
+    // The head of each active subscription's queue (its oldest pending delivery: a
+    // subscription receives in order), each one lookup on the pending index; then the heads
+    // that are due, longest waiting first. One per subscription per round, so a subscriber
+    // with a backlog of thousands takes one place like every other and cannot starve the rest.
+    let subscriptions: Vec<DbUuid> = d::table
         .inner_join(s::table)
         .filter(d::status.eq("pending"))
         .filter(s::active.eq(true))
-        .order((d::subscription_id.asc(), d::id.asc()))
-        .limit(limit * 20)
-        .select((
-            d::id,
-            d::subscription_id,
-            s::org_id,
-            s::url,
-            s::secret_sealed,
-            d::event_id,
-            d::event_type,
-            d::payload,
-            d::attempts,
-            d::next_attempt_at,
-            d::created_at,
-        ))
+        .select(d::subscription_id)
+        .distinct()
         .load(conn)?;
     let now = to_db(crate::now());
-    let mut seen: Vec<Uuid> = Vec::new();
-    let mut out = Vec::new();
-    for r in rows {
-        if seen.contains(&r.1 .0) {
-            continue;
-        }
-        seen.push(r.1 .0);
-        if r.9 <= now {
-            out.push(Due {
-                delivery_id: r.0 .0,
-                subscription_id: r.1 .0,
-                org_id: r.2 .0,
-                url: r.3,
-                secret_sealed: r.4,
-                event_id: r.5 .0,
-                event_type: r.6,
-                payload: r.7,
-                attempts: r.8,
-                created_at: from_db(r.10),
-            });
-        }
-        if out.len() as i64 >= limit {
-            break;
-        }
+    let mut rows: Vec<Row> = Vec::new();
+    for subscription in subscriptions {
+        let head: Option<Row> = d::table
+            .inner_join(s::table)
+            .filter(d::subscription_id.eq(subscription))
+            .filter(d::status.eq("pending"))
+            .order(d::id.asc())
+            .select((
+                d::id,
+                d::subscription_id,
+                s::org_id,
+                s::url,
+                s::secret_sealed,
+                d::event_id,
+                d::event_type,
+                d::payload,
+                d::attempts,
+                d::next_attempt_at,
+                d::created_at,
+            ))
+            .first(conn)
+            .optional()?;
+        rows.extend(head.filter(|h| h.9 <= now));
     }
+    rows.sort_by_key(|r| (r.9, r.0 .0));
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let out: Vec<Due> = rows
+        .into_iter()
+        .map(|r| Due {
+            delivery_id: r.0 .0,
+            subscription_id: r.1 .0,
+            org_id: r.2 .0,
+            url: r.3,
+            secret_sealed: r.4,
+            event_id: r.5 .0,
+            event_type: r.6,
+            payload: r.7,
+            attempts: r.8,
+            created_at: from_db(r.10),
+        })
+        .collect();
     Ok(out)
 }
 

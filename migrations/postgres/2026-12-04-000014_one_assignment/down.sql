@@ -1,0 +1,2 @@
+DROP INDEX case_assignments_one_primary;
+DROP INDEX case_assignments_one_active;
