@@ -60,6 +60,7 @@ fn plan(op: &str, w: &World) -> Plan {
         | "delete_case_member"
         | "list_case_timeline"
         | "withdraw_consent"
+        | "list_self_recorded_consents"
         | "list_households"
         | "get_household"
         | "list_meetings"
@@ -85,7 +86,9 @@ fn plan(op: &str, w: &World) -> Plan {
         | "get_user" => Plan::Private(None),
         "create_allocation" | "check_allocation" => body(json!({})),
         "import_allocations" => Plan::Private(None),
-        "cancel_allocation" | "reject_allocation" => body(json!({ "reason": "x" })),
+        "cancel_allocation" | "reject_allocation" | "revoke_consent" => {
+            body(json!({ "reason": "x" }))
+        }
         "create_case" => body(json!({})),
         "create_case_assessment" => body(
             json!({ "assessed_on": "2026-11-01", "risk_level": "high", "summary": "사정", "domains": { "health": { "score": 3 } } }),

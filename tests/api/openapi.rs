@@ -64,7 +64,7 @@ fn regex_like_operation_id(id: &str) -> bool {
     let verbs = [
         "create", "get", "list", "update", "delete", "withdraw", "cancel", "finalize", "complete",
         "accept", "decline", "check", "approve", "deliver", "import", "verify", "refresh",
-        "logout", "healthz", "readyz", "metrics", "read", "reject", "merge", "dismiss",
+        "logout", "healthz", "readyz", "metrics", "read", "reject", "merge", "dismiss", "revoke",
     ];
     let mut parts = id.split('_');
     let verb = parts.next().unwrap_or_default();

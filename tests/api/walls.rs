@@ -691,3 +691,122 @@ async fn auditors_and_consents_stay_inside_their_district(b: Backend) {
 }
 
 both!(auditors_and_consents_stay_inside_their_district);
+
+/// Any organization of the district can open a case on a person another registered; a consent
+/// it then records naming itself needs the signed form as evidence, is marked self-recorded,
+/// tells the registering organization and the coordinators, and can be revoked by them.
+async fn a_self_granted_consent_is_evidenced_reviewed_and_revocable(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let person = app.person(&w.dong, "자기동의", "1950-05-05", None).await;
+    // Opening a case gives no access by itself.
+    let case = app.case(&w.welfare, &person).await;
+    let seen = app
+        .get(&format!("/api/v1/persons/{person}"), Some(&w.welfare))
+        .await;
+    assert_eq!(seen.body["redacted"], true, "{}", seen.text);
+    let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let path = format!("/api/v1/persons/{person}/consents");
+    let body = json!({ "purpose": "사례관리", "scope": "organizations", "organization_ids": [w.d.welfare], "expires_at": expires });
+    let r = app.post(&path, Some(&w.welfare), body.clone()).await;
+    r.assert_problem(400, "validation_failed");
+    assert_eq!(
+        r.field_errors(),
+        vec![("evidence_ref".into(), "required".into())]
+    );
+    let mut with_form = body.clone();
+    with_form["evidence_ref"] = json!("동의서 2026-118, 복지관 사례관리팀 문서함");
+    let r = app.post(&path, Some(&w.welfare), with_form).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["self_recorded"], true);
+    let consent = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.get(&format!("/api/v1/persons/{person}"), Some(&w.welfare))
+            .await
+            .body["redacted"],
+        false
+    );
+    // The registering organization and the coordinators are told, and list it for review.
+    for token in [&w.dong, &w.coord] {
+        let n = app.get("/api/v1/notifications", Some(token)).await;
+        assert!(
+            n.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["event_type"] == "consent.self_recorded"),
+            "{}",
+            n.text
+        );
+        let list = app.get("/api/v1/consents/self-recorded", Some(token)).await;
+        assert_eq!(list.status, 200, "{}", list.text);
+        assert_eq!(
+            list.body["items"][0]["id"],
+            consent.as_str(),
+            "{}",
+            list.text
+        );
+    }
+    // The recording organization does not review its own, nor does anyone outside.
+    let list = app
+        .get("/api/v1/consents/self-recorded", Some(&w.welfare))
+        .await;
+    assert_eq!(list.body["items"], json!([]), "{}", list.text);
+    let revoke = format!("/api/v1/consents/{consent}/revoke");
+    app.post(&revoke, Some(&w.welfare), json!({ "reason": "x" }))
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(&revoke, Some(&w.far), json!({ "reason": "x" }))
+        .await
+        .assert_problem(404, "not_found");
+    // The registering organization revokes it with a reason; access ends at once.
+    let r = app
+        .post(
+            &revoke,
+            Some(&w.dong),
+            json!({ "reason": "본인 확인 결과 동의한 적 없음" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["live"], false);
+    assert_eq!(r.body["revoked_reason"], "본인 확인 결과 동의한 적 없음");
+    assert_eq!(
+        app.get(&format!("/api/v1/persons/{person}"), Some(&w.welfare))
+            .await
+            .body["redacted"],
+        true
+    );
+    app.post(&revoke, Some(&w.coord), json!({ "reason": "x" }))
+        .await
+        .assert_problem(409, "already_withdrawn");
+    let n = app.get("/api/v1/notifications", Some(&w.welfare)).await;
+    assert!(
+        n.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["event_type"] == "consent.revoked"),
+        "{}",
+        n.text
+    );
+    // A consent the registering organization records for another is an ordinary one.
+    let r = app
+        .post(&path, Some(&w.dong), json!({ "purpose": "연계", "scope": "organizations", "organization_ids": [w.d.welfare], "expires_at": expires }))
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["self_recorded"].clone()),
+        (201, json!(false)),
+        "{}",
+        r.text
+    );
+    app.post(
+        &format!("/api/v1/consents/{}/revoke", r.body["id"].as_str().unwrap()),
+        Some(&w.coord),
+        json!({ "reason": "x" }),
+    )
+    .await
+    .assert_problem(409, "not_self_recorded");
+    let _ = case;
+}
+
+both!(a_self_granted_consent_is_evidenced_reviewed_and_revocable);

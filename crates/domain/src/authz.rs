@@ -619,6 +619,31 @@ pub fn record_consent(actor: &Actor, access: &PersonAccess) -> Rule {
     )
 }
 
+/// Whether a consent being recorded gives the recording organization access to the person's
+/// details that it did not have: it then needs the signed form as evidence and goes to the
+/// registering organization's and the coordinators' review.
+pub fn grants_itself(
+    actor: &Actor,
+    access: &PersonAccess,
+    names: &[Uuid],
+    for_participants: bool,
+) -> bool {
+    !person_details(access)
+        && (names.contains(&actor.org_id) || (for_participants && access.participates_in_a_case))
+}
+
+/// Reviewing (listing, revoking) consents an organization recorded for itself: the person's
+/// registering organization (its case workers) or a coordinator of the district.
+pub fn review_consent(actor: &Actor, registered_by_org: Uuid, district_code: &str) -> Rule {
+    let coordinator = actor.role == Role::Coordinator && actor.district_code == district_code;
+    allow_if(
+        coordinator || (registered_by_org == actor.org_id && works_cases(actor)),
+        DomainError::forbidden(
+            "only the registering organization or a district coordinator reviews this consent",
+        ),
+    )
+}
+
 /// Registering people and households: case-working roles of operational organizations.
 pub fn register_person(actor: &Actor) -> Rule {
     operational(actor)

@@ -43,6 +43,10 @@ pub struct Consent {
     pub evidence_ref: Option<String>,
     pub recorded_by: Uuid,
     pub recorded_by_org_id: Uuid,
+    /// Recorded by an organization it gave access it did not have (for review).
+    pub self_recorded: bool,
+    /// Why a reviewer (the registering organization or a coordinator) revoked it.
+    pub revoked_reason: Option<String>,
 }
 
 impl Consent {

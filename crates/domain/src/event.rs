@@ -103,6 +103,21 @@ pub enum DomainEvent {
         allocation_id: Uuid,
         district_code: String,
     },
+    /// A consent recorded by an organization that gave it access it did not have: for the
+    /// registering organization's and the district coordinators' review.
+    ConsentSelfRecorded {
+        consent_id: Uuid,
+        person_id: Uuid,
+        recorded_by_org_id: Uuid,
+        registered_by_org_id: Uuid,
+        district_code: String,
+    },
+    /// A self-recorded consent revoked by its reviewer.
+    ConsentRevoked {
+        consent_id: Uuid,
+        person_id: Uuid,
+        recorded_by_org_id: Uuid,
+    },
     OverrideDecided {
         allocation_id: Uuid,
         approved: bool,
@@ -189,6 +204,8 @@ impl DomainEvent {
             Self::MeetingFinalized { .. } => "meeting.finalized",
             Self::ActionItemAssigned { .. } => "action_item.assigned",
             Self::AllocationRecorded { .. } => "allocation.recorded",
+            Self::ConsentSelfRecorded { .. } => "consent.self_recorded",
+            Self::ConsentRevoked { .. } => "consent.revoked",
             Self::OverrideRequested { .. } => "allocation.override_requested",
             Self::OverrideDecided { .. } => "allocation.override_decided",
             Self::HandoverCompleted { .. } => "handover.completed",
@@ -207,7 +224,7 @@ impl DomainEvent {
     }
 
     /// Every event type a client app may subscribe to.
-    pub const TYPES: [&'static str; 25] = [
+    pub const TYPES: [&'static str; 27] = [
         "case.opened",
         "case.participant_added",
         "case.participant_removed",
@@ -223,6 +240,8 @@ impl DomainEvent {
         "action_item.assigned",
         "allocation.recorded",
         "allocation.override_requested",
+        "consent.self_recorded",
+        "consent.revoked",
         "allocation.override_decided",
         "handover.completed",
         "case.assessed",
@@ -501,6 +520,18 @@ impl DomainEvent {
                 *allocation_id,
                 json!({ "outcome": status, "resource_id": resource_id }),
             ),
+            Self::ConsentSelfRecorded { consent_id, .. } => (
+                AuditKind::Create,
+                "consent",
+                *consent_id,
+                json!({ "self_recorded": true }),
+            ),
+            Self::ConsentRevoked { consent_id, .. } => (
+                AuditKind::Update,
+                "consent",
+                *consent_id,
+                json!({ "revoked": true }),
+            ),
             Self::OverrideRequested { allocation_id, .. } => (
                 AuditKind::Update,
                 "allocation",
@@ -624,6 +655,17 @@ impl DomainEvent {
             Self::OverrideRequested { district_code, .. } => {
                 vec![Audience::Coordinators(district_code.clone())]
             }
+            Self::ConsentSelfRecorded {
+                registered_by_org_id,
+                district_code,
+                ..
+            } => vec![
+                Audience::OrgStaff(*registered_by_org_id),
+                Audience::Coordinators(district_code.clone()),
+            ],
+            Self::ConsentRevoked {
+                recorded_by_org_id, ..
+            } => vec![Audience::OrgStaff(*recorded_by_org_id)],
             Self::OverrideDecided { requested_by, .. } => vec![Audience::User(*requested_by)],
             Self::VisitPlanned {
                 co_visitor_user_ids,
@@ -713,6 +755,14 @@ impl DomainEvent {
                     format!("A joint home visit is planned ({at} KST)")
                 }
             }
+            Self::ConsentSelfRecorded { .. } => t(
+                "다른 기관이 스스로 열람 권한을 주는 정보제공동의를 기록했습니다. 검토해 주세요",
+                "Another organization recorded a consent giving itself access; please review it",
+            ),
+            Self::ConsentRevoked { .. } => t(
+                "기록한 정보제공동의가 검토 후 철회되었습니다",
+                "A consent your organization recorded was revoked on review",
+            ),
             Self::OverrideRequested { .. } => t(
                 "중복지원 예외 승인 요청이 있습니다",
                 "An override awaits approval",
@@ -855,6 +905,19 @@ impl DomainEvent {
             Self::OverrideRequested { allocation_id, .. } => {
                 json!({ "allocation_id": allocation_id })
             }
+            Self::ConsentSelfRecorded {
+                consent_id,
+                person_id,
+                recorded_by_org_id,
+                ..
+            } => {
+                json!({ "consent_id": consent_id, "person_id": person_id, "recorded_by_org_id": recorded_by_org_id })
+            }
+            Self::ConsentRevoked {
+                consent_id,
+                person_id,
+                ..
+            } => json!({ "consent_id": consent_id, "person_id": person_id }),
             Self::OverrideDecided {
                 allocation_id,
                 approved,
@@ -943,6 +1006,18 @@ mod tests {
             DomainEvent::OverrideRequested {
                 allocation_id: id,
                 district_code: "11440".into(),
+            },
+            DomainEvent::ConsentSelfRecorded {
+                consent_id: id,
+                person_id: id,
+                recorded_by_org_id: id,
+                registered_by_org_id: id,
+                district_code: "11440".into(),
+            },
+            DomainEvent::ConsentRevoked {
+                consent_id: id,
+                person_id: id,
+                recorded_by_org_id: id,
             },
             DomainEvent::HandoverCompleted {
                 from_user_id: id,

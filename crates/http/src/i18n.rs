@@ -144,6 +144,7 @@ pub const PROBLEMS: &[(&str, Text, Text)] = &[
     ("not_a_hub", t("충돌", "Conflict"), t("거점복지관은 복지관이어야 합니다.", "Only a welfare centre is a hub of dong centres.")),
     ("already_completed", t("충돌", "Conflict"), t("이미 완료되었습니다.", "Already completed.")),
     ("resource_has_given", t("충돌", "Conflict"), t("이미 지급한 자원은 급여 종류를 바꿀 수 없습니다. 새 자원을 만드세요.", "A resource that has given cannot change its benefit type; create a new resource.")),
+    ("not_self_recorded", t("충돌", "Conflict"), t("검토 후 철회는 기관이 스스로 기록한 동의에만 할 수 있습니다. 다른 동의는 기록한 기관이 철회합니다.", "Only a consent an organization recorded for itself is revoked on review; the recording organization withdraws others.")),
     ("already_exists", t("충돌", "Conflict"), t("이미 있습니다. 방금 다른 요청이 같은 것을 만들었을 수 있습니다.", "This already exists (another request may just have created it).")),
     ("concurrent_change", t("충돌", "Conflict"), t("다른 요청이 같은 기록을 동시에 바꾸었습니다. 아무것도 저장되지 않았으니 다시 시도하십시오.", "Another request changed the same records at the same moment; nothing was written, try again.")),
     ("already_changed", t("충돌", "Conflict"), t("다른 요청이 이 사례의 상태를 먼저 바꾸었습니다. 다시 불러오십시오.", "Another request changed this case's status first; reload it.")),

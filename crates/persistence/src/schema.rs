@@ -192,6 +192,9 @@ diesel::table! {
         evidence_ref -> Nullable<Text>,
         recorded_by -> Uuid,
         recorded_by_org_id -> Uuid,
+        self_recorded -> Bool,
+        revoked_by -> Nullable<Uuid>,
+        revoked_reason -> Nullable<Text>,
     }
 }
 

@@ -583,7 +583,10 @@ pub struct CreateConsentRequest {
     #[schema(max_items = 50)]
     pub organization_ids: Option<Vec<Uuid>>,
     pub expires_at: DateTime<Utc>,
-    /// Where the signed form is kept, e.g. a document number.
+    /// Where the signed form is kept, e.g. a document number. Required when the consent gives
+    /// the recording organization access to the person it did not have (such a consent is
+    /// `self_recorded`: the registering organization and the district's coordinators are told
+    /// and may revoke it).
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200)]
     pub evidence_ref: Option<String>,
@@ -620,6 +623,29 @@ pub struct ConsentView {
     pub evidence_ref: Option<String>,
     pub recorded_by: Uuid,
     pub recorded_by_org_id: Uuid,
+    /// Recorded by an organization it gave access it did not have: listed for the review of
+    /// the registering organization and the district's coordinators.
+    pub self_recorded: bool,
+    /// Why a reviewer revoked it.
+    pub revoked_reason: Option<String>,
+}
+
+/// Revokes a consent an organization recorded for itself.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeConsentRequest {
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
+}
+
+/// Filters of `GET /consents/self-recorded`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SelfRecordedQuery {
+    /// Also withdrawn and revoked ones.
+    pub include_closed: Option<bool>,
 }
 
 impl From<Consent> for ConsentView {
@@ -637,6 +663,8 @@ impl From<Consent> for ConsentView {
             evidence_ref: c.evidence_ref,
             recorded_by: c.recorded_by,
             recorded_by_org_id: c.recorded_by_org_id,
+            self_recorded: c.self_recorded,
+            revoked_reason: c.revoked_reason,
         }
     }
 }

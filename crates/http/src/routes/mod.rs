@@ -61,6 +61,8 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(persons::create_consent)
         .service(persons::list_consents)
         .service(persons::withdraw_consent)
+        .service(persons::list_self_recorded_consents)
+        .service(persons::revoke_consent)
         .service(identity::list_person_duplicates)
         .service(identity::merge_person_duplicate)
         .service(identity::dismiss_person_duplicate)

@@ -11,7 +11,8 @@ use crate::auth::Caller;
 use crate::dto::persons::{
     ConsentList, ConsentView, CreateConsentRequest, CreateHouseholdRequest, CreatePersonQuery,
     CreatePersonRequest, HouseholdPage, HouseholdView, OnPossibleDuplicate, PersonDto, PersonPage,
-    SearchPersonsQuery, UpdateHouseholdRequest, UpdatePersonRequest,
+    RevokeConsentRequest, SearchPersonsQuery, SelfRecordedQuery, UpdateHouseholdRequest,
+    UpdatePersonRequest,
 };
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{etag, page_request, IfMatch, ValidJson};
@@ -331,6 +332,64 @@ pub async fn list_consents(
     Ok(HttpResponse::Ok().json(ConsentList {
         items: items.into_iter().map(Into::into).collect(),
     }))
+}
+
+/// Consents organizations recorded for themselves (`self_recorded`), newest first, for review:
+/// a coordinator sees the district's, a registering organization those of the persons it
+/// registered. Live ones unless `include_closed=true`.
+#[utoipa::path(
+    tag = "persons",
+    security(("bearer" = [])),
+    params(SelfRecordedQuery),
+    responses((status = 200, description = "Self-recorded consents, newest first (at most 500)", body = ConsentList))
+)]
+#[get("/consents/self-recorded")]
+pub async fn list_self_recorded_consents(
+    state: web::Data<AppState>,
+    auth: Caller,
+    query: web::Query<SelfRecordedQuery>,
+) -> ApiResult<HttpResponse> {
+    let include_closed = query.include_closed.unwrap_or(false);
+    let items = state
+        .db
+        .as_user(auth, "consent", None, move |c, a, _| {
+            consents::self_recorded(c, a, include_closed, 500)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ConsentList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Revokes a consent an organization recorded for itself: the registering organization or a
+/// district coordinator, with a reason. Access it granted ends with the next request; the
+/// recording organization is told.
+#[utoipa::path(
+    tag = "persons",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Consent id")),
+    request_body = RevokeConsentRequest,
+    responses(
+        (status = 200, description = "Revoked", body = ConsentView),
+        (status = 409, description = "Already withdrawn, or not self-recorded", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/consents/{id}/revoke")]
+pub async fn revoke_consent(
+    state: web::Data<AppState>,
+    auth: Caller,
+    id: web::Path<Uuid>,
+    body: ValidJson<RevokeConsentRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let reason = body.0.reason.trim().to_owned();
+    let c = state
+        .db
+        .as_user(auth, "consent", Some(id.to_string()), move |c, a, ctx| {
+            consents::revoke(c, a, ctx, id, &reason)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ConsentView::from(c)))
 }
 
 /// Withdraws a consent; access it granted ends with the next request.

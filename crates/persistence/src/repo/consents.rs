@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor};
 use hamkke_domain::consent::{Consent, ConsentScope};
+use hamkke_domain::event::DomainEvent;
 use hamkke_domain::DomainError;
 use uuid::Uuid;
 
@@ -15,6 +16,7 @@ use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{consent_organizations, consents, organizations};
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = consents)]
@@ -29,6 +31,8 @@ struct ConsentRow {
     evidence_ref: Option<String>,
     recorded_by: DbUuid,
     recorded_by_org_id: DbUuid,
+    self_recorded: bool,
+    revoked_reason: Option<String>,
 }
 
 fn to_consent(r: ConsentRow, orgs: Vec<Uuid>) -> RepoResult<Consent> {
@@ -44,6 +48,8 @@ fn to_consent(r: ConsentRow, orgs: Vec<Uuid>) -> RepoResult<Consent> {
         evidence_ref: r.evidence_ref,
         recorded_by: r.recorded_by.0,
         recorded_by_org_id: r.recorded_by_org_id.0,
+        self_recorded: r.self_recorded,
+        revoked_reason: r.revoked_reason,
     })
 }
 
@@ -140,6 +146,25 @@ pub fn create(
         if found != wanted.len() as i64 {
             return Err(DomainError::unknown("organization_ids").into());
         }
+        // A consent that opens the person's details to the organization recording it needs
+        // the signed form as evidence, and goes to the registering organization's and the
+        // coordinators' review.
+        let names: Vec<Uuid> = wanted.iter().map(|o| o.0).collect();
+        let for_participants = new.scope == ConsentScope::CaseParticipants;
+        let self_recorded = authz::grants_itself(actor, &access, &names, for_participants);
+        if self_recorded
+            && new
+                .evidence_ref
+                .as_deref()
+                .is_none_or(|e| e.trim().is_empty())
+        {
+            return Err(DomainError::invalid(
+                "evidence_ref",
+                "required",
+                "this consent gives your organization access it did not have: describe the signed form and where it is kept",
+            )
+            .into());
+        }
         let id = Uuid::now_v7();
         diesel::insert_into(consents::table)
             .values((
@@ -152,6 +177,7 @@ pub fn create(
                 consents::evidence_ref.eq(&new.evidence_ref),
                 consents::recorded_by.eq(DbUuid(actor.user_id)),
                 consents::recorded_by_org_id.eq(DbUuid(actor.org_id)),
+                consents::self_recorded.eq(self_recorded),
             ))
             .execute(conn)?;
         for org in &wanted {
@@ -162,9 +188,22 @@ pub fn create(
                 ))
                 .execute(conn)?;
         }
-        let mut entry = AuditEntry::new(AuditAction::Create, "consent", Some(id.to_string()));
-        entry.person_id = Some(person_id);
-        audit::record(conn, ctx, entry)?;
+        if self_recorded {
+            Tx::on(conn, actor, ctx).record(
+                DomainEvent::ConsentSelfRecorded {
+                    consent_id: id,
+                    person_id,
+                    recorded_by_org_id: actor.org_id,
+                    registered_by_org_id: person.registered_by_org_id,
+                    district_code: person.district_code.clone(),
+                },
+                Some(person_id),
+            )?;
+        } else {
+            let mut entry = AuditEntry::new(AuditAction::Create, "consent", Some(id.to_string()));
+            entry.person_id = Some(person_id);
+            audit::record(conn, ctx, entry)?;
+        }
         load(conn, id)
     })
 }
@@ -245,6 +284,89 @@ pub fn withdraw(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> R
             .with_details(serde_json::json!({ "withdrawn": true }));
         entry.person_id = Some(consent.person_id);
         audit::record(conn, ctx, entry)?;
+        load(conn, id)
+    })
+}
+
+/// Consents organizations recorded for themselves, for review (`consent_self_recorded`): a
+/// coordinator sees those of the district, a registering organization those of the persons it
+/// registered; live ones first by default (`include_closed` adds withdrawn and revoked ones).
+/// Newest first, at most `limit`.
+pub fn self_recorded(
+    conn: &mut DbConn,
+    actor: &Actor,
+    include_closed: bool,
+    limit: i64,
+) -> RepoResult<Vec<Consent>> {
+    use crate::schema::persons;
+    let coordinator = actor.role == hamkke_domain::user::Role::Coordinator;
+    // (a coordinator reviews the district's; anyone else its own organization's registrations)
+    authz::review_consent(actor, actor.org_id, &actor.district_code)?;
+    let mut q = consents::table
+        .inner_join(persons::table)
+        .filter(consents::self_recorded.eq(true))
+        .filter(persons::district_code.eq(actor.district_code.clone()))
+        .order(consents::id.desc())
+        .limit(limit)
+        .select(ConsentRow::as_select())
+        .into_boxed();
+    if !coordinator {
+        q = q.filter(persons::registered_by_org_id.eq(DbUuid(actor.org_id)));
+    }
+    if !include_closed {
+        q = q.filter(consents::withdrawn_at.is_null());
+    }
+    let rows = q.load(conn)?;
+    with_orgs(conn, rows)
+}
+
+/// Revokes a consent an organization recorded for itself: its reviewer (the registering
+/// organization or a district coordinator), with a reason; takes effect on the next request
+/// and tells the recording organization. Once only (409 `already_withdrawn`).
+pub fn revoke(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    reason: &str,
+) -> RepoResult<Consent> {
+    write_tx(conn, |conn| {
+        let consent = load(conn, id)?;
+        let person = persons::load(conn, consent.person_id)?;
+        if authz::reach_person(actor, &person.district_code).is_err() {
+            return Err(RepoError::NotFound);
+        }
+        authz::review_consent(actor, person.registered_by_org_id, &person.district_code)?;
+        if !consent.self_recorded {
+            return Err(RepoError::conflict(
+                "not_self_recorded",
+                "only a consent an organization recorded for itself is revoked on review; the recording organization withdraws others",
+            ));
+        }
+        let revoked = diesel::update(
+            consents::table
+                .find(DbUuid(id))
+                .filter(consents::withdrawn_at.is_null()),
+        )
+        .set((
+            consents::withdrawn_at.eq(Some(to_db(crate::now()))),
+            consents::revoked_by.eq(Some(DbUuid(actor.user_id))),
+            consents::revoked_reason.eq(Some(reason)),
+        ))
+        .execute(conn)?;
+        crate::guard::claimed(
+            revoked,
+            "already_withdrawn",
+            "this consent was already withdrawn",
+        )?;
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::ConsentRevoked {
+                consent_id: id,
+                person_id: consent.person_id,
+                recorded_by_org_id: consent.recorded_by_org_id,
+            },
+            Some(consent.person_id),
+        )?;
         load(conn, id)
     })
 }

@@ -1,0 +1,4 @@
+DROP INDEX consents_self_recorded_idx;
+ALTER TABLE consents DROP COLUMN revoked_reason;
+ALTER TABLE consents DROP COLUMN revoked_by;
+ALTER TABLE consents DROP COLUMN self_recorded;
