@@ -250,6 +250,7 @@ async fn coordinators_cannot_take_over_private_accounts(b: Backend) {
     let welfare_worker = app.user("wel.case", &d.welfare, "caseworker").await;
     let welfare_admin = app.user("wel.admin", &d.welfare, "org_admin").await;
     let dong_worker = app.user("dong.case", &d.dong, "caseworker").await;
+    app.user("dong.admin", &d.dong, "org_admin").await;
     app.user("coord", &d.office, "coordinator").await;
     let c = app.login("coord", PASSWORD).await;
     let new_password = "another-horse-battery-9";
@@ -305,6 +306,31 @@ async fn coordinators_cannot_take_over_private_accounts(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
+    // The reset is temporary, audited, and told to the dong centre's admins (only them).
+    let dong_admin = app.login("dong.admin", PASSWORD).await;
+    let reset = app.login("dong.case", new_password).await;
+    app.get("/api/v1/cases", Some(&reset))
+        .await
+        .assert_problem(403, "password_change_required");
+    let told = |token: String| {
+        let app = &app;
+        async move {
+            let n = app.get("/api/v1/notifications", Some(&token)).await;
+            n.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["event_type"] == "user.password_reset")
+        }
+    };
+    assert!(told(dong_admin).await);
+    assert!(!told(app.login("wel.admin", PASSWORD).await).await);
+    let audited = app.audit_events("update").await;
+    assert!(audited.iter().any(|e| e.resource_type == "user"
+        && e.resource_id.as_deref() == Some(dong_worker.as_str())
+        && e.details
+            .as_deref()
+            .is_some_and(|d| d.contains("password_reset"))));
     // Nobody but a system administrator makes an org admin, not even an org admin.
     let admin = app.login("wel.admin", PASSWORD).await;
     app.patch(

@@ -17,6 +17,8 @@ pub enum Audience {
     OrgStaff(Uuid),
     /// The active coordinators of a district (but the actor).
     Coordinators(String),
+    /// The active admins of an organization (but the actor).
+    OrgAdmins(Uuid),
 }
 
 /// What an event records in the audit trail.
@@ -112,6 +114,8 @@ pub enum DomainEvent {
         registered_by_org_id: Uuid,
         district_code: String,
     },
+    /// A user's password set by someone else (temporary until the user changes it).
+    PasswordReset { user_id: Uuid, org_id: Uuid },
     /// A self-recorded consent revoked by its reviewer.
     ConsentRevoked {
         consent_id: Uuid,
@@ -204,6 +208,7 @@ impl DomainEvent {
             Self::MeetingFinalized { .. } => "meeting.finalized",
             Self::ActionItemAssigned { .. } => "action_item.assigned",
             Self::AllocationRecorded { .. } => "allocation.recorded",
+            Self::PasswordReset { .. } => "user.password_reset",
             Self::ConsentSelfRecorded { .. } => "consent.self_recorded",
             Self::ConsentRevoked { .. } => "consent.revoked",
             Self::OverrideRequested { .. } => "allocation.override_requested",
@@ -224,7 +229,7 @@ impl DomainEvent {
     }
 
     /// Every event type a client app may subscribe to.
-    pub const TYPES: [&'static str; 27] = [
+    pub const TYPES: [&'static str; 28] = [
         "case.opened",
         "case.participant_added",
         "case.participant_removed",
@@ -242,6 +247,7 @@ impl DomainEvent {
         "allocation.override_requested",
         "consent.self_recorded",
         "consent.revoked",
+        "user.password_reset",
         "allocation.override_decided",
         "handover.completed",
         "case.assessed",
@@ -520,6 +526,12 @@ impl DomainEvent {
                 *allocation_id,
                 json!({ "outcome": status, "resource_id": resource_id }),
             ),
+            Self::PasswordReset { user_id, .. } => (
+                AuditKind::Update,
+                "user",
+                *user_id,
+                json!({ "password_reset": true }),
+            ),
             Self::ConsentSelfRecorded { consent_id, .. } => (
                 AuditKind::Create,
                 "consent",
@@ -655,6 +667,7 @@ impl DomainEvent {
             Self::OverrideRequested { district_code, .. } => {
                 vec![Audience::Coordinators(district_code.clone())]
             }
+            Self::PasswordReset { org_id, .. } => vec![Audience::OrgAdmins(*org_id)],
             Self::ConsentSelfRecorded {
                 registered_by_org_id,
                 district_code,
@@ -755,6 +768,10 @@ impl DomainEvent {
                     format!("A joint home visit is planned ({at} KST)")
                 }
             }
+            Self::PasswordReset { .. } => t(
+                "직원의 비밀번호가 다른 사람에 의해 재설정되었습니다(임시 비밀번호)",
+                "A staff member's password was reset by someone else (temporary password)",
+            ),
             Self::ConsentSelfRecorded { .. } => t(
                 "다른 기관이 스스로 열람 권한을 주는 정보제공동의를 기록했습니다. 검토해 주세요",
                 "Another organization recorded a consent giving itself access; please review it",
@@ -905,6 +922,7 @@ impl DomainEvent {
             Self::OverrideRequested { allocation_id, .. } => {
                 json!({ "allocation_id": allocation_id })
             }
+            Self::PasswordReset { user_id, .. } => json!({ "user_id": user_id }),
             Self::ConsentSelfRecorded {
                 consent_id,
                 person_id,
@@ -1018,6 +1036,10 @@ mod tests {
                 consent_id: id,
                 person_id: id,
                 recorded_by_org_id: id,
+            },
+            DomainEvent::PasswordReset {
+                user_id: id,
+                org_id: id,
             },
             DomainEvent::HandoverCompleted {
                 from_user_id: id,

@@ -136,6 +136,9 @@ impl<'a> Tx<'a> {
                 Audience::Coordinators(d) => q
                     .filter(users::role.eq(Role::Coordinator.as_str()))
                     .filter(organizations::district_code.eq(d.clone())),
+                Audience::OrgAdmins(o) => q
+                    .filter(users::role.eq(Role::OrgAdmin.as_str()))
+                    .filter(users::org_id.eq(DbUuid(*o))),
             };
             for (u, o) in q.load::<(DbUuid, DbUuid)>(self.conn)? {
                 if u.0 != self.actor.user_id && !out.iter().any(|(x, _)| *x == u.0) {

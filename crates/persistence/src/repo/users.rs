@@ -325,6 +325,16 @@ pub fn update(
             ))
             .execute(conn)?;
         }
+        if patch.password_hash.is_some() && !own {
+            // The user's organization admins are told (and it is audited as its own event).
+            crate::uow::Tx::on(conn, actor, ctx).record(
+                hamkke_domain::event::DomainEvent::PasswordReset {
+                    user_id: id,
+                    org_id: current.org_id,
+                },
+                None,
+            )?;
+        }
         let fields: Vec<&str> = [
             patch.display_name.as_ref().map(|_| "display_name"),
             change.new_role.map(|_| "role"),
