@@ -32,6 +32,7 @@ pub fn create_admin(
                 password_hash: hash.clone(),
                 org_id: system.id,
                 role: Role::SystemAdmin,
+                activation: None,
             },
         )
     })
@@ -164,6 +165,7 @@ pub fn demo(db: &Db) -> anyhow::Result<()> {
                     password_hash: hash,
                     org_id: by_index[org_index],
                     role,
+                    activation: None,
                 },
             )?;
             printed.push(format!("{username} {pw} {}", role.as_str()));

@@ -38,7 +38,8 @@ fn plan(op: &str, w: &World) -> Plan {
     let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
     let body = |v: Value| Plan::Private(Some(v));
     match op {
-        "healthz" | "readyz" | "metrics" | "create_token" | "refresh_token" => Plan::Public,
+        "healthz" | "readyz" | "metrics" | "create_token" | "refresh_token"
+        | "create_activation" => Plan::Public,
         "logout" | "get_me" => Plan::OwnSession,
         "list_action_items"
         | "complete_action_item"

@@ -71,6 +71,31 @@ pub(crate) fn free_port() -> u16 {
 }
 
 /// A server process that is killed when dropped, so a failing test leaves no server behind.
+/// Creates a user as `auth` (a bearer header value) with an activation code, and activates it
+/// with `PASSWORD` (first accounts of an organization are created so).
+fn new_user(port: u16, auth: &str, body: Value) -> Value {
+    let (s, u) = http(
+        port,
+        "POST",
+        "/api/v1/users",
+        &[("Authorization", auth)],
+        Some(&body),
+    )
+    .unwrap();
+    assert_eq!(s, 201, "{u}");
+    let activation = json!({ "username": body["username"], "activation_code": u["activation_code"], "password": PASSWORD });
+    let (s, a) = http(
+        port,
+        "POST",
+        "/api/v1/auth/activate",
+        &[],
+        Some(&activation),
+    )
+    .unwrap();
+    assert_eq!(s, 204, "{a}");
+    u
+}
+
 pub(crate) struct Server(Child);
 
 impl std::ops::Deref for Server {
@@ -175,9 +200,7 @@ async fn a_crash_mid_burst_leaves_no_key_stuck_and_nothing_twice(b: Backend) {
         let (s, org) = http(port, "POST", "/api/v1/organizations", &[("Authorization", &auth)],
             Some(&json!({ "name": "공덕동 주민센터", "kind": "welfare_center", "district_code": "11440" }))).unwrap();
         assert_eq!(s, 201, "{org}");
-        let (s, u) = http(port, "POST", "/api/v1/users", &[("Authorization", &auth)],
-            Some(&json!({ "username": "burst.w", "display_name": "burst", "password": PASSWORD, "org_id": org["id"], "role": "caseworker" }))).unwrap();
-        assert_eq!(s, 201, "{u}");
+        new_user(port, &auth, json!({ "username": "burst.w", "display_name": "burst", "org_id": org["id"], "role": "caseworker" }));
         let token = login(port, "burst.w");
         let bearer = format!("Bearer {token}");
         const KEYS: usize = 60;
@@ -273,7 +296,7 @@ async fn undelivered_webhooks_survive_a_crash(b: Backend) {
         let dong = post(&root, "/api/v1/organizations", json!({ "name": "공덕동", "kind": "dong_center", "district_code": "11440", "parent_id": office["id"] }));
         let welfare = post(&root, "/api/v1/organizations", json!({ "name": "마포복지관", "kind": "welfare_center", "district_code": "11440" }));
         for (name, org, role) in [("d.w", &dong, "caseworker"), ("w.admin", &welfare, "org_admin")] {
-            post(&root, "/api/v1/users", json!({ "username": name, "display_name": name, "password": PASSWORD, "org_id": org["id"], "role": role }));
+            new_user(port, &root, json!({ "username": name, "display_name": name, "org_id": org["id"], "role": role }));
         }
         let admin = format!("Bearer {}", login(port, "w.admin"));
         let hook = post(&admin, "/api/v1/webhooks", json!({ "url": format!("http://127.0.0.1:{receiver_port}/hook") }));
@@ -363,10 +386,10 @@ async fn a_crashed_import_is_finished_by_its_retry(b: Backend) {
             b
         };
         let org = post(&root, "/api/v1/organizations", json!({ "name": "마포복지관", "kind": "welfare_center", "district_code": "11440" }));
-        post(&root, "/api/v1/users", json!({ "username": "imp.w", "display_name": "imp", "password": PASSWORD, "org_id": org["id"], "role": "caseworker" }));
+        new_user(port, &root, json!({ "username": "imp.w", "display_name": "imp", "org_id": org["id"], "role": "caseworker" }));
         let token = format!("Bearer {}", login(port, "imp.w"));
         let office = post(&root, "/api/v1/organizations", json!({ "name": "마포구청", "kind": "district_office", "district_code": "11440" }));
-        post(&root, "/api/v1/users", json!({ "username": "imp.coord", "display_name": "coord", "password": PASSWORD, "org_id": office["id"], "role": "coordinator" }));
+        new_user(port, &root, json!({ "username": "imp.coord", "display_name": "coord", "org_id": office["id"], "role": "coordinator" }));
         let coord = format!("Bearer {}", login(port, "imp.coord"));
         let rice_type = post(&coord, "/api/v1/benefit-types", json!({ "code": "rice", "name_ko": "쌀", "name_en": "Rice", "category": "food",
             "duplicate_policy": { "subject": "person", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }));
@@ -633,6 +656,7 @@ async fn the_duplicate_race_holds_across_two_servers() {
                 password_hash: hamkke_http::auth::hash_password(PASSWORD).unwrap(),
                 org_id: org.id,
                 role: Role::Caseworker,
+                activation: None,
             },
         )
         .unwrap();
@@ -834,9 +858,7 @@ async fn a_killed_server_lost_no_event_of_an_answered_read(b: Backend) {
         let (s, org) = http(port, "POST", "/api/v1/organizations", &[("Authorization", &auth)],
             Some(&json!({ "name": "공덕동 주민센터", "kind": "welfare_center", "district_code": "11440" }))).unwrap();
         assert_eq!(s, 201, "{org}");
-        let (s, u) = http(port, "POST", "/api/v1/users", &[("Authorization", &auth)],
-            Some(&json!({ "username": "reader.w", "display_name": "reader", "password": PASSWORD, "org_id": org["id"], "role": "caseworker" }))).unwrap();
-        assert_eq!(s, 201, "{u}");
+        new_user(port, &auth, json!({ "username": "reader.w", "display_name": "reader", "org_id": org["id"], "role": "caseworker" }));
         let bearer = format!("Bearer {}", login(port, "reader.w"));
         let (s, h) = http(port, "POST", "/api/v1/households", &[("Authorization", &bearer)],
             Some(&json!({ "address": "서울 마포구 공덕로 1" }))).unwrap();

@@ -77,6 +77,7 @@ async fn every_protected_operation_requires_a_token(b: Backend) {
     let doc = generated();
     let public = [
         "create_token",
+        "create_activation",
         "refresh_token",
         "healthz",
         "readyz",

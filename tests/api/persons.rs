@@ -616,3 +616,49 @@ async fn the_access_log_shows_who_looked_and_why(b: Backend) {
 }
 
 both!(the_access_log_shows_who_looked_and_why);
+
+/// A consent for case participants covers those taking part when it was recorded: a referral
+/// (or any later participant) does not widen who sees the person.
+async fn a_referral_does_not_widen_a_participants_consent(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let id = app.person(&w.dong, "박동의", "1960-06-06", None).await;
+    let case = app.case(&w.dong, &id).await;
+    let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let c = app
+        .post(
+            &format!("/api/v1/persons/{id}/consents"),
+            Some(&w.dong),
+            json!({ "purpose": "사례관리", "scope": "case_participants", "expires_at": expires }),
+        )
+        .await;
+    assert_eq!(c.status, 201, "{}", c.text);
+    assert_eq!(c.body["organization_ids"], json!([w.d.dong]));
+    let r = app
+        .post(
+            "/api/v1/referrals",
+            Some(&w.dong),
+            json!({ "case_id": case, "to_organization_id": w.d.welfare, "reason": "정서지원" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let referral = r.body["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/referrals/{referral}/accept"),
+            Some(&w.welfare),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let case_view = app
+        .get(&format!("/api/v1/cases/{case}"), Some(&w.welfare))
+        .await;
+    assert_eq!(case_view.status, 200, "the welfare centre takes part now");
+    let seen = app
+        .get(&format!("/api/v1/persons/{id}"), Some(&w.welfare))
+        .await;
+    assert_eq!(seen.body["redacted"], true, "{}", seen.text);
+}
+
+both!(a_referral_does_not_widen_a_participants_consent);

@@ -551,15 +551,26 @@ impl TestApp {
     }
 
     /// Creates a user as the system administrator (password `PASSWORD`) and returns its id.
+    /// Creates a user as the system administrator with an activation code, which the user
+    /// redeems with `PASSWORD` (the way every first account of an organization starts).
     pub async fn user(&self, username: &str, org_id: &str, role: &str) -> String {
         let r = self
             .post(
                 "/api/v1/users",
                 Some(&self.admin_token),
-                json!({ "username": username, "display_name": username, "password": PASSWORD, "org_id": org_id, "role": role }),
+                json!({ "username": username, "display_name": username, "org_id": org_id, "role": role }),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let code = r.body["activation_code"].as_str().expect("activation code");
+        let a = self
+            .post(
+                "/api/v1/auth/activate",
+                None,
+                json!({ "username": username, "activation_code": code, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.text);
         r.body["id"].as_str().expect("id").to_owned()
     }
 
@@ -677,6 +688,7 @@ pub fn create_admin(db: &Db, username: &str, password: &str) {
             password_hash: hash,
             org_id: system.id,
             role: Role::SystemAdmin,
+            activation: None,
         },
     )
     .expect("admin");

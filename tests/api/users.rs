@@ -7,6 +7,8 @@ use crate::support::{Backend, District, TestApp, PASSWORD};
 async fn system_admin_creates_users_without_echoing_secrets(b: Backend) {
     let app = TestApp::new(b).await;
     let d = District::create(&app).await;
+    // (the organization's first account is an activation code: see below)
+    app.user("first.welfare", &d.welfare, "org_admin").await;
     let r = app
         .post(
             "/api/v1/users",
@@ -42,6 +44,7 @@ async fn system_admin_creates_users_without_echoing_secrets(b: Backend) {
 async fn password_policy_is_enforced(b: Backend) {
     let app = TestApp::new(b).await;
     let d = District::create(&app).await;
+    app.user("first.dong", &d.dong, "caseworker").await;
     let create = |username: &str, password: &str| {
         app.post(
             "/api/v1/users",
@@ -76,6 +79,7 @@ async fn password_policy_is_enforced(b: Backend) {
 async fn roles_must_fit_the_organization(b: Backend) {
     let app = TestApp::new(b).await;
     let d = District::create(&app).await;
+    app.user("first.office", &d.office, "caseworker").await;
     let create = |role: &str, org: &str| {
         app.post(
             "/api/v1/users",
@@ -352,3 +356,110 @@ both!(
     transfer_moves_a_user_and_ends_its_sessions,
     users_see_only_whom_their_role_allows,
 );
+
+/// The first accounts of an organization are one-time activation codes: the creator never
+/// knows the password; the code works once, for 72 hours, and a wrong one tells nothing.
+async fn first_accounts_are_activation_codes(b: Backend) {
+    let app = TestApp::new(b).await;
+    let d = District::create(&app).await;
+    let org = app
+        .post(
+            "/api/v1/organizations",
+            Some(&app.admin_token),
+            json!({ "name": "새 복지관", "kind": "welfare_center", "district_code": "11440" }),
+        )
+        .await;
+    let org = org.body["id"].as_str().unwrap().to_owned();
+    // A password chosen by the creator is refused for the first account.
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(&app.admin_token),
+            json!({ "username": "new.admin", "display_name": "새 관리자", "password": PASSWORD, "org_id": org, "role": "org_admin" }),
+        )
+        .await;
+    r.assert_problem(400, "validation_failed");
+    assert_eq!(
+        r.field_errors(),
+        vec![("password".into(), "not_allowed".into())]
+    );
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(&app.admin_token),
+            json!({ "username": "new.admin", "display_name": "새 관리자", "org_id": org, "role": "org_admin" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let code = r.body["activation_code"].as_str().unwrap().to_owned();
+    assert!(r.body["activation_expires_at"].is_string());
+    // Nothing logs in before activation; the code is not shown again.
+    let login = app.login_raw("new.admin", PASSWORD).await;
+    assert_eq!(login.status, 401);
+    let id = r.body["id"].as_str().unwrap();
+    let shown = app
+        .get(&format!("/api/v1/users/{id}"), Some(&app.admin_token))
+        .await;
+    assert!(
+        shown.body.get("activation_code").is_none(),
+        "{}",
+        shown.text
+    );
+    let activate = |code: String, password: &'static str| {
+        app.post(
+            "/api/v1/auth/activate",
+            None,
+            json!({ "username": "new.admin", "activation_code": code, "password": password }),
+        )
+    };
+    let wrong = activate("AAAAA-BBBBB-CCCCC-DDDDD".into(), "a-fresh-password-22").await;
+    wrong.assert_problem(400, "validation_failed");
+    assert_eq!(
+        wrong.field_errors(),
+        vec![("activation_code".into(), "activation_invalid".into())]
+    );
+    // Typed in lower case, without dashes: the same code.
+    let typed = code.replace('-', "").to_lowercase();
+    assert_eq!(activate(typed, "a-fresh-password-22").await.status, 204);
+    app.login("new.admin", "a-fresh-password-22").await;
+    // Once only.
+    let again = activate(code.clone(), "another-password-33").await;
+    assert_eq!(
+        again.field_errors(),
+        vec![("activation_code".into(), "activation_invalid".into())]
+    );
+    // Later accounts may be created either way; an expired code is refused like a wrong one.
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(&app.admin_token),
+            json!({ "username": "late.worker", "display_name": "x", "org_id": d.welfare, "role": "caseworker" }),
+        )
+        .await;
+    let late = r.body["activation_code"].as_str().unwrap().to_owned();
+    app.db
+        .run(|c| {
+            use diesel::prelude::*;
+            use hamkke_persistence::schema::users;
+            let past = (chrono::Utc::now() - chrono::Duration::hours(1)).naive_utc();
+            diesel::update(users::table.filter(users::username.eq("late.worker")))
+                .set(users::activation_expires_at.eq(Some(past)))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let expired = app
+        .post(
+            "/api/v1/auth/activate",
+            None,
+            json!({ "username": "late.worker", "activation_code": late, "password": "a-fresh-password-44" }),
+        )
+        .await;
+    assert_eq!(
+        expired.field_errors(),
+        vec![("activation_code".into(), "activation_invalid".into())]
+    );
+}
+
+both!(first_accounts_are_activation_codes);

@@ -563,7 +563,8 @@ pub struct PersonAccess {
     pub registered_by_own_org: bool,
     /// A live consent names the actor's organization.
     pub consent_names_org: bool,
-    /// A live consent covers organizations participating in the person's cases.
+    /// A live consent scoped to case participants covers the organization (it took part in
+    /// the person's cases when the consent was recorded).
     pub consent_for_participants: bool,
     /// The actor's organization participates in a case of this person.
     pub participates_in_a_case: bool,
@@ -622,14 +623,10 @@ pub fn record_consent(actor: &Actor, access: &PersonAccess) -> Rule {
 /// Whether a consent being recorded gives the recording organization access to the person's
 /// details that it did not have: it then needs the signed form as evidence and goes to the
 /// registering organization's and the coordinators' review.
-pub fn grants_itself(
-    actor: &Actor,
-    access: &PersonAccess,
-    names: &[Uuid],
-    for_participants: bool,
-) -> bool {
-    !person_details(access)
-        && (names.contains(&actor.org_id) || (for_participants && access.participates_in_a_case))
+/// `names`: the organizations the consent covers (for one scoped to case participants, those
+/// taking part in the person's cases when it is recorded).
+pub fn grants_itself(actor: &Actor, access: &PersonAccess, names: &[Uuid]) -> bool {
+    !person_details(access) && names.contains(&actor.org_id)
 }
 
 /// Reviewing (listing, revoking) consents an organization recorded for itself: the person's

@@ -175,9 +175,14 @@ pub struct User {
 pub struct NewUser {
     pub username: Username,
     pub display_name: String,
+    /// The password's hash; without a password chosen by the creator, the hash of a random
+    /// secret nobody knows, and `activation` is set.
     pub password_hash: String,
     pub org_id: uuid::Uuid,
     pub role: Role,
+    /// A one-time activation code (its SHA-256) and until when it is valid: the user sets the
+    /// password.
+    pub activation: Option<(String, chrono::DateTime<chrono::Utc>)>,
 }
 
 /// A validated change to a user.

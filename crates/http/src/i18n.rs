@@ -164,6 +164,13 @@ pub const PROBLEMS: &[(&str, Text, Text)] = &[
 pub const FIELDS: &[(&str, Text)] = &[
     ("required", t("필수 항목입니다", "is required")),
     (
+        "activation_invalid",
+        t(
+            "활성화 코드가 틀렸거나 이미 쓰였거나 만료되었습니다",
+            "is wrong, used or expired",
+        ),
+    ),
+    (
         "invalid_xlsx",
         t(
             "읽을 수 있는 XLSX 통합 문서가 아닙니다",

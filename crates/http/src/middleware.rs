@@ -111,7 +111,11 @@ pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
-    const PUBLIC: [&str; 2] = ["/api/v1/auth/token", "/api/v1/auth/refresh"];
+    const PUBLIC: [&str; 3] = [
+        "/api/v1/auth/token",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/activate",
+    ];
     let path = req.path().to_owned();
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let routes = req

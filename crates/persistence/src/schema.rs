@@ -39,6 +39,8 @@ diesel::table! {
         must_change_password -> Bool,
         work_phone -> Nullable<Text>,
         work_email -> Nullable<Text>,
+        activation_hash -> Nullable<Text>,
+        activation_expires_at -> Nullable<Timestamp>,
     }
 }
 

@@ -49,7 +49,9 @@ mirror_enum!(
 );
 
 mirror_enum!(
-    /// Whom a consent covers: organizations participating in the person's cases, or the listed ones.
+    /// Whom a consent covers: the organizations taking part in the person's cases when it is
+    /// recorded (listed in `organization_ids`; one joining later is not covered), or the
+    /// listed ones.
     ConsentScopeDto => ConsentScope { CaseParticipants, Organizations }
 );
 

@@ -58,9 +58,12 @@ pub struct CreateUserRequest {
     )]
     #[schema(min_length = 1, max_length = 100)]
     pub display_name: String,
-    /// At least 10 characters, not a common password, not containing the username.
+    /// At least 10 characters, not a common password, not containing the username. Leave it
+    /// out to create the account with a one-time activation code (valid 72 hours) that the
+    /// user redeems at `POST /auth/activate`, choosing the password the creator never knows;
+    /// the first accounts of an organization are always created so.
     #[schema(write_only, min_length = 10, max_length = 128)]
-    pub password: String,
+    pub password: Option<String>,
     pub org_id: Uuid,
     pub role: RoleDto,
 }
@@ -115,6 +118,27 @@ pub struct UserView {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// On creation without a password only: the one-time code to give the user (shown once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activation_code: Option<String>,
+    /// Until when the activation code is valid (72 hours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activation_expires_at: Option<DateTime<Utc>>,
+}
+
+/// Redeems an activation code: the user chooses the password.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateRequest {
+    #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
+    #[schema(min_length = 1, max_length = 64)]
+    pub username: String,
+    #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
+    #[schema(write_only, min_length = 1, max_length = 64)]
+    pub activation_code: String,
+    /// At least 10 characters, not a common password, not containing the username.
+    #[schema(write_only, min_length = 10, max_length = 128)]
+    pub password: String,
 }
 
 impl From<User> for UserView {
@@ -134,6 +158,8 @@ impl From<User> for UserView {
             version: u.version,
             created_at: u.created_at,
             updated_at: u.updated_at,
+            activation_code: None,
+            activation_expires_at: None,
         }
     }
 }

@@ -60,6 +60,12 @@ pub enum WebhookEventType {
     MeetingAgendaRequestAccepted,
     #[serde(rename = "meeting.agenda_request_declined")]
     MeetingAgendaRequestDeclined,
+    #[serde(rename = "consent.self_recorded")]
+    ConsentSelfRecorded,
+    #[serde(rename = "consent.revoked")]
+    ConsentRevoked,
+    #[serde(rename = "user.password_reset")]
+    UserPasswordReset,
 }
 
 impl WebhookEventType {
@@ -75,8 +81,9 @@ impl WebhookEventType {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhookRequest {
-    /// An `https` URL (plain `http` only to hosts the operator allows); private, loopback and
-    /// link-local addresses are refused unless allowed.
+    /// An `https` URL (plain `http` only to `host:port` entries the operator allows); hosts
+    /// resolving to special-purpose addresses (private, loopback, link-local, NAT64, 6to4, …)
+    /// are refused unless allowed with their port.
     #[validate(length(min = 8, max = 2000, message = "must be 8 to 2000 characters"))]
     #[schema(min_length = 8, max_length = 2000)]
     pub url: String,

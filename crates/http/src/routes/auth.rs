@@ -8,6 +8,7 @@ use hamkke_persistence::repo::auth::{
 
 use crate::auth::{self, request_ctx, AuthUser};
 use crate::dto::auth::{MeResponse, RefreshRequest, TokenRequest, TokenResponse, TokenType};
+use crate::dto::users::ActivateRequest;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ValidJson;
 use crate::state::AppState;
@@ -46,6 +47,67 @@ const BAD_CREDENTIALS: ApiError = ApiError::Unauthorized {
     code: "invalid_credentials",
     detail: "the username or password is wrong, or the account is locked or disabled",
 };
+
+/// Activates an account created with a one-time code: the user chooses the password (the
+/// creator never knew one). A wrong, used or expired code and an unknown username answer alike
+/// (400 `activation_invalid`); attempts count against the login limits.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ActivateRequest,
+    responses(
+        (status = 204, description = "Activated: log in with the new password"),
+        (status = 400, description = "Invalid code or password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/activate")]
+pub async fn create_activation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ValidJson<ActivateRequest>,
+) -> ApiResult<HttpResponse> {
+    let ValidJson(ActivateRequest {
+        username,
+        activation_code,
+        password,
+    }) = body;
+    let username = username.trim().to_lowercase();
+    let ip = req.peer_addr().map(|a| a.ip().to_string());
+    let user_key = format!("user:{username}");
+    let (per_ip, per_user) = (
+        state.config.login_per_minute,
+        state.config.login_per_username_per_minute,
+    );
+    let over = state
+        .db
+        .run(move |conn| {
+            if let Some(ip) = ip {
+                if let Err(wait) = repo::take_login_slot(conn, &format!("ip:{ip}"), per_ip)? {
+                    return Ok(Some(wait));
+                }
+            }
+            Ok(repo::take_login_slot(conn, &user_key, per_user)?.err())
+        })
+        .await?;
+    if let Some(wait) = over {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs: wait,
+        });
+    }
+    hamkke_domain::password::check(&password, &username)?;
+    let hash = web::block(move || auth::hash_password(&password))
+        .await
+        .map_err(|_| ApiError::Internal)??;
+    let code_hash = auth::activation_hash(&activation_code);
+    let ctx = request_ctx(&req);
+    state
+        .db
+        .run(move |conn| {
+            hamkke_persistence::repo::users::activate(conn, &ctx, &username, &code_hash, &hash)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
 
 /// Logs in with username and password.
 ///

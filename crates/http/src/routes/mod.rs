@@ -23,6 +23,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Registers every `/api/v1` operation.
 pub fn api(cfg: &mut ServiceConfig) {
     cfg.service(auth::create_token)
+        .service(auth::create_activation)
         .service(auth::refresh_token)
         .service(auth::logout)
         .service(auth::get_me)

@@ -13,7 +13,9 @@ use crate::extract::{etag, page_request, IfMatch, ValidJson};
 use crate::state::AppState;
 
 /// Creates a user. System administrators anywhere; org admins only in their own organization
-/// and never as system_admin, coordinator or auditor.
+/// and never as system_admin, coordinator or auditor. Without `password` the answer carries a
+/// one-time `activation_code` (valid 72 hours) for the user; the first accounts of an
+/// organization must be created so.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -32,16 +34,31 @@ pub async fn create_user(
 ) -> ApiResult<HttpResponse> {
     let r = body.0;
     let username = Username::parse(&r.username)?;
-    password::check(&r.password, username.as_str())?;
-    let password_hash = web::block(move || hash_password(&r.password))
+    // With a password, its hash; without, the hash of a random secret nobody knows and a
+    // one-time code for the user.
+    let (secret, code) = match &r.password {
+        Some(p) => {
+            password::check(p, username.as_str())?;
+            (p.clone(), None)
+        }
+        None => (
+            crate::auth::random_secret(),
+            Some(crate::auth::activation_code()),
+        ),
+    };
+    let password_hash = web::block(move || hash_password(&secret))
         .await
         .map_err(|_| crate::error::ApiError::Internal)??;
+    let until = hamkke_domain::now() + chrono::Duration::hours(72);
     let new = NewUser {
         username,
         display_name: r.display_name.trim().to_owned(),
         password_hash,
         org_id: r.org_id,
         role: r.role.into(),
+        activation: code
+            .as_deref()
+            .map(|c| (crate::auth::activation_hash(c), until)),
     };
     let user = state
         .db
@@ -49,10 +66,15 @@ pub async fn create_user(
             repo::create(c, a, ctx, new)
         })
         .await?;
+    let mut view = UserView::from(user);
+    if code.is_some() {
+        view.activation_expires_at = Some(until);
+    }
+    view.activation_code = code;
     Ok(HttpResponse::Created()
-        .insert_header(etag(user.version))
-        .insert_header(("Location", format!("/api/v1/users/{}", user.id)))
-        .json(UserView::from(user)))
+        .insert_header(etag(view.version))
+        .insert_header(("Location", format!("/api/v1/users/{}", view.id)))
+        .json(view))
 }
 
 /// Lists the users the caller may see.

@@ -56,9 +56,13 @@ pub fn access_for(
         .load(conn)?
         .into_iter()
         .collect();
+    // A consent for case participants covers the organizations that took part when it was
+    // recorded (listed with it): joining a case later, by a referral say, does not widen it.
     let for_participants: HashSet<DbUuid> = consents::table
+        .inner_join(consent_organizations::table)
         .filter(consents::person_id.eq_any(ids(&person_ids)))
         .filter(consents::scope.eq("case_participants"))
+        .filter(consent_organizations::org_id.eq(org))
         .filter(consents::withdrawn_at.is_null())
         .filter(consents::expires_at.gt(now))
         .select(consents::person_id)

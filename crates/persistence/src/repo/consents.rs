@@ -134,8 +134,23 @@ pub fn create(
             }
             _ => {}
         }
-        // A consent may name only organizations of the person's district.
-        let mut wanted: Vec<DbUuid> = new.organization_ids.iter().copied().map(DbUuid).collect();
+        // A consent may name only organizations of the person's district. One for the
+        // participants of the person's cases names those taking part now: an organization
+        // that joins later (a referral, a new co-manager) is not covered by it.
+        let mut wanted: Vec<DbUuid> = if new.scope == ConsentScope::CaseParticipants {
+            use crate::schema::{case_members, case_participants};
+            case_members::table
+                .inner_join(
+                    case_participants::table
+                        .on(case_participants::case_id.eq(case_members::case_id)),
+                )
+                .filter(case_members::person_id.eq(DbUuid(person_id)))
+                .select(case_participants::org_id)
+                .distinct()
+                .load(conn)?
+        } else {
+            new.organization_ids.iter().copied().map(DbUuid).collect()
+        };
         wanted.sort_by_key(|d| d.0);
         wanted.dedup();
         let found: i64 = organizations::table
@@ -150,8 +165,7 @@ pub fn create(
         // the signed form as evidence, and goes to the registering organization's and the
         // coordinators' review.
         let names: Vec<Uuid> = wanted.iter().map(|o| o.0).collect();
-        let for_participants = new.scope == ConsentScope::CaseParticipants;
-        let self_recorded = authz::grants_itself(actor, &access, &names, for_participants);
+        let self_recorded = authz::grants_itself(actor, &access, &names);
         if self_recorded
             && new
                 .evidence_ref

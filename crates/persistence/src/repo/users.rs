@@ -49,6 +49,8 @@ struct NewUserRow<'a> {
     version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    activation_hash: Option<&'a str>,
+    activation_expires_at: Option<NaiveDateTime>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -120,6 +122,8 @@ pub fn insert_unchecked(conn: &mut DbConn, new: &NewUser) -> RepoResult<User> {
         version: 1,
         created_at: now,
         updated_at: now,
+        activation_hash: new.activation.as_ref().map(|(h, _)| h.as_str()),
+        activation_expires_at: new.activation.as_ref().map(|(_, until)| to_db(*until)),
     };
     diesel::insert_into(users::table)
         .values(&row)
@@ -151,6 +155,25 @@ pub fn create(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, new: NewUser) ->
     write_tx(conn, |conn| {
         let org = org_reference(conn, actor, new.org_id)?;
         authz::create_user(actor, &org.facts(), new.role)?;
+        new.role.fits(org.kind)?;
+        // The first accounts of an organization are activation codes: whoever creates them
+        // never knows the password. (The organization's row is locked while deciding, so two
+        // first accounts at once are both judged first.)
+        diesel::update(organizations::table.find(DbUuid(org.id)))
+            .set(organizations::version.eq(organizations::version))
+            .execute(conn)?;
+        let has_users: bool = diesel::select(diesel::dsl::exists(
+            users::table.filter(users::org_id.eq(DbUuid(org.id))),
+        ))
+        .get_result(conn)?;
+        if !has_users && new.activation.is_none() {
+            return Err(DomainError::invalid(
+                "password",
+                "not_allowed",
+                "the first accounts of an organization are created with an activation code: leave out the password",
+            )
+            .into());
+        }
         let user = insert_unchecked(conn, &new)?;
         audit::record(
             conn,
@@ -368,4 +391,52 @@ pub fn username_exists(conn: &mut DbConn, username: &str) -> RepoResult<bool> {
         users::table.filter(users::username.eq(username)),
     ))
     .get_result(conn)?)
+}
+
+/// Sets the password of an account created with an activation code, once: the code must match
+/// and be unexpired (72 hours), the account active. A wrong, used or expired code, or an
+/// unknown username, answer alike (`activation_invalid`).
+pub fn activate(
+    conn: &mut DbConn,
+    ctx: &AuditCtx,
+    username: &str,
+    code_hash: &str,
+    password_hash: &str,
+) -> RepoResult<Uuid> {
+    write_tx(conn, |conn| {
+        let now = to_db(hamkke_domain::now());
+        let id: Option<DbUuid> = diesel::update(
+            users::table
+                .filter(users::username.eq(username))
+                .filter(users::active.eq(true))
+                .filter(users::activation_hash.eq(code_hash))
+                .filter(users::activation_expires_at.gt(now)),
+        )
+        .set((
+            users::password_hash.eq(password_hash),
+            users::activation_hash.eq(None::<String>),
+            users::activation_expires_at.eq(None::<NaiveDateTime>),
+            users::must_change_password.eq(false),
+            users::failed_logins.eq(0),
+            users::updated_at.eq(now),
+        ))
+        .returning(users::id)
+        .get_result(conn)
+        .optional()?;
+        let Some(id) = id else {
+            return Err(DomainError::invalid(
+                "activation_code",
+                "activation_invalid",
+                "the code is wrong, used or expired; ask for a new account",
+            )
+            .into());
+        };
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::Update, "user", Some(id.0.to_string()))
+                .with_details(json!({ "activated": true })),
+        )?;
+        Ok(id.0)
+    })
 }

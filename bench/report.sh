@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Reports cannot take the service down (#26): on the bench database of bench/run.sh (PERSONS
+# persons, ALLOCATIONS allocations in district 11440; seeded here unless BENCH_REUSE=1), the
+# duplicates report of the whole district timed REPORTS times, then the p99 of case reads
+# (`GET /cases/{id}`, 4 connections with 20 ms mean pauses) in ROUNDS interleaved pairs of
+# rounds: one without a report, one with a coordinator's report running back to back. The
+# release server and PostgreSQL share CPU 0; wrk and the report loop run on CPU 1.
+# Prints medians with [min–max].
+# Needs: a release build (built if missing), psql, wrk, taskset, curl, python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PERSONS=${BENCH_PERSONS:-250000}
+CASES=${BENCH_CASES:-200000}
+ALLOCATIONS=${BENCH_ALLOCATIONS:-1000000}
+PGURL=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
+DB=${BENCH_DB:-hamkke_bench}
+BIN=target/release/hamkke
+PORT=${BENCH_PORT:-18094}
+REPORTS=${BENCH_REPORTS:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
+SECONDS_PER_ROUND=${BENCH_SECONDS:-15}
+export PGSSLMODE=disable
+export DATABASE_URL="$PGURL/$DB?sslmode=disable" HAMKKE_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 \
+  HAMKKE_DATA_KEY=$(head -c32 /dev/zero | base64) HAMKKE_LOOKUP_KEY=$(head -c32 /dev/zero | base64) \
+  HAMKKE_BIND=127.0.0.1:$PORT HAMKKE_LOG=warn HAMKKE_LOGIN_PER_MINUTE=1000
+WORK=$(mktemp -d)
+[ -x "$BIN" ] || cargo build --release --locked -q
+if [ -z "${BENCH_REUSE:-}" ]; then
+  psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+  $BIN migrate 2>/dev/null
+  $BIN seed-demo 2>/dev/null > "bench/.demo-users-$DB"
+  psql "$DATABASE_URL" -q -v persons="$PERSONS" -v cases="$CASES" -v allocations="$ALLOCATIONS" -f bench/seed.sql
+else
+  $BIN migrate 2>/dev/null
+fi
+psql "$DATABASE_URL" -Atc "SELECT c.id FROM cases c JOIN users u ON u.org_id = c.lead_org_id WHERE u.username = 'demo.dong' LIMIT 20000" > "$WORK/cases"
+echo "allocations in the district: $(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM allocations WHERE district_code = '11440'")"
+
+PGPID=$(head -1 "$(ls /var/run/postgresql/*.pid | head -1)")
+pin_pg() { for p in $PGPID $(pgrep -P "$PGPID"); do taskset -pc "$1" "$p" >/dev/null 2>&1 || true; done; }
+pin_pg 0
+taskset -c 0 $BIN serve 2>"$WORK/server.log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; pin_pg 0-$(( $(nproc) - 1 )); rm -rf "$WORK"' EXIT
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+URL="http://127.0.0.1:$PORT"
+token() {
+  local pw
+  pw=$(awk -v u="$1" '$1 == u { print $2 }' "bench/.demo-users-$DB")
+  curl -sf -X POST "$URL/api/v1/auth/token" -H 'content-type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$pw\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+DONG=$(token demo.dong)
+COORD=$(token demo.coordinator)
+report() { # -> seconds, HTTP status, bytes
+  taskset -c 1 curl -s -o "$WORK/report.json" -w '%{time_total} %{http_code} %{size_download}\n' \
+    -H "Authorization: Bearer $COORD" -H 'X-Access-Purpose: audit' "$URL/api/v1/reports/duplicates"
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { printf "%.2f [%.2f–%.2f]", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
+
+report >/dev/null # warm-up
+for _ in $(seq 1 "$REPORTS"); do report; done | tee "$WORK/reports"
+echo "duplicates report, whole district: $(awk '{ print $1 }' "$WORK/reports" | median) s," \
+  "$(python3 -c "import json; print(len(json.load(open('$WORK/report.json'))['rows']))") rows, $(awk 'END { print $3 }' "$WORK/reports") bytes"
+
+reads() { # -> p99 ms of case reads for SECONDS_PER_ROUND
+  WRK_MODE=get_case WRK_IDS="$WORK/cases" WRK_TOKEN=$DONG WRK_DELAY_MS=20 \
+    taskset -c 1 wrk -t1 -c4 -d"${SECONDS_PER_ROUND}s" --latency -s bench/load.lua "$URL" |
+    sed -n 's/^RESULT .*p99=\([0-9.]*\).*/\1/p'
+}
+: >"$WORK/quiet"
+: >"$WORK/busy"
+for _ in $(seq 1 "$ROUNDS"); do
+  reads >>"$WORK/quiet"
+  ( while :; do report >/dev/null; done ) &
+  LOOP=$!
+  reads >>"$WORK/busy"
+  kill $LOOP 2>/dev/null; wait $LOOP 2>/dev/null || true
+done
+echo "case read p99 without a report: $(median <"$WORK/quiet") ms"
+echo "case read p99 while reports run: $(median <"$WORK/busy") ms"
