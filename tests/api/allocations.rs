@@ -1358,3 +1358,60 @@ async fn reports_are_bounded(b: Backend) {
 }
 
 both!(reports_are_bounded);
+
+/// The duplicates report's JSON answer comes in pages, with the total and a cursor.
+async fn the_duplicates_report_comes_in_pages(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let rice = app
+        .resource(&w.dong, json!({ "name": "쪽 쌀", "category": "food", "funding": "public", "unit": "kg",
+            "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "warn" } }))
+        .await;
+    for i in 0..3 {
+        let p = app
+            .person(&w.dong, &format!("쪽나눔{i}"), "1950-01-01", None)
+            .await;
+        for day in ["2026-11-01", "2026-11-02"] {
+            let r = app
+                .post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": rice, "person_id": p, "granted_on": day, "quantity": 1 }))
+                .await;
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+    }
+    let page_of = |cursor: Option<&str>| {
+        let mut path = "/api/v1/reports/duplicates?limit=2".to_owned();
+        if let Some(c) = cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        TestApp::req(actix_web::http::Method::GET, &path, Some(&w.coord))
+            .insert_header(("x-access-purpose", "audit"))
+    };
+    let first = app.send(page_of(None)).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.body["total_rows"], 3, "{}", first.text);
+    assert_eq!(first.body["rows"].as_array().unwrap().len(), 2);
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let second = app.send(page_of(Some(&cursor))).await;
+    assert_eq!(
+        second.body["rows"].as_array().unwrap().len(),
+        1,
+        "{}",
+        second.text
+    );
+    assert!(second.body["next_cursor"].is_null());
+    let mut seen: Vec<String> = first.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second.body["rows"].as_array().unwrap())
+        .map(|r| r["subject_id"].as_str().unwrap().to_owned())
+        .collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 3, "every row once");
+    app.send(page_of(Some("person:nope:category")))
+        .await
+        .assert_problem(400, "validation_failed");
+}
+
+both!(the_duplicates_report_comes_in_pages);

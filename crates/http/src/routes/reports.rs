@@ -2,7 +2,9 @@
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use hamkke_persistence::repo::reports::{self, DuplicateRow, Overview, ReportScope, Tally};
+use hamkke_persistence::repo::reports::{
+    self, DuplicatePage, Overview, ReportScope, RowPage, Tally,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -30,6 +32,60 @@ pub struct ReportQuery {
     pub district_code: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+}
+
+/// Filters and page of `GET /reports/duplicates`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DuplicatesQuery {
+    /// Defaults to the caller's district (the only one it may read).
+    #[param(pattern = "^[0-9]{5}$")]
+    pub district_code: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Rows per page of the JSON answer (1–1000, default 500); CSV and XLSX carry every row.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    #[param(max_length = 100)]
+    pub cursor: Option<String>,
+}
+
+/// A page cursor of the duplicates report: `subject:subject_id:scope` of the last row.
+fn parse_cursor(raw: &str) -> ApiResult<(Subject, Uuid, Scope)> {
+    let bad = || ApiError::field("cursor", "invalid_format", "not a cursor of this report");
+    let mut parts = raw.split(':');
+    let subject = match parts.next() {
+        Some("person") => Subject::Person,
+        Some("household") => Subject::Household,
+        _ => return Err(bad()),
+    };
+    let id = parts
+        .next()
+        .and_then(|p| Uuid::parse_str(p).ok())
+        .ok_or_else(bad)?;
+    let scope = match parts.next() {
+        Some("benefit_type") => Scope::BenefitType,
+        Some("category") => Scope::Category,
+        _ => return Err(bad()),
+    };
+    if parts.next().is_some() {
+        return Err(bad());
+    }
+    Ok((subject, id, scope))
+}
+
+fn format_cursor((subject, id, scope): (Subject, Uuid, Scope)) -> String {
+    let subject = match subject {
+        Subject::Person => "person",
+        Subject::Household => "household",
+    };
+    let scope = match scope {
+        Scope::BenefitType => "benefit_type",
+        Scope::Category => "category",
+    };
+    format!("{subject}:{id}:{scope}")
 }
 
 /// An allocation in a duplicate row.
@@ -67,7 +123,12 @@ pub struct DuplicateReport {
     pub district_code: String,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// This page's rows (`limit`, default 500), in a stable order.
     pub rows: Vec<DuplicateRowView>,
+    /// Rows of the whole report.
+    pub total_rows: usize,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
 }
 
 /// A count (and amount in won) under one key.
@@ -236,7 +297,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 #[utoipa::path(
     tag = "reports",
     security(("bearer" = [])),
-    params(ReportQuery),
+    params(DuplicatesQuery),
     responses((status = 200, description = "The report", content(
         (DuplicateReport = "application/json"),
         (String = "text/csv"),
@@ -248,18 +309,45 @@ pub async fn get_duplicates_report(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: AuthUser,
-    query: web::Query<ReportQuery>,
+    query: web::Query<DuplicatesQuery>,
 ) -> ApiResult<HttpResponse> {
     // It names the persons concerned: a bulk export of personal data in any format.
     require_purpose(&auth)?;
-    let s = scope(&state, &auth, query.into_inner())?;
+    let q = query.into_inner();
+    let fmt = format(&req);
+    let page = match fmt {
+        Format::Json => RowPage {
+            after: q.cursor.as_deref().map(parse_cursor).transpose()?,
+            limit: match q.limit {
+                None => 500,
+                Some(l @ 1..=1000) => l as usize,
+                Some(_) => {
+                    return Err(ApiError::field(
+                        "limit",
+                        "out_of_range",
+                        "must be 1 to 1000",
+                    ))
+                }
+            },
+        },
+        _ => RowPage::ALL,
+    };
+    let s = scope(
+        &state,
+        &auth,
+        ReportQuery {
+            district_code: q.district_code,
+            from: q.from,
+            to: q.to,
+        },
+    )?;
     // One report per user at a time (held until the answer is made).
     let _slot = state.report_slots.take(auth.actor.user_id)?;
     let s2 = s.clone();
-    let rows: Vec<DuplicateRow> = state
+    let DuplicatePage { rows, total, next } = state
         .db
         .as_user(auth, "report", None, move |c, a, ctx| {
-            reports::duplicates(c, a, ctx, &s2)
+            reports::duplicates(c, a, ctx, &s2, page)
         })
         .await?;
     let views: Vec<DuplicateRowView> = rows
@@ -290,13 +378,14 @@ pub async fn get_duplicates_report(
                 .collect(),
         })
         .collect();
-    let fmt = format(&req);
     if let Format::Json = fmt {
         return Ok(HttpResponse::Ok().json(DuplicateReport {
             district_code: s.district_code,
             from: s.from,
             to: s.to,
             rows: views,
+            total_rows: total,
+            next_cursor: next.map(format_cursor),
         }));
     }
     let en = wants_english(&req);
