@@ -48,6 +48,35 @@ const BAD_CREDENTIALS: ApiError = ApiError::Unauthorized {
     detail: "the username or password is wrong, or the account is locked or disabled",
 };
 
+/// Takes one attempt from the client address's and the username's login budgets, or answers
+/// 429. Counted in the database: every server of a deployment shares one budget per client
+/// address and per username (a further server does not add password guesses).
+async fn take_login_slots(req: &HttpRequest, state: &AppState, username: &str) -> ApiResult<()> {
+    let ip = req.peer_addr().map(|a| a.ip().to_string());
+    let user_key = format!("user:{username}");
+    let (per_ip, per_user) = (
+        state.config.login_per_minute,
+        state.config.login_per_username_per_minute,
+    );
+    let over = state
+        .db
+        .run(move |conn| {
+            if let Some(ip) = ip {
+                if let Err(wait) = repo::take_login_slot(conn, &format!("ip:{ip}"), per_ip)? {
+                    return Ok(Some(wait));
+                }
+            }
+            Ok(repo::take_login_slot(conn, &user_key, per_user)?.err())
+        })
+        .await?;
+    match over {
+        Some(wait) => Err(ApiError::TooManyRequests {
+            retry_after_secs: wait,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Activates an account created with a one-time code: the user chooses the password (the
 /// creator never knew one). A wrong, used or expired code and an unknown username answer alike
 /// (400 `activation_invalid`); attempts count against the login limits.
@@ -72,28 +101,7 @@ pub async fn create_activation(
         password,
     }) = body;
     let username = username.trim().to_lowercase();
-    let ip = req.peer_addr().map(|a| a.ip().to_string());
-    let user_key = format!("user:{username}");
-    let (per_ip, per_user) = (
-        state.config.login_per_minute,
-        state.config.login_per_username_per_minute,
-    );
-    let over = state
-        .db
-        .run(move |conn| {
-            if let Some(ip) = ip {
-                if let Err(wait) = repo::take_login_slot(conn, &format!("ip:{ip}"), per_ip)? {
-                    return Ok(Some(wait));
-                }
-            }
-            Ok(repo::take_login_slot(conn, &user_key, per_user)?.err())
-        })
-        .await?;
-    if let Some(wait) = over {
-        return Err(ApiError::TooManyRequests {
-            retry_after_secs: wait,
-        });
-    }
+    take_login_slots(&req, &state, &username).await?;
     hamkke_domain::password::check(&password, &username)?;
     let hash = web::block(move || auth::hash_password(&password))
         .await
@@ -129,30 +137,7 @@ pub async fn create_token(
     body: ValidJson<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let ValidJson(TokenRequest { username, password }) = body;
-    // Counted in the database: every server of a deployment shares one budget per client
-    // address and per username (a further server does not add password guesses).
-    let ip = req.peer_addr().map(|a| a.ip().to_string());
-    let user_key = format!("user:{}", username.trim().to_lowercase());
-    let (per_ip, per_user) = (
-        state.config.login_per_minute,
-        state.config.login_per_username_per_minute,
-    );
-    let over = state
-        .db
-        .run(move |conn| {
-            if let Some(ip) = ip {
-                if let Err(wait) = repo::take_login_slot(conn, &format!("ip:{ip}"), per_ip)? {
-                    return Ok(Some(wait));
-                }
-            }
-            Ok(repo::take_login_slot(conn, &user_key, per_user)?.err())
-        })
-        .await?;
-    if let Some(wait) = over {
-        return Err(ApiError::TooManyRequests {
-            retry_after_secs: wait,
-        });
-    }
+    take_login_slots(&req, &state, &username.trim().to_lowercase()).await?;
     let ctx = request_ctx(&req);
     let policy = policy(&state);
     let (new_refresh, refresh_hash) = auth::new_refresh_token();
