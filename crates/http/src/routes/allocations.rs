@@ -632,10 +632,13 @@ async fn multipart_file(
         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (ImportUpload = "multipart/form-data"),
     )),
-    responses((status = 200, description = "What was imported, skipped, refused as duplicate or unreadable", content(
-        (crate::import::ImportReport = "application/json"),
-        (String = "text/csv"),
-    )))
+    responses(
+        (status = 200, description = "What was imported, skipped, refused as duplicate or unreadable", content(
+            (crate::import::ImportReport = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 429, description = "As many imports as the server runs at once are running (`imports_busy`)", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/allocations/import")]
 pub async fn import_allocations(

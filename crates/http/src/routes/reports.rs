@@ -13,7 +13,7 @@ use crate::auth::AuthUser;
 use crate::dto::allocations::{
     wants_english, AllocationStatusDto, CategoryDto, ScopeDto, SubjectDto,
 };
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 use hamkke_domain::allocation::{AllocationStatus, Category, Funding, Scope, Subject};
 use hamkke_domain::case::{RiskLevel, Status};
@@ -298,11 +298,14 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     tag = "reports",
     security(("bearer" = [])),
     params(DuplicatesQuery),
-    responses((status = 200, description = "The report", content(
-        (DuplicateReport = "application/json"),
-        (String = "text/csv"),
-        (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    )))
+    responses(
+        (status = 200, description = "The report", content(
+            (DuplicateReport = "application/json"),
+            (String = "text/csv"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 429, description = "A report of the caller is running (`report_running`)", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/reports/duplicates")]
 pub async fn get_duplicates_report(
@@ -466,11 +469,14 @@ pub(crate) fn tallies(t: Vec<Tally>, label: impl Fn(&str) -> String) -> Vec<Tall
     tag = "reports",
     security(("bearer" = [])),
     params(ReportQuery),
-    responses((status = 200, description = "The report", content(
-        (OverviewReport = "application/json"),
-        (String = "text/csv"),
-        (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    )))
+    responses(
+        (status = 200, description = "The report", content(
+            (OverviewReport = "application/json"),
+            (String = "text/csv"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 429, description = "A report of the caller is running (`report_running`)", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/reports/overview")]
 pub async fn get_overview_report(
