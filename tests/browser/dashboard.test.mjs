@@ -93,10 +93,13 @@ async function seed() {
   const orgs = (await ok(admin, 'GET', '/organizations?limit=100')).items;
   const org = (prefix) => orgs.find((o) => o.name.startsWith(prefix));
   const [gongdeok, ahyeon, welfare] = [org('공덕동'), org('아현동'), org('마포종합사회복지관')];
-  await ok(admin, 'POST', '/users', {
-    username: 'demo.ahyeon', display_name: '아현동 주무관', password: 'ahyeon-browser-test-1',
-    org_id: ahyeon.id, role: 'caseworker',
+  // The centre's first account: an activation code the worker redeems with a password.
+  const created = await ok(admin, 'POST', '/users', {
+    username: 'demo.ahyeon', display_name: '아현동 주무관', org_id: ahyeon.id, role: 'caseworker',
   });
+  await ok(null, 'POST', '/auth/activate', {
+    username: 'demo.ahyeon', activation_code: created.activation_code, password: 'ahyeon-browser-test-1',
+  }, 204);
   const coord = await login('demo.coordinator');
   const dong = await login('demo.dong');
   const dong2 = await login('demo.ahyeon', 'ahyeon-browser-test-1');

@@ -193,7 +193,7 @@ pub fn random_secret() -> String {
 }
 
 /// A one-time activation code: 20 characters of an alphabet without look-alikes, in groups of
-/// five (100 bits), e.g. `K7QXM-2RTVC-…`.
+/// five (98 bits), e.g. `K7QXM-2RTVC-…`.
 pub fn activation_code() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
