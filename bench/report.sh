@@ -26,10 +26,7 @@ export DATABASE_URL="$PGURL/$DB?sslmode=disable" HAMKKE_JWT_SECRET=bench-secret-
 WORK=$(mktemp -d)
 [ -x "$BIN" ] || cargo build --release --locked -q
 if [ -z "${BENCH_REUSE:-}" ]; then
-  psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-  $BIN migrate 2>/dev/null
-  $BIN seed-demo 2>/dev/null > "bench/.demo-users-$DB"
-  psql "$DATABASE_URL" -q -v persons="$PERSONS" -v cases="$CASES" -v allocations="$ALLOCATIONS" -f bench/seed.sql
+  PGURL=$PGURL DB=$DB BIN=$BIN PERSONS=$PERSONS CASES=$CASES ALLOCATIONS=$ALLOCATIONS bench/seed.sh
 else
   $BIN migrate 2>/dev/null
 fi

@@ -35,13 +35,7 @@ WORK=$(mktemp -d)
 [ -x "$BIN" ] || cargo build --release --locked -q
 
 if [ -z "${BENCH_REUSE:-}" ]; then
-  psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-  $BIN migrate 2>/dev/null
-  $BIN seed-demo 2>/dev/null > "bench/.demo-users-$DB"
-  start=$(date +%s.%N)
-  psql "$DATABASE_URL" -q -v persons="$PERSONS" -v cases="$CASES" -v allocations="$ALLOCATIONS" -f bench/seed.sql
-  printf 'seeded %s persons, %s cases, %s allocations in %.0f s\n' "$PERSONS" "$CASES" "$ALLOCATIONS" \
-    "$(echo "$(date +%s.%N) - $start" | bc)"
+  PGURL=$PGURL DB=$DB BIN=$BIN PERSONS=$PERSONS CASES=$CASES ALLOCATIONS=$ALLOCATIONS bench/seed.sh
 fi
 # Numbered ids for wrk and pgbench: demo.dong's organization's cases, and every person.
 psql "$DATABASE_URL" -q <<'SQL'
