@@ -316,10 +316,14 @@ pub fn self_recorded(
     let coordinator = actor.role == hamkke_domain::user::Role::Coordinator;
     // (a coordinator reviews the district's; anyone else its own organization's registrations)
     authz::review_consent(actor, actor.org_id, &actor.district_code)?;
+    // The person register's scope, as every person list takes it.
+    let authz::DistrictScope::District(district) = authz::person_scope(actor) else {
+        return Ok(Vec::new());
+    };
     let mut q = consents::table
         .inner_join(persons::table)
         .filter(consents::self_recorded.eq(true))
-        .filter(persons::district_code.eq(actor.district_code.clone()))
+        .filter(persons::district_code.eq(district))
         .order(consents::id.desc())
         .limit(limit)
         .select(ConsentRow::as_select())
