@@ -476,18 +476,11 @@ pub fn evaluate(policy: &DuplicatePolicy, request: &Request, claims: &[Claim]) -
         .filter(|c| policy.subject == Subject::Household || c.same_person)
         .cloned()
         .collect();
-    let exceeded = if policy
-        .max_count
-        .is_some_and(|limit| counted.len() as u64 + 1 > u64::from(limit))
-    {
-        policy.max_count.map(|limit| Exceeded::Count { limit })
-    } else {
-        policy.max_amount.and_then(|limit| {
-            let total: i64 =
-                counted.iter().filter_map(|c| c.amount).sum::<i64>() + request.amount.unwrap_or(0);
-            (total > limit).then_some(Exceeded::Amount { limit, total })
-        })
-    };
+    let exceeded = exceeds(
+        policy,
+        counted.len(),
+        counted.iter().filter_map(|c| c.amount).sum::<i64>() + request.amount.unwrap_or(0),
+    );
     match exceeded {
         None => none,
         Some(e) => Verdict {
@@ -496,6 +489,20 @@ pub fn evaluate(policy: &DuplicatePolicy, request: &Request, claims: &[Claim]) -
             exceeded: Some(e),
         },
     }
+}
+
+/// The limit a request breaks, given how many earlier claims count (the request not included)
+/// and the amount they and the request total.
+fn exceeds(policy: &DuplicatePolicy, earlier: usize, total: i64) -> Option<Exceeded> {
+    if policy
+        .max_count
+        .is_some_and(|limit| earlier as u64 + 1 > u64::from(limit))
+    {
+        return policy.max_count.map(|limit| Exceeded::Count { limit });
+    }
+    policy
+        .max_amount
+        .and_then(|limit| (total > limit).then_some(Exceeded::Amount { limit, total }))
 }
 
 /// What a rule limits, as people name it: the benefit type (and its group, if any) and the
@@ -908,45 +915,29 @@ pub fn find_excess(
         let pool = pool.map(Vec::as_slice).unwrap_or_default();
         let start = pool.partition_point(|&j| items[j].granted_on < from);
         let end = pool.partition_point(|&j| items[j].granted_on <= to);
-        let request = Request {
-            benefit_type: a.benefit_type.clone(),
-            group: a.group.clone(),
-            category: a.category,
-            granted_on: a.granted_on,
-            amount: a.amount,
-        };
-        // Only what the policy counts is cloned into claims.
-        let claims: Vec<(usize, Claim)> = pool[start..end]
-            .iter()
-            .filter(|&&j| j != i)
-            .filter_map(|&j| {
+        // What `evaluate` would count, judged by reference (a million allocations are judged
+        // without copying one): same scope, and the same person unless the subject is the
+        // household; the request itself does not count against itself.
+        let counted = || {
+            pool[start..end].iter().copied().filter(move |&j| {
                 let c = &items[j];
-                let claim = Claim {
-                    allocation_id: c.id,
-                    benefit_type: c.benefit_type.clone(),
-                    group: c.group.clone(),
-                    category: c.category,
-                    granted_on: c.granted_on,
-                    amount: c.amount,
-                    status: c.status,
-                    same_person: c.person_id == a.person_id,
-                };
-                counts_under(policy.scope, &request, &claim).then_some((j, claim))
+                j != i
+                    && match policy.scope {
+                        Scope::BenefitType => {
+                            c.benefit_type == a.benefit_type
+                                || (a.group.is_some() && c.group == a.group)
+                        }
+                        Scope::Category => c.category == a.category,
+                    }
             })
-            .collect();
-        let only: Vec<Claim> = claims.iter().map(|(_, c)| c.clone()).collect();
-        let verdict = evaluate(&policy, &request, &only);
-        if verdict.exceeded.is_some() {
+        };
+        let earlier = counted().count();
+        let total = counted().filter_map(|j| items[j].amount).sum::<i64>() + a.amount.unwrap_or(0);
+        if exceeds(&policy, earlier, total).is_some() {
             let key = (subject as u8, subject_id, policy.scope as u8);
             let entry = found.entry(key).or_default();
             entry.insert(i);
-            let by_id: HashMap<Uuid, usize> =
-                claims.iter().map(|(j, c)| (c.allocation_id, *j)).collect();
-            for c in &verdict.conflicts {
-                if let Some(j) = by_id.get(&c.allocation_id) {
-                    entry.insert(*j);
-                }
-            }
+            entry.extend(counted());
         }
     }
     found

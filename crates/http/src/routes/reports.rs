@@ -231,12 +231,43 @@ pub fn csv_cell(v: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A made answer: its bytes, media type and, for files, the name to save them under.
+pub(crate) struct Rendered {
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    file_name: Option<String>,
+}
+
+impl Rendered {
+    pub(crate) fn into_response(self) -> HttpResponse {
+        let mut r = HttpResponse::Ok();
+        r.content_type(self.content_type);
+        if let Some(name) = self.file_name {
+            r.insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"{name}\""),
+            ));
+        }
+        r.body(self.bytes)
+    }
+}
+
 pub(crate) fn table_response(
     fmt: Format,
     name: &str,
     headers: &[&str],
     rows: Vec<Vec<String>>,
 ) -> ApiResult<HttpResponse> {
+    table_body(fmt, name, headers, rows).map(Rendered::into_response)
+}
+
+/// A table as CSV (UTF-8 with a byte order mark, for 엑셀) or XLSX.
+pub(crate) fn table_body(
+    fmt: Format,
+    name: &str,
+    headers: &[&str],
+    rows: Vec<Vec<String>>,
+) -> ApiResult<Rendered> {
     match fmt {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
@@ -246,13 +277,11 @@ pub(crate) fn table_response(
             });
             out.map_err(|_| ApiError::Internal)?;
             let bytes = w.into_inner().map_err(|_| ApiError::Internal)?;
-            Ok(HttpResponse::Ok()
-                .content_type("text/csv; charset=utf-8")
-                .insert_header((
-                    "Content-Disposition",
-                    format!("attachment; filename=\"{name}.csv\""),
-                ))
-                .body(bytes))
+            Ok(Rendered {
+                bytes,
+                content_type: "text/csv; charset=utf-8",
+                file_name: Some(format!("{name}.csv")),
+            })
         }
         Format::Xlsx => {
             let mut book = rust_xlsxwriter::Workbook::new();
@@ -274,13 +303,11 @@ pub(crate) fn table_response(
                 }
             }
             let bytes = book.save_to_buffer().map_err(fail)?;
-            Ok(HttpResponse::Ok()
-                .content_type(XLSX)
-                .insert_header((
-                    "Content-Disposition",
-                    format!("attachment; filename=\"{name}.xlsx\""),
-                ))
-                .body(bytes))
+            Ok(Rendered {
+                bytes,
+                content_type: XLSX,
+                file_name: Some(format!("{name}.xlsx")),
+            })
         }
         Format::Json => Err(ApiError::Internal),
     }
@@ -353,6 +380,24 @@ pub async fn get_duplicates_report(
             reports::duplicates(c, a, ctx, &s2, page)
         })
         .await?;
+    // The answer (up to the whole district as a spreadsheet) is made on a blocking thread, not
+    // on the server worker that other requests are waiting for.
+    let en = wants_english(&req);
+    let made = web::block(move || render_duplicates(fmt, en, s, rows, total, next))
+        .await
+        .map_err(|_| ApiError::Internal)??;
+    Ok(made.into_response())
+}
+
+/// The duplicates report as JSON, CSV or XLSX.
+fn render_duplicates(
+    fmt: Format,
+    en: bool,
+    s: ReportScope,
+    rows: Vec<reports::DuplicateRow>,
+    total: usize,
+    next: Option<(Subject, Uuid, Scope)>,
+) -> ApiResult<Rendered> {
     let views: Vec<DuplicateRowView> = rows
         .into_iter()
         .map(|r| DuplicateRowView {
@@ -382,16 +427,20 @@ pub async fn get_duplicates_report(
         })
         .collect();
     if let Format::Json = fmt {
-        return Ok(HttpResponse::Ok().json(DuplicateReport {
+        let report = DuplicateReport {
             district_code: s.district_code,
             from: s.from,
             to: s.to,
             rows: views,
             total_rows: total,
             next_cursor: next.map(format_cursor),
-        }));
+        };
+        return Ok(Rendered {
+            bytes: serde_json::to_vec(&report).map_err(|_| ApiError::Internal)?,
+            content_type: "application/json",
+            file_name: None,
+        });
     }
-    let en = wants_english(&req);
     let headers: &[&str] = if en {
         &[
             "subject",
@@ -448,7 +497,7 @@ pub async fn get_duplicates_report(
             ]);
         }
     }
-    table_response(fmt, &file_name("duplicates", &s), headers, rows)
+    table_body(fmt, &file_name("duplicates", &s), headers, rows)
 }
 
 pub(crate) fn tallies(t: Vec<Tally>, label: impl Fn(&str) -> String) -> Vec<TallyView> {

@@ -134,18 +134,16 @@ fn row_key(e: &Excess) -> (u8, Uuid, u8) {
     (e.subject as u8, e.subject_id, e.scope as u8)
 }
 
+/// What the judging needs of one allocation: the least that travels for a million of them.
 type ItemRow = (
     DbUuid,
     DbUuid,
-    (String, Option<String>),
     String,
     DbUuid,
     Option<DbUuid>,
     NaiveDate,
     Option<i64>,
     String,
-    DbUuid,
-    Option<i32>,
 );
 
 /// Every subject that received more than its policy allows in the period, e.g. through
@@ -158,7 +156,16 @@ pub fn duplicates(
     page: RowPage,
 ) -> RepoResult<DuplicatePage> {
     authorize(actor, scope)?;
-    let out = bounded(conn, scope, |conn| duplicate_rows(conn, scope, page))?;
+    // The report's reads and judging run on a thread of their own at the lowest CPU priority,
+    // so the requests of everyone else go first while it runs.
+    let out = std::thread::scope(|s| {
+        s.spawn(|| {
+            lowest_cpu_priority();
+            bounded(conn, scope, |conn| duplicate_rows(conn, scope, page))
+        })
+        .join()
+    })
+    .map_err(|_| RepoError::Unavailable)??;
     write_tx(conn, |conn| {
         audit::record(
             conn,
@@ -181,22 +188,43 @@ fn duplicate_rows(
     scope: &ReportScope,
     page: RowPage,
 ) -> RepoResult<DuplicatePage> {
+    // The district's benefit types: each allocation is judged by its type's policy (by code,
+    // as the live check), and named by it.
+    let catalogue: Vec<(DbUuid, String, Option<String>, String, String)> = benefit_types::table
+        .filter(benefit_types::district_code.eq(scope.district_code.clone()))
+        .select((
+            benefit_types::id,
+            benefit_types::code,
+            benefit_types::type_group,
+            benefit_types::name_ko,
+            benefit_types::duplicate_policy,
+        ))
+        .load(conn)?;
+    let mut policies: HashMap<String, DuplicatePolicy> = HashMap::new();
+    let mut type_names: HashMap<String, String> = HashMap::new();
+    let mut types: HashMap<Uuid, (String, Option<String>)> = HashMap::new();
+    for (id, code, group, name, policy) in catalogue {
+        if let Some(p) = serde_json::from_str(&policy)
+            .ok()
+            .and_then(|v| DuplicatePolicy::from_json(&v))
+        {
+            policies.insert(code.clone(), p);
+        }
+        type_names.insert(code.clone(), name);
+        types.insert(id.0, (code, group));
+    }
     let mut q = allocations::table
-        .inner_join(benefit_types::table.on(benefit_types::id.eq(allocations::benefit_type_id)))
         .filter(allocations::district_code.eq(scope.district_code.clone()))
         .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
         .select((
             allocations::id,
-            allocations::resource_id,
-            (benefit_types::code, benefit_types::type_group),
+            allocations::benefit_type_id,
             allocations::category,
             allocations::person_id,
             allocations::household_id,
             allocations::granted_on,
             allocations::amount,
             allocations::status,
-            allocations::provider_org_id,
-            allocations::quantity,
         ))
         .into_boxed();
     if let Some(from) = scope.from {
@@ -207,12 +235,14 @@ fn duplicate_rows(
     }
     let rows: Vec<ItemRow> = q.load(conn)?;
     let mut items = Vec::with_capacity(rows.len());
-    let mut extra = Vec::with_capacity(rows.len());
-    for (id, r, (code, group), c, p, h, on, amount, status, provider, quantity) in rows {
+    for (id, t, c, p, h, on, amount, status) in rows {
+        let (code, group) = types
+            .get(&t.0)
+            .ok_or_else(|| corrupt("allocations.benefit_type_id"))?;
         items.push(LedgerItem {
             id: id.0,
-            benefit_type: code,
-            group,
+            benefit_type: code.clone(),
+            group: group.clone(),
             category: Category::parse(&c).ok_or_else(|| corrupt("allocations.category"))?,
             person_id: p.0,
             household_id: h.map(|x| x.0),
@@ -221,45 +251,8 @@ fn duplicate_rows(
             status: AllocationStatus::parse(&status)
                 .ok_or_else(|| corrupt("allocations.status"))?,
         });
-        extra.push((provider.0, quantity, r.0));
     }
-    // Each allocation is judged by its benefit type's policy (by code, as the live check).
-    let catalogue: Vec<(String, String, String)> = benefit_types::table
-        .filter(benefit_types::district_code.eq(scope.district_code.clone()))
-        .select((
-            benefit_types::code,
-            benefit_types::name_ko,
-            benefit_types::duplicate_policy,
-        ))
-        .load(conn)?;
-    let mut policies: HashMap<String, DuplicatePolicy> = HashMap::new();
-    let mut type_names: HashMap<String, String> = HashMap::new();
-    for (code, name, policy) in catalogue {
-        if let Some(p) = serde_json::from_str(&policy)
-            .ok()
-            .and_then(|v| DuplicatePolicy::from_json(&v))
-        {
-            policies.insert(code.clone(), p);
-        }
-        type_names.insert(code, name);
-    }
-    let names: HashMap<Uuid, String> = resources::table
-        .filter(resources::district_code.eq(scope.district_code.clone()))
-        .select((resources::id, resources::name))
-        .load::<(DbUuid, String)>(conn)?
-        .into_iter()
-        .map(|(i, n)| (i.0, n))
-        .collect();
-    // The judging is the report's heavy part: it runs on a thread of its own at the lowest
-    // CPU priority, so the requests of everyone else go first while it runs.
-    let found = std::thread::scope(|s| {
-        s.spawn(|| {
-            lowest_cpu_priority();
-            rules::find_excess(&items, |code| policies.get(code).copied())
-        })
-        .join()
-    })
-    .map_err(|_| RepoError::Unavailable)?;
+    let found = rules::find_excess(&items, |code| policies.get(code).copied());
     // (in the order of its key: the page starts after the cursor's row; only its rows are named)
     let total = found.len();
     let after = page.after.map(|(s, id, sc)| (s as u8, id, sc as u8));
@@ -274,6 +267,31 @@ fn duplicate_rows(
     } else {
         None
     };
+    // What only the page's rows show: who gave what, from which resource.
+    let names: HashMap<Uuid, String> = resources::table
+        .filter(resources::district_code.eq(scope.district_code.clone()))
+        .select((resources::id, resources::name))
+        .load::<(DbUuid, String)>(conn)?
+        .into_iter()
+        .map(|(i, n)| (i.0, n))
+        .collect();
+    let shown: Vec<DbUuid> = found
+        .iter()
+        .flat_map(|e| e.items.iter().map(|&i| DbUuid(items[i].id)))
+        .collect();
+    let mut extra: HashMap<Uuid, (Uuid, Option<i32>, Uuid)> = HashMap::with_capacity(shown.len());
+    for chunk in shown.chunks(1000) {
+        let rows = allocations::table
+            .filter(allocations::id.eq_any(chunk.to_vec()))
+            .select((
+                allocations::id,
+                allocations::provider_org_id,
+                allocations::quantity,
+                allocations::resource_id,
+            ))
+            .load::<(DbUuid, DbUuid, Option<i32>, DbUuid)>(conn)?;
+        extra.extend(rows.into_iter().map(|(id, p, q, r)| (id.0, (p.0, q, r.0))));
+    }
     let mut involved: Vec<DbUuid> = found
         .iter()
         .flat_map(|e| e.items.iter().map(|&i| DbUuid(items[i].person_id)))
@@ -302,7 +320,7 @@ fn duplicate_rows(
         .into_iter()
         .map(|(i, n)| (i.0, n))
         .collect();
-    let out: Vec<DuplicateRow> = found
+    let out = found
         .into_iter()
         .map(|excess| {
             let allocations = excess
@@ -310,9 +328,11 @@ fn duplicate_rows(
                 .iter()
                 .map(|&i| {
                     let a = &items[i];
-                    let (provider, quantity, resource_id) = extra[i];
+                    // (allocations are never deleted: one read a moment ago is still there)
+                    let &(provider, quantity, resource_id) =
+                        extra.get(&a.id).ok_or_else(|| corrupt("allocations.id"))?;
                     let (masked, year) = people.get(&a.person_id).cloned().unwrap_or_default();
-                    DuplicateAllocation {
+                    Ok(DuplicateAllocation {
                         allocation_id: a.id,
                         person_masked_name: masked,
                         person_birth_year: year,
@@ -330,15 +350,15 @@ fn duplicate_rows(
                         amount: a.amount,
                         quantity,
                         status: a.status,
-                    }
+                    })
                 })
-                .collect();
-            DuplicateRow {
+                .collect::<RepoResult<Vec<_>>>()?;
+            Ok(DuplicateRow {
                 excess,
                 allocations,
-            }
+            })
         })
-        .collect();
+        .collect::<RepoResult<Vec<_>>>()?;
     Ok(DuplicatePage {
         rows: out,
         total,
