@@ -859,8 +859,9 @@ mod tests {
 pub struct LedgerItem {
     pub id: Uuid,
     /// The code of the allocation's benefit type, and its group.
-    pub benefit_type: String,
-    pub group: Option<String>,
+    /// (shared: a report holds a million items of a few types)
+    pub benefit_type: std::sync::Arc<str>,
+    pub group: Option<std::sync::Arc<str>>,
     pub category: Category,
     pub person_id: Uuid,
     pub household_id: Option<Uuid>,
@@ -1021,8 +1022,8 @@ mod excess_tests {
                         j,
                         Claim {
                             allocation_id: c.id,
-                            benefit_type: c.benefit_type.clone(),
-                            group: c.group.clone(),
+                            benefit_type: c.benefit_type.to_string(),
+                            group: c.group.as_deref().map(str::to_owned),
                             category: c.category,
                             granted_on: c.granted_on,
                             amount: c.amount,
@@ -1033,8 +1034,8 @@ mod excess_tests {
                 })
                 .collect();
             let request = Request {
-                benefit_type: a.benefit_type.clone(),
-                group: a.group.clone(),
+                benefit_type: a.benefit_type.to_string(),
+                group: a.group.as_deref().map(str::to_owned),
                 category: a.category,
                 granted_on: a.granted_on,
                 amount: a.amount,

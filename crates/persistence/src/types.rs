@@ -106,3 +106,49 @@ pub fn to_db(t: DateTime<Utc>) -> NaiveDateTime {
 pub fn from_db(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
 }
+
+/// A text column holding one of a domain enum's codes, decoded without allocating on
+/// PostgreSQL (reports decode a million of them).
+pub trait Code: Sized {
+    fn from_code(code: &str) -> Option<Self>;
+}
+
+impl Code for hamkke_domain::allocation::Category {
+    fn from_code(code: &str) -> Option<Self> {
+        Self::parse(code)
+    }
+}
+
+impl Code for hamkke_domain::allocation::AllocationStatus {
+    fn from_code(code: &str) -> Option<Self> {
+        Self::parse(code)
+    }
+}
+
+/// A domain code read from a `TEXT` column (`Code`).
+#[derive(Debug, Clone, Copy, diesel::FromSqlRow)]
+pub struct DbCode<T>(pub T);
+
+fn code<T: Code>(text: &str) -> deserialize::Result<DbCode<T>> {
+    T::from_code(text)
+        .map(DbCode)
+        .ok_or_else(|| "an unknown code".into())
+}
+
+impl<T: Code> FromSql<diesel::sql_types::Text, Pg> for DbCode<T> {
+    fn from_sql(bytes: <Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        code(std::str::from_utf8(bytes.as_bytes())?)
+    }
+}
+
+impl<T: Code> FromSql<diesel::sql_types::Text, Sqlite> for DbCode<T> {
+    fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        code(&<String as FromSql<diesel::sql_types::Text, Sqlite>>::from_sql(bytes)?)
+    }
+}
+
+impl<T: Code> FromSql<diesel::sql_types::Text, MultiBackend> for DbCode<T> {
+    fn from_sql(bytes: MultiRawValue<'_>) -> deserialize::Result<Self> {
+        bytes.from_sql::<Self, diesel::sql_types::Text>()
+    }
+}

@@ -2,8 +2,10 @@
 //! allows, and an overview of cases, allocations, blocked duplicates and approved overrides.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 use hamkke_domain::allocation::{
     self as rules, AllocationStatus, Category, DuplicatePolicy, Excess, LedgerItem, Scope, Subject,
@@ -20,7 +22,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     allocations, audit_events, benefit_types, cases, organizations, persons, resources,
 };
-use crate::types::DbUuid;
+use crate::types::{DbCode, DbUuid};
 
 /// The district and period a report covers.
 #[derive(Debug, Clone)]
@@ -138,12 +140,12 @@ fn row_key(e: &Excess) -> (u8, Uuid, u8) {
 type ItemRow = (
     DbUuid,
     DbUuid,
-    String,
+    DbCode<Category>,
     DbUuid,
     Option<DbUuid>,
     NaiveDate,
     Option<i64>,
-    String,
+    DbCode<AllocationStatus>,
 );
 
 /// Every subject that received more than its policy allows in the period, e.g. through
@@ -202,7 +204,7 @@ fn duplicate_rows(
         .load(conn)?;
     let mut policies: HashMap<String, DuplicatePolicy> = HashMap::new();
     let mut type_names: HashMap<String, String> = HashMap::new();
-    let mut types: HashMap<Uuid, (String, Option<String>)> = HashMap::new();
+    let mut types: HashMap<Uuid, (Arc<str>, Option<Arc<str>>)> = HashMap::new();
     for (id, code, group, name, policy) in catalogue {
         if let Some(p) = serde_json::from_str(&policy)
             .ok()
@@ -211,7 +213,7 @@ fn duplicate_rows(
             policies.insert(code.clone(), p);
         }
         type_names.insert(code.clone(), name);
-        types.insert(id.0, (code, group));
+        types.insert(id.0, (code.into(), group.map(Into::into)));
     }
     let mut q = allocations::table
         .filter(allocations::district_code.eq(scope.district_code.clone()))
@@ -233,9 +235,10 @@ fn duplicate_rows(
     if let Some(to) = scope.to {
         q = q.filter(allocations::granted_on.le(to));
     }
-    let rows: Vec<ItemRow> = q.load(conn)?;
-    let mut items = Vec::with_capacity(rows.len());
-    for (id, t, c, p, h, on, amount, status) in rows {
+    // (decoded row by row into the judging's form: no string is allocated per allocation)
+    let mut items = Vec::new();
+    for row in q.load_iter::<ItemRow, DefaultLoadingMode>(conn)? {
+        let (id, t, c, p, h, on, amount, status) = row?;
         let (code, group) = types
             .get(&t.0)
             .ok_or_else(|| corrupt("allocations.benefit_type_id"))?;
@@ -243,13 +246,12 @@ fn duplicate_rows(
             id: id.0,
             benefit_type: code.clone(),
             group: group.clone(),
-            category: Category::parse(&c).ok_or_else(|| corrupt("allocations.category"))?,
+            category: c.0,
             person_id: p.0,
             household_id: h.map(|x| x.0),
             granted_on: on,
             amount,
-            status: AllocationStatus::parse(&status)
-                .ok_or_else(|| corrupt("allocations.status"))?,
+            status: status.0,
         });
     }
     let found = rules::find_excess(&items, |code| policies.get(code).copied());
@@ -336,9 +338,9 @@ fn duplicate_rows(
                         allocation_id: a.id,
                         person_masked_name: masked,
                         person_birth_year: year,
-                        benefit_type_code: a.benefit_type.clone(),
+                        benefit_type_code: a.benefit_type.to_string(),
                         benefit_type_name_ko: type_names
-                            .get(&a.benefit_type)
+                            .get(&*a.benefit_type)
                             .cloned()
                             .unwrap_or_default(),
                         resource_id,
