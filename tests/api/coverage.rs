@@ -67,6 +67,7 @@ fn plan(op: &str, w: &World) -> Plan {
         | "list_meetings"
         | "get_meeting"
         | "cancel_meeting"
+        | "delete_meeting_agenda"
         | "list_organizations"
         | "get_organization"
         | "list_persons"

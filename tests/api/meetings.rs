@@ -400,6 +400,134 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
         "{}",
         seen.text
     );
+
+    // A meeting can always be finished (#28): on a case another organization leads, the host
+    // records `defer` or `continue` as a recommendation to the lead, which changes nothing on
+    // the case; or it takes the case off the agenda.
+    app.post(
+        &format!("{m2}/finalize"),
+        Some(&w.dong),
+        json!({ "minutes": "회의록" }),
+    )
+    .await
+    .assert_problem(409, "finalize_blocked");
+    let r = app
+        .post(
+            &format!("{m2}/decisions"),
+            Some(&w.dong),
+            json!({ "case_id": theirs, "decision": "defer", "notes": "다음 달 재논의 권고" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let before = status_of(&app, &ahyeon, &theirs).await;
+    let r = app
+        .post(
+            &format!("{m2}/finalize"),
+            Some(&w.dong),
+            json!({ "minutes": "회의록" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let after = status_of(&app, &ahyeon, &theirs).await;
+    assert_eq!(after["status"], before["status"]);
+    assert_eq!(after["lead_org_id"], before["lead_org_id"]);
+    let timeline = app
+        .get(
+            &format!("/api/v1/cases/{theirs}/timeline?limit=200"),
+            Some(&ahyeon),
+        )
+        .await;
+    assert!(
+        timeline.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "meeting_decision"
+                && e["data"]["decision"] == "defer"
+                && e["data"]["recommendation"] == true),
+        "{}",
+        timeline.text
+    );
+    // Off the agenda, with its decision, while the meeting is scheduled; on the case timeline.
+    let r = app
+        .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": "1월 사정회의", "scheduled_at": "2027-01-20T14:00:00Z", "case_ids": [theirs, cases[5]] }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let m4 = format!("/api/v1/meetings/{}", r.body["id"].as_str().unwrap());
+    let r = app
+        .post(
+            &format!("{m4}/decisions"),
+            Some(&w.dong),
+            json!({ "case_id": theirs, "decision": "continue" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let delete = |path: String, token: String| {
+        let app = &app;
+        async move {
+            app.send(TestApp::req(
+                actix_web::http::Method::DELETE,
+                &path,
+                Some(&token),
+            ))
+            .await
+        }
+    };
+    // Only the host chairs; another organization's worker is refused.
+    let r = delete(format!("{m4}/agenda/{theirs}"), ahyeon.clone()).await;
+    assert!(r.status == 403 || r.status == 404, "{}", r.text);
+    let r = delete(format!("{m4}/agenda/{theirs}"), w.dong.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let agenda: Vec<&str> = r.body["agenda"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["case_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(agenda, [cases[5].as_str()], "{}", r.text);
+    delete(format!("{m4}/agenda/{theirs}"), w.dong.clone())
+        .await
+        .assert_problem(404, "not_found");
+    // Its decision went with it: put back, the case has none.
+    let r = app
+        .post(
+            &format!("{m4}/agenda"),
+            Some(&w.dong),
+            json!({ "case_id": theirs }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let back = r.body["agenda"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["case_id"] == theirs.as_str())
+        .unwrap();
+    assert!(back["decision"].is_null(), "{}", r.text);
+    let r = delete(format!("{m4}/agenda/{theirs}"), w.dong.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    delete(format!("{m4}/agenda/{theirs}"), w.dong.clone())
+        .await
+        .assert_problem(404, "not_found");
+    let timeline = app
+        .get(
+            &format!("/api/v1/cases/{theirs}/timeline?limit=200"),
+            Some(&ahyeon),
+        )
+        .await;
+    assert!(
+        timeline.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "meeting_agenda_removed"),
+        "{}",
+        timeline.text
+    );
+    // A held meeting's agenda no longer changes.
+    delete(format!("{m2}/agenda/{theirs}"), w.dong.clone())
+        .await
+        .assert_problem(409, "meeting_closed");
 }
 
 async fn meetings_are_validated_and_cancellable(b: Backend) {

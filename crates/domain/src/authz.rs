@@ -744,14 +744,23 @@ pub fn create_meeting(actor: &Actor) -> Rule {
 
 /// Which cases a meeting may decide on: those its host organization leads, or — for a
 /// meeting hosted by the district office (통합사례회의) — any case of its district. Being an
-/// observer of a case and putting it on one's own meeting never takes it over.
-pub fn decide_on_case(host_kind: OrgKind, m: &MeetingFacts, case: &CaseFacts) -> Rule {
+/// observer of a case and putting it on one's own meeting never takes it over; but any host may
+/// record a recommendation (`continue`, `defer`) on a case of its district on its agenda, which
+/// changes nothing on the case, so that every meeting can be finished.
+pub fn decide_on_case(
+    host_kind: OrgKind,
+    m: &MeetingFacts,
+    case: &CaseFacts,
+    decision: crate::meeting::Decision,
+) -> Rule {
     let district_meeting = host_kind == OrgKind::DistrictOffice;
     allow_if(
         case.district_code == m.district_code
-            && (case.lead_org_id == m.host_org_id || district_meeting),
+            && (case.lead_org_id == m.host_org_id
+                || district_meeting
+                || decision.is_recommendation()),
         DomainError::forbidden(
-            "a meeting decides only on cases its host leads (or, at the district office, cases of the district)",
+            "a meeting decides only on cases its host leads (or, at the district office, cases of the district); on others it may record continue or defer as a recommendation",
         ),
     )
 }
@@ -1082,10 +1091,16 @@ mod wall_tests {
         };
         let mut observed = case(Uuid::now_v7(), "11440");
         observed.participant_orgs.push(host);
-        assert!(decide_on_case(OrgKind::DongCenter, &m, &observed).is_err());
-        assert!(decide_on_case(OrgKind::DongCenter, &m, &case(host, "11440")).is_ok());
-        assert!(decide_on_case(OrgKind::DistrictOffice, &m, &observed).is_ok());
-        assert!(decide_on_case(OrgKind::DistrictOffice, &m, &case(host, "11110")).is_err());
+        use crate::meeting::Decision::{Close, Continue, Defer};
+        assert!(decide_on_case(OrgKind::DongCenter, &m, &observed, Close).is_err());
+        assert!(decide_on_case(OrgKind::DongCenter, &m, &case(host, "11440"), Close).is_ok());
+        assert!(decide_on_case(OrgKind::DistrictOffice, &m, &observed, Close).is_ok());
+        assert!(decide_on_case(OrgKind::DistrictOffice, &m, &case(host, "11110"), Close).is_err());
+        // A recommendation on a case another organization leads, never across districts.
+        assert!(decide_on_case(OrgKind::DongCenter, &m, &observed, Defer).is_ok());
+        assert!(decide_on_case(OrgKind::DongCenter, &m, &observed, Continue).is_ok());
+        let far = case(Uuid::now_v7(), "11110");
+        assert!(decide_on_case(OrgKind::DongCenter, &m, &far, Defer).is_err());
         let far_org = OrgFacts {
             id: Uuid::now_v7(),
             kind: OrgKind::WelfareCenter,

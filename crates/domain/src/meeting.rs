@@ -48,6 +48,12 @@ pub struct Effect {
 }
 
 impl Decision {
+    /// Decisions that change nothing on the case (`continue`, `defer`): on a case the meeting's
+    /// host does not lead they are a recommendation to its lead.
+    pub fn is_recommendation(self) -> bool {
+        matches!(self, Self::Continue | Self::Defer)
+    }
+
     pub fn effect(self) -> Effect {
         let (status, case_type, changes_lead) = match self {
             Self::SelectIntegrated => (Some(Status::InService), Some(CaseType::Integrated), true),

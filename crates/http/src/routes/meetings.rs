@@ -1,6 +1,6 @@
 //! Meetings, action items and referrals.
 
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpResponse};
 use hamkke_persistence::repo::meetings::{self as repo, MeetingDetail, MeetingFilter};
 use hamkke_persistence::repo::referrals::{self, Direction};
 use uuid::Uuid;
@@ -182,6 +182,34 @@ pub async fn create_meeting_agenda(
         .db
         .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
             repo::add_agenda(c, a, ctx, id, case_id)
+        })
+        .await?;
+    Ok(meeting_response(actix_web::http::StatusCode::OK, d))
+}
+
+/// Takes a case off the agenda (and the decision recorded for it) while the meeting is
+/// scheduled; on the case's timeline. The host's case workers.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Meeting id"), ("case_id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 200, description = "Removed", body = MeetingView),
+        (status = 404, description = "The meeting, or the case on its agenda, was not found", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The meeting is closed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/meetings/{id}/agenda/{case_id}")]
+pub async fn delete_meeting_agenda(
+    state: web::Data<AppState>,
+    auth: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (id, case_id) = path.into_inner();
+    let d = state
+        .db
+        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
+            repo::remove_agenda(c, a, ctx, id, case_id)
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))

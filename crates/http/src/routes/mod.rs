@@ -99,6 +99,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(meetings::update_meeting)
         .service(meetings::cancel_meeting)
         .service(meetings::create_meeting_agenda)
+        .service(meetings::delete_meeting_agenda)
         .service(meetings::create_meeting_attendance)
         .service(meetings::create_meeting_decision)
         .service(meetings::finalize_meeting)

@@ -658,6 +658,45 @@ pub fn add_agenda(
     })
 }
 
+/// Takes a case off the agenda before the meeting is finalized, with the decision recorded for
+/// it: the way out when the meeting cannot, or should not, decide on it.
+pub fn remove_agenda(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    case_id: Uuid,
+) -> RepoResult<MeetingDetail> {
+    write_tx(conn, |conn| {
+        let meeting = chaired(conn, actor, id)?;
+        let removed = diesel::delete(meeting_agenda::table.find((DbUuid(id), DbUuid(case_id))))
+            .execute(conn)?;
+        if removed == 0 {
+            return Err(RepoError::NotFound);
+        }
+        diesel::delete(meeting_decisions::table.find((DbUuid(id), DbUuid(case_id))))
+            .execute(conn)?;
+        event(
+            conn,
+            actor,
+            case_id,
+            "meeting_agenda_removed",
+            None,
+            json!({ "meeting_id": id, "kind": meeting.kind.as_str(), "scheduled_at": meeting.scheduled_at }),
+        )?;
+        bump(conn, id)?;
+        audit_meeting(
+            conn,
+            ctx,
+            AuditAction::Update,
+            id,
+            json!({ "agenda_removed": case_id }),
+        )?;
+        let m = load_meeting(conn, id)?;
+        detail(conn, actor, m)
+    })
+}
+
 /// Records whether a participant attended.
 pub fn attendance(
     conn: &mut DbConn,
@@ -840,7 +879,7 @@ fn check_decision(
         district_code: meeting.district_code.clone(),
         participant_orgs: Vec::new(),
     };
-    authz::decide_on_case(kind, &mf, &case.facts())?;
+    authz::decide_on_case(kind, &mf, &case.facts(), d.decision)?;
     if let Some(lead) = d.lead_org_id {
         super::orgs::load_for_case(conn, &case.case.district_code, lead, "lead_org_id")?;
     }
@@ -1033,7 +1072,14 @@ fn apply_decision(
         c.id,
         "meeting_decision",
         None,
-        json!({ "meeting_id": meeting.id, "meeting_kind": meeting.kind.as_str(), "decision": d.decision.as_str(), "notes": d.notes }),
+        json!({
+            "meeting_id": meeting.id,
+            "meeting_kind": meeting.kind.as_str(),
+            "decision": d.decision.as_str(),
+            "notes": d.notes,
+            // (a recommendation to the lead: the host does not lead the case)
+            "recommendation": d.decision.is_recommendation() && c.lead_org_id != meeting.host_org_id,
+        }),
     )?;
     match effect.status {
         Some(to) => cases::apply_status(
