@@ -397,6 +397,7 @@ async fn every_operation_refuses_missing_expired_dead_and_foreign_tokens(b: Back
                     "/agenda-requests/{id}",
                     &format!("/agenda-requests/{}", uuid::Uuid::now_v7()),
                 )
+                .replace("/agenda/{case_id}", &format!("/agenda/{}", fx.case))
                 .replace("{person_id}", &fx.person)
                 .replace("{org_id}", &w.d.dong);
             assert!(!concrete.contains('{'), "unmapped path parameter in {path}");

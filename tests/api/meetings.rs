@@ -226,9 +226,10 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
         status_of(&app, &w.dong, &cases[2]).await["status"],
         "closed"
     );
+    // A refer decision leaves the case with its lead until the receiver answers (#28).
     assert_eq!(
         status_of(&app, &w.dong, &cases[3]).await["status"],
-        "referred_out"
+        "awaiting_meeting"
     );
     assert_eq!(
         status_of(&app, &w.dong, &cases[4]).await["status"],
@@ -249,6 +250,31 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
         "{}",
         sent.text
     );
+    // The receiver declines: the case goes on where it was, with its lead.
+    let referral = sent.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["case_id"] == cases[3].as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/referrals/{referral}/decline"),
+            Some(&w.coord),
+            json!({ "reason": "대상 아님" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    walk(
+        &app,
+        &w.dong,
+        &cases[3],
+        &["in_service", "referred_out", "reopened", "in_service"],
+    )
+    .await;
 
     // A meeting cannot take over a case its host does not lead: an observer may put the case
     // on its agenda, but no decision on it is accepted.

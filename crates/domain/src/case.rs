@@ -59,7 +59,9 @@ impl Status {
             Closed => &[FollowUp, Reopened],
             FollowUp => &[Closed, Reopened],
             Reopened => &[Assessing, InService, Closed, ReferredOut],
-            Rejected | ReferredOut => &[],
+            // No dead ends: a case found ineligible, or handed to another organization, can be
+            // taken up again by its lead when things change.
+            Rejected | ReferredOut => &[Reopened],
         }
     }
 
@@ -347,17 +349,24 @@ mod tests {
     }
 
     #[test]
-    fn reopening_only_from_closed_or_follow_up() {
+    fn reopening_only_from_ended_cases() {
         for s in Status::ALL {
             let ok = s.can_move_to(Status::Reopened);
-            assert_eq!(ok, matches!(s, Status::Closed | Status::FollowUp), "{s:?}");
+            assert_eq!(
+                ok,
+                matches!(
+                    s,
+                    Status::Closed | Status::FollowUp | Status::Rejected | Status::ReferredOut
+                ),
+                "{s:?}"
+            );
         }
     }
 
     #[test]
-    fn terminal_statuses_go_nowhere() {
-        assert!(Status::Rejected.targets().is_empty());
-        assert!(Status::ReferredOut.targets().is_empty());
+    fn ended_cases_can_only_be_reopened() {
+        assert_eq!(Status::Rejected.targets(), &[Status::Reopened]);
+        assert_eq!(Status::ReferredOut.targets(), &[Status::Reopened]);
     }
 
     #[test]
@@ -383,16 +392,17 @@ mod tests {
             prop_assert!(from != to || !from.can_move_to(to), "no self-loops");
         }
 
-        /// Every status other than the terminal ones can reach `closed`.
+        /// No dead ends: from every status the case can reach `closed`, and every status has a
+        /// way out.
         #[test]
-        fn open_cases_can_always_be_closed_eventually(from in status()) {
+        fn every_case_can_always_be_closed_eventually(from in status()) {
             let mut seen = std::collections::HashSet::new();
             let mut frontier = vec![from];
             while let Some(s) = frontier.pop() {
                 if seen.insert(s) { frontier.extend(s.targets()); }
             }
-            let terminal = matches!(from, Status::Rejected | Status::ReferredOut);
-            prop_assert_eq!(seen.contains(&Status::Closed), !terminal);
+            prop_assert!(seen.contains(&Status::Closed), "{from:?} cannot reach closed");
+            prop_assert!(!from.targets().is_empty(), "{from:?} is a dead end");
         }
     }
 }

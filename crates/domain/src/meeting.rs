@@ -63,7 +63,9 @@ impl Decision {
                 false,
             ),
             Self::Close => (Some(Status::Closed), None, false),
-            Self::Refer => (Some(Status::ReferredOut), None, false),
+            // The case stays with its lead until the receiver answers (the referral is sent
+            // at finalize); the lead hands it over (`referred_out`) once it is accepted.
+            Self::Refer => (None, None, false),
             Self::ToMonitoring => (Some(Status::Monitoring), None, false),
             Self::ChangeLead => (None, None, true),
             // The new type is the decision record's.
@@ -80,7 +82,7 @@ impl Decision {
     /// machine allows; a new lead or type only while the case is worked on (not after closing).
     pub fn applies_to(self, current: Status) -> bool {
         match self {
-            Self::ChangeLead | Self::ChangeType => current.counts_as_open(),
+            Self::ChangeLead | Self::ChangeType | Self::Refer => current.counts_as_open(),
             _ => self
                 .effect()
                 .status
@@ -127,7 +129,8 @@ mod tests {
         );
         assert!(Decision::SelectIntegrated.effect().changes_lead);
         assert_eq!(Decision::Close.effect().status, Some(Status::Closed));
-        assert_eq!(Decision::Refer.effect().status, Some(Status::ReferredOut));
+        assert_eq!(Decision::Refer.effect().status, None);
+        assert!(!Decision::Refer.applies_to(Status::Closed));
         assert_eq!(Decision::Defer.effect().status, None);
         assert!(Decision::ChangeLead.effect().changes_lead);
         assert!(Decision::ChangeLead.applies_to(Status::InService));
@@ -145,12 +148,13 @@ mod tests {
     }
 
     proptest! {
-        /// `continue` and `defer` always apply; a status-changing decision applies exactly when
+        /// `continue` and `defer` always apply; a new lead, type or referral only to a case being
+        /// worked on; a status-changing decision applies exactly when
         /// the status machine allows its target.
         #[test]
         fn applicability_follows_the_status_machine(d in proptest::sample::select(Decision::ALL.to_vec()), s in proptest::sample::select(Status::ALL.to_vec())) {
             match d.effect().status {
-                None if matches!(d, Decision::ChangeLead | Decision::ChangeType) => prop_assert_eq!(d.applies_to(s), s.counts_as_open()),
+                None if matches!(d, Decision::ChangeLead | Decision::ChangeType | Decision::Refer) => prop_assert_eq!(d.applies_to(s), s.counts_as_open()),
                 None => prop_assert!(d.applies_to(s)),
                 Some(to) => prop_assert_eq!(d.applies_to(s), s.can_move_to(to)),
             }
