@@ -3,7 +3,7 @@
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
 
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, TestApp, World};
 
 async fn unknown_routes_and_methods_are_problems(b: Backend) {
     let app = TestApp::new(b).await;
@@ -77,6 +77,24 @@ async fn malformed_requests_are_problems(b: Backend) {
     )
     .await
     .assert_problem(404, "not_found");
+    // An enum filter takes its documented values and names itself when it refuses one.
+    let w = World::create(&app).await;
+    for (path, field) in [
+        ("/api/v1/person-transfers?status=pending", "status"),
+        ("/api/v1/cases?limit=20&status=open", "status"),
+    ] {
+        let r = app.get(path, Some(&w.coord)).await;
+        r.assert_problem(400, "validation_failed");
+        assert_eq!(r.field_errors()[0].0, field, "{path}: {}", r.text);
+    }
+    for path in [
+        "/api/v1/person-transfers?status=requested",
+        "/api/v1/person-transfers?status=approved",
+        "/api/v1/cases?status=in_service",
+    ] {
+        let r = app.get(path, Some(&w.coord)).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+    }
 }
 
 both!(

@@ -403,7 +403,7 @@ pub fn page_request(limit: Option<u32>, cursor: Option<&str>) -> Result<PageRequ
 }
 
 /// Query-string errors as problem+json.
-pub fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+pub fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
     let QueryPayloadError::Deserialize(e) = &err else {
         return ApiError::BadRequest {
             code: "invalid_query",
@@ -411,7 +411,27 @@ pub fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error 
         }
         .into();
     };
-    ApiError::Validation(vec![serde_field_error(String::new(), &e.to_string())]).into()
+    let message = e.to_string();
+    let mut error = serde_field_error(String::new(), &message);
+    if error.field.is_empty() {
+        if let Some(key) = query_key_of(req.query_string(), &message) {
+            error.field = key;
+        }
+    }
+    ApiError::Validation(vec![error]).into()
+}
+
+/// The query parameter a deserialization error is about, when the error quotes the value it
+/// refused (`unknown variant `pending`, expected one of …`): the key that carried that value,
+/// if it looks like a field name (a key can carry anything).
+fn query_key_of(query: &str, message: &str) -> Option<String> {
+    let value = message.split('`').nth(1)?;
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(query).ok()?;
+    pairs
+        .0
+        .into_iter()
+        .find(|(k, v)| v == value && looks_like_identifier(k))
+        .map(|(k, _)| k)
 }
 
 /// Path errors (e.g. an id that is not a UUID) as problem+json. A path that is really a fixed
