@@ -743,6 +743,32 @@ async fn referrals_open_a_case_only_when_accepted(b: Backend) {
         .await;
     assert_eq!(done.body["status"], "completed", "{}", done.text);
     assert_eq!(done.body["outcome"], "상담 8회 완료");
+    // Field order (#28): an organization that already takes part (it visited with us) may be
+    // referred to again, e.g. for another service; it stays one participant.
+    let again = app
+        .post("/api/v1/referrals", Some(&w.dong), json!({ "case_id": case, "to_organization_id": w.d.welfare, "reason": "사례관리 주관 요청", "requested_services": ["case_management"] }))
+        .await;
+    assert_eq!(again.status, 201, "{}", again.text);
+    let again_id = again.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/referrals/{again_id}/accept"),
+            Some(&w.welfare),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.body["status"], "accepted", "{}", r.text);
+    let seen = app
+        .get(&format!("/api/v1/cases/{case}"), Some(&w.welfare))
+        .await;
+    let welfare_rows: Vec<&Value> = seen.body["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["organization_id"] == w.d.welfare.as_str())
+        .collect();
+    assert_eq!(welfare_rows.len(), 1, "{}", seen.text);
+    assert_eq!(welfare_rows[0]["role"], "service_provider");
     // A declined referral leaves the case closed to the receiver.
     let partner = app
         .org("마포구 보건소", "partner_agency", "11440", None)

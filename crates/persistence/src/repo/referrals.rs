@@ -134,12 +134,9 @@ pub(crate) fn send(
     from_org: Uuid,
     new: &NewReferral,
 ) -> RepoResult<Uuid> {
-    if case.participants.iter().any(|p| p.org_id == new.to_org_id) {
-        return Err(RepoError::conflict(
-            "already_participant",
-            "the organization already takes part in the case",
-        ));
-    }
+    // An organization that already takes part may be referred to (the field visits together
+    // first and refers after: the referral asks it to lead or to take a named service); only
+    // an identical referral waiting for its answer is refused.
     let open: bool = diesel::select(diesel::dsl::exists(
         referrals::table
             .filter(referrals::case_id.eq(DbUuid(new.case_id)))
