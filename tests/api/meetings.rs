@@ -279,7 +279,7 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
     // A meeting cannot take over a case its host does not lead: an observer may put the case
     // on its agenda, but no decision on it is accepted.
     let r = app
-        .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": "12월 사정회의", "scheduled_at": "2026-12-20T14:00:00Z", "case_ids": [theirs] }))
+        .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": "12월 사정회의", "scheduled_at": "2026-11-20T14:00:00Z", "case_ids": [theirs] }))
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let m2 = format!("/api/v1/meetings/{}", r.body["id"].as_str().unwrap());
@@ -295,7 +295,7 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
     // The district office's 통합사례회의 decides on any case of the district, but a new lead
     // or a receiving organization must be of the district.
     let r = app
-        .post("/api/v1/meetings", Some(&w.coord), json!({ "kind": "integrated_conference", "title": "통합사례회의", "scheduled_at": "2026-12-21T14:00:00Z", "case_ids": [theirs] }))
+        .post("/api/v1/meetings", Some(&w.coord), json!({ "kind": "integrated_conference", "title": "통합사례회의", "scheduled_at": "2026-11-21T14:00:00Z", "case_ids": [theirs] }))
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let m3 = format!("/api/v1/meetings/{}", r.body["id"].as_str().unwrap());
@@ -322,7 +322,7 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
     // Invitations stay inside the district.
     let far_user = app.user("far.invitee", &w.far_welfare, "caseworker").await;
     let r = app
-        .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": "x", "scheduled_at": "2026-12-22T14:00:00Z", "participant_user_ids": [far_user] }))
+        .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": "x", "scheduled_at": "2026-11-22T14:00:00Z", "participant_user_ids": [far_user] }))
         .await;
     r.assert_problem(404, "not_found");
     assert_eq!(r.field_errors()[0].0, "participant_user_ids");
@@ -488,6 +488,14 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
+    // Decisions are applied by a meeting that took place: not before its day.
+    app.post(
+        &format!("{m4}/finalize"),
+        Some(&w.dong),
+        json!({ "minutes": "회의록" }),
+    )
+    .await
+    .assert_problem(409, "meeting_not_started");
     let delete = |path: String, token: String| {
         let app = &app;
         async move {

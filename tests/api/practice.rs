@@ -540,7 +540,7 @@ async fn a_monthly_conference_steers_ongoing_cases(b: Backend) {
         .post(
             "/api/v1/meetings",
             Some(&w.dong),
-            json!({ "kind": "integrated_conference", "title": "12월 통합사례회의", "scheduled_at": "2026-12-10T05:00:00Z",
+            json!({ "kind": "integrated_conference", "title": "12월 통합사례회의", "scheduled_at": "2026-11-10T05:00:00Z",
                     "participant_user_ids": [w.welfare_user],
                     "external_participants": [{ "name": "박통장", "organization_name": "공덕동 3통", "role": "통장" }],
                     "case_ids": cases }),
@@ -634,7 +634,7 @@ async fn a_monthly_conference_steers_ongoing_cases(b: Backend) {
         .post(
             "/api/v1/meetings",
             Some(&w.dong),
-            json!({ "kind": "integrated_conference", "title": "추가 회의", "scheduled_at": "2026-12-17T05:00:00Z", "case_ids": [cases[1], cases[2]] }),
+            json!({ "kind": "integrated_conference", "title": "추가 회의", "scheduled_at": "2026-11-17T05:00:00Z", "case_ids": [cases[1], cases[2]] }),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -678,7 +678,7 @@ async fn partners_propose_cases_and_minutes_are_exported(b: Backend) {
         .post(
             "/api/v1/meetings",
             Some(&w.coord),
-            json!({ "kind": "integrated_conference", "title": "12월 <통합>사례회의", "scheduled_at": "2026-12-10T05:00:00Z", "location": "공덕동 주민센터",
+            json!({ "kind": "integrated_conference", "title": "12월 <통합>사례회의", "scheduled_at": "2026-11-10T05:00:00Z", "location": "공덕동 주민센터",
                     "participant_user_ids": [w.welfare_user, w.dong_user], "case_ids": [own] }),
         )
         .await;

@@ -260,7 +260,7 @@ async fn a_meeting_is_finalized_once(b: Backend) {
         )
         .await;
         let m = app
-            .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": format!("사정회의 {round}"), "scheduled_at": "2026-12-10T05:00:00Z", "location": "주민센터", "case_ids": [case] }))
+            .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": format!("사정회의 {round}"), "scheduled_at": "2026-11-10T05:00:00Z", "location": "주민센터", "case_ids": [case] }))
             .await;
         assert_eq!(m.status, 201, "{}", m.text);
         let m = format!("/api/v1/meetings/{}", id(&m.body));

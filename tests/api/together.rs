@@ -233,7 +233,7 @@ async fn a_handover_moves_everything_and_introduces_the_successor(b: Backend) {
     assert_eq!(m.status, 201, "{}", m.text);
     let upcoming = m.body["id"].as_str().unwrap().to_owned();
     let held = app
-        .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": "사정회의", "scheduled_at": when, "case_ids": [case] }))
+        .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": "사정회의", "scheduled_at": chrono::Utc::now().to_rfc3339(), "case_ids": [case] }))
         .await;
     let held = held.body["id"].as_str().unwrap().to_owned();
     let due = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();

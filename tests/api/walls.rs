@@ -47,7 +47,7 @@ async fn side(app: &TestApp, token: &str, name: &str) -> Side {
         .to_owned();
     let resource = id(r);
     let meeting = id(app
-        .post("/api/v1/meetings", Some(token), json!({ "kind": "assessment", "title": format!("{name} 회의"), "scheduled_at": "2026-12-10T14:00:00Z", "case_ids": [case] }))
+        .post("/api/v1/meetings", Some(token), json!({ "kind": "assessment", "title": format!("{name} 회의"), "scheduled_at": "2026-11-10T14:00:00Z", "case_ids": [case] }))
         .await);
     Side {
         household,
@@ -216,7 +216,7 @@ async fn references_to_another_district_are_refused_in_bodies_and_filters(b: Bac
             "create_meeting" => (
                 "dong",
                 "/api/v1/meetings".into(),
-                json!({ "kind": "assessment", "title": "x", "scheduled_at": "2026-12-11T14:00:00Z" }),
+                json!({ "kind": "assessment", "title": "x", "scheduled_at": "2026-11-11T14:00:00Z" }),
             ),
             "create_meeting_agenda" => (
                 "dong",

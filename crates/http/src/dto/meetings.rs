@@ -200,6 +200,7 @@ impl From<DecisionRequest> for DecisionRecord {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FinalizeRequest {
+    /// The record of the meeting (회의록): required.
     #[validate(length(min = 1, max = 20000, message = "must be 1 to 20000 characters"))]
     #[schema(min_length = 1, max_length = 20000)]
     pub minutes: String,

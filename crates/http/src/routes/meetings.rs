@@ -276,7 +276,8 @@ pub async fn create_meeting_decision(
 /// Finalizes the meeting: applies every decision to its case in one transaction, creates the
 /// action items and freezes the minutes. If any agenda case lacks a decision or its decision is
 /// not a legal move for the case, answers 409 `finalize_blocked` listing the `cases`, and
-/// changes nothing.
+/// changes nothing. `minutes` (the record of the meeting) is required. A meeting is finalized
+/// from its scheduled day on (Korean time); before it, 409 `meeting_not_started`.
 #[utoipa::path(
     tag = "meetings",
     security(("bearer" = [])),
@@ -284,7 +285,7 @@ pub async fn create_meeting_decision(
     request_body = FinalizeRequest,
     responses(
         (status = 200, description = "Held: decisions applied", body = MeetingView),
-        (status = 409, description = "Blocked, or already closed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Blocked (`finalize_blocked`), not yet held (`meeting_not_started`), or already closed (`meeting_closed`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/meetings/{id}/finalize")]

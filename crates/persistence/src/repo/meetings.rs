@@ -902,6 +902,14 @@ pub fn finalize(
 ) -> RepoResult<MeetingDetail> {
     write_tx(conn, |conn| {
         let meeting = chaired(conn, actor, id)?;
+        // Decisions are applied by a meeting that took place: from its day on (Korean time).
+        let day = (meeting.scheduled_at + chrono::Duration::hours(9)).date_naive();
+        if day > crate::today() {
+            return Err(RepoError::conflict(
+                "meeting_not_started",
+                format!("the meeting is scheduled for {day}; it can be finalized from that day on"),
+            ));
+        }
         let invited: Vec<Uuid> = participants_of(conn, id)?
             .iter()
             .filter_map(|p| p.user_id)
