@@ -268,11 +268,35 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
+    walk(&app, &w.dong, &cases[3], &["in_service"]).await;
+    // Handed over only once someone said yes.
+    app.post(
+        &format!("/api/v1/cases/{}/transitions", cases[3]),
+        Some(&w.dong),
+        json!({ "to": "referred_out" }),
+    )
+    .await
+    .assert_problem(409, "referral_not_accepted");
+    let r = app
+        .post("/api/v1/referrals", Some(&w.dong), json!({ "case_id": cases[3], "to_organization_id": w.d.welfare, "reason": "사례관리 이관" }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app
+        .post(
+            &format!(
+                "/api/v1/referrals/{}/accept",
+                r.body["id"].as_str().unwrap()
+            ),
+            Some(&w.welfare),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
     walk(
         &app,
         &w.dong,
         &cases[3],
-        &["in_service", "referred_out", "reopened", "in_service"],
+        &["referred_out", "reopened", "in_service"],
     )
     .await;
 
@@ -422,7 +446,8 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
         .collect();
     assert_eq!(
         visible,
-        [true, false, false, false, false, false],
+        // (case 3: the welfare centre accepted its referral above and takes part)
+        [true, false, false, true, false, false],
         "{}",
         seen.text
     );

@@ -827,6 +827,22 @@ pub fn transition(
         } else {
             rules::path(from, to).map_err(invalid_transition)?
         };
+        if to == Status::ReferredOut {
+            // Handed over only to an organization that said yes: an accepted (or completed)
+            // referral of the case. (Referrals never leave those statuses: no race.)
+            let accepted: bool = diesel::select(diesel::dsl::exists(
+                crate::schema::referrals::table
+                    .filter(crate::schema::referrals::case_id.eq(DbUuid(id)))
+                    .filter(crate::schema::referrals::status.eq_any(["accepted", "completed"])),
+            ))
+            .get_result(conn)?;
+            if !accepted {
+                return Err(RepoError::conflict(
+                    "referral_not_accepted",
+                    "a case is referred out once an organization has accepted its referral; send one (POST /referrals) and wait for the answer",
+                ));
+            }
+        }
         let mut case = current.case.clone();
         let mut tx = Tx::on(conn, actor, ctx);
         for step in steps {
