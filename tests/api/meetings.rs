@@ -268,6 +268,23 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
+    // The sender hears of it and finds it, with the reason, on its worklist.
+    let notes = app.get("/api/v1/notifications", Some(&w.dong)).await;
+    assert!(notes.text.contains("referral.declined"), "{}", notes.text);
+    let list = app.get("/api/v1/me/worklist", Some(&w.dong)).await;
+    assert_eq!(
+        list.body["counts"]["declined_referrals"], 1,
+        "{}",
+        list.text
+    );
+    assert_eq!(
+        list.body["declined_referrals"][0]["case_id"],
+        cases[3].as_str()
+    );
+    assert_eq!(
+        list.body["declined_referrals"][0]["declined_reason"],
+        "대상 아님"
+    );
     walk(&app, &w.dong, &cases[3], &["in_service"]).await;
     // Handed over only once someone said yes.
     app.post(

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkke_persistence::repo::work::{
-    Notification, StaffEntry, WorkCase, WorkDue, WorkItem, WorkMeeting, WorkOverride, WorkReferral,
-    Worklist,
+    Notification, StaffEntry, WorkCase, WorkDeclined, WorkDue, WorkItem, WorkMeeting, WorkOverride,
+    WorkReferral, Worklist,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -187,6 +187,33 @@ impl From<WorkReferral> for WorkReferralView {
     }
 }
 
+/// A referral my organization sent that the receiver declined within the last 14 days: the
+/// case goes on with us.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkDeclinedView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub to_org_id: Uuid,
+    /// Why we referred.
+    pub reason: String,
+    /// Why the receiver declined.
+    pub declined_reason: Option<String>,
+    pub declined_at: DateTime<Utc>,
+}
+
+impl From<WorkDeclined> for WorkDeclinedView {
+    fn from(r: WorkDeclined) -> Self {
+        Self {
+            id: r.id,
+            case_id: r.case_id,
+            to_org_id: r.to_org_id,
+            reason: r.reason,
+            declined_reason: r.declined_reason,
+            declined_at: r.declined_at,
+        }
+    }
+}
+
 /// A meeting I attend within 14 days.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkMeetingView {
@@ -297,6 +324,7 @@ pub struct WorklistCounts {
     pub action_items: usize,
     pub overdue_action_items: usize,
     pub incoming_referrals: usize,
+    pub declined_referrals: usize,
     pub meetings: usize,
     pub overrides: usize,
     pub visits: usize,
@@ -334,6 +362,7 @@ pub struct WorklistView {
     pub assessments_due: Vec<WorkDueView>,
     pub action_items: Vec<WorkItemView>,
     pub incoming_referrals: Vec<WorkReferralView>,
+    pub declined_referrals: Vec<WorkDeclinedView>,
     pub meetings: Vec<WorkMeetingView>,
     pub overrides: Vec<WorkOverrideView>,
     pub visits: Vec<VisitView>,
@@ -351,6 +380,7 @@ impl From<Worklist> for WorklistView {
                 action_items: w.action_items.len(),
                 overdue_action_items: w.action_items.iter().filter(|i| i.overdue).count(),
                 incoming_referrals: w.incoming_referrals.len(),
+                declined_referrals: w.declined_referrals.len(),
                 meetings: w.meetings.len(),
                 overrides: w.overrides.len(),
                 visits: w.visits.len(),
@@ -360,6 +390,7 @@ impl From<Worklist> for WorklistView {
             assessments_due: w.assessments_due.into_iter().map(Into::into).collect(),
             action_items: w.action_items.into_iter().map(Into::into).collect(),
             incoming_referrals: w.incoming_referrals.into_iter().map(Into::into).collect(),
+            declined_referrals: w.declined_referrals.into_iter().map(Into::into).collect(),
             meetings: w.meetings.into_iter().map(Into::into).collect(),
             overrides: w.overrides.into_iter().map(Into::into).collect(),
             visits: w.visits.into_iter().map(Into::into).collect(),

@@ -271,6 +271,22 @@ pub struct WorkReferral {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A referral of the actor's organization that the receiver declined lately: the case goes on
+/// with us, and the reason says what to do next.
+#[derive(Debug, Clone)]
+pub struct WorkDeclined {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub to_org_id: Uuid,
+    pub reason: String,
+    /// The receiver's reason for declining.
+    pub declined_reason: Option<String>,
+    pub declined_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// How long a declined referral stays on the sender's worklist.
+const DECLINED_SHOWN_DAYS: i64 = 14;
+
 /// A meeting the actor attends soon.
 #[derive(Debug, Clone)]
 pub struct WorkMeeting {
@@ -309,6 +325,8 @@ pub struct Worklist {
     pub cases: Vec<WorkCase>,
     pub action_items: Vec<WorkItem>,
     pub incoming_referrals: Vec<WorkReferral>,
+    /// My organization's referrals declined within the last 14 days.
+    pub declined_referrals: Vec<WorkDeclined>,
     pub meetings: Vec<WorkMeeting>,
     pub overrides: Vec<WorkOverride>,
     /// Planned joint visits I make or join within 14 days (or overdue).
@@ -463,6 +481,38 @@ pub fn worklist(
             })
             .collect();
         let now = crate::now();
+        let declined = referrals::table
+            .filter(referrals::from_org_id.eq(DbUuid(actor.org_id)))
+            .filter(referrals::status.eq("declined"))
+            .filter(referrals::updated_at.ge(to_db(now - Duration::days(DECLINED_SHOWN_DAYS))))
+            .order(referrals::updated_at.desc())
+            .limit(WORKLIST_LIMIT)
+            .select((
+                referrals::id,
+                referrals::case_id,
+                referrals::to_org_id,
+                referrals::reason,
+                referrals::response_note,
+                referrals::updated_at,
+            ))
+            .load::<(
+                DbUuid,
+                DbUuid,
+                DbUuid,
+                String,
+                Option<String>,
+                NaiveDateTime,
+            )>(conn)?
+            .into_iter()
+            .map(|(id, case, to, reason, note, at)| WorkDeclined {
+                id: id.0,
+                case_id: case.0,
+                to_org_id: to.0,
+                reason,
+                declined_reason: note,
+                declined_at: from_db(at),
+            })
+            .collect();
         let soon = meetings::table
             .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
             .filter(meetings::scheduled_at.ge(to_db(now)))
@@ -525,6 +575,7 @@ pub fn worklist(
             cases,
             action_items: items,
             incoming_referrals: incoming,
+            declined_referrals: declined,
             meetings: soon,
             overrides,
             visits,
@@ -542,6 +593,7 @@ pub fn worklist(
                 "full_views": full,
                 "action_items": list.action_items.len(),
                 "incoming_referrals": list.incoming_referrals.len(),
+                "declined_referrals": list.declined_referrals.len(),
                 "meetings": list.meetings.len(),
                 "overrides": list.overrides.len(),
                 "visits": list.visits.len(),
