@@ -1178,7 +1178,11 @@ async fn a_household_check_names_every_member_whatever_its_size(b: Backend) {
     };
     for size in [1usize, 3, 8, 11] {
         // A newcomer who received oil before joining (recorded under no household) ...
-        let newcomer = app.person(&w.dong, "새식구", "1950-03-03", None).await;
+        // (born in different years: records of one name and birth date would be a strong
+        // duplicate pair, which counts as one person)
+        let newcomer = app
+            .person(&w.dong, "새식구", &format!("{}-03-03", 1940 + size), None)
+            .await;
         let r = app
             .post(
                 "/api/v1/allocations",

@@ -265,7 +265,10 @@ async fn a_merge_moves_everything_and_the_check_sees_one_ledger(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    // Before the merge, the check for the survivor warns (never blocks) of the candidate's claim.
+    // Before the merge (#28): the two records of one person are a strong unreviewed pair, so a
+    // `block` benefit given to one is refused to the other — the check names the candidate's
+    // claim as a conflict (no person data) and, masked, as a possible duplicate claim; recording
+    // needs the override path.
     let r = app
         .post(
             "/api/v1/allocations/check",
@@ -274,11 +277,26 @@ async fn a_merge_moves_everything_and_the_check_sees_one_ledger(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["allowed"], true, "{}", r.text);
+    assert_eq!(r.body["allowed"], false, "{}", r.text);
+    assert_eq!(r.body["action"], "block", "{}", r.text);
+    assert_eq!(
+        r.body["conflicts"].as_array().unwrap().len(),
+        1,
+        "{}",
+        r.text
+    );
+    assert!(!r.text.contains("박순자"), "{}", r.text);
     let warned = r.body["possible_duplicate_claims"].as_array().unwrap();
     assert_eq!(warned.len(), 1, "{}", r.text);
     assert_eq!(warned[0]["masked_name"], "박**자");
     assert_eq!(warned[0]["person_id"], merged.as_str());
+    app.post(
+        "/api/v1/allocations",
+        Some(&w.welfare),
+        json!({ "resource_id": kimchi, "person_id": survivor, "granted_on": today, "quantity": 1 }),
+    )
+    .await
+    .assert_problem(409, "duplicate_benefit");
     // Merge into the record with the RRN.
     let pairs = queue(&app, &w.coord, "open").await;
     let pair = pair_of(&pairs, &survivor, &merged).expect("queued");
@@ -396,6 +414,29 @@ async fn dismissal_holds_until_its_date_and_rrns_decide(b: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    // While the pair is open, a `block` benefit given to one record is refused to the other;
+    // a dismissed pair no longer counts (#28).
+    let oil = json!({ "name": "난방유", "category": "heating", "funding": "public", "unit": "L",
+        "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 365 }, "max_count": 1, "action": "block" } });
+    let oil = app.post_resource(&w.dong, oil).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let today = hamkke_domain::today().to_string();
+    let r = app
+        .post(
+            "/api/v1/allocations",
+            Some(&w.dong),
+            json!({ "resource_id": oil, "person_id": a, "granted_on": today, "quantity": 100 }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let check =
+        json!({ "resource_id": oil, "person_id": b_, "granted_on": today, "quantity": 100 });
+    let r = app
+        .post("/api/v1/allocations/check", Some(&w.dong), check.clone())
+        .await;
+    assert_eq!(r.body["allowed"], false, "{}", r.text);
     let until = (hamkke_domain::today() + chrono::Duration::days(30)).to_string();
     let r = app
         .post(
@@ -406,6 +447,11 @@ async fn dismissal_holds_until_its_date_and_rrns_decide(b: Backend) {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["status"], "dismissed");
+    let r = app
+        .post("/api/v1/allocations/check", Some(&w.dong), check)
+        .await;
+    assert_eq!(r.body["allowed"], true, "{}", r.text);
+    assert_eq!(r.body["possible_duplicate_claims"], json!([]), "{}", r.text);
     scan(&app, "11440").await;
     assert!(pair_of(&queue(&app, &w.coord, "open").await, &a, &b_).is_none());
     assert!(pair_of(&queue(&app, &w.coord, "dismissed").await, &a, &b_).is_some());

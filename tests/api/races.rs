@@ -413,7 +413,12 @@ async fn an_override_is_decided_once(b: Backend) {
     let racers = Racers::start(&app);
     for round in 0..ROUNDS {
         let p = app
-            .person(&w.dong, &format!("예외{round}"), "1950-01-01", None)
+            .person(
+                &w.dong,
+                &format!("예외{round}"),
+                &format!("{}-01-01", 1930 + round),
+                None,
+            )
             .await;
         let first = app
             .post(
@@ -754,7 +759,44 @@ async fn a_worker_is_assigned_once_and_one_primary_stays(b: Backend) {
     }
 }
 
+/// Two records of one person (a strong, unreviewed duplicate pair) given the same `block`
+/// benefit at once, half the requests naming each record: exactly one gift is recorded (#28).
+async fn two_records_of_one_person_get_a_blocked_benefit_once(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let oil = app
+        .resource(
+            &w.dong,
+            json!({ "name": "난방유", "category": "heating", "funding": "public", "unit": "드럼",
+                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 365 }, "max_count": 1, "action": "block" } }),
+        )
+        .await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        let birth = format!("{}-05-05", 1930 + round);
+        let a = app.person(&w.dong, "한쌍둥", &birth, None).await;
+        let b_ = app.person(&w.dong, "한쌍둥", &birth, None).await;
+        let calls = (0..PARALLEL)
+            .map(|i| {
+                let (person, token) = if i % 2 == 0 {
+                    (&a, &w.dong)
+                } else {
+                    (&b_, &w.welfare)
+                };
+                post(
+                    "/api/v1/allocations".to_owned(),
+                    token,
+                    json!({ "resource_id": oil, "person_id": person, "granted_on": "2026-12-01" }),
+                )
+            })
+            .collect();
+        let answers = racers.race(calls);
+        one_winner(&answers, 201, &[409], round);
+    }
+}
+
 both!(
+    two_records_of_one_person_get_a_blocked_benefit_once,
     a_worker_is_assigned_once_and_one_primary_stays,
     concurrent_imports_register_each_person_once,
     one_open_case_per_person,

@@ -540,9 +540,10 @@ pub struct CheckView {
     pub conflicts_total: usize,
     /// The rule that fired, in the language of `Accept-Language` (Korean by default).
     pub rule: Option<String>,
-    /// A warning, never a block: claims of the same benefit type by persons who are strong,
-    /// unreviewed candidates for being this person (ask before giving twice); the most recent
-    /// 20.
+    /// Claims of the same benefit type by persons who are strong, unreviewed candidates for
+    /// being this person (masked): they also count under the policy until a coordinator reviews
+    /// the pair, so a `block` benefit given to either record is not given again; the most
+    /// recent 20.
     pub possible_duplicate_claims: Vec<CandidateClaimView>,
     /// How many such claims there are in all.
     pub possible_duplicate_claims_total: usize,
@@ -628,7 +629,7 @@ pub struct AllocationView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings_total: Option<usize>,
     /// On creation: claims of the same benefit type by strong, unreviewed duplicate
-    /// candidates of the person (a warning), the most recent 20.
+    /// candidates of the person (counted under the policy too), the most recent 20.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub possible_duplicate_claims: Option<Vec<CandidateClaimView>>,
     /// On creation: how many such claims there are in all.

@@ -141,8 +141,8 @@ pub struct Check {
     pub conflicts_total: usize,
     pub rule: Option<Rule>,
     /// Claims of the same benefit type (or group) in the policy's window by persons who are
-    /// unreviewed strong candidates for being this person: a warning, never a block. The most
-    /// recent [`SHOWN`].
+    /// unreviewed strong candidates for being this person (they also count under the policy
+    /// until the pair is reviewed). The most recent [`SHOWN`].
     pub possible_duplicate_claims: Vec<CandidateClaim>,
     /// How many such claims there are in all.
     pub possible_duplicate_claims_total: usize,
@@ -172,34 +172,56 @@ pub struct CandidateClaim {
     pub granted_on: NaiveDate,
 }
 
-/// The claims of the person's strong, unreviewed duplicate candidates (one indexed query when
-/// there are none).
-fn candidate_claims(
+/// The person's strong, unreviewed duplicate candidates (open pairs scoring at least
+/// `identity::STRONG`) count as the same person until a coordinator reviews the pair: their
+/// claims join the subject's, so a `block` policy blocks on them (the conflicts carry no
+/// person data), and they are listed, masked, as possible duplicate claims. One indexed query
+/// when there are none.
+fn partner_claims(
     conn: &mut DbConn,
     benefit: &BenefitType,
-    person_id: Uuid,
+    partners: &[Uuid],
     request: &Request,
+    found: &mut Found,
 ) -> RepoResult<Vec<CandidateClaim>> {
     let mut out = Vec::new();
-    for (_, other) in super::identity::strong_partners(conn, &[person_id])? {
-        let found = claims(conn, benefit, other, None, None, request)?.claims;
-        if found.is_empty() {
+    for &other in partners {
+        let theirs = claims(conn, benefit, other, None, None, request)?;
+        if theirs.claims.is_empty() {
             continue;
         }
         let p = super::persons::load(conn, other)?;
-        for c in found {
+        for c in &theirs.claims {
             out.push(CandidateClaim {
                 person_id: other,
                 masked_name: hamkke_domain::person::mask_name(&p.name),
                 birth_year: chrono::Datelike::year(&p.birth_date),
                 allocation_id: c.allocation_id,
-                benefit_type_code: c.benefit_type,
+                benefit_type_code: c.benefit_type.clone(),
                 granted_on: c.granted_on,
             });
         }
+        // (a partner of the same household is counted once)
+        let known: std::collections::HashSet<Uuid> =
+            found.claims.iter().map(|c| c.allocation_id).collect();
+        found.labels.extend(theirs.labels);
+        found.claims.extend(
+            theirs
+                .claims
+                .into_iter()
+                .filter(|c| !known.contains(&c.allocation_id)),
+        );
     }
     out.sort_by_key(|c| (c.granted_on, c.allocation_id));
     Ok(out)
+}
+
+/// The other persons of the person's open strong pairs.
+fn partners_of(conn: &mut DbConn, person_id: Uuid) -> RepoResult<Vec<Uuid>> {
+    Ok(super::identity::strong_partners(conn, &[person_id])?
+        .into_iter()
+        .map(|(_, other)| other)
+        .collect())
 }
 
 /// Sets a check's candidate claims, bounded.
@@ -604,7 +626,7 @@ pub fn check_unaudited(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) ->
     let p = prepare(conn, actor, new)?;
     let request = request_of(&p.benefit, new);
     let members = p.members.as_deref();
-    let claims = claims(
+    let mut claims = claims(
         conn,
         &p.benefit,
         new.person_id,
@@ -612,9 +634,10 @@ pub fn check_unaudited(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) ->
         members,
         &request,
     )?;
+    let partners = partners_of(conn, new.person_id)?;
+    let candidates = partner_claims(conn, &p.benefit, &partners, &request, &mut claims)?;
     let verdict = rules::evaluate(&p.benefit.policy, &request, &claims.claims);
     let mut check = describe(&p.benefit, &verdict, &claims.labels)?;
-    let candidates = candidate_claims(conn, &p.benefit, new.person_id, &request)?;
     with_candidates(&mut check, candidates);
     Ok(check)
 }
@@ -740,13 +763,19 @@ fn create_once(
 ) -> RepoResult<Outcome> {
     write_tx(conn, |conn| {
         let p = prepare(conn, actor, new)?;
+        // The person and its strong duplicate candidates are locked together, in the one
+        // ascending order every path takes (a gift to either waits for the other).
+        let partners = partners_of(conn, new.person_id)?;
+        let mut everyone = partners.clone();
+        everyone.push(new.person_id);
+        crate::guard::lock_persons_any(conn, &everyone)?;
         lock_subject(conn, actor, new.person_id, p.household)?;
         let request = request_of(&p.benefit, new);
         // The members as they are now, under the lock (not those `prepare` read before it).
-        let claims = claims(conn, &p.benefit, new.person_id, p.household, None, &request)?;
+        let mut claims = claims(conn, &p.benefit, new.person_id, p.household, None, &request)?;
+        let candidates = partner_claims(conn, &p.benefit, &partners, &request, &mut claims)?;
         let verdict = rules::evaluate(&p.benefit.policy, &request, &claims.claims);
         let mut check = describe(&p.benefit, &verdict, &claims.labels)?;
-        let candidates = candidate_claims(conn, &p.benefit, new.person_id, &request)?;
         with_candidates(&mut check, candidates);
         let blocked = !verdict.conflicts.is_empty() && verdict.action == Action::Block;
         let audit_entry = |outcome: &str, id: Option<Uuid>| {
