@@ -517,7 +517,7 @@ async fn a_person_crosses_districts_only_by_an_approved_transfer(b: Backend) {
         json!({}),
     )
     .await
-    .assert_problem(409, "open_case_exists");
+    .assert_problem(409, "transfer_open_case");
     let r = app
         .post(
             &format!("/api/v1/cases/{case}/transitions"),

@@ -136,6 +136,7 @@ pub const PROBLEMS: &[(&str, Text, Text)] = &[
     ("visit_completed", t("충돌", "Conflict"), t("이미 완료된 방문입니다.", "This visit has been completed.")),
     ("meeting_closed", t("회의 종료", "Conflict"), t("이미 개최되었거나 취소된 회의입니다.", "The meeting has been held or cancelled.")),
     ("referral_not_accepted", t("의뢰 수락 전", "Conflict"), t("의뢰를 받은 기관이 수락한 뒤에 타 기관 의뢰로 전환할 수 있습니다.", "A case is referred out once an organization has accepted its referral.")),
+    ("transfer_open_case", t("진행 중인 사례 있음", "Conflict"), t("보내는 구에 진행 중인 사례가 있습니다. 주 사례관리 기관이 사례를 종결하거나 다른 기관에 의뢰한 뒤 전입을 승인하세요.", "An open case in the sending district: its lead closes or refers it, then approve the transfer.")),
     ("meeting_not_started", t("회의 전", "Conflict"), t("회의 예정일 이후에 결과를 확정할 수 있습니다.", "A meeting can be finalized from its scheduled day on.")),
     ("already_on_agenda", t("충돌", "Conflict"), t("이미 이 회의의 안건이거나 상정 요청된 사례입니다.", "The case is already on the agenda or proposed for it.")),
     ("own_meeting", t("충돌", "Conflict"), t("주관 기관은 안건을 직접 올립니다.", "The host puts cases on its own agenda directly.")),

@@ -125,7 +125,7 @@ async fn decide(
     request_body = DecideTransferRequest,
     responses(
         (status = 200, description = "Approved; the person now belongs to the receiving district", body = TransferView),
-        (status = 409, description = "Already decided, or the person has an open case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided, or the person or a household member has an open case (`transfer_open_case`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/person-transfers/{id}/approve")]

@@ -208,8 +208,8 @@ pub fn decide(
             .get_result(conn)?;
             if open {
                 return Err(RepoError::conflict(
-                    "open_case_exists",
-                    "close or refer the open case of the person or a household member before the transfer (사례 종결 후 전입 처리)",
+                    "transfer_open_case",
+                    "the person or a household member has an open case in this district: its lead closes it, or refers it, before the transfer is approved",
                 ));
             }
             if let Some(h) = person.household_id {
