@@ -286,6 +286,21 @@ fn audit_meeting(
     )
 }
 
+/// The end of every change of a scheduled meeting: its version moves on, the change is
+/// audited with `details`, and the meeting is answered as the caller now sees it.
+fn changed(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    details: serde_json::Value,
+) -> RepoResult<MeetingDetail> {
+    bump(conn, id)?;
+    audit_meeting(conn, ctx, AuditAction::Update, id, details)?;
+    let m = load_meeting(conn, id)?;
+    detail(conn, actor, m)
+}
+
 pub(crate) fn bump(conn: &mut DbConn, id: Uuid) -> RepoResult<()> {
     diesel::update(meetings::table.find(DbUuid(id)))
         .set((
@@ -645,16 +660,7 @@ pub fn add_agenda(
     write_tx(conn, |conn| {
         let m = chaired(conn, actor, id)?;
         add_to_agenda(conn, actor, &m, case_id, "case_id")?;
-        bump(conn, id)?;
-        audit_meeting(
-            conn,
-            ctx,
-            AuditAction::Update,
-            id,
-            json!({ "agenda_added": case_id }),
-        )?;
-        let m = load_meeting(conn, id)?;
-        detail(conn, actor, m)
+        changed(conn, actor, ctx, id, json!({ "agenda_added": case_id }))
     })
 }
 
@@ -684,16 +690,7 @@ pub fn remove_agenda(
             None,
             json!({ "meeting_id": id, "kind": meeting.kind.as_str(), "scheduled_at": meeting.scheduled_at }),
         )?;
-        bump(conn, id)?;
-        audit_meeting(
-            conn,
-            ctx,
-            AuditAction::Update,
-            id,
-            json!({ "agenda_removed": case_id }),
-        )?;
-        let m = load_meeting(conn, id)?;
-        detail(conn, actor, m)
+        changed(conn, actor, ctx, id, json!({ "agenda_removed": case_id }))
     })
 }
 
@@ -709,16 +706,13 @@ pub fn attendance(
     write_tx(conn, |conn| {
         chaired(conn, actor, id)?;
         set_attendance(conn, id, user_id, attended)?;
-        bump(conn, id)?;
-        audit_meeting(
+        changed(
             conn,
+            actor,
             ctx,
-            AuditAction::Update,
             id,
             json!({ "attendance": user_id, "attended": attended }),
-        )?;
-        let m = load_meeting(conn, id)?;
-        detail(conn, actor, m)
+        )
     })
 }
 
@@ -798,16 +792,13 @@ pub fn decide(
                 meeting_decisions::updated_at.eq(to_db(crate::now())),
             ))
             .execute(conn)?;
-        bump(conn, id)?;
-        audit_meeting(
+        changed(
             conn,
+            actor,
             ctx,
-            AuditAction::Update,
             id,
             json!({ "decision": d.decision.as_str(), "case_id": d.case_id }),
-        )?;
-        let m = load_meeting(conn, id)?;
-        detail(conn, actor, m)
+        )
     })
 }
 
