@@ -285,6 +285,12 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
         list.body["declined_referrals"][0]["declined_reason"],
         "대상 아님"
     );
+    assert!(list.body["declined_referrals"][0]["case_no"].is_string());
+    assert_eq!(
+        list.body["declined_referrals"][0]["to_org_id"],
+        w.d.office.as_str()
+    );
+    assert!(list.body["declined_referrals"][0]["to_org_name"].is_string());
     walk(&app, &w.dong, &cases[3], &["in_service"]).await;
     // Handed over only once someone said yes.
     app.post(

@@ -193,7 +193,11 @@ impl From<WorkReferral> for WorkReferralView {
 pub struct WorkDeclinedView {
     pub id: Uuid,
     pub case_id: Uuid,
+    /// The case number (사례번호) as workers name it.
+    pub case_no: String,
     pub to_org_id: Uuid,
+    /// The organization that declined.
+    pub to_org_name: String,
     /// Why we referred.
     pub reason: String,
     /// Why the receiver declined.
@@ -206,7 +210,9 @@ impl From<WorkDeclined> for WorkDeclinedView {
         Self {
             id: r.id,
             case_id: r.case_id,
+            case_no: r.case_no,
             to_org_id: r.to_org_id,
+            to_org_name: r.to_org_name,
             reason: r.reason,
             declined_reason: r.declined_reason,
             declined_at: r.declined_at,

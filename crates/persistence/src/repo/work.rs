@@ -277,7 +277,9 @@ pub struct WorkReferral {
 pub struct WorkDeclined {
     pub id: Uuid,
     pub case_id: Uuid,
+    pub case_no: String,
     pub to_org_id: Uuid,
+    pub to_org_name: String,
     pub reason: String,
     /// The receiver's reason for declining.
     pub declined_reason: Option<String>,
@@ -482,6 +484,8 @@ pub fn worklist(
             .collect();
         let now = crate::now();
         let declined = referrals::table
+            .inner_join(crate::schema::cases::table)
+            .inner_join(organizations::table.on(organizations::id.eq(referrals::to_org_id)))
             .filter(referrals::from_org_id.eq(DbUuid(actor.org_id)))
             .filter(referrals::status.eq("declined"))
             .filter(referrals::updated_at.ge(to_db(now - Duration::days(DECLINED_SHOWN_DAYS))))
@@ -490,7 +494,9 @@ pub fn worklist(
             .select((
                 referrals::id,
                 referrals::case_id,
+                crate::schema::cases::case_no,
                 referrals::to_org_id,
+                organizations::name,
                 referrals::reason,
                 referrals::response_note,
                 referrals::updated_at,
@@ -498,20 +504,26 @@ pub fn worklist(
             .load::<(
                 DbUuid,
                 DbUuid,
+                String,
                 DbUuid,
+                String,
                 String,
                 Option<String>,
                 NaiveDateTime,
             )>(conn)?
             .into_iter()
-            .map(|(id, case, to, reason, note, at)| WorkDeclined {
-                id: id.0,
-                case_id: case.0,
-                to_org_id: to.0,
-                reason,
-                declined_reason: note,
-                declined_at: from_db(at),
-            })
+            .map(
+                |(id, case, case_no, to, to_name, reason, note, at)| WorkDeclined {
+                    id: id.0,
+                    case_id: case.0,
+                    case_no,
+                    to_org_id: to.0,
+                    to_org_name: to_name,
+                    reason,
+                    declined_reason: note,
+                    declined_at: from_db(at),
+                },
+            )
             .collect();
         let soon = meetings::table
             .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
