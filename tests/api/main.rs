@@ -23,6 +23,7 @@ mod openapi;
 mod ops;
 mod orgs;
 mod persons;
+mod policy;
 mod practice;
 mod races;
 mod retention;

@@ -468,7 +468,61 @@ both!(
     participant_consent_covers_case_participants_only,
     person_search_and_updates,
     households_list_their_members,
+    a_search_page_is_full_of_people_the_caller_may_find,
 );
+
+/// The search decides who the caller may find in SQL, before the page's limit: pages of a
+/// prefix search are full, however many people of the same prefix only another organization
+/// may see in detail, and every page holds only the caller's.
+async fn a_search_page_is_full_of_people_the_caller_may_find(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let mut mine = Vec::new();
+    for i in 0..5 {
+        // Registered in turns, so the other organization's people lie between the caller's.
+        for j in 0..3 {
+            app.person(&w.welfare, "박민수", &format!("1960-0{}-1{j}", i + 1), None)
+                .await;
+        }
+        mine.push(
+            app.person(&w.dong, "박민수", &format!("1980-0{}-2{i}", i + 1), None)
+                .await,
+        );
+    }
+    let mut found = Vec::new();
+    let mut cursor: Option<String> = None;
+    for page in 0.. {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/persons?q=%EB%B0%95%EB%AF%BC&limit=2&cursor={c}"),
+            None => "/api/v1/persons?q=%EB%B0%95%EB%AF%BC&limit=2".to_owned(),
+        };
+        let r = app.get(&path, Some(&w.dong)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let items = r.body["items"].as_array().unwrap();
+        cursor = r.body["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_some() {
+            assert_eq!(items.len(), 2, "page {page} is short: {}", r.text);
+        }
+        found.extend(items.iter().map(|p| p["id"].as_str().unwrap().to_owned()));
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(found, mine, "the caller's five, in order, on three pages");
+    // The exact name with a birth date still finds the other organization's person, redacted.
+    let exact = app
+        .get(
+            "/api/v1/persons?q=%EB%B0%95%EB%AF%BC%EC%88%98&birth_date=1960-01-10",
+            Some(&w.dong),
+        )
+        .await;
+    assert_eq!(
+        exact.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        exact.text
+    );
+}
 
 /// Registers, re-registers, mistypes, searches and reads RRNs every way the API allows, then
 /// scans every response (headers and body), every log line and the audit trail: the number

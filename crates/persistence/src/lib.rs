@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod repo;
 pub mod retention;
 pub mod schema;
+pub mod scope;
 pub mod types;
 pub mod uow;
 

@@ -23,6 +23,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     action_items, agenda_requests, cases, meeting_agenda, organizations, referrals, users,
 };
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::Tx;
 
@@ -156,9 +157,10 @@ pub fn list(conn: &mut DbConn, actor: &Actor, meeting_id: Uuid) -> RepoResult<Ve
         .order(agenda_requests::id.asc())
         .select(RequestRow::as_select())
         .into_boxed();
-    if meeting.host_org_id != actor.org_id {
-        q = q.filter(agenda_requests::from_org_id.eq(DbUuid(actor.org_id)));
-    }
+    q = q.filter(scope::agenda_requests(
+        actor,
+        meeting.host_org_id == actor.org_id,
+    ));
     q.load(conn)?
         .into_iter()
         .map(AgendaRequest::try_from)

@@ -26,6 +26,7 @@ use crate::schema::{
     allocations, benefit_types as types_t, households, organizations, persons as persons_t,
     resources as resources_t,
 };
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::Tx;
 use hamkke_domain::event::DomainEvent;
@@ -1025,14 +1026,8 @@ pub fn list(
         super::refs::org(conn, actor, o, "provider_org_id")?;
     }
     // `authz::view_ledger` as a query: the actor's ledger scope.
-    let authz::DistrictScope::District(district) = authz::ledger_scope(actor) else {
-        return Ok(Page {
-            items: Vec::new(),
-            next_after: None,
-        });
-    };
     let mut q = allocations::table
-        .filter(allocations::district_code.eq(district))
+        .filter(scope::ledger(actor))
         .select(AllocationRow::as_select())
         .order(allocations::id.asc())
         .limit(page.limit + 1)

@@ -16,6 +16,7 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::benefit_types;
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -206,14 +207,8 @@ pub fn list(
     f: &BenefitTypeFilter,
     page: PageRequest,
 ) -> RepoResult<Page<BenefitType>> {
-    let authz::DistrictScope::District(district) = authz::ledger_scope(actor) else {
-        return Ok(Page {
-            items: Vec::new(),
-            next_after: None,
-        });
-    };
     let mut q = benefit_types::table
-        .filter(benefit_types::district_code.eq(district))
+        .filter(scope::benefit_types(actor))
         .select(BenefitTypeRow::as_select())
         .order(benefit_types::id.asc())
         .limit(page.limit + 1)

@@ -21,6 +21,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     case_assignments, case_counters, case_events, case_members, case_participants, cases,
 };
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::Tx;
 use hamkke_domain::event::DomainEvent;
@@ -629,19 +630,16 @@ pub fn list(
         .order(cases::id.asc())
         .limit(page.limit + 1)
         .into_boxed();
-    let own_cases = case_participants::table
-        .filter(case_participants::org_id.eq(DbUuid(actor.org_id)))
-        .select(case_participants::case_id);
     // The listing is `authz::view_case` as a query: the actor's work scope.
-    let district = match authz::work_scope(actor) {
-        authz::WorkScope::Involved { .. } => None,
-        authz::WorkScope::InvolvedOrDistrict { district, .. } => Some(district),
-    };
-    match (f.assigned_to, district) {
+    let overseer = matches!(
+        authz::work_scope(actor),
+        authz::WorkScope::InvolvedOrDistrict { .. }
+    );
+    match f.assigned_to {
         // Driven by the user's assignments (a few hundred at most), each checked against the
         // organization's participation: the plan stays small whatever the organization's size,
         // also as the generic plan of the prepared statement.
-        (Some(user), None) => {
+        Some(user) if !overseer => {
             q = q.filter(
                 cases::id.eq_any(
                     case_assignments::table
@@ -650,17 +648,14 @@ pub fn list(
                         .filter(diesel::dsl::exists(
                             case_participants::table
                                 .filter(case_participants::case_id.eq(case_assignments::case_id))
-                                .filter(case_participants::org_id.eq(DbUuid(actor.org_id))),
+                                .filter(scope::participations(actor)),
                         ))
                         .select(case_assignments::case_id),
                 ),
             );
         }
-        (assigned, district) => {
-            q = match district {
-                Some(d) => q.filter(cases::district_code.eq(d).or(cases::id.eq_any(own_cases))),
-                None => q.filter(cases::id.eq_any(own_cases)),
-            };
+        assigned => {
+            q = q.filter(scope::cases(actor));
             if let Some(user) = assigned {
                 q = q.filter(
                     cases::id.eq_any(

@@ -15,6 +15,7 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{consent_organizations, consents, organizations};
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::Tx;
 
@@ -313,24 +314,16 @@ pub fn self_recorded(
     limit: i64,
 ) -> RepoResult<Vec<Consent>> {
     use crate::schema::persons;
-    let coordinator = actor.role == hamkke_domain::user::Role::Coordinator;
     // (a coordinator reviews the district's; anyone else its own organization's registrations)
     authz::review_consent(actor, actor.org_id, &actor.district_code)?;
-    // The person register's scope, as every person list takes it.
-    let authz::DistrictScope::District(district) = authz::person_scope(actor) else {
-        return Ok(Vec::new());
-    };
     let mut q = consents::table
         .inner_join(persons::table)
         .filter(consents::self_recorded.eq(true))
-        .filter(persons::district_code.eq(district))
         .order(consents::id.desc())
         .limit(limit)
         .select(ConsentRow::as_select())
         .into_boxed();
-    if !coordinator {
-        q = q.filter(persons::registered_by_org_id.eq(DbUuid(actor.org_id)));
-    }
+    q = q.filter(scope::consent_reviews(actor));
     if !include_closed {
         q = q.filter(consents::withdrawn_at.is_null());
     }

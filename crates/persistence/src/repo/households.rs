@@ -14,6 +14,7 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::households;
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -162,8 +163,7 @@ pub fn get(
 /// Households the actor's organization registered.
 pub fn list(conn: &mut DbConn, actor: &Actor, page: PageRequest) -> RepoResult<Page<Household>> {
     let mut q = households::table
-        .filter(households::registered_by_org_id.eq(DbUuid(actor.org_id)))
-        .filter(households::district_code.eq(actor.district_code.clone()))
+        .filter(scope::households(actor))
         .select(HouseholdRow::as_select())
         .order(households::id.asc())
         .limit(page.limit + 1)

@@ -23,6 +23,7 @@ use crate::schema::{
     action_items, case_participants, cases as cases_t, meeting_agenda, meeting_decisions,
     meeting_participants, meetings, users,
 };
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::Tx;
 use hamkke_domain::event::DomainEvent;
@@ -529,24 +530,13 @@ pub fn list(
     if let Some(c) = f.case_id {
         super::refs::case(conn, actor, c, "case_id")?;
     }
-    let org = DbUuid(actor.org_id);
+    // `authz::view_meeting` as a query: the actor's work scope.
     let mut q = meetings::table
         .select(MeetingRow::as_select())
         .order(meetings::id.asc())
         .limit(page.limit + 1)
         .into_boxed();
-    let mine = meetings::host_org_id.eq(org).or(meetings::id.eq_any(
-        meeting_participants::table
-            .filter(meeting_participants::org_id.eq(org))
-            .select(meeting_participants::meeting_id),
-    ));
-    // `authz::view_meeting` as a query: the actor's work scope.
-    q = match authz::work_scope(actor) {
-        authz::WorkScope::InvolvedOrDistrict { district, .. } => {
-            q.filter(mine.or(meetings::district_code.eq(district)))
-        }
-        authz::WorkScope::Involved { .. } => q.filter(mine),
-    };
+    q = q.filter(scope::meetings(actor));
     if let Some(from) = f.from {
         q = q.filter(meetings::scheduled_at.ge(to_db(from)));
     }

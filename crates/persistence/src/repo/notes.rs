@@ -15,6 +15,7 @@ use crate::audit::{AuditAction, AuditCtx};
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{case_events, case_notes, users};
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -166,11 +167,7 @@ pub fn list(
         let detail = cases::load_visible(conn, actor, case_id)?;
         let mut q = case_notes::table
             .filter(case_notes::case_id.eq(DbUuid(case_id)))
-            .filter(
-                case_notes::visibility
-                    .eq(Visibility::Participants.as_str())
-                    .or(case_notes::org_id.eq(DbUuid(actor.org_id))),
-            )
+            .filter(scope::notes(actor))
             .order(case_notes::id.asc())
             .limit(page.limit + 1)
             .select(NoteRow::as_select())
@@ -216,11 +213,7 @@ pub fn timeline(
         let detail = cases::load_visible(conn, actor, case_id)?;
         let mut q = case_events::table
             .filter(case_events::case_id.eq(DbUuid(case_id)))
-            .filter(
-                case_events::only_org_id
-                    .is_null()
-                    .or(case_events::only_org_id.eq(DbUuid(actor.org_id))),
-            )
+            .filter(scope::timeline(actor))
             .order(case_events::id.asc())
             .limit(page.limit + 1)
             .select((

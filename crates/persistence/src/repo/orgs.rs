@@ -15,6 +15,7 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::organizations;
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -202,9 +203,7 @@ pub fn list(
         .order(organizations::id.asc())
         .limit(page.limit + 1)
         .into_boxed();
-    if let OrgScope::District(d) = authz::org_scope(actor) {
-        q = q.filter(organizations::district_code.eq(d));
-    }
+    q = q.filter(scope::organizations(actor));
     if let Some(d) = &filter.district_code {
         q = q.filter(organizations::district_code.eq(d.clone()));
     }
@@ -300,7 +299,7 @@ pub fn update(
 /// Active organizations of the actor's district by exact name (at most two).
 pub fn ids_by_name(conn: &mut DbConn, actor: &Actor, name: &str) -> RepoResult<Vec<Uuid>> {
     Ok(organizations::table
-        .filter(organizations::district_code.eq(actor.district_code.clone()))
+        .filter(scope::district_organizations(actor))
         .filter(organizations::active.eq(true))
         .filter(organizations::name.eq(name))
         .select(organizations::id)

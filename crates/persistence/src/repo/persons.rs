@@ -15,6 +15,7 @@ use crate::conn::{write_tx, DbConn};
 use crate::crypto::PersonKeys;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::persons;
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -430,14 +431,23 @@ pub fn search(
         .order(persons::id.asc())
         .limit(page.limit + 1)
         .into_boxed();
+    // `authz::may_find` in SQL, before the page's LIMIT (a page is never short for the people
+    // the caller may not find): an exact RRN finds anyone (and answers only the district when
+    // the person is registered elsewhere); the exact full name with the birth date finds its
+    // person of the district; otherwise only those whose details the caller sees.
     match (&rrn, text) {
         (Some(rrn), _) => q = q.filter(persons::rrn_hmac.eq_any(keys.lookup_hashes(rrn))),
         (None, Some(text)) => {
             q = q
-                .filter(persons::district_code.eq(district.clone()))
-                .filter(persons::name.like(like_prefix(text)).escape('\\'))
+                .filter(scope::person_register(actor))
+                .filter(persons::name.like(like_prefix(text)).escape('\\'));
+            q = if s.birth_date.is_some() {
+                q.filter(scope::person_details(actor).or(persons::name.eq(text.to_owned())))
+            } else {
+                q.filter(scope::person_details(actor))
+            };
         }
-        (None, None) => q = q.filter(persons::district_code.eq(district.clone())),
+        (None, None) => q = q.filter(scope::person_details(actor)),
     }
     if let Some(d) = s.birth_date {
         q = q.filter(persons::birth_date.eq(d));
@@ -631,9 +641,14 @@ pub fn access_log(
         let person = load(conn, id)?;
         let leads: bool = diesel::select(diesel::dsl::exists(
             crate::schema::case_members::table
-                .inner_join(cases::table)
                 .filter(crate::schema::case_members::person_id.eq(DbUuid(id)))
-                .filter(cases::lead_org_id.eq(DbUuid(actor.org_id))),
+                .filter(
+                    crate::schema::case_members::case_id.eq_any(
+                        cases::table
+                            .filter(scope::led_cases(actor))
+                            .select(cases::id),
+                    ),
+                ),
         ))
         .get_result(conn)?;
         authz::read_person_access_log(

@@ -17,6 +17,7 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{cases as cases_t, referrals};
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::Tx;
 use hamkke_domain::event::DomainEvent;
@@ -213,35 +214,17 @@ pub fn list(
     status: Option<ReferralStatus>,
     page: PageRequest,
 ) -> RepoResult<Page<ReferralDetail>> {
-    let org = DbUuid(actor.org_id);
     let mut q = referrals::table
         .select(ReferralRow::as_select())
         .order(referrals::id.asc())
         .limit(page.limit + 1)
         .into_boxed();
-    q = match direction {
-        Some(Direction::Incoming) => q.filter(referrals::to_org_id.eq(org)),
-        Some(Direction::Outgoing) => q.filter(referrals::from_org_id.eq(org)),
-        // `authz::view_referral` as a query: both ends, and the district for those who
-        // oversee it (a referral's district is its case's).
-        None => match authz::work_scope(actor) {
-            authz::WorkScope::Involved { .. } => q.filter(
-                referrals::to_org_id
-                    .eq(org)
-                    .or(referrals::from_org_id.eq(org)),
-            ),
-            authz::WorkScope::InvolvedOrDistrict { district, .. } => q.filter(
-                referrals::to_org_id
-                    .eq(org)
-                    .or(referrals::from_org_id.eq(org))
-                    .or(referrals::case_id.eq_any(
-                        cases_t::table
-                            .filter(cases_t::district_code.eq(district))
-                            .select(cases_t::id),
-                    )),
-            ),
-        },
-    };
+    // `authz::view_referral` as a query: both ends, and the district for those who oversee it.
+    q = q.filter(match direction {
+        Some(Direction::Incoming) => Box::new(scope::incoming_referrals(actor)) as scope::Filter<_>,
+        Some(Direction::Outgoing) => Box::new(scope::outgoing_referrals(actor)),
+        None => scope::referrals(actor),
+    });
     if let Some(s) = status {
         q = q.filter(referrals::status.eq(s.as_str()));
     }

@@ -16,6 +16,7 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{allocations, resources};
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -180,7 +181,7 @@ pub fn list(
     page: PageRequest,
 ) -> RepoResult<Page<Resource>> {
     let mut q = resources::table
-        .filter(resources::district_code.eq(actor.district_code.clone()))
+        .filter(scope::resources(actor))
         .select(ResourceRow::as_select())
         .order(resources::id.asc())
         .limit(page.limit + 1)
@@ -264,7 +265,7 @@ pub fn update(
 /// Active resources of the actor's district by exact name (at most two: two are ambiguous).
 pub fn ids_by_name(conn: &mut DbConn, actor: &Actor, name: &str) -> RepoResult<Vec<Uuid>> {
     Ok(resources::table
-        .filter(resources::district_code.eq(actor.district_code.clone()))
+        .filter(scope::resources(actor))
         .filter(resources::active.eq(true))
         .filter(resources::name.eq(name))
         .select(resources::id)
@@ -285,7 +286,7 @@ pub fn of_benefit_type(
     use crate::schema::benefit_types;
     let mut q = resources::table
         .inner_join(benefit_types::table)
-        .filter(resources::district_code.eq(actor.district_code.clone()))
+        .filter(scope::resources(actor))
         .filter(resources::active.eq(true))
         .select((
             resources::id,

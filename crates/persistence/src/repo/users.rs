@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use hamkke_domain::authz::{self, Actor, UserChange, UserFacts, UserScope};
+use hamkke_domain::authz::{self, Actor, UserChange, UserFacts};
 use hamkke_domain::org::{OrgKind, Organization};
 use hamkke_domain::user::{NewUser, Role, User, UserPatch};
 use hamkke_domain::DomainError;
@@ -15,6 +15,7 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{auth_sessions, organizations, users};
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -211,17 +212,11 @@ pub fn list(
         super::refs::org(conn, actor, o, "org_id")?;
     }
     let mut q = users::table
-        .inner_join(organizations::table)
         .select(UserRow::as_select())
         .order(users::id.asc())
         .limit(page.limit + 1)
         .into_boxed();
-    q = match authz::user_scope(actor) {
-        UserScope::All => q,
-        UserScope::District(d) => q.filter(organizations::district_code.eq(d)),
-        UserScope::Org(o) => q.filter(users::org_id.eq(DbUuid(o))),
-        UserScope::Only(u) => q.filter(users::id.eq(DbUuid(u))),
-    };
+    q = q.filter(scope::users(actor));
     if let Some(o) = filter.org_id {
         q = q.filter(users::org_id.eq(DbUuid(o)));
     }

@@ -15,6 +15,7 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
 use crate::error::RepoResult;
 use crate::schema::{notifications, users, webhook_deliveries as d, webhook_subscriptions as s};
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 
 /// A subscription as its organization's admins see it (never the secret).
@@ -199,7 +200,7 @@ pub fn create(
 pub fn list(conn: &mut DbConn, actor: &Actor) -> RepoResult<Vec<Subscription>> {
     authz::manage_webhooks(actor, actor.org_id)?;
     Ok(s::table
-        .filter(s::org_id.eq(DbUuid(actor.org_id)))
+        .filter(scope::webhooks(actor))
         .order(s::id.asc())
         .select(SubscriptionRow::as_select())
         .load(conn)?

@@ -4,7 +4,7 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use hamkke_domain::allocation::AllocationStatus;
-use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::authz::Actor;
 use hamkke_domain::case::{Case, Status};
 use hamkke_domain::meeting::MeetingStatus;
 use hamkke_domain::person::PersonView;
@@ -17,11 +17,12 @@ use super::access;
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::{write_tx, DbConn};
-use crate::error::{RepoError, RepoResult};
+use crate::error::RepoResult;
 use crate::schema::{
-    action_items, allocations, case_assessments, case_assignments, case_participants,
-    meeting_participants, meetings, notifications, organizations, persons, referrals, users,
+    action_items, allocations, case_assessments, case_assignments, meeting_participants, meetings,
+    notifications, organizations, persons, referrals, users,
 };
+use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 
 /// One notification.
@@ -146,22 +147,6 @@ pub struct DirectoryFilter {
     pub role: Option<Role>,
 }
 
-/// Organizations sharing a case with the actor's.
-fn partner_orgs(conn: &mut DbConn, actor: &Actor) -> RepoResult<Vec<Uuid>> {
-    let partner = diesel::alias!(case_participants as partner);
-    let shared = case_participants::table
-        .filter(case_participants::org_id.eq(DbUuid(actor.org_id)))
-        .select(case_participants::case_id);
-    Ok(partner
-        .filter(partner.field(case_participants::case_id).eq_any(shared))
-        .select(partner.field(case_participants::org_id))
-        .distinct()
-        .load::<DbUuid>(conn)?
-        .into_iter()
-        .map(|o| o.0)
-        .collect())
-}
-
 /// The active staff of the organizations of the actor's district and of organizations that
 /// share a case with the actor's (`authz::in_directory`), so partners can be invited by id.
 pub fn directory(
@@ -170,26 +155,21 @@ pub fn directory(
     f: &DirectoryFilter,
     page: PageRequest,
 ) -> RepoResult<Page<StaffEntry>> {
-    let partners = partner_orgs(conn, actor)?;
+    // The organizations the directory shows (a district's few dozen and its partners).
+    let listed: Vec<DbUuid> = organizations::table
+        .filter(scope::directory(actor))
+        .select(organizations::id)
+        .load(conn)?;
     if let Some(o) = f.org_id {
-        let org = super::orgs::load(conn, o).map_err(|e| match e {
-            RepoError::NotFound => DomainError::unknown("org_id").into(),
-            other => other,
-        })?;
-        if !authz::in_directory(actor, &org.district_code, partners.contains(&o)) {
+        if !listed.contains(&DbUuid(o)) {
             return Err(DomainError::unknown("org_id").into());
         }
     }
-    let partner_ids: Vec<DbUuid> = partners.into_iter().map(DbUuid).collect();
     let mut q = users::table
         .inner_join(organizations::table)
         .filter(users::active.eq(true))
         .filter(organizations::active.eq(true))
-        .filter(
-            organizations::district_code
-                .eq(actor.district_code.clone())
-                .or(organizations::id.eq_any(partner_ids)),
-        )
+        .filter(users::org_id.eq_any(listed))
         .filter(users::role.ne(Role::SystemAdmin.as_str()))
         .order(users::id.asc())
         .limit(page.limit + 1)
@@ -461,7 +441,7 @@ pub fn worklist(
             })
             .collect();
         let incoming = referrals::table
-            .filter(referrals::to_org_id.eq(DbUuid(actor.org_id)))
+            .filter(scope::incoming_referrals(actor))
             .filter(referrals::status.eq("sent"))
             .order(referrals::id.asc())
             .limit(WORKLIST_LIMIT)
@@ -486,7 +466,7 @@ pub fn worklist(
         let declined = referrals::table
             .inner_join(crate::schema::cases::table)
             .inner_join(organizations::table.on(organizations::id.eq(referrals::to_org_id)))
-            .filter(referrals::from_org_id.eq(DbUuid(actor.org_id)))
+            .filter(scope::outgoing_referrals(actor))
             .filter(referrals::status.eq("declined"))
             .filter(referrals::updated_at.ge(to_db(now - Duration::days(DECLINED_SHOWN_DAYS))))
             .order(referrals::updated_at.desc())
@@ -557,7 +537,7 @@ pub fn worklist(
             .collect();
         let overrides = if actor.role == Role::Coordinator {
             allocations::table
-                .filter(allocations::district_code.eq(actor.district_code.clone()))
+                .filter(scope::ledger(actor))
                 .filter(allocations::status.eq(AllocationStatus::PendingOverride.as_str()))
                 .filter(allocations::requested_by.ne(DbUuid(actor.user_id)))
                 .order(allocations::id.asc())
