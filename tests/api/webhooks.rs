@@ -286,7 +286,7 @@ fn the_contract_lists_every_event_type() {
         .iter()
         .map(|v| v.as_str().unwrap().to_owned())
         .collect();
-    let mut types: Vec<String> = hamkke_domain::event::DomainEvent::TYPES
+    let mut types: Vec<String> = hamkke_domain::event::DomainEvent::types()
         .iter()
         .map(|t| (*t).to_owned())
         .collect();
@@ -359,3 +359,118 @@ async fn a_backlog_does_not_starve_other_subscribers(b: Backend) {
 }
 
 both!(a_backlog_does_not_starve_other_subscribers);
+
+/// Every change is an event: the register, consents, households, accounts and the catalogue
+/// reach a subscriber (ids only, never a person's data) and its audit trail, case work reaches
+/// the case's timeline, and a subscription is never told of its own changes.
+async fn every_change_is_an_event(b: Backend) {
+    let rx = receiver(Vec::new());
+    let app = TestApp::with_config(b, local(&[rx.port])).await;
+    let w = World::create(&app).await;
+    app.user("wel.admin", &w.d.welfare, "org_admin").await;
+    let admin = app.login("wel.admin", PASSWORD).await;
+    let r = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&admin),
+            json!({ "url": format!("http://127.0.0.1:{}/hook", rx.port) }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let person = app.person(&w.welfare, "변화식", "1944-04-04", None).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/persons/{person}"),
+            Some(&w.welfare),
+            Some("\"1\""),
+            json!({ "phone": "010-1234-5678" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let r = app
+        .post(
+            &format!("/api/v1/persons/{person}/consents"),
+            Some(&w.welfare),
+            json!({ "purpose": "사례관리", "scope": "organizations", "organization_ids": [w.d.dong], "expires_at": expires }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app
+        .post(
+            "/api/v1/households",
+            Some(&w.welfare),
+            json!({ "address": "서울 마포구 독막로 1" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let household = r.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .patch(
+            &format!("/api/v1/households/{household}"),
+            Some(&w.welfare),
+            Some("\"1\""),
+            json!({ "address": "서울 마포구 독막로 2" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let case = app.case(&w.welfare, &person).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/cases/{case}"),
+            Some(&w.welfare),
+            Some("\"1\""),
+            json!({ "summary": "겨울 난방 지원 필요" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{case}/notes"),
+            Some(&w.welfare),
+            json!({ "kind": "phone", "occurred_at": "2026-11-01T09:00:00Z", "body": "변화식 님과 통화", "visibility": "own_org" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let timeline = app
+        .get(&format!("/api/v1/cases/{case}/timeline"), Some(&w.welfare))
+        .await;
+    for kind in ["case_opened", "case_updated", "note_added"] {
+        assert!(
+            timeline.text.contains(&format!("\"{kind}\"")),
+            "{kind}: {}",
+            timeline.text
+        );
+    }
+    let want = [
+        "person.registered",
+        "person.updated",
+        "consent.recorded",
+        "household.registered",
+        "household.updated",
+        "case.opened",
+        "case.updated",
+        "case.note_added",
+    ];
+    pump(&app, &rx, want.len()).await;
+    let got = rx.got.lock().unwrap().clone();
+    let types: Vec<String> = got
+        .iter()
+        .map(|(_, body)| {
+            let v: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert!(
+                !body.contains("변화식") && !body.contains("010-") && !body.contains("독막로"),
+                "ids only: {body}"
+            );
+            v["type"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(types, want, "in the order they happened");
+    // The audit trail has each change of the register, with the person it touches.
+    let updates = app.audit_events("update").await;
+    assert!(updates.iter().any(|e| e.resource_type == "person"
+        && e.person_id.map(|p| p.0.to_string()) == Some(person.clone())));
+    assert!(updates.iter().any(|e| e.resource_type == "household"));
+}
+
+both!(every_change_is_an_event);

@@ -60,13 +60,21 @@ impl<'a> Tx<'a> {
     /// row for client apps. Returns the event's id.
     pub fn record(&mut self, event: DomainEvent, person_id: Option<Uuid>) -> RepoResult<Uuid> {
         let event_id = Uuid::now_v7();
-        if let Some(t) = event.timeline() {
-            crate::repo::cases::event(self.conn, self.actor, t.case_id, &t.kind, None, t.data)?;
+        for t in event.timeline() {
+            crate::repo::cases::event(
+                self.conn,
+                self.actor,
+                t.case_id,
+                &t.kind,
+                t.only_org_id,
+                t.data,
+            )?;
         }
         let (kind, resource_type, resource_id, details) = event.audit();
         let action = match kind {
             AuditKind::Create => AuditAction::Create,
             AuditKind::Update => AuditAction::Update,
+            AuditKind::Delete => AuditAction::Delete,
         };
         let mut entry = AuditEntry::new(action, resource_type, Some(resource_id.to_string()))
             .with_details(details);
@@ -116,7 +124,15 @@ impl<'a> Tx<'a> {
             ))
             .execute(self.conn)?;
         // Every subscription that takes it gets a delivery, in this same transaction.
-        crate::repo::webhooks::fan_out(self.conn, event_id, event.type_name(), &orgs, &payload)?;
+        if event.delivered_to_webhooks() {
+            crate::repo::webhooks::fan_out(
+                self.conn,
+                event_id,
+                event.type_name(),
+                &orgs,
+                &payload,
+            )?;
+        }
         Ok(event_id)
     }
 

@@ -66,6 +66,72 @@ pub enum WebhookEventType {
     ConsentRevoked,
     #[serde(rename = "user.password_reset")]
     UserPasswordReset,
+    #[serde(rename = "case.updated")]
+    CaseUpdated,
+    #[serde(rename = "case.note_added")]
+    CaseNoteAdded,
+    #[serde(rename = "action_item.completed")]
+    ActionItemCompleted,
+    #[serde(rename = "case.lead_changed")]
+    CaseLeadChanged,
+    #[serde(rename = "meeting.agenda_added")]
+    MeetingAgendaAdded,
+    #[serde(rename = "meeting.agenda_removed")]
+    MeetingAgendaRemoved,
+    #[serde(rename = "meeting.cancelled")]
+    MeetingCancelled,
+    #[serde(rename = "case.decision_applied")]
+    CaseDecisionApplied,
+    #[serde(rename = "case.handed_over")]
+    CaseHandedOver,
+    #[serde(rename = "person.registered")]
+    PersonRegistered,
+    #[serde(rename = "person.updated")]
+    PersonUpdated,
+    #[serde(rename = "person.merged")]
+    PersonMerged,
+    #[serde(rename = "consent.recorded")]
+    ConsentRecorded,
+    #[serde(rename = "consent.updated")]
+    ConsentUpdated,
+    #[serde(rename = "consent.withdrawn")]
+    ConsentWithdrawn,
+    #[serde(rename = "household.registered")]
+    HouseholdRegistered,
+    #[serde(rename = "household.updated")]
+    HouseholdUpdated,
+    #[serde(rename = "household.removed")]
+    HouseholdRemoved,
+    #[serde(rename = "organization.created")]
+    OrganizationCreated,
+    #[serde(rename = "organization.updated")]
+    OrganizationUpdated,
+    #[serde(rename = "organization.deactivated")]
+    OrganizationDeactivated,
+    #[serde(rename = "user.created")]
+    UserCreated,
+    #[serde(rename = "user.updated")]
+    UserUpdated,
+    #[serde(rename = "user.deactivated")]
+    UserDeactivated,
+    #[serde(rename = "resource.created")]
+    ResourceCreated,
+    #[serde(rename = "resource.updated")]
+    ResourceUpdated,
+    #[serde(rename = "resource.retired")]
+    ResourceRetired,
+    #[serde(rename = "benefit_type.created")]
+    BenefitTypeCreated,
+    #[serde(rename = "benefit_type.updated")]
+    BenefitTypeUpdated,
+    #[serde(rename = "benefit_type.retired")]
+    BenefitTypeRetired,
+    #[serde(rename = "transfer.requested")]
+    TransferRequested,
+    #[serde(rename = "transfer.decided")]
+    TransferDecided,
+    #[serde(rename = "transfer.withdrawn")]
+    TransferWithdrawn,
 }
 
 impl WebhookEventType {

@@ -210,7 +210,7 @@ pub fn answer(
         )?;
         let case = super::cases::load(conn, request.case_id)?;
         if accepted {
-            meetings::put_on_agenda(conn, actor, &meeting, request.case_id)?;
+            meetings::put_on_agenda(&mut Tx::on(conn, actor, ctx), &meeting, request.case_id)?;
             meetings::bump(conn, meeting.id)?;
         }
         Tx::on(conn, actor, ctx).record(

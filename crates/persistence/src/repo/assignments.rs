@@ -5,10 +5,9 @@ use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor, UserFacts};
 use hamkke_domain::case::{Assignment, AssignmentRole};
 use hamkke_domain::DomainError;
-use serde_json::json;
 use uuid::Uuid;
 
-use super::cases::{self, event};
+use super::cases;
 use super::orgs::corrupt;
 use crate::audit::AuditCtx;
 use crate::conn::{write_tx, DbConn};
@@ -262,13 +261,15 @@ pub fn handover(
             } else {
                 insert(conn, actor, a.case_id, successor_id, a.org_id, a.role)?;
             }
-            event(
-                conn,
-                actor,
-                a.case_id,
-                "handover",
+            Tx::on(conn, actor, ctx).record(
+                DomainEvent::CaseHandedOver {
+                    case_id: a.case_id,
+                    from_user_id: user_id,
+                    to_user_id: successor_id,
+                    successor_name: successor_name.clone(),
+                    note: Some(note.to_owned()),
+                },
                 None,
-                json!({ "from_user_id": user_id, "to_user_id": successor_id, "successor_name": successor_name, "note": note }),
             )?;
         }
         // Open action items and invitations to meetings still to come go along.

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use hamkke_domain::allocation::{Category, DuplicatePolicy};
 use hamkke_domain::authz::{self, Actor};
 use hamkke_domain::benefit::{self, BenefitType};
+use hamkke_domain::event::{Change, Record, RecordChange};
 use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
@@ -18,6 +19,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::benefit_types;
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = benefit_types)]
@@ -178,11 +180,11 @@ pub fn create(
     benefit::check_new_policy(&new.policy)?;
     write_tx(conn, |conn| {
         let id = insert(conn, &actor.district_code, Some(actor.org_id), &new)?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Create, "benefit_type", Some(id.to_string()))
-                .with_details(json!({ "code": new.code, "group": new.group })),
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::BenefitType, Change::Created, id)
+                .details(json!({ "code": new.code, "group": new.group }))
+                .into(),
+            None,
         )?;
         load(conn, id)
     })
@@ -271,11 +273,11 @@ pub fn update(
         .execute(conn)
         .map_err(Into::into)
         .and_then(crate::guard::versioned)?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Update, "benefit_type", Some(id.to_string()))
-                .with_details(json!({ "policy": policy.to_json(), "group": group })),
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::BenefitType, Change::Updated, id)
+                .details(json!({ "policy": policy.to_json(), "group": group }))
+                .into(),
+            None,
         )?;
         load(conn, id)
     })

@@ -752,7 +752,7 @@ pub fn update(
         ))
         .execute(conn)?;
         crate::guard::versioned(n)?;
-        let fields: Vec<&str> = [
+        let fields: Vec<&'static str> = [
             patch.summary.as_ref().map(|_| "summary"),
             patch.risk_level.map(|_| "risk_level"),
             patch.needs.as_ref().map(|_| "needs"),
@@ -760,24 +760,16 @@ pub fn update(
         .into_iter()
         .flatten()
         .collect();
-        event(
-            conn,
-            actor,
-            id,
-            "case_updated",
-            None,
-            json!({ "fields": fields, "risk_level": patch.risk_level.map(|r| r.as_str()) }),
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::CaseUpdated {
+                case_id: id,
+                fields,
+                risk_level: patch.risk_level.map(|r| r.as_str()),
+            },
+            Some(c.person_id),
         )?;
         let detail = load(conn, id)?;
-        let detail = with_assessment(conn, detail)?;
-        audit_case(
-            conn,
-            ctx,
-            AuditAction::Update,
-            &detail.case,
-            Some(json!({ "fields": fields })),
-        )?;
-        Ok(detail)
+        with_assessment(conn, detail)
     })
 }
 
@@ -1069,6 +1061,7 @@ pub fn add_participant(
                 case_id: id,
                 org_id: org.id,
                 role: Some(role.as_str()),
+                referral_id: None,
             },
             Some(current.case.person_id),
         )?;
@@ -1111,6 +1104,7 @@ pub fn remove_participant(
                 case_id: id,
                 org_id,
                 role: None,
+                referral_id: None,
             },
             Some(current.case.person_id),
         )?;

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor};
 use hamkke_domain::consent::{Consent, ConsentScope};
 use hamkke_domain::event::DomainEvent;
+use hamkke_domain::event::{Change, Record, RecordChange};
 use hamkke_domain::DomainError;
 use uuid::Uuid;
 
@@ -215,9 +216,10 @@ pub fn create(
                 Some(person_id),
             )?;
         } else {
-            let mut entry = AuditEntry::new(AuditAction::Create, "consent", Some(id.to_string()));
-            entry.person_id = Some(person_id);
-            audit::record(conn, ctx, entry)?;
+            Tx::on(conn, actor, ctx).record(
+                RecordChange::new(Record::Consent, Change::Created, id).into(),
+                Some(person_id),
+            )?;
         }
         load(conn, id)
     })
@@ -295,10 +297,12 @@ pub fn withdraw(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> R
             "already_withdrawn",
             "this consent was already withdrawn",
         )?;
-        let mut entry = AuditEntry::new(AuditAction::Update, "consent", Some(id.to_string()))
-            .with_details(serde_json::json!({ "withdrawn": true }));
-        entry.person_id = Some(consent.person_id);
-        audit::record(conn, ctx, entry)?;
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::Consent, Change::Removed, id)
+                .details(serde_json::json!({ "withdrawn": true }))
+                .into(),
+            Some(consent.person_id),
+        )?;
         load(conn, id)
     })
 }

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::event::{Change, Record, RecordChange};
 use hamkke_domain::person::{Household, PersonView};
 use hamkke_domain::DomainError;
 use serde_json::json;
@@ -16,6 +17,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::households;
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = households)]
@@ -130,10 +132,9 @@ pub fn create(
                 households::updated_at.eq(now),
             ))
             .execute(conn)?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Create, "household", Some(id.to_string())),
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::Household, Change::Created, id).into(),
+            None,
         )?;
         Ok((load(conn, id)?, Vec::new()))
     })
@@ -206,10 +207,9 @@ pub fn update(
         .execute(conn)
         .map_err(Into::into)
         .and_then(crate::guard::versioned)?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Update, "household", Some(id.to_string())),
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::Household, Change::Updated, id).into(),
+            None,
         )?;
         Ok((load(conn, id)?, members))
     })

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use hamkke_domain::authz::Actor;
+use hamkke_domain::event::{Change, Record, RecordChange};
 use hamkke_domain::identity::{self as rules, Fingerprint, Prepared, Reason};
 use hamkke_domain::person::{mask_name, Person};
 use hamkke_domain::user::Role;
@@ -22,6 +23,7 @@ use crate::schema::{
     person_duplicates, person_transfers, persons,
 };
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
 
 /// A person who may be the same as another, as any worker of the district may see them.
 #[derive(Debug, Clone)]
@@ -675,14 +677,18 @@ pub fn merge(
             person_duplicates::updated_at.eq(now),
         ))
         .execute(conn)?;
-        for (p, role) in [(survivor, "survivor"), (merged, "merged")] {
-            let mut entry =
-                AuditEntry::new(AuditAction::Update, "person", Some(p.to_string())).with_details(
-                    json!({ "merge": id, "role": role, "survivor": survivor, "merged": merged,
-                            "cases": moved.cases, "allocations": moved.allocations, "consents": moved.consents }),
-                );
-            entry.person_id = Some(p);
-            audit::record(conn, ctx, entry)?;
+        // The survivor changed; the merged record is gone into it (`person.merged`).
+        for (p, role, change) in [
+            (survivor, "survivor", Change::Updated),
+            (merged, "merged", Change::Removed),
+        ] {
+            Tx::on(conn, actor, ctx).record(
+                RecordChange::new(Record::Person, change, p)
+                    .details(json!({ "merge": id, "role": role, "survivor": survivor, "merged": merged,
+                            "cases": moved.cases, "allocations": moved.allocations, "consents": moved.consents }))
+                    .into(),
+                Some(p),
+            )?;
         }
         let row = person_duplicates::table
             .find(DbUuid(id))

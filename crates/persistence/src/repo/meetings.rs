@@ -13,7 +13,7 @@ use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::cases::{self, event};
+use super::cases;
 use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
@@ -312,13 +312,8 @@ pub(crate) fn bump(conn: &mut DbConn, id: Uuid) -> RepoResult<()> {
     Ok(())
 }
 
-fn add_to_agenda(
-    conn: &mut DbConn,
-    actor: &Actor,
-    meeting: &Meeting,
-    case_id: Uuid,
-    field: &str,
-) -> RepoResult<()> {
+fn add_to_agenda(tx: &mut Tx<'_>, meeting: &Meeting, case_id: Uuid, field: &str) -> RepoResult<()> {
+    let (conn, actor) = (&mut *tx.conn, tx.actor);
     let invalid = || RepoError::from(DomainError::unknown(field));
     let case = match cases::load(conn, case_id) {
         Ok(c) => c,
@@ -329,16 +324,12 @@ fn add_to_agenda(
     if case.case.district_code != meeting.district_code {
         return Err(invalid());
     }
-    put_on_agenda(conn, actor, meeting, case_id)
+    put_on_agenda(tx, meeting, case_id)
 }
 
 /// Puts a case on a meeting's agenda (the caller has checked that it may).
-pub(crate) fn put_on_agenda(
-    conn: &mut DbConn,
-    actor: &Actor,
-    meeting: &Meeting,
-    case_id: Uuid,
-) -> RepoResult<()> {
+pub(crate) fn put_on_agenda(tx: &mut Tx<'_>, meeting: &Meeting, case_id: Uuid) -> RepoResult<()> {
+    let conn = &mut *tx.conn;
     let exists: bool = diesel::select(diesel::dsl::exists(
         meeting_agenda::table.find((DbUuid(meeting.id), DbUuid(case_id))),
     ))
@@ -356,14 +347,17 @@ pub(crate) fn put_on_agenda(
             meeting_agenda::added_at.eq(to_db(crate::now())),
         ))
         .execute(conn)?;
-    event(
-        conn,
-        actor,
-        case_id,
-        "meeting_agenda",
+    tx.record(
+        DomainEvent::AgendaChanged {
+            case_id,
+            meeting_id: meeting.id,
+            meeting_kind: meeting.kind.as_str(),
+            scheduled_at: meeting.scheduled_at,
+            added: true,
+        },
         None,
-        json!({ "meeting_id": meeting.id, "kind": meeting.kind.as_str(), "scheduled_at": meeting.scheduled_at }),
-    )
+    )?;
+    Ok(())
 }
 
 /// A user named in a meeting request (`field`): an active worker of an organization of the
@@ -488,7 +482,12 @@ pub fn create(
         }
         let meeting = load_meeting(conn, id)?;
         for case_id in &new.case_ids {
-            add_to_agenda(conn, actor, &meeting, *case_id, "case_ids")?;
+            add_to_agenda(
+                &mut Tx::on(conn, actor, ctx),
+                &meeting,
+                *case_id,
+                "case_ids",
+            )?;
         }
         Tx::on(conn, actor, ctx).record(
             DomainEvent::MeetingScheduled {
@@ -612,27 +611,24 @@ pub fn cancel(
     id: Uuid,
 ) -> RepoResult<MeetingDetail> {
     write_tx(conn, |conn| {
-        chaired(conn, actor, id)?;
+        let meeting = chaired(conn, actor, id)?;
         diesel::update(meetings::table.find(DbUuid(id)))
             .set(meetings::status.eq(MeetingStatus::Cancelled.as_str()))
             .execute(conn)?;
         bump(conn, id)?;
-        for case_id in agenda_ids(conn, id)? {
-            event(
-                conn,
-                actor,
-                case_id,
-                "meeting_cancelled",
-                None,
-                json!({ "meeting_id": id }),
-            )?;
-        }
-        audit_meeting(
-            conn,
-            ctx,
-            AuditAction::Update,
-            id,
-            json!({ "status": "cancelled" }),
+        let invitee_user_ids = participants_of(conn, id)?
+            .iter()
+            .filter_map(|p| p.user_id)
+            .collect();
+        let case_ids = agenda_ids(conn, id)?;
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::MeetingCancelled {
+                meeting_id: id,
+                host_org_id: meeting.host_org_id,
+                case_ids,
+                invitee_user_ids,
+            },
+            None,
         )?;
         let m = load_meeting(conn, id)?;
         detail(conn, actor, m)
@@ -649,7 +645,7 @@ pub fn add_agenda(
 ) -> RepoResult<MeetingDetail> {
     write_tx(conn, |conn| {
         let m = chaired(conn, actor, id)?;
-        add_to_agenda(conn, actor, &m, case_id, "case_id")?;
+        add_to_agenda(&mut Tx::on(conn, actor, ctx), &m, case_id, "case_id")?;
         changed(conn, actor, ctx, id, json!({ "agenda_added": case_id }))
     })
 }
@@ -672,13 +668,15 @@ pub fn remove_agenda(
         }
         diesel::delete(meeting_decisions::table.find((DbUuid(id), DbUuid(case_id))))
             .execute(conn)?;
-        event(
-            conn,
-            actor,
-            case_id,
-            "meeting_agenda_removed",
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::AgendaChanged {
+                case_id,
+                meeting_id: id,
+                meeting_kind: meeting.kind.as_str(),
+                scheduled_at: meeting.scheduled_at,
+                added: false,
+            },
             None,
-            json!({ "meeting_id": id, "kind": meeting.kind.as_str(), "scheduled_at": meeting.scheduled_at }),
         )?;
         changed(conn, actor, ctx, id, json!({ "agenda_removed": case_id }))
     })
@@ -1028,13 +1026,14 @@ fn apply_decision(
             diesel::update(cases_t::table.find(DbUuid(c.id)))
                 .set(cases_t::lead_org_id.eq(DbUuid(new_lead)))
                 .execute(conn)?;
-            event(
-                conn,
-                actor,
-                c.id,
-                "lead_changed",
-                None,
-                json!({ "from": c.lead_org_id, "to": new_lead, "meeting_id": meeting.id }),
+            Tx::on(conn, actor, tx.ctx).record(
+                DomainEvent::LeadChanged {
+                    case_id: c.id,
+                    from_org_id: c.lead_org_id,
+                    to_org_id: new_lead,
+                    meeting_id: meeting.id,
+                },
+                Some(c.person_id),
             )?;
         }
     }
@@ -1055,20 +1054,17 @@ fn apply_decision(
             },
         )?;
     }
-    event(
-        conn,
-        actor,
-        c.id,
-        "meeting_decision",
-        None,
-        json!({
-            "meeting_id": meeting.id,
-            "meeting_kind": meeting.kind.as_str(),
-            "decision": d.decision.as_str(),
-            "notes": d.notes,
+    Tx::on(conn, actor, tx.ctx).record(
+        DomainEvent::DecisionApplied {
+            case_id: c.id,
+            meeting_id: meeting.id,
+            meeting_kind: meeting.kind.as_str(),
+            decision: d.decision.as_str(),
+            notes: d.notes.clone(),
             // (a recommendation to the lead: the host does not lead the case)
-            "recommendation": d.decision.is_recommendation() && c.lead_org_id != meeting.host_org_id,
-        }),
+            recommendation: d.decision.is_recommendation() && c.lead_org_id != meeting.host_org_id,
+        },
+        Some(c.person_id),
     )?;
     match effect.status {
         Some(to) => cases::apply_status(
@@ -1189,18 +1185,12 @@ pub fn complete_action_item(
                 action_items::completed_by.eq(Some(DbUuid(actor.user_id))),
             ))
             .execute(conn)?;
-        event(
-            conn,
-            actor,
-            item.case_id,
-            "action_item_completed",
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::ActionItemCompleted {
+                action_item_id: id,
+                case_id: item.case_id,
+            },
             None,
-            json!({ "action_item_id": id }),
-        )?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Update, "action_item", Some(id.to_string())),
         )?;
         Ok(action_items::table
             .find(DbUuid(id))

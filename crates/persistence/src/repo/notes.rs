@@ -8,7 +8,7 @@ use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::cases::{self, audit_case, event};
+use super::cases::{self, audit_case};
 use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use crate::audit::{AuditAction, AuditCtx};
@@ -17,6 +17,8 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::{case_events, case_notes, users};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
+use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = case_notes)]
@@ -131,21 +133,15 @@ pub(crate) fn insert(
                 case_notes::person_id.eq(new.person_id.map(DbUuid)),
             ))
             .execute(conn)?;
-        let only = (new.visibility == Visibility::OwnOrg).then_some(actor.org_id);
-        event(
-            conn,
-            actor,
-            case_id,
-            "note_added",
-            only,
-            json!({ "note_id": id, "kind": new.kind.as_str(), "joint_visit": !visitors.is_empty(), "co_visitor_user_ids": visitors }),
-        )?;
-        audit_case(
-            conn,
-            ctx,
-            AuditAction::Create,
-            &detail.case,
-            Some(json!({ "note_id": id })),
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::NoteAdded {
+                case_id,
+                note_id: id,
+                kind: new.kind.as_str(),
+                co_visitor_user_ids: visitors,
+                only_org_id: (new.visibility == Visibility::OwnOrg).then_some(actor.org_id),
+            },
+            Some(detail.case.person_id),
         )?;
         case_notes::table
             .find(DbUuid(id))

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor, OrgChange, OrgScope};
+use hamkke_domain::event::{Change, Record, RecordChange};
 use hamkke_domain::org::{
     check_links, DistrictCode, NewOrganization, OrgFacts, OrgKind, Organization, OrganizationPatch,
 };
@@ -11,12 +12,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::page::{Page, PageRequest};
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::AuditCtx;
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::organizations;
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = organizations)]
@@ -162,15 +164,11 @@ pub fn create(
     }
     write_tx(conn, |conn| {
         let org = insert_unchecked(conn, &new)?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(
-                AuditAction::Create,
-                "organization",
-                Some(org.id.to_string()),
-            )
-            .with_details(json!({ "kind": org.kind.as_str(), "district_code": org.district_code })),
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::Organization, Change::Created, org.id)
+                .details(json!({ "kind": org.kind.as_str(), "district_code": org.district_code }))
+                .into(),
+            None,
         )?;
         Ok(org)
     })
@@ -286,11 +284,11 @@ pub fn update(
         .into_iter()
         .flatten()
         .collect();
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Update, "organization", Some(id.to_string()))
-                .with_details(json!({ "fields": fields })),
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::Organization, Change::Updated, id)
+                .details(json!({ "fields": fields }))
+                .into(),
+            None,
         )?;
         load(conn, id)
     })

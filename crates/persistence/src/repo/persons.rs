@@ -3,6 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::event::{Change, Record, RecordChange};
 use hamkke_domain::person::{Flag, NewPerson, Person, PersonPatch, PersonView, Rrn, Sex};
 use serde_json::json;
 use uuid::Uuid;
@@ -17,6 +18,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::persons;
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = persons)]
@@ -314,12 +316,17 @@ fn insert(
             )?;
         }
     }
-    let mut entry = AuditEntry::new(AuditAction::Create, "person", Some(id.to_string()));
-    entry.person_id = Some(id);
-    if !found.is_empty() {
-        entry = entry.with_details(json!({ "possible_duplicates": found.len() }));
-    }
-    audit::record(conn, ctx, entry)?;
+    let details = if found.is_empty() {
+        json!({})
+    } else {
+        json!({ "possible_duplicates": found.len() })
+    };
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::Person, Change::Created, id)
+            .details(details)
+            .into(),
+        Some(id),
+    )?;
     Ok((PersonView::Full(person), found))
 }
 
@@ -558,14 +565,16 @@ pub fn update(
         ))
         .execute(conn)?;
         crate::guard::versioned(updated)?;
-        let mut entry = AuditEntry::new(AuditAction::Update, "person", Some(id.to_string()));
-        entry.person_id = Some(id);
-        if let Some(to) = moves {
-            entry = entry.with_details(
-                json!({ "household_moved": { "from": current.household_id, "to": to } }),
-            );
-        }
-        audit::record(conn, ctx, entry)?;
+        let details = match moves {
+            Some(to) => json!({ "household_moved": { "from": current.household_id, "to": to } }),
+            None => json!({}),
+        };
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::Person, Change::Updated, id)
+                .details(details)
+                .into(),
+            Some(id),
+        )?;
         Ok(PersonView::Full(load(conn, id)?))
     })
 }

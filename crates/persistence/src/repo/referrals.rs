@@ -7,10 +7,9 @@ use hamkke_domain::authz::{self, Actor, ReferralFacts};
 use hamkke_domain::case::{Case, ParticipantRole};
 use hamkke_domain::meeting::{Referral, ReferralStatus};
 use hamkke_domain::DomainError;
-use serde_json::json;
 use uuid::Uuid;
 
-use super::cases::{self, event};
+use super::cases;
 use super::orgs::{self, corrupt};
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
@@ -317,13 +316,14 @@ fn answer(
                     r.to_org_id,
                     ParticipantRole::ServiceProvider,
                 )?;
-                event(
-                    conn,
-                    actor,
-                    r.case_id,
-                    "participant_added",
-                    None,
-                    json!({ "organization_id": r.to_org_id, "role": "service_provider", "referral_id": id }),
+                Tx::on(conn, actor, ctx).record(
+                    DomainEvent::ParticipantChanged {
+                        case_id: r.case_id,
+                        org_id: r.to_org_id,
+                        role: Some(ParticipantRole::ServiceProvider.as_str()),
+                        referral_id: Some(id),
+                    },
+                    Some(case.case.person_id),
                 )?;
             }
         }

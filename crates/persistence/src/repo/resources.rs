@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hamkke_domain::allocation::{Category, Funding, Resource};
 use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::event::{Change, Record, RecordChange};
 use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
@@ -12,12 +13,13 @@ use uuid::Uuid;
 use super::benefit_types;
 use super::orgs::{self, corrupt};
 use super::page::{Page, PageRequest};
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::AuditCtx;
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{allocations, resources};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = resources)]
@@ -160,10 +162,9 @@ pub fn create(
                 resources::updated_at.eq(now),
             ))
             .execute(conn)?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Create, "resource", Some(id.to_string())),
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::Resource, Change::Created, id).into(),
+            None,
         )?;
         load(conn, id)
     })
@@ -252,11 +253,11 @@ pub fn update(
             ));
         }
         crate::guard::versioned(updated)?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Update, "resource", Some(id.to_string()))
-                .with_details(json!({ "benefit_type_id": benefit_type_id })),
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::Resource, Change::Updated, id)
+                .details(json!({ "benefit_type_id": benefit_type_id }))
+                .into(),
+            None,
         )?;
         load(conn, id)
     })

@@ -5,6 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::event::{Audience, Change, Record, RecordChange};
 use hamkke_domain::person::{Transfer, TransferStatus};
 use hamkke_domain::DomainError;
 use serde_json::json;
@@ -14,11 +15,12 @@ use super::access::closed_statuses;
 use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use super::persons;
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::AuditCtx;
 use crate::conn::{write_tx, DbConn};
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{cases, households, person_transfers as t, persons as persons_t};
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = t)]
@@ -64,19 +66,6 @@ fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Transfer> {
         .select(TransferRow::as_select())
         .first(conn)?
         .try_into()
-}
-
-fn audit_transfer(
-    conn: &mut DbConn,
-    ctx: &AuditCtx,
-    action: AuditAction,
-    tr: &Transfer,
-    details: serde_json::Value,
-) -> RepoResult<()> {
-    let mut entry =
-        AuditEntry::new(action, "person_transfer", Some(tr.id.to_string())).with_details(details);
-    entry.person_id = Some(tr.person_id);
-    audit::record(conn, ctx, entry)
 }
 
 /// Asks for a person of another district to move into the actor's (a coordinator of the
@@ -128,12 +117,13 @@ pub fn request(
             ))
             .execute(conn)?;
         let tr = load(conn, id)?;
-        audit_transfer(
-            conn,
-            ctx,
-            AuditAction::Create,
-            &tr,
-            json!({ "from": tr.from_district_code, "to": tr.to_district_code }),
+        // The owning district's coordinators decide it: they are told.
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::Transfer, Change::Created, id)
+                .details(json!({ "from": tr.from_district_code, "to": tr.to_district_code }))
+                .telling(vec![Audience::Coordinators(tr.from_district_code.clone())])
+                .into(),
+            Some(tr.person_id),
         )?;
         Ok(tr)
     })
@@ -266,22 +256,23 @@ pub fn decide(
             "this transfer has already been decided",
         )?;
         let tr = load(conn, id)?;
-        audit_transfer(
-            conn,
-            ctx,
-            AuditAction::Update,
-            &tr,
-            json!({ "status": status.as_str(), "from": tr.from_district_code, "to": tr.to_district_code, "persons_moved": if approve { moved.len() } else { 0 } }),
+        // The coordinator who asked learns the answer.
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::Transfer, Change::Updated, id)
+                .details(json!({ "status": status.as_str(), "from": tr.from_district_code, "to": tr.to_district_code, "persons_moved": if approve { moved.len() } else { 0 } }))
+                .telling(vec![Audience::User(tr.requested_by)])
+                .into(),
+            Some(tr.person_id),
         )?;
         if approve {
             // Household members who moved along are recorded each, so their access logs show it.
             for p in moved.iter().filter(|p| **p != tr.person_id) {
-                let mut e = AuditEntry::new(AuditAction::Update, "person", Some(p.to_string()))
-                    .with_details(
-                        json!({ "moved_with_transfer": tr.id, "to": tr.to_district_code }),
-                    );
-                e.person_id = Some(*p);
-                audit::record(conn, ctx, e)?;
+                Tx::on(conn, actor, ctx).record(
+                    RecordChange::new(Record::Person, Change::Updated, *p)
+                        .details(json!({ "moved_with_transfer": tr.id, "to": tr.to_district_code }))
+                        .into(),
+                    Some(*p),
+                )?;
             }
         }
         Ok(tr)

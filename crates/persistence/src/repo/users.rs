@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor, UserChange, UserFacts};
+use hamkke_domain::event::{Change, Record, RecordChange};
 use hamkke_domain::org::{OrgKind, Organization};
 use hamkke_domain::user::{NewUser, Role, User, UserPatch};
 use hamkke_domain::DomainError;
@@ -17,6 +18,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::{auth_sessions, organizations, users};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -176,11 +178,11 @@ pub fn create(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, new: NewUser) ->
             .into());
         }
         let user = insert_unchecked(conn, &new)?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Create, "user", Some(user.id.to_string()))
-                .with_details(json!({ "org_id": user.org_id, "role": user.role.as_str() })),
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::User, Change::Created, user.id)
+                .details(json!({ "org_id": user.org_id, "role": user.role.as_str() }))
+                .into(),
+            None,
         )?;
         Ok(user)
     })
@@ -365,16 +367,15 @@ pub fn update(
         .into_iter()
         .flatten()
         .collect();
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Update, "user", Some(id.to_string())).with_details(
-                json!({
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::User, Change::Updated, id)
+                .details(json!({
                     "fields": fields,
                     "role": role.as_str(),
                     "org_id": org_id,
-                }),
-            ),
+                }))
+                .into(),
+            None,
         )?;
         Ok(load(conn, id)?.0)
     })

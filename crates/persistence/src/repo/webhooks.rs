@@ -5,18 +5,20 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::event::{Change, Record, RecordChange};
 use hamkke_domain::user::Role;
 use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::page::{Page, PageRequest};
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::AuditCtx;
 use crate::conn::{write_tx, DbConn};
 use crate::error::RepoResult;
 use crate::schema::{notifications, users, webhook_deliveries as d, webhook_subscriptions as s};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow::Tx;
 
 /// A subscription as its organization's admins see it (never the secret).
 #[derive(Debug, Clone)]
@@ -151,18 +153,20 @@ fn managed(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Subscriptio
     Ok(sub)
 }
 
-fn audit_sub(
-    conn: &mut DbConn,
-    ctx: &AuditCtx,
-    action: AuditAction,
+/// Records a change to a subscription (its event goes to the organization's own client apps).
+fn changed(
+    tx: &mut Tx<'_>,
+    change: Change,
     id: Uuid,
     details: serde_json::Value,
 ) -> RepoResult<()> {
-    audit::record(
-        conn,
-        ctx,
-        AuditEntry::new(action, "webhook", Some(id.to_string())).with_details(details),
-    )
+    tx.record(
+        RecordChange::new(Record::Webhook, change, id)
+            .details(details)
+            .into(),
+        None,
+    )?;
+    Ok(())
 }
 
 /// Subscribes the actor's organization.
@@ -191,7 +195,12 @@ pub fn create(
                 s::updated_at.eq(now),
             ))
             .execute(conn)?;
-        audit_sub(conn, ctx, AuditAction::Create, id, json!({}))?;
+        changed(
+            &mut Tx::on(conn, actor, ctx),
+            Change::Created,
+            id,
+            json!({}),
+        )?;
         load(conn, id)
     })
 }
@@ -264,10 +273,9 @@ pub fn update(
             .set(d::next_attempt_at.eq(to_db(crate::now())))
             .execute(conn)?;
         }
-        audit_sub(
-            conn,
-            ctx,
-            AuditAction::Update,
+        changed(
+            &mut Tx::on(conn, actor, ctx),
+            Change::Updated,
             id,
             json!({ "active": active }),
         )?;
@@ -281,7 +289,12 @@ pub fn delete(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> Rep
         managed(conn, actor, id)?;
         diesel::delete(d::table.filter(d::subscription_id.eq(DbUuid(id)))).execute(conn)?;
         diesel::delete(s::table.find(DbUuid(id))).execute(conn)?;
-        audit_sub(conn, ctx, AuditAction::Delete, id, json!({}))
+        changed(
+            &mut Tx::on(conn, actor, ctx),
+            Change::Removed,
+            id,
+            json!({}),
+        )
     })
 }
 
@@ -347,10 +360,9 @@ pub fn redeliver(
             .select((d::event_id, d::event_type, d::payload))
             .first(conn)?;
         let new = enqueue(conn, id, event_id.0, &event_type, &payload)?;
-        audit_sub(
-            conn,
-            ctx,
-            AuditAction::Update,
+        changed(
+            &mut Tx::on(conn, actor, ctx),
+            Change::Updated,
             id,
             json!({ "redeliver": delivery_id }),
         )?;
@@ -369,7 +381,12 @@ pub fn test(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoR
         let event_id = Uuid::now_v7();
         let payload = json!({ "subscription_id": id }).to_string();
         let new = enqueue(conn, id, event_id, "webhook.test", &payload)?;
-        audit_sub(conn, ctx, AuditAction::Update, id, json!({ "test": new }))?;
+        changed(
+            &mut Tx::on(conn, actor, ctx),
+            Change::Updated,
+            id,
+            json!({ "test": new }),
+        )?;
         Ok(d::table
             .find(DbUuid(new))
             .select(DeliveryRow::as_select())
@@ -576,7 +593,7 @@ pub fn give_up(conn: &mut DbConn, due: &Due, error: &str) -> RepoResult<()> {
 pub fn check_types(types: &[String]) -> Result<(), DomainError> {
     match types
         .iter()
-        .position(|t| !hamkke_domain::event::DomainEvent::TYPES.contains(&t.as_str()))
+        .position(|t| !hamkke_domain::event::DomainEvent::is_type(t))
     {
         Some(i) => Err(DomainError::invalid(
             &format!("event_types[{i}]"),
