@@ -319,7 +319,7 @@ fn main() -> anyhow::Result<()> {
                 ..Default::default()
             };
             let details = serde_json::to_value(&report)?;
-            hamkke_persistence::conn::write_tx(&mut conn, |c| {
+            hamkke_persistence::uow::system(&mut conn, "key_rotation", |c| {
                 hamkke_persistence::audit::record(
                     c,
                     &ctx,

@@ -5,8 +5,8 @@ use base64::Engine;
 use hamkke_domain::org::{DistrictCode, NewOrganization, OrgKind};
 use hamkke_domain::password;
 use hamkke_domain::user::{NewUser, Role, User, Username};
-use hamkke_persistence::conn::write_tx;
 use hamkke_persistence::repo::{benefit_types, orgs, users};
+use hamkke_persistence::uow;
 use hamkke_persistence::{Db, RepoError};
 use rand::RngCore;
 
@@ -22,7 +22,7 @@ pub fn create_admin(
     let hash = hamkke_http::auth::hash_password(password_raw)
         .map_err(|_| anyhow!("cannot hash the password"))?;
     let mut conn = db.get().map_err(|e| anyhow!("{e}"))?;
-    write_tx(&mut conn, |conn| {
+    uow::system(&mut conn, "seed", |conn| {
         let system = orgs::system_org(conn)?;
         users::insert_unchecked(
             conn,
@@ -79,7 +79,7 @@ pub fn demo(db: &Db) -> anyhow::Result<()> {
         ("demo.partner", "보건소 담당", Role::Caseworker, 7),
     ];
     let mut printed = Vec::new();
-    write_tx(&mut conn, |conn| -> anyhow::Result<()> {
+    uow::system(&mut conn, "seed", |conn| -> anyhow::Result<()> {
         let exists = users::username_exists(conn, "demo.coordinator")?;
         if exists {
             bail!("the demo district is already seeded");

@@ -2,11 +2,8 @@
 //! answered as 503 and authorization denials written to the audit trail.
 
 use actix_web::web;
-use hamkke_domain::DomainError;
-use hamkke_persistence::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use hamkke_persistence::conn::write_tx;
+use hamkke_persistence::audit::{self, AuditCtx};
 use hamkke_persistence::{Db, DbConn, RepoError};
-use serde_json::json;
 
 use hamkke_domain::authz::Actor;
 
@@ -137,7 +134,8 @@ impl DbHandle {
             let _catalogue = hamkke_persistence::catalogue::Scope::begin();
             let (actor, ctx) = token.confirm(conn)?.map_err(Step::Refused)?;
             let result = f(conn, &actor, &ctx);
-            record_refusal(conn, &ctx, resource_type, resource_id, result).map_err(Step::Repo)
+            hamkke_persistence::uow::record_refusal(conn, &ctx, resource_type, resource_id, result)
+                .map_err(Step::Repo)
         };
         if read_only {
             self.run_read(work).await
@@ -163,7 +161,7 @@ impl DbHandle {
         let ctx = ctx.clone();
         let guarded = move |conn: &mut DbConn| {
             let result = f(conn);
-            record_refusal(conn, &ctx, resource_type, resource_id, result)
+            hamkke_persistence::uow::record_refusal(conn, &ctx, resource_type, resource_id, result)
         };
         if read_only {
             self.run_read(guarded).await
@@ -193,34 +191,6 @@ impl From<Step> for ApiError {
             Step::Refused(e) => e,
         }
     }
-}
-
-/// Passes `result` on; when an authorization rule refused it, first records a `denied` event
-/// in its own transaction (the refused work's was rolled back).
-fn record_refusal<T>(
-    conn: &mut DbConn,
-    ctx: &AuditCtx,
-    resource_type: &'static str,
-    resource_id: Option<String>,
-    result: Result<T, RepoError>,
-) -> Result<T, RepoError> {
-    let details = match &result {
-        Err(RepoError::Domain(DomainError::Forbidden { reason, .. })) => {
-            json!({ "reason": reason })
-        }
-        Err(RepoError::Domain(DomainError::UnknownReference { field })) => {
-            json!({ "reason": "unknown reference", "field": field })
-        }
-        _ => return result,
-    };
-    write_tx(conn, |conn| {
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Denied, resource_type, resource_id).with_details(details),
-        )
-    })?;
-    result
 }
 
 /// Time a request spent waiting for and working in the database (pool, thread switch and

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{audit_chain_anchor, audit_chain_head, audit_events};
 use crate::types::{to_db, DbUuid};
@@ -226,7 +226,7 @@ pub fn record_many(conn: &mut DbConn, ctx: &AuditCtx, entries: Vec<AuditEntry>) 
             .into_iter()
             .try_for_each(|entry| record(conn, ctx, entry));
     }
-    write_tx(conn, |conn| {
+    crate::uow::system(conn, "audit_chain", |conn| {
         entries
             .into_iter()
             .try_for_each(|entry| record(conn, ctx, entry))
@@ -334,7 +334,7 @@ pub fn append(conn: &mut DbConn, events: &[&PendingEvent], chained: bool) -> Rep
 /// The chained form of `append`: the events enter the hash chain as they are written.
 fn append_sealed(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<()> {
     use diesel::sql_types::{BigInt, Text};
-    write_tx(conn, |conn| {
+    crate::uow::system(conn, "audit_chain", |conn| {
         let (mut seq, mut prev) = lock_chain_head(conn)?;
         let sql = format!(
             "INSERT INTO audit_events ({EVENT_COLUMNS}, chain_seq, prev_hash, hash) VALUES {}",
@@ -419,7 +419,7 @@ pub fn seal_pending(conn: &mut DbConn, batch: i64) -> RepoResult<usize> {
     if !pending {
         return Ok(0);
     }
-    write_tx(conn, |conn| {
+    crate::uow::system(conn, "audit_chain", |conn| {
         let (mut seq, mut prev) = lock_chain_head(conn)?;
         let pending: Vec<AuditRecord> = audit_events::table
             .filter(audit_events::chain_seq.is_null())

@@ -216,12 +216,17 @@ impl Db {
 /// all: under READ COMMITTED every statement takes its own snapshot inside a transaction too,
 /// so `BEGIN` and `COMMIT` would only add two round trips. Otherwise (the events are written
 /// here) it is `write_tx`.
-pub fn read_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+/// Opened only by the unit of work (`uow::read`); `clippy.toml` forbids it anywhere else.
+pub(crate) fn read_tx<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
     match conn {
         DbConn::Pg(_) if crate::audit::deferring_now() => f(conn),
+        #[allow(clippy::disallowed_methods)] // (a read that writes its own audit events)
         _ => write_tx(conn, f),
     }
 }
@@ -230,7 +235,9 @@ where
 /// front (waiting up to `busy_timeout`) so that a read-then-write never fails half way — except
 /// in a request that only reads (`audit::deferring`), whose transaction is deferred and takes no
 /// write lock.
-pub fn write_tx<T, E>(
+/// Opened only by the unit of work (`uow::run`, `uow::system`); `clippy.toml` forbids it
+/// anywhere else.
+pub(crate) fn write_tx<T, E>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> Result<T, E>,
 ) -> Result<T, E>

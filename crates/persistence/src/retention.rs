@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::RepoResult;
 use crate::repo::idempotency;
 use crate::schema::{allocations, audit_chain_anchor, audit_events, cases, persons};
@@ -122,7 +122,7 @@ pub fn run(
     let audit_years = policy.audit_years.max(MIN_AUDIT_YEARS);
     // Seal first, so every old event has its chain position.
     while audit::seal_pending(conn, 5_000)? > 0 {}
-    let report = write_tx(conn, |conn| -> RepoResult<RetentionReport> {
+    let report = crate::uow::system(conn, "retention", |conn| -> RepoResult<RetentionReport> {
         let stale = stale_persons(conn, years_before(now, policy.person_years))?;
         let from = anchor(conn)?;
         let through = purgeable_through(conn, years_before(now, audit_years))?.max(from);
@@ -181,7 +181,7 @@ pub fn run(
     if !dry_run {
         report.idempotency_keys_purged = idempotency::purge_expired(conn)?;
     }
-    write_tx(conn, |conn| {
+    crate::uow::system(conn, "retention", |conn| {
         audit::record(
             conn,
             ctx,

@@ -107,6 +107,8 @@ impl DomainEvent {
                 .iter()
                 .map(|u| Audience::User(*u))
                 .collect(),
+            // The lead learns that the follow-up is over and the case closed.
+            Self::FollowUpEnded { lead_org_id, .. } => vec![Audience::OrgStaff(*lead_org_id)],
             Self::Record(r) => r.audience.clone(),
         }
     }

@@ -261,6 +261,12 @@ impl DomainEvent {
                 *case_id,
                 json!({ "handover_to": to_user_id }),
             ),
+            Self::FollowUpEnded { case_id, .. } => (
+                AuditKind::Update,
+                "case",
+                *case_id,
+                json!({ "status": "closed", "follow_up_ended": true }),
+            ),
             Self::Record(r) => r.audit(),
         }
     }

@@ -245,6 +245,11 @@ pub enum DomainEvent {
         successor_name: String,
         note: Option<String>,
     },
+    /// A follow-up period (사후관리) ended by itself: the case closed.
+    FollowUpEnded {
+        case_id: Uuid,
+        lead_org_id: Uuid,
+    },
     /// A record of the register, the directory, the catalogue or an integration changed.
     Record(RecordChange),
 }

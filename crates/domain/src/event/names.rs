@@ -47,6 +47,7 @@ impl DomainEvent {
             Self::MeetingCancelled { .. } => "meeting.cancelled",
             Self::DecisionApplied { .. } => "case.decision_applied",
             Self::CaseHandedOver { .. } => "case.handed_over",
+            Self::FollowUpEnded { .. } => "case.follow_up_ended",
             Self::Record(r) => r.type_name(),
         }
     }
@@ -73,7 +74,7 @@ impl DomainEvent {
     }
 
     /// The event types of shared work (cases, meetings, referrals, allocations, staff).
-    const WORK_TYPES: [&'static str; 37] = [
+    const WORK_TYPES: [&'static str; 38] = [
         "case.opened",
         "case.participant_added",
         "case.participant_removed",
@@ -111,5 +112,6 @@ impl DomainEvent {
         "meeting.cancelled",
         "case.decision_applied",
         "case.handed_over",
+        "case.follow_up_ended",
     ];
 }

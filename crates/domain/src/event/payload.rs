@@ -210,6 +210,10 @@ impl DomainEvent {
             } => {
                 json!({ "case_id": case_id, "from_user_id": from_user_id, "to_user_id": to_user_id })
             }
+            Self::FollowUpEnded {
+                case_id,
+                lead_org_id,
+            } => json!({ "case_id": case_id, "lead_org_id": lead_org_id }),
             Self::Record(r) => r.payload(),
         }
     }

@@ -278,6 +278,11 @@ impl DomainEvent {
                 "handover",
                 json!({ "from_user_id": from_user_id, "to_user_id": to_user_id, "successor_name": successor_name, "note": note }),
             ),
+            Self::FollowUpEnded { case_id, .. } => entry(
+                *case_id,
+                "follow_up_ended",
+                json!({ "from": "follow_up", "to": "closed" }),
+            ),
             _ => Vec::new(),
         }
     }

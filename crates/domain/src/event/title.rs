@@ -162,6 +162,10 @@ impl DomainEvent {
                     format!("A case was handed over to {successor_name}")
                 }
             }
+            Self::FollowUpEnded { .. } => t(
+                "사후관리 기간이 끝나 사례가 종결되었습니다",
+                "A follow-up period ended; the case is closed",
+            ),
             Self::Record(r) => r.title(korean),
         }
     }

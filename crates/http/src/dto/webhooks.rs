@@ -84,6 +84,8 @@ pub enum WebhookEventType {
     CaseDecisionApplied,
     #[serde(rename = "case.handed_over")]
     CaseHandedOver,
+    #[serde(rename = "case.follow_up_ended")]
+    CaseFollowUpEnded,
     #[serde(rename = "person.registered")]
     PersonRegistered,
     #[serde(rename = "person.updated")]

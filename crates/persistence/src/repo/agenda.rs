@@ -18,14 +18,14 @@ use uuid::Uuid;
 use super::meetings::{self, chaired, facts, load_meeting, participants_of};
 use super::orgs::corrupt;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{read_tx, write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     action_items, agenda_requests, cases, meeting_agenda, organizations, referrals, users,
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = agenda_requests)]
@@ -87,7 +87,8 @@ pub fn request(
     case_id: Uuid,
     note: Option<String>,
 ) -> RepoResult<AgendaRequest> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let meeting = visible_meeting(conn, actor, meeting_id)?;
         let case = super::refs::case(conn, actor, case_id, "case_id")?;
         authz::work_on_case(actor, &case.facts())?;
@@ -176,7 +177,8 @@ pub fn answer(
     id: Uuid,
     decline_reason: Option<String>,
 ) -> RepoResult<AgendaRequest> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let request = load_request(conn, id)?;
         let meeting = chaired(conn, actor, request.meeting_id)?;
         if request.status != AgendaRequestStatus::Pending {
@@ -251,7 +253,7 @@ pub struct Minutes {
 
 /// The minutes of a meeting the actor may see; the export is audited.
 pub fn minutes(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<Minutes> {
-    read_tx(conn, |conn| {
+    crate::uow::read(conn, actor, |conn| {
         let meeting = visible_meeting(conn, actor, id)?;
         let participants: Vec<MeetingParticipant> = participants_of(conn, id)?;
         let mut attendees = Vec::new();
@@ -365,7 +367,8 @@ pub fn hub_overview(
     hub_id: Uuid,
     today: NaiveDate,
 ) -> RepoResult<Vec<HubDong>> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let hub = super::refs::org(conn, actor, hub_id, "id")?;
         let allowed = match actor.role {
             Role::Coordinator => actor.district_code == hub.district_code,

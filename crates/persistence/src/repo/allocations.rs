@@ -20,7 +20,7 @@ use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use super::{access, benefit_types, cases, persons, resources};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     allocations, benefit_types as types_t, households, organizations, persons as persons_t,
@@ -28,7 +28,7 @@ use crate::schema::{
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -762,7 +762,8 @@ fn create_once(
     ctx: &AuditCtx,
     new: &NewAllocation,
 ) -> RepoResult<Outcome> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let p = prepare(conn, actor, new)?;
         // The person and its strong duplicate candidates are locked together, in the one
         // ascending order every path takes (a gift to either waits for the other).
@@ -1100,7 +1101,8 @@ fn change_status(
         reason,
         decides,
     } = m;
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let a = load(conn, id)?;
         authz::view_ledger(actor, &a.district_code)?;
         rule(&a)?;

@@ -10,14 +10,14 @@ use uuid::Uuid;
 use super::cases;
 use super::orgs::corrupt;
 use crate::audit::AuditCtx;
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     action_items, case_assignments, case_participants, meeting_participants, meetings,
     organizations, users,
 };
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 use hamkke_domain::event::DomainEvent;
 use hamkke_domain::meeting::MeetingStatus;
 
@@ -108,7 +108,8 @@ pub fn assign(
     user_id: Uuid,
     role: AssignmentRole,
 ) -> RepoResult<Vec<Assignment>> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         // Assignments of one case are decided one at a time (then checked against the
         // constraints: one active assignment per worker, one primary per organization).
         crate::guard::lock_case(conn, case_id)?;
@@ -184,7 +185,8 @@ pub fn handover(
     successor_id: Uuid,
     note: &str,
 ) -> RepoResult<HandoverReport> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let load = |conn: &mut DbConn, id: Uuid| -> RepoResult<Option<(UserFacts, bool)>> {
             let row: Option<(DbUuid, String, String, bool, String)> = users::table
                 .inner_join(organizations::table)

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::orgs::corrupt;
 use super::users as user_repo;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{auth_sessions, organizations, refresh_tokens, users};
 use crate::types::{from_db, to_db, DbUuid};
@@ -77,7 +77,7 @@ pub fn record_failed_login(
     user_id: Option<Uuid>,
     why: LoginFailure,
 ) -> RepoResult<()> {
-    write_tx(conn, |conn| {
+    crate::uow::system(conn, "sessions", |conn| {
         let mut locked = false;
         if let (Some(id), LoginFailure::BadPassword) = (user_id, why) {
             let count: i32 = diesel::update(users::table.find(DbUuid(id)))
@@ -155,7 +155,7 @@ pub fn start_session(
     refresh_hash: &str,
     policy: SessionPolicy,
 ) -> RepoResult<SessionGrant> {
-    write_tx(conn, |conn| {
+    crate::uow::system(conn, "sessions", |conn| {
         let now = hamkke_domain::now();
         diesel::update(users::table.find(DbUuid(user_id)))
             .set((
@@ -224,7 +224,7 @@ pub fn rotate_refresh(
     new_hash: &str,
     policy: SessionPolicy,
 ) -> RepoResult<RefreshOutcome> {
-    let outcome = write_tx(conn, |conn| -> RepoResult<RefreshOutcome> {
+    let outcome = crate::uow::system(conn, "sessions", |conn| -> RepoResult<RefreshOutcome> {
         let now = hamkke_domain::now();
         let found: Option<RefreshLookup> = refresh_tokens::table
             .inner_join(
@@ -313,7 +313,7 @@ pub fn rotate_refresh(
 
 /// Ends one session (logout).
 pub fn end_session(conn: &mut DbConn, ctx: &AuditCtx, session_id: Uuid) -> RepoResult<()> {
-    write_tx(conn, |conn| {
+    crate::uow::system(conn, "sessions", |conn| {
         diesel::update(
             auth_sessions::table
                 .find(DbUuid(session_id))

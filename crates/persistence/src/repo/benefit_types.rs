@@ -14,12 +14,12 @@ use uuid::Uuid;
 use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::benefit_types;
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = benefit_types)]
@@ -178,7 +178,8 @@ pub fn create(
 ) -> RepoResult<BenefitType> {
     authz::keep_benefit_types(actor, &actor.district_code)?;
     benefit::check_new_policy(&new.policy)?;
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let id = insert(conn, &actor.district_code, Some(actor.org_id), &new)?;
         Tx::on(conn, actor, ctx).record(
             RecordChange::new(Record::BenefitType, Change::Created, id)
@@ -243,36 +244,30 @@ pub fn update(
     expected_version: i32,
     patch: BenefitTypePatch,
 ) -> RepoResult<BenefitType> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let current = load_visible(conn, actor, id)?;
         authz::keep_benefit_types(actor, &current.district_code)?;
-        if current.version != expected_version {
-            return Err(RepoError::Stale);
-        }
         if let Some(p) = &patch.policy {
             benefit::check_new_policy(p)?;
         }
         let policy = patch.policy.unwrap_or(current.policy);
         let group = patch.group.clone().unwrap_or(current.group);
-        diesel::update(
-            benefit_types::table
-                .find(DbUuid(id))
-                .filter(benefit_types::version.eq(expected_version)),
-        )
-        .set((
-            benefit_types::name_ko.eq(patch.name_ko.unwrap_or(current.name_ko)),
-            benefit_types::name_en.eq(patch.name_en.unwrap_or(current.name_en)),
-            benefit_types::description.eq(patch.description.unwrap_or(current.description)),
-            benefit_types::type_group.eq(&group),
-            benefit_types::duplicate_policy.eq(policy.to_json().to_string()),
-            benefit_types::amount_unit.eq(patch.amount_unit.unwrap_or(current.amount_unit)),
-            benefit_types::active.eq(patch.active.unwrap_or(current.active)),
-            benefit_types::version.eq(expected_version + 1),
-            benefit_types::updated_at.eq(to_db(crate::now())),
-        ))
-        .execute(conn)
-        .map_err(Into::into)
-        .and_then(crate::guard::versioned)?;
+        crate::update_versioned!(
+            conn,
+            benefit_types,
+            id,
+            expected_version,
+            (
+                benefit_types::name_ko.eq(patch.name_ko.unwrap_or(current.name_ko)),
+                benefit_types::name_en.eq(patch.name_en.unwrap_or(current.name_en)),
+                benefit_types::description.eq(patch.description.unwrap_or(current.description)),
+                benefit_types::type_group.eq(&group),
+                benefit_types::duplicate_policy.eq(policy.to_json().to_string()),
+                benefit_types::amount_unit.eq(patch.amount_unit.unwrap_or(current.amount_unit)),
+                benefit_types::active.eq(patch.active.unwrap_or(current.active)),
+            )
+        )?;
         Tx::on(conn, actor, ctx).record(
             RecordChange::new(Record::BenefitType, Change::Updated, id)
                 .details(json!({ "policy": policy.to_json(), "group": group }))
@@ -304,7 +299,7 @@ pub struct SeedReport {
 /// Loads the standard list into a district: types whose code the district already has are
 /// left as the district keeps them (seeding again adds nothing).
 pub fn seed_standard(conn: &mut DbConn, ctx: &AuditCtx, district: &str) -> RepoResult<SeedReport> {
-    write_tx(conn, |conn| {
+    crate::uow::system(conn, "benefit_type_seed", |conn| {
         let mut report = SeedReport::default();
         for s in benefit::standard() {
             if code_taken(conn, district, s.code)? {

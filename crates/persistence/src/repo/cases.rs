@@ -16,14 +16,12 @@ use super::page::{Page, PageRequest};
 use super::persons;
 use super::plans::with_assessment;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{read_tx, write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
-use crate::schema::{
-    case_assignments, case_counters, case_events, case_members, case_participants, cases,
-};
+use crate::schema::{case_assignments, case_counters, case_members, case_participants, cases};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -184,30 +182,6 @@ pub(crate) fn load_visible(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoRe
     Ok(detail)
 }
 
-/// Appends an entry to a case's timeline; `only_org` limits it to one organization.
-pub(crate) fn event(
-    conn: &mut DbConn,
-    actor: &Actor,
-    case_id: Uuid,
-    kind: &str,
-    only_org: Option<Uuid>,
-    data: Value,
-) -> RepoResult<()> {
-    diesel::insert_into(case_events::table)
-        .values((
-            case_events::id.eq(DbUuid(Uuid::now_v7())),
-            case_events::case_id.eq(DbUuid(case_id)),
-            case_events::occurred_at.eq(to_db(crate::now())),
-            case_events::actor_user_id.eq(Some(DbUuid(actor.user_id))),
-            case_events::actor_org_id.eq(Some(DbUuid(actor.org_id))),
-            case_events::kind.eq(kind),
-            case_events::only_org_id.eq(only_org.map(DbUuid)),
-            case_events::data.eq(data.to_string()),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 pub(crate) fn audit_case(
     conn: &mut DbConn,
     ctx: &AuditCtx,
@@ -264,7 +238,8 @@ pub fn create(
     new: NewCase,
 ) -> RepoResult<CaseDetail> {
     rules::check_needs(&new.needs)?;
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let person = match persons::load(conn, new.person_id) {
             Ok(p) => p,
             Err(RepoError::NotFound) => return Err(DomainError::unknown("person_id").into()),
@@ -431,7 +406,8 @@ pub fn add_member(
     id: Uuid,
     person_id: Uuid,
 ) -> RepoResult<Vec<Uuid>> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let current = load(conn, id)?;
         authz::manage_participants(actor, &current.facts())?;
         super::refs::person(conn, actor, person_id, "person_id")?;
@@ -484,7 +460,8 @@ pub fn remove_member(
     id: Uuid,
     person_id: Uuid,
 ) -> RepoResult<()> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let current = load(conn, id)?;
         authz::manage_participants(actor, &current.facts())?;
         if current.case.person_id == person_id {
@@ -579,7 +556,7 @@ pub(crate) fn add_participant_row(
 
 /// One case the actor may see; the read is audited.
 pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<CaseDetail> {
-    read_tx(conn, |conn| {
+    crate::uow::read(conn, actor, |conn| {
         let detail = load_visible(conn, actor, id)?;
         let detail = with_assessment(conn, detail)?;
         audit_case(conn, ctx, AuditAction::View, &detail.case, None)?;
@@ -699,7 +676,8 @@ pub fn list(
     if let Some(after) = page.after {
         q = q.filter(cases::id.gt(DbUuid(after)));
     }
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let items = q
             .load(conn)?
             .into_iter()
@@ -728,30 +706,25 @@ pub fn update(
     if let Some(needs) = &patch.needs {
         rules::check_needs(needs)?;
     }
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let current = load(conn, id)?;
         authz::work_on_case(actor, &current.facts())?;
-        if current.case.version != expected_version {
-            return Err(RepoError::Stale);
-        }
         let c = &current.case;
-        let n = diesel::update(
-            cases::table
-                .find(DbUuid(id))
-                .filter(cases::version.eq(expected_version)),
-        )
-        .set((
-            cases::summary.eq(patch.summary.clone().unwrap_or(c.summary.clone())),
-            cases::risk_level.eq(patch.risk_level.unwrap_or(c.risk_level).as_str()),
-            cases::needs.eq(
-                serde_json::to_string(patch.needs.as_ref().unwrap_or(&c.needs))
-                    .unwrap_or_else(|_| "[]".into()),
-            ),
-            cases::version.eq(expected_version + 1),
-            cases::updated_at.eq(to_db(crate::now())),
-        ))
-        .execute(conn)?;
-        crate::guard::versioned(n)?;
+        crate::update_versioned!(
+            conn,
+            cases,
+            id,
+            expected_version,
+            (
+                cases::summary.eq(patch.summary.clone().unwrap_or(c.summary.clone())),
+                cases::risk_level.eq(patch.risk_level.unwrap_or(c.risk_level).as_str()),
+                cases::needs.eq(
+                    serde_json::to_string(patch.needs.as_ref().unwrap_or(&c.needs))
+                        .unwrap_or_else(|_| "[]".into()),
+                ),
+            )
+        )?;
         let fields: Vec<&'static str> = [
             patch.summary.as_ref().map(|_| "summary"),
             patch.risk_level.map(|_| "risk_level"),
@@ -795,7 +768,8 @@ pub fn transition(
     if let Some(c) = &change.closing {
         c.check()?;
     }
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let current = load(conn, id)?;
         let facts = current.facts();
         if Status::needs_lead(to) || to == Status::FollowUp {
@@ -877,9 +851,10 @@ pub fn apply_status(
     rules::check_transition(case.status, to).map_err(invalid_transition)?;
     if to.counts_as_open() && !case.status.counts_as_open() {
         // Reopening: the one-open-case rule holds for it as for a new case.
-        let members = members_of(tx.conn, case)?;
-        crate::guard::lock_persons(tx.conn, tx.actor, &members)?;
-        if let Some((person_id, other, lead)) = open_case_of(tx.conn, &members, Some(case.id))? {
+        let members = members_of(tx.conn(), case)?;
+        let actor = tx.actor();
+        crate::guard::lock_persons(tx.conn(), actor, &members)?;
+        if let Some((person_id, other, lead)) = open_case_of(tx.conn(), &members, Some(case.id))? {
             return Err(RepoError::Conflict {
                 code: "open_case_exists",
                 detail: "a person of this case has another open case; close it or work in it instead of reopening this one".into(),
@@ -913,7 +888,7 @@ pub fn apply_status(
             cases::version.eq(cases::version + 1),
             cases::updated_at.eq(to_db(crate::now())),
         ))
-        .execute(tx.conn)?;
+        .execute(tx.conn())?;
     crate::guard::claimed(
         moved,
         "already_changed",
@@ -923,7 +898,7 @@ pub fn apply_status(
         Status::Intake if case.intake_on.is_none() => {
             diesel::update(target)
                 .set(cases::intake_on.eq(Some(today)))
-                .execute(tx.conn)?;
+                .execute(tx.conn())?;
         }
         Status::Closed => {
             if let Some(c) = &closing {
@@ -935,14 +910,14 @@ pub fn apply_status(
                         cases::closed_on.eq(Some(today)),
                         cases::next_review_on.eq(None::<NaiveDate>),
                     ))
-                    .execute(tx.conn)?;
+                    .execute(tx.conn())?;
             }
             diesel::update(target)
                 .set((
                     cases::follow_up_until.eq(None::<NaiveDate>),
                     cases::follow_up_checks.eq("[]"),
                 ))
-                .execute(tx.conn)?;
+                .execute(tx.conn())?;
         }
         Status::FollowUp => {
             let (until, checks) = follow_up.clone().unwrap_or_default();
@@ -952,7 +927,7 @@ pub fn apply_status(
                     cases::follow_up_checks
                         .eq(serde_json::to_string(&checks).unwrap_or_else(|_| "[]".into())),
                 ))
-                .execute(tx.conn)?;
+                .execute(tx.conn())?;
         }
         Status::Reopened => {
             diesel::update(target)
@@ -964,7 +939,7 @@ pub fn apply_status(
                     cases::follow_up_until.eq(None::<NaiveDate>),
                     cases::follow_up_checks.eq("[]"),
                 ))
-                .execute(tx.conn)?;
+                .execute(tx.conn())?;
         }
         _ => {}
     }
@@ -987,31 +962,42 @@ pub fn apply_status(
 /// Ends every follow-up whose period is over (사후관리 ends by itself): the case moves to
 /// `closed`, its timeline says so. Returns how many ended.
 pub fn end_follow_ups(conn: &mut DbConn, today: NaiveDate) -> RepoResult<usize> {
-    write_tx(conn, |conn| {
-        let due: Vec<DbUuid> = cases::table
+    crate::uow::system(conn, "follow_ups", |conn| {
+        let due: Vec<(DbUuid, String, DbUuid, DbUuid)> = cases::table
             .filter(cases::status.eq(Status::FollowUp.as_str()))
             .filter(cases::follow_up_until.lt(today))
-            .select(cases::id)
+            .select((
+                cases::id,
+                cases::district_code,
+                cases::lead_org_id,
+                cases::person_id,
+            ))
             .load(conn)?;
         let now = to_db(crate::now());
-        for id in &due {
-            diesel::update(cases::table.find(*id))
-                .set((
-                    cases::status.eq(Status::Closed.as_str()),
-                    cases::version.eq(cases::version + 1),
-                    cases::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            diesel::insert_into(case_events::table)
-                .values((
-                    case_events::id.eq(DbUuid(Uuid::now_v7())),
-                    case_events::case_id.eq(*id),
-                    case_events::occurred_at.eq(now),
-                    case_events::kind.eq("follow_up_ended"),
-                    case_events::data
-                        .eq(json!({ "from": "follow_up", "to": "closed" }).to_string()),
-                ))
-                .execute(conn)?;
+        for (id, district, lead, person) in &due {
+            let ended = diesel::update(
+                cases::table
+                    .find(*id)
+                    .filter(cases::status.eq(Status::FollowUp.as_str())),
+            )
+            .set((
+                cases::status.eq(Status::Closed.as_str()),
+                cases::version.eq(cases::version + 1),
+                cases::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+            if ended == 1 {
+                crate::uow::system_event(
+                    conn,
+                    "follow_ups",
+                    district,
+                    DomainEvent::FollowUpEnded {
+                        case_id: id.0,
+                        lead_org_id: lead.0,
+                    },
+                    Some(person.0),
+                )?;
+            }
         }
         Ok(due.len())
     })
@@ -1044,7 +1030,8 @@ pub fn add_participant(
         )
         .into());
     }
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let current = load(conn, id)?;
         authz::manage_participants(actor, &current.facts())?;
         let org =
@@ -1077,7 +1064,8 @@ pub fn remove_participant(
     id: Uuid,
     org_id: Uuid,
 ) -> RepoResult<()> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let current = load(conn, id)?;
         authz::manage_participants(actor, &current.facts())?;
         if current.case.lead_org_id == org_id {

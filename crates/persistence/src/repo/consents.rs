@@ -13,12 +13,12 @@ use uuid::Uuid;
 use super::orgs::corrupt;
 use super::persons;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{consent_organizations, consents, organizations};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = consents)]
@@ -104,7 +104,8 @@ pub fn create(
     person_id: Uuid,
     new: NewConsent,
 ) -> RepoResult<Consent> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let (person, access) = persons::access_facts(conn, actor, person_id)?;
         authz::record_consent(actor, &access)?;
         crate::guard::lock_persons(conn, actor, &[person_id])?;
@@ -240,7 +241,8 @@ pub fn list(
     ctx: &AuditCtx,
     person_id: Uuid,
 ) -> RepoResult<Vec<Consent>> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let (_, access) = persons::access_facts(conn, actor, person_id)?;
         if !access.in_district {
             return Err(DomainError::hidden("person of another district").into());
@@ -265,7 +267,8 @@ pub fn list(
 
 /// Withdraws a consent; takes effect on the next request.
 pub fn withdraw(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<Consent> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let consent = load(conn, id)?;
         let (_, access) = persons::access_facts(conn, actor, consent.person_id)?;
         if !access.in_district {
@@ -345,7 +348,8 @@ pub fn revoke(
     id: Uuid,
     reason: &str,
 ) -> RepoResult<Consent> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let consent = load(conn, id)?;
         let person = persons::load(conn, consent.person_id)?;
         if authz::reach_person(actor, &person.district_code).is_err() {

@@ -20,10 +20,11 @@ use uuid::Uuid;
 
 use super::reports::{ReportScope, Tally, OTHER_REGISTRAR};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::RepoResult;
 use crate::schema::{allocations, audit_events, benefit_types, cases, organizations, persons};
 use crate::types::DbUuid;
+use crate::uow;
 
 // Allocations per day and the dong centre that registered the recipient.
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
@@ -419,7 +420,8 @@ pub fn dashboard(
         overrides_pending,
         repeated_benefit_types,
     };
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         audit::record(
             conn,
             ctx,

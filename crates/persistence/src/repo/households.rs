@@ -12,12 +12,12 @@ use uuid::Uuid;
 use super::page::{Page, PageRequest};
 use super::persons;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::households;
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = households)]
@@ -116,7 +116,8 @@ pub fn create(
     new: NewHousehold,
 ) -> RepoResult<(Household, Vec<PersonView>)> {
     authz::register_person(actor)?;
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let id = Uuid::now_v7();
         let now = to_db(crate::now());
         diesel::insert_into(households::table)
@@ -147,7 +148,8 @@ pub fn get(
     ctx: &AuditCtx,
     id: Uuid,
 ) -> RepoResult<(Household, Vec<PersonView>)> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let household = load(conn, id)?;
         let members = persons::household_members(conn, actor, id)?;
         visible(&household, actor, &members)?;
@@ -184,29 +186,23 @@ pub fn update(
     expected_version: i32,
     patch: HouseholdPatch,
 ) -> RepoResult<(Household, Vec<PersonView>)> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let current = load(conn, id)?;
         let members = persons::household_members(conn, actor, id)?;
         visible(&current, actor, &members)?;
         authz::register_person(actor)?;
-        if current.version != expected_version {
-            return Err(RepoError::Stale);
-        }
-        diesel::update(
-            households::table
-                .find(DbUuid(id))
-                .filter(households::version.eq(expected_version)),
-        )
-        .set((
-            households::address.eq(patch.address.unwrap_or(current.address)),
-            households::admin_dong_code
-                .eq(patch.admin_dong_code.unwrap_or(current.admin_dong_code)),
-            households::version.eq(expected_version + 1),
-            households::updated_at.eq(to_db(crate::now())),
-        ))
-        .execute(conn)
-        .map_err(Into::into)
-        .and_then(crate::guard::versioned)?;
+        crate::update_versioned!(
+            conn,
+            households,
+            id,
+            expected_version,
+            (
+                households::address.eq(patch.address.unwrap_or(current.address)),
+                households::admin_dong_code
+                    .eq(patch.admin_dong_code.unwrap_or(current.admin_dong_code)),
+            )
+        )?;
         Tx::on(conn, actor, ctx).record(
             RecordChange::new(Record::Household, Change::Updated, id).into(),
             None,

@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::idempotency_keys as keys;
 use crate::types::{to_db, DbUuid};
@@ -44,7 +44,7 @@ pub fn claim(
     let now = crate::now();
     let expired = to_db(now - Duration::hours(LIFETIME_HOURS));
     let lease_until = to_db(now + Duration::seconds(lease_secs));
-    let inserted = write_tx(conn, |conn| -> RepoResult<bool> {
+    let inserted = crate::uow::system(conn, "idempotency", |conn| -> RepoResult<bool> {
         diesel::delete(
             keys::table
                 .find((DbUuid(user), key))

@@ -16,14 +16,14 @@ use uuid::Uuid;
 
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     allocations, case_assessments, case_members, case_notes, cases, consents, households,
     person_duplicates, person_transfers, persons,
 };
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 
 /// A person who may be the same as another, as any worker of the district may see them.
 #[derive(Debug, Clone)]
@@ -386,7 +386,8 @@ pub fn list(
 ) -> RepoResult<Page<Pair>> {
     let district = district.unwrap_or_else(|| actor.district_code.clone());
     reviewer(actor, &district, false)?;
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let mut q = person_duplicates::table
             .filter(person_duplicates::district_code.eq(&district))
             .filter(person_duplicates::status.eq(status.unwrap_or_else(|| "open".into())))
@@ -434,7 +435,8 @@ pub fn dismiss(
     reason: String,
     until: Option<NaiveDate>,
 ) -> RepoResult<Pair> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let r = load_pair(conn, actor, id, true)?;
         let now = to_db(crate::now());
         let dismissed = diesel::update(
@@ -496,7 +498,8 @@ pub fn merge(
     id: Uuid,
     survivor: Uuid,
 ) -> RepoResult<(Pair, Moved)> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let r = load_pair(conn, actor, id, true)?;
         let merged = if r.person_a.0 == survivor {
             r.person_b.0
@@ -760,7 +763,7 @@ pub fn scan(conn: &mut DbConn, district: &str, today: NaiveDate) -> RepoResult<S
     }
     report.pairs = found.len();
     for chunk in found.chunks(500) {
-        report.queued += write_tx(conn, |conn| {
+        report.queued += crate::uow::system(conn, "duplicate_scan", |conn| {
             let mut n = 0;
             for (a, b, m) in chunk {
                 if queue_pair(conn, district, (*a, *b), m, "scan", today)? {

@@ -17,7 +17,7 @@ use super::cases;
 use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     action_items, case_participants, cases as cases_t, meeting_agenda, meeting_decisions,
@@ -25,7 +25,7 @@ use crate::schema::{
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -313,7 +313,7 @@ pub(crate) fn bump(conn: &mut DbConn, id: Uuid) -> RepoResult<()> {
 }
 
 fn add_to_agenda(tx: &mut Tx<'_>, meeting: &Meeting, case_id: Uuid, field: &str) -> RepoResult<()> {
-    let (conn, actor) = (&mut *tx.conn, tx.actor);
+    let (conn, actor, _) = tx.parts();
     let invalid = || RepoError::from(DomainError::unknown(field));
     let case = match cases::load(conn, case_id) {
         Ok(c) => c,
@@ -329,7 +329,7 @@ fn add_to_agenda(tx: &mut Tx<'_>, meeting: &Meeting, case_id: Uuid, field: &str)
 
 /// Puts a case on a meeting's agenda (the caller has checked that it may).
 pub(crate) fn put_on_agenda(tx: &mut Tx<'_>, meeting: &Meeting, case_id: Uuid) -> RepoResult<()> {
-    let conn = &mut *tx.conn;
+    let conn = &mut *tx.conn();
     let exists: bool = diesel::select(diesel::dsl::exists(
         meeting_agenda::table.find((DbUuid(meeting.id), DbUuid(case_id))),
     ))
@@ -415,7 +415,8 @@ pub fn create(
     new: NewMeeting,
 ) -> RepoResult<MeetingDetail> {
     authz::create_meeting(actor)?;
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let id = Uuid::now_v7();
         let now = to_db(crate::now());
         diesel::insert_into(meetings::table)
@@ -510,7 +511,8 @@ pub fn get(
     ctx: &AuditCtx,
     id: Uuid,
 ) -> RepoResult<MeetingDetail> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let meeting = load_meeting(conn, id)?;
         let participants = participants_of(conn, id)?;
         authz::view_meeting(actor, &facts(&meeting, &participants))?;
@@ -577,26 +579,20 @@ pub fn update(
     expected_version: i32,
     patch: MeetingPatch,
 ) -> RepoResult<MeetingDetail> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let m = chaired(conn, actor, id)?;
-        if m.version != expected_version {
-            return Err(RepoError::Stale);
-        }
-        diesel::update(
-            meetings::table
-                .find(DbUuid(id))
-                .filter(meetings::version.eq(expected_version)),
-        )
-        .set((
-            meetings::title.eq(patch.title.unwrap_or(m.title)),
-            meetings::scheduled_at.eq(to_db(patch.scheduled_at.unwrap_or(m.scheduled_at))),
-            meetings::location.eq(patch.location.unwrap_or(m.location)),
-            meetings::version.eq(expected_version + 1),
-            meetings::updated_at.eq(to_db(crate::now())),
-        ))
-        .execute(conn)
-        .map_err(Into::into)
-        .and_then(crate::guard::versioned)?;
+        crate::update_versioned!(
+            conn,
+            meetings,
+            id,
+            expected_version,
+            (
+                meetings::title.eq(patch.title.unwrap_or(m.title)),
+                meetings::scheduled_at.eq(to_db(patch.scheduled_at.unwrap_or(m.scheduled_at))),
+                meetings::location.eq(patch.location.unwrap_or(m.location)),
+            )
+        )?;
         audit_meeting(conn, ctx, AuditAction::Update, id, json!({}))?;
         let m = load_meeting(conn, id)?;
         detail(conn, actor, m)
@@ -610,7 +606,8 @@ pub fn cancel(
     ctx: &AuditCtx,
     id: Uuid,
 ) -> RepoResult<MeetingDetail> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let meeting = chaired(conn, actor, id)?;
         diesel::update(meetings::table.find(DbUuid(id)))
             .set(meetings::status.eq(MeetingStatus::Cancelled.as_str()))
@@ -643,7 +640,8 @@ pub fn add_agenda(
     id: Uuid,
     case_id: Uuid,
 ) -> RepoResult<MeetingDetail> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let m = chaired(conn, actor, id)?;
         add_to_agenda(&mut Tx::on(conn, actor, ctx), &m, case_id, "case_id")?;
         changed(conn, actor, ctx, id, json!({ "agenda_added": case_id }))
@@ -659,7 +657,8 @@ pub fn remove_agenda(
     id: Uuid,
     case_id: Uuid,
 ) -> RepoResult<MeetingDetail> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let meeting = chaired(conn, actor, id)?;
         let removed = diesel::delete(meeting_agenda::table.find((DbUuid(id), DbUuid(case_id))))
             .execute(conn)?;
@@ -691,7 +690,8 @@ pub fn attendance(
     user_id: Uuid,
     attended: bool,
 ) -> RepoResult<MeetingDetail> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         chaired(conn, actor, id)?;
         set_attendance(conn, id, user_id, attended)?;
         changed(
@@ -727,7 +727,8 @@ pub fn decide(
     id: Uuid,
     d: DecisionRecord,
 ) -> RepoResult<MeetingDetail> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let meeting = chaired(conn, actor, id)?;
         if !agenda_ids(conn, id)?.contains(&d.case_id) {
             return Err(DomainError::invalid(
@@ -879,7 +880,8 @@ pub fn finalize(
     minutes: &str,
     attendance: &[(Uuid, bool)],
 ) -> RepoResult<MeetingDetail> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let meeting = chaired(conn, actor, id)?;
         // Decisions are applied by a meeting that took place: from its day on (Korean time).
         let day = (meeting.scheduled_at + chrono::Duration::hours(9)).date_naive();
@@ -1002,7 +1004,7 @@ fn apply_decision(
     case: &cases::CaseDetail,
     d: &DecisionRecord,
 ) -> RepoResult<()> {
-    let (conn, actor) = (&mut *tx.conn, tx.actor);
+    let (conn, actor, ctx) = tx.parts();
     let effect = d.decision.effect();
     let c = &case.case;
     if let Some(t) = effect.case_type.or(d.case_type) {
@@ -1026,7 +1028,7 @@ fn apply_decision(
             diesel::update(cases_t::table.find(DbUuid(c.id)))
                 .set(cases_t::lead_org_id.eq(DbUuid(new_lead)))
                 .execute(conn)?;
-            Tx::on(conn, actor, tx.ctx).record(
+            Tx::on(conn, actor, ctx).record(
                 DomainEvent::LeadChanged {
                     case_id: c.id,
                     from_org_id: c.lead_org_id,
@@ -1043,7 +1045,7 @@ fn apply_decision(
             .clone()
             .unwrap_or_else(|| "회의 결정에 따른 의뢰 (referred by a meeting decision)".to_owned());
         super::referrals::send(
-            &mut Tx::on(conn, actor, tx.ctx),
+            &mut Tx::on(conn, actor, ctx),
             case,
             c.lead_org_id,
             &super::referrals::NewReferral {
@@ -1054,7 +1056,7 @@ fn apply_decision(
             },
         )?;
     }
-    Tx::on(conn, actor, tx.ctx).record(
+    Tx::on(conn, actor, ctx).record(
         DomainEvent::DecisionApplied {
             case_id: c.id,
             meeting_id: meeting.id,
@@ -1068,7 +1070,7 @@ fn apply_decision(
     )?;
     match effect.status {
         Some(to) => cases::apply_status(
-            &mut Tx::on(conn, actor, tx.ctx),
+            &mut Tx::on(conn, actor, ctx),
             c,
             to,
             &cases::StatusChange {
@@ -1157,7 +1159,8 @@ pub fn complete_action_item(
     ctx: &AuditCtx,
     id: Uuid,
 ) -> RepoResult<ActionItem> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let item: ActionItem = action_items::table
             .find(DbUuid(id))
             .select(ActionItemRow::as_select())

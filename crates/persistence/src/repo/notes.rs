@@ -12,12 +12,12 @@ use super::cases::{self, audit_case};
 use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use crate::audit::{AuditAction, AuditCtx};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{case_events, case_notes, users};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -74,7 +74,10 @@ pub fn create(
         )
         .into());
     }
-    write_tx(conn, |conn| insert(conn, actor, ctx, case_id, new))
+    crate::uow::run(conn, actor, ctx, |tx| {
+        let (conn, actor, ctx) = tx.parts();
+        insert(conn, actor, ctx, case_id, new)
+    })
 }
 
 /// Writes a note inside the caller's transaction (see `create`).
@@ -159,7 +162,8 @@ pub fn list(
     case_id: Uuid,
     page: PageRequest,
 ) -> RepoResult<Page<Note>> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let detail = cases::load_visible(conn, actor, case_id)?;
         let mut q = case_notes::table
             .filter(case_notes::case_id.eq(DbUuid(case_id)))
@@ -205,7 +209,8 @@ pub fn timeline(
     case_id: Uuid,
     page: PageRequest,
 ) -> RepoResult<Page<TimelineEntry>> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let detail = cases::load_visible(conn, actor, case_id)?;
         let mut q = case_events::table
             .filter(case_events::case_id.eq(DbUuid(case_id)))

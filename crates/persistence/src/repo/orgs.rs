@@ -13,12 +13,12 @@ use uuid::Uuid;
 
 use super::page::{Page, PageRequest};
 use crate::audit::AuditCtx;
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::organizations;
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = organizations)]
@@ -162,7 +162,8 @@ pub fn create(
         )
         .into());
     }
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let org = insert_unchecked(conn, &new)?;
         Tx::on(conn, actor, ctx).record(
             RecordChange::new(Record::Organization, Change::Created, org.id)
@@ -228,7 +229,8 @@ pub fn update(
     expected_version: i32,
     patch: OrganizationPatch,
 ) -> RepoResult<Organization> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let current = load(conn, id)?;
         let change = OrgChange {
             links: patch.parent_id.is_some()
@@ -236,9 +238,6 @@ pub fn update(
                 || patch.active.is_some(),
         };
         authz::update_org(actor, &current.facts(), &change)?;
-        if current.version != expected_version {
-            return Err(RepoError::Stale);
-        }
         let parent_id = patch.parent_id.unwrap_or(current.parent_id);
         let hub_org_id = patch.hub_org_id.unwrap_or(current.hub_org_id);
         let scope = authz::org_scope(actor);
@@ -250,21 +249,18 @@ pub fn update(
             parent.as_ref(),
             hub.as_ref(),
         )?;
-        let updated = diesel::update(
-            organizations::table
-                .find(DbUuid(id))
-                .filter(organizations::version.eq(expected_version)),
-        )
-        .set((
-            organizations::name.eq(patch.name.clone().unwrap_or(current.name.clone())),
-            organizations::parent_id.eq(parent_id.map(DbUuid)),
-            organizations::hub_org_id.eq(hub_org_id.map(DbUuid)),
-            organizations::active.eq(patch.active.unwrap_or(current.active)),
-            organizations::version.eq(expected_version + 1),
-            organizations::updated_at.eq(to_db(hamkke_domain::now())),
-        ))
-        .execute(conn)?;
-        crate::guard::versioned(updated)?;
+        crate::update_versioned!(
+            conn,
+            organizations,
+            id,
+            expected_version,
+            (
+                organizations::name.eq(patch.name.clone().unwrap_or(current.name.clone())),
+                organizations::parent_id.eq(parent_id.map(DbUuid)),
+                organizations::hub_org_id.eq(hub_org_id.map(DbUuid)),
+                organizations::active.eq(patch.active.unwrap_or(current.active)),
+            )
+        )?;
         if patch.active == Some(false) && current.active {
             // A deactivated organization's tokens must not work again after a reactivation.
             let members: Vec<DbUuid> = crate::schema::users::table

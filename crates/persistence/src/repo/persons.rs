@@ -12,13 +12,13 @@ use super::access;
 use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::crypto::PersonKeys;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::persons;
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = persons)]
@@ -168,7 +168,8 @@ pub fn create(
     refuse: bool,
 ) -> RepoResult<(PersonView, Vec<super::identity::Candidate>)> {
     authz::register_person(actor)?;
-    let result = write_tx(conn, |conn| {
+    let result = uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         // Registrations of one name and birth date wait for each other, so each sees the
         // other as a possible duplicate.
         crate::guard::lock_identity(conn, &actor.district_code, &new.name, new.birth_date)?;
@@ -200,7 +201,8 @@ pub fn register_for_import(
     new: NewPerson,
 ) -> RepoResult<ImportRegistration> {
     authz::register_person(actor)?;
-    let result = write_tx(conn, |conn| {
+    let result = uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         crate::guard::lock_identity(conn, &actor.district_code, &new.name, new.birth_date)?;
         if new.rrn.is_none() {
             if let [one] = ids_by_name_and_birth(conn, actor, &new.name, new.birth_date)?[..] {
@@ -374,7 +376,8 @@ pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoRe
 }
 
 fn get_view(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<PersonView> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let person = load(conn, id)?;
         authz::reach_person(actor, &person.district_code)?;
         let view = access::views(conn, actor, vec![person])?
@@ -462,7 +465,8 @@ pub fn search(
     if let Some(after) = page.after {
         q = q.filter(persons::id.gt(DbUuid(after)));
     }
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let people = q
             .load(conn)?
             .into_iter()
@@ -528,16 +532,14 @@ pub fn update(
     expected_version: i32,
     patch: PersonPatch,
 ) -> RepoResult<PersonView> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let current = load(conn, id)?;
         authz::reach_person(actor, &current.district_code)?;
         let facts = access::access_for(conn, actor, &[access::key_of(&current)])?;
         let access = facts.get(&id).ok_or(RepoError::NotFound)?;
         authz::update_person(actor, access)?;
         crate::guard::lock_persons(conn, actor, &[id])?;
-        if current.version != expected_version {
-            return Err(RepoError::Stale);
-        }
         let moves = patch.household_id.filter(|h| *h != current.household_id);
         if let Some(target) = moves {
             authz::move_household(actor, access)?;
@@ -545,26 +547,23 @@ pub fn update(
                 super::households::load_usable(conn, actor, h, "household_id")?;
             }
         }
-        let updated = diesel::update(
-            persons::table
-                .find(DbUuid(id))
-                .filter(persons::version.eq(expected_version)),
-        )
-        .set((
-            persons::name.eq(patch.name.clone().unwrap_or(current.name.clone())),
-            persons::sex.eq(patch.sex.unwrap_or(current.sex).map(|s| s.as_str())),
-            persons::phone.eq(patch.phone.clone().unwrap_or(current.phone.clone())),
-            persons::address.eq(patch.address.clone().unwrap_or(current.address.clone())),
-            persons::household_id.eq(patch
-                .household_id
-                .unwrap_or(current.household_id)
-                .map(DbUuid)),
-            persons::flags.eq(flags_text(patch.flags.as_deref().unwrap_or(&current.flags))),
-            persons::version.eq(expected_version + 1),
-            persons::updated_at.eq(to_db(crate::now())),
-        ))
-        .execute(conn)?;
-        crate::guard::versioned(updated)?;
+        crate::update_versioned!(
+            conn,
+            persons,
+            id,
+            expected_version,
+            (
+                persons::name.eq(patch.name.clone().unwrap_or(current.name.clone())),
+                persons::sex.eq(patch.sex.unwrap_or(current.sex).map(|s| s.as_str())),
+                persons::phone.eq(patch.phone.clone().unwrap_or(current.phone.clone())),
+                persons::address.eq(patch.address.clone().unwrap_or(current.address.clone())),
+                persons::household_id.eq(patch
+                    .household_id
+                    .unwrap_or(current.household_id)
+                    .map(DbUuid)),
+                persons::flags.eq(flags_text(patch.flags.as_deref().unwrap_or(&current.flags))),
+            )
+        )?;
         let details = match moves {
             Some(to) => json!({ "household_moved": { "from": current.household_id, "to": to } }),
             None => json!({}),
@@ -646,7 +645,8 @@ pub fn access_log(
     limit: i64,
 ) -> RepoResult<Vec<crate::audit::AuditRecord>> {
     use crate::schema::cases;
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let person = load(conn, id)?;
         let leads: bool = diesel::select(diesel::dsl::exists(
             crate::schema::case_members::table
@@ -733,7 +733,7 @@ pub fn rotate_keys(
         let rows: Vec<(DbUuid, Option<String>, Option<String>)> = q.load(conn)?;
         let Some(last) = rows.last() else { break };
         after = Some(last.0);
-        write_tx(conn, |conn| -> RepoResult<()> {
+        crate::uow::system(conn, "key_rotation", |conn| -> RepoResult<()> {
             for (id, cipher, hmac) in &rows {
                 let Some(cipher) = cipher else {
                     report.lookup_only += 1;

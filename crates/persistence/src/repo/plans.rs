@@ -19,11 +19,11 @@ use uuid::Uuid;
 use super::cases::{self, CaseDetail};
 use super::orgs::corrupt;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{case_assessments, cases as cases_t, plan_reviews, service_plans, users};
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = case_assessments)]
@@ -154,7 +154,8 @@ pub fn create_assessment(
     new: NewAssessment,
 ) -> RepoResult<LatestAssessment> {
     rules::check_assessment(&new, crate::today())?;
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let case = cases::load(conn, case_id)?;
         authz::work_on_case(actor, &case.facts())?;
         open_case(&case)?;
@@ -214,7 +215,8 @@ pub fn list_assessments(
     ctx: &AuditCtx,
     case_id: Uuid,
 ) -> RepoResult<Vec<LatestAssessment>> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let case = cases::load_visible(conn, actor, case_id)?;
         let list = with_changes(assessments_of(conn, case_id)?);
         let mut entry = AuditEntry::new(
@@ -381,7 +383,8 @@ pub fn create_plan(
     mut new: NewPlan,
 ) -> RepoResult<PlanDetail> {
     rules::check_plan(&mut new)?;
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let case = cases::load(conn, case_id)?;
         authz::work_on_case(actor, &case.facts())?;
         open_case(&case)?;
@@ -476,7 +479,8 @@ pub fn list_plans(
     ctx: &AuditCtx,
     case_id: Uuid,
 ) -> RepoResult<Vec<PlanDetail>> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let case = cases::load_visible(conn, actor, case_id)?;
         let plans: Vec<Plan> = service_plans::table
             .filter(service_plans::case_id.eq(DbUuid(case_id)))
@@ -511,7 +515,8 @@ pub fn create_review(
     plan_id: Uuid,
     mut new: NewReview,
 ) -> RepoResult<Review> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let plan = load_plan(conn, plan_id)?;
         let case = cases::load(conn, plan.case_id)?;
         authz::work_on_case(actor, &case.facts())?;

@@ -13,12 +13,12 @@ use super::cases;
 use super::orgs::{self, corrupt};
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{cases as cases_t, referrals};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -103,7 +103,8 @@ pub fn create(
     ctx: &AuditCtx,
     new: NewReferral,
 ) -> RepoResult<ReferralDetail> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let case = match cases::load(conn, new.case_id) {
             Ok(c) => c,
             Err(RepoError::NotFound) => return Err(DomainError::unknown("case_id").into()),
@@ -143,7 +144,7 @@ pub(crate) fn send(
             .filter(referrals::to_org_id.eq(DbUuid(new.to_org_id)))
             .filter(referrals::status.eq(ReferralStatus::Sent.as_str())),
     ))
-    .get_result(tx.conn)?;
+    .get_result(tx.conn())?;
     if open {
         return Err(RepoError::conflict(
             "referral_pending",
@@ -162,11 +163,11 @@ pub(crate) fn send(
             referrals::requested_services
                 .eq(serde_json::to_string(&new.requested_services).unwrap_or_else(|_| "[]".into())),
             referrals::status.eq(ReferralStatus::Sent.as_str()),
-            referrals::created_by.eq(DbUuid(tx.actor.user_id)),
+            referrals::created_by.eq(DbUuid(tx.actor().user_id)),
             referrals::created_at.eq(now),
             referrals::updated_at.eq(now),
         ))
-        .execute(tx.conn)?;
+        .execute(tx.conn())?;
     tx.record(
         DomainEvent::ReferralSent {
             referral_id: id,
@@ -186,7 +187,8 @@ pub fn get(
     ctx: &AuditCtx,
     id: Uuid,
 ) -> RepoResult<ReferralDetail> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let (r, facts) = load(conn, id)?;
         authz::view_referral(actor, &facts)?;
         audit::record(
@@ -263,7 +265,8 @@ fn answer(
     to: ReferralStatus,
     note: Option<&str>,
 ) -> RepoResult<ReferralDetail> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let (r, facts) = load(conn, id)?;
         match to {
             ReferralStatus::Completed => authz::complete_referral(actor, &facts)?,

@@ -17,12 +17,13 @@ use uuid::Uuid;
 
 use super::orgs::corrupt;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     allocations, audit_events, benefit_types, cases, organizations, persons, resources,
 };
 use crate::types::{DbCode, DbUuid};
+use crate::uow;
 
 /// The district and period a report covers.
 #[derive(Debug, Clone)]
@@ -168,7 +169,8 @@ pub fn duplicates(
         .join()
     })
     .map_err(|_| RepoError::Unavailable)??;
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         audit::record(
             conn,
             ctx,
@@ -427,7 +429,8 @@ pub fn overview(
 ) -> RepoResult<Overview> {
     authorize(actor, scope)?;
     let overview = bounded(conn, scope, |conn| tallies(conn, scope))?;
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         audit::record(
             conn,
             ctx,

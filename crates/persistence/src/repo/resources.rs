@@ -14,12 +14,12 @@ use super::benefit_types;
 use super::orgs::{self, corrupt};
 use super::page::{Page, PageRequest};
 use crate::audit::AuditCtx;
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{allocations, resources};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = resources)]
@@ -139,7 +139,8 @@ pub fn create(
     new: NewResource,
 ) -> RepoResult<Resource> {
     authz::allocate(actor)?;
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         check_provider(conn, actor, new.provider_org_id)?;
         let benefit =
             benefit_types::load_usable(conn, actor, new.benefit_type_id, "benefit_type_id")?;
@@ -209,12 +210,10 @@ pub fn update(
     expected_version: i32,
     patch: ResourcePatch,
 ) -> RepoResult<Resource> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let current = load_visible(conn, actor, id)?;
         authz::update_resource(actor, current.created_by_org_id, &current.district_code)?;
-        if current.version != expected_version {
-            return Err(RepoError::Stale);
-        }
         // A resource moved to another benefit type takes its category; once it has given, it
         // cannot change what it is (relabelling would hide earlier gifts from the duplicate
         // check): the update below is conditional on it having no allocations.
@@ -226,26 +225,24 @@ pub fn update(
             None => (current.benefit_type_id, current.category),
         };
         let relabel = benefit_type_id != current.benefit_type_id;
-        let target =
-            resources::table
-                .find(DbUuid(id))
-                .filter(resources::version.eq(expected_version))
-                .filter(resources::benefit_type_id.eq(DbUuid(benefit_type_id)).or(
-                    diesel::dsl::not(diesel::dsl::exists(
-                        allocations::table.filter(allocations::resource_id.eq(DbUuid(id))),
-                    )),
-                ));
-        let updated = diesel::update(target)
-            .set((
+        let updated = crate::update_versioned!(
+            conn,
+            resources,
+            id,
+            expected_version,
+            filter resources::benefit_type_id.eq(DbUuid(benefit_type_id)).or(
+                diesel::dsl::not(diesel::dsl::exists(
+                    allocations::table.filter(allocations::resource_id.eq(DbUuid(id))),
+                )),
+            ),
+            (
                 resources::name.eq(patch.name.unwrap_or(current.name)),
                 resources::unit.eq(patch.unit.unwrap_or(current.unit)),
                 resources::benefit_type_id.eq(DbUuid(benefit_type_id)),
                 resources::category.eq(category.as_str()),
                 resources::active.eq(patch.active.unwrap_or(current.active)),
-                resources::version.eq(expected_version + 1),
-                resources::updated_at.eq(to_db(crate::now())),
-            ))
-            .execute(conn)?;
+            )
+        )?;
         if updated == 0 && relabel && load(conn, id)?.version == expected_version {
             return Err(RepoError::conflict(
                 "resource_has_given",

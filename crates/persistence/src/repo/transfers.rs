@@ -16,11 +16,11 @@ use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use super::persons;
 use crate::audit::AuditCtx;
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{cases, households, person_transfers as t, persons as persons_t};
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = t)]
@@ -78,7 +78,8 @@ pub fn request(
     to_district: &str,
     reason: &str,
 ) -> RepoResult<Transfer> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         // Who may ask is decided before the person is looked up, so a refusal tells nothing
         // about which ids exist.
         authz::request_transfer(actor, to_district)?;
@@ -140,7 +141,8 @@ pub fn decide(
     approve: bool,
     note: Option<String>,
 ) -> RepoResult<Transfer> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let tr = load(conn, id)?;
         authz::view_transfer(actor, &tr.from_district_code, &tr.to_district_code)?;
         authz::decide_transfer(actor, &tr.from_district_code)?;

@@ -13,12 +13,12 @@ use uuid::Uuid;
 use super::orgs::{self, corrupt};
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{auth_sessions, organizations, users};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -155,7 +155,8 @@ fn org_reference(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Organ
 
 /// Creates a user, within the actor's rights.
 pub fn create(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, new: NewUser) -> RepoResult<User> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let org = org_reference(conn, actor, new.org_id)?;
         authz::create_user(actor, &org.facts(), new.role)?;
         new.role.fits(org.kind)?;
@@ -263,7 +264,8 @@ pub fn update(
     expected_version: i32,
     patch: UserPatch,
 ) -> RepoResult<User> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let (current, district) = load(conn, id)?;
         let new_org = patch.org_id.filter(|o| *o != current.org_id);
         let moved_to = new_org.map(|o| org_reference(conn, actor, o)).transpose()?;
@@ -275,9 +277,6 @@ pub fn update(
             password: patch.password_hash.is_some() && actor.user_id != id,
         };
         authz::update_user(actor, &facts(&current, district), &change)?;
-        if current.version != expected_version {
-            return Err(RepoError::Stale);
-        }
         let role = patch.role.unwrap_or(current.role);
         let org_id = patch.org_id.unwrap_or(current.org_id);
         if change.new_role.is_some() || change.new_org.is_some() {
@@ -287,32 +286,29 @@ pub fn update(
             };
             role.fits(org.kind)?;
         }
-        let updated = diesel::update(
-            users::table
-                .find(DbUuid(id))
-                .filter(users::version.eq(expected_version)),
-        )
-        .set((
-            users::display_name.eq(patch
-                .display_name
-                .clone()
-                .unwrap_or(current.display_name.clone())),
-            users::role.eq(role.as_str()),
-            users::org_id.eq(DbUuid(org_id)),
-            users::active.eq(patch.active.unwrap_or(current.active)),
-            users::work_phone.eq(patch
-                .work_phone
-                .clone()
-                .unwrap_or(current.work_phone.clone())),
-            users::work_email.eq(patch
-                .work_email
-                .clone()
-                .unwrap_or(current.work_email.clone())),
-            users::version.eq(expected_version + 1),
-            users::updated_at.eq(to_db(hamkke_domain::now())),
-        ))
-        .execute(conn)?;
-        crate::guard::versioned(updated)?;
+        crate::update_versioned!(
+            conn,
+            users,
+            id,
+            expected_version,
+            (
+                users::display_name.eq(patch
+                    .display_name
+                    .clone()
+                    .unwrap_or(current.display_name.clone())),
+                users::role.eq(role.as_str()),
+                users::org_id.eq(DbUuid(org_id)),
+                users::active.eq(patch.active.unwrap_or(current.active)),
+                users::work_phone.eq(patch
+                    .work_phone
+                    .clone()
+                    .unwrap_or(current.work_phone.clone())),
+                users::work_email.eq(patch
+                    .work_email
+                    .clone()
+                    .unwrap_or(current.work_email.clone())),
+            )
+        )?;
         let own = actor.user_id == id;
         if let Some(hash) = &patch.password_hash {
             // Set by someone else, a password is temporary: it must be changed at next login.
@@ -399,7 +395,7 @@ pub fn activate(
     code_hash: &str,
     password_hash: &str,
 ) -> RepoResult<Uuid> {
-    write_tx(conn, |conn| {
+    crate::uow::system(conn, "activation", |conn| {
         let now = to_db(hamkke_domain::now());
         let id: Option<DbUuid> = diesel::update(
             users::table

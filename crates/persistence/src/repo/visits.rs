@@ -94,8 +94,8 @@ pub fn plan(
     new: NewVisit,
 ) -> RepoResult<Visit> {
     uow::run(conn, actor, ctx, |tx| {
-        let case = cases::load(tx.conn, case_id)?;
-        tx.authorize(authz::work_on_case(tx.actor, &case.facts()))?;
+        let case = cases::load(tx.conn(), case_id)?;
+        tx.authorize(authz::work_on_case(tx.actor(), &case.facts()))?;
         let mut visitors = new.co_visitor_user_ids.clone();
         visitors.sort();
         visitors.dedup();
@@ -103,7 +103,7 @@ pub fn plan(
             .filter(users::id.eq_any(visitors.iter().copied().map(DbUuid).collect::<Vec<_>>()))
             .filter(users::active.eq(true))
             .select(users::org_id)
-            .load(tx.conn)?;
+            .load(tx.conn())?;
         let participants = case.facts().participant_orgs;
         if orgs.len() != visitors.len() || !orgs.iter().all(|o| participants.contains(&o.0)) {
             return Err(DomainError::unknown("co_visitor_user_ids").into());
@@ -114,8 +114,8 @@ pub fn plan(
             .values((
                 visits::id.eq(DbUuid(id)),
                 visits::case_id.eq(DbUuid(case_id)),
-                visits::org_id.eq(DbUuid(tx.actor.org_id)),
-                visits::created_by.eq(DbUuid(tx.actor.user_id)),
+                visits::org_id.eq(DbUuid(tx.actor().org_id)),
+                visits::created_by.eq(DbUuid(tx.actor().user_id)),
                 visits::scheduled_at.eq(to_db(new.scheduled_at)),
                 visits::purpose.eq(&new.purpose),
                 visits::co_visitor_user_ids
@@ -123,7 +123,7 @@ pub fn plan(
                 visits::status.eq("planned"),
                 visits::created_at.eq(now),
             ))
-            .execute(tx.conn)?;
+            .execute(tx.conn())?;
         tx.record(
             DomainEvent::VisitPlanned {
                 visit_id: id,
@@ -133,7 +133,7 @@ pub fn plan(
             },
             Some(case.case.person_id),
         )?;
-        load(tx.conn, id)
+        load(tx.conn(), id)
     })
 }
 
@@ -147,10 +147,10 @@ pub fn complete(
     note: String,
 ) -> RepoResult<(Visit, Note)> {
     uow::run(conn, actor, ctx, |tx: &mut Tx<'_>| {
-        let visit = load(tx.conn, id)?;
-        let case = cases::load(tx.conn, visit.case_id)?;
-        tx.authorize(authz::view_case(tx.actor, &case.facts()))?;
-        tx.authorize(authz::work_on_case(tx.actor, &case.facts()))?;
+        let visit = load(tx.conn(), id)?;
+        let case = cases::load(tx.conn(), visit.case_id)?;
+        tx.authorize(authz::view_case(tx.actor(), &case.facts()))?;
+        tx.authorize(authz::work_on_case(tx.actor(), &case.facts()))?;
         // Decided by the row: of two completions, the second finds the visit completed.
         let claimed = diesel::update(
             visits::table
@@ -158,7 +158,7 @@ pub fn complete(
                 .filter(visits::status.eq("planned")),
         )
         .set(visits::status.eq("completed"))
-        .execute(tx.conn)?;
+        .execute(tx.conn())?;
         crate::guard::claimed(
             claimed,
             "visit_completed",
@@ -166,12 +166,13 @@ pub fn complete(
         )?;
         let co_visitors: Vec<Uuid> = std::iter::once(visit.created_by)
             .chain(visit.co_visitor_user_ids.iter().copied())
-            .filter(|u| *u != tx.actor.user_id)
+            .filter(|u| *u != tx.actor().user_id)
             .collect();
+        let (conn, actor, ctx) = tx.parts();
         let written = super::notes::insert(
-            tx.conn,
-            tx.actor,
-            tx.ctx,
+            conn,
+            actor,
+            ctx,
             visit.case_id,
             NewNote {
                 kind: NoteKind::HomeVisit,
@@ -188,8 +189,8 @@ pub fn complete(
                 visits::note_id.eq(Some(DbUuid(written.id))),
                 visits::completed_at.eq(Some(to_db(crate::now()))),
             ))
-            .execute(tx.conn)?;
-        Ok((load(tx.conn, id)?, written))
+            .execute(tx.conn())?;
+        Ok((load(tx.conn(), id)?, written))
     })
 }
 

@@ -13,12 +13,12 @@ use uuid::Uuid;
 
 use super::page::{Page, PageRequest};
 use crate::audit::AuditCtx;
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::RepoResult;
 use crate::schema::{notifications, users, webhook_deliveries as d, webhook_subscriptions as s};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{self, Tx};
 
 /// A subscription as its organization's admins see it (never the secret).
 #[derive(Debug, Clone)]
@@ -177,7 +177,8 @@ pub fn create(
     new: NewSubscription,
 ) -> RepoResult<Subscription> {
     authz::manage_webhooks(actor, actor.org_id)?;
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let id = Uuid::now_v7();
         let now = to_db(crate::now());
         diesel::insert_into(s::table)
@@ -233,37 +234,32 @@ pub fn update(
     patch: SubscriptionPatch,
 ) -> RepoResult<Subscription> {
     crate::uow::run(conn, actor, ctx, |tx| {
-        let cur = managed(tx.conn, actor, id)?;
-        tx.expect_version(cur.version, expected_version)?;
-        let conn = &mut *tx.conn;
+        let cur = managed(tx.conn(), actor, id)?;
         let active = patch.active.unwrap_or(cur.active);
-        diesel::update(
-            s::table
-                .find(DbUuid(id))
-                .filter(s::version.eq(expected_version)),
-        )
-        .set((
-            s::url.eq(patch.url.clone().unwrap_or(cur.url.clone())),
-            s::event_types.eq(patch
-                .event_types
-                .clone()
-                .unwrap_or(cur.event_types.clone())
-                .map(|t| json!(t).to_string())),
-            s::description.eq(patch.description.clone().unwrap_or(cur.description.clone())),
-            s::active.eq(active),
-            s::disabled_reason.eq(if active {
-                None
-            } else {
-                cur.disabled_reason
+        crate::update_versioned!(
+            tx.conn(),
+            webhook_subscriptions,
+            id,
+            expected_version,
+            (
+                s::url.eq(patch.url.clone().unwrap_or(cur.url.clone())),
+                s::event_types.eq(patch
+                    .event_types
                     .clone()
-                    .or(Some("disabled by an administrator".into()))
-            }),
-            s::version.eq(expected_version + 1),
-            s::updated_at.eq(to_db(crate::now())),
-        ))
-        .execute(conn)
-        .map_err(Into::into)
-        .and_then(crate::guard::versioned)?;
+                    .unwrap_or(cur.event_types.clone())
+                    .map(|t| json!(t).to_string())),
+                s::description.eq(patch.description.clone().unwrap_or(cur.description.clone())),
+                s::active.eq(active),
+                s::disabled_reason.eq(if active {
+                    None
+                } else {
+                    cur.disabled_reason
+                        .clone()
+                        .or(Some("disabled by an administrator".into()))
+                }),
+            )
+        )?;
+        let conn = tx.conn();
         if active && !cur.active {
             diesel::update(
                 d::table
@@ -285,7 +281,8 @@ pub fn update(
 
 /// Removes a subscription with its deliveries.
 pub fn delete(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<()> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         managed(conn, actor, id)?;
         diesel::delete(d::table.filter(d::subscription_id.eq(DbUuid(id)))).execute(conn)?;
         diesel::delete(s::table.find(DbUuid(id))).execute(conn)?;
@@ -352,7 +349,8 @@ pub fn redeliver(
     id: Uuid,
     delivery_id: Uuid,
 ) -> RepoResult<Delivery> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         managed(conn, actor, id)?;
         let (event_id, event_type, payload): (DbUuid, String, String) = d::table
             .find(DbUuid(delivery_id))
@@ -376,7 +374,8 @@ pub fn redeliver(
 
 /// Queues a `webhook.test` delivery.
 pub fn test(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<Delivery> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         managed(conn, actor, id)?;
         let event_id = Uuid::now_v7();
         let payload = json!({ "subscription_id": id }).to_string();
@@ -544,7 +543,7 @@ pub fn failed(
 /// Gives a delivery up after the give-up period: the subscription is disabled and its
 /// organization's admins are told.
 pub fn give_up(conn: &mut DbConn, due: &Due, error: &str) -> RepoResult<()> {
-    write_tx(conn, |conn| {
+    crate::uow::system(conn, "webhook_delivery", |conn| {
         diesel::update(d::table.find(DbUuid(due.delivery_id)))
             .set((
                 d::status.eq("gave_up"),

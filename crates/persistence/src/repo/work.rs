@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::access;
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::{write_tx, DbConn};
+use crate::conn::DbConn;
 use crate::error::RepoResult;
 use crate::schema::{
     action_items, allocations, case_assessments, case_assignments, meeting_participants, meetings,
@@ -24,6 +24,7 @@ use crate::schema::{
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
+use crate::uow;
 
 /// One notification.
 #[derive(Debug, Clone)]
@@ -326,7 +327,8 @@ pub fn worklist(
     today: NaiveDate,
     first_assessment_days: u32,
 ) -> RepoResult<Worklist> {
-    write_tx(conn, |conn| {
+    uow::run(conn, actor, ctx, |tx| {
+        let conn = tx.conn();
         let open: Vec<&str> = Status::ALL
             .iter()
             .filter(|s| s.is_open())
