@@ -471,6 +471,47 @@ async fn every_change_is_an_event(b: Backend) {
     assert!(updates.iter().any(|e| e.resource_type == "person"
         && e.person_id.map(|p| p.0.to_string()) == Some(person.clone())));
     assert!(updates.iter().any(|e| e.resource_type == "household"));
+    // A meeting that moves tells its invitees; a retitled one does not.
+    let r = app
+        .post(
+            "/api/v1/meetings",
+            Some(&w.dong),
+            json!({ "kind": "assessment", "title": "사정회의", "scheduled_at": "2026-12-20T05:00:00Z", "participant_user_ids": [w.welfare_user] }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let meeting = r.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/meetings/{meeting}");
+    let r = app
+        .patch(
+            &path,
+            Some(&w.dong),
+            Some("\"1\""),
+            json!({ "title": "12월 사정회의" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let told = |n: &crate::support::Resp| {
+        n.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["event_type"] == "meeting.updated")
+            .count()
+    };
+    let n = app.get("/api/v1/notifications", Some(&w.welfare)).await;
+    assert_eq!(told(&n), 0, "{}", n.text);
+    let r = app
+        .patch(
+            &path,
+            Some(&w.dong),
+            Some("\"2\""),
+            json!({ "location": "공덕동 주민센터 3층" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let n = app.get("/api/v1/notifications", Some(&w.welfare)).await;
+    assert_eq!(told(&n), 1, "{}", n.text);
 }
 
 both!(every_change_is_an_event);

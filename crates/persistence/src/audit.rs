@@ -67,6 +67,16 @@ pub struct AuditCtx {
     pub read_only: bool,
 }
 
+impl AuditCtx {
+    /// The context of a server job (no caller): `job:<name>` as its request id.
+    pub fn job(name: &str) -> Self {
+        Self {
+            request_id: Some(format!("job:{name}")),
+            ..Default::default()
+        }
+    }
+}
+
 /// One event to record. `details` must never hold personal data, passwords or tokens.
 #[derive(Debug, Clone)]
 pub struct AuditEntry {

@@ -248,16 +248,12 @@ impl<'a> Tx<'a> {
 /// reminder) inside a [`system`] unit of work, for the district it happens in.
 pub fn system_event(
     conn: &mut DbConn,
-    job: &'static str,
+    ctx: &AuditCtx,
     district_code: &str,
     event: DomainEvent,
     person_id: Option<Uuid>,
 ) -> RepoResult<Uuid> {
-    let ctx = AuditCtx {
-        request_id: Some(format!("job:{job}")),
-        ..Default::default()
-    };
-    write_event(conn, None, &ctx, district_code, &event, person_id)
+    write_event(conn, None, ctx, district_code, &event, person_id)
 }
 
 /// What [`Tx::record`] and [`system_event`] write, in the transaction of the change.

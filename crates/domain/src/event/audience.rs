@@ -109,6 +109,13 @@ impl DomainEvent {
                 .collect(),
             // The lead learns that the follow-up is over and the case closed.
             Self::FollowUpEnded { lead_org_id, .. } => vec![Audience::OrgStaff(*lead_org_id)],
+            Self::MeetingChanged {
+                invitee_user_ids, ..
+            } => invitee_user_ids
+                .iter()
+                .map(|u| Audience::User(*u))
+                .collect(),
+            Self::AllocationStatusChanged { .. } => Vec::new(),
             Self::Record(r) => r.audience.clone(),
         }
     }

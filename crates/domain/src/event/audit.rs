@@ -267,6 +267,21 @@ impl DomainEvent {
                 *case_id,
                 json!({ "status": "closed", "follow_up_ended": true }),
             ),
+            Self::MeetingChanged {
+                meeting_id,
+                details,
+                ..
+            } => (AuditKind::Update, "meeting", *meeting_id, details.clone()),
+            Self::AllocationStatusChanged {
+                allocation_id,
+                status,
+                ..
+            } => (
+                AuditKind::Update,
+                "allocation",
+                *allocation_id,
+                json!({ "status": status }),
+            ),
             Self::Record(r) => r.audit(),
         }
     }

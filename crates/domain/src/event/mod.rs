@@ -245,6 +245,21 @@ pub enum DomainEvent {
         successor_name: String,
         note: Option<String>,
     },
+    /// A scheduled meeting changed (its time, place or title, attendance, agenda); when its
+    /// time or place moved, the invitees are told.
+    MeetingChanged {
+        meeting_id: Uuid,
+        host_org_id: Uuid,
+        details: Value,
+        invitee_user_ids: Vec<Uuid>,
+    },
+    /// An allocation was delivered or cancelled (not by an override decision).
+    AllocationStatusChanged {
+        allocation_id: Uuid,
+        case_id: Option<Uuid>,
+        provider_org_id: Uuid,
+        status: &'static str,
+    },
     /// A follow-up period (사후관리) ended by itself: the case closed.
     FollowUpEnded {
         case_id: Uuid,

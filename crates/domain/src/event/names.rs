@@ -48,6 +48,12 @@ impl DomainEvent {
             Self::DecisionApplied { .. } => "case.decision_applied",
             Self::CaseHandedOver { .. } => "case.handed_over",
             Self::FollowUpEnded { .. } => "case.follow_up_ended",
+            Self::MeetingChanged { .. } => "meeting.updated",
+            Self::AllocationStatusChanged { status, .. } => match *status {
+                "delivered" => "allocation.delivered",
+                "cancelled" => "allocation.cancelled",
+                _ => "allocation.status_changed",
+            },
             Self::Record(r) => r.type_name(),
         }
     }
@@ -74,7 +80,7 @@ impl DomainEvent {
     }
 
     /// The event types of shared work (cases, meetings, referrals, allocations, staff).
-    const WORK_TYPES: [&'static str; 38] = [
+    const WORK_TYPES: [&'static str; 42] = [
         "case.opened",
         "case.participant_added",
         "case.participant_removed",
@@ -113,5 +119,9 @@ impl DomainEvent {
         "case.decision_applied",
         "case.handed_over",
         "case.follow_up_ended",
+        "meeting.updated",
+        "allocation.delivered",
+        "allocation.cancelled",
+        "allocation.status_changed",
     ];
 }

@@ -214,6 +214,19 @@ impl DomainEvent {
                 case_id,
                 lead_org_id,
             } => json!({ "case_id": case_id, "lead_org_id": lead_org_id }),
+            Self::MeetingChanged {
+                meeting_id,
+                host_org_id,
+                ..
+            } => json!({ "meeting_id": meeting_id, "host_org_id": host_org_id }),
+            Self::AllocationStatusChanged {
+                allocation_id,
+                case_id,
+                provider_org_id,
+                status,
+            } => {
+                json!({ "allocation_id": allocation_id, "case_id": case_id, "provider_org_id": provider_org_id, "status": status })
+            }
             Self::Record(r) => r.payload(),
         }
     }

@@ -20,6 +20,8 @@ pub enum Record {
     BenefitType,
     Transfer,
     Webhook,
+    /// A pair of records that may be one person (a coordinator's review).
+    PersonDuplicate,
 }
 
 /// What happened to a record.
@@ -43,6 +45,7 @@ impl Record {
             Self::BenefitType => "benefit_type",
             Self::Transfer => "person_transfer",
             Self::Webhook => "webhook",
+            Self::PersonDuplicate => "person_duplicate",
         }
     }
 
@@ -182,6 +185,23 @@ impl Record {
                     "A transfer was withdrawn",
                 ),
             ],
+            Self::PersonDuplicate => [
+                (
+                    "person_duplicate.queued",
+                    "중복 의심 대상자가 검토를 기다립니다",
+                    "A possible duplicate awaits review",
+                ),
+                (
+                    "person_duplicate.dismissed",
+                    "중복 의심이 해소되었습니다",
+                    "A possible duplicate was dismissed",
+                ),
+                (
+                    "person_duplicate.merged",
+                    "중복 기록이 병합되었습니다",
+                    "Duplicate records were merged",
+                ),
+            ],
             Self::Webhook => [
                 (
                     "webhook.created",
@@ -202,8 +222,21 @@ impl Record {
         }
     }
 
+    /// The changes recorded of this kind of record (the others have a name only for
+    /// symmetry; they are not offered to subscribers).
+    fn recorded(self) -> &'static [Change] {
+        use Change::*;
+        match self {
+            Self::Person => &[Created, Updated, Removed],
+            Self::Consent => &[Created, Removed],
+            Self::PersonDuplicate => &[Updated, Removed],
+            Self::Webhook => &[Created, Updated, Removed],
+            _ => &[Created, Updated],
+        }
+    }
+
     /// Every record kind.
-    pub const ALL: [Record; 9] = [
+    pub const ALL: [Record; 10] = [
         Self::Person,
         Self::Consent,
         Self::Household,
@@ -213,6 +246,7 @@ impl Record {
         Self::BenefitType,
         Self::Transfer,
         Self::Webhook,
+        Self::PersonDuplicate,
     ];
 }
 
@@ -306,6 +340,6 @@ impl RecordChange {
         Record::ALL
             .into_iter()
             .filter(|r| *r != Record::Webhook)
-            .flat_map(|r| r.names().into_iter().map(|(n, _, _)| n))
+            .flat_map(|r| r.recorded().iter().map(move |c| r.names()[c.index()].0))
     }
 }

@@ -166,6 +166,15 @@ impl DomainEvent {
                 "사후관리 기간이 끝나 사례가 종결되었습니다",
                 "A follow-up period ended; the case is closed",
             ),
+            Self::MeetingChanged { .. } => t(
+                "초대받은 회의의 일시나 장소가 바뀌었습니다",
+                "A meeting you are invited to moved (time or place)",
+            ),
+            Self::AllocationStatusChanged { status, .. } => match *status {
+                "delivered" => t("지원이 전달되었습니다", "An allocation was delivered"),
+                "cancelled" => t("지원이 취소되었습니다", "An allocation was cancelled"),
+                _ => t("지원 상태가 바뀌었습니다", "An allocation changed status"),
+            },
             Self::Record(r) => r.title(korean),
         }
     }

@@ -86,6 +86,18 @@ pub enum WebhookEventType {
     CaseHandedOver,
     #[serde(rename = "case.follow_up_ended")]
     CaseFollowUpEnded,
+    #[serde(rename = "meeting.updated")]
+    MeetingUpdated,
+    #[serde(rename = "allocation.delivered")]
+    AllocationDelivered,
+    #[serde(rename = "allocation.cancelled")]
+    AllocationCancelled,
+    #[serde(rename = "allocation.status_changed")]
+    AllocationStatusChanged,
+    #[serde(rename = "person_duplicate.dismissed")]
+    PersonDuplicateDismissed,
+    #[serde(rename = "person_duplicate.merged")]
+    PersonDuplicateMerged,
     #[serde(rename = "person.registered")]
     PersonRegistered,
     #[serde(rename = "person.updated")]
@@ -94,46 +106,32 @@ pub enum WebhookEventType {
     PersonMerged,
     #[serde(rename = "consent.recorded")]
     ConsentRecorded,
-    #[serde(rename = "consent.updated")]
-    ConsentUpdated,
     #[serde(rename = "consent.withdrawn")]
     ConsentWithdrawn,
     #[serde(rename = "household.registered")]
     HouseholdRegistered,
     #[serde(rename = "household.updated")]
     HouseholdUpdated,
-    #[serde(rename = "household.removed")]
-    HouseholdRemoved,
     #[serde(rename = "organization.created")]
     OrganizationCreated,
     #[serde(rename = "organization.updated")]
     OrganizationUpdated,
-    #[serde(rename = "organization.deactivated")]
-    OrganizationDeactivated,
     #[serde(rename = "user.created")]
     UserCreated,
     #[serde(rename = "user.updated")]
     UserUpdated,
-    #[serde(rename = "user.deactivated")]
-    UserDeactivated,
     #[serde(rename = "resource.created")]
     ResourceCreated,
     #[serde(rename = "resource.updated")]
     ResourceUpdated,
-    #[serde(rename = "resource.retired")]
-    ResourceRetired,
     #[serde(rename = "benefit_type.created")]
     BenefitTypeCreated,
     #[serde(rename = "benefit_type.updated")]
     BenefitTypeUpdated,
-    #[serde(rename = "benefit_type.retired")]
-    BenefitTypeRetired,
     #[serde(rename = "transfer.requested")]
     TransferRequested,
     #[serde(rename = "transfer.decided")]
     TransferDecided,
-    #[serde(rename = "transfer.withdrawn")]
-    TransferWithdrawn,
 }
 
 impl WebhookEventType {

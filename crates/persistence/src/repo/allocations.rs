@@ -1152,11 +1152,15 @@ fn change_status(
                 Some(a.person_id),
             )?;
         } else {
-            let mut entry =
-                AuditEntry::new(AuditAction::Update, "allocation", Some(id.to_string()))
-                    .with_details(json!({ "status": to.as_str() }));
-            entry.person_id = Some(a.person_id);
-            audit::record(conn, ctx, entry)?;
+            Tx::on(conn, actor, ctx).record(
+                DomainEvent::AllocationStatusChanged {
+                    allocation_id: id,
+                    case_id: a.case_id,
+                    provider_org_id: a.provider_org_id,
+                    status: to.as_str(),
+                },
+                Some(a.person_id),
+            )?;
         }
         let a = load(conn, id)?;
         entries(conn, actor, vec![a])?

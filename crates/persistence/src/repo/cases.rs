@@ -989,7 +989,7 @@ pub fn end_follow_ups(conn: &mut DbConn, today: NaiveDate) -> RepoResult<usize> 
             if ended == 1 {
                 crate::uow::system_event(
                     conn,
-                    "follow_ups",
+                    &AuditCtx::job("follow_ups"),
                     district,
                     DomainEvent::FollowUpEnded {
                         case_id: id.0,

@@ -458,11 +458,11 @@ pub fn dismiss(
             "already_decided",
             "this pair has been merged or dismissed",
         )?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Update, "person_duplicate", Some(id.to_string()))
-                .with_details(json!({ "status": "dismissed", "person_a": r.person_a.0, "person_b": r.person_b.0, "until": until })),
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::PersonDuplicate, Change::Updated, id)
+                .details(json!({ "status": "dismissed", "person_a": r.person_a.0, "person_b": r.person_b.0, "until": until }))
+                .into(),
+            None,
         )?;
         let row = person_duplicates::table
             .find(DbUuid(id))
@@ -680,7 +680,14 @@ pub fn merge(
             person_duplicates::updated_at.eq(now),
         ))
         .execute(conn)?;
-        // The survivor changed; the merged record is gone into it (`person.merged`).
+        // The pair is decided (`person_duplicate.merged`); the survivor changed; the merged
+        // record is gone into it (`person.merged`).
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::PersonDuplicate, Change::Removed, id)
+                .details(json!({ "status": "merged", "survivor": survivor, "merged": merged }))
+                .into(),
+            None,
+        )?;
         for (p, role, change) in [
             (survivor, "survivor", Change::Updated),
             (merged, "merged", Change::Removed),

@@ -273,18 +273,31 @@ pub(crate) fn chaired(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<
     Ok(meeting)
 }
 
-fn audit_meeting(
-    conn: &mut DbConn,
-    ctx: &AuditCtx,
-    action: AuditAction,
-    id: Uuid,
+/// Records a change of a meeting; `tell` tells its invitees (a new time or place).
+fn record_change(
+    tx: &mut Tx<'_>,
+    meeting: &Meeting,
     details: serde_json::Value,
+    tell: bool,
 ) -> RepoResult<()> {
-    audit::record(
-        conn,
-        ctx,
-        AuditEntry::new(action, "meeting", Some(id.to_string())).with_details(details),
-    )
+    let invitee_user_ids = if tell {
+        participants_of(tx.conn(), meeting.id)?
+            .iter()
+            .filter_map(|p| p.user_id)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    tx.record(
+        DomainEvent::MeetingChanged {
+            meeting_id: meeting.id,
+            host_org_id: meeting.host_org_id,
+            details,
+            invitee_user_ids,
+        },
+        None,
+    )?;
+    Ok(())
 }
 
 /// The end of every change of a scheduled meeting: its version moves on, the change is
@@ -297,8 +310,8 @@ fn changed(
     details: serde_json::Value,
 ) -> RepoResult<MeetingDetail> {
     bump(conn, id)?;
-    audit_meeting(conn, ctx, AuditAction::Update, id, details)?;
     let m = load_meeting(conn, id)?;
+    record_change(&mut Tx::on(conn, actor, ctx), &m, details, false)?;
     detail(conn, actor, m)
 }
 
@@ -516,7 +529,11 @@ pub fn get(
         let meeting = load_meeting(conn, id)?;
         let participants = participants_of(conn, id)?;
         authz::view_meeting(actor, &facts(&meeting, &participants))?;
-        audit_meeting(conn, ctx, AuditAction::View, id, json!({}))?;
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::View, "meeting", Some(id.to_string())),
+        )?;
         detail(conn, actor, meeting)
     })
 }
@@ -582,6 +599,16 @@ pub fn update(
     uow::run(conn, actor, ctx, |tx| {
         let conn = tx.conn();
         let m = chaired(conn, actor, id)?;
+        let moved = patch.scheduled_at.is_some_and(|t| t != m.scheduled_at)
+            || patch.location.as_ref().is_some_and(|l| *l != m.location);
+        let fields: Vec<&str> = [
+            patch.title.as_ref().map(|_| "title"),
+            patch.scheduled_at.map(|_| "scheduled_at"),
+            patch.location.as_ref().map(|_| "location"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         crate::update_versioned!(
             conn,
             meetings,
@@ -593,9 +620,9 @@ pub fn update(
                 meetings::location.eq(patch.location.unwrap_or(m.location)),
             )
         )?;
-        audit_meeting(conn, ctx, AuditAction::Update, id, json!({}))?;
         let m = load_meeting(conn, id)?;
-        detail(conn, actor, m)
+        record_change(tx, &m, json!({ "fields": fields }), moved)?;
+        detail(tx.conn(), actor, m)
     })
 }
 

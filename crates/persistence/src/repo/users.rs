@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::orgs::{self, corrupt};
 use super::page::{Page, PageRequest};
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{auth_sessions, organizations, users};
@@ -423,11 +423,19 @@ pub fn activate(
             )
             .into());
         };
-        audit::record(
+        let district: String = organizations::table
+            .inner_join(users::table)
+            .filter(users::id.eq(id))
+            .select(organizations::district_code)
+            .first(conn)?;
+        crate::uow::system_event(
             conn,
             ctx,
-            AuditEntry::new(AuditAction::Update, "user", Some(id.0.to_string()))
-                .with_details(json!({ "activated": true })),
+            &district,
+            RecordChange::new(Record::User, Change::Updated, id.0)
+                .details(json!({ "activated": true }))
+                .into(),
+            None,
         )?;
         Ok(id.0)
     })
