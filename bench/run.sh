@@ -22,7 +22,7 @@ CASES=${BENCH_CASES:-200000}
 ALLOCATIONS=${BENCH_ALLOCATIONS:-1000000}
 PGURL=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 DB=${BENCH_DB:-hamkke_bench}
-BIN=target/release/hamkke
+BIN=${BENCH_BIN:-target/release/hamkke}
 PORT=${BENCH_PORT:-18092}
 DURATION=${BENCH_SECONDS:-20}
 # Server and PostgreSQL share the host: no TLS on the loopback connection (for both the server

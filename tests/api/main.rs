@@ -30,5 +30,6 @@ mod retention;
 mod together;
 mod tokens;
 mod users;
+mod views;
 mod walls;
 mod webhooks;

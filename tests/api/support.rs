@@ -762,6 +762,71 @@ impl World {
     }
 }
 
+/// The usual world with the usual case, built in one call so that a test states only what it
+/// is about: a person the dong centre registered (phone, address), a live consent naming the
+/// welfare centre, and the dong centre's open case for them in which the welfare centre takes
+/// part as co-manager.
+pub struct Shared {
+    pub w: World,
+    pub person: String,
+    pub case: String,
+}
+
+impl Shared {
+    pub async fn create(app: &TestApp) -> Self {
+        let w = World::create(app).await;
+        let person = app.person(&w.dong, "김하나", "1948-03-15", None).await;
+        let expires = (chrono::Utc::now() + chrono::Duration::days(180)).to_rfc3339();
+        let r = app
+            .post(
+                &format!("/api/v1/persons/{person}/consents"),
+                Some(&w.dong),
+                json!({ "purpose": "사례관리", "scope": "organizations", "organization_ids": [w.d.welfare], "expires_at": expires }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let case = app.case(&w.dong, &person).await;
+        let r = app
+            .post(
+                &format!("/api/v1/cases/{case}/participants"),
+                Some(&w.dong),
+                json!({ "organization_id": w.d.welfare, "role": "co_manager" }),
+            )
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        Shared { w, person, case }
+    }
+}
+
+/// A response body made stable for a snapshot: ids, times, today's and later dates and case
+/// numbers replaced by placeholders (birth dates stay: they are the fixture's).
+pub fn stable(v: &Value) -> Value {
+    fn date_like(s: &str) -> bool {
+        s.len() >= 10
+            && s.as_bytes()[4] == b'-'
+            && s.as_bytes()[7] == b'-'
+            && s[..4].parse::<i32>().is_ok_and(|y| y >= 2020)
+    }
+    match v {
+        Value::String(s) if uuid::Uuid::parse_str(s).is_ok() => json!("[id]"),
+        Value::String(s) if date_like(s) && s.len() > 10 => json!("[time]"),
+        Value::String(s) if date_like(s) => json!("[date]"),
+        Value::Array(a) => Value::Array(a.iter().map(stable).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| {
+                    let v = match k.as_str() {
+                        "case_no" if !v.is_null() => json!("[case_no]"),
+                        _ => stable(v),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 impl TestApp {
     /// Registers a person and returns its id.
     pub async fn person(

@@ -1,0 +1,268 @@
+//! Reading an uploaded list: CSV (UTF-8 or EUC-KR) or XLSX within size limits, its columns by
+//! every Korean or English name they go by, Korean date forms.
+
+use super::*;
+
+/// The fields a column may hold, by every name it goes by.
+pub(super) const COLUMNS: &[(&str, &[&str])] = &[
+    ("row_key", &["row_key", "행키", "행번호키"]),
+    (
+        "resource_id",
+        &["resource_id", "resource", "자원", "자원id", "자원명"],
+    ),
+    (
+        "benefit_type",
+        &[
+            "benefit_type",
+            "benefit_type_id",
+            "급여유형",
+            "급여",
+            "지원유형",
+        ],
+    ),
+    ("person_id", &["person_id", "대상자id"]),
+    ("rrn", &["rrn", "주민등록번호", "주민번호"]),
+    ("name", &["name", "성명", "이름", "대상자"]),
+    ("birth_date", &["birth_date", "생년월일"]),
+    ("granted_on", &["granted_on", "지급일", "지원일", "제공일"]),
+    ("amount", &["amount", "금액", "지원금액"]),
+    ("quantity", &["quantity", "수량"]),
+    ("case_id", &["case_id", "사례id", "사례번호id"]),
+    (
+        "provider",
+        &["provider", "provider_org_id", "제공기관", "지원기관"],
+    ),
+    ("note", &["note", "비고", "메모"]),
+];
+
+/// A field's canonical name for a header cell, if it is one of ours.
+pub(super) fn field_of(header: &str) -> Option<&'static str> {
+    let h: String = header
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
+    COLUMNS
+        .iter()
+        .find(|(_, names)| names.contains(&h.as_str()))
+        .map(|(f, _)| *f)
+}
+
+/// One row: its line (the header is line 1) and its cells by field.
+pub(super) struct Row {
+    pub(super) line: u64,
+    pub(super) cells: HashMap<&'static str, String>,
+}
+
+impl Row {
+    pub(super) fn get(&self, field: &str) -> Option<&str> {
+        self.cells
+            .get(field)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// A line of the file: its number and its cells (`Err` for a line that is not valid CSV).
+pub(super) type GridLine = (u64, Result<Vec<String>, ()>);
+
+/// The upload's form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+/// Cells an XLSX sheet may hold (an import of 200,000 cells is far beyond any list a district
+/// sends; a sheet that claims more is a mistake or a bomb).
+pub(super) const XLSX_MAX_CELLS: usize = 200_000;
+/// Columns read from a row; cells further right are ignored.
+pub(super) const XLSX_MAX_COLUMNS: usize = 64;
+/// Bytes an XLSX file may inflate to, all its parts together.
+pub(super) const XLSX_MAX_INFLATED: u64 = 50 * 1024 * 1024;
+
+/// Refuses an XLSX file whose parts inflate beyond the budget, before anything is expanded in
+/// memory: every part is inflated into nothing and counted (sizes the archive states may lie).
+pub(super) fn check_inflated_size(data: &[u8]) -> Result<(), DomainError> {
+    use std::io::Read;
+    let too_large = || {
+        DomainError::invalid(
+            "body",
+            "xlsx_too_large",
+            "the workbook inflates to more than 50 MB; split the list",
+        )
+    };
+    let unreadable =
+        || DomainError::invalid("body", "invalid_xlsx", "the file is not an XLSX workbook");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(data)).map_err(|_| unreadable())?;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let part = zip.by_index(i).map_err(|_| unreadable())?;
+        if total.saturating_add(part.size()) > XLSX_MAX_INFLATED {
+            return Err(too_large());
+        }
+        let left = XLSX_MAX_INFLATED - total;
+        let n = std::io::copy(&mut part.take(left + 1), &mut std::io::sink())
+            .map_err(|_| unreadable())?;
+        total += n;
+        if total > XLSX_MAX_INFLATED {
+            return Err(too_large());
+        }
+    }
+    Ok(())
+}
+
+/// Reads the file into header fields and rows; a file that is not a table is refused whole
+/// (nothing is imported), a bad row is that row's error.
+pub(super) fn read_table(
+    format: Format,
+    data: &[u8],
+) -> Result<(String, Vec<Row>, Vec<RowError>), DomainError> {
+    let bad = |code: &'static str, msg: &str| DomainError::invalid("body", code, msg);
+    let (encoding, grid): (&str, Vec<GridLine>) = match format {
+        Format::Csv => {
+            let body = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+            let (encoding, text) = match std::str::from_utf8(body) {
+                Ok(t) => ("utf-8", std::borrow::Cow::Borrowed(t)),
+                Err(_) => match encoding_rs::EUC_KR
+                    .decode_without_bom_handling_and_without_replacement(body)
+                {
+                    Some(t) => ("cp949", t),
+                    None => {
+                        return Err(bad(
+                            "invalid_encoding",
+                            "the file is neither UTF-8 nor CP949 (EUC-KR) text",
+                        ))
+                    }
+                },
+            };
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let grid = reader
+                .records()
+                .map(|r| match r {
+                    Ok(r) => (
+                        r.position().map_or(0, |p| p.line()),
+                        Ok(r.iter().map(str::to_owned).collect()),
+                    ),
+                    Err(e) => (e.position().map_or(0, |p| p.line()), Err(())),
+                })
+                .collect();
+            (encoding, grid)
+        }
+        Format::Xlsx => {
+            use calamine::{DataRef, Reader};
+            check_inflated_size(data)?;
+            let mut book: calamine::Xlsx<_> =
+                calamine::open_workbook_from_rs(std::io::Cursor::new(data))
+                    .map_err(|_| bad("invalid_xlsx", "the file is not an XLSX workbook"))?;
+            let sheet = book
+                .sheet_names()
+                .first()
+                .cloned()
+                .ok_or_else(|| bad("invalid_xlsx", "the workbook has no sheet"))?;
+            let mut cells = book
+                .worksheet_cells_reader(&sheet)
+                .map_err(|_| bad("invalid_xlsx", "the first sheet cannot be read"))?;
+            let text = |c: &DataRef| match c {
+                DataRef::Empty => String::new(),
+                DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+                DataRef::SharedString(s) => (*s).to_owned(),
+                DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                    format!("{}", *f as i64)
+                }
+                DataRef::Float(f) => f.to_string(),
+                DataRef::Int(i) => i.to_string(),
+                DataRef::Bool(b) => b.to_string(),
+                DataRef::DateTime(d) => d
+                    .as_datetime()
+                    .map(|t| t.date().to_string())
+                    .unwrap_or_default(),
+                DataRef::Error(_) => String::new(),
+            };
+            // Cells are read one by one and counted, so a sheet that claims millions of cells
+            // is refused before it is expanded in memory.
+            let mut rows: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
+            let mut seen = 0usize;
+            while let Some(cell) = cells
+                .next_cell()
+                .map_err(|_| bad("invalid_xlsx", "the first sheet cannot be read"))?
+            {
+                seen += 1;
+                if seen > XLSX_MAX_CELLS {
+                    return Err(bad(
+                        "xlsx_too_large",
+                        "the sheet has more than 200,000 cells; split the list",
+                    ));
+                }
+                let (row, col) = cell.get_position();
+                let value = text(cell.get_value());
+                if value.is_empty() || col as usize >= XLSX_MAX_COLUMNS {
+                    continue;
+                }
+                let line = rows.entry(row).or_default();
+                if line.len() <= col as usize {
+                    line.resize(col as usize + 1, String::new());
+                }
+                line[col as usize] = value;
+            }
+            let grid = rows
+                .into_iter()
+                .map(|(row, cells)| (u64::from(row) + 1, Ok(cells)))
+                .collect();
+            ("xlsx", grid)
+        }
+    };
+    let mut grid = grid.into_iter();
+    let header = match grid.next() {
+        Some((_, Ok(h))) => h,
+        _ => return Err(bad("invalid_csv", "the first line must be a header row")),
+    };
+    let fields: Vec<Option<&'static str>> = header.iter().map(|h| field_of(h)).collect();
+    let has = |f: &str| fields.contains(&Some(f));
+    if !has("granted_on") {
+        return Err(bad(
+            "missing_column",
+            "the header has no `granted_on` (지급일) column",
+        ));
+    }
+    if !has("resource_id") && !has("benefit_type") {
+        return Err(bad(
+            "missing_column",
+            "the header needs a `resource_id` (자원) or `benefit_type` (급여유형) column",
+        ));
+    }
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (line, cells) in grid {
+        match cells {
+            Ok(cells) if cells.iter().all(|c| c.trim().is_empty()) => {}
+            Ok(cells) => rows.push(Row {
+                line,
+                cells: fields
+                    .iter()
+                    .zip(cells)
+                    .filter_map(|(f, c)| f.map(|f| (f, c)))
+                    .collect(),
+            }),
+            Err(()) => errors.push(RowError {
+                row: line,
+                field: String::new(),
+                message: "the line is not valid CSV".into(),
+            }),
+        }
+    }
+    Ok((encoding.to_owned(), rows, errors))
+}
+
+/// A date as Korean lists write it: `2026-11-20`, `2026.11.20`, `2026/11/20` or `20261120`.
+pub(super) fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim().trim_end_matches('.');
+    ["%Y-%m-%d", "%Y.%m.%d", "%Y/%m/%d", "%Y%m%d", "%Y. %m. %d"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
+}
