@@ -381,6 +381,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let seal_every = Duration::from_millis(config.seal_interval_ms);
     let handle = DbHandle::with_batches(db, config.audit_batch);
     let metrics_bind = config.metrics_bind.clone();
+    let referral_remind_days = config.referral_remind_days;
     let state = AppState::new(handle.clone(), jwt, person_keys, config)?;
     tracing::info!(%bind, backend = handle.inner().backend().as_str(), "hamkke listening");
     let metrics_state = state.clone();
@@ -388,7 +389,11 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let webhook_settings = state.config.webhooks.clone();
     actix_web::rt::System::new().block_on(async move {
         let sealer = hamkke_http::sealer::spawn(handle.clone(), seal_every);
-        let upkeep = hamkke_http::housekeeping::spawn(handle.clone(), Duration::from_secs(3600));
+        let upkeep = hamkke_http::housekeeping::spawn(
+            handle.clone(),
+            Duration::from_secs(3600),
+            referral_remind_days,
+        );
         let scan = hamkke_http::housekeeping::spawn_duplicate_scan(
             handle.clone(),
             Duration::from_secs(24 * 3600),

@@ -628,3 +628,72 @@ async fn a_coordinator_sees_what_an_override_overrules_and_may_reject_it(b: Back
 }
 
 both!(a_coordinator_sees_what_an_override_overrules_and_may_reject_it);
+
+/// A referral that waits for its answer reminds both ends after `HAMKKE_REFERRAL_REMIND_DAYS`
+/// and again every as many days while it waits; once answered it reminds no one; the job
+/// reminds once however often it runs.
+async fn a_waiting_referral_reminds_both_ends(b: Backend) {
+    use hamkke_persistence::repo::referrals::remind_waiting;
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let person = app.person(&w.dong, "대기중", "1951-05-05", None).await;
+    let case = app.case(&w.dong, &person).await;
+    let r = app
+        .post(
+            "/api/v1/referrals",
+            Some(&w.dong),
+            json!({ "case_id": case, "to_organization_id": w.d.welfare, "reason": "정서지원" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let referral = r.body["id"].as_str().unwrap().to_owned();
+    let remind = |days_later: i64| {
+        let at = hamkke_domain::now() + chrono::Duration::days(days_later);
+        app.db.run(move |c| remind_waiting(c, 7, at))
+    };
+    assert_eq!(remind(6).await.unwrap(), 0, "not yet a week");
+    assert_eq!(remind(8).await.unwrap(), 1);
+    assert_eq!(
+        remind(8).await.unwrap(),
+        0,
+        "once per period, however often the job runs"
+    );
+    assert_eq!(remind(16).await.unwrap(), 1, "and again a period later");
+    let told = |token: String| {
+        let app = &app;
+        async move {
+            let n = app.get("/api/v1/notifications", Some(&token)).await;
+            n.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|i| i["event_type"] == "referral.waiting")
+                .map(|i| i["title"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let receiver = told(w.welfare.clone()).await;
+    assert_eq!(receiver.len(), 2, "{receiver:?}");
+    assert!(receiver.iter().any(|t| t.contains("8일째")), "{receiver:?}");
+    assert_eq!(told(w.dong.clone()).await.len(), 2, "the sender too");
+    let timeline = app
+        .get(&format!("/api/v1/cases/{case}/timeline"), Some(&w.dong))
+        .await;
+    assert!(
+        timeline.text.contains("\"referral_waiting\""),
+        "{}",
+        timeline.text
+    );
+    // Answered, it waits no more.
+    let r = app
+        .post(
+            &format!("/api/v1/referrals/{referral}/decline"),
+            Some(&w.welfare),
+            json!({ "reason": "정원 초과" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(remind(40).await.unwrap(), 0);
+}
+
+both!(a_waiting_referral_reminds_both_ends);

@@ -73,6 +73,9 @@ pub struct Config {
     /// Days after intake within which the first assessment is due
     /// (`HAMKKE_FIRST_ASSESSMENT_DAYS`).
     pub first_assessment_days: u32,
+    /// Days a referral waits for its answer before both ends are reminded, and again every as
+    /// many days while it waits (`HAMKKE_REFERRAL_REMIND_DAYS`; 0: no reminders).
+    pub referral_remind_days: u32,
     /// The language of responses to requests without a usable `Accept-Language`
     /// (`HAMKKE_DEFAULT_LANG`: `ko` or `en`).
     pub default_lang: crate::i18n::Lang,
@@ -148,6 +151,7 @@ impl Config {
             metrics_token: None,
             webhooks: Default::default(),
             first_assessment_days: hamkke_domain::plan::FIRST_ASSESSMENT_DAYS,
+            referral_remind_days: 7,
             default_lang: crate::i18n::Lang::Ko,
         }
     }
@@ -273,6 +277,13 @@ impl Config {
             })?;
         }
         c.first_assessment_days = num("HAMKKE_FIRST_ASSESSMENT_DAYS", c.first_assessment_days)?;
+        c.referral_remind_days = num("HAMKKE_REFERRAL_REMIND_DAYS", c.referral_remind_days)?;
+        if c.referral_remind_days > 365 {
+            return Err(ConfigError {
+                name: "HAMKKE_REFERRAL_REMIND_DAYS",
+                reason: "0 (no reminders) to 365 days".into(),
+            });
+        }
         if !(1..=365).contains(&c.first_assessment_days) {
             return Err(ConfigError {
                 name: "HAMKKE_FIRST_ASSESSMENT_DAYS",

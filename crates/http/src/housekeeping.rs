@@ -1,10 +1,10 @@
-//! Background upkeep: follow-up periods (사후관리) that are over end by themselves and
-//! idempotency keys past their 24 hours are purged (at start and every hour), and the nightly
-//! scan for possible duplicate persons.
+//! Background upkeep: follow-up periods (사후관리) that are over end by themselves, referrals
+//! waiting too long for an answer remind both ends and idempotency keys past their 24 hours
+//! are purged (at start and every hour), and the nightly scan for possible duplicate persons.
 
 use std::time::Duration;
 
-use hamkke_persistence::repo::{cases, idempotency, identity};
+use hamkke_persistence::repo::{cases, idempotency, identity, referrals};
 
 use crate::db::DbHandle;
 
@@ -25,6 +25,26 @@ pub async fn end_follow_ups(db: &DbHandle) -> usize {
     }
 }
 
+/// Reminds both ends of referrals waiting longer than `remind_days`; returns how many.
+pub async fn remind_referrals(db: &DbHandle, remind_days: u32) -> usize {
+    let now = hamkke_domain::now();
+    match db
+        .run(move |conn| referrals::remind_waiting(conn, remind_days, now))
+        .await
+    {
+        Ok(n) => {
+            if n > 0 {
+                tracing::info!(reminded = n, "waiting referrals reminded");
+            }
+            n
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "reminding waiting referrals failed; will retry");
+            0
+        }
+    }
+}
+
 /// Forgets idempotency keys past their 24 hours; returns how many.
 pub async fn purge_idempotency_keys(db: &DbHandle) -> usize {
     match db.run(idempotency::purge_expired).await {
@@ -37,12 +57,17 @@ pub async fn purge_idempotency_keys(db: &DbHandle) -> usize {
 }
 
 /// Runs the upkeep every `interval` until the process ends.
-pub fn spawn(db: DbHandle, interval: Duration) -> actix_web::rt::task::JoinHandle<()> {
+pub fn spawn(
+    db: DbHandle,
+    interval: Duration,
+    referral_remind_days: u32,
+) -> actix_web::rt::task::JoinHandle<()> {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(interval);
         loop {
             tick.tick().await;
             end_follow_ups(&db).await;
+            remind_referrals(&db, referral_remind_days).await;
             purge_idempotency_keys(&db).await;
         }
     })

@@ -107,6 +107,15 @@ impl DomainEvent {
                 .iter()
                 .map(|u| Audience::User(*u))
                 .collect(),
+            // Both ends: the receiver owes an answer, the sender may call or refer elsewhere.
+            Self::ReferralWaiting {
+                from_org_id,
+                to_org_id,
+                ..
+            } => vec![
+                Audience::OrgStaff(*to_org_id),
+                Audience::OrgStaff(*from_org_id),
+            ],
             // The lead learns that the follow-up is over and the case closed.
             Self::FollowUpEnded { lead_org_id, .. } => vec![Audience::OrgStaff(*lead_org_id)],
             Self::MeetingChanged {

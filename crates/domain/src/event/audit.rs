@@ -261,6 +261,14 @@ impl DomainEvent {
                 *case_id,
                 json!({ "handover_to": to_user_id }),
             ),
+            Self::ReferralWaiting {
+                referral_id, days, ..
+            } => (
+                AuditKind::Update,
+                "referral",
+                *referral_id,
+                json!({ "reminded_after_days": days }),
+            ),
             Self::FollowUpEnded { case_id, .. } => (
                 AuditKind::Update,
                 "case",

@@ -260,6 +260,15 @@ pub enum DomainEvent {
         provider_org_id: Uuid,
         status: &'static str,
     },
+    /// A referral has waited `days` for its answer (a reminder to both ends, every
+    /// `HAMKKE_REFERRAL_REMIND_DAYS` while it waits).
+    ReferralWaiting {
+        referral_id: Uuid,
+        case_id: Uuid,
+        from_org_id: Uuid,
+        to_org_id: Uuid,
+        days: i64,
+    },
     /// A follow-up period (사후관리) ended by itself: the case closed.
     FollowUpEnded {
         case_id: Uuid,

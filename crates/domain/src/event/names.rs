@@ -48,6 +48,7 @@ impl DomainEvent {
             Self::DecisionApplied { .. } => "case.decision_applied",
             Self::CaseHandedOver { .. } => "case.handed_over",
             Self::FollowUpEnded { .. } => "case.follow_up_ended",
+            Self::ReferralWaiting { .. } => "referral.waiting",
             Self::MeetingChanged { .. } => "meeting.updated",
             Self::AllocationStatusChanged { status, .. } => match *status {
                 "delivered" => "allocation.delivered",
@@ -80,7 +81,7 @@ impl DomainEvent {
     }
 
     /// The event types of shared work (cases, meetings, referrals, allocations, staff).
-    const WORK_TYPES: [&'static str; 42] = [
+    const WORK_TYPES: [&'static str; 43] = [
         "case.opened",
         "case.participant_added",
         "case.participant_removed",
@@ -123,5 +124,6 @@ impl DomainEvent {
         "allocation.delivered",
         "allocation.cancelled",
         "allocation.status_changed",
+        "referral.waiting",
     ];
 }

@@ -210,6 +210,15 @@ impl DomainEvent {
             } => {
                 json!({ "case_id": case_id, "from_user_id": from_user_id, "to_user_id": to_user_id })
             }
+            Self::ReferralWaiting {
+                referral_id,
+                case_id,
+                from_org_id,
+                to_org_id,
+                days,
+            } => {
+                json!({ "referral_id": referral_id, "case_id": case_id, "from_org_id": from_org_id, "to_org_id": to_org_id, "days": days })
+            }
             Self::FollowUpEnded {
                 case_id,
                 lead_org_id,

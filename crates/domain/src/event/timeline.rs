@@ -278,6 +278,16 @@ impl DomainEvent {
                 "handover",
                 json!({ "from_user_id": from_user_id, "to_user_id": to_user_id, "successor_name": successor_name, "note": note }),
             ),
+            Self::ReferralWaiting {
+                referral_id,
+                case_id,
+                days,
+                ..
+            } => entry(
+                *case_id,
+                "referral_waiting",
+                json!({ "referral_id": referral_id, "days": days }),
+            ),
             Self::FollowUpEnded { case_id, .. } => entry(
                 *case_id,
                 "follow_up_ended",

@@ -162,6 +162,13 @@ impl DomainEvent {
                     format!("A case was handed over to {successor_name}")
                 }
             }
+            Self::ReferralWaiting { days, .. } => {
+                if korean {
+                    format!("의뢰가 {days}일째 답을 기다리고 있습니다")
+                } else {
+                    format!("A referral has waited {days} days for an answer")
+                }
+            }
             Self::FollowUpEnded { .. } => t(
                 "사후관리 기간이 끝나 사례가 종결되었습니다",
                 "A follow-up period ended; the case is closed",

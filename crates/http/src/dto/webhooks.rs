@@ -86,6 +86,8 @@ pub enum WebhookEventType {
     CaseHandedOver,
     #[serde(rename = "case.follow_up_ended")]
     CaseFollowUpEnded,
+    #[serde(rename = "referral.waiting")]
+    ReferralWaiting,
     #[serde(rename = "meeting.updated")]
     MeetingUpdated,
     #[serde(rename = "allocation.delivered")]

@@ -384,3 +384,76 @@ pub fn complete(
         Some(outcome),
     )
 }
+
+/// Reminds both ends of every referral that has waited `remind_days` or more for its answer,
+/// once per `remind_days` while it waits (`HAMKKE_REFERRAL_REMIND_DAYS`; 0: never). Each
+/// reminder is claimed by a conditional update, so servers running the job side by side remind
+/// once. Returns how many were reminded.
+pub fn remind_waiting(
+    conn: &mut DbConn,
+    remind_days: u32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> RepoResult<usize> {
+    if remind_days == 0 {
+        return Ok(0);
+    }
+    let due_before = to_db(now - chrono::Duration::days(i64::from(remind_days)));
+    let due = || {
+        referrals::status
+            .eq(ReferralStatus::Sent.as_str())
+            .and(referrals::created_at.le(due_before))
+            .and(
+                referrals::reminded_at
+                    .is_null()
+                    .or(referrals::reminded_at.le(due_before)),
+            )
+    };
+    let ctx = AuditCtx::job("referral_reminders");
+    uow::system(conn, "referral_reminders", |conn| {
+        type Due = (
+            DbUuid,
+            DbUuid,
+            DbUuid,
+            DbUuid,
+            NaiveDateTime,
+            String,
+            DbUuid,
+        );
+        let waiting: Vec<Due> = referrals::table
+            .inner_join(cases_t::table)
+            .filter(due())
+            .select((
+                referrals::id,
+                referrals::case_id,
+                referrals::from_org_id,
+                referrals::to_org_id,
+                referrals::created_at,
+                cases_t::district_code,
+                cases_t::person_id,
+            ))
+            .load(conn)?;
+        let mut reminded = 0;
+        for (id, case_id, from, to, created, district, person) in waiting {
+            let claimed = diesel::update(referrals::table.find(id).filter(due()))
+                .set(referrals::reminded_at.eq(Some(to_db(now))))
+                .execute(conn)?;
+            if claimed == 1 {
+                uow::system_event(
+                    conn,
+                    &ctx,
+                    &district,
+                    DomainEvent::ReferralWaiting {
+                        referral_id: id.0,
+                        case_id: case_id.0,
+                        from_org_id: from.0,
+                        to_org_id: to.0,
+                        days: (now - from_db(created)).num_days(),
+                    },
+                    Some(person.0),
+                )?;
+                reminded += 1;
+            }
+        }
+        Ok(reminded)
+    })
+}
