@@ -716,3 +716,69 @@ async fn a_referral_does_not_widen_a_participants_consent(b: Backend) {
 }
 
 both!(a_referral_does_not_widen_a_participants_consent);
+
+/// Withdrawing a consent tells the organizations that lose the person's details, naming their
+/// cases; the registering organization, which keeps them, is not told.
+async fn a_withdrawn_consent_tells_who_loses_access(b: Backend) {
+    let app = TestApp::new(b).await;
+    let s = crate::support::Shared::create(&app).await;
+    let w = &s.w;
+    let consents = app
+        .get(
+            &format!("/api/v1/persons/{}/consents", s.person),
+            Some(&w.dong),
+        )
+        .await;
+    assert_eq!(consents.status, 200, "{}", consents.text);
+    let consent = consents.body["items"][0]["id"]
+        .as_str()
+        .or_else(|| consents.body[0]["id"].as_str())
+        .expect("a consent")
+        .to_owned();
+    let full = app
+        .get(&format!("/api/v1/persons/{}", s.person), Some(&w.welfare))
+        .await;
+    assert_eq!(full.body["redacted"], false, "{}", full.text);
+    let r = app
+        .post(
+            &format!("/api/v1/consents/{consent}/withdraw"),
+            Some(&w.dong),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let after = app
+        .get(&format!("/api/v1/persons/{}", s.person), Some(&w.welfare))
+        .await;
+    assert_eq!(after.body["redacted"], true, "{}", after.text);
+    let case_no = app
+        .get(&format!("/api/v1/cases/{}", s.case), Some(&w.welfare))
+        .await
+        .body["case_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lost = |token: String| {
+        let app = &app;
+        async move {
+            let n = app.get("/api/v1/notifications", Some(&token)).await;
+            n.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|i| i["event_type"] == "consent.access_lost")
+                .map(|i| i["title"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let told = lost(w.welfare.clone()).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].contains(&case_no), "names the case: {told:?}");
+    assert!(!told[0].contains("김하나"), "no person data: {told:?}");
+    assert!(
+        lost(w.dong.clone()).await.is_empty(),
+        "the registering organization keeps it"
+    );
+}
+
+both!(a_withdrawn_consent_tells_who_loses_access);

@@ -169,18 +169,25 @@ pub fn person_register(actor: &Actor) -> impl Condition<persons::table> {
 /// district, and registered by it, named by a live consent, or in a case it takes part in
 /// under a live consent for the case's participants that covers it.
 pub fn person_details(actor: &Actor) -> impl Condition<persons::table> {
+    details_of(actor.org_id, register_district(actor))
+}
+
+/// [`person_details`] for an organization of `districts` (who would see a person's details,
+/// e.g. before and after a consent is withdrawn).
+pub fn details_of(org_id: uuid::Uuid, districts: Vec<String>) -> impl Condition<persons::table> {
+    let org = DbUuid(org_id);
     let now = to_db(crate::now());
     let named = consents::table
         .inner_join(consent_organizations::table)
         .filter(consents::scope.eq(ConsentScope::Organizations.as_str()))
-        .filter(consent_organizations::org_id.eq(org(actor)))
+        .filter(consent_organizations::org_id.eq(org))
         .filter(consents::withdrawn_at.is_null())
         .filter(consents::expires_at.gt(now))
         .select(consents::person_id);
     let for_participants = consents::table
         .inner_join(consent_organizations::table)
         .filter(consents::scope.eq(ConsentScope::CaseParticipants.as_str()))
-        .filter(consent_organizations::org_id.eq(org(actor)))
+        .filter(consent_organizations::org_id.eq(org))
         .filter(consents::withdrawn_at.is_null())
         .filter(consents::expires_at.gt(now))
         .select(consents::person_id);
@@ -188,14 +195,14 @@ pub fn person_details(actor: &Actor) -> impl Condition<persons::table> {
         .filter(
             case_members::case_id.eq_any(
                 case_participants::table
-                    .filter(case_participants::org_id.eq(org(actor)))
+                    .filter(case_participants::org_id.eq(org))
                     .select(case_participants::case_id),
             ),
         )
         .select(case_members::person_id);
-    persons::district_code.eq_any(register_district(actor)).and(
+    persons::district_code.eq_any(districts).and(
         persons::registered_by_org_id
-            .eq(org(actor))
+            .eq(org)
             .or(persons::id.eq_any(named))
             .or(persons::id
                 .eq_any(for_participants)

@@ -116,6 +116,7 @@ impl DomainEvent {
                 Audience::OrgStaff(*to_org_id),
                 Audience::OrgStaff(*from_org_id),
             ],
+            Self::AccessLost { org_id, .. } => vec![Audience::OrgStaff(*org_id)],
             // The lead learns that the follow-up is over and the case closed.
             Self::FollowUpEnded { lead_org_id, .. } => vec![Audience::OrgStaff(*lead_org_id)],
             Self::MeetingChanged {

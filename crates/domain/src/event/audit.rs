@@ -269,6 +269,14 @@ impl DomainEvent {
                 *referral_id,
                 json!({ "reminded_after_days": days }),
             ),
+            Self::AccessLost {
+                consent_id, org_id, ..
+            } => (
+                AuditKind::Update,
+                "consent",
+                *consent_id,
+                json!({ "access_lost_by": org_id }),
+            ),
             Self::FollowUpEnded { case_id, .. } => (
                 AuditKind::Update,
                 "case",

@@ -269,6 +269,15 @@ pub enum DomainEvent {
         to_org_id: Uuid,
         days: i64,
     },
+    /// A withdrawn consent took away an organization's sight of a person's details: its
+    /// workers are told, with the cases it takes part in.
+    AccessLost {
+        consent_id: Uuid,
+        person_id: Uuid,
+        org_id: Uuid,
+        /// The organization's cases of the person: id and case number.
+        cases: Vec<(Uuid, String)>,
+    },
     /// A follow-up period (사후관리) ended by itself: the case closed.
     FollowUpEnded {
         case_id: Uuid,

@@ -48,6 +48,7 @@ impl DomainEvent {
             Self::DecisionApplied { .. } => "case.decision_applied",
             Self::CaseHandedOver { .. } => "case.handed_over",
             Self::FollowUpEnded { .. } => "case.follow_up_ended",
+            Self::AccessLost { .. } => "consent.access_lost",
             Self::ReferralWaiting { .. } => "referral.waiting",
             Self::MeetingChanged { .. } => "meeting.updated",
             Self::AllocationStatusChanged { status, .. } => match *status {
@@ -81,7 +82,7 @@ impl DomainEvent {
     }
 
     /// The event types of shared work (cases, meetings, referrals, allocations, staff).
-    const WORK_TYPES: [&'static str; 43] = [
+    const WORK_TYPES: [&'static str; 44] = [
         "case.opened",
         "case.participant_added",
         "case.participant_removed",
@@ -125,5 +126,6 @@ impl DomainEvent {
         "allocation.cancelled",
         "allocation.status_changed",
         "referral.waiting",
+        "consent.access_lost",
     ];
 }

@@ -219,6 +219,14 @@ impl DomainEvent {
             } => {
                 json!({ "referral_id": referral_id, "case_id": case_id, "from_org_id": from_org_id, "to_org_id": to_org_id, "days": days })
             }
+            Self::AccessLost {
+                consent_id,
+                person_id,
+                org_id,
+                cases,
+            } => {
+                json!({ "consent_id": consent_id, "person_id": person_id, "org_id": org_id, "case_ids": cases.iter().map(|(c, _)| c).collect::<Vec<_>>() })
+            }
             Self::FollowUpEnded {
                 case_id,
                 lead_org_id,

@@ -169,6 +169,21 @@ impl DomainEvent {
                     format!("A referral has waited {days} days for an answer")
                 }
             }
+            Self::AccessLost { cases, .. } => {
+                let nos: Vec<&str> = cases.iter().map(|(_, no)| no.as_str()).collect();
+                match (korean, nos.is_empty()) {
+                    (true, true) => "정보제공동의가 철회되어 대상자의 정보를 더 볼 수 없습니다".into(),
+                    (true, false) => format!(
+                        "정보제공동의가 철회되어 사례 {}의 대상자 정보를 더 볼 수 없습니다",
+                        nos.join(", ")
+                    ),
+                    (false, true) => "A consent was withdrawn: your organization no longer sees a person's details".into(),
+                    (false, false) => format!(
+                        "A consent was withdrawn: your organization no longer sees the details of the person of case {}",
+                        nos.join(", ")
+                    ),
+                }
+            }
             Self::FollowUpEnded { .. } => t(
                 "사후관리 기간이 끝나 사례가 종결되었습니다",
                 "A follow-up period ended; the case is closed",

@@ -88,6 +88,8 @@ pub enum WebhookEventType {
     CaseFollowUpEnded,
     #[serde(rename = "referral.waiting")]
     ReferralWaiting,
+    #[serde(rename = "consent.access_lost")]
+    ConsentAccessLost,
     #[serde(rename = "meeting.updated")]
     MeetingUpdated,
     #[serde(rename = "allocation.delivered")]

@@ -288,6 +288,14 @@ pub fn withdraw(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> R
                 "this consent was already withdrawn",
             ));
         }
+        // Who sees the person's details through this consent now: those that will not after it.
+        let district = persons::load(conn, consent.person_id)?.district_code;
+        let seeing_before = seeing(
+            conn,
+            consent.person_id,
+            &district,
+            &consent.organization_ids,
+        )?;
         let withdrawn = diesel::update(
             consents::table
                 .find(DbUuid(id))
@@ -306,8 +314,73 @@ pub fn withdraw(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> R
                 .into(),
             Some(consent.person_id),
         )?;
+        let seeing_after = seeing(conn, consent.person_id, &district, &seeing_before)?;
+        for org_id in seeing_before
+            .into_iter()
+            .filter(|o| !seeing_after.contains(o))
+        {
+            let cases = cases_of(conn, consent.person_id, org_id)?;
+            Tx::on(conn, actor, ctx).record(
+                DomainEvent::AccessLost {
+                    consent_id: id,
+                    person_id: consent.person_id,
+                    org_id,
+                    cases,
+                },
+                Some(consent.person_id),
+            )?;
+        }
         load(conn, id)
     })
+}
+
+/// Which of `orgs` see the person's details (`scope::details_of`, the rule of every read).
+fn seeing(
+    conn: &mut DbConn,
+    person_id: Uuid,
+    district: &str,
+    orgs: &[Uuid],
+) -> RepoResult<Vec<Uuid>> {
+    use crate::schema::persons;
+    let mut out = Vec::new();
+    for org in orgs {
+        let sees: bool = diesel::select(diesel::dsl::exists(
+            persons::table
+                .filter(persons::id.eq(DbUuid(person_id)))
+                .filter(crate::scope::details_of(*org, vec![district.to_owned()])),
+        ))
+        .get_result(conn)?;
+        if sees {
+            out.push(*org);
+        }
+    }
+    Ok(out)
+}
+
+/// The cases of a person an organization takes part in: id and case number.
+fn cases_of(conn: &mut DbConn, person_id: Uuid, org_id: Uuid) -> RepoResult<Vec<(Uuid, String)>> {
+    use crate::schema::{case_members, case_participants, cases};
+    Ok(cases::table
+        .filter(
+            cases::id.eq_any(
+                case_members::table
+                    .filter(case_members::person_id.eq(DbUuid(person_id)))
+                    .select(case_members::case_id),
+            ),
+        )
+        .filter(
+            cases::id.eq_any(
+                case_participants::table
+                    .filter(case_participants::org_id.eq(DbUuid(org_id)))
+                    .select(case_participants::case_id),
+            ),
+        )
+        .order(cases::id.asc())
+        .select((cases::id, cases::case_no))
+        .load::<(DbUuid, String)>(conn)?
+        .into_iter()
+        .map(|(c, no)| (c.0, no))
+        .collect())
 }
 
 /// Consents organizations recorded for themselves, for review (`consent_self_recorded`): a
