@@ -779,6 +779,12 @@ async fn a_withdrawn_consent_tells_who_loses_access(b: Backend) {
         lost(w.dong.clone()).await.is_empty(),
         "the registering organization keeps it"
     );
+    // And the welfare worker's day starts with it: the case, by its number.
+    let day = app.get("/api/v1/me/worklist", Some(&w.welfare)).await;
+    assert_eq!(day.body["counts"]["access_lost"], 1, "{}", day.text);
+    assert_eq!(day.body["access_lost"][0]["case_no"], case_no.as_str());
+    let day = app.get("/api/v1/me/worklist", Some(&w.dong)).await;
+    assert_eq!(day.body["counts"]["access_lost"], 0, "{}", day.text);
 }
 
 both!(a_withdrawn_consent_tells_who_loses_access);

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkke_persistence::repo::work::{
-    Notification, StaffEntry, WorkCase, WorkDeclined, WorkDue, WorkItem, WorkMeeting, WorkOverride,
-    WorkReferral, Worklist,
+    Notification, StaffEntry, WorkAccessLost, WorkCase, WorkDeclined, WorkDue, WorkItem,
+    WorkMeeting, WorkOverride, WorkReferral, Worklist,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -205,6 +205,26 @@ pub struct WorkDeclinedView {
     pub declined_at: DateTime<Utc>,
 }
 
+/// A case of which my organization no longer sees the person's details since a consent was
+/// withdrawn (the last 14 days): the case goes on, the person shows masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkAccessLostView {
+    pub case_id: Uuid,
+    /// The case number (사례번호) as workers name it.
+    pub case_no: String,
+    pub since: DateTime<Utc>,
+}
+
+impl From<WorkAccessLost> for WorkAccessLostView {
+    fn from(l: WorkAccessLost) -> Self {
+        Self {
+            case_id: l.case_id,
+            case_no: l.case_no,
+            since: l.since,
+        }
+    }
+}
+
 impl From<WorkDeclined> for WorkDeclinedView {
     fn from(r: WorkDeclined) -> Self {
         Self {
@@ -331,6 +351,7 @@ pub struct WorklistCounts {
     pub overdue_action_items: usize,
     pub incoming_referrals: usize,
     pub declined_referrals: usize,
+    pub access_lost: usize,
     pub meetings: usize,
     pub overrides: usize,
     pub visits: usize,
@@ -369,6 +390,8 @@ pub struct WorklistView {
     pub action_items: Vec<WorkItemView>,
     pub incoming_referrals: Vec<WorkReferralView>,
     pub declined_referrals: Vec<WorkDeclinedView>,
+    /// Cases whose person's details my organization lost by a withdrawn consent.
+    pub access_lost: Vec<WorkAccessLostView>,
     pub meetings: Vec<WorkMeetingView>,
     pub overrides: Vec<WorkOverrideView>,
     pub visits: Vec<VisitView>,
@@ -387,6 +410,7 @@ impl From<Worklist> for WorklistView {
                 overdue_action_items: w.action_items.iter().filter(|i| i.overdue).count(),
                 incoming_referrals: w.incoming_referrals.len(),
                 declined_referrals: w.declined_referrals.len(),
+                access_lost: w.access_lost.len(),
                 meetings: w.meetings.len(),
                 overrides: w.overrides.len(),
                 visits: w.visits.len(),
@@ -397,6 +421,7 @@ impl From<Worklist> for WorklistView {
             action_items: w.action_items.into_iter().map(Into::into).collect(),
             incoming_referrals: w.incoming_referrals.into_iter().map(Into::into).collect(),
             declined_referrals: w.declined_referrals.into_iter().map(Into::into).collect(),
+            access_lost: w.access_lost.into_iter().map(Into::into).collect(),
             meetings: w.meetings.into_iter().map(Into::into).collect(),
             overrides: w.overrides.into_iter().map(Into::into).collect(),
             visits: w.visits.into_iter().map(Into::into).collect(),

@@ -289,6 +289,15 @@ pub struct WorkOverride {
     pub override_reason: Option<String>,
 }
 
+/// A case of which my organization no longer sees the person's details: a consent was
+/// withdrawn (within the last 14 days).
+#[derive(Debug, Clone)]
+pub struct WorkAccessLost {
+    pub case_id: Uuid,
+    pub case_no: String,
+    pub since: chrono::DateTime<chrono::Utc>,
+}
+
 /// A case of mine whose plan review (점검) or first assessment (사정) is due.
 #[derive(Debug, Clone)]
 pub struct WorkDue {
@@ -310,6 +319,8 @@ pub struct Worklist {
     pub incoming_referrals: Vec<WorkReferral>,
     /// My organization's referrals declined within the last 14 days.
     pub declined_referrals: Vec<WorkDeclined>,
+    /// Cases whose person's details my organization lost by a withdrawn consent (14 days).
+    pub access_lost: Vec<WorkAccessLost>,
     pub meetings: Vec<WorkMeeting>,
     pub overrides: Vec<WorkOverride>,
     /// Planned joint visits I make or join within 14 days (or overdue).
@@ -465,6 +476,41 @@ pub fn worklist(
             })
             .collect();
         let now = crate::now();
+        // What my organization was told it lost (`consent.access_lost`, to me): the cases it
+        // names, as long as my organization still takes part in them.
+        let lost: Vec<(String, NaiveDateTime)> = notifications::table
+            .filter(notifications::user_id.eq(DbUuid(actor.user_id)))
+            .filter(notifications::event_type.eq("consent.access_lost"))
+            .filter(notifications::created_at.ge(to_db(now - Duration::days(DECLINED_SHOWN_DAYS))))
+            .order(notifications::created_at.desc())
+            .limit(WORKLIST_LIMIT)
+            .select((notifications::data, notifications::created_at))
+            .load(conn)?;
+        let mut access_lost: Vec<WorkAccessLost> = Vec::new();
+        for (data, at) in lost {
+            let ids: Vec<DbUuid> = serde_json::from_str::<serde_json::Value>(&data)
+                .ok()
+                .and_then(|d| d["case_ids"].as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|c| c.as_str().and_then(|c| Uuid::parse_str(c).ok()))
+                .map(DbUuid)
+                .collect();
+            let mut q = crate::schema::cases::table
+                .filter(crate::schema::cases::id.eq_any(ids))
+                .select((crate::schema::cases::id, crate::schema::cases::case_no))
+                .into_boxed();
+            q = q.filter(scope::cases(actor));
+            for (case, case_no) in q.load::<(DbUuid, String)>(conn)? {
+                if !access_lost.iter().any(|l| l.case_id == case.0) {
+                    access_lost.push(WorkAccessLost {
+                        case_id: case.0,
+                        case_no,
+                        since: from_db(at),
+                    });
+                }
+            }
+        }
         let declined = referrals::table
             .inner_join(crate::schema::cases::table)
             .inner_join(organizations::table.on(organizations::id.eq(referrals::to_org_id)))
@@ -570,6 +616,7 @@ pub fn worklist(
             action_items: items,
             incoming_referrals: incoming,
             declined_referrals: declined,
+            access_lost,
             meetings: soon,
             overrides,
             visits,
