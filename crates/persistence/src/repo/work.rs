@@ -486,31 +486,42 @@ pub fn worklist(
             .limit(WORKLIST_LIMIT)
             .select((notifications::data, notifications::created_at))
             .load(conn)?;
-        let mut access_lost: Vec<WorkAccessLost> = Vec::new();
+        // The cases each notice names (newest notice first), then their numbers in one query.
+        let mut named: Vec<(Uuid, NaiveDateTime)> = Vec::new();
         for (data, at) in lost {
-            let ids: Vec<DbUuid> = serde_json::from_str::<serde_json::Value>(&data)
+            let ids = serde_json::from_str::<serde_json::Value>(&data)
                 .ok()
                 .and_then(|d| d["case_ids"].as_array().cloned())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|c| c.as_str().and_then(|c| Uuid::parse_str(c).ok()))
-                .map(DbUuid)
-                .collect();
-            let mut q = crate::schema::cases::table
-                .filter(crate::schema::cases::id.eq_any(ids))
-                .select((crate::schema::cases::id, crate::schema::cases::case_no))
-                .into_boxed();
-            q = q.filter(scope::cases(actor));
-            for (case, case_no) in q.load::<(DbUuid, String)>(conn)? {
-                if !access_lost.iter().any(|l| l.case_id == case.0) {
-                    access_lost.push(WorkAccessLost {
-                        case_id: case.0,
-                        case_no,
-                        since: from_db(at),
-                    });
+                .unwrap_or_default();
+            for id in ids.iter().filter_map(|c| c.as_str()?.parse::<Uuid>().ok()) {
+                if !named.iter().any(|(c, _)| *c == id) {
+                    named.push((id, at));
                 }
             }
         }
+        let mut q = crate::schema::cases::table
+            .filter(
+                crate::schema::cases::id
+                    .eq_any(named.iter().map(|(c, _)| DbUuid(*c)).collect::<Vec<_>>()),
+            )
+            .select((crate::schema::cases::id, crate::schema::cases::case_no))
+            .into_boxed();
+        q = q.filter(scope::cases(actor));
+        let numbers: std::collections::HashMap<Uuid, String> = q
+            .load::<(DbUuid, String)>(conn)?
+            .into_iter()
+            .map(|(c, no)| (c.0, no))
+            .collect();
+        let access_lost: Vec<WorkAccessLost> = named
+            .into_iter()
+            .filter_map(|(case_id, at)| {
+                Some(WorkAccessLost {
+                    case_id,
+                    case_no: numbers.get(&case_id)?.clone(),
+                    since: from_db(at),
+                })
+            })
+            .collect();
         let declined = referrals::table
             .inner_join(crate::schema::cases::table)
             .inner_join(organizations::table.on(organizations::id.eq(referrals::to_org_id)))
