@@ -33,3 +33,4 @@ mod users;
 mod views;
 mod walls;
 mod webhooks;
+mod workflow;

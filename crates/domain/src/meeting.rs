@@ -63,8 +63,8 @@ impl Decision {
                 false,
             ),
             Self::Close => (Some(Status::Closed), None, false),
-            // The case stays with its lead until the receiver answers (the referral is sent
-            // at finalize); the lead hands it over (`referred_out`) once it is accepted.
+            // The case stays with its lead until the receiver answers (the referral, asking it
+            // to take over the lead, is sent at finalize); accepting it moves the lead.
             Self::Refer => (None, None, false),
             Self::ToMonitoring => (Some(Status::Monitoring), None, false),
             Self::ChangeLead => (None, None, true),
@@ -98,6 +98,15 @@ str_enum!(
         Accepted = "accepted",
         Declined = "declined",
         Completed = "completed",
+    }
+);
+
+str_enum!(
+    /// What a referral asks of its receiver: to take part with a named service (서비스 연계),
+    /// or to take over the lead of the case (사례 이관).
+    ReferralKind {
+        Service = "service",
+        Lead = "lead",
     }
 );
 
@@ -246,6 +255,7 @@ pub struct Referral {
     pub case_id: Uuid,
     pub from_org_id: Uuid,
     pub to_org_id: Uuid,
+    pub kind: ReferralKind,
     pub reason: String,
     pub requested_services: Vec<String>,
     pub status: ReferralStatus,

@@ -143,6 +143,8 @@ pub const PROBLEMS: &[(&str, Text, Text)] = &[
     ("already_answered", t("충돌", "Conflict"), t("이미 답한 요청입니다.", "The request has been answered.")),
     ("finalize_blocked", t("확정 불가", "Conflict"), t("결정이 없거나 상태상 적용할 수 없는 안건이 있어 아무것도 바꾸지 않았습니다. cases를 확인하세요.", "Some agenda cases have no decision or one their status does not allow; nothing was changed; see cases.")),
     ("referral_pending", t("충돌", "Conflict"), t("이 기관에 처리 중인 의뢰가 이미 있습니다.", "A referral to this organization is pending.")),
+    ("referral_outdated", t("의뢰 이후 사례 변경", "Conflict"), t("의뢰를 보낸 뒤 사례의 주관기관이나 상태가 바뀌었습니다. 이 의뢰는 거절하고, 주관기관이 새로 의뢰할 수 있습니다.", "The case's lead or status changed since this referral was sent; decline it, and the lead may send a new one.")),
+    ("lead_changed", t("주관기관 변경됨", "Conflict"), t("사례를 읽은 뒤 주관기관이 바뀌었습니다. 다시 불러오세요.", "The case's lead changed since it was read; reload it.")),
     ("invalid_referral_transition", t("충돌", "Conflict"), t("현재 의뢰 상태에서 할 수 없는 처리입니다.", "The referral cannot move that way now.")),
     ("not_a_hub", t("충돌", "Conflict"), t("거점복지관은 복지관이어야 합니다.", "Only a welfare centre is a hub of dong centres.")),
     ("already_completed", t("충돌", "Conflict"), t("이미 완료되었습니다.", "Already completed.")),

@@ -111,3 +111,10 @@ impl RepoError {
 }
 
 pub type RepoResult<T> = Result<T, RepoError>;
+
+/// A stored value this version cannot read (an unknown enum string, a malformed list):
+/// logged by column, answered as a database error.
+pub(crate) fn corrupt(what: &'static str) -> RepoError {
+    tracing::error!(column = what, "unexpected value stored");
+    RepoError::Db(diesel::result::Error::DeserializationError(what.into()))
+}

@@ -418,6 +418,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         reminded_at -> Nullable<Timestamp>,
+        kind -> Text,
     }
 }
 

@@ -212,12 +212,13 @@ impl DomainEvent {
                 case_id,
                 to_org_id,
                 meeting_id,
+                referral_id,
                 ..
             } => (
                 AuditKind::Update,
                 "case",
                 *case_id,
-                json!({ "lead_org_id": to_org_id, "meeting_id": meeting_id }),
+                json!({ "lead_org_id": to_org_id, "meeting_id": meeting_id, "referral_id": referral_id }),
             ),
             Self::AgendaChanged {
                 case_id,

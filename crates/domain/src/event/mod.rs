@@ -205,12 +205,14 @@ pub enum DomainEvent {
         action_item_id: Uuid,
         case_id: Uuid,
     },
-    /// The lead of a case moved to another organization (by a meeting's decision).
+    /// The lead of a case moved to another organization: by a meeting's decision, or by the
+    /// receiver accepting a referral that asked it to lead.
     LeadChanged {
         case_id: Uuid,
         from_org_id: Uuid,
         to_org_id: Uuid,
-        meeting_id: Uuid,
+        meeting_id: Option<Uuid>,
+        referral_id: Option<Uuid>,
     },
     /// A case was put on, or taken off, a meeting's agenda.
     AgendaChanged {

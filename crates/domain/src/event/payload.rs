@@ -182,8 +182,9 @@ impl DomainEvent {
                 from_org_id,
                 to_org_id,
                 meeting_id,
+                referral_id,
             } => {
-                json!({ "case_id": case_id, "from_org_id": from_org_id, "to_org_id": to_org_id, "meeting_id": meeting_id })
+                json!({ "case_id": case_id, "from_org_id": from_org_id, "to_org_id": to_org_id, "meeting_id": meeting_id, "referral_id": referral_id })
             }
             Self::AgendaChanged {
                 case_id,

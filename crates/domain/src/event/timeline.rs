@@ -227,10 +227,11 @@ impl DomainEvent {
                 from_org_id,
                 to_org_id,
                 meeting_id,
+                referral_id,
             } => entry(
                 *case_id,
                 "lead_changed",
-                json!({ "from": from_org_id, "to": to_org_id, "meeting_id": meeting_id }),
+                json!({ "from": from_org_id, "to": to_org_id, "meeting_id": meeting_id, "referral_id": referral_id }),
             ),
             Self::AgendaChanged {
                 case_id,

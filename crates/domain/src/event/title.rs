@@ -138,6 +138,13 @@ impl DomainEvent {
             Self::ActionItemCompleted { .. } => {
                 t("조치 사항이 완료되었습니다", "An action item was completed")
             }
+            Self::LeadChanged {
+                referral_id: Some(_),
+                ..
+            } => t(
+                "의뢰를 수락하여 기관이 사례의 주관기관이 되었습니다",
+                "By accepting a referral your organization now leads a case",
+            ),
             Self::LeadChanged { .. } => t(
                 "회의 결정으로 기관이 사례의 주관기관이 되었습니다",
                 "By a meeting's decision your organization now leads a case",

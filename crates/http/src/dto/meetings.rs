@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hamkke_domain::case::Case;
 use hamkke_domain::meeting::{
     ActionItem, ActionItemSpec, AgendaItem, Decision, DecisionRecord, Meeting, MeetingKind,
-    MeetingParticipant, MeetingStatus, ReferralStatus,
+    MeetingParticipant, MeetingStatus, ReferralKind, ReferralStatus,
 };
 use hamkke_persistence::repo::meetings::{MeetingDetail, MeetingPatch, NewMeeting};
 use hamkke_persistence::repo::referrals::{NewReferral, ReferralDetail};
@@ -28,6 +28,13 @@ mirror_enum!(
 mirror_enum!(
     /// What the meeting decides for a case.
     DecisionDto => Decision { SelectIntegrated, SimpleLinkage, Continue, Close, Refer, Defer, ChangeLead, ChangeType, ToMonitoring }
+);
+mirror_enum!(
+    /// What a referral asks of its receiver: `service` — to take part with a named service
+    /// (서비스 연계; accepting makes it a service-providing participant); `lead` — to take over
+    /// the case (사례 이관; accepting makes it the lead, the sender stays a co-manager). Only the
+    /// lead asks for `lead`; a meeting's `refer` decision sends a `lead` referral.
+    ReferralKindDto => ReferralKind { Service, Lead }
 );
 mirror_enum!(
     /// Where a referral stands.
@@ -435,6 +442,8 @@ pub struct CreateReferralRequest {
     /// `true`: to the hub welfare centre (거점복지관) of the caller's dong centre, instead of
     /// `to_organization_id`.
     pub to_hub: Option<bool>,
+    /// `service` (default) or `lead`.
+    pub kind: Option<ReferralKindDto>,
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
     #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
@@ -448,6 +457,7 @@ impl From<CreateReferralRequest> for NewReferral {
         NewReferral {
             case_id: r.case_id,
             to_org_id: r.to_organization_id.unwrap_or_default(),
+            kind: r.kind.map(Into::into).unwrap_or(ReferralKind::Service),
             reason: r.reason,
             requested_services: r.requested_services.unwrap_or_default(),
         }
@@ -480,6 +490,7 @@ pub struct ReferralView {
     pub case: CaseSummary,
     pub from_org_id: Uuid,
     pub to_org_id: Uuid,
+    pub kind: ReferralKindDto,
     pub reason: String,
     pub requested_services: Vec<String>,
     pub status: ReferralStatusDto,
@@ -499,6 +510,7 @@ impl From<ReferralDetail> for ReferralView {
             case: d.case.into(),
             from_org_id: r.from_org_id,
             to_org_id: r.to_org_id,
+            kind: r.kind.into(),
             reason: r.reason,
             requested_services: r.requested_services,
             status: r.status.into(),

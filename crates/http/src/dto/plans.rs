@@ -7,7 +7,8 @@ use hamkke_domain::plan::{
     AssessmentDomain, DomainScore, Goal, GoalProgress, GoalStatus, NewAssessment, NewPlan,
     NewReview, PlanStatus, PlannedService, Review,
 };
-use hamkke_persistence::repo::plans::{LatestAssessment, PlanDetail};
+use hamkke_persistence::repo::cases::LatestAssessment;
+use hamkke_persistence::repo::plans::PlanDetail;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, AuditScope};
 use hamkke_persistence::audit::{self, AuditAction, AuditEntry, AuditFilter, AuditRecord};
-use hamkke_persistence::repo::refs;
+use hamkke_persistence::repo::{refs, users};
 use hamkke_persistence::schema::organizations;
 use hamkke_persistence::types::DbUuid;
 use serde::{Deserialize, Serialize};
@@ -164,7 +164,7 @@ pub async fn list_audit_events(
                     refs::person(c, a, p, "person_id")?;
                 }
                 if let Some(u) = filter.actor_user_id {
-                    refs::user(c, a, u, "actor_user_id")?;
+                    users::reference(c, a, u, "actor_user_id")?;
                 }
                 let orgs: Vec<DbUuid> = organizations::table
                     .filter(organizations::district_code.eq(d))

@@ -16,9 +16,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::meetings::{self, chaired, facts, load_meeting, participants_of};
-use super::orgs::corrupt;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     action_items, agenda_requests, cases, meeting_agenda, organizations, referrals, users,
@@ -90,7 +90,7 @@ pub fn request(
     uow::run(conn, actor, ctx, |tx| {
         let conn = tx.conn();
         let meeting = visible_meeting(conn, actor, meeting_id)?;
-        let case = super::refs::case(conn, actor, case_id, "case_id")?;
+        let case = super::cases::reference(conn, actor, case_id, "case_id")?;
         authz::work_on_case(actor, &case.facts())?;
         if meeting.host_org_id == actor.org_id {
             return Err(RepoError::conflict(

@@ -8,9 +8,9 @@ use hamkke_domain::DomainError;
 use uuid::Uuid;
 
 use super::cases;
-use super::orgs::corrupt;
 use crate::audit::AuditCtx;
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     action_items, case_assignments, case_participants, meeting_participants, meetings,
@@ -46,30 +46,6 @@ impl TryFrom<AssignmentRow> for Assignment {
             ended_at: r.ended_at.map(from_db),
         })
     }
-}
-
-/// Writes an assignment row (no checks).
-pub(crate) fn insert(
-    conn: &mut DbConn,
-    actor: &Actor,
-    case_id: Uuid,
-    user_id: Uuid,
-    org_id: Uuid,
-    role: AssignmentRole,
-) -> RepoResult<Uuid> {
-    let id = Uuid::now_v7();
-    diesel::insert_into(case_assignments::table)
-        .values((
-            case_assignments::id.eq(DbUuid(id)),
-            case_assignments::case_id.eq(DbUuid(case_id)),
-            case_assignments::user_id.eq(DbUuid(user_id)),
-            case_assignments::org_id.eq(DbUuid(org_id)),
-            case_assignments::role.eq(role.as_str()),
-            case_assignments::assigned_at.eq(to_db(crate::now())),
-            case_assignments::assigned_by.eq(DbUuid(actor.user_id)),
-        ))
-        .execute(conn)?;
-    Ok(id)
 }
 
 fn active(conn: &mut DbConn, case_id: Uuid) -> RepoResult<Vec<Assignment>> {
@@ -162,7 +138,7 @@ pub fn assign(
                     .execute(conn)?;
             }
         }
-        insert(conn, actor, case_id, user_id, user_org.0, role)?;
+        cases::insert_assignment(conn, actor, case_id, user_id, user_org.0, role)?;
         Tx::on(conn, actor, ctx).record(
             DomainEvent::CaseAssigned {
                 case_id,
@@ -261,7 +237,7 @@ pub fn handover(
                     .execute(conn)?;
                 }
             } else {
-                insert(conn, actor, a.case_id, successor_id, a.org_id, a.role)?;
+                cases::insert_assignment(conn, actor, a.case_id, successor_id, a.org_id, a.role)?;
             }
             Tx::on(conn, actor, ctx).record(
                 DomainEvent::CaseHandedOver {

@@ -8,10 +8,10 @@ use hamkke_domain::user::{self as user_rules, Role, User};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::orgs::corrupt;
 use super::users as user_repo;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{auth_sessions, organizations, refresh_tokens, users};
 use crate::types::{from_db, to_db, DbUuid};

@@ -11,10 +11,10 @@ use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::benefit_types;
 use crate::scope;

@@ -10,10 +10,10 @@ use hamkke_domain::event::{Change, Record, RecordChange};
 use hamkke_domain::DomainError;
 use uuid::Uuid;
 
-use super::orgs::corrupt;
 use super::persons;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{consent_organizations, consents, organizations};
 use crate::scope;

@@ -9,15 +9,17 @@ use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::access;
 use super::page::{Page, PageRequest};
-use super::persons;
+use super::rows::PersonRow;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
-use crate::schema::households;
+use crate::schema::{households, persons};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::{self, Tx};
+use hamkke_domain::person::Person;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = households)]
@@ -103,7 +105,7 @@ pub(crate) fn load_usable(
     if authz::reach_person(actor, &household.district_code).is_err() {
         return Err(DomainError::unknown(field).into());
     }
-    let members = persons::household_members(conn, actor, id)?;
+    let members = members(conn, actor, id)?;
     visible(&household, actor, &members).map_err(|_| DomainError::unknown(field))?;
     Ok(household)
 }
@@ -151,7 +153,7 @@ pub fn get(
     uow::run(conn, actor, ctx, |tx| {
         let conn = tx.conn();
         let household = load(conn, id)?;
-        let members = persons::household_members(conn, actor, id)?;
+        let members = members(conn, actor, id)?;
         visible(&household, actor, &members)?;
         audit::record(
             conn,
@@ -189,7 +191,7 @@ pub fn update(
     uow::run(conn, actor, ctx, |tx| {
         let conn = tx.conn();
         let current = load(conn, id)?;
-        let members = persons::household_members(conn, actor, id)?;
+        let members = members(conn, actor, id)?;
         visible(&current, actor, &members)?;
         authz::register_person(actor)?;
         crate::update_versioned!(
@@ -209,4 +211,21 @@ pub fn update(
         )?;
         Ok((load(conn, id)?, members))
     })
+}
+
+/// Members of a household, as the actor may see them.
+pub fn members(
+    conn: &mut DbConn,
+    actor: &Actor,
+    household_id: Uuid,
+) -> RepoResult<Vec<PersonView>> {
+    let people = persons::table
+        .filter(persons::household_id.eq(DbUuid(household_id)))
+        .order(persons::id.asc())
+        .select(PersonRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Person::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    access::views(conn, actor, people)
 }

@@ -23,6 +23,8 @@ pub mod referrals;
 pub mod refs;
 pub mod reports;
 pub mod resources;
+pub mod rows;
+pub mod sessions;
 pub mod transfers;
 pub mod users;
 pub mod visits;

@@ -9,10 +9,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::cases::{self, audit_case};
-use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use crate::audit::{AuditAction, AuditCtx};
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{case_events, case_notes, users};
 use crate::scope;

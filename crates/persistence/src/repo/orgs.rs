@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::page::{Page, PageRequest};
 use crate::audit::AuditCtx;
 use crate::conn::DbConn;
-use crate::error::{RepoError, RepoResult};
+use crate::error::{corrupt, RepoError, RepoResult};
 use crate::schema::organizations;
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
@@ -52,11 +52,6 @@ impl TryFrom<OrgRow> for Organization {
             updated_at: from_db(r.updated_at),
         })
     }
-}
-
-pub(crate) fn corrupt(what: &'static str) -> RepoError {
-    tracing::error!(column = what, "unexpected value stored");
-    RepoError::Db(diesel::result::Error::DeserializationError(what.into()))
 }
 
 /// Loads an organization without any permission check (for internal use and rules).
@@ -268,7 +263,7 @@ pub fn update(
                 .select(crate::schema::users::id)
                 .load(conn)?;
             for m in members {
-                super::users::revoke_sessions(conn, m.0, "organization_deactivated")?;
+                super::sessions::revoke(conn, m.0, "organization_deactivated")?;
             }
         }
         let fields: Vec<&str> = [

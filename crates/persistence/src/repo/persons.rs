@@ -1,75 +1,24 @@
 //! Persons (clients): registration with RRN protection, search, redacted and full views.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor};
 use hamkke_domain::event::{Change, Record, RecordChange};
-use hamkke_domain::person::{Flag, NewPerson, Person, PersonPatch, PersonView, Rrn, Sex};
+use hamkke_domain::person::{Flag, NewPerson, Person, PersonPatch, PersonView, Rrn};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::access;
-use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
+use super::rows::PersonRow;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
 use crate::crypto::PersonKeys;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::persons;
 use crate::scope;
-use crate::types::{from_db, to_db, DbUuid};
+use crate::types::{to_db, DbUuid};
 use crate::uow::{self, Tx};
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = persons)]
-pub(crate) struct PersonRow {
-    id: DbUuid,
-    name: String,
-    birth_date: NaiveDate,
-    sex: Option<String>,
-    rrn_masked: Option<String>,
-    phone: Option<String>,
-    address: Option<String>,
-    household_id: Option<DbUuid>,
-    flags: String,
-    registered_by_org_id: DbUuid,
-    version: i32,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    district_code: String,
-}
-
-impl TryFrom<PersonRow> for Person {
-    type Error = RepoError;
-    fn try_from(r: PersonRow) -> RepoResult<Self> {
-        let flags = r
-            .flags
-            .split(',')
-            .filter(|f| !f.is_empty())
-            .map(|f| Flag::parse(f).ok_or_else(|| corrupt("persons.flags")))
-            .collect::<RepoResult<Vec<_>>>()?;
-        Ok(Person {
-            id: r.id.0,
-            name: r.name,
-            birth_date: r.birth_date,
-            sex: r
-                .sex
-                .as_deref()
-                .map(|s| Sex::parse(s).ok_or_else(|| corrupt("persons.sex")))
-                .transpose()?,
-            rrn_masked: r.rrn_masked,
-            phone: r.phone,
-            address: r.address,
-            household_id: r.household_id.map(Into::into),
-            flags,
-            registered_by_org_id: r.registered_by_org_id.0,
-            district_code: r.district_code,
-            version: r.version,
-            created_at: from_db(r.created_at),
-            updated_at: from_db(r.updated_at),
-        })
-    }
-}
 
 fn flags_text(flags: &[Flag]) -> String {
     let mut f: Vec<Flag> = flags.to_vec();
@@ -576,23 +525,6 @@ pub fn update(
         )?;
         Ok(PersonView::Full(load(conn, id)?))
     })
-}
-
-/// Members of a household, as the actor may see them.
-pub fn household_members(
-    conn: &mut DbConn,
-    actor: &Actor,
-    household_id: Uuid,
-) -> RepoResult<Vec<PersonView>> {
-    let people = persons::table
-        .filter(persons::household_id.eq(DbUuid(household_id)))
-        .order(persons::id.asc())
-        .select(PersonRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(Person::try_from)
-        .collect::<RepoResult<Vec<_>>>()?;
-    access::views(conn, actor, people)
 }
 
 /// The person's access facts for the actor (for rules outside this module).

@@ -1,137 +1,27 @@
 //! The course of a case: dated assessments (사정), service plans (서비스 계획) and their reviews
 //! (점검). Writing any of them is working on the case; reading them is reading the case.
 
-use std::collections::{BTreeMap, HashMap};
-
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor};
-use hamkke_domain::case::RiskLevel;
 use hamkke_domain::event::DomainEvent;
 use hamkke_domain::plan::{
-    self as rules, Assessment, AssessmentDomain, DomainScore, GoalProgress, NewAssessment, NewPlan,
-    NewReview, Plan, PlanStatus, PlannedService, Review,
+    self as rules, GoalProgress, NewAssessment, NewPlan, NewReview, Plan, PlanStatus,
+    PlannedService, Review,
 };
 use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::cases::{self, CaseDetail};
-use super::orgs::corrupt;
+use super::cases::assessment::{assessments_of, with_changes};
+use super::cases::{self, CaseDetail, LatestAssessment};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{case_assessments, cases as cases_t, plan_reviews, service_plans, users};
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::{self, Tx};
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = case_assessments)]
-struct AssessmentRow {
-    id: DbUuid,
-    case_id: DbUuid,
-    person_id: Option<DbUuid>,
-    assessed_on: NaiveDate,
-    assessor_user_id: DbUuid,
-    assessor_org_id: DbUuid,
-    domains: String,
-    risk_level: String,
-    summary: String,
-    created_at: NaiveDateTime,
-}
-
-impl TryFrom<AssessmentRow> for Assessment {
-    type Error = RepoError;
-    fn try_from(r: AssessmentRow) -> RepoResult<Self> {
-        Ok(Assessment {
-            id: r.id.0,
-            case_id: r.case_id.0,
-            person_id: r.person_id.map(|p| p.0),
-            assessed_on: r.assessed_on,
-            assessor_user_id: r.assessor_user_id.0,
-            assessor_org_id: r.assessor_org_id.0,
-            domains: serde_json::from_str(&r.domains)
-                .map_err(|_| corrupt("case_assessments.domains"))?,
-            risk_level: RiskLevel::parse(&r.risk_level)
-                .ok_or_else(|| corrupt("case_assessments.risk_level"))?,
-            summary: r.summary,
-            created_at: from_db(r.created_at),
-        })
-    }
-}
-
-/// An assessment with its change since the previous one of the same person (per domain
-/// scored in both; negative: the need eased).
-#[derive(Debug, Clone)]
-pub struct LatestAssessment {
-    pub assessment: Assessment,
-    pub previous_on: Option<NaiveDate>,
-    pub change: BTreeMap<AssessmentDomain, i8>,
-}
-
-/// Pairs each assessment (oldest first) with its change since the previous one of the same
-/// person.
-fn with_changes(list: Vec<Assessment>) -> Vec<LatestAssessment> {
-    let mut last: HashMap<Option<Uuid>, (NaiveDate, BTreeMap<AssessmentDomain, DomainScore>)> =
-        HashMap::new();
-    list.into_iter()
-        .map(|a| {
-            let prev = last.insert(a.person_id, (a.assessed_on, a.domains.clone()));
-            LatestAssessment {
-                previous_on: prev.as_ref().map(|(on, _)| *on),
-                change: prev
-                    .map(|(_, d)| rules::changes(&d, &a.domains))
-                    .unwrap_or_default(),
-                assessment: a,
-            }
-        })
-        .collect()
-}
-
-fn assessments_of(conn: &mut DbConn, case_id: Uuid) -> RepoResult<Vec<Assessment>> {
-    case_assessments::table
-        .filter(case_assessments::case_id.eq(DbUuid(case_id)))
-        .order((
-            case_assessments::assessed_on.asc(),
-            case_assessments::id.asc(),
-        ))
-        .select(AssessmentRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(Assessment::try_from)
-        .collect()
-}
-
-/// Adds the latest assessment and its change to a case read.
-pub(crate) fn with_assessment(conn: &mut DbConn, mut detail: CaseDetail) -> RepoResult<CaseDetail> {
-    // (every case read runs this: on the backend's own connection)
-    let case_id = DbUuid(detail.case.id);
-    let rows: Vec<AssessmentRow> = crate::native!(conn, |c| case_assessments::table
-        .filter(case_assessments::case_id.eq(case_id))
-        .order((
-            case_assessments::assessed_on.desc(),
-            case_assessments::id.desc(),
-        ))
-        .limit(20)
-        .select(AssessmentRow::as_select())
-        .load(c))?;
-    let rows: Vec<Assessment> = rows
-        .into_iter()
-        .map(Assessment::try_from)
-        .collect::<RepoResult<_>>()?;
-    let mut rows = rows.into_iter();
-    detail.assessment = rows.next().map(|latest| {
-        let prev = rows.find(|a| a.person_id == latest.person_id);
-        LatestAssessment {
-            previous_on: prev.as_ref().map(|p| p.assessed_on),
-            change: prev
-                .map(|p| rules::changes(&p.domains, &latest.domains))
-                .unwrap_or_default(),
-            assessment: latest,
-        }
-    });
-    Ok(detail)
-}
 
 /// A case open to new records: not closed, rejected or referred out.
 fn open_case(case: &CaseDetail) -> RepoResult<()> {

@@ -5,15 +5,16 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor, ReferralFacts};
 use hamkke_domain::case::{Case, ParticipantRole};
-use hamkke_domain::meeting::{Referral, ReferralStatus};
+use hamkke_domain::meeting::{Referral, ReferralKind, ReferralStatus};
 use hamkke_domain::DomainError;
 use uuid::Uuid;
 
 use super::cases;
-use super::orgs::{self, corrupt};
+use super::orgs;
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{cases as cases_t, referrals};
 use crate::scope;
@@ -28,6 +29,7 @@ struct ReferralRow {
     case_id: DbUuid,
     from_org_id: DbUuid,
     to_org_id: DbUuid,
+    kind: String,
     reason: String,
     requested_services: String,
     status: String,
@@ -45,6 +47,7 @@ impl TryFrom<ReferralRow> for Referral {
             case_id: r.case_id.0,
             from_org_id: r.from_org_id.0,
             to_org_id: r.to_org_id.0,
+            kind: ReferralKind::parse(&r.kind).ok_or_else(|| corrupt("referrals.kind"))?,
             reason: r.reason,
             requested_services: serde_json::from_str(&r.requested_services)
                 .map_err(|_| corrupt("referrals.requested_services"))?,
@@ -92,6 +95,7 @@ fn detail(conn: &mut DbConn, referral: Referral) -> RepoResult<ReferralDetail> {
 pub struct NewReferral {
     pub case_id: Uuid,
     pub to_org_id: Uuid,
+    pub kind: ReferralKind,
     pub reason: String,
     pub requested_services: Vec<String>,
 }
@@ -112,6 +116,16 @@ pub fn create(
         };
         authz::view_case(actor, &case.facts()).map_err(|_| DomainError::unknown("case_id"))?;
         authz::work_on_case(actor, &case.facts())?;
+        if new.kind == ReferralKind::Lead {
+            // Asking another organization to take over is the lead's to ask.
+            authz::lead_case(actor, &case.facts())?;
+            if !case.case.status.counts_as_open() {
+                return Err(RepoError::conflict(
+                    "case_closed",
+                    "only a case being worked on can be handed to a new lead; reopen it first",
+                ));
+            }
+        }
         let to = orgs::load_for_case(
             conn,
             &case.case.district_code,
@@ -159,6 +173,7 @@ pub(crate) fn send(
             referrals::case_id.eq(DbUuid(new.case_id)),
             referrals::from_org_id.eq(DbUuid(from_org)),
             referrals::to_org_id.eq(DbUuid(new.to_org_id)),
+            referrals::kind.eq(new.kind.as_str()),
             referrals::reason.eq(&new.reason),
             referrals::requested_services
                 .eq(serde_json::to_string(&new.requested_services).unwrap_or_else(|_| "[]".into())),
@@ -309,7 +324,23 @@ fn answer(
                     .execute(conn)?;
             }
         }
-        if to == ReferralStatus::Accepted {
+        if to == ReferralStatus::Accepted && r.kind == ReferralKind::Lead {
+            // The receiver takes over the lead from the organization that asked it to, while
+            // the case is worked on; otherwise it can only decline.
+            let case = cases::load(conn, r.case_id)?;
+            if case.case.lead_org_id != r.from_org_id || !case.case.status.counts_as_open() {
+                return Err(RepoError::conflict(
+                    "referral_outdated",
+                    "the case's lead or status changed since this referral was sent; decline it, and the lead may send a new one",
+                ));
+            }
+            cases::move_lead(
+                &mut Tx::on(conn, actor, ctx),
+                &case,
+                r.to_org_id,
+                cases::LeadCause::Referral(id),
+            )?;
+        } else if to == ReferralStatus::Accepted {
             let case = cases::load(conn, r.case_id)?;
             if !case.participants.iter().any(|p| p.org_id == r.to_org_id) {
                 cases::add_participant_row(
@@ -346,7 +377,8 @@ fn answer(
     })
 }
 
-/// The receiver accepts: it becomes a service-providing participant of the case.
+/// The receiver accepts: a `service` referral makes it a service-providing participant of the
+/// case; a `lead` referral makes it the case's lead (the sender stays a co-manager).
 pub fn accept(
     conn: &mut DbConn,
     actor: &Actor,

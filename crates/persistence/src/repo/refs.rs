@@ -7,11 +7,11 @@ use hamkke_domain::person::Person;
 use hamkke_domain::DomainError;
 use uuid::Uuid;
 
-use super::{cases, orgs, persons, users};
+use super::{orgs, persons};
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 
-fn unknown<T>(field: &str) -> RepoResult<T> {
+pub(crate) fn unknown<T>(field: &str) -> RepoResult<T> {
     Err(DomainError::unknown(field).into())
 }
 
@@ -29,31 +29,6 @@ pub fn person(conn: &mut DbConn, actor: &Actor, id: Uuid, field: &str) -> RepoRe
     match persons::load(conn, id) {
         Ok(p) if authz::reach_person(actor, &p.district_code).is_ok() => Ok(p),
         Ok(_) | Err(RepoError::NotFound) => unknown(field),
-        Err(e) => Err(e),
-    }
-}
-
-/// A case the actor may see (`authz::view_case`).
-pub fn case(
-    conn: &mut DbConn,
-    actor: &Actor,
-    id: Uuid,
-    field: &str,
-) -> RepoResult<cases::CaseDetail> {
-    match cases::load(conn, id) {
-        Ok(c) if authz::view_case(actor, &c.facts()).is_ok() => Ok(c),
-        Ok(_) | Err(RepoError::NotFound) => unknown(field),
-        Err(e) => Err(e),
-    }
-}
-
-/// A user the actor may see (`authz::view_user`).
-pub fn user(conn: &mut DbConn, actor: &Actor, id: Uuid, field: &str) -> RepoResult<()> {
-    match users::get(conn, actor, id) {
-        Ok(_) => Ok(()),
-        Err(RepoError::NotFound) | Err(RepoError::Domain(DomainError::Forbidden { .. })) => {
-            unknown(field)
-        }
         Err(e) => Err(e),
     }
 }

@@ -15,9 +15,9 @@ use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::orgs::corrupt;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     allocations, audit_events, benefit_types, cases, organizations, persons, resources,

@@ -11,10 +11,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::benefit_types;
-use super::orgs::{self, corrupt};
+use super::orgs;
 use super::page::{Page, PageRequest};
 use crate::audit::AuditCtx;
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{allocations, resources};
 use crate::scope;

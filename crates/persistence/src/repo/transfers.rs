@@ -12,11 +12,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::access::closed_statuses;
-use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use super::persons;
 use crate::audit::AuditCtx;
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{cases, households, person_transfers as t, persons as persons_t};
 use crate::types::{from_db, to_db, DbUuid};

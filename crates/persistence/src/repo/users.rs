@@ -10,10 +10,11 @@ use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::orgs::{self, corrupt};
+use super::orgs;
 use super::page::{Page, PageRequest};
 use crate::audit::AuditCtx;
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{auth_sessions, organizations, users};
 use crate::scope;
@@ -240,20 +241,6 @@ pub fn list(
     Ok(Page::from_overfetch(items, page.limit, |u| u.id))
 }
 
-/// Ends every live session of a user, so its tokens stop working on the next request.
-pub fn revoke_sessions(conn: &mut DbConn, user_id: Uuid, reason: &str) -> RepoResult<usize> {
-    Ok(diesel::update(
-        auth_sessions::table
-            .filter(auth_sessions::user_id.eq(DbUuid(user_id)))
-            .filter(auth_sessions::revoked_at.is_null()),
-    )
-    .set((
-        auth_sessions::revoked_at.eq(to_db(hamkke_domain::now())),
-        auth_sessions::revoked_reason.eq(reason),
-    ))
-    .execute(conn)?)
-}
-
 /// Applies a change when `expected_version` is still current. A change of role, organization
 /// or activity, or a new password, ends the user's sessions.
 pub fn update(
@@ -326,7 +313,7 @@ pub fn update(
             || change.active == Some(false)
             || (patch.password_hash.is_some() && !own);
         if access_changed {
-            revoke_sessions(conn, id, "access_changed")?;
+            super::sessions::revoke(conn, id, "access_changed")?;
         } else if patch.password_hash.is_some() {
             // One's own new password ends every other session, not the one in use.
             diesel::update(
@@ -439,4 +426,15 @@ pub fn activate(
         )?;
         Ok(id.0)
     })
+}
+
+/// A user the actor may see (`authz::view_user`).
+pub fn reference(conn: &mut DbConn, actor: &Actor, id: Uuid, field: &str) -> RepoResult<()> {
+    match get(conn, actor, id) {
+        Ok(_) => Ok(()),
+        Err(RepoError::NotFound) | Err(RepoError::Domain(DomainError::Forbidden { .. })) => {
+            super::refs::unknown(field)
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -10,9 +10,9 @@ use hamkke_domain::DomainError;
 use uuid::Uuid;
 
 use super::cases;
-use super::orgs::corrupt;
 use crate::audit::AuditCtx;
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{users, visits};
 use crate::types::{from_db, to_db, DbUuid};

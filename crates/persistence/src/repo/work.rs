@@ -215,7 +215,7 @@ pub fn directory(
                 display_name: name,
                 org_id: o.0,
                 org_name: oname,
-                role: Role::parse(&role).ok_or_else(|| super::orgs::corrupt("users.role"))?,
+                role: Role::parse(&role).ok_or_else(|| crate::error::corrupt("users.role"))?,
                 work_phone: phone,
                 work_email: email,
             })
@@ -407,7 +407,7 @@ pub fn worklist(
             let ids: Vec<DbUuid> = mine.iter().map(|c| DbUuid(c.person_id)).collect();
             let rows = persons::table
                 .filter(persons::id.eq_any(ids))
-                .select(super::persons::PersonRow::as_select())
+                .select(super::rows::PersonRow::as_select())
                 .load(conn)?
                 .into_iter()
                 .map(hamkke_domain::person::Person::try_from)

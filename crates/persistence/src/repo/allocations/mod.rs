@@ -16,11 +16,11 @@ use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use super::{access, benefit_types, cases, persons, resources};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     allocations, benefit_types as types_t, households, organizations, persons as persons_t,

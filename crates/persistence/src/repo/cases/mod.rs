@@ -11,12 +11,12 @@ use hamkke_domain::DomainError;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::orgs::{self, corrupt};
+use super::orgs;
 use super::page::{Page, PageRequest};
 use super::persons;
-use super::plans::with_assessment;
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{case_assignments, case_counters, case_members, case_participants, cases};
 use crate::scope;
@@ -100,7 +100,7 @@ pub struct CaseDetail {
     pub case: Case,
     pub participants: Vec<rules::Participant>,
     /// The latest assessment and its change since the previous one (on single-case answers).
-    pub assessment: Option<super::plans::LatestAssessment>,
+    pub assessment: Option<LatestAssessment>,
 }
 
 impl CaseDetail {
@@ -291,7 +291,7 @@ pub fn create(
         for m in &members {
             add_member_row(conn, actor, id, *m)?;
         }
-        super::assignments::insert(
+        insert_assignment(
             conn,
             actor,
             id,
@@ -600,7 +600,7 @@ pub fn list(
         super::refs::person(conn, actor, p, "person_id")?;
     }
     if let Some(u) = f.assigned_to.filter(|u| *u != actor.user_id) {
-        super::refs::user(conn, actor, u, "assigned_to")?;
+        super::users::reference(conn, actor, u, "assigned_to")?;
     }
     let mut q = cases::table
         .select(CaseRow::as_select())
@@ -746,8 +746,26 @@ pub fn update(
     })
 }
 
+/// A case named in a request (`field`) that the actor may see (`authz::view_case`); any other
+/// answers like an id that does not exist.
+pub fn reference(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: Uuid,
+    field: &str,
+) -> RepoResult<CaseDetail> {
+    match load(conn, id) {
+        Ok(c) if authz::view_case(actor, &c.facts()).is_ok() => Ok(c),
+        Ok(_) | Err(RepoError::NotFound) => super::refs::unknown(field),
+        Err(e) => Err(e),
+    }
+}
+
+pub(crate) mod assessment;
 mod participants;
 mod status;
 
+use assessment::with_assessment;
+pub use assessment::LatestAssessment;
 pub use participants::*;
 pub use status::*;

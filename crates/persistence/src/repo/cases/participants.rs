@@ -99,3 +99,87 @@ pub fn remove_participant(
         Ok(())
     })
 }
+
+/// Writes an assignment row (no checks).
+pub(crate) fn insert_assignment(
+    conn: &mut DbConn,
+    actor: &Actor,
+    case_id: Uuid,
+    user_id: Uuid,
+    org_id: Uuid,
+    role: AssignmentRole,
+) -> RepoResult<Uuid> {
+    let id = Uuid::now_v7();
+    diesel::insert_into(case_assignments::table)
+        .values((
+            case_assignments::id.eq(DbUuid(id)),
+            case_assignments::case_id.eq(DbUuid(case_id)),
+            case_assignments::user_id.eq(DbUuid(user_id)),
+            case_assignments::org_id.eq(DbUuid(org_id)),
+            case_assignments::role.eq(role.as_str()),
+            case_assignments::assigned_at.eq(to_db(crate::now())),
+            case_assignments::assigned_by.eq(DbUuid(actor.user_id)),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// What moved a case's lead: a meeting's decision or an accepted referral.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LeadCause {
+    Meeting(Uuid),
+    Referral(Uuid),
+}
+
+/// Moves the lead of `case` to `new_lead` (the old lead stays a co-manager) and records it.
+/// Decided by the row: the lead moves only from the lead the caller read, so two moves at
+/// once cannot both win (409 `lead_changed`).
+pub(crate) fn move_lead(
+    tx: &mut Tx<'_>,
+    case: &CaseDetail,
+    new_lead: Uuid,
+    cause: LeadCause,
+) -> RepoResult<()> {
+    let c = &case.case;
+    if new_lead == c.lead_org_id {
+        return Ok(());
+    }
+    let moved = diesel::update(
+        cases::table
+            .find(DbUuid(c.id))
+            .filter(cases::lead_org_id.eq(DbUuid(c.lead_org_id))),
+    )
+    .set(cases::lead_org_id.eq(DbUuid(new_lead)))
+    .execute(tx.conn())?;
+    crate::guard::claimed(
+        moved,
+        "lead_changed",
+        "the case's lead changed since it was read; reload it",
+    )?;
+    diesel::update(case_participants::table.find((DbUuid(c.id), DbUuid(c.lead_org_id))))
+        .set(case_participants::role.eq(ParticipantRole::CoManager.as_str()))
+        .execute(tx.conn())?;
+    if case.participants.iter().any(|p| p.org_id == new_lead) {
+        diesel::update(case_participants::table.find((DbUuid(c.id), DbUuid(new_lead))))
+            .set(case_participants::role.eq(ParticipantRole::Lead.as_str()))
+            .execute(tx.conn())?;
+    } else {
+        let actor = tx.actor();
+        add_participant_row(tx.conn(), actor, c.id, new_lead, ParticipantRole::Lead)?;
+    }
+    let (meeting_id, referral_id) = match cause {
+        LeadCause::Meeting(m) => (Some(m), None),
+        LeadCause::Referral(r) => (None, Some(r)),
+    };
+    tx.record(
+        DomainEvent::LeadChanged {
+            case_id: c.id,
+            from_org_id: c.lead_org_id,
+            to_org_id: new_lead,
+            meeting_id,
+            referral_id,
+        },
+        Some(c.person_id),
+    )?;
+    Ok(())
+}

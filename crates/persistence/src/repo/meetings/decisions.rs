@@ -2,6 +2,7 @@
 //! decision applied to its case in one unit of work.
 
 use super::*;
+use hamkke_domain::meeting::ReferralKind;
 
 /// Records (or replaces) the decision for one agenda case.
 pub fn decide(
@@ -298,30 +299,12 @@ pub(super) fn apply_decision(
     }
     if effect.changes_lead {
         let new_lead = d.lead_org_id.unwrap_or(c.lead_org_id);
-        if new_lead != c.lead_org_id {
-            diesel::update(case_participants::table.find((DbUuid(c.id), DbUuid(c.lead_org_id))))
-                .set(case_participants::role.eq(ParticipantRole::CoManager.as_str()))
-                .execute(conn)?;
-            if case.participants.iter().any(|p| p.org_id == new_lead) {
-                diesel::update(case_participants::table.find((DbUuid(c.id), DbUuid(new_lead))))
-                    .set(case_participants::role.eq(ParticipantRole::Lead.as_str()))
-                    .execute(conn)?;
-            } else {
-                cases::add_participant_row(conn, actor, c.id, new_lead, ParticipantRole::Lead)?;
-            }
-            diesel::update(cases_t::table.find(DbUuid(c.id)))
-                .set(cases_t::lead_org_id.eq(DbUuid(new_lead)))
-                .execute(conn)?;
-            Tx::on(conn, actor, ctx).record(
-                DomainEvent::LeadChanged {
-                    case_id: c.id,
-                    from_org_id: c.lead_org_id,
-                    to_org_id: new_lead,
-                    meeting_id: meeting.id,
-                },
-                Some(c.person_id),
-            )?;
-        }
+        cases::move_lead(
+            &mut Tx::on(conn, actor, ctx),
+            case,
+            new_lead,
+            cases::LeadCause::Meeting(meeting.id),
+        )?;
     }
     if let Some(to) = d.refer_to_org_id {
         let reason = d
@@ -335,6 +318,7 @@ pub(super) fn apply_decision(
             &crate::repo::referrals::NewReferral {
                 case_id: c.id,
                 to_org_id: to,
+                kind: ReferralKind::Lead,
                 reason,
                 requested_services: Vec::new(),
             },

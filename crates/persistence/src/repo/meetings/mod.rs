@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor, MeetingFacts};
-use hamkke_domain::case::{CaseType, Closing, ClosingReason, ParticipantRole};
+use hamkke_domain::case::{CaseType, Closing, ClosingReason};
 use hamkke_domain::meeting::{
     ActionItem, AgendaItem, Decision, DecisionRecord, Meeting, MeetingKind, MeetingParticipant,
     MeetingStatus,
@@ -14,10 +14,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::cases;
-use super::orgs::corrupt;
 use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
+use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
     action_items, case_participants, cases as cases_t, meeting_agenda, meeting_decisions,
@@ -546,7 +546,7 @@ pub fn list(
     page: PageRequest,
 ) -> RepoResult<Page<Meeting>> {
     if let Some(c) = f.case_id {
-        super::refs::case(conn, actor, c, "case_id")?;
+        super::cases::reference(conn, actor, c, "case_id")?;
     }
     // `authz::view_meeting` as a query: the actor's work scope.
     let mut q = meetings::table
