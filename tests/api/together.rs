@@ -475,18 +475,15 @@ async fn a_joint_visit_is_planned_then_recorded(b: Backend) {
     let p = app.person(&w.dong, "방문대상", "1950-01-01", None).await;
     let case = app.case(&w.dong, &p).await;
     let when = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
-    // Co-visitors must work for a participant organization.
-    app.post(&format!("/api/v1/cases/{case}/visits"), Some(&w.dong), json!({ "scheduled_at": when, "co_visitor_user_ids": [w.welfare_user], "purpose": "1+1 가정방문" }))
+    // Co-visitors work for an organization of the case's district (one that does not take part
+    // yet joins as a visitor: tests/api/workflow.rs); another district's worker does not exist.
+    let far_user = app.get("/api/v1/me", Some(&w.far)).await.body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(&format!("/api/v1/cases/{case}/visits"), Some(&w.dong), json!({ "scheduled_at": when, "co_visitor_user_ids": [far_user], "purpose": "1+1 가정방문" }))
         .await
         .assert_problem(404, "not_found");
-    let r = app
-        .post(
-            &format!("/api/v1/cases/{case}/participants"),
-            Some(&w.dong),
-            json!({ "organization_id": w.d.welfare, "role": "co_manager" }),
-        )
-        .await;
-    assert_eq!(r.status, 201);
     let v = app
         .post(&format!("/api/v1/cases/{case}/visits"), Some(&w.dong), json!({ "scheduled_at": when, "co_visitor_user_ids": [w.welfare_user], "purpose": "1+1 가정방문" }))
         .await;

@@ -1,8 +1,9 @@
-//! Workflows in the order the field works them: referrals that ask to lead or to serve.
+//! Workflows in the order the field works them: referrals that ask to lead or to serve, joint
+//! visits before referrals.
 
 use serde_json::{json, Value};
 
-use crate::support::{Backend, Shared, TestApp, PASSWORD};
+use crate::support::{Backend, Shared, TestApp, World, PASSWORD};
 
 async fn lead_of(app: &TestApp, token: &str, case: &str) -> String {
     let r = app.get(&format!("/api/v1/cases/{case}"), Some(token)).await;
@@ -132,4 +133,115 @@ async fn a_service_referral_adds_a_participant_and_keeps_the_lead(b: Backend) {
     let (status, body) = answer(&app, &w.coord, &r.body, "accept").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(lead_of(&app, &w.dong, case).await, w.d.dong);
+}
+
+both!(the_field_visits_together_first_and_refers_after);
+async fn the_field_visits_together_first_and_refers_after(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let person = app.person(&w.dong, "박둘", "1950-01-02", None).await;
+    let expires = (chrono::Utc::now() + chrono::Duration::days(180)).to_rfc3339();
+    let r = app
+        .post(
+            &format!("/api/v1/persons/{person}/consents"),
+            Some(&w.dong),
+            json!({ "purpose": "사례관리", "scope": "organizations", "organization_ids": [w.d.welfare], "expires_at": expires }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let case = app.case(&w.dong, &person).await;
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+
+    // The dong official plans a 1+1 home visit with the welfare centre's worker, which does not
+    // take part yet: the centre joins the case as a visitor, on the timeline.
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{case}/visits"),
+            Some(&w.dong),
+            json!({ "scheduled_at": tomorrow, "co_visitor_user_ids": [w.welfare_user], "purpose": "1+1 가정방문" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let visit = r.body["id"].as_str().unwrap().to_owned();
+    let parts = app
+        .get(&format!("/api/v1/cases/{case}/participants"), Some(&w.dong))
+        .await;
+    assert!(
+        parts.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["organization_id"] == w.d.welfare.as_str() && p["role"] == "visitor"),
+        "{}",
+        parts.text
+    );
+    let timeline = app
+        .get(
+            &format!("/api/v1/cases/{case}/timeline?limit=200"),
+            Some(&w.dong),
+        )
+        .await;
+    assert!(
+        timeline.text.contains("participant_added"),
+        "{}",
+        timeline.text
+    );
+    // The co-visitor records the visit; the person's details are as far as the consent allows.
+    let r = app
+        .post(
+            &format!("/api/v1/visits/{visit}/complete"),
+            Some(&w.welfare),
+            json!({ "note": "난방 상태 확인, 복지관 사례관리 필요" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let seen = app
+        .get(&format!("/api/v1/persons/{person}"), Some(&w.welfare))
+        .await;
+    assert_eq!(seen.status, 200, "{}", seen.text);
+    assert_eq!(seen.body["name"], "박둘", "{}", seen.text);
+
+    // Then the lead refers to the organization that already takes part.
+    let (status, body) = refer(&app, &w.dong, &case, &w.d.welfare, "lead").await;
+    assert_eq!(status, 201, "{body}");
+
+    // A participant that does not lead brings no third organization in by a visit; another
+    // district's worker does not exist for the case.
+    let partner = app
+        .org("마포자원봉사센터", "partner_agency", "11440", None)
+        .await;
+    let partner_user = app.user("vol.w", &partner, "caseworker").await;
+    app.post(
+        &format!("/api/v1/cases/{case}/visits"),
+        Some(&w.welfare),
+        json!({ "scheduled_at": tomorrow, "co_visitor_user_ids": [partner_user], "purpose": "동행" }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let far_user = app.get("/api/v1/me", Some(&w.far)).await.body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{case}/visits"),
+            Some(&w.dong),
+            json!({ "scheduled_at": tomorrow, "co_visitor_user_ids": [far_user], "purpose": "동행" }),
+        )
+        .await;
+    assert_eq!(
+        r.field_errors()[0],
+        ("co_visitor_user_ids".into(), "invalid_reference".into()),
+        "{}",
+        r.text
+    );
+    let parts = app
+        .get(&format!("/api/v1/cases/{case}/participants"), Some(&w.dong))
+        .await;
+    assert_eq!(
+        parts.body["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        parts.text
+    );
 }

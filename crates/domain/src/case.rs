@@ -196,11 +196,14 @@ str_enum!(
 );
 
 str_enum!(
-    /// What an organization does on a case.
+    /// What an organization does on a case. A `visitor` joined by a joint home visit
+    /// (1+1 가정방문) with one of its workers: it works on the case (visits, notes) and sees
+    /// the person as far as the consent allows.
     ParticipantRole {
         Lead = "lead",
         CoManager = "co_manager",
         ServiceProvider = "service_provider",
+        Visitor = "visitor",
         Observer = "observer",
     }
 );

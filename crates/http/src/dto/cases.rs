@@ -39,8 +39,9 @@ mirror_enum!(
     ClosingReasonDto => ClosingReason { GoalAchieved, Refused, MovedOut, Deceased, Transferred, LostContact, Other }
 );
 mirror_enum!(
-    /// An organization's role on a case.
-    ParticipantRoleDto => ParticipantRole { Lead, CoManager, ServiceProvider, Observer }
+    /// An organization's role on a case; `visitor`: joined by a joint home visit with one of its
+    /// workers (works on the case, sees the person as far as the consent allows).
+    ParticipantRoleDto => ParticipantRole { Lead, CoManager, ServiceProvider, Visitor, Observer }
 );
 mirror_enum!(
     /// A worker's role on a case.

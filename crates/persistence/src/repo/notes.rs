@@ -14,7 +14,7 @@ use crate::audit::{AuditAction, AuditCtx};
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
-use crate::schema::{case_events, case_notes, users};
+use crate::schema::{case_events, case_notes};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::{self, Tx};
@@ -95,20 +95,7 @@ pub(crate) fn insert(
         let mut visitors = new.co_visitor_user_ids.clone();
         visitors.sort();
         visitors.dedup();
-        if !visitors.is_empty() {
-            let orgs: Vec<DbUuid> = users::table
-                .filter(users::id.eq_any(visitors.iter().copied().map(DbUuid).collect::<Vec<_>>()))
-                .filter(users::active.eq(true))
-                .select(users::org_id)
-                .load(conn)?;
-            // Co-visitors are active workers of participant organizations (all of the case's
-            // district); anyone else does not exist for this case.
-            if orgs.len() != visitors.len()
-                || !orgs.iter().all(|o| facts.participant_orgs.contains(&o.0))
-            {
-                return Err(DomainError::unknown("co_visitor_user_ids").into());
-            }
-        }
+        cases::join_co_visitors(&mut Tx::on(conn, actor, ctx), &detail, &visitors)?;
         if let Some(p) = new.person_id {
             if !cases::is_member(conn, case_id, p)? {
                 return Err(DomainError::invalid(

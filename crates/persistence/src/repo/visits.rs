@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor};
 use hamkke_domain::case::{NewNote, Note, NoteKind, Visibility};
 use hamkke_domain::event::DomainEvent;
-use hamkke_domain::DomainError;
 use uuid::Uuid;
 
 use super::cases;
@@ -14,7 +13,7 @@ use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
-use crate::schema::{users, visits};
+use crate::schema::visits;
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::{self, Tx};
 
@@ -84,8 +83,12 @@ pub struct NewVisit {
     pub purpose: String,
 }
 
-/// Plans a joint visit on a case the actor works on. Co-visitors are active workers of the
-/// case's participant organizations (anyone else does not exist for this case).
+/// Plans a joint visit on a case the actor works on. Co-visitors are active workers of
+/// organizations of the case's district; the field visits together first and refers after, so
+/// a co-visitor's organization that does not yet take part joins the case as a `visitor`
+/// participant (recorded like any participant change) — brought in by the lead or a district
+/// coordinator, as any participant is. Workers the caller may not know of (inactive, another
+/// district's) do not exist for this case.
 pub fn plan(
     conn: &mut DbConn,
     actor: &Actor,
@@ -99,15 +102,7 @@ pub fn plan(
         let mut visitors = new.co_visitor_user_ids.clone();
         visitors.sort();
         visitors.dedup();
-        let orgs: Vec<DbUuid> = users::table
-            .filter(users::id.eq_any(visitors.iter().copied().map(DbUuid).collect::<Vec<_>>()))
-            .filter(users::active.eq(true))
-            .select(users::org_id)
-            .load(tx.conn())?;
-        let participants = case.facts().participant_orgs;
-        if orgs.len() != visitors.len() || !orgs.iter().all(|o| participants.contains(&o.0)) {
-            return Err(DomainError::unknown("co_visitor_user_ids").into());
-        }
+        cases::join_co_visitors(tx, &case, &visitors)?;
         let id = Uuid::now_v7();
         let now = to_db(crate::now());
         diesel::insert_into(visits::table)

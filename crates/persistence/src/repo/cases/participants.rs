@@ -2,6 +2,7 @@
 //! coordinator.
 
 use super::*;
+use crate::schema::users;
 
 /// Participants of a visible case.
 pub fn participants(
@@ -181,5 +182,68 @@ pub(crate) fn move_lead(
         },
         Some(c.person_id),
     )?;
+    Ok(())
+}
+
+/// Co-visitors of a joint home visit (1+1 가정방문): active workers of organizations of the
+/// case's district. The field visits together first and refers after, so a co-visitor's
+/// organization that does not take part yet joins the case as a `visitor` participant,
+/// recorded like any participant change — brought in by the lead or a district coordinator, as
+/// any participant is. Workers the caller may not know of (inactive, another district's) do not
+/// exist for this case (`co_visitor_user_ids`).
+pub(crate) fn join_co_visitors(
+    tx: &mut Tx<'_>,
+    case: &CaseDetail,
+    visitors: &[Uuid],
+) -> RepoResult<()> {
+    if visitors.is_empty() {
+        return Ok(());
+    }
+    let orgs: Vec<DbUuid> = users::table
+        .filter(users::id.eq_any(visitors.iter().copied().map(DbUuid).collect::<Vec<_>>()))
+        .filter(users::active.eq(true))
+        .select(users::org_id)
+        .load(tx.conn())?;
+    if orgs.len() != visitors.len() {
+        return Err(DomainError::unknown("co_visitor_user_ids").into());
+    }
+    let participants = case.facts().participant_orgs;
+    let mut joining: Vec<Uuid> = orgs
+        .iter()
+        .map(|o| o.0)
+        .filter(|o| !participants.contains(o))
+        .collect();
+    joining.sort();
+    joining.dedup();
+    for org in &joining {
+        orgs::load_for_case(
+            tx.conn(),
+            &case.case.district_code,
+            *org,
+            "co_visitor_user_ids",
+        )?;
+    }
+    if !joining.is_empty() {
+        tx.authorize(authz::manage_participants(tx.actor(), &case.facts()))?;
+    }
+    for org in joining {
+        let actor = tx.actor();
+        add_participant_row(
+            tx.conn(),
+            actor,
+            case.case.id,
+            org,
+            ParticipantRole::Visitor,
+        )?;
+        tx.record(
+            DomainEvent::ParticipantChanged {
+                case_id: case.case.id,
+                org_id: org,
+                role: Some(ParticipantRole::Visitor.as_str()),
+                referral_id: None,
+            },
+            Some(case.case.person_id),
+        )?;
+    }
     Ok(())
 }
