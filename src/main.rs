@@ -350,6 +350,7 @@ fn main() -> anyhow::Result<()> {
                 dry_run,
                 register_missing,
                 granted_on: config.granted_on,
+                strong_score: config.duplicate_strong_score,
             };
             import_file(&db, &keys, &file, &as_user, opts)
         }

@@ -245,3 +245,96 @@ async fn the_field_visits_together_first_and_refers_after(b: Backend) {
         parts.text
     );
 }
+
+/// Two records of one person (same name and birth date: a score-85 pair, open) and a `block`
+/// benefit given to the first; answers what the check says for the second.
+async fn second_record_check(app: &TestApp, w: &World) -> (String, String, String, Value) {
+    let oil = app
+        .resource(
+            &w.dong,
+            json!({ "name": "난방유", "category": "heating", "funding": "public", "unit": "드럼",
+                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 365 }, "max_count": 1, "action": "block" } }),
+        )
+        .await;
+    let mut ids = Vec::new();
+    for phone in ["010-1111-2222", "010-3333-4444"] {
+        let r = app
+            .post(
+                "/api/v1/persons",
+                Some(&w.dong),
+                json!({ "name": "한쌍둥", "birth_date": "1941-05-05", "phone": phone }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        ids.push(r.body["id"].as_str().unwrap().to_owned());
+    }
+    let (first, second) = (ids[0].clone(), ids[1].clone());
+    let today = hamkke_domain::today().to_string();
+    let r = app
+        .post(
+            "/api/v1/allocations",
+            Some(&w.dong),
+            json!({ "resource_id": oil, "person_id": first, "granted_on": today, "quantity": 1 }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app
+        .post(
+            "/api/v1/allocations/check",
+            Some(&w.dong),
+            json!({ "resource_id": oil, "person_id": second, "granted_on": today, "quantity": 1 }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    (oil, first, second, r.body)
+}
+
+both!(an_override_review_shows_the_duplicate_pair);
+async fn an_override_review_shows_the_duplicate_pair(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let (oil, first, second, check) = second_record_check(&app, &w).await;
+    assert_eq!(check["allowed"], false, "{check}");
+    let today = hamkke_domain::today().to_string();
+    let r = app
+        .post(
+            "/api/v1/allocations",
+            Some(&w.dong),
+            json!({ "resource_id": oil, "person_id": second, "granted_on": today, "quantity": 1, "override": { "reason": "동일인 여부 확인 중, 한파 긴급" } }),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    // The coordinator deciding it sees which other record fired the rule, masked.
+    let r = app
+        .get(&format!("/api/v1/allocations/{id}"), Some(&w.coord))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let review = &r.body["review"];
+    assert_eq!(review["conflicts"].as_array().unwrap().len(), 1, "{review}");
+    let pairs = review["duplicate_pairs"].as_array().unwrap();
+    let pair = pairs
+        .iter()
+        .find(|p| p["person_id"] == first.as_str())
+        .unwrap_or_else(|| panic!("{review}"));
+    assert_eq!(pair["score"], 85, "{pair}");
+    assert_eq!(pair["name_masked"], "한*둥", "{pair}");
+    assert_eq!(pair["birth_year"], 1941);
+    assert_eq!(
+        review["possible_duplicate_claims"][0]["person_id"],
+        first.as_str(),
+        "{review}"
+    );
+    assert!(!r.text.contains("한쌍둥"), "{}", r.text);
+}
+
+both!(the_strong_score_is_the_district_setting);
+async fn the_strong_score_is_the_district_setting(b: Backend) {
+    // HAMKKE_DUPLICATE_STRONG_SCORE=90: a score-85 pair is possible, not strong — it does not
+    // count as one person for the check (the default, 80, blocks: the test above).
+    let app = TestApp::with_config(b, |c| c.duplicate_strong_score = 90).await;
+    let w = World::create(&app).await;
+    let (_, _, _, check) = second_record_check(&app, &w).await;
+    assert_eq!(check["allowed"], true, "{check}");
+    assert_eq!(check["possible_duplicate_claims"], json!([]), "{check}");
+}

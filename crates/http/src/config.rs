@@ -76,6 +76,10 @@ pub struct Config {
     /// Days a referral waits for its answer before both ends are reminded, and again every as
     /// many days while it waits (`HAMKKE_REFERRAL_REMIND_DAYS`; 0: no reminders).
     pub referral_remind_days: u32,
+    /// From this score on an open, unreviewed duplicate pair counts as one person for the
+    /// duplicate check (a `block` benefit given to one record is refused to the other) and an
+    /// import holds the row back (`HAMKKE_DUPLICATE_STRONG_SCORE`, 60–100, default 80).
+    pub duplicate_strong_score: u8,
     /// The language of responses to requests without a usable `Accept-Language`
     /// (`HAMKKE_DEFAULT_LANG`: `ko` or `en`).
     pub default_lang: crate::i18n::Lang,
@@ -152,6 +156,7 @@ impl Config {
             webhooks: Default::default(),
             first_assessment_days: hamkke_domain::plan::FIRST_ASSESSMENT_DAYS,
             referral_remind_days: 7,
+            duplicate_strong_score: hamkke_domain::identity::STRONG,
             default_lang: crate::i18n::Lang::Ko,
         }
     }
@@ -282,6 +287,13 @@ impl Config {
             return Err(ConfigError {
                 name: "HAMKKE_REFERRAL_REMIND_DAYS",
                 reason: "0 (no reminders) to 365 days".into(),
+            });
+        }
+        c.duplicate_strong_score = num("HAMKKE_DUPLICATE_STRONG_SCORE", c.duplicate_strong_score)?;
+        if !(hamkke_domain::identity::POSSIBLE..=100).contains(&c.duplicate_strong_score) {
+            return Err(ConfigError {
+                name: "HAMKKE_DUPLICATE_STRONG_SCORE",
+                reason: "between 60 (a possible duplicate) and 100".into(),
             });
         }
         if !(1..=365).contains(&c.first_assessment_days) {

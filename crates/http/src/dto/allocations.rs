@@ -654,6 +654,24 @@ pub struct OverrideReviewView {
     /// e.g. `김*수`.
     pub name_masked: String,
     pub birth_year: i32,
+    /// Open strong duplicate pairs of the person (another record that may be the same person,
+    /// counted as one until the pair is reviewed at `/person-duplicates`): what may have fired
+    /// the rule. Dismissing the pair there ends it.
+    pub duplicate_pairs: Vec<ReviewPairView>,
+    /// The claims of those other records (masked; the most recent 20).
+    pub possible_duplicate_claims: Vec<CandidateClaimView>,
+}
+
+/// Another record of the person in an override review, masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewPairView {
+    pub pair_id: Uuid,
+    pub person_id: Uuid,
+    /// e.g. `김*수`.
+    pub name_masked: String,
+    pub birth_year: i32,
+    /// 60–100; strong from `HAMKKE_DUPLICATE_STRONG_SCORE` (default 80).
+    pub score: u8,
 }
 
 impl From<LedgerEntry> for AllocationView {
@@ -696,6 +714,22 @@ impl From<LedgerEntry> for AllocationView {
                 rule_en: r.rule.map(|x| x.en),
                 name_masked: r.name_masked,
                 birth_year: r.birth_year,
+                duplicate_pairs: r
+                    .duplicate_pairs
+                    .into_iter()
+                    .map(|p| ReviewPairView {
+                        pair_id: p.pair_id,
+                        person_id: p.person_id,
+                        name_masked: p.name_masked,
+                        birth_year: p.birth_year,
+                        score: p.score,
+                    })
+                    .collect(),
+                possible_duplicate_claims: r
+                    .possible_duplicate_claims
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
             }),
             created_at: a.created_at,
             updated_at: a.updated_at,

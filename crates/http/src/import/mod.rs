@@ -96,6 +96,8 @@ pub struct ImportOptions {
     /// Register a person from a row (name, birth date, RRN if given) when none matches.
     pub register_missing: bool,
     pub granted_on: GrantedOnBounds,
+    /// `HAMKKE_DUPLICATE_STRONG_SCORE`: from this score on a likely duplicate holds a row back.
+    pub strong_score: u8,
 }
 
 /// The district's organizations and resources named by the list, looked up once per import:
@@ -457,7 +459,7 @@ pub fn import(
         };
         let outcome = match parse_row(conn, keys, actor, &row, &opts, &mut names, rrn_budget) {
             Err((field, message)) => Err(vec![row_error(&field, &message)]),
-            Ok(parsed) => match import_row(conn, actor, ctx, keys, parsed, opts.dry_run) {
+            Ok(parsed) => match import_row(conn, actor, ctx, keys, parsed, &opts) {
                 Ok(o) => Ok(o),
                 Err(RepoError::Domain(DomainError::Invalid(v))) => Err(v
                     .into_iter()
@@ -615,8 +617,9 @@ fn import_row(
     ctx: &AuditCtx,
     keys: &PersonKeys,
     parsed: Parsed,
-    dry_run: bool,
+    opts: &ImportOptions,
 ) -> Result<RowOutcome, RepoError> {
+    let (dry_run, strong) = (opts.dry_run, opts.strong_score);
     let Parsed { mut new, register } = parsed;
     if allocations::import_key_exists(conn, new.import_key.as_deref().unwrap_or_default())? {
         return Ok(RowOutcome::Skipped { registered: false });
@@ -625,8 +628,9 @@ fn import_row(
     if let Some(person) = register {
         // A person without an RRN strongly like one of the district is not registered twice.
         if person.rrn.is_none() {
-            let strong =
-                hamkke_persistence::repo::identity::strong_candidates_for(conn, actor, &person)?;
+            let strong = hamkke_persistence::repo::identity::strong_candidates_for(
+                conn, actor, &person, strong,
+            )?;
             if !strong.is_empty() {
                 return Ok(RowOutcome::PossibleDuplicate(strong));
             }
@@ -639,7 +643,8 @@ fn import_row(
         }
         // Decided again under the identity lock: an import of the same list running at the
         // same time may have registered the person a moment ago.
-        new.person_id = match persons::register_for_import(conn, actor, ctx, keys, person)? {
+        new.person_id = match persons::register_for_import(conn, actor, ctx, keys, person, strong)?
+        {
             ImportRegistration::Registered(id) => {
                 registered = true;
                 id
@@ -655,14 +660,14 @@ fn import_row(
     }
     if dry_run {
         // A dry run writes nothing per row, not even an audit event: the run is one event.
-        let c = allocations::check_unaudited(conn, actor, &new)?;
+        let c = allocations::check_unaudited(conn, actor, &new, strong)?;
         return Ok(if c.allowed {
             RowOutcome::Imported { registered }
         } else {
             RowOutcome::Duplicate(c.conflicts)
         });
     }
-    Ok(match allocations::create(conn, actor, ctx, &new) {
+    Ok(match allocations::create(conn, actor, ctx, &new, strong) {
         Ok(Outcome::Blocked(c)) => RowOutcome::Duplicate(c.conflicts),
         Ok(_) => RowOutcome::Imported { registered },
         // The same row imported at this moment by another run of the list: the row key's

@@ -280,10 +280,11 @@ pub async fn check_allocation(
     body: ValidJson<CreateAllocationRequest>,
 ) -> ApiResult<HttpResponse> {
     let new = new_allocation(&state, body.0)?;
+    let strong = state.config.duplicate_strong_score;
     let check = state
         .db
         .as_user(auth, "allocation", None, move |c, a, ctx| {
-            repo::check(c, a, ctx, &new)
+            repo::check(c, a, ctx, &new, strong)
         })
         .await?;
     Ok(HttpResponse::Ok().json(CheckView::new(check, wants_english(&req))))
@@ -314,10 +315,11 @@ pub async fn create_allocation(
 ) -> ApiResult<HttpResponse> {
     let english = wants_english(&req);
     let new = new_allocation(&state, body.0)?;
+    let strong = state.config.duplicate_strong_score;
     let outcome = state
         .db
         .as_user(auth, "allocation", None, move |c, a, ctx| {
-            repo::create(c, a, ctx, &new)
+            repo::create(c, a, ctx, &new, strong)
         })
         .await?;
     let with_conflicts = |entry, check: hamkke_persistence::repo::allocations::Check| {
@@ -389,10 +391,11 @@ pub async fn list_allocations(
         from: q.from,
         to: q.to,
     };
+    let strong = state.config.duplicate_strong_score;
     let result = state
         .db
         .as_user(auth, "allocation", None, move |c, a, ctx| {
-            repo::list(c, a, ctx, &filter, page)
+            repo::list(c, a, ctx, &filter, page, strong)
         })
         .await?;
     Ok(HttpResponse::Ok().json(AllocationPage::from_page(result)))
@@ -432,7 +435,11 @@ pub async fn get_allocation(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    one_allocation(&state, auth, id, move |c, a, ctx| repo::get(c, a, ctx, id)).await
+    let strong = state.config.duplicate_strong_score;
+    one_allocation(&state, auth, id, move |c, a, ctx| {
+        repo::get(c, a, ctx, id, strong)
+    })
+    .await
 }
 
 /// A district coordinator (not the requester) approves a `pending_override` allocation.
@@ -673,6 +680,7 @@ pub async fn import_allocations(
         dry_run: query.dry_run.unwrap_or(false),
         register_missing: query.register_missing.unwrap_or(false),
         granted_on: state.config.granted_on,
+        strong_score: state.config.duplicate_strong_score,
     };
     let keys = state.person_keys.clone();
     let limiter = state.rrn_lookup_limiter.clone();

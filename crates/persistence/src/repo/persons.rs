@@ -148,6 +148,7 @@ pub fn register_for_import(
     ctx: &AuditCtx,
     keys: &PersonKeys,
     new: NewPerson,
+    strong: u8,
 ) -> RepoResult<ImportRegistration> {
     authz::register_person(actor)?;
     let result = uow::run(conn, actor, ctx, |tx| {
@@ -157,7 +158,7 @@ pub fn register_for_import(
             if let [one] = ids_by_name_and_birth(conn, actor, &new.name, new.birth_date)?[..] {
                 return Ok(ImportRegistration::Existing(one));
             }
-            let strong = super::identity::strong_candidates_for(conn, actor, &new)?;
+            let strong = super::identity::strong_candidates_for(conn, actor, &new, strong)?;
             if !strong.is_empty() {
                 return Ok(ImportRegistration::PossibleDuplicate(strong));
             }

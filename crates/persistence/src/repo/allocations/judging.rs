@@ -24,7 +24,7 @@ pub struct CandidateClaim {
 }
 
 /// The person's strong, unreviewed duplicate candidates (open pairs scoring at least
-/// `identity::STRONG`) count as the same person until a coordinator reviews the pair: their
+/// `strong`, `HAMKKE_DUPLICATE_STRONG_SCORE`, default `identity::STRONG`) count as the same person until a coordinator reviews the pair: their
 /// claims join the subject's, so a `block` policy blocks on them (the conflicts carry no
 /// person data), and they are listed, masked, as possible duplicate claims. One indexed query
 /// when there are none.
@@ -68,11 +68,13 @@ pub(super) fn partner_claims(
 }
 
 /// The other persons of the person's open strong pairs.
-pub(super) fn partners_of(conn: &mut DbConn, person_id: Uuid) -> RepoResult<Vec<Uuid>> {
-    Ok(crate::repo::identity::strong_partners(conn, &[person_id])?
-        .into_iter()
-        .map(|(_, other)| other)
-        .collect())
+pub(super) fn partners_of(conn: &mut DbConn, person_id: Uuid, strong: u8) -> RepoResult<Vec<Uuid>> {
+    Ok(
+        crate::repo::identity::strong_partners(conn, &[person_id], strong)?
+            .into_iter()
+            .map(|(_, other)| other)
+            .collect(),
+    )
 }
 
 /// Sets a check's candidate claims, bounded.

@@ -38,6 +38,21 @@ pub struct OverrideReview {
     pub rule: Option<Rule>,
     pub name_masked: String,
     pub birth_year: i32,
+    /// The open strong duplicate pairs of the person (another record that may be the same
+    /// person, counted as one until the pair is reviewed): what may have fired the rule.
+    pub duplicate_pairs: Vec<ReviewPair>,
+    /// The claims of those other records, masked.
+    pub possible_duplicate_claims: Vec<CandidateClaim>,
+}
+
+/// An open strong duplicate pair shown in an override review: the other record, masked.
+#[derive(Debug, Clone)]
+pub struct ReviewPair {
+    pub pair_id: Uuid,
+    pub person_id: Uuid,
+    pub name_masked: String,
+    pub birth_year: i32,
+    pub score: u8,
 }
 
 /// Fills the review of the `pending_override` entries a coordinator of the district decides.
@@ -45,6 +60,7 @@ pub(super) fn with_reviews(
     conn: &mut DbConn,
     actor: &Actor,
     list: &mut [LedgerEntry],
+    strong: u8,
 ) -> RepoResult<()> {
     use chrono::Datelike;
     for e in list.iter_mut() {
@@ -72,14 +88,32 @@ pub(super) fn with_reviews(
         let req = request_of(&benefit, &request);
         let mut found = claims(conn, &benefit, a.person_id, person.household_id, None, &req)?;
         found.claims.retain(|c| c.allocation_id != a.id);
+        // The other records of the person count as it did when the override was asked for.
+        let pairs = crate::repo::identity::strong_pairs_of(conn, a.person_id, strong)?;
+        let partners: Vec<Uuid> = pairs.iter().map(|(_, other, _)| *other).collect();
+        let mut candidates = partner_claims(conn, &benefit, &partners, &req, &mut found)?;
+        most_recent(&mut candidates);
         let verdict = rules::evaluate(&benefit.policy, &req, &found.claims);
         let check = describe(&benefit, &verdict, &found.labels)?;
+        let mut duplicate_pairs = Vec::with_capacity(pairs.len());
+        for (pair_id, other, score) in pairs {
+            let p = persons::load(conn, other)?;
+            duplicate_pairs.push(ReviewPair {
+                pair_id,
+                person_id: other,
+                name_masked: hamkke_domain::person::mask_name(&p.name),
+                birth_year: p.birth_date.year(),
+                score,
+            });
+        }
         e.review = Some(OverrideReview {
             conflicts: check.conflicts,
             conflicts_total: check.conflicts_total,
             rule: check.rule,
             name_masked: hamkke_domain::person::mask_name(&person.name),
             birth_year: person.birth_date.year(),
+            duplicate_pairs,
+            possible_duplicate_claims: candidates,
         });
     }
     Ok(())
@@ -149,11 +183,17 @@ pub(super) fn audit_disclosed(
 }
 
 /// One allocation of the actor's district; a read that shows the recipient is audited.
-pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<LedgerEntry> {
+pub fn get(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    strong: u8,
+) -> RepoResult<LedgerEntry> {
     let a = load(conn, id)?;
     authz::view_ledger(actor, &a.district_code)?;
     let mut list = entries(conn, actor, vec![a])?;
-    with_reviews(conn, actor, &mut list)?;
+    with_reviews(conn, actor, &mut list, strong)?;
     let entry = list.pop().ok_or(RepoError::NotFound)?;
     audit_disclosed(conn, ctx, std::slice::from_ref(&entry))?;
     Ok(entry)
@@ -180,6 +220,7 @@ pub fn list(
     ctx: &AuditCtx,
     f: &LedgerFilter,
     page: PageRequest,
+    strong: u8,
 ) -> RepoResult<Page<LedgerEntry>> {
     // A filter by person or household reads that person's benefit history: it needs the
     // right to their details, checked like the same id in a path.
@@ -252,7 +293,7 @@ pub fn list(
         .collect::<RepoResult<Vec<_>>>()?;
     let page = Page::from_overfetch(items, page.limit, |a| a.id);
     let mut items = entries(conn, actor, page.items)?;
-    with_reviews(conn, actor, &mut items)?;
+    with_reviews(conn, actor, &mut items, strong)?;
     audit_disclosed(conn, ctx, &items)?;
     Ok(Page {
         items,

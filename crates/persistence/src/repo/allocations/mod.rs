@@ -282,7 +282,12 @@ fn request_of(benefit: &BenefitType, new: &NewAllocation) -> Request {
 
 /// The policy's answer for a request, writing nothing at all (an import's dry run audits
 /// itself once for all its rows).
-pub fn check_unaudited(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<Check> {
+pub fn check_unaudited(
+    conn: &mut DbConn,
+    actor: &Actor,
+    new: &NewAllocation,
+    strong: u8,
+) -> RepoResult<Check> {
     let p = prepare(conn, actor, new)?;
     let request = request_of(&p.benefit, new);
     let members = p.members.as_deref();
@@ -294,7 +299,7 @@ pub fn check_unaudited(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) ->
         members,
         &request,
     )?;
-    let partners = partners_of(conn, new.person_id)?;
+    let partners = partners_of(conn, new.person_id, strong)?;
     let candidates = partner_claims(conn, &p.benefit, &partners, &request, &mut claims)?;
     let verdict = rules::evaluate(&p.benefit.policy, &request, &claims.claims);
     let mut check = describe(&p.benefit, &verdict, &claims.labels)?;
@@ -308,8 +313,9 @@ pub fn check(
     actor: &Actor,
     ctx: &AuditCtx,
     new: &NewAllocation,
+    strong: u8,
 ) -> RepoResult<Check> {
-    let check = check_unaudited(conn, actor, new)?;
+    let check = check_unaudited(conn, actor, new, strong)?;
     let resource_id = new.resource_id;
     let mut entry = AuditEntry::new(
         AuditAction::View,
@@ -401,11 +407,12 @@ pub fn create(
     actor: &Actor,
     ctx: &AuditCtx,
     new: &NewAllocation,
+    strong: u8,
 ) -> RepoResult<Outcome> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match create_once(conn, actor, ctx, new) {
+        match create_once(conn, actor, ctx, new, strong) {
             Err(e) if attempt < 4 && is_serialization_failure(&e) => {
                 tracing::info!(attempt, "allocation retried after a serialization failure");
                 continue;
@@ -420,13 +427,14 @@ fn create_once(
     actor: &Actor,
     ctx: &AuditCtx,
     new: &NewAllocation,
+    strong: u8,
 ) -> RepoResult<Outcome> {
     uow::run(conn, actor, ctx, |tx| {
         let conn = tx.conn();
         let p = prepare(conn, actor, new)?;
         // The person and its strong duplicate candidates are locked together, in the one
         // ascending order every path takes (a gift to either waits for the other).
-        let partners = partners_of(conn, new.person_id)?;
+        let partners = partners_of(conn, new.person_id, strong)?;
         let mut everyone = partners.clone();
         everyone.push(new.person_id);
         crate::guard::lock_persons_any(conn, &everyone)?;

@@ -231,10 +231,12 @@ pub(crate) fn queue_pair(
     }
 }
 
-/// The persons each of these is an open, strong candidate pair with.
+/// The persons each of these is an open, strong candidate pair with (scoring at least `strong`,
+/// `HAMKKE_DUPLICATE_STRONG_SCORE`).
 pub(crate) fn strong_partners(
     conn: &mut DbConn,
     person_ids: &[Uuid],
+    strong: u8,
 ) -> RepoResult<Vec<(Uuid, Uuid)>> {
     let mut out = Vec::new();
     for p in person_ids {
@@ -245,7 +247,7 @@ pub(crate) fn strong_partners(
                     .or(person_duplicates::person_b.eq(DbUuid(*p))),
             )
             .filter(person_duplicates::status.eq("open"))
-            .filter(person_duplicates::score.ge(i32::from(rules::STRONG)))
+            .filter(person_duplicates::score.ge(i32::from(strong)))
             .select((person_duplicates::person_a, person_duplicates::person_b));
         // (every check runs this: on the backend's own connection)
         let rows: Vec<(DbUuid, DbUuid)> = crate::native!(&mut *conn, |c| query.load(c))?;
@@ -255,6 +257,38 @@ pub(crate) fn strong_partners(
         }
     }
     Ok(out)
+}
+
+/// A person's open strong pairs, for a coordinator reviewing an override: (pair, the other
+/// person, score).
+pub(crate) fn strong_pairs_of(
+    conn: &mut DbConn,
+    person_id: Uuid,
+    strong: u8,
+) -> RepoResult<Vec<(Uuid, Uuid, u8)>> {
+    let rows: Vec<(DbUuid, DbUuid, DbUuid, i32)> = person_duplicates::table
+        .filter(
+            person_duplicates::person_a
+                .eq(DbUuid(person_id))
+                .or(person_duplicates::person_b.eq(DbUuid(person_id))),
+        )
+        .filter(person_duplicates::status.eq("open"))
+        .filter(person_duplicates::score.ge(i32::from(strong)))
+        .order(person_duplicates::id.asc())
+        .select((
+            person_duplicates::id,
+            person_duplicates::person_a,
+            person_duplicates::person_b,
+            person_duplicates::score,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, a, b, score)| {
+            let other = if a.0 == person_id { b.0 } else { a.0 };
+            (id.0, other, u8::try_from(score).unwrap_or(100))
+        })
+        .collect())
 }
 
 /// A queued pair.
@@ -713,6 +747,7 @@ pub fn strong_candidates_for(
     conn: &mut DbConn,
     actor: &Actor,
     new: &hamkke_domain::person::NewPerson,
+    strong: u8,
 ) -> RepoResult<Vec<Candidate>> {
     let household_address: Option<String> = match new.household_id {
         None => None,
@@ -732,7 +767,7 @@ pub fn strong_candidates_for(
     };
     Ok(candidates(conn, &actor.district_code, &f, None)?
         .into_iter()
-        .filter(|c| c.score >= rules::STRONG)
+        .filter(|c| c.score >= strong)
         .collect())
 }
 
