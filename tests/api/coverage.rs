@@ -144,7 +144,9 @@ fn plan(op: &str, w: &World) -> Plan {
         "update_user" => body(json!({ "display_name": "변경" })),
         // The receiving district must be the caller's own: the far coordinator (11110) asking
         // to move a person into 11440 is refused like everyone else.
-        "create_person_transfer" => body(json!({ "to_district_code": "11440", "reason": "전입" })),
+        "create_person_transfer" => body(
+            json!({ "to_district_code": "11440", "to_organization_id": w.d.dong, "reason": "전입" }),
+        ),
         "list_person_transfers" | "get_person_transfer" => Plan::Private(None),
         "list_notifications" | "list_directory" | "get_worklist" => Plan::Private(None),
         "read_notification" | "read_all_notifications" => body(json!({})),
@@ -244,7 +246,7 @@ async fn fixture(app: &TestApp, w: &World) -> Fixture {
         .post(
             &format!("/api/v1/persons/{loner}/transfers"),
             Some(&third_coord),
-            json!({ "to_district_code": "11410", "reason": "전입 신고" }),
+            json!({ "to_district_code": "11410", "to_organization_id": third, "reason": "전입 신고" }),
         )
         .await);
     Fixture {

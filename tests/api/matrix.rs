@@ -30,7 +30,9 @@ fn body_for(operation: &str, w: &World, other_user: &str) -> Option<Value> {
             json!({ "purpose": "x", "scope": "organizations", "organization_ids": [w.far_welfare], "expires_at": expires })
         }
         "update_household" => json!({ "address": "다른 주소" }),
-        "create_person_transfer" => json!({ "to_district_code": "11110", "reason": "전입" }),
+        "create_person_transfer" => {
+            json!({ "to_district_code": "11110", "to_organization_id": w.d.other_office, "reason": "전입" })
+        }
         "revoke_consent" => json!({ "reason": "검토" }),
         "create_case_visit" => {
             json!({ "scheduled_at": "2026-12-01T10:00:00Z", "co_visitor_user_ids": [other_user], "purpose": "방문" })

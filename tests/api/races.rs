@@ -594,7 +594,7 @@ async fn a_transfer_and_a_case_opening_never_both_win(b: Backend) {
             .post(
                 &format!("/api/v1/persons/{p}/transfers"),
                 Some(&far_coord),
-                json!({ "to_district_code": "11110", "reason": "전입 신고" }),
+                json!({ "to_district_code": "11110", "to_organization_id": w.d.other_office, "reason": "전입 신고" }),
             )
             .await;
         assert_eq!(t.status, 201, "{}", t.text);

@@ -282,6 +282,13 @@ async fn references_to_another_district_are_refused_in_bodies_and_filters(b: Bac
             ),
             // System administrators structure every district; not a district user's reference.
             "create_organization" => return None,
+            // A coordinator asks for a person of another district (the crossing is the point);
+            // the receiving organization must be of its own district.
+            "create_person_transfer" => (
+                "coord",
+                format!("/api/v1/persons/{}/transfers", far.person),
+                json!({ "to_district_code": "11440", "reason": "전입" }),
+            ),
             other => panic!("{other} has ids in its body: add it to the walls plan"),
         })
     };
@@ -302,7 +309,11 @@ async fn references_to_another_district_are_refused_in_bodies_and_filters(b: Bac
             let Some((who, concrete, base)) = plan(op_id) else {
                 continue;
             };
-            let token = if who == "admin" { &admin } else { &w.dong };
+            let token = match who {
+                "admin" => &admin,
+                "coord" => &w.coord,
+                _ => &w.dong,
+            };
             for field in fields {
                 let leaf = field.rsplit('.').next().unwrap();
                 let Some(id) = far_id(leaf, &far, &w, &far_user) else {
@@ -460,7 +471,7 @@ async fn a_person_crosses_districts_only_by_an_approved_transfer(b: Backend) {
     app.post(
         &format!("/api/v1/persons/{person}/transfers"),
         Some(&w.far),
-        json!({ "to_district_code": "11110", "reason": "전입" }),
+        json!({ "to_district_code": "11110", "to_organization_id": w.d.other_office, "reason": "전입" }),
     )
     .await
     .assert_problem(403, "forbidden");
@@ -469,31 +480,47 @@ async fn a_person_crosses_districts_only_by_an_approved_transfer(b: Backend) {
     app.post(
         &format!("/api/v1/persons/{nobody}/transfers"),
         Some(&w.far),
-        json!({ "to_district_code": "11110", "reason": "전입" }),
+        json!({ "to_district_code": "11110", "to_organization_id": w.d.other_office, "reason": "전입" }),
     )
     .await
     .assert_problem(403, "forbidden");
     app.post(
         &format!("/api/v1/persons/{person}/transfers"),
         Some(&far_coord),
-        json!({ "to_district_code": "11440", "reason": "전입" }),
+        json!({ "to_district_code": "11440", "to_organization_id": w.d.dong, "reason": "전입" }),
     )
     .await
     .assert_problem(403, "forbidden");
+    // The receiver is a public organization of the receiving district (the dong centre of the
+    // new address, or the district office), never a private one.
+    let r = app
+        .post(
+            &format!("/api/v1/persons/{person}/transfers"),
+            Some(&far_coord),
+            json!({ "to_district_code": "11110", "to_organization_id": w.far_welfare, "reason": "전입" }),
+        )
+        .await;
+    assert_eq!(
+        r.field_errors()[0],
+        ("to_organization_id".into(), "not_allowed".into()),
+        "{}",
+        r.text
+    );
     let t = app
         .post(
             &format!("/api/v1/persons/{person}/transfers"),
             Some(&far_coord),
-            json!({ "to_district_code": "11110", "reason": "종로구로 전입 신고" }),
+            json!({ "to_district_code": "11110", "to_organization_id": w.d.other_office, "reason": "종로구로 전입 신고" }),
         )
         .await;
+    assert_eq!(t.body["to_organization_id"], w.d.other_office.as_str());
     assert_eq!(t.status, 201, "{}", t.text);
     assert_eq!(t.body["status"], "requested");
     let transfer = t.body["id"].as_str().unwrap().to_owned();
     app.post(
         &format!("/api/v1/persons/{person}/transfers"),
         Some(&far_coord),
-        json!({ "to_district_code": "11110", "reason": "again" }),
+        json!({ "to_district_code": "11110", "to_organization_id": w.d.other_office, "reason": "again" }),
     )
     .await
     .assert_problem(409, "transfer_pending");
@@ -554,6 +581,28 @@ async fn a_person_crosses_districts_only_by_an_approved_transfer(b: Backend) {
         .get(&format!("/api/v1/persons/{spouse}"), Some(&w.far))
         .await;
     assert_eq!(seen.body["district_code"], "11110", "{}", seen.text);
+    // The receiving organization registers them now: it sees them as a registering
+    // organization does, the household too.
+    app.user("far.office.w", &w.d.other_office, "caseworker")
+        .await;
+    let receiver = app.login("far.office.w", PASSWORD).await;
+    for (p, name) in [(&person, "김민수"), (&spouse, "이영희")] {
+        let r = app
+            .get(&format!("/api/v1/persons/{p}"), Some(&receiver))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            r.body["registered_by_org_id"],
+            w.d.other_office.as_str(),
+            "{}",
+            r.text
+        );
+        assert_eq!(r.body["name"], name, "{}", r.text);
+    }
+    let r = app
+        .get(&format!("/api/v1/households/{household}"), Some(&receiver))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
     // Audited on both sides: the request by the receiving district, the approval by the owner.
     let events = app.audit_events("create").await;
     assert!(events.iter().any(|e| e.resource_type == "person_transfer"));

@@ -353,6 +353,10 @@ pub struct Transfer {
     pub person_id: uuid::Uuid,
     pub from_district_code: String,
     pub to_district_code: String,
+    /// The receiving organization (the dong centre of the new address): the person's and
+    /// household's registering organization once approved. None on transfers asked before
+    /// receivers were named.
+    pub to_org_id: Option<uuid::Uuid>,
     pub reason: String,
     pub status: TransferStatus,
     pub requested_by: uuid::Uuid,

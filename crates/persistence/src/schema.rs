@@ -687,6 +687,7 @@ diesel::table! {
         decision_note -> Nullable<Text>,
         created_at -> Timestamp,
         decided_at -> Nullable<Timestamp>,
+        to_org_id -> Nullable<Uuid>,
     }
 }
 

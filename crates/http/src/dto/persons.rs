@@ -463,6 +463,10 @@ pub struct CreateTransferRequest {
     #[validate(length(equal = 5, message = "must be 5 digits"))]
     #[schema(pattern = "^[0-9]{5}$")]
     pub to_district_code: String,
+    /// The receiving organization: the dong centre of the new address (or the district
+    /// office) — an active public organization of the receiving district. It becomes the
+    /// person's and household's registering organization when the transfer is approved.
+    pub to_organization_id: Uuid,
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
@@ -514,6 +518,8 @@ pub struct TransferView {
     pub person_id: Uuid,
     pub from_district_code: String,
     pub to_district_code: String,
+    /// The receiving organization (none on transfers asked before receivers were named).
+    pub to_organization_id: Option<Uuid>,
     pub reason: String,
     pub status: TransferStatusDto,
     pub requested_by: Uuid,
@@ -531,6 +537,7 @@ impl From<hamkke_domain::person::Transfer> for TransferView {
             person_id: t.person_id,
             from_district_code: t.from_district_code,
             to_district_code: t.to_district_code,
+            to_organization_id: t.to_org_id,
             reason: t.reason,
             status: t.status.into(),
             requested_by: t.requested_by,

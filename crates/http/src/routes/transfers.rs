@@ -34,12 +34,21 @@ pub async fn create_person_transfer(
     let id = id.into_inner();
     let CreateTransferRequest {
         to_district_code,
+        to_organization_id,
         reason,
     } = body.0;
     let tr = state
         .db
         .as_user(auth, "person_transfer", None, move |c, a, ctx| {
-            transfers::request(c, a, ctx, id, &to_district_code, reason.trim())
+            transfers::request(
+                c,
+                a,
+                ctx,
+                id,
+                &to_district_code,
+                to_organization_id,
+                reason.trim(),
+            )
         })
         .await?;
     Ok(HttpResponse::Created().json(TransferView::from(tr)))

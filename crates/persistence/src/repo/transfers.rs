@@ -37,6 +37,7 @@ struct TransferRow {
     decision_note: Option<String>,
     created_at: NaiveDateTime,
     decided_at: Option<NaiveDateTime>,
+    to_org_id: Option<DbUuid>,
 }
 
 impl TryFrom<TransferRow> for Transfer {
@@ -47,6 +48,7 @@ impl TryFrom<TransferRow> for Transfer {
             person_id: r.person_id.0,
             from_district_code: r.from_district_code,
             to_district_code: r.to_district_code,
+            to_org_id: r.to_org_id.map(|o| o.0),
             reason: r.reason,
             status: TransferStatus::parse(&r.status)
                 .ok_or_else(|| corrupt("person_transfers.status"))?,
@@ -69,13 +71,16 @@ fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Transfer> {
 }
 
 /// Asks for a person of another district to move into the actor's (a coordinator of the
-/// receiving district; the person's id is what an exact RRN search answers).
+/// receiving district; the person's id is what an exact RRN search answers), naming the
+/// receiving organization: an active public organization (the dong centre of the new address,
+/// or the district office) of the receiving district.
 pub fn request(
     conn: &mut DbConn,
     actor: &Actor,
     ctx: &AuditCtx,
     person_id: Uuid,
     to_district: &str,
+    to_org: Uuid,
     reason: &str,
 ) -> RepoResult<Transfer> {
     uow::run(conn, actor, ctx, |tx| {
@@ -83,6 +88,15 @@ pub fn request(
         // Who may ask is decided before the person is looked up, so a refusal tells nothing
         // about which ids exist.
         authz::request_transfer(actor, to_district)?;
+        let receiver = super::orgs::load_for_case(conn, to_district, to_org, "to_organization_id")?;
+        if receiver.kind.sector() != hamkke_domain::org::Sector::Public {
+            return Err(DomainError::invalid(
+                "to_organization_id",
+                "not_allowed",
+                "a person is received by a public organization: the dong centre of the new address (or the district office)",
+            )
+            .into());
+        }
         let person = persons::load(conn, person_id)?;
         authz::transfer_destination(&person.district_code, to_district)?;
         // The person's lock, then the check: one waiting transfer per person (also a
@@ -110,6 +124,7 @@ pub fn request(
                 t::person_id.eq(DbUuid(person_id)),
                 t::from_district_code.eq(&person.district_code),
                 t::to_district_code.eq(to_district),
+                t::to_org_id.eq(Some(DbUuid(to_org))),
                 t::reason.eq(reason),
                 t::status.eq(TransferStatus::Requested.as_str()),
                 t::requested_by.eq(DbUuid(actor.user_id)),
@@ -204,20 +219,35 @@ pub fn decide(
                     "the person or a household member has an open case in this district: its lead closes it, or refers it, before the transfer is approved",
                 ));
             }
+            // The receiving organization registers them from now on (transfers asked before
+            // receivers were named leave the registering organization as it was).
             if let Some(h) = person.household_id {
                 diesel::update(households::table.find(DbUuid(h)))
                     .set(households::district_code.eq(&tr.to_district_code))
                     .execute(conn)?;
+                if let Some(o) = tr.to_org_id {
+                    diesel::update(households::table.find(DbUuid(h)))
+                        .set(households::registered_by_org_id.eq(DbUuid(o)))
+                        .execute(conn)?;
+                }
             }
-            diesel::update(persons_t::table.filter(
-                persons_t::id.eq_any(moved.iter().copied().map(DbUuid).collect::<Vec<_>>()),
-            ))
-            .set((
-                persons_t::district_code.eq(&tr.to_district_code),
-                persons_t::version.eq(persons_t::version + 1),
-                persons_t::updated_at.eq(to_db(crate::now())),
-            ))
-            .execute(conn)?;
+            let moving = || {
+                persons_t::table.filter(
+                    persons_t::id.eq_any(moved.iter().copied().map(DbUuid).collect::<Vec<_>>()),
+                )
+            };
+            diesel::update(moving())
+                .set((
+                    persons_t::district_code.eq(&tr.to_district_code),
+                    persons_t::version.eq(persons_t::version + 1),
+                    persons_t::updated_at.eq(to_db(crate::now())),
+                ))
+                .execute(conn)?;
+            if let Some(o) = tr.to_org_id {
+                diesel::update(moving())
+                    .set(persons_t::registered_by_org_id.eq(DbUuid(o)))
+                    .execute(conn)?;
+            }
             // A possible-duplicate pair across the new wall cannot be merged by either side.
             let ids: Vec<DbUuid> = moved.iter().copied().map(DbUuid).collect();
             use crate::schema::person_duplicates as pd;
@@ -262,7 +292,15 @@ pub fn decide(
         Tx::on(conn, actor, ctx).record(
             RecordChange::new(Record::Transfer, Change::Updated, id)
                 .details(json!({ "status": status.as_str(), "from": tr.from_district_code, "to": tr.to_district_code, "persons_moved": if approve { moved.len() } else { 0 } }))
-                .telling(vec![Audience::User(tr.requested_by)])
+                .telling(
+                    std::iter::once(Audience::User(tr.requested_by))
+                        .chain(
+                            tr.to_org_id
+                                .filter(|_| approve)
+                                .map(Audience::OrgStaff),
+                        )
+                        .collect(),
+                )
                 .into(),
             Some(tr.person_id),
         )?;

@@ -1,0 +1,1 @@
+ALTER TABLE person_transfers DROP COLUMN to_org_id;
