@@ -103,7 +103,7 @@ async fn organization_bodies_are_strict(b: Backend) {
     );
 }
 
-async fn only_system_admins_create_and_districts_are_walled(b: Backend) {
+async fn district_offices_are_the_system_admins_and_districts_are_walled(b: Backend) {
     let app = TestApp::new(b).await;
     let d = District::create(&app).await;
     app.user("coord", &d.office, "coordinator").await;
@@ -114,6 +114,14 @@ async fn only_system_admins_create_and_districts_are_walled(b: Backend) {
         .post(
             "/api/v1/organizations",
             Some(&coord),
+            json!({ "name": "x", "kind": "district_office", "district_code": "11440" }),
+        )
+        .await;
+    r.assert_problem(403, "forbidden");
+    let r = app
+        .post(
+            "/api/v1/organizations",
+            Some(&worker),
             json!({ "name": "x", "kind": "welfare_center", "district_code": "11440" }),
         )
         .await;
@@ -297,7 +305,7 @@ both!(
     system_admin_creates_and_reads_organizations,
     organization_links_follow_the_rules,
     organization_bodies_are_strict,
-    only_system_admins_create_and_districts_are_walled,
+    district_offices_are_the_system_admins_and_districts_are_walled,
     organization_updates_need_the_current_version,
     organization_listing_pages_with_a_cursor,
 );

@@ -338,3 +338,106 @@ async fn the_strong_score_is_the_district_setting(b: Backend) {
     assert_eq!(check["allowed"], true, "{check}");
     assert_eq!(check["possible_duplicate_claims"], json!([]), "{check}");
 }
+
+both!(a_district_administers_its_own_organizations);
+async fn a_district_administers_its_own_organizations(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let org = |name: &str, kind: &str, district: &str| json!({ "name": name, "kind": kind, "district_code": district });
+    // The coordinator opens a dong centre under its district office and a new welfare centre.
+    let mut dong = org("아현동 주민센터", "dong_center", "11440");
+    dong["parent_id"] = json!(w.d.office);
+    let r = app
+        .post("/api/v1/organizations", Some(&w.coord), dong)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let new_dong = r.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            "/api/v1/organizations",
+            Some(&w.coord),
+            org("마포종합사회복지관", "welfare_center", "11440"),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let new_centre = r.body["id"].as_str().unwrap().to_owned();
+    // Not a district office, nor anything in another district; a caseworker nothing.
+    for (token, body) in [
+        (&w.coord, org("새 구청", "district_office", "11440")),
+        (&w.coord, org("종로 복지관", "welfare_center", "11110")),
+        (&w.dong, org("공덕2동", "dong_center", "11440")),
+    ] {
+        app.post("/api/v1/organizations", Some(token), body)
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    // A parent of another district does not exist for it.
+    let mut far_parent = org("먼 동", "dong_center", "11440");
+    far_parent["parent_id"] = json!(w.d.other_office);
+    let r = app
+        .post("/api/v1/organizations", Some(&w.coord), far_parent)
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+
+    // Hub mapping (거점복지관) and deactivation of the district's organizations.
+    let r = app
+        .patch(
+            &format!("/api/v1/organizations/{new_dong}"),
+            Some(&w.coord),
+            Some("\"1\""),
+            json!({ "hub_org_id": new_centre }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["hub_org_id"], new_centre.as_str());
+    let r = app
+        .patch(
+            &format!("/api/v1/organizations/{new_dong}"),
+            Some(&w.coord),
+            Some("\"2\""),
+            json!({ "active": false }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["active"], false);
+    app.patch(
+        &format!("/api/v1/organizations/{}", w.d.office),
+        Some(&w.coord),
+        Some("\"1\""),
+        json!({ "name": "마포구청 복지정책과" }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    // The new centre's first org admin: an activation code the coordinator hands over (it
+    // never knows the password); later org admins are a system administrator's to grant.
+    let admin = json!({ "username": "centre.head", "display_name": "관장", "org_id": new_centre, "role": "org_admin" });
+    let r = app.post("/api/v1/users", Some(&w.coord), admin).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let code = r.body["activation_code"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            "/api/v1/auth/activate",
+            None,
+            json!({ "username": "centre.head", "activation_code": code, "password": PASSWORD }),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let head = app.login("centre.head", PASSWORD).await;
+    app.post("/api/v1/users", Some(&w.coord), json!({ "username": "centre.head2", "display_name": "부관장", "org_id": new_centre, "role": "org_admin" }))
+        .await
+        .assert_problem(403, "forbidden");
+    // The centre manages its own staff from then on; the coordinator does not.
+    let r = app
+        .post("/api/v1/users", Some(&head), json!({ "username": "centre.cm", "display_name": "사례관리자", "org_id": new_centre, "role": "caseworker" }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    app.post("/api/v1/users", Some(&w.coord), json!({ "username": "centre.cm2", "display_name": "x", "password": PASSWORD, "org_id": new_centre, "role": "caseworker" }))
+        .await
+        .assert_problem(403, "forbidden");
+    // A dong centre's first org admin is not the coordinator's to open either (public
+    // organizations' accounts are managed by the coordinator directly, without org admins).
+    app.post("/api/v1/users", Some(&w.coord), json!({ "username": "dong.head", "display_name": "동장", "org_id": new_dong, "role": "org_admin" }))
+        .await
+        .assert_problem(403, "forbidden");
+}

@@ -39,11 +39,44 @@ fn allow_if(ok: bool, err: DomainError) -> Rule {
     }
 }
 
-/// Only system administrators create organizations.
-pub fn create_org(actor: &Actor) -> Rule {
+/// The kinds of organization a district's coordinators (희망복지지원단) administer themselves:
+/// dong centres and the private partners. District offices and the system organization are
+/// the system administrators'.
+pub fn district_administered(kind: OrgKind) -> bool {
+    matches!(
+        kind,
+        OrgKind::DongCenter | OrgKind::WelfareCenter | OrgKind::PartnerAgency
+    )
+}
+
+fn coordinator_of(actor: &Actor, org: &OrgFacts) -> bool {
+    actor.role == Role::Coordinator
+        && actor.district_code == org.district_code
+        && district_administered(org.kind)
+}
+
+/// Creating an organization: system administrators anywhere; a district's coordinators its
+/// dong centres and partner organizations (welfare centres, partner agencies).
+pub fn create_org(actor: &Actor, org: &OrgFacts) -> Rule {
     allow_if(
-        actor.is_system_admin(),
-        DomainError::forbidden("only system administrators create organizations"),
+        actor.is_system_admin() || coordinator_of(actor, org),
+        DomainError::forbidden(
+            "a district's coordinators create its dong centres and partner organizations; system administrators create district offices",
+        ),
+    )
+}
+
+/// Opening a new private organization of the district with its first org admin: the
+/// district's coordinators (as a one-time activation code, so they never know the password)
+/// or a system administrator. After that the organization manages its own staff, and only a
+/// system administrator grants `org_admin` again.
+pub fn open_org_admin(actor: &Actor, org: &OrgFacts) -> Rule {
+    allow_if(
+        actor.is_system_admin()
+            || (coordinator_of(actor, org) && org.kind.sector() == Sector::Private),
+        DomainError::forbidden(
+            "a district's coordinators open a private organization of their district with its first org admin; later org admins are granted by a system administrator",
+        ),
     )
 }
 
@@ -88,18 +121,19 @@ pub struct OrgChange {
     pub links: bool,
 }
 
-/// System administrators change any organization; an org admin may rename its own and pick its
-/// hub welfare centre, but never restructure the district.
+/// System administrators change any organization; a district's coordinators its dong centres
+/// and partner organizations (names, hub mappings, activity); an org admin may rename its own
+/// and pick its hub welfare centre, but never restructure the district.
 pub fn update_org(actor: &Actor, org: &OrgFacts, change: &OrgChange) -> Rule {
     view_org(actor, org)?;
-    if actor.is_system_admin() {
+    if actor.is_system_admin() || coordinator_of(actor, org) {
         return Ok(());
     }
     let own_admin = actor.role == Role::OrgAdmin && actor.org_id == org.id;
     allow_if(
         own_admin && !(change.links && org.kind != OrgKind::DongCenter),
         DomainError::forbidden(
-            "only the organization's own admin or a system administrator may change it",
+            "the organization's own admin renames it and picks its hub; the district's coordinators or a system administrator change the rest",
         ),
     )
 }

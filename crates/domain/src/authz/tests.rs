@@ -145,3 +145,38 @@ fn nobody_changes_their_own_access() {
     };
     assert!(update_user(&a, &me, &disable).is_err());
 }
+
+#[test]
+fn a_district_administers_its_dong_centres_and_partners() {
+    let coord = actor(Role::Coordinator, Uuid::now_v7(), "11440");
+    let of = |kind, district: &str| OrgFacts {
+        id: Uuid::now_v7(),
+        kind,
+        district_code: district.into(),
+    };
+    let links = OrgChange { links: true };
+    for kind in [
+        OrgKind::DongCenter,
+        OrgKind::WelfareCenter,
+        OrgKind::PartnerAgency,
+    ] {
+        assert!(create_org(&coord, &of(kind, "11440")).is_ok());
+        assert!(update_org(&coord, &of(kind, "11440"), &links).is_ok());
+        assert!(create_org(&coord, &of(kind, "11110")).is_err());
+        assert!(update_org(&coord, &of(kind, "11110"), &links).is_err());
+    }
+    for kind in [OrgKind::DistrictOffice, OrgKind::System] {
+        assert!(create_org(&coord, &of(kind, "11440")).is_err());
+        assert!(update_org(&coord, &of(kind, "11440"), &links).is_err());
+    }
+    // The first org admin of a private organization only; nobody else but a system
+    // administrator creates org admins.
+    assert!(open_org_admin(&coord, &of(OrgKind::WelfareCenter, "11440")).is_ok());
+    assert!(open_org_admin(&coord, &of(OrgKind::DongCenter, "11440")).is_err());
+    assert!(open_org_admin(&coord, &of(OrgKind::WelfareCenter, "11110")).is_err());
+    for role in [Role::OrgAdmin, Role::Supervisor, Role::Caseworker, Role::Auditor] {
+        let a = actor(role, Uuid::now_v7(), "11440");
+        assert!(create_org(&a, &of(OrgKind::DongCenter, "11440")).is_err());
+        assert!(open_org_admin(&a, &of(OrgKind::WelfareCenter, "11440")).is_err());
+    }
+}

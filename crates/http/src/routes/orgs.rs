@@ -14,7 +14,9 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::{etag, page_request, IfMatch, ValidJson};
 use crate::state::AppState;
 
-/// Creates an organization (system administrators only).
+/// Creates an organization: system administrators; a district's coordinators its dong centres
+/// and partner organizations (welfare centres, partner agencies) — district offices are the
+/// system administrators'.
 #[utoipa::path(
     tag = "organizations",
     security(("bearer" = [])),
@@ -101,7 +103,9 @@ pub async fn get_organization(
         .json(OrganizationView::from(org)))
 }
 
-/// Changes an organization. Needs `If-Match` with the current `ETag`.
+/// Changes an organization (system administrators; a district's coordinators its dong centres
+/// and partners: names, hub mappings, activity; an org admin its own name and hub). Needs
+/// `If-Match` with the current `ETag`.
 #[utoipa::path(
     tag = "organizations",
     security(("bearer" = [])),

@@ -141,14 +141,22 @@ pub fn system_org(conn: &mut DbConn) -> RepoResult<Organization> {
     }
 }
 
-/// Creates an organization (system administrators only).
+/// Creates an organization: system administrators; a district's coordinators its dong centres
+/// and partner organizations, linked only to organizations of their district.
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,
     ctx: &AuditCtx,
     new: NewOrganization,
 ) -> RepoResult<Organization> {
-    authz::create_org(actor)?;
+    authz::create_org(
+        actor,
+        &OrgFacts {
+            id: Uuid::nil(),
+            kind: new.kind,
+            district_code: new.district_code.as_str().to_owned(),
+        },
+    )?;
     if new.kind == OrgKind::System {
         return Err(DomainError::invalid(
             "kind",
@@ -159,6 +167,9 @@ pub fn create(
     }
     uow::run(conn, actor, ctx, |tx| {
         let conn = tx.conn();
+        let scope = authz::org_scope(actor);
+        load_link(conn, &scope, "parent_id", new.parent_id)?;
+        load_link(conn, &scope, "hub_org_id", new.hub_org_id)?;
         let org = insert_unchecked(conn, &new)?;
         Tx::on(conn, actor, ctx).record(
             RecordChange::new(Record::Organization, Change::Created, org.id)

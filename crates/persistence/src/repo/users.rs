@@ -159,8 +159,6 @@ pub fn create(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, new: NewUser) ->
     uow::run(conn, actor, ctx, |tx| {
         let conn = tx.conn();
         let org = org_reference(conn, actor, new.org_id)?;
-        authz::create_user(actor, &org.facts(), new.role)?;
-        new.role.fits(org.kind)?;
         // The first accounts of an organization are activation codes: whoever creates them
         // never knows the password. (The organization's row is locked while deciding, so two
         // first accounts at once are both judged first.)
@@ -171,6 +169,13 @@ pub fn create(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, new: NewUser) ->
             users::table.filter(users::org_id.eq(DbUuid(org.id))),
         ))
         .get_result(conn)?;
+        if !has_users && new.role == Role::OrgAdmin && new.activation.is_some() {
+            // Opening a new organization with its first admin.
+            authz::open_org_admin(actor, &org.facts())?;
+        } else {
+            authz::create_user(actor, &org.facts(), new.role)?;
+        }
+        new.role.fits(org.kind)?;
         if !has_users && new.activation.is_none() {
             return Err(DomainError::invalid(
                 "password",
