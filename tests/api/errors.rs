@@ -82,6 +82,10 @@ async fn malformed_requests_are_problems(b: Backend) {
     for (path, field) in [
         ("/api/v1/person-transfers?status=pending", "status"),
         ("/api/v1/cases?limit=20&status=open", "status"),
+        // A number out of its range or not a number names its key too.
+        ("/api/v1/cases?limit=999999999999", "limit"),
+        ("/api/v1/allocations?status=approved&limit=abc", "limit"),
+        ("/api/v1/person-transfers?limit=-5", "limit"),
     ] {
         let r = app.get(path, Some(&w.coord)).await;
         r.assert_problem(400, "validation_failed");

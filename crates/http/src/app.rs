@@ -118,7 +118,9 @@ pub fn build(
     let limit = state.config.json_limit_bytes;
     let cors = cors(&state.config);
     let table = RouteTable::from_doc(&doc);
+    let numbers = crate::openapi::QueryNumbers::from_doc(&doc);
     app.app_data(web::Data::new(table))
+        .app_data(web::Data::new(numbers))
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(limit))
         .app_data(

@@ -418,7 +418,21 @@ pub fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Erro
             error.field = key;
         }
     }
+    if error.field.is_empty() {
+        if let Some(key) = number_key_of(req) {
+            error.field = key;
+        }
+    }
     ApiError::Validation(vec![error]).into()
+}
+
+/// The integer query parameter of the route whose value is not a number in its bounds (serde's
+/// messages for numbers quote nothing), from the contract.
+fn number_key_of(req: &HttpRequest) -> Option<String> {
+    let numbers = req.app_data::<web::Data<crate::openapi::QueryNumbers>>()?;
+    let pattern = req.match_pattern()?;
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string()).ok()?;
+    numbers.refused(req.method().as_str(), &pattern, &pairs.0)
 }
 
 /// The query parameter a deserialization error is about, when the error quotes the value it

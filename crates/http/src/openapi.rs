@@ -378,3 +378,76 @@ mod tests {
         assert_eq!(t.pattern("/healthz"), Some("/healthz"));
     }
 }
+
+/// The integer query parameters of each operation (method, path pattern) with their bounds,
+/// from the contract: serde's message for a refused number (`number too large to fit in target
+/// type`) names no field, so the query-error handler finds which key it was here.
+#[derive(Debug, Default)]
+pub struct QueryNumbers(std::collections::HashMap<MethodPath, Vec<Bounded>>);
+
+/// An operation: its method and path pattern.
+type MethodPath = (String, String);
+/// A query parameter's name and the bounds of its value.
+type Bounded = (String, i64, i64);
+
+impl QueryNumbers {
+    pub fn from_doc(doc: &OpenApiDoc) -> Self {
+        let mut out = std::collections::HashMap::new();
+        let doc = serde_json::to_value(doc).unwrap_or_default();
+        let Some(paths) = doc["paths"].as_object() else {
+            return Self(out);
+        };
+        for (path, item) in paths {
+            let Some(item) = item.as_object() else {
+                continue;
+            };
+            for (method, op) in item {
+                let numbers: Vec<(String, i64, i64)> = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["in"] == "query" && p["schema"]["type"] == "integer")
+                    .filter_map(|p| {
+                        let s = &p["schema"];
+                        Some((
+                            p["name"].as_str()?.to_owned(),
+                            s["minimum"]
+                                .as_f64()
+                                .map_or(i64::from(i32::MIN), |m| m as i64),
+                            s["maximum"]
+                                .as_f64()
+                                .map_or(i64::from(i32::MAX), |m| m as i64),
+                        ))
+                    })
+                    .collect();
+                if !numbers.is_empty() {
+                    out.insert((method.to_ascii_uppercase(), path.clone()), numbers);
+                }
+            }
+        }
+        Self(out)
+    }
+
+    /// The first integer parameter of the operation whose value is not an integer within its
+    /// bounds.
+    pub fn refused(
+        &self,
+        method: &str,
+        pattern: &str,
+        pairs: &[(String, String)],
+    ) -> Option<String> {
+        self.0
+            .get(&(method.to_owned(), pattern.to_owned()))?
+            .iter()
+            .find(|(name, min, max)| {
+                pairs.iter().any(|(k, v)| {
+                    k == name
+                        && !v
+                            .trim()
+                            .parse::<i64>()
+                            .is_ok_and(|n| (*min..=*max).contains(&n))
+                })
+            })
+            .map(|(name, _, _)| name.clone())
+    }
+}

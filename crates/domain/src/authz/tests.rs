@@ -174,7 +174,12 @@ fn a_district_administers_its_dong_centres_and_partners() {
     assert!(open_org_admin(&coord, &of(OrgKind::WelfareCenter, "11440")).is_ok());
     assert!(open_org_admin(&coord, &of(OrgKind::DongCenter, "11440")).is_err());
     assert!(open_org_admin(&coord, &of(OrgKind::WelfareCenter, "11110")).is_err());
-    for role in [Role::OrgAdmin, Role::Supervisor, Role::Caseworker, Role::Auditor] {
+    for role in [
+        Role::OrgAdmin,
+        Role::Supervisor,
+        Role::Caseworker,
+        Role::Auditor,
+    ] {
         let a = actor(role, Uuid::now_v7(), "11440");
         assert!(create_org(&a, &of(OrgKind::DongCenter, "11440")).is_err());
         assert!(open_org_admin(&a, &of(OrgKind::WelfareCenter, "11440")).is_err());
