@@ -441,3 +441,80 @@ async fn a_district_administers_its_own_organizations(b: Backend) {
         .await
         .assert_problem(403, "forbidden");
 }
+
+both!(a_refusal_says_who_may);
+async fn a_refusal_says_who_may(b: Backend) {
+    let app = TestApp::new(b).await;
+    let s = Shared::create(&app).await;
+    let w = &s.w;
+    // A co-manager asks to hand the case to a new lead: only the lead may, in Korean by
+    // default and in English on request, as a code and a `required` member.
+    let body = json!({ "case_id": s.case, "to_organization_id": w.d.office, "kind": "lead", "reason": "이관" });
+    let r = app
+        .post("/api/v1/referrals", Some(&w.welfare), body.clone())
+        .await;
+    r.assert_problem(403, "forbidden");
+    assert_eq!(
+        r.body["errors"][0]["code"], "requires_case_lead",
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        r.body["required"]["organization"], "case_lead",
+        "{}",
+        r.text
+    );
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("사례 주관기관만"),
+        "{}",
+        r.text
+    );
+    let r = app
+        .send(
+            TestApp::req(
+                actix_web::http::Method::POST,
+                "/api/v1/referrals",
+                Some(&w.welfare),
+            )
+            .insert_header(("accept-language", "en"))
+            .set_json(body),
+        )
+        .await;
+    assert_eq!(
+        r.body["errors"][0]["message"], "Only the case's lead organization may do this",
+        "{}",
+        r.text
+    );
+    // A caseworker creating an organization: the district's coordinators may (role and kind).
+    let r = app
+        .post(
+            "/api/v1/organizations",
+            Some(&w.dong),
+            json!({ "name": "x", "kind": "dong_center", "district_code": "11440" }),
+        )
+        .await;
+    r.assert_problem(403, "forbidden");
+    assert_eq!(r.body["required"]["role"], "coordinator", "{}", r.text);
+    assert_eq!(
+        r.body["required"]["organization_kind"], "district_office",
+        "{}",
+        r.text
+    );
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("희망복지지원단 통합사례관리사만"),
+        "{}",
+        r.text
+    );
+    // What the caller may not see stays a plain 404, naming nobody.
+    let far_case = app
+        .get(&format!("/api/v1/cases/{}", s.case), Some(&w.far))
+        .await;
+    far_case.assert_problem(404, "not_found");
+    assert!(far_case.body.get("required").is_none(), "{}", far_case.text);
+}

@@ -17,7 +17,7 @@ pub mod plan;
 pub mod text;
 pub mod user;
 
-pub use error::{DomainError, FieldViolation};
+pub use error::{DomainError, FieldViolation, Who};
 
 /// Current time in UTC truncated to microseconds, the precision both databases keep.
 pub fn now() -> chrono::DateTime<chrono::Utc> {

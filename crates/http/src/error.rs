@@ -53,8 +53,12 @@ pub enum ApiError {
         code: &'static str,
         detail: &'static str,
     },
+    /// A visible refusal; `who` says who may (`errors[].code` and `required`).
     #[error("forbidden")]
-    Forbidden { detail: String },
+    Forbidden {
+        detail: String,
+        who: Option<hamkke_domain::Who>,
+    },
     #[error("not found")]
     NotFound,
     /// The password was set by an administrator and must be changed before anything else.
@@ -129,7 +133,7 @@ impl ApiError {
                 "Unauthorized",
                 (*detail).into(),
             ),
-            Forbidden { detail } => (
+            Forbidden { detail, .. } => (
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "Forbidden",
@@ -241,9 +245,29 @@ impl ApiError {
                     code: "invalid_reference".into(),
                     message: "does not exist or is not visible to the caller".into(),
                 }]),
+                // Who may: the code, in the caller's language by the catalogue.
+                ApiError::Forbidden { who: Some(w), .. } => Some(vec![FieldError {
+                    field: String::new(),
+                    code: w.code().into(),
+                    message: crate::i18n::field(w.code())
+                        .map(|m| m.en.to_owned())
+                        .unwrap_or_default(),
+                }]),
                 _ => None,
             },
             extensions: match self {
+                ApiError::Forbidden { who: Some(w), .. } => {
+                    let mut map = serde_json::Map::new();
+                    map.insert(
+                        "required".into(),
+                        serde_json::json!({
+                            "role": w.role(),
+                            "organization_kind": w.organization_kind(),
+                            "organization": w.organization(),
+                        }),
+                    );
+                    Some(map)
+                }
                 ApiError::Conflict {
                     extensions: Some(serde_json::Value::Object(map)),
                     ..
@@ -303,8 +327,10 @@ impl From<DomainError> for ApiError {
             DomainError::Forbidden {
                 reason,
                 hide: false,
+                who,
             } => ApiError::Forbidden {
                 detail: reason.into(),
+                who,
             },
         }
     }

@@ -168,6 +168,27 @@ pub const PROBLEMS: &[(&str, Text, Text)] = &[
 /// Field-error codes: the message.
 pub const FIELDS: &[(&str, Text)] = &[
     ("required", t("필수 항목입니다", "is required")),
+    // Who may do what a 403 refused (`hamkke_domain::Who`).
+    ("requires_case_lead", t("사례 주관기관만 할 수 있습니다", "Only the case's lead organization may do this")),
+    ("requires_case_lead_or_coordinator", t("사례 주관기관 또는 구 희망복지지원단 통합사례관리사만 할 수 있습니다", "Only the case's lead organization or the district's coordinators may do this")),
+    ("requires_case_participant", t("사례에 참여해 일하는 기관(주관·공동·서비스 제공·방문 기관)만 할 수 있습니다", "Only organizations working on the case (lead, co-manager, service provider, visitor) may do this")),
+    ("requires_caseworker", t("사례를 맡는 기관의 실무자만 할 수 있습니다", "Only caseworkers of an organization that works cases may do this")),
+    ("requires_coordinator", t("구 희망복지지원단 통합사례관리사만 할 수 있습니다", "Only the district's coordinators may do this")),
+    ("requires_coordinator_or_auditor", t("구 희망복지지원단 통합사례관리사 또는 감사 담당자만 할 수 있습니다", "Only the district's coordinators or auditors may do this")),
+    ("requires_auditor", t("감사 담당자 또는 시스템 관리자만 할 수 있습니다", "Only auditors or system administrators may do this")),
+    ("requires_system_admin", t("시스템 관리자만 할 수 있습니다", "Only a system administrator may do this")),
+    ("requires_org_admin", t("해당 기관의 관리자만 할 수 있습니다", "Only the organization's own admin may do this")),
+    ("requires_org_admin_or_coordinator", t("해당 기관의 관리자·팀장 또는 구 희망복지지원단 통합사례관리사만 할 수 있습니다", "Only the organization's admin or supervisor, or the district's coordinators, may do this")),
+    ("requires_registering_org", t("대상자를 등록한 기관만 할 수 있습니다", "Only the organization that registered the person may do this")),
+    ("requires_registering_org_or_lead", t("대상자를 등록한 기관 또는 진행 중인 사례의 주관기관만 할 수 있습니다", "Only the organization that registered the person or the lead of an open case may do this")),
+    ("requires_registering_org_or_coordinator", t("대상자를 등록한 기관 또는 구 희망복지지원단 통합사례관리사만 할 수 있습니다", "Only the organization that registered the person or the district's coordinators may do this")),
+    ("requires_consent", t("대상자의 정보 제공 동의서에 적힌 기관(또는 등록 기관)만 볼 수 있습니다", "Only organizations the person's consent names (or the registering one) may see this")),
+    ("requires_referral_receiver", t("의뢰를 받은 기관만 할 수 있습니다", "Only the organization the referral was sent to may do this")),
+    ("requires_referral_end", t("의뢰한 기관 또는 의뢰받은 기관만 할 수 있습니다", "Only the referring or the receiving organization may do this")),
+    ("requires_meeting_host", t("회의를 주관하는 기관만 할 수 있습니다", "Only the meeting's host organization may do this")),
+    ("requires_provider", t("지원한 기관(취소는 구 희망복지지원단 통합사례관리사도)만 할 수 있습니다", "Only the providing organization (or, to cancel, the district's coordinators) may do this")),
+    ("requires_resource_owner", t("자원을 등록한 기관 또는 구 희망복지지원단 통합사례관리사만 할 수 있습니다", "Only the organization that created the resource or the district's coordinators may do this")),
+    ("requires_someone_else", t("요청한 본인이 아닌 다른 담당자가 해야 합니다", "Someone other than the requester must do this")),
     (
         "activation_invalid",
         t(
@@ -348,7 +369,13 @@ pub fn localize(problem: &mut Value, lang: Lang) {
         // A refusal's own reason (which role may; which field) is kept after the Korean wording.
         let original = problem["detail"].as_str().unwrap_or_default().to_owned();
         let specific = matches!(code.as_str(), "forbidden" | "invalid_characters");
-        problem["detail"] = if specific && !original.is_empty() && original != detail.en {
+        let who = problem["errors"][0]["code"]
+            .as_str()
+            .filter(|c| code == "forbidden" && c.starts_with("requires_"))
+            .and_then(field);
+        problem["detail"] = if let Some(who) = who {
+            format!("{}. ({original})", who.ko).into()
+        } else if specific && !original.is_empty() && original != detail.en {
             format!("{} ({original})", detail.ko).into()
         } else {
             detail.ko.into()
@@ -375,6 +402,14 @@ mod tests {
 
     fn hangul(s: &str) -> bool {
         s.chars().any(|c| ('가'..='힣').contains(&c))
+    }
+
+    #[test]
+    fn every_refusal_says_who_may_in_both_languages() {
+        for who in hamkke_domain::Who::ALL {
+            let text = field(who.code()).unwrap_or_else(|| panic!("{} has no text", who.code()));
+            assert!(hangul(text.ko) && !text.en.is_empty(), "{}", who.code());
+        }
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub fn decide_on_case(
             && (case.lead_org_id == m.host_org_id
                 || district_meeting
                 || decision.is_recommendation()),
-        DomainError::forbidden(
+        DomainError::only(crate::Who::CaseLead,
             "a meeting decides only on cases its host leads (or, at the district office, cases of the district); on others it may record continue or defer as a recommendation",
         ),
     )
@@ -68,7 +68,10 @@ pub fn chair_meeting(actor: &Actor, m: &MeetingFacts) -> Rule {
     view_meeting(actor, m)?;
     allow_if(
         m.host_org_id == actor.org_id && works_cases(actor),
-        DomainError::forbidden("only the host organization chairs the meeting"),
+        DomainError::only(
+            crate::Who::MeetingHost,
+            "only the host organization chairs the meeting",
+        ),
     )
 }
 
@@ -93,7 +96,10 @@ pub fn answer_referral(actor: &Actor, r: &ReferralFacts) -> Rule {
     view_referral(actor, r)?;
     allow_if(
         r.to_org_id == actor.org_id && works_cases(actor),
-        DomainError::forbidden("only the receiving organization answers a referral"),
+        DomainError::only(
+            crate::Who::ReferralReceiver,
+            "only the receiving organization answers a referral",
+        ),
     )
 }
 
@@ -102,6 +108,9 @@ pub fn complete_referral(actor: &Actor, r: &ReferralFacts) -> Rule {
     view_referral(actor, r)?;
     allow_if(
         (r.to_org_id == actor.org_id || r.from_org_id == actor.org_id) && works_cases(actor),
-        DomainError::forbidden("only the referring or receiving organization completes a referral"),
+        DomainError::only(
+            crate::Who::ReferralEnds,
+            "only the referring or receiving organization completes a referral",
+        ),
     )
 }

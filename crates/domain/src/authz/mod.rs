@@ -60,7 +60,7 @@ fn coordinator_of(actor: &Actor, org: &OrgFacts) -> bool {
 pub fn create_org(actor: &Actor, org: &OrgFacts) -> Rule {
     allow_if(
         actor.is_system_admin() || coordinator_of(actor, org),
-        DomainError::forbidden(
+        DomainError::only(crate::Who::Coordinator,
             "a district's coordinators create its dong centres and partner organizations; system administrators create district offices",
         ),
     )
@@ -74,7 +74,7 @@ pub fn open_org_admin(actor: &Actor, org: &OrgFacts) -> Rule {
     allow_if(
         actor.is_system_admin()
             || (coordinator_of(actor, org) && org.kind.sector() == Sector::Private),
-        DomainError::forbidden(
+        DomainError::only(crate::Who::Coordinator,
             "a district's coordinators open a private organization of their district with its first org admin; later org admins are granted by a system administrator",
         ),
     )
@@ -132,7 +132,7 @@ pub fn update_org(actor: &Actor, org: &OrgFacts, change: &OrgChange) -> Rule {
     let own_admin = actor.role == Role::OrgAdmin && actor.org_id == org.id;
     allow_if(
         own_admin && !(change.links && org.kind != OrgKind::DongCenter),
-        DomainError::forbidden(
+        DomainError::only(crate::Who::OrgAdminOrCoordinator,
             "the organization's own admin renames it and picks its hub; the district's coordinators or a system administrator change the rest",
         ),
     )
@@ -190,22 +190,27 @@ pub fn create_user(actor: &Actor, target_org: &OrgFacts, role: Role) -> Rule {
                 && target_org.kind.sector() == Sector::Public
                 && target_org.kind != OrgKind::System
                 && !role.granted_by_system_admin_only(),
-            DomainError::forbidden(
+            DomainError::only(crate::Who::OrgAdmin,
                 "coordinators create non-administrative accounts of their district's public organizations",
             ),
         );
     }
     if actor.role != Role::OrgAdmin {
-        return Err(DomainError::forbidden("only administrators create users"));
+        return Err(DomainError::only(
+            crate::Who::OrgAdmin,
+            "only administrators create users",
+        ));
     }
     if target_org.id != actor.org_id {
-        return Err(DomainError::forbidden(
+        return Err(DomainError::only(
+            crate::Who::OrgAdmin,
             "org admins create users only in their own organization",
         ));
     }
     allow_if(
         !role.granted_by_system_admin_only(),
-        DomainError::forbidden(
+        DomainError::only(
+            crate::Who::SystemAdmin,
             "org admins cannot grant org_admin, system_admin, coordinator or auditor",
         ),
     )
@@ -230,7 +235,8 @@ pub fn update_user(actor: &Actor, target: &UserFacts, change: &UserChange) -> Ru
     let touches_access =
         change.new_role.is_some() || change.new_org.is_some() || change.active.is_some();
     if actor.user_id == target.id && touches_access {
-        return Err(DomainError::forbidden(
+        return Err(DomainError::only(
+            crate::Who::SomeoneElse,
             "users cannot change their own role, organization or activity",
         ));
     }
@@ -260,13 +266,14 @@ pub fn update_user(actor: &Actor, target: &UserFacts, change: &UserChange) -> Ru
             && change.new_org_kind.is_none_or(public);
         return allow_if(
             ok,
-            DomainError::forbidden(
+            DomainError::only(crate::Who::OrgAdmin,
                 "coordinators manage non-administrative accounts of the district's public organizations; a private organization's accounts belong to its own org admin",
             ),
         );
     }
     if actor.role != Role::OrgAdmin || actor.org_id != target.org_id {
-        return Err(DomainError::forbidden(
+        return Err(DomainError::only(
+            crate::Who::OrgAdmin,
             "only the organization's admin or a system administrator may change this user",
         ));
     }
@@ -275,13 +282,16 @@ pub fn update_user(actor: &Actor, target: &UserFacts, change: &UserChange) -> Ru
             .new_role
             .is_some_and(Role::granted_by_system_admin_only)
     {
-        return Err(DomainError::forbidden(
+        return Err(DomainError::only(crate::Who::SystemAdmin,
             "only a system administrator grants or changes org_admin, coordinator, auditor or system_admin",
         ));
     }
     allow_if(
         change.new_org.is_none_or(|o| o == actor.org_id),
-        DomainError::forbidden("only a system administrator transfers users between organizations"),
+        DomainError::only(
+            crate::Who::SystemAdmin,
+            "only a system administrator transfers users between organizations",
+        ),
     )
 }
 
@@ -316,7 +326,8 @@ impl CaseFacts {
 fn no_observer(case: &CaseFacts, actor: &Actor) -> Rule {
     allow_if(
         !case.observes(actor.org_id),
-        DomainError::forbidden(
+        DomainError::only(
+            crate::Who::CaseWorkers,
             "an observer reads the case; the lead, a co-manager or a service provider works on it",
         ),
     )
@@ -334,7 +345,10 @@ fn works_cases(actor: &Actor) -> bool {
 fn operational(actor: &Actor) -> Rule {
     allow_if(
         works_cases(actor) && actor.org_kind != OrgKind::System,
-        DomainError::forbidden("only case workers of an operational organization do this"),
+        DomainError::only(
+            crate::Who::Caseworker,
+            "only case workers of an operational organization do this",
+        ),
     )
 }
 
@@ -409,7 +423,10 @@ pub fn work_on_case(actor: &Actor, case: &CaseFacts) -> Rule {
     view_case(actor, case)?;
     allow_if(
         case.participates(actor.org_id) && works_cases(actor),
-        DomainError::forbidden("only participant organizations work on a case"),
+        DomainError::only(
+            crate::Who::CaseWorkers,
+            "only participant organizations work on a case",
+        ),
     )?;
     no_observer(case, actor)
 }
@@ -425,7 +442,10 @@ pub fn lead_case(actor: &Actor, case: &CaseFacts) -> Rule {
     work_on_case(actor, case)?;
     allow_if(
         case.lead_org_id == actor.org_id,
-        DomainError::forbidden("only the lead organization may do this"),
+        DomainError::only(
+            crate::Who::CaseLead,
+            "only the lead organization may do this",
+        ),
     )
 }
 
@@ -435,7 +455,8 @@ pub fn manage_participants(actor: &Actor, case: &CaseFacts) -> Rule {
     let coordinator = actor.role == Role::Coordinator && actor.district_code == case.district_code;
     allow_if(
         coordinator || (case.lead_org_id == actor.org_id && works_cases(actor)),
-        DomainError::forbidden(
+        DomainError::only(
+            crate::Who::CaseLeadOrCoordinator,
             "only the lead organization or a district coordinator manages participants",
         ),
     )
@@ -482,7 +503,10 @@ pub fn filter_by_person(access: &PersonAccess) -> Rule {
     }
     allow_if(
         person_details(access),
-        DomainError::forbidden("the organization has no right to this person's history"),
+        DomainError::only(
+            crate::Who::ConsentedOrg,
+            "the organization has no right to this person's history",
+        ),
     )
 }
 
@@ -490,7 +514,10 @@ pub fn filter_by_person(access: &PersonAccess) -> Rule {
 pub fn update_person(actor: &Actor, access: &PersonAccess) -> Rule {
     allow_if(
         person_details(access) && works_cases(actor),
-        DomainError::forbidden("the organization has no right to this person's details"),
+        DomainError::only(
+            crate::Who::ConsentedOrg,
+            "the organization has no right to this person's details",
+        ),
     )
 }
 
@@ -503,7 +530,8 @@ pub fn record_consent(actor: &Actor, access: &PersonAccess) -> Rule {
     }
     allow_if(
         (access.registered_by_own_org || access.leads_open_case) && works_cases(actor),
-        DomainError::forbidden(
+        DomainError::only(
+            crate::Who::RegisteringOrgOrLead,
             "only the registering organization or the lead of an open case records consent",
         ),
     )
@@ -524,7 +552,8 @@ pub fn review_consent(actor: &Actor, registered_by_org: Uuid, district_code: &st
     let coordinator = actor.role == Role::Coordinator && actor.district_code == district_code;
     allow_if(
         coordinator || (registered_by_org == actor.org_id && works_cases(actor)),
-        DomainError::forbidden(
+        DomainError::only(
+            crate::Who::RegisteringOrgOrCoordinator,
             "only the registering organization or a district coordinator reviews this consent",
         ),
     )
@@ -543,7 +572,8 @@ pub fn move_household(actor: &Actor, access: &PersonAccess) -> Rule {
         access.in_district
             && (access.registered_by_own_org || access.leads_open_case)
             && works_cases(actor),
-        DomainError::forbidden(
+        DomainError::only(
+            crate::Who::RegisteringOrgOrLead,
             "only the registering organization or the case lead moves a person between households",
         ),
     )
@@ -554,7 +584,10 @@ pub fn move_household(actor: &Actor, access: &PersonAccess) -> Rule {
 pub fn request_transfer(actor: &Actor, to_district: &str) -> Rule {
     allow_if(
         actor.role == Role::Coordinator && actor.district_code == to_district,
-        DomainError::forbidden("only a coordinator of the receiving district asks for a transfer"),
+        DomainError::only(
+            crate::Who::Coordinator,
+            "only a coordinator of the receiving district asks for a transfer",
+        ),
     )
 }
 
@@ -574,7 +607,10 @@ pub fn transfer_destination(person_district: &str, to_district: &str) -> Rule {
 pub fn decide_transfer(actor: &Actor, from_district: &str) -> Rule {
     allow_if(
         actor.role == Role::Coordinator && actor.district_code == from_district,
-        DomainError::forbidden("only a coordinator of the owning district decides a transfer"),
+        DomainError::only(
+            crate::Who::Coordinator,
+            "only a coordinator of the owning district decides a transfer",
+        ),
     )
 }
 
@@ -594,7 +630,10 @@ pub fn manage_webhooks(actor: &Actor, org_id: Uuid) -> Rule {
     }
     allow_if(
         actor.role == Role::OrgAdmin,
-        DomainError::forbidden("only the organization's admins manage its webhooks"),
+        DomainError::only(
+            crate::Who::OrgAdmin,
+            "only the organization's admins manage its webhooks",
+        ),
     )
 }
 
@@ -613,7 +652,7 @@ pub fn handover(actor: &Actor, user: &UserFacts) -> Rule {
     let coordinator = actor.role == Role::Coordinator && actor.district_code == user.district_code;
     allow_if(
         own_admin || coordinator,
-        DomainError::forbidden("only the worker's org admin or supervisor, or a district coordinator, hands over cases"),
+        DomainError::only(crate::Who::OrgAdminOrCoordinator, "only the worker's org admin or supervisor, or a district coordinator, hands over cases"),
     )
 }
 
@@ -628,7 +667,8 @@ pub fn update_resource(actor: &Actor, created_by_org: Uuid, district_code: &str)
     let coordinator = actor.role == Role::Coordinator && actor.district_code == district_code;
     allow_if(
         coordinator || (created_by_org == actor.org_id && works_cases(actor)),
-        DomainError::forbidden(
+        DomainError::only(
+            crate::Who::ResourceOwner,
             "only the creating organization or a district coordinator changes a resource",
         ),
     )
@@ -639,7 +679,10 @@ pub fn update_resource(actor: &Actor, created_by_org: Uuid, district_code: &str)
 pub fn keep_benefit_types(actor: &Actor, district_code: &str) -> Rule {
     allow_if(
         actor.role == Role::Coordinator && actor.district_code == district_code,
-        DomainError::forbidden("only a coordinator of the district keeps its benefit types"),
+        DomainError::only(
+            crate::Who::Coordinator,
+            "only a coordinator of the district keeps its benefit types",
+        ),
     )
 }
 
@@ -648,7 +691,8 @@ pub fn keep_benefit_types(actor: &Actor, district_code: &str) -> Rule {
 pub fn record_for_provider(actor: &Actor, provider_org: Uuid) -> Rule {
     allow_if(
         provider_org == actor.org_id || actor.role == Role::Coordinator,
-        DomainError::forbidden(
+        DomainError::only(
+            crate::Who::Coordinator,
             "only a district coordinator names another organization as the provider",
         ),
     )
@@ -658,13 +702,17 @@ pub fn record_for_provider(actor: &Actor, provider_org: Uuid) -> Rule {
 /// for it.
 pub fn approve_override(actor: &Actor, district_code: &str, requested_by: Uuid) -> Rule {
     if actor.user_id == requested_by {
-        return Err(DomainError::forbidden(
+        return Err(DomainError::only(
+            crate::Who::SomeoneElse,
             "the requester cannot approve its own override",
         ));
     }
     allow_if(
         actor.role == Role::Coordinator && actor.district_code == district_code,
-        DomainError::forbidden("only a coordinator of the district approves overrides"),
+        DomainError::only(
+            crate::Who::Coordinator,
+            "only a coordinator of the district approves overrides",
+        ),
     )
 }
 
@@ -672,7 +720,10 @@ pub fn approve_override(actor: &Actor, district_code: &str, requested_by: Uuid) 
 pub fn decide_override(actor: &Actor, district_code: &str) -> Rule {
     allow_if(
         actor.role == Role::Coordinator && actor.district_code == district_code,
-        DomainError::forbidden("only a coordinator of the district decides overrides"),
+        DomainError::only(
+            crate::Who::Coordinator,
+            "only a coordinator of the district decides overrides",
+        ),
     )
 }
 
@@ -687,7 +738,8 @@ pub fn handle_allocation(
         coordinator_may && actor.role == Role::Coordinator && actor.district_code == district_code;
     allow_if(
         coordinator || (provider_org == actor.org_id && works_cases(actor)),
-        DomainError::forbidden(
+        DomainError::only(
+            crate::Who::Provider,
             "only the providing organization (or a district coordinator, to cancel) may do this",
         ),
     )
@@ -727,13 +779,17 @@ pub fn view_ledger(actor: &Actor, district_code: &str) -> Rule {
 /// Reading the district's reports: its coordinators and auditors.
 pub fn read_reports(actor: &Actor, district_code: &str) -> Rule {
     if !matches!(actor.role, Role::Coordinator | Role::Auditor) {
-        return Err(DomainError::forbidden(
+        return Err(DomainError::only(
+            crate::Who::CoordinatorOrAuditor,
             "reports are for district coordinators and auditors",
         ));
     }
     allow_if(
         actor.district_code == district_code,
-        DomainError::forbidden("reports cover the caller's own district only"),
+        DomainError::only(
+            crate::Who::CoordinatorOrAuditor,
+            "reports cover the caller's own district only",
+        ),
     )
 }
 
@@ -748,7 +804,8 @@ pub fn read_audit(actor: &Actor) -> Result<AuditScope, DomainError> {
     match actor.role {
         Role::SystemAdmin => Ok(AuditScope::All),
         Role::Auditor => Ok(AuditScope::District(actor.district_code.clone())),
-        _ => Err(DomainError::forbidden(
+        _ => Err(DomainError::only(
+            crate::Who::Auditor,
             "only auditors and system administrators read the audit trail",
         )),
     }
@@ -771,7 +828,8 @@ pub fn read_person_access_log(
         || (works_cases(actor) && (leads_a_case || registered_by_own_org));
     allow_if(
         ok,
-        DomainError::forbidden(
+        DomainError::only(
+            crate::Who::RegisteringOrgOrLead,
             "only the lead or registering organization, or an auditor, reads a person's access log",
         ),
     )

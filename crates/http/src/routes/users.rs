@@ -202,6 +202,7 @@ pub async fn update_user(
         if !ok {
             return Err(crate::error::ApiError::Forbidden {
                 detail: "the current password is not correct".into(),
+                who: None,
             });
         }
     }

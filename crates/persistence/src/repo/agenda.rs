@@ -376,7 +376,7 @@ pub fn hub_overview(
             _ => false,
         };
         if !allowed {
-            return Err(DomainError::forbidden(
+            return Err(DomainError::only(hamkke_domain::Who::OrgAdminOrCoordinator,
                 "the hub overview is for the hub's admins and supervisors and the district's coordinators",
             )
             .into());

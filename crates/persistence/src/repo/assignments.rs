@@ -117,9 +117,11 @@ pub fn assign(
             .into());
         }
         if user_org.0 != actor.org_id && facts.lead_org_id != actor.org_id && !is_coordinator {
-            return Err(
-                DomainError::forbidden("participants assign only their own workers").into(),
-            );
+            return Err(DomainError::only(
+                hamkke_domain::Who::OrgAdminOrCoordinator,
+                "participants assign only their own workers",
+            )
+            .into());
         }
         let current = active(conn, case_id)?;
         if current.iter().any(|a| a.user_id == user_id) {

@@ -248,7 +248,8 @@ pub fn list(
             return Err(DomainError::hidden("person of another district").into());
         }
         if !authz::person_details(&access) {
-            return Err(DomainError::forbidden(
+            return Err(DomainError::only(
+                hamkke_domain::Who::ConsentedOrg,
                 "the organization has no right to this person's details",
             )
             .into());

@@ -381,7 +381,11 @@ pub fn search(
     // The register this search covers (`authz::person_scope`); an exact RRN is looked up
     // everywhere, and answers only the district when it is registered elsewhere.
     let authz::DistrictScope::District(district) = authz::person_scope(actor) else {
-        return Err(hamkke_domain::DomainError::forbidden("no person register to search").into());
+        return Err(hamkke_domain::DomainError::only(
+            hamkke_domain::Who::Caseworker,
+            "no person register to search",
+        )
+        .into());
     };
     let text = s.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let rrn = text.and_then(|t| Rrn::parse(t).ok());

@@ -334,7 +334,8 @@ pub fn list(
     page: PageRequest,
 ) -> RepoResult<Page<Transfer>> {
     if authz::view_transfer(actor, &actor.district_code, &actor.district_code).is_err() {
-        return Err(DomainError::forbidden(
+        return Err(DomainError::only(
+            hamkke_domain::Who::CoordinatorOrAuditor,
             "only coordinators and auditors see the district's transfers",
         )
         .into());

@@ -402,7 +402,8 @@ fn reviewer(actor: &Actor, district: &str, write: bool) -> RepoResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(DomainError::forbidden(
+        Err(DomainError::only(
+            hamkke_domain::Who::Coordinator,
             "possible duplicates are reviewed by the district's coordinators",
         )
         .into())

@@ -76,9 +76,11 @@ pub fn complete_action_item(
             let meeting = load_meeting(conn, item.meeting_id)?;
             let participants = participants_of(conn, meeting.id)?;
             authz::chair_meeting(actor, &facts(&meeting, &participants)).map_err(|e| match e {
-                DomainError::Forbidden { reason, .. } => {
-                    DomainError::Forbidden { reason, hide: true }
-                }
+                DomainError::Forbidden { reason, .. } => DomainError::Forbidden {
+                    reason,
+                    hide: true,
+                    who: None,
+                },
                 other => other,
             })?;
         }
