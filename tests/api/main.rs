@@ -17,6 +17,7 @@ mod hardening;
 mod i18n;
 mod idempotency;
 mod identity;
+mod lists;
 mod matrix;
 mod meetings;
 mod openapi;

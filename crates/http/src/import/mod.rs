@@ -35,7 +35,7 @@ use crate::dto::allocations::ConflictView;
 /// A row refused by a duplicate policy.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateRow {
-    /// Line number in the file (the header is line 1).
+    /// The row's number in the sheet (a CSV's line; a title above the header counts).
     pub row: u64,
     pub conflicts: Vec<ConflictView>,
 }
@@ -43,7 +43,7 @@ pub struct DuplicateRow {
 /// A row held back because its person may already be registered.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PossibleDuplicateRow {
-    /// Line number in the file (the header is line 1).
+    /// The row's number in the sheet (a CSV's line; a title above the header counts).
     pub row: u64,
     pub candidates: Vec<crate::dto::persons::PossibleDuplicateDto>,
 }
@@ -74,6 +74,8 @@ pub struct ImportReport {
     /// row naming the right person.
     pub possible_duplicates: Vec<PossibleDuplicateRow>,
     pub errors: Vec<RowError>,
+    /// Total rows of the list (합계, 계, 소계), skipped (counted in `skipped` too), by row number.
+    pub total_rows: Vec<u64>,
     /// Every row's outcome, for the CSV form of the result.
     #[serde(skip)]
     pub outcomes: Vec<RowOutcomeLine>,
@@ -184,7 +186,7 @@ fn parse_row(
             Err(_) => one_of(
                 "provider",
                 ids(names.get("provider", p, || {
-                    orgs::ids_by_name(conn, actor, p)
+                    orgs::ids_by_loose_name(conn, actor, p)
                         .map(|v| v.into_iter().map(|i| (i, i)).collect())
                 })?),
             )?,
@@ -250,8 +252,12 @@ fn parse_row(
             _ => err("granted_on", "out of range"),
         },
     )?;
+    // A masked RRN (`830519-2******`) is no RRN: the row matches by name and birth date, the
+    // birth date it still shows standing in for a missing one.
+    let masked = r.get("rrn").filter(|raw| raw.contains('*'));
     let rrn = r
         .get("rrn")
+        .filter(|raw| !raw.contains('*'))
         .map(|raw| {
             Rrn::parse(raw).map_err(|_| err("rrn", "not a valid resident registration number"))
         })
@@ -259,7 +265,8 @@ fn parse_row(
     let birth_date = r
         .get("birth_date")
         .map(|d| parse_date(d).ok_or_else(|| err("birth_date", "must be a date (YYYY-MM-DD)")))
-        .transpose()?;
+        .transpose()?
+        .or_else(|| masked.and_then(birth_of_masked_rrn));
     let name = r.get("name").map(str::to_owned);
     if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
         return Err(err("name", "at most 100 characters"));
@@ -433,13 +440,24 @@ pub fn import(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport, RepoError> {
     hamkke_domain::authz::allocate(actor)?;
-    let (encoding, rows, unreadable) = read_table(format, data)?;
+    let table = read_table(format, data)?;
+    let (rows, unreadable) = (table.rows, table.errors);
     let total = rows.len();
     let mut report = ImportReport {
         dry_run: opts.dry_run,
-        encoding,
+        encoding: table.encoding,
+        skipped: table.totals.len(),
         ..ImportReport::default()
     };
+    for row in &table.totals {
+        report.outcomes.push(RowOutcomeLine {
+            row: *row,
+            tag: "skipped",
+            field: String::new(),
+            detail: "total row (합계)".into(),
+        });
+    }
+    report.total_rows = table.totals;
     for e in unreadable {
         report.outcomes.push(RowOutcomeLine {
             row: e.row,
@@ -680,4 +698,4 @@ fn import_row(
 mod table;
 
 pub use table::*;
-use table::{parse_date, read_table, Row};
+use table::{birth_of_masked_rrn, parse_date, read_table, Row};

@@ -114,12 +114,38 @@ pub(super) fn check_inflated_size(data: &[u8]) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// What a list's total rows say in a cell (합계, 계, 소계, 총계): such a row is skipped.
+fn is_total(cell: &str) -> bool {
+    let c: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+    matches!(c.as_str(), "합계" | "계" | "소계" | "총계" | "누계")
+}
+
+/// The header row: the first of the first ten lines with at least three known column names (a
+/// title or blank rows may stand above it), else the first line.
+fn header_index(grid: &[GridLine]) -> usize {
+    grid.iter()
+        .take(10)
+        .position(|(_, cells)| {
+            cells
+                .as_ref()
+                .is_ok_and(|c| c.iter().filter(|h| field_of(h).is_some()).count() >= 3)
+        })
+        .unwrap_or(0)
+}
+
+/// A list read: how, its rows, the rows that could not be read and the total rows skipped (by
+/// the sheet's row numbers).
+pub(super) struct Table {
+    pub(super) encoding: String,
+    pub(super) rows: Vec<Row>,
+    pub(super) errors: Vec<RowError>,
+    pub(super) totals: Vec<u64>,
+}
+
 /// Reads the file into header fields and rows; a file that is not a table is refused whole
-/// (nothing is imported), a bad row is that row's error.
-pub(super) fn read_table(
-    format: Format,
-    data: &[u8],
-) -> Result<(String, Vec<Row>, Vec<RowError>), DomainError> {
+/// (nothing is imported), a bad row is that row's error. Rows keep the sheet's numbers (line
+/// numbers of a CSV, row numbers of a sheet: the same list gives the same numbers either way).
+pub(super) fn read_table(format: Format, data: &[u8]) -> Result<Table, DomainError> {
     let bad = |code: &'static str, msg: &str| DomainError::invalid("body", code, msg);
     let (encoding, grid): (&str, Vec<GridLine>) = match format {
         Format::Csv => {
@@ -217,7 +243,8 @@ pub(super) fn read_table(
             ("xlsx", grid)
         }
     };
-    let mut grid = grid.into_iter();
+    let skip = header_index(&grid);
+    let mut grid = grid.into_iter().skip(skip);
     let header = match grid.next() {
         Some((_, Ok(h))) => h,
         _ => return Err(bad("invalid_csv", "the first line must be a header row")),
@@ -238,9 +265,11 @@ pub(super) fn read_table(
     }
     let mut rows = Vec::new();
     let mut errors = Vec::new();
+    let mut totals = Vec::new();
     for (line, cells) in grid {
         match cells {
             Ok(cells) if cells.iter().all(|c| c.trim().is_empty()) => {}
+            Ok(cells) if cells.iter().any(|c| is_total(c)) => totals.push(line),
             Ok(cells) => rows.push(Row {
                 line,
                 cells: fields
@@ -256,13 +285,129 @@ pub(super) fn read_table(
             }),
         }
     }
-    Ok((encoding.to_owned(), rows, errors))
+    Ok(Table {
+        encoding: encoding.to_owned(),
+        rows,
+        errors,
+        totals,
+    })
 }
 
-/// A date as Korean lists write it: `2026-11-20`, `2026.11.20`, `2026/11/20` or `20261120`.
+/// A date as Korean lists write it: `2026-11-20`, `2026.11.20`, `2026.1.5`, `2026/11/20`,
+/// `20261120`, `2026년 11월 20일`, a two-digit year (`39.09.09`: the latest such year not in the
+/// future), or an Excel serial number (`46346`, days since 1899-12-30).
 pub(super) fn parse_date(s: &str) -> Option<NaiveDate> {
+    parse_date_as_of(s, chrono::Utc::now().date_naive())
+}
+
+pub(super) fn parse_date_as_of(s: &str, today: NaiveDate) -> Option<NaiveDate> {
+    use chrono::Datelike;
     let s = s.trim().trim_end_matches('.');
-    ["%Y-%m-%d", "%Y.%m.%d", "%Y/%m/%d", "%Y%m%d", "%Y. %m. %d"]
+    // 년/월/일 as separators.
+    let s: String = s
+        .replace(['년', '월'], ".")
+        .replace('일', "")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let s = s.trim_end_matches('.');
+    if let Some(d) = ["%Y-%m-%d", "%Y.%m.%d", "%Y/%m/%d", "%Y%m%d"]
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
+        .filter(|d| d.year() >= 1000)
+    {
+        return Some(d);
+    }
+    // Excel's serial numbers (what a date cell becomes when a sheet is saved as CSV unformatted).
+    if s.len() <= 5 && s.chars().all(|c| c.is_ascii_digit()) {
+        let n: i64 = s.parse().ok()?;
+        return (1..=2_958_465)
+            .contains(&n)
+            .then(|| NaiveDate::from_ymd_opt(1899, 12, 30))
+            .flatten()
+            .and_then(|base| base.checked_add_signed(chrono::Duration::days(n)));
+    }
+    // A two-digit year: this century's if that year has come, else the last century's.
+    let parts: Vec<&str> = s.split(['.', '-', '/']).collect();
+    if let [y, m, d] = parts.as_slice() {
+        if y.len() == 2 {
+            let yy: i32 = y.parse().ok()?;
+            let century = if 2000 + yy <= today.year() {
+                2000
+            } else {
+                1900
+            };
+            return NaiveDate::from_ymd_opt(century + yy, m.parse().ok()?, d.parse().ok()?);
+        }
+    }
+    None
+}
+
+/// The birth date a masked RRN still shows (`830519-2******`: born 1983-05-19), by the
+/// seventh digit's century.
+pub(super) fn birth_of_masked_rrn(raw: &str) -> Option<NaiveDate> {
+    let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).take(7).collect();
+    if digits.len() < 7 {
+        return None;
+    }
+    let century = match digits.as_bytes()[6] {
+        b'1' | b'2' | b'5' | b'6' => 1900,
+        b'3' | b'4' | b'7' | b'8' => 2000,
+        b'9' | b'0' => 1800,
+        _ => return None,
+    };
+    NaiveDate::from_ymd_opt(
+        century + digits[0..2].parse::<i32>().ok()?,
+        digits[2..4].parse().ok()?,
+        digits[4..6].parse().ok()?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_as_people_type_them() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        for (text, want) in [
+            ("1939-09-09", d(1939, 9, 9)),
+            ("1939.9.9", d(1939, 9, 9)),
+            ("1939. 9. 9.", d(1939, 9, 9)),
+            ("1939/09/09", d(1939, 9, 9)),
+            ("19390909", d(1939, 9, 9)),
+            ("1939년 9월 9일", d(1939, 9, 9)),
+            ("39.09.09", d(1939, 9, 9)),
+            ("26.11.20", d(2026, 11, 20)),
+            ("27.01.02", d(1927, 1, 2)),
+            ("46346", d(2026, 11, 20)),
+            ("14497", d(1939, 9, 9)),
+            ("", None),
+            ("1939.13.01", None),
+            ("아무날", None),
+        ] {
+            assert_eq!(parse_date_as_of(text, today), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn masked_rrns_still_tell_the_birth_date() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(birth_of_masked_rrn("830519-2******"), d(1983, 5, 19));
+        assert_eq!(birth_of_masked_rrn("050101-3******"), d(2005, 1, 1));
+        assert_eq!(birth_of_masked_rrn("830519-*******"), None);
+    }
+
+    #[test]
+    fn headers_may_stand_below_a_title() {
+        let line = |n, cells: &[&str]| (n, Ok(cells.iter().map(|c| c.to_string()).collect()));
+        let grid = vec![
+            line(1, &["2026년 명단"]),
+            line(2, &["", "", ""]),
+            line(3, &["연번", "성명", "생년월일", "지급일"]),
+        ];
+        assert_eq!(header_index(&grid), 2);
+        assert!(is_total(" 합 계 ") && is_total("소계") && !is_total("김계순"));
+    }
 }

@@ -296,6 +296,35 @@ pub fn update(
     })
 }
 
+/// Active organizations of the actor's district by name as lists write it: exactly, else
+/// ignoring spaces and a parenthesized suffix (`마포 복지관(본관)` is `마포복지관`); at most two.
+pub fn ids_by_loose_name(conn: &mut DbConn, actor: &Actor, name: &str) -> RepoResult<Vec<Uuid>> {
+    let exact = ids_by_name(conn, actor, name)?;
+    if !exact.is_empty() {
+        return Ok(exact);
+    }
+    fn loose(s: &str) -> String {
+        let s = s.trim();
+        let s = match s.rfind('(') {
+            Some(i) if i > 0 && s.ends_with(')') => &s[..i],
+            _ => s,
+        };
+        s.chars().filter(|c| !c.is_whitespace()).collect()
+    }
+    let want = loose(name);
+    let all: Vec<(DbUuid, String)> = organizations::table
+        .filter(scope::district_organizations(actor))
+        .filter(organizations::active.eq(true))
+        .select((organizations::id, organizations::name))
+        .load(conn)?;
+    Ok(all
+        .into_iter()
+        .filter(|(_, n)| loose(n) == want)
+        .map(|(id, _)| id.0)
+        .take(2)
+        .collect())
+}
+
 /// Active organizations of the actor's district by exact name (at most two).
 pub fn ids_by_name(conn: &mut DbConn, actor: &Actor, name: &str) -> RepoResult<Vec<Uuid>> {
     Ok(organizations::table
