@@ -178,11 +178,16 @@ async fn the_same_benefit_is_caught_whoever_named_the_resource(b: Backend) {
     let r = give(&app, &w.welfare, json!({ "resource_id": coal, "person_id": granddaughter, "granted_on": "2027-01-10", "quantity": 300 }), false).await;
     r.assert_problem(409, "duplicate_benefit");
     assert_eq!(r.body["conflicts"][0]["benefit_type_code"], "heating_oil");
+    // The rule names what it counted together, in Korean, never the group's code.
     assert!(
-        r.body["rule"].as_str().unwrap().contains("winter_heating"),
+        r.body["rule"]
+            .as_str()
+            .unwrap()
+            .contains("연탄(연말 난방유와 함께 셈)은"),
         "{}",
         r.text
     );
+    assert!(!r.text.contains("winter_heating"), "{}", r.text);
     // Next winter is another season.
     let r = give(&app, &w.welfare, json!({ "resource_id": coal, "person_id": granddaughter, "granted_on": "2027-11-10", "quantity": 300 }), false).await;
     assert_eq!(r.status, 201, "{}", r.text);

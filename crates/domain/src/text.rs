@@ -62,3 +62,57 @@ mod tests {
         assert!(!has_forbidden("김철수"));
     }
 }
+
+/// `word` followed by the Korean particle its last sound takes: `after_consonant` (은, 이, 을,
+/// 과, 으로) after a final consonant, else `after_vowel` (는, 가, 를, 와, 로) — and 로 after a
+/// final ㄹ. A trailing parenthetical does not count (`난방유(묶음 포함)` takes 는); digits are
+/// read as Korean numbers; a word whose sound cannot be told (Latin letters) gets both forms,
+/// `은(는)`.
+pub fn josa(word: &str, after_consonant: &str, after_vowel: &str) -> String {
+    let base = match word.trim_end().strip_suffix(')') {
+        Some(inner) => inner.rfind('(').map_or(word, |i| &word[..i]),
+        None => word,
+    };
+    // The final consonant (jongseong) of the last sound: Some(0) for none.
+    let last = base.trim_end().chars().last();
+    let jong = match last {
+        Some(c @ '가'..='힣') => Some((c as u32 - '가' as u32) % 28),
+        // 영 일 이 삼 사 오 육 칠 팔 구: with or without a final consonant; ㄹ is 8.
+        Some(d @ '0'..='9') => Some(match d {
+            '0' | '3' | '6' => 1,
+            '1' | '7' | '8' => 8,
+            _ => 0,
+        }),
+        _ => None,
+    };
+    let particle = match jong {
+        // 로 after ㄹ, as after a vowel.
+        Some(8) if after_consonant == "으로" => after_vowel.to_owned(),
+        Some(0) => after_vowel.to_owned(),
+        Some(_) => after_consonant.to_owned(),
+        None => format!("{after_consonant}({after_vowel})"),
+    };
+    format!("{word}{particle}")
+}
+
+#[cfg(test)]
+mod josa_tests {
+    use super::josa;
+
+    #[test]
+    fn particles_follow_the_last_sound() {
+        assert_eq!(josa("난방유", "은", "는"), "난방유는");
+        assert_eq!(josa("김장김치", "은", "는"), "김장김치는");
+        assert_eq!(josa("연탄", "은", "는"), "연탄은");
+        assert_eq!(josa("쌀", "이", "가"), "쌀이");
+        assert_eq!(josa("도시락", "을", "를"), "도시락을");
+        assert_eq!(josa("의료비", "과", "와"), "의료비와");
+        assert_eq!(josa("연탄", "과", "와"), "연탄과");
+        assert_eq!(josa("서울", "으로", "로"), "서울로");
+        assert_eq!(josa("부산", "으로", "로"), "부산으로");
+        assert_eq!(josa("난방유(묶음 포함)", "은", "는"), "난방유(묶음 포함)는");
+        assert_eq!(josa("10", "은", "는"), "10은");
+        assert_eq!(josa("2", "은", "는"), "2는");
+        assert_eq!(josa("LPG", "은", "는"), "LPG은(는)");
+    }
+}

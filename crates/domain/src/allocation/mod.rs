@@ -513,6 +513,9 @@ pub struct RuleLabel<'a> {
     pub name_en: &'a str,
     pub group: Option<&'a str>,
     pub amount_unit: &'a str,
+    /// The other benefit types of the group that the conflicts are of (Korean, English names),
+    /// named in the rule instead of the group's code.
+    pub counted_with: &'a [(&'a str, &'a str)],
 }
 
 /// The rule that fired, in words, Korean or English.
@@ -529,13 +532,29 @@ pub fn describe(
         (Subject::Household, false) => "the same household",
     };
     let what = match (policy.scope, label.group, korean) {
-        (Scope::Category, _, true) => format!("{}와(과) 같은 분류의 급여", label.name_ko),
+        (Scope::Category, _, true) => format!(
+            "{} 같은 분류의 급여",
+            crate::text::josa(label.name_ko, "과", "와")
+        ),
         (Scope::Category, _, false) => format!("{} and benefits of its category", label.name_en),
-        (Scope::BenefitType, Some(g), true) => {
-            format!("{}(같은 묶음 `{g}`의 급여 포함)", label.name_ko)
+        // A group is named by its members, never by its code.
+        (Scope::BenefitType, Some(_), true) if !label.counted_with.is_empty() => {
+            let others: Vec<&str> = label.counted_with.iter().map(|(ko, _)| *ko).collect();
+            format!(
+                "{}({} 함께 셈)",
+                label.name_ko,
+                crate::text::josa(&others.join("·"), "과", "와")
+            )
         }
-        (Scope::BenefitType, Some(g), false) => {
-            format!("{} (with the benefits of group `{g}`)", label.name_en)
+        (Scope::BenefitType, Some(_), false) if !label.counted_with.is_empty() => {
+            let others: Vec<&str> = label.counted_with.iter().map(|(_, en)| *en).collect();
+            format!("{} (counted with {})", label.name_en, others.join(", "))
+        }
+        (Scope::BenefitType, Some(_), true) => {
+            format!("{}(같은 묶음의 급여와 함께 셈)", label.name_ko)
+        }
+        (Scope::BenefitType, Some(_), false) => {
+            format!("{} (counted with the benefits of its group)", label.name_en)
         }
         (Scope::BenefitType, None, true) => label.name_ko.to_owned(),
         (Scope::BenefitType, None, false) => label.name_en.to_owned(),
@@ -554,9 +573,9 @@ pub fn describe(
     };
     let unit = label.amount_unit;
     match (exceeded, korean) {
-        (Exceeded::Count { limit }, true) => format!("{who}에게 {what}은(는) {when} {limit}회까지 지원할 수 있습니다"),
+        (Exceeded::Count { limit }, true) => format!("{who}에게 {} {when} {limit}회까지 지원할 수 있습니다", crate::text::josa(&what, "은", "는")),
         (Exceeded::Count { limit }, false) => format!("{who} may receive {what} at most {limit} time(s) {when}"),
-        (Exceeded::Amount { limit, total }, true) => format!("{who}에게 {what}은(는) {when} 합계 {limit}{unit}까지 지원할 수 있습니다 (요청 포함 {total}{unit})"),
+        (Exceeded::Amount { limit, total }, true) => format!("{who}에게 {} {when} 합계 {limit}{unit}까지 지원할 수 있습니다 (요청 포함 {total}{unit})", crate::text::josa(&what, "은", "는")),
         (Exceeded::Amount { limit, total }, false) => format!("{who} may receive at most {limit} {unit} in total of {what} {when} ({total} {unit} with this request)"),
     }
 }

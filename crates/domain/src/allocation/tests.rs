@@ -287,3 +287,38 @@ proptest! {
         if v.allowed() { prop_assert!(evaluate(&p, &alone, &claims).allowed()); }
     }
 }
+
+#[test]
+fn rules_read_as_korean_sentences() {
+    let p = policy(winter(), Subject::Household, Some(1), None);
+    let label = |counted_with| RuleLabel {
+        name_ko: "연탄",
+        name_en: "Coal briquettes",
+        group: Some("winter_heating"),
+        amount_unit: "원",
+        counted_with,
+    };
+    let with = [("연말 난방유", "Year-end heating oil")];
+    let ko = describe(&p, Exceeded::Count { limit: 1 }, true, label(&with));
+    assert!(
+        ko.starts_with("같은 세대에게 연탄(연말 난방유와 함께 셈)은 "),
+        "{ko}"
+    );
+    let en = describe(&p, Exceeded::Count { limit: 1 }, false, label(&with));
+    assert!(
+        en.contains("Coal briquettes (counted with Year-end heating oil)"),
+        "{en}"
+    );
+    let alone = describe(&p, Exceeded::Count { limit: 1 }, true, label(&[]));
+    assert!(
+        !alone.contains("winter_heating") && alone.contains("연탄(같은 묶음의 급여와 함께 셈)은"),
+        "{alone}"
+    );
+    let oil = RuleLabel {
+        name_ko: "난방유",
+        group: None,
+        ..label(&[])
+    };
+    let ko = describe(&p, Exceeded::Count { limit: 1 }, true, oil);
+    assert!(ko.contains("난방유는 ") && !ko.contains("은(는)"), "{ko}");
+}

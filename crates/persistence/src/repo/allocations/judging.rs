@@ -325,11 +325,24 @@ pub(super) fn describe(
             })
         })
         .collect::<RepoResult<Vec<_>>>()?;
+    let mut counted_with: Vec<(&str, &str)> = conflicts
+        .iter()
+        .filter(|c| c.benefit_type_id != benefit.id)
+        .map(|c| {
+            (
+                c.benefit_type_name_ko.as_str(),
+                c.benefit_type_name_en.as_str(),
+            )
+        })
+        .collect();
+    counted_with.sort_unstable();
+    counted_with.dedup();
     let label = RuleLabel {
         name_ko: &benefit.name_ko,
         name_en: &benefit.name_en,
         group: benefit.group.as_deref(),
         amount_unit: &benefit.amount_unit,
+        counted_with: &counted_with,
     };
     let rule = verdict.exceeded.map(|e| Rule {
         ko: rules::describe(&benefit.policy, e, true, label),
