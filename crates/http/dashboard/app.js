@@ -26,7 +26,7 @@
     { section: 'cases_per_month', title: '월별 신규 · 종결 사례', kind: 'monthly',
       rows: (r) => r.cases_per_month,
       series: [['opened', '신규'], ['closed', '종결']] },
-    { section: 'reviews_overdue', title: '재사정(점검) 기한 경과 사례 (주관기관별)', kind: 'tally',
+    { section: 'reviews_overdue', title: '점검 기한 경과 사례 (주관기관별)', kind: 'tally',
       type: 'bar', rows: (r) => r.reviews_overdue.by_lead_org, head: '주관기관' },
     { section: 'allocations_by_benefit_type', title: '월별 배분: 급여유형별', kind: 'pivot',
       rows: (r) => r.allocations_by_benefit_type, head: '급여유형' },

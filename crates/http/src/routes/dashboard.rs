@@ -306,7 +306,7 @@ fn section_table(
         DashboardSection::ReviewsOverdue => (
             vec![
                 t("주관기관", "lead organization"),
-                t("재사정 기한 경과", "reviews overdue"),
+                t("점검 기한 경과", "reviews overdue"),
             ],
             tally_rows(&r.reviews_overdue.by_lead_org),
         ),
