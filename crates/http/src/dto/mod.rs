@@ -8,6 +8,7 @@ pub mod meetings;
 pub mod orgs;
 pub mod persons;
 pub mod plans;
+pub mod transfers;
 pub mod users;
 pub mod webhooks;
 pub mod work;

@@ -5,7 +5,7 @@ use hamkke_persistence::repo::transfers;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::dto::persons::{
+use crate::dto::transfers::{
     CreateTransferRequest, DecideTransferRequest, TransferPage, TransferQuery, TransferView,
 };
 use crate::error::{ApiResult, Problem};

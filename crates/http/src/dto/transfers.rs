@@ -1,0 +1,116 @@
+//! Transfers between districts (전입).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+/// Asks for a person registered in another district to move into the caller's (전입).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTransferRequest {
+    /// The receiving district: the caller's own (5-digit 시군구 code).
+    #[validate(length(equal = 5, message = "must be 5 digits"))]
+    #[schema(pattern = "^[0-9]{5}$")]
+    pub to_district_code: String,
+    /// The receiving organization: the dong centre of the new address (or the district
+    /// office) — an active public organization of the receiving district. It becomes the
+    /// person's and household's registering organization when the transfer is approved.
+    pub to_organization_id: Uuid,
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
+}
+
+/// Approves or declines a transfer.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecideTransferRequest {
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub note: Option<String>,
+}
+
+/// Where a transfer stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferStatusDto {
+    Requested,
+    Approved,
+    Declined,
+}
+
+impl From<hamkke_domain::person::TransferStatus> for TransferStatusDto {
+    fn from(s: hamkke_domain::person::TransferStatus) -> Self {
+        use hamkke_domain::person::TransferStatus as S;
+        match s {
+            S::Requested => Self::Requested,
+            S::Approved => Self::Approved,
+            S::Declined => Self::Declined,
+        }
+    }
+}
+
+impl From<TransferStatusDto> for hamkke_domain::person::TransferStatus {
+    fn from(s: TransferStatusDto) -> Self {
+        match s {
+            TransferStatusDto::Requested => Self::Requested,
+            TransferStatusDto::Approved => Self::Approved,
+            TransferStatusDto::Declined => Self::Declined,
+        }
+    }
+}
+
+/// A transfer between districts (전입).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferView {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub from_district_code: String,
+    pub to_district_code: String,
+    /// The receiving organization (none on transfers asked before receivers were named).
+    pub to_organization_id: Option<Uuid>,
+    pub reason: String,
+    pub status: TransferStatusDto,
+    pub requested_by: Uuid,
+    pub requested_by_org_id: Uuid,
+    pub decided_by: Option<Uuid>,
+    pub decision_note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl From<hamkke_domain::person::Transfer> for TransferView {
+    fn from(t: hamkke_domain::person::Transfer) -> Self {
+        Self {
+            id: t.id,
+            person_id: t.person_id,
+            from_district_code: t.from_district_code,
+            to_district_code: t.to_district_code,
+            to_organization_id: t.to_org_id,
+            reason: t.reason,
+            status: t.status.into(),
+            requested_by: t.requested_by,
+            requested_by_org_id: t.requested_by_org_id,
+            decided_by: t.decided_by,
+            decision_note: t.decision_note,
+            created_at: t.created_at,
+            decided_at: t.decided_at,
+        }
+    }
+}
+
+crate::page_of!(TransferPage, TransferView, "A page of transfers.");
+
+/// Filters of `GET /person-transfers`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TransferQuery {
+    pub status: Option<TransferStatusDto>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
+    pub cursor: Option<String>,
+}
