@@ -110,6 +110,31 @@ async fn a_real_list_imports_without_editing(b: Backend) {
     let report = import(&app, &w.welfare, cp949.to_vec(), true).await;
     assert_eq!(report["errors"][0]["row"], 5, "{report}");
     assert_eq!(report["errors"][0]["field"], "granted_on", "{report}");
+    // Its message is Korean by default, English on request.
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("날짜여야 합니다"),
+        "{report}"
+    );
+    let r = app
+        .send(
+            TestApp::req(
+                Method::POST,
+                "/api/v1/allocations/import?dry_run=true",
+                Some(&w.welfare),
+            )
+            .insert_header(("content-type", "text/csv"))
+            .insert_header(("accept-language", "en"))
+            .set_payload(cp949.to_vec()),
+        )
+        .await;
+    assert_eq!(
+        r.body["errors"][0]["message"], "must be a date (YYYY-MM-DD)",
+        "{}",
+        r.text
+    );
 }
 
 both!(a_real_list_imports_without_editing);

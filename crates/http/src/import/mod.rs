@@ -697,5 +697,6 @@ fn import_row(
 
 mod table;
 
+mod messages;
 pub use table::*;
 use table::{birth_of_masked_rrn, parse_date, read_table, Row};

@@ -685,7 +685,8 @@ pub async fn import_allocations(
     let keys = state.person_keys.clone();
     let limiter = state.rrn_lookup_limiter.clone();
     let user = auth.actor.user_id;
-    let report = state
+    let english = wants_english(&req);
+    let mut report = state
         .db
         .as_user(auth, "allocation", None, move |c, a, ctx| {
             let mut budget = || limiter.check_key(&user).is_ok();
@@ -702,6 +703,10 @@ pub async fn import_allocations(
             )
         })
         .await?;
+    // Row messages in the caller's language, Korean by default.
+    if !english {
+        report.in_korean();
+    }
     let wants_csv = req
         .headers()
         .get(actix_web::http::header::ACCEPT)
