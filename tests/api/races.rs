@@ -380,7 +380,7 @@ async fn a_referral_is_answered_once(b: Backend) {
         let referral = id(&r.body);
         let calls = (0..PARALLEL)
             .map(|i| {
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     post(
                         format!("/api/v1/referrals/{referral}/accept"),
                         &w.welfare,
@@ -435,7 +435,7 @@ async fn an_override_is_decided_once(b: Backend) {
         let allocation = id(&r.body);
         let calls = (0..PARALLEL)
             .map(|i| {
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     post(
                         format!("/api/v1/allocations/{allocation}/approve"),
                         &w.coord,
@@ -601,7 +601,7 @@ async fn a_transfer_and_a_case_opening_never_both_win(b: Backend) {
         let transfer = id(&t.body);
         let calls = (0..PARALLEL)
             .map(|i| {
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     post(format!("/api/v1/person-transfers/{transfer}/approve"), &w.coord, json!({}))
                 } else {
                     post("/api/v1/cases", &w.dong, json!({ "person_id": p, "case_type": "general", "risk_level": "high", "source": "outreach", "summary": "전입 직전 개설" }))
@@ -778,7 +778,7 @@ async fn two_records_of_one_person_get_a_blocked_benefit_once(b: Backend) {
         let b_ = app.person(&w.dong, "한쌍둥", &birth, None).await;
         let calls = (0..PARALLEL)
             .map(|i| {
-                let (person, token) = if i % 2 == 0 {
+                let (person, token) = if i.is_multiple_of(2) {
                     (&a, &w.dong)
                 } else {
                     (&b_, &w.welfare)
@@ -795,8 +795,66 @@ async fn two_records_of_one_person_get_a_blocked_benefit_once(b: Backend) {
     }
 }
 
+/// Two `lead` referrals of one case accepted at once by their two receivers, each accept sent
+/// ten times over two servers: exactly one accept wins and leads the case; every other answer
+/// is a 409 (answered already, or outdated), never a second lead (#28).
+async fn a_case_gets_one_new_lead_from_racing_referrals(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        let p = app
+            .person(&w.dong, &format!("이관{round}"), "1950-01-01", None)
+            .await;
+        let case = app.case(&w.dong, &p).await;
+        let mut sent = Vec::new();
+        for to in [&w.d.welfare, &w.d.office] {
+            let r = app
+                .post(
+                    "/api/v1/referrals",
+                    Some(&w.dong),
+                    json!({ "case_id": case, "to_organization_id": to, "kind": "lead", "reason": "이관" }),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            sent.push(id(&r.body));
+        }
+        let calls = (0..PARALLEL)
+            .map(|i| {
+                let (referral, token) = if i.is_multiple_of(2) {
+                    (&sent[0], &w.welfare)
+                } else {
+                    (&sent[1], &w.coord)
+                };
+                post(
+                    format!("/api/v1/referrals/{referral}/accept"),
+                    token,
+                    json!({}),
+                )
+            })
+            .collect();
+        let answers = racers.race(calls);
+        let winner = one_winner(&answers, 200, &[409], round);
+        let lead = if winner.is_multiple_of(2) {
+            &w.d.welfare
+        } else {
+            &w.d.office
+        };
+        let r = app
+            .get(&format!("/api/v1/cases/{case}"), Some(&w.coord))
+            .await;
+        assert_eq!(
+            r.body["lead_org_id"],
+            lead.as_str(),
+            "round {round}: {}",
+            r.text
+        );
+    }
+}
+
 both!(
     two_records_of_one_person_get_a_blocked_benefit_once,
+    a_case_gets_one_new_lead_from_racing_referrals,
     a_worker_is_assigned_once_and_one_primary_stays,
     concurrent_imports_register_each_person_once,
     one_open_case_per_person,
