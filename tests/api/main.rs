@@ -20,6 +20,7 @@ mod identity;
 mod lists;
 mod matrix;
 mod meetings;
+mod names;
 mod openapi;
 mod ops;
 mod orgs;

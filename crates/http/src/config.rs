@@ -83,6 +83,22 @@ pub struct Config {
     /// The language of responses to requests without a usable `Accept-Language`
     /// (`HAMKKE_DEFAULT_LANG`: `ko` or `en`).
     pub default_lang: crate::i18n::Lang,
+    /// `HAMKKE_SERVER_TIMING`: answer each request with a `Server-Timing` header naming its
+    /// database time and statement count (for integrators and tests; off by default).
+    pub server_timing: bool,
+}
+
+/// A `true`/`false` (or `1`/`0`) variable, `default` when unset.
+fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match var(name).as_deref() {
+        None => Ok(default),
+        Some("true") | Some("1") => Ok(true),
+        Some("false") | Some("0") => Ok(false),
+        Some(_) => Err(ConfigError {
+            name,
+            reason: "true or false".into(),
+        }),
+    }
 }
 
 /// A configuration value that cannot be used.
@@ -158,6 +174,7 @@ impl Config {
             referral_remind_days: 7,
             duplicate_strong_score: hamkke_domain::identity::STRONG,
             default_lang: crate::i18n::Lang::Ko,
+            server_timing: false,
         }
     }
 
@@ -248,16 +265,8 @@ impl Config {
                 reason: "between 10 and 60000".into(),
             });
         }
-        c.audit_batch.enabled = match var("HAMKKE_AUDIT_GROUP_COMMIT").as_deref() {
-            None | Some("true") | Some("1") => true,
-            Some("false") | Some("0") => false,
-            Some(_) => {
-                return Err(ConfigError {
-                    name: "HAMKKE_AUDIT_GROUP_COMMIT",
-                    reason: "true or false".into(),
-                })
-            }
-        };
+        c.audit_batch.enabled = flag("HAMKKE_AUDIT_GROUP_COMMIT", true)?;
+        c.server_timing = flag("HAMKKE_SERVER_TIMING", false)?;
         c.audit_batch.max_events = num("HAMKKE_AUDIT_BATCH_MAX", c.audit_batch.max_events)?;
         let wait_us = num("HAMKKE_AUDIT_BATCH_WAIT_US", 0u64)?;
         if !(1..=1000).contains(&c.audit_batch.max_events) || wait_us > 100_000 {

@@ -62,14 +62,15 @@ impl DbHandle {
         let db = self.db.clone();
         let started = std::time::Instant::now();
         let result = web::block(move || {
-            let mut conn = db.get()?;
-            f(&mut conn)
+            counted(|| {
+                let mut conn = db.get()?;
+                f(&mut conn)
+            })
         })
         .await;
-        let _ = DB_TIME.try_with(|t| t.add(started.elapsed()));
-        result
-            .map_err(|_| ApiError::Internal)?
-            .map_err(ApiError::from)
+        let (result, statements) = result.map_err(|_| ApiError::Internal)?;
+        let _ = DB_TIME.try_with(|t| t.add(started.elapsed(), statements));
+        result.map_err(ApiError::from)
     }
 
     /// Runs `f`, a request that only reads, with its audit events deferred: they go to the
@@ -88,14 +89,16 @@ impl DbHandle {
         let db = self.db.clone();
         let started = std::time::Instant::now();
         let result = web::block(move || {
-            audit::deferring(|| {
-                let mut conn = db.get()?;
-                f(&mut conn)
+            counted(|| {
+                audit::deferring(|| {
+                    let mut conn = db.get()?;
+                    f(&mut conn)
+                })
             })
         })
         .await;
-        let _ = DB_TIME.try_with(|t| t.add(started.elapsed()));
-        let (result, events) = result.map_err(|_| ApiError::Internal)?;
+        let ((result, events), statements) = result.map_err(|_| ApiError::Internal)?;
+        let _ = DB_TIME.try_with(|t| t.add(started.elapsed(), statements));
         if !events.is_empty() && !writer.write(events).await {
             return Err(ApiError::Unavailable);
         }
@@ -193,22 +196,42 @@ impl From<Step> for ApiError {
     }
 }
 
+/// `f`'s value and the number of statements it ran on this thread.
+fn counted<T>(f: impl FnOnce() -> T) -> (T, u64) {
+    let before = hamkke_persistence::conn::statements_on_this_thread();
+    let value = f();
+    let after = hamkke_persistence::conn::statements_on_this_thread();
+    (value, after.wrapping_sub(before))
+}
+
 /// Time a request spent waiting for and working in the database (pool, thread switch and
-/// queries), for its log line.
+/// queries) and the statements it ran, for its log line and `Server-Timing`.
 #[derive(Debug, Clone, Default)]
-pub struct DbTime(std::sync::Arc<std::sync::atomic::AtomicU64>);
+pub struct DbTime(std::sync::Arc<DbCost>);
+
+#[derive(Debug, Default)]
+pub struct DbCost {
+    micros: std::sync::atomic::AtomicU64,
+    statements: std::sync::atomic::AtomicU64,
+}
 
 impl DbTime {
-    fn add(&self, d: std::time::Duration) {
-        self.0.fetch_add(
-            u64::try_from(d.as_micros()).unwrap_or(u64::MAX),
-            std::sync::atomic::Ordering::Relaxed,
-        );
+    fn add(&self, d: std::time::Duration, statements: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.0
+            .micros
+            .fetch_add(u64::try_from(d.as_micros()).unwrap_or(u64::MAX), Relaxed);
+        self.0.statements.fetch_add(statements, Relaxed);
     }
 
     /// Milliseconds so far.
     pub fn millis(&self) -> f64 {
-        self.0.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1000.0
+        self.0.micros.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1000.0
+    }
+
+    /// Statements run so far.
+    pub fn statements(&self) -> u64 {
+        self.0.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

@@ -57,12 +57,23 @@ pub async fn observe(
         .await?;
     let status = res.status().as_u16();
     let elapsed = start.elapsed();
+    let server_timing = state.as_ref().is_some_and(|s| s.config.server_timing);
     if let Some(state) = state {
         state
             .metrics
             .observe(&method, &pattern, status, elapsed.as_secs_f64());
     }
     let headers = res.headers_mut();
+    if server_timing {
+        let timing = format!(
+            "db;dur={:.3};desc=\"{} statements\"",
+            db_time.millis(),
+            db_time.statements()
+        );
+        if let Ok(v) = HeaderValue::from_str(&timing) {
+            headers.insert(header::HeaderName::from_static("server-timing"), v);
+        }
+    }
     if let Ok(v) = HeaderValue::from_str(&id) {
         headers.insert(X_REQUEST_ID, v);
     }
@@ -96,6 +107,7 @@ pub async fn observe(
         status,
         duration_ms = elapsed.as_secs_f64() * 1000.0,
         db_ms = db_time.millis(),
+        db_statements = db_time.statements(),
         "request"
     );
     Ok(res)

@@ -85,19 +85,21 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        match self.backend {
+        let mut conn = match self.backend {
             Backend::Postgres => PgConnection::establish(&self.url)
                 .map(DbConn::Pg)
-                .map_err(r2d2::Error::ConnectionError),
+                .map_err(r2d2::Error::ConnectionError)?,
             Backend::Sqlite => {
                 let path = sqlite_path(&self.url);
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute(SQLITE_PRAGMAS)
                     .map_err(r2d2::Error::QueryError)?;
-                Ok(DbConn::Sqlite(conn))
+                DbConn::Sqlite(conn)
             }
-        }
+        };
+        conn.set_instrumentation(count_statement);
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
@@ -108,6 +110,27 @@ impl ManageConnection for Manager {
     fn has_broken(&self, conn: &mut DbConn) -> bool {
         <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
     }
+}
+
+thread_local! {
+    static STATEMENTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts each statement a pooled connection starts on the thread that runs it (a request's
+/// database work runs on one blocking thread).
+fn count_statement(event: diesel::connection::InstrumentationEvent<'_>) {
+    if matches!(
+        event,
+        diesel::connection::InstrumentationEvent::StartQuery { .. }
+    ) {
+        STATEMENTS.with(|n| n.set(n.get().wrapping_add(1)));
+    }
+}
+
+/// Statements started on this thread so far; the difference over a piece of work is what it
+/// cost (logged per request, and the `Server-Timing` header when enabled).
+pub fn statements_on_this_thread() -> u64 {
+    STATEMENTS.with(std::cell::Cell::get)
 }
 
 /// A pooled connection.

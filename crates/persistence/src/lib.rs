@@ -17,7 +17,7 @@ pub mod types;
 pub mod uow;
 
 pub use conn::{Backend, Db, DbConn, PoolStats};
-pub use error::RepoError;
+pub use error::{RepoError, RepoResult};
 
 /// Current time in UTC at the precision both databases keep.
 pub fn today() -> chrono::NaiveDate {

@@ -12,7 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use super::common::{FromNamed, PersonShown, Refers};
 use super::persons::mirror_enum;
+use hamkke_persistence::repo::names::{Names, Wanted};
 
 mirror_enum!(
     /// Where a case stands.
@@ -163,6 +165,8 @@ impl From<UpdateCaseRequest> for CasePatch {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ParticipantView {
     pub organization_id: Uuid,
+    /// The organization's name.
+    pub organization_name: String,
     pub role: ParticipantRoleDto,
     pub added_at: DateTime<Utc>,
 }
@@ -171,6 +175,7 @@ impl From<Participant> for ParticipantView {
     fn from(p: Participant) -> Self {
         Self {
             organization_id: p.org_id,
+            organization_name: String::new(),
             role: p.role.into(),
             added_at: p.added_at,
         }
@@ -184,7 +189,14 @@ pub struct CaseView {
     /// `YYYY-<district>-NNNNNN`.
     pub case_no: String,
     pub person_id: Uuid,
+    /// The person's name as the caller may see it: the full name where it sees the person's
+    /// details, else masked (`김*수`, with `person_name_masked`).
+    pub person_name: Option<String>,
+    pub person_birth_year: Option<i32>,
+    pub person_name_masked: bool,
     pub lead_org_id: Uuid,
+    /// The lead organization's name.
+    pub lead_org_name: String,
     pub district_code: String,
     pub case_type: CaseTypeDto,
     pub risk_level: RiskLevelDto,
@@ -197,6 +209,8 @@ pub struct CaseView {
     pub participants: Option<Vec<ParticipantView>>,
     pub version: i32,
     pub created_by: Uuid,
+    /// The name of the worker who opened the case.
+    pub created_by_name: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Set on a household case (가구 단위 사례); `person_id` is then its primary person.
@@ -232,7 +246,11 @@ impl From<Case> for CaseView {
             id: c.id,
             case_no: c.case_no,
             person_id: c.person_id,
+            person_name: None,
+            person_birth_year: None,
+            person_name_masked: true,
             lead_org_id: c.lead_org_id,
+            lead_org_name: String::new(),
             district_code: c.district_code,
             case_type: c.case_type.into(),
             risk_level: c.risk_level.into(),
@@ -243,6 +261,7 @@ impl From<Case> for CaseView {
             participants: None,
             version: c.version,
             created_by: c.created_by,
+            created_by_name: String::new(),
             created_at: c.created_at,
             updated_at: c.updated_at,
             household_id: c.household_id,
@@ -266,6 +285,65 @@ impl From<CaseDetail> for CaseView {
         let mut v = CaseView::from(d.case);
         v.participants = Some(d.participants.into_iter().map(Into::into).collect());
         v.latest_assessment = d.assessment.map(Into::into);
+        v
+    }
+}
+
+impl Refers for Case {
+    fn refers(&self, w: &mut Wanted) {
+        w.org(self.lead_org_id)
+            .user(self.created_by)
+            .person(self.person_id);
+    }
+}
+
+impl Refers for CaseDetail {
+    fn refers(&self, w: &mut Wanted) {
+        self.case.refers(w);
+        w.orgs(self.participants.iter().map(|p| Some(p.org_id)));
+        if let Some(a) = &self.assessment {
+            w.org(a.assessment.assessor_org_id)
+                .user(a.assessment.assessor_user_id);
+        }
+    }
+}
+
+impl FromNamed<Case> for CaseView {
+    fn named(c: Case, n: &Names) -> Self {
+        let person = PersonShown::of(n, c.person_id);
+        let lead_org_name = n.org(c.lead_org_id);
+        let created_by_name = n.user(c.created_by);
+        let mut v = CaseView::from(c);
+        v.person_name = person.name;
+        v.person_birth_year = person.birth_year;
+        v.person_name_masked = person.masked;
+        v.lead_org_name = lead_org_name;
+        v.created_by_name = created_by_name;
+        v
+    }
+}
+
+impl FromNamed<CaseDetail> for CaseView {
+    fn named(d: CaseDetail, n: &Names) -> Self {
+        let mut v = CaseView::named(d.case, n);
+        v.participants = Some(
+            d.participants
+                .into_iter()
+                .map(|p| ParticipantView::named(p, n))
+                .collect(),
+        );
+        v.latest_assessment = d
+            .assessment
+            .map(|a| super::plans::AssessmentView::named(a, n));
+        v
+    }
+}
+
+impl FromNamed<Participant> for ParticipantView {
+    fn named(p: Participant, n: &Names) -> Self {
+        let organization_name = n.org(p.org_id);
+        let mut v = ParticipantView::from(p);
+        v.organization_name = organization_name;
         v
     }
 }

@@ -1,6 +1,8 @@
 //! Pieces shared by several DTOs.
 
+use hamkke_persistence::repo::names::{Names, Wanted};
 use serde::{Deserialize, Deserializer};
+use uuid::Uuid;
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`), so a PATCH
 /// can clear a value.
@@ -34,8 +36,104 @@ macro_rules! page_of {
                     items: page.items.into_iter().map(Into::into).collect(),
                 }
             }
+
+            /// A page whose items carry the names of what they refer to.
+            #[allow(dead_code)]
+            pub fn named<T>(
+                page: hamkke_persistence::repo::page::Page<T>,
+                names: &hamkke_persistence::repo::names::Names,
+            ) -> Self
+            where
+                $item: $crate::dto::common::FromNamed<T>,
+            {
+                Self {
+                    next_cursor: page.next_after.map($crate::extract::encode_cursor),
+                    items: page
+                        .items
+                        .into_iter()
+                        .map(|i| $crate::dto::common::FromNamed::named(i, names))
+                        .collect(),
+                }
+            }
         }
     };
+}
+
+/// What an object refers to by id: the organizations, users and persons whose names its view
+/// shows beside the ids.
+pub trait Refers {
+    fn refers(&self, wanted: &mut Wanted);
+}
+
+impl<T: Refers> Refers for [T] {
+    fn refers(&self, wanted: &mut Wanted) {
+        for item in self {
+            item.refers(wanted);
+        }
+    }
+}
+
+impl<T: Refers> Refers for Vec<T> {
+    fn refers(&self, wanted: &mut Wanted) {
+        self.as_slice().refers(wanted);
+    }
+}
+
+impl<T: Refers> Refers for hamkke_persistence::repo::page::Page<T> {
+    fn refers(&self, wanted: &mut Wanted) {
+        self.items.refers(wanted);
+    }
+}
+
+/// A view built from an object and the names it refers to.
+pub trait FromNamed<T> {
+    fn named(value: T, names: &Names) -> Self;
+}
+
+/// The names `items` refer to, loaded at once (a fixed number of statements for any page),
+/// each person's as far as `actor` may see it.
+pub fn names_of<T: Refers + ?Sized>(
+    conn: &mut hamkke_persistence::DbConn,
+    actor: &hamkke_domain::authz::Actor,
+    items: &T,
+) -> Result<Names, hamkke_persistence::RepoError> {
+    let mut wanted = Wanted::default();
+    items.refers(&mut wanted);
+    wanted.load(conn, actor)
+}
+
+/// `value` with the names it refers to.
+pub fn named<T: Refers>(
+    conn: &mut hamkke_persistence::DbConn,
+    actor: &hamkke_domain::authz::Actor,
+    value: T,
+) -> Result<(T, Names), hamkke_persistence::RepoError> {
+    let names = names_of(conn, actor, &value)?;
+    Ok((value, names))
+}
+
+/// `{x}_name`, `{x}_birth_year` and `{x}_name_masked` of a person reference.
+#[derive(Debug, Clone, Default)]
+pub struct PersonShown {
+    pub name: Option<String>,
+    pub birth_year: Option<i32>,
+    pub masked: bool,
+}
+
+impl PersonShown {
+    pub fn of(names: &Names, id: Uuid) -> Self {
+        match names.person(id) {
+            Some(p) => Self {
+                name: Some(p.name.clone()),
+                birth_year: Some(p.birth_year),
+                masked: p.masked,
+            },
+            None => Self {
+                masked: true,
+                ..Self::default()
+            },
+        }
+    }
 }
 
 /// A name holds no invisible formatting: bidirectional controls or zero-width characters

@@ -1,5 +1,7 @@
 //! Assessments (사정), service plans (서비스 계획) and reviews (점검).
 
+use super::common::{FromNamed, Refers};
+use hamkke_persistence::repo::names::{Names, Wanted};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -161,7 +163,11 @@ pub struct AssessmentView {
     pub person_id: Option<Uuid>,
     pub assessed_on: NaiveDate,
     pub assessor_user_id: Uuid,
+    /// The assessor's name.
+    pub assessor_name: String,
     pub assessor_org_id: Uuid,
+    /// The assessor's organization's name.
+    pub assessor_org_name: String,
     pub domains: AssessmentDomainsDto,
     pub risk_level: RiskLevelDto,
     pub summary: String,
@@ -182,7 +188,9 @@ impl From<LatestAssessment> for AssessmentView {
             person_id: a.person_id,
             assessed_on: a.assessed_on,
             assessor_user_id: a.assessor_user_id,
+            assessor_name: String::new(),
             assessor_org_id: a.assessor_org_id,
+            assessor_org_name: String::new(),
             domains: AssessmentDomainsDto::from_map(a.domains),
             risk_level: a.risk_level.into(),
             summary: a.summary,
@@ -194,6 +202,22 @@ impl From<LatestAssessment> for AssessmentView {
                 .map(|(d, c)| (d.as_str().to_owned(), c))
                 .collect(),
         }
+    }
+}
+
+impl Refers for LatestAssessment {
+    fn refers(&self, w: &mut Wanted) {
+        w.org(self.assessment.assessor_org_id)
+            .user(self.assessment.assessor_user_id);
+    }
+}
+
+impl FromNamed<LatestAssessment> for AssessmentView {
+    fn named(l: LatestAssessment, n: &Names) -> Self {
+        let mut v = AssessmentView::from(l);
+        v.assessor_name = n.user(v.assessor_user_id);
+        v.assessor_org_name = n.org(v.assessor_org_id);
+        v
     }
 }
 

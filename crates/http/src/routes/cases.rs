@@ -6,20 +6,26 @@ use hamkke_persistence::repo::cases::{self as repo, CaseDetail, CaseFilter};
 use hamkke_persistence::repo::{assignments, notes};
 use uuid::Uuid;
 
+use hamkke_persistence::repo::names::Names;
+
 use crate::auth::Caller;
 use crate::dto::cases::{
     AddMemberRequest, AddParticipantRequest, AssignRequest, AssignmentList, CasePage, CaseView,
     CreateCaseRequest, CreateNoteRequest, ListCasesQuery, MemberList, NotePage, NoteView,
     PageQuery, ParticipantList, TimelinePage, TransitionRequest, UpdateCaseRequest,
 };
+use crate::dto::common::{named, names_of, FromNamed};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{etag, page_request, IfMatch, ValidJson};
 use crate::state::AppState;
 
-fn case_response(status: actix_web::http::StatusCode, detail: CaseDetail) -> HttpResponse {
+fn case_response(
+    status: actix_web::http::StatusCode,
+    (detail, names): (CaseDetail, Names),
+) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header(etag(detail.case.version))
-        .json(CaseView::from(detail))
+        .json(CaseView::named(detail, &names))
 }
 
 /// Opens a case for a person. The caller's organization leads it and the caller becomes its
@@ -50,7 +56,7 @@ pub async fn create_case(
     let detail = state
         .db
         .as_user(auth, "case", None, move |c, a, ctx| {
-            repo::create(c, a, ctx, new)
+            repo::create(c, a, ctx, new).and_then(|d| named(c, a, d))
         })
         .await?;
     Ok(case_response(actix_web::http::StatusCode::CREATED, detail))
@@ -94,10 +100,12 @@ pub async fn list_cases(
     let result = state
         .db
         .as_user(auth, "case", None, move |c, a, ctx| {
-            repo::list(c, a, ctx, &filter, page)
+            let page = repo::list(c, a, ctx, &filter, page)?;
+            let names = names_of(c, a, &page)?;
+            Ok((page, names))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(CasePage::from_page(result)))
+    Ok(HttpResponse::Ok().json(CasePage::named(result.0, &result.1)))
 }
 
 /// One case with its participants.
@@ -117,7 +125,7 @@ pub async fn get_case(
     let detail = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::get(c, a, ctx, id)
+            repo::get(c, a, ctx, id).and_then(|d| named(c, a, d))
         })
         .await?;
     Ok(case_response(actix_web::http::StatusCode::OK, detail))
@@ -148,7 +156,7 @@ pub async fn update_case(
     let detail = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::update(c, a, ctx, id, if_match.0, patch)
+            repo::update(c, a, ctx, id, if_match.0, patch).and_then(|d| named(c, a, d))
         })
         .await?;
     Ok(case_response(actix_web::http::StatusCode::OK, detail))
@@ -183,7 +191,7 @@ pub async fn create_case_transition(
     let detail = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::transition(c, a, ctx, id, to, change)
+            repo::transition(c, a, ctx, id, to, change).and_then(|d| named(c, a, d))
         })
         .await?;
     Ok(case_response(actix_web::http::StatusCode::OK, detail))

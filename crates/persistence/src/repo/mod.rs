@@ -14,6 +14,7 @@ pub mod households;
 pub mod idempotency;
 pub mod identity;
 pub mod meetings;
+pub mod names;
 pub mod notes;
 pub mod orgs;
 pub mod page;

@@ -1,0 +1,158 @@
+//! What a screen shows beside an id: organizations' and users' names, and a person's name as
+//! far as the caller may see it (the full name where it sees the person's details, else the
+//! masked name and birth year). A page asks for all its names at once, so naming costs a fixed
+//! number of statements (at most six) whatever the page's length — never one per row.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Datelike;
+use diesel::prelude::*;
+use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::person::mask_name;
+use uuid::Uuid;
+
+use super::access::{access_for, PersonKey};
+use crate::conn::DbConn;
+use crate::error::RepoResult;
+use crate::schema::{organizations, persons, users};
+use crate::types::DbUuid;
+
+/// The ids a page refers to, collected before their names are loaded.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    orgs: HashSet<Uuid>,
+    users: HashSet<Uuid>,
+    persons: HashSet<Uuid>,
+}
+
+impl Wanted {
+    pub fn org(&mut self, id: Uuid) -> &mut Self {
+        self.orgs.insert(id);
+        self
+    }
+
+    pub fn user(&mut self, id: Uuid) -> &mut Self {
+        self.users.insert(id);
+        self
+    }
+
+    pub fn person(&mut self, id: Uuid) -> &mut Self {
+        self.persons.insert(id);
+        self
+    }
+
+    /// Each of `ids` that is set.
+    pub fn orgs(&mut self, ids: impl IntoIterator<Item = Option<Uuid>>) -> &mut Self {
+        self.orgs.extend(ids.into_iter().flatten());
+        self
+    }
+
+    pub fn users(&mut self, ids: impl IntoIterator<Item = Option<Uuid>>) -> &mut Self {
+        self.users.extend(ids.into_iter().flatten());
+        self
+    }
+
+    pub fn persons(&mut self, ids: impl IntoIterator<Item = Option<Uuid>>) -> &mut Self {
+        self.persons.extend(ids.into_iter().flatten());
+        self
+    }
+
+    /// Loads every name asked for: one statement for organizations, one for users, and for
+    /// persons one plus the access facts' three (`access::access_for`).
+    pub fn load(self, conn: &mut DbConn, actor: &Actor) -> RepoResult<Names> {
+        let mut names = Names::default();
+        if !self.orgs.is_empty() {
+            let rows: Vec<(DbUuid, String)> = organizations::table
+                .filter(organizations::id.eq_any(db_ids(&self.orgs)))
+                .select((organizations::id, organizations::name))
+                .load(conn)?;
+            names.orgs = rows.into_iter().map(|(id, n)| (id.0, n)).collect();
+        }
+        if !self.users.is_empty() {
+            let rows: Vec<(DbUuid, String)> = users::table
+                .filter(users::id.eq_any(db_ids(&self.users)))
+                .select((users::id, users::display_name))
+                .load(conn)?;
+            names.users = rows.into_iter().map(|(id, n)| (id.0, n)).collect();
+        }
+        if !self.persons.is_empty() {
+            let rows: Vec<(DbUuid, String, chrono::NaiveDate, DbUuid, String)> = persons::table
+                .filter(persons::id.eq_any(db_ids(&self.persons)))
+                // Never across the district wall, whatever the page refers to.
+                .filter(persons::district_code.eq(&actor.district_code))
+                .select((
+                    persons::id,
+                    persons::name,
+                    persons::birth_date,
+                    persons::registered_by_org_id,
+                    persons::district_code,
+                ))
+                .load(conn)?;
+            let keys: Vec<PersonKey> = rows
+                .iter()
+                .map(|(id, _, _, by, d)| (id.0, by.0, d.clone()))
+                .collect();
+            let access = access_for(conn, actor, &keys)?;
+            names.persons = rows
+                .into_iter()
+                .map(|(id, name, birth, _, _)| {
+                    let full = access.get(&id.0).is_some_and(authz::person_details);
+                    let shown = PersonName {
+                        name: if full { name } else { mask_name(&name) },
+                        birth_year: birth.year(),
+                        masked: !full,
+                    };
+                    (id.0, shown)
+                })
+                .collect();
+        }
+        Ok(names)
+    }
+}
+
+fn db_ids(ids: &HashSet<Uuid>) -> Vec<DbUuid> {
+    ids.iter().copied().map(DbUuid).collect()
+}
+
+/// A person's name as the caller may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName {
+    /// The full name, or the masked one (`김*수`).
+    pub name: String,
+    pub birth_year: i32,
+    /// Whether `name` is masked (the caller does not see the person's details).
+    pub masked: bool,
+}
+
+/// The names a page refers to.
+#[derive(Debug, Default)]
+pub struct Names {
+    orgs: HashMap<Uuid, String>,
+    users: HashMap<Uuid, String>,
+    persons: HashMap<Uuid, PersonName>,
+}
+
+impl Names {
+    /// An organization's name (empty for an id that was not asked for).
+    pub fn org(&self, id: Uuid) -> String {
+        self.orgs.get(&id).cloned().unwrap_or_default()
+    }
+
+    pub fn org_opt(&self, id: Option<Uuid>) -> Option<String> {
+        id.map(|id| self.org(id))
+    }
+
+    /// A user's display name.
+    pub fn user(&self, id: Uuid) -> String {
+        self.users.get(&id).cloned().unwrap_or_default()
+    }
+
+    pub fn user_opt(&self, id: Option<Uuid>) -> Option<String> {
+        id.map(|id| self.user(id))
+    }
+
+    /// A person's name as the caller may see it; `None` for a person it may not know of.
+    pub fn person(&self, id: Uuid) -> Option<&PersonName> {
+        self.persons.get(&id)
+    }
+}
