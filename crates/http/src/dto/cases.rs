@@ -1,5 +1,7 @@
 //! Cases, participants, assignments, notes, timeline and handover.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkke_domain::case::{
     Assignment, AssignmentRole, Case, CasePatch, CaseType, ClosingReason, Need, NeedDomain,
@@ -448,6 +450,49 @@ pub struct AddMemberRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberList {
     pub person_ids: Vec<Uuid>,
+    /// The same people with their names as the caller may see them.
+    pub members: Vec<MemberView>,
+}
+
+/// A person of a case, named as far as the caller may see.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    pub person_id: Uuid,
+    /// The full name, or the masked one (`김*수`) when the caller does not see the person's
+    /// details.
+    pub name: Option<String>,
+    pub birth_year: Option<i32>,
+    pub name_masked: bool,
+}
+
+impl MemberList {
+    pub fn named(person_ids: Vec<Uuid>, n: &Names) -> Self {
+        let members = person_ids
+            .iter()
+            .map(|&person_id| {
+                let shown = PersonShown::of(n, person_id);
+                MemberView {
+                    person_id,
+                    name: shown.name,
+                    birth_year: shown.birth_year,
+                    name_masked: shown.masked,
+                }
+            })
+            .collect();
+        Self {
+            person_ids,
+            members,
+        }
+    }
+}
+
+/// The ids of a case's people, for their names.
+pub struct PersonIds(pub Vec<Uuid>);
+
+impl Refers for PersonIds {
+    fn refers(&self, w: &mut Wanted) {
+        w.persons(self.0.iter().copied().map(Some));
+    }
 }
 
 /// Adds an organization to a case.
@@ -478,18 +523,36 @@ pub struct AssignRequest {
 pub struct AssignmentView {
     pub id: Uuid,
     pub user_id: Uuid,
+    /// The worker's name.
+    pub user_name: String,
     pub organization_id: Uuid,
+    /// The worker's organization's name.
+    pub organization_name: String,
     pub role: AssignmentRoleDto,
     pub assigned_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
 }
 
-impl From<Assignment> for AssignmentView {
-    fn from(a: Assignment) -> Self {
+impl Refers for Assignment {
+    fn refers(&self, w: &mut Wanted) {
+        w.user(self.user_id).org(self.org_id);
+    }
+}
+
+impl Refers for Participant {
+    fn refers(&self, w: &mut Wanted) {
+        w.org(self.org_id);
+    }
+}
+
+impl FromNamed<Assignment> for AssignmentView {
+    fn named(a: Assignment, n: &Names) -> Self {
         Self {
             id: a.id,
             user_id: a.user_id,
+            user_name: n.user(a.user_id),
             organization_id: a.org_id,
+            organization_name: n.org(a.org_id),
             role: a.role.into(),
             assigned_at: a.assigned_at,
             ended_at: a.ended_at,
@@ -539,29 +602,52 @@ pub struct NoteView {
     pub id: Uuid,
     pub case_id: Uuid,
     pub organization_id: Uuid,
+    /// The author's organization's name.
+    pub organization_name: String,
     pub author_id: Uuid,
+    /// The author's name.
+    pub author_name: String,
     pub kind: NoteKindDto,
     pub occurred_at: DateTime<Utc>,
     pub body: String,
     pub co_visitor_user_ids: Vec<Uuid>,
+    /// The co-visitors' names, in the order of `co_visitor_user_ids`.
+    pub co_visitor_names: Vec<String>,
     pub visibility: VisibilityDto,
     pub created_at: DateTime<Utc>,
     pub person_id: Option<Uuid>,
+    /// The member's name as the caller may see it (with `person_id`).
+    pub person_name: Option<String>,
 }
 
-impl From<Note> for NoteView {
-    fn from(n: Note) -> Self {
+impl Refers for Note {
+    fn refers(&self, w: &mut Wanted) {
+        w.org(self.org_id)
+            .user(self.author_id)
+            .users(self.co_visitor_user_ids.iter().copied().map(Some))
+            .persons([self.person_id]);
+    }
+}
+
+impl FromNamed<Note> for NoteView {
+    fn named(n: Note, names: &Names) -> Self {
         Self {
             id: n.id,
             case_id: n.case_id,
             organization_id: n.org_id,
+            organization_name: names.org(n.org_id),
             author_id: n.author_id,
+            author_name: names.user(n.author_id),
             kind: n.kind.into(),
             occurred_at: n.occurred_at,
             body: n.body,
+            co_visitor_names: n.co_visitor_user_ids.iter().map(|u| names.user(*u)).collect(),
             co_visitor_user_ids: n.co_visitor_user_ids,
             visibility: n.visibility.into(),
             created_at: n.created_at,
+            person_name: n
+                .person_id
+                .and_then(|p| PersonShown::of(names, p).name),
             person_id: n.person_id,
         }
     }
@@ -577,19 +663,44 @@ pub struct TimelineEntryView {
     pub occurred_at: DateTime<Utc>,
     pub kind: String,
     pub actor_user_id: Option<Uuid>,
+    /// The actor's name.
+    pub actor_user_name: Option<String>,
     pub actor_org_id: Option<Uuid>,
+    /// The actor's organization's name.
+    pub actor_org_name: Option<String>,
     /// What happened, by kind (e.g. `from`/`to` of a status change).
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
+    /// The names of the organizations and workers `data` refers to, by id (e.g. the old and
+    /// new lead of `lead_changed`).
+    pub names: BTreeMap<Uuid, String>,
 }
 
-impl From<TimelineEntry> for TimelineEntryView {
-    fn from(e: TimelineEntry) -> Self {
+/// The organizations and users an entry's data names.
+fn data_refs(e: &TimelineEntry) -> (Vec<Uuid>, Vec<Uuid>) {
+    super::common::data_refs(&e.data, e.kind == "lead_changed")
+}
+
+impl Refers for TimelineEntry {
+    fn refers(&self, w: &mut Wanted) {
+        let (orgs, users) = data_refs(self);
+        w.orgs([self.actor_org_id])
+            .users([self.actor_user_id])
+            .orgs(orgs.into_iter().map(Some))
+            .users(users.into_iter().map(Some));
+    }
+}
+
+impl FromNamed<TimelineEntry> for TimelineEntryView {
+    fn named(e: TimelineEntry, n: &Names) -> Self {
         Self {
             id: e.id,
             occurred_at: e.occurred_at,
+            names: super::common::data_names(&e.data, e.kind == "lead_changed", n),
             kind: e.kind,
+            actor_user_name: n.user_opt(e.actor_user_id),
             actor_user_id: e.actor_user_id,
+            actor_org_name: n.org_opt(e.actor_org_id),
             actor_org_id: e.actor_org_id,
             data: e.data,
         }

@@ -112,6 +112,81 @@ pub fn named<T: Refers>(
     Ok((value, names))
 }
 
+/// Every item of a list as its view.
+pub fn all_named<T, V: FromNamed<T>>((items, names): (Vec<T>, Names)) -> Vec<V> {
+    named_each(items, &names)
+}
+
+/// Each item as its view, with names already loaded.
+pub fn named_each<T, V: FromNamed<T>>(items: Vec<T>, names: &Names) -> Vec<V> {
+    items.into_iter().map(|i| V::named(i, names)).collect()
+}
+
+/// The organizations and users event data names: keys ending in `org_id` or
+/// `organization_id` (and `from`/`to` when `lead_pair`, as `lead_changed` has them) hold
+/// organizations, keys ending in `user_id` or `user_ids` users.
+pub fn data_refs(data: &serde_json::Value, lead_pair: bool) -> (Vec<Uuid>, Vec<Uuid>) {
+    let (mut orgs, mut users) = (Vec::new(), Vec::new());
+    let Some(data) = data.as_object() else {
+        return (orgs, users);
+    };
+    let ids = |v: &serde_json::Value| -> Vec<Uuid> {
+        match v {
+            serde_json::Value::String(s) => Uuid::parse_str(s).into_iter().collect(),
+            serde_json::Value::Array(a) => a
+                .iter()
+                .filter_map(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    for (key, value) in data {
+        let lead = lead_pair && (key == "from" || key == "to");
+        if lead || key.ends_with("org_id") || key.ends_with("organization_id") {
+            orgs.extend(ids(value));
+        } else if key.ends_with("user_id") || key.ends_with("user_ids") {
+            users.extend(ids(value));
+        }
+    }
+    (orgs, users)
+}
+
+/// The names of the organizations and users `data` refers to, by id.
+pub fn data_names(
+    data: &serde_json::Value,
+    lead_pair: bool,
+    n: &Names,
+) -> std::collections::BTreeMap<Uuid, String> {
+    let (orgs, users) = data_refs(data, lead_pair);
+    orgs.into_iter()
+        .map(|o| (o, n.org(o)))
+        .chain(users.into_iter().map(|u| (u, n.user(u))))
+        .collect()
+}
+
+/// A case named in a list: its number and its person as the caller may see them
+/// (`case_no`, `person_name`, `person_name_masked`).
+#[derive(Debug, Clone, Default)]
+pub struct CaseShown {
+    pub case_no: Option<String>,
+    pub person: PersonShown,
+}
+
+impl CaseShown {
+    pub fn of(names: &Names, id: Uuid) -> Self {
+        match names.case(id) {
+            Some(c) => Self {
+                case_no: Some(c.case_no.clone()),
+                person: PersonShown::of(names, c.person_id),
+            },
+            None => Self {
+                case_no: None,
+                person: PersonShown::of(names, Uuid::nil()),
+            },
+        }
+    }
+}
+
 /// `{x}_name`, `{x}_birth_year` and `{x}_name_masked` of a person reference.
 #[derive(Debug, Clone, Default)]
 pub struct PersonShown {

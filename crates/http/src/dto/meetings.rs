@@ -14,7 +14,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::cases::{CaseTypeDto, RiskLevelDto, StatusDto};
-use super::common::double_option;
+use super::common::{double_option, named_each, CaseShown, FromNamed, PersonShown, Refers};
+use hamkke_persistence::repo::names::{Names, Wanted};
 use super::persons::mirror_enum;
 
 mirror_enum!(
@@ -221,17 +222,23 @@ pub struct FinalizeRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeetingParticipantView {
     pub user_id: Option<Uuid>,
+    /// The worker's name (members of the district).
+    pub user_name: Option<String>,
     pub organization_id: Option<Uuid>,
+    /// The organization's name.
+    pub organization_name: Option<String>,
     pub external_name: Option<String>,
     pub external_organization: Option<String>,
     pub external_role: Option<String>,
     pub attended: Option<bool>,
 }
 
-impl From<MeetingParticipant> for MeetingParticipantView {
-    fn from(p: MeetingParticipant) -> Self {
+impl FromNamed<MeetingParticipant> for MeetingParticipantView {
+    fn named(p: MeetingParticipant, n: &Names) -> Self {
         Self {
+            user_name: n.user_opt(p.user_id),
             user_id: p.user_id,
+            organization_name: n.org_opt(p.org_id),
             organization_id: p.org_id,
             external_name: p.external_name,
             external_organization: p.external_organization,
@@ -249,12 +256,15 @@ pub struct CaseSummary {
     pub case_type: CaseTypeDto,
     pub risk_level: RiskLevelDto,
     pub lead_org_id: Uuid,
+    /// The lead organization's name.
+    pub lead_org_name: String,
     pub summary: String,
 }
 
-impl From<Case> for CaseSummary {
-    fn from(c: Case) -> Self {
+impl FromNamed<Case> for CaseSummary {
+    fn named(c: Case, n: &Names) -> Self {
         Self {
+            lead_org_name: n.org(c.lead_org_id),
             case_no: c.case_no,
             status: c.status.into(),
             case_type: c.case_type.into(),
@@ -270,11 +280,25 @@ impl From<Case> for CaseSummary {
 pub struct DecisionView {
     pub decision: DecisionDto,
     pub lead_org_id: Option<Uuid>,
+    /// The new lead's name (`change_lead`).
+    pub lead_org_name: Option<String>,
     pub refer_to_org_id: Option<Uuid>,
+    /// The name of the organization referred to (`refer`).
+    pub refer_to_org_name: Option<String>,
     pub case_type: Option<super::cases::CaseTypeDto>,
     pub closing_reason: Option<super::cases::ClosingReasonDto>,
     pub notes: Option<String>,
-    pub action_items: Vec<ActionItemInput>,
+    pub action_items: Vec<DecidedActionItemView>,
+}
+
+/// An action item a decision sets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecidedActionItemView {
+    pub assignee_user_id: Uuid,
+    /// The assignee's name.
+    pub assignee_name: String,
+    pub description: String,
+    pub due_on: NaiveDate,
 }
 
 /// A case on the agenda.
@@ -286,14 +310,16 @@ pub struct AgendaItemView {
     pub decision: Option<DecisionView>,
 }
 
-impl From<AgendaItem> for AgendaItemView {
-    fn from(a: AgendaItem) -> Self {
+impl FromNamed<AgendaItem> for AgendaItemView {
+    fn named(a: AgendaItem, n: &Names) -> Self {
         Self {
             case_id: a.case_id,
-            case: a.summary.map(Into::into),
+            case: a.summary.map(|c| CaseSummary::named(c, n)),
             decision: a.decision.map(|d| DecisionView {
                 decision: d.decision.into(),
+                lead_org_name: n.org_opt(d.lead_org_id),
                 lead_org_id: d.lead_org_id,
+                refer_to_org_name: n.org_opt(d.refer_to_org_id),
                 refer_to_org_id: d.refer_to_org_id,
                 case_type: d.case_type.map(Into::into),
                 closing_reason: d.closing_reason.map(Into::into),
@@ -301,7 +327,8 @@ impl From<AgendaItem> for AgendaItemView {
                 action_items: d
                     .action_items
                     .into_iter()
-                    .map(|i| ActionItemInput {
+                    .map(|i| DecidedActionItemView {
+                        assignee_name: n.user(i.assignee_user_id),
                         assignee_user_id: i.assignee_user_id,
                         description: i.description,
                         due_on: i.due_on,
@@ -321,6 +348,8 @@ pub struct MeetingView {
     pub scheduled_at: DateTime<Utc>,
     pub location: Option<String>,
     pub host_org_id: Uuid,
+    /// The host organization's name.
+    pub host_org_name: String,
     pub district_code: String,
     pub status: MeetingStatusDto,
     pub minutes: Option<String>,
@@ -335,9 +364,10 @@ pub struct MeetingView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Meeting> for MeetingView {
-    fn from(m: Meeting) -> Self {
+impl FromNamed<Meeting> for MeetingView {
+    fn named(m: Meeting, n: &Names) -> Self {
         Self {
+            host_org_name: n.org(m.host_org_id),
             id: m.id,
             kind: m.kind.into(),
             title: m.title,
@@ -357,11 +387,35 @@ impl From<Meeting> for MeetingView {
     }
 }
 
-impl From<MeetingDetail> for MeetingView {
-    fn from(d: MeetingDetail) -> Self {
-        let mut v = MeetingView::from(d.meeting);
-        v.participants = Some(d.participants.into_iter().map(Into::into).collect());
-        v.agenda = Some(d.agenda.into_iter().map(Into::into).collect());
+impl Refers for Meeting {
+    fn refers(&self, w: &mut Wanted) {
+        w.org(self.host_org_id);
+    }
+}
+
+impl Refers for MeetingDetail {
+    fn refers(&self, w: &mut Wanted) {
+        self.meeting.refers(w);
+        for p in &self.participants {
+            w.orgs([p.org_id]).users([p.user_id]);
+        }
+        for a in &self.agenda {
+            if let Some(c) = &a.summary {
+                w.org(c.lead_org_id);
+            }
+            if let Some(d) = &a.decision {
+                w.orgs([d.lead_org_id, d.refer_to_org_id])
+                    .users(d.action_items.iter().map(|i| Some(i.assignee_user_id)));
+            }
+        }
+    }
+}
+
+impl FromNamed<MeetingDetail> for MeetingView {
+    fn named(d: MeetingDetail, n: &Names) -> Self {
+        let mut v = MeetingView::named(d.meeting, n);
+        v.participants = Some(named_each(d.participants, n));
+        v.agenda = Some(named_each(d.agenda, n));
         v
     }
 }
@@ -392,18 +446,36 @@ pub struct ActionItemView {
     pub id: Uuid,
     pub meeting_id: Uuid,
     pub case_id: Uuid,
+    /// The case number (사례번호).
+    pub case_no: Option<String>,
+    /// The case's person as the caller may see them (masked unless it sees their details).
+    pub person_name: Option<String>,
+    pub person_name_masked: bool,
     pub assignee_user_id: Uuid,
+    /// The assignee's name.
+    pub assignee_name: String,
     pub description: String,
     pub due_on: NaiveDate,
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-impl From<ActionItem> for ActionItemView {
-    fn from(a: ActionItem) -> Self {
+impl Refers for ActionItem {
+    fn refers(&self, w: &mut Wanted) {
+        w.case(self.case_id).user(self.assignee_user_id);
+    }
+}
+
+impl FromNamed<ActionItem> for ActionItemView {
+    fn named(a: ActionItem, n: &Names) -> Self {
+        let case = CaseShown::of(n, a.case_id);
         Self {
             id: a.id,
             meeting_id: a.meeting_id,
             case_id: a.case_id,
+            case_no: case.case_no,
+            person_name: case.person.name,
+            person_name_masked: case.person.masked,
+            assignee_name: n.user(a.assignee_user_id),
             assignee_user_id: a.assignee_user_id,
             description: a.description,
             due_on: a.due_on,
@@ -488,8 +560,15 @@ pub struct ReferralView {
     pub id: Uuid,
     pub case_id: Uuid,
     pub case: CaseSummary,
+    /// The case's person as the caller may see them (masked unless it sees their details).
+    pub person_name: Option<String>,
+    pub person_name_masked: bool,
     pub from_org_id: Uuid,
+    /// The referring organization's name.
+    pub from_org_name: String,
     pub to_org_id: Uuid,
+    /// The receiving organization's name.
+    pub to_org_name: String,
     pub kind: ReferralKindDto,
     pub reason: String,
     pub requested_services: Vec<String>,
@@ -501,14 +580,28 @@ pub struct ReferralView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<ReferralDetail> for ReferralView {
-    fn from(d: ReferralDetail) -> Self {
+impl Refers for ReferralDetail {
+    fn refers(&self, w: &mut Wanted) {
+        w.org(self.referral.from_org_id)
+            .org(self.referral.to_org_id)
+            .org(self.case.lead_org_id)
+            .person(self.case.person_id);
+    }
+}
+
+impl FromNamed<ReferralDetail> for ReferralView {
+    fn named(d: ReferralDetail, n: &Names) -> Self {
         let r = d.referral;
+        let person = PersonShown::of(n, d.case.person_id);
         Self {
             id: r.id,
             case_id: r.case_id,
-            case: d.case.into(),
+            case: CaseSummary::named(d.case, n),
+            person_name: person.name,
+            person_name_masked: person.masked,
+            from_org_name: n.org(r.from_org_id),
             from_org_id: r.from_org_id,
+            to_org_name: n.org(r.to_org_id),
             to_org_id: r.to_org_id,
             kind: r.kind.into(),
             reason: r.reason,
@@ -566,8 +659,14 @@ pub struct AgendaRequestView {
     pub id: Uuid,
     pub meeting_id: Uuid,
     pub case_id: Uuid,
+    /// The case number (사례번호).
+    pub case_no: Option<String>,
     pub from_org_id: Uuid,
+    /// The proposing organization's name.
+    pub from_org_name: String,
     pub requested_by: Uuid,
+    /// The proposing worker's name.
+    pub requested_by_name: String,
     pub note: Option<String>,
     pub status: AgendaRequestStatusDto,
     pub decline_reason: Option<String>,
@@ -575,14 +674,25 @@ pub struct AgendaRequestView {
     pub answered_at: Option<DateTime<Utc>>,
 }
 
-impl From<hamkke_domain::meeting::AgendaRequest> for AgendaRequestView {
-    fn from(r: hamkke_domain::meeting::AgendaRequest) -> Self {
+impl Refers for hamkke_domain::meeting::AgendaRequest {
+    fn refers(&self, w: &mut Wanted) {
+        w.case(self.case_id)
+            .org(self.from_org_id)
+            .user(self.requested_by);
+    }
+}
+
+impl FromNamed<hamkke_domain::meeting::AgendaRequest> for AgendaRequestView {
+    fn named(r: hamkke_domain::meeting::AgendaRequest, n: &Names) -> Self {
         Self {
             id: r.id,
             meeting_id: r.meeting_id,
             case_id: r.case_id,
+            case_no: CaseShown::of(n, r.case_id).case_no,
             from_org_id: r.from_org_id,
+            from_org_name: n.org(r.from_org_id),
             requested_by: r.requested_by,
+            requested_by_name: n.user(r.requested_by),
             note: r.note,
             status: r.status.into(),
             decline_reason: r.decline_reason,

@@ -10,6 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::cases::{CaseTypeDto, RiskLevelDto, StatusDto};
+use super::common::{data_names, data_refs, named_each, CaseShown, FromNamed, Refers};
+use std::collections::BTreeMap;
+use hamkke_persistence::repo::names::{Names, Wanted};
+use hamkke_persistence::repo::visits::Visit;
 use super::persons::PersonDto;
 use super::users::RoleDto;
 
@@ -25,14 +29,39 @@ pub struct NotificationView {
     /// Ids of what it is about (fetch what you may see).
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
+    /// The case number (사례번호) of the case `data.case_id` names, if any.
+    pub case_no: Option<String>,
+    /// The names of the organizations and workers `data` refers to, by id.
+    pub names: BTreeMap<Uuid, String>,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
 }
 
+/// A notification's case, from its data.
+fn case_of(n: &Notification) -> Option<Uuid> {
+    n.data
+        .get("case_id")
+        .and_then(|v| v.as_str())
+        .and_then(|s| Uuid::parse_str(s).ok())
+}
+
+impl Refers for Notification {
+    fn refers(&self, w: &mut Wanted) {
+        let (orgs, users) = data_refs(&self.data, self.event_type == "case.lead_changed");
+        w.orgs(orgs.into_iter().map(Some))
+            .users(users.into_iter().map(Some));
+        if let Some(case) = case_of(self) {
+            w.case(case);
+        }
+    }
+}
+
 impl NotificationView {
-    pub fn new(n: Notification, english: bool) -> Self {
+    pub fn new(n: Notification, english: bool, names: &Names) -> Self {
         Self {
             id: n.id,
+            case_no: case_of(&n).and_then(|c| names.case(c).map(|c| c.case_no.clone())),
+            names: data_names(&n.data, n.event_type == "case.lead_changed", names),
             event_type: n.event_type,
             event_id: n.event_id,
             title: if english { n.title_en } else { n.title_ko },
@@ -124,12 +153,15 @@ pub struct WorkCaseView {
     pub case_type: CaseTypeDto,
     pub risk_level: RiskLevelDto,
     pub lead_org_id: Uuid,
+    /// The lead organization's name.
+    pub lead_org_name: String,
     pub person: PersonDto,
 }
 
-impl From<WorkCase> for WorkCaseView {
-    fn from(w: WorkCase) -> Self {
+impl FromNamed<WorkCase> for WorkCaseView {
+    fn named(w: WorkCase, n: &Names) -> Self {
         Self {
+            lead_org_name: n.org(w.case.lead_org_id),
             case_id: w.case.id,
             case_no: w.case.case_no,
             status: w.case.status.into(),
@@ -146,17 +178,26 @@ impl From<WorkCase> for WorkCaseView {
 pub struct WorkItemView {
     pub id: Uuid,
     pub case_id: Uuid,
+    /// The case number (사례번호).
+    pub case_no: Option<String>,
+    /// The case's person as I may see them (masked unless I see their details).
+    pub person_name: Option<String>,
+    pub person_name_masked: bool,
     pub meeting_id: Uuid,
     pub description: String,
     pub due_on: NaiveDate,
     pub overdue: bool,
 }
 
-impl From<WorkItem> for WorkItemView {
-    fn from(i: WorkItem) -> Self {
+impl FromNamed<WorkItem> for WorkItemView {
+    fn named(i: WorkItem, n: &Names) -> Self {
+        let case = CaseShown::of(n, i.case_id);
         Self {
             id: i.id,
             case_id: i.case_id,
+            case_no: case.case_no,
+            person_name: case.person.name,
+            person_name_masked: case.person.masked,
             meeting_id: i.meeting_id,
             description: i.description,
             due_on: i.due_on,
@@ -170,16 +211,28 @@ impl From<WorkItem> for WorkItemView {
 pub struct WorkReferralView {
     pub id: Uuid,
     pub case_id: Uuid,
+    /// The case number (사례번호).
+    pub case_no: Option<String>,
+    /// The case's person as I may see them (masked unless I see their details).
+    pub person_name: Option<String>,
+    pub person_name_masked: bool,
     pub from_org_id: Uuid,
+    /// The referring organization's name.
+    pub from_org_name: String,
     pub reason: String,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<WorkReferral> for WorkReferralView {
-    fn from(r: WorkReferral) -> Self {
+impl FromNamed<WorkReferral> for WorkReferralView {
+    fn named(r: WorkReferral, n: &Names) -> Self {
+        let case = CaseShown::of(n, r.case_id);
         Self {
             id: r.id,
             case_id: r.case_id,
+            case_no: case.case_no,
+            person_name: case.person.name,
+            person_name_masked: case.person.masked,
+            from_org_name: n.org(r.from_org_id),
             from_org_id: r.from_org_id,
             reason: r.reason,
             created_at: r.created_at,
@@ -248,11 +301,14 @@ pub struct WorkMeetingView {
     pub kind: String,
     pub scheduled_at: DateTime<Utc>,
     pub host_org_id: Uuid,
+    /// The host organization's name.
+    pub host_org_name: String,
 }
 
-impl From<WorkMeeting> for WorkMeetingView {
-    fn from(m: WorkMeeting) -> Self {
+impl FromNamed<WorkMeeting> for WorkMeetingView {
+    fn named(m: WorkMeeting, n: &Names) -> Self {
         Self {
+            host_org_name: n.org(m.host_org_id),
             id: m.id,
             title: m.title,
             kind: m.kind,
@@ -267,13 +323,16 @@ impl From<WorkMeeting> for WorkMeetingView {
 pub struct WorkOverrideView {
     pub allocation_id: Uuid,
     pub provider_org_id: Uuid,
+    /// The providing organization's name.
+    pub provider_org_name: String,
     pub granted_on: NaiveDate,
     pub override_reason: Option<String>,
 }
 
-impl From<WorkOverride> for WorkOverrideView {
-    fn from(o: WorkOverride) -> Self {
+impl FromNamed<WorkOverride> for WorkOverrideView {
+    fn named(o: WorkOverride, n: &Names) -> Self {
         Self {
+            provider_org_name: n.org(o.provider_org_id),
             allocation_id: o.allocation_id,
             provider_org_id: o.provider_org_id,
             granted_on: o.granted_on,
@@ -287,11 +346,22 @@ impl From<WorkOverride> for WorkOverrideView {
 pub struct VisitView {
     pub id: Uuid,
     pub case_id: Uuid,
+    /// The case number (사례번호).
+    pub case_no: Option<String>,
+    /// The case's person as I may see them (masked unless I see their details).
+    pub person_name: Option<String>,
+    pub person_name_masked: bool,
     pub org_id: Uuid,
+    /// The planning organization's name.
+    pub org_name: String,
     pub created_by: Uuid,
+    /// The planning worker's name.
+    pub created_by_name: String,
     pub scheduled_at: DateTime<Utc>,
     pub purpose: String,
     pub co_visitor_user_ids: Vec<Uuid>,
+    /// The co-visitors' names, in the order of `co_visitor_user_ids`.
+    pub co_visitor_names: Vec<String>,
     /// `planned` or `completed`.
     pub status: String,
     /// The home-visit note recorded on completion.
@@ -299,15 +369,31 @@ pub struct VisitView {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-impl From<hamkke_persistence::repo::visits::Visit> for VisitView {
-    fn from(v: hamkke_persistence::repo::visits::Visit) -> Self {
+impl Refers for Visit {
+    fn refers(&self, w: &mut Wanted) {
+        w.case(self.case_id)
+            .org(self.org_id)
+            .user(self.created_by)
+            .users(self.co_visitor_user_ids.iter().copied().map(Some));
+    }
+}
+
+impl FromNamed<Visit> for VisitView {
+    fn named(v: Visit, n: &Names) -> Self {
+        let case = CaseShown::of(n, v.case_id);
         Self {
             id: v.id,
             case_id: v.case_id,
+            case_no: case.case_no,
+            person_name: case.person.name,
+            person_name_masked: case.person.masked,
             org_id: v.org_id,
+            org_name: n.org(v.org_id),
             created_by: v.created_by,
+            created_by_name: n.user(v.created_by),
             scheduled_at: v.scheduled_at,
             purpose: v.purpose,
+            co_visitor_names: v.co_visitor_user_ids.iter().map(|u| n.user(*u)).collect(),
             co_visitor_user_ids: v.co_visitor_user_ids,
             status: v.status,
             note_id: v.note_id,
@@ -397,8 +483,23 @@ pub struct WorklistView {
     pub visits: Vec<VisitView>,
 }
 
-impl From<Worklist> for WorklistView {
-    fn from(w: Worklist) -> Self {
+impl Refers for Worklist {
+    fn refers(&self, w: &mut Wanted) {
+        w.orgs(self.cases.iter().map(|c| Some(c.case.lead_org_id)));
+        for i in &self.action_items {
+            w.case(i.case_id);
+        }
+        for r in &self.incoming_referrals {
+            w.case(r.case_id).org(r.from_org_id);
+        }
+        w.orgs(self.meetings.iter().map(|m| Some(m.host_org_id)))
+            .orgs(self.overrides.iter().map(|o| Some(o.provider_org_id)));
+        self.visits.refers(w);
+    }
+}
+
+impl FromNamed<Worklist> for WorklistView {
+    fn named(w: Worklist, n: &Names) -> Self {
         Self {
             counts: WorklistCounts {
                 cases: w.cases.len(),
@@ -415,16 +516,16 @@ impl From<Worklist> for WorklistView {
                 overrides: w.overrides.len(),
                 visits: w.visits.len(),
             },
-            cases: w.cases.into_iter().map(Into::into).collect(),
+            cases: named_each(w.cases, n),
             reviews_due: w.reviews_due.into_iter().map(Into::into).collect(),
             assessments_due: w.assessments_due.into_iter().map(Into::into).collect(),
-            action_items: w.action_items.into_iter().map(Into::into).collect(),
-            incoming_referrals: w.incoming_referrals.into_iter().map(Into::into).collect(),
+            action_items: named_each(w.action_items, n),
+            incoming_referrals: named_each(w.incoming_referrals, n),
             declined_referrals: w.declined_referrals.into_iter().map(Into::into).collect(),
             access_lost: w.access_lost.into_iter().map(Into::into).collect(),
-            meetings: w.meetings.into_iter().map(Into::into).collect(),
-            overrides: w.overrides.into_iter().map(Into::into).collect(),
-            visits: w.visits.into_iter().map(Into::into).collect(),
+            meetings: named_each(w.meetings, n),
+            overrides: named_each(w.overrides, n),
+            visits: named_each(w.visits, n),
         }
     }
 }

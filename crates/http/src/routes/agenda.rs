@@ -6,6 +6,7 @@ use hamkke_persistence::repo::agenda::{self as repo, Minutes};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::dto::common::{all_named, named, FromNamed};
 use crate::dto::meetings::{
     AgendaRequestList, AgendaRequestView, DeclineRequest, ProposeAgendaRequest,
 };
@@ -40,10 +41,10 @@ pub async fn create_meeting_agenda_request(
     let r = state
         .db
         .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::request(c, a, ctx, id, case_id, note)
+            repo::request(c, a, ctx, id, case_id, note).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Created().json(AgendaRequestView::from(r)))
+    Ok(HttpResponse::Created().json(AgendaRequestView::named(r.0, &r.1)))
 }
 
 /// Proposals for a meeting: every one for its host, the caller's own otherwise.
@@ -63,11 +64,11 @@ pub async fn list_meeting_agenda_requests(
     let items = state
         .db
         .as_user(auth, "meeting", Some(id.to_string()), move |c, a, _| {
-            repo::list(c, a, id)
+            repo::list(c, a, id).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Ok().json(AgendaRequestList {
-        items: items.into_iter().map(Into::into).collect(),
+        items: all_named(items),
     }))
 }
 
@@ -94,10 +95,10 @@ pub async fn accept_agenda_request(
             auth,
             "agenda_request",
             Some(id.to_string()),
-            move |c, a, ctx| repo::answer(c, a, ctx, id, None),
+            move |c, a, ctx| repo::answer(c, a, ctx, id, None).and_then(|v| named(c, a, v)),
         )
         .await?;
-    Ok(HttpResponse::Ok().json(AgendaRequestView::from(r)))
+    Ok(HttpResponse::Ok().json(AgendaRequestView::named(r.0, &r.1)))
 }
 
 /// The host declines a proposal, saying why.
@@ -126,10 +127,10 @@ pub async fn decline_agenda_request(
             auth,
             "agenda_request",
             Some(id.to_string()),
-            move |c, a, ctx| repo::answer(c, a, ctx, id, Some(reason)),
+            move |c, a, ctx| repo::answer(c, a, ctx, id, Some(reason)).and_then(|v| named(c, a, v)),
         )
         .await?;
-    Ok(HttpResponse::Ok().json(AgendaRequestView::from(r)))
+    Ok(HttpResponse::Ok().json(AgendaRequestView::named(r.0, &r.1)))
 }
 
 /// Escapes text for HTML.

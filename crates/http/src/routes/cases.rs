@@ -11,10 +11,10 @@ use hamkke_persistence::repo::names::Names;
 use crate::auth::Caller;
 use crate::dto::cases::{
     AddMemberRequest, AddParticipantRequest, AssignRequest, AssignmentList, CasePage, CaseView,
-    CreateCaseRequest, CreateNoteRequest, ListCasesQuery, MemberList, NotePage, NoteView,
+    CreateCaseRequest, CreateNoteRequest, ListCasesQuery, MemberList, PersonIds, NotePage, NoteView,
     PageQuery, ParticipantList, TimelinePage, TransitionRequest, UpdateCaseRequest,
 };
-use crate::dto::common::{named, names_of, FromNamed};
+use crate::dto::common::{all_named, named, names_of, FromNamed};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{etag, page_request, IfMatch, ValidJson};
 use crate::state::AppState;
@@ -215,10 +215,11 @@ pub async fn list_case_participants(
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, _| {
             repo::participants(c, a, id)
+                .and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Ok().json(ParticipantList {
-        items: items.into_iter().map(Into::into).collect(),
+        items: all_named(items),
     }))
 }
 
@@ -249,10 +250,11 @@ pub async fn create_case_participant(
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
             repo::add_participant(c, a, ctx, id, organization_id, role.into())
+                .and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Created().json(ParticipantList {
-        items: items.into_iter().map(Into::into).collect(),
+        items: all_named(items),
     }))
 }
 
@@ -300,10 +302,11 @@ pub async fn list_case_assignments(
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, _| {
             assignments::list(c, a, id)
+                .and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Ok().json(AssignmentList {
-        items: items.into_iter().map(Into::into).collect(),
+        items: all_named(items),
     }))
 }
 
@@ -332,10 +335,11 @@ pub async fn create_case_assignment(
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
             assignments::assign(c, a, ctx, id, user_id, role.into())
+                .and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Created().json(AssignmentList {
-        items: items.into_iter().map(Into::into).collect(),
+        items: all_named(items),
     }))
 }
 
@@ -359,9 +363,10 @@ pub async fn list_case_notes(
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
             notes::list(c, a, ctx, id, page)
+                .and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(NotePage::from_page(result)))
+    Ok(HttpResponse::Ok().json(NotePage::named(result.0, &result.1)))
 }
 
 /// Writes a note: counselling, (joint) home visit, call, service or monitoring.
@@ -385,9 +390,10 @@ pub async fn create_case_note(
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
             notes::create(c, a, ctx, id, new)
+                .and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Created().json(NoteView::from(note)))
+    Ok(HttpResponse::Created().json(NoteView::named(note.0, &note.1)))
 }
 
 /// The case's timeline, oldest first.
@@ -410,9 +416,10 @@ pub async fn list_case_timeline(
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
             notes::timeline(c, a, ctx, id, page)
+                .and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(TimelinePage::from_page(result)))
+    Ok(HttpResponse::Ok().json(TimelinePage::named(result.0, &result.1)))
 }
 
 /// The people a case is for: its person, or every member of a household case (primary first).
@@ -432,10 +439,10 @@ pub async fn list_case_members(
     let person_ids = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, _| {
-            repo::members(c, a, id)
+            repo::members(c, a, id).and_then(|v| named(c, a, PersonIds(v)))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(MemberList { person_ids }))
+    Ok(HttpResponse::Ok().json(MemberList::named(person_ids.0 .0, &person_ids.1)))
 }
 
 /// Adds a member of the case's household to a household case (the lead or a district
@@ -462,10 +469,10 @@ pub async fn create_case_member(
     let person_ids = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::add_member(c, a, ctx, id, person_id)
+            repo::add_member(c, a, ctx, id, person_id).and_then(|v| named(c, a, PersonIds(v)))
         })
         .await?;
-    Ok(HttpResponse::Created().json(MemberList { person_ids }))
+    Ok(HttpResponse::Created().json(MemberList::named(person_ids.0 .0, &person_ids.1)))
 }
 
 /// Removes a member from a household case (not its primary person).

@@ -6,6 +6,8 @@ use hamkke_persistence::repo::referrals::{self, Direction};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::dto::common::{named, FromNamed};
+use hamkke_persistence::repo::names::Names;
 use crate::dto::meetings::{
     ActionItemPage, ActionItemView, AgendaRequest, AttendanceRequest, CompleteReferralRequest,
     CreateMeetingRequest, CreateReferralRequest, DecisionRequest, DeclineRequest, DirectionDto,
@@ -16,10 +18,13 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{etag, page_request, IfMatch, ValidJson};
 use crate::state::AppState;
 
-fn meeting_response(status: actix_web::http::StatusCode, d: MeetingDetail) -> HttpResponse {
+fn meeting_response(
+    status: actix_web::http::StatusCode,
+    (d, names): (MeetingDetail, Names),
+) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header(etag(d.meeting.version))
-        .json(MeetingView::from(d))
+        .json(MeetingView::named(d, &names))
 }
 
 /// Calls a meeting hosted by the caller's organization, optionally with participants and agenda.
@@ -39,7 +44,7 @@ pub async fn create_meeting(
     let d = state
         .db
         .as_user(auth, "meeting", None, move |c, a, ctx| {
-            repo::create(c, a, ctx, new)
+            repo::create(c, a, ctx, new).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::CREATED, d))
@@ -70,10 +75,10 @@ pub async fn list_meetings(
     let result = state
         .db
         .as_user(auth, "meeting", None, move |c, actor, _| {
-            repo::list(c, actor, &filter, page)
+            repo::list(c, actor, &filter, page).and_then(|v| named(c, actor, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(MeetingPage::from_page(result)))
+    Ok(HttpResponse::Ok().json(MeetingPage::named(result.0, &result.1)))
 }
 
 /// One meeting with participants, agenda and decisions.
@@ -93,7 +98,7 @@ pub async fn get_meeting(
     let d = state
         .db
         .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::get(c, a, ctx, id)
+            repo::get(c, a, ctx, id).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -125,7 +130,7 @@ pub async fn update_meeting(
     let d = state
         .db
         .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::update(c, a, ctx, id, if_match.0, patch)
+            repo::update(c, a, ctx, id, if_match.0, patch).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -151,7 +156,7 @@ pub async fn cancel_meeting(
     let d = state
         .db
         .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::cancel(c, a, ctx, id)
+            repo::cancel(c, a, ctx, id).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -181,7 +186,7 @@ pub async fn create_meeting_agenda(
     let d = state
         .db
         .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::add_agenda(c, a, ctx, id, case_id)
+            repo::add_agenda(c, a, ctx, id, case_id).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -209,7 +214,7 @@ pub async fn delete_meeting_agenda(
     let d = state
         .db
         .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::remove_agenda(c, a, ctx, id, case_id)
+            repo::remove_agenda(c, a, ctx, id, case_id).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -238,7 +243,7 @@ pub async fn create_meeting_attendance(
     let d = state
         .db
         .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::attendance(c, a, ctx, id, user_id, attended)
+            repo::attendance(c, a, ctx, id, user_id, attended).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -267,7 +272,7 @@ pub async fn create_meeting_decision(
     let detail = state
         .db
         .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::decide(c, a, ctx, id, d)
+            repo::decide(c, a, ctx, id, d).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, detail))
@@ -308,7 +313,7 @@ pub async fn finalize_meeting(
     let d = state
         .db
         .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::finalize(c, a, ctx, id, &minutes, &attendance)
+            repo::finalize(c, a, ctx, id, &minutes, &attendance).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -342,10 +347,10 @@ pub async fn list_action_items(
     let result = state
         .db
         .as_user(auth, "action_item", None, move |c, a, _| {
-            repo::action_items(c, a, assignee, open, page)
+            repo::action_items(c, a, assignee, open, page).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ActionItemPage::from_page(result)))
+    Ok(HttpResponse::Ok().json(ActionItemPage::named(result.0, &result.1)))
 }
 
 /// Marks an action item done.
@@ -371,10 +376,10 @@ pub async fn complete_action_item(
             auth,
             "action_item",
             Some(id.to_string()),
-            move |c, a, ctx| repo::complete_action_item(c, a, ctx, id),
+            move |c, a, ctx| repo::complete_action_item(c, a, ctx, id).and_then(|v| named(c, a, v)),
         )
         .await?;
-    Ok(HttpResponse::Ok().json(ActionItemView::from(item)))
+    Ok(HttpResponse::Ok().json(ActionItemView::named(item.0, &item.1)))
 }
 
 /// Refers a case the caller works on to another organization, or with `to_hub: true` to the
@@ -409,10 +414,10 @@ pub async fn create_referral(
             if to_hub {
                 new.to_org_id = hamkke_persistence::repo::agenda::hub_of(c, a)?;
             }
-            referrals::create(c, a, ctx, new)
+            referrals::create(c, a, ctx, new).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Created().json(ReferralView::from(r)))
+    Ok(HttpResponse::Created().json(ReferralView::named(r.0, &r.1)))
 }
 
 /// Referrals to or from the caller's organization.
@@ -438,10 +443,10 @@ pub async fn list_referrals(
     let result = state
         .db
         .as_user(auth, "referral", None, move |c, actor, _| {
-            referrals::list(c, actor, direction, status, page)
+            referrals::list(c, actor, direction, status, page).and_then(|v| named(c, actor, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ReferralPage::from_page(result)))
+    Ok(HttpResponse::Ok().json(ReferralPage::named(result.0, &result.1)))
 }
 
 /// One referral with its case summary.
@@ -461,10 +466,10 @@ pub async fn get_referral(
     let r = state
         .db
         .as_user(auth, "referral", Some(id.to_string()), move |c, a, ctx| {
-            referrals::get(c, a, ctx, id)
+            referrals::get(c, a, ctx, id).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ReferralView::from(r)))
+    Ok(HttpResponse::Ok().json(ReferralView::named(r.0, &r.1)))
 }
 
 /// The receiver accepts and becomes a service-providing participant of the case.
@@ -487,10 +492,10 @@ pub async fn accept_referral(
     let r = state
         .db
         .as_user(auth, "referral", Some(id.to_string()), move |c, a, ctx| {
-            referrals::accept(c, a, ctx, id)
+            referrals::accept(c, a, ctx, id).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ReferralView::from(r)))
+    Ok(HttpResponse::Ok().json(ReferralView::named(r.0, &r.1)))
 }
 
 /// The receiver declines, with a reason.
@@ -516,10 +521,10 @@ pub async fn decline_referral(
     let r = state
         .db
         .as_user(auth, "referral", Some(id.to_string()), move |c, a, ctx| {
-            referrals::decline(c, a, ctx, id, &reason)
+            referrals::decline(c, a, ctx, id, &reason).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ReferralView::from(r)))
+    Ok(HttpResponse::Ok().json(ReferralView::named(r.0, &r.1)))
 }
 
 /// Either end completes an accepted referral with its outcome.
@@ -545,8 +550,8 @@ pub async fn complete_referral(
     let r = state
         .db
         .as_user(auth, "referral", Some(id.to_string()), move |c, a, ctx| {
-            referrals::complete(c, a, ctx, id, &outcome)
+            referrals::complete(c, a, ctx, id, &outcome).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ReferralView::from(r)))
+    Ok(HttpResponse::Ok().json(ReferralView::named(r.0, &r.1)))
 }

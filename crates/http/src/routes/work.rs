@@ -7,6 +7,7 @@ use hamkke_persistence::repo::work::{self, DirectoryFilter};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::dto::common::{named, FromNamed};
 use crate::dto::allocations::wants_english;
 use crate::dto::work::{
     CompleteVisitRequest, CreateVisitRequest, DirectoryQuery, MarkedRead, NotificationPage,
@@ -36,16 +37,17 @@ pub async fn list_notifications(
     let result = state
         .db
         .as_user(auth, "notification", None, move |c, actor, _| {
-            work::notifications(c, actor, unread, page)
+            work::notifications(c, actor, unread, page).and_then(|p| named(c, actor, p))
         })
         .await?;
     let english = wants_english(&req);
+    let (result, names) = result;
     Ok(HttpResponse::Ok().json(NotificationPage {
         next_cursor: result.next_after.map(encode_cursor),
         items: result
             .items
             .into_iter()
-            .map(|n| NotificationView::new(n, english))
+            .map(|n| NotificationView::new(n, english, &names))
             .collect(),
     }))
 }
@@ -68,10 +70,10 @@ pub async fn read_notification(
     let n = state
         .db
         .as_user(auth, "notification", None, move |c, actor, _| {
-            work::mark_read(c, actor, id)
+            work::mark_read(c, actor, id).and_then(|n| named(c, actor, n))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(NotificationView::new(n, wants_english(&req))))
+    Ok(HttpResponse::Ok().json(NotificationView::new(n.0, wants_english(&req), &n.1)))
 }
 
 /// Marks all my notifications read.
@@ -149,10 +151,10 @@ pub async fn get_worklist(state: web::Data<AppState>, auth: Caller) -> ApiResult
     let list = state
         .db
         .as_user(auth, "worklist", None, move |c, a, ctx| {
-            work::worklist(c, a, ctx, today, days)
+            work::worklist(c, a, ctx, today, days).and_then(|w| named(c, a, w))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(WorklistView::from(list)))
+    Ok(HttpResponse::Ok().json(WorklistView::named(list.0, &list.1)))
 }
 
 /// Plans a joint home visit (1+1 가정방문) on a case I work on; the co-visitors (workers of
@@ -181,10 +183,10 @@ pub async fn create_case_visit(
     let v = state
         .db
         .as_user(auth, "visit", Some(id.to_string()), move |c, a, ctx| {
-            visits::plan(c, a, ctx, id, new)
+            visits::plan(c, a, ctx, id, new).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Created().json(VisitView::from(v)))
+    Ok(HttpResponse::Created().json(VisitView::named(v.0, &v.1)))
 }
 
 /// Completes a planned visit: records it as today's home-visit note with the co-visitors.
@@ -207,11 +209,11 @@ pub async fn complete_visit(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let note = body.0.note;
-    let (v, _) = state
+    let v = state
         .db
         .as_user(auth, "visit", Some(id.to_string()), move |c, a, ctx| {
-            visits::complete(c, a, ctx, id, note)
+            visits::complete(c, a, ctx, id, note).and_then(|(v, _)| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(VisitView::from(v)))
+    Ok(HttpResponse::Ok().json(VisitView::named(v.0, &v.1)))
 }

@@ -14,18 +14,25 @@ use uuid::Uuid;
 use super::access::{access_for, PersonKey};
 use crate::conn::DbConn;
 use crate::error::RepoResult;
-use crate::schema::{organizations, persons, users};
+use crate::schema::{cases, organizations, persons, users};
 use crate::types::DbUuid;
 
 /// The ids a page refers to, collected before their names are loaded.
 #[derive(Debug, Default)]
 pub struct Wanted {
+    cases: HashSet<Uuid>,
     orgs: HashSet<Uuid>,
     users: HashSet<Uuid>,
     persons: HashSet<Uuid>,
 }
 
 impl Wanted {
+    /// A case: its number and its person's name.
+    pub fn case(&mut self, id: Uuid) -> &mut Self {
+        self.cases.insert(id);
+        self
+    }
+
     pub fn org(&mut self, id: Uuid) -> &mut Self {
         self.orgs.insert(id);
         self
@@ -57,10 +64,27 @@ impl Wanted {
         self
     }
 
-    /// Loads every name asked for: one statement for organizations, one for users, and for
-    /// persons one plus the access facts' three (`access::access_for`).
-    pub fn load(self, conn: &mut DbConn, actor: &Actor) -> RepoResult<Names> {
+    /// Loads every name asked for: one statement for cases, one for organizations, one for
+    /// users, and for persons one plus the access facts' three (`access::access_for`).
+    pub fn load(mut self, conn: &mut DbConn, actor: &Actor) -> RepoResult<Names> {
         let mut names = Names::default();
+        if !self.cases.is_empty() {
+            let rows: Vec<(DbUuid, String, DbUuid)> = cases::table
+                .filter(cases::id.eq_any(db_ids(&self.cases)))
+                .filter(cases::district_code.eq(&actor.district_code))
+                .select((cases::id, cases::case_no, cases::person_id))
+                .load(conn)?;
+            for (id, case_no, person) in rows {
+                self.persons.insert(person.0);
+                names.cases.insert(
+                    id.0,
+                    CaseRef {
+                        case_no,
+                        person_id: person.0,
+                    },
+                );
+            }
+        }
         if !self.orgs.is_empty() {
             let rows: Vec<(DbUuid, String)> = organizations::table
                 .filter(organizations::id.eq_any(db_ids(&self.orgs)))
@@ -124,15 +148,29 @@ pub struct PersonName {
     pub masked: bool,
 }
 
+/// A case as a list names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRef {
+    /// `YYYY-<district>-NNNNNN`.
+    pub case_no: String,
+    pub person_id: Uuid,
+}
+
 /// The names a page refers to.
 #[derive(Debug, Default)]
 pub struct Names {
+    cases: HashMap<Uuid, CaseRef>,
     orgs: HashMap<Uuid, String>,
     users: HashMap<Uuid, String>,
     persons: HashMap<Uuid, PersonName>,
 }
 
 impl Names {
+    /// A case's number and person; `None` for a case of another district.
+    pub fn case(&self, id: Uuid) -> Option<&CaseRef> {
+        self.cases.get(&id)
+    }
+
     /// An organization's name (empty for an id that was not asked for).
     pub fn org(&self, id: Uuid) -> String {
         self.orgs.get(&id).cloned().unwrap_or_default()
