@@ -29,7 +29,7 @@ async fn opening_a_case_makes_the_caller_lead_and_primary(b: Backend) {
     assert_eq!(r.header("etag"), Some("\"1\""));
     assert_eq!(
         r.body["participants"],
-        json!([{ "organization_id": w.d.dong, "role": "lead", "added_at": r.body["participants"][0]["added_at"] }])
+        json!([{ "organization_id": w.d.dong, "organization_name": "공덕동 주민센터", "role": "lead", "added_at": r.body["participants"][0]["added_at"] }])
     );
     assert_eq!(r.body["needs"].as_array().unwrap().len(), 2);
     let id = r.body["id"].as_str().unwrap().to_owned();

@@ -48,14 +48,16 @@ async fn fifty_cases(app: &TestApp, w: &World) -> Vec<(String, String)> {
     let expires = (chrono::Utc::now() + chrono::Duration::days(180)).to_rfc3339();
     let mut out = Vec::new();
     for i in 0..50 {
-        let person = app
-            .person(
-                &w.dong,
-                &format!("김하{}", char::from_u32(0xAC00 + i).unwrap()),
-                "1948-03-15",
-                None,
+        // Distinct people: no phone or address in common, so no pair counts them as one.
+        let r = app
+            .post(
+                "/api/v1/persons",
+                Some(&w.dong),
+                json!({ "name": format!("김하{}", char::from_u32(0xAC00 + i * 28).unwrap()), "birth_date": format!("{}-03-15", 1930 + i) }),
             )
             .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let person = r.body["id"].as_str().unwrap().to_owned();
         if i % 2 == 0 {
             let r = app
                 .post(
@@ -95,7 +97,7 @@ async fn case_lists_name_people_by_the_callers_rights(b: Backend) {
             c["person_name"].as_str().unwrap().starts_with("김하"),
             "{c}"
         );
-        assert_eq!(c["person_birth_year"], 1948);
+        assert!(c["person_birth_year"].as_i64().unwrap() >= 1930, "{c}");
     }
 
     // The welfare centre sees in full only those whose consent names it.
@@ -138,3 +140,260 @@ async fn case_lists_name_people_by_the_callers_rights(b: Backend) {
 }
 
 both!(case_lists_name_people_by_the_callers_rights);
+
+/// Every list a worker reads, on a district with fifty cases each referred, given a benefit
+/// and put on a meeting: names beside ids, and a page of 50 costs what a page of 5 does.
+async fn every_list_names_what_it_refers_to(b: Backend) {
+    let app = TestApp::with_config(b, |c| c.server_timing = true).await;
+    let w = World::create(&app).await;
+    let cases = fifty_cases(&app, &w).await;
+    let r = app
+        .post_resource(&w.dong, json!({ "name": "백미", "category": "food", "funding": "public", "unit": "포",
+            "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let rice = r.body["id"].as_str().unwrap().to_owned();
+    let meeting = app
+        .post("/api/v1/meetings", Some(&w.dong), json!({ "kind": "assessment", "title": "12월 사례회의", "scheduled_at": "2026-12-20T05:00:00Z", "participant_user_ids": [w.welfare_user] }))
+        .await;
+    assert_eq!(meeting.status, 201, "{}", meeting.text);
+    let meeting = meeting.body["id"].as_str().unwrap().to_owned();
+    for (i, (person, case)) in cases.iter().enumerate() {
+        let r = app
+            .post("/api/v1/referrals", Some(&w.dong), json!({ "case_id": case, "to_organization_id": w.d.welfare, "reason": "정서지원 필요" }))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let r = app
+            .post("/api/v1/allocations", Some(&w.dong), json!({ "resource_id": rice, "person_id": person, "case_id": case, "granted_on": "2026-12-01", "quantity": 1 }))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        if i < 10 {
+            let r = app
+                .post(
+                    &format!("/api/v1/meetings/{meeting}/agenda"),
+                    Some(&w.dong),
+                    json!({ "case_id": case }),
+                )
+                .await;
+            assert!(r.status.is_success(), "{}", r.text);
+        }
+    }
+
+    // Referrals: both organizations and the person as the receiver may see them.
+    let items =
+        page_without_n_plus_one(&app, &w.welfare, "/api/v1/referrals?direction=incoming", 50).await;
+    for r in &items {
+        assert_eq!(r["from_org_name"], "공덕동 주민센터", "{r}");
+        assert_eq!(r["to_org_name"], "마포복지관", "{r}");
+        assert_eq!(r["case"]["lead_org_name"], "공덕동 주민센터", "{r}");
+        assert!(r["person_name"].is_string(), "{r}");
+    }
+    assert_eq!(
+        items
+            .iter()
+            .filter(|r| r["person_name_masked"] == true)
+            .count(),
+        25
+    );
+
+    // The ledger: provider, benefit type and, to the provider, the recipient.
+    let items = page_without_n_plus_one(&app, &w.dong, "/api/v1/allocations", 50).await;
+    for a in &items {
+        assert_eq!(a["provider_org_name"], "공덕동 주민센터", "{a}");
+        assert_eq!(a["benefit_type_name_ko"], "백미", "{a}");
+        assert!(
+            a["person_name"].as_str().unwrap().starts_with("김하"),
+            "{a}"
+        );
+    }
+    // The rest of the district sees the minimal form: no recipient, names of the rest.
+    let items = page_without_n_plus_one(&app, &w.coord, "/api/v1/allocations", 50).await;
+    assert!(items
+        .iter()
+        .all(|a| a["person_name"].is_null() && a["provider_org_name"] == "공덕동 주민센터"));
+
+    // Notifications: the referrals' case numbers and organizations.
+    let items = page_without_n_plus_one(&app, &w.welfare, "/api/v1/notifications", 50).await;
+    let sent: Vec<&Value> = items
+        .iter()
+        .filter(|n| n["event_type"] == "referral.sent")
+        .collect();
+    assert!(!sent.is_empty());
+    for n in sent {
+        assert!(
+            n["case_no"].as_str().unwrap().starts_with("2026-11440-"),
+            "{n}"
+        );
+        let from = &n["data"]["from_org_id"];
+        let named = n["names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| &r["id"] == from)
+            .expect("named");
+        assert_eq!(named["name"], "공덕동 주민센터", "{n}");
+    }
+
+    // The worklist: incoming referrals with case number and person as the reader may see.
+    let r = app.get("/api/v1/me/worklist", Some(&w.welfare)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let incoming = r.body["incoming_referrals"].as_array().unwrap();
+    assert_eq!(incoming.len(), 50);
+    for i in incoming {
+        assert!(
+            i["case_no"].is_string() && i["person_name"].is_string(),
+            "{i}"
+        );
+        assert_eq!(i["from_org_name"], "공덕동 주민센터");
+    }
+    assert_eq!(
+        incoming
+            .iter()
+            .filter(|i| i["person_name_masked"] == true)
+            .count(),
+        25
+    );
+    let cases_of_mine = r.body["cases"].as_array().unwrap();
+    assert!(cases_of_mine
+        .iter()
+        .all(|c| c["lead_org_name"] == "공덕동 주민센터"));
+
+    // The meeting: host, participants, agenda leads.
+    let r = app
+        .get(&format!("/api/v1/meetings/{meeting}"), Some(&w.dong))
+        .await;
+    assert_eq!(r.body["host_org_name"], "공덕동 주민센터", "{}", r.text);
+    let participants = r.body["participants"].as_array().unwrap();
+    assert!(
+        participants
+            .iter()
+            .any(|p| p["user_name"] == "wel.w" && p["organization_name"] == "마포복지관"),
+        "{participants:?}"
+    );
+    let agenda = r.body["agenda"].as_array().unwrap();
+    assert_eq!(agenda.len(), 10);
+    assert!(agenda
+        .iter()
+        .all(|a| a["case"]["lead_org_name"] == "공덕동 주민센터"));
+    page_without_n_plus_one(&app, &w.dong, "/api/v1/meetings", 1).await;
+
+    // One case's timeline, members, assignments and access log, named.
+    let (person, case) = &cases[0];
+    let r = app
+        .get(&format!("/api/v1/cases/{case}/timeline"), Some(&w.dong))
+        .await;
+    let entries = r.body["items"].as_array().unwrap();
+    let added = entries
+        .iter()
+        .find(|e| e["kind"] == "participant_added")
+        .expect("participant_added");
+    assert_eq!(added["actor_org_name"], "공덕동 주민센터", "{added}");
+    assert_eq!(
+        added["names"],
+        json!([{ "id": w.d.welfare, "name": "마포복지관" }]),
+        "{added}"
+    );
+    let r = app
+        .get(&format!("/api/v1/cases/{case}/members"), Some(&w.welfare))
+        .await;
+    assert_eq!(r.body["members"][0]["name_masked"], false, "{}", r.text);
+    let r = app
+        .get(&format!("/api/v1/cases/{case}/assignments"), Some(&w.dong))
+        .await;
+    assert_eq!(r.body["items"][0]["user_name"], "dong.w", "{}", r.text);
+    assert_eq!(r.body["items"][0]["organization_name"], "공덕동 주민센터");
+    let r = app
+        .get(&format!("/api/v1/persons/{person}"), Some(&w.welfare))
+        .await;
+    assert_eq!(
+        r.body["registered_by_org_name"], "공덕동 주민센터",
+        "{}",
+        r.text
+    );
+    let r = app
+        .get(
+            &format!("/api/v1/persons/{person}/access-log"),
+            Some(&w.dong),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let events = r.body["items"].as_array().unwrap();
+    assert!(!events.is_empty());
+    assert!(
+        events
+            .iter()
+            .any(|e| e["actor_org_name"] == "마포복지관" && e["actor_user_name"] == "wel.w"),
+        "{events:?}"
+    );
+    let r = app
+        .get(&format!("/api/v1/persons/{person}/consents"), Some(&w.dong))
+        .await;
+    assert_eq!(
+        r.body["items"][0]["organization_names"][0], "마포복지관",
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        r.body["items"][0]["recorded_by_org_name"],
+        "공덕동 주민센터"
+    );
+}
+
+both!(every_list_names_what_it_refers_to);
+
+/// Users and organizations sorted by name (가나다순), the users with their organization's name,
+/// and a page of users by name continuing where the previous one ended.
+async fn users_and_organizations_sort_by_name(b: Backend) {
+    let app = TestApp::with_config(b, |c| c.server_timing = true).await;
+    let w = World::create(&app).await;
+    for (i, name) in ["하늘", "가람", "나래", "다솜", "마루", "바다"]
+        .iter()
+        .enumerate()
+    {
+        let r = app
+            .post("/api/v1/users", Some(&app.admin_token), json!({ "username": format!("staff.{i}"), "display_name": name, "org_id": w.d.dong, "role": "caseworker" }))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let mut names = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!(
+                "/api/v1/users?org_id={}&sort=name&limit=2&cursor={c}",
+                w.d.dong
+            ),
+            None => format!("/api/v1/users?org_id={}&sort=name&limit=2", w.d.dong),
+        };
+        let r = app.get(&path, Some(&w.coord)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        for u in r.body["items"].as_array().unwrap() {
+            assert_eq!(u["org_name"], "공덕동 주민센터", "{u}");
+            names.push(u["display_name"].as_str().unwrap().to_owned());
+        }
+        match r.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert!(names.len() >= 7, "{names:?}");
+    page_without_n_plus_one(&app, &w.coord, "/api/v1/users", 3).await;
+
+    let r = app
+        .get("/api/v1/organizations?sort=name", Some(&w.coord))
+        .await;
+    let orgs: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    let mut sorted = orgs.clone();
+    sorted.sort();
+    assert_eq!(orgs, sorted);
+}
+
+both!(users_and_organizations_sort_by_name);

@@ -25,6 +25,8 @@ dong community centres and community welfare centres. All errors are RFC 9457 pr
         Problem,
         FieldError,
         crate::dto::meetings::DirectionDto,
+        crate::dto::common::NamedRef,
+        crate::dto::users::SortDto,
         crate::dto::persons::OnPossibleDuplicate,
         crate::dto::persons::DuplicateStatusDto,
         crate::routes::dashboard::DashboardSection

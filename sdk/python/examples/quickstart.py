@@ -103,12 +103,14 @@ case = ok(
 )
 print(f"opened case {case.case_no}")
 
-# The district's heating-oil resource, added to the catalogue on first use under the
+# Our organization's heating-oil resource, added to the catalogue on first use under the
 # district's benefit type `heating_oil` (its duplicate policy: once per household per winter,
-# counted with briquettes, whoever gives it).
+# counted with briquettes, whoever gives it). Other organizations' resources are listed too:
+# we give only what we provide.
 resources = ok(list_resources.sync_detailed(client=api, category=CategoryDto.HEATING), 200)
-if resources.items:
-    resource = resources.items[0]
+ours = [r for r in resources.items if r.provider_org_id == me.organization.id]
+if ours:
+    resource = ours[0]
 else:
     types = ok(list_benefit_types.sync_detailed(client=api, category=CategoryDto.HEATING), 200)
     heating_oil = next(t for t in types.items if t.code == "heating_oil")

@@ -48,11 +48,14 @@ const kase = await api.POST("/api/v1/cases", {
 if (!kase.data) throw new ApiError(kase.response.status, kase.error);
 console.log(`opened case ${kase.data.case_no}`);
 
-// The district's heating-oil resource, added to the catalogue on first use under the
+// Our organization's heating-oil resource, added to the catalogue on first use under the
 // district's benefit type `heating_oil` (its duplicate policy: once per household per winter,
-// counted with briquettes, whoever gives it).
+// counted with briquettes, whoever gives it). Other organizations' resources are listed too:
+// we give only what we provide.
 const heating = await api.GET("/api/v1/resources", { params: { query: { category: "heating" } } });
-let resource: Schemas["ResourceView"] | undefined = heating.data?.items[0];
+let resource: Schemas["ResourceView"] | undefined = heating.data?.items.find(
+  (r) => r.provider_org_id === me?.organization.id,
+);
 if (!resource) {
   const types = await api.GET("/api/v1/benefit-types", { params: { query: { category: "heating" } } });
   const heatingOil = types.data?.items.find((t) => t.code === "heating_oil");

@@ -1,5 +1,6 @@
 //! Resources, allocations and the duplicate check.
 
+use super::common::{FromNamed, PersonShown, Refers};
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkke_domain::allocation::{
     Action, AllocationStatus, Category, DuplicatePolicy, Funding, PolicyInput, Resource, Scope,
@@ -8,6 +9,7 @@ use hamkke_domain::allocation::{
 use hamkke_domain::benefit::BenefitType;
 use hamkke_persistence::repo::allocations::{Check, ConflictInfo, LedgerEntry, NewAllocation};
 use hamkke_persistence::repo::benefit_types::{BenefitTypePatch, NewBenefitType};
+use hamkke_persistence::repo::names::{Names, Wanted};
 use hamkke_persistence::repo::resources::{NewResource, ResourcePatch};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -608,10 +610,17 @@ pub struct AllocationView {
     pub resource_id: Uuid,
     pub benefit_type_id: Uuid,
     pub resource_name: String,
+    /// The benefit type's names.
+    pub benefit_type_name_ko: String,
+    pub benefit_type_name_en: String,
     pub category: CategoryDto,
     pub provider_org_id: Uuid,
+    /// The providing organization's name.
+    pub provider_org_name: String,
     pub household_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
+    /// The recipient's name, with `person_id` (to those who see the person's details).
+    pub person_name: Option<String>,
     pub case_id: Option<Uuid>,
     pub amount: Option<i64>,
     pub quantity: Option<i32>,
@@ -620,6 +629,8 @@ pub struct AllocationView {
     pub note: Option<String>,
     pub override_reason: Option<String>,
     pub approved_by: Option<Uuid>,
+    /// The approving coordinator's name.
+    pub approved_by_name: Option<String>,
     pub cancel_reason: Option<String>,
     /// On creation under a `warn` policy (or of a `pending_override`): the conflicts, the
     /// most recent 20.
@@ -674,17 +685,38 @@ pub struct ReviewPairView {
     pub score: u8,
 }
 
-impl From<LedgerEntry> for AllocationView {
-    fn from(e: LedgerEntry) -> Self {
+impl Refers for LedgerEntry {
+    fn refers(&self, w: &mut Wanted) {
+        let a = &self.allocation;
+        w.benefit_type(a.benefit_type_id)
+            .org(a.provider_org_id)
+            .users([a.approved_by]);
+        if self.details {
+            w.person(a.person_id);
+        }
+    }
+}
+
+impl FromNamed<LedgerEntry> for AllocationView {
+    fn named(e: LedgerEntry, n: &Names) -> Self {
         let a = e.allocation;
+        let (benefit_type_name_ko, benefit_type_name_en) = n.benefit_type(a.benefit_type_id);
         Self {
             id: a.id,
             resource_id: a.resource_id,
             benefit_type_id: a.benefit_type_id,
             resource_name: e.resource_name,
+            benefit_type_name_ko,
+            benefit_type_name_en,
             category: a.category.into(),
+            provider_org_name: n.org(a.provider_org_id),
             provider_org_id: a.provider_org_id,
             household_id: if e.details { a.household_id } else { None },
+            person_name: if e.details {
+                PersonShown::of(n, a.person_id).name
+            } else {
+                None
+            },
             person_id: e.details.then_some(a.person_id),
             case_id: if e.details { a.case_id } else { None },
             amount: a.amount,
@@ -697,6 +729,7 @@ impl From<LedgerEntry> for AllocationView {
             } else {
                 None
             },
+            approved_by_name: n.user_opt(a.approved_by),
             approved_by: a.approved_by,
             cancel_reason: if e.details || e.decides {
                 a.cancel_reason

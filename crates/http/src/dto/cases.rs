@@ -1,7 +1,5 @@
 //! Cases, participants, assignments, notes, timeline and handover.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkke_domain::case::{
     Assignment, AssignmentRole, Case, CasePatch, CaseType, ClosingReason, Need, NeedDomain,
@@ -641,13 +639,15 @@ impl FromNamed<Note> for NoteView {
             kind: n.kind.into(),
             occurred_at: n.occurred_at,
             body: n.body,
-            co_visitor_names: n.co_visitor_user_ids.iter().map(|u| names.user(*u)).collect(),
+            co_visitor_names: n
+                .co_visitor_user_ids
+                .iter()
+                .map(|u| names.user(*u))
+                .collect(),
             co_visitor_user_ids: n.co_visitor_user_ids,
             visibility: n.visibility.into(),
             created_at: n.created_at,
-            person_name: n
-                .person_id
-                .and_then(|p| PersonShown::of(names, p).name),
+            person_name: n.person_id.and_then(|p| PersonShown::of(names, p).name),
             person_id: n.person_id,
         }
     }
@@ -671,9 +671,9 @@ pub struct TimelineEntryView {
     /// What happened, by kind (e.g. `from`/`to` of a status change).
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
-    /// The names of the organizations and workers `data` refers to, by id (e.g. the old and
-    /// new lead of `lead_changed`).
-    pub names: BTreeMap<Uuid, String>,
+    /// The organizations and workers `data` refers to, with their names (e.g. the old and new
+    /// lead of `lead_changed`).
+    pub names: Vec<super::common::NamedRef>,
 }
 
 /// The organizations and users an entry's data names.

@@ -151,17 +151,27 @@ pub fn data_refs(data: &serde_json::Value, lead_pair: bool) -> (Vec<Uuid>, Vec<U
     (orgs, users)
 }
 
-/// The names of the organizations and users `data` refers to, by id.
-pub fn data_names(
-    data: &serde_json::Value,
-    lead_pair: bool,
-    n: &Names,
-) -> std::collections::BTreeMap<Uuid, String> {
+/// An organization or worker that event data refers to, with its name.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct NamedRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// The organizations and users `data` refers to, with their names, each once.
+pub fn data_names(data: &serde_json::Value, lead_pair: bool, n: &Names) -> Vec<NamedRef> {
     let (orgs, users) = data_refs(data, lead_pair);
-    orgs.into_iter()
+    let mut out: Vec<NamedRef> = Vec::new();
+    let all = orgs
+        .into_iter()
         .map(|o| (o, n.org(o)))
-        .chain(users.into_iter().map(|u| (u, n.user(u))))
-        .collect()
+        .chain(users.into_iter().map(|u| (u, n.user(u))));
+    for (id, name) in all {
+        if !out.iter().any(|r| r.id == id) {
+            out.push(NamedRef { id, name });
+        }
+    }
+    out
 }
 
 /// A case named in a list: its number and its person as the caller may see them

@@ -15,8 +15,8 @@ use validator::Validate;
 
 use super::cases::{CaseTypeDto, RiskLevelDto, StatusDto};
 use super::common::{double_option, named_each, CaseShown, FromNamed, PersonShown, Refers};
-use hamkke_persistence::repo::names::{Names, Wanted};
 use super::persons::mirror_enum;
+use hamkke_persistence::repo::names::{Names, Wanted};
 
 mirror_enum!(
     /// 사정회의 (assessment), 통합사례회의 (integrated case conference) or 솔루션회의 (solution meeting).

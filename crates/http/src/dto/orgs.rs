@@ -176,6 +176,8 @@ pub struct ListOrganizationsQuery {
     #[param(pattern = "^[0-9]{5}$")]
     pub district_code: Option<String>,
     pub kind: Option<OrgKindDto>,
+    /// `created` (the default: oldest first) or `name` (가나다순).
+    pub sort: Option<super::users::SortDto>,
     /// Page size, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
@@ -198,6 +200,8 @@ pub struct HubCaseView {
 pub struct HubReferralView {
     pub referral_id: Uuid,
     pub case_id: Uuid,
+    /// The case number (사례번호).
+    pub case_no: Option<String>,
     pub status: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -207,6 +211,8 @@ pub struct HubReferralView {
 pub struct HubItemView {
     pub action_item_id: Uuid,
     pub case_id: Uuid,
+    /// The case number (사례번호).
+    pub case_no: Option<String>,
     pub due_on: chrono::NaiveDate,
     pub overdue: bool,
 }
@@ -231,8 +237,23 @@ pub struct HubOverview {
     pub dong_centres: Vec<HubDongView>,
 }
 
-impl From<Vec<hamkke_persistence::repo::agenda::HubDong>> for HubOverview {
-    fn from(dongs: Vec<hamkke_persistence::repo::agenda::HubDong>) -> Self {
+impl crate::dto::common::Refers for hamkke_persistence::repo::agenda::HubDong {
+    fn refers(&self, w: &mut hamkke_persistence::repo::names::Wanted) {
+        for r in &self.referrals_to_hub {
+            w.case(r.case_id);
+        }
+        for i in &self.open_action_items {
+            w.case(i.case_id);
+        }
+    }
+}
+
+impl crate::dto::common::FromNamed<Vec<hamkke_persistence::repo::agenda::HubDong>> for HubOverview {
+    fn named(
+        dongs: Vec<hamkke_persistence::repo::agenda::HubDong>,
+        n: &hamkke_persistence::repo::names::Names,
+    ) -> Self {
+        let case_no = |id| n.case(id).map(|c| c.case_no.clone());
         Self {
             dong_centres: dongs
                 .into_iter()
@@ -262,6 +283,7 @@ impl From<Vec<hamkke_persistence::repo::agenda::HubDong>> for HubOverview {
                         .into_iter()
                         .map(|r| HubReferralView {
                             referral_id: r.referral_id,
+                            case_no: case_no(r.case_id),
                             case_id: r.case_id,
                             status: r.status,
                             created_at: r.created_at,
@@ -272,6 +294,7 @@ impl From<Vec<hamkke_persistence::repo::agenda::HubDong>> for HubOverview {
                         .into_iter()
                         .map(|i| HubItemView {
                             action_item_id: i.action_item_id,
+                            case_no: case_no(i.case_id),
                             case_id: i.case_id,
                             due_on: i.due_on,
                             overdue: i.overdue,

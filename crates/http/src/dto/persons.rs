@@ -1,10 +1,12 @@
 //! Households, persons and consents.
 
+use super::common::{FromNamed, PersonShown, Refers};
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkke_domain::consent::{Consent, ConsentScope};
 use hamkke_domain::person::{Flag, Household, NewPerson, PersonPatch, PersonView, Rrn, Sex};
 use hamkke_persistence::repo::consents::NewConsent;
 use hamkke_persistence::repo::households::{HouseholdPatch, NewHousehold};
+use hamkke_persistence::repo::names::{Names, Wanted};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -298,10 +300,14 @@ pub struct PersonDto {
     pub household_id: Option<Uuid>,
     pub flags: Vec<FlagDto>,
     pub registered_by_org_id: Uuid,
+    /// The registering organization's name.
+    pub registered_by_org_name: String,
     /// The district the person belongs to.
     pub district_code: String,
     /// Lead organizations of the person's open cases (redacted view only).
     pub open_case_lead_org_ids: Vec<Uuid>,
+    /// Their names, in the order of `open_case_lead_org_ids`.
+    pub open_case_lead_org_names: Vec<String>,
     pub version: Option<i32>,
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
@@ -380,8 +386,10 @@ impl From<PersonView> for PersonDto {
                 household_id: p.household_id,
                 flags: p.flags.into_iter().map(Into::into).collect(),
                 registered_by_org_id: p.registered_by_org_id,
+                registered_by_org_name: String::new(),
                 district_code: p.district_code,
                 open_case_lead_org_ids: Vec::new(),
+                open_case_lead_org_names: Vec::new(),
                 version: Some(p.version),
                 created_at: Some(p.created_at),
                 updated_at: Some(p.updated_at),
@@ -409,13 +417,52 @@ impl From<PersonView> for PersonDto {
                 household_id: None,
                 flags: Vec::new(),
                 registered_by_org_id,
+                registered_by_org_name: String::new(),
                 open_case_lead_org_ids,
+                open_case_lead_org_names: Vec::new(),
                 version: None,
                 created_at: None,
                 updated_at: None,
                 possible_duplicates: None,
             },
         }
+    }
+}
+
+impl Refers for PersonView {
+    fn refers(&self, w: &mut Wanted) {
+        match self {
+            PersonView::Full(p) => {
+                w.org(p.registered_by_org_id);
+            }
+            PersonView::Redacted {
+                registered_by_org_id,
+                open_case_lead_org_ids,
+                ..
+            } => {
+                w.org(*registered_by_org_id)
+                    .orgs(open_case_lead_org_ids.iter().copied().map(Some));
+            }
+        }
+    }
+}
+
+impl FromNamed<PersonView> for PersonDto {
+    fn named(v: PersonView, n: &Names) -> Self {
+        let mut dto = PersonDto::from(v);
+        dto.registered_by_org_name = n.org(dto.registered_by_org_id);
+        dto.open_case_lead_org_names = dto
+            .open_case_lead_org_ids
+            .iter()
+            .map(|o| n.org(*o))
+            .collect();
+        dto
+    }
+}
+
+impl Refers for hamkke_persistence::repo::persons::SearchResult {
+    fn refers(&self, w: &mut Wanted) {
+        self.page.refers(w);
     }
 }
 
@@ -438,10 +485,10 @@ pub struct PersonPage {
     pub registered_elsewhere: Vec<RegisteredElsewhere>,
 }
 
-impl From<hamkke_persistence::repo::persons::SearchResult> for PersonPage {
-    fn from(r: hamkke_persistence::repo::persons::SearchResult) -> Self {
+impl FromNamed<hamkke_persistence::repo::persons::SearchResult> for PersonPage {
+    fn named(r: hamkke_persistence::repo::persons::SearchResult, n: &Names) -> Self {
         Self {
-            items: r.page.items.into_iter().map(Into::into).collect(),
+            items: super::common::named_each(r.page.items, n),
             next_cursor: r.page.next_after.map(crate::extract::encode_cursor),
             registered_elsewhere: r
                 .elsewhere
@@ -515,6 +562,8 @@ pub struct ConsentView {
     pub purpose: String,
     pub scope: ConsentScopeDto,
     pub organization_ids: Vec<Uuid>,
+    /// The organizations' names, in the order of `organization_ids`.
+    pub organization_names: Vec<String>,
     pub granted_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub withdrawn_at: Option<DateTime<Utc>>,
@@ -522,7 +571,14 @@ pub struct ConsentView {
     pub live: bool,
     pub evidence_ref: Option<String>,
     pub recorded_by: Uuid,
+    /// The recording worker's name.
+    pub recorded_by_name: String,
     pub recorded_by_org_id: Uuid,
+    /// The recording organization's name.
+    pub recorded_by_org_name: String,
+    /// The person's name as the caller may see it (masked unless it sees their details).
+    pub person_name: Option<String>,
+    pub person_name_masked: bool,
     /// Recorded by an organization it gave access it did not have: listed for the review of
     /// the registering organization and the district's coordinators.
     pub self_recorded: bool,
@@ -548,15 +604,30 @@ pub struct SelfRecordedQuery {
     pub include_closed: Option<bool>,
 }
 
-impl From<Consent> for ConsentView {
-    fn from(c: Consent) -> Self {
+impl Refers for Consent {
+    fn refers(&self, w: &mut Wanted) {
+        w.orgs(self.organization_ids.iter().copied().map(Some))
+            .org(self.recorded_by_org_id)
+            .user(self.recorded_by)
+            .person(self.person_id);
+    }
+}
+
+impl FromNamed<Consent> for ConsentView {
+    fn named(c: Consent, n: &Names) -> Self {
+        let person = PersonShown::of(n, c.person_id);
         Self {
             live: c.is_live(hamkke_domain::now()),
             id: c.id,
             person_id: c.person_id,
+            person_name: person.name,
+            person_name_masked: person.masked,
             purpose: c.purpose,
             scope: c.scope.into(),
+            organization_names: c.organization_ids.iter().map(|o| n.org(*o)).collect(),
             organization_ids: c.organization_ids,
+            recorded_by_name: n.user(c.recorded_by),
+            recorded_by_org_name: n.org(c.recorded_by_org_id),
             granted_at: c.granted_at,
             expires_at: c.expires_at,
             withdrawn_at: c.withdrawn_at,

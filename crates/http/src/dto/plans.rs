@@ -1,6 +1,6 @@
 //! Assessments (사정), service plans (서비스 계획) and reviews (점검).
 
-use super::common::{FromNamed, Refers};
+use super::common::{named_each, FromNamed, Refers};
 use hamkke_persistence::repo::names::{Names, Wanted};
 use std::collections::BTreeMap;
 
@@ -286,6 +286,38 @@ impl From<PlannedService> for PlannedServiceDto {
     }
 }
 
+/// A service a plan arranges, with the names of its provider and responsible worker.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlannedServiceView {
+    pub benefit_type_id: Option<Uuid>,
+    pub description: Option<String>,
+    pub provider_org_id: Uuid,
+    /// The providing organization's name.
+    pub provider_org_name: String,
+    pub responsible_user_id: Option<Uuid>,
+    /// The responsible worker's name.
+    pub responsible_user_name: Option<String>,
+    pub frequency: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+}
+
+impl FromNamed<PlannedService> for PlannedServiceView {
+    fn named(s: PlannedService, n: &Names) -> Self {
+        Self {
+            benefit_type_id: s.benefit_type_id,
+            description: s.description,
+            provider_org_name: n.org(s.provider_org_id),
+            provider_org_id: s.provider_org_id,
+            responsible_user_name: n.user_opt(s.responsible_user_id),
+            responsible_user_id: s.responsible_user_id,
+            frequency: s.frequency,
+            starts_on: s.starts_on,
+            ends_on: s.ends_on,
+        }
+    }
+}
+
 /// The next revision of a case's service plan.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -394,21 +426,33 @@ pub struct ReviewView {
     pub case_id: Uuid,
     pub reviewed_on: NaiveDate,
     pub reviewer_user_id: Uuid,
+    /// The reviewer's name.
+    pub reviewer_name: String,
     pub reviewer_org_id: Uuid,
+    /// The reviewer's organization's name.
+    pub reviewer_org_name: String,
     pub goal_progress: Vec<GoalProgressDto>,
     pub summary: Option<String>,
     pub next_review_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<Review> for ReviewView {
-    fn from(r: Review) -> Self {
+impl Refers for Review {
+    fn refers(&self, w: &mut Wanted) {
+        w.user(self.reviewer_user_id).org(self.reviewer_org_id);
+    }
+}
+
+impl FromNamed<Review> for ReviewView {
+    fn named(r: Review, n: &Names) -> Self {
         Self {
             id: r.id,
             plan_id: r.plan_id,
             case_id: r.case_id,
             reviewed_on: r.reviewed_on,
+            reviewer_name: n.user(r.reviewer_user_id),
             reviewer_user_id: r.reviewer_user_id,
+            reviewer_org_name: n.org(r.reviewer_org_id),
             reviewer_org_id: r.reviewer_org_id,
             goal_progress: r
                 .goal_progress
@@ -437,17 +481,32 @@ pub struct PlanView {
     pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
     pub goals: Vec<GoalView>,
-    pub services: Vec<PlannedServiceDto>,
+    pub services: Vec<PlannedServiceView>,
     pub next_review_on: Option<NaiveDate>,
     pub created_by: Uuid,
+    /// The name of the worker who wrote the plan.
+    pub created_by_name: String,
     pub created_by_org_id: Uuid,
+    /// That worker's organization's name.
+    pub created_by_org_name: String,
     pub created_at: DateTime<Utc>,
     /// Reviews of this revision, oldest first.
     pub reviews: Vec<ReviewView>,
 }
 
-impl From<PlanDetail> for PlanView {
-    fn from(d: PlanDetail) -> Self {
+impl Refers for PlanDetail {
+    fn refers(&self, w: &mut Wanted) {
+        let p = &self.plan;
+        w.user(p.created_by).org(p.created_by_org_id);
+        for s in &p.services {
+            w.org(s.provider_org_id).users([s.responsible_user_id]);
+        }
+        self.reviews.refers(w);
+    }
+}
+
+impl FromNamed<PlanDetail> for PlanView {
+    fn named(d: PlanDetail, n: &Names) -> Self {
         let p = d.plan;
         Self {
             id: p.id,
@@ -467,12 +526,14 @@ impl From<PlanDetail> for PlanView {
                     target_on: g.target_on,
                 })
                 .collect(),
-            services: p.services.into_iter().map(Into::into).collect(),
+            services: named_each(p.services, n),
             next_review_on: p.next_review_on,
+            created_by_name: n.user(p.created_by),
             created_by: p.created_by,
+            created_by_org_name: n.org(p.created_by_org_id),
             created_by_org_id: p.created_by_org_id,
             created_at: p.created_at,
-            reviews: d.reviews.into_iter().map(Into::into).collect(),
+            reviews: named_each(d.reviews, n),
         }
     }
 }

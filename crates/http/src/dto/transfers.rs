@@ -1,6 +1,8 @@
 //! Transfers between districts (전입).
 
+use super::common::{FromNamed, Refers};
 use chrono::{DateTime, Utc};
+use hamkke_persistence::repo::names::{Names, Wanted};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -71,19 +73,38 @@ pub struct TransferView {
     pub to_district_code: String,
     /// The receiving organization (none on transfers asked before receivers were named).
     pub to_organization_id: Option<Uuid>,
+    /// The receiving organization's name.
+    pub to_organization_name: Option<String>,
     pub reason: String,
     pub status: TransferStatusDto,
     pub requested_by: Uuid,
+    /// The requesting worker's name.
+    pub requested_by_name: String,
     pub requested_by_org_id: Uuid,
+    /// The requesting organization's name.
+    pub requested_by_org_name: String,
     pub decided_by: Option<Uuid>,
+    /// The deciding worker's name.
+    pub decided_by_name: Option<String>,
     pub decision_note: Option<String>,
     pub created_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
 }
 
-impl From<hamkke_domain::person::Transfer> for TransferView {
-    fn from(t: hamkke_domain::person::Transfer) -> Self {
+impl Refers for hamkke_domain::person::Transfer {
+    fn refers(&self, w: &mut Wanted) {
+        w.orgs([self.to_org_id, Some(self.requested_by_org_id)])
+            .users([Some(self.requested_by), self.decided_by]);
+    }
+}
+
+impl FromNamed<hamkke_domain::person::Transfer> for TransferView {
+    fn named(t: hamkke_domain::person::Transfer, n: &Names) -> Self {
         Self {
+            to_organization_name: n.org_opt(t.to_org_id),
+            requested_by_name: n.user(t.requested_by),
+            requested_by_org_name: n.org(t.requested_by_org_id),
+            decided_by_name: n.user_opt(t.decided_by),
             id: t.id,
             person_id: t.person_id,
             from_district_code: t.from_district_code,

@@ -1,7 +1,9 @@
 //! User bodies. Passwords go in, never out.
 
+use super::common::{FromNamed, Refers};
 use chrono::{DateTime, Utc};
 use hamkke_domain::user::{Role, User};
+use hamkke_persistence::repo::names::{Names, Wanted};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -108,6 +110,8 @@ pub struct UserView {
     pub username: String,
     pub display_name: String,
     pub org_id: Uuid,
+    /// The organization's name.
+    pub org_name: String,
     pub role: RoleDto,
     pub active: bool,
     /// Locked after repeated failed logins, until `locked_until`.
@@ -141,13 +145,20 @@ pub struct ActivateRequest {
     pub password: String,
 }
 
-impl From<User> for UserView {
-    fn from(u: User) -> Self {
+impl Refers for User {
+    fn refers(&self, w: &mut Wanted) {
+        w.org(self.org_id);
+    }
+}
+
+impl FromNamed<User> for UserView {
+    fn named(u: User, n: &Names) -> Self {
         let now = chrono::Utc::now();
         Self {
             id: u.id,
             username: u.username,
             display_name: u.display_name,
+            org_name: n.org(u.org_id),
             org_id: u.org_id,
             role: u.role.into(),
             active: u.active,
@@ -166,6 +177,25 @@ impl From<User> for UserView {
 
 crate::page_of!(UserPage, UserView, "A page of users.");
 
+/// The order of a list of users or organizations.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortDto {
+    /// Oldest first.
+    Created,
+    /// By name (가나다순), then oldest first.
+    Name,
+}
+
+impl From<SortDto> for hamkke_persistence::repo::page::Sort {
+    fn from(s: SortDto) -> Self {
+        match s {
+            SortDto::Created => Self::Created,
+            SortDto::Name => Self::Name,
+        }
+    }
+}
+
 /// Filters of `GET /users`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -174,6 +204,8 @@ pub struct ListUsersQuery {
     pub org_id: Option<Uuid>,
     pub role: Option<RoleDto>,
     pub active: Option<bool>,
+    /// `created` (the default: oldest first) or `name` (by display name, 가나다순).
+    pub sort: Option<SortDto>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]

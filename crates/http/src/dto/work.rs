@@ -11,11 +11,10 @@ use uuid::Uuid;
 
 use super::cases::{CaseTypeDto, RiskLevelDto, StatusDto};
 use super::common::{data_names, data_refs, named_each, CaseShown, FromNamed, Refers};
-use std::collections::BTreeMap;
-use hamkke_persistence::repo::names::{Names, Wanted};
-use hamkke_persistence::repo::visits::Visit;
 use super::persons::PersonDto;
 use super::users::RoleDto;
+use hamkke_persistence::repo::names::{Names, Wanted};
+use hamkke_persistence::repo::visits::Visit;
 
 /// Something that happened that concerns the reader.
 #[derive(Debug, Serialize, ToSchema)]
@@ -31,8 +30,8 @@ pub struct NotificationView {
     pub data: serde_json::Value,
     /// The case number (사례번호) of the case `data.case_id` names, if any.
     pub case_no: Option<String>,
-    /// The names of the organizations and workers `data` refers to, by id.
-    pub names: BTreeMap<Uuid, String>,
+    /// The organizations and workers `data` refers to, with their names.
+    pub names: Vec<super::common::NamedRef>,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
 }
@@ -168,7 +167,7 @@ impl FromNamed<WorkCase> for WorkCaseView {
             case_type: w.case.case_type.into(),
             risk_level: w.case.risk_level.into(),
             lead_org_id: w.case.lead_org_id,
-            person: w.person.into(),
+            person: PersonDto::named(w.person, n),
         }
     }
 }
@@ -486,6 +485,9 @@ pub struct WorklistView {
 impl Refers for Worklist {
     fn refers(&self, w: &mut Wanted) {
         w.orgs(self.cases.iter().map(|c| Some(c.case.lead_org_id)));
+        for c in &self.cases {
+            c.person.refers(w);
+        }
         for i in &self.action_items {
             w.case(i.case_id);
         }

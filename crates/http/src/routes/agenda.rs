@@ -379,8 +379,8 @@ pub async fn get_organization_hub_overview(
             auth,
             "organization",
             Some(id.to_string()),
-            move |c, a, ctx| repo::hub_overview(c, a, ctx, id, today),
+            move |c, a, ctx| repo::hub_overview(c, a, ctx, id, today).and_then(|v| named(c, a, v)),
         )
         .await?;
-    Ok(HttpResponse::Ok().json(HubOverview::from(dongs)))
+    Ok(HttpResponse::Ok().json(HubOverview::named(dongs.0, &dongs.1)))
 }

@@ -15,9 +15,11 @@ use crate::dto::allocations::{
     ListResourcesQuery, ResourcePage, ResourceView, UpdateBenefitTypeRequest,
     UpdateResourceRequest,
 };
+use crate::dto::common::{named, names_of, FromNamed};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{etag, page_request, IfMatch, ValidJson};
 use crate::state::AppState;
+use hamkke_persistence::repo::names::Names;
 
 /// Adds a resource to the district's catalogue under one of its benefit types.
 #[utoipa::path(
@@ -319,11 +321,19 @@ pub async fn create_allocation(
     let outcome = state
         .db
         .as_user(auth, "allocation", None, move |c, a, ctx| {
-            repo::create(c, a, ctx, &new, strong)
+            let outcome = repo::create(c, a, ctx, &new, strong)?;
+            let names = match &outcome {
+                Outcome::Approved { entry, .. } | Outcome::PendingOverride { entry, .. } => {
+                    names_of(c, a, entry)?
+                }
+                Outcome::Blocked(_) => Names::default(),
+            };
+            Ok((outcome, names))
         })
         .await?;
+    let (outcome, names) = outcome;
     let with_conflicts = |entry, check: hamkke_persistence::repo::allocations::Check| {
-        let mut view = AllocationView::from(entry);
+        let mut view = AllocationView::named(entry, &names);
         view.warnings_total = Some(check.conflicts_total);
         view.possible_duplicate_claims_total = Some(check.possible_duplicate_claims_total);
         view.warnings = Some(
@@ -395,10 +405,10 @@ pub async fn list_allocations(
     let result = state
         .db
         .as_user(auth, "allocation", None, move |c, a, ctx| {
-            repo::list(c, a, ctx, &filter, page, strong)
+            repo::list(c, a, ctx, &filter, page, strong).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(AllocationPage::from_page(result)))
+    Ok(HttpResponse::Ok().json(AllocationPage::named(result.0, &result.1)))
 }
 
 /// Runs one allocation operation as the caller (denials audited) and answers the entry.
@@ -416,9 +426,14 @@ async fn one_allocation(
 ) -> ApiResult<HttpResponse> {
     let e = state
         .db
-        .as_user(auth, "allocation", Some(id.to_string()), f)
+        .as_user(
+            auth,
+            "allocation",
+            Some(id.to_string()),
+            move |c, a, ctx| f(c, a, ctx).and_then(|v| named(c, a, v)),
+        )
         .await?;
-    Ok(HttpResponse::Ok().json(AllocationView::from(e)))
+    Ok(HttpResponse::Ok().json(AllocationView::named(e.0, &e.1)))
 }
 
 /// One allocation of the district.

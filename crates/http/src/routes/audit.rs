@@ -1,11 +1,13 @@
 //! The audit trail: listing for auditors, and chain verification.
 
+use crate::dto::common::{named, named_each, FromNamed, Refers};
 use actix_web::{get, web, HttpResponse};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, AuditScope};
 use hamkke_persistence::audit::{self, AuditAction, AuditEntry, AuditFilter, AuditRecord};
+use hamkke_persistence::repo::names::{Names, Wanted};
 use hamkke_persistence::repo::{refs, users};
 use hamkke_persistence::schema::organizations;
 use hamkke_persistence::types::DbUuid;
@@ -46,7 +48,11 @@ pub struct AuditEventView {
     pub event_id: Uuid,
     pub occurred_at: DateTime<Utc>,
     pub actor_user_id: Option<Uuid>,
+    /// The actor's name.
+    pub actor_user_name: Option<String>,
     pub actor_org_id: Option<Uuid>,
+    /// The actor's organization's name.
+    pub actor_org_name: Option<String>,
     pub actor_role: Option<String>,
     pub action: String,
     pub resource_type: String,
@@ -62,12 +68,21 @@ pub struct AuditEventView {
     pub hash: Option<String>,
 }
 
-impl From<AuditRecord> for AuditEventView {
-    fn from(r: AuditRecord) -> Self {
+impl Refers for AuditRecord {
+    fn refers(&self, w: &mut Wanted) {
+        w.users([self.actor_user_id.map(|u| u.0)])
+            .orgs([self.actor_org_id.map(|o| o.0)]);
+    }
+}
+
+impl FromNamed<AuditRecord> for AuditEventView {
+    fn named(r: AuditRecord, n: &Names) -> Self {
         Self {
             id: r.id,
             event_id: r.event_id.0,
             occurred_at: r.occurred_at.and_utc(),
+            actor_user_name: n.user_opt(r.actor_user_id.map(|u| u.0)),
+            actor_org_name: n.org_opt(r.actor_org_id.map(|o| o.0)),
             actor_user_id: r.actor_user_id.map(|u| u.0),
             actor_org_id: r.actor_org_id.map(|u| u.0),
             actor_role: r.actor_role,
@@ -152,7 +167,7 @@ pub async fn list_audit_events(
         after_id,
         limit: i64::from(limit) + 1,
     };
-    let mut items = state
+    let items = state
         .db
         .as_user(auth, "audit_event", None, move |c, a, ctx| {
             if let AuditScope::District(d) = authz::read_audit(a)? {
@@ -179,9 +194,10 @@ pub async fn list_audit_events(
                 AuditEntry::new(AuditAction::View, "audit_events", None)
                     .with_details(serde_json::json!({ "results": items.len() })),
             )?;
-            Ok(items)
+            named(c, a, items)
         })
         .await?;
+    let (mut items, names) = items;
     let more = items.len() > limit as usize;
     items.truncate(limit as usize);
     let next_cursor = more
@@ -192,7 +208,7 @@ pub async fn list_audit_events(
         })
         .flatten();
     Ok(HttpResponse::Ok().json(AuditEventPage {
-        items: items.into_iter().map(Into::into).collect(),
+        items: named_each(items, &names),
         next_cursor,
     }))
 }
@@ -267,7 +283,7 @@ pub async fn list_person_access_log(
         ));
     }
     let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
-    let mut items = state
+    let items = state
         .db
         .as_user(auth, "person", Some(id.to_string()), move |c, a, ctx| {
             hamkke_persistence::repo::persons::access_log(
@@ -278,8 +294,10 @@ pub async fn list_person_access_log(
                 after,
                 i64::from(limit) + 1,
             )
+            .and_then(|v| named(c, a, v))
         })
         .await?;
+    let (mut items, names) = items;
     let more = items.len() > limit as usize;
     items.truncate(limit as usize);
     let next_cursor = more
@@ -290,7 +308,7 @@ pub async fn list_person_access_log(
         })
         .flatten();
     Ok(HttpResponse::Ok().json(AuditEventPage {
-        items: items.into_iter().map(Into::into).collect(),
+        items: named_each(items, &names),
         next_cursor,
     }))
 }

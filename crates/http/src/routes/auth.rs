@@ -8,6 +8,7 @@ use hamkke_persistence::repo::auth::{
 
 use crate::auth::{self, request_ctx, AuthUser};
 use crate::dto::auth::{MeResponse, RefreshRequest, TokenRequest, TokenResponse, TokenType};
+use crate::dto::common::FromNamed;
 use crate::dto::users::ActivateRequest;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ValidJson;
@@ -252,8 +253,10 @@ pub async fn logout(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<Htt
 pub async fn get_me(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<HttpResponse> {
     let actor = auth.actor;
     let (user, org) = state.db.run(move |conn| repo::me(conn, &actor)).await?;
+    let mut user = crate::dto::users::UserView::named(user, &Default::default());
+    user.org_name.clone_from(&org.name);
     Ok(HttpResponse::Ok().json(MeResponse {
-        user: user.into(),
+        user,
         organization: org.into(),
     }))
 }

@@ -11,8 +11,8 @@ use hamkke_persistence::repo::names::Names;
 use crate::auth::Caller;
 use crate::dto::cases::{
     AddMemberRequest, AddParticipantRequest, AssignRequest, AssignmentList, CasePage, CaseView,
-    CreateCaseRequest, CreateNoteRequest, ListCasesQuery, MemberList, PersonIds, NotePage, NoteView,
-    PageQuery, ParticipantList, TimelinePage, TransitionRequest, UpdateCaseRequest,
+    CreateCaseRequest, CreateNoteRequest, ListCasesQuery, MemberList, NotePage, NoteView,
+    PageQuery, ParticipantList, PersonIds, TimelinePage, TransitionRequest, UpdateCaseRequest,
 };
 use crate::dto::common::{all_named, named, names_of, FromNamed};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -214,8 +214,7 @@ pub async fn list_case_participants(
     let items = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, _| {
-            repo::participants(c, a, id)
-                .and_then(|v| named(c, a, v))
+            repo::participants(c, a, id).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Ok().json(ParticipantList {
@@ -301,8 +300,7 @@ pub async fn list_case_assignments(
     let items = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, _| {
-            assignments::list(c, a, id)
-                .and_then(|v| named(c, a, v))
+            assignments::list(c, a, id).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Ok().json(AssignmentList {
@@ -334,8 +332,7 @@ pub async fn create_case_assignment(
     let items = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            assignments::assign(c, a, ctx, id, user_id, role.into())
-                .and_then(|v| named(c, a, v))
+            assignments::assign(c, a, ctx, id, user_id, role.into()).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Created().json(AssignmentList {
@@ -362,8 +359,7 @@ pub async fn list_case_notes(
     let result = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            notes::list(c, a, ctx, id, page)
-                .and_then(|v| named(c, a, v))
+            notes::list(c, a, ctx, id, page).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Ok().json(NotePage::named(result.0, &result.1)))
@@ -389,8 +385,7 @@ pub async fn create_case_note(
     let note = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            notes::create(c, a, ctx, id, new)
-                .and_then(|v| named(c, a, v))
+            notes::create(c, a, ctx, id, new).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Created().json(NoteView::named(note.0, &note.1)))
@@ -415,8 +410,7 @@ pub async fn list_case_timeline(
     let result = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            notes::timeline(c, a, ctx, id, page)
-                .and_then(|v| named(c, a, v))
+            notes::timeline(c, a, ctx, id, page).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Ok().json(TimelinePage::named(result.0, &result.1)))

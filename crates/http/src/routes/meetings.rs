@@ -7,7 +7,6 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::dto::common::{named, FromNamed};
-use hamkke_persistence::repo::names::Names;
 use crate::dto::meetings::{
     ActionItemPage, ActionItemView, AgendaRequest, AttendanceRequest, CompleteReferralRequest,
     CreateMeetingRequest, CreateReferralRequest, DecisionRequest, DeclineRequest, DirectionDto,
@@ -17,6 +16,7 @@ use crate::dto::meetings::{
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{etag, page_request, IfMatch, ValidJson};
 use crate::state::AppState;
+use hamkke_persistence::repo::names::Names;
 
 fn meeting_response(
     status: actix_web::http::StatusCode,

@@ -64,6 +64,7 @@ pub async fn list_organizations(
     let filter = OrgFilter {
         district_code: q.district_code,
         kind: q.kind.map(OrgKind::from),
+        sort: q.sort.map(Into::into).unwrap_or_default(),
     };
     let result = state
         .db

@@ -8,6 +8,7 @@ use hamkke_persistence::repo::{consents, households, persons};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::dto::common::{all_named, named, names_of, FromNamed};
 use crate::dto::persons::{
     ConsentList, ConsentView, CreateConsentRequest, CreateHouseholdRequest, CreatePersonQuery,
     CreatePersonRequest, HouseholdPage, HouseholdView, OnPossibleDuplicate, PersonDto, PersonPage,
@@ -17,13 +18,17 @@ use crate::dto::persons::{
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{etag, page_request, IfMatch, ValidJson};
 use crate::state::AppState;
+use hamkke_persistence::repo::names::Names;
 
-fn person_response(status: actix_web::http::StatusCode, view: PersonView) -> HttpResponse {
+fn person_response(
+    status: actix_web::http::StatusCode,
+    (view, names): (PersonView, Names),
+) -> HttpResponse {
     let mut res = HttpResponse::build(status);
     if let PersonView::Full(p) = &view {
         res.insert_header(etag(p.version));
     }
-    res.json(PersonDto::from(view))
+    res.json(PersonDto::named(view, &names))
 }
 
 /// Registers a household.
@@ -158,17 +163,19 @@ pub async fn create_person(
     let refuse = query.on_possible_duplicate == Some(OnPossibleDuplicate::Refuse);
     let new = NewPerson::try_from(body.0)?;
     let keys = state.person_keys.clone();
-    let (view, found) = state
+    let ((view, found), names) = state
         .db
         .as_user(auth, "person", None, move |c, a, ctx| {
-            persons::create(c, a, ctx, &keys, new, refuse)
+            let (view, found) = persons::create(c, a, ctx, &keys, new, refuse)?;
+            let names = names_of(c, a, &view)?;
+            Ok(((view, found), names))
         })
         .await?;
     let mut res = HttpResponse::build(actix_web::http::StatusCode::CREATED);
     if let PersonView::Full(p) = &view {
         res.insert_header(etag(p.version));
     }
-    let mut dto = PersonDto::from(view);
+    let mut dto = PersonDto::named(view, &names);
     dto.possible_duplicates = Some(found.into_iter().map(Into::into).collect());
     Ok(res.json(dto))
 }
@@ -214,10 +221,10 @@ pub async fn list_persons(
     let result = state
         .db
         .as_user(auth, "person", None, move |c, a, ctx| {
-            persons::search(c, a, ctx, &keys, &search, page)
+            persons::search(c, a, ctx, &keys, &search, page).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(PersonPage::from(result)))
+    Ok(HttpResponse::Ok().json(PersonPage::named(result.0, &result.1)))
 }
 
 /// One person, full or redacted as the caller may see them. Every read is audited. A record
@@ -240,13 +247,22 @@ pub async fn get_person(
     let id = id.into_inner();
     let view = state
         .db
-        .as_user(auth, "person", Some(id.to_string()), move |c, a, ctx| {
-            persons::get(c, a, ctx, id)
-        })
+        .as_user(
+            auth,
+            "person",
+            Some(id.to_string()),
+            move |c, a, ctx| match persons::get(c, a, ctx, id)? {
+                persons::Found::Person(view) => {
+                    let names = names_of(c, a, view.as_ref())?;
+                    Ok(Ok((*view, names)))
+                }
+                persons::Found::MergedInto(survivor) => Ok(Err(survivor)),
+            },
+        )
         .await?;
     match view {
-        persons::Found::Person(view) => Ok(person_response(actix_web::http::StatusCode::OK, *view)),
-        persons::Found::MergedInto(survivor) => Ok(HttpResponse::PermanentRedirect()
+        Ok(view) => Ok(person_response(actix_web::http::StatusCode::OK, view)),
+        Err(survivor) => Ok(HttpResponse::PermanentRedirect()
             .insert_header(("Location", format!("/api/v1/persons/{survivor}")))
             .finish()),
     }
@@ -277,7 +293,7 @@ pub async fn update_person(
     let view = state
         .db
         .as_user(auth, "person", Some(id.to_string()), move |c, a, ctx| {
-            persons::update(c, a, ctx, id, if_match.0, patch)
+            persons::update(c, a, ctx, id, if_match.0, patch).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(person_response(actix_web::http::StatusCode::OK, view))
@@ -303,10 +319,10 @@ pub async fn create_consent(
     let c = state
         .db
         .as_user(auth, "consent", None, move |c, a, ctx| {
-            consents::create(c, a, ctx, id, new)
+            consents::create(c, a, ctx, id, new).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Created().json(ConsentView::from(c)))
+    Ok(HttpResponse::Created().json(ConsentView::named(c.0, &c.1)))
 }
 
 /// A person's consents (organizations with details rights).
@@ -326,11 +342,11 @@ pub async fn list_consents(
     let items = state
         .db
         .as_user(auth, "consent", Some(id.to_string()), move |c, a, ctx| {
-            consents::list(c, a, ctx, id)
+            consents::list(c, a, ctx, id).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Ok().json(ConsentList {
-        items: items.into_iter().map(Into::into).collect(),
+        items: all_named(items),
     }))
 }
 
@@ -353,11 +369,11 @@ pub async fn list_self_recorded_consents(
     let items = state
         .db
         .as_user(auth, "consent", None, move |c, a, _| {
-            consents::self_recorded(c, a, include_closed, 500)
+            consents::self_recorded(c, a, include_closed, 500).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Ok().json(ConsentList {
-        items: items.into_iter().map(Into::into).collect(),
+        items: all_named(items),
     }))
 }
 
@@ -386,10 +402,10 @@ pub async fn revoke_consent(
     let c = state
         .db
         .as_user(auth, "consent", Some(id.to_string()), move |c, a, ctx| {
-            consents::revoke(c, a, ctx, id, &reason)
+            consents::revoke(c, a, ctx, id, &reason).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ConsentView::from(c)))
+    Ok(HttpResponse::Ok().json(ConsentView::named(c.0, &c.1)))
 }
 
 /// Withdraws a consent; access it granted ends with the next request.
@@ -412,8 +428,8 @@ pub async fn withdraw_consent(
     let c = state
         .db
         .as_user(auth, "consent", Some(id.to_string()), move |c, a, ctx| {
-            consents::withdraw(c, a, ctx, id)
+            consents::withdraw(c, a, ctx, id).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ConsentView::from(c)))
+    Ok(HttpResponse::Ok().json(ConsentView::named(c.0, &c.1)))
 }

@@ -5,6 +5,7 @@ use hamkke_persistence::repo::plans as repo;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::dto::common::{all_named, named, FromNamed};
 use crate::dto::plans::{
     AssessmentList, AssessmentView, CreateAssessmentRequest, CreatePlanRequest,
     CreateReviewRequest, PlanList, PlanView, ReviewView,
@@ -38,10 +39,10 @@ pub async fn create_case_assessment(
     let a = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::create_assessment(c, a, ctx, id, new)
+            repo::create_assessment(c, a, ctx, id, new).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Created().json(AssessmentView::from(a)))
+    Ok(HttpResponse::Created().json(AssessmentView::named(a.0, &a.1)))
 }
 
 /// The case's assessments, oldest first, each with its change since the previous one.
@@ -61,11 +62,11 @@ pub async fn list_case_assessments(
     let items = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::list_assessments(c, a, ctx, id)
+            repo::list_assessments(c, a, ctx, id).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Ok().json(AssessmentList {
-        items: items.into_iter().map(Into::into).collect(),
+        items: all_named(items),
     }))
 }
 
@@ -96,10 +97,10 @@ pub async fn create_case_plan(
     let plan = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::create_plan(c, a, ctx, id, new)
+            repo::create_plan(c, a, ctx, id, new).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Created().json(PlanView::from(plan)))
+    Ok(HttpResponse::Created().json(PlanView::named(plan.0, &plan.1)))
 }
 
 /// The case's plan revisions, newest first, each with its reviews.
@@ -119,11 +120,11 @@ pub async fn list_case_plans(
     let items = state
         .db
         .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::list_plans(c, a, ctx, id)
+            repo::list_plans(c, a, ctx, id).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Ok().json(PlanList {
-        items: items.into_iter().map(Into::into).collect(),
+        items: all_named(items),
     }))
 }
 
@@ -154,8 +155,8 @@ pub async fn create_plan_review(
             auth,
             "service_plan",
             Some(id.to_string()),
-            move |c, a, ctx| repo::create_review(c, a, ctx, id, new),
+            move |c, a, ctx| repo::create_review(c, a, ctx, id, new).and_then(|v| named(c, a, v)),
         )
         .await?;
-    Ok(HttpResponse::Created().json(ReviewView::from(review)))
+    Ok(HttpResponse::Created().json(ReviewView::named(review.0, &review.1)))
 }

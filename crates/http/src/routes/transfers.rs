@@ -5,6 +5,7 @@ use hamkke_persistence::repo::transfers;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::dto::common::{named, FromNamed};
 use crate::dto::transfers::{
     CreateTransferRequest, DecideTransferRequest, TransferPage, TransferQuery, TransferView,
 };
@@ -49,9 +50,10 @@ pub async fn create_person_transfer(
                 to_organization_id,
                 reason.trim(),
             )
+            .and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Created().json(TransferView::from(tr)))
+    Ok(HttpResponse::Created().json(TransferView::named(tr.0, &tr.1)))
 }
 
 /// Transfers into or out of the caller's district (coordinators and auditors).
@@ -73,10 +75,10 @@ pub async fn list_person_transfers(
     let result = state
         .db
         .as_user(auth, "person_transfer", None, move |c, a, _| {
-            transfers::list(c, a, status, page)
+            transfers::list(c, a, status, page).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(TransferPage::from_page(result)))
+    Ok(HttpResponse::Ok().json(TransferPage::named(result.0, &result.1)))
 }
 
 /// One transfer (coordinators and auditors of either district).
@@ -99,10 +101,10 @@ pub async fn get_person_transfer(
             auth,
             "person_transfer",
             Some(id.to_string()),
-            move |c, a, _| transfers::get(c, a, id),
+            move |c, a, _| transfers::get(c, a, id).and_then(|v| named(c, a, v)),
         )
         .await?;
-    Ok(HttpResponse::Ok().json(TransferView::from(tr)))
+    Ok(HttpResponse::Ok().json(TransferView::named(tr.0, &tr.1)))
 }
 
 async fn decide(
@@ -119,10 +121,12 @@ async fn decide(
             auth,
             "person_transfer",
             Some(id.to_string()),
-            move |c, a, ctx| transfers::decide(c, a, ctx, id, approve, note),
+            move |c, a, ctx| {
+                transfers::decide(c, a, ctx, id, approve, note).and_then(|v| named(c, a, v))
+            },
         )
         .await?;
-    Ok(HttpResponse::Ok().json(TransferView::from(tr)))
+    Ok(HttpResponse::Ok().json(TransferView::named(tr.0, &tr.1)))
 }
 
 /// Approves a transfer (a coordinator of the owning district): the person, their household

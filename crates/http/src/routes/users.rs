@@ -7,6 +7,7 @@ use hamkke_persistence::repo::users::{self as repo, UserFilter};
 use uuid::Uuid;
 
 use crate::auth::{hash_password, AuthUser, Caller};
+use crate::dto::common::{named, FromNamed};
 use crate::dto::users::{CreateUserRequest, ListUsersQuery, UpdateUserRequest, UserPage, UserView};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{etag, page_request, IfMatch, ValidJson};
@@ -63,10 +64,10 @@ pub async fn create_user(
     let user = state
         .db
         .as_user(auth, "user", None, move |c, a, ctx| {
-            repo::create(c, a, ctx, new)
+            repo::create(c, a, ctx, new).and_then(|v| named(c, a, v))
         })
         .await?;
-    let mut view = UserView::from(user);
+    let mut view = UserView::named(user.0, &user.1);
     if code.is_some() {
         view.activation_expires_at = Some(until);
     }
@@ -96,14 +97,15 @@ pub async fn list_users(
         org_id: q.org_id,
         role: q.role.map(Role::from),
         active: q.active,
+        sort: q.sort.map(Into::into).unwrap_or_default(),
     };
     let result = state
         .db
         .as_user(auth, "user", None, move |conn, actor, _| {
-            repo::list(conn, actor, &filter, page)
+            repo::list(conn, actor, &filter, page).and_then(|v| named(conn, actor, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(UserPage::from_page(result)))
+    Ok(HttpResponse::Ok().json(UserPage::named(result.0, &result.1)))
 }
 
 /// One user.
@@ -124,12 +126,12 @@ pub async fn get_user(
     let user = state
         .db
         .as_user(auth, "user", Some(id.to_string()), move |c, a, _| {
-            repo::get(c, a, id)
+            repo::get(c, a, id).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Ok()
-        .insert_header(etag(user.version))
-        .json(UserView::from(user)))
+        .insert_header(etag(user.0.version))
+        .json(UserView::named(user.0, &user.1)))
 }
 
 /// Changes a user: display name, role, organization (transfer), activity or password.
@@ -233,12 +235,12 @@ pub async fn update_user(
     let user = state
         .db
         .as_user(auth, "user", Some(id.to_string()), move |c, a, ctx| {
-            repo::update(c, a, ctx, id, if_match.0, patch)
+            repo::update(c, a, ctx, id, if_match.0, patch).and_then(|v| named(c, a, v))
         })
         .await?;
     Ok(HttpResponse::Ok()
-        .insert_header(etag(user.version))
-        .json(UserView::from(user)))
+        .insert_header(etag(user.0.version))
+        .json(UserView::named(user.0, &user.1)))
 }
 
 /// Hands every active case assignment of a transferred worker (인사발령) to a successor of the

@@ -7,8 +7,8 @@ use hamkke_persistence::repo::work::{self, DirectoryFilter};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::dto::common::{named, FromNamed};
 use crate::dto::allocations::wants_english;
+use crate::dto::common::{named, FromNamed};
 use crate::dto::work::{
     CompleteVisitRequest, CreateVisitRequest, DirectoryQuery, MarkedRead, NotificationPage,
     NotificationQuery, NotificationView, StaffPage, VisitView, WorklistView,

@@ -1,7 +1,7 @@
 //! What a screen shows beside an id: organizations' and users' names, and a person's name as
 //! far as the caller may see it (the full name where it sees the person's details, else the
 //! masked name and birth year). A page asks for all its names at once, so naming costs a fixed
-//! number of statements (at most six) whatever the page's length — never one per row.
+//! number of statements (at most eight) whatever the page's length — never one per row.
 
 use std::collections::{HashMap, HashSet};
 
@@ -14,13 +14,14 @@ use uuid::Uuid;
 use super::access::{access_for, PersonKey};
 use crate::conn::DbConn;
 use crate::error::RepoResult;
-use crate::schema::{cases, organizations, persons, users};
+use crate::schema::{benefit_types, cases, organizations, persons, users};
 use crate::types::DbUuid;
 
 /// The ids a page refers to, collected before their names are loaded.
 #[derive(Debug, Default)]
 pub struct Wanted {
     cases: HashSet<Uuid>,
+    benefit_types: HashSet<Uuid>,
     orgs: HashSet<Uuid>,
     users: HashSet<Uuid>,
     persons: HashSet<Uuid>,
@@ -30,6 +31,12 @@ impl Wanted {
     /// A case: its number and its person's name.
     pub fn case(&mut self, id: Uuid) -> &mut Self {
         self.cases.insert(id);
+        self
+    }
+
+    /// A benefit type: its Korean and English names.
+    pub fn benefit_type(&mut self, id: Uuid) -> &mut Self {
+        self.benefit_types.insert(id);
         self
     }
 
@@ -84,6 +91,20 @@ impl Wanted {
                     },
                 );
             }
+        }
+        if !self.benefit_types.is_empty() {
+            let rows: Vec<(DbUuid, String, String)> = benefit_types::table
+                .filter(benefit_types::id.eq_any(db_ids(&self.benefit_types)))
+                .select((
+                    benefit_types::id,
+                    benefit_types::name_ko,
+                    benefit_types::name_en,
+                ))
+                .load(conn)?;
+            names.benefit_types = rows
+                .into_iter()
+                .map(|(id, ko, en)| (id.0, (ko, en)))
+                .collect();
         }
         if !self.orgs.is_empty() {
             let rows: Vec<(DbUuid, String)> = organizations::table
@@ -160,6 +181,7 @@ pub struct CaseRef {
 #[derive(Debug, Default)]
 pub struct Names {
     cases: HashMap<Uuid, CaseRef>,
+    benefit_types: HashMap<Uuid, (String, String)>,
     orgs: HashMap<Uuid, String>,
     users: HashMap<Uuid, String>,
     persons: HashMap<Uuid, PersonName>,
@@ -169,6 +191,11 @@ impl Names {
     /// A case's number and person; `None` for a case of another district.
     pub fn case(&self, id: Uuid) -> Option<&CaseRef> {
         self.cases.get(&id)
+    }
+
+    /// A benefit type's Korean and English names (empty for an id that was not asked for).
+    pub fn benefit_type(&self, id: Uuid) -> (String, String) {
+        self.benefit_types.get(&id).cloned().unwrap_or_default()
     }
 
     /// An organization's name (empty for an id that was not asked for).

@@ -193,6 +193,7 @@ pub fn get(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Organizatio
 pub struct OrgFilter {
     pub district_code: Option<String>,
     pub kind: Option<OrgKind>,
+    pub sort: super::page::Sort,
 }
 
 /// The organizations the actor may see, by id.
@@ -205,9 +206,12 @@ pub fn list(
     let mut q = organizations::table
         .select(OrgRow::as_select())
         .filter(organizations::kind.ne(OrgKind::System.as_str()))
-        .order(organizations::id.asc())
         .limit(page.limit + 1)
         .into_boxed();
+    q = match filter.sort {
+        super::page::Sort::Created => q.order(organizations::id.asc()),
+        super::page::Sort::Name => q.order((organizations::name.asc(), organizations::id.asc())),
+    };
     q = q.filter(scope::organizations(actor));
     if let Some(d) = &filter.district_code {
         q = q.filter(organizations::district_code.eq(d.clone()));
@@ -216,7 +220,25 @@ pub fn list(
         q = q.filter(organizations::kind.eq(k.as_str()));
     }
     if let Some(after) = page.after {
-        q = q.filter(organizations::id.gt(DbUuid(after)));
+        let after = DbUuid(after);
+        q = match filter.sort {
+            super::page::Sort::Created => q.filter(organizations::id.gt(after)),
+            super::page::Sort::Name => {
+                // The cursor's own name; one the caller may not see starts past nothing.
+                let name: Option<String> = organizations::table
+                    .filter(organizations::id.eq(after))
+                    .filter(scope::organizations(actor))
+                    .select(organizations::name)
+                    .first(conn)
+                    .optional()?;
+                let name = name.unwrap_or_default();
+                q.filter(
+                    organizations::name.gt(name.clone()).or(organizations::name
+                        .eq(name)
+                        .and(organizations::id.gt(after))),
+                )
+            }
+        };
     }
     let rows = q.load(conn)?;
     let items = rows

@@ -9,6 +9,17 @@ pub struct Page<T> {
     pub next_after: Option<Uuid>,
 }
 
+/// The order of a listing whose items have names (users, organizations). The cursor stays the
+/// last item's id: a page by name continues after that item's (name, id).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Oldest first (ids are time-ordered).
+    #[default]
+    Created,
+    /// By name, then oldest first.
+    Name,
+}
+
 /// Where a listing starts and how much it returns.
 #[derive(Debug, Clone, Copy)]
 pub struct PageRequest {

@@ -208,6 +208,7 @@ pub struct UserFilter {
     pub org_id: Option<Uuid>,
     pub role: Option<Role>,
     pub active: Option<bool>,
+    pub sort: super::page::Sort,
 }
 
 /// The users the actor may see, by id.
@@ -222,9 +223,12 @@ pub fn list(
     }
     let mut q = users::table
         .select(UserRow::as_select())
-        .order(users::id.asc())
         .limit(page.limit + 1)
         .into_boxed();
+    q = match filter.sort {
+        super::page::Sort::Created => q.order(users::id.asc()),
+        super::page::Sort::Name => q.order((users::display_name.asc(), users::id.asc())),
+    };
     q = q.filter(scope::users(actor));
     if let Some(o) = filter.org_id {
         q = q.filter(users::org_id.eq(DbUuid(o)));
@@ -236,7 +240,26 @@ pub fn list(
         q = q.filter(users::active.eq(a));
     }
     if let Some(after) = page.after {
-        q = q.filter(users::id.gt(DbUuid(after)));
+        let after = DbUuid(after);
+        q = match filter.sort {
+            super::page::Sort::Created => q.filter(users::id.gt(after)),
+            super::page::Sort::Name => {
+                // The cursor's own name, read here: a cursor of a user the caller may not see
+                // (or of none) starts past nothing it could not see anyway.
+                let name: Option<String> = users::table
+                    .filter(users::id.eq(after))
+                    .filter(scope::users(actor))
+                    .select(users::display_name)
+                    .first(conn)
+                    .optional()?;
+                let name = name.unwrap_or_default();
+                q.filter(
+                    users::display_name
+                        .gt(name.clone())
+                        .or(users::display_name.eq(name).and(users::id.gt(after))),
+                )
+            }
+        };
     }
     let items = q
         .load(conn)?
