@@ -873,7 +873,12 @@ async fn partners_propose_cases_and_minutes_are_exported(b: Backend) {
     );
     assert!(cells.iter().any(|c| c.contains("지속")), "{cells:?}");
     // The welfare centre does not see the dong centre's case summary in the minutes.
-    assert!(cells.iter().any(|c| c == "(열람 권한 없음)"), "{cells:?}");
+    assert!(
+        cells
+            .iter()
+            .any(|c| c == "(열람 권한 없음 — 주 사례관리 기관: 공덕동 주민센터)"),
+        "{cells:?}"
+    );
     app.get(&format!("{m}/minutes"), Some(&w.far))
         .await
         .assert_problem(404, "not_found");

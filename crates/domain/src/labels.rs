@@ -2,9 +2,10 @@
 //! is an exhaustive match: a new code does not compile until it has both names.
 
 use crate::allocation::{AllocationStatus, Category, Funding, Scope, Subject};
-use crate::case::{ClosingReason, RiskLevel, Status};
+use crate::case::{CaseType, ClosingReason, RiskLevel, Status};
 use crate::meeting::Decision;
 use crate::plan::{AssessmentDomain, GoalStatus};
+use crate::user::Role;
 
 /// A code's name in Korean and English.
 pub trait Label: Copy {
@@ -111,10 +112,34 @@ pub fn of<E: Label>(parse: impl Fn(&str) -> Option<E>, code: &str, english: bool
     parse(code).map_or_else(|| code.to_owned(), |v| v.label(english).to_owned())
 }
 
+impl Label for CaseType {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            CaseType::Integrated => ("통합사례관리", "Integrated case management"),
+            CaseType::SimpleLinkage => ("단순 연계", "Simple linkage"),
+            CaseType::Emergency => ("긴급 지원", "Emergency support"),
+            CaseType::General => ("일반 사례관리", "General case management"),
+        }
+    }
+}
+
+impl Label for Role {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Role::Caseworker => ("사례관리자", "Case worker"),
+            Role::Supervisor => ("슈퍼바이저", "Supervisor"),
+            Role::Coordinator => ("통합사례관리사", "District coordinator"),
+            Role::OrgAdmin => ("기관 관리자", "Organization admin"),
+            Role::Auditor => ("감사 담당자", "Auditor"),
+            Role::SystemAdmin => ("시스템 관리자", "System administrator"),
+        }
+    }
+}
+
 impl Label for ClosingReason {
     fn names(self) -> (&'static str, &'static str) {
         match self {
-            ClosingReason::GoalAchieved => ("목표달성", "Goal achieved"),
+            ClosingReason::GoalAchieved => ("목표 달성", "Goal achieved"),
             ClosingReason::Refused => ("대상자 거부", "Refused by the person"),
             ClosingReason::MovedOut => ("전출", "Moved out"),
             ClosingReason::Deceased => ("사망", "Deceased"),

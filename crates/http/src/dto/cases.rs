@@ -37,7 +37,7 @@ mirror_enum!(
     NeedDomainDto => NeedDomain { Safety, Health, DailyLiving, Family, SocialRelations, Economy, Education, Employment, LivingEnvironment, LegalRights }
 );
 mirror_enum!(
-    /// Why a case closed: 목표달성, 대상자 거부, 전출, 사망, 타 기관 이관, 연락두절, 기타.
+    /// Why a case closed: 목표 달성, 대상자 거부, 전출, 사망, 타 기관 이관, 연락두절, 기타.
     ClosingReasonDto => ClosingReason { GoalAchieved, Refused, MovedOut, Deceased, Transferred, LostContact, Other }
 );
 mirror_enum!(

@@ -156,142 +156,284 @@ fn kst(at: chrono::DateTime<chrono::Utc>) -> String {
         .to_string()
 }
 
-fn attended(a: Option<bool>) -> &'static str {
+/// The words of the minutes in the reader's language: Korean unless they asked for English.
+struct Words {
+    lang: &'static str,
+    title: &'static str,
+    meeting: &'static str,
+    when: &'static str,
+    place: &'static str,
+    host: &'static str,
+    status: &'static str,
+    attendees: &'static str,
+    name: &'static str,
+    organization: &'static str,
+    role: &'static str,
+    attendance: &'static str,
+    present: &'static str,
+    absent: &'static str,
+    guest: &'static str,
+    agenda: &'static str,
+    case_no: &'static str,
+    summary: &'static str,
+    decision: &'static str,
+    decision_notes: &'static str,
+    actions: &'static str,
+    due: &'static str,
+    body: &'static str,
+    /// Shown for a case the reader may not open, before its lead's name.
+    hidden_lead: &'static str,
+    held: [&'static str; 3],
+}
+
+const KO: Words = Words {
+    lang: "ko",
+    title: "회의록",
+    meeting: "회의명",
+    when: "일시",
+    place: "장소",
+    host: "주관 기관",
+    status: "상태",
+    attendees: "참석자",
+    name: "이름",
+    organization: "소속",
+    role: "역할",
+    attendance: "참석",
+    present: "참석",
+    absent: "불참",
+    guest: "외부 참석자",
+    agenda: "안건",
+    case_no: "사례번호",
+    summary: "사례 요약",
+    decision: "결정",
+    decision_notes: "결정 내용",
+    actions: "조치사항",
+    due: "기한",
+    body: "회의 내용",
+    hidden_lead: "열람 권한 없음 — 주 사례관리 기관",
+    held: ["예정", "개최", "취소"],
+};
+
+const EN: Words = Words {
+    lang: "en",
+    title: "Meeting minutes",
+    meeting: "Meeting",
+    when: "Date and time",
+    place: "Place",
+    host: "Host organization",
+    status: "Status",
+    attendees: "Attendees",
+    name: "Name",
+    organization: "Organization",
+    role: "Role",
+    attendance: "Attendance",
+    present: "Present",
+    absent: "Absent",
+    guest: "Guest",
+    agenda: "Agenda",
+    case_no: "Case number",
+    summary: "Case summary",
+    decision: "Decision",
+    decision_notes: "Decision notes",
+    actions: "Action items",
+    due: "due",
+    body: "Discussion",
+    hidden_lead: "Not visible to you — lead organization",
+    held: ["Scheduled", "Held", "Cancelled"],
+};
+
+fn words(english: bool) -> &'static Words {
+    if english {
+        &EN
+    } else {
+        &KO
+    }
+}
+
+fn attended(w: &Words, a: Option<bool>) -> &'static str {
     match a {
-        Some(true) => "참석",
-        Some(false) => "불참",
+        Some(true) => w.present,
+        Some(false) => w.absent,
         None => "",
     }
 }
 
-/// The decision of an agenda case in words, with its notes.
-fn decision_text(item: &repo::MinutesItem) -> (String, String) {
+/// An attendee's role: a staff member's role, or a guest's as given.
+fn role_of(w: &Words, a: &repo::Attendee) -> String {
+    match (a.role, &a.guest_role) {
+        (Some(r), _) => r.label(w.lang == "en").to_owned(),
+        (None, Some(g)) => format!("{} ({g})", w.guest),
+        (None, None) => w.guest.to_owned(),
+    }
+}
+
+/// The decision of an agenda case in words (with the organization or type it names, and the
+/// closing reason), and its notes.
+fn decision_text(w: &Words, item: &repo::MinutesItem) -> (String, String) {
+    let en = w.lang == "en";
     match &item.decision {
         None => (String::new(), String::new()),
         Some(d) => {
-            let mut label = format!("{} ({})", d.decision.label(true), d.decision.label(false));
+            let mut label = d.decision.label(en).to_owned();
+            if let Some(org) = &item.decision_org_name {
+                label = format!("{label} → {org}");
+            }
+            if let Some(t) = d.case_type {
+                label = format!("{label} → {}", t.label(en));
+            }
             if let Some(r) = d.closing_reason {
-                label = format!("{label} — {}", r.label(true));
+                label = format!("{label} — {}", r.label(en));
             }
             (label, d.notes.clone().unwrap_or_default())
         }
     }
 }
 
+/// A case's summary, or for a case the reader may not open, its lead.
+fn summary_of(w: &Words, item: &repo::MinutesItem) -> String {
+    match &item.summary {
+        Some(s) => s.clone(),
+        None => format!("({}: {})", w.hidden_lead, item.lead_org_name),
+    }
+}
+
 /// The meeting's heading rows (회의명, 일시, 장소, 주관 기관), for both forms of the minutes.
-fn header(m: &Minutes) -> [(&'static str, String); 4] {
+fn header(w: &Words, m: &Minutes) -> [(&'static str, String); 4] {
     [
-        ("회의명", m.meeting.title.clone()),
-        ("일시", format!("{} (KST)", kst(m.meeting.scheduled_at))),
-        ("장소", m.meeting.location.clone().unwrap_or_default()),
-        ("주관 기관", m.host_name.clone()),
+        (w.meeting, m.meeting.title.clone()),
+        (w.when, format!("{} (KST)", kst(m.meeting.scheduled_at))),
+        (w.place, m.meeting.location.clone().unwrap_or_default()),
+        (w.host, m.host_name.clone()),
     ]
 }
 
-fn minutes_html(m: &Minutes) -> String {
+fn action_lines(w: &Words, item: &repo::MinutesItem) -> Vec<String> {
+    item.action_items
+        .iter()
+        .map(|(who, what, due)| format!("{who} — {what} ({} {due})", w.due))
+        .collect()
+}
+
+fn minutes_html(m: &Minutes, english: bool) -> String {
+    use hamkke_domain::meeting::MeetingStatus;
+    let w = words(english);
     let mut h = String::new();
-    h.push_str("<!DOCTYPE html><html lang=\"ko\"><head><meta charset=\"utf-8\">");
     h.push_str(&format!(
-        "<title>회의록 — {}</title>",
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">",
+        w.lang
+    ));
+    h.push_str(&format!(
+        "<title>{} — {}</title>",
+        w.title,
         esc(&m.meeting.title)
     ));
     h.push_str("<style>body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse;width:100%;margin-bottom:1.5em}th,td{border:1px solid #444;padding:.3em .5em;text-align:left;vertical-align:top}th{background:#eee}@media print{body{margin:0}}</style></head><body>");
-    h.push_str("<h1>회의록 (Meeting minutes)</h1><table>");
+    h.push_str(&format!("<h1>{}</h1><table>", w.title));
     let status = match m.meeting.status {
-        hamkke_domain::meeting::MeetingStatus::Scheduled => "예정",
-        hamkke_domain::meeting::MeetingStatus::Held => "개최",
-        hamkke_domain::meeting::MeetingStatus::Cancelled => "취소",
+        MeetingStatus::Scheduled => w.held[0],
+        MeetingStatus::Held => w.held[1],
+        MeetingStatus::Cancelled => w.held[2],
     };
-    for (k, v) in header(m).into_iter().chain([("상태", status.to_owned())]) {
+    for (k, v) in header(w, m)
+        .into_iter()
+        .chain([(w.status, status.to_owned())])
+    {
         h.push_str(&format!(
             "<tr><th scope=\"row\">{k}</th><td>{}</td></tr>",
             esc(&v)
         ));
     }
-    h.push_str("</table><h2>참석자</h2><table><tr><th>이름</th><th>소속</th><th>역할</th><th>참석</th></tr>");
-    for (name, org, role, a) in &m.attendees {
+    h.push_str(&format!(
+        "</table><h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        w.attendees, w.name, w.organization, w.role, w.attendance
+    ));
+    for a in &m.attendees {
         h.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(name),
-            esc(org),
-            esc(role.as_deref().unwrap_or("")),
-            attended(*a)
+            esc(&a.name),
+            esc(&a.organization),
+            esc(&role_of(w, a)),
+            attended(w, a.attended)
         ));
     }
-    h.push_str("</table><h2>안건</h2><table><tr><th>사례번호</th><th>사례 요약</th><th>결정</th><th>결정 내용</th><th>조치사항</th></tr>");
+    h.push_str(&format!(
+        "</table><h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        w.agenda, w.case_no, w.summary, w.decision, w.decision_notes, w.actions
+    ));
     for item in &m.items {
-        let (decision, notes) = decision_text(item);
-        let actions: Vec<String> = item
-            .action_items
-            .iter()
-            .map(|(who, what, due)| format!("{} — {} (기한 {due})", esc(who), esc(what)))
-            .collect();
+        let (decision, notes) = decision_text(w, item);
+        let actions: Vec<String> = action_lines(w, item).iter().map(|l| esc(l)).collect();
         h.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&item.case_no),
-            esc(item.summary.as_deref().unwrap_or("(열람 권한 없음)")),
+            esc(&summary_of(w, item)),
             esc(&decision),
             esc(&notes),
             actions.join("<br>")
         ));
     }
-    h.push_str("</table><h2>회의 내용</h2><p>");
+    h.push_str(&format!("</table><h2>{}</h2><p>", w.body));
     h.push_str(&esc(m.meeting.minutes.as_deref().unwrap_or("")).replace('\n', "<br>"));
     h.push_str("</p></body></html>");
     h
 }
 
-fn minutes_xlsx(m: &Minutes) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+fn minutes_xlsx(m: &Minutes, english: bool) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let w = words(english);
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let sheet = book.add_worksheet();
-    sheet.set_name("회의록")?;
+    sheet.set_name(w.title)?;
     let mut r = 0u32;
-    for (k, v) in header(m) {
+    for (k, v) in header(w, m) {
         sheet.write_string_with_format(r, 0, k, &bold)?;
         sheet.write_string(r, 1, v)?;
         r += 1;
     }
     r += 1;
-    sheet.write_string_with_format(r, 0, "참석자", &bold)?;
+    sheet.write_string_with_format(r, 0, w.attendees, &bold)?;
     r += 1;
-    for (c, hd) in ["이름", "소속", "역할", "참석"].iter().enumerate() {
-        sheet.write_string_with_format(r, c as u16, *hd, &bold)?;
-    }
-    r += 1;
-    for (name, org, role, a) in &m.attendees {
-        sheet.write_string(r, 0, name)?;
-        sheet.write_string(r, 1, org)?;
-        sheet.write_string(r, 2, role.as_deref().unwrap_or(""))?;
-        sheet.write_string(r, 3, attended(*a))?;
-        r += 1;
-    }
-    r += 1;
-    sheet.write_string_with_format(r, 0, "안건", &bold)?;
-    r += 1;
-    for (c, hd) in ["사례번호", "사례 요약", "결정", "결정 내용", "조치사항"]
+    for (c, hd) in [w.name, w.organization, w.role, w.attendance]
         .iter()
         .enumerate()
     {
         sheet.write_string_with_format(r, c as u16, *hd, &bold)?;
     }
     r += 1;
-    for item in &m.items {
-        let (decision, notes) = decision_text(item);
-        let actions: Vec<String> = item
-            .action_items
-            .iter()
-            .map(|(who, what, due)| format!("{who} — {what} (기한 {due})"))
-            .collect();
-        sheet.write_string(r, 0, &item.case_no)?;
-        sheet.write_string(r, 1, item.summary.as_deref().unwrap_or("(열람 권한 없음)"))?;
-        sheet.write_string(r, 2, decision)?;
-        sheet.write_string(r, 3, notes)?;
-        sheet.write_string(r, 4, actions.join("\n"))?;
+    for a in &m.attendees {
+        sheet.write_string(r, 0, &a.name)?;
+        sheet.write_string(r, 1, &a.organization)?;
+        sheet.write_string(r, 2, role_of(w, a))?;
+        sheet.write_string(r, 3, attended(w, a.attended))?;
         r += 1;
     }
     r += 1;
-    sheet.write_string_with_format(r, 0, "회의 내용", &bold)?;
+    sheet.write_string_with_format(r, 0, w.agenda, &bold)?;
+    r += 1;
+    for (c, hd) in [
+        w.case_no,
+        w.summary,
+        w.decision,
+        w.decision_notes,
+        w.actions,
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(r, c as u16, *hd, &bold)?;
+    }
+    r += 1;
+    for item in &m.items {
+        let (decision, notes) = decision_text(w, item);
+        sheet.write_string(r, 0, &item.case_no)?;
+        sheet.write_string(r, 1, summary_of(w, item))?;
+        sheet.write_string(r, 2, decision)?;
+        sheet.write_string(r, 3, notes)?;
+        sheet.write_string(r, 4, action_lines(w, item).join("\n"))?;
+        r += 1;
+    }
+    r += 1;
+    sheet.write_string_with_format(r, 0, w.body, &bold)?;
     sheet.write_string(r, 1, m.meeting.minutes.as_deref().unwrap_or(""))?;
     sheet.set_column_width(0, 16)?;
     sheet.set_column_width(1, 40)?;
@@ -327,6 +469,7 @@ pub async fn get_meeting_minutes(
         .get(actix_web::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains(XLSX));
+    let english = crate::dto::allocations::wants_english(&req);
     let m = state
         .db
         .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
@@ -335,7 +478,7 @@ pub async fn get_meeting_minutes(
         .await?;
     let name = format!("hamkke_minutes_{}", m.meeting.scheduled_at.format("%Y%m%d"));
     if xlsx {
-        let bytes = minutes_xlsx(&m).map_err(|_| ApiError::Internal)?;
+        let bytes = minutes_xlsx(&m, english).map_err(|_| ApiError::Internal)?;
         return Ok(HttpResponse::Ok()
             .content_type(XLSX)
             .insert_header((
@@ -350,7 +493,8 @@ pub async fn get_meeting_minutes(
             "Content-Security-Policy",
             "default-src 'none'; style-src 'unsafe-inline'",
         ))
-        .body(minutes_html(&m)))
+        .insert_header(("Content-Language", words(english).lang))
+        .body(minutes_html(&m, english)))
 }
 
 /// The pipeline of the dong centres a hub welfare centre (거점복지관) serves — cases awaiting a

@@ -235,9 +235,26 @@ pub fn answer(
 pub struct MinutesItem {
     pub case_id: Uuid,
     pub case_no: String,
+    /// The lead organization's name (shown for every case, visible or not).
+    pub lead_org_name: String,
     pub summary: Option<String>,
     pub decision: Option<DecisionRecord>,
+    /// The organization the decision names: the new lead (`change_lead`) or the receiver
+    /// (`refer`).
+    pub decision_org_name: Option<String>,
     pub action_items: Vec<(String, String, NaiveDate)>,
+}
+
+/// Someone at a meeting, as the minutes name them.
+#[derive(Debug, Clone)]
+pub struct Attendee {
+    pub name: String,
+    pub organization: String,
+    /// A staff member's role; `None` for a guest.
+    pub role: Option<Role>,
+    /// A guest's role in words.
+    pub guest_role: Option<String>,
+    pub attended: Option<bool>,
 }
 
 /// Everything the minutes of a meeting show (회의록): no person data beyond what the reader
@@ -246,8 +263,7 @@ pub struct MinutesItem {
 pub struct Minutes {
     pub meeting: Meeting,
     pub host_name: String,
-    /// Attendees: name, organization, role (guests) and whether they attended.
-    pub attendees: Vec<(String, String, Option<String>, Option<bool>)>,
+    pub attendees: Vec<Attendee>,
     pub items: Vec<MinutesItem>,
 }
 
@@ -256,34 +272,68 @@ pub fn minutes(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> Re
     crate::uow::read(conn, actor, |conn| {
         let meeting = visible_meeting(conn, actor, id)?;
         let participants: Vec<MeetingParticipant> = participants_of(conn, id)?;
+        let staff_ids: Vec<DbUuid> = participants
+            .iter()
+            .filter_map(|p| p.user_id.map(DbUuid))
+            .collect();
+        // Every staff attendee with their organization in one statement.
+        let staff: Vec<(DbUuid, String, String, String)> = users::table
+            .inner_join(organizations::table)
+            .filter(users::id.eq_any(staff_ids))
+            .select((
+                users::id,
+                users::display_name,
+                users::role,
+                organizations::name,
+            ))
+            .load(conn)?;
         let mut attendees = Vec::new();
         for p in &participants {
             match p.user_id {
                 Some(u) => {
-                    let (name, org): (String, String) = users::table
-                        .inner_join(organizations::table)
-                        .filter(users::id.eq(DbUuid(u)))
-                        .select((users::display_name, organizations::name))
-                        .first(conn)?;
-                    attendees.push((name, org, None, p.attended));
+                    let (_, name, role, org) = staff
+                        .iter()
+                        .find(|(id, ..)| id.0 == u)
+                        .ok_or(RepoError::NotFound)?;
+                    attendees.push(Attendee {
+                        name: name.clone(),
+                        organization: org.clone(),
+                        role: Some(Role::parse(role).ok_or_else(|| corrupt("users.role"))?),
+                        guest_role: None,
+                        attended: p.attended,
+                    });
                 }
-                None => attendees.push((
-                    p.external_name.clone().unwrap_or_default(),
-                    p.external_organization.clone().unwrap_or_default(),
-                    p.external_role.clone(),
-                    p.attended,
-                )),
+                None => attendees.push(Attendee {
+                    name: p.external_name.clone().unwrap_or_default(),
+                    organization: p.external_organization.clone().unwrap_or_default(),
+                    role: None,
+                    guest_role: p.external_role.clone(),
+                    attended: p.attended,
+                }),
             }
         }
-        let host_name: String = organizations::table
-            .find(DbUuid(meeting.host_org_id))
-            .select(organizations::name)
-            .first(conn)?;
         let decisions = meetings::decisions_of(conn, id)?;
+        let agenda = meetings::agenda_ids(conn, id)?;
+        let cases = agenda
+            .iter()
+            .map(|c| super::cases::load(conn, *c))
+            .collect::<RepoResult<Vec<_>>>()?;
+        let mut wanted = super::names::Wanted::default();
+        wanted.org(meeting.host_org_id);
+        wanted.orgs(cases.iter().map(|c| Some(c.case.lead_org_id)));
+        for d in &decisions {
+            wanted.orgs([d.lead_org_id, d.refer_to_org_id]);
+        }
+        let names = wanted.load(conn, actor)?;
+        let host_name = names.org(meeting.host_org_id);
         let mut items = Vec::new();
-        for case_id in meetings::agenda_ids(conn, id)? {
-            let case = super::cases::load(conn, case_id)?;
+        for (case_id, case) in agenda.into_iter().zip(cases) {
             let sees = authz::view_case(actor, &case.facts()).is_ok();
+            let decision = decisions.iter().find(|d| d.case_id == case_id).cloned();
+            let decision_org_name = decision
+                .as_ref()
+                .and_then(|d| d.lead_org_id.or(d.refer_to_org_id))
+                .map(|o| names.org(o));
             let done: Vec<(String, String, NaiveDate)> = action_items::table
                 .inner_join(users::table.on(users::id.eq(action_items::assignee_user_id)))
                 .filter(action_items::meeting_id.eq(DbUuid(id)))
@@ -298,8 +348,10 @@ pub fn minutes(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> Re
             items.push(MinutesItem {
                 case_id,
                 case_no: case.case.case_no.clone(),
+                lead_org_name: names.org(case.case.lead_org_id),
                 summary: sees.then(|| case.case.summary.clone()),
-                decision: decisions.iter().find(|d| d.case_id == case_id).cloned(),
+                decision,
+                decision_org_name,
                 action_items: done,
             });
         }
