@@ -735,3 +735,66 @@ async fn observers_observe(b: Backend) {
 }
 
 both!(observers_observe);
+
+/// Needs, assessments and plan goals share the ten life domains: a need named by an old name
+/// is accepted for this version and answered by the shared one, and needs recorded under the
+/// old names are renamed by the migration.
+async fn needs_use_the_assessment_vocabulary(b: Backend) {
+    use diesel::RunQueryDsl;
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let person = app.person(&w.dong, "정하나", "1944-04-04", None).await;
+    let r = app
+        .post(
+            "/api/v1/cases",
+            Some(&w.dong),
+            json!({ "person_id": person, "case_type": "general", "risk_level": "high", "source": "outreach", "summary": "고립",
+                    "needs": [{ "domain": "social_relations", "score": 4 }, { "domain": "housing", "score": 3 }, { "domain": "legal_rights", "score": 2 }] }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let domains: Vec<&str> = r.body["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["domain"].as_str().unwrap())
+        .collect();
+    assert_eq!(domains, ["social", "housing", "rights_advocacy"]);
+    let case = r.body["id"].as_str().unwrap().to_owned();
+    // A need of an unknown domain is still refused.
+    let bad = app
+        .post(
+            "/api/v1/cases",
+            Some(&w.dong),
+            json!({ "person_id": person, "case_type": "general", "risk_level": "high", "source": "outreach", "summary": "x",
+                    "needs": [{ "domain": "hobbies", "score": 1 }] }),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+
+    // Needs as recorded before the vocabulary was one, renamed by the migration when it runs.
+    let old = r#"[{"domain":"social_relations","score":4},{"domain":"living_environment","score":3},{"domain":"legal_rights","score":2}]"#;
+    let mut conn = app.db.inner().get().unwrap();
+    diesel::sql_query(format!(
+        "UPDATE cases SET needs = '{old}' WHERE id = '{case}'"
+    ))
+    .execute(&mut *conn)
+    .unwrap();
+    diesel::sql_query("DELETE FROM __diesel_schema_migrations WHERE version = '20261206000020'")
+        .execute(&mut *conn)
+        .unwrap();
+    assert_eq!(hamkke_persistence::migrate::run(&mut conn).unwrap(), 1);
+    let r = app
+        .get(&format!("/api/v1/cases/{case}"), Some(&w.dong))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let domains: Vec<&str> = r.body["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["domain"].as_str().unwrap())
+        .collect();
+    assert_eq!(domains, ["social", "housing", "rights_advocacy"]);
+}
+
+both!(needs_use_the_assessment_vocabulary);

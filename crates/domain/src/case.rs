@@ -179,21 +179,11 @@ str_enum!(
     }
 );
 
-str_enum!(
-    /// The ten assessment domains.
-    NeedDomain {
-        Safety = "safety",
-        Health = "health",
-        DailyLiving = "daily_living",
-        Family = "family",
-        SocialRelations = "social_relations",
-        Economy = "economy",
-        Education = "education",
-        Employment = "employment",
-        LivingEnvironment = "living_environment",
-        LegalRights = "legal_rights",
-    }
-);
+/// The ten life domains of a need: the same vocabulary as assessments and plan goals
+/// (`plan::AssessmentDomain`). Needs recorded before it was one vocabulary were migrated
+/// (`social_relations` → `social`, `living_environment` → `housing`, `legal_rights` →
+/// `rights_advocacy`).
+pub use crate::plan::AssessmentDomain as NeedDomain;
 
 str_enum!(
     /// What an organization does on a case. A `visitor` joined by a joint home visit

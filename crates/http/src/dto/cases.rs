@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkke_domain::case::{
-    Assignment, AssignmentRole, Case, CasePatch, CaseType, ClosingReason, Need, NeedDomain,
-    NewCase, NewNote, Note, NoteKind, Participant, ParticipantRole, RiskLevel, Source, Status,
-    TimelineEntry, Visibility,
+    Assignment, AssignmentRole, Case, CasePatch, CaseType, ClosingReason, Need, NewCase, NewNote,
+    Note, NoteKind, Participant, ParticipantRole, RiskLevel, Source, Status, TimelineEntry,
+    Visibility,
 };
 use hamkke_persistence::repo::cases::CaseDetail;
 use serde::{Deserialize, Serialize};
@@ -33,10 +33,6 @@ mirror_enum!(
     SourceDto => Source { Outreach, Referral, SelfRequest, Hotline, PublicData, NeighborReport }
 );
 mirror_enum!(
-    /// One of the ten assessment domains.
-    NeedDomainDto => NeedDomain { Safety, Health, DailyLiving, Family, SocialRelations, Economy, Education, Employment, LivingEnvironment, LegalRights }
-);
-mirror_enum!(
     /// Why a case closed: 목표 달성, 대상자 거부, 전출, 사망, 타 기관 이관, 연락두절, 기타.
     ClosingReasonDto => ClosingReason { GoalAchieved, Refused, MovedOut, Deceased, Transferred, LostContact, Other }
 );
@@ -62,7 +58,7 @@ mirror_enum!(
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NeedDto {
-    pub domain: NeedDomainDto,
+    pub domain: super::plans::AssessmentDomainDto,
     /// 0 (none) to 5 (severe).
     #[validate(range(min = 0, max = 5, message = "must be 0 to 5"))]
     #[schema(minimum = 0, maximum = 5)]

@@ -19,10 +19,61 @@ use validator::Validate;
 use super::cases::RiskLevelDto;
 use super::persons::mirror_enum;
 
-mirror_enum!(
-    /// One of the ten assessment domains.
-    AssessmentDomainDto => AssessmentDomain { Safety, Health, DailyLiving, Family, Social, Economy, Education, Employment, Housing, RightsAdvocacy }
-);
+/// One of the ten life domains (생활 영역) of 통합사례관리: the one vocabulary of a case's
+/// needs, assessments and plan goals. Deprecated input aliases, accepted in this version
+/// only: `social_relations` (→ `social`), `living_environment` (→ `housing`), `legal_rights`
+/// (→ `rights_advocacy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessmentDomainDto {
+    Safety,
+    Health,
+    DailyLiving,
+    Family,
+    #[serde(alias = "social_relations")]
+    Social,
+    Economy,
+    Education,
+    Employment,
+    #[serde(alias = "living_environment")]
+    Housing,
+    #[serde(alias = "legal_rights")]
+    RightsAdvocacy,
+}
+
+impl From<AssessmentDomainDto> for AssessmentDomain {
+    fn from(v: AssessmentDomainDto) -> Self {
+        match v {
+            AssessmentDomainDto::Safety => Self::Safety,
+            AssessmentDomainDto::Health => Self::Health,
+            AssessmentDomainDto::DailyLiving => Self::DailyLiving,
+            AssessmentDomainDto::Family => Self::Family,
+            AssessmentDomainDto::Social => Self::Social,
+            AssessmentDomainDto::Economy => Self::Economy,
+            AssessmentDomainDto::Education => Self::Education,
+            AssessmentDomainDto::Employment => Self::Employment,
+            AssessmentDomainDto::Housing => Self::Housing,
+            AssessmentDomainDto::RightsAdvocacy => Self::RightsAdvocacy,
+        }
+    }
+}
+
+impl From<AssessmentDomain> for AssessmentDomainDto {
+    fn from(v: AssessmentDomain) -> Self {
+        match v {
+            AssessmentDomain::Safety => Self::Safety,
+            AssessmentDomain::Health => Self::Health,
+            AssessmentDomain::DailyLiving => Self::DailyLiving,
+            AssessmentDomain::Family => Self::Family,
+            AssessmentDomain::Social => Self::Social,
+            AssessmentDomain::Economy => Self::Economy,
+            AssessmentDomain::Education => Self::Education,
+            AssessmentDomain::Employment => Self::Employment,
+            AssessmentDomain::Housing => Self::Housing,
+            AssessmentDomain::RightsAdvocacy => Self::RightsAdvocacy,
+        }
+    }
+}
 mirror_enum!(
     /// How far a goal has come.
     GoalStatusDto => GoalStatus { NotStarted, InProgress, Achieved, Dropped }
