@@ -110,6 +110,8 @@ async fn a_real_list_imports_without_editing(b: Backend) {
     let report = import(&app, &w.welfare, cp949.to_vec(), true).await;
     assert_eq!(report["errors"][0]["row"], 5, "{report}");
     assert_eq!(report["errors"][0]["field"], "granted_on", "{report}");
+    // The whole dry-run report as a worker reads it, Korean by default.
+    insta::assert_json_snapshot!("import_report_ko", crate::support::stable(&report));
     // Its message is Korean by default, English on request.
     assert!(
         report["errors"][0]["message"]
