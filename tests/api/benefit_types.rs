@@ -790,3 +790,72 @@ async fn lists_import_as_districts_exchange_them(b: Backend) {
 }
 
 both!(lists_import_as_districts_exchange_them);
+
+/// Adding a benefit type to a group answers what it now counts with: the group's members with
+/// their policies, and each rule of the group in words; the catalogue lists every grouped type
+/// with the rest of its group.
+async fn adding_to_a_group_says_what_it_now_blocks(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let season = json!({ "kind": "season", "start": "11-01", "end": "03-31" });
+    let oil = app
+        .post("/api/v1/benefit-types", Some(&w.coord), json!({ "code": "heating_oil", "name_ko": "연말 난방유", "name_en": "Year-end heating oil", "category": "heating", "group": "winter_heating",
+            "duplicate_policy": { "subject": "household", "window": season, "max_count": 1, "action": "block" } }))
+        .await;
+    assert_eq!(oil.status, 201, "{}", oil.text);
+    assert_eq!(oil.body["group_members"], json!([]));
+    let blanket = app
+        .post("/api/v1/benefit-types", Some(&w.coord), json!({ "code": "electric_blanket", "name_ko": "전기장판", "name_en": "Electric blanket", "category": "heating", "group": "winter_heating",
+            "duplicate_policy": { "subject": "household", "window": season, "max_count": 1, "action": "warn" } }))
+        .await;
+    assert_eq!(blanket.status, 201, "{}", blanket.text);
+    let members = blanket.body["group_members"].as_array().unwrap();
+    assert_eq!(members.len(), 1, "{}", blanket.text);
+    assert_eq!(members[0]["code"], "heating_oil");
+    assert_eq!(members[0]["duplicate_policy"]["action"], "block");
+    // In words: heating oil is now counted with the blanket — a blanket given blocks the oil.
+    let ko = blanket.body["group_effects"]["ko"].as_array().unwrap();
+    assert_eq!(ko.len(), 2, "{}", blanket.text);
+    assert!(
+        ko[1]
+            .as_str()
+            .unwrap()
+            .contains("연말 난방유(전기장판과 함께 셈)는"),
+        "{ko:?}"
+    );
+    assert!(
+        !ko.iter()
+            .any(|r| r.as_str().unwrap().contains("winter_heating")),
+        "{ko:?}"
+    );
+    let en = blanket.body["group_effects"]["en"].as_array().unwrap();
+    assert!(
+        en[1]
+            .as_str()
+            .unwrap()
+            .contains("Year-end heating oil (counted with Electric blanket)"),
+        "{en:?}"
+    );
+    // The catalogue: each grouped type with the rest of its group.
+    let list = app
+        .get("/api/v1/benefit-types?group=winter_heating", Some(&w.dong))
+        .await;
+    let items = list.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{}", list.text);
+    for t in items {
+        let others: Vec<&str> = t["group_members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(others.len(), 1, "{t}");
+        assert_ne!(others[0], t["code"].as_str().unwrap());
+        assert!(
+            t.get("group_effects").is_none(),
+            "effects only answer a change: {t}"
+        );
+    }
+}
+
+both!(adding_to_a_group_says_what_it_now_blocks);

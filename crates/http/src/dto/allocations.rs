@@ -370,6 +370,99 @@ pub struct BenefitTypeView {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The other benefit types of its group, each with its policy: what is counted together
+    /// with this one. Empty without a group.
+    pub group_members: Vec<GroupMemberView>,
+    /// On adding or changing a grouped type: how each rule of the group now counts, in words —
+    /// e.g. that an electric blanket in `winter_heating` now blocks heating oil.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_effects: Option<GroupEffects>,
+}
+
+/// Another benefit type of the same group.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupMemberView {
+    pub id: Uuid,
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+    pub active: bool,
+    pub duplicate_policy: PolicyDto,
+}
+
+/// The rules of a group after a change, one sentence per member (the changed type first).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupEffects {
+    pub ko: Vec<String>,
+    pub en: Vec<String>,
+}
+
+impl BenefitTypeView {
+    /// The view with the other members of its group, taken from `members` (the types of every
+    /// group a page shows).
+    pub fn with_group(t: BenefitType, members: &[BenefitType]) -> Self {
+        let others: Vec<GroupMemberView> = match &t.group {
+            None => Vec::new(),
+            Some(g) => members
+                .iter()
+                .filter(|m| m.group.as_ref() == Some(g) && m.id != t.id)
+                .map(|m| GroupMemberView {
+                    id: m.id,
+                    code: m.code.clone(),
+                    name_ko: m.name_ko.clone(),
+                    name_en: m.name_en.clone(),
+                    active: m.active,
+                    duplicate_policy: PolicyDto::shown(m.policy, m.amount_unit.clone()),
+                })
+                .collect(),
+        };
+        let mut v = BenefitTypeView::from(t);
+        v.group_members = others;
+        v
+    }
+
+    /// The view after a change, with how the group's rules now count (when grouped).
+    pub fn with_effects(t: BenefitType, members: &[BenefitType]) -> Self {
+        let effects = t.group.as_ref().map(|g| {
+            let mut group: Vec<&BenefitType> = vec![&t];
+            group.extend(
+                members
+                    .iter()
+                    .filter(|m| m.group.as_ref() == Some(g) && m.id != t.id && m.active),
+            );
+            let rule = |m: &BenefitType, korean: bool| {
+                use hamkke_domain::allocation::{describe, Exceeded, RuleLabel};
+                let others: Vec<(&str, &str)> = group
+                    .iter()
+                    .filter(|o| o.id != m.id)
+                    .map(|o| (o.name_ko.as_str(), o.name_en.as_str()))
+                    .collect();
+                let label = RuleLabel {
+                    name_ko: &m.name_ko,
+                    name_en: &m.name_en,
+                    group: m.group.as_deref(),
+                    amount_unit: &m.amount_unit,
+                    counted_with: &others,
+                };
+                let exceeded = match (m.policy.max_count, m.policy.max_amount) {
+                    (Some(limit), _) => Exceeded::Count { limit },
+                    (None, Some(limit)) => Exceeded::Amount {
+                        limit,
+                        total: limit,
+                    },
+                    (None, None) => Exceeded::Count { limit: 0 },
+                };
+                describe(&m.policy, exceeded, korean, label)
+            };
+            GroupEffects {
+                ko: group.iter().map(|m| rule(m, true)).collect(),
+                en: group.iter().map(|m| rule(m, false)).collect(),
+            }
+        });
+        let mut v = BenefitTypeView::with_group(t, members);
+        v.group_effects = effects;
+        v
+    }
 }
 
 impl From<BenefitType> for BenefitTypeView {
@@ -388,6 +481,8 @@ impl From<BenefitType> for BenefitTypeView {
             version: t.version,
             created_at: t.created_at,
             updated_at: t.updated_at,
+            group_members: Vec::new(),
+            group_effects: None,
         }
     }
 }

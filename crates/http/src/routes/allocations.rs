@@ -150,12 +150,16 @@ pub async fn create_benefit_type(
     let t = state
         .db
         .as_user(auth, "benefit_type", None, move |c, a, ctx| {
-            benefit_types::create(c, a, ctx, new)
+            let t = benefit_types::create(c, a, ctx, new)?;
+            let members =
+                benefit_types::group_members(c, a, &t.group.iter().cloned().collect::<Vec<_>>())?;
+            Ok((t, members))
         })
         .await?;
+    let (t, members) = t;
     Ok(HttpResponse::Created()
         .insert_header(etag(t.version))
-        .json(BenefitTypeView::from(t)))
+        .json(BenefitTypeView::with_effects(t, &members)))
 }
 
 /// The district's benefit-type catalogue (every organization of the district reads it).
@@ -185,10 +189,24 @@ pub async fn list_benefit_types(
     let result = state
         .db
         .as_user(auth, "benefit_type", None, move |c, actor, _| {
-            benefit_types::list(c, actor, &filter, page)
+            let page = benefit_types::list(c, actor, &filter, page)?;
+            let mut groups: Vec<String> =
+                page.items.iter().filter_map(|t| t.group.clone()).collect();
+            groups.sort();
+            groups.dedup();
+            let members = benefit_types::group_members(c, actor, &groups)?;
+            Ok((page, members))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(BenefitTypePage::from_page(result)))
+    let (page, members) = result;
+    Ok(HttpResponse::Ok().json(BenefitTypePage {
+        next_cursor: page.next_after.map(crate::extract::encode_cursor),
+        items: page
+            .items
+            .into_iter()
+            .map(|t| BenefitTypeView::with_group(t, &members))
+            .collect(),
+    }))
 }
 
 /// One benefit type.
@@ -211,12 +229,21 @@ pub async fn get_benefit_type(
             auth,
             "benefit_type",
             Some(id.to_string()),
-            move |c, a, _| benefit_types::get(c, a, id),
+            move |c, a, _| {
+                let t = benefit_types::get(c, a, id)?;
+                let members = benefit_types::group_members(
+                    c,
+                    a,
+                    &t.group.iter().cloned().collect::<Vec<_>>(),
+                )?;
+                Ok((t, members))
+            },
         )
         .await?;
+    let (t, members) = t;
     Ok(HttpResponse::Ok()
         .insert_header(etag(t.version))
-        .json(BenefitTypeView::from(t)))
+        .json(BenefitTypeView::with_group(t, &members)))
 }
 
 /// Changes a benefit type: names, group, policy, active (district coordinators). Needs
@@ -248,12 +275,21 @@ pub async fn update_benefit_type(
             auth,
             "benefit_type",
             Some(id.to_string()),
-            move |c, a, ctx| benefit_types::update(c, a, ctx, id, if_match.0, patch),
+            move |c, a, ctx| {
+                let t = benefit_types::update(c, a, ctx, id, if_match.0, patch)?;
+                let members = benefit_types::group_members(
+                    c,
+                    a,
+                    &t.group.iter().cloned().collect::<Vec<_>>(),
+                )?;
+                Ok((t, members))
+            },
         )
         .await?;
+    let (t, members) = t;
     Ok(HttpResponse::Ok()
         .insert_header(etag(t.version))
-        .json(BenefitTypeView::from(t)))
+        .json(BenefitTypeView::with_effects(t, &members)))
 }
 
 /// The allocation a request asks for, with `granted_on` within the configured bounds.

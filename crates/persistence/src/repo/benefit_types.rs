@@ -236,6 +236,27 @@ pub fn list(
     Ok(Page::from_overfetch(items, page.limit, |t| t.id))
 }
 
+/// The benefit types of the actor's district in any of `groups`, in one statement (the
+/// members of the groups a page of the catalogue shows).
+pub fn group_members(
+    conn: &mut DbConn,
+    actor: &Actor,
+    groups: &[String],
+) -> RepoResult<Vec<BenefitType>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    benefit_types::table
+        .filter(scope::benefit_types(actor))
+        .filter(benefit_types::type_group.eq_any(groups.to_vec()))
+        .order((benefit_types::type_group.asc(), benefit_types::id.asc()))
+        .select(BenefitTypeRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(BenefitType::try_from)
+        .collect()
+}
+
 pub fn update(
     conn: &mut DbConn,
     actor: &Actor,
