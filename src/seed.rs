@@ -57,6 +57,7 @@ pub fn demo(db: &Db) -> anyhow::Result<()> {
     let mut conn = db.get().map_err(|e| anyhow!("{e}"))?;
     let district = DistrictCode::parse("11440").map_err(|e| anyhow!("{e:?}"))?;
     let org = |name: &str, kind: OrgKind, parent_id, hub_org_id| NewOrganization {
+        admin_dong_code: None,
         name: name.into(),
         kind,
         district_code: district.clone(),
@@ -109,30 +110,39 @@ pub fn demo(db: &Db) -> anyhow::Result<()> {
         )?;
         let dong1 = orgs::insert_unchecked(
             conn,
-            &org(
-                "공덕동 주민센터 (demo)",
-                OrgKind::DongCenter,
-                Some(office.id),
-                Some(welfare1.id),
-            ),
+            &NewOrganization {
+                admin_dong_code: Some("1144055500".into()),
+                ..org(
+                    "공덕동 주민센터 (demo)",
+                    OrgKind::DongCenter,
+                    Some(office.id),
+                    Some(welfare1.id),
+                )
+            },
         )?;
         let dong2 = orgs::insert_unchecked(
             conn,
-            &org(
-                "아현동 주민센터 (demo)",
-                OrgKind::DongCenter,
-                Some(office.id),
-                Some(welfare1.id),
-            ),
+            &NewOrganization {
+                admin_dong_code: Some("1144056500".into()),
+                ..org(
+                    "아현동 주민센터 (demo)",
+                    OrgKind::DongCenter,
+                    Some(office.id),
+                    Some(welfare1.id),
+                )
+            },
         )?;
         let dong3 = orgs::insert_unchecked(
             conn,
-            &org(
-                "성산1동 주민센터 (demo)",
-                OrgKind::DongCenter,
-                Some(office.id),
-                Some(welfare2.id),
-            ),
+            &NewOrganization {
+                admin_dong_code: Some("1144069000".into()),
+                ..org(
+                    "성산1동 주민센터 (demo)",
+                    OrgKind::DongCenter,
+                    Some(office.id),
+                    Some(welfare2.id),
+                )
+            },
         )?;
         let partner = orgs::insert_unchecked(
             conn,

@@ -1047,10 +1047,20 @@ async fn reports_find_excess_and_summarise_the_district(b: Backend) {
     );
     // Every recipient here was registered by the dong centre.
     assert_eq!(
-        overview.body["allocations_by_dong"][0]["key"],
+        overview.body["allocations_by_registering_org"][0]["key"],
         "공덕동 주민센터"
     );
-    assert_eq!(overview.body["allocations_by_dong"][0]["count"], 3);
+    assert_eq!(
+        overview.body["allocations_by_registering_org"][0]["count"],
+        3
+    );
+    // No household here records its dong: one row of unknown residence.
+    assert_eq!(
+        overview.body["allocations_by_dong"],
+        json!([{ "key": "unknown", "label": "거주 동 미상 (dong of residence unknown)", "count": 3, "amount": null }]),
+        "{}",
+        overview.text
+    );
     // Coordinators and auditors of the district only.
     app.get("/api/v1/reports/overview", Some(&w.dong))
         .await

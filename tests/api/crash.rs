@@ -640,6 +640,7 @@ async fn the_duplicate_race_holds_across_two_servers() {
         let org = orgs::insert_unchecked(
             &mut conn,
             &NewOrganization {
+                admin_dong_code: None,
                 name: "경쟁 시험 복지관".into(),
                 kind: OrgKind::WelfareCenter,
                 district_code: DistrictCode::parse("11440").unwrap(),

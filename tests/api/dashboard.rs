@@ -75,13 +75,34 @@ fn tally(list: &Value) -> HashMap<String, i64> {
 async fn the_dashboard_counts_what_happened(b: Backend) {
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
-    // A household of two and a neighbour, registered by the dong centre; one person registered
-    // by the welfare centre.
+    // The dong centre serves its administrative dong (a coordinator records it).
+    let r = app
+        .patch(
+            &format!("/api/v1/organizations/{}", w.d.dong),
+            Some(&w.coord),
+            Some("\"1\""),
+            json!({ "admin_dong_code": "1144055500" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["admin_dong_code"], "1144055500");
+    // Only a dong centre serves a dong.
+    let r = app
+        .patch(
+            &format!("/api/v1/organizations/{}", w.d.welfare),
+            Some(&app.admin_token),
+            Some("\"1\""),
+            json!({ "admin_dong_code": "1144056500" }),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    // A household of two living in that dong and a neighbour, registered by the dong centre;
+    // one person registered by the welfare centre.
     let h = app
         .post(
             "/api/v1/households",
             Some(&w.dong),
-            json!({ "address": "서울 마포구 공덕로 10" }),
+            json!({ "address": "서울 마포구 공덕로 10", "admin_dong_code": "1144055500" }),
         )
         .await;
     let hid = h.body["id"].as_str().unwrap().to_owned();
@@ -257,7 +278,28 @@ async fn the_dashboard_counts_what_happened(b: Backend) {
     assert_eq!(types.get(&("2026-11".into(), food_code.clone())), Some(&2));
     let providers = cells(&b["allocations_by_provider"]);
     assert_eq!(providers.values().sum::<i64>(), 7);
-    let dongs = cells(&b["allocations_by_dong"]);
+    // By the dong of residence: the household's members under their dong, named by its centre;
+    // everyone else (no household dong recorded) as unknown.
+    let residence = b["allocations_by_dong"].as_array().unwrap();
+    let total = |key: &str| -> i64 {
+        residence
+            .iter()
+            .filter(|t| t["key"] == key)
+            .map(|t| t["count"].as_i64().unwrap())
+            .sum()
+    };
+    assert!(total("1144055500") > 0, "{}", d.text);
+    assert!(residence
+        .iter()
+        .filter(|t| t["key"] == "1144055500")
+        .all(|t| t["label"] == "공덕동 주민센터"));
+    assert!(residence
+        .iter()
+        .filter(|t| t["key"] == "unknown")
+        .all(|t| t["label"] == "거주 동 미상"));
+    assert_eq!(total("1144055500") + total("unknown"), 7, "{}", d.text);
+    // By the dong centre that registered the recipient.
+    let dongs = cells(&b["allocations_by_registering_org"]);
     assert_eq!(
         dongs.get(&("2026-11".into(), w.d.dong.clone())),
         Some(&5),

@@ -80,6 +80,7 @@ const expected = {
   byType: {},
   byProvider: {},
   byDong: {},
+  byRegistering: {},
   prevented: 0,
   approved: 0,
   rejected: 0,
@@ -125,13 +126,19 @@ async function seed() {
   const person = async (token, name, birth, householdId) => {
     const body = { name, birth_date: birth, ...(householdId ? { household_id: householdId } : {}) };
     const p = await ok(token, 'POST', '/persons', body);
-    const entry = { id: p.id, dong: registrar.get(token), token };
+    const entry = { id: p.id, dong: registrar.get(token), token, residence: residence.get(householdId) || 'unknown' };
     people.push(entry);
     return entry;
   };
-  const household = async (token, address) =>
-    (await ok(token, 'POST', '/households', { address })).id;
-  const h1 = await household(dong, '서울 마포구 공덕로 10');
+  // A household's administrative dong decides its dong-of-residence row (공덕동's code, as the
+  // demo centre serves it); persons without one are counted as unknown.
+  const residence = new Map();
+  const household = async (token, address, code) => {
+    const id = (await ok(token, 'POST', '/households', { address, ...(code ? { admin_dong_code: code } : {}) })).id;
+    if (code) residence.set(id, code);
+    return id;
+  };
+  const h1 = await household(dong, '서울 마포구 공덕로 10', '1144055500');
   const grandma = await person(dong, '김순자', '1941-03-02', h1);
   const grandson = await person(dong, '김민준', '2011-07-19', h1);
   const lee = await person(dong, '이영철', '1958-11-30');
@@ -151,7 +158,8 @@ async function seed() {
     const month = on.slice(0, 7);
     bump(expected.byType, res.code);
     bump(expected.byProvider, res.provider.id);
-    bump(expected.byDong, who.dong.id === welfare.id ? 'other' : who.dong.id);
+    bump(expected.byRegistering, who.dong.id === welfare.id ? 'other' : who.dong.id);
+    bump(expected.byDong, who.residence);
     return month;
   };
   const granted = async (token, res, who, on) => {
@@ -311,7 +319,7 @@ async function main() {
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 15000 });
 
     const sections = await page.$$eval('section[data-section]', (cards) => cards.map((c) => c.dataset.section));
-    check(sections.length === 10, `ten charts, found ${sections.length}: ${sections}`);
+    check(sections.length === 11, `eleven charts, found ${sections.length}: ${sections}`);
     for (const s of sections) {
       const st = await chartState(page, s);
       check(st.drawn, `${s}: no chart drawn`);
@@ -334,7 +342,9 @@ async function main() {
     same(Object.values(byKey(await tableValues(page, 'reviews_overdue'))).reduce((a, b) => a + b, 0), expected.overdue, 'overdue reviews');
     same(byKey(await tableValues(page, 'allocations_by_benefit_type'), 'total'), expected.byType, 'allocations by benefit type');
     same(byKey(await tableValues(page, 'allocations_by_provider'), 'total'), expected.byProvider, 'allocations by provider');
-    same(byKey(await tableValues(page, 'allocations_by_dong'), 'total'), expected.byDong, 'allocations by dong centre');
+    same(byKey(await tableValues(page, 'allocations_by_dong'), 'total'), expected.byDong, 'allocations by dong of residence');
+    same(byKey(await tableValues(page, 'allocations_by_registering_org'), 'total'), expected.byRegistering, 'allocations by registering dong centre');
+    check((await page.textContent('section[data-section="allocations_by_dong"]')).includes('공덕동 주민센터'), 'the dong of residence is named by its centre');
     const dup = await tableValues(page, 'duplicates');
     const sum = (col) => dup.reduce((s, r) => s + r.cells[col], 0);
     same([sum('prevented'), sum('overrides_approved'), sum('overrides_rejected')],

@@ -211,6 +211,8 @@ pub struct Organization {
     pub district_code: String,
     pub parent_id: Option<Uuid>,
     pub hub_org_id: Option<Uuid>,
+    /// The administrative dong (행정동 코드) a dong centre serves.
+    pub admin_dong_code: Option<String>,
     pub active: bool,
     pub version: i32,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -235,6 +237,7 @@ pub struct NewOrganization {
     pub district_code: DistrictCode,
     pub parent_id: Option<Uuid>,
     pub hub_org_id: Option<Uuid>,
+    pub admin_dong_code: Option<String>,
 }
 
 /// A validated change to an organization; `Some(None)` clears a link.
@@ -243,5 +246,29 @@ pub struct OrganizationPatch {
     pub name: Option<String>,
     pub parent_id: Option<Option<Uuid>>,
     pub hub_org_id: Option<Option<Uuid>>,
+    pub admin_dong_code: Option<Option<String>>,
     pub active: Option<bool>,
+}
+
+/// Checks an administrative dong code (행정동 코드): ten digits, and only a dong centre serves
+/// a dong.
+pub fn check_admin_dong_code(kind: OrgKind, code: Option<&str>) -> Result<(), DomainError> {
+    let Some(code) = code else {
+        return Ok(());
+    };
+    if kind != OrgKind::DongCenter {
+        return Err(DomainError::invalid(
+            "admin_dong_code",
+            "not_allowed",
+            "only a dong centre serves an administrative dong",
+        ));
+    }
+    if code.len() != 10 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DomainError::invalid(
+            "admin_dong_code",
+            "invalid_format",
+            "must be 10 digits",
+        ));
+    }
+    Ok(())
 }

@@ -15,6 +15,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        admin_dong_code -> Nullable<Text>,
     }
 }
 

@@ -82,6 +82,10 @@ pub struct CreateOrganizationRequest {
     pub parent_id: Option<Uuid>,
     /// The hub welfare centre (거점복지관) of a dong centre.
     pub hub_org_id: Option<Uuid>,
+    /// The administrative dong (행정동 코드, 10 digits) a dong centre serves: reports name a
+    /// household's dong of residence by it.
+    #[schema(pattern = "^[0-9]{10}$", example = "1144056500")]
+    pub admin_dong_code: Option<String>,
 }
 
 impl TryFrom<CreateOrganizationRequest> for NewOrganization {
@@ -93,6 +97,7 @@ impl TryFrom<CreateOrganizationRequest> for NewOrganization {
             district_code: DistrictCode::parse(&r.district_code)?,
             parent_id: r.parent_id,
             hub_org_id: r.hub_org_id,
+            admin_dong_code: r.admin_dong_code,
         })
     }
 }
@@ -113,6 +118,10 @@ pub struct UpdateOrganizationRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub hub_org_id: Option<Option<Uuid>>,
+    /// A dong centre's administrative dong (10 digits); `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{10}$")]
+    pub admin_dong_code: Option<Option<String>>,
     pub active: Option<bool>,
 }
 
@@ -122,6 +131,7 @@ impl From<UpdateOrganizationRequest> for OrganizationPatch {
             name: r.name.map(|n| n.trim().to_owned()),
             parent_id: r.parent_id,
             hub_org_id: r.hub_org_id,
+            admin_dong_code: r.admin_dong_code,
             active: r.active,
         }
     }
@@ -137,6 +147,8 @@ pub struct OrganizationView {
     pub district_code: String,
     pub parent_id: Option<Uuid>,
     pub hub_org_id: Option<Uuid>,
+    /// The administrative dong a dong centre serves.
+    pub admin_dong_code: Option<String>,
     pub active: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -153,6 +165,7 @@ impl From<Organization> for OrganizationView {
             district_code: o.district_code,
             parent_id: o.parent_id,
             hub_org_id: o.hub_org_id,
+            admin_dong_code: o.admin_dong_code,
             active: o.active,
             version: o.version,
             created_at: o.created_at,

@@ -49,6 +49,7 @@ pub enum DashboardSection {
     AllocationsByBenefitType,
     AllocationsByProvider,
     AllocationsByDong,
+    AllocationsByRegisteringOrg,
     Duplicates,
     RepeatedBenefitTypes,
 }
@@ -64,6 +65,7 @@ impl DashboardSection {
             Self::AllocationsByBenefitType => "allocations_by_benefit_type",
             Self::AllocationsByProvider => "allocations_by_provider",
             Self::AllocationsByDong => "allocations_by_dong",
+            Self::AllocationsByRegisteringOrg => "allocations_by_registering_org",
             Self::Duplicates => "duplicates",
             Self::RepeatedBenefitTypes => "repeated_benefit_types",
         }
@@ -146,8 +148,11 @@ pub struct DashboardReport {
     pub reviews_overdue: ReviewsOverdueView,
     pub allocations_by_benefit_type: Vec<MonthTallyView>,
     pub allocations_by_provider: Vec<MonthTallyView>,
-    /// By the dong centre that registered the recipient.
+    /// By the recipient's dong of residence (the household's administrative dong code as
+    /// key, named by the dong centre serving it; `unknown` when no household dong is recorded).
     pub allocations_by_dong: Vec<MonthTallyView>,
+    /// By the dong centre that registered the recipient (others as one row).
+    pub allocations_by_registering_org: Vec<MonthTallyView>,
     pub duplicates: DuplicateTotalsView,
     /// The ten benefit types most often given again to the same person.
     pub repeated_benefit_types: Vec<RepeatView>,
@@ -216,6 +221,7 @@ fn report(s: &ReportScope, d: Dashboard, en: bool) -> DashboardReport {
         allocations_by_benefit_type: months(d.allocations_by_benefit_type, en),
         allocations_by_provider: months(d.allocations_by_provider, en),
         allocations_by_dong: months(d.allocations_by_dong, en),
+        allocations_by_registering_org: months(d.allocations_by_registering_org, en),
         duplicates: DuplicateTotalsView {
             prevented: d.duplicates_prevented,
             overrides_approved: d.overrides_approved,
@@ -319,8 +325,12 @@ fn section_table(
             month_rows(&r.allocations_by_provider),
         ),
         DashboardSection::AllocationsByDong => (
-            month_head(t("동 주민센터", "dong centre")),
+            month_head(t("거주 동", "dong of residence")),
             month_rows(&r.allocations_by_dong),
+        ),
+        DashboardSection::AllocationsByRegisteringOrg => (
+            month_head(t("등록 동 주민센터", "registering dong centre")),
+            month_rows(&r.allocations_by_registering_org),
         ),
         DashboardSection::Duplicates => (
             vec![

@@ -155,9 +155,12 @@ pub struct OverviewReport {
     pub allocations_by_funding: Vec<TallyView>,
     pub allocations_by_provider: Vec<TallyView>,
     pub allocations_by_benefit_type: Vec<TallyView>,
+    /// By the recipient's dong of residence (the household's administrative dong code as key,
+    /// named by the dong centre serving it; `unknown` when none is recorded).
+    pub allocations_by_dong: Vec<TallyView>,
     /// By the dong centre that registered the recipient; recipients registered by another
     /// organization form one row.
-    pub allocations_by_dong: Vec<TallyView>,
+    pub allocations_by_registering_org: Vec<TallyView>,
     /// Allocation attempts refused as duplicates.
     pub duplicates_prevented: i64,
     /// Overrides of a duplicate block that were approved.
@@ -566,6 +569,7 @@ pub async fn get_overview_report(
         allocations_by_provider: tallies(o.allocations_by_provider, name),
         allocations_by_benefit_type: tallies(o.allocations_by_benefit_type, name),
         allocations_by_dong: tallies(o.allocations_by_dong, name),
+        allocations_by_registering_org: tallies(o.allocations_by_registering_org, name),
         duplicates_prevented: o.duplicates_prevented,
         overrides_approved: o.overrides_approved,
     };
@@ -602,8 +606,12 @@ pub async fn get_overview_report(
             &report.allocations_by_benefit_type,
         ),
         (
-            t("배분_동별", "allocations_by_dong"),
+            t("배분_거주동별", "allocations_by_dong"),
             &report.allocations_by_dong,
+        ),
+        (
+            t("배분_등록기관별", "allocations_by_registering_org"),
+            &report.allocations_by_registering_org,
         ),
     ] {
         for x in list {

@@ -18,11 +18,13 @@ use hamkke_domain::case::Status;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::reports::{ReportScope, Tally, OTHER_REGISTRAR};
+use super::reports::{ReportScope, Tally, OTHER_REGISTRAR, UNKNOWN_DONG};
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::RepoResult;
-use crate::schema::{allocations, audit_events, benefit_types, cases, organizations, persons};
+use crate::schema::{
+    allocations, audit_events, benefit_types, cases, households, organizations, persons,
+};
 use crate::types::DbUuid;
 use crate::uow;
 
@@ -30,6 +32,11 @@ use crate::uow;
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
     allocations::granted_on,
     persons::registered_by_org_id,
+);
+// Allocations per day and the recipient's dong of residence.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    allocations::granted_on,
+    households::admin_dong_code,
 );
 
 /// Korea is UTC+9 all year.
@@ -119,7 +126,11 @@ pub struct Dashboard {
     pub reviews_overdue_by_lead_org: Vec<Tally>,
     pub allocations_by_benefit_type: Vec<MonthTally>,
     pub allocations_by_provider: Vec<MonthTally>,
+    /// By the recipient's dong of residence (the household's administrative dong), named by
+    /// the dong centre serving it.
     pub allocations_by_dong: Vec<MonthTally>,
+    /// By the dong centre that registered the recipient (others as one row).
+    pub allocations_by_registering_org: Vec<MonthTally>,
     pub duplicates_per_month: Vec<DuplicateMonth>,
     pub duplicates_prevented: i64,
     pub overrides_approved: i64,
@@ -275,9 +286,51 @@ pub fn dashboard(
     });
     let allocations_by_provider =
         months_of(by_provider_days, |id| (id.to_string(), org_name(id), None));
-    let allocations_by_dong = months_of(by_registrar_days, |id| match orgs.get(&id) {
+    let allocations_by_registering_org = months_of(by_registrar_days, |id| match orgs.get(&id) {
         Some((name, kind)) if kind == "dong_center" => (id.to_string(), name.clone(), None),
         _ => ("other".to_owned(), OTHER_REGISTRAR.to_owned(), None),
+    });
+    // By the dong of residence: the recipient's household's administrative dong, named by the
+    // dong centre that serves it.
+    let mut q = allocations::table
+        .inner_join(persons::table.on(persons::id.eq(allocations::person_id)))
+        .left_join(households::table.on(persons::household_id.eq(households::id.nullable())))
+        .filter(allocations::district_code.eq(d.clone()))
+        .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
+        .group_by((allocations::granted_on, households::admin_dong_code))
+        .select((
+            allocations::granted_on,
+            households::admin_dong_code.nullable(),
+            count_star(),
+            diesel::dsl::sql::<Nullable<BigInt>>("CAST(SUM(allocations.amount) AS BIGINT)"),
+        ))
+        .into_boxed();
+    if let Some(f) = scope.from {
+        q = q.filter(allocations::granted_on.ge(f));
+    }
+    if let Some(t) = scope.to {
+        q = q.filter(allocations::granted_on.le(t));
+    }
+    let by_residence_days: Vec<(NaiveDate, Option<String>, i64, Option<i64>)> = q.load(conn)?;
+    let dong_names: HashMap<String, String> = organizations::table
+        .filter(organizations::district_code.eq(d.clone()))
+        .filter(organizations::admin_dong_code.is_not_null())
+        .select((organizations::admin_dong_code, organizations::name))
+        .load::<(Option<String>, String)>(conn)?
+        .into_iter()
+        .filter_map(|(code, name)| code.map(|c| (c, name)))
+        .collect();
+    let allocations_by_dong = months_keyed(by_residence_days, |code| match code {
+        Some(c) => (
+            c.clone(),
+            dong_names.get(c).cloned().unwrap_or_else(|| c.clone()),
+            None,
+        ),
+        None => (
+            UNKNOWN_DONG.to_owned(),
+            UNKNOWN_DONG_KO.to_owned(),
+            Some(UNKNOWN_DONG_EN.to_owned()),
+        ),
     });
 
     // Duplicates prevented (refused attempts) and overrides decided, by the day they happened.
@@ -413,6 +466,7 @@ pub fn dashboard(
         allocations_by_benefit_type,
         allocations_by_provider,
         allocations_by_dong,
+        allocations_by_registering_org,
         duplicates_per_month,
         duplicates_prevented: prevented,
         overrides_approved: approved,
@@ -432,19 +486,35 @@ pub fn dashboard(
     Ok(out)
 }
 
+/// How the dashboard names allocations whose recipient's dong of residence is not recorded.
+const UNKNOWN_DONG_KO: &str = "거주 동 미상";
+const UNKNOWN_DONG_EN: &str = "Dong of residence unknown";
+
 /// Folds per-day rows into per-month rows, naming each key once (`name` gives the key, its
 /// Korean name and its English name).
 fn months_of(
     rows: Vec<DayRow>,
     name: impl Fn(Uuid) -> (String, String, Option<String>),
 ) -> Vec<MonthTally> {
-    let mut names: HashMap<Uuid, (String, String, Option<String>)> = HashMap::new();
+    let rows = rows
+        .into_iter()
+        .map(|(day, id, count, amount)| (day, id.0, count, amount))
+        .collect();
+    months_keyed(rows, |id: &Uuid| name(*id))
+}
+
+/// [`months_of`] for any key.
+fn months_keyed<K: std::hash::Hash + Eq + Clone>(
+    rows: Vec<(NaiveDate, K, i64, Option<i64>)>,
+    name: impl Fn(&K) -> (String, String, Option<String>),
+) -> Vec<MonthTally> {
+    let mut names: HashMap<K, (String, String, Option<String>)> = HashMap::new();
     // (month, key) → (count, amount, name, English name)
     type Sum = (i64, Option<i64>, String, Option<String>);
     let mut sums: BTreeMap<(String, String), Sum> = BTreeMap::new();
     let mut keys = BTreeSet::new();
     for (day, id, count, amount) in rows {
-        let (key, ko, en) = names.entry(id.0).or_insert_with(|| name(id.0)).clone();
+        let (key, ko, en) = names.entry(id.clone()).or_insert_with(|| name(&id)).clone();
         keys.insert(key.clone());
         let e = sums
             .entry((month_of(day), key))

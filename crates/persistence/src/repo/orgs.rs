@@ -33,6 +33,7 @@ pub(crate) struct OrgRow {
     version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    admin_dong_code: Option<String>,
 }
 
 impl TryFrom<OrgRow> for Organization {
@@ -46,6 +47,7 @@ impl TryFrom<OrgRow> for Organization {
             district_code: r.district_code,
             parent_id: r.parent_id.map(Into::into),
             hub_org_id: r.hub_org_id.map(Into::into),
+            admin_dong_code: r.admin_dong_code,
             active: r.active,
             version: r.version,
             created_at: from_db(r.created_at),
@@ -100,6 +102,7 @@ pub fn insert_unchecked(conn: &mut DbConn, new: &NewOrganization) -> RepoResult<
     let parent = load_link(conn, &OrgScope::All, "parent_id", new.parent_id)?;
     let hub = load_link(conn, &OrgScope::All, "hub_org_id", new.hub_org_id)?;
     check_links(new.kind, &new.district_code, parent.as_ref(), hub.as_ref())?;
+    hamkke_domain::org::check_admin_dong_code(new.kind, new.admin_dong_code.as_deref())?;
     let now = to_db(hamkke_domain::now());
     let row = OrgRow {
         id: Uuid::now_v7().into(),
@@ -112,6 +115,7 @@ pub fn insert_unchecked(conn: &mut DbConn, new: &NewOrganization) -> RepoResult<
         version: 1,
         created_at: now,
         updated_at: now,
+        admin_dong_code: new.admin_dong_code.clone(),
     };
     diesel::insert_into(organizations::table)
         .values(&row)
@@ -136,6 +140,7 @@ pub fn system_org(conn: &mut DbConn) -> RepoResult<Organization> {
                 district_code: DistrictCode::parse(DistrictCode::SYSTEM)?,
                 parent_id: None,
                 hub_org_id: None,
+                admin_dong_code: None,
             },
         ),
     }
@@ -263,11 +268,17 @@ pub fn update(
         let change = OrgChange {
             links: patch.parent_id.is_some()
                 || patch.hub_org_id.is_some()
+                || patch.admin_dong_code.is_some()
                 || patch.active.is_some(),
         };
         authz::update_org(actor, &current.facts(), &change)?;
         let parent_id = patch.parent_id.unwrap_or(current.parent_id);
         let hub_org_id = patch.hub_org_id.unwrap_or(current.hub_org_id);
+        let admin_dong_code = patch
+            .admin_dong_code
+            .clone()
+            .unwrap_or(current.admin_dong_code.clone());
+        hamkke_domain::org::check_admin_dong_code(current.kind, admin_dong_code.as_deref())?;
         let scope = authz::org_scope(actor);
         let parent = load_link(conn, &scope, "parent_id", parent_id)?;
         let hub = load_link(conn, &scope, "hub_org_id", hub_org_id)?;
@@ -286,6 +297,7 @@ pub fn update(
                 organizations::name.eq(patch.name.clone().unwrap_or(current.name.clone())),
                 organizations::parent_id.eq(parent_id.map(DbUuid)),
                 organizations::hub_org_id.eq(hub_org_id.map(DbUuid)),
+                organizations::admin_dong_code.eq(admin_dong_code),
                 organizations::active.eq(patch.active.unwrap_or(current.active)),
             )
         )?;
@@ -303,6 +315,7 @@ pub fn update(
             patch.name.as_ref().map(|_| "name"),
             patch.parent_id.map(|_| "parent_id"),
             patch.hub_org_id.map(|_| "hub_org_id"),
+            patch.admin_dong_code.as_ref().map(|_| "admin_dong_code"),
             patch.active.map(|_| "active"),
         ]
         .into_iter()

@@ -20,7 +20,7 @@ use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
-    allocations, audit_events, benefit_types, cases, organizations, persons, resources,
+    allocations, audit_events, benefit_types, cases, households, organizations, persons, resources,
 };
 use crate::types::{DbCode, DbUuid};
 use crate::uow;
@@ -380,6 +380,10 @@ pub struct Tally {
     pub name: Option<String>,
 }
 
+/// The key of allocations whose recipient's dong of residence is not recorded, and its name.
+pub const UNKNOWN_DONG: &str = "unknown";
+pub const UNKNOWN_DONG_NAME: &str = "거주 동 미상 (dong of residence unknown)";
+
 /// The per-dong row of recipients registered by an organization other than a dong centre.
 pub const OTHER_REGISTRAR: &str = "동 외 기관 등록 (registered by another organization)";
 
@@ -393,8 +397,11 @@ pub struct Overview {
     pub allocations_by_funding: Vec<Tally>,
     pub allocations_by_provider: Vec<Tally>,
     pub allocations_by_benefit_type: Vec<Tally>,
-    /// By the dong centre that registered the recipient (`None` key: registered elsewhere).
+    /// By the recipient's dong of residence (the household's administrative dong code, named
+    /// by the dong centre serving it; `unknown` when none is recorded).
     pub allocations_by_dong: Vec<Tally>,
+    /// By the dong centre that registered the recipient (`None` key: registered elsewhere).
+    pub allocations_by_registering_org: Vec<Tally>,
     pub duplicates_prevented: i64,
     pub overrides_approved: i64,
 }
@@ -559,13 +566,57 @@ fn tallies(conn: &mut DbConn, scope: &ReportScope) -> RepoResult<Overview> {
             .filter(organizations::kind.ne("dong_center")),
         allocations::district_code
     );
-    let mut allocations_by_dong = by_registrar;
+    let mut allocations_by_registering_org = by_registrar;
     if let Some(rest) = all.pop() {
-        allocations_by_dong.push(Tally {
+        allocations_by_registering_org.push(Tally {
             key: OTHER_REGISTRAR.into(),
             ..rest
         });
     }
+    // Per dong of residence: the recipient's household's administrative dong, named by the
+    // dong centre serving it.
+    let mut q = allocations::table
+        .inner_join(persons::table.on(persons::id.eq(allocations::person_id)))
+        .left_join(households::table.on(persons::household_id.eq(households::id.nullable())))
+        .filter(allocations::district_code.eq(d.clone()))
+        .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
+        .group_by(households::admin_dong_code)
+        .select((
+            households::admin_dong_code.nullable(),
+            count_star(),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "CAST(SUM(allocations.amount) AS BIGINT)",
+            ),
+        ))
+        .into_boxed();
+    if let Some(f) = scope.from {
+        q = q.filter(allocations::granted_on.ge(f));
+    }
+    if let Some(t) = scope.to {
+        q = q.filter(allocations::granted_on.le(t));
+    }
+    let by_residence: Vec<(Option<String>, i64, Option<i64>)> = q.load(conn)?;
+    let dong_names: std::collections::HashMap<String, String> = organizations::table
+        .filter(organizations::district_code.eq(d.clone()))
+        .filter(organizations::admin_dong_code.is_not_null())
+        .select((organizations::admin_dong_code, organizations::name))
+        .load::<(Option<String>, String)>(conn)?
+        .into_iter()
+        .filter_map(|(code, name)| code.map(|c| (c, name)))
+        .collect();
+    let mut allocations_by_dong: Vec<Tally> = by_residence
+        .into_iter()
+        .map(|(code, count, amount)| Tally {
+            name: Some(match &code {
+                Some(c) => dong_names.get(c).cloned().unwrap_or_else(|| c.clone()),
+                None => UNKNOWN_DONG_NAME.to_owned(),
+            }),
+            key: code.unwrap_or_else(|| UNKNOWN_DONG.to_owned()),
+            count,
+            amount,
+        })
+        .collect();
+    allocations_by_dong.sort_by(|a, b| a.key.cmp(&b.key));
     let district_orgs = organizations::table
         .filter(organizations::district_code.eq(d.clone()))
         .select(organizations::id.nullable());
@@ -608,6 +659,7 @@ fn tallies(conn: &mut DbConn, scope: &ReportScope) -> RepoResult<Overview> {
         allocations_by_provider,
         allocations_by_benefit_type,
         allocations_by_dong,
+        allocations_by_registering_org,
         duplicates_prevented,
         overrides_approved,
     })
