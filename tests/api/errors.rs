@@ -148,3 +148,87 @@ async fn every_json_body_is_strict(b: Backend) {
 }
 
 both!(every_json_body_is_strict);
+
+/// HTTP as generated clients read it: equal `Accept` weights get JSON and say the answer
+/// varies by `Accept`; `If-Match` compares strongly (a weak tag changes nothing, 412);
+/// `If-None-Match` with the current tag answers 304 without a body.
+async fn http_details_generators_rely_on(b: crate::support::Backend) {
+    use crate::support::{Shared, TestApp};
+    use actix_web::http::Method;
+    let app = TestApp::new(b).await;
+    let s = Shared::create(&app).await;
+    let w = &s.w;
+    // openapi-generator lists every declared type at equal weight.
+    let generated = "application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/problem+json";
+    let r = app
+        .send(
+            TestApp::req(Method::GET, "/api/v1/reports/overview", Some(&w.coord))
+                .insert_header(("accept", generated)),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(
+        r.header("content-type")
+            .unwrap()
+            .starts_with("application/json"),
+        "{:?}",
+        r.headers
+    );
+    assert!(
+        r.header("vary").unwrap().split(", ").any(|v| v == "Accept"),
+        "{:?}",
+        r.headers
+    );
+    assert!(r.body["cases_by_status"].is_array());
+    // A weighted preference still chooses.
+    let r = app
+        .send(
+            TestApp::req(Method::GET, "/api/v1/reports/overview", Some(&w.coord))
+                .insert_header(("accept", "application/json;q=0.5, text/csv"))
+                .insert_header(("x-access-purpose", "audit")),
+        )
+        .await;
+    assert!(
+        r.header("content-type").unwrap().starts_with("text/csv"),
+        "{:?}",
+        r.headers
+    );
+
+    // If-Match: a weak tag never matches.
+    let path = format!("/api/v1/cases/{}", s.case);
+    let r = app
+        .patch(
+            &path,
+            Some(&w.dong),
+            Some("W/\"1\""),
+            serde_json::json!({ "summary": "바뀜" }),
+        )
+        .await;
+    r.assert_problem(412, "precondition_failed");
+    let r = app.get(&path, Some(&w.dong)).await;
+    assert_eq!(
+        r.body["summary"], "혼자 사는 어르신, 난방비 체납",
+        "nothing changed"
+    );
+    let tag = r.header("etag").unwrap().to_owned();
+
+    // If-None-Match: the current tag answers 304, an old one the case.
+    let r = app
+        .send(
+            TestApp::req(Method::GET, &path, Some(&w.dong))
+                .insert_header(("if-none-match", tag.clone())),
+        )
+        .await;
+    assert_eq!(r.status, 304, "{}", r.text);
+    assert!(r.raw.is_empty());
+    assert_eq!(r.header("etag"), Some(tag.as_str()));
+    let r = app
+        .send(
+            TestApp::req(Method::GET, &path, Some(&w.dong))
+                .insert_header(("if-none-match", "\"0\"")),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+both!(http_details_generators_rely_on);

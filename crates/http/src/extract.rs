@@ -333,9 +333,15 @@ where
     Ok(body.freeze())
 }
 
-/// The version named by `If-Match: "<version>"`.
+/// The version named by `If-Match: "<version>"`. `If-Match` compares strongly (RFC 9110
+/// §13.1.1): a weak tag (`W/"2"`) matches no version, so the change answers 412.
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatch(pub i32);
+
+impl IfMatch {
+    /// What a weak tag stands for: a version no record has (versions start at 1).
+    pub const NONE: IfMatch = IfMatch(-1);
+}
 
 impl FromRequest for IfMatch {
     type Error = ApiError;
@@ -349,10 +355,22 @@ impl FromRequest for IfMatch {
             Some(v) => v
                 .to_str()
                 .ok()
-                .map(|s| s.trim().trim_start_matches("W/"))
-                .filter(|s| s.len() >= 2 && s.starts_with('"') && s.ends_with('"'))
-                .and_then(|s| s.trim_matches('"').parse::<i32>().ok())
-                .map(IfMatch)
+                .map(str::trim)
+                .and_then(|s| {
+                    let (weak, tag) = match s.strip_prefix("W/") {
+                        Some(t) => (true, t),
+                        None => (false, s),
+                    };
+                    let version = tag
+                        .strip_prefix('"')
+                        .and_then(|t| t.strip_suffix('"'))
+                        .and_then(|t| t.parse::<i32>().ok())?;
+                    Some(if weak {
+                        IfMatch::NONE
+                    } else {
+                        IfMatch(version)
+                    })
+                })
                 .ok_or_else(|| {
                     ApiError::field(
                         "If-Match",

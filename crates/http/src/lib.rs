@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod import;
 pub mod metrics;
 pub mod middleware;
+pub mod negotiate;
 pub mod openapi;
 pub mod routes;
 pub mod sealer;

@@ -27,7 +27,7 @@ fn accept_request_id(v: &HeaderValue) -> Option<String> {
 /// and sets the security headers (API responses: `no-store` and a deny-all content policy).
 pub async fn observe(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let start = Instant::now();
     let id = req
@@ -48,6 +48,9 @@ pub async fn observe(
         .unwrap_or_else(|| "unmatched".into());
     // Every line logged while handling the request carries its id, method and route.
     let span = tracing::info_span!("request", request_id = %id, method = %method, route = %pattern);
+    let if_none_match = (req.method() == actix_web::http::Method::GET)
+        .then(|| req.headers().get(header::IF_NONE_MATCH).cloned())
+        .flatten();
     let db_time = crate::db::DbTime::default();
     let mut res = crate::db::DB_TIME
         .scope(
@@ -100,6 +103,14 @@ pub async fn observe(
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
     }
+    // A GET whose ETag the caller already holds (If-None-Match, weak comparison) answers 304
+    // without the body.
+    let not_modified = status == 200
+        && match (&if_none_match, res.headers().get(header::ETAG)) {
+            (Some(wanted), Some(tag)) => etag_matches(wanted, tag),
+            _ => false,
+        };
+    let status = if not_modified { 304 } else { status };
     tracing::info!(
         request_id = %id,
         method = %method,
@@ -110,7 +121,33 @@ pub async fn observe(
         db_statements = db_time.statements(),
         "request"
     );
-    Ok(res)
+    if not_modified {
+        let mut unchanged = actix_web::HttpResponse::NotModified();
+        for name in [
+            header::ETAG,
+            header::CACHE_CONTROL,
+            header::VARY,
+            HeaderName::from_static("x-request-id"),
+        ] {
+            if let Some(v) = res.headers().get(&name) {
+                unchanged.insert_header((name.clone(), v.clone()));
+            }
+        }
+        let request = res.request().clone();
+        return Ok(ServiceResponse::new(request, unchanged.finish()).map_into_right_body());
+    }
+    Ok(res.map_into_left_body())
+}
+
+/// Whether `If-None-Match` names the response's tag: `*`, or any listed tag equal to it when
+/// weakness is ignored (RFC 9110 §13.1.2).
+fn etag_matches(wanted: &HeaderValue, tag: &HeaderValue) -> bool {
+    let (Ok(wanted), Ok(tag)) = (wanted.to_str(), tag.to_str()) else {
+        return false;
+    };
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let tag = opaque(tag);
+    wanted.trim() == "*" || wanted.split(',').any(|w| opaque(w) == tag)
 }
 
 /// Authenticates every request to a secured API path: the token is verified here, without the

@@ -464,11 +464,11 @@ pub async fn get_meeting_minutes(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let xlsx = req
+    let accept = req
         .headers()
         .get(actix_web::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains(XLSX));
+        .and_then(|v| v.to_str().ok());
+    let xlsx = crate::negotiate::choose(accept, &["text/html", XLSX]) == XLSX;
     let english = crate::dto::allocations::wants_english(&req);
     let m = state
         .db
@@ -481,6 +481,7 @@ pub async fn get_meeting_minutes(
         let bytes = minutes_xlsx(&m, english).map_err(|_| ApiError::Internal)?;
         return Ok(HttpResponse::Ok()
             .content_type(XLSX)
+            .insert_header(super::reports::VARY_ACCEPT)
             .insert_header((
                 "Content-Disposition",
                 format!("attachment; filename=\"{name}.xlsx\""),
@@ -489,6 +490,7 @@ pub async fn get_meeting_minutes(
     }
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header(super::reports::VARY_ACCEPT)
         .insert_header((
             "Content-Security-Policy",
             "default-src 'none'; style-src 'unsafe-inline'",

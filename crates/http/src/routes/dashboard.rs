@@ -454,7 +454,9 @@ pub async fn get_dashboard_report(
     let en = wants_english(&req);
     let r = report(&s, d, en);
     let Some(section) = section else {
-        return Ok(HttpResponse::Ok().json(r));
+        return Ok(HttpResponse::Ok()
+            .insert_header(super::reports::VARY_ACCEPT)
+            .json(r));
     };
     let (head, rows) = section_table(&r, section, en);
     let head: Vec<&str> = head.iter().map(String::as_str).collect();

@@ -207,20 +207,23 @@ pub(crate) enum Format {
     Xlsx,
 }
 
+/// The format `Accept` weighs most; JSON on equal weights (`negotiate::choose`). Responses
+/// that vary by it say so (`Vary: Accept`).
 pub(crate) fn format(req: &HttpRequest) -> Format {
     let accept = req
         .headers()
         .get(actix_web::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if accept.contains(XLSX) {
-        Format::Xlsx
-    } else if accept.contains(CSV) {
-        Format::Csv
-    } else {
-        Format::Json
+        .and_then(|v| v.to_str().ok());
+    match crate::negotiate::choose(accept, &["application/json", CSV, XLSX]) {
+        XLSX => Format::Xlsx,
+        CSV => Format::Csv,
+        _ => Format::Json,
     }
 }
+
+/// `Vary: Accept`, for responses whose form `Accept` chooses.
+pub(crate) const VARY_ACCEPT: (actix_web::http::header::HeaderName, &str) =
+    (actix_web::http::header::VARY, "Accept");
 
 /// A CSV cell as spreadsheets may open it safely: text that starts like a formula (`=`, `+`,
 /// `-`, `@`, tab or carriage return) is prefixed with `'` (OWASP CSV injection); plain
@@ -244,7 +247,7 @@ pub(crate) struct Rendered {
 impl Rendered {
     pub(crate) fn into_response(self) -> HttpResponse {
         let mut r = HttpResponse::Ok();
-        r.content_type(self.content_type);
+        r.content_type(self.content_type).insert_header(VARY_ACCEPT);
         if let Some(name) = self.file_name {
             r.insert_header((
                 "Content-Disposition",
@@ -575,7 +578,7 @@ pub async fn get_overview_report(
     };
     let fmt = format(&req);
     if let Format::Json = fmt {
-        return Ok(HttpResponse::Ok().json(report));
+        return Ok(HttpResponse::Ok().insert_header(VARY_ACCEPT).json(report));
     }
     let mut rows = Vec::new();
     let t = |ko: &'static str, english: &'static str| if en { english } else { ko };
