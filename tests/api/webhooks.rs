@@ -203,7 +203,11 @@ async fn webhooks_are_signed_retried_in_order_and_redelivered(b: Backend) {
     pump(&app, &rx, 6).await;
     let got = rx.got.lock().unwrap().clone();
     assert_eq!(got[4].0["webhook-id"], got[0].0["webhook-id"]);
-    assert!(got[5].1.contains("subscription_id"));
+    // The test event comes in the envelope of every event.
+    let test: serde_json::Value = serde_json::from_str(&got[5].1).unwrap();
+    assert_eq!(test["type"], "webhook.test", "{test}");
+    assert!(test["timestamp"].is_string(), "{test}");
+    assert_eq!(test["data"]["subscription_id"], hook.as_str(), "{test}");
     // Only the chosen event types are sent.
     let r = app
         .patch(

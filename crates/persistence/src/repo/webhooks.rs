@@ -378,7 +378,13 @@ pub fn test(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoR
         let conn = tx.conn();
         managed(conn, actor, id)?;
         let event_id = Uuid::now_v7();
-        let payload = json!({ "subscription_id": id }).to_string();
+        // The envelope every event has, so a receiver tests what it will parse.
+        let payload = json!({
+            "type": "webhook.test",
+            "timestamp": crate::now(),
+            "data": { "subscription_id": id },
+        })
+        .to_string();
         let new = enqueue(conn, id, event_id, "webhook.test", &payload)?;
         changed(
             &mut Tx::on(conn, actor, ctx),
