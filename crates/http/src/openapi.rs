@@ -195,6 +195,43 @@ pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
         }
     }
     add_links(&mut doc);
+    // What generators read: public operations say so (`security: []`), `/metrics` takes its
+    // own bearer token, and the servers a client may call.
+    if let Some(components) = doc.components.as_mut() {
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("`HAMKKE_METRICS_TOKEN`"))
+                    .build(),
+            ),
+        );
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for op in operations(item) {
+            if op.security.is_none() {
+                op.security = Some(if path == "/metrics" {
+                    vec![utoipa::openapi::security::SecurityRequirement::new(
+                        "metrics_token",
+                        Vec::<String>::new(),
+                    )]
+                } else {
+                    Vec::new()
+                });
+            }
+        }
+    }
+    doc.servers = Some(vec![
+        utoipa::openapi::ServerBuilder::new()
+            .url("/")
+            .description(Some("The server that serves this document"))
+            .build(),
+        utoipa::openapi::ServerBuilder::new()
+            .url("http://127.0.0.1:8080")
+            .description(Some("The local default (`HAMKKE_BIND`)"))
+            .build(),
+    ]);
     doc
 }
 
