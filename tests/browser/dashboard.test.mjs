@@ -410,6 +410,13 @@ async function main() {
     check((await page.textContent('#denied')).includes('볼 수 없는 화면'), 'the refusal is in Korean');
     await page.screenshot({ path: join(OUT, 'dashboard-caseworker.png') });
 
+    // The API docs render under the same strict content policy.
+    const docs = await page.goto(`${BASE}/docs/`);
+    check((docs.headers()['content-security-policy'] || '').includes("default-src 'none'"), 'the docs send a strict content policy');
+    await page.waitForSelector('.opblock', { timeout: 15000 });
+    check((await page.$$('.opblock')).length > 50, 'the docs list the operations');
+    await page.screenshot({ path: join(OUT, 'docs.png') });
+
     check(foreign.length === 0, `requests to other origins: ${foreign.join(', ')}`);
     const cspErrors = problems.filter((p) => /Content Security Policy|Refused to/i.test(p));
     check(cspErrors.length === 0, `CSP violations: ${cspErrors.join(' | ')}`);

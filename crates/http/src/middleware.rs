@@ -39,6 +39,7 @@ pub async fn observe(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = req.method().to_string();
     let is_api = req.path().starts_with("/api/");
+    let is_docs = req.path().starts_with("/docs");
     // The route table matches without regular expressions; the few paths outside the API
     // contract (the API docs, the dashboard's files) ask actix's router.
     let pattern = req
@@ -93,6 +94,14 @@ pub async fn observe(
         header::STRICT_TRANSPORT_SECURITY,
         HeaderValue::from_static("max-age=63072000"),
     );
+    if is_docs {
+        // The API docs (Swagger UI, vendored): the dashboard's policy — scripts, styles and
+        // data only from this origin, nothing framed, no forms.
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(crate::routes::dashboard::DASHBOARD_CSP),
+        );
+    }
     if is_api {
         // JSON only: nothing on an API response may run, load or be framed.
         headers.insert(
