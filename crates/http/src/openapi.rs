@@ -107,6 +107,53 @@ different request is a 422, and while the first is running a 409.",
         .build()
 }
 
+/// A file's bytes: `type: string, format: binary` with the media type it holds.
+fn binary(media_type: &str) -> RefOr<utoipa::openapi::schema::Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Binary,
+        )))
+        .content_media_type(media_type)
+        .into()
+}
+
+/// Files are declared as files: spreadsheet downloads and uploads, and CSV uploads (their bytes
+/// may be CP949, not UTF-8 text), as binary strings; the multipart import's form inline, so
+/// generators emit its type with the operation.
+fn binary_is_binary(doc: &mut OpenApiDoc) {
+    const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let inline_upload = doc
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.remove("ImportUpload"));
+    for (_, item) in doc.paths.paths.iter_mut() {
+        for op in operations(item) {
+            if let Some(RefOr::T(body)) = op.request_body.as_mut() {
+                for (media_type, content) in body.content.iter_mut() {
+                    let RefOr::T(content) = content else { continue };
+                    if media_type == XLSX || media_type == "text/csv" {
+                        content.schema = Some(binary(media_type));
+                    } else if media_type == "multipart/form-data" {
+                        if let Some(upload) = inline_upload.clone() {
+                            content.schema = Some(upload);
+                        }
+                    }
+                }
+            }
+            for (_, response) in op.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else { continue };
+                for (media_type, content) in response.content.iter_mut() {
+                    let RefOr::T(content) = content else { continue };
+                    if media_type == XLSX {
+                        content.schema = Some(binary(media_type));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Adds the bearer scheme, the access-purpose header and the common error responses to every
 /// operation.
 pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
@@ -222,6 +269,7 @@ pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
             }
         }
     }
+    binary_is_binary(&mut doc);
     doc.servers = Some(vec![
         utoipa::openapi::ServerBuilder::new()
             .url("/")

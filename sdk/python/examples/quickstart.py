@@ -30,7 +30,7 @@ from hamkke_client.models import (
     CreateCaseRequest,
     CreatePersonRequest,
     CreateResourceRequest,
-    ImportUpload,
+    ImportAllocationsFilesBody,
     Problem,
     RiskLevelDto,
     SourceDto,
@@ -106,9 +106,9 @@ print(f"opened case {case.case_no}")
 # Our organization's heating-oil resource, added to the catalogue on first use under the
 # district's benefit type `heating_oil` (its duplicate policy: once per household per winter,
 # counted with briquettes, whoever gives it). Other organizations' resources are listed too:
-# we give only what we provide.
+# we give only what we provide — ours, or one whose provider is whoever records it (none set).
 resources = ok(list_resources.sync_detailed(client=api, category=CategoryDto.HEATING), 200)
-ours = [r for r in resources.items if r.provider_org_id == me.organization.id]
+ours = [r for r in resources.items if r.provider_org_id in (None, me.organization.id)]
 if ours:
     resource = ours[0]
 else:
@@ -157,7 +157,7 @@ listing = f"주민등록번호,급여유형,수량,지급일\n{rrn},heating_oil,
 report = ok(
     import_allocations.sync_detailed(
         client=api,
-        body=ImportUpload(file=File(payload=io.BytesIO(listing), file_name="연말배분.csv", mime_type="text/csv")),
+        body=ImportAllocationsFilesBody(file=File(payload=io.BytesIO(listing), file_name="연말배분.csv", mime_type="text/csv")),
         dry_run=True,
     ),
     200,
@@ -167,4 +167,4 @@ print(
     f"{len(report.duplicates)} duplicate(s), {len(report.errors)} error(s)"
 )
 if report.encoding != "cp949" or report.imported + len(report.duplicates) != 1:
-    sys.exit("the multipart import did not read the list")
+    sys.exit(f"the multipart import did not read the list: {[e.to_dict() for e in report.errors]}")

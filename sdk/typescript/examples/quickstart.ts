@@ -51,10 +51,10 @@ console.log(`opened case ${kase.data.case_no}`);
 // Our organization's heating-oil resource, added to the catalogue on first use under the
 // district's benefit type `heating_oil` (its duplicate policy: once per household per winter,
 // counted with briquettes, whoever gives it). Other organizations' resources are listed too:
-// we give only what we provide.
+// we give only what we provide — ours, or one whose provider is whoever records it (none set).
 const heating = await api.GET("/api/v1/resources", { params: { query: { category: "heating" } } });
 let resource: Schemas["ResourceView"] | undefined = heating.data?.items.find(
-  (r) => r.provider_org_id === me?.organization.id,
+  (r) => r.provider_org_id == null || r.provider_org_id === me?.organization.id,
 );
 if (!resource) {
   const types = await api.GET("/api/v1/benefit-types", { params: { query: { category: "heating" } } });
