@@ -142,7 +142,9 @@ fn binary_is_binary(doc: &mut OpenApiDoc) {
                 }
             }
             for (_, response) in op.responses.responses.iter_mut() {
-                let RefOr::T(response) = response else { continue };
+                let RefOr::T(response) = response else {
+                    continue;
+                };
                 for (media_type, content) in response.content.iter_mut() {
                     let RefOr::T(content) = content else { continue };
                     if media_type == XLSX {
