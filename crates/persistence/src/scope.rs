@@ -165,6 +165,12 @@ pub fn person_register(actor: &Actor) -> impl Condition<persons::table> {
     persons::district_code.eq_any(register_district(actor))
 }
 
+/// The case register (as the person register): the caller's district; a case of another
+/// district does not exist for it. Names a case beside its id (its number), not its content.
+pub fn case_register(actor: &Actor) -> impl Condition<cases::table> {
+    cases::district_code.eq_any(register_district(actor))
+}
+
 /// Persons whose details the caller's organization sees (`authz::person_details`): of its
 /// district, and registered by it, named by a live consent, or in a case it takes part in
 /// under a live consent for the case's participants that covers it.

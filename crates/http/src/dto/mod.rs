@@ -2,6 +2,7 @@
 
 pub mod allocations;
 pub mod auth;
+pub mod benefit_types;
 pub mod cases;
 pub mod common;
 pub mod meetings;

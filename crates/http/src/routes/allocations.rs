@@ -9,11 +9,13 @@ use uuid::Uuid;
 
 use crate::auth::{AuthUser, Caller};
 use crate::dto::allocations::{
-    wants_english, AllocationPage, AllocationView, BenefitTypePage, BenefitTypeView,
-    CancelAllocationRequest, CheckView, ConflictView, CreateAllocationRequest,
-    CreateBenefitTypeRequest, CreateResourceRequest, ListAllocationsQuery, ListBenefitTypesQuery,
-    ListResourcesQuery, ResourcePage, ResourceView, UpdateBenefitTypeRequest,
-    UpdateResourceRequest,
+    wants_english, AllocationPage, AllocationView, CancelAllocationRequest, CheckView,
+    ConflictView, CreateAllocationRequest, CreateResourceRequest, ListAllocationsQuery,
+    ListResourcesQuery, ResourcePage, ResourceView, UpdateResourceRequest,
+};
+use crate::dto::benefit_types::{
+    BenefitTypePage, BenefitTypeView, CreateBenefitTypeRequest, ListBenefitTypesQuery,
+    UpdateBenefitTypeRequest,
 };
 use crate::dto::common::{named, names_of, FromNamed};
 use crate::error::{ApiError, ApiResult, Problem};

@@ -15,6 +15,7 @@ use super::access::{access_for, PersonKey};
 use crate::conn::DbConn;
 use crate::error::RepoResult;
 use crate::schema::{benefit_types, cases, organizations, persons, users};
+use crate::scope;
 use crate::types::DbUuid;
 
 /// The ids a page refers to, collected before their names are loaded.
@@ -78,7 +79,7 @@ impl Wanted {
         if !self.cases.is_empty() {
             let rows: Vec<(DbUuid, String, DbUuid)> = cases::table
                 .filter(cases::id.eq_any(db_ids(&self.cases)))
-                .filter(cases::district_code.eq(&actor.district_code))
+                .filter(scope::case_register(actor))
                 .select((cases::id, cases::case_no, cases::person_id))
                 .load(conn)?;
             for (id, case_no, person) in rows {
@@ -124,7 +125,7 @@ impl Wanted {
             let rows: Vec<(DbUuid, String, chrono::NaiveDate, DbUuid, String)> = persons::table
                 .filter(persons::id.eq_any(db_ids(&self.persons)))
                 // Never across the district wall, whatever the page refers to.
-                .filter(persons::district_code.eq(&actor.district_code))
+                .filter(scope::person_register(actor))
                 .select((
                     persons::id,
                     persons::name,
