@@ -165,3 +165,64 @@ fn every_reference_resolves() {
     let schemas = doc["components"]["schemas"].as_object().unwrap().clone();
     walk(&doc, &schemas);
 }
+
+/// Problems that carry members are typed where they are answered, and codes are an enum.
+#[test]
+fn problems_with_members_are_typed_where_answered() {
+    let doc = generated();
+    let schema_of = |path: &str, method: &str, status: &str| {
+        doc["paths"][path][method]["responses"][status]["content"]["application/problem+json"]
+            ["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for (path, method, status, typed) in [
+        (
+            "/api/v1/allocations",
+            "post",
+            "409",
+            "DuplicateBenefitProblem",
+        ),
+        (
+            "/api/v1/persons",
+            "post",
+            "409",
+            "PossibleDuplicatePersonProblem",
+        ),
+        (
+            "/api/v1/cases/{id}/transitions",
+            "post",
+            "409",
+            "InvalidTransitionProblem",
+        ),
+        (
+            "/api/v1/meetings/{id}/finalize",
+            "post",
+            "409",
+            "FinalizeBlockedProblem",
+        ),
+        ("/api/v1/cases", "post", "400", "ValidationProblem"),
+    ] {
+        assert_eq!(
+            schema_of(path, method, status),
+            format!("#/components/schemas/{typed}"),
+            "{method} {path} {status}"
+        );
+    }
+    let codes = doc["components"]["schemas"]["ProblemCode"]["enum"]
+        .as_array()
+        .unwrap();
+    for code in [
+        "duplicate_benefit",
+        "invalid_transition",
+        "finalize_blocked",
+        "validation_failed",
+    ] {
+        assert!(codes.iter().any(|c| c == code), "{code}");
+    }
+    assert_eq!(
+        doc["components"]["schemas"]["Problem"]["properties"]["code"]["$ref"],
+        "#/components/schemas/ProblemCode"
+    );
+}

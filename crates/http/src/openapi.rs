@@ -107,6 +107,163 @@ different request is a 422, and while the first is running a 409.",
         .build()
 }
 
+/// An array of `item`.
+fn array_of(item: RefOr<utoipa::openapi::schema::Schema>) -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(item)
+        .into()
+}
+
+/// A problem with members of its own: `Problem` and an object of those members (each
+/// optional, so a generated client keeps them without rejecting a problem that lacks one).
+fn problem_with(
+    description: &str,
+    members: Vec<(&str, utoipa::openapi::schema::Schema)>,
+) -> RefOr<utoipa::openapi::schema::Schema> {
+    let mut own = ObjectBuilder::new();
+    for (name, schema) in members {
+        own = own.property(name, schema);
+    }
+    utoipa::openapi::schema::AllOfBuilder::new()
+        .item(Ref::from_schema_name("Problem"))
+        .item(own)
+        .description(Some(description))
+        .into()
+}
+
+/// Problem codes as an enum, and the problems that carry members as schemas of their own,
+/// referenced from the operations that answer them (a pydantic or TypeScript client keeps
+/// `conflicts`, `possible_duplicates`, `allowed`, `cases` and `errors`).
+fn typed_problems(doc: &mut OpenApiDoc) {
+    let string = || -> utoipa::openapi::schema::Schema {
+        ObjectBuilder::new().schema_type(Type::String).into()
+    };
+    let integer = || -> utoipa::openapi::schema::Schema {
+        ObjectBuilder::new().schema_type(Type::Integer).into()
+    };
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    let codes: Vec<&str> = crate::i18n::PROBLEMS
+        .iter()
+        .map(|(code, ..)| *code)
+        .collect();
+    components.schemas.insert(
+        "ProblemCode".into(),
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "Every problem code the API answers (`code` of a problem document).",
+            ))
+            .enum_values(Some(codes))
+            .into(),
+    );
+    // `Problem.code` names one of them.
+    if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(problem))) =
+        components.schemas.get_mut("Problem")
+    {
+        problem
+            .properties
+            .insert("code".into(), Ref::from_schema_name("ProblemCode").into());
+    }
+    let blocked_case: utoipa::openapi::schema::Schema = ObjectBuilder::new()
+        .property(
+            "case_id",
+            ObjectBuilder::new().schema_type(Type::String).format(Some(
+                utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid),
+            )),
+        )
+        .required("case_id")
+        .property("problem", string())
+        .required("problem")
+        .property("decision", string())
+        .property("status", string())
+        .property("allowed", array_of(string().into()))
+        .into();
+    let typed = [
+        (
+            "DuplicateBenefitProblem",
+            problem_with(
+                "409 `duplicate_benefit`: the conflicting allocations (most recent 20) and the rule in words.",
+                vec![
+                    ("conflicts", array_of(Ref::from_schema_name("ConflictView").into())),
+                    ("conflicts_total", integer()),
+                    ("rule", string()),
+                    (
+                        "possible_duplicate_claims",
+                        array_of(Ref::from_schema_name("CandidateClaimView").into()),
+                    ),
+                ],
+            ),
+        ),
+        (
+            "PossibleDuplicatePersonProblem",
+            problem_with(
+                "409 `possible_duplicate_person` (the candidates) or `already_registered` (`person_id`).",
+                vec![
+                    (
+                        "possible_duplicates",
+                        array_of(Ref::from_schema_name("PossibleDuplicateDto").into()),
+                    ),
+                    ("person_id", string()),
+                ],
+            ),
+        ),
+        (
+            "InvalidTransitionProblem",
+            problem_with(
+                "409 `invalid_transition`: the statuses the case may move to.",
+                vec![("allowed", array_of(Ref::from_schema_name("StatusDto").into()))],
+            ),
+        ),
+        (
+            "FinalizeBlockedProblem",
+            problem_with(
+                "409 `finalize_blocked`: the agenda cases that keep the meeting from being finalized.",
+                vec![("cases", array_of(blocked_case.into()))],
+            ),
+        ),
+        (
+            "ValidationProblem",
+            problem_with(
+                "400: the fields at fault.",
+                vec![("errors", array_of(Ref::from_schema_name("FieldError").into()))],
+            ),
+        ),
+    ];
+    for (name, schema) in typed {
+        components.schemas.insert(name.into(), schema);
+    }
+    let typed_response = |op: &Operation, status: &str| -> Option<&'static str> {
+        match (op.operation_id.as_deref()?, status) {
+            (_, "400") => Some("ValidationProblem"),
+            ("create_allocation" | "approve_allocation", "409") => Some("DuplicateBenefitProblem"),
+            ("create_person", "409") => Some("PossibleDuplicatePersonProblem"),
+            ("create_case_transition", "409") => Some("InvalidTransitionProblem"),
+            ("finalize_meeting", "409") => Some("FinalizeBlockedProblem"),
+            _ => None,
+        }
+    };
+    for (_, item) in doc.paths.paths.iter_mut() {
+        for op in operations(item) {
+            let statuses: Vec<(String, &'static str)> = op
+                .responses
+                .responses
+                .keys()
+                .filter_map(|status| typed_response(op, status).map(|t| (status.clone(), t)))
+                .collect();
+            for (status, schema) in statuses {
+                let Some(RefOr::T(response)) = op.responses.responses.get_mut(&status) else {
+                    continue;
+                };
+                if let Some(RefOr::T(content)) = response.content.get_mut(PROBLEM_JSON) {
+                    content.schema = Some(Ref::from_schema_name(schema).into());
+                }
+            }
+        }
+    }
+}
+
 /// A file's bytes: `type: string, format: binary` with the media type it holds.
 fn binary(media_type: &str) -> RefOr<utoipa::openapi::schema::Schema> {
     ObjectBuilder::new()
@@ -272,6 +429,7 @@ pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
         }
     }
     binary_is_binary(&mut doc);
+    typed_problems(&mut doc);
     doc.servers = Some(vec![
         utoipa::openapi::ServerBuilder::new()
             .url("/")
