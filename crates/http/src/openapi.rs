@@ -107,6 +107,59 @@ different request is a 422, and while the first is running a 409.",
         .build()
 }
 
+/// A response header of type `kind` (`string` or `integer`).
+fn header_of(kind: Type, description: &str) -> RefOr<utoipa::openapi::header::Header> {
+    utoipa::openapi::header::HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(kind)))
+        .description(Some(description))
+        .build()
+        .into()
+}
+
+/// The response headers the server sends, declared where it sends them: `Content-Language`
+/// on every problem, `Retry-After` on 429 and 503, `Idempotent-Replayed` on the answers of
+/// operations that take an `Idempotency-Key`.
+fn declared_headers(doc: &mut OpenApiDoc) {
+    for (_, item) in doc.paths.paths.iter_mut() {
+        for op in operations(item) {
+            let idempotent = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| matches!(p, RefOr::T(p) if p.name == "Idempotency-Key"))
+            });
+            for (status, response) in op.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                let problem = status.starts_with('4') || status.starts_with('5');
+                if problem {
+                    response.headers.insert(
+                        "Content-Language".into(),
+                        header_of(
+                            Type::String,
+                            "`ko` or `en`: the language of `title`, `detail` and messages",
+                        ),
+                    );
+                }
+                if status == "429" || status == "503" {
+                    response.headers.insert(
+                        "Retry-After".into(),
+                        header_of(Type::Integer, "Seconds to wait before trying again"),
+                    );
+                }
+                if idempotent && status.starts_with('2') {
+                    response.headers.insert(
+                        "Idempotent-Replayed".into(),
+                        header_of(
+                            Type::String,
+                            "`true` when this is the stored response to an earlier request with the same `Idempotency-Key`",
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// An array of `item`.
 fn array_of(item: RefOr<utoipa::openapi::schema::Schema>) -> utoipa::openapi::schema::Schema {
     utoipa::openapi::schema::ArrayBuilder::new()
@@ -430,6 +483,7 @@ pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
     }
     binary_is_binary(&mut doc);
     typed_problems(&mut doc);
+    declared_headers(&mut doc);
     doc.servers = Some(vec![
         utoipa::openapi::ServerBuilder::new()
             .url("/")
