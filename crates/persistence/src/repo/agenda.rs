@@ -326,6 +326,18 @@ pub fn minutes(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> Re
         }
         let names = wanted.load(conn, actor)?;
         let host_name = names.org(meeting.host_org_id);
+        // Every action item of the meeting with its assignee, in one statement.
+        let actions: Vec<(DbUuid, String, String, NaiveDate)> = action_items::table
+            .inner_join(users::table.on(users::id.eq(action_items::assignee_user_id)))
+            .filter(action_items::meeting_id.eq(DbUuid(id)))
+            .order(action_items::due_on.asc())
+            .select((
+                action_items::case_id,
+                users::display_name,
+                action_items::description,
+                action_items::due_on,
+            ))
+            .load(conn)?;
         let mut items = Vec::new();
         for (case_id, case) in agenda.into_iter().zip(cases) {
             let sees = authz::view_case(actor, &case.facts()).is_ok();
@@ -334,17 +346,11 @@ pub fn minutes(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> Re
                 .as_ref()
                 .and_then(|d| d.lead_org_id.or(d.refer_to_org_id))
                 .map(|o| names.org(o));
-            let done: Vec<(String, String, NaiveDate)> = action_items::table
-                .inner_join(users::table.on(users::id.eq(action_items::assignee_user_id)))
-                .filter(action_items::meeting_id.eq(DbUuid(id)))
-                .filter(action_items::case_id.eq(DbUuid(case_id)))
-                .order(action_items::due_on.asc())
-                .select((
-                    users::display_name,
-                    action_items::description,
-                    action_items::due_on,
-                ))
-                .load(conn)?;
+            let done: Vec<(String, String, NaiveDate)> = actions
+                .iter()
+                .filter(|(c, ..)| c.0 == case_id)
+                .map(|(_, who, what, due)| (who.clone(), what.clone(), *due))
+                .collect();
             items.push(MinutesItem {
                 case_id,
                 case_no: case.case.case_no.clone(),

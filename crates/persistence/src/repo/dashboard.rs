@@ -312,14 +312,7 @@ pub fn dashboard(
         q = q.filter(allocations::granted_on.le(t));
     }
     let by_residence_days: Vec<(NaiveDate, Option<String>, i64, Option<i64>)> = q.load(conn)?;
-    let dong_names: HashMap<String, String> = organizations::table
-        .filter(organizations::district_code.eq(d.clone()))
-        .filter(organizations::admin_dong_code.is_not_null())
-        .select((organizations::admin_dong_code, organizations::name))
-        .load::<(Option<String>, String)>(conn)?
-        .into_iter()
-        .filter_map(|(code, name)| code.map(|c| (c, name)))
-        .collect();
+    let dong_names = super::reports::dong_names(conn, &d)?;
     let allocations_by_dong = months_keyed(by_residence_days, |code| match code {
         Some(c) => (
             c.clone(),

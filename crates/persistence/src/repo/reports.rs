@@ -384,6 +384,22 @@ pub struct Tally {
 pub const UNKNOWN_DONG: &str = "unknown";
 pub const UNKNOWN_DONG_NAME: &str = "거주 동 미상 (dong of residence unknown)";
 
+/// The district's administrative dong codes and the dong centres that serve them: how reports
+/// name a household's dong of residence.
+pub(crate) fn dong_names(
+    conn: &mut DbConn,
+    district: &str,
+) -> RepoResult<std::collections::HashMap<String, String>> {
+    Ok(organizations::table
+        .filter(organizations::district_code.eq(district))
+        .filter(organizations::admin_dong_code.is_not_null())
+        .select((organizations::admin_dong_code, organizations::name))
+        .load::<(Option<String>, String)>(conn)?
+        .into_iter()
+        .filter_map(|(code, name)| code.map(|c| (c, name)))
+        .collect())
+}
+
 /// The per-dong row of recipients registered by an organization other than a dong centre.
 pub const OTHER_REGISTRAR: &str = "동 외 기관 등록 (registered by another organization)";
 
@@ -596,14 +612,7 @@ fn tallies(conn: &mut DbConn, scope: &ReportScope) -> RepoResult<Overview> {
         q = q.filter(allocations::granted_on.le(t));
     }
     let by_residence: Vec<(Option<String>, i64, Option<i64>)> = q.load(conn)?;
-    let dong_names: std::collections::HashMap<String, String> = organizations::table
-        .filter(organizations::district_code.eq(d.clone()))
-        .filter(organizations::admin_dong_code.is_not_null())
-        .select((organizations::admin_dong_code, organizations::name))
-        .load::<(Option<String>, String)>(conn)?
-        .into_iter()
-        .filter_map(|(code, name)| code.map(|c| (c, name)))
-        .collect();
+    let dong_names = dong_names(conn, &d)?;
     let mut allocations_by_dong: Vec<Tally> = by_residence
         .into_iter()
         .map(|(code, count, amount)| Tally {
