@@ -80,6 +80,12 @@ fn plan(op: &str, w: &World) -> Plan {
         | "get_duplicates_report"
         | "get_overview_report"
         | "get_dashboard_report"
+        | "export_duplicates_report_csv"
+        | "export_duplicates_report_xlsx"
+        | "export_overview_report_csv"
+        | "export_overview_report_xlsx"
+        | "export_dashboard_report_csv"
+        | "export_dashboard_report_xlsx"
         | "list_resources"
         | "get_resource"
         | "list_benefit_types"
@@ -106,6 +112,7 @@ fn plan(op: &str, w: &World) -> Plan {
         "dismiss_person_duplicate" => body(json!({ "reason": "x" })),
         "list_meeting_agenda_requests"
         | "get_meeting_minutes"
+        | "export_meeting_minutes_xlsx"
         | "get_organization_hub_overview" => Plan::Private(None),
         "accept_agenda_request" => body(json!({})),
         "decline_agenda_request" => body(json!({ "reason": "x" })),

@@ -232,3 +232,158 @@ async fn http_details_generators_rely_on(b: crate::support::Backend) {
 }
 
 both!(http_details_generators_rely_on);
+
+/// A typed method per format: each export has its own operation with one media type and
+/// requires the purpose where it names persons; the headers the contract declares are sent
+/// (`Content-Disposition`, `Location` on 201, the IETF `RateLimit` pair on rate-limited
+/// operations).
+async fn exports_per_format_and_declared_headers(b: crate::support::Backend) {
+    use crate::support::{Shared, TestApp, PASSWORD};
+    use actix_web::http::Method;
+    let app = TestApp::new(b).await;
+    let s = Shared::create(&app).await;
+    let w = &s.w;
+    let get = |path: &str, purpose: Option<&str>| {
+        let mut r = TestApp::req(Method::GET, path, Some(&w.coord));
+        if let Some(p) = purpose {
+            r = r.insert_header(("x-access-purpose", p.to_owned()));
+        }
+        app.send(r)
+    };
+    for path in [
+        "/api/v1/reports/duplicates.csv",
+        "/api/v1/reports/duplicates.xlsx",
+        "/api/v1/reports/overview.csv",
+        "/api/v1/reports/overview.xlsx",
+    ] {
+        let refused = get(path, None).await;
+        refused.assert_problem(400, "validation_failed");
+        assert_eq!(
+            refused.body["errors"][0]["field"], "X-Access-Purpose",
+            "{path}"
+        );
+        let r = get(path, Some("audit")).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        let xlsx = path.ends_with(".xlsx");
+        let media = r.header("content-type").unwrap();
+        assert!(
+            media.starts_with(if xlsx {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            } else {
+                "text/csv"
+            }),
+            "{path}: {media}"
+        );
+        let disposition = r.header("content-disposition").unwrap();
+        assert!(
+            disposition.starts_with("attachment; filename=\"hamkke_")
+                && disposition.ends_with(if xlsx { ".xlsx\"" } else { ".csv\"" }),
+            "{path}: {disposition}"
+        );
+        if xlsx {
+            assert!(r.raw.starts_with(b"PK"), "{path}");
+        } else {
+            assert!(r.raw.starts_with(&[0xEF, 0xBB, 0xBF]), "{path}: UTF-8 BOM");
+        }
+    }
+    // The dashboard's downloads are counts only: no purpose needed, the section is.
+    get("/api/v1/reports/dashboard.csv", None)
+        .await
+        .assert_problem(400, "validation_failed");
+    let r = get(
+        "/api/v1/reports/dashboard.xlsx?section=cases_by_status",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.raw.starts_with(b"PK"));
+
+    // The import's answer is JSON unless CSV weighs more (a generator lists both).
+    for (accept, media) in [
+        (
+            "application/json,text/csv,application/problem+json",
+            "application/json",
+        ),
+        ("text/csv", "text/csv"),
+    ] {
+        let r = app
+            .send(
+                TestApp::req(
+                    Method::POST,
+                    "/api/v1/allocations/import?dry_run=true",
+                    Some(&w.dong),
+                )
+                .insert_header(("content-type", "text/csv"))
+                .insert_header(("accept", accept))
+                .set_payload("성명,생년월일,자원,지급일\n"),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(
+            r.header("content-type").unwrap().starts_with(media),
+            "{accept}: {:?}",
+            r.headers
+        );
+    }
+
+    // 201 names what it made.
+    let r = app
+        .post(
+            "/api/v1/households",
+            Some(&w.dong),
+            serde_json::json!({ "address": "서울 마포구 1" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let location = format!("/api/v1/households/{}", r.body["id"].as_str().unwrap());
+    assert_eq!(r.header("location"), Some(location.as_str()));
+    assert_eq!(app.get(&location, Some(&w.dong)).await.status, 200);
+
+    // Rate-limited operations tell what is left, refused or not.
+    let first = app
+        .get(
+            "/api/v1/persons?q=%EA%B9%80%ED%95%98%EB%82%98",
+            Some(&w.dong),
+        )
+        .await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(
+        first.header("ratelimit-policy"),
+        Some("\"search\";q=60;w=60")
+    );
+    let left = |r: &crate::support::Resp| -> u32 {
+        let v = r.header("ratelimit").unwrap();
+        assert!(v.starts_with("\"search\";r="), "{v}");
+        v.split(";r=")
+            .nth(1)
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(left(&first), 59);
+    let second = app
+        .get(
+            "/api/v1/persons?q=%EA%B9%80%ED%95%98%EB%82%98",
+            Some(&w.dong),
+        )
+        .await;
+    assert_eq!(left(&second), 58);
+    let r = app
+        .post(
+            "/api/v1/auth/token",
+            None,
+            serde_json::json!({ "username": "dong.w", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r
+        .header("ratelimit-policy")
+        .unwrap()
+        .starts_with("\"login\";q="));
+    assert!(r.header("ratelimit").unwrap().starts_with("\"login\";r="));
+}
+
+both!(exports_per_format_and_declared_headers);

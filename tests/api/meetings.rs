@@ -186,6 +186,14 @@ async fn an_assessment_meeting_changes_the_cases(b: Backend) {
         json!({ "case_id": cases[5], "decision": "defer", "notes": "다음 달 재상정" }),
     )
     .await;
+    let present = app
+        .post(
+            &format!("{m}/attendance"),
+            Some(&w.dong),
+            json!({ "user_id": w.welfare_user, "attended": true }),
+        )
+        .await;
+    assert_eq!(present.status, 200, "{}", present.text);
     let held = app
         .post(&format!("{m}/finalize"), Some(&w.dong), json!({ "minutes": "6건 심의", "attendance": [{ "user_id": w.welfare_user, "attended": true }] }))
         .await;

@@ -72,6 +72,7 @@ fn regex_like_operation_id(id: &str) -> bool {
         "create", "get", "list", "update", "delete", "withdraw", "cancel", "finalize", "complete",
         "accept", "decline", "check", "approve", "deliver", "import", "verify", "refresh",
         "logout", "healthz", "readyz", "metrics", "read", "reject", "merge", "dismiss", "revoke",
+        "export",
     ];
     let mut parts = id.split('_');
     let verb = parts.next().unwrap_or_default();
@@ -225,4 +226,124 @@ fn problems_with_members_are_typed_where_answered() {
         doc["components"]["schemas"]["Problem"]["properties"]["code"]["$ref"],
         "#/components/schemas/ProblemCode"
     );
+}
+
+/// What generators read beyond the operations: every tag declared, Korean first then English
+/// on every operation, the purpose required where the server requires it, the headers the
+/// server sends, and a webhook (with the `{type, timestamp, data}` envelope) per event type.
+#[test]
+fn the_contract_declares_what_generators_read() {
+    let doc = generated();
+    let tags: Vec<&str> = doc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    let korean = |s: &str| s.chars().any(|c| ('가'..='힣').contains(&c));
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for t in op["tags"].as_array().unwrap() {
+                assert!(
+                    tags.contains(&t.as_str().unwrap()),
+                    "{method} {path}: tag {t}"
+                );
+            }
+            let summary = op["summary"].as_str().unwrap_or_default();
+            let description = op["description"].as_str().unwrap_or_default();
+            assert!(korean(summary), "{method} {path}: summary not Korean");
+            let (ko, en) = description.split_once("\n\n").unwrap_or_default();
+            let english_first_word = en.split(' ').next().unwrap_or_default();
+            assert!(
+                korean(ko) && !en.is_empty() && !korean(english_first_word),
+                "{method} {path}: Korean first, then English: {description}"
+            );
+        }
+    }
+    let purpose = |path: &str| {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "X-Access-Purpose")
+            .map(|p| p["required"] == true)
+    };
+    for path in [
+        "/api/v1/reports/duplicates",
+        "/api/v1/reports/duplicates.csv",
+        "/api/v1/reports/duplicates.xlsx",
+        "/api/v1/reports/overview.csv",
+        "/api/v1/reports/overview.xlsx",
+    ] {
+        assert_eq!(purpose(path), Some(true), "{path}");
+    }
+    assert_eq!(purpose("/api/v1/reports/overview"), Some(false));
+    let headers = |path: &str, method: &str, status: &str| -> Vec<String> {
+        doc["paths"][path][method]["responses"][status]["headers"]
+            .as_object()
+            .map(|h| h.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert!(headers("/api/v1/cases", "post", "201").contains(&"Location".to_owned()));
+    assert!(headers("/api/v1/cases", "post", "303").contains(&"Location".to_owned()));
+    assert!(headers("/api/v1/reports/overview.csv", "get", "200")
+        .contains(&"Content-Disposition".to_owned()));
+    for (path, method) in [("/api/v1/persons", "get"), ("/api/v1/auth/token", "post")] {
+        for status in ["200", "429"] {
+            let h = headers(path, method, status);
+            assert!(
+                h.contains(&"RateLimit".to_owned()) && h.contains(&"RateLimit-Policy".to_owned()),
+                "{method} {path} {status}: {h:?}"
+            );
+        }
+    }
+    let types = doc["components"]["schemas"]["WebhookEventType"]["enum"]
+        .as_array()
+        .unwrap();
+    let hooks = doc["webhooks"].as_object().unwrap();
+    assert_eq!(
+        hooks.len(),
+        types.len() + 1,
+        "every event type and webhook.test"
+    );
+    for t in types.iter().chain([&json!("webhook.test")]) {
+        let body = &hooks[t.as_str().unwrap()]["post"]["requestBody"]["content"]
+            ["application/json"]["schema"];
+        assert_eq!(
+            body["allOf"][0]["$ref"], "#/components/schemas/WebhookEnvelope",
+            "{t}"
+        );
+        assert_eq!(body["allOf"][1]["properties"]["type"]["enum"][0], *t);
+    }
+    // Examples from a test run: every JSON request body, and the main answers.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let body = &op["requestBody"]["content"]["application/json"];
+            if body.is_object() {
+                assert!(
+                    body["example"].is_object(),
+                    "{method} {path}: no example body"
+                );
+            }
+        }
+    }
+    for (path, method, status) in [
+        ("/api/v1/cases", "post", "201"),
+        ("/api/v1/cases", "get", "200"),
+        ("/api/v1/cases/{id}", "get", "200"),
+        ("/api/v1/allocations", "post", "201"),
+        ("/api/v1/allocations/check", "post", "200"),
+        ("/api/v1/persons", "post", "201"),
+        ("/api/v1/me/worklist", "get", "200"),
+        ("/api/v1/meetings/{id}/finalize", "post", "200"),
+    ] {
+        let answer =
+            &doc["paths"][path][method]["responses"][status]["content"]["application/json"];
+        assert!(
+            answer["example"].is_object(),
+            "{method} {path} {status}: no example"
+        );
+    }
+    let envelope = &doc["components"]["schemas"]["WebhookEnvelope"];
+    assert_eq!(envelope["required"], json!(["type", "timestamp", "data"]));
 }

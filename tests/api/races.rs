@@ -572,8 +572,13 @@ async fn merges_leave_one_survivor(b: Backend) {
             }
         }
         assert_eq!(
-            living, 1,
-            "round {round}: {merged} merges left {living} living"
+            living,
+            1,
+            "round {round}: {merged} merges left {living} living: {:?}",
+            answers
+                .iter()
+                .map(|(s, b)| (*s, b["code"].clone()))
+                .collect::<Vec<_>>()
         );
         assert_eq!(merged, 2, "round {round}");
     }

@@ -493,12 +493,17 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
-        self.send(Self::req(Method::GET, path, token)).await
+        let r = self.send(Self::req(Method::GET, path, token)).await;
+        record_example("GET", path, None, &r);
+        r
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
-        self.send(Self::req(Method::POST, path, token).set_json(body))
-            .await
+        let r = self
+            .send(Self::req(Method::POST, path, token).set_json(&body))
+            .await;
+        record_example("POST", path, Some(&body), &r);
+        r
     }
 
     pub async fn patch(
@@ -508,11 +513,13 @@ impl TestApp {
         if_match: Option<&str>,
         body: Value,
     ) -> Resp {
-        let mut r = Self::req(Method::PATCH, path, token).set_json(body);
+        let mut r = Self::req(Method::PATCH, path, token).set_json(&body);
         if let Some(v) = if_match {
             r = r.insert_header((header::IF_MATCH, v.to_owned()));
         }
-        self.send(r).await
+        let r = self.send(r).await;
+        record_example("PATCH", path, Some(&body), &r);
+        r
     }
 
     /// Logs in and returns the access token.
@@ -864,4 +871,39 @@ pub fn rrn_birth(rrn: &str) -> String {
         _ => "20",
     };
     format!("{century}{}-{}-{}", &rrn[0..2], &rrn[2..4], &rrn[4..6])
+}
+
+/// With `HAMKKE_RECORD_EXAMPLES=<file>`, every successful JSON exchange of the tests' helpers
+/// is appended to that file (one JSON object per line); `tools/examples.py` picks the
+/// contract's examples from it, so they are what the server really took and answered.
+fn record_example(method: &str, path: &str, request: Option<&Value>, r: &Resp) {
+    use std::io::Write;
+    static FILE: std::sync::OnceLock<Option<std::sync::Mutex<std::fs::File>>> =
+        std::sync::OnceLock::new();
+    let file = FILE.get_or_init(|| {
+        let path = std::env::var_os("HAMKKE_RECORD_EXAMPLES")?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()
+            .map(std::sync::Mutex::new)
+    });
+    let Some(file) = file else { return };
+    let json = r
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("application/json"));
+    if !r.status.is_success() || !(json || r.raw.is_empty()) {
+        return;
+    }
+    let line = json!({
+        "method": method,
+        "path": path,
+        "request": request,
+        "status": r.status.as_u16(),
+        "response": if r.raw.is_empty() { Value::Null } else { r.body.clone() },
+    });
+    if let Ok(mut f) = file.lock() {
+        let _ = writeln!(f, "{line}");
+    }
 }

@@ -618,6 +618,34 @@ async fn a_person_crosses_districts_only_by_an_approved_transfer(b: Backend) {
     )
     .await
     .assert_problem(409, "transfer_decided");
+    // The owning district may also decline, saying why; the person stays where they are.
+    let stays = app.person(&w.dong, "박남아", "1950-05-05", None).await;
+    let t = app
+        .post(
+            &format!("/api/v1/persons/{stays}/transfers"),
+            Some(&far_coord),
+            json!({ "to_district_code": "11110", "to_organization_id": w.d.other_office, "reason": "전입 신고" }),
+        )
+        .await;
+    assert_eq!(t.status, 201, "{}", t.text);
+    let declined = app
+        .post(
+            &format!(
+                "/api/v1/person-transfers/{}/decline",
+                t.body["id"].as_str().unwrap()
+            ),
+            Some(&w.coord),
+            json!({ "note": "전입 신고가 확인되지 않았습니다" }),
+        )
+        .await;
+    assert_eq!(declined.status, 200, "{}", declined.text);
+    assert_eq!(declined.body["status"], "declined");
+    assert_eq!(
+        app.get(&format!("/api/v1/persons/{stays}"), Some(&w.dong))
+            .await
+            .status,
+        200
+    );
 }
 
 both!(a_person_crosses_districts_only_by_an_approved_transfer);

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod negotiate;
 pub mod openapi;
+pub mod ratelimit;
 pub mod routes;
 pub mod sealer;
 pub mod secrets;

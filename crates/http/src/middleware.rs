@@ -75,7 +75,15 @@ pub async fn observe(
             .metrics
             .observe(&method, &pattern, status, elapsed.as_secs_f64());
     }
+    let budget = res
+        .request()
+        .extensions()
+        .get::<crate::ratelimit::Budget>()
+        .copied();
     let headers = res.headers_mut();
+    if let Some(budget) = budget {
+        budget.write(headers);
+    }
     if server_timing {
         let timing = format!(
             "db;dur={:.3};desc=\"{} statements\"",

@@ -20,7 +20,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     /// Person searches per user (per process; login attempts are counted in the database).
-    pub search_limiter: Arc<DefaultKeyedRateLimiter<uuid::Uuid>>,
+    pub search_limiter: Arc<crate::ratelimit::Limiter<uuid::Uuid>>,
     /// Lookups by resident registration number through imports, per user.
     pub rrn_lookup_limiter: Arc<DefaultKeyedRateLimiter<uuid::Uuid>>,
     /// RRN encryption and lookup keys.
@@ -43,7 +43,10 @@ impl AppState {
             db,
             jwt: Arc::new(jwt),
             metrics: Arc::new(Metrics::new()?),
-            search_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(searches))),
+            search_limiter: Arc::new(
+                RateLimiter::keyed(Quota::per_minute(searches))
+                    .with_middleware::<governor::middleware::StateInformationMiddleware>(),
+            ),
             rrn_lookup_limiter: Arc::new(RateLimiter::keyed(Quota::per_hour(
                 NonZeroU32::new(config.import_rrn_per_hour.max(1)).unwrap_or(NonZeroU32::MIN),
             ))),
@@ -63,20 +66,4 @@ impl AppState {
             config: Arc::new(config),
         })
     }
-}
-
-/// Takes one unit from a keyed limiter, or answers 429 with the seconds to wait.
-pub fn take<K: std::hash::Hash + Eq + Clone>(
-    limiter: &DefaultKeyedRateLimiter<K>,
-    key: &K,
-) -> Result<(), crate::error::ApiError> {
-    use governor::clock::{Clock, DefaultClock};
-    limiter
-        .check_key(key)
-        .map_err(|wait| crate::error::ApiError::TooManyRequests {
-            retry_after_secs: wait
-                .wait_time_from(DefaultClock::default().now())
-                .as_secs()
-                .max(1),
-        })
 }

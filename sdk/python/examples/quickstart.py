@@ -30,7 +30,7 @@ from hamkke_client.models import (
     CreateCaseRequest,
     CreatePersonRequest,
     CreateResourceRequest,
-    ImportAllocationsFilesBody,
+    ImportAllocationsBody,
     Problem,
     RiskLevelDto,
     SourceDto,
@@ -157,7 +157,7 @@ listing = f"주민등록번호,급여유형,수량,지급일\n{rrn},heating_oil,
 report = ok(
     import_allocations.sync_detailed(
         client=api,
-        body=ImportAllocationsFilesBody(file=File(payload=io.BytesIO(listing), file_name="연말배분.csv", mime_type="text/csv")),
+        body=ImportAllocationsBody(file=File(payload=io.BytesIO(listing), file_name="연말배분.csv", mime_type="text/csv")),
         dry_run=True,
     ),
     200,

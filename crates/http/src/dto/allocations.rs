@@ -59,10 +59,12 @@ pub enum WindowDto {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyDto {
+    /// Counted per `person` or per `household`.
     pub subject: SubjectDto,
     /// `benefit_type` when left out.
     #[serde(default = "default_scope")]
     pub scope: ScopeDto,
+    /// The period that counts.
     pub window: WindowDto,
     /// At most this many allocations (including the new one) in the window.
     pub max_count: Option<i64>,
@@ -72,6 +74,7 @@ pub struct PolicyDto {
     #[validate(length(min = 1, max = 10, message = "must be 1 to 10 characters"))]
     #[schema(min_length = 1, max_length = 10)]
     pub amount_unit: Option<String>,
+    /// `block` (refuse; a coordinator may approve an override) or `warn` (record with warnings).
     pub action: ActionDto,
 }
 
@@ -130,10 +133,12 @@ pub struct CreateResourceRequest {
         length(min = 1, max = 200, message = "must be 1 to 200 characters"),
         custom(function = "crate::dto::common::plain_name")
     )]
+    /// The resource's name (e.g. a programme or a donated good).
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// An active benefit type of the district (`GET /benefit-types`).
     pub benefit_type_id: Uuid,
+    /// 공공 (public) or 민간 후원 (private donation) funding.
     pub funding: FundingDto,
     /// e.g. `드럼` (drum), `원` (won), `kg`.
     #[validate(length(min = 1, max = 30, message = "must be 1 to 30 characters"))]
@@ -164,13 +169,16 @@ pub struct UpdateResourceRequest {
         length(min = 1, max = 200, message = "must be 1 to 200 characters"),
         custom(function = "crate::dto::common::plain_name")
     )]
+    /// The resource's name.
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    /// The unit its quantity counts (개, kg, 회, …).
     #[validate(length(min = 1, max = 30, message = "must be 1 to 30 characters"))]
     #[schema(min_length = 1, max_length = 30)]
     pub unit: Option<String>,
     /// Moves the resource to another benefit type; what it gave before keeps its type.
     pub benefit_type_id: Option<Uuid>,
+    /// Whether it may still be given.
     pub active: Option<bool>,
 }
 
@@ -240,6 +248,7 @@ pub struct ListResourcesQuery {
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideRequest {
+    /// Why the allocation is needed despite the duplicate.
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
     #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
@@ -249,21 +258,27 @@ pub struct OverrideRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAllocationRequest {
+    /// The resource given (its benefit type decides the duplicate policy).
     pub resource_id: Uuid,
     /// Records on behalf of another organization of the district (district coordinators):
     /// it is the provider in the ledger and the reports. Left out: the resource's provider,
     /// or the recording organization.
     pub provider_org_id: Option<Uuid>,
+    /// The recipient.
     pub person_id: Uuid,
+    /// The case it is given under, if any.
     pub case_id: Option<Uuid>,
     /// In won.
     #[validate(range(min = 0, max = 1_000_000_000, message = "must be 0 to 1,000,000,000"))]
     #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub amount: Option<i64>,
+    /// How many units, for goods and services.
     #[validate(range(min = 0, max = 1_000_000, message = "must be 0 to 1,000,000"))]
     #[schema(minimum = 0, maximum = 1_000_000)]
     pub quantity: Option<i32>,
+    /// The day it is given (Korean date).
     pub granted_on: NaiveDate,
+    /// A note for the ledger (no personal data beyond what the case needs).
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
     #[schema(min_length = 1, max_length = 2000)]
     pub note: Option<String>,
@@ -615,6 +630,7 @@ pub struct ListAllocationsQuery {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelAllocationRequest {
+    /// Why it is cancelled (kept in the audit trail).
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
     #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,

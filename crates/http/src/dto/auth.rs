@@ -11,9 +11,11 @@ use super::users::UserView;
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
+    /// The username.
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
     #[schema(min_length = 1, max_length = 64)]
     pub username: String,
+    /// The password.
     #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters"))]
     #[schema(write_only, min_length = 1, max_length = 1024)]
     pub password: String,
@@ -23,6 +25,7 @@ pub struct TokenRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
+    /// The refresh token of the last answer of `/auth/token` or `/auth/refresh`.
     #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters"))]
     #[schema(min_length = 1, max_length = 256)]
     pub refresh_token: String,

@@ -23,15 +23,19 @@ pub struct CreateBenefitTypeRequest {
         length(min = 1, max = 100, message = "must be 1 to 100 characters"),
         custom(function = "crate::dto::common::plain_name")
     )]
+    /// The Korean name (shown first).
     #[schema(min_length = 1, max_length = 100)]
     pub name_ko: String,
     #[validate(
         length(min = 1, max = 100, message = "must be 1 to 100 characters"),
         custom(function = "crate::dto::common::plain_name")
     )]
+    /// The English name.
     #[schema(min_length = 1, max_length = 100)]
     pub name_en: String,
+    /// Its category (난방, 식품, 긴급생계, …); a `category` policy counts every type of it together.
     pub category: CategoryDto,
+    /// What the benefit is, for the catalogue.
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
     #[schema(min_length = 1, max_length = 2000)]
     pub description: Option<String>,
@@ -40,6 +44,7 @@ pub struct CreateBenefitTypeRequest {
     /// type's policy.
     #[schema(min_length = 2, max_length = 40, pattern = "^[a-z][a-z0-9_]{1,39}$")]
     pub group: Option<String>,
+    /// How many of it a person or household may receive in a window, and what happens beyond.
     #[validate(nested)]
     pub duplicate_policy: PolicyDto,
 }
@@ -89,12 +94,14 @@ pub struct UpdateBenefitTypeRequest {
         length(min = 1, max = 100, message = "must be 1 to 100 characters"),
         custom(function = "crate::dto::common::plain_name")
     )]
+    /// The Korean name.
     #[schema(min_length = 1, max_length = 100)]
     pub name_ko: Option<String>,
     #[validate(
         length(min = 1, max = 100, message = "must be 1 to 100 characters"),
         custom(function = "crate::dto::common::plain_name")
     )]
+    /// The English name.
     #[schema(min_length = 1, max_length = 100)]
     pub name_en: Option<String>,
     /// `null` clears it.
@@ -105,6 +112,7 @@ pub struct UpdateBenefitTypeRequest {
     #[serde(default, deserialize_with = "crate::dto::common::double_option")]
     #[schema(value_type = Option<String>, min_length = 2, max_length = 40, pattern = "^[a-z][a-z0-9_]{1,39}$")]
     pub group: Option<Option<String>>,
+    /// The new policy; applies to every later check.
     #[validate(nested)]
     pub duplicate_policy: Option<PolicyDto>,
     /// Inactive types stay in the ledger but cannot be given.

@@ -58,11 +58,13 @@ mirror_enum!(
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NeedDto {
+    /// The life domain.
     pub domain: super::plans::AssessmentDomainDto,
     /// 0 (none) to 5 (severe).
     #[validate(range(min = 0, max = 5, message = "must be 0 to 5"))]
     #[schema(minimum = 0, maximum = 5)]
     pub score: u8,
+    /// The need in words.
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub note: Option<String>,
@@ -102,12 +104,17 @@ pub struct CreateCaseRequest {
     #[validate(length(max = 30, message = "at most 30 members"))]
     #[schema(max_items = 30)]
     pub member_person_ids: Option<Vec<Uuid>>,
+    /// The kind of case (통합사례관리, 단순연계, 긴급, 일반).
     pub case_type: CaseTypeDto,
+    /// The case's 위기도 (risk level).
     pub risk_level: RiskLevelDto,
+    /// How the case was found (발굴 경로).
     pub source: SourceDto,
+    /// The situation in a few sentences.
     #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
     #[schema(min_length = 1, max_length = 4000)]
     pub summary: String,
+    /// Needs by life domain.
     #[validate(length(max = 10, message = "at most one per domain"), nested)]
     #[schema(max_items = 10)]
     pub needs: Option<Vec<NeedDto>>,
@@ -138,10 +145,13 @@ impl From<CreateCaseRequest> for NewCase {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCaseRequest {
+    /// The situation in a few sentences.
     #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
     #[schema(min_length = 1, max_length = 4000)]
     pub summary: Option<String>,
+    /// The case's 위기도 (risk level).
     pub risk_level: Option<RiskLevelDto>,
+    /// Needs by life domain (replaces the list).
     #[validate(length(max = 10, message = "at most one per domain"), nested)]
     #[schema(max_items = 10)]
     pub needs: Option<Vec<NeedDto>>,
@@ -376,6 +386,7 @@ pub struct ListCasesQuery {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionRequest {
+    /// The status to move to.
     pub to: StatusDto,
     /// Why; for `closing_reason: other` the reason in words (required then).
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
@@ -437,6 +448,7 @@ impl TransitionRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMemberRequest {
+    /// A member of the case's household.
     pub person_id: Uuid,
 }
 
@@ -493,6 +505,7 @@ impl Refers for PersonIds {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddParticipantRequest {
+    /// An organization of the district (or sharing a case with it).
     pub organization_id: Uuid,
     /// Not `lead`: the lead changes only by a meeting decision.
     pub role: ParticipantRoleDto,
@@ -508,7 +521,9 @@ pub struct ParticipantList {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignRequest {
+    /// A worker of a participant organization.
     pub user_id: Uuid,
+    /// `primary` (주담당) or `secondary` (부담당).
     pub role: AssignmentRoleDto,
 }
 
@@ -564,14 +579,19 @@ pub struct AssignmentList {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateNoteRequest {
+    /// The kind of note (상담, 가정방문, 전화, 서비스, 모니터링, 기타).
     pub kind: NoteKindDto,
+    /// When it happened (UTC); now when absent.
     pub occurred_at: DateTime<Utc>,
+    /// The note.
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
     #[schema(min_length = 1, max_length = 10000)]
     pub body: String,
+    /// For a joint home visit: the other workers who went.
     #[validate(length(max = 10, message = "at most 10 co-visitors"))]
     #[schema(max_items = 10)]
     pub co_visitor_user_ids: Option<Vec<Uuid>>,
+    /// `participants` (every organization on the case) or `own_org`.
     pub visibility: VisibilityDto,
     /// On a household case: the member the note concerns.
     pub person_id: Option<Uuid>,
@@ -724,7 +744,9 @@ pub struct PageQuery {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HandoverRequest {
+    /// A worker of the same organization.
     pub successor_user_id: Uuid,
+    /// The note written on each case handed over.
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
     #[schema(min_length = 1, max_length = 2000)]
     pub note: String,

@@ -50,6 +50,7 @@ pub struct ExternalParticipant {
         length(min = 1, max = 100, message = "must be 1 to 100 characters"),
         custom(function = "crate::dto::common::plain_name")
     )]
+    /// Full name.
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// The guest's organization (`organization_name` is accepted too).
@@ -67,20 +68,27 @@ pub struct ExternalParticipant {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateMeetingRequest {
+    /// 사정회의 (assessment), 통합사례회의 (integrated conference) or 솔루션회의 (solution).
     pub kind: MeetingKindDto,
+    /// The meeting's name, as on the minutes.
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200)]
     pub title: String,
+    /// When it starts (UTC).
     pub scheduled_at: DateTime<Utc>,
+    /// Where it is held.
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200)]
     pub location: Option<String>,
+    /// Users invited (they are notified).
     #[validate(length(max = 50, message = "at most 50 participants"))]
     #[schema(max_items = 50)]
     pub participant_user_ids: Option<Vec<Uuid>>,
+    /// Guests from outside the system (name, organization, role).
     #[validate(length(max = 50, message = "at most 50 guests"), nested)]
     #[schema(max_items = 50)]
     pub external_participants: Option<Vec<ExternalParticipant>>,
+    /// Cases to put on the agenda.
     #[validate(length(max = 100, message = "at most 100 cases"))]
     #[schema(max_items = 100)]
     pub case_ids: Option<Vec<Uuid>>,
@@ -111,10 +119,13 @@ impl From<CreateMeetingRequest> for NewMeeting {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeetingRequest {
+    /// The meeting's name.
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
+    /// When it starts (UTC).
     pub scheduled_at: Option<DateTime<Utc>>,
+    /// Where it is held.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub location: Option<Option<String>>,
@@ -134,6 +145,7 @@ impl From<UpdateMeetingRequest> for MeetingPatch {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgendaRequest {
+    /// A case the host may see.
     pub case_id: Uuid,
 }
 
@@ -141,7 +153,9 @@ pub struct AgendaRequest {
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttendanceRequest {
+    /// A participant of the meeting.
     pub user_id: Uuid,
+    /// Whether they attended.
     pub attended: bool,
 }
 
@@ -149,10 +163,13 @@ pub struct AttendanceRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionItemInput {
+    /// The worker who is to do it (a user of an organization at the meeting).
     pub assignee_user_id: Uuid,
+    /// What is to be done.
     #[validate(length(min = 1, max = 500, message = "must be 1 to 500 characters"))]
     #[schema(min_length = 1, max_length = 500)]
     pub description: String,
+    /// By when (Korean date).
     pub due_on: NaiveDate,
 }
 
@@ -160,7 +177,9 @@ pub struct ActionItemInput {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
+    /// An agenda case.
     pub case_id: Uuid,
+    /// What the meeting decided for the case.
     pub decision: DecisionDto,
     /// For `change_lead` (required) and `select_integrated`: the organization of the case's
     /// district that leads from now on (default: the current lead).
@@ -172,9 +191,11 @@ pub struct DecisionRequest {
     pub case_type: Option<super::cases::CaseTypeDto>,
     /// For `close` (required): why the case closes; the decision's notes are its evaluation.
     pub closing_reason: Option<super::cases::ClosingReasonDto>,
+    /// The discussion, for the minutes.
     #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
     #[schema(min_length = 1, max_length = 4000)]
     pub notes: Option<String>,
+    /// Tasks that follow, created when the meeting is finalized.
     #[validate(length(max = 20, message = "at most 20 action items"), nested)]
     #[schema(max_items = 20)]
     pub action_items: Option<Vec<ActionItemInput>>,
@@ -508,6 +529,7 @@ pub struct ListActionItemsQuery {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateReferralRequest {
+    /// A case the caller works on.
     pub case_id: Uuid,
     /// The receiving organization of the case's district; or `to_hub`.
     pub to_organization_id: Option<Uuid>,
@@ -516,9 +538,11 @@ pub struct CreateReferralRequest {
     pub to_hub: Option<bool>,
     /// `service` (default) or `lead`.
     pub kind: Option<ReferralKindDto>,
+    /// Why the case is referred.
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
     #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
+    /// What the receiver is asked to provide.
     #[validate(length(max = 20, message = "at most 20 services"))]
     #[schema(max_items = 20)]
     pub requested_services: Option<Vec<String>>,
@@ -540,6 +564,7 @@ impl From<CreateReferralRequest> for NewReferral {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclineRequest {
+    /// Why it is declined.
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
     #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
@@ -549,6 +574,7 @@ pub struct DeclineRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteReferralRequest {
+    /// What the referral achieved.
     #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
     #[schema(min_length = 1, max_length = 4000)]
     pub outcome: String,
@@ -647,7 +673,9 @@ mirror_enum!(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProposeAgendaRequest {
+    /// A case the caller's organization works on.
     pub case_id: Uuid,
+    /// Why it should be discussed.
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
     #[schema(min_length = 1, max_length = 2000)]
     pub note: Option<String>,

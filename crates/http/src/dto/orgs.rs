@@ -72,8 +72,10 @@ pub struct CreateOrganizationRequest {
         length(min = 1, max = 200, message = "must be 1 to 200 characters"),
         custom(function = "crate::dto::common::plain_name")
     )]
+    /// The organization's name.
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    /// The kind of organization (구청, 행정복지센터, 사회복지관, 협력기관).
     pub kind: OrgKindDto,
     /// 시군구 code, five digits.
     #[schema(pattern = "^[0-9]{5}$", example = "11440")]
@@ -110,11 +112,14 @@ pub struct UpdateOrganizationRequest {
         length(min = 1, max = 200, message = "must be 1 to 200 characters"),
         custom(function = "crate::dto::common::plain_name")
     )]
+    /// The organization's name.
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    /// The organization it belongs to.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub parent_id: Option<Option<Uuid>>,
+    /// For a dong centre: its hub welfare centre (거점복지관).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub hub_org_id: Option<Option<Uuid>>,
@@ -122,6 +127,7 @@ pub struct UpdateOrganizationRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, pattern = "^[0-9]{10}$")]
     pub admin_dong_code: Option<Option<String>>,
+    /// Whether it is in use.
     pub active: Option<bool>,
 }
 

@@ -84,9 +84,11 @@ impl From<CreateHouseholdRequest> for NewHousehold {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateHouseholdRequest {
+    /// The address.
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
     #[schema(min_length = 1, max_length = 300)]
     pub address: Option<String>,
+    /// The 행정동 code of the address (10 digits), for reports by dong of residence.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub admin_dong_code: Option<Option<String>>,
@@ -173,20 +175,27 @@ pub struct CreatePersonRequest {
         length(min = 1, max = 100, message = "must be 1 to 100 characters"),
         custom(function = "crate::dto::common::plain_name")
     )]
+    /// Full name.
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    /// Date of birth; derived from the RRN when that is given.
     pub birth_date: NaiveDate,
+    /// Sex as registered.
     pub sex: Option<SexDto>,
     /// 주민등록번호, `YYMMDD-GNNNNNN`. Stored only encrypted; never returned.
     #[schema(write_only, example = "900101-1234568")]
     pub rrn: Option<String>,
+    /// A phone number.
     #[validate(length(min = 1, max = 30, message = "must be 1 to 30 characters"))]
     #[schema(min_length = 1, max_length = 30)]
     pub phone: Option<String>,
+    /// The address.
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
     #[schema(min_length = 1, max_length = 300)]
     pub address: Option<String>,
+    /// The household the person belongs to.
     pub household_id: Option<Uuid>,
+    /// Circumstances that matter for services (독거노인, 장애, …).
     #[validate(length(max = 11, message = "at most 11 flags"))]
     #[schema(max_items = 11)]
     pub flags: Option<Vec<FlagDto>>,
@@ -227,20 +236,26 @@ pub struct UpdatePersonRequest {
         length(min = 1, max = 100, message = "must be 1 to 100 characters"),
         custom(function = "crate::dto::common::plain_name")
     )]
+    /// Full name.
     #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
+    /// Sex as registered.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<SexDto>)]
     pub sex: Option<Option<SexDto>>,
+    /// A phone number.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
+    /// The address.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub address: Option<Option<String>>,
+    /// The household the person belongs to.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub household_id: Option<Option<Uuid>>,
+    /// Circumstances that matter for services (replaces the list).
     #[validate(length(max = 11, message = "at most 11 flags"))]
     #[schema(max_items = 11)]
     pub flags: Option<Vec<FlagDto>>,
@@ -521,14 +536,17 @@ pub struct SearchPersonsQuery {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateConsentRequest {
+    /// What the data may be used for.
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200)]
     pub purpose: String,
+    /// What the consent covers.
     pub scope: ConsentScopeDto,
     /// Required for scope `organizations`, absent for `case_participants`.
     #[validate(length(max = 50, message = "at most 50 organizations"))]
     #[schema(max_items = 50)]
     pub organization_ids: Option<Vec<Uuid>>,
+    /// When the consent ends (UTC).
     pub expires_at: DateTime<Utc>,
     /// Where the signed form is kept, e.g. a document number. Required when the consent gives
     /// the recording organization access to the person it did not have (such a consent is
@@ -590,6 +608,7 @@ pub struct ConsentView {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeConsentRequest {
+    /// Why it is revoked.
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
@@ -758,6 +777,7 @@ pub struct MergeResult {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DismissRequest {
+    /// Why the two are different people.
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,

@@ -91,6 +91,7 @@ pub struct DomainScoreDto {
     #[validate(range(min = 0, max = 5, message = "must be 0 to 5"))]
     #[schema(minimum = 0, maximum = 5)]
     pub score: u8,
+    /// What the score rests on.
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub note: Option<String>,
@@ -100,33 +101,43 @@ pub struct DomainScoreDto {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssessmentDomainsDto {
+    /// 안전 (safety).
     #[validate(nested)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub safety: Option<DomainScoreDto>,
+    /// 건강 (health).
     #[validate(nested)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<DomainScoreDto>,
+    /// 일상생활 (daily living).
     #[validate(nested)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub daily_living: Option<DomainScoreDto>,
+    /// 가족 (family).
     #[validate(nested)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub family: Option<DomainScoreDto>,
+    /// 사회적 관계 (social relations).
     #[validate(nested)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub social: Option<DomainScoreDto>,
+    /// 경제 (economy).
     #[validate(nested)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub economy: Option<DomainScoreDto>,
+    /// 교육 (education).
     #[validate(nested)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub education: Option<DomainScoreDto>,
+    /// 고용 (employment).
     #[validate(nested)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub employment: Option<DomainScoreDto>,
+    /// 주거 (housing).
     #[validate(nested)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub housing: Option<DomainScoreDto>,
+    /// 권익보장 (rights and advocacy).
     #[validate(nested)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rights_advocacy: Option<DomainScoreDto>,
@@ -182,12 +193,16 @@ impl AssessmentDomainsDto {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAssessmentRequest {
+    /// The day of the assessment (Korean date).
     pub assessed_on: NaiveDate,
     /// On a household case: the member it concerns.
     pub person_id: Option<Uuid>,
+    /// Scores by life domain (0 = no need … 5 = severe), each with a note.
     #[validate(nested)]
     pub domains: AssessmentDomainsDto,
+    /// The case's risk level after this assessment.
     pub risk_level: RiskLevelDto,
+    /// The assessment in words.
     #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
     #[schema(min_length = 1, max_length = 4000)]
     pub summary: String,
@@ -282,10 +297,13 @@ pub struct AssessmentList {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GoalInput {
+    /// The goal in words.
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub text: String,
+    /// The life domain it serves.
     pub domain: Option<AssessmentDomainDto>,
+    /// By when (Korean date).
     pub target_on: Option<NaiveDate>,
 }
 
@@ -293,7 +311,9 @@ pub struct GoalInput {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlannedServiceDto {
+    /// The benefit type, when the service is one of the catalogue.
     pub benefit_type_id: Option<Uuid>,
+    /// The service in words.
     #[validate(length(min = 1, max = 500, message = "must be 1 to 500 characters"))]
     #[schema(min_length = 1, max_length = 500)]
     pub description: Option<String>,
@@ -305,7 +325,9 @@ pub struct PlannedServiceDto {
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     #[schema(min_length = 1, max_length = 100)]
     pub frequency: String,
+    /// First day (Korean date).
     pub starts_on: NaiveDate,
+    /// Last day (Korean date).
     pub ends_on: Option<NaiveDate>,
 }
 
@@ -373,14 +395,19 @@ impl FromNamed<PlannedService> for PlannedServiceView {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePlanRequest {
+    /// The plan in a few sentences.
     #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
     #[schema(min_length = 1, max_length = 4000)]
     pub summary: Option<String>,
+    /// First day of the plan (Korean date).
     pub starts_on: NaiveDate,
+    /// Last day of the plan (Korean date).
     pub ends_on: Option<NaiveDate>,
+    /// The plan's goals.
     #[validate(length(min = 1, max = 20, message = "1 to 20 goals"), nested)]
     #[schema(min_items = 1, max_items = 20)]
     pub goals: Vec<GoalInput>,
+    /// The services planned.
     #[validate(length(max = 30, message = "at most 30 services"), nested)]
     #[schema(max_items = 30)]
     pub services: Option<Vec<PlannedServiceDto>>,
@@ -428,8 +455,11 @@ pub struct GoalView {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GoalProgressDto {
+    /// A goal of the plan.
     pub goal_id: Uuid,
+    /// `not_started`, `in_progress`, `achieved` or `dropped`.
     pub status: GoalStatusDto,
+    /// What happened.
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub note: Option<String>,
@@ -439,10 +469,13 @@ pub struct GoalProgressDto {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateReviewRequest {
+    /// The day of the review (Korean date).
     pub reviewed_on: NaiveDate,
+    /// Progress of each goal of the plan.
     #[validate(length(max = 20, message = "at most 20 goals"), nested)]
     #[schema(max_items = 20)]
     pub goal_progress: Vec<GoalProgressDto>,
+    /// The review in words.
     #[validate(length(min = 1, max = 4000, message = "must be 1 to 4000 characters"))]
     #[schema(min_length = 1, max_length = 4000)]
     pub summary: Option<String>,

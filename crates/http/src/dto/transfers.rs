@@ -20,6 +20,7 @@ pub struct CreateTransferRequest {
     /// office) — an active public organization of the receiving district. It becomes the
     /// person's and household's registering organization when the transfer is approved.
     pub to_organization_id: Uuid,
+    /// Why the person moves (전입).
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
@@ -29,6 +30,7 @@ pub struct CreateTransferRequest {
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecideTransferRequest {
+    /// A note for the other district.
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub note: Option<String>,

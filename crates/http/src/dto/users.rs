@@ -58,6 +58,7 @@ pub struct CreateUserRequest {
         length(min = 1, max = 100, message = "must be 1 to 100 characters"),
         custom(function = "crate::dto::common::plain_name")
     )]
+    /// The name colleagues see.
     #[schema(min_length = 1, max_length = 100)]
     pub display_name: String,
     /// At least 10 characters, not a common password, not containing the username. Leave it
@@ -66,7 +67,9 @@ pub struct CreateUserRequest {
     /// the first accounts of an organization are always created so.
     #[schema(write_only, min_length = 10, max_length = 128)]
     pub password: Option<String>,
+    /// The user's organization.
     pub org_id: Uuid,
+    /// The user's role.
     pub role: RoleDto,
 }
 
@@ -79,10 +82,14 @@ pub struct UpdateUserRequest {
         length(min = 1, max = 100, message = "must be 1 to 100 characters"),
         custom(function = "crate::dto::common::plain_name")
     )]
+    /// The name colleagues see.
     #[schema(min_length = 1, max_length = 100)]
     pub display_name: Option<String>,
+    /// A new role.
     pub role: Option<RoleDto>,
+    /// A new organization (a transfer).
     pub org_id: Option<Uuid>,
+    /// Whether the account may log in.
     pub active: Option<bool>,
     /// A new password. Set on one's own account it needs `current_password` and ends one's
     /// other sessions; set by an administrator it is temporary (must be changed at the next
@@ -134,9 +141,11 @@ pub struct UserView {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivateRequest {
+    /// The account's username.
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
     #[schema(min_length = 1, max_length = 64)]
     pub username: String,
+    /// The one-time code given when the account was created (valid 72 hours).
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
     #[schema(write_only, min_length = 1, max_length = 64)]
     pub activation_code: String,

@@ -159,6 +159,7 @@ pub struct CreateWebhookRequest {
     pub url: String,
     /// The event types to receive; null or absent for all.
     pub event_types: Option<Vec<WebhookEventType>>,
+    /// What the subscription is for.
     #[validate(length(min = 1, max = 500, message = "must be 1 to 500 characters"))]
     #[schema(min_length = 1, max_length = 500)]
     pub description: Option<String>,
@@ -168,15 +169,19 @@ pub struct CreateWebhookRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhookRequest {
+    /// Where deliveries go (https).
     #[validate(length(min = 8, max = 2000, message = "must be 8 to 2000 characters"))]
     #[schema(min_length = 8, max_length = 2000)]
     pub url: Option<String>,
+    /// The event types it receives (replaces the list).
     #[serde(default, deserialize_with = "super::common::double_option")]
     #[schema(value_type = Option<Vec<WebhookEventType>>)]
     pub event_types: Option<Option<Vec<WebhookEventType>>>,
+    /// What the subscription is for.
     #[serde(default, deserialize_with = "super::common::double_option")]
     #[schema(value_type = Option<String>, max_length = 500)]
     pub description: Option<Option<String>>,
+    /// Whether deliveries are sent.
     pub active: Option<bool>,
 }
 

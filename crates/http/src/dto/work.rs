@@ -405,11 +405,13 @@ impl FromNamed<Visit> for VisitView {
 #[derive(Debug, Deserialize, validator::Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateVisitRequest {
+    /// When (UTC).
     pub scheduled_at: DateTime<Utc>,
     /// Workers of participant organizations who come along (find them in the directory).
     #[validate(length(min = 1, max = 10, message = "1 to 10 co-visitors"))]
     #[schema(min_items = 1, max_items = 10)]
     pub co_visitor_user_ids: Vec<Uuid>,
+    /// Why the visit is made.
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub purpose: String,
@@ -419,6 +421,7 @@ pub struct CreateVisitRequest {
 #[derive(Debug, Deserialize, validator::Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteVisitRequest {
+    /// What was seen and done; recorded as the home-visit note.
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
     #[schema(min_length = 1, max_length = 10000)]
     pub note: String,

@@ -463,13 +463,40 @@ pub async fn get_meeting_minutes(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
     let accept = req
         .headers()
         .get(actix_web::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok());
     let xlsx = crate::negotiate::choose(accept, &["text/html", XLSX]) == XLSX;
-    let english = crate::dto::allocations::wants_english(&req);
+    minutes(&state, auth, &req, id.into_inner(), xlsx).await
+}
+
+/// The minutes of a meeting as an XLSX workbook (the same content as
+/// the printable page). The export is audited.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Meeting id")),
+    responses((status = 200, description = "The minutes as XLSX", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String))
+)]
+#[get("/meetings/{id}/minutes.xlsx")]
+pub async fn export_meeting_minutes_xlsx(
+    state: web::Data<AppState>,
+    auth: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    minutes(&state, auth, &req, id.into_inner(), true).await
+}
+
+async fn minutes(
+    state: &AppState,
+    auth: Caller,
+    req: &HttpRequest,
+    id: Uuid,
+    xlsx: bool,
+) -> ApiResult<HttpResponse> {
+    let english = crate::dto::allocations::wants_english(req);
     let m = state
         .db
         .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {

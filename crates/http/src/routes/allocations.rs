@@ -45,6 +45,7 @@ pub async fn create_resource(
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(etag(r.version))
+        .insert_header(super::location("resources", r.id))
         .json(ResourceView::from(r)))
 }
 
@@ -161,6 +162,7 @@ pub async fn create_benefit_type(
     let (t, members) = t;
     Ok(HttpResponse::Created()
         .insert_header(etag(t.version))
+        .insert_header(super::location("benefit-types", t.id))
         .json(BenefitTypeView::with_effects(t, &members)))
 }
 
@@ -392,7 +394,10 @@ pub async fn create_allocation(
     };
     match outcome {
         Outcome::Approved { entry, warnings } => {
-            Ok(HttpResponse::Created().json(with_conflicts(entry, warnings)))
+            let view = with_conflicts(entry, warnings);
+            Ok(HttpResponse::Created()
+                .insert_header(super::location("allocations", view.id))
+                .json(view))
         }
         Outcome::PendingOverride { entry, check } => {
             Ok(HttpResponse::Accepted().json(with_conflicts(entry, check)))
@@ -682,14 +687,14 @@ async fn multipart_file(
 /// and birth date within the district when exactly one person matches (`register_missing=true`
 /// registers the person otherwise). Rows are independent: a bad or duplicate row never stops
 /// the others, and rows imported before (same row key) are skipped. `Accept: text/csv` answers
-/// one line per row of the file with its outcome.
+/// one line per row of the file with its outcome. The contract declares the multipart form, the
+/// one every generator makes a method of; the file sent as the whole body (`Content-Type:
+/// text/csv` or the XLSX type, as `curl --data-binary` does) is accepted the same way.
 #[utoipa::path(
     tag = "allocations",
     security(("bearer" = [])),
     params(ImportQuery),
     request_body(description = "The allocation list, with a header row", content(
-        (String = "text/csv"),
-        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (ImportUpload = "multipart/form-data"),
     )),
     responses(
@@ -760,19 +765,22 @@ pub async fn import_allocations(
     if !english {
         report.in_korean();
     }
-    let wants_csv = req
+    // JSON unless CSV weighs more (a generated client lists both at equal weight).
+    let accept = req
         .headers()
         .get(actix_web::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/csv"));
-    if wants_csv {
+        .and_then(|v| v.to_str().ok());
+    if crate::negotiate::choose(accept, &["application/json", "text/csv"]) == "text/csv" {
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
+            .insert_header(super::reports::VARY_ACCEPT)
             .insert_header((
                 "Content-Disposition",
                 "attachment; filename=\"hamkke_import_result.csv\"",
             ))
             .body(report.to_csv()));
     }
-    Ok(HttpResponse::Ok().json(report))
+    Ok(HttpResponse::Ok()
+        .insert_header(super::reports::VARY_ACCEPT)
+        .json(report))
 }

@@ -50,8 +50,9 @@ const BAD_CREDENTIALS: ApiError = ApiError::Unauthorized {
 };
 
 /// Takes one attempt from the client address's and the username's login budgets, or answers
-/// 429. Counted in the database: every server of a deployment shares one budget per client
-/// address and per username (a further server does not add password guesses).
+/// 429; the tighter of the two goes out as the `RateLimit` headers. Counted in the database:
+/// every server of a deployment shares one budget per client address and per username (a
+/// further server does not add password guesses).
 async fn take_login_slots(req: &HttpRequest, state: &AppState, username: &str) -> ApiResult<()> {
     let ip = req.peer_addr().map(|a| a.ip().to_string());
     let user_key = format!("user:{username}");
@@ -59,21 +60,35 @@ async fn take_login_slots(req: &HttpRequest, state: &AppState, username: &str) -
         state.config.login_per_minute,
         state.config.login_per_username_per_minute,
     );
-    let over = state
+    let windows = state
         .db
         .run(move |conn| {
-            if let Some(ip) = ip {
-                if let Err(wait) = repo::take_login_slot(conn, &format!("ip:{ip}"), per_ip)? {
-                    return Ok(Some(wait));
-                }
+            let by_ip = match ip {
+                Some(ip) => Some(repo::take_login_slot(conn, &format!("ip:{ip}"))?),
+                None => None,
+            };
+            // An address already over its budget does not spend the username's.
+            if by_ip.is_some_and(|w| w.over(per_ip).is_some()) {
+                return Ok((by_ip, None));
             }
-            Ok(repo::take_login_slot(conn, &user_key, per_user)?.err())
+            Ok((by_ip, Some(repo::take_login_slot(conn, &user_key)?)))
         })
         .await?;
-    match over {
-        Some(wait) => Err(ApiError::TooManyRequests {
-            retry_after_secs: wait,
-        }),
+    let mut wait = None;
+    for (window, limit) in [(windows.0, per_ip), (windows.1, per_user)] {
+        let Some(window) = window else { continue };
+        crate::ratelimit::Budget {
+            policy: "login",
+            quota: limit,
+            window_secs: 60,
+            remaining: limit.saturating_sub(window.attempts),
+            reset_secs: window.reset_secs,
+        }
+        .note(req);
+        wait = wait.or(window.over(limit));
+    }
+    match wait {
+        Some(retry_after_secs) => Err(ApiError::TooManyRequests { retry_after_secs }),
         None => Ok(()),
     }
 }

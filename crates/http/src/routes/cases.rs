@@ -23,9 +23,12 @@ fn case_response(
     status: actix_web::http::StatusCode,
     (detail, names): (CaseDetail, Names),
 ) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(etag(detail.case.version))
-        .json(CaseView::named(detail, &names))
+    let mut res = HttpResponse::build(status);
+    res.insert_header(etag(detail.case.version));
+    if status == actix_web::http::StatusCode::CREATED {
+        res.insert_header(super::location("cases", detail.case.id));
+    }
+    res.json(CaseView::named(detail, &names))
 }
 
 /// Opens a case for a person. The caller's organization leads it and the caller becomes its

@@ -37,6 +37,33 @@ pub struct DashboardQuery {
     pub section: Option<DashboardSection>,
 }
 
+/// Which district, period and section to download.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DashboardExportQuery {
+    /// Defaults to the caller's district (the only one it may read).
+    #[param(pattern = "^[0-9]{5}$")]
+    pub district_code: Option<String>,
+    /// First day (Korean date); open when absent.
+    pub from: Option<NaiveDate>,
+    /// Last day (Korean date); open when absent.
+    pub to: Option<NaiveDate>,
+    /// The section to download.
+    pub section: DashboardSection,
+}
+
+impl From<DashboardExportQuery> for DashboardQuery {
+    fn from(q: DashboardExportQuery) -> Self {
+        Self {
+            district_code: q.district_code,
+            from: q.from,
+            to: q.to,
+            section: Some(q.section),
+        }
+    }
+}
+
 /// One table of the dashboard, as a download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -396,8 +423,52 @@ pub async fn get_dashboard_report(
     auth: AuthUser,
     query: web::Query<DashboardQuery>,
 ) -> ApiResult<HttpResponse> {
-    let q = query.into_inner();
     let fmt = format(&req);
+    dashboard_report(&req, &state, auth, query.into_inner(), fmt).await
+}
+
+/// One section of the dashboard
+/// as CSV: counts only, Korean headers (English by `Accept-Language`).
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(DashboardExportQuery),
+    responses((status = 200, description = "The section as CSV", content_type = "text/csv", body = String))
+)]
+#[get("/reports/dashboard.csv")]
+pub async fn export_dashboard_report_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<DashboardExportQuery>,
+) -> ApiResult<HttpResponse> {
+    dashboard_report(&req, &state, auth, query.into_inner().into(), Format::Csv).await
+}
+
+/// One section of the dashboard as an XLSX workbook.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(DashboardExportQuery),
+    responses((status = 200, description = "The section as XLSX", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String))
+)]
+#[get("/reports/dashboard.xlsx")]
+pub async fn export_dashboard_report_xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<DashboardExportQuery>,
+) -> ApiResult<HttpResponse> {
+    dashboard_report(&req, &state, auth, query.into_inner().into(), Format::Xlsx).await
+}
+
+async fn dashboard_report(
+    req: &HttpRequest,
+    state: &AppState,
+    auth: AuthUser,
+    q: DashboardQuery,
+    fmt: Format,
+) -> ApiResult<HttpResponse> {
     let section = match (&fmt, q.section) {
         (Format::Json, _) => None,
         (_, Some(s)) => Some(s),
@@ -436,7 +507,7 @@ pub async fn get_dashboard_report(
         }
     }
     let s = super::reports::scope(
-        &state,
+        state,
         &auth,
         super::reports::ReportQuery {
             district_code: q.district_code,
@@ -451,7 +522,7 @@ pub async fn get_dashboard_report(
             dashboard::dashboard(c, a, ctx, &s2)
         })
         .await?;
-    let en = wants_english(&req);
+    let en = wants_english(req);
     let r = report(&s, d, en);
     let Some(section) = section else {
         return Ok(HttpResponse::Ok()

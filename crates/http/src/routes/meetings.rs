@@ -22,9 +22,12 @@ fn meeting_response(
     status: actix_web::http::StatusCode,
     (d, names): (MeetingDetail, Names),
 ) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(etag(d.meeting.version))
-        .json(MeetingView::named(d, &names))
+    let mut res = HttpResponse::build(status);
+    res.insert_header(etag(d.meeting.version));
+    if status == actix_web::http::StatusCode::CREATED {
+        res.insert_header(super::location("meetings", d.meeting.id));
+    }
+    res.json(MeetingView::named(d, &names))
 }
 
 /// Calls a meeting hosted by the caller's organization, optionally with participants and agenda.
@@ -417,7 +420,10 @@ pub async fn create_referral(
             referrals::create(c, a, ctx, new).and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Created().json(ReferralView::named(r.0, &r.1)))
+    let view = ReferralView::named(r.0, &r.1);
+    Ok(HttpResponse::Created()
+        .insert_header(super::location("referrals", view.id))
+        .json(view))
 }
 
 /// Referrals to or from the caller's organization.

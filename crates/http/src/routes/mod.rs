@@ -21,6 +21,11 @@ pub mod work;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers every `/api/v1` operation.
+/// `Location` of an object the API serves at `/api/v1/{collection}/{id}` (a 201's answer).
+pub(crate) fn location(collection: &str, id: uuid::Uuid) -> (&'static str, String) {
+    ("Location", format!("/api/v1/{collection}/{id}"))
+}
+
 pub fn api(cfg: &mut ServiceConfig) {
     cfg.service(auth::create_token)
         .service(auth::create_activation)
@@ -108,6 +113,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(agenda::accept_agenda_request)
         .service(agenda::decline_agenda_request)
         .service(agenda::get_meeting_minutes)
+        .service(agenda::export_meeting_minutes_xlsx)
         .service(agenda::get_organization_hub_overview)
         .service(meetings::list_action_items)
         .service(meetings::complete_action_item)
@@ -135,8 +141,14 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(allocations::deliver_allocation)
         .service(allocations::cancel_allocation)
         .service(reports::get_duplicates_report)
+        .service(reports::export_duplicates_report_csv)
+        .service(reports::export_duplicates_report_xlsx)
         .service(reports::get_overview_report)
+        .service(reports::export_overview_report_csv)
+        .service(reports::export_overview_report_xlsx)
         .service(dashboard::get_dashboard_report)
+        .service(dashboard::export_dashboard_report_csv)
+        .service(dashboard::export_dashboard_report_xlsx)
         .service(audit::list_audit_events)
         .service(audit::verify_audit_events)
         .service(audit::list_person_access_log);

@@ -39,7 +39,7 @@ pub async fn create_organization(
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(etag(org.version))
-        .insert_header(("Location", format!("/api/v1/organizations/{}", org.id)))
+        .insert_header(super::location("organizations", org.id))
         .json(OrganizationView::from(org)))
 }
 

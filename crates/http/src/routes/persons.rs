@@ -1,6 +1,6 @@
 //! Households, persons and consents.
 
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use hamkke_domain::person::{NewPerson, PersonPatch, PersonView};
 use hamkke_persistence::repo::households::HouseholdPatch;
 use hamkke_persistence::repo::persons::PersonSearch;
@@ -53,6 +53,7 @@ pub async fn create_household(
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(etag(h.0.version))
+        .insert_header(super::location("households", h.0.id))
         .json(HouseholdView::from(h)))
 }
 
@@ -177,6 +178,7 @@ pub async fn create_person(
     }
     let mut dto = PersonDto::named(view, &names);
     dto.possible_duplicates = Some(found.into_iter().map(Into::into).collect());
+    res.insert_header(super::location("persons", dto.id));
     Ok(res.json(dto))
 }
 
@@ -196,11 +198,12 @@ pub async fn create_person(
 )]
 #[get("/persons")]
 pub async fn list_persons(
+    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Caller,
     query: web::Query<SearchPersonsQuery>,
 ) -> ApiResult<HttpResponse> {
-    crate::state::take(&state.search_limiter, &auth.user_id())?;
+    crate::ratelimit::take(&req, "search", 60, &state.search_limiter, &auth.user_id())?;
     let q = query.into_inner();
     let page = page_request(q.limit, q.cursor.as_deref())?;
     let search = PersonSearch {

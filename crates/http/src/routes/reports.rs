@@ -52,6 +52,19 @@ pub struct DuplicatesQuery {
     pub cursor: Option<String>,
 }
 
+impl DuplicatesQuery {
+    /// The whole report of a district and period (the exports' query).
+    fn whole(q: ReportQuery) -> Self {
+        Self {
+            district_code: q.district_code,
+            from: q.from,
+            to: q.to,
+            limit: None,
+            cursor: None,
+        }
+    }
+}
+
 /// A page cursor of the duplicates report: `subject:subject_id:scope` of the last row.
 fn parse_cursor(raw: &str) -> ApiResult<(Subject, Uuid, Scope)> {
     let bad = || ApiError::field("cursor", "invalid_format", "not a cursor of this report");
@@ -347,10 +360,63 @@ pub async fn get_duplicates_report(
     auth: AuthUser,
     query: web::Query<DuplicatesQuery>,
 ) -> ApiResult<HttpResponse> {
+    let fmt = format(&req);
+    duplicates_report(&req, &state, auth, query.into_inner(), fmt).await
+}
+
+/// The duplicates report as CSV (UTF-8 with a byte order mark, for 엑셀): every row, Korean column headers (English by `Accept-Language`). Requires
+/// `X-Access-Purpose`.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "The report as CSV", content_type = "text/csv", body = String),
+        (status = 429, description = "A report of the caller is running (`report_running`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/duplicates.csv")]
+pub async fn export_duplicates_report_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ReportQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = DuplicatesQuery::whole(query.into_inner());
+    duplicates_report(&req, &state, auth, q, Format::Csv).await
+}
+
+/// The duplicates report as an XLSX workbook: every row,
+/// Korean column headers (English by `Accept-Language`). Requires `X-Access-Purpose`.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "The report as XLSX", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
+        (status = 429, description = "A report of the caller is running (`report_running`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/duplicates.xlsx")]
+pub async fn export_duplicates_report_xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ReportQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = DuplicatesQuery::whole(query.into_inner());
+    duplicates_report(&req, &state, auth, q, Format::Xlsx).await
+}
+
+async fn duplicates_report(
+    req: &HttpRequest,
+    state: &AppState,
+    auth: AuthUser,
+    q: DuplicatesQuery,
+    fmt: Format,
+) -> ApiResult<HttpResponse> {
     // It names the persons concerned: a bulk export of personal data in any format.
     require_purpose(&auth)?;
-    let q = query.into_inner();
-    let fmt = format(&req);
     let page = match fmt {
         Format::Json => RowPage {
             after: q.cursor.as_deref().map(parse_cursor).transpose()?,
@@ -369,7 +435,7 @@ pub async fn get_duplicates_report(
         _ => RowPage::ALL,
     };
     let s = scope(
-        &state,
+        state,
         &auth,
         ReportQuery {
             district_code: q.district_code,
@@ -388,7 +454,7 @@ pub async fn get_duplicates_report(
         .await?;
     // The answer (up to the whole district as a spreadsheet) is made on a blocking thread, not
     // on the server worker that other requests are waiting for.
-    let en = wants_english(&req);
+    let en = wants_english(req);
     let made = web::block(move || render_duplicates(fmt, en, s, rows, total, next))
         .await
         .map_err(|_| ApiError::Internal)??;
@@ -540,10 +606,63 @@ pub async fn get_overview_report(
     auth: AuthUser,
     query: web::Query<ReportQuery>,
 ) -> ApiResult<HttpResponse> {
-    if !matches!(format(&req), Format::Json) {
+    let fmt = format(&req);
+    overview_report(&req, &state, auth, query.into_inner(), fmt).await
+}
+
+/// The overview report as CSV (구분, 항목, 건수, 금액; English
+/// by `Accept-Language`). Requires `X-Access-Purpose`.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "The report as CSV", content_type = "text/csv", body = String),
+        (status = 429, description = "A report of the caller is running (`report_running`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/overview.csv")]
+pub async fn export_overview_report_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ReportQuery>,
+) -> ApiResult<HttpResponse> {
+    overview_report(&req, &state, auth, query.into_inner(), Format::Csv).await
+}
+
+/// The overview report as an XLSX workbook. Requires
+/// `X-Access-Purpose`.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "The report as XLSX", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
+        (status = 429, description = "A report of the caller is running (`report_running`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/overview.xlsx")]
+pub async fn export_overview_report_xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<ReportQuery>,
+) -> ApiResult<HttpResponse> {
+    overview_report(&req, &state, auth, query.into_inner(), Format::Xlsx).await
+}
+
+async fn overview_report(
+    req: &HttpRequest,
+    state: &AppState,
+    auth: AuthUser,
+    q: ReportQuery,
+    fmt: Format,
+) -> ApiResult<HttpResponse> {
+    if !matches!(fmt, Format::Json) {
         require_purpose(&auth)?;
     }
-    let s = scope(&state, &auth, query.into_inner())?;
+    let s = scope(state, &auth, q)?;
     let _slot = state.report_slots.take(auth.actor.user_id)?;
     let s2 = s.clone();
     let o: Overview = state
@@ -552,7 +671,7 @@ pub async fn get_overview_report(
             reports::overview(c, a, ctx, &s2)
         })
         .await?;
-    let en = wants_english(&req);
+    let en = wants_english(req);
     let name = |k: &str| k.to_owned();
     let report = OverviewReport {
         district_code: s.district_code.clone(),
@@ -576,7 +695,6 @@ pub async fn get_overview_report(
         duplicates_prevented: o.duplicates_prevented,
         overrides_approved: o.overrides_approved,
     };
-    let fmt = format(&req);
     if let Format::Json = fmt {
         return Ok(HttpResponse::Ok().insert_header(VARY_ACCEPT).json(report));
     }

@@ -53,7 +53,10 @@ pub async fn create_person_transfer(
             .and_then(|v| named(c, a, v))
         })
         .await?;
-    Ok(HttpResponse::Created().json(TransferView::named(tr.0, &tr.1)))
+    let view = TransferView::named(tr.0, &tr.1);
+    Ok(HttpResponse::Created()
+        .insert_header(super::location("person-transfers", view.id))
+        .json(view))
 }
 
 /// Transfers into or out of the caller's district (coordinators and auditors).

@@ -74,7 +74,7 @@ pub async fn create_user(
     view.activation_code = code;
     Ok(HttpResponse::Created()
         .insert_header(etag(view.version))
-        .insert_header(("Location", format!("/api/v1/users/{}", view.id)))
+        .insert_header(super::location("users", view.id))
         .json(view))
 }
 

@@ -74,6 +74,7 @@ pub async fn create_webhook(
     view.secret = Some(secret);
     Ok(HttpResponse::Created()
         .insert_header(etag(view.version))
+        .insert_header(super::location("webhooks", view.id))
         .json(view))
 }
 

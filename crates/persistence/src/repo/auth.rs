@@ -435,23 +435,38 @@ pub fn actor_for_username(conn: &mut DbConn, username: &str) -> RepoResult<Optio
     .transpose()
 }
 
+/// A login budget after one attempt was counted: the attempts of the current window (of a
+/// minute) and the seconds until it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginWindow {
+    pub attempts: u32,
+    pub reset_secs: u64,
+}
+
+impl LoginWindow {
+    /// Past `limit`: the seconds to wait.
+    pub fn over(&self, limit: u32) -> Option<u64> {
+        (self.attempts > limit).then_some(self.reset_secs.max(1))
+    }
+}
+
 /// Counts one login attempt under `key` (a client address or a username) in a fixed window of
-/// a minute shared by every server of the deployment; `Err(seconds to wait)` past `limit`.
-/// Each step is one atomic statement, so simultaneous logins (a whole office behind one
-/// address at nine o'clock) are all counted and none is refused for the contention itself.
-pub fn take_login_slot(conn: &mut DbConn, key: &str, limit: u32) -> RepoResult<Result<(), u64>> {
+/// a minute shared by every server of the deployment. Each step is one atomic statement, so
+/// simultaneous logins (a whole office behind one address at nine o'clock) are all counted and
+/// none is refused for the contention itself.
+pub fn take_login_slot(conn: &mut DbConn, key: &str) -> RepoResult<LoginWindow> {
     use crate::schema::login_limits as l;
     let now = crate::now();
     let cutoff = to_db(now - chrono::Duration::seconds(60));
-    let verdict = |attempts: i32, start: NaiveDateTime| {
-        if attempts as u32 > limit {
-            let wait = (from_db(start) + chrono::Duration::seconds(60) - now)
-                .num_seconds()
-                .max(1);
-            Err(wait as u64)
-        } else {
-            Ok(())
-        }
+    let window = |attempts: i32, start: NaiveDateTime| LoginWindow {
+        attempts: attempts.max(0) as u32,
+        reset_secs: (from_db(start) + chrono::Duration::seconds(60) - now)
+            .num_seconds()
+            .max(0) as u64,
+    };
+    let fresh = LoginWindow {
+        attempts: 1,
+        reset_secs: 60,
     };
     for _ in 0..3 {
         // The current window: count this attempt.
@@ -462,14 +477,14 @@ pub fn take_login_slot(conn: &mut DbConn, key: &str, limit: u32) -> RepoResult<R
                 .get_result(conn)
                 .optional()?;
         if let Some((attempts, start)) = counted {
-            return Ok(verdict(attempts, start));
+            return Ok(window(attempts, start));
         }
         // A window that is over: start a new one.
         let restarted = diesel::update(l::table.find(key).filter(l::window_start.le(cutoff)))
             .set((l::window_start.eq(to_db(now)), l::attempts.eq(1)))
             .execute(conn)?;
         if restarted == 1 {
-            return Ok(Ok(()));
+            return Ok(fresh);
         }
         // No row yet: the first attempt (another server may write it at the same moment).
         match diesel::insert_into(l::table)
@@ -480,10 +495,14 @@ pub fn take_login_slot(conn: &mut DbConn, key: &str, limit: u32) -> RepoResult<R
             ))
             .execute(conn)
         {
-            Ok(_) => return Ok(Ok(())),
+            Ok(_) => return Ok(fresh),
             Err(e) if RepoError::is_unique_violation(&e) => continue,
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(Err(1))
+    // Three collisions in a row: count it as over the limit for a second.
+    Ok(LoginWindow {
+        attempts: u32::MAX,
+        reset_secs: 1,
+    })
 }

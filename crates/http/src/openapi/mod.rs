@@ -17,8 +17,13 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
 #[openapi(
     info(
         title = "hamkke API",
-        description = "함께 (together): joint welfare case management shared by district offices, \
-dong community centres and community welfare centres. All errors are RFC 9457 problem documents.",
+        description = "함께 (together): 구청, 행정복지센터(주민센터), 사회복지관이 함께 쓰는 통합사례관리 API. \
+Joint welfare case management shared by district offices, dong community centres and community \
+welfare centres. All errors are RFC 9457 problem documents (`application/problem+json`, Korean \
+unless `Accept-Language` prefers English).\n\n\
+날짜와 시각: business dates (`granted_on`, `birth_date`, `due_on`, report periods, …) are Korean \
+calendar dates (KST, UTC+9); timestamps (`…_at`) are UTC (RFC 3339).",
+        contact(name = "hamkke maintainers"),
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     components(schemas(
@@ -42,10 +47,20 @@ dong community centres and community welfare centres. All errors are RFC 9457 pr
         (name = "allocations", description = "Resource catalogue, shared allocation ledger and duplicate-benefit prevention"),
         (name = "reports", description = "District reports for coordinators and auditors (JSON, CSV, XLSX)"),
         (name = "audit", description = "The hash-chained audit trail"),
+        (name = "work", description = "내 업무: the caller's worklist, notifications, visits and the directory"),
+        (name = "webhooks", description = "Subscriptions to events, their deliveries and the test event"),
+        (name = "events", description = "웹훅 이벤트: what the server sends to a subscription (the `webhooks` section)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
 pub struct ApiDoc;
+
+mod finish;
+pub mod ko;
+
+use finish::{
+    binary_is_binary, declared_headers, examples, korean_first, typed_problems, webhooks,
+};
 
 fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
     ResponseBuilder::new()
@@ -73,13 +88,29 @@ fn operations(item: &mut PathItem) -> Vec<&mut Operation> {
     .collect()
 }
 
+/// Operations the server refuses without `X-Access-Purpose` (bulk exports of personal data).
+pub const PURPOSE_REQUIRED: &[&str] = &[
+    "get_duplicates_report",
+    "export_duplicates_report_csv",
+    "export_duplicates_report_xlsx",
+    "export_overview_report_csv",
+    "export_overview_report_xlsx",
+];
+
+/// Operations that take from a rate limit and answer with the `RateLimit` headers.
+pub const RATE_LIMITED: &[&str] = &["list_persons", "create_token", "create_activation"];
+
 /// `X-Access-Purpose`, accepted by every authenticated operation and recorded with the audit
-/// events of personal-data reads.
-fn access_purpose_header() -> Parameter {
+/// events of personal-data reads; `required` where the server refuses without it.
+fn access_purpose_header(required: bool) -> Parameter {
     ParameterBuilder::new()
         .name("X-Access-Purpose")
         .parameter_in(ParameterIn::Header)
-        .required(Required::False)
+        .required(if required {
+            Required::True
+        } else {
+            Required::False
+        })
         .description(Some(
             "Why personal data is read; recorded in the audit trail (bulk exports require it).",
         ))
@@ -105,265 +136,6 @@ different request is a 422, and while the first is running a 409.",
                 .max_length(Some(255)),
         ))
         .build()
-}
-
-/// A response header of type `kind` (`string` or `integer`).
-fn header_of(kind: Type, description: &str) -> RefOr<utoipa::openapi::header::Header> {
-    utoipa::openapi::header::HeaderBuilder::new()
-        .schema(Some(ObjectBuilder::new().schema_type(kind)))
-        .description(Some(description))
-        .build()
-        .into()
-}
-
-/// The response headers the server sends, declared where it sends them: `Content-Language`
-/// on every problem, `Retry-After` on 429 and 503, `Idempotent-Replayed` on the answers of
-/// operations that take an `Idempotency-Key`.
-fn declared_headers(doc: &mut OpenApiDoc) {
-    for (_, item) in doc.paths.paths.iter_mut() {
-        for op in operations(item) {
-            let idempotent = op.parameters.as_ref().is_some_and(|ps| {
-                ps.iter()
-                    .any(|p| matches!(p, RefOr::T(p) if p.name == "Idempotency-Key"))
-            });
-            for (status, response) in op.responses.responses.iter_mut() {
-                let RefOr::T(response) = response else {
-                    continue;
-                };
-                let problem = status.starts_with('4') || status.starts_with('5');
-                if problem {
-                    response.headers.insert(
-                        "Content-Language".into(),
-                        header_of(
-                            Type::String,
-                            "`ko` or `en`: the language of `title`, `detail` and messages",
-                        ),
-                    );
-                }
-                if status == "429" || status == "503" {
-                    response.headers.insert(
-                        "Retry-After".into(),
-                        header_of(Type::Integer, "Seconds to wait before trying again"),
-                    );
-                }
-                if idempotent && status.starts_with('2') {
-                    response.headers.insert(
-                        "Idempotent-Replayed".into(),
-                        header_of(
-                            Type::String,
-                            "`true` when this is the stored response to an earlier request with the same `Idempotency-Key`",
-                        ),
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// An array of `item`.
-fn array_of(item: RefOr<utoipa::openapi::schema::Schema>) -> utoipa::openapi::schema::Schema {
-    utoipa::openapi::schema::ArrayBuilder::new()
-        .items(item)
-        .into()
-}
-
-/// A problem with members of its own: `Problem` and an object of those members (each
-/// optional, so a generated client keeps them without rejecting a problem that lacks one).
-fn problem_with(
-    description: &str,
-    members: Vec<(&str, utoipa::openapi::schema::Schema)>,
-) -> RefOr<utoipa::openapi::schema::Schema> {
-    let mut own = ObjectBuilder::new();
-    for (name, schema) in members {
-        own = own.property(name, schema);
-    }
-    utoipa::openapi::schema::AllOfBuilder::new()
-        .item(Ref::from_schema_name("Problem"))
-        .item(own)
-        .description(Some(description))
-        .into()
-}
-
-/// Problem codes as an enum, and the problems that carry members as schemas of their own,
-/// referenced from the operations that answer them (a pydantic or TypeScript client keeps
-/// `conflicts`, `possible_duplicates`, `allowed`, `cases` and `errors`).
-fn typed_problems(doc: &mut OpenApiDoc) {
-    let string = || -> utoipa::openapi::schema::Schema {
-        ObjectBuilder::new().schema_type(Type::String).into()
-    };
-    let integer = || -> utoipa::openapi::schema::Schema {
-        ObjectBuilder::new().schema_type(Type::Integer).into()
-    };
-    let Some(components) = doc.components.as_mut() else {
-        return;
-    };
-    let codes: Vec<&str> = crate::i18n::PROBLEMS
-        .iter()
-        .map(|(code, ..)| *code)
-        .collect();
-    components.schemas.insert(
-        "ProblemCode".into(),
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some(
-                "Every problem code the API answers (`code` of a problem document).",
-            ))
-            .enum_values(Some(codes))
-            .into(),
-    );
-    // `Problem.code` names one of them.
-    if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(problem))) =
-        components.schemas.get_mut("Problem")
-    {
-        problem
-            .properties
-            .insert("code".into(), Ref::from_schema_name("ProblemCode").into());
-    }
-    let blocked_case: utoipa::openapi::schema::Schema = ObjectBuilder::new()
-        .property(
-            "case_id",
-            ObjectBuilder::new().schema_type(Type::String).format(Some(
-                utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid),
-            )),
-        )
-        .required("case_id")
-        .property("problem", string())
-        .required("problem")
-        .property("decision", string())
-        .property("status", string())
-        .property("allowed", array_of(string().into()))
-        .into();
-    let typed = [
-        (
-            "DuplicateBenefitProblem",
-            problem_with(
-                "409 `duplicate_benefit`: the conflicting allocations (most recent 20) and the rule in words.",
-                vec![
-                    ("conflicts", array_of(Ref::from_schema_name("ConflictView").into())),
-                    ("conflicts_total", integer()),
-                    ("rule", string()),
-                    (
-                        "possible_duplicate_claims",
-                        array_of(Ref::from_schema_name("CandidateClaimView").into()),
-                    ),
-                ],
-            ),
-        ),
-        (
-            "PossibleDuplicatePersonProblem",
-            problem_with(
-                "409 `possible_duplicate_person` (the candidates) or `already_registered` (`person_id`).",
-                vec![
-                    (
-                        "possible_duplicates",
-                        array_of(Ref::from_schema_name("PossibleDuplicateDto").into()),
-                    ),
-                    ("person_id", string()),
-                ],
-            ),
-        ),
-        (
-            "InvalidTransitionProblem",
-            problem_with(
-                "409 `invalid_transition`: the statuses the case may move to.",
-                vec![("allowed", array_of(Ref::from_schema_name("StatusDto").into()))],
-            ),
-        ),
-        (
-            "FinalizeBlockedProblem",
-            problem_with(
-                "409 `finalize_blocked`: the agenda cases that keep the meeting from being finalized.",
-                vec![("cases", array_of(blocked_case.into()))],
-            ),
-        ),
-        (
-            "ValidationProblem",
-            problem_with(
-                "400: the fields at fault.",
-                vec![("errors", array_of(Ref::from_schema_name("FieldError").into()))],
-            ),
-        ),
-    ];
-    for (name, schema) in typed {
-        components.schemas.insert(name.into(), schema);
-    }
-    let typed_response = |op: &Operation, status: &str| -> Option<&'static str> {
-        match (op.operation_id.as_deref()?, status) {
-            (_, "400") => Some("ValidationProblem"),
-            ("create_allocation" | "approve_allocation", "409") => Some("DuplicateBenefitProblem"),
-            ("create_person", "409") => Some("PossibleDuplicatePersonProblem"),
-            ("create_case_transition", "409") => Some("InvalidTransitionProblem"),
-            ("finalize_meeting", "409") => Some("FinalizeBlockedProblem"),
-            _ => None,
-        }
-    };
-    for (_, item) in doc.paths.paths.iter_mut() {
-        for op in operations(item) {
-            let statuses: Vec<(String, &'static str)> = op
-                .responses
-                .responses
-                .keys()
-                .filter_map(|status| typed_response(op, status).map(|t| (status.clone(), t)))
-                .collect();
-            for (status, schema) in statuses {
-                let Some(RefOr::T(response)) = op.responses.responses.get_mut(&status) else {
-                    continue;
-                };
-                if let Some(RefOr::T(content)) = response.content.get_mut(PROBLEM_JSON) {
-                    content.schema = Some(Ref::from_schema_name(schema).into());
-                }
-            }
-        }
-    }
-}
-
-/// A file's bytes: `type: string, format: binary` with the media type it holds.
-fn binary(media_type: &str) -> RefOr<utoipa::openapi::schema::Schema> {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-            utoipa::openapi::KnownFormat::Binary,
-        )))
-        .content_media_type(media_type)
-        .into()
-}
-
-/// Files are declared as files: spreadsheet downloads and uploads, and CSV uploads (their bytes
-/// may be CP949, not UTF-8 text), as binary strings; the multipart import's form inline, so
-/// generators emit its type with the operation.
-fn binary_is_binary(doc: &mut OpenApiDoc) {
-    const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-    let inline_upload = doc
-        .components
-        .as_mut()
-        .and_then(|c| c.schemas.remove("ImportUpload"));
-    for (_, item) in doc.paths.paths.iter_mut() {
-        for op in operations(item) {
-            if let Some(RefOr::T(body)) = op.request_body.as_mut() {
-                for (media_type, content) in body.content.iter_mut() {
-                    let RefOr::T(content) = content else { continue };
-                    if media_type == XLSX || media_type == "text/csv" {
-                        content.schema = Some(binary(media_type));
-                    } else if media_type == "multipart/form-data" {
-                        if let Some(upload) = inline_upload.clone() {
-                            content.schema = Some(upload);
-                        }
-                    }
-                }
-            }
-            for (_, response) in op.responses.responses.iter_mut() {
-                let RefOr::T(response) = response else {
-                    continue;
-                };
-                for (media_type, content) in response.content.iter_mut() {
-                    let RefOr::T(content) = content else { continue };
-                    if media_type == XLSX {
-                        content.schema = Some(binary(media_type));
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// Adds the bearer scheme, the access-purpose header and the common error responses to every
@@ -419,7 +191,11 @@ pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
                 let named =
                     |p: &RefOr<Parameter>| matches!(p, RefOr::T(p) if p.name == "X-Access-Purpose");
                 if !params.iter().any(named) {
-                    params.push(access_purpose_header().into());
+                    let required = op
+                        .operation_id
+                        .as_deref()
+                        .is_some_and(|id| PURPOSE_REQUIRED.contains(&id));
+                    params.push(access_purpose_header(required).into());
                 }
             }
             let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
@@ -484,6 +260,9 @@ pub fn finalize(mut doc: OpenApiDoc) -> OpenApiDoc {
     binary_is_binary(&mut doc);
     typed_problems(&mut doc);
     declared_headers(&mut doc);
+    webhooks(&mut doc);
+    korean_first(&mut doc);
+    examples(&mut doc);
     doc.servers = Some(vec![
         utoipa::openapi::ServerBuilder::new()
             .url("/")
@@ -641,6 +420,31 @@ impl RouteTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_operation_has_its_korean_words_and_every_entry_an_operation() {
+        let doc = crate::app::openapi();
+        let mut ids: Vec<String> = Vec::new();
+        for (_, item) in doc.paths.paths.clone().iter_mut() {
+            for op in operations(item) {
+                ids.extend(op.operation_id.clone());
+                let summary = op.summary.as_deref().unwrap_or_default();
+                assert!(
+                    summary.chars().any(|c| ('가'..='힣').contains(&c)),
+                    "{:?} has no Korean title",
+                    op.operation_id
+                );
+                assert!(op
+                    .description
+                    .as_deref()
+                    .is_some_and(|d| d.contains("\n\n")));
+            }
+        }
+        for (id, _, _) in crate::openapi::ko::OPERATIONS {
+            assert!(ids.iter().any(|i| i == id), "{id} names no operation");
+        }
+        assert_eq!(ids.len(), crate::openapi::ko::OPERATIONS.len());
+    }
 
     #[test]
     fn the_route_table_names_routes_as_actix_routes_them() {
