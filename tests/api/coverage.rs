@@ -168,6 +168,19 @@ fn plan(op: &str, w: &World) -> Plan {
         "update_webhook" => body(json!({ "active": false })),
         "create_webhook_redelivery" | "create_webhook_test" => body(json!({})),
         "approve_person_transfer" | "decline_person_transfer" => body(json!({})),
+        "list_campaigns" | "get_campaign" | "list_campaign_nominations" => Plan::Private(None),
+        "list_donations" | "get_donation" | "get_resource_stock" => Plan::Private(None),
+        "create_donation" => body(
+            json!({ "donor_kind": "company", "donor_name": "마포상회", "amount": 100000, "received_on": "2026-11-20" }),
+        ),
+        "approve_nomination" | "withdraw_nomination" => body(json!({})),
+        "return_nomination" => body(json!({ "reason": "x" })),
+        "create_campaign" => body(
+            json!({ "name": "희망온돌", "starts_on": "2026-11-01", "ends_on": "2027-02-28", "benefit_type_ids": [w.d.dong], "quotas": [{ "organization_id": w.d.dong, "persons": 1 }] }),
+        ),
+        "create_campaign_nomination" => {
+            body(json!({ "person_id": w.d.dong, "resource_id": w.d.dong }))
+        }
         "create_user_handover" => {
             body(json!({ "successor_user_id": w.welfare_user, "note": "인사발령" }))
         }
@@ -405,6 +418,20 @@ async fn every_operation_refuses_missing_expired_dead_and_foreign_tokens(b: Back
                 .replace(
                     "/agenda-requests/{id}",
                     &format!("/agenda-requests/{}", uuid::Uuid::now_v7()),
+                )
+                // No donation exists in this fixture: any id must still be refused.
+                .replace(
+                    "/donations/{id}",
+                    &format!("/donations/{}", uuid::Uuid::now_v7()),
+                )
+                // No campaign exists in this fixture: any id must still be refused.
+                .replace(
+                    "/campaigns/{id}",
+                    &format!("/campaigns/{}", uuid::Uuid::now_v7()),
+                )
+                .replace(
+                    "/nominations/{id}",
+                    &format!("/nominations/{}", uuid::Uuid::now_v7()),
                 )
                 .replace("/agenda/{case_id}", &format!("/agenda/{}", fx.case))
                 .replace("{person_id}", &fx.person)

@@ -857,7 +857,155 @@ async fn a_case_gets_one_new_lead_from_racing_referrals(b: Backend) {
     }
 }
 
+/// A campaign's quota (#31): two dong officials nominating different people for the last
+/// places at once leave exactly the quota nominated; the same person nominated at once is
+/// nominated once.
+async fn a_campaign_quota_is_never_exceeded(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    app.user("dong.w2", &w.d.dong, "caseworker").await;
+    let second = app.login("dong.w2", PASSWORD).await;
+    let (oil, oil_type) = crate::campaigns::heating(&app, &w.dong).await;
+    let racers = Racers::start(&app);
+    const SLOTS: usize = 5;
+    for round in 0..4 {
+        let c = app
+            .post(
+                "/api/v1/campaigns",
+                Some(&w.coord),
+                json!({ "name": format!("희망온돌 {round}"), "starts_on": "2026-11-01", "ends_on": "2099-03-31",
+                    "benefit_type_ids": [oil_type],
+                    "quotas": [{ "organization_id": w.d.dong, "persons": SLOTS }] }),
+            )
+            .await;
+        assert_eq!(c.status, 201, "{}", c.text);
+        let campaign = id(&c.body);
+        let path = format!("/api/v1/campaigns/{campaign}/nominations");
+        let mut people = Vec::new();
+        for i in 0..PARALLEL {
+            people.push(
+                app.person(
+                    &w.dong,
+                    &format!("추천{round}{i}"),
+                    &format!("{}-02-{:02}", 1930 + round, i + 1),
+                    None,
+                )
+                .await,
+            );
+        }
+        let calls = people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let token = if i % 2 == 0 { &w.dong } else { &second };
+                post(&path, token, json!({ "person_id": p, "resource_id": oil }))
+            })
+            .collect();
+        let answers = racers.race(calls);
+        let won = answers.iter().filter(|(s, _)| *s == 201).count();
+        assert!(
+            answers
+                .iter()
+                .all(|(s, b)| *s == 201 || (*s == 409 && b["code"] == "quota_exhausted")),
+            "round {round}: {:?}",
+            answers
+                .iter()
+                .map(|(s, b)| (*s, b["code"].clone()))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(won, SLOTS, "round {round}");
+        let progress = app
+            .get(&format!("/api/v1/campaigns/{campaign}"), Some(&w.coord))
+            .await;
+        assert_eq!(progress.body["quotas"][0]["nominated_persons"], SLOTS);
+        assert_eq!(progress.body["quotas"][0]["persons_left"], 0);
+        // One person nominated by both officials at once: once.
+        let c = app
+            .post(
+                "/api/v1/campaigns",
+                Some(&w.coord),
+                json!({ "name": format!("김장나눔 {round}"), "starts_on": "2026-11-01", "ends_on": "2099-03-31",
+                    "benefit_type_ids": [oil_type],
+                    "quotas": [{ "organization_id": w.d.dong, "persons": 100 }] }),
+            )
+            .await;
+        let path = format!("/api/v1/campaigns/{}/nominations", id(&c.body));
+        let calls = (0..PARALLEL)
+            .map(|i| {
+                let token = if i % 2 == 0 { &w.dong } else { &second };
+                post(
+                    &path,
+                    token,
+                    json!({ "person_id": people[SLOTS], "resource_id": oil }),
+                )
+            })
+            .collect();
+        let answers = racers.race(calls);
+        one_winner(&answers, 201, &[409], round);
+    }
+}
+
+/// Stock (#31): twenty allocations of one unit each, at once over two servers, against five
+/// units left: exactly five are recorded, none goes below zero.
+async fn stock_never_goes_below_zero(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let box_ = crate::donations::kimchi(&app, &w.dong).await;
+    let racers = Racers::start(&app);
+    const UNITS: usize = 5;
+    for round in 0..4 {
+        let d = app
+            .post(
+                "/api/v1/donations",
+                Some(&w.dong),
+                json!({ "donor_kind": "company", "donor_name": "마포상회", "resource_id": box_,
+                    "quantity": UNITS, "received_on": "2026-11-20" }),
+            )
+            .await;
+        assert_eq!(d.status, 201, "{}", d.text);
+        let mut calls = Vec::new();
+        for i in 0..PARALLEL {
+            let p = app
+                .person(
+                    &w.dong,
+                    &format!("재고{round}{i}"),
+                    &format!("{}-03-{:02}", 1930 + round, i + 1),
+                    None,
+                )
+                .await;
+            calls.push(post(
+                "/api/v1/allocations",
+                &w.dong,
+                json!({ "resource_id": box_, "person_id": p, "granted_on": "2026-12-01", "quantity": 1 }),
+            ));
+        }
+        let answers = racers.race(calls);
+        let won = answers.iter().filter(|(s, _)| *s == 201).count();
+        assert!(
+            answers
+                .iter()
+                .all(|(s, b)| *s == 201 || (*s == 409 && b["code"] == "out_of_stock")),
+            "round {round}: {:?}",
+            answers
+                .iter()
+                .map(|(s, b)| (*s, b["code"].clone()))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(won, UNITS, "round {round}");
+        let stock = app
+            .get(&format!("/api/v1/resources/{box_}/stock"), Some(&w.dong))
+            .await;
+        assert_eq!(
+            stock.body["quantity_left"], 0,
+            "round {round}: {}",
+            stock.text
+        );
+    }
+}
+
 both!(
+    stock_never_goes_below_zero,
+    a_campaign_quota_is_never_exceeded,
     two_records_of_one_person_get_a_blocked_benefit_once,
     a_case_gets_one_new_lead_from_racing_referrals,
     a_worker_is_assigned_once_and_one_primary_stays,

@@ -67,11 +67,17 @@ fn far_id(field: &str, far: &Side, w: &World, far_user: &str) -> Option<String> 
         "person_id" => far.person.clone(),
         "case_id" | "case_ids" => far.case.clone(),
         "resource_id" => far.resource.clone(),
-        "benefit_type_id" => far.benefit_type.clone(),
-        "lead_org_id" | "organization_id" | "organization_ids" | "to_organization_id"
-        | "refer_to_org_id" | "provider_org_id" | "org_id" | "parent_id" | "hub_org_id" => {
-            w.far_welfare.clone()
-        }
+        "benefit_type_id" | "benefit_type_ids" => far.benefit_type.clone(),
+        "lead_org_id"
+        | "organization_id"
+        | "organization_ids"
+        | "to_organization_id"
+        | "refer_to_org_id"
+        | "provider_org_id"
+        | "org_id"
+        | "parent_id"
+        | "hub_org_id"
+        | "designated_organization_id" => w.far_welfare.clone(),
         "user_id"
         | "participant_user_ids"
         | "co_visitor_user_ids"
@@ -80,6 +86,8 @@ fn far_id(field: &str, far: &Side, w: &World, far_user: &str) -> Option<String> 
         | "responsible_user_id"
         | "actor_user_id" => far_user.to_owned(),
         "member_person_ids" => far.person.clone(),
+        // No campaign of the other district in this fixture: an id no campaign has.
+        "designated_campaign_id" => uuid::Uuid::now_v7().to_string(),
         // Goal ids belong to the plan reviewed; any other id is unknown to it.
         "goal_id" => far.case.clone(),
         _ => return None,
@@ -289,6 +297,21 @@ async fn references_to_another_district_are_refused_in_bodies_and_filters(b: Bac
                 format!("/api/v1/persons/{}/transfers", far.person),
                 json!({ "to_district_code": "11440", "reason": "전입" }),
             ),
+            "create_donation" => (
+                "dong",
+                "/api/v1/donations".into(),
+                json!({ "donor_kind": "company", "donor_name": "x", "resource_id": h.resource, "quantity": 1,
+                    "received_on": "2026-11-20", "designation": "organization", "designated_organization_id": w.d.dong }),
+            ),
+            "create_campaign" => (
+                "coord",
+                "/api/v1/campaigns".into(),
+                json!({ "name": "x", "starts_on": "2026-11-01", "ends_on": "2027-02-28",
+                    "benefit_type_ids": [h.benefit_type], "quotas": [{ "organization_id": w.d.dong }] }),
+            ),
+            // Its path names a campaign of the caller's district; another district's person or
+            // resource in its body is refused in tests/api/campaigns.rs.
+            "create_campaign_nomination" => return None,
             other => panic!("{other} has ids in its body: add it to the walls plan"),
         })
     };

@@ -126,6 +126,9 @@ pub enum Who {
     ResourceOwner,
     /// Someone other than the one who asked (no self-approval, no change of one's own access).
     SomeoneElse,
+    /// An organization with a quota in the campaign (or, to read, the district's coordinators
+    /// and auditors).
+    QuotaHolder,
 }
 
 impl Who {
@@ -152,6 +155,7 @@ impl Who {
             Self::Provider => "requires_provider",
             Self::ResourceOwner => "requires_resource_owner",
             Self::SomeoneElse => "requires_someone_else",
+            Self::QuotaHolder => "requires_campaign_quota",
         }
     }
 
@@ -192,11 +196,12 @@ impl Who {
             Self::MeetingHost => Some("meeting_host"),
             Self::Provider => Some("provider"),
             Self::ResourceOwner => Some("resource_owner"),
+            Self::QuotaHolder => Some("campaign_quota_holder"),
             _ => None,
         }
     }
 
-    pub const ALL: [Who; 20] = [
+    pub const ALL: [Who; 21] = [
         Self::CaseLead,
         Self::CaseLeadOrCoordinator,
         Self::CaseWorkers,
@@ -217,6 +222,7 @@ impl Who {
         Self::Provider,
         Self::ResourceOwner,
         Self::SomeoneElse,
+        Self::QuotaHolder,
     ];
 }
 

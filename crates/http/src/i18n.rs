@@ -122,6 +122,11 @@ pub const PROBLEMS: &[(&str, Text, Text)] = &[
     ("possible_duplicate_person", t("동일인 의심", "Conflict"), t("같은 사람일 수 있는 대상자가 있습니다. possible_duplicates를 확인하세요.", "Persons of the district may be the same person; see possible_duplicates.")),
     ("transfer_pending", t("충돌", "Conflict"), t("처리 중인 전입 요청이 있습니다.", "A transfer of this person is pending.")),
     ("transfer_decided", t("충돌", "Conflict"), t("이미 처리된 전입 요청입니다.", "This transfer has been decided.")),
+    ("out_of_stock", t("재고 부족", "Out of stock"), t("이 지원이 쓸 수 있는 재고(유효기한 안, 지정 조건에 맞는 것)가 모자랍니다.", "The stock this allocation may use is not enough.")),
+    ("quota_exhausted", t("배정량 초과", "Quota used up"), t("이 캠페인에서 기관의 배정량(세대, 인원 또는 금액)을 다 썼습니다.", "The organization's quota in this campaign is used up.")),
+    ("already_nominated", t("이미 추천됨", "Already nominated"), t("이 캠페인에서 이미 추천된 대상자(또는 세대)입니다.", "This person (or household) is nominated in this campaign already.")),
+    ("campaign_closed", t("캠페인 마감", "Campaign closed"), t("이 캠페인은 더 이상 추천을 받지 않습니다.", "The campaign takes no more nominations.")),
+    ("nomination_decided", t("충돌", "Conflict"), t("이미 결정되었거나 취소된 추천입니다.", "This nomination has been decided or withdrawn.")),
     ("transfer_stale", t("충돌", "Conflict"), t("대상자가 더 이상 이 요청의 출발 구에 있지 않습니다.", "The person no longer belongs to the district this transfer moves them from.")),
     ("open_case_exists", t("진행 중인 사례 있음", "Conflict"), t("이미 진행 중인 사례가 있습니다. 주 사례관리 기관에 참여를 요청하세요.", "An open case exists; ask its lead organization to add you.")),
     ("invalid_transition", t("상태 변경 불가", "Conflict"), t("현재 상태에서 그 상태로 바꿀 수 없습니다. allowed를 확인하세요.", "The case cannot move to that status now; see allowed.")),
@@ -187,6 +192,7 @@ pub const FIELDS: &[(&str, Text)] = &[
     ("requires_referral_end", t("의뢰한 기관 또는 의뢰받은 기관만 할 수 있습니다", "Only the referring or the receiving organization may do this")),
     ("requires_meeting_host", t("회의를 주관하는 기관만 할 수 있습니다", "Only the meeting's host organization may do this")),
     ("requires_provider", t("지원한 기관(취소는 구 희망복지지원단 통합사례관리사도)만 할 수 있습니다", "Only the providing organization (or, to cancel, the district's coordinators) may do this")),
+    ("requires_campaign_quota", t("캠페인에 배정량이 있는 기관(읽기는 구 희망복지지원단 통합사례관리사와 감사 담당도)만 할 수 있습니다", "Only an organization with a quota in the campaign (to read: also the district's coordinators and auditors) may do this")),
     ("requires_resource_owner", t("자원을 등록한 기관 또는 구 희망복지지원단 통합사례관리사만 할 수 있습니다", "Only the organization that created the resource or the district's coordinators may do this")),
     ("requires_someone_else", t("요청한 본인이 아닌 다른 담당자가 해야 합니다", "Someone other than the requester must do this")),
     (
@@ -255,6 +261,9 @@ pub const FIELDS: &[(&str, Text)] = &[
     ),
     ("duplicate", t("중복되었습니다", "is repeated")),
     ("mismatch", t("다른 항목과 맞지 않습니다", "does not match")),
+    ("invalid_business_number", t("사업자등록번호 형식이 아닙니다", "is not a business number")),
+    ("not_own", t("받는 기관의 자원이 아닙니다", "is not a resource of the receiving organization")),
+    ("not_in_campaign", t("캠페인이 주는 급여유형이 아닙니다", "is not a benefit type of the campaign")),
     (
         "invalid_rrn",
         t(

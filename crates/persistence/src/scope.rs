@@ -20,9 +20,10 @@ use hamkke_domain::user::Role;
 
 use crate::conn::MultiBackend;
 use crate::schema::{
-    agenda_requests, allocations, benefit_types, case_events, case_members, case_notes,
-    case_participants, cases, consent_organizations, consents, households, meeting_participants,
-    meetings, organizations, persons, referrals, resources, users, webhook_subscriptions,
+    agenda_requests, allocations, benefit_types, campaign_nominations, campaign_quotas, campaigns,
+    case_events, case_members, case_notes, case_participants, cases, consent_organizations,
+    consents, donations, households, meeting_participants, meetings, organizations, persons,
+    referrals, resources, users, webhook_subscriptions,
 };
 use crate::types::{to_db, DbUuid};
 
@@ -335,5 +336,60 @@ pub fn agenda_requests(actor: &Actor, hosts: bool) -> Filter<agenda_requests::ta
         Box::new(diesel::dsl::sql::<Bool>("1 = 1"))
     } else {
         Box::new(agenda_requests::from_org_id.eq(org(actor)))
+    }
+}
+
+/// Campaigns (`authz::view_campaign`): every campaign of the district for those who oversee it
+/// (coordinators, auditors), else those in which the organization holds a quota.
+pub fn campaigns(actor: &Actor) -> Filter<campaigns::table> {
+    let district = campaigns::district_code.eq(actor.district_code.clone());
+    if authz::oversees_campaigns(actor, &actor.district_code) {
+        Box::new(district)
+    } else {
+        Box::new(
+            district.and(
+                campaigns::id.eq_any(
+                    campaign_quotas::table
+                        .filter(campaign_quotas::org_id.eq(org(actor)))
+                        .select(campaign_quotas::campaign_id),
+                ),
+            ),
+        )
+    }
+}
+
+/// Nominations (`authz::view_nomination`): every one of the district's campaigns for those who
+/// oversee it, else the organization's own.
+pub fn nominations(actor: &Actor) -> Filter<campaign_nominations::table> {
+    let of_district = campaign_nominations::campaign_id.eq_any(
+        campaigns::table
+            .filter(campaigns::district_code.eq(actor.district_code.clone()))
+            .select(campaigns::id),
+    );
+    if authz::oversees_campaigns(actor, &actor.district_code) {
+        Box::new(of_district)
+    } else {
+        Box::new(of_district.and(campaign_nominations::org_id.eq(org(actor))))
+    }
+}
+
+/// Donations: the organization's own, and every one of the district for those who oversee it
+/// (coordinators, auditors).
+pub fn donations(actor: &Actor) -> Filter<donations::table> {
+    let district = donations::district_code.eq(actor.district_code.clone());
+    if authz::oversees_campaigns(actor, &actor.district_code) {
+        Box::new(district)
+    } else {
+        Box::new(district.and(donations::received_by_org_id.eq(org(actor))))
+    }
+}
+
+/// The quotas of a campaign the caller may see (`authz::view_campaign`): none to filter for
+/// those who oversee the district, else its organization's own.
+pub fn own_quotas(actor: &Actor) -> Option<Filter<campaign_quotas::table>> {
+    if authz::oversees_campaigns(actor, &actor.district_code) {
+        None
+    } else {
+        Some(Box::new(campaign_quotas::org_id.eq(org(actor))))
     }
 }

@@ -43,6 +43,8 @@ mod staff;
 pub use staff::*;
 mod meetings;
 pub use meetings::*;
+mod campaigns;
+pub use campaigns::*;
 
 #[cfg(test)]
 mod tests;

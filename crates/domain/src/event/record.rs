@@ -22,6 +22,12 @@ pub enum Record {
     Webhook,
     /// A pair of records that may be one person (a coordinator's review).
     PersonDuplicate,
+    /// A winter campaign (연말연시 집중 지원) and its quotas.
+    Campaign,
+    /// A person nominated for a campaign (대상자 추천).
+    Nomination,
+    /// A donation (후원·기탁) received.
+    Donation,
 }
 
 /// What happened to a record.
@@ -46,6 +52,9 @@ impl Record {
             Self::Transfer => "person_transfer",
             Self::Webhook => "webhook",
             Self::PersonDuplicate => "person_duplicate",
+            Self::Campaign => "campaign",
+            Self::Nomination => "nomination",
+            Self::Donation => "donation",
         }
     }
 
@@ -202,6 +211,57 @@ impl Record {
                     "Duplicate records were merged",
                 ),
             ],
+            Self::Campaign => [
+                (
+                    "campaign.created",
+                    "집중 지원 캠페인이 시작되었습니다",
+                    "A campaign was started",
+                ),
+                (
+                    "campaign.updated",
+                    "캠페인이 바뀌었습니다",
+                    "A campaign changed",
+                ),
+                (
+                    "campaign.closed",
+                    "캠페인이 마감되었습니다",
+                    "A campaign was closed",
+                ),
+            ],
+            Self::Nomination => [
+                (
+                    "nomination.made",
+                    "캠페인 대상자가 추천되었습니다",
+                    "A person was nominated for a campaign",
+                ),
+                (
+                    "nomination.decided",
+                    "캠페인 추천이 결정되었습니다",
+                    "A nomination was decided",
+                ),
+                (
+                    "nomination.withdrawn",
+                    "캠페인 추천이 취소되었습니다",
+                    "A nomination was withdrawn",
+                ),
+            ],
+            Self::Donation => [
+                (
+                    "donation.received",
+                    "후원이 접수되었습니다",
+                    "A donation was received",
+                ),
+                (
+                    "donation.updated",
+                    "후원 정보가 바뀌었습니다",
+                    "A donation changed",
+                ),
+                (
+                    "donation.removed",
+                    "후원이 취소되었습니다",
+                    "A donation was removed",
+                ),
+            ],
             Self::Webhook => [
                 (
                     "webhook.created",
@@ -230,13 +290,14 @@ impl Record {
             Self::Person => &[Created, Updated, Removed],
             Self::Consent => &[Created, Removed],
             Self::PersonDuplicate => &[Updated, Removed],
-            Self::Webhook => &[Created, Updated, Removed],
+            Self::Webhook | Self::Nomination => &[Created, Updated, Removed],
+            Self::Donation => &[Created],
             _ => &[Created, Updated],
         }
     }
 
     /// Every record kind.
-    pub const ALL: [Record; 10] = [
+    pub const ALL: [Record; 13] = [
         Self::Person,
         Self::Consent,
         Self::Household,
@@ -247,6 +308,9 @@ impl Record {
         Self::Transfer,
         Self::Webhook,
         Self::PersonDuplicate,
+        Self::Campaign,
+        Self::Nomination,
+        Self::Donation,
     ];
 }
 

@@ -313,6 +313,7 @@ impl TryFrom<CreateAllocationRequest> for NewAllocation {
             note: r.note,
             override_reason: r.override_request.map(|o| o.reason),
             import_key: None,
+            campaign_id: None,
         })
     }
 }

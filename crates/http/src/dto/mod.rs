@@ -3,8 +3,10 @@
 pub mod allocations;
 pub mod auth;
 pub mod benefit_types;
+pub mod campaigns;
 pub mod cases;
 pub mod common;
+pub mod donations;
 pub mod meetings;
 pub mod orgs;
 pub mod persons;

@@ -132,6 +132,18 @@ pub enum WebhookEventType {
     BenefitTypeCreated,
     #[serde(rename = "benefit_type.updated")]
     BenefitTypeUpdated,
+    #[serde(rename = "donation.received")]
+    DonationReceived,
+    #[serde(rename = "campaign.created")]
+    CampaignCreated,
+    #[serde(rename = "campaign.updated")]
+    CampaignUpdated,
+    #[serde(rename = "nomination.made")]
+    NominationMade,
+    #[serde(rename = "nomination.decided")]
+    NominationDecided,
+    #[serde(rename = "nomination.withdrawn")]
+    NominationWithdrawn,
     #[serde(rename = "transfer.requested")]
     TransferRequested,
     #[serde(rename = "transfer.decided")]

@@ -443,6 +443,7 @@ pub struct WorklistCounts {
     pub meetings: usize,
     pub overrides: usize,
     pub visits: usize,
+    pub returned_nominations: usize,
 }
 
 /// A case of mine with a review or first assessment due.
@@ -483,6 +484,9 @@ pub struct WorklistView {
     pub meetings: Vec<WorkMeetingView>,
     pub overrides: Vec<WorkOverrideView>,
     pub visits: Vec<VisitView>,
+    /// My campaign nominations returned within 14 days (with the reason) and not nominated
+    /// again.
+    pub returned_nominations: Vec<crate::dto::campaigns::NominationView>,
 }
 
 impl Refers for Worklist {
@@ -500,6 +504,7 @@ impl Refers for Worklist {
         w.orgs(self.meetings.iter().map(|m| Some(m.host_org_id)))
             .orgs(self.overrides.iter().map(|o| Some(o.provider_org_id)));
         self.visits.refers(w);
+        self.returned_nominations.refers(w);
     }
 }
 
@@ -520,6 +525,7 @@ impl FromNamed<Worklist> for WorklistView {
                 meetings: w.meetings.len(),
                 overrides: w.overrides.len(),
                 visits: w.visits.len(),
+                returned_nominations: w.returned_nominations.len(),
             },
             cases: named_each(w.cases, n),
             reviews_due: w.reviews_due.into_iter().map(Into::into).collect(),
@@ -531,6 +537,7 @@ impl FromNamed<Worklist> for WorklistView {
             meetings: named_each(w.meetings, n),
             overrides: named_each(w.overrides, n),
             visits: named_each(w.visits, n),
+            returned_nominations: named_each(w.returned_nominations, n),
         }
     }
 }

@@ -418,6 +418,7 @@ fn parse_row(
             note,
             override_reason: None,
             import_key: Some(key),
+            campaign_id: None,
         },
         register,
     })

@@ -402,19 +402,25 @@ pub async fn create_allocation(
         Outcome::PendingOverride { entry, check } => {
             Ok(HttpResponse::Accepted().json(with_conflicts(entry, check)))
         }
-        Outcome::Blocked(check) => {
-            let check = CheckView::new(check, english);
-            Err(ApiError::Conflict {
-                code: "duplicate_benefit",
-                detail: check
-                    .rule
-                    .clone()
-                    .unwrap_or_else(|| "this benefit was already given".into()),
-                extensions: Some(
-                    json!({ "conflicts": check.conflicts, "conflicts_total": check.conflicts_total, "rule": check.rule }),
-                ),
-            })
-        }
+        Outcome::Blocked(check) => Err(duplicate_benefit(check, english)),
+    }
+}
+
+/// 409 `duplicate_benefit`: the policy's rule in words and the conflicting allocations.
+pub(crate) fn duplicate_benefit(
+    check: hamkke_persistence::repo::allocations::Check,
+    english: bool,
+) -> ApiError {
+    let check = CheckView::new(check, english);
+    ApiError::Conflict {
+        code: "duplicate_benefit",
+        detail: check
+            .rule
+            .clone()
+            .unwrap_or_else(|| "this benefit was already given".into()),
+        extensions: Some(
+            json!({ "conflicts": check.conflicts, "conflicts_total": check.conflicts_total, "rule": check.rule }),
+        ),
     }
 }
 

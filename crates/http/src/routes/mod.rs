@@ -4,8 +4,10 @@ pub mod agenda;
 pub mod allocations;
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod cases;
 pub mod dashboard;
+pub mod donations;
 pub mod identity;
 pub mod meetings;
 pub mod ops;
@@ -140,6 +142,18 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(allocations::reject_allocation)
         .service(allocations::deliver_allocation)
         .service(allocations::cancel_allocation)
+        .service(donations::create_donation)
+        .service(donations::list_donations)
+        .service(donations::get_donation)
+        .service(donations::get_resource_stock)
+        .service(campaigns::create_campaign)
+        .service(campaigns::list_campaigns)
+        .service(campaigns::get_campaign)
+        .service(campaigns::create_campaign_nomination)
+        .service(campaigns::list_campaign_nominations)
+        .service(campaigns::approve_nomination)
+        .service(campaigns::return_nomination)
+        .service(campaigns::withdraw_nomination)
         .service(reports::get_duplicates_report)
         .service(reports::export_duplicates_report_csv)
         .service(reports::export_duplicates_report_xlsx)

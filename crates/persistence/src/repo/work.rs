@@ -325,6 +325,8 @@ pub struct Worklist {
     pub overrides: Vec<WorkOverride>,
     /// Planned joint visits I make or join within 14 days (or overdue).
     pub visits: Vec<super::visits::Visit>,
+    /// My campaign nominations returned within 14 days and not nominated again.
+    pub returned_nominations: Vec<super::campaigns::Nomination>,
 }
 
 /// How many of each list a worklist shows at most (the counts are of what is shown).
@@ -620,6 +622,8 @@ pub fn worklist(
             Vec::new()
         };
         let visits = super::visits::upcoming(conn, actor, now + Duration::days(14))?;
+        let returned_nominations =
+            super::campaigns::returned_to(conn, actor, now - Duration::days(14), WORKLIST_LIMIT)?;
         let list = Worklist {
             reviews_due,
             assessments_due,
@@ -631,6 +635,7 @@ pub fn worklist(
             meetings: soon,
             overrides,
             visits,
+            returned_nominations,
         };
         let full = list
             .cases
@@ -649,6 +654,7 @@ pub fn worklist(
                 "meetings": list.meetings.len(),
                 "overrides": list.overrides.len(),
                 "visits": list.visits.len(),
+                "returned_nominations": list.returned_nominations.len(),
                 "reviews_due": list.reviews_due.len(),
                 "assessments_due": list.assessments_due.len(),
             })),

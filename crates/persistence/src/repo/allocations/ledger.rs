@@ -81,6 +81,7 @@ pub(super) fn with_reviews(
             note: None,
             override_reason: None,
             import_key: None,
+            campaign_id: None,
         };
         // Judged under the benefit type it was requested as (its resource may have moved).
         let benefit = benefit_types::load(conn, a.benefit_type_id)?;

@@ -102,6 +102,9 @@ pub struct NewAllocation {
     pub override_reason: Option<String>,
     /// Set by imports: the same key is never imported twice.
     pub import_key: Option<String>,
+    /// The campaign whose approved nomination it is (a campaign-designated stock lot gives
+    /// only to these).
+    pub campaign_id: Option<Uuid>,
 }
 
 /// A conflicting earlier allocation, as shown to the requester (no person data).
@@ -210,7 +213,7 @@ fn prepare(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<
 
 /// An active resource of the actor's district whose benefit type is active too (a resource
 /// of a retired type gives nothing until it names an active one).
-fn usable_resource(
+pub(crate) fn usable_resource(
     conn: &mut DbConn,
     actor: &Actor,
     id: Uuid,
@@ -374,6 +377,7 @@ fn insert(
             allocations::override_reason.eq(&new.override_reason),
             allocations::requested_by.eq(DbUuid(actor.user_id)),
             allocations::import_key.eq(&new.import_key),
+            allocations::campaign_id.eq(new.campaign_id.map(DbUuid)),
             allocations::created_at.eq(now),
             allocations::updated_at.eq(now),
         ))
@@ -429,8 +433,14 @@ fn create_once(
     new: &NewAllocation,
     strong: u8,
 ) -> RepoResult<Outcome> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
+    uow::run(conn, actor, ctx, |tx| create_in(tx, new, strong))
+}
+
+/// Records an allocation inside a unit of work of a wider change (a campaign's approval):
+/// the same check under the same locks as [`create`], on the caller's transaction.
+pub(crate) fn create_in(tx: &mut Tx<'_>, new: &NewAllocation, strong: u8) -> RepoResult<Outcome> {
+    {
+        let (conn, actor, ctx) = tx.parts();
         let p = prepare(conn, actor, new)?;
         // The person and its strong duplicate candidates are locked together, in the one
         // ascending order every path takes (a gift to either waits for the other).
@@ -463,6 +473,19 @@ fn create_once(
             AllocationStatus::Approved
         };
         let allocation = insert(conn, actor, &p, new, status)?;
+        // Goods from stock: drawn in this transaction, or nothing is recorded (409).
+        super::stock::draw(
+            conn,
+            &super::stock::Draw {
+                allocation_id: allocation.id,
+                resource_id: p.resource.id,
+                person_id: new.person_id,
+                quantity: new.quantity.unwrap_or(1),
+                provider_org_id: p.provider_org_id,
+                campaign_id: new.campaign_id,
+                granted_on: new.granted_on,
+            },
+        )?;
         let mut tx = Tx::on(conn, actor, ctx);
         tx.record(
             DomainEvent::AllocationRecorded {
@@ -493,7 +516,7 @@ fn create_once(
             entry: own_entry(&p.resource, allocation),
             warnings: check,
         })
-    })
+    }
 }
 
 /// Whether an import key was already used (imports are idempotent by row key).

@@ -66,6 +66,9 @@ pub(super) fn change_status(
                 .set(allocations::cancel_reason.eq(Some(r)))
                 .execute(conn)?;
         }
+        if to == AllocationStatus::Cancelled {
+            super::super::stock::put_back(conn, id)?;
+        }
         if let Some(approved) = decides {
             Tx::on(conn, actor, ctx).record(
                 DomainEvent::OverrideDecided {

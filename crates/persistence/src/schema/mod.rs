@@ -470,6 +470,7 @@ diesel::table! {
         import_key -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        campaign_id -> Nullable<Uuid>,
     }
 }
 
@@ -600,11 +601,18 @@ diesel::table! {
     }
 }
 
+mod webhooks;
+mod winter;
+pub use webhooks::*;
+pub use winter::*;
+
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 diesel::joinable!(persons -> households (household_id));
+diesel::joinable!(campaign_quotas -> campaigns (campaign_id));
+diesel::joinable!(campaign_nominations -> campaigns (campaign_id));
 diesel::joinable!(consents -> persons (person_id));
 diesel::joinable!(consent_organizations -> consents (consent_id));
 diesel::joinable!(cases -> persons (person_id));
@@ -711,47 +719,14 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    use diesel::sql_types::*;
-    use crate::types::sql::Uuid;
-
-    webhook_subscriptions (id) {
-        id -> Uuid,
-        org_id -> Uuid,
-        url -> Text,
-        event_types -> Nullable<Text>,
-        description -> Nullable<Text>,
-        secret_sealed -> Text,
-        active -> Bool,
-        disabled_reason -> Nullable<Text>,
-        created_by -> Uuid,
-        version -> Integer,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    use diesel::sql_types::*;
-    use crate::types::sql::Uuid;
-
-    webhook_deliveries (id) {
-        id -> Uuid,
-        subscription_id -> Uuid,
-        event_id -> Uuid,
-        event_type -> Text,
-        payload -> Text,
-        status -> Text,
-        attempts -> Integer,
-        next_attempt_at -> Timestamp,
-        last_status -> Nullable<Integer>,
-        last_error -> Nullable<Text>,
-        created_at -> Timestamp,
-        delivered_at -> Nullable<Timestamp>,
-    }
-}
-
 diesel::allow_tables_to_appear_in_same_query!(
+    donations,
+    stock_lots,
+    stock_draws,
+    campaigns,
+    campaign_benefit_types,
+    campaign_quotas,
+    campaign_nominations,
     organizations,
     users,
     auth_sessions,

@@ -1,0 +1,295 @@
+//! Donations (후원·기탁) received by an organization: cash, or goods that become stock of one of
+//! its resources (`stock`). The donor's identifier (RRN or business number, for the tax
+//! receipt) is sealed under the data key and shown only masked.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::event::{Change, Record, RecordChange};
+use hamkke_domain::DomainError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::page::{Page, PageRequest};
+use super::stock::{self, Designation, Lot};
+use crate::audit::AuditCtx;
+use crate::conn::DbConn;
+use crate::crypto::PersonKeys;
+use crate::error::{RepoError, RepoResult};
+use crate::schema::{campaigns, donations, organizations};
+use crate::scope;
+use crate::types::{from_db, to_db, DbUuid};
+use crate::uow;
+
+/// A donation to record.
+#[derive(Debug, Clone)]
+pub struct NewDonation {
+    /// `person` or `company`.
+    pub donor_kind: String,
+    pub donor_name: String,
+    pub donor_contact: Option<String>,
+    /// Checked digits of an RRN (13) or a business number (10), for the tax receipt.
+    pub donor_identifier: Option<String>,
+    pub gift: Gift,
+    pub designation: Designation,
+    pub received_on: NaiveDate,
+}
+
+/// What was given.
+#[derive(Debug, Clone)]
+pub enum Gift {
+    Cash {
+        amount: i64,
+    },
+    Goods {
+        resource_id: Uuid,
+        quantity: i32,
+        expires_on: Option<NaiveDate>,
+    },
+}
+
+/// A recorded donation.
+#[derive(Debug, Clone)]
+pub struct Donation {
+    pub id: Uuid,
+    pub district_code: String,
+    pub received_by_org_id: Uuid,
+    pub donor_kind: String,
+    pub donor_name: String,
+    pub donor_contact: Option<String>,
+    /// `900101-1******` or `123-45-*****`.
+    pub donor_identifier_masked: Option<String>,
+    /// `cash` or `goods`.
+    pub kind: String,
+    pub amount: Option<i64>,
+    pub resource_id: Option<Uuid>,
+    pub quantity: Option<i32>,
+    pub expires_on: Option<NaiveDate>,
+    pub designation: Designation,
+    pub received_on: NaiveDate,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = donations)]
+struct DonationRow {
+    id: DbUuid,
+    district_code: String,
+    received_by_org_id: DbUuid,
+    donor_kind: String,
+    donor_name: String,
+    donor_contact: Option<String>,
+    donor_id_masked: Option<String>,
+    kind: String,
+    amount: Option<i64>,
+    resource_id: Option<DbUuid>,
+    quantity: Option<i32>,
+    expires_on: Option<NaiveDate>,
+    designation: String,
+    designated_org_id: Option<DbUuid>,
+    designated_campaign_id: Option<DbUuid>,
+    designated_group: Option<String>,
+    received_on: NaiveDate,
+    created_by: DbUuid,
+    created_at: NaiveDateTime,
+}
+
+impl From<DonationRow> for Donation {
+    fn from(r: DonationRow) -> Self {
+        Donation {
+            id: r.id.0,
+            district_code: r.district_code,
+            received_by_org_id: r.received_by_org_id.0,
+            donor_kind: r.donor_kind,
+            donor_name: r.donor_name,
+            donor_contact: r.donor_contact,
+            donor_identifier_masked: r.donor_id_masked,
+            kind: r.kind,
+            amount: r.amount,
+            resource_id: r.resource_id.map(|x| x.0),
+            quantity: r.quantity,
+            expires_on: r.expires_on,
+            designation: Designation::from_columns(
+                &r.designation,
+                r.designated_org_id.map(|x| x.0),
+                r.designated_campaign_id.map(|x| x.0),
+                r.designated_group.as_deref(),
+            ),
+            received_on: r.received_on,
+            created_by: r.created_by.0,
+            created_at: from_db(r.created_at),
+        }
+    }
+}
+
+/// `900101-1******` for an RRN, `123-45-*****` for a business number.
+fn masked(digits: &str) -> String {
+    if digits.len() == 13 {
+        format!("{}-{}******", &digits[..6], &digits[6..7])
+    } else {
+        format!("{}-{}-*****", &digits[..3], &digits[3..5])
+    }
+}
+
+/// Records a donation received by the caller's organization; goods become a lot of one of
+/// its resources (its own or one it provides).
+pub fn record(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    keys: &PersonKeys,
+    new: NewDonation,
+) -> RepoResult<Donation> {
+    uow::run(conn, actor, ctx, |tx| {
+        let actor = tx.actor();
+        tx.authorize(authz::allocate(actor))?;
+        let district = actor.district_code.clone();
+        let conn = tx.conn();
+        match &new.designation {
+            Designation::Org(o) => {
+                let n: i64 = organizations::table
+                    .filter(organizations::id.eq(DbUuid(*o)))
+                    .filter(organizations::district_code.eq(&district))
+                    .filter(organizations::active.eq(true))
+                    .count()
+                    .get_result(conn)?;
+                if n == 0 {
+                    return Err(DomainError::unknown("designated_organization_id").into());
+                }
+            }
+            Designation::Campaign(c) => {
+                let n: i64 = campaigns::table
+                    .filter(campaigns::id.eq(DbUuid(*c)))
+                    .filter(campaigns::district_code.eq(&district))
+                    .count()
+                    .get_result(conn)?;
+                if n == 0 {
+                    return Err(DomainError::unknown("designated_campaign_id").into());
+                }
+            }
+            Designation::None | Designation::Group(_) => {}
+        }
+        if let Gift::Goods { resource_id, .. } = &new.gift {
+            let (resource, _) = super::allocations::usable_resource(conn, actor, *resource_id)?;
+            let ours = resource.created_by_org_id == actor.org_id
+                || resource.provider_org_id == Some(actor.org_id);
+            if !ours {
+                return Err(DomainError::invalid(
+                    "resource_id",
+                    "not_own",
+                    "goods become stock of a resource of the receiving organization",
+                )
+                .into());
+            }
+        }
+        let id = Uuid::now_v7();
+        let (org, campaign, group) = match &new.designation {
+            Designation::None => (None, None, None),
+            Designation::Org(o) => (Some(DbUuid(*o)), None, None),
+            Designation::Campaign(c) => (None, Some(DbUuid(*c)), None),
+            Designation::Group(f) => (None, None, Some(f.as_str())),
+        };
+        let (kind, amount, resource, quantity, expires) = match &new.gift {
+            Gift::Cash { amount } => ("cash", Some(*amount), None, None, None),
+            Gift::Goods {
+                resource_id,
+                quantity,
+                expires_on,
+            } => (
+                "goods",
+                None,
+                Some(DbUuid(*resource_id)),
+                Some(*quantity),
+                *expires_on,
+            ),
+        };
+        diesel::insert_into(donations::table)
+            .values((
+                donations::id.eq(DbUuid(id)),
+                donations::district_code.eq(&district),
+                donations::received_by_org_id.eq(DbUuid(actor.org_id)),
+                donations::donor_kind.eq(&new.donor_kind),
+                donations::donor_name.eq(&new.donor_name),
+                donations::donor_contact.eq(&new.donor_contact),
+                donations::donor_id_cipher.eq(new
+                    .donor_identifier
+                    .as_deref()
+                    .map(|d| keys.seal(d.as_bytes()))),
+                donations::donor_id_masked.eq(new.donor_identifier.as_deref().map(masked)),
+                donations::kind.eq(kind),
+                donations::amount.eq(amount),
+                donations::resource_id.eq(resource),
+                donations::quantity.eq(quantity),
+                donations::expires_on.eq(expires),
+                donations::designation.eq(new.designation.kind()),
+                donations::designated_org_id.eq(org),
+                donations::designated_campaign_id.eq(campaign),
+                donations::designated_group.eq(group),
+                donations::received_on.eq(new.received_on),
+                donations::created_by.eq(DbUuid(actor.user_id)),
+                donations::created_at.eq(to_db(crate::now())),
+            ))
+            .execute(conn)?;
+        if let Gift::Goods {
+            resource_id,
+            quantity,
+            expires_on,
+        } = &new.gift
+        {
+            stock::add_lot(
+                conn,
+                *resource_id,
+                id,
+                *expires_on,
+                &new.designation,
+                *quantity,
+            )?;
+        }
+        tx.record(
+            RecordChange::new(Record::Donation, Change::Created, id)
+                .details(json!({ "kind": kind, "designation": new.designation.kind() }))
+                .into(),
+            None,
+        )?;
+        load(tx.conn(), actor, id)
+    })
+}
+
+/// One donation the caller may see (`scope::donations`).
+pub fn load(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Donation> {
+    Ok(donations::table
+        .filter(scope::donations(actor))
+        .filter(donations::id.eq(DbUuid(id)))
+        .select(DonationRow::as_select())
+        .first::<DonationRow>(conn)?
+        .into())
+}
+
+/// The donations the caller may see, newest first: its organization's, and every one of the
+/// district for coordinators and auditors.
+pub fn list(conn: &mut DbConn, actor: &Actor, page: PageRequest) -> RepoResult<Page<Donation>> {
+    let mut q = donations::table
+        .filter(scope::donations(actor))
+        .select(DonationRow::as_select())
+        .order(donations::id.desc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(after) = page.after {
+        q = q.filter(donations::id.lt(DbUuid(after)));
+    }
+    let items = q.load(conn)?.into_iter().map(Donation::from).collect();
+    Ok(Page::from_overfetch(items, page.limit, |d| d.id))
+}
+
+/// A resource's stock by lot (expiry, designation, received and left): for its organization
+/// (creator or provider) and the district's coordinators and auditors.
+pub fn stock_of(conn: &mut DbConn, actor: &Actor, resource_id: Uuid) -> RepoResult<Vec<Lot>> {
+    let resource = super::resources::load_visible(conn, actor, resource_id)?;
+    let ours = resource.created_by_org_id == actor.org_id
+        || resource.provider_org_id == Some(actor.org_id);
+    if !ours && !authz::oversees_campaigns(actor, &resource.district_code) {
+        return Err(RepoError::NotFound);
+    }
+    stock::lots(conn, resource_id)
+}

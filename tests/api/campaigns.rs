@@ -1,0 +1,261 @@
+//! Winter campaigns (#31): a coordinator starts a campaign with quotas; the dong centre
+//! nominates within its quota (duplicates against the ledger and the campaign refused, the
+//! quota enforced); the coordinator approves into the ledger or returns with a reason; the
+//! provider delivers; progress counts it all; nobody else sees or nominates.
+
+use serde_json::json;
+
+use crate::support::{Backend, TestApp, World};
+
+/// A resource of a benefit type counted once per person per year, and its type's id.
+pub(crate) async fn heating(app: &TestApp, token: &str) -> (String, String) {
+    let oil = app
+        .resource(
+            token,
+            json!({ "name": "연말 난방유", "category": "heating", "funding": "private_donation", "unit": "드럼",
+                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 365 }, "max_count": 1, "action": "block" } }),
+        )
+        .await;
+    let r = app
+        .get(&format!("/api/v1/resources/{oil}"), Some(token))
+        .await;
+    let benefit_type = r.body["benefit_type_id"].as_str().unwrap().to_owned();
+    (oil, benefit_type)
+}
+
+async fn a_campaign_runs_from_quota_to_delivery(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let (oil, oil_type) = heating(&app, &w.dong).await;
+    // Only a coordinator starts one; the quota holders' staff are told.
+    let body = json!({
+        "name": "2026 희망온돌",
+        "starts_on": "2026-11-15",
+        "ends_on": "2099-02-28",
+        "budget": 10_000_000,
+        "benefit_type_ids": [oil_type],
+        "quotas": [{ "organization_id": w.d.dong, "households": 2, "persons": 2, "amount": 1_000_000 }],
+    });
+    app.post("/api/v1/campaigns", Some(&w.dong), body.clone())
+        .await
+        .assert_problem(403, "forbidden");
+    let c = app.post("/api/v1/campaigns", Some(&w.coord), body).await;
+    assert_eq!(c.status, 201, "{}", c.text);
+    let campaign = c.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        c.header("location"),
+        Some(format!("/api/v1/campaigns/{campaign}").as_str())
+    );
+    assert_eq!(c.body["benefit_type_names"][0], "연말 난방유");
+    assert_eq!(c.body["quotas"][0]["organization_name"], "공덕동 주민센터");
+    assert_eq!(c.body["quotas"][0]["persons_left"], 2);
+    let told = app.get("/api/v1/notifications", Some(&w.dong)).await;
+    assert!(
+        told.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["event_type"] == "campaign.created"),
+        "{}",
+        told.text
+    );
+
+    // Nominations: within the quota, never twice, never what the ledger already holds.
+    let nominations = format!("/api/v1/campaigns/{campaign}/nominations");
+    let grandma = app.person(&w.dong, "김순자", "1941-01-01", None).await;
+    let grandpa = app.person(&w.dong, "이영수", "1938-02-02", None).await;
+    let given = app.person(&w.dong, "박복순", "1944-03-03", None).await;
+    let fourth = app.person(&w.dong, "최말순", "1946-04-04", None).await;
+    let nominate = |person: &str| json!({ "person_id": person, "resource_id": oil, "amount": 300_000, "quantity": 1, "note": "독거, 난방비 체납" });
+    let first = app
+        .post(&nominations, Some(&w.dong), nominate(&grandma))
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.body["person_name"], "김순자");
+    assert_eq!(first.body["organization_name"], "공덕동 주민센터");
+    assert_eq!(first.body["status"], "nominated");
+    app.post(&nominations, Some(&w.dong), nominate(&grandma))
+        .await
+        .assert_problem(409, "already_nominated");
+    let r = app
+        .post(
+            "/api/v1/allocations",
+            Some(&w.dong),
+            json!({ "resource_id": oil, "person_id": given, "granted_on": "2026-12-01", "amount": 300_000 }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let dup = app
+        .post(&nominations, Some(&w.dong), nominate(&given))
+        .await;
+    dup.assert_problem(409, "duplicate_benefit");
+    assert_eq!(dup.body["conflicts"].as_array().unwrap().len(), 1);
+    let second = app
+        .post(&nominations, Some(&w.dong), nominate(&grandpa))
+        .await;
+    assert_eq!(second.status, 201, "{}", second.text);
+    app.post(&nominations, Some(&w.dong), nominate(&fourth))
+        .await
+        .assert_problem(409, "quota_exhausted");
+    // Another district's person or resource does not exist here.
+    let far_person = app.person(&w.far, "원거리", "1950-05-05", None).await;
+    let r = app
+        .post(&nominations, Some(&w.dong), nominate(&far_person))
+        .await;
+    r.assert_problem(404, "not_found");
+    assert!(r.text.contains("person_id"), "{}", r.text);
+    let far_oil = app
+        .resource(&w.far, json!({ "name": "난방유", "category": "heating", "funding": "public", "unit": "드럼",
+            "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 365 }, "max_count": 1, "action": "block" } }))
+        .await;
+    let r = app
+        .post(
+            &nominations,
+            Some(&w.dong),
+            json!({ "person_id": fourth, "resource_id": far_oil }),
+        )
+        .await;
+    r.assert_problem(404, "not_found");
+    assert!(r.text.contains("resource_id"), "{}", r.text);
+    // Organizations without a quota neither nominate nor see it; other districts see nothing.
+    app.post(&nominations, Some(&w.welfare), nominate(&fourth))
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(
+        app.get(&format!("/api/v1/campaigns/{campaign}"), Some(&w.welfare))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.get("/api/v1/campaigns", Some(&w.far)).await.body["items"],
+        json!([])
+    );
+
+    // The coordinator approves one into the ledger and returns the other with a reason.
+    let a = first.body["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/nominations/{a}/approve"),
+        Some(&w.dong),
+        json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let approved = app
+        .post(
+            &format!("/api/v1/nominations/{a}/approve"),
+            Some(&w.coord),
+            json!({}),
+        )
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(approved.body["status"], "approved");
+    let allocation = approved.body["allocation_id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/nominations/{a}/approve"),
+        Some(&w.coord),
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "nomination_decided");
+    let b2 = second.body["id"].as_str().unwrap();
+    let returned = app
+        .post(
+            &format!("/api/v1/nominations/{b2}/return"),
+            Some(&w.coord),
+            json!({ "reason": "기초생활수급 난방비와 중복 여부 확인 필요" }),
+        )
+        .await;
+    assert_eq!(returned.status, 200, "{}", returned.text);
+    assert_eq!(returned.body["status"], "returned");
+    let told = app.get("/api/v1/notifications", Some(&w.dong)).await;
+    assert!(
+        told.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["event_type"] == "nomination.decided"),
+        "{}",
+        told.text
+    );
+    // On the nominator's worklist, with the reason, until nominated again.
+    let work = app.get("/api/v1/me/worklist", Some(&w.dong)).await;
+    let back = &work.body["returned_nominations"];
+    assert_eq!(back.as_array().unwrap().len(), 1, "{}", work.text);
+    assert_eq!(back[0]["person_name"], "이영수");
+    assert_eq!(
+        back[0]["return_reason"],
+        "기초생활수급 난방비와 중복 여부 확인 필요"
+    );
+    // Its place went back: the fourth fits now; a returned person may be nominated again.
+    let fourth_in = app
+        .post(&nominations, Some(&w.dong), nominate(&fourth))
+        .await;
+    assert_eq!(fourth_in.status, 201, "{}", fourth_in.text);
+    app.post(&nominations, Some(&w.dong), nominate(&grandpa))
+        .await
+        .assert_problem(409, "quota_exhausted");
+    let withdrawn = app
+        .post(
+            &format!(
+                "/api/v1/nominations/{}/withdraw",
+                fourth_in.body["id"].as_str().unwrap()
+            ),
+            Some(&w.dong),
+            json!({}),
+        )
+        .await;
+    assert_eq!(withdrawn.body["status"], "withdrawn", "{}", withdrawn.text);
+    let again = app
+        .post(&nominations, Some(&w.dong), nominate(&grandpa))
+        .await;
+    assert_eq!(again.status, 201, "{}", again.text);
+    let work = app.get("/api/v1/me/worklist", Some(&w.dong)).await;
+    assert_eq!(
+        work.body["returned_nominations"],
+        json!([]),
+        "{}",
+        work.text
+    );
+
+    // The provider delivers the approved allocation; the progress counts it.
+    let d = app
+        .post(
+            &format!("/api/v1/allocations/{allocation}/deliver"),
+            Some(&w.dong),
+            json!({}),
+        )
+        .await;
+    assert_eq!(d.status, 200, "{}", d.text);
+    let c = app
+        .get(&format!("/api/v1/campaigns/{campaign}"), Some(&w.coord))
+        .await;
+    let q = &c.body["quotas"][0];
+    assert_eq!(q["nominated_persons"], 2, "{}", c.text);
+    assert_eq!(q["persons_left"], 0);
+    assert_eq!(q["approved"], 1);
+    assert_eq!(q["delivered"], 1);
+    assert_eq!(q["amount_spent"], 300_000);
+    assert_eq!(q["nominated_amount"], 600_000);
+    assert_eq!(q["amount_left"], 400_000);
+    // The dong centre sees its own quota and nominations; the coordinator sees them all.
+    let mine = app.get(&nominations, Some(&w.dong)).await;
+    assert_eq!(
+        mine.body["items"].as_array().unwrap().len(),
+        4,
+        "{}",
+        mine.text
+    );
+    let open = app
+        .get(&format!("{nominations}?status=nominated"), Some(&w.coord))
+        .await;
+    assert_eq!(
+        open.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        open.text
+    );
+    assert_eq!(open.body["items"][0]["person_id"], grandpa.as_str());
+}
+
+both!(a_campaign_runs_from_quota_to_delivery);

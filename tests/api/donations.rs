@@ -1,0 +1,178 @@
+//! Donations and stock (#31): goods become stock of the receiving organization's resource;
+//! allocations draw it down in their own transaction (never below zero), earliest expiry
+//! first, designated lots only as designated; a cancellation puts it back; the donor's
+//! identifier is never shown back in full.
+
+use serde_json::json;
+
+use crate::support::{Backend, TestApp, World};
+
+/// Goods of the dong centre given at most 100 times a year per person (stock is the limit).
+pub(crate) async fn kimchi(app: &TestApp, token: &str) -> String {
+    app.resource(
+        token,
+        json!({ "name": "김장김치 10kg", "category": "food", "funding": "private_donation", "unit": "상자",
+            "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 365 }, "max_count": 100, "action": "block" } }),
+    )
+    .await
+}
+
+async fn goods_become_stock_that_allocations_draw_down(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let box_ = kimchi(&app, &w.dong).await;
+    let stock = format!("/api/v1/resources/{box_}/stock");
+    let left = |r: &crate::support::Resp| r.body["quantity_left"].as_i64().unwrap();
+    let gift = |quantity: i64, expires: &str, extra: serde_json::Value| {
+        let mut body = json!({ "donor_kind": "company", "donor_name": "마포상회", "donor_contact": "02-123-4567",
+            "resource_id": box_, "quantity": quantity, "expires_on": expires, "received_on": "2026-11-20" });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    // The receipt needs the company's number: kept sealed, shown masked; a wrong one is refused.
+    app.post(
+        "/api/v1/donations",
+        Some(&w.dong),
+        gift(
+            10,
+            "2099-01-31",
+            json!({ "donor_identifier": "123-45-67890" }),
+        ),
+    )
+    .await
+    .assert_problem(400, "validation_failed");
+    let d = app
+        .post(
+            "/api/v1/donations",
+            Some(&w.dong),
+            gift(
+                10,
+                "2099-01-31",
+                json!({ "donor_identifier": "220-81-62517" }),
+            ),
+        )
+        .await;
+    assert_eq!(d.status, 201, "{}", d.text);
+    assert_eq!(d.body["donor_identifier_masked"], "220-81-*****");
+    assert!(!d.text.contains("62517"), "{}", d.text);
+    assert_eq!(d.body["received_by_org_name"], "공덕동 주민센터");
+    // Expired food is kept but never given.
+    let old = app
+        .post(
+            "/api/v1/donations",
+            Some(&w.dong),
+            gift(4, "2026-01-31", json!({})),
+        )
+        .await;
+    assert_eq!(old.status, 201, "{}", old.text);
+    let s = app.get(&stock, Some(&w.dong)).await;
+    assert_eq!(left(&s), 10, "{}", s.text);
+    assert_eq!(s.body["quantity_expired"], 4);
+
+    // Allocations draw it down; one that would go below zero is refused and changes nothing.
+    let p1 = app.person(&w.dong, "김하나", "1940-01-01", None).await;
+    let p2 = app.person(&w.dong, "이두리", "1941-02-02", None).await;
+    let give = |person: &str, quantity: i64| json!({ "resource_id": box_, "person_id": person, "granted_on": "2026-12-01", "quantity": quantity });
+    let a = app
+        .post("/api/v1/allocations", Some(&w.dong), give(&p1, 3))
+        .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    assert_eq!(left(&app.get(&stock, Some(&w.dong)).await), 7);
+    app.post("/api/v1/allocations", Some(&w.dong), give(&p2, 8))
+        .await
+        .assert_problem(409, "out_of_stock");
+    assert_eq!(left(&app.get(&stock, Some(&w.dong)).await), 7);
+    let ledger = app
+        .get(
+            &format!("/api/v1/allocations?person_id={p2}"),
+            Some(&w.dong),
+        )
+        .await;
+    assert_eq!(ledger.body["items"], json!([]), "{}", ledger.text);
+
+    // A gift designated to a group is given only to it (독거노인).
+    let g = app
+        .post(
+            "/api/v1/donations",
+            Some(&w.dong),
+            gift(
+                5,
+                "2099-01-31",
+                json!({ "designation": "group", "designated_group": "elderly_living_alone" }),
+            ),
+        )
+        .await;
+    assert_eq!(g.status, 201, "{}", g.text);
+    assert_eq!(g.body["designation"]["kind"], "group");
+    app.post("/api/v1/allocations", Some(&w.dong), give(&p2, 8))
+        .await
+        .assert_problem(409, "out_of_stock");
+    let alone = app
+        .post(
+            "/api/v1/persons",
+            Some(&w.dong),
+            json!({ "name": "박홀로", "birth_date": "1939-03-03", "flags": ["elderly_living_alone"] }),
+        )
+        .await;
+    assert_eq!(alone.status, 201, "{}", alone.text);
+    let alone = alone.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post("/api/v1/allocations", Some(&w.dong), give(&alone, 9))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let s = app.get(&stock, Some(&w.dong)).await;
+    assert_eq!(left(&s), 3, "{}", s.text);
+
+    // A cancellation puts back what it drew.
+    let cancelled = app
+        .post(
+            &format!(
+                "/api/v1/allocations/{}/cancel",
+                a.body["id"].as_str().unwrap()
+            ),
+            Some(&w.dong),
+            json!({ "reason": "수령 거부" }),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+    assert_eq!(left(&app.get(&stock, Some(&w.dong)).await), 6);
+
+    // The organization and the district's coordinators see it; others do not.
+    assert_eq!(app.get(&stock, Some(&w.coord)).await.status, 200);
+    assert_eq!(app.get(&stock, Some(&w.welfare)).await.status, 404);
+    let id = d.body["id"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/donations/{id}"), Some(&w.welfare))
+            .await
+            .status,
+        404
+    );
+    let all = app.get("/api/v1/donations", Some(&w.coord)).await;
+    assert_eq!(
+        all.body["items"].as_array().unwrap().len(),
+        3,
+        "{}",
+        all.text
+    );
+    // Goods become stock only of the receiving organization's resources.
+    let theirs = kimchi(&app, &w.welfare).await;
+    let mut body = gift(1, "2099-01-31", json!({}));
+    body["resource_id"] = json!(theirs);
+    app.post("/api/v1/donations", Some(&w.dong), body)
+        .await
+        .assert_problem(400, "validation_failed");
+    // Cash: an amount, nothing else.
+    let cash = app
+        .post(
+            "/api/v1/donations",
+            Some(&w.dong),
+            json!({ "donor_kind": "person", "donor_name": "홍길동", "donor_identifier": "800101-1234567", "amount": 500000, "received_on": "2026-11-21" }),
+        )
+        .await;
+    assert_eq!(cash.status, 201, "{}", cash.text);
+    assert_eq!(cash.body["donor_identifier_masked"], "800101-1******");
+}
+
+both!(goods_become_stock_that_allocations_draw_down);
