@@ -125,6 +125,25 @@ async fn goods_become_stock_that_allocations_draw_down(b: Backend) {
     let s = app.get(&stock, Some(&w.dong)).await;
     assert_eq!(left(&s), 3, "{}", s.text);
 
+    // The donor's report: where the first gift went, by dong and benefit type, no names.
+    let report = app
+        .get(
+            &format!(
+                "/api/v1/donations/{}/report",
+                d.body["id"].as_str().unwrap()
+            ),
+            Some(&w.dong),
+        )
+        .await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    assert_eq!(report.body["units_received"], 10);
+    assert_eq!(report.body["units_given"], 10, "{}", report.text);
+    assert_eq!(report.body["units_left"], 0);
+    assert_eq!(report.body["by_benefit_type"][0]["name"], "김장김치 10kg");
+    assert_eq!(report.body["by_dong"][0]["key"], "unknown");
+    for name in ["김하나", "이두리", "박홀로"] {
+        assert!(!report.text.contains(name), "{}", report.text);
+    }
     // A cancellation puts back what it drew.
     let cancelled = app
         .post(

@@ -242,3 +242,66 @@ impl FromNamed<Stock> for StockView {
         }
     }
 }
+
+/// Allocations and units under one key of a donor's report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GivenView {
+    /// The dong's administrative code (`unknown` when the household has none) or the benefit
+    /// type's id.
+    pub key: String,
+    /// The dong centre's or benefit type's name (Korean).
+    pub name: String,
+    pub allocations: i64,
+    pub units: i64,
+}
+
+/// Where a donation's goods went, with no person data: by the recipients' dong of residence
+/// and by benefit type.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DonorReportView {
+    pub donation_id: Uuid,
+    pub units_received: i64,
+    pub units_given: i64,
+    pub units_left: i64,
+    pub by_dong: Vec<GivenView>,
+    pub by_benefit_type: Vec<GivenView>,
+}
+
+impl Refers for hamkke_persistence::repo::donations::DonorReport {
+    fn refers(&self, w: &mut Wanted) {
+        for (t, _, _) in &self.by_benefit_type {
+            w.benefit_type(*t);
+        }
+    }
+}
+
+impl FromNamed<hamkke_persistence::repo::donations::DonorReport> for DonorReportView {
+    fn named(r: hamkke_persistence::repo::donations::DonorReport, n: &Names) -> Self {
+        Self {
+            donation_id: r.donation_id,
+            units_received: r.received,
+            units_given: r.given,
+            units_left: r.left,
+            by_dong: r
+                .by_dong
+                .into_iter()
+                .map(|(code, name, allocations, units)| GivenView {
+                    name: name.unwrap_or_else(|| "미상".into()),
+                    key: code,
+                    allocations,
+                    units,
+                })
+                .collect(),
+            by_benefit_type: r
+                .by_benefit_type
+                .into_iter()
+                .map(|(t, allocations, units)| GivenView {
+                    key: t.to_string(),
+                    name: n.benefit_type(t).0,
+                    allocations,
+                    units,
+                })
+                .collect(),
+        }
+    }
+}

@@ -236,3 +236,28 @@ pub async fn get_resource_stock(
         .await?;
     Ok(HttpResponse::Ok().json(StockView::named(s.0, &s.1)))
 }
+
+/// Where a donation's goods went (기부자 보고): allocations and units by the recipients' dong of
+/// residence and by benefit type, given and left — no person data. Cash is not traced to
+/// allocations.
+#[utoipa::path(
+    tag = "donations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Donation id")),
+    responses((status = 200, description = "The report", body = crate::dto::donations::DonorReportView))
+)]
+#[get("/donations/{id}/report")]
+pub async fn get_donation_report(
+    state: web::Data<AppState>,
+    auth: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let r = state
+        .db
+        .as_user(auth, "donation", Some(id.to_string()), move |c, a, _| {
+            donations::report(c, a, id).and_then(|v| named(c, a, v))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(crate::dto::donations::DonorReportView::named(r.0, &r.1)))
+}

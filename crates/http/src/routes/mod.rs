@@ -146,6 +146,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(donations::list_donations)
         .service(donations::get_donation)
         .service(donations::get_resource_stock)
+        .service(donations::get_donation_report)
         .service(campaigns::create_campaign)
         .service(campaigns::list_campaigns)
         .service(campaigns::get_campaign)

@@ -293,3 +293,93 @@ pub fn stock_of(conn: &mut DbConn, actor: &Actor, resource_id: Uuid) -> RepoResu
     }
     stock::lots(conn, resource_id)
 }
+
+/// Where a donation's goods went — no person data: how many allocations and units by the
+/// recipients' dong of residence and by benefit type, what is given and what is left.
+#[derive(Debug, Clone, Default)]
+pub struct DonorReport {
+    pub donation_id: Uuid,
+    pub received: i64,
+    pub given: i64,
+    pub left: i64,
+    /// `(admin_dong_code or "unknown", dong centre's name if any, allocations, units)`.
+    pub by_dong: Vec<(String, Option<String>, i64, i64)>,
+    /// `(benefit type, allocations, units)`.
+    pub by_benefit_type: Vec<(Uuid, i64, i64)>,
+}
+
+/// The report of a donation the caller may see (its organization, the district's
+/// coordinators and auditors): a fixed number of statements.
+pub fn report(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<DonorReport> {
+    use crate::schema::{allocations, households, stock_draws, stock_lots};
+    let donation = load(conn, actor, id)?;
+    let lots: Vec<(DbUuid, i32, i32)> = stock_lots::table
+        .filter(stock_lots::donation_id.eq(DbUuid(id)))
+        .select((
+            stock_lots::id,
+            stock_lots::quantity_received,
+            stock_lots::quantity_left,
+        ))
+        .load(conn)?;
+    let draws: Vec<(DbUuid, i32)> = stock_draws::table
+        .filter(stock_draws::lot_id.eq_any(lots.iter().map(|l| l.0).collect::<Vec<_>>()))
+        .filter(stock_draws::returned.eq(false))
+        .select((stock_draws::allocation_id, stock_draws::quantity))
+        .load(conn)?;
+    let given: Vec<(DbUuid, DbUuid, Option<DbUuid>)> = allocations::table
+        .filter(allocations::id.eq_any(draws.iter().map(|d| d.0).collect::<Vec<_>>()))
+        .filter(allocations::status.ne("cancelled"))
+        .select((
+            allocations::id,
+            allocations::benefit_type_id,
+            allocations::household_id,
+        ))
+        .load(conn)?;
+    let homes: Vec<(DbUuid, Option<String>)> = households::table
+        .filter(households::id.eq_any(given.iter().filter_map(|g| g.2).collect::<Vec<_>>()))
+        .select((households::id, households::admin_dong_code))
+        .load(conn)?;
+    let names = super::reports::dong_names(conn, &donation.district_code)?;
+    let mut report = DonorReport {
+        donation_id: id,
+        received: lots.iter().map(|l| i64::from(l.1)).sum(),
+        left: lots.iter().map(|l| i64::from(l.2)).sum(),
+        ..DonorReport::default()
+    };
+    for (allocation, benefit_type, household) in &given {
+        let units: i64 = draws
+            .iter()
+            .filter(|d| d.0 == *allocation)
+            .map(|d| i64::from(d.1))
+            .sum();
+        report.given += units;
+        let dong = household
+            .and_then(|h| homes.iter().find(|x| x.0 == h))
+            .and_then(|x| x.1.clone())
+            .unwrap_or_else(|| "unknown".into());
+        match report.by_dong.iter_mut().find(|r| r.0 == dong) {
+            Some(r) => {
+                r.2 += 1;
+                r.3 += units;
+            }
+            None => {
+                let name = names.get(&dong).cloned();
+                report.by_dong.push((dong, name, 1, units));
+            }
+        }
+        match report
+            .by_benefit_type
+            .iter_mut()
+            .find(|r| r.0 == benefit_type.0)
+        {
+            Some(r) => {
+                r.1 += 1;
+                r.2 += units;
+            }
+            None => report.by_benefit_type.push((benefit_type.0, 1, units)),
+        }
+    }
+    report.by_dong.sort();
+    report.by_benefit_type.sort();
+    Ok(report)
+}
