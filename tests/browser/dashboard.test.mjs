@@ -246,6 +246,21 @@ async function seed() {
   expected.closed += 1;
   await openCase(wel, yoon, 'moderate');
   bump(expected.status, 'discovered');
+
+  // A winter campaign (연말연시 집중 지원): quotas for two centres, three nominated by 공덕동
+  // (one returned, its place given back), none yet approved.
+  const campaign = await ok(coord, 'POST', '/campaigns', {
+    name: '희망온돌 따뜻한 겨울나기', starts_on: lastWinterDay(), ends_on: '2099-02-28',
+    benefit_type_ids: [types.heating_oil.id],
+    quotas: [{ organization_id: gongdeok.id, persons: 10 }, { organization_id: ahyeon.id, persons: 5 }],
+  });
+  const nominees = [];
+  for (const [name, birth] of [['강민호', '1944-04-04'], ['오순희', '1946-06-06'], ['서정자', '1943-03-03']]) {
+    const p = await ok(dong, 'POST', '/persons', { name, birth_date: birth });
+    nominees.push(await ok(dong, 'POST', `/campaigns/${campaign.id}/nominations`, { person_id: p.id, resource_id: oil.id }));
+  }
+  await ok(coord, 'POST', `/nominations/${nominees[2].id}/return`, { reason: '주소지 확인 필요' });
+  expected.campaign = { id: campaign.id, gongdeok: gongdeok.id, ahyeon: ahyeon.id };
   return { names: new Map(orgs.map((o) => [o.id, o.name])), people };
 }
 
@@ -362,6 +377,17 @@ async function main() {
     const providerLabels = (await tableValues(page, 'allocations_by_provider')).map((r) => r.label);
     same(providerLabels.sort(), Object.keys(expected.byProvider).map((id) => names.get(id)).sort(), 'provider names');
     check((await page.textContent('section[data-section="cases_by_status"]')).includes('서비스 제공'), 'status labels are Korean');
+
+    // Campaign progress: each centre's quota, nominated and left, by name.
+    const quota = await page.$$eval(`section[data-campaign="${expected.campaign.id}"] tbody tr`, (rows) =>
+      Object.fromEntries(rows.map((tr) => [tr.dataset.key, {
+        name: tr.querySelector('th').textContent,
+        nominated: Number(tr.querySelector('[data-col="nominated"]').dataset.value),
+        left: Number(tr.querySelector('[data-col="left"]').dataset.value),
+      }])));
+    same(quota[expected.campaign.gongdeok], { name: names.get(expected.campaign.gongdeok), nominated: 2, left: 8 }, 'campaign progress of 공덕동');
+    same(quota[expected.campaign.ahyeon], { name: names.get(expected.campaign.ahyeon), nominated: 0, left: 5 }, 'campaign progress of 아현동');
+    check((await page.textContent('#campaigns')).includes('희망온돌 따뜻한 겨울나기'), 'the campaign is named');
 
     // The page fits 1280×800 without sideways scrolling.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -162,6 +162,7 @@
     const report = await res.json();
     show('board');
     render(report);
+    await loadCampaigns();
     status.textContent = `${report.from || '처음'} ~ ${report.to || '현재'} 기준, ${new Date().toLocaleTimeString('ko-KR')} 조회`;
     document.body.dataset.loaded = 'true';
   }
@@ -364,6 +365,39 @@
     const d = report.duplicates;
     $('kpi-overrides').textContent = `${num(d.overrides_approved)} · ${num(d.overrides_rejected)} · ${num(d.overrides_pending)}`;
     for (const def of CARDS) card(def, report);
+  }
+
+  // ---- campaigns: each organization's quota and how far it has come ------------------------
+
+  async function loadCampaigns() {
+    const list = $('campaign-list');
+    const res = await api('/campaigns?limit=20');
+    if (!res.ok) {
+      list.replaceChildren(el('p', { className: 'empty', text: `캠페인을 불러오지 못했습니다: ${await problemText(res)}` }));
+      return;
+    }
+    const page = await res.json();
+    if (page.items.length === 0) {
+      list.replaceChildren(el('p', { className: 'empty', text: '진행 중인 캠페인이 없습니다.' }));
+      return;
+    }
+    const left = (v) => (v === null || v === undefined ? '제한 없음' : num(v));
+    list.replaceChildren(...page.items.map((c) => {
+      const rows = c.quotas.map((q) => ({
+        key: q.organization_id,
+        cells: [
+          { text: q.organization_name },
+          { text: num(q.nominated_persons), value: q.nominated_persons, col: 'nominated' },
+          { text: num(q.approved), value: q.approved, col: 'approved' },
+          { text: num(q.delivered), value: q.delivered, col: 'delivered' },
+          { text: num(q.amount_spent), value: q.amount_spent, col: 'spent' },
+          { text: left(q.persons_left), value: q.persons_left ?? '', col: 'left' },
+        ],
+      }));
+      const caption = `${c.name} (${c.starts_on} ~ ${c.ends_on}, ${c.benefit_type_names.join(', ')})`;
+      return el('section', { className: 'card', 'data-campaign': c.id },
+        table(caption, ['기관', '추천(명)', '승인', '전달', '사용액(원)', '남은 자리'], rows));
+    }));
   }
 
   // ---- start -----------------------------------------------------------------------------
