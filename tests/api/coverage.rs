@@ -169,9 +169,12 @@ fn plan(op: &str, w: &World) -> Plan {
         "create_webhook_redelivery" | "create_webhook_test" => body(json!({})),
         "approve_person_transfer" | "decline_person_transfer" => body(json!({})),
         "list_campaigns" | "get_campaign" | "list_campaign_nominations" => Plan::Private(None),
-        "list_donations" | "get_donation" | "get_resource_stock" | "get_donation_report" => {
-            Plan::Private(None)
-        }
+        "list_donations"
+        | "get_donation"
+        | "get_resource_stock"
+        | "get_donation_report"
+        | "get_donation_receipt" => Plan::Private(None),
+        "create_donation_receipt" => body(json!({})),
         "create_donation" => body(
             json!({ "donor_kind": "company", "donor_name": "마포상회", "amount": 100000, "received_on": "2026-11-20" }),
         ),

@@ -195,3 +195,108 @@ async fn goods_become_stock_that_allocations_draw_down(b: Backend) {
 }
 
 both!(goods_become_stock_that_allocations_draw_down);
+
+/// Receipts (기부금 영수증): numbered 1..n per organization and year without gaps, reissued under
+/// the same number and marked, printed in Korean with what the form needs — for the receiving
+/// organization only.
+async fn receipts_are_numbered_without_gaps_and_printed(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let org = format!("/api/v1/organizations/{}", w.d.dong);
+    let version = app.get(&org, Some(&w.coord)).await;
+    let etag = version.header("etag").unwrap().to_owned();
+    let r = app
+        .patch(
+            &org,
+            Some(&w.coord),
+            Some(&etag),
+            json!({ "registration_no": "105-82-12345" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["registration_no"], "105-82-12345");
+    let box_ = kimchi(&app, &w.dong).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let d = app
+            .post(
+                "/api/v1/donations",
+                Some(&w.dong),
+                json!({ "donor_kind": "person", "donor_name": format!("기부자{i}"), "donor_identifier": "800101-1234567",
+                    "resource_id": box_, "quantity": 2, "value": 60000, "received_on": "2026-11-20" }),
+            )
+            .await;
+        assert_eq!(d.status, 201, "{}", d.text);
+        ids.push(d.body["id"].as_str().unwrap().to_owned());
+    }
+    let year = (chrono::Utc::now() + chrono::Duration::hours(9))
+        .format("%Y")
+        .to_string();
+    for (i, id) in ids.iter().enumerate() {
+        let r = app
+            .post(
+                &format!("/api/v1/donations/{id}/receipt"),
+                Some(&w.dong),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["number"], format!("{year}-{:04}", i + 1));
+    }
+    let again = app
+        .post(
+            &format!("/api/v1/donations/{}/receipt", ids[0]),
+            Some(&w.dong),
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["reissued"], true);
+    assert_eq!(again.body["number"], format!("{year}-0001"));
+    let page = app
+        .get(
+            &format!("/api/v1/donations/{}/receipt", ids[0]),
+            Some(&w.dong),
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    for part in [
+        "기부금 영수증",
+        &format!("{year}-0001"),
+        "재발급 (1회)",
+        "기부자0",
+        "800101-1234567",
+        "105-82-12345",
+        "공덕동 주민센터",
+        "현물",
+        "김장김치 10kg",
+        "60,000원",
+    ] {
+        assert!(page.text.contains(part), "{part} missing: {}", page.text);
+    }
+    // The coordinator sees the donation but not the receipt's full identifier; others nothing.
+    app.get(
+        &format!("/api/v1/donations/{}/receipt", ids[0]),
+        Some(&w.coord),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/donations/{}/receipt", ids[1]),
+            Some(&w.welfare),
+            json!({})
+        )
+        .await
+        .status,
+        404
+    );
+    let seen = app.audit_events("view").await;
+    assert!(seen.iter().any(|e| e.resource_type == "donation_receipt"));
+}
+
+both!(receipts_are_numbered_without_gaps_and_printed);

@@ -1003,7 +1003,60 @@ async fn stock_never_goes_below_zero(b: Backend) {
     }
 }
 
+/// Receipts (#31): twenty receipts issued at once over two servers take the numbers 1..20 of
+/// the year, each once, no gap; twenty issues of one donation's receipt give one number.
+async fn receipt_numbers_have_no_gaps(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = Racers::start(&app);
+    let mut calls = Vec::new();
+    for i in 0..PARALLEL {
+        let d = app
+            .post(
+                "/api/v1/donations",
+                Some(&w.dong),
+                json!({ "donor_kind": "person", "donor_name": format!("기부자{i}"), "amount": 10000, "received_on": "2026-11-20" }),
+            )
+            .await;
+        assert_eq!(d.status, 201, "{}", d.text);
+        calls.push(post(
+            format!("/api/v1/donations/{}/receipt", id(&d.body)),
+            &w.dong,
+            json!({}),
+        ));
+    }
+    let answers = racers.race(calls);
+    let mut serials: Vec<i64> = answers
+        .iter()
+        .map(|(s, b)| {
+            assert_eq!(*s, 201, "{b}");
+            b["serial"].as_i64().unwrap()
+        })
+        .collect();
+    serials.sort();
+    assert_eq!(serials, (1..=PARALLEL as i64).collect::<Vec<_>>());
+    // One donation's receipt asked for at once: one number; the others are reissues or 409.
+    let d = app
+        .post(
+            "/api/v1/donations",
+            Some(&w.dong),
+            json!({ "donor_kind": "company", "donor_name": "마포상회", "amount": 50000, "received_on": "2026-11-21" }),
+        )
+        .await;
+    let answers = racers.same(post(
+        format!("/api/v1/donations/{}/receipt", id(&d.body)),
+        &w.dong,
+        json!({}),
+    ));
+    let issued = answers.iter().filter(|(s, _)| *s == 201).count();
+    assert_eq!(issued, 1, "{answers:?}");
+    assert!(answers.iter().all(|(s, b)| *s == 201
+        || (*s == 200 && b["serial"] == PARALLEL as i64 + 1)
+        || (*s == 409 && b["code"] == "receipt_issued")));
+}
+
 both!(
+    receipt_numbers_have_no_gaps,
     stock_never_goes_below_zero,
     a_campaign_quota_is_never_exceeded,
     two_records_of_one_person_get_a_blocked_benefit_once,

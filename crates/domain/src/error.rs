@@ -129,6 +129,8 @@ pub enum Who {
     /// An organization with a quota in the campaign (or, to read, the district's coordinators
     /// and auditors).
     QuotaHolder,
+    /// The organization that received the donation.
+    ReceivingOrg,
 }
 
 impl Who {
@@ -156,6 +158,7 @@ impl Who {
             Self::ResourceOwner => "requires_resource_owner",
             Self::SomeoneElse => "requires_someone_else",
             Self::QuotaHolder => "requires_campaign_quota",
+            Self::ReceivingOrg => "requires_receiving_org",
         }
     }
 
@@ -197,11 +200,12 @@ impl Who {
             Self::Provider => Some("provider"),
             Self::ResourceOwner => Some("resource_owner"),
             Self::QuotaHolder => Some("campaign_quota_holder"),
+            Self::ReceivingOrg => Some("donation_receiver"),
             _ => None,
         }
     }
 
-    pub const ALL: [Who; 21] = [
+    pub const ALL: [Who; 22] = [
         Self::CaseLead,
         Self::CaseLeadOrCoordinator,
         Self::CaseWorkers,
@@ -223,6 +227,7 @@ impl Who {
         Self::ResourceOwner,
         Self::SomeoneElse,
         Self::QuotaHolder,
+        Self::ReceivingOrg,
     ];
 }
 

@@ -4,6 +4,7 @@
 use crate::allocation::{AllocationStatus, Category, Funding, Scope, Subject};
 use crate::case::{CaseType, ClosingReason, RiskLevel, Status};
 use crate::meeting::Decision;
+use crate::person::Flag;
 use crate::plan::{AssessmentDomain, GoalStatus};
 use crate::user::Role;
 
@@ -196,6 +197,24 @@ impl Label for Decision {
     }
 }
 
+impl Label for Flag {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Flag::SinglePersonHousehold => ("1인 가구", "Single-person household"),
+            Flag::ElderlyLivingAlone => ("독거노인", "Older person living alone"),
+            Flag::Disability => ("장애인", "Person with a disability"),
+            Flag::SingleParent => ("한부모 가정", "Single-parent family"),
+            Flag::ChildHeaded => ("아동 가장 가구", "Child-headed household"),
+            Flag::GrandparentHeaded => ("조손 가정", "Grandparent-headed family"),
+            Flag::Multicultural => ("다문화 가정", "Multicultural family"),
+            Flag::NorthKoreanDefector => ("북한이탈주민", "North Korean defector"),
+            Flag::LowIncome => ("저소득", "Low income"),
+            Flag::Homeless => ("노숙인", "Homeless"),
+            Flag::SocialIsolation => ("사회적 고립", "Social isolation"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,5 +240,6 @@ mod tests {
         all(AssessmentDomain::ALL);
         all(GoalStatus::ALL);
         all(Decision::ALL);
+        all(&Flag::ALL);
     }
 }

@@ -213,6 +213,8 @@ pub struct Organization {
     pub hub_org_id: Option<Uuid>,
     /// The administrative dong (행정동 코드) a dong centre serves.
     pub admin_dong_code: Option<String>,
+    /// 고유번호 or 사업자등록번호, printed on donation receipts.
+    pub registration_no: Option<String>,
     pub active: bool,
     pub version: i32,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -247,6 +249,7 @@ pub struct OrganizationPatch {
     pub parent_id: Option<Option<Uuid>>,
     pub hub_org_id: Option<Option<Uuid>>,
     pub admin_dong_code: Option<Option<String>>,
+    pub registration_no: Option<Option<String>>,
     pub active: Option<bool>,
 }
 

@@ -51,6 +51,19 @@ pub fn view_nomination(actor: &Actor, district_code: &str, nominating_org: Uuid)
     )
 }
 
+/// Issuing and printing a donation's receipt (기부금 영수증): case-working roles of the
+/// organization that received it.
+pub fn issue_receipt(actor: &Actor, received_by: Uuid) -> Rule {
+    operational(actor)?;
+    allow_if(
+        actor.org_id == received_by,
+        DomainError::only(
+            crate::Who::ReceivingOrg,
+            "only the receiving organization issues and prints its receipts",
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -291,7 +291,7 @@ impl Record {
             Self::Consent => &[Created, Removed],
             Self::PersonDuplicate => &[Updated, Removed],
             Self::Webhook | Self::Nomination => &[Created, Updated, Removed],
-            Self::Donation => &[Created],
+            Self::Donation => &[Created, Updated],
             _ => &[Created, Updated],
         }
     }

@@ -69,6 +69,10 @@ pub struct CreateDonationRequest {
     pub quantity: Option<i32>,
     /// Goods: the last day they may be given (food).
     pub expires_on: Option<NaiveDate>,
+    /// Goods: their value in won, as the receipt states it (시가).
+    #[validate(range(min = 0, max = 10_000_000_000i64, message = "must be 0 to 10^10"))]
+    #[schema(minimum = 0, maximum = 10_000_000_000i64)]
+    pub value: Option<i64>,
     /// Not designated when absent.
     pub designation: Option<DesignationDto>,
     /// For `designation: organization`.
@@ -302,6 +306,39 @@ impl FromNamed<hamkke_persistence::repo::donations::DonorReport> for DonorReport
                     units,
                 })
                 .collect(),
+        }
+    }
+}
+
+/// A donation receipt (기부금 영수증) as issued.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptView {
+    pub id: Uuid,
+    pub donation_id: Uuid,
+    /// `{year}-{serial:04}`: per organization and year of issue, without gaps.
+    pub number: String,
+    pub year: i32,
+    pub serial: i32,
+    pub issued_at: DateTime<Utc>,
+    /// Whether this answer reissued it (재발급).
+    pub reissued: bool,
+    /// How many times it was issued again.
+    pub reissues: i32,
+    pub last_issued_at: DateTime<Utc>,
+}
+
+impl ReceiptView {
+    pub fn new(r: hamkke_persistence::repo::receipts::Receipt, reissued: bool) -> Self {
+        Self {
+            number: r.number(),
+            id: r.id,
+            donation_id: r.donation_id,
+            year: r.year,
+            serial: r.serial,
+            issued_at: r.issued_at,
+            reissued,
+            reissues: r.reissues,
+            last_issued_at: r.last_issued_at,
         }
     }
 }

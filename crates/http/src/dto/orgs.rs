@@ -127,6 +127,10 @@ pub struct UpdateOrganizationRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, pattern = "^[0-9]{10}$")]
     pub admin_dong_code: Option<Option<String>>,
+    /// 고유번호 or 사업자등록번호 (`NNN-NN-NNNNN`), printed on donation receipts; `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{3}-[0-9]{2}-[0-9]{5}$")]
+    pub registration_no: Option<Option<String>>,
     /// Whether it is in use.
     pub active: Option<bool>,
 }
@@ -138,6 +142,7 @@ impl From<UpdateOrganizationRequest> for OrganizationPatch {
             parent_id: r.parent_id,
             hub_org_id: r.hub_org_id,
             admin_dong_code: r.admin_dong_code,
+            registration_no: r.registration_no,
             active: r.active,
         }
     }
@@ -155,6 +160,8 @@ pub struct OrganizationView {
     pub hub_org_id: Option<Uuid>,
     /// The administrative dong a dong centre serves.
     pub admin_dong_code: Option<String>,
+    /// 고유번호 or 사업자등록번호.
+    pub registration_no: Option<String>,
     pub active: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -172,6 +179,7 @@ impl From<Organization> for OrganizationView {
             parent_id: o.parent_id,
             hub_org_id: o.hub_org_id,
             admin_dong_code: o.admin_dong_code,
+            registration_no: o.registration_no,
             active: o.active,
             version: o.version,
             created_at: o.created_at,

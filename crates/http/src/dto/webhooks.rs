@@ -134,6 +134,8 @@ pub enum WebhookEventType {
     BenefitTypeUpdated,
     #[serde(rename = "donation.received")]
     DonationReceived,
+    #[serde(rename = "donation.updated")]
+    DonationUpdated,
     #[serde(rename = "campaign.created")]
     CampaignCreated,
     #[serde(rename = "campaign.updated")]

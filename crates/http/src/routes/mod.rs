@@ -147,6 +147,8 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(donations::get_donation)
         .service(donations::get_resource_stock)
         .service(donations::get_donation_report)
+        .service(donations::create_donation_receipt)
+        .service(donations::get_donation_receipt)
         .service(campaigns::create_campaign)
         .service(campaigns::list_campaigns)
         .service(campaigns::get_campaign)

@@ -33,6 +33,8 @@ pub struct NewDonation {
     pub gift: Gift,
     pub designation: Designation,
     pub received_on: NaiveDate,
+    /// Goods: their value in won, for the receipt.
+    pub value: Option<i64>,
 }
 
 /// What was given.
@@ -229,6 +231,7 @@ pub fn record(
                 donations::received_on.eq(new.received_on),
                 donations::created_by.eq(DbUuid(actor.user_id)),
                 donations::created_at.eq(to_db(crate::now())),
+                donations::value.eq(new.value),
             ))
             .execute(conn)?;
         if let Gift::Goods {

@@ -22,6 +22,7 @@ pub mod orgs;
 pub mod page;
 pub mod persons;
 pub mod plans;
+pub mod receipts;
 pub mod referrals;
 pub mod refs;
 pub mod reports;

@@ -34,6 +34,7 @@ pub(crate) struct OrgRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     admin_dong_code: Option<String>,
+    registration_no: Option<String>,
 }
 
 impl TryFrom<OrgRow> for Organization {
@@ -48,6 +49,7 @@ impl TryFrom<OrgRow> for Organization {
             parent_id: r.parent_id.map(Into::into),
             hub_org_id: r.hub_org_id.map(Into::into),
             admin_dong_code: r.admin_dong_code,
+            registration_no: r.registration_no,
             active: r.active,
             version: r.version,
             created_at: from_db(r.created_at),
@@ -116,6 +118,7 @@ pub fn insert_unchecked(conn: &mut DbConn, new: &NewOrganization) -> RepoResult<
         created_at: now,
         updated_at: now,
         admin_dong_code: new.admin_dong_code.clone(),
+        registration_no: None,
     };
     diesel::insert_into(organizations::table)
         .values(&row)
@@ -279,6 +282,23 @@ pub fn update(
             .clone()
             .unwrap_or(current.admin_dong_code.clone());
         hamkke_domain::org::check_admin_dong_code(current.kind, admin_dong_code.as_deref())?;
+        if let Some(Some(no)) = &patch.registration_no {
+            let b = no.as_bytes();
+            let shaped = b.len() == 12
+                && b[3] == b'-'
+                && b[6] == b'-'
+                && b.iter()
+                    .enumerate()
+                    .all(|(i, c)| i == 3 || i == 6 || c.is_ascii_digit());
+            if !shaped {
+                return Err(DomainError::invalid(
+                    "registration_no",
+                    "invalid_format",
+                    "NNN-NN-NNNNN",
+                )
+                .into());
+            }
+        }
         let scope = authz::org_scope(actor);
         let parent = load_link(conn, &scope, "parent_id", parent_id)?;
         let hub = load_link(conn, &scope, "hub_org_id", hub_org_id)?;
@@ -298,6 +318,10 @@ pub fn update(
                 organizations::parent_id.eq(parent_id.map(DbUuid)),
                 organizations::hub_org_id.eq(hub_org_id.map(DbUuid)),
                 organizations::admin_dong_code.eq(admin_dong_code),
+                organizations::registration_no.eq(patch
+                    .registration_no
+                    .clone()
+                    .unwrap_or(current.registration_no.clone())),
                 organizations::active.eq(patch.active.unwrap_or(current.active)),
             )
         )?;
@@ -316,6 +340,7 @@ pub fn update(
             patch.parent_id.map(|_| "parent_id"),
             patch.hub_org_id.map(|_| "hub_org_id"),
             patch.admin_dong_code.as_ref().map(|_| "admin_dong_code"),
+            patch.registration_no.as_ref().map(|_| "registration_no"),
             patch.active.map(|_| "active"),
         ]
         .into_iter()

@@ -16,6 +16,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         admin_dong_code -> Nullable<Text>,
+        registration_no -> Nullable<Text>,
+        receipt_year -> Nullable<Integer>,
+        receipt_serial -> Integer,
     }
 }
 
@@ -721,6 +724,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     donations,
+    donation_receipts,
     stock_lots,
     stock_draws,
     campaigns,

@@ -97,6 +97,24 @@ diesel::table! {
         received_on -> Date,
         created_by -> Uuid,
         created_at -> Timestamp,
+        value -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    donation_receipts (id) {
+        id -> Uuid,
+        donation_id -> Uuid,
+        org_id -> Uuid,
+        year -> Integer,
+        serial -> Integer,
+        issued_by -> Uuid,
+        issued_at -> Timestamp,
+        reissues -> Integer,
+        last_issued_at -> Timestamp,
     }
 }
 
