@@ -30,21 +30,25 @@ local = threading.local()
 
 
 def call(method, path, token=None, body=None):
-    conn = getattr(local, "conn", None)
-    if conn is None:
-        conn = local.conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=60)
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
-    try:
-        conn.request(method, path, body=data, headers=headers)
-        r = conn.getresponse()
-        raw = r.read()
-    except (http.client.HTTPException, OSError):
-        local.conn = None
-        raise
-    return r.status, (json.loads(raw) if raw else None)
+    for attempt in (1, 2):
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=60)
+        try:
+            conn.request(method, path, body=data, headers=headers)
+            r = conn.getresponse()
+            raw = r.read()
+            return r.status, (json.loads(raw) if raw else None)
+        except (http.client.HTTPException, OSError):
+            # An idle keep-alive connection the server closed: once more on a new one (a
+            # nomination sent twice would answer 409 and show under "other answers").
+            local.conn = None
+            if attempt == 2:
+                raise
 
 
 def ok(status, body, want=(200, 201)):
