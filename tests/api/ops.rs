@@ -104,6 +104,30 @@ async fn cors_follows_the_allow_list(b: Backend) {
     );
     let bad = app.send(preflight("https://evil.example")).await;
     assert!(bad.header("access-control-allow-origin").is_none());
+    // A browser client reads the headers the contract declares: the rate limit among them.
+    let search = app
+        .send(
+            TestApp::req(Method::GET, "/api/v1/me", None)
+                .insert_header(("origin", "https://portal.mapo.go.kr")),
+        )
+        .await;
+    let exposed = search
+        .header("access-control-expose-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for h in [
+        "location",
+        "content-disposition",
+        "etag",
+        "retry-after",
+        "ratelimit",
+        "ratelimit-policy",
+    ] {
+        assert!(
+            exposed.split(", ").any(|e| e == h),
+            "{h} not exposed: {exposed}"
+        );
+    }
 }
 
 async fn an_exhausted_pool_answers_503(b: Backend) {

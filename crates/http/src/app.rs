@@ -71,6 +71,9 @@ fn cors(config: &Config) -> Cors {
             header::CONTENT_DISPOSITION,
             header::HeaderName::from_static("idempotent-replayed"),
             header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("ratelimit"),
+            header::HeaderName::from_static("ratelimit-policy"),
+            header::CONTENT_LANGUAGE,
         ])
         .max_age(3600);
     for origin in &config.cors_origins {
