@@ -284,7 +284,12 @@ fn the_contract_declares_what_generators_read() {
             .map(|h| h.keys().cloned().collect())
             .unwrap_or_default()
     };
-    assert!(headers("/api/v1/cases", "post", "201").contains(&"Location".to_owned()));
+    for path in ["/api/v1/cases", "/api/v1/campaigns", "/api/v1/donations"] {
+        assert!(
+            headers(path, "post", "201").contains(&"Location".to_owned()),
+            "{path}"
+        );
+    }
     assert!(headers("/api/v1/cases", "post", "303").contains(&"Location".to_owned()));
     assert!(headers("/api/v1/reports/overview.csv", "get", "200")
         .contains(&"Content-Disposition".to_owned()));

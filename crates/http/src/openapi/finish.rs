@@ -25,7 +25,9 @@ fn header_of(kind: Type, description: &str) -> RefOr<utoipa::openapi::header::He
 pub const LOCATED: &[&str] = &[
     "create_allocation",
     "create_benefit_type",
+    "create_campaign",
     "create_case",
+    "create_donation",
     "create_household",
     "create_meeting",
     "create_organization",
