@@ -182,6 +182,18 @@ async fn goods_become_stock_that_allocations_draw_down(b: Backend) {
     app.post("/api/v1/donations", Some(&w.dong), body)
         .await
         .assert_problem(400, "validation_failed");
+    // A day no gift was received on is refused.
+    for day in ["9999-12-31", "1899-01-01"] {
+        let r = app
+            .post(
+                "/api/v1/donations",
+                Some(&w.dong),
+                json!({ "donor_kind": "person", "donor_name": "홍길동", "amount": 1000, "received_on": day }),
+            )
+            .await;
+        r.assert_problem(400, "validation_failed");
+        assert_eq!(r.field_errors()[0].0, "received_on", "{}", r.text);
+    }
     // Cash: an amount, nothing else.
     let cash = app
         .post(

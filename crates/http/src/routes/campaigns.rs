@@ -34,6 +34,15 @@ pub async fn create_campaign(
     body: ValidJson<CreateCampaignRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
+    for (name, day) in [("starts_on", b.starts_on), ("ends_on", b.ends_on)] {
+        if !(2000..=2100).contains(&chrono::Datelike::year(&day)) {
+            return Err(ApiError::field(
+                name,
+                "out_of_range",
+                "must be a day from 2000 to 2100",
+            ));
+        }
+    }
     if b.ends_on < b.starts_on {
         return Err(ApiError::field(
             "ends_on",

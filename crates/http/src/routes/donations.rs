@@ -1,6 +1,7 @@
 //! Donations (후원·기탁) received by an organization, and the stock (재고) goods become.
 
 use actix_web::{get, post, web, HttpResponse};
+use chrono::Datelike;
 use hamkke_domain::person::{Flag, Rrn};
 use hamkke_persistence::repo::donations::{self, Gift, NewDonation};
 use hamkke_persistence::repo::receipts;
@@ -31,6 +32,23 @@ fn business_number(raw: &str) -> Option<String> {
 }
 
 fn new_donation(b: CreateDonationRequest) -> ApiResult<NewDonation> {
+    let today = hamkke_domain::today();
+    if b.received_on > today || b.received_on.year() < 2000 {
+        return Err(ApiError::field(
+            "received_on",
+            "out_of_range",
+            "must be a day from 2000 to today",
+        ));
+    }
+    if b.expires_on
+        .is_some_and(|e| e.year() > 2100 || e.year() < 2000)
+    {
+        return Err(ApiError::field(
+            "expires_on",
+            "out_of_range",
+            "must be a day from 2000 to 2100",
+        ));
+    }
     let identifier = match (b.donor_identifier.as_deref(), b.donor_kind) {
         (None, _) => None,
         (Some(raw), DonorKindDto::Person) => Some(

@@ -127,10 +127,15 @@ impl From<DonationRow> for Donation {
 
 /// `900101-1******` for an RRN, `123-45-*****` for a business number.
 fn masked(digits: &str) -> String {
-    if digits.len() == 13 {
-        format!("{}-{}******", &digits[..6], &digits[6..7])
-    } else {
-        format!("{}-{}-*****", &digits[..3], &digits[3..5])
+    match (
+        digits.get(..6),
+        digits.get(6..7),
+        digits.get(..3),
+        digits.get(3..5),
+    ) {
+        (Some(birth), Some(sex), _, _) if digits.len() == 13 => format!("{birth}-{sex}******"),
+        (_, _, Some(office), Some(kind)) => format!("{office}-{kind}-*****"),
+        _ => "*****".into(),
     }
 }
 
