@@ -218,12 +218,23 @@ async fn a_campaign_runs_from_quota_to_delivery(b: Backend) {
         work.text
     );
 
-    // The provider delivers the approved allocation; the progress counts it.
+    // The provider delivers the approved allocation with the recipient's signature; the
+    // progress counts it, with its proof.
+    let sig = crate::attachments::upload(
+        &app,
+        &w.dong,
+        "allocation",
+        &allocation,
+        "signature",
+        b"\x89PNG\r\n\x1a\n signature",
+    )
+    .await;
+    assert_eq!(sig.status, 201, "{}", sig.text);
     let d = app
         .post(
             &format!("/api/v1/allocations/{allocation}/deliver"),
             Some(&w.dong),
-            json!({}),
+            json!({ "proof": { "kind": "signature", "attachment_id": sig.body["id"] } }),
         )
         .await;
     assert_eq!(d.status, 200, "{}", d.text);
@@ -235,6 +246,9 @@ async fn a_campaign_runs_from_quota_to_delivery(b: Backend) {
     assert_eq!(q["persons_left"], 0);
     assert_eq!(q["approved"], 1);
     assert_eq!(q["delivered"], 1);
+    assert_eq!(q["delivered_with_proof"], 1);
+    assert_eq!(q["delivery_rate"], 1.0);
+    assert_eq!(q["proof_rate"], 1.0);
     assert_eq!(q["amount_spent"], 300_000);
     assert_eq!(q["nominated_amount"], 600_000);
     assert_eq!(q["amount_left"], 400_000);

@@ -175,6 +175,11 @@ fn plan(op: &str, w: &World) -> Plan {
         | "get_donation_report"
         | "get_donation_receipt" => Plan::Private(None),
         "create_donation_receipt" => body(json!({})),
+        "list_attachments" | "get_attachment" | "get_attachment_content" => Plan::Private(None),
+        "get_campaign_report" | "export_campaign_report_csv" | "export_campaign_report_xlsx" => {
+            Plan::Private(None)
+        }
+        "create_attachment" => Plan::Private(None),
         "create_donation" => body(
             json!({ "donor_kind": "company", "donor_name": "마포상회", "amount": 100000, "received_on": "2026-11-20" }),
         ),
@@ -437,6 +442,11 @@ async fn every_operation_refuses_missing_expired_dead_and_foreign_tokens(b: Back
                 .replace(
                     "/nominations/{id}",
                     &format!("/nominations/{}", uuid::Uuid::now_v7()),
+                )
+                // No attachment exists in this fixture: any id must still be refused.
+                .replace(
+                    "/attachments/{id}",
+                    &format!("/attachments/{}", uuid::Uuid::now_v7()),
                 )
                 .replace("/agenda/{case_id}", &format!("/agenda/{}", fx.case))
                 .replace("{person_id}", &fx.person)

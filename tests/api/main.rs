@@ -5,6 +5,7 @@
 mod support;
 
 mod allocations;
+mod attachments;
 mod audit;
 mod auth;
 mod benefit_types;
@@ -37,4 +38,5 @@ mod users;
 mod views;
 mod walls;
 mod webhooks;
+mod winter;
 mod workflow;

@@ -51,6 +51,37 @@ async fn backdate_person(app: &TestApp, id: &str, years: i64) {
         .unwrap();
 }
 
+/// Makes `person` and their allocations six years old, then runs retention.
+pub(crate) async fn anonymise_now(app: &TestApp, person: &str) -> RetentionReport {
+    backdate_person(app, person, 6).await;
+    let id = DbUuid(person.parse().unwrap());
+    app.db
+        .run(move |c| {
+            diesel::update(allocations::table.filter(allocations::person_id.eq(id)))
+                .set((
+                    allocations::granted_on.eq(years_ago(6).date()),
+                    allocations::created_at.eq(years_ago(6)),
+                ))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let report = run(app, false).await;
+    let anonymised = app
+        .db
+        .run(move |c| {
+            Ok(persons::table
+                .find(id)
+                .select(persons::anonymized_at)
+                .first::<Option<chrono::NaiveDateTime>>(c)?)
+        })
+        .await
+        .unwrap();
+    assert!(anonymised.is_some(), "the person was anonymised");
+    report
+}
+
 async fn run(app: &TestApp, dry_run: bool) -> RetentionReport {
     app.db
         .run(move |c| {

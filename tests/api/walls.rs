@@ -86,6 +86,8 @@ fn far_id(field: &str, far: &Side, w: &World, far_user: &str) -> Option<String> 
         | "responsible_user_id"
         | "actor_user_id" => far_user.to_owned(),
         "member_person_ids" => far.person.clone(),
+        // Attachments are listed by a case of the other district (`subject_type=case`).
+        "subject_id" => far.case.clone(),
         // No campaign of the other district in this fixture: an id no campaign has.
         "designated_campaign_id" => uuid::Uuid::now_v7().to_string(),
         // Goal ids belong to the plan reviewed; any other id is unknown to it.
@@ -393,7 +395,14 @@ async fn references_to_another_district_are_refused_in_bodies_and_filters(b: Bac
             } else {
                 &w.dong
             };
-            let r = app.get(&format!("{path}?{name}={id}"), Some(token)).await;
+            let also = if path == "/api/v1/attachments" {
+                "&subject_type=case"
+            } else {
+                ""
+            };
+            let r = app
+                .get(&format!("{path}?{name}={id}{also}"), Some(token))
+                .await;
             r.assert_problem(404, "not_found");
             assert_eq!(r.field_errors()[0].0, name, "{path}: {}", r.text);
             filters += 1;

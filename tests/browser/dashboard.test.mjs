@@ -334,7 +334,7 @@ async function main() {
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 15000 });
 
     const sections = await page.$$eval('section[data-section]', (cards) => cards.map((c) => c.dataset.section));
-    check(sections.length === 11, `eleven charts, found ${sections.length}: ${sections}`);
+    check(sections.length === 12, `twelve charts, found ${sections.length}: ${sections}`);
     for (const s of sections) {
       const st = await chartState(page, s);
       check(st.drawn, `${s}: no chart drawn`);
@@ -388,6 +388,14 @@ async function main() {
     same(quota[expected.campaign.gongdeok], { name: names.get(expected.campaign.gongdeok), nominated: 2, left: 8 }, 'campaign progress of 공덕동');
     same(quota[expected.campaign.ahyeon], { name: names.get(expected.campaign.ahyeon), nominated: 0, left: 5 }, 'campaign progress of 아현동');
     check((await page.textContent('#campaigns')).includes('희망온돌 따뜻한 겨울나기'), 'the campaign is named');
+    // The campaign by dong of residence: 공덕동's nominees live in its dong or have none on file.
+    const byDong = await page.textContent(`section[data-campaign-report="${expected.campaign.id}"]`);
+    check(byDong.includes('거주 동별') && byDong.includes('합계'), `campaign by dong: ${byDong}`);
+    // 통합사례관리 실적: cases by type, meetings, resources by funding, in Korean.
+    const ministry = await page.textContent('section[data-section="ministry_summary"]');
+    for (const word of ['사례 신규', '통합사례관리', '회의 개최', '자원 연계', '공공']) {
+      check(ministry.includes(word), `ministry summary shows ${word}`);
+    }
 
     // The page fits 1280×800 without sideways scrolling.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -3,7 +3,7 @@
 
 use crate::allocation::{AllocationStatus, Category, Funding, Scope, Subject};
 use crate::case::{CaseType, ClosingReason, RiskLevel, Status};
-use crate::meeting::Decision;
+use crate::meeting::{Decision, MeetingKind};
 use crate::person::Flag;
 use crate::plan::{AssessmentDomain, GoalStatus};
 use crate::user::Role;
@@ -124,6 +124,16 @@ impl Label for CaseType {
     }
 }
 
+impl Label for MeetingKind {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            MeetingKind::Assessment => ("사정회의", "Assessment meeting"),
+            MeetingKind::IntegratedConference => ("통합사례회의", "Integrated case conference"),
+            MeetingKind::Solution => ("솔루션회의", "Solution meeting"),
+        }
+    }
+}
+
 impl Label for Role {
     fn names(self) -> (&'static str, &'static str) {
         match self {
@@ -240,6 +250,8 @@ mod tests {
         all(AssessmentDomain::ALL);
         all(GoalStatus::ALL);
         all(Decision::ALL);
+        all(MeetingKind::ALL);
+        all(CaseType::ALL);
         all(&Flag::ALL);
     }
 }

@@ -1,6 +1,7 @@
 //! hamkke domain: pure types and rules shared by every layer. No IO lives here.
 
 pub mod allocation;
+pub mod attachment;
 pub mod authz;
 pub mod benefit;
 pub mod case;

@@ -42,6 +42,8 @@
         ['overrides_rejected', '예외 반려']] },
     { section: 'repeated_benefit_types', title: '같은 사람에게 반복 지원된 급여유형 (상위 10)',
       kind: 'repeats', rows: (r) => r.repeated_benefit_types },
+    { section: 'ministry_summary', title: '통합사례관리 실적 (사례 유형별 · 회의 · 자원 연계)',
+      kind: 'ministry', rows: (r) => r.ministry_summary },
   ];
 
   // ---- API -------------------------------------------------------------------------------
@@ -332,6 +334,25 @@
       }));
       return { config, head: [def.head, ...months, '합계'], tableRows };
     }
+    if (def.kind === 'ministry') {
+      const config = {
+        type: 'bar',
+        data: {
+          labels: rows.map((r) => `${r.measure_label} · ${r.label}`),
+          datasets: [{ label: '건수', data: rows.map((r) => r.count), backgroundColor: PALETTE[2] }],
+        },
+        options: { indexAxis: 'y', plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
+      };
+      return {
+        config,
+        head: ['구분', '항목', '건수', '금액(원)'],
+        tableRows: rows.map((r) => ({
+          key: `${r.measure}|${r.key}`,
+          cells: [{ text: r.measure_label }, { text: r.label }, { text: num(r.count), value: r.count, col: 'count' },
+            { text: r.amount === null || r.amount === undefined ? '' : num(r.amount), value: r.amount ?? '', col: 'amount' }],
+        })),
+      };
+    }
     // repeats
     const config = {
       type: 'bar',
@@ -382,6 +403,7 @@
       return;
     }
     const left = (v) => (v === null || v === undefined ? '제한 없음' : num(v));
+    const rate = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 100)}%`);
     list.replaceChildren(...page.items.map((c) => {
       const rows = c.quotas.map((q) => ({
         key: q.organization_id,
@@ -392,12 +414,33 @@
           { text: num(q.delivered), value: q.delivered, col: 'delivered' },
           { text: num(q.amount_spent), value: q.amount_spent, col: 'spent' },
           { text: left(q.persons_left), value: q.persons_left ?? '', col: 'left' },
+          { text: rate(q.delivery_rate), value: q.delivery_rate ?? '', col: 'delivery_rate' },
+          { text: rate(q.proof_rate), value: q.proof_rate ?? '', col: 'proof_rate' },
         ],
       }));
       const caption = `${c.name} (${c.starts_on} ~ ${c.ends_on}, ${c.benefit_type_names.join(', ')})`;
       return el('section', { className: 'card', 'data-campaign': c.id },
-        table(caption, ['기관', '추천(명)', '승인', '전달', '사용액(원)', '남은 자리'], rows));
+        table(caption, ['기관', '추천(명)', '승인', '전달', '사용액(원)', '남은 자리', '전달률', '증빙률'], rows));
     }));
+    // Each campaign by the dong its households live in (coordinators and auditors).
+    for (const c of page.items) {
+      const r = await api(`/campaigns/${c.id}/report`);
+      if (!r.ok) continue;
+      const report = await r.json();
+      const rows = [...report.by_dong, report.total].map((d) => ({
+        key: d.dong_code,
+        cells: [
+          { text: d.dong_name },
+          { text: num(d.nominated_persons), value: d.nominated_persons, col: 'nominated' },
+          { text: num(d.approved), value: d.approved, col: 'approved' },
+          { text: num(d.delivered), value: d.delivered, col: 'delivered' },
+          { text: num(d.delivered_with_proof), value: d.delivered_with_proof, col: 'proof' },
+          { text: num(d.amount), value: d.amount, col: 'amount' },
+        ],
+      }));
+      list.append(el('section', { className: 'card', 'data-campaign-report': c.id },
+        table(`${c.name} — 거주 동별`, ['거주 동', '추천(명)', '승인', '전달', '증빙 있는 전달', '지원액(원)'], rows)));
+    }
   }
 
   // ---- start -----------------------------------------------------------------------------

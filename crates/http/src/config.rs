@@ -28,6 +28,8 @@ pub struct Config {
     pub session_ttl_secs: i64,
     pub cors_origins: Vec<String>,
     pub json_limit_bytes: usize,
+    /// Largest attachment accepted (`HAMKKE_ATTACHMENT_MAX_BYTES`, 10 MiB by default).
+    pub attachment_max_bytes: usize,
     pub db_pool_size: u32,
     pub db_timeout_secs: u64,
     /// Login attempts per minute per client address.
@@ -152,6 +154,7 @@ impl Config {
             session_ttl_secs: 12 * 3600,
             cors_origins: Vec::new(),
             json_limit_bytes: 256 * 1024,
+            attachment_max_bytes: 10 * 1024 * 1024,
             db_pool_size: default_pool_size(backend),
             db_timeout_secs: 5,
             login_per_minute: 30,
@@ -231,6 +234,7 @@ impl Config {
                 .collect();
         }
         c.json_limit_bytes = num("HAMKKE_JSON_LIMIT_BYTES", c.json_limit_bytes)?;
+        c.attachment_max_bytes = num("HAMKKE_ATTACHMENT_MAX_BYTES", c.attachment_max_bytes)?;
         c.db_pool_size = num("HAMKKE_DB_POOL_SIZE", c.db_pool_size)?;
         c.db_timeout_secs = num("HAMKKE_DB_TIMEOUT_SECS", c.db_timeout_secs)?;
         c.login_per_minute = num("HAMKKE_LOGIN_PER_MINUTE", c.login_per_minute)?;

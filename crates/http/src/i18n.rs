@@ -324,6 +324,8 @@ pub const FIELDS: &[(&str, Text)] = &[
             "is not a valid multipart body",
         ),
     ),
+    ("empty", t("비어 있습니다", "is empty")),
+    ("invalid_uuid", t("UUID 형식이어야 합니다", "must be a UUID")),
     (
         "unsupported_media_type",
         t(

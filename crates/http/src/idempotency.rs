@@ -180,12 +180,8 @@ pub async fn idempotency(
     }
     // The handler reuses this authentication instead of loading the session again.
     req.extensions_mut().insert(auth);
-    // The import takes its own, larger limit, with or without a key.
-    let limit = if req.path() == crate::routes::allocations::IMPORT_PATH {
-        crate::routes::allocations::IMPORT_LIMIT
-    } else {
-        state.config.json_limit_bytes
-    };
+    // Imports and uploads take their own, larger limits, with or without a key.
+    let limit = crate::routes::body_limit(req.path(), &state.config);
     let body = match read_body(&mut req, limit).await {
         Ok(b) => b,
         Err(e) => return Ok(req.error_response(e)),

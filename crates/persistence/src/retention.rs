@@ -52,6 +52,8 @@ pub struct RetentionReport {
     /// The audit chain now starts after this position.
     pub audit_purged_through_seq: i64,
     pub idempotency_keys_purged: usize,
+    /// Files about the anonymised persons (signatures, consent forms, case sheets) removed.
+    pub attachments_removed: usize,
 }
 
 const CLOSED: [&str; 3] = ["closed", "rejected", "referred_out"];
@@ -132,6 +134,7 @@ pub fn run(
             audit_events_purged: through - from,
             audit_purged_through_seq: through,
             idempotency_keys_purged: 0,
+            attachments_removed: 0,
         };
         if dry_run {
             report.audit_purged_through_seq = from;
@@ -139,6 +142,7 @@ pub fn run(
         }
         let stamp = to_db(now);
         for chunk in stale.chunks(500) {
+            report.attachments_removed += crate::repo::attachments::remove_of_persons(conn, chunk)?;
             let ids: Vec<DbUuid> = chunk.iter().copied().map(DbUuid).collect();
             let target = persons::table.filter(persons::id.eq_any(ids));
             diesel::update(target.clone())
@@ -190,6 +194,7 @@ pub fn run(
                 "person_years": policy.person_years,
                 "audit_years": audit_years,
                 "persons_anonymised": report.persons_anonymised,
+                "attachments_removed": report.attachments_removed,
                 "audit_events_purged": report.audit_events_purged,
                 "audit_purged_through_seq": report.audit_purged_through_seq,
             })),

@@ -393,6 +393,26 @@ pub struct Allocation {
     pub cancel_reason: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// Set once delivered.
+    pub delivery: Option<Delivery>,
+}
+
+/// A delivery's record (수령 확인): when, by whom, and how receipt was shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub delivered_at: chrono::DateTime<chrono::Utc>,
+    pub delivered_by: Option<Uuid>,
+    pub proof: Option<Proof>,
+}
+
+/// How receipt was shown: a signature or photo (its attachment, until retention removes the
+/// file), or 대리수령 with who took it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proof {
+    pub kind: crate::attachment::ProofKind,
+    pub attachment_id: Option<Uuid>,
+    pub proxy_name: Option<String>,
+    pub proxy_relation: Option<String>,
 }
 
 /// An earlier allocation that may count against a policy.

@@ -45,6 +45,8 @@ mod meetings;
 pub use meetings::*;
 mod campaigns;
 pub use campaigns::*;
+mod attachments;
+pub use attachments::*;
 
 #[cfg(test)]
 mod tests;

@@ -28,6 +28,8 @@ pub enum Record {
     Nomination,
     /// A donation (후원·기탁) received.
     Donation,
+    /// A file added as evidence (a delivery's signature, a consent form, a case's sheet).
+    Attachment,
 }
 
 /// What happened to a record.
@@ -55,6 +57,7 @@ impl Record {
             Self::Campaign => "campaign",
             Self::Nomination => "nomination",
             Self::Donation => "donation",
+            Self::Attachment => "attachment",
         }
     }
 
@@ -262,6 +265,23 @@ impl Record {
                     "A donation was removed",
                 ),
             ],
+            Self::Attachment => [
+                (
+                    "attachment.added",
+                    "첨부 파일이 추가되었습니다",
+                    "A file was attached",
+                ),
+                (
+                    "attachment.updated",
+                    "첨부 파일이 바뀌었습니다",
+                    "An attachment changed",
+                ),
+                (
+                    "attachment.removed",
+                    "첨부 파일이 삭제되었습니다",
+                    "An attachment was removed",
+                ),
+            ],
             Self::Webhook => [
                 (
                     "webhook.created",
@@ -292,12 +312,13 @@ impl Record {
             Self::PersonDuplicate => &[Updated, Removed],
             Self::Webhook | Self::Nomination => &[Created, Updated, Removed],
             Self::Donation => &[Created, Updated],
+            Self::Attachment => &[Created],
             _ => &[Created, Updated],
         }
     }
 
     /// Every record kind.
-    pub const ALL: [Record; 13] = [
+    pub const ALL: [Record; 14] = [
         Self::Person,
         Self::Consent,
         Self::Household,
@@ -311,6 +332,7 @@ impl Record {
         Self::Campaign,
         Self::Nomination,
         Self::Donation,
+        Self::Attachment,
     ];
 }
 

@@ -461,6 +461,8 @@ pub struct AllocationView {
     /// The approving coordinator's name.
     pub approved_by_name: Option<String>,
     pub cancel_reason: Option<String>,
+    /// Once delivered: when, by whom, and how receipt was shown.
+    pub delivery: Option<super::attachments::DeliveryView>,
     /// On creation under a `warn` policy (or of a `pending_override`): the conflicts, the
     /// most recent 20.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -519,7 +521,10 @@ impl Refers for LedgerEntry {
         let a = &self.allocation;
         w.benefit_type(a.benefit_type_id)
             .org(a.provider_org_id)
-            .users([a.approved_by]);
+            .users([
+                a.approved_by,
+                a.delivery.as_ref().and_then(|d| d.delivered_by),
+            ]);
         if self.details {
             w.person(a.person_id);
         }
@@ -565,6 +570,9 @@ impl FromNamed<LedgerEntry> for AllocationView {
             } else {
                 None
             },
+            delivery: a
+                .delivery
+                .map(|d| super::attachments::DeliveryView::of(d, e.details, n)),
             warnings: None,
             warnings_total: None,
             possible_duplicate_claims: None,

@@ -71,6 +71,13 @@ pub struct QuotaView {
     pub nominated_amount: i64,
     pub approved: i64,
     pub delivered: i64,
+    /// Deliveries with a recorded proof (signature, photo or 대리수령).
+    pub delivered_with_proof: i64,
+    /// Delivered of what is to be delivered (approved, not cancelled), 0–1; null before any
+    /// approval.
+    pub delivery_rate: Option<f64>,
+    /// Deliveries with proof of all deliveries, 0–1; null before any delivery.
+    pub proof_rate: Option<f64>,
     /// Won given by the allocations of approved nominations (not cancelled).
     pub amount_spent: i64,
     /// Places left: persons, households and won (null where there is no limit).
@@ -115,6 +122,11 @@ fn left<T: std::ops::Sub<Output = T> + Copy>(max: Option<T>, used: T) -> Option<
     max.map(|m| m - used)
 }
 
+/// `part / whole`, rounded to 0.001; None when `whole` is 0.
+fn rate(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 / whole as f64 * 1000.0).round() / 1000.0)
+}
+
 fn quota_view(q: Quota, n: &Names) -> QuotaView {
     QuotaView {
         organization_name: n.org(q.org_id),
@@ -130,6 +142,9 @@ fn quota_view(q: Quota, n: &Names) -> QuotaView {
         nominated_amount: q.nominated_amount,
         approved: q.approved,
         delivered: q.delivered,
+        delivered_with_proof: q.delivered_with_proof,
+        delivery_rate: rate(q.delivered, q.to_deliver),
+        proof_rate: rate(q.delivered_with_proof, q.delivered),
         amount_spent: q.amount_spent,
     }
 }

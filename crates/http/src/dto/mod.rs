@@ -1,6 +1,7 @@
 //! Request and response bodies: serde + validator + utoipa, converted to and from domain types.
 
 pub mod allocations;
+pub mod attachments;
 pub mod auth;
 pub mod benefit_types;
 pub mod campaigns;

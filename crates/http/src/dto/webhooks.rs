@@ -136,6 +136,8 @@ pub enum WebhookEventType {
     DonationReceived,
     #[serde(rename = "donation.updated")]
     DonationUpdated,
+    #[serde(rename = "attachment.added")]
+    AttachmentAdded,
     #[serde(rename = "campaign.created")]
     CampaignCreated,
     #[serde(rename = "campaign.updated")]

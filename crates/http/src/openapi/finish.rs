@@ -309,10 +309,12 @@ fn binary(media_type: &str) -> RefOr<utoipa::openapi::schema::Schema> {
 /// generators emit its type with the operation.
 pub(super) fn binary_is_binary(doc: &mut OpenApiDoc) {
     const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-    let inline_upload = doc
+    let doc_schemas = doc
         .components
-        .as_mut()
-        .and_then(|c| c.schemas.remove("ImportUpload"));
+        .as_ref()
+        .map(|c| c.schemas.clone())
+        .unwrap_or_default();
+    let mut forms = Vec::new();
     for (_, item) in doc.paths.paths.iter_mut() {
         for op in operations(item) {
             if let Some(RefOr::T(body)) = op.request_body.as_mut() {
@@ -321,8 +323,11 @@ pub(super) fn binary_is_binary(doc: &mut OpenApiDoc) {
                     if media_type == XLSX || media_type == "text/csv" {
                         content.schema = Some(binary(media_type));
                     } else if media_type == "multipart/form-data" {
-                        if let Some(upload) = inline_upload.clone() {
-                            content.schema = Some(upload);
+                        if let Some(RefOr::Ref(r)) = &content.schema {
+                            let name = r.ref_location.rsplit('/').next().unwrap_or_default();
+                            let form = doc_schemas.get(name).cloned();
+                            forms.push(name.to_owned());
+                            content.schema = form;
                         }
                     }
                 }
@@ -333,11 +338,20 @@ pub(super) fn binary_is_binary(doc: &mut OpenApiDoc) {
                 };
                 for (media_type, content) in response.content.iter_mut() {
                     let RefOr::T(content) = content else { continue };
-                    if media_type == XLSX {
+                    let file = media_type == XLSX
+                        || media_type == "application/pdf"
+                        || media_type.starts_with("image/");
+                    if file {
                         content.schema = Some(binary(media_type));
                     }
                 }
             }
+        }
+    }
+    // The forms are inline where they are used, not components of their own.
+    if let Some(c) = doc.components.as_mut() {
+        for name in forms {
+            c.schemas.remove(&name);
         }
     }
 }

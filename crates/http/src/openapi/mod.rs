@@ -37,7 +37,8 @@ calendar dates (KST, UTC+9); timestamps (`…_at`) are UTC (RFC 3339).",
         crate::routes::dashboard::DashboardSection,
         crate::dto::campaigns::NominationStatusDto,
         crate::dto::donations::DonorKindDto,
-        crate::dto::donations::DesignationDto
+        crate::dto::donations::DesignationDto,
+        crate::dto::attachments::SubjectTypeDto
     )),
     tags(
         (name = "auth", description = "Login, tokens and the caller's identity"),
@@ -49,6 +50,7 @@ calendar dates (KST, UTC+9); timestamps (`…_at`) are UTC (RFC 3339).",
         (name = "referrals", description = "Referrals between organizations"),
         (name = "allocations", description = "Resource catalogue, shared allocation ledger and duplicate-benefit prevention"),
         (name = "campaigns", description = "연말연시 집중 지원: winter campaigns with quotas per organization, nominations (대상자 추천) approved into the ledger"),
+        (name = "attachments", description = "첨부 파일: delivery proof (signatures, photos), signed consent forms and case sheets, sealed at rest"),
         (name = "donations", description = "후원·기탁: donations received, designated gifts, and the stock goods become"),
         (name = "reports", description = "District reports for coordinators and auditors (JSON, CSV, XLSX)"),
         (name = "audit", description = "The hash-chained audit trail"),
@@ -93,13 +95,15 @@ fn operations(item: &mut PathItem) -> Vec<&mut Operation> {
     .collect()
 }
 
-/// Operations the server refuses without `X-Access-Purpose` (bulk exports of personal data).
+/// Operations the server refuses without `X-Access-Purpose` (bulk exports of personal data,
+/// attachment downloads).
 pub const PURPOSE_REQUIRED: &[&str] = &[
     "get_duplicates_report",
     "export_duplicates_report_csv",
     "export_duplicates_report_xlsx",
     "export_overview_report_csv",
     "export_overview_report_xlsx",
+    "get_attachment_content",
 ];
 
 /// Operations that take from a rate limit and answer with the `RateLimit` headers.

@@ -13,13 +13,14 @@ use crate::dto::allocations::{
     ConflictView, CreateAllocationRequest, CreateResourceRequest, ListAllocationsQuery,
     ListResourcesQuery, ResourcePage, ResourceView, UpdateResourceRequest,
 };
+use crate::dto::attachments::DeliverRequest;
 use crate::dto::benefit_types::{
     BenefitTypePage, BenefitTypeView, CreateBenefitTypeRequest, ListBenefitTypesQuery,
     UpdateBenefitTypeRequest,
 };
 use crate::dto::common::{named, names_of, FromNamed};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{etag, page_request, IfMatch, ValidJson};
+use crate::extract::{etag, page_request, IfMatch, OptionalJson, ValidJson};
 use crate::state::AppState;
 use hamkke_persistence::repo::names::Names;
 
@@ -556,14 +557,19 @@ pub async fn reject_allocation(
     .await
 }
 
-/// The providing organization marks an approved allocation delivered.
+/// The providing organization marks a planned or approved allocation delivered (전달 완료),
+/// with its proof: the recipient's signature or a photo (upload it first as an attachment of
+/// this allocation, `POST /attachments`, and name it), or 대리수령 (who took it and their
+/// relation). The body may be left out: delivered now, without proof (it then counts against
+/// the campaign's proof rate).
 #[utoipa::path(
     tag = "allocations",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Allocation id")),
+    request_body(content = Option<DeliverRequest>, description = "When and how receipt was shown (optional)"),
     responses(
         (status = 200, description = "Delivered", body = AllocationView),
-        (status = 409, description = "Not approved", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not planned or approved", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/allocations/{id}/deliver")]
@@ -571,10 +577,12 @@ pub async fn deliver_allocation(
     state: web::Data<AppState>,
     auth: Caller,
     id: web::Path<Uuid>,
+    body: OptionalJson<DeliverRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let delivered: repo::Delivered = body.0.unwrap_or_default().into();
     one_allocation(&state, auth, id, move |c, a, ctx| {
-        repo::deliver(c, a, ctx, id)
+        repo::deliver(c, a, ctx, id, &delivered)
     })
     .await
 }

@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{Datelike, NaiveDate};
 use hamkke_persistence::repo::dashboard::{self, CaseMonth, Dashboard, DuplicateMonth, MonthTally};
+use hamkke_persistence::repo::ministry::MinistrySummary;
 use hamkke_persistence::repo::reports::{ReportScope, Tally};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -15,8 +16,10 @@ use crate::auth::AuthUser;
 use crate::dto::allocations::wants_english;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use hamkke_domain::case::{RiskLevel, Status};
+use hamkke_domain::allocation::Funding;
+use hamkke_domain::case::{CaseType, RiskLevel, Status};
 use hamkke_domain::labels;
+use hamkke_domain::meeting::MeetingKind;
 
 /// The longest period one dashboard covers (ten years of months).
 const MAX_PERIOD_DAYS: i64 = 3653;
@@ -79,6 +82,7 @@ pub enum DashboardSection {
     AllocationsByRegisteringOrg,
     Duplicates,
     RepeatedBenefitTypes,
+    MinistrySummary,
 }
 
 impl DashboardSection {
@@ -95,6 +99,7 @@ impl DashboardSection {
             Self::AllocationsByRegisteringOrg => "allocations_by_registering_org",
             Self::Duplicates => "duplicates",
             Self::RepeatedBenefitTypes => "repeated_benefit_types",
+            Self::MinistrySummary => "ministry_summary",
         }
     }
 }
@@ -183,6 +188,84 @@ pub struct DashboardReport {
     pub duplicates: DuplicateTotalsView,
     /// The ten benefit types most often given again to the same person.
     pub repeated_benefit_types: Vec<RepeatView>,
+    /// 통합사례관리 실적, as the district reports it upward: cases by case type (opened,
+    /// closed, in progress at the period's end), meetings held by kind, resources linked by
+    /// funding (공공 / 민간, allocations and won).
+    pub ministry_summary: Vec<MinistryRowView>,
+}
+
+/// One line of the ministry-style summary.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MinistryRowView {
+    /// `cases_opened`, `cases_closed`, `cases_in_progress`, `meetings_held` or
+    /// `resources_linked`.
+    pub measure: String,
+    /// The measure in words (Korean unless English is asked for).
+    pub measure_label: String,
+    /// The case type, meeting kind or funding code.
+    pub key: String,
+    pub label: String,
+    pub count: i64,
+    /// Won (resources linked only).
+    pub amount: Option<i64>,
+}
+
+fn ministry_rows(m: MinistrySummary, en: bool) -> Vec<MinistryRowView> {
+    let t = |ko: &str, english: &str| if en { english } else { ko }.to_owned();
+    let mut out = Vec::new();
+    let mut row =
+        |measure: &str, measure_label: String, key: &str, label: String, count, amount| {
+            out.push(MinistryRowView {
+                measure: measure.to_owned(),
+                measure_label,
+                key: key.to_owned(),
+                label,
+                count,
+                amount,
+            })
+        };
+    for (measure, ko, english) in [
+        ("cases_opened", "사례 신규", "cases opened"),
+        ("cases_closed", "사례 종결", "cases closed"),
+        (
+            "cases_in_progress",
+            "사례 진행 중 (기간 말)",
+            "cases in progress (period end)",
+        ),
+    ] {
+        for c in &m.cases {
+            let n = match measure {
+                "cases_opened" => c.opened,
+                "cases_closed" => c.closed,
+                _ => c.in_progress,
+            };
+            let label = labels::of(CaseType::parse, &c.case_type, en);
+            row(measure, t(ko, english), &c.case_type, label, n, None);
+        }
+    }
+    for (kind, n) in &m.meetings_held {
+        let label = labels::of(MeetingKind::parse, kind, en);
+        row(
+            "meetings_held",
+            t("회의 개최", "meetings held"),
+            kind,
+            label,
+            *n,
+            None,
+        );
+    }
+    for f in &m.resources {
+        let label = labels::of(Funding::parse, &f.funding, en);
+        row(
+            "resources_linked",
+            t("자원 연계", "resources linked"),
+            &f.funding,
+            label,
+            f.allocations,
+            Some(f.amount),
+        );
+    }
+    out
 }
 
 fn months(list: Vec<MonthTally>, en: bool) -> Vec<MonthTallyView> {
@@ -215,6 +298,7 @@ fn in_order<T: PartialEq + Copy>(
 }
 
 fn report(s: &ReportScope, d: Dashboard, en: bool) -> DashboardReport {
+    let ministry_summary = ministry_rows(d.ministry, en);
     let name = |k: &str| k.to_owned();
     let statuses = in_order(d.cases_by_status, Status::ALL, Status::parse);
     let risks = in_order(d.cases_by_risk_level, RiskLevel::ALL, RiskLevel::parse);
@@ -279,6 +363,7 @@ fn report(s: &ReportScope, d: Dashboard, en: bool) -> DashboardReport {
                 repeats: r.repeats,
             })
             .collect(),
+        ministry_summary,
     }
 }
 
@@ -392,6 +477,25 @@ fn section_table(
                         x.label.clone(),
                         x.recipients.to_string(),
                         x.repeats.to_string(),
+                    ]
+                })
+                .collect(),
+        ),
+        DashboardSection::MinistrySummary => (
+            vec![
+                t("구분", "measure"),
+                t("항목", "item"),
+                count.clone(),
+                t("금액(원)", "amount (KRW)"),
+            ],
+            r.ministry_summary
+                .iter()
+                .map(|x| {
+                    vec![
+                        x.measure_label.clone(),
+                        x.label.clone(),
+                        x.count.to_string(),
+                        opt(x.amount),
                     ]
                 })
                 .collect(),

@@ -2,6 +2,7 @@
 
 pub mod agenda;
 pub mod allocations;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
@@ -26,6 +27,17 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// `Location` of an object the API serves at `/api/v1/{collection}/{id}` (a 201's answer).
 pub(crate) fn location(collection: &str, id: uuid::Uuid) -> (&'static str, String) {
     ("Location", format!("/api/v1/{collection}/{id}"))
+}
+
+/// The largest body a path takes: an import's or an upload's own limit, else the JSON limit.
+pub(crate) fn body_limit(path: &str, config: &crate::config::Config) -> usize {
+    if path == allocations::IMPORT_PATH {
+        allocations::IMPORT_LIMIT
+    } else if path == attachments::UPLOAD_PATH {
+        attachments::upload_limit(config)
+    } else {
+        config.json_limit_bytes
+    }
 }
 
 pub fn api(cfg: &mut ServiceConfig) {
@@ -142,6 +154,10 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(allocations::reject_allocation)
         .service(allocations::deliver_allocation)
         .service(allocations::cancel_allocation)
+        .service(attachments::create_attachment)
+        .service(attachments::list_attachments)
+        .service(attachments::get_attachment)
+        .service(attachments::get_attachment_content)
         .service(donations::create_donation)
         .service(donations::list_donations)
         .service(donations::get_donation)
@@ -151,6 +167,9 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(donations::get_donation_receipt)
         .service(campaigns::create_campaign)
         .service(campaigns::list_campaigns)
+        .service(campaigns::get_campaign_report)
+        .service(campaigns::export_campaign_report_csv)
+        .service(campaigns::export_campaign_report_xlsx)
         .service(campaigns::get_campaign)
         .service(campaigns::create_campaign_nomination)
         .service(campaigns::list_campaign_nominations)

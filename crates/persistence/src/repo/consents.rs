@@ -226,7 +226,7 @@ pub fn create(
     })
 }
 
-fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Consent> {
+pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Consent> {
     let row = consents::table
         .find(DbUuid(id))
         .select(ConsentRow::as_select())

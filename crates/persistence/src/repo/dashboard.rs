@@ -139,6 +139,8 @@ pub struct Dashboard {
     pub overrides_pending: i64,
     /// At most ten, most repeats first.
     pub repeated_benefit_types: Vec<Repeats>,
+    /// 통합사례관리 실적: cases by type, meetings held, resources linked by funding.
+    pub ministry: super::ministry::MinistrySummary,
 }
 
 /// How many benefit types the repeat list shows.
@@ -466,6 +468,7 @@ pub fn dashboard(
         overrides_rejected: rejected,
         overrides_pending,
         repeated_benefit_types,
+        ministry: super::ministry::summary(conn, scope)?,
     };
     uow::run(conn, actor, ctx, |tx| {
         let conn = tx.conn();

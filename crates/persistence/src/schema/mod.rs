@@ -474,6 +474,12 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         campaign_id -> Nullable<Uuid>,
+        delivered_at -> Nullable<Timestamp>,
+        delivered_by -> Nullable<Uuid>,
+        proof_kind -> Nullable<Text>,
+        proof_attachment_id -> Nullable<Uuid>,
+        proxy_name -> Nullable<Text>,
+        proxy_relation -> Nullable<Text>,
     }
 }
 
@@ -632,6 +638,7 @@ diesel::joinable!(meeting_decisions -> meetings (meeting_id));
 diesel::joinable!(action_items -> meetings (meeting_id));
 diesel::joinable!(referrals -> cases (case_id));
 diesel::joinable!(allocations -> resources (resource_id));
+diesel::joinable!(attachment_contents -> attachments (attachment_id));
 diesel::joinable!(resources -> benefit_types (benefit_type_id));
 
 diesel::table! {
@@ -723,6 +730,8 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    attachments,
+    attachment_contents,
     donations,
     donation_receipts,
     stock_lots,

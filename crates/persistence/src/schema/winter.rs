@@ -1,4 +1,5 @@
-//! The winter campaign's tables: campaigns, quotas and nominations; donations and stock.
+//! The winter campaign's tables: campaigns, quotas and nominations; donations and stock; the
+//! attachments that prove deliveries (and back consents and cases).
 
 diesel::table! {
     use diesel::sql_types::*;
@@ -146,5 +147,35 @@ diesel::table! {
         lot_id -> Uuid,
         quantity -> Integer,
         returned -> Bool,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    attachments (id) {
+        id -> Uuid,
+        subject_type -> Text,
+        subject_id -> Uuid,
+        person_id -> Nullable<Uuid>,
+        district_code -> Text,
+        kind -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        uploaded_by -> Uuid,
+        uploaded_by_org_id -> Uuid,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::types::sql::Uuid;
+
+    attachment_contents (attachment_id) {
+        attachment_id -> Uuid,
+        sealed -> Binary,
     }
 }

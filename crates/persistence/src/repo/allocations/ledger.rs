@@ -151,8 +151,11 @@ pub(super) fn entries(
     Ok(items
         .into_iter()
         .map(|a| LedgerEntry {
-            details: a.provider_org_id == actor.org_id
-                || access.get(&a.person_id).is_some_and(authz::person_details),
+            details: authz::sees_recipient(
+                actor,
+                a.provider_org_id,
+                &access.get(&a.person_id).cloned().unwrap_or_default(),
+            ),
             decides: authz::decide_override(actor, &a.district_code).is_ok(),
             resource_name: names.get(&a.resource_id).cloned().unwrap_or_default(),
             allocation: a,

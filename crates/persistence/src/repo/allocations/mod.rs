@@ -10,6 +10,7 @@ use hamkke_domain::allocation::{
     self as rules, Action, Allocation, AllocationStatus, Category, Claim, Request, Resource,
     RuleLabel, Scope, Subject, Verdict,
 };
+use hamkke_domain::attachment::ProofKind;
 use hamkke_domain::authz::{self, Actor};
 use hamkke_domain::benefit::BenefitType;
 use hamkke_domain::DomainError;
@@ -54,6 +55,12 @@ pub(crate) struct AllocationRow {
     cancel_reason: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    delivered_at: Option<NaiveDateTime>,
+    delivered_by: Option<DbUuid>,
+    proof_kind: Option<String>,
+    proof_attachment_id: Option<DbUuid>,
+    proxy_name: Option<String>,
+    proxy_relation: Option<String>,
 }
 
 impl TryFrom<AllocationRow> for Allocation {
@@ -82,6 +89,23 @@ impl TryFrom<AllocationRow> for Allocation {
             cancel_reason: r.cancel_reason,
             created_at: from_db(r.created_at),
             updated_at: from_db(r.updated_at),
+            delivery: match r.delivered_at {
+                None => None,
+                Some(at) => Some(rules::Delivery {
+                    delivered_at: from_db(at),
+                    delivered_by: r.delivered_by.map(|u| u.0),
+                    proof: match r.proof_kind.as_deref() {
+                        None => None,
+                        Some(k) => Some(rules::Proof {
+                            kind: ProofKind::parse(k)
+                                .ok_or_else(|| corrupt("allocations.proof_kind"))?,
+                            attachment_id: r.proof_attachment_id.map(|a| a.0),
+                            proxy_name: r.proxy_name,
+                            proxy_relation: r.proxy_relation,
+                        }),
+                    },
+                }),
+            },
         })
     }
 }

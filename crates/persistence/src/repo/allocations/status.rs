@@ -9,6 +9,85 @@ pub(super) struct Move<'a> {
     reason: Option<&'a str>,
     /// A coordinator's decision on an override (approved or rejected), told to the requester.
     decides: Option<bool>,
+    /// A delivery's record and proof.
+    delivery: Option<&'a Delivered>,
+}
+
+/// A delivery as the provider records it: when (default now; never in the future) and how
+/// receipt was shown.
+#[derive(Debug, Clone, Default)]
+pub struct Delivered {
+    pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub proof: Option<ProofGiven>,
+}
+
+/// The proof given: a signature or photo names an attachment of this allocation; 대리수령
+/// names who took it and their relation to the recipient.
+#[derive(Debug, Clone)]
+pub struct ProofGiven {
+    pub kind: ProofKind,
+    pub attachment_id: Option<Uuid>,
+    pub proxy_name: Option<String>,
+    pub proxy_relation: Option<String>,
+}
+
+impl ProofGiven {
+    /// The proof's own rules: a file for a signature or photo, a name and relation for a proxy.
+    fn check(&self) -> Result<(), DomainError> {
+        let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+        match self.kind.attachment_kind() {
+            Some(_) if self.attachment_id.is_none() => Err(DomainError::invalid(
+                "proof.attachment_id",
+                "required",
+                "a signature or photo proof names the attachment uploaded to this allocation",
+            )),
+            None if blank(&self.proxy_name) || blank(&self.proxy_relation) => {
+                Err(DomainError::invalid(
+                    if blank(&self.proxy_name) {
+                        "proof.proxy_name"
+                    } else {
+                        "proof.proxy_relation"
+                    },
+                    "required",
+                    "대리수령 records who took it and their relation to the recipient",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Records the delivery's time, deliverer and proof on the row just moved to delivered.
+fn record_delivery(conn: &mut DbConn, actor: &Actor, id: Uuid, d: &Delivered) -> RepoResult<()> {
+    let now = crate::now();
+    let at = d.delivered_at.unwrap_or(now);
+    if at > now + chrono::Duration::minutes(5) {
+        return Err(DomainError::invalid(
+            "delivered_at",
+            "out_of_range",
+            "a delivery cannot be recorded in the future",
+        )
+        .into());
+    }
+    if let Some(p) = &d.proof {
+        p.check()?;
+        if let (Some(file), Some(kind)) = (p.attachment_id, p.kind.attachment_kind()) {
+            super::super::attachments::of_allocation(conn, file, id, kind)?;
+        }
+    }
+    let proof = d.proof.as_ref();
+    diesel::update(allocations::table.find(DbUuid(id)))
+        .set((
+            allocations::delivered_at.eq(Some(to_db(at))),
+            allocations::delivered_by.eq(Some(DbUuid(actor.user_id))),
+            allocations::proof_kind.eq(proof.map(|p| p.kind.as_str())),
+            allocations::proof_attachment_id.eq(proof.and_then(|p| p.attachment_id).map(DbUuid)),
+            allocations::proxy_name.eq(proof.and_then(|p| p.proxy_name.as_deref().map(str::trim))),
+            allocations::proxy_relation
+                .eq(proof.and_then(|p| p.proxy_relation.as_deref().map(str::trim))),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub(super) fn change_status(
@@ -24,6 +103,7 @@ pub(super) fn change_status(
         to,
         reason,
         decides,
+        delivery,
     } = m;
     uow::run(conn, actor, ctx, |tx| {
         let conn = tx.conn();
@@ -69,6 +149,9 @@ pub(super) fn change_status(
         if to == AllocationStatus::Cancelled {
             super::super::stock::put_back(conn, id)?;
         }
+        if let Some(d) = delivery {
+            record_delivery(conn, actor, id, d)?;
+        }
         if let Some(approved) = decides {
             Tx::on(conn, actor, ctx).record(
                 DomainEvent::OverrideDecided {
@@ -108,6 +191,7 @@ pub fn approve(
         to: AllocationStatus::Approved,
         reason: None,
         decides: Some(true),
+        delivery: None,
     };
     change_status(conn, actor, ctx, id, m, |a| {
         authz::approve_override(actor, &a.district_code, a.requested_by)
@@ -128,24 +212,27 @@ pub fn reject(
         to: AllocationStatus::Cancelled,
         reason: Some(reason),
         decides: Some(false),
+        delivery: None,
     };
     change_status(conn, actor, ctx, id, m, |a| {
         authz::approve_override(actor, &a.district_code, a.requested_by)
     })
 }
 
-/// The providing organization marks an approved allocation delivered.
+/// The providing organization marks an approved allocation delivered, with its proof.
 pub fn deliver(
     conn: &mut DbConn,
     actor: &Actor,
     ctx: &AuditCtx,
     id: Uuid,
+    delivered: &Delivered,
 ) -> RepoResult<LedgerEntry> {
     let m = Move {
         from: &[AllocationStatus::Approved, AllocationStatus::Planned],
         to: AllocationStatus::Delivered,
         reason: None,
         decides: None,
+        delivery: Some(delivered),
     };
     change_status(conn, actor, ctx, id, m, |a| {
         authz::handle_allocation(actor, a.provider_org_id, &a.district_code, false)
@@ -169,6 +256,7 @@ pub fn cancel(
         to: AllocationStatus::Cancelled,
         reason: Some(reason),
         decides: None,
+        delivery: None,
     };
     change_status(conn, actor, ctx, id, m, |a| {
         authz::handle_allocation(actor, a.provider_org_id, &a.district_code, true)

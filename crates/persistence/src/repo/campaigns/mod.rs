@@ -45,6 +45,10 @@ pub struct NewQuota {
     pub max_amount: Option<i64>,
 }
 
+/// An approved nomination's campaign, organization, and its allocation's status, amount and
+/// proof.
+type ApprovedRow = (DbUuid, DbUuid, Option<String>, Option<i64>, Option<String>);
+
 /// An organization's quota and its progress.
 #[derive(Debug, Clone, Default)]
 pub struct Quota {
@@ -57,7 +61,11 @@ pub struct Quota {
     pub nominated_persons: i32,
     pub nominated_amount: i64,
     pub approved: i64,
+    /// Approved nominations whose allocation stands (not cancelled): what is to be delivered.
+    pub to_deliver: i64,
     pub delivered: i64,
+    /// Deliveries that recorded a proof (signature, photo or 대리수령).
+    pub delivered_with_proof: i64,
     /// The amounts of the allocations approved nominations made (not cancelled).
     pub amount_spent: i64,
 }
@@ -262,7 +270,7 @@ fn with_details(
     }
     let quotas: Vec<QuotaRow> = q.load(conn)?;
     // Approved nominations per campaign and organization, with their allocations' state.
-    let approved: Vec<(DbUuid, DbUuid, Option<String>, Option<i64>)> = campaign_nominations::table
+    let approved: Vec<ApprovedRow> = campaign_nominations::table
         .left_join(
             allocations_t::table.on(allocations_t::id
                 .nullable()
@@ -275,6 +283,7 @@ fn with_details(
             campaign_nominations::org_id,
             allocations_t::status.nullable(),
             allocations_t::amount.nullable(),
+            allocations_t::proof_kind.nullable(),
         ))
         .load(conn)?;
     Ok(rows
@@ -312,13 +321,15 @@ fn with_details(
                             nominated_amount: q.7,
                             ..Quota::default()
                         };
-                        for (_, _, status, amount) in mine {
+                        for (_, _, status, amount, proof) in mine {
                             let status = status.as_deref().unwrap_or("cancelled");
                             quota.approved += 1;
                             if status == "delivered" {
                                 quota.delivered += 1;
+                                quota.delivered_with_proof += i64::from(proof.is_some());
                             }
                             if status != "cancelled" {
+                                quota.to_deliver += 1;
                                 quota.amount_spent += amount.unwrap_or(0);
                             }
                         }
@@ -332,3 +343,5 @@ fn with_details(
 
 mod nominations;
 pub use nominations::*;
+mod report;
+pub use report::*;
