@@ -273,3 +273,97 @@ async fn a_campaign_runs_from_quota_to_delivery(b: Backend) {
 }
 
 both!(a_campaign_runs_from_quota_to_delivery);
+
+/// No dead ends: an approved nomination whose allocation is cancelled gives its place back and
+/// the person may be nominated again; a coordinator closes a campaign to new nominations and
+/// opens it again.
+async fn cancelled_allocations_give_places_back_and_campaigns_close(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let (oil, oil_type) = heating(&app, &w.dong).await;
+    let c = app
+        .post(
+            "/api/v1/campaigns",
+            Some(&w.coord),
+            json!({ "name": "김장나눔", "starts_on": "2026-11-01", "ends_on": "2099-02-28",
+                "benefit_type_ids": [oil_type], "quotas": [{ "organization_id": w.d.dong, "persons": 1 }] }),
+        )
+        .await;
+    let campaign = c.body["id"].as_str().unwrap().to_owned();
+    let nominations = format!("/api/v1/campaigns/{campaign}/nominations");
+    let person = app.person(&w.dong, "김순자", "1941-01-01", None).await;
+    let nominate = json!({ "person_id": person, "resource_id": oil, "amount": 200_000 });
+    let n = app
+        .post(&nominations, Some(&w.dong), nominate.clone())
+        .await;
+    assert_eq!(n.status, 201, "{}", n.text);
+    let a = app
+        .post(
+            &format!(
+                "/api/v1/nominations/{}/approve",
+                n.body["id"].as_str().unwrap()
+            ),
+            Some(&w.coord),
+            json!({}),
+        )
+        .await;
+    let allocation = a.body["allocation_id"].as_str().unwrap().to_owned();
+    // The provider cancels the allocation: the nomination is cancelled with it, the place is
+    // back, the nominator is told, and the person can be nominated again.
+    let r = app
+        .post(
+            &format!("/api/v1/allocations/{allocation}/cancel"),
+            Some(&w.dong),
+            json!({ "reason": "이사로 전달 불가" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let all = app.get(&nominations, Some(&w.dong)).await;
+    assert_eq!(all.body["items"][0]["status"], "cancelled", "{}", all.text);
+    let c = app
+        .get(&format!("/api/v1/campaigns/{campaign}"), Some(&w.coord))
+        .await;
+    assert_eq!(c.body["quotas"][0]["persons_left"], 1, "{}", c.text);
+    let told = app.get("/api/v1/notifications", Some(&w.dong)).await;
+    assert!(told.text.contains("nomination.decided"), "{}", told.text);
+    let again = app
+        .post(&nominations, Some(&w.dong), nominate.clone())
+        .await;
+    assert_eq!(again.status, 201, "{}", again.text);
+
+    // Closing: coordinators only, once; closed means no new nominations; open again.
+    let close = format!("/api/v1/campaigns/{campaign}/close");
+    app.post(&close, Some(&w.dong), json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    let r = app.post(&close, Some(&w.coord), json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "closed");
+    app.post(&close, Some(&w.coord), json!({}))
+        .await
+        .assert_problem(409, "campaign_status");
+    app.post(
+        &format!(
+            "/api/v1/nominations/{}/withdraw",
+            again.body["id"].as_str().unwrap()
+        ),
+        Some(&w.dong),
+        json!({}),
+    )
+    .await;
+    app.post(&nominations, Some(&w.dong), nominate.clone())
+        .await
+        .assert_problem(409, "campaign_closed");
+    let r = app
+        .post(
+            &format!("/api/v1/campaigns/{campaign}/reopen"),
+            Some(&w.coord),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.body["status"], "open", "{}", r.text);
+    let r = app.post(&nominations, Some(&w.dong), nominate).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}
+
+both!(cancelled_allocations_give_places_back_and_campaigns_close);

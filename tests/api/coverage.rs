@@ -184,6 +184,7 @@ fn plan(op: &str, w: &World) -> Plan {
             json!({ "donor_kind": "company", "donor_name": "마포상회", "amount": 100000, "received_on": "2026-11-20" }),
         ),
         "approve_nomination" | "withdraw_nomination" => body(json!({})),
+        "close_campaign" | "reopen_campaign" => body(json!({})),
         "return_nomination" => body(json!({ "reason": "x" })),
         "create_campaign" => body(
             json!({ "name": "희망온돌", "starts_on": "2026-11-01", "ends_on": "2027-02-28", "benefit_type_ids": [w.d.dong], "quotas": [{ "organization_id": w.d.dong, "persons": 1 }] }),

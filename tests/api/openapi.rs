@@ -72,7 +72,7 @@ fn regex_like_operation_id(id: &str) -> bool {
         "create", "get", "list", "update", "delete", "withdraw", "cancel", "finalize", "complete",
         "accept", "decline", "check", "approve", "deliver", "import", "verify", "refresh",
         "logout", "healthz", "readyz", "metrics", "read", "reject", "merge", "dismiss", "revoke",
-        "export", "return",
+        "export", "return", "close", "reopen",
     ];
     let mut parts = id.split('_');
     let verb = parts.next().unwrap_or_default();

@@ -127,6 +127,8 @@ pub const PROBLEMS: &[(&str, Text, Text)] = &[
     ("quota_exhausted", t("배정량 초과", "Quota used up"), t("이 캠페인에서 기관의 배정량(세대, 인원 또는 금액)을 다 썼습니다.", "The organization's quota in this campaign is used up.")),
     ("already_nominated", t("이미 추천됨", "Already nominated"), t("이 캠페인에서 이미 추천된 대상자(또는 세대)입니다.", "This person (or household) is nominated in this campaign already.")),
     ("campaign_closed", t("캠페인 마감", "Campaign closed"), t("이 캠페인은 더 이상 추천을 받지 않습니다.", "The campaign takes no more nominations.")),
+    ("campaign_status", t("충돌", "Conflict"), t("캠페인이 이미 그 상태입니다.", "The campaign is in that state already.")),
+    ("campaign_ended", t("캠페인 기간 종료", "Campaign ended"), t("기간이 끝난 캠페인은 다시 열 수 없습니다. 새 캠페인을 시작하세요.", "A campaign past its last day cannot be opened again; start a new one.")),
     ("nomination_decided", t("충돌", "Conflict"), t("이미 결정되었거나 취소된 추천입니다.", "This nomination has been decided or withdrawn.")),
     ("transfer_stale", t("충돌", "Conflict"), t("대상자가 더 이상 이 요청의 출발 구에 있지 않습니다.", "The person no longer belongs to the district this transfer moves them from.")),
     ("open_case_exists", t("진행 중인 사례 있음", "Conflict"), t("이미 진행 중인 사례가 있습니다. 주 사례관리 기관에 참여를 요청하세요.", "An open case exists; ask its lead organization to add you.")),

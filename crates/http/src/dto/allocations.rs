@@ -462,7 +462,7 @@ pub struct AllocationView {
     pub approved_by_name: Option<String>,
     pub cancel_reason: Option<String>,
     /// Once delivered: when, by whom, and how receipt was shown.
-    pub delivery: Option<super::attachments::DeliveryView>,
+    pub delivery: Option<super::attachments::AllocationDeliveryView>,
     /// On creation under a `warn` policy (or of a `pending_override`): the conflicts, the
     /// most recent 20.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -572,7 +572,7 @@ impl FromNamed<LedgerEntry> for AllocationView {
             },
             delivery: a
                 .delivery
-                .map(|d| super::attachments::DeliveryView::of(d, e.details, n)),
+                .map(|d| super::attachments::AllocationDeliveryView::of(d, e.details, n)),
             warnings: None,
             warnings_total: None,
             possible_duplicate_claims: None,

@@ -157,7 +157,7 @@ impl From<DeliverRequest> for Delivered {
 /// A delivery's record: when, by whom, how receipt was shown. Who took it for the recipient
 /// (대리수령) and the proof's file only to those who see the recipient.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DeliveryView {
+pub struct AllocationDeliveryView {
     pub delivered_at: DateTime<Utc>,
     pub delivered_by: Option<Uuid>,
     /// The deliverer's name.
@@ -170,7 +170,7 @@ pub struct DeliveryView {
     pub proxy_relation: Option<String>,
 }
 
-impl DeliveryView {
+impl AllocationDeliveryView {
     pub fn of(d: hamkke_domain::allocation::Delivery, details: bool, n: &Names) -> Self {
         let proof = d.proof;
         let shown = |v: Option<String>| if details { v } else { None };

@@ -229,7 +229,8 @@ pub struct NominationView {
     pub amount: Option<i64>,
     pub quantity: Option<i32>,
     pub note: Option<String>,
-    /// `nominated`, `approved`, `returned` or `withdrawn`.
+    /// `nominated`, `approved`, `returned`, `withdrawn` or `cancelled` (its allocation was
+    /// cancelled after approval; the place went back to the quota).
     pub status: String,
     pub return_reason: Option<String>,
     /// The allocation an approval recorded (the provider delivers it).
@@ -298,6 +299,8 @@ pub enum NominationStatusDto {
     Approved,
     Returned,
     Withdrawn,
+    /// Approved, then its allocation was cancelled: the place went back to the quota.
+    Cancelled,
 }
 
 impl NominationStatusDto {
@@ -307,6 +310,7 @@ impl NominationStatusDto {
             Self::Approved => "approved",
             Self::Returned => "returned",
             Self::Withdrawn => "withdrawn",
+            Self::Cancelled => "cancelled",
         }
     }
 }

@@ -128,6 +128,56 @@ pub async fn get_campaign(
     Ok(HttpResponse::Ok().json(CampaignView::named(c.0, &c.1)))
 }
 
+/// Closes the campaign to new nominations (마감); open nominations are still decided. A
+/// coordinator of the district; 409 `campaign_status` when it is closed already.
+#[utoipa::path(
+    tag = "campaigns",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "Closed", body = CampaignView),
+        (status = 409, description = "Closed already (`campaign_status`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/campaigns/{id}/close")]
+pub async fn close_campaign(
+    state: web::Data<AppState>,
+    auth: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    set_open(&state, auth, id.into_inner(), false).await
+}
+
+/// Opens a closed campaign again for nominations (not after its last day: 409
+/// `campaign_ended`). A coordinator of the district.
+#[utoipa::path(
+    tag = "campaigns",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "Open again", body = CampaignView),
+        (status = 409, description = "Open already (`campaign_status`) or past its last day (`campaign_ended`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/campaigns/{id}/reopen")]
+pub async fn reopen_campaign(
+    state: web::Data<AppState>,
+    auth: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    set_open(&state, auth, id.into_inner(), true).await
+}
+
+async fn set_open(state: &AppState, auth: Caller, id: Uuid, open: bool) -> ApiResult<HttpResponse> {
+    let c = state
+        .db
+        .as_user(auth, "campaign", Some(id.to_string()), move |c, a, ctx| {
+            campaigns::set_open(c, a, ctx, id, open).and_then(|v| named(c, a, v))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CampaignView::named(c.0, &c.1)))
+}
+
 /// Nominates a person for the campaign within the caller's organization's quota. The
 /// duplicate check runs against the ledger (409 `duplicate_benefit` with the conflicts) and
 /// the campaign's other nominations (409 `already_nominated`); a quota used up answers 409

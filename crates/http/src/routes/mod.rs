@@ -171,6 +171,8 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(campaigns::export_campaign_report_csv)
         .service(campaigns::export_campaign_report_xlsx)
         .service(campaigns::get_campaign)
+        .service(campaigns::close_campaign)
+        .service(campaigns::reopen_campaign)
         .service(campaigns::create_campaign_nomination)
         .service(campaigns::list_campaign_nominations)
         .service(campaigns::approve_nomination)

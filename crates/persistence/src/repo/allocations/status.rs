@@ -148,6 +148,8 @@ pub(super) fn change_status(
         }
         if to == AllocationStatus::Cancelled {
             super::super::stock::put_back(conn, id)?;
+            let why = reason.unwrap_or_default();
+            super::super::campaigns::allocation_cancelled(&mut Tx::on(conn, actor, ctx), id, why)?;
         }
         if let Some(d) = delivery {
             record_delivery(conn, actor, id, d)?;

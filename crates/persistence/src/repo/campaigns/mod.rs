@@ -194,6 +194,63 @@ pub fn create(
     })
 }
 
+/// Closes a campaign to new nominations (`open: false`) or opens it again (`open: true`, not
+/// after its last day): a coordinator of the district, by a conditional update of its status
+/// (the second of two closes answers 409 `campaign_status`). Open nominations stay to be
+/// decided; the quota holders are told.
+pub fn set_open(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+    open: bool,
+) -> RepoResult<Campaign> {
+    uow::run(conn, actor, ctx, |tx| {
+        let c = load(tx.conn(), actor, id)?;
+        tx.authorize(authz::run_campaign(actor, &c.district_code))?;
+        let (from, to) = if open {
+            ("closed", "open")
+        } else {
+            ("open", "closed")
+        };
+        if open && crate::today() > c.ends_on {
+            return Err(RepoError::conflict(
+                "campaign_ended",
+                "the campaign's period is over; start a new campaign",
+            ));
+        }
+        let moved = diesel::update(
+            campaigns::table
+                .filter(campaigns::id.eq(DbUuid(id)))
+                .filter(campaigns::status.eq(from)),
+        )
+        .set((
+            campaigns::status.eq(to),
+            campaigns::updated_at.eq(to_db(crate::now())),
+            campaigns::version.eq(campaigns::version + 1),
+        ))
+        .execute(tx.conn())?;
+        crate::guard::claimed(
+            moved,
+            "campaign_status",
+            &format!("the campaign is {to} already"),
+        )?;
+        tx.record(
+            RecordChange::new(Record::Campaign, Change::Updated, id)
+                .details(json!({ "status": to }))
+                .telling(
+                    c.quotas
+                        .iter()
+                        .map(|q| Audience::OrgStaff(q.org_id))
+                        .collect(),
+                )
+                .into(),
+            None,
+        )?;
+        load(tx.conn(), actor, id)
+    })
+}
+
 /// The caller's campaigns (`scope::campaigns`), newest first.
 pub fn list(conn: &mut DbConn, actor: &Actor, page: PageRequest) -> RepoResult<Page<Campaign>> {
     let mut q = campaigns::table

@@ -467,6 +467,51 @@ pub fn approve(
     })
 }
 
+/// An approved nomination whose allocation is cancelled (by its provider or a coordinator)
+/// is cancelled with it, in the same transaction: its place goes back to the quota, the
+/// nominating organization is told, and the person may be nominated again.
+pub(crate) fn allocation_cancelled(
+    tx: &mut Tx<'_>,
+    allocation_id: Uuid,
+    reason: &str,
+) -> RepoResult<()> {
+    use campaign_nominations as n;
+    let found: Option<NominationRow> = n::table
+        .filter(n::allocation_id.eq(Some(DbUuid(allocation_id))))
+        .filter(n::status.eq("approved"))
+        .select(NominationRow::as_select())
+        .first(tx.conn())
+        .optional()?;
+    let Some(row) = found else {
+        return Ok(());
+    };
+    let moved = diesel::update(
+        n::table
+            .filter(n::id.eq(row.id))
+            .filter(n::status.eq("approved")),
+    )
+    .set((
+        n::status.eq("cancelled"),
+        n::return_reason.eq(Some(reason)),
+        n::version.eq(n::version + 1),
+    ))
+    .execute(tx.conn())?;
+    crate::guard::claimed(
+        moved,
+        "nomination_decided",
+        "this nomination changed meanwhile",
+    )?;
+    give_back(tx, &row)?;
+    tx.record(
+        RecordChange::new(Record::Nomination, Change::Updated, row.id.0)
+            .details(json!({ "decision": "cancelled", "allocation_id": allocation_id }))
+            .telling(vec![Audience::OrgStaff(row.org_id.0)])
+            .into(),
+        Some(row.person_id.0),
+    )?;
+    Ok(())
+}
+
 /// Returns a nomination to its organization with the reason (a coordinator of the district):
 /// its place goes back to the quota and the nominator is told; a returned person may be
 /// nominated again.
