@@ -173,7 +173,8 @@ fn plan(op: &str, w: &World) -> Plan {
         | "get_donation"
         | "get_resource_stock"
         | "get_donation_report"
-        | "get_donation_receipt" => Plan::Private(None),
+        | "get_donation_receipt"
+        | "export_donation_receipt_pdf" => Plan::Private(None),
         "create_donation_receipt" => body(json!({})),
         "list_attachments" | "get_attachment" | "get_attachment_content" => Plan::Private(None),
         "get_campaign_report" | "export_campaign_report_csv" | "export_campaign_report_xlsx" => {

@@ -307,6 +307,45 @@ async fn receipts_are_numbered_without_gaps_and_printed(b: Backend) {
         .status,
         404
     );
+    // The same form as an A4 PDF with the Korean font embedded (typed operation, or by Accept).
+    let pdf = app
+        .get(
+            &format!("/api/v1/donations/{}/receipt.pdf", ids[0]),
+            Some(&w.dong),
+        )
+        .await;
+    assert_eq!(pdf.status, 200, "{}", pdf.text);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    assert!(pdf.raw.starts_with(b"%PDF-"));
+    assert!(pdf
+        .header("content-disposition")
+        .unwrap()
+        .contains(&format!("donation_receipt_{year}-0001.pdf")));
+    let text = String::from_utf8_lossy(&pdf.raw);
+    assert!(text.contains("NanumGothic") && text.contains("/ToUnicode"));
+    if let Ok(dir) = std::env::var("HAMKKE_KEEP_RECEIPT_PDF") {
+        std::fs::write(format!("{dir}/receipt.pdf"), &pdf.raw).unwrap();
+    }
+    let by_accept = app
+        .send(
+            TestApp::req(
+                actix_web::http::Method::GET,
+                &format!("/api/v1/donations/{}/receipt", ids[0]),
+                Some(&w.dong),
+            )
+            .insert_header(("accept", "application/pdf")),
+        )
+        .await;
+    assert_eq!(by_accept.header("content-type"), Some("application/pdf"));
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/donations/{}/receipt.pdf", ids[0]),
+            Some(&w.coord)
+        )
+        .await
+        .status,
+        403
+    );
     let seen = app.audit_events("view").await;
     assert!(seen.iter().any(|e| e.resource_type == "donation_receipt"));
 }

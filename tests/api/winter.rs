@@ -195,6 +195,13 @@ async fn one_campaign_end_to_end(b: Backend) {
         .await;
     assert_eq!(again.body["number"], format!("{year}-0001"));
     assert_eq!(again.body["reissued"], true);
+    let pdf = app
+        .get(
+            &format!("/api/v1/donations/{cash_id}/receipt.pdf"),
+            Some(&w.dong),
+        )
+        .await;
+    assert!(pdf.raw.starts_with(b"%PDF-"), "{}", pdf.status);
 
     // 7. The donor's report: where the goods went, by dong and type, no recipient's data.
     let goods_id = goods.body["id"].as_str().unwrap();

@@ -1,6 +1,6 @@
 //! Donations (후원·기탁) received by an organization, and the stock (재고) goods become.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Datelike;
 use hamkke_domain::person::{Flag, Rrn};
 use hamkke_persistence::repo::donations::{self, Gift, NewDonation};
@@ -321,21 +321,58 @@ pub async fn create_donation_receipt(
 }
 
 /// The issued receipt as a printable page in Korean (the form's fields: 일련번호, 기부자 with the
-/// identifier the tax office needs, 기부금 단체 with its 고유번호, 기부 내용, 용도; 재발급 marked):
-/// only the receiving organization reads it, and every reading is audited.
+/// identifier the tax office needs, 기부금 단체 with its 고유번호, 기부 내용, 용도; 재발급 marked),
+/// or as an A4 PDF with the Korean font embedded when `Accept` prefers `application/pdf`: only
+/// the receiving organization reads it, and every reading is audited.
 #[utoipa::path(
     tag = "donations",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Donation id")),
-    responses((status = 200, description = "The printable receipt", content_type = "text/html", body = String))
+    responses((status = 200, description = "The printable receipt", content(
+        (String = "text/html"),
+        (Vec<u8> = "application/pdf"),
+    )))
 )]
 #[get("/donations/{id}/receipt")]
 pub async fn get_donation_receipt(
+    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    let as_pdf = crate::negotiate::choose(accept, &["text/html", PDF]) == PDF;
+    receipt(&state, auth, id.into_inner(), as_pdf).await
+}
+
+/// The issued receipt as an A4 PDF (기부금 영수증, NanumGothic embedded and subset; prints the
+/// same anywhere). Only the receiving organization; every reading is audited.
+#[utoipa::path(
+    tag = "donations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Donation id")),
+    responses((status = 200, description = "The receipt as PDF", content_type = "application/pdf", body = Vec<u8>))
+)]
+#[get("/donations/{id}/receipt.pdf")]
+pub async fn export_donation_receipt_pdf(
+    state: web::Data<AppState>,
+    auth: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    receipt(&state, auth, id.into_inner(), true).await
+}
+
+const PDF: &str = "application/pdf";
+
+async fn receipt(
+    state: &AppState,
+    auth: Caller,
+    id: Uuid,
+    as_pdf: bool,
+) -> ApiResult<HttpResponse> {
     let keys = state.person_keys.clone();
     let doc = state
         .db
@@ -346,90 +383,29 @@ pub async fn get_donation_receipt(
             move |c, a, ctx| receipts::document(c, a, ctx, &keys, id),
         )
         .await?;
+    let form = crate::receipt::form(&doc);
+    if as_pdf {
+        let bytes = crate::receipt::pdf(&form).map_err(|_| ApiError::Internal)?;
+        return Ok(HttpResponse::Ok()
+            .content_type(PDF)
+            .insert_header(super::reports::VARY_ACCEPT)
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header((
+                "Content-Disposition",
+                format!(
+                    "attachment; filename=\"donation_receipt_{}.pdf\"",
+                    form.number
+                ),
+            ))
+            .body(bytes));
+    }
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header(super::reports::VARY_ACCEPT)
         .insert_header((
             "Content-Security-Policy",
             "default-src 'none'; style-src 'unsafe-inline'",
         ))
         .insert_header(("Content-Language", "ko"))
-        .body(receipt_html(&doc)))
-}
-
-/// 기부금 영수증 as a page to print.
-fn receipt_html(d: &receipts::ReceiptDocument) -> String {
-    use hamkke_domain::labels::Label;
-    let esc = super::agenda::esc;
-    let don = &d.donation;
-    let won = |n: i64| {
-        let s = n.to_string();
-        let mut out = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        format!("{out}원")
-    };
-    let purpose = match &don.designation {
-        Designation::None => "비지정 기탁".to_owned(),
-        Designation::Org(_) => "지정기탁 (기관 지정)".to_owned(),
-        Designation::Campaign(_) => "지정기탁 (캠페인 지정)".to_owned(),
-        Designation::Group(f) => format!("지정기탁 ({})", f.label(false)),
-    };
-    let (kind, item, quantity, amount) = match don.kind.as_str() {
-        "cash" => ("금전", "-".to_owned(), "-".to_owned(), don.amount.map(won)),
-        _ => (
-            "현물",
-            d.resource_name.clone().unwrap_or_default(),
-            don.quantity.map(|q| q.to_string()).unwrap_or_default(),
-            d.value.map(won),
-        ),
-    };
-    let issued = d.receipt.last_issued_at + chrono::Duration::hours(9);
-    let reissue = if d.receipt.reissues > 0 {
-        format!(
-            "<p class=\"reissue\">재발급 ({}회) — 최초 발급 {}</p>",
-            d.receipt.reissues,
-            (d.receipt.issued_at + chrono::Duration::hours(9)).format("%Y-%m-%d")
-        )
-    } else {
-        String::new()
-    };
-    let donor_id_label = if don.donor_kind == "company" {
-        "사업자등록번호"
-    } else {
-        "주민등록번호"
-    };
-    format!(
-        "<!DOCTYPE html><html lang=\"ko\"><head><meta charset=\"utf-8\">\
-<title>기부금 영수증 {number}</title>\
-<style>body{{font-family:sans-serif;margin:2em;max-width:48em}}h1{{text-align:center;letter-spacing:.3em}}\
-table{{border-collapse:collapse;width:100%;margin-bottom:1.2em}}th,td{{border:1px solid #333;padding:.35em .5em;text-align:left}}\
-th{{background:#f0f0f0;width:11em}}.reissue{{color:#b00;font-weight:bold}}.sign{{text-align:right;margin-top:2em}}\
-@media print{{body{{margin:0}}}}</style></head><body>\
-<h1>기부금 영수증</h1><p>일련번호: <strong>{number}</strong></p>{reissue}\
-<h2>1. 기부자</h2><table><tr><th>성명(법인명)</th><td>{donor}</td></tr>\
-<tr><th>{donor_id_label}</th><td>{donor_id}</td></tr><tr><th>주소(연락처)</th><td>{contact}</td></tr></table>\
-<h2>2. 기부금 단체</h2><table><tr><th>단체명</th><td>{org}</td></tr>\
-<tr><th>고유번호(사업자등록번호)</th><td>{reg}</td></tr></table>\
-<h2>3. 기부 내용</h2><table><tr><th>유형</th><td>{kind}</td></tr><tr><th>구분</th><td>{purpose}</td></tr>\
-<tr><th>기부 연월일</th><td>{on}</td></tr><tr><th>품명</th><td>{item}</td></tr>\
-<tr><th>수량</th><td>{quantity}</td></tr><tr><th>금액</th><td>{amount}</td></tr></table>\
-<p>위와 같이 기부금을 기부받았음을 증명합니다.</p>\
-<p class=\"sign\">{year}년 {month}월 {day}일<br>기부금 수령인: {org} (인)</p></body></html>",
-        number = d.receipt.number(),
-        donor = esc(&don.donor_name),
-        donor_id = esc(d.donor_identifier.as_deref().unwrap_or("-")),
-        contact = esc(don.donor_contact.as_deref().unwrap_or("-")),
-        org = esc(&d.org_name),
-        reg = esc(d.org_registration_no.as_deref().unwrap_or("-")),
-        on = don.received_on.format("%Y년 %m월 %d일"),
-        item = esc(&item),
-        amount = amount.unwrap_or_else(|| "-".into()),
-        year = issued.format("%Y"),
-        month = issued.format("%m"),
-        day = issued.format("%d"),
-    )
+        .body(crate::receipt::html(&form)))
 }

@@ -165,6 +165,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(donations::get_donation_report)
         .service(donations::create_donation_receipt)
         .service(donations::get_donation_receipt)
+        .service(donations::export_donation_receipt_pdf)
         .service(campaigns::create_campaign)
         .service(campaigns::list_campaigns)
         .service(campaigns::get_campaign_report)
