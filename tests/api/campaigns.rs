@@ -367,3 +367,93 @@ async fn cancelled_allocations_give_places_back_and_campaigns_close(b: Backend) 
 }
 
 both!(cancelled_allocations_give_places_back_and_campaigns_close);
+
+/// A dong centre's target list (대상자 명단) imported as nominations: each row checked as a
+/// single nomination is (ledger, campaign, quota), a bad row never stopping the others.
+async fn a_target_list_is_imported_as_nominations(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let (oil, oil_type) = heating(&app, &w.dong).await;
+    let c = app
+        .post(
+            "/api/v1/campaigns",
+            Some(&w.coord),
+            json!({ "name": "희망온돌", "starts_on": "2026-11-01", "ends_on": "2099-02-28",
+                "benefit_type_ids": [oil_type], "quotas": [{ "organization_id": w.d.dong, "persons": 2 }] }),
+        )
+        .await;
+    let campaign = c.body["id"].as_str().unwrap().to_owned();
+    app.person(&w.dong, "김순자", "1941-01-01", None).await;
+    let grandpa = app.person(&w.dong, "이영수", "1938-02-02", None).await;
+    let given = app.person(&w.dong, "박복순", "1944-03-03", None).await;
+    app.person(&w.dong, "최말순", "1946-04-04", None).await;
+    let r = app
+        .post(
+            "/api/v1/allocations",
+            Some(&w.dong),
+            json!({ "resource_id": oil, "person_id": given, "granted_on": "2026-12-01", "amount": 300_000 }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let list = format!(
+        "\u{feff}성명,생년월일,person_id,자원,금액,비고\r\n\
+         김순자,1941-01-01,,연말 난방유,\"300,000\",독거\r\n\
+         ,,{grandpa},연말 난방유,300000,\r\n\
+         박복순,1944-03-03,,연말 난방유,300000,\r\n\
+         없는사람,1950-01-01,,연말 난방유,300000,\r\n\
+         최말순,1946-04-04,,연말 난방유,300000,\r\n\
+         합계,,,,\"1,500,000\",\r\n"
+    );
+    let import = |token: &str| {
+        let body = list.clone();
+        let token = token.to_owned();
+        let path = format!("/api/v1/campaigns/{campaign}/nominations/import");
+        let app = &app;
+        async move {
+            app.send(
+                TestApp::req(actix_web::http::Method::POST, &path, Some(&token))
+                    .insert_header(("content-type", "text/csv"))
+                    .set_payload(body),
+            )
+            .await
+        }
+    };
+    let r = import(&w.dong).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["nominated"], 2, "{}", r.text);
+    let refused: Vec<(u64, String)> = r.body["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["row"].as_u64().unwrap(),
+                x["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        vec![
+            (3, "duplicate_benefit".to_owned()),
+            (5, "quota_exhausted".to_owned())
+        ],
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["errors"][0]["row"], 4, "{}", r.text);
+    assert_eq!(r.body["errors"][0]["field"], "person");
+    assert_eq!(r.body["total_rows"], json!([6]));
+    let c = app
+        .get(&format!("/api/v1/campaigns/{campaign}"), Some(&w.coord))
+        .await;
+    assert_eq!(c.body["quotas"][0]["persons_left"], 0, "{}", c.text);
+    // The same list again: nothing new, its rows already nominated.
+    let again = import(&w.dong).await;
+    assert_eq!(again.body["nominated"], 0, "{}", again.text);
+    assert!(again.text.contains("already_nominated"));
+    // Only quota holders import; to the welfare centre (no quota) the campaign does not exist.
+    import(&w.welfare).await.assert_problem(404, "not_found");
+}
+
+both!(a_target_list_is_imported_as_nominations);

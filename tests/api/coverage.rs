@@ -186,6 +186,7 @@ fn plan(op: &str, w: &World) -> Plan {
         ),
         "approve_nomination" | "withdraw_nomination" => body(json!({})),
         "close_campaign" | "reopen_campaign" => body(json!({})),
+        "import_campaign_nominations" => Plan::Private(None),
         "return_nomination" => body(json!({ "reason": "x" })),
         "create_campaign" => body(
             json!({ "name": "희망온돌", "starts_on": "2026-11-01", "ends_on": "2027-02-28", "benefit_type_ids": [w.d.dong], "quotas": [{ "organization_id": w.d.dong, "persons": 1 }] }),

@@ -175,7 +175,7 @@ pub async fn idempotency(
     // A change the request makes marks the key committed in its own transaction. Not so for
     // an import: its rows commit one by one and are idempotent by row key, so a retry after a
     // crash runs it again and finishes what the first run did not.
-    if req.path() != crate::routes::allocations::IMPORT_PATH {
+    if !crate::routes::is_import(req.path()) {
         auth.ctx.idempotency = Some((user, key.clone()));
     }
     // The handler reuses this authentication instead of loading the session again.

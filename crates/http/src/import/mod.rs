@@ -156,102 +156,29 @@ fn one_of(field: &str, found: Vec<Uuid>) -> Result<Uuid, FieldError> {
 /// name). `rrn_budget` is asked once per row matched by RRN (a lookup by number, limited like
 /// a search); when it says no, the row is refused.
 #[allow(clippy::too_many_arguments)]
-fn parse_row(
+/// The row's person: by `person_id`, else by RRN, else by exact name and birth date within the
+/// district when exactly one person matches (with `register_missing`, a person to register
+/// otherwise: `Uuid::nil()` and the person). Also what identifies the row's person as written
+/// (for the row key) — never the RRN itself.
+struct RowPerson {
+    id: Uuid,
+    register: Option<NewPerson>,
+    who: String,
+}
+
+fn person_of_row(
     conn: &mut DbConn,
     keys: &PersonKeys,
     actor: &Actor,
     r: &Row,
-    opts: &ImportOptions,
-    names: &mut Names,
+    register_missing: bool,
     rrn_budget: &mut dyn FnMut() -> bool,
-) -> Result<Parsed, FieldError> {
-    for (field, value) in &r.cells {
-        if text::has_forbidden(value) {
-            return Err(err(
-                field,
-                "contains control characters (invalid_characters)",
-            ));
-        }
-    }
+) -> Result<RowPerson, FieldError> {
     let db = |_| err("", "the row could not be read; retry it");
     let uuid = |f: &str, v: Option<&str>| -> Result<Option<Uuid>, FieldError> {
         v.map(|s| Uuid::parse_str(s).map_err(|_| err(f, "not a valid id")))
             .transpose()
     };
-    // Who gives it: `제공기관` by id or name, else the importing organization.
-    let provider = match r.get("provider") {
-        None => actor.org_id,
-        Some(p) => match Uuid::parse_str(p) {
-            Ok(id) => id,
-            Err(_) => one_of(
-                "provider",
-                ids(names.get("provider", p, || {
-                    orgs::ids_by_loose_name(conn, actor, p)
-                        .map(|v| v.into_iter().map(|i| (i, i)).collect())
-                })?),
-            )?,
-        },
-    };
-    // What is given: `자원` by id or name, else the one resource of `급여유형` this provider
-    // gives (or the only one of the district).
-    let resource_id =
-        match (r.get("resource_id"), r.get("benefit_type")) {
-            (Some(res), _) => match Uuid::parse_str(res) {
-                Ok(id) => id,
-                Err(_) => one_of(
-                    "resource_id",
-                    ids(names.get("resource", res, || {
-                        resources::ids_by_name(conn, actor, res)
-                            .map(|v| v.into_iter().map(|i| (i, i)).collect())
-                    })?),
-                )?,
-            },
-            (None, Some(t)) => {
-                let all = names.get("benefit_type", t, || {
-                    resources::of_benefit_type(conn, actor, t)
-                })?;
-                let own: Vec<Uuid> = all
-                    .iter()
-                    .filter(|(_, p)| *p == provider)
-                    .map(|(r, _)| *r)
-                    .collect();
-                let candidates = if own.is_empty() {
-                    all.iter().map(|(r, _)| *r).collect()
-                } else {
-                    own
-                };
-                match candidates.as_slice() {
-                    [one] => *one,
-                    [] => return Err(err(
-                        "benefit_type",
-                        "no resource of this benefit type: add one, or name the resource (자원)",
-                    )),
-                    _ => {
-                        return Err(err(
-                            "benefit_type",
-                            "several resources of this benefit type: name the resource (자원)",
-                        ))
-                    }
-                }
-            }
-            (None, None) => return Err(err("resource_id", "required")),
-        };
-    let granted_on = r
-        .get("granted_on")
-        .ok_or_else(|| err("granted_on", "required"))
-        .and_then(|d| {
-            parse_date(d).ok_or_else(|| err("granted_on", "must be a date (YYYY-MM-DD)"))
-        })?;
-    check_granted_on(granted_on, chrono::Utc::now().date_naive(), opts.granted_on).map_err(
-        |e| match e {
-            DomainError::Invalid(v) => v
-                .into_iter()
-                .next()
-                .map(|f| (f.field, f.message))
-                .unwrap_or_else(|| err("granted_on", "out of range")),
-            _ => err("granted_on", "out of range"),
-        },
-    )?;
     // A masked RRN (`830519-2******`) is no RRN: the row matches by name and birth date, the
     // birth date it still shows standing in for a missing one.
     let masked = r.get("rrn").filter(|raw| raw.contains('*'));
@@ -304,7 +231,7 @@ fn parse_row(
                     [_, _, ..] if rrn.is_none() => {
                         return Err(err("name", "ambiguous: several persons have this name and birth date; give person_id or rrn"))
                     }
-                    _ if opts.register_missing => {
+                    _ if register_missing => {
                         // The same checks as `POST /persons`: a plausible birth date that
                         // agrees with the RRN, if one is given.
                         let field = |e: DomainError| match e {
@@ -351,6 +278,80 @@ fn parse_row(
             }
         }
     };
+    // The row's person as written (not as resolved), so that a re-import — also after its
+    // person was registered by the first one — finds the same key.
+    let who = match (r.get("person_id"), &rrn) {
+        (Some(_), _) => person_id.to_string(),
+        (None, Some(rrn)) => keys.lookup_hash(rrn),
+        (None, None) => hex::encode(Sha256::digest(
+            format!("{}|{:?}", name.as_deref().unwrap_or_default(), birth_date).as_bytes(),
+        )),
+    };
+    Ok(RowPerson {
+        id: person_id,
+        register,
+        who,
+    })
+}
+
+/// What a row gives: `자원` by id or name, else the one resource of `급여유형` `provider`
+/// gives (or the only one of the district).
+fn resource_of_row(
+    conn: &mut DbConn,
+    actor: &Actor,
+    r: &Row,
+    provider: Uuid,
+    names: &mut Names,
+) -> Result<Uuid, FieldError> {
+    // What is given: `자원` by id or name, else the one resource of `급여유형` this provider
+    // gives (or the only one of the district).
+    Ok(match (r.get("resource_id"), r.get("benefit_type")) {
+        (Some(res), _) => match Uuid::parse_str(res) {
+            Ok(id) => id,
+            Err(_) => one_of(
+                "resource_id",
+                ids(names.get("resource", res, || {
+                    resources::ids_by_name(conn, actor, res)
+                        .map(|v| v.into_iter().map(|i| (i, i)).collect())
+                })?),
+            )?,
+        },
+        (None, Some(t)) => {
+            let all = names.get("benefit_type", t, || {
+                resources::of_benefit_type(conn, actor, t)
+            })?;
+            let own: Vec<Uuid> = all
+                .iter()
+                .filter(|(_, p)| *p == provider)
+                .map(|(r, _)| *r)
+                .collect();
+            let candidates = if own.is_empty() {
+                all.iter().map(|(r, _)| *r).collect()
+            } else {
+                own
+            };
+            match candidates.as_slice() {
+                [one] => *one,
+                [] => {
+                    return Err(err(
+                        "benefit_type",
+                        "no resource of this benefit type: add one, or name the resource (자원)",
+                    ))
+                }
+                _ => {
+                    return Err(err(
+                        "benefit_type",
+                        "several resources of this benefit type: name the resource (자원)",
+                    ))
+                }
+            }
+        }
+        (None, None) => return Err(err("resource_id", "required")),
+    })
+}
+
+/// A row's amount (won), quantity and note.
+fn amounts_of_row(r: &Row) -> Result<(Option<i64>, Option<i32>, Option<String>), FieldError> {
     let amount = r
         .get("amount")
         .map(|a| {
@@ -377,20 +378,72 @@ fn parse_row(
                 .ok_or_else(|| err("quantity", "must be a whole number, 0 to 1,000,000"))
         })
         .transpose()?;
-    let case_id = uuid("case_id", r.get("case_id"))?;
     let note = r.get("note").map(str::to_owned);
     if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
         return Err(err("note", "at most 2000 characters"));
     }
-    // The row's person as written (not as resolved), so that a re-import — also after its
-    // person was registered by the first one — finds the same key.
-    let who = match (r.get("person_id"), &rrn) {
-        (Some(_), _) => person_id.to_string(),
-        (None, Some(rrn)) => keys.lookup_hash(rrn),
-        (None, None) => hex::encode(Sha256::digest(
-            format!("{}|{:?}", name.as_deref().unwrap_or_default(), birth_date).as_bytes(),
-        )),
+    Ok((amount, quantity, note))
+}
+
+fn parse_row(
+    conn: &mut DbConn,
+    keys: &PersonKeys,
+    actor: &Actor,
+    r: &Row,
+    opts: &ImportOptions,
+    names: &mut Names,
+    rrn_budget: &mut dyn FnMut() -> bool,
+) -> Result<Parsed, FieldError> {
+    for (field, value) in &r.cells {
+        if text::has_forbidden(value) {
+            return Err(err(
+                field,
+                "contains control characters (invalid_characters)",
+            ));
+        }
+    }
+    let uuid = |f: &str, v: Option<&str>| -> Result<Option<Uuid>, FieldError> {
+        v.map(|s| Uuid::parse_str(s).map_err(|_| err(f, "not a valid id")))
+            .transpose()
     };
+    // Who gives it: `제공기관` by id or name, else the importing organization.
+    let provider = match r.get("provider") {
+        None => actor.org_id,
+        Some(p) => match Uuid::parse_str(p) {
+            Ok(id) => id,
+            Err(_) => one_of(
+                "provider",
+                ids(names.get("provider", p, || {
+                    orgs::ids_by_loose_name(conn, actor, p)
+                        .map(|v| v.into_iter().map(|i| (i, i)).collect())
+                })?),
+            )?,
+        },
+    };
+    let resource_id = resource_of_row(conn, actor, r, provider, names)?;
+    let granted_on = r
+        .get("granted_on")
+        .ok_or_else(|| err("granted_on", "required"))
+        .and_then(|d| {
+            parse_date(d).ok_or_else(|| err("granted_on", "must be a date (YYYY-MM-DD)"))
+        })?;
+    check_granted_on(granted_on, chrono::Utc::now().date_naive(), opts.granted_on).map_err(
+        |e| match e {
+            DomainError::Invalid(v) => v
+                .into_iter()
+                .next()
+                .map(|f| (f.field, f.message))
+                .unwrap_or_else(|| err("granted_on", "out of range")),
+            _ => err("granted_on", "out of range"),
+        },
+    )?;
+    let RowPerson {
+        id: person_id,
+        register,
+        who,
+    } = person_of_row(conn, keys, actor, r, opts.register_missing, rrn_budget)?;
+    let (amount, quantity, note) = amounts_of_row(r)?;
+    let case_id = uuid("case_id", r.get("case_id"))?;
     let key = match r.get("row_key") {
         Some(k) if k.len() <= 200 => format!("{}:{k}", actor.org_id),
         Some(_) => return Err(err("row_key", "at most 200 characters")),
@@ -441,7 +494,7 @@ pub fn import(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport, RepoError> {
     hamkke_domain::authz::allocate(actor)?;
-    let table = read_table(format, data)?;
+    let table = read_table(format, data, true)?;
     let (rows, unreadable) = (table.rows, table.errors);
     let total = rows.len();
     let mut report = ImportReport {
@@ -699,5 +752,6 @@ fn import_row(
 mod table;
 
 mod messages;
+pub mod nominations;
 pub use table::*;
 use table::{birth_of_masked_rrn, parse_date, read_table, Row};

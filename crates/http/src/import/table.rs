@@ -145,7 +145,8 @@ pub(super) struct Table {
 /// Reads the file into header fields and rows; a file that is not a table is refused whole
 /// (nothing is imported), a bad row is that row's error. Rows keep the sheet's numbers (line
 /// numbers of a CSV, row numbers of a sheet: the same list gives the same numbers either way).
-pub(super) fn read_table(format: Format, data: &[u8]) -> Result<Table, DomainError> {
+/// `dated`: the list must have a `granted_on` (지급일) column (allocations; a target list has none).
+pub(super) fn read_table(format: Format, data: &[u8], dated: bool) -> Result<Table, DomainError> {
     let bad = |code: &'static str, msg: &str| DomainError::invalid("body", code, msg);
     let (encoding, grid): (&str, Vec<GridLine>) = match format {
         Format::Csv => {
@@ -251,7 +252,7 @@ pub(super) fn read_table(format: Format, data: &[u8]) -> Result<Table, DomainErr
     };
     let fields: Vec<Option<&'static str>> = header.iter().map(|h| field_of(h)).collect();
     let has = |f: &str| fields.contains(&Some(f));
-    if !has("granted_on") {
+    if dated && !has("granted_on") {
         return Err(bad(
             "missing_column",
             "the header has no `granted_on` (지급일) column",

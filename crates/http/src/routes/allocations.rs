@@ -643,7 +643,7 @@ pub const IMPORT_PATH: &str = "/api/v1/allocations/import";
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The import format of a media type or file name.
-fn import_format(media: &str, file_name: Option<&str>) -> Option<crate::import::Format> {
+pub(crate) fn import_format(media: &str, file_name: Option<&str>) -> Option<crate::import::Format> {
     use crate::import::Format;
     let media = media.trim().to_ascii_lowercase();
     let name = file_name.unwrap_or_default().to_ascii_lowercase();
@@ -657,7 +657,7 @@ fn import_format(media: &str, file_name: Option<&str>) -> Option<crate::import::
 }
 
 /// The file of a `multipart/form-data` body: its `file` field.
-async fn multipart_file(
+pub(crate) async fn multipart_file(
     content_type: &str,
     body: actix_web::web::Bytes,
 ) -> ApiResult<(crate::import::Format, Vec<u8>)> {

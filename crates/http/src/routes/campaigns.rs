@@ -178,6 +178,90 @@ async fn set_open(state: &AppState, auth: Caller, id: Uuid, open: bool) -> ApiRe
     Ok(HttpResponse::Ok().json(CampaignView::named(c.0, &c.1)))
 }
 
+/// Imports a target list (대상자 명단) as the caller's organization's nominations, up to 10 MiB:
+/// CSV (UTF-8 or CP949) or XLSX, or either as the `file` field of a multipart form. Headers in
+/// Korean or English: `성명/name`, `생년월일/birth_date`, `주민등록번호/rrn` or `person_id` (a
+/// registered person, matched as the allocation import matches), `자원/resource_id` (id or
+/// name) or `급여유형/benefit_type`, `금액/amount`, `수량/quantity`, `비고/note`. Every row is
+/// nominated as `POST /campaigns/{id}/nominations` does — the duplicate check and the quota in
+/// its own transaction — and a refused row never stops the others; the answer lists the rows
+/// nominated, refused (with the code) and unreadable. Importing the list again refuses its rows
+/// as `already_nominated`.
+#[utoipa::path(
+    tag = "campaigns",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Campaign id")),
+    request_body(description = "The target list, with a header row", content(
+        (super::allocations::ImportUpload = "multipart/form-data"),
+    )),
+    responses(
+        (status = 200, description = "What was nominated, refused and unreadable", body = crate::import::nominations::NominationImportReport),
+        (status = 429, description = "As many imports as the server runs at once are running (`imports_busy`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/campaigns/{id}/nominations/import")]
+pub async fn import_campaign_nominations(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: crate::auth::AuthUser,
+    id: web::Path<Uuid>,
+    mut payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    // A campaign the caller cannot see is not found, whatever the body.
+    state
+        .db
+        .as_user(
+            auth.clone(),
+            "campaign",
+            Some(id.to_string()),
+            move |c, a, _| campaigns::load(c, a, id).map(|_| ()),
+        )
+        .await?;
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let multipart = content_type
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data");
+    let direct = super::allocations::import_format(&content_type, None);
+    if !multipart && direct.is_none() {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let _slot = state.import_slots.take(auth.actor.user_id)?;
+    let body = crate::extract::read_limited(&mut payload, super::allocations::IMPORT_LIMIT).await?;
+    let (format, body) = match direct {
+        Some(f) => (f, body.to_vec()),
+        None => super::allocations::multipart_file(&content_type, body).await?,
+    };
+    let keys = state.person_keys.clone();
+    let limiter = state.rrn_lookup_limiter.clone();
+    let strong = state.config.duplicate_strong_score;
+    let user = auth.actor.user_id;
+    let report = state
+        .db
+        .as_user(auth, "nomination", None, move |c, a, ctx| {
+            let mut budget = || limiter.check_key(&user).is_ok();
+            crate::import::nominations::import_nominations(
+                c,
+                a,
+                ctx,
+                &keys,
+                id,
+                format,
+                &body,
+                strong,
+                &mut budget,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
 /// Nominates a person for the campaign within the caller's organization's quota. The
 /// duplicate check runs against the ledger (409 `duplicate_benefit` with the conflicts) and
 /// the campaign's other nominations (409 `already_nominated`); a quota used up answers 409

@@ -29,9 +29,15 @@ pub(crate) fn location(collection: &str, id: uuid::Uuid) -> (&'static str, Strin
     ("Location", format!("/api/v1/{collection}/{id}"))
 }
 
+/// Whether a path imports a list (its rows commit one by one; its body limit is the import's).
+pub(crate) fn is_import(path: &str) -> bool {
+    path == allocations::IMPORT_PATH
+        || (path.starts_with("/api/v1/campaigns/") && path.ends_with("/nominations/import"))
+}
+
 /// The largest body a path takes: an import's or an upload's own limit, else the JSON limit.
 pub(crate) fn body_limit(path: &str, config: &crate::config::Config) -> usize {
-    if path == allocations::IMPORT_PATH {
+    if is_import(path) {
         allocations::IMPORT_LIMIT
     } else if path == attachments::UPLOAD_PATH {
         attachments::upload_limit(config)
@@ -174,6 +180,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(campaigns::get_campaign)
         .service(campaigns::close_campaign)
         .service(campaigns::reopen_campaign)
+        .service(campaigns::import_campaign_nominations)
         .service(campaigns::create_campaign_nomination)
         .service(campaigns::list_campaign_nominations)
         .service(campaigns::approve_nomination)

@@ -195,6 +195,19 @@ pub fn nominate(
                 "this benefit counts per household and a member of the household is nominated already",
             ));
         }
+        // Said before the quota is taken, so a list imported again reads "already nominated"
+        // rather than "quota used up" (under the person's lock; the partial unique index
+        // below is what enforces it).
+        let person_open: i64 = campaign_nominations::table
+            .filter(campaign_nominations::campaign_id.eq(DbUuid(campaign_id)))
+            .filter(campaign_nominations::person_id.eq(DbUuid(new.person_id)))
+            .filter(campaign_nominations::benefit_type_id.eq(DbUuid(benefit.id)))
+            .filter(campaign_nominations::status.eq_any(["nominated", "approved"]))
+            .count()
+            .get_result(tx.conn())?;
+        if person_open > 0 {
+            return Err(already_nominated());
+        }
         let counts_household = household.is_none() || {
             let any_open: i64 = campaign_nominations::table
                 .filter(campaign_nominations::campaign_id.eq(DbUuid(campaign_id)))
@@ -225,12 +238,7 @@ pub fn nominate(
             ))
             .execute(tx.conn());
         match inserted {
-            Err(e) if RepoError::is_unique_violation(&e) => {
-                return Err(RepoError::conflict(
-                    "already_nominated",
-                    "the person is nominated for this benefit in the campaign already",
-                ))
-            }
+            Err(e) if RepoError::is_unique_violation(&e) => return Err(already_nominated()),
             other => other?,
         };
         tx.record(
@@ -241,6 +249,13 @@ pub fn nominate(
         )?;
         Ok(Nominated::Made(load_nomination(tx.conn(), id)?))
     })
+}
+
+fn already_nominated() -> RepoError {
+    RepoError::conflict(
+        "already_nominated",
+        "the person is nominated for this benefit in the campaign already",
+    )
 }
 
 /// Takes one person (and a household, and the amount) from the caller's organization's quota,
