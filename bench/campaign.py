@@ -2,7 +2,8 @@
 """The winter campaign at scale (#31): 20 dong centres, 1,000 persons each, one campaign with
 a quota of 1,000 per centre — 20,000 nominations posted by 8 clients, each one checked against
 the ledger and the campaign — then 200 nominations at once for a quota of 50 places, several
-rounds. Prints nominations/s and whether any quota was exceeded.
+rounds; and the same 20,000 imported as 20 target lists (one CSV per centre) into a second
+campaign. Prints nominations/s, imported rows/s and whether any quota was exceeded.
 
 Run by bench/campaign.sh against a release server on a fresh PostgreSQL database seeded with
 `hamkke seed-demo` (its users file is argv[1]). Standard library only.
@@ -24,6 +25,7 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 RACE = int(os.environ.get("BENCH_RACE", "200"))
 SLOTS = int(os.environ.get("BENCH_SLOTS", "50"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+IMPORT_CLIENTS = int(os.environ.get("BENCH_IMPORT_CLIENTS", "2"))
 PASSWORD = "bench-password-2026!"
 
 local = threading.local()
@@ -112,6 +114,38 @@ def main():
     nominated = sum(q["nominated_persons"] for q in progress["quotas"])
     print(f"nominations: {made} of {len(people)} in {took:.1f} s = {made / took:.0f}/s with {CLIENTS} clients "
           f"(other answers: {others}); the campaign counts {nominated}")
+
+    # The same 20,000 as target lists (대상자 명단): each centre imports its list of persons
+    # into a second campaign as one CSV (IMPORT_CLIENTS centres at a time); every row is checked
+    # as a posted nomination is. Then one list again: every row already nominated.
+    listed = ok(*call("POST", "/api/v1/campaigns", coord, {
+        "name": "bench 명단 가져오기", "starts_on": "2026-11-01", "ends_on": "2099-03-31", "benefit_type_ids": [oil_type["id"]],
+        "quotas": [{"organization_id": org, "persons": PER_CENTRE} for org, _ in centres]}))
+    lists = {c: "person_id,자원,수량\r\n" for c in range(CENTRES)}
+    for c, person in people:
+        lists[c] += f"{person},{resource['id']},1\r\n"
+
+    def import_list(c):
+        local.conn = None
+        conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=600)
+        conn.request("POST", f"/api/v1/campaigns/{listed['id']}/nominations/import", body=lists[c].encode(),
+                     headers={"Content-Type": "text/csv", "Authorization": f"Bearer {centres[c][1]}"})
+        r = conn.getresponse()
+        return ok(r.status, json.loads(r.read()), (200,))
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(IMPORT_CLIENTS) as pool:
+        reports = list(pool.map(import_list, range(CENTRES)))
+    took = time.monotonic() - started
+    imported = sum(r["nominated"] for r in reports)
+    refused = sum(len(r["refused"]) + len(r["errors"]) for r in reports)
+    counted = sum(q["nominated_persons"] for q in ok(*call("GET", f"/api/v1/campaigns/{listed['id']}", coord))["quotas"])
+    print(f"imported lists: {imported} nominated of {len(people)} rows from {CENTRES} lists in {took:.1f} s = "
+          f"{len(people) / took:.0f} rows/s with {IMPORT_CLIENTS} imports at a time ({refused} refused or unreadable); "
+          f"the campaign counts {counted}")
+    again = import_list(0)
+    codes = sorted({r["code"] for r in again["refused"]})
+    print(f"one list imported again: {again['nominated']} nominated, {len(again['refused'])} refused {codes}")
 
     exact = True
     for r in range(ROUNDS):

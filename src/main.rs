@@ -306,14 +306,13 @@ fn main() -> anyhow::Result<()> {
                 );
             }
             let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let report =
-                hamkke_persistence::repo::persons::rotate_keys(&mut conn, &keys, 500, |r| {
-                    eprintln!(
-                        "rotated {} · already current {}",
-                        r.rotated, r.already_current
-                    );
-                })
-                .map_err(|e| anyhow::anyhow!("rotation failed: {e}"))?;
+            let report = hamkke_persistence::rotation::rotate_all(&mut conn, &keys, 500, |r| {
+                eprintln!(
+                    "rotated {} · already current {}",
+                    r.rotated, r.already_current
+                );
+            })
+            .map_err(|e| anyhow::anyhow!("rotation failed: {e}"))?;
             let ctx = hamkke_persistence::audit::AuditCtx {
                 request_id: Some("cli:rotate-keys".into()),
                 ..Default::default()

@@ -327,7 +327,7 @@ both!(a_delivery_carries_its_proof);
 
 async fn proxy_delivery_and_the_files_under_rotation_and_retention(b: Backend) {
     use hamkke_persistence::crypto::PersonKeys;
-    use hamkke_persistence::repo::persons::rotate_keys;
+    use hamkke_persistence::rotation::rotate_all;
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
     let (oil, _) = crate::campaigns::heating(&app, &w.dong).await;
@@ -372,7 +372,7 @@ async fn proxy_delivery_and_the_files_under_rotation_and_retention(b: Backend) {
     let keys = ring.clone();
     let report = app
         .db
-        .run(move |c| rotate_keys(c, &keys, 2, |_| {}))
+        .run(move |c| rotate_all(c, &keys, 2, |_| {}))
         .await
         .unwrap();
     assert!(report.rotated >= 1 && report.unreadable == 0, "{report:?}");

@@ -67,7 +67,12 @@ pub(crate) async fn anonymise_now(app: &TestApp, person: &str) -> RetentionRepor
         })
         .await
         .unwrap();
+    let would = run(app, true).await;
     let report = run(app, false).await;
+    assert_eq!(
+        would.attachments_removed, report.attachments_removed,
+        "the dry run counts the files"
+    );
     let anonymised = app
         .db
         .run(move |c| {

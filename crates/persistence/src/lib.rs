@@ -11,6 +11,7 @@ pub mod guard;
 pub mod migrate;
 pub mod repo;
 pub mod retention;
+pub mod rotation;
 pub mod schema;
 pub mod scope;
 pub mod types;

@@ -138,6 +138,10 @@ pub fn run(
         };
         if dry_run {
             report.audit_purged_through_seq = from;
+            for chunk in stale.chunks(500) {
+                report.attachments_removed +=
+                    crate::repo::attachments::count_of_persons(conn, chunk)?;
+            }
             return Ok(report);
         }
         let stamp = to_db(now);

@@ -1,5 +1,5 @@
-"""Quick start: log in, register a person, open a case, check and record an allocation, and
-print the case timeline.
+"""Quick start: log in, register a person, open a case, check and record an allocation, deliver
+it with the recipient's signature as proof, and print the case timeline.
 
     HAMKKE_URL=http://127.0.0.1:8080 HAMKKE_USERNAME=demo.dong HAMKKE_PASSWORD=… \
         PYTHONPATH=generated python examples/quickstart.py
@@ -15,16 +15,24 @@ from hamkke_client import AuthenticatedClient, Client
 from hamkke_client.api.allocations import (
     check_allocation,
     create_allocation,
+    deliver_allocation,
     create_resource,
     import_allocations,
     list_benefit_types,
     list_resources,
 )
+from hamkke_client.api.attachments import create_attachment
 from hamkke_client.api.auth import create_token, get_me
 from hamkke_client.api.cases import create_case, list_case_timeline
 from hamkke_client.api.persons import create_person
 from hamkke_client.models import (
+    AttachmentKindDto,
     CaseTypeDto,
+    CreateAttachmentBody,
+    DeliverRequest,
+    ProofKindDto,
+    ProofRequest,
+    SubjectTypeDto,
     CategoryDto,
     CreateAllocationRequest,
     CreateCaseRequest,
@@ -145,6 +153,30 @@ if recorded.status_code == 409:
 else:
     allocation = ok(recorded, 201, 202)
     print(f"recorded allocation {allocation.id}: {allocation.status.value}")
+    if allocation.status.value in ("approved", "planned"):
+        # The recipient signs on the tablet; the signature (a PNG) is the delivery's proof.
+        signature = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+        proof = ok(
+            create_attachment.sync_detailed(
+                client=api,
+                body=CreateAttachmentBody(
+                    subject_type=SubjectTypeDto.ALLOCATION,
+                    subject_id=allocation.id,
+                    kind=AttachmentKindDto.SIGNATURE,
+                    file=File(payload=io.BytesIO(signature), file_name="signature.png", mime_type="image/png"),
+                ),
+            ),
+            201,
+        )
+        delivered = ok(
+            deliver_allocation.sync_detailed(
+                allocation.id,
+                client=api,
+                body=DeliverRequest(proof=ProofRequest(kind=ProofKindDto.SIGNATURE, attachment_id=proof.id)),
+            ),
+            200,
+        )
+        print(f"delivered with a {delivered.delivery.proof_kind.value} ({proof.content_type}, {proof.size_bytes} bytes)")
 
 timeline = ok(list_case_timeline.sync_detailed(case.id, client=api), 200)
 print(f"timeline of {case.case_no}:")

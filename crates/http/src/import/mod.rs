@@ -350,8 +350,15 @@ fn resource_of_row(
     })
 }
 
+/// A row's amount (won), quantity and note, as written.
+struct Amounts {
+    amount: Option<i64>,
+    quantity: Option<i32>,
+    note: Option<String>,
+}
+
 /// A row's amount (won), quantity and note.
-fn amounts_of_row(r: &Row) -> Result<(Option<i64>, Option<i32>, Option<String>), FieldError> {
+fn amounts_of_row(r: &Row) -> Result<Amounts, FieldError> {
     let amount = r
         .get("amount")
         .map(|a| {
@@ -382,7 +389,11 @@ fn amounts_of_row(r: &Row) -> Result<(Option<i64>, Option<i32>, Option<String>),
     if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
         return Err(err("note", "at most 2000 characters"));
     }
-    Ok((amount, quantity, note))
+    Ok(Amounts {
+        amount,
+        quantity,
+        note,
+    })
 }
 
 fn parse_row(
@@ -442,7 +453,11 @@ fn parse_row(
         register,
         who,
     } = person_of_row(conn, keys, actor, r, opts.register_missing, rrn_budget)?;
-    let (amount, quantity, note) = amounts_of_row(r)?;
+    let Amounts {
+        amount,
+        quantity,
+        note,
+    } = amounts_of_row(r)?;
     let case_id = uuid("case_id", r.get("case_id"))?;
     let key = match r.get("row_key") {
         Some(k) if k.len() <= 200 => format!("{}:{k}", actor.org_id),

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::table::{read_table, Format};
-use super::{amounts_of_row, person_of_row, resource_of_row, Names, RowError};
+use super::{amounts_of_row, person_of_row, resource_of_row, Amounts, Names, RowError};
 
 /// A row the campaign refused: the ledger or the campaign already holds it, or the quota is
 /// used up.
@@ -82,7 +82,14 @@ pub fn import_nominations(
         };
         let parsed = resource_of_row(conn, actor, &row, actor.org_id, &mut names)
             .and_then(|resource| amounts_of_row(&row).map(|a| (resource, a)));
-        let (resource_id, (amount, quantity, note)) = match parsed {
+        let (
+            resource_id,
+            Amounts {
+                amount,
+                quantity,
+                note,
+            },
+        ) = match parsed {
             Ok(p) => p,
             Err(e) => {
                 report.errors.push(error(e));

@@ -281,34 +281,14 @@ pub fn content(
     })
 }
 
-/// Checks that `attachment_id` is a file of this allocation of the kind `kind` (a delivery's
-/// proof names a file of its own allocation only).
-pub(crate) fn of_allocation(
-    conn: &mut DbConn,
-    attachment_id: Uuid,
-    allocation_id: Uuid,
-    kind: AttachmentKind,
-) -> RepoResult<()> {
-    let found: i64 = attachments::table
-        .filter(attachments::id.eq(DbUuid(attachment_id)))
-        .filter(attachments::subject_type.eq(SubjectType::Allocation.as_str()))
-        .filter(attachments::subject_id.eq(DbUuid(allocation_id)))
-        .filter(attachments::kind.eq(kind.as_str()))
+/// How many files are about these persons (what a retention dry run would remove).
+pub(crate) fn count_of_persons(conn: &mut DbConn, persons: &[Uuid]) -> RepoResult<usize> {
+    let ids: Vec<DbUuid> = persons.iter().copied().map(DbUuid).collect();
+    let n: i64 = attachments::table
+        .filter(attachments::person_id.eq_any(ids))
         .count()
         .get_result(conn)?;
-    if found == 1 {
-        Ok(())
-    } else {
-        Err(DomainError::invalid(
-            "proof.attachment_id",
-            "unknown",
-            format!(
-                "name a {} attachment uploaded to this allocation",
-                kind.as_str()
-            ),
-        )
-        .into())
-    }
+    Ok(n as usize)
 }
 
 /// Removes the files about these persons (retention anonymising them); returns how many.

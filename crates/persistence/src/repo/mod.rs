@@ -24,6 +24,7 @@ pub mod orgs;
 pub mod page;
 pub mod persons;
 pub mod plans;
+pub(crate) mod quotas;
 pub mod receipts;
 pub mod referrals;
 pub mod refs;

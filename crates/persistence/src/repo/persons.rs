@@ -698,10 +698,6 @@ pub fn rotate_keys(
         progress(&report);
     }
     rotate_donor_identifiers(conn, keys, &mut report)?;
-    let files = super::attachments::rotate_keys(conn, keys, 16)?;
-    report.rotated += files.rotated;
-    report.already_current += files.already_current;
-    report.unreadable += files.unreadable;
     progress(&report);
     Ok(report)
 }

@@ -57,6 +57,36 @@ impl ProofGiven {
     }
 }
 
+/// Checks that `file` is an attachment of this allocation of the kind `kind` (a delivery's proof
+/// names a file of its own allocation only; attachments never move, so the check holds).
+fn proof_file_of(
+    conn: &mut DbConn,
+    file: Uuid,
+    allocation_id: Uuid,
+    kind: hamkke_domain::attachment::AttachmentKind,
+) -> RepoResult<()> {
+    use crate::schema::attachments as f;
+    let found: i64 = f::table
+        .filter(f::id.eq(DbUuid(file)))
+        .filter(f::subject_type.eq(hamkke_domain::attachment::SubjectType::Allocation.as_str()))
+        .filter(f::subject_id.eq(DbUuid(allocation_id)))
+        .filter(f::kind.eq(kind.as_str()))
+        .count()
+        .get_result(conn)?;
+    if found == 1 {
+        return Ok(());
+    }
+    Err(DomainError::invalid(
+        "proof.attachment_id",
+        "unknown",
+        format!(
+            "name a {} attachment uploaded to this allocation",
+            kind.as_str()
+        ),
+    )
+    .into())
+}
+
 /// Records the delivery's time, deliverer and proof on the row just moved to delivered.
 fn record_delivery(conn: &mut DbConn, actor: &Actor, id: Uuid, d: &Delivered) -> RepoResult<()> {
     let now = crate::now();
@@ -72,7 +102,7 @@ fn record_delivery(conn: &mut DbConn, actor: &Actor, id: Uuid, d: &Delivered) ->
     if let Some(p) = &d.proof {
         p.check()?;
         if let (Some(file), Some(kind)) = (p.attachment_id, p.kind.attachment_kind()) {
-            super::super::attachments::of_allocation(conn, file, id, kind)?;
+            proof_file_of(conn, file, id, kind)?;
         }
     }
     let proof = d.proof.as_ref();
@@ -149,7 +179,7 @@ pub(super) fn change_status(
         if to == AllocationStatus::Cancelled {
             super::super::stock::put_back(conn, id)?;
             let why = reason.unwrap_or_default();
-            super::super::campaigns::allocation_cancelled(&mut Tx::on(conn, actor, ctx), id, why)?;
+            super::super::quotas::allocation_cancelled(&mut Tx::on(conn, actor, ctx), id, why)?;
         }
         if let Some(d) = delivery {
             record_delivery(conn, actor, id, d)?;

@@ -312,23 +312,18 @@ fn take_quota(
     )
 }
 
-/// Gives a nomination's place back to its organization's quota.
-fn give_back(tx: &mut Tx<'_>, n: &NominationRow) -> RepoResult<()> {
-    use campaign_quotas as q;
-    let households = i32::from(n.counts_household);
-    let amount = n.amount.unwrap_or(0);
-    diesel::update(
-        q::table
-            .filter(q::campaign_id.eq(n.campaign_id))
-            .filter(q::org_id.eq(n.org_id)),
-    )
-    .set((
-        q::nominated_persons.eq(q::nominated_persons - 1),
-        q::nominated_households.eq(q::nominated_households - households),
-        q::nominated_amount.eq(q::nominated_amount - amount),
-    ))
-    .execute(tx.conn())?;
-    Ok(())
+impl NominationRow {
+    /// What it took from the quota.
+    fn taken(&self) -> super::super::quotas::Taken {
+        super::super::quotas::Taken {
+            id: self.id,
+            campaign_id: self.campaign_id,
+            org_id: self.org_id,
+            person_id: self.person_id,
+            counts_household: self.counts_household,
+            amount: self.amount,
+        }
+    }
 }
 
 fn holds_quota(conn: &mut DbConn, campaign_id: Uuid, org_id: Uuid) -> RepoResult<bool> {
@@ -482,51 +477,6 @@ pub fn approve(
     })
 }
 
-/// An approved nomination whose allocation is cancelled (by its provider or a coordinator)
-/// is cancelled with it, in the same transaction: its place goes back to the quota, the
-/// nominating organization is told, and the person may be nominated again.
-pub(crate) fn allocation_cancelled(
-    tx: &mut Tx<'_>,
-    allocation_id: Uuid,
-    reason: &str,
-) -> RepoResult<()> {
-    use campaign_nominations as n;
-    let found: Option<NominationRow> = n::table
-        .filter(n::allocation_id.eq(Some(DbUuid(allocation_id))))
-        .filter(n::status.eq("approved"))
-        .select(NominationRow::as_select())
-        .first(tx.conn())
-        .optional()?;
-    let Some(row) = found else {
-        return Ok(());
-    };
-    let moved = diesel::update(
-        n::table
-            .filter(n::id.eq(row.id))
-            .filter(n::status.eq("approved")),
-    )
-    .set((
-        n::status.eq("cancelled"),
-        n::return_reason.eq(Some(reason)),
-        n::version.eq(n::version + 1),
-    ))
-    .execute(tx.conn())?;
-    crate::guard::claimed(
-        moved,
-        "nomination_decided",
-        "this nomination changed meanwhile",
-    )?;
-    give_back(tx, &row)?;
-    tx.record(
-        RecordChange::new(Record::Nomination, Change::Updated, row.id.0)
-            .details(json!({ "decision": "cancelled", "allocation_id": allocation_id }))
-            .telling(vec![Audience::OrgStaff(row.org_id.0)])
-            .into(),
-        Some(row.person_id.0),
-    )?;
-    Ok(())
-}
-
 /// Returns a nomination to its organization with the reason (a coordinator of the district):
 /// its place goes back to the quota and the nominator is told; a returned person may be
 /// nominated again.
@@ -543,7 +493,7 @@ pub fn return_nomination(
         let campaign = visible(tx, n.campaign_id.0)?;
         tx.authorize(authz::run_campaign(actor, &campaign.district_code))?;
         claim(tx, id, "returned", Some(reason))?;
-        give_back(tx, &n)?;
+        super::super::quotas::give_back(tx, &n.taken())?;
         tx.record(
             RecordChange::new(Record::Nomination, Change::Updated, id)
                 .details(json!({ "decision": "returned" }))
@@ -573,7 +523,7 @@ pub fn withdraw(
             return Err(RepoError::NotFound);
         }
         claim(tx, id, "withdrawn", None)?;
-        give_back(tx, &n)?;
+        super::super::quotas::give_back(tx, &n.taken())?;
         tx.record(
             RecordChange::new(Record::Nomination, Change::Removed, id)
                 .details(json!({ "campaign_id": n.campaign_id.0 }))

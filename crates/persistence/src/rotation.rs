@@ -1,0 +1,25 @@
+//! `hamkke rotate-keys`: everything sealed or hashed under the data and lookup keys, moved to
+//! the current keys — persons' RRNs and their lookup hashes, donors' identifiers, then the
+//! attachments' files — in short transactions while the server keeps serving.
+
+use crate::conn::DbConn;
+use crate::crypto::PersonKeys;
+use crate::error::RepoResult;
+use crate::repo::persons::RotationReport;
+
+/// Rotates every sealed value; `progress` hears the running totals.
+pub fn rotate_all(
+    conn: &mut DbConn,
+    keys: &PersonKeys,
+    batch: i64,
+    mut progress: impl FnMut(&RotationReport),
+) -> RepoResult<RotationReport> {
+    let mut report = crate::repo::persons::rotate_keys(conn, keys, batch, &mut progress)?;
+    // Files are large: a few per transaction.
+    let files = crate::repo::attachments::rotate_keys(conn, keys, 16)?;
+    report.rotated += files.rotated;
+    report.already_current += files.already_current;
+    report.unreadable += files.unreadable;
+    progress(&report);
+    Ok(report)
+}
