@@ -379,7 +379,9 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let bind = config.bind.clone();
     let workers = config.workers;
     let seal_every = Duration::from_millis(config.seal_interval_ms);
-    let handle = DbHandle::with_batches(db, config.audit_batch);
+    let reports = hamkke_http::db::report_pool(&config)
+        .map_err(|e| anyhow::anyhow!("cannot open the report pool: {e}"))?;
+    let handle = DbHandle::with_batches(db, config.audit_batch).with_report_pool(reports);
     let metrics_bind = config.metrics_bind.clone();
     let referral_remind_days = config.referral_remind_days;
     let state = AppState::new(handle.clone(), jwt, person_keys, config)?;

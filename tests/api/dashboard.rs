@@ -501,3 +501,92 @@ async fn the_page_is_served_from_the_binary_with_a_strict_policy() {
     assert_eq!(r.status, 301);
     assert_eq!(r.header("location"), Some("/dashboard/"));
 }
+
+/// Reports read on a pool of their own, on a standby when `DATABASE_REPLICA_URL` names one:
+/// here a read-only session on the same database stands in for the standby (a write there
+/// fails), so the reports answer only if they wrote nothing on it; their audit events are on
+/// the primary, and a refusal is still recorded. SQLite: the server's pool, the same answers.
+async fn reports_read_on_the_replica_and_audit_on_the_primary(b: Backend) {
+    let app = TestApp::with_config(b, |c| {
+        if c.database_url.starts_with("postgres") {
+            let sep = if c.database_url.contains('?') { '&' } else { '?' };
+            c.replica_url = Some(format!(
+                "{}{sep}application_name=hamkke-reports&options=-c%20default_transaction_read_only%3Don",
+                c.database_url
+            ));
+            c.report_pool_size = 1;
+        }
+    })
+    .await;
+    let w = World::create(&app).await;
+    let p = app.person(&w.dong, "보고서대상", "1950-01-01", None).await;
+    let oil = app
+        .resource(&w.dong, json!({ "name": "연말 난방유", "category": "heating", "funding": "private_donation", "unit": "드럼",
+            "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "warn" } }))
+        .await;
+    assert_eq!(
+        give(&app, &w.dong, &oil, &p, "2026-11-20").await.status,
+        201
+    );
+    for path in [
+        "/api/v1/reports/dashboard",
+        "/api/v1/reports/duplicates",
+        "/api/v1/reports/overview",
+    ] {
+        let r = app
+            .send(
+                TestApp::req(actix_web::http::Method::GET, path, Some(&w.coord))
+                    .insert_header(("x-access-purpose", "audit")),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+    }
+    app.get("/api/v1/reports/overview", Some(&w.dong))
+        .await
+        .assert_problem(403, "forbidden");
+    let postgres = app.url().starts_with("postgres");
+    let (exports, denied, standby) = app
+        .db
+        .run(move |c| {
+            use diesel::sql_types::{BigInt, Text};
+            use diesel::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct N {
+                #[diesel(sql_type = BigInt)]
+                n: i64,
+            }
+            #[derive(diesel::QueryableByName)]
+            struct Q {
+                #[diesel(sql_type = Text)]
+                query: String,
+            }
+            let count = |c: &mut hamkke_persistence::DbConn, sql: &str| {
+                diesel::sql_query(sql).get_result::<N>(c).map(|r| r.n)
+            };
+            let exports = count(c, "SELECT count(*) AS n FROM audit_events WHERE action = 'export' AND resource_type IN ('report_duplicates', 'report_overview', 'report_dashboard')")?;
+            let denied = count(c, "SELECT count(*) AS n FROM audit_events WHERE action = 'denied' AND resource_type = 'report'")?;
+            // The standby's session ran the reports' last statement.
+            let standby = if postgres {
+                diesel::sql_query("SELECT query FROM pg_stat_activity WHERE application_name = 'hamkke-reports' AND datname = current_database()")
+                    .load::<Q>(c)?
+                    .into_iter()
+                    .map(|q| q.query)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok((exports, denied, standby))
+        })
+        .await
+        .unwrap();
+    assert_eq!((exports, denied), (3, 1));
+    if postgres {
+        assert_eq!(standby.len(), 1, "one connection in the report pool");
+        assert!(
+            standby[0].contains("statement_timeout"),
+            "the report pool ran the reports: {standby:?}"
+        );
+    }
+}
+
+both!(reports_read_on_the_replica_and_audit_on_the_primary);

@@ -421,7 +421,8 @@ impl TestApp {
             migrate::run(&mut conn).expect("migrate");
             setup(&mut conn);
         }
-        let handle = DbHandle::with_batches(db, config.audit_batch);
+        let reports = hamkke_http::db::report_pool(&config).expect("report pool");
+        let handle = DbHandle::with_batches(db, config.audit_batch).with_report_pool(reports);
         let keys = hamkke_persistence::crypto::PersonKeys::new([3; 32], [5; 32]);
         let (call, state) = service(&handle, &config, keys).await;
         let mut app = TestApp {

@@ -31,6 +31,15 @@ pub struct Config {
     /// Largest attachment accepted (`HAMKKE_ATTACHMENT_MAX_BYTES`, 10 MiB by default).
     pub attachment_max_bytes: usize,
     pub db_pool_size: u32,
+    /// `DATABASE_REPLICA_URL`: a PostgreSQL standby that reads which may lag (reports, the
+    /// dashboard) use instead of the primary; their audit events are still written on the
+    /// primary.
+    pub replica_url: Option<String>,
+    /// Connections of the report pool (`HAMKKE_REPORT_POOL_SIZE`): reports read on connections
+    /// of their own — on the replica when there is one, else on the primary — so a long report
+    /// never holds one the desk is waiting for. PostgreSQL: 2; SQLite: 0 (reports read on the
+    /// server's pool, whose readers never wait for each other).
+    pub report_pool_size: u32,
     pub db_timeout_secs: u64,
     /// Login attempts per minute per client address.
     pub login_per_minute: u32,
@@ -156,6 +165,11 @@ impl Config {
             json_limit_bytes: 256 * 1024,
             attachment_max_bytes: 10 * 1024 * 1024,
             db_pool_size: default_pool_size(backend),
+            replica_url: None,
+            report_pool_size: match backend {
+                Backend::Postgres => 2,
+                Backend::Sqlite => 0,
+            },
             db_timeout_secs: 5,
             login_per_minute: 30,
             login_per_username_per_minute: 10,
@@ -236,6 +250,22 @@ impl Config {
         c.json_limit_bytes = num("HAMKKE_JSON_LIMIT_BYTES", c.json_limit_bytes)?;
         c.attachment_max_bytes = num("HAMKKE_ATTACHMENT_MAX_BYTES", c.attachment_max_bytes)?;
         c.db_pool_size = num("HAMKKE_DB_POOL_SIZE", c.db_pool_size)?;
+        c.report_pool_size = num("HAMKKE_REPORT_POOL_SIZE", c.report_pool_size)?;
+        c.replica_url = var("DATABASE_REPLICA_URL");
+        if c.replica_url.as_deref().is_some_and(|r| {
+            c.backend() != Backend::Postgres || Backend::from_url(r) != Backend::Postgres
+        }) {
+            return Err(ConfigError {
+                name: "DATABASE_REPLICA_URL",
+                reason: "a PostgreSQL standby of a PostgreSQL DATABASE_URL".into(),
+            });
+        }
+        if c.replica_url.is_some() && c.report_pool_size == 0 {
+            return Err(ConfigError {
+                name: "HAMKKE_REPORT_POOL_SIZE",
+                reason: "at least 1 with DATABASE_REPLICA_URL".into(),
+            });
+        }
         c.db_timeout_secs = num("HAMKKE_DB_TIMEOUT_SECS", c.db_timeout_secs)?;
         c.login_per_minute = num("HAMKKE_LOGIN_PER_MINUTE", c.login_per_minute)?;
         c.login_per_username_per_minute = num(

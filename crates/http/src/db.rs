@@ -15,6 +15,9 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Clone)]
 pub struct DbHandle {
     db: Db,
+    /// Where reports read: the replica's pool, or a pool of its own on the primary; `None`:
+    /// the server's pool (SQLite).
+    reports: Option<Db>,
     /// `None` only when its thread could not start: reads then write their events themselves.
     writer: Option<std::sync::Arc<AuditWriter>>,
 }
@@ -34,7 +37,17 @@ impl DbHandle {
                 None
             }
         };
-        Self { db, writer }
+        Self {
+            db,
+            reports: None,
+            writer,
+        }
+    }
+
+    /// Reports read on `pool` (see [`report_pool`]).
+    pub fn with_report_pool(mut self, pool: Option<Db>) -> Self {
+        self.reports = pool;
+        self
     }
 
     pub fn inner(&self) -> &Db {
@@ -147,6 +160,49 @@ impl DbHandle {
         }
     }
 
+    /// A report: `read`, its reads, on the report pool (the replica when there is one: what it
+    /// shows may lag by the replica's delay), then `record`, the export's audit event, on the
+    /// primary as the caller before the answer is given. A long report therefore never holds a
+    /// connection of the server's pool; a refusal is recorded like `run_guarded`'s.
+    pub async fn report<T, F, R>(
+        &self,
+        auth: AuthUser,
+        resource_type: &'static str,
+        read: F,
+        record: R,
+    ) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn, &Actor) -> Result<T, RepoError> + Send + 'static,
+        R: FnOnce(&mut DbConn, &Actor, &AuditCtx, &T) -> Result<(), RepoError> + Send + 'static,
+    {
+        let pool = self.reports.clone().unwrap_or_else(|| self.db.clone());
+        let actor = auth.actor.clone();
+        let started = std::time::Instant::now();
+        let (read, statements) = web::block(move || {
+            counted(|| {
+                let mut conn = pool.get()?;
+                read(&mut conn, &actor)
+            })
+        })
+        .await
+        .map_err(|_| ApiError::Internal)?;
+        let _ = DB_TIME.try_with(|t| t.add(started.elapsed(), statements));
+        match read {
+            Ok(value) => {
+                self.as_user(auth, resource_type, None, move |conn, actor, ctx| {
+                    record(conn, actor, ctx, &value).map(|()| value)
+                })
+                .await
+            }
+            Err(e) => {
+                let ctx = auth.ctx.clone();
+                self.run_guarded(&ctx, resource_type, None, move |_| Err(e))
+                    .await
+            }
+        }
+    }
+
     /// Like `run`, and when `f` is refused by an authorization rule, records a `denied` event
     /// (in its own transaction, since `f`'s was rolled back) before answering 403 or 404.
     pub async fn run_guarded<T, F>(
@@ -172,6 +228,24 @@ impl DbHandle {
             self.run(guarded).await
         }
     }
+}
+
+/// The pool reports read on: `DATABASE_REPLICA_URL`'s when set, else one of its own on the
+/// primary (`HAMKKE_REPORT_POOL_SIZE` connections, none on SQLite).
+pub fn report_pool(config: &crate::config::Config) -> Result<Option<Db>, RepoError> {
+    if config.report_pool_size == 0 {
+        return Ok(None);
+    }
+    let url = config
+        .replica_url
+        .as_deref()
+        .unwrap_or(&config.database_url);
+    Db::connect(
+        url,
+        config.report_pool_size,
+        std::time::Duration::from_secs(config.db_timeout_secs),
+    )
+    .map(Some)
 }
 
 /// What a request's database work can end in besides its value.

@@ -7,7 +7,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{Datelike, NaiveDate};
 use hamkke_persistence::repo::dashboard::{self, CaseMonth, Dashboard, DuplicateMonth, MonthTally};
 use hamkke_persistence::repo::ministry::MinistrySummary;
-use hamkke_persistence::repo::reports::{ReportScope, Tally};
+use hamkke_persistence::repo::reports::{self, ReportScope, Tally};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -620,11 +620,18 @@ async fn dashboard_report(
         },
     )?;
     let s2 = s.clone();
+    let s3 = s.clone();
     let d = state
         .db
-        .as_user(auth, "report", None, move |c, a, ctx| {
-            dashboard::dashboard(c, a, ctx, &s2)
-        })
+        .report(
+            auth,
+            "report",
+            move |c, a| dashboard::dashboard(c, a, &s2),
+            move |c, a, ctx, _: &dashboard::Dashboard| {
+                let period = serde_json::json!({ "from": s3.from, "to": s3.to });
+                reports::record_export(c, a, ctx, "report_dashboard", &s3, Some(period))
+            },
+        )
         .await?;
     let en = wants_english(req);
     let r = report(&s, d, en);

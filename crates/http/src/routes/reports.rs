@@ -446,11 +446,18 @@ async fn duplicates_report(
     // One report per user at a time (held until the answer is made).
     let _slot = state.report_slots.take(auth.actor.user_id)?;
     let s2 = s.clone();
+    let s3 = s.clone();
     let DuplicatePage { rows, total, next } = state
         .db
-        .as_user(auth, "report", None, move |c, a, ctx| {
-            reports::duplicates(c, a, ctx, &s2, page)
-        })
+        .report(
+            auth,
+            "report",
+            move |c, a| reports::duplicates(c, a, &s2, page),
+            move |c, a, ctx, out: &DuplicatePage| {
+                let details = serde_json::json!({ "rows": out.rows.len(), "total": out.total });
+                reports::record_export(c, a, ctx, "report_duplicates", &s3, Some(details))
+            },
+        )
         .await?;
     // The answer (up to the whole district as a spreadsheet) is made on a blocking thread, not
     // on the server worker that other requests are waiting for.
@@ -665,11 +672,17 @@ async fn overview_report(
     let s = scope(state, &auth, q)?;
     let _slot = state.report_slots.take(auth.actor.user_id)?;
     let s2 = s.clone();
+    let s3 = s.clone();
     let o: Overview = state
         .db
-        .as_user(auth, "report", None, move |c, a, ctx| {
-            reports::overview(c, a, ctx, &s2)
-        })
+        .report(
+            auth,
+            "report",
+            move |c, a| reports::overview(c, a, &s2),
+            move |c, a, ctx, _: &Overview| {
+                reports::record_export(c, a, ctx, "report_overview", &s3, None)
+            },
+        )
         .await?;
     let en = wants_english(req);
     let name = |k: &str| k.to_owned();

@@ -15,18 +15,15 @@ use diesel::sql_types::{BigInt, Nullable};
 use hamkke_domain::allocation::AllocationStatus;
 use hamkke_domain::authz::Actor;
 use hamkke_domain::case::Status;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::reports::{ReportScope, Tally, OTHER_REGISTRAR, UNKNOWN_DONG};
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::RepoResult;
 use crate::schema::{
     allocations, audit_events, benefit_types, cases, households, organizations, persons,
 };
 use crate::types::DbUuid;
-use crate::uow;
 
 // Allocations per day and the dong centre that registered the recipient.
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
@@ -157,14 +154,9 @@ type CaseRow = (
 
 type DayRow = (NaiveDate, DbUuid, i64, Option<i64>);
 
-/// Reads the district's dashboard: coordinators and auditors of the district only. One audit
-/// event (an export of aggregate figures).
-pub fn dashboard(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    scope: &ReportScope,
-) -> RepoResult<Dashboard> {
+/// Reads the district's dashboard: coordinators and auditors of the district only. Its audit
+/// event (an export of aggregate figures) is `reports::record_export`'s, on the primary.
+pub fn dashboard(conn: &mut DbConn, actor: &Actor, scope: &ReportScope) -> RepoResult<Dashboard> {
     hamkke_domain::authz::read_reports(actor, &scope.district_code)?;
     let d = scope.district_code.clone();
     let today = crate::today();
@@ -470,15 +462,6 @@ pub fn dashboard(
         repeated_benefit_types,
         ministry: super::ministry::summary(conn, scope)?,
     };
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Export, "report_dashboard", Some(d.clone()))
-                .with_details(json!({ "from": scope.from, "to": scope.to })),
-        )
-    })?;
     Ok(out)
 }
 

@@ -12,7 +12,6 @@ use hamkke_domain::allocation::{
 };
 use hamkke_domain::authz::Actor;
 use hamkke_domain::DomainError;
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
@@ -154,35 +153,40 @@ type ItemRow = (
 pub fn duplicates(
     conn: &mut DbConn,
     actor: &Actor,
-    ctx: &AuditCtx,
     scope: &ReportScope,
     page: RowPage,
 ) -> RepoResult<DuplicatePage> {
     authorize(actor, scope)?;
     // The report's reads and judging run on a thread of their own at the lowest CPU priority,
     // so the requests of everyone else go first while it runs.
-    let out = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         s.spawn(|| {
             lowest_cpu_priority();
             bounded(conn, scope, |conn| duplicate_rows(conn, scope, page))
         })
         .join()
     })
-    .map_err(|_| RepoError::Unavailable)??;
+    .map_err(|_| RepoError::Unavailable)?
+}
+
+/// The audit event of a report given to its reader (`what`: `report_duplicates`, …), written
+/// on the primary once the report's reads are done (they may have run on a replica).
+pub fn record_export(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    what: &'static str,
+    scope: &ReportScope,
+    details: Option<serde_json::Value>,
+) -> RepoResult<()> {
     uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(
-                AuditAction::Export,
-                "report_duplicates",
-                Some(scope.district_code.clone()),
-            )
-            .with_details(json!({ "rows": out.rows.len(), "total": out.total })),
-        )
-    })?;
-    Ok(out)
+        let entry = AuditEntry::new(AuditAction::Export, what, Some(scope.district_code.clone()));
+        let entry = match details {
+            Some(d) => entry.with_details(d),
+            None => entry,
+        };
+        audit::record(tx.conn(), ctx, entry)
+    })
 }
 
 /// The reads of the duplicates report: the period's allocations (one indexed range of the
@@ -444,27 +448,9 @@ fn sum_tally(rows: Vec<(String, i64, Option<i64>)>) -> Vec<Tally> {
         .collect()
 }
 
-pub fn overview(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    scope: &ReportScope,
-) -> RepoResult<Overview> {
+pub fn overview(conn: &mut DbConn, actor: &Actor, scope: &ReportScope) -> RepoResult<Overview> {
     authorize(actor, scope)?;
-    let overview = bounded(conn, scope, |conn| tallies(conn, scope))?;
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(
-                AuditAction::Export,
-                "report_overview",
-                Some(scope.district_code.clone()),
-            ),
-        )
-    })?;
-    Ok(overview)
+    bounded(conn, scope, |conn| tallies(conn, scope))
 }
 
 /// The reads of the overview: grouped counts, each one statement.
