@@ -7,6 +7,9 @@ use serde_json::{json, Value};
 
 use crate::support::{Backend, TestApp, World, PASSWORD};
 
+/// A signed consent form, as a scanner makes it.
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+
 /// Objects of one district, made by its own caseworker.
 struct Side {
     household: String,
@@ -802,8 +805,9 @@ async fn auditors_and_consents_stay_inside_their_district(b: Backend) {
 both!(auditors_and_consents_stay_inside_their_district);
 
 /// Any organization of the district can open a case on a person another registered; a consent
-/// it then records naming itself needs the signed form as evidence, is marked self-recorded,
-/// tells the registering organization and the coordinators, and can be revoked by them.
+/// it then records naming itself is marked self-recorded, gives no access until its signed form
+/// is attached, tells the registering organization and the coordinators, and can be revoked by
+/// them.
 async fn a_self_granted_consent_is_evidenced_reviewed_and_revocable(b: Backend) {
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
@@ -817,24 +821,53 @@ async fn a_self_granted_consent_is_evidenced_reviewed_and_revocable(b: Backend) 
     let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
     let path = format!("/api/v1/persons/{person}/consents");
     let body = json!({ "purpose": "사례관리", "scope": "organizations", "organization_ids": [w.d.welfare], "expires_at": expires });
-    let r = app.post(&path, Some(&w.welfare), body.clone()).await;
-    r.assert_problem(400, "validation_failed");
-    assert_eq!(
-        r.field_errors(),
-        vec![("evidence_ref".into(), "required".into())]
-    );
-    let mut with_form = body.clone();
-    with_form["evidence_ref"] = json!("동의서 2026-118, 복지관 사례관리팀 문서함");
-    let r = app.post(&path, Some(&w.welfare), with_form).await;
+    let mut with_ref = body.clone();
+    with_ref["evidence_ref"] = json!("동의서 2026-118, 복지관 사례관리팀 문서함");
+    let r = app.post(&path, Some(&w.welfare), with_ref).await;
     assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!(r.body["self_recorded"], true);
-    let consent = r.body["id"].as_str().unwrap().to_owned();
     assert_eq!(
-        app.get(&format!("/api/v1/persons/{person}"), Some(&w.welfare))
-            .await
-            .body["redacted"],
-        false
+        (
+            &r.body["self_recorded"],
+            &r.body["awaits_form"],
+            &r.body["live"]
+        ),
+        (&json!(true), &json!(true), &json!(false))
     );
+    let consent = r.body["id"].as_str().unwrap().to_owned();
+    // Until its signed form is attached it gives nothing, neither the record nor lists.
+    async fn redacted(app: &TestApp, token: &str, person: &str) -> Value {
+        let r = app
+            .get(&format!("/api/v1/persons/{person}"), Some(token))
+            .await;
+        r.body["redacted"].clone()
+    }
+    assert_eq!(redacted(&app, &w.welfare, &person).await, true);
+    // Only the recording (or registering) organization adds the form; a photo is no form.
+    crate::attachments::upload(&app, &w.coord, "consent", &consent, "consent_form", PDF)
+        .await
+        .assert_problem(403, "forbidden");
+    let photo =
+        crate::attachments::upload(&app, &w.welfare, "consent", &consent, "other", PDF).await;
+    assert_eq!(photo.status, 201, "{}", photo.text);
+    assert_eq!(redacted(&app, &w.welfare, &person).await, true);
+    let form =
+        crate::attachments::upload(&app, &w.welfare, "consent", &consent, "consent_form", PDF)
+            .await;
+    assert_eq!(form.status, 201, "{}", form.text);
+    assert_eq!(redacted(&app, &w.welfare, &person).await, false);
+    let shown = app.get(&path, Some(&w.welfare)).await;
+    let mine = shown.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == consent.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (&mine["awaits_form"], &mine["live"]),
+        (&json!(false), &json!(true))
+    );
+    assert!(mine["form_attached_at"].is_string());
     // The registering organization and the coordinators are told, and list it for review.
     for token in [&w.dong, &w.coord] {
         let n = app.get("/api/v1/notifications", Some(token)).await;

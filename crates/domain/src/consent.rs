@@ -47,11 +47,19 @@ pub struct Consent {
     pub self_recorded: bool,
     /// Why a reviewer (the registering organization or a coordinator) revoked it.
     pub revoked_reason: Option<String>,
+    /// When its signed form was attached (an attachment of kind `consent_form`).
+    pub form_attached_at: Option<DateTime<Utc>>,
 }
 
 impl Consent {
-    /// Live: not withdrawn and not expired at `now`.
+    /// Live: not withdrawn, not expired at `now`, and not waiting for its form.
     pub fn is_live(&self, now: DateTime<Utc>) -> bool {
-        self.withdrawn_at.is_none() && self.expires_at > now
+        self.withdrawn_at.is_none() && self.expires_at > now && !self.awaits_form()
+    }
+
+    /// Recorded by an organization for itself and its signed form not yet attached: until it
+    /// is, the consent gives nobody access (the form is the evidence that the person agreed).
+    pub fn awaits_form(&self) -> bool {
+        self.self_recorded && self.form_attached_at.is_none()
     }
 }

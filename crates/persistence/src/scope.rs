@@ -190,6 +190,11 @@ pub fn details_of(org_id: uuid::Uuid, districts: Vec<String>) -> impl Condition<
         .filter(consent_organizations::org_id.eq(org))
         .filter(consents::withdrawn_at.is_null())
         .filter(consents::expires_at.gt(now))
+        .filter(
+            consents::self_recorded
+                .eq(false)
+                .or(consents::form_attached_at.is_not_null()),
+        )
         .select(consents::person_id);
     let for_participants = consents::table
         .inner_join(consent_organizations::table)
@@ -197,6 +202,11 @@ pub fn details_of(org_id: uuid::Uuid, districts: Vec<String>) -> impl Condition<
         .filter(consent_organizations::org_id.eq(org))
         .filter(consents::withdrawn_at.is_null())
         .filter(consents::expires_at.gt(now))
+        .filter(
+            consents::self_recorded
+                .eq(false)
+                .or(consents::form_attached_at.is_not_null()),
+        )
         .select(consents::person_id);
     let in_its_cases = case_members::table
         .filter(

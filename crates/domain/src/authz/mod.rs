@@ -288,8 +288,9 @@ pub fn record_consent(actor: &Actor, access: &PersonAccess) -> Rule {
 }
 
 /// Whether a consent being recorded gives the recording organization access to the person's
-/// details that it did not have: it then needs the signed form as evidence and goes to the
-/// registering organization's and the coordinators' review.
+/// details that it did not have: it is then in force only once its signed form is attached
+/// (`Consent::awaits_form`) and goes to the registering organization's and the coordinators'
+/// review.
 /// `names`: the organizations the consent covers (for one scoped to case participants, those
 /// taking part in the person's cases when it is recorded).
 pub fn grants_itself(actor: &Actor, access: &PersonAccess, names: &[Uuid]) -> bool {

@@ -548,10 +548,11 @@ pub struct CreateConsentRequest {
     pub organization_ids: Option<Vec<Uuid>>,
     /// When the consent ends (UTC).
     pub expires_at: DateTime<Utc>,
-    /// Where the signed form is kept, e.g. a document number. Required when the consent gives
-    /// the recording organization access to the person it did not have (such a consent is
-    /// `self_recorded`: the registering organization and the district's coordinators are told
-    /// and may revoke it).
+    /// Where the paper form is kept, e.g. a document number. A consent that gives the recording
+    /// organization access to the person it did not have is `self_recorded`: it is in force
+    /// only once its signed form is attached (`POST /attachments`, subject `consent`, kind
+    /// `consent_form`), and the registering organization and the district's coordinators are
+    /// told and may revoke it.
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200)]
     pub evidence_ref: Option<String>,
@@ -600,6 +601,12 @@ pub struct ConsentView {
     /// Recorded by an organization it gave access it did not have: listed for the review of
     /// the registering organization and the district's coordinators.
     pub self_recorded: bool,
+    /// A self-recorded consent whose signed form is not yet attached: it gives nobody access
+    /// until the recording organization uploads the form (`POST /attachments`, subject
+    /// `consent`, kind `consent_form`).
+    pub awaits_form: bool,
+    /// When the signed form was attached (self-recorded consents).
+    pub form_attached_at: Option<DateTime<Utc>>,
     /// Why a reviewer revoked it.
     pub revoked_reason: Option<String>,
 }
@@ -637,6 +644,8 @@ impl FromNamed<Consent> for ConsentView {
         let person = PersonShown::of(n, c.person_id);
         Self {
             live: c.is_live(hamkke_domain::now()),
+            awaits_form: c.awaits_form(),
+            form_attached_at: c.form_attached_at,
             id: c.id,
             person_id: c.person_id,
             person_name: person.name,

@@ -52,6 +52,11 @@ pub fn access_for(
         .filter(consent_organizations::org_id.eq(org))
         .filter(consents::withdrawn_at.is_null())
         .filter(consents::expires_at.gt(now))
+        .filter(
+            consents::self_recorded
+                .eq(false)
+                .or(consents::form_attached_at.is_not_null()),
+        )
         .select(consents::person_id)
         .load(conn)?
         .into_iter()
@@ -65,6 +70,11 @@ pub fn access_for(
         .filter(consent_organizations::org_id.eq(org))
         .filter(consents::withdrawn_at.is_null())
         .filter(consents::expires_at.gt(now))
+        .filter(
+            consents::self_recorded
+                .eq(false)
+                .or(consents::form_attached_at.is_not_null()),
+        )
         .select(consents::person_id)
         .load(conn)?
         .into_iter()

@@ -35,6 +35,7 @@ struct ConsentRow {
     recorded_by_org_id: DbUuid,
     self_recorded: bool,
     revoked_reason: Option<String>,
+    form_attached_at: Option<NaiveDateTime>,
 }
 
 fn to_consent(r: ConsentRow, orgs: Vec<Uuid>) -> RepoResult<Consent> {
@@ -52,6 +53,7 @@ fn to_consent(r: ConsentRow, orgs: Vec<Uuid>) -> RepoResult<Consent> {
         recorded_by_org_id: r.recorded_by_org_id.0,
         self_recorded: r.self_recorded,
         revoked_reason: r.revoked_reason,
+        form_attached_at: r.form_attached_at.map(from_db),
     })
 }
 
@@ -164,24 +166,12 @@ pub fn create(
         if found != wanted.len() as i64 {
             return Err(DomainError::unknown("organization_ids").into());
         }
-        // A consent that opens the person's details to the organization recording it needs
-        // the signed form as evidence, and goes to the registering organization's and the
-        // coordinators' review.
+        // A consent that opens the person's details to the organization recording it is in
+        // force only once its signed form is attached (`attachments::add`, kind
+        // `consent_form`), and goes to the registering organization's and the coordinators'
+        // review.
         let names: Vec<Uuid> = wanted.iter().map(|o| o.0).collect();
         let self_recorded = authz::grants_itself(actor, &access, &names);
-        if self_recorded
-            && new
-                .evidence_ref
-                .as_deref()
-                .is_none_or(|e| e.trim().is_empty())
-        {
-            return Err(DomainError::invalid(
-                "evidence_ref",
-                "required",
-                "this consent gives your organization access it did not have: describe the signed form and where it is kept",
-            )
-            .into());
-        }
         let id = Uuid::now_v7();
         diesel::insert_into(consents::table)
             .values((

@@ -201,6 +201,7 @@ diesel::table! {
         self_recorded -> Bool,
         revoked_by -> Nullable<Uuid>,
         revoked_reason -> Nullable<Text>,
+        form_attached_at -> Nullable<Timestamp>,
     }
 }
 
