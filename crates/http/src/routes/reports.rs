@@ -459,12 +459,14 @@ async fn duplicates_report(
             },
         )
         .await?;
-    // The answer (up to the whole district as a spreadsheet) is made on a blocking thread, not
-    // on the server worker that other requests are waiting for.
+    // The answer (up to the whole district as a spreadsheet) is made at the lowest CPU
+    // priority, off the server worker that other requests are waiting for.
     let en = wants_english(req);
-    let made = web::block(move || render_duplicates(fmt, en, s, rows, total, next))
-        .await
-        .map_err(|_| ApiError::Internal)??;
+    let made = web::block(move || {
+        reports::at_lowest_priority(|| render_duplicates(fmt, en, s, rows, total, next))
+    })
+    .await
+    .map_err(|_| ApiError::Internal)???;
     Ok(made.into_response())
 }
 

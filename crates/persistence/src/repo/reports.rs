@@ -47,6 +47,19 @@ fn lowest_cpu_priority() {
     }
 }
 
+/// Runs `f` on a thread of its own at the lowest CPU priority and waits for it: the work of a
+/// report (its judging, the making of its answer) yields to everyone else's requests.
+pub fn at_lowest_priority<T: Send>(f: impl FnOnce() -> T + Send) -> RepoResult<T> {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            lowest_cpu_priority();
+            f()
+        })
+        .join()
+    })
+    .map_err(|_| RepoError::Unavailable)
+}
+
 /// Runs a report's reads with the scope's statement timeout (PostgreSQL; SQLite has none),
 /// restoring the connection's default afterwards whatever happened.
 fn bounded<T>(
@@ -159,14 +172,7 @@ pub fn duplicates(
     authorize(actor, scope)?;
     // The report's reads and judging run on a thread of their own at the lowest CPU priority,
     // so the requests of everyone else go first while it runs.
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            lowest_cpu_priority();
-            bounded(conn, scope, |conn| duplicate_rows(conn, scope, page))
-        })
-        .join()
-    })
-    .map_err(|_| RepoError::Unavailable)?
+    at_lowest_priority(|| bounded(conn, scope, |conn| duplicate_rows(conn, scope, page)))?
 }
 
 /// The audit event of a report given to its reader (`what`: `report_duplicates`, …), written
