@@ -68,37 +68,18 @@ impl DuplicatesQuery {
 /// A page cursor of the duplicates report: `subject:subject_id:scope` of the last row.
 fn parse_cursor(raw: &str) -> ApiResult<(Subject, Uuid, Scope)> {
     let bad = || ApiError::field("cursor", "invalid_format", "not a cursor of this report");
-    let mut parts = raw.split(':');
-    let subject = match parts.next() {
-        Some("person") => Subject::Person,
-        Some("household") => Subject::Household,
-        _ => return Err(bad()),
-    };
-    let id = parts
-        .next()
-        .and_then(|p| Uuid::parse_str(p).ok())
-        .ok_or_else(bad)?;
-    let scope = match parts.next() {
-        Some("benefit_type") => Scope::BenefitType,
-        Some("category") => Scope::Category,
-        _ => return Err(bad()),
-    };
-    if parts.next().is_some() {
-        return Err(bad());
+    match raw.split(':').collect::<Vec<_>>()[..] {
+        [subject, id, scope] => Ok((
+            Subject::parse(subject).ok_or_else(bad)?,
+            Uuid::parse_str(id).map_err(|_| bad())?,
+            Scope::parse(scope).ok_or_else(bad)?,
+        )),
+        _ => Err(bad()),
     }
-    Ok((subject, id, scope))
 }
 
 fn format_cursor((subject, id, scope): (Subject, Uuid, Scope)) -> String {
-    let subject = match subject {
-        Subject::Person => "person",
-        Subject::Household => "household",
-    };
-    let scope = match scope {
-        Scope::BenefitType => "benefit_type",
-        Scope::Category => "category",
-    };
-    format!("{subject}:{id}:{scope}")
+    format!("{}:{id}:{}", subject.as_str(), scope.as_str())
 }
 
 /// An allocation in a duplicate row.
