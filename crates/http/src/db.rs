@@ -160,14 +160,16 @@ impl DbHandle {
         }
     }
 
-    /// A report: `read`, its reads, on the report pool (the replica when there is one: what it
-    /// shows may lag by the replica's delay), then `record`, the export's audit event, on the
+    /// A report, or another read that may lag (the hub overview, audit-trail searches, a
+    /// person's access log): `read`, its reads, on the report pool (the replica when there is
+    /// one: what it shows may lag by the replica's delay), then `record`, the export's audit event, on the
     /// primary as the caller before the answer is given. A long report therefore never holds a
     /// connection of the server's pool; a refusal is recorded like `run_guarded`'s.
     pub async fn report<T, F, R>(
         &self,
-        auth: AuthUser,
+        caller: impl Into<Caller>,
         resource_type: &'static str,
+        resource_id: Option<String>,
         read: F,
         record: R,
     ) -> ApiResult<T>
@@ -176,6 +178,26 @@ impl DbHandle {
         F: FnOnce(&mut DbConn, &Actor) -> Result<T, RepoError> + Send + 'static,
         R: FnOnce(&mut DbConn, &Actor, &AuditCtx, &T) -> Result<(), RepoError> + Send + 'static,
     {
+        // A session is confirmed on the primary, where its revocation is written.
+        let auth = match caller.into() {
+            Caller::Loaded(auth) => auth,
+            Caller::Token(token) => {
+                let session_id = token.session_id;
+                let (actor, ctx) = self
+                    .as_user(
+                        Caller::Token(token),
+                        resource_type,
+                        resource_id.clone(),
+                        |_, a, ctx| Ok((a.clone(), ctx.clone())),
+                    )
+                    .await?;
+                AuthUser {
+                    actor,
+                    session_id,
+                    ctx,
+                }
+            }
+        };
         let pool = self.reports.clone().unwrap_or_else(|| self.db.clone());
         let actor = auth.actor.clone();
         let started = std::time::Instant::now();
@@ -190,14 +212,14 @@ impl DbHandle {
         let _ = DB_TIME.try_with(|t| t.add(started.elapsed(), statements));
         match read {
             Ok(value) => {
-                self.as_user(auth, resource_type, None, move |conn, actor, ctx| {
+                self.as_user(auth, resource_type, resource_id, move |conn, actor, ctx| {
                     record(conn, actor, ctx, &value).map(|()| value)
                 })
                 .await
             }
             Err(e) => {
                 let ctx = auth.ctx.clone();
-                self.run_guarded(&ctx, resource_type, None, move |_| Err(e))
+                self.run_guarded(&ctx, resource_type, resource_id, move |_| Err(e))
                     .await
             }
         }

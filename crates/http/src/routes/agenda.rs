@@ -548,11 +548,12 @@ pub async fn get_organization_hub_overview(
     let today = hamkke_domain::today();
     let dongs = state
         .db
-        .as_user(
+        .report(
             auth,
             "organization",
             Some(id.to_string()),
-            move |c, a, ctx| repo::hub_overview(c, a, ctx, id, today).and_then(|v| named(c, a, v)),
+            move |c, a| repo::hub_overview(c, a, id, today).and_then(|v| named(c, a, v)),
+            move |c, a, ctx, (dongs, _)| repo::record_hub_overview(c, a, ctx, id, dongs.len()),
         )
         .await?;
     Ok(HttpResponse::Ok().json(HubOverview::named(dongs.0, &dongs.1)))

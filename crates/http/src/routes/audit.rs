@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use hamkke_domain::authz::{self, AuditScope};
 use hamkke_persistence::audit::{self, AuditAction, AuditEntry, AuditFilter, AuditRecord};
 use hamkke_persistence::repo::names::{Names, Wanted};
-use hamkke_persistence::repo::{refs, users};
+use hamkke_persistence::repo::{persons, refs, users};
 use hamkke_persistence::schema::organizations;
 use hamkke_persistence::types::DbUuid;
 use serde::{Deserialize, Serialize};
@@ -169,33 +169,40 @@ pub async fn list_audit_events(
     };
     let items = state
         .db
-        .as_user(auth, "audit_event", None, move |c, a, ctx| {
-            if let AuditScope::District(d) = authz::read_audit(a)? {
-                // Filters name objects of the auditor's district only.
-                if let Some(o) = filter.org_id {
-                    refs::org(c, a, o, "org_id")?;
+        .report(
+            auth,
+            "audit_event",
+            None,
+            move |c, a| {
+                if let AuditScope::District(d) = authz::read_audit(a)? {
+                    // Filters name objects of the auditor's district only.
+                    if let Some(o) = filter.org_id {
+                        refs::org(c, a, o, "org_id")?;
+                    }
+                    if let Some(p) = filter.person_id {
+                        refs::person(c, a, p, "person_id")?;
+                    }
+                    if let Some(u) = filter.actor_user_id {
+                        users::reference(c, a, u, "actor_user_id")?;
+                    }
+                    let orgs: Vec<DbUuid> = organizations::table
+                        .filter(organizations::district_code.eq(d))
+                        .select(organizations::id)
+                        .load(c)?;
+                    filter.orgs = Some(orgs.into_iter().map(|o| o.0).collect());
                 }
-                if let Some(p) = filter.person_id {
-                    refs::person(c, a, p, "person_id")?;
-                }
-                if let Some(u) = filter.actor_user_id {
-                    users::reference(c, a, u, "actor_user_id")?;
-                }
-                let orgs: Vec<DbUuid> = organizations::table
-                    .filter(organizations::district_code.eq(d))
-                    .select(organizations::id)
-                    .load(c)?;
-                filter.orgs = Some(orgs.into_iter().map(|o| o.0).collect());
-            }
-            let items = audit::list(c, &filter)?;
-            audit::record(
-                c,
-                ctx,
-                AuditEntry::new(AuditAction::View, "audit_events", None)
-                    .with_details(serde_json::json!({ "results": items.len() })),
-            )?;
-            named(c, a, items)
-        })
+                let items = audit::list(c, &filter)?;
+                named(c, a, items)
+            },
+            |c, _, ctx, (items, _)| {
+                audit::record(
+                    c,
+                    ctx,
+                    AuditEntry::new(AuditAction::View, "audit_events", None)
+                        .with_details(serde_json::json!({ "results": items.len() })),
+                )
+            },
+        )
         .await?;
     let (mut items, names) = items;
     let more = items.len() > limit as usize;
@@ -285,17 +292,16 @@ pub async fn list_person_access_log(
     let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
     let items = state
         .db
-        .as_user(auth, "person", Some(id.to_string()), move |c, a, ctx| {
-            hamkke_persistence::repo::persons::access_log(
-                c,
-                a,
-                ctx,
-                id,
-                after,
-                i64::from(limit) + 1,
-            )
-            .and_then(|v| named(c, a, v))
-        })
+        .report(
+            auth,
+            "person",
+            Some(id.to_string()),
+            move |c, a| {
+                persons::access_log(c, a, id, after, i64::from(limit) + 1)
+                    .and_then(|v| named(c, a, v))
+            },
+            move |c, a, ctx, _| persons::record_access_log_view(c, a, ctx, id),
+        )
         .await?;
     let (mut items, names) = items;
     let more = items.len() > limit as usize;

@@ -626,6 +626,7 @@ async fn dashboard_report(
         .report(
             auth,
             "report",
+            None,
             move |c, a| dashboard::dashboard(c, a, &s2),
             move |c, a, ctx, _: &dashboard::Dashboard| {
                 let period = serde_json::json!({ "from": s3.from, "to": s3.to });

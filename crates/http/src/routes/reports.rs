@@ -433,6 +433,7 @@ async fn duplicates_report(
         .report(
             auth,
             "report",
+            None,
             move |c, a| reports::duplicates(c, a, &s2, page),
             move |c, a, ctx, out: &DuplicatePage| {
                 let details = serde_json::json!({ "rows": out.rows.len(), "total": out.total });
@@ -661,6 +662,7 @@ async fn overview_report(
         .report(
             auth,
             "report",
+            None,
             move |c, a| reports::overview(c, a, &s2),
             move |c, a, ctx, _: &Overview| {
                 reports::record_export(c, a, ctx, "report_overview", &s3, None)

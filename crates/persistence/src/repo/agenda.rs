@@ -417,121 +417,130 @@ pub struct HubDong {
 const HUB_LIMIT: i64 = 100;
 
 /// The pipeline of the dong centres a hub welfare centre serves, in minimal form: for the
-/// hub's admins and supervisors and the district's coordinators. Audited once.
+/// hub's admins and supervisors and the district's coordinators. Its reads may run on a
+/// standby; [`record_hub_overview`] audits it on the primary.
 pub fn hub_overview(
+    conn: &mut DbConn,
+    actor: &Actor,
+    hub_id: Uuid,
+    today: NaiveDate,
+) -> RepoResult<Vec<HubDong>> {
+    let hub = super::refs::org(conn, actor, hub_id, "id")?;
+    let allowed = match actor.role {
+        Role::Coordinator => actor.district_code == hub.district_code,
+        Role::OrgAdmin | Role::Supervisor => actor.org_id == hub.id,
+        _ => false,
+    };
+    if !allowed {
+        return Err(DomainError::only(hamkke_domain::Who::OrgAdminOrCoordinator,
+                "the hub overview is for the hub's admins and supervisors and the district's coordinators",
+            )
+            .into());
+    }
+    if hub.kind != OrgKind::WelfareCenter {
+        return Err(RepoError::conflict(
+            "not_a_hub",
+            "only a welfare centre is a hub of dong centres",
+        ));
+    }
+    let dongs: Vec<(DbUuid, String)> = organizations::table
+        .filter(organizations::hub_org_id.eq(Some(DbUuid(hub_id))))
+        .filter(organizations::active.eq(true))
+        .order(organizations::name.asc())
+        .select((organizations::id, organizations::name))
+        .load(conn)?;
+    let mut out = Vec::new();
+    for (dong, name) in dongs {
+        let awaiting = cases::table
+            .filter(cases::lead_org_id.eq(dong))
+            .filter(cases::status.eq(Status::AwaitingMeeting.as_str()))
+            .order(cases::updated_at.asc())
+            .limit(HUB_LIMIT)
+            .select((
+                cases::id,
+                cases::case_no,
+                cases::risk_level,
+                cases::updated_at,
+            ))
+            .load::<(DbUuid, String, String, NaiveDateTime)>(conn)?
+            .into_iter()
+            .map(|(id, no, risk, at)| {
+                Ok(HubCase {
+                    case_id: id.0,
+                    case_no: no,
+                    risk_level: RiskLevel::parse(&risk)
+                        .ok_or_else(|| corrupt("cases.risk_level"))?,
+                    updated_at: from_db(at),
+                })
+            })
+            .collect::<RepoResult<Vec<_>>>()?;
+        let sent = referrals::table
+            .filter(referrals::from_org_id.eq(dong))
+            .filter(referrals::to_org_id.eq(DbUuid(hub_id)))
+            .filter(referrals::status.eq_any(["sent", "accepted"]))
+            .order(referrals::id.asc())
+            .limit(HUB_LIMIT)
+            .select((
+                referrals::id,
+                referrals::case_id,
+                referrals::status,
+                referrals::created_at,
+            ))
+            .load::<(DbUuid, DbUuid, String, NaiveDateTime)>(conn)?
+            .into_iter()
+            .map(|(id, case, status, at)| HubReferral {
+                referral_id: id.0,
+                case_id: case.0,
+                status,
+                created_at: from_db(at),
+            })
+            .collect();
+        let open = action_items::table
+            .inner_join(cases::table.on(cases::id.eq(action_items::case_id)))
+            .filter(cases::lead_org_id.eq(dong))
+            .filter(action_items::completed_at.is_null())
+            .order(action_items::due_on.asc())
+            .limit(HUB_LIMIT)
+            .select((
+                action_items::id,
+                action_items::case_id,
+                action_items::due_on,
+            ))
+            .load::<(DbUuid, DbUuid, NaiveDate)>(conn)?
+            .into_iter()
+            .map(|(id, case, due)| HubItem {
+                action_item_id: id.0,
+                case_id: case.0,
+                due_on: due,
+                overdue: due < today,
+            })
+            .collect();
+        out.push(HubDong {
+            org_id: dong.0,
+            name,
+            awaiting_meeting: awaiting,
+            referrals_to_hub: sent,
+            open_action_items: open,
+        });
+    }
+    Ok(out)
+}
+
+/// The audit event of a hub overview shown (on the primary, after its reads).
+pub fn record_hub_overview(
     conn: &mut DbConn,
     actor: &Actor,
     ctx: &AuditCtx,
     hub_id: Uuid,
-    today: NaiveDate,
-) -> RepoResult<Vec<HubDong>> {
+    dong_centres: usize,
+) -> RepoResult<()> {
     uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let hub = super::refs::org(conn, actor, hub_id, "id")?;
-        let allowed = match actor.role {
-            Role::Coordinator => actor.district_code == hub.district_code,
-            Role::OrgAdmin | Role::Supervisor => actor.org_id == hub.id,
-            _ => false,
-        };
-        if !allowed {
-            return Err(DomainError::only(hamkke_domain::Who::OrgAdminOrCoordinator,
-                "the hub overview is for the hub's admins and supervisors and the district's coordinators",
-            )
-            .into());
-        }
-        if hub.kind != OrgKind::WelfareCenter {
-            return Err(RepoError::conflict(
-                "not_a_hub",
-                "only a welfare centre is a hub of dong centres",
-            ));
-        }
-        let dongs: Vec<(DbUuid, String)> = organizations::table
-            .filter(organizations::hub_org_id.eq(Some(DbUuid(hub_id))))
-            .filter(organizations::active.eq(true))
-            .order(organizations::name.asc())
-            .select((organizations::id, organizations::name))
-            .load(conn)?;
-        let mut out = Vec::new();
-        for (dong, name) in dongs {
-            let awaiting = cases::table
-                .filter(cases::lead_org_id.eq(dong))
-                .filter(cases::status.eq(Status::AwaitingMeeting.as_str()))
-                .order(cases::updated_at.asc())
-                .limit(HUB_LIMIT)
-                .select((
-                    cases::id,
-                    cases::case_no,
-                    cases::risk_level,
-                    cases::updated_at,
-                ))
-                .load::<(DbUuid, String, String, NaiveDateTime)>(conn)?
-                .into_iter()
-                .map(|(id, no, risk, at)| {
-                    Ok(HubCase {
-                        case_id: id.0,
-                        case_no: no,
-                        risk_level: RiskLevel::parse(&risk)
-                            .ok_or_else(|| corrupt("cases.risk_level"))?,
-                        updated_at: from_db(at),
-                    })
-                })
-                .collect::<RepoResult<Vec<_>>>()?;
-            let sent = referrals::table
-                .filter(referrals::from_org_id.eq(dong))
-                .filter(referrals::to_org_id.eq(DbUuid(hub_id)))
-                .filter(referrals::status.eq_any(["sent", "accepted"]))
-                .order(referrals::id.asc())
-                .limit(HUB_LIMIT)
-                .select((
-                    referrals::id,
-                    referrals::case_id,
-                    referrals::status,
-                    referrals::created_at,
-                ))
-                .load::<(DbUuid, DbUuid, String, NaiveDateTime)>(conn)?
-                .into_iter()
-                .map(|(id, case, status, at)| HubReferral {
-                    referral_id: id.0,
-                    case_id: case.0,
-                    status,
-                    created_at: from_db(at),
-                })
-                .collect();
-            let open = action_items::table
-                .inner_join(cases::table.on(cases::id.eq(action_items::case_id)))
-                .filter(cases::lead_org_id.eq(dong))
-                .filter(action_items::completed_at.is_null())
-                .order(action_items::due_on.asc())
-                .limit(HUB_LIMIT)
-                .select((
-                    action_items::id,
-                    action_items::case_id,
-                    action_items::due_on,
-                ))
-                .load::<(DbUuid, DbUuid, NaiveDate)>(conn)?
-                .into_iter()
-                .map(|(id, case, due)| HubItem {
-                    action_item_id: id.0,
-                    case_id: case.0,
-                    due_on: due,
-                    overdue: due < today,
-                })
-                .collect();
-            out.push(HubDong {
-                org_id: dong.0,
-                name,
-                awaiting_meeting: awaiting,
-                referrals_to_hub: sent,
-                open_action_items: open,
-            });
-        }
         audit::record(
-            conn,
+            tx.conn(),
             ctx,
             AuditEntry::new(AuditAction::View, "hub_overview", Some(hub_id.to_string()))
-                .with_details(json!({ "dong_centres": out.len() })),
-        )?;
-        Ok(out)
+                .with_details(json!({ "dong_centres": dong_centres })),
+        )
     })
 }
 

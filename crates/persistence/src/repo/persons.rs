@@ -576,55 +576,61 @@ pub fn id_by_rrn(conn: &mut DbConn, keys: &PersonKeys, rrn: &Rrn) -> RepoResult<
 pub fn access_log(
     conn: &mut DbConn,
     actor: &Actor,
-    ctx: &AuditCtx,
     id: Uuid,
     after_id: Option<i64>,
     limit: i64,
 ) -> RepoResult<Vec<crate::audit::AuditRecord>> {
     use crate::schema::cases;
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let person = load(conn, id)?;
-        let leads: bool = diesel::select(diesel::dsl::exists(
-            crate::schema::case_members::table
-                .filter(crate::schema::case_members::person_id.eq(DbUuid(id)))
-                .filter(
-                    crate::schema::case_members::case_id.eq_any(
-                        cases::table
-                            .filter(scope::led_cases(actor))
-                            .select(cases::id),
-                    ),
+    let person = load(conn, id)?;
+    let leads: bool = diesel::select(diesel::dsl::exists(
+        crate::schema::case_members::table
+            .filter(crate::schema::case_members::person_id.eq(DbUuid(id)))
+            .filter(
+                crate::schema::case_members::case_id.eq_any(
+                    cases::table
+                        .filter(scope::led_cases(actor))
+                        .select(cases::id),
                 ),
-        ))
-        .get_result(conn)?;
-        authz::read_person_access_log(
-            actor,
-            &person.district_code,
-            leads,
-            person.registered_by_org_id == actor.org_id,
-        )?;
-        let merged_person_ids: Vec<Uuid> = persons::table
-            .filter(persons::merged_into.eq(Some(DbUuid(id))))
-            .select(persons::id)
-            .load::<DbUuid>(conn)?
-            .into_iter()
-            .map(|p| p.0)
-            .collect();
-        let items = crate::audit::list(
-            conn,
-            &crate::audit::AuditFilter {
-                person_id: Some(id),
-                merged_person_ids,
-                after_id,
-                limit,
-                ..Default::default()
-            },
-        )?;
+            ),
+    ))
+    .get_result(conn)?;
+    authz::read_person_access_log(
+        actor,
+        &person.district_code,
+        leads,
+        person.registered_by_org_id == actor.org_id,
+    )?;
+    let merged_person_ids: Vec<Uuid> = persons::table
+        .filter(persons::merged_into.eq(Some(DbUuid(id))))
+        .select(persons::id)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|p| p.0)
+        .collect();
+    crate::audit::list(
+        conn,
+        &crate::audit::AuditFilter {
+            person_id: Some(id),
+            merged_person_ids,
+            after_id,
+            limit,
+            ..Default::default()
+        },
+    )
+}
+
+/// The audit event of a person's access log shown (on the primary, after its reads).
+pub fn record_access_log_view(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    id: Uuid,
+) -> RepoResult<()> {
+    uow::run(conn, actor, ctx, |tx| {
         let mut entry =
             AuditEntry::new(AuditAction::View, "person_access_log", Some(id.to_string()));
         entry.person_id = Some(id);
-        audit::record(conn, ctx, entry)?;
-        Ok(items)
+        audit::record(tx.conn(), ctx, entry)
     })
 }
 
