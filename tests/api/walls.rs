@@ -842,6 +842,19 @@ async fn a_self_granted_consent_is_evidenced_reviewed_and_revocable(b: Backend) 
         r.body["redacted"].clone()
     }
     assert_eq!(redacted(&app, &w.welfare, &person).await, true);
+    // It waits on the recording organization's worklists, the person's name masked.
+    let work = app.get("/api/v1/me/worklist", Some(&w.welfare)).await;
+    let waiting = &work.body["consents_awaiting_form"];
+    assert_eq!(
+        (
+            &waiting[0]["id"],
+            &work.body["counts"]["consents_awaiting_form"]
+        ),
+        (&json!(consent), &json!(1)),
+        "{}",
+        work.text
+    );
+    assert_eq!(waiting[0]["person_name_masked"], true);
     // Only the recording (or registering) organization adds the form; a photo is no form.
     crate::attachments::upload(&app, &w.coord, "consent", &consent, "consent_form", PDF)
         .await
@@ -855,6 +868,8 @@ async fn a_self_granted_consent_is_evidenced_reviewed_and_revocable(b: Backend) 
             .await;
     assert_eq!(form.status, 201, "{}", form.text);
     assert_eq!(redacted(&app, &w.welfare, &person).await, false);
+    let work = app.get("/api/v1/me/worklist", Some(&w.welfare)).await;
+    assert_eq!(work.body["consents_awaiting_form"], json!([]));
     let shown = app.get(&path, Some(&w.welfare)).await;
     let mine = shown.body["items"]
         .as_array()

@@ -245,6 +245,11 @@ where
     }
 }
 
+/// Consents the caller's organization recorded (its own follow-ups: forms still to attach).
+pub fn consents_recorded(actor: &Actor) -> impl Condition<consents::table> {
+    consents::recorded_by_org_id.eq(org(actor))
+}
+
 /// Households the caller's organization registered in its district.
 pub fn households(actor: &Actor) -> impl Condition<households::table> {
     households::registered_by_org_id

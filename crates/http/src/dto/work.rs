@@ -444,6 +444,7 @@ pub struct WorklistCounts {
     pub overrides: usize,
     pub visits: usize,
     pub returned_nominations: usize,
+    pub consents_awaiting_form: usize,
 }
 
 /// A case of mine with a review or first assessment due.
@@ -487,6 +488,9 @@ pub struct WorklistView {
     /// My campaign nominations returned within 14 days (with the reason) and not nominated
     /// again.
     pub returned_nominations: Vec<crate::dto::campaigns::NominationView>,
+    /// Consents my organization recorded for itself that give no access until their signed
+    /// form is attached (`POST /attachments`, subject `consent`, kind `consent_form`).
+    pub consents_awaiting_form: Vec<crate::dto::persons::ConsentView>,
 }
 
 impl Refers for Worklist {
@@ -505,6 +509,7 @@ impl Refers for Worklist {
             .orgs(self.overrides.iter().map(|o| Some(o.provider_org_id)));
         self.visits.refers(w);
         self.returned_nominations.refers(w);
+        self.consents_awaiting_form.refers(w);
     }
 }
 
@@ -526,6 +531,7 @@ impl FromNamed<Worklist> for WorklistView {
                 overrides: w.overrides.len(),
                 visits: w.visits.len(),
                 returned_nominations: w.returned_nominations.len(),
+                consents_awaiting_form: w.consents_awaiting_form.len(),
             },
             cases: named_each(w.cases, n),
             reviews_due: w.reviews_due.into_iter().map(Into::into).collect(),
@@ -538,6 +544,7 @@ impl FromNamed<Worklist> for WorklistView {
             overrides: named_each(w.overrides, n),
             visits: named_each(w.visits, n),
             returned_nominations: named_each(w.returned_nominations, n),
+            consents_awaiting_form: named_each(w.consents_awaiting_form, n),
         }
     }
 }

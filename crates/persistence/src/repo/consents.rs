@@ -224,6 +224,27 @@ pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Consent> {
     with_orgs(conn, vec![row])?.pop().ok_or(RepoError::NotFound)
 }
 
+/// Consents the caller's organization recorded for itself that wait for their signed form
+/// (otherwise live: not withdrawn, not expired), newest first: on its worklist until the form
+/// is attached.
+pub(crate) fn awaiting_form(
+    conn: &mut DbConn,
+    actor: &Actor,
+    limit: i64,
+) -> RepoResult<Vec<Consent>> {
+    let rows = consents::table
+        .filter(scope::consents_recorded(actor))
+        .filter(consents::self_recorded.eq(true))
+        .filter(consents::form_attached_at.is_null())
+        .filter(consents::withdrawn_at.is_null())
+        .filter(consents::expires_at.gt(to_db(crate::now())))
+        .order(consents::id.desc())
+        .limit(limit)
+        .select(ConsentRow::as_select())
+        .load(conn)?;
+    with_orgs(conn, rows)
+}
+
 /// The consents of a person (details rights needed).
 pub fn list(
     conn: &mut DbConn,

@@ -327,6 +327,8 @@ pub struct Worklist {
     pub visits: Vec<super::visits::Visit>,
     /// My campaign nominations returned within 14 days and not nominated again.
     pub returned_nominations: Vec<super::campaigns::Nomination>,
+    /// Consents my organization recorded for itself that wait for their signed form.
+    pub consents_awaiting_form: Vec<hamkke_domain::consent::Consent>,
 }
 
 /// How many of each list a worklist shows at most (the counts are of what is shown).
@@ -624,6 +626,7 @@ pub fn worklist(
         let visits = super::visits::upcoming(conn, actor, now + Duration::days(14))?;
         let returned_nominations =
             super::campaigns::returned_to(conn, actor, now - Duration::days(14), WORKLIST_LIMIT)?;
+        let consents_awaiting_form = super::consents::awaiting_form(conn, actor, WORKLIST_LIMIT)?;
         let list = Worklist {
             reviews_due,
             assessments_due,
@@ -636,6 +639,7 @@ pub fn worklist(
             overrides,
             visits,
             returned_nominations,
+            consents_awaiting_form,
         };
         let full = list
             .cases
@@ -655,6 +659,7 @@ pub fn worklist(
                 "overrides": list.overrides.len(),
                 "visits": list.visits.len(),
                 "returned_nominations": list.returned_nominations.len(),
+                "consents_awaiting_form": list.consents_awaiting_form.len(),
                 "reviews_due": list.reviews_due.len(),
                 "assessments_due": list.assessments_due.len(),
             })),
