@@ -9,9 +9,9 @@
 # round). Each round's ratios come from its own adjacent runs; medians and ranges are printed.
 # PostgreSQL runs with autovacuum on for the run (this machine's conf.d turns it off; it is set
 # back on exit) and its settings are printed.
-# Usage: bench/fair.sh   (on the database bench/run.sh seeded and prepared — run it once
-#        first; BENCH_ROUNDS (3), BENCH_SECONDS (20), BENCH_BIN size and pick)
-# Needs: a release build, psql, pgbench, wrk, taskset, the peer's venv (bench/run.sh makes it).
+# Usage: bench/fair.sh   (on the database bench/run.sh or bench/seed.sh seeded; BENCH_ROUNDS
+#        (3), BENCH_SECONDS (20), BENCH_BIN size and pick)
+# Needs: a release build, psql, pgbench, wrk, taskset, python3 -m venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PGURL=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
@@ -28,6 +28,8 @@ export DATABASE_URL="$PGURL/$DB?sslmode=disable" HAMKKE_JWT_SECRET=bench-secret-
 WORK=$(mktemp -d)
 URL="http://127.0.0.1:$PORT"
 PEER_URL="http://127.0.0.1:$PEER_PORT"
+[ -x bench/peer/.venv/bin/uvicorn ] || { python3 -m venv bench/peer/.venv && bench/peer/.venv/bin/pip install -q -r bench/peer/requirements.txt; }
+psql "$DATABASE_URL" -q -f bench/numbered.sql
 psql "$DATABASE_URL" -Atc "SELECT id FROM bench_n_cases" > "$WORK/cases"
 psql "$DATABASE_URL" -Atc "SELECT id FROM bench_n_persons" > "$WORK/persons"
 NCASES=$(wc -l < "$WORK/cases")

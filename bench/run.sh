@@ -38,17 +38,7 @@ if [ -z "${BENCH_REUSE:-}" ]; then
   PGURL=$PGURL DB=$DB BIN=$BIN PERSONS=$PERSONS CASES=$CASES ALLOCATIONS=$ALLOCATIONS bench/seed.sh
 fi
 # Numbered ids for wrk and pgbench: demo.dong's organization's cases, and every person.
-psql "$DATABASE_URL" -q <<'SQL'
-DROP TABLE IF EXISTS bench_n_cases, bench_n_persons;
-CREATE TABLE bench_n_cases AS SELECT row_number() OVER (ORDER BY c.id) AS n, c.id FROM cases c
-  JOIN users u ON u.org_id = c.lead_org_id WHERE u.username = 'demo.dong';
--- (mate: the other member of the household, which the check names in its claim query)
-CREATE TABLE bench_n_persons AS SELECT row_number() OVER (ORDER BY p.id) AS n, p.id, p.household_id,
-  (SELECT min(m.id::text)::uuid FROM persons m WHERE m.household_id = p.household_id AND m.id <> p.id) AS mate FROM persons p;
-CREATE UNIQUE INDEX ON bench_n_cases (n);
-CREATE UNIQUE INDEX ON bench_n_persons (n);
-ANALYZE bench_n_cases, bench_n_persons;
-SQL
+psql "$DATABASE_URL" -q -f bench/numbered.sql
 psql "$DATABASE_URL" -Atc "SELECT id FROM bench_n_cases" > "$WORK/cases"
 psql "$DATABASE_URL" -Atc "SELECT id FROM bench_n_persons" > "$WORK/persons"
 NCASES=$(wc -l < "$WORK/cases")
