@@ -38,9 +38,15 @@ OIL=$(psql "$DATABASE_URL" -Atc "SELECT id FROM resources WHERE name = 'bench ë‚
 PGPID=$(head -1 "$(ls /var/run/postgresql/*.pid | head -1)")
 pin_pg() { for p in $PGPID $(pgrep -P "$PGPID"); do taskset -pc "$1" "$p" > /dev/null 2>&1 || true; done; }
 RUNNING=
-stop() { [ -n "$RUNNING" ] && kill "$RUNNING" 2> /dev/null && wait "$RUNNING" 2> /dev/null; RUNNING=; }
+stop() {
+  if [ -n "$RUNNING" ]; then
+    kill "$RUNNING" 2> /dev/null || true
+    wait "$RUNNING" 2> /dev/null || true
+  fi
+  RUNNING=
+}
 finish() {
-  stop || true
+  stop
   psql "$PGURL/postgres" -qc "ALTER SYSTEM RESET autovacuum" -c "SELECT pg_reload_conf()" > /dev/null || true
   pin_pg "0-$(($(nproc) - 1))"
   rm -rf "$WORK"
@@ -55,7 +61,7 @@ pin_pg 0
 # never inside a measured window.
 settle() {
   "$BIN" audit verify > /dev/null 2>&1 || true
-  psql "$DATABASE_URL" -qc "VACUUM (ANALYZE) audit_events, audit_chain_head, sessions"
+  psql "$DATABASE_URL" -qc "VACUUM (ANALYZE) audit_events, audit_chain_head, auth_sessions"
 }
 wrk_run() { # mode ids resource seconds url -> RESULT line
   WRK_MODE=$1 WRK_IDS=$2 WRK_RESOURCE=$3 WRK_TOKEN=$TOKEN WRK_DELAY_MS=0 \
