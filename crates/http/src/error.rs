@@ -194,7 +194,7 @@ impl ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "Unsupported media type",
-                "send the body as application/json".into(),
+                "send request bodies as application/json, and files as multipart/form-data holding a PDF, JPEG, PNG or HEIC".into(),
             ),
             TooManyRequests { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,

@@ -107,7 +107,7 @@ pub const PROBLEMS: &[(&str, Text, Text)] = &[
     ("precondition_failed", t("버전 불일치", "Precondition failed"), t("그 사이에 다른 사람이 바꿨습니다. 다시 불러온 뒤 시도하세요.", "Someone changed it meanwhile; reload and retry.")),
     ("precondition_required", t("If-Match 필요", "Precondition required"), t("바꾸려는 버전의 ETag를 If-Match로 보내세요.", "Send If-Match with the ETag of the version you change.")),
     ("payload_too_large", t("본문이 너무 큼", "Payload too large"), t("요청 본문이 허용 크기보다 큽니다.", "The request body is larger than allowed.")),
-    ("unsupported_media_type", t("지원하지 않는 형식", "Unsupported media type"), t("본문을 application/json으로 보내세요.", "Send the body as application/json.")),
+    ("unsupported_media_type", t("지원하지 않는 형식", "Unsupported media type"), t("지원하지 않는 형식입니다. 요청 본문은 application/json으로, 파일은 multipart/form-data로 PDF·JPEG·PNG·HEIC 중 하나를 보내세요.", "Unsupported format: send request bodies as application/json, and files as multipart/form-data holding a PDF, JPEG, PNG or HEIC.")),
     ("imports_busy", t("요청이 너무 많음", "Too many requests"), t("서버가 동시에 처리하는 만큼의 가져오기가 진행 중입니다. 잠시 후 다시 시도하세요.", "As many imports as the server runs at once are running; retry shortly.")),
     ("report_running", t("요청이 너무 많음", "Too many requests"), t("진행 중인 보고서가 있습니다. 끝난 뒤 다시 시도하세요.", "A report of yours is running; retry when it is done.")),
     ("report_timeout", t("보고서 시간 초과", "Report timed out"), t("보고서가 제한 시간 안에 끝나지 않았습니다. 기간이나 범위를 줄여 다시 시도하세요.", "The report did not finish in time; narrow the period or scope and retry.")),
