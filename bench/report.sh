@@ -6,6 +6,10 @@
 # rounds: one without a report, one with a coordinator's report running back to back. The
 # release server and PostgreSQL share CPU 0; wrk and the report loop run on CPU 1.
 # Prints medians with [min–max]. BENCH_P99=0 skips the rounds of reads.
+# BENCH_STANDBY=1: the reports read on a hot standby of the local cluster (pg_basebackup -R,
+# port BENCH_STANDBY_PORT) pinned to CPU 1, through DATABASE_REPLICA_URL — the layout where
+# reports and the desk do not share a core. Adds a `host replication` line to the cluster's
+# pg_hba.conf for the run if it has none (removed on exit); needs the postgres user.
 # Needs: a release build (built if missing), psql, wrk, taskset, curl, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,10 +39,51 @@ echo "allocations in the district: $(psql "$DATABASE_URL" -Atc "SELECT count(*) 
 
 PGPID=$(head -1 "$(ls /var/run/postgresql/*.pid | head -1)")
 pin_pg() { for p in $PGPID $(pgrep -P "$PGPID"); do taskset -pc "$1" "$p" >/dev/null 2>&1 || true; done; }
+HBA_ADDED=
+STANDBY=
+stop_standby() {
+  [ -n "$STANDBY" ] && runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$STANDBY" -m fast stop >/dev/null 2>&1 || true
+  if [ -n "$HBA_ADDED" ]; then
+    sed -i '/^host replication all 127.0.0.1\/32 trust # bench\/report.sh$/d' "$HBA_ADDED"
+    psql "$PGURL/postgres" -qAtc "SELECT pg_reload_conf()" >/dev/null
+  fi
+}
+if [ "${BENCH_STANDBY:-0}" = 1 ]; then
+  SPORT=${BENCH_STANDBY_PORT:-5439}
+  HBA=$(psql "$PGURL/postgres" -Atc "SHOW hba_file")
+  if ! grep -q '^host[[:space:]]*replication' "$HBA"; then
+    echo "host replication all 127.0.0.1/32 trust # bench/report.sh" >>"$HBA"
+    HBA_ADDED=$HBA
+    psql "$PGURL/postgres" -qAtc "SELECT pg_reload_conf()" >/dev/null
+  fi
+  STANDBY=$(mktemp -d /tmp/hamkke-standby.XXXX)
+  chown postgres "$STANDBY"
+  chmod 700 "$STANDBY"
+  started=$(date +%s)
+  runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_basebackup -h 127.0.0.1 -p 5432 -U postgres \
+    -D "$STANDBY/data" -R -X stream -c fast
+  STANDBY="$STANDBY/data"
+  # Debian keeps the cluster's settings outside the data directory, so the base backup has
+  # none: the standby gets the cluster's memory and connection settings on its own port.
+  cat >"$STANDBY/postgresql.conf" <<EOF
+port = $SPORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$(dirname "$STANDBY")'
+hba_file = '$HBA'
+hot_standby = on
+max_connections = $(psql "$PGURL/postgres" -Atc "SHOW max_connections")
+shared_buffers = '$(psql "$PGURL/postgres" -Atc "SHOW shared_buffers")'
+work_mem = '$(psql "$PGURL/postgres" -Atc "SHOW work_mem")'
+EOF
+  chown postgres "$STANDBY/postgresql.conf"
+  runuser -u postgres -- taskset -c 1 /usr/lib/postgresql/15/bin/pg_ctl -D "$STANDBY" -l "$(dirname "$STANDBY")/log" -w start >/dev/null
+  echo "hot standby on port $SPORT (CPU 1), made in $(($(date +%s) - started)) s"
+  export DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:$SPORT/$DB?sslmode=disable&application_name=hamkke-reports"
+fi
 pin_pg 0
 taskset -c 0 $BIN serve 2>"$WORK/server.log" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; pin_pg 0-$(( $(nproc) - 1 )); rm -rf "$WORK"' EXIT
+trap 'kill $SERVER 2>/dev/null; stop_standby; [ -n "$STANDBY" ] && rm -rf "$(dirname "$STANDBY")"; pin_pg 0-$(( $(nproc) - 1 )); rm -rf "$WORK"' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
 URL="http://127.0.0.1:$PORT"
 token() {

@@ -118,8 +118,8 @@ async fn concurrent_duplicates_run_once(b: Backend) {
     let (first, second) = app
         .db
         .run(move |c| {
-            let first = idempotency::claim(c, user, "k", "fp", 60)?;
-            let second = idempotency::claim(c, user, "k", "fp", 60)?;
+            let first = idempotency::claim(c, user, "k", "fp", 60, "t1")?;
+            let second = idempotency::claim(c, user, "k", "fp", 60, "t1")?;
             Ok((first, second))
         })
         .await
@@ -202,7 +202,7 @@ async fn a_key_is_one_index_lookup(b: Backend) {
     let me = uuid::Uuid::now_v7();
     let claim = app
         .db
-        .run(move |c| idempotency::claim(c, me, "k", "f", 60))
+        .run(move |c| idempotency::claim(c, me, "k", "f", 60, "t"))
         .await
         .unwrap();
     assert_eq!(claim, Claim::New);
@@ -239,7 +239,87 @@ async fn large_responses_are_not_kept(b: Backend) {
     );
 }
 
+/// A request whose change committed but whose answer was lost (its connection went down after
+/// the commit, so it answered 503) gives its key back without forgetting the commit: the retry
+/// answers with what committed, at once, and never runs the change again.
+async fn a_released_key_keeps_what_committed(b: Backend) {
+    let app = TestApp::new(b).await;
+    let user = uuid::Uuid::now_v7();
+    let answers = app
+        .db
+        .run(move |c| {
+            assert_eq!(
+                idempotency::claim(c, user, "lost", "fp", 60, "a")?,
+                Claim::New
+            );
+            idempotency::mark_committed(c, user, "lost", Some("person/p1".into()))?;
+            idempotency::release(c, user, "lost", "a")?;
+            let after_commit = idempotency::claim(c, user, "lost", "fp", 60, "b")?;
+            // Nothing committed: the key is free again for the retry.
+            assert_eq!(
+                idempotency::claim(c, user, "free", "fp", 60, "c")?,
+                Claim::New
+            );
+            idempotency::release(c, user, "free", "c")?;
+            let nothing_committed = idempotency::claim(c, user, "free", "fp", 60, "d")?;
+            // Another request's claim is not given back by a release that is not its own.
+            idempotency::release(c, user, "free", "c")?;
+            let still_held = idempotency::claim(c, user, "free", "fp", 60, "e")?;
+            Ok((after_commit, nothing_committed, still_held))
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        answers,
+        (
+            Claim::Committed {
+                resource: Some("person/p1".into())
+            },
+            Claim::New,
+            Claim::InProgress
+        )
+    );
+}
+
+/// A change that committed but whose answer could not be kept (the database went away just
+/// after the commit) is still answered with its 201, and a retry is told what committed at
+/// once instead of waiting out the key's lease.
+async fn an_answer_that_cannot_be_kept_is_still_given(b: Backend) {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let db = app.db.inner().clone();
+    actix_web::web::block(move || {
+        db.get().unwrap().batch_execute(match b {
+            Backend::Postgres => {
+                "CREATE FUNCTION no_keeping() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'store down'; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER no_keeping BEFORE UPDATE ON idempotency_keys FOR EACH ROW \
+                 WHEN (NEW.status_code IS NOT NULL) EXECUTE FUNCTION no_keeping();"
+            }
+            Backend::Sqlite => {
+                "CREATE TRIGGER no_keeping BEFORE UPDATE ON idempotency_keys \
+                 WHEN NEW.status_code IS NOT NULL BEGIN SELECT RAISE(ABORT, 'store down'); END;"
+            }
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let body = json!({ "address": "서울 마포구 보관 실패" });
+    let r = post_with_key(&app, &w.dong, "unkept", "/api/v1/households", body.clone()).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let retry = post_with_key(&app, &w.dong, "unkept", "/api/v1/households", body).await;
+    assert_eq!(retry.status, 303, "{}", retry.text);
+    assert_eq!(retry.body["code"], "idempotent_request_committed");
+    assert_eq!(
+        retry.header("location"),
+        Some(format!("/api/v1/households/{}", r.body["id"].as_str().unwrap()).as_str())
+    );
+}
+
 both!(
+    an_answer_that_cannot_be_kept_is_still_given,
+    a_released_key_keeps_what_committed,
     a_retry_with_the_same_key_replays_the_first_response,
     concurrent_duplicates_run_once,
     keys_expire_after_a_day,

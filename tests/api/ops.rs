@@ -145,6 +145,72 @@ async fn an_exhausted_pool_answers_503(b: Backend) {
     assert_eq!(app.get("/readyz", None).await.status, 200);
 }
 
+/// A database connection lost under the server (PostgreSQL restarted, a failover to another
+/// host) answers 503 with `Retry-After`, never 500, and is not handed out again: the pool
+/// replaces it and the next requests succeed (tests/ha/patroni.sh does the same across a real
+/// failover).
+#[actix_web::test]
+async fn a_lost_database_connection_answers_503_and_is_replaced() {
+    use diesel::{Connection, RunQueryDsl};
+    let app = TestApp::new(Backend::Postgres).await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.get("/api/v1/me", Some(&app.admin_token)).await.status,
+            200
+        );
+    }
+    let url = app.url().to_owned();
+    let ended = actix_web::web::block(move || {
+        let mut admin = diesel::PgConnection::establish(&url).expect("a connection of its own");
+        diesel::sql_query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .execute(&mut admin)
+        .expect("terminate")
+    })
+    .await
+    .expect("block");
+    assert!(ended >= 1, "the server's connections were ended");
+    let mut answers = Vec::new();
+    for _ in 0..12 {
+        let r = app.get("/api/v1/me", Some(&app.admin_token)).await;
+        if r.status == 200 {
+            answers.push(200);
+            break;
+        }
+        if r.status == 500 {
+            let logs =
+                String::from_utf8_lossy(&crate::support::log_buffer().lock().unwrap()).to_string();
+            for l in logs
+                .lines()
+                .filter(|l| l.contains("ERROR") || l.contains("WARN"))
+            {
+                eprintln!("{l}");
+            }
+        }
+        r.assert_problem(503, "unavailable");
+        assert_eq!(r.header("retry-after"), Some("1"), "{}", r.text);
+        answers.push(503);
+    }
+    assert_eq!(
+        answers.first(),
+        Some(&503),
+        "a lost connection was used: {answers:?}"
+    );
+    assert_eq!(
+        answers.last(),
+        Some(&200),
+        "the pool replaced its lost connections: {answers:?}"
+    );
+    for _ in 0..5 {
+        assert_eq!(
+            app.get("/api/v1/me", Some(&app.admin_token)).await.status,
+            200
+        );
+    }
+}
+
 both!(
     health_readiness_and_metrics,
     request_ids_are_echoed_or_generated,

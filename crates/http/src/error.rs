@@ -300,6 +300,11 @@ impl ResponseError for ApiError {
             } => {
                 res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
+            // The database is out of reach for a moment (pool exhausted, a failover under way):
+            // a client retries after a second, an idempotent request with its key.
+            ApiError::Unavailable => {
+                res.insert_header((header::RETRY_AFTER, "1"));
+            }
             _ => {}
         }
         res.json(self.problem())

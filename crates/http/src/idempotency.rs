@@ -149,6 +149,39 @@ fn committed(resource: Option<String>) -> HttpResponse {
     res.insert_header((REPLAYED, "true")).json(body)
 }
 
+/// Gives the key back after an answer that settles nothing. When the database cannot be
+/// reached to do so (the answer was a 503 because it went away), the release is retried in
+/// the background until it lands, so a retry after a failover runs within seconds rather
+/// than waiting out the claim's lease.
+async fn release(state: &web::Data<AppState>, user: Uuid, key: String, token: String) {
+    let (again, token_again) = (key.clone(), token.clone());
+    if state
+        .db
+        .run(move |c| idempotency::release(c, user, &again, &token_again))
+        .await
+        .is_ok()
+    {
+        return;
+    }
+    let state = state.clone();
+    let tries = state.config.idempotency_lease_secs.max(1) * 2;
+    actix_web::rt::spawn(async move {
+        for _ in 0..tries {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
+            let (key, token) = (key.clone(), token.clone());
+            if state
+                .db
+                .run(move |c| idempotency::release(c, user, &key, &token))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+        }
+        tracing::warn!("an idempotency key could not be released; it frees when its lease ends");
+    });
+}
+
 pub async fn idempotency(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -190,12 +223,21 @@ pub async fn idempotency(
     req.set_payload(payload_of(body));
     let claim_key = key.clone();
     let lease = state.config.idempotency_lease_secs;
+    let token = Uuid::now_v7().to_string();
+    let claim_token = token.clone();
     let claim = state
         .db
-        .run(move |c| idempotency::claim(c, user, &claim_key, &fp, lease))
+        .run(move |c| idempotency::claim(c, user, &claim_key, &fp, lease, &claim_token))
         .await;
     match claim {
-        Err(e) => Ok(req.error_response(e)),
+        Err(e) => {
+            // The claim may have committed with its answer lost (the database went away):
+            // give it back, if it is ours, so the retry need not wait out the lease.
+            if matches!(e, ApiError::Unavailable) {
+                release(&state, user, key, token).await;
+            }
+            Ok(req.error_response(e))
+        }
         Ok(Claim::Mismatch) => Ok(req.error_response(ApiError::Unprocessable {
             code: "idempotency_key_reused",
             detail: "this Idempotency-Key was used for a different request; use a new key".into(),
@@ -221,10 +263,7 @@ pub async fn idempotency(
             let res = match res {
                 Ok(res) => res,
                 Err(e) => {
-                    let _ = state
-                        .db
-                        .run(move |c| idempotency::release(c, user, &key))
-                        .await;
+                    release(&state, user, key, token).await;
                     return Err(e);
                 }
             };
@@ -232,14 +271,7 @@ pub async fn idempotency(
             let (http_req, res) = res.into_parts();
             let (head, body) = res.into_parts();
             let bytes = to_bytes(body).await.unwrap_or_default();
-            if keep(status) && bytes.len() > state.config.idempotency_kept_max_bytes {
-                // Too large to keep: a retry answers with what the request committed.
-                state
-                    .db
-                    .run(move |c| idempotency::end_lease(c, user, &key))
-                    .await
-                    .map_err(Error::from)?;
-            } else if keep(status) {
+            if keep(status) && bytes.len() <= state.config.idempotency_kept_max_bytes {
                 let stored = Stored {
                     status: status.as_u16(),
                     headers: KEPT
@@ -255,17 +287,21 @@ pub async fn idempotency(
                     .person_keys
                     .seal(&serde_json::to_vec(&stored).unwrap_or_default());
                 let code = status.as_u16();
-                state
+                let stored_key = key.clone();
+                let kept = state
                     .db
-                    .run(move |c| idempotency::store(c, user, &key, code, &sealed))
-                    .await
-                    .map_err(Error::from)?;
+                    .run(move |c| idempotency::store(c, user, &stored_key, code, &sealed))
+                    .await;
+                if kept.is_err() {
+                    // The answer is in hand but could not be kept (the database went away
+                    // after the change committed): it is still the answer; a retry is told
+                    // what committed once the key is given back.
+                    release(&state, user, key, token).await;
+                }
             } else {
-                state
-                    .db
-                    .run(move |c| idempotency::release(c, user, &key))
-                    .await
-                    .map_err(Error::from)?;
+                // Nothing final to keep, or too large to keep: the key is given back — a retry
+                // runs again if nothing committed, or is answered with what did (303 to it).
+                release(&state, user, key, token).await;
             }
             let res = head.set_body(BoxBody::new(bytes));
             Ok(ServiceResponse::new(http_req, res))

@@ -107,23 +107,66 @@ impl ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
+    /// A connection whose server went away (or stopped being the primary) is dropped when it
+    /// is given back, not handed to the next request: after a failover the pool refills with
+    /// connections to the new primary.
     fn has_broken(&self, conn: &mut DbConn) -> bool {
-        <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+        CONNECTION_LOST.with(|lost| lost.replace(false))
+            || <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
     }
 }
 
 thread_local! {
     static STATEMENTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// Set when a statement on this thread found its connection lost; read (and cleared) when
+    /// the connection goes back to the pool, on the thread that used it.
+    static CONNECTION_LOST: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Counts each statement a pooled connection starts on the thread that runs it (a request's
-/// database work runs on one blocking thread).
+/// database work runs on one blocking thread), and notes a statement that found the
+/// connection lost.
 fn count_statement(event: diesel::connection::InstrumentationEvent<'_>) {
-    if matches!(
-        event,
-        diesel::connection::InstrumentationEvent::StartQuery { .. }
-    ) {
-        STATEMENTS.with(|n| n.set(n.get().wrapping_add(1)));
+    use diesel::connection::InstrumentationEvent;
+    match event {
+        InstrumentationEvent::StartQuery { .. } => {
+            STATEMENTS.with(|n| n.set(n.get().wrapping_add(1)));
+        }
+        InstrumentationEvent::FinishQuery { error: Some(e), .. } if connection_lost(e) => {
+            CONNECTION_LOST.with(|lost| lost.set(true));
+        }
+        _ => {}
+    }
+}
+
+/// Whether a statement on this thread found its connection lost since the connection was
+/// taken from the pool: errors that follow (a type lookup that failed with it, say) are the
+/// lost connection's, 503 rather than 500.
+pub fn connection_lost_here() -> bool {
+    CONNECTION_LOST.with(std::cell::Cell::get)
+}
+
+/// Whether an error says the connection can serve no more: the server closed it or is gone,
+/// is shutting down, or is no longer the primary (a standby after a failover refuses writes).
+/// Such errors answer 503 with `Retry-After`; a retried idempotent request then completes on
+/// the new primary.
+pub fn connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection
+            | DatabaseErrorKind::UnableToSendCommand
+            | DatabaseErrorKind::ReadOnlyTransaction,
+            _,
+        ) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("terminating connection")
+                || m.contains("the database system is shutting down")
+                || m.contains("the database system is in recovery mode")
+                || m.contains("server closed the connection")
+        }
+        _ => false,
     }
 }
 

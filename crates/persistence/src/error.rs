@@ -35,7 +35,14 @@ impl From<diesel::result::Error> for RepoError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => Self::NotFound,
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::Unavailable,
+            ref lost
+                if crate::conn::connection_lost(lost) || crate::conn::connection_lost_here() =>
+            {
+                tracing::warn!(
+                    "database connection lost (server down or failing over); answered 503"
+                );
+                Self::Unavailable
+            }
             Error::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
                 tracing::warn!("SQLite stayed locked past busy_timeout");
                 Self::Unavailable

@@ -34,12 +34,14 @@ pub enum Claim {
 /// first; the rest of the expired keys are purged by the hourly job (`purge_expired`). A
 /// claim is a lease of `lease_secs`: when it runs out with nothing committed (the server
 /// stopped mid-request), the next retry takes the key over and runs the request again.
+/// `token` names this claim (one per request), for `release`.
 pub fn claim(
     conn: &mut DbConn,
     user: Uuid,
     key: &str,
     fingerprint: &str,
     lease_secs: i64,
+    token: &str,
 ) -> RepoResult<Claim> {
     let now = crate::now();
     let expired = to_db(now - Duration::hours(LIFETIME_HOURS));
@@ -66,6 +68,7 @@ pub fn claim(
                 keys::fingerprint.eq(fingerprint),
                 keys::created_at.eq(to_db(now)),
                 keys::lease_until.eq(Some(lease_until)),
+                keys::claim_token.eq(Some(token)),
             ))
             .execute(conn)
             .map(|_| true)
@@ -128,7 +131,10 @@ pub fn claim(
         None => take.filter(keys::lease_until.is_null()),
     };
     let taken = take
-        .set(keys::lease_until.eq(Some(lease_until)))
+        .set((
+            keys::lease_until.eq(Some(lease_until)),
+            keys::claim_token.eq(Some(token)),
+        ))
         .execute(conn)?;
     Ok(if taken == 1 {
         Claim::New
@@ -172,16 +178,6 @@ pub fn store(
     Ok(())
 }
 
-/// Ends the lease of a key whose response is too large to keep: a retry then answers with
-/// what the first request committed (303 to it), or runs again if it committed nothing.
-pub fn end_lease(conn: &mut DbConn, user: Uuid, key: &str) -> RepoResult<()> {
-    diesel::update(keys::table.find((DbUuid(user), key)))
-        .filter(keys::status_code.is_null())
-        .set(keys::lease_until.eq(None::<NaiveDateTime>))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// The plan of the key lookup (`EXPLAIN` on PostgreSQL, `EXPLAIN QUERY PLAN` on SQLite), for
 /// the test that keeps it an index lookup.
 pub fn lookup_plan(conn: &mut DbConn, user: Uuid, key: &str) -> RepoResult<String> {
@@ -217,9 +213,23 @@ pub fn lookup_plan(conn: &mut DbConn, user: Uuid, key: &str) -> RepoResult<Strin
     })
 }
 
-/// Gives a claimed key back (the request failed in a way worth retrying).
-pub fn release(conn: &mut DbConn, user: Uuid, key: &str) -> RepoResult<()> {
-    diesel::delete(keys::table.find((DbUuid(user), key))).execute(conn)?;
+/// Gives back the key `token` claimed (the request failed in a way worth retrying); a key
+/// another request holds now is left alone. A key whose change committed is kept — the
+/// request's answer was lost (its connection went down after the commit), not its change — and
+/// only its lease ends, so a retry answers with what committed instead of running again.
+pub fn release(conn: &mut DbConn, user: Uuid, key: &str, token: &str) -> RepoResult<()> {
+    let forgotten = diesel::delete(keys::table.find((DbUuid(user), key)))
+        .filter(keys::claim_token.eq(token))
+        .filter(keys::committed_at.is_null())
+        .filter(keys::status_code.is_null())
+        .execute(conn)?;
+    if forgotten == 0 {
+        diesel::update(keys::table.find((DbUuid(user), key)))
+            .filter(keys::claim_token.eq(token))
+            .filter(keys::status_code.is_null())
+            .set(keys::lease_until.eq(None::<NaiveDateTime>))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

@@ -687,6 +687,7 @@ diesel::table! {
         lease_until -> Nullable<Timestamp>,
         committed_at -> Nullable<Timestamp>,
         committed_resource -> Nullable<Text>,
+        claim_token -> Nullable<Text>,
     }
 }
 
