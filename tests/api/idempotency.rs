@@ -317,7 +317,49 @@ async fn an_answer_that_cannot_be_kept_is_still_given(b: Backend) {
     );
 }
 
+/// A key given back while a retry claims it (a release landing late, after a failover) never
+/// makes the retry fail: it claims the key anew or is told to retry — never a 404 or a 500.
+async fn claims_racing_releases_always_answer(b: Backend) {
+    let app = TestApp::new(b).await;
+    let user = uuid::Uuid::now_v7();
+    let db = app.db.inner().clone();
+    let outcomes = actix_web::web::block(move || {
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let db = db.clone();
+                std::thread::spawn(move || {
+                    let mut seen = Vec::new();
+                    for i in 0..150 {
+                        let token = format!("{t}-{i}");
+                        let mut conn = db.get().expect("connection");
+                        match idempotency::claim(&mut conn, user, "contended", "fp", 60, &token) {
+                            Ok(Claim::New) => {
+                                idempotency::release(&mut conn, user, "contended", &token)
+                                    .expect("release");
+                                seen.push("new");
+                            }
+                            Ok(Claim::InProgress) => seen.push("in_progress"),
+                            Ok(other) => panic!("unexpected {other:?}"),
+                            Err(e) => panic!("a claim failed: {e:?}"),
+                        }
+                    }
+                    seen
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .flat_map(|t| t.join().expect("no claim failed"))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    assert_eq!(outcomes.len(), 8 * 150);
+    assert!(outcomes.contains(&"new"));
+}
+
 both!(
+    claims_racing_releases_always_answer,
     an_answer_that_cannot_be_kept_is_still_given,
     a_released_key_keeps_what_committed,
     a_retry_with_the_same_key_replays_the_first_response,

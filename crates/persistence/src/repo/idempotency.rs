@@ -43,6 +43,24 @@ pub fn claim(
     lease_secs: i64,
     token: &str,
 ) -> RepoResult<Claim> {
+    // A key given back between this claim's look and its read (a release landing late) is
+    // claimed again rather than answered 404.
+    for _ in 0..3 {
+        if let Some(claim) = claim_once(conn, user, key, fingerprint, lease_secs, token)? {
+            return Ok(claim);
+        }
+    }
+    Ok(Claim::InProgress)
+}
+
+fn claim_once(
+    conn: &mut DbConn,
+    user: Uuid,
+    key: &str,
+    fingerprint: &str,
+    lease_secs: i64,
+    token: &str,
+) -> RepoResult<Option<Claim>> {
     let now = crate::now();
     let expired = to_db(now - Duration::hours(LIFETIME_HOURS));
     let lease_until = to_db(now + Duration::seconds(lease_secs));
@@ -82,7 +100,7 @@ pub fn claim(
             })
     });
     if inserted? {
-        return Ok(Claim::New);
+        return Ok(Some(Claim::New));
     }
     type Row = (
         String,
@@ -92,7 +110,7 @@ pub fn claim(
         Option<NaiveDateTime>,
         Option<String>,
     );
-    let (stored_fingerprint, status, response, lease, committed_at, resource): Row = keys::table
+    let found: Option<Row> = keys::table
         .find((DbUuid(user), key))
         .select((
             keys::fingerprint,
@@ -102,24 +120,28 @@ pub fn claim(
             keys::committed_at,
             keys::committed_resource,
         ))
-        .first(conn)?;
+        .first(conn)
+        .optional()?;
+    let Some((stored_fingerprint, status, response, lease, committed_at, resource)) = found else {
+        return Ok(None);
+    };
     if stored_fingerprint != fingerprint {
-        return Ok(Claim::Mismatch);
+        return Ok(Some(Claim::Mismatch));
     }
     if let (Some(status), Some(response)) = (status, response) {
-        return Ok(Claim::Replay {
+        return Ok(Some(Claim::Replay {
             status: u16::try_from(status).unwrap_or(500),
             response,
-        });
+        }));
     }
     // While the lease holds, the first request is alive (maybe between its commit and storing
     // its response); after it, a commit without a response means the server stopped.
     let now_db = to_db(now);
     if lease.is_some_and(|l| l > now_db) {
-        return Ok(Claim::InProgress);
+        return Ok(Some(Claim::InProgress));
     }
     if committed_at.is_some() {
-        return Ok(Claim::Committed { resource });
+        return Ok(Some(Claim::Committed { resource }));
     }
     // The lease ran out and nothing committed: take the key over (one retry wins).
     let mut take = diesel::update(keys::table.find((DbUuid(user), key)))
@@ -136,11 +158,11 @@ pub fn claim(
             keys::claim_token.eq(Some(token)),
         ))
         .execute(conn)?;
-    Ok(if taken == 1 {
+    Ok(Some(if taken == 1 {
         Claim::New
     } else {
         Claim::InProgress
-    })
+    }))
 }
 
 /// Marks the key's request as committed, in the transaction of the change it guards, naming
