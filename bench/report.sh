@@ -76,13 +76,24 @@ shared_buffers = '$(psql "$PGURL/postgres" -Atc "SHOW shared_buffers")'
 work_mem = '$(psql "$PGURL/postgres" -Atc "SHOW work_mem")'
 EOF
   chown postgres "$STANDBY/postgresql.conf"
-  runuser -u postgres -- taskset -c 1 /usr/lib/postgresql/15/bin/pg_ctl -D "$STANDBY" -l "$(dirname "$STANDBY")/log" -w start >/dev/null
+  runuser -u postgres -- taskset -c 1 nice -n "${BENCH_STANDBY_NICE:-19}" /usr/lib/postgresql/15/bin/pg_ctl -D "$STANDBY" -l "$(dirname "$STANDBY")/log" -w start >/dev/null
   echo "hot standby on port $SPORT (CPU 1), made in $(($(date +%s) - started)) s"
   export DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:$SPORT/$DB?sslmode=disable&application_name=hamkke-reports"
 fi
 pin_pg 0
 taskset -c 0 $BIN serve 2>"$WORK/server.log" &
 SERVER=$!
+# BENCH_REPORT_SERVER=1 (with BENCH_STANDBY=1): the reports go to a second server process on
+# CPU 1 beside the standby — a report instance of its own, as a deployment would route
+# /api/v1/reports — while the desk's server keeps CPU 0.
+REPORT_URL="http://127.0.0.1:$PORT"
+if [ "${BENCH_REPORT_SERVER:-0}" = 1 ]; then
+  RPORT=$((PORT + 1))
+  HAMKKE_BIND=127.0.0.1:$RPORT taskset -c 1 $BIN serve 2>"$WORK/report-server.log" &
+  SERVER="$SERVER $!"
+  REPORT_URL="http://127.0.0.1:$RPORT"
+  for _ in $(seq 1 50); do curl -sf "$REPORT_URL/readyz" >/dev/null && break; sleep 0.2; done
+fi
 trap 'kill $SERVER 2>/dev/null; stop_standby; [ -n "$STANDBY" ] && rm -rf "$(dirname "$STANDBY")"; pin_pg 0-$(( $(nproc) - 1 )); rm -rf "$WORK"' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
 URL="http://127.0.0.1:$PORT"
@@ -96,7 +107,7 @@ DONG=$(token demo.dong)
 COORD=$(token demo.coordinator)
 report() { # [query] -> seconds, HTTP status, bytes
   taskset -c 1 curl -s -o "$WORK/report.json" -w '%{time_total} %{http_code} %{size_download}\n' \
-    -H "Authorization: Bearer $COORD" -H 'X-Access-Purpose: audit' "$URL/api/v1/reports/duplicates${1:-}"
+    -H "Authorization: Bearer $COORD" -H 'X-Access-Purpose: audit' "$REPORT_URL/api/v1/reports/duplicates${1:-}"
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { printf "%.2f [%.2f–%.2f]", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
 
@@ -104,6 +115,12 @@ report >/dev/null # warm-up
 for _ in $(seq 1 "$REPORTS"); do report; done | tee "$WORK/reports"
 echo "duplicates report, whole district: $(awk '{ print $1 }' "$WORK/reports" | median) s," \
   "$(python3 -c "import json; d = json.load(open('$WORK/report.json')); print(len(d['rows']), 'rows of', d['total_rows'])"), $(awk 'END { print $3 }' "$WORK/reports") bytes"
+
+if [ -n "$STANDBY" ]; then
+  echo "report connections on the standby: $(psql "postgres://postgres@127.0.0.1:$SPORT/postgres" -Atc \
+    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hamkke-reports'"), replay lag" \
+    "$(psql "postgres://postgres@127.0.0.1:$SPORT/postgres" -Atc "SELECT coalesce(now() - pg_last_xact_replay_timestamp(), '0')")"
+fi
 
 # One winter (the season most policies count), as districts run it.
 SEASON="?from=${BENCH_FROM:-2025-11-01}&to=${BENCH_TO:-2026-03-31}"
