@@ -154,13 +154,7 @@ fn committed(resource: Option<String>) -> HttpResponse {
 /// the background until it lands, so a retry after a failover runs within seconds rather
 /// than waiting out the claim's lease.
 async fn release(state: &web::Data<AppState>, user: Uuid, key: String, token: String) {
-    let (again, token_again) = (key.clone(), token.clone());
-    if state
-        .db
-        .run(move |c| idempotency::release(c, user, &again, &token_again))
-        .await
-        .is_ok()
-    {
+    if release_once(state, user, &key, &token).await {
         return;
     }
     let state = state.clone();
@@ -168,18 +162,22 @@ async fn release(state: &web::Data<AppState>, user: Uuid, key: String, token: St
     actix_web::rt::spawn(async move {
         for _ in 0..tries {
             actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
-            let (key, token) = (key.clone(), token.clone());
-            if state
-                .db
-                .run(move |c| idempotency::release(c, user, &key, &token))
-                .await
-                .is_ok()
-            {
+            if release_once(&state, user, &key, &token).await {
                 return;
             }
         }
         tracing::warn!("an idempotency key could not be released; it frees when its lease ends");
     });
+}
+
+/// One try at giving the key back; whether the database took it.
+async fn release_once(state: &web::Data<AppState>, user: Uuid, key: &str, token: &str) -> bool {
+    let (key, token) = (key.to_owned(), token.to_owned());
+    state
+        .db
+        .run(move |c| idempotency::release(c, user, &key, &token))
+        .await
+        .is_ok()
 }
 
 pub async fn idempotency(
