@@ -14,17 +14,11 @@
 # Needs: a release build, psql, pgbench, wrk, taskset, python3 -m venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PGURL=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
-DB=${BENCH_DB:-hamkke_bench}
-BIN=${BENCH_BIN:-target/release/hamkke}
 PORT=${BENCH_PORT:-18095}
 PEER_PORT=$((PORT + 1))
 ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_SECONDS:-20}
-export PGSSLMODE=disable
-export DATABASE_URL="$PGURL/$DB?sslmode=disable" HAMKKE_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 \
-  HAMKKE_DATA_KEY=$(head -c32 /dev/zero | base64) HAMKKE_LOOKUP_KEY=$(head -c32 /dev/zero | base64) \
-  HAMKKE_BIND=127.0.0.1:$PORT HAMKKE_LOG=warn HAMKKE_LOGIN_PER_MINUTE=1000
+. bench/env.sh
 WORK=$(mktemp -d)
 URL="http://127.0.0.1:$PORT"
 PEER_URL="http://127.0.0.1:$PEER_PORT"
@@ -35,8 +29,6 @@ psql "$DATABASE_URL" -Atc "SELECT id FROM bench_n_persons" > "$WORK/persons"
 NCASES=$(wc -l < "$WORK/cases")
 NPERSONS=$(wc -l < "$WORK/persons")
 OIL=$(psql "$DATABASE_URL" -Atc "SELECT id FROM resources WHERE name = 'bench 난방유'")
-PGPID=$(head -1 "$(ls /var/run/postgresql/*.pid | head -1)")
-pin_pg() { for p in $PGPID $(pgrep -P "$PGPID"); do taskset -pc "$1" "$p" > /dev/null 2>&1 || true; done; }
 RUNNING=
 stop() {
   if [ -n "$RUNNING" ]; then

@@ -8,21 +8,13 @@
 # Needs: a release build, psql, taskset, curl, python3, oha (`cargo install oha --locked`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PGURL=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
-DB=${BENCH_DB:-hamkke_bench}
-BIN=${BENCH_BIN:-target/release/hamkke}
 PORT=${BENCH_PORT:-18097}
 ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_SECONDS:-20}
 OHA=${OHA:-$(command -v oha || echo "$HOME/.cargo/bin/oha")}
-export PGSSLMODE=disable
-export DATABASE_URL="$PGURL/$DB?sslmode=disable" HAMKKE_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 \
-  HAMKKE_DATA_KEY=$(head -c32 /dev/zero | base64) HAMKKE_LOOKUP_KEY=$(head -c32 /dev/zero | base64) \
-  HAMKKE_BIND=127.0.0.1:$PORT HAMKKE_LOG=warn HAMKKE_LOGIN_PER_MINUTE=1000
+. bench/env.sh
 WORK=$(mktemp -d)
 URL="http://127.0.0.1:$PORT"
-PGPID=$(head -1 "$(ls /var/run/postgresql/*.pid | head -1)")
-pin_pg() { for p in $PGPID $(pgrep -P "$PGPID"); do taskset -pc "$1" "$p" > /dev/null 2>&1 || true; done; }
 pin_pg 0
 taskset -c 0 "$BIN" serve 2> "$WORK/server.log" &
 SERVER=$!

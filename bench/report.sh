@@ -16,17 +16,11 @@ cd "$(dirname "$0")/.."
 PERSONS=${BENCH_PERSONS:-250000}
 CASES=${BENCH_CASES:-200000}
 ALLOCATIONS=${BENCH_ALLOCATIONS:-1000000}
-PGURL=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
-DB=${BENCH_DB:-hamkke_bench}
-BIN=${BENCH_BIN:-target/release/hamkke}
 PORT=${BENCH_PORT:-18094}
 REPORTS=${BENCH_REPORTS:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 SECONDS_PER_ROUND=${BENCH_SECONDS:-15}
-export PGSSLMODE=disable
-export DATABASE_URL="$PGURL/$DB?sslmode=disable" HAMKKE_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 \
-  HAMKKE_DATA_KEY=$(head -c32 /dev/zero | base64) HAMKKE_LOOKUP_KEY=$(head -c32 /dev/zero | base64) \
-  HAMKKE_BIND=127.0.0.1:$PORT HAMKKE_LOG=warn HAMKKE_LOGIN_PER_MINUTE=1000
+. bench/env.sh
 WORK=$(mktemp -d)
 [ -x "$BIN" ] || cargo build --release --locked -q
 if [ -z "${BENCH_REUSE:-}" ]; then
@@ -37,8 +31,6 @@ fi
 psql "$DATABASE_URL" -Atc "SELECT c.id FROM cases c JOIN users u ON u.org_id = c.lead_org_id WHERE u.username = 'demo.dong' LIMIT 20000" > "$WORK/cases"
 echo "allocations in the district: $(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM allocations WHERE district_code = '11440'")"
 
-PGPID=$(head -1 "$(ls /var/run/postgresql/*.pid | head -1)")
-pin_pg() { for p in $PGPID $(pgrep -P "$PGPID"); do taskset -pc "$1" "$p" >/dev/null 2>&1 || true; done; }
 HBA_ADDED=
 STANDBY=
 stop_standby() {
