@@ -1,6 +1,7 @@
--- wrk script for bench/run.sh: WRK_MODE = get_case | list_cases | check | create, ids drawn at
--- random from WRK_IDS (case ids or person ids), WRK_TOKEN a bearer token, WRK_RESOURCE the
--- resource for check/create. WRK_DELAY_MS is the mean pause of each connection (for the 60 % load run).
+-- wrk script for bench/run.sh: WRK_MODE = get_case | list_cases | check | create | create_case,
+-- ids drawn at random from WRK_IDS (case ids or person ids; create_case takes them in order from
+-- line WRK_FROM, each person once, for persons without a case), WRK_TOKEN a bearer token,
+-- WRK_RESOURCE the resource for check/create. WRK_DELAY_MS is the mean pause of each connection (for the 60 % load run).
 local ids = {}
 local mode = os.getenv("WRK_MODE")
 local resource = os.getenv("WRK_RESOURCE") or ""
@@ -19,6 +20,12 @@ request = function()
     return wrk.format("GET", "/api/v1/cases/" .. ids[math.random(#ids)], plain)
   elseif mode == "list_cases" then
     return wrk.format("GET", "/api/v1/cases?assigned_to=me", plain)
+  end
+  if mode == "create_case" then
+    nextid = (nextid or tonumber(os.getenv("WRK_FROM") or "1")) + 1
+    local body = '{"person_id":"' .. ids[nextid - 1] .. '","case_type":"general","risk_level":"general",'
+      .. '"source":"outreach","summary":"벤치마크 신규 사례"}'
+    return wrk.format("POST", "/api/v1/cases", json, body)
   end
   local id = ids[math.random(#ids)]
   if mode == "create" then

@@ -88,6 +88,8 @@ SELECT case_id, org_id, 'lead', now() AT TIME ZONE 'utc', worker_id FROM bench_c
 INSERT INTO case_assignments (id, case_id, user_id, org_id, role, assigned_at, assigned_by)
 SELECT gen_random_uuid(), case_id, worker_id, org_id, 'primary', now() AT TIME ZONE 'utc', worker_id FROM bench_cases;
 
+-- The bulk load marks each day once for the day tallies, not once per allocation.
+ALTER TABLE allocations DISABLE TRIGGER allocations_tally_mark;
 INSERT INTO allocations (id, resource_id, benefit_type_id, category, person_id, household_id, case_id, provider_org_id, district_code,
                          amount, quantity, granted_on, status, requested_by, created_at, updated_at)
 SELECT gen_random_uuid(), r.id, r.id, r.category, p.id, p.household_id, NULL,
@@ -98,6 +100,9 @@ SELECT gen_random_uuid(), r.id, r.id, r.category, p.id, p.household_id, NULL,
 FROM generate_series(1, :allocations) a
 JOIN bench_persons p ON p.n = 1 + (a::bigint * 7919) % (:persons)
 JOIN bench_resources r ON r.n = 1 + (a % 10);
+ALTER TABLE allocations ENABLE TRIGGER allocations_tally_mark;
+INSERT INTO allocation_tally_marks (district_code, granted_on)
+SELECT DISTINCT district_code, granted_on FROM allocations;
 
 COMMIT;
 VACUUM ANALYZE;

@@ -379,6 +379,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let bind = config.bind.clone();
     let workers = config.workers;
     let seal_every = Duration::from_millis(config.seal_interval_ms);
+    let tally_every = Duration::from_millis(config.tally_interval_ms);
     let reports = hamkke_http::db::report_pool(&config)
         .map_err(|e| anyhow::anyhow!("cannot open the report pool: {e}"))?;
     let handle = DbHandle::with_batches(db, config.audit_batch).with_report_pool(reports);
@@ -396,6 +397,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
             Duration::from_secs(3600),
             referral_remind_days,
         );
+        let tallies = hamkke_http::housekeeping::spawn_tallies(handle.clone(), tally_every);
         let scan = hamkke_http::housekeeping::spawn_duplicate_scan(
             handle.clone(),
             Duration::from_secs(24 * 3600),
@@ -440,6 +442,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
         sealer.abort();
         upkeep.abort();
         scan.abort();
+        tallies.abort();
         deliverer.abort();
         let sealed = hamkke_http::sealer::seal_all(&handle).await;
         tracing::info!(sealed, "audit events sealed at shutdown");

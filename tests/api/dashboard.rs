@@ -612,3 +612,152 @@ async fn reports_read_on_the_replica_and_audit_on_the_primary(b: Backend) {
 }
 
 both!(reports_read_on_the_replica_and_audit_on_the_primary);
+
+/// The dashboard's and the overview's figures for 2026 as the coordinator reads them.
+async fn figures(app: &TestApp, coord: &str) -> (Value, Value) {
+    let period = "district_code=11440&from=2026-01-01&to=2026-12-31";
+    let d = app
+        .get(&format!("/api/v1/reports/dashboard?{period}"), Some(coord))
+        .await;
+    assert_eq!(d.status, 200, "{}", d.text);
+    let o = app
+        .get(&format!("/api/v1/reports/overview?{period}"), Some(coord))
+        .await;
+    assert_eq!(o.status, 200, "{}", o.text);
+    (d.body, o.body)
+}
+
+/// Counts every marked day again (what the server's background task does).
+async fn count(app: &TestApp) {
+    hamkke_http::housekeeping::count_tallies(&app.db).await;
+    let left = app
+        .db
+        .run(hamkke_persistence::repo::tallies::pending)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+/// The overview's and the dashboard's figures are the ledger's whether a day is read from the
+/// day tallies or, still marked, from the ledger itself — after allocations given, cancelled and
+/// approved on override, a household's dong changed and a person moved to another household.
+async fn the_day_tallies_give_the_ledgers_figures(b: Backend) {
+    use hamkke_persistence::repo::tallies;
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let h = app
+        .post(
+            "/api/v1/households",
+            Some(&w.dong),
+            json!({ "address": "서울 마포구 공덕로 10", "admin_dong_code": "1144055500" }),
+        )
+        .await;
+    assert_eq!(h.status, 201, "{}", h.text);
+    let hid = h.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            "/api/v1/persons",
+            Some(&w.dong),
+            json!({ "name": "김할머니", "birth_date": "1940-01-01", "household_id": hid }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let grandma = r.body["id"].as_str().unwrap().to_owned();
+    let neighbour = app.person(&w.dong, "이웃", "1960-01-01", None).await;
+    let walk_in = app
+        .person(&w.welfare, "복지관대상", "1955-05-05", None)
+        .await;
+    let oil = app.resource(
+        &w.dong,
+        json!({ "name": "연말 난방유", "category": "heating", "funding": "private_donation", "unit": "드럼",
+                "duplicate_policy": { "subject": "household", "scope": "resource", "window": { "kind": "season", "start": "11-01", "end": "03-31" }, "max_count": 1, "action": "block" } }),
+    )
+    .await;
+    let food = app.resource(
+        &w.welfare,
+        json!({ "name": "푸드뱅크 꾸러미", "category": "food", "funding": "private_donation", "unit": "상자",
+                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 1 }, "max_count": 1, "action": "warn" } }),
+    )
+    .await;
+    let mut given = Vec::new();
+    for (token, r, person, day) in [
+        (&w.dong, &oil, &grandma, "2026-11-20"),
+        (&w.welfare, &food, &neighbour, "2026-10-15"),
+        (&w.welfare, &food, &neighbour, "2026-11-20"),
+        (&w.welfare, &food, &grandma, "2026-11-21"),
+        (&w.welfare, &food, &walk_in, "2026-10-20"),
+    ] {
+        let r = give(&app, token, r, person, day).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        given.push(r.body["id"].as_str().unwrap().to_owned());
+    }
+    let approved = override_request(&app, &w.welfare, &oil, &grandma, "2026-11-27").await;
+    let r = app
+        .post(
+            &format!("/api/v1/allocations/{approved}/approve"),
+            Some(&w.coord),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    let from_ledger = figures(&app, &w.coord).await;
+    assert!(from_ledger.1["allocations_by_category"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty()));
+    count(&app).await;
+    assert_eq!(
+        figures(&app, &w.coord).await,
+        from_ledger,
+        "counted days read from the tallies"
+    );
+
+    // Changes: an allocation cancelled, one more given, the household's dong changed, the
+    // neighbour moved into the household. Some days are now marked, the rest counted.
+    let r = app
+        .post(
+            &format!("/api/v1/allocations/{}/cancel", given[1]),
+            Some(&w.welfare),
+            json!({ "reason": "중복 입력" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = give(&app, &w.welfare, &food, &walk_in, "2026-12-01").await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app
+        .patch(
+            &format!("/api/v1/households/{hid}"),
+            Some(&w.dong),
+            Some("\"1\""),
+            json!({ "admin_dong_code": "1144056500" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let version = app
+        .get(&format!("/api/v1/persons/{neighbour}"), Some(&w.dong))
+        .await;
+    let etag = version.header("etag").unwrap().to_owned();
+    let r = app
+        .patch(
+            &format!("/api/v1/persons/{neighbour}"),
+            Some(&w.dong),
+            Some(&etag),
+            json!({ "household_id": hid }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let mixed = figures(&app, &w.coord).await;
+    assert_ne!(mixed, from_ledger, "the changes show at once");
+    count(&app).await;
+    let counted = figures(&app, &w.coord).await;
+    app.db.run(tallies::mark_all).await.unwrap();
+    let truth = figures(&app, &w.coord).await;
+    assert_eq!(mixed, truth, "marked days read from the ledger");
+    assert_eq!(counted, truth, "counted again after the changes");
+    let dongs = truth.1["allocations_by_dong"].to_string();
+    assert!(
+        dongs.contains("1144056500") && !dongs.contains("1144055500"),
+        "{dongs}"
+    );
+}
+both!(the_day_tallies_give_the_ledgers_figures);

@@ -50,6 +50,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// How often pending audit events are sealed into the chain.
     pub seal_interval_ms: u64,
+    /// How often the ledger's marked days are counted again for the reports (ms).
+    pub tally_interval_ms: u64,
     /// When a batch of the group-commit audit writer closes (`HAMKKE_AUDIT_BATCH_MAX`,
     /// `HAMKKE_AUDIT_BATCH_WAIT_US`).
     pub audit_batch: crate::audit_writer::BatchSettings,
@@ -176,6 +178,7 @@ impl Config {
             retention: Default::default(),
             workers: None,
             seal_interval_ms: 200,
+            tally_interval_ms: 10_000,
             audit_batch: Default::default(),
             granted_on: Default::default(),
             import_rrn_per_hour: 500,
@@ -297,6 +300,13 @@ impl Config {
             return Err(ConfigError {
                 name: "HAMKKE_SEAL_INTERVAL_MS",
                 reason: "between 10 and 60000".into(),
+            });
+        }
+        c.tally_interval_ms = num("HAMKKE_TALLY_INTERVAL_MS", c.tally_interval_ms)?;
+        if !(100..=600_000).contains(&c.tally_interval_ms) {
+            return Err(ConfigError {
+                name: "HAMKKE_TALLY_INTERVAL_MS",
+                reason: "between 100 and 600000".into(),
             });
         }
         c.audit_batch.enabled = flag("HAMKKE_AUDIT_GROUP_COMMIT", true)?;

@@ -1,10 +1,11 @@
 //! Background upkeep: follow-up periods (사후관리) that are over end by themselves, referrals
 //! waiting too long for an answer remind both ends and idempotency keys past their 24 hours
-//! are purged (at start and every hour), and the nightly scan for possible duplicate persons.
+//! are purged (at start and every hour), the nightly scan for possible duplicate persons, and
+//! the ledger's day tallies counted again every few seconds.
 
 use std::time::Duration;
 
-use hamkke_persistence::repo::{cases, idempotency, identity, referrals};
+use hamkke_persistence::repo::{cases, idempotency, identity, referrals, tallies};
 
 use crate::db::DbHandle;
 
@@ -54,6 +55,40 @@ pub async fn purge_idempotency_keys(db: &DbHandle) -> usize {
             0
         }
     }
+}
+
+/// Counts the ledger's marked days again (`repo::tallies`): one run, and more while a backlog
+/// is left (a run that took a full batch of marks); returns how many marks it cleared. Not
+/// "until none is left": while allocations are being written, every run would find the day
+/// just given marked again and count it over and over.
+pub async fn count_tallies(db: &DbHandle) -> usize {
+    let mut total = 0;
+    loop {
+        match db.run(tallies::refresh).await {
+            Ok(n) => {
+                total += n;
+                if n < tallies::MARKS_PER_RUN as usize {
+                    return total;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "counting the day tallies failed; will retry");
+                return total;
+            }
+        }
+    }
+}
+
+/// Counts marked days every `interval` until the process ends (reports count what is still
+/// marked from the ledger, so a lagging count only makes them slower).
+pub fn spawn_tallies(db: DbHandle, interval: Duration) -> actix_web::rt::task::JoinHandle<()> {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(interval);
+        loop {
+            tick.tick().await;
+            count_tallies(&db).await;
+        }
+    })
 }
 
 /// Runs the upkeep every `interval` until the process ends.

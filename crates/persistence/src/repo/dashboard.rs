@@ -3,38 +3,26 @@
 //! benefit type, provider and dong centre, duplicates prevented and overrides decided, and the
 //! benefit types most often given again to the same person. Counts only, no person data.
 //!
-//! Months are Korean months (UTC+9), as workers count them. Aggregation happens in SQL down to
-//! the day (one row per day and key), then into months here, so both backends share one query.
+//! Months are Korean months (UTC+9), as workers count them. The allocations come counted per day
+//! and key (`repo::tallies`: the day tallies, or the ledger for days not counted yet) and are
+//! folded into months here, so both backends share one reading.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
 use hamkke_domain::allocation::AllocationStatus;
 use hamkke_domain::authz::Actor;
 use hamkke_domain::case::Status;
 use uuid::Uuid;
 
 use super::reports::{ReportScope, Tally, OTHER_REGISTRAR, UNKNOWN_DONG};
+use super::tallies::DayTally;
 use crate::conn::DbConn;
 use crate::error::RepoResult;
-use crate::schema::{
-    allocations, audit_events, benefit_types, cases, households, organizations, persons,
-};
+use crate::schema::{allocations, audit_events, benefit_types, cases, organizations};
 use crate::types::DbUuid;
-
-// Allocations per day and the dong centre that registered the recipient.
-diesel::allow_columns_to_appear_in_same_group_by_clause!(
-    allocations::granted_on,
-    persons::registered_by_org_id,
-);
-// Allocations per day and the recipient's dong of residence.
-diesel::allow_columns_to_appear_in_same_group_by_clause!(
-    allocations::granted_on,
-    households::admin_dong_code,
-);
 
 /// Korea is UTC+9 all year.
 const KST_HOURS: i64 = 9;
@@ -229,35 +217,16 @@ pub fn dashboard(conn: &mut DbConn, actor: &Actor, scope: &ReportScope) -> RepoR
         }
     }
 
-    // Allocations that count (not cancelled), per day and key, in the period.
-    macro_rules! per_day {
-        ($join:expr, $key:expr) => {{
-            let mut q = $join
-                .filter(allocations::district_code.eq(d.clone()))
-                .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
-                .group_by((allocations::granted_on, $key))
-                .select((
-                    allocations::granted_on,
-                    $key,
-                    count_star(),
-                    diesel::dsl::sql::<Nullable<BigInt>>("CAST(SUM(allocations.amount) AS BIGINT)"),
-                ))
-                .into_boxed();
-            if let Some(f) = scope.from {
-                q = q.filter(allocations::granted_on.ge(f));
-            }
-            if let Some(t) = scope.to {
-                q = q.filter(allocations::granted_on.le(t));
-            }
-            q.load::<DayRow>(conn)?
-        }};
-    }
-    let by_type_days = per_day!(allocations::table, allocations::benefit_type_id);
-    let by_provider_days = per_day!(allocations::table, allocations::provider_org_id);
-    let by_registrar_days = per_day!(
-        allocations::table.inner_join(persons::table.on(persons::id.eq(allocations::person_id))),
-        persons::registered_by_org_id
-    );
+    // Allocations that count (not cancelled), per day and key, in the period: the day tallies.
+    let days = super::tallies::day_rows(conn, &d, scope.from, scope.to)?;
+    let per_day = |key: fn(&DayTally) -> DbUuid| -> Vec<DayRow> {
+        days.iter()
+            .map(|r| (r.granted_on, key(r), r.allocations, r.amount))
+            .collect()
+    };
+    let by_type_days = per_day(|r| r.benefit_type_id);
+    let by_provider_days = per_day(|r| r.provider_org_id);
+    let by_registrar_days = per_day(|r| r.registrar_org_id);
     for (day, ..) in by_type_days.iter() {
         seen(*day);
     }
@@ -286,26 +255,17 @@ pub fn dashboard(conn: &mut DbConn, actor: &Actor, scope: &ReportScope) -> RepoR
     });
     // By the dong of residence: the recipient's household's administrative dong, named by the
     // dong centre that serves it.
-    let mut q = allocations::table
-        .inner_join(persons::table.on(persons::id.eq(allocations::person_id)))
-        .left_join(households::table.on(persons::household_id.eq(households::id.nullable())))
-        .filter(allocations::district_code.eq(d.clone()))
-        .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
-        .group_by((allocations::granted_on, households::admin_dong_code))
-        .select((
-            allocations::granted_on,
-            households::admin_dong_code.nullable(),
-            count_star(),
-            diesel::dsl::sql::<Nullable<BigInt>>("CAST(SUM(allocations.amount) AS BIGINT)"),
-        ))
-        .into_boxed();
-    if let Some(f) = scope.from {
-        q = q.filter(allocations::granted_on.ge(f));
-    }
-    if let Some(t) = scope.to {
-        q = q.filter(allocations::granted_on.le(t));
-    }
-    let by_residence_days: Vec<(NaiveDate, Option<String>, i64, Option<i64>)> = q.load(conn)?;
+    let by_residence_days: Vec<(NaiveDate, Option<String>, i64, Option<i64>)> = days
+        .iter()
+        .map(|r| {
+            (
+                r.granted_on,
+                r.admin_dong_code.clone(),
+                r.allocations,
+                r.amount,
+            )
+        })
+        .collect();
     let dong_names = super::reports::dong_names(conn, &d)?;
     let allocations_by_dong = months_keyed(by_residence_days, |code| match code {
         Some(c) => (
@@ -460,7 +420,7 @@ pub fn dashboard(conn: &mut DbConn, actor: &Actor, scope: &ReportScope) -> RepoR
         overrides_rejected: rejected,
         overrides_pending,
         repeated_benefit_types,
-        ministry: super::ministry::summary(conn, scope)?,
+        ministry: super::ministry::summary(conn, scope, &days)?,
     };
     Ok(out)
 }

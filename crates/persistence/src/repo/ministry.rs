@@ -4,15 +4,15 @@
 //! the dashboard, under its rights and its one audit event.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
-use diesel::dsl::count_star;
 use diesel::prelude::*;
-use hamkke_domain::allocation::AllocationStatus;
 use hamkke_domain::meeting::MeetingStatus;
 
 use super::reports::ReportScope;
+use super::tallies::DayTally;
 use crate::conn::DbConn;
 use crate::error::RepoResult;
-use crate::schema::{allocations, cases, meetings, resources};
+use crate::schema::{cases, meetings, resources};
+use crate::types::DbUuid;
 
 /// Korea is UTC+9 all year.
 const KST_HOURS: i64 = 9;
@@ -54,8 +54,12 @@ pub struct MinistrySummary {
 
 const ENDED: [&str; 2] = ["rejected", "referred_out"];
 
-/// Reads the summary: three statements.
-pub(crate) fn summary(conn: &mut DbConn, scope: &ReportScope) -> RepoResult<MinistrySummary> {
+/// Reads the summary: two statements, and the period's day tallies (`days`).
+pub(crate) fn summary(
+    conn: &mut DbConn,
+    scope: &ReportScope,
+    days: &[DayTally],
+) -> RepoResult<MinistrySummary> {
     let d = scope.district_code.clone();
     let in_period =
         |day: NaiveDate| scope.from.is_none_or(|f| day >= f) && scope.to.is_none_or(|t| day <= t);
@@ -104,26 +108,31 @@ pub(crate) fn summary(conn: &mut DbConn, scope: &ReportScope) -> RepoResult<Mini
         out.meetings_held.push((kind.as_str().to_owned(), n));
     }
 
-    let mut q = allocations::table
-        .inner_join(resources::table)
-        .filter(allocations::district_code.eq(d))
-        .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
-        .group_by(resources::funding)
-        .select((
-            resources::funding,
-            count_star(),
-            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
-                "CAST(SUM(allocations.amount) AS BIGINT)",
-            ),
-        ))
-        .into_boxed();
-    if let Some(f) = scope.from {
-        q = q.filter(allocations::granted_on.ge(f));
+    // Resources linked: the period's day tallies (not cancelled) by their resource's funding.
+    let ids: std::collections::BTreeSet<DbUuid> = days.iter().map(|r| r.resource_id).collect();
+    let funding_of: std::collections::HashMap<DbUuid, String> = resources::table
+        .filter(resources::id.eq_any(ids.into_iter().collect::<Vec<_>>()))
+        .select((resources::id, resources::funding))
+        .load::<(DbUuid, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut funded: Vec<(String, i64, Option<i64>)> = Vec::new();
+    for r in days {
+        let Some(f) = funding_of.get(&r.resource_id) else {
+            continue;
+        };
+        let i = match funded.iter().position(|x| &x.0 == f) {
+            Some(i) => i,
+            None => {
+                funded.push((f.clone(), 0, None));
+                funded.len() - 1
+            }
+        };
+        funded[i].1 += r.allocations;
+        if let Some(a) = r.amount {
+            funded[i].2 = Some(funded[i].2.unwrap_or(0).saturating_add(a));
+        }
     }
-    if let Some(t) = scope.to {
-        q = q.filter(allocations::granted_on.le(t));
-    }
-    let funded: Vec<(String, i64, Option<i64>)> = q.load(conn)?;
     for funding in hamkke_domain::allocation::Funding::ALL {
         let (allocations, amount) = funded
             .iter()

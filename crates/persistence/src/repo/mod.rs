@@ -33,6 +33,7 @@ pub mod resources;
 pub mod rows;
 pub mod sessions;
 pub mod stock;
+pub mod tallies;
 pub mod transfers;
 pub mod users;
 pub mod visits;

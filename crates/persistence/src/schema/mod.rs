@@ -485,6 +485,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    allocation_tally_marks (id) {
+        id -> BigInt,
+        district_code -> Text,
+        granted_on -> Date,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use crate::types::sql::Uuid;
 

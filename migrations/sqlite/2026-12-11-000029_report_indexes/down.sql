@@ -1,0 +1,2 @@
+DROP INDEX cases_lead_status_idx;
+DROP INDEX allocations_pending_override_idx;
