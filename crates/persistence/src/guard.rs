@@ -97,14 +97,21 @@ pub fn lock_persons(conn: &mut DbConn, actor: &Actor, ids: &[Uuid]) -> RepoResul
         return Err(RepoError::NotFound);
     }
     for p in &locked {
-        if p.district_code != actor.district_code {
-            return Err(RepoError::NotFound);
-        }
-        if let Some(survivor) = p.merged_into {
-            return Err(merged_into(p.id, survivor));
-        }
+        check_locked(actor, p)?;
     }
     Ok(locked)
+}
+
+/// What [`lock_persons`] checks of a locked person, for a caller that locked it together with
+/// others (`lock_persons_any`): in the caller's district, not a merged record.
+pub fn check_locked(actor: &Actor, p: &Locked) -> RepoResult<()> {
+    if p.district_code != actor.district_code {
+        return Err(RepoError::NotFound);
+    }
+    if let Some(survivor) = p.merged_into {
+        return Err(merged_into(p.id, survivor));
+    }
+    Ok(())
 }
 
 /// The answer to a write that names a merged record.

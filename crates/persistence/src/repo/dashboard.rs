@@ -10,7 +10,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 use hamkke_domain::allocation::AllocationStatus;
 use hamkke_domain::authz::Actor;
@@ -330,26 +329,13 @@ pub fn dashboard(conn: &mut DbConn, actor: &Actor, scope: &ReportScope) -> RepoR
         .get_result(conn)?;
 
     // The same benefit type given to the same person more than once in the period.
-    let mut q = allocations::table
-        .filter(allocations::district_code.eq(d.clone()))
-        .filter(allocations::status.ne(AllocationStatus::Cancelled.as_str()))
-        .group_by((allocations::benefit_type_id, allocations::person_id))
-        .select((allocations::benefit_type_id, count_star()))
-        .having(count_star().gt(1))
-        .into_boxed();
-    if let Some(f) = scope.from {
-        q = q.filter(allocations::granted_on.ge(f));
-    }
-    if let Some(t) = scope.to {
-        q = q.filter(allocations::granted_on.le(t));
-    }
-    let twice: Vec<(DbUuid, i64)> = q.load(conn)?;
-    let mut repeats: HashMap<Uuid, (i64, i64)> = HashMap::new();
-    for (t, n) in twice {
-        let e = repeats.entry(t.0).or_default();
-        e.0 += 1;
-        e.1 += n - 1;
-    }
+    // Summed per type in SQL: one row per benefit type leaves the database, not one per
+    // person given a type twice.
+    let repeats: HashMap<Uuid, (i64, i64)> =
+        super::tallies::repeats(conn, &d, scope.from, scope.to)?
+            .into_iter()
+            .map(|r| (r.benefit_type_id.0, (r.recipients, r.repeats)))
+            .collect();
     let mut repeated_benefit_types: Vec<Repeats> = repeats
         .into_iter()
         .map(|(id, (recipients, repeats))| {

@@ -356,15 +356,8 @@ pub fn check(
     Ok(check)
 }
 
-/// Locks the subject rows: the person (`guard::lock_persons`, which refuses a merged record),
-/// then its household (the fixed order, so no deadlocks).
-fn lock_subject(
-    conn: &mut DbConn,
-    actor: &Actor,
-    person_id: Uuid,
-    household_id: Option<Uuid>,
-) -> RepoResult<()> {
-    crate::guard::lock_persons(conn, actor, &[person_id])?;
+/// Locks the subject's household, after its persons (the fixed order, so no deadlocks).
+fn lock_household(conn: &mut DbConn, household_id: Option<Uuid>) -> RepoResult<()> {
     if let Some(h) = household_id {
         diesel::update(households::table.find(DbUuid(h)))
             .set(households::allocation_seq.eq(households::allocation_seq + 1))
@@ -471,8 +464,15 @@ pub(crate) fn create_in(tx: &mut Tx<'_>, new: &NewAllocation, strong: u8) -> Rep
         let partners = partners_of(conn, new.person_id, strong)?;
         let mut everyone = partners.clone();
         everyone.push(new.person_id);
-        crate::guard::lock_persons_any(conn, &everyone)?;
-        lock_subject(conn, actor, new.person_id, p.household)?;
+        // One lock statement per person: the recipient is checked (its district, not merged)
+        // from the row its lock returned.
+        let locked = crate::guard::lock_persons_any(conn, &everyone)?;
+        let me = locked
+            .iter()
+            .find(|l| l.id == new.person_id)
+            .ok_or(RepoError::NotFound)?;
+        crate::guard::check_locked(actor, me)?;
+        lock_household(conn, p.household)?;
         let request = request_of(&p.benefit, new);
         // The members as they are now, under the lock (not those `prepare` read before it).
         let mut claims = claims(conn, &p.benefit, new.person_id, p.household, None, &request)?;
