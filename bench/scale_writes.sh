@@ -22,6 +22,14 @@ psql "$DATABASE_URL" -qX -f bench/numbered.sql
 # Persons without a case, in a fixed random order: wrk takes them from the front (each once),
 # pgbench cycles through the back half (bench_free_seq): wrk never meets a person pgbench gave a
 # case; pgbench may give one a second (its statements do the same work either way).
+# Persons for the cases to come: at least 40,000 without a case (registered here if fewer).
+psql "$DATABASE_URL" -qX <<'SQL'
+INSERT INTO persons (id, name, birth_date, flags, household_id, registered_by_org_id, district_code, allocation_seq, version, created_at, updated_at)
+SELECT gen_random_uuid(), '벤치추가' || g, date '1950-01-01' + (g % 20000)::int, '', NULL,
+       (SELECT id FROM organizations WHERE kind = 'dong_center' AND district_code = '11440' ORDER BY name LIMIT 1),
+       '11440', 0, 1, now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc'
+FROM generate_series(1, GREATEST(0, 40000 - (SELECT count(*) FROM persons p WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id)))) g;
+SQL
 psql "$DATABASE_URL" -qX <<'SQL'
 DROP TABLE IF EXISTS bench_n_free;
 CREATE TABLE bench_n_free AS
