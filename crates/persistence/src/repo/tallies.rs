@@ -297,7 +297,7 @@ pub fn mark_all(conn: &mut DbConn) -> RepoResult<usize> {
     })
 }
 
-/// Marks left to count (for metrics and tests).
+/// Marks left to count (for tests and operators: 0 means every day is counted).
 pub fn pending(conn: &mut DbConn) -> RepoResult<i64> {
     use crate::schema::allocation_tally_marks as m;
     Ok(m::table.count().get_result(conn)?)
