@@ -42,6 +42,24 @@ async fn to(app: &TestApp, token: &str, case: &str, body: Value) {
     assert_eq!(r.status, 200, "{}", r.text);
 }
 
+/// The dong centre's heating oil (one per household a winter, blocked) and the welfare centre's
+/// food bank box (one per person in 30 days, warned).
+async fn oil_and_food(app: &TestApp, w: &World) -> (String, String) {
+    let oil = app.resource(
+        &w.dong,
+        json!({ "name": "연말 난방유", "category": "heating", "funding": "private_donation", "unit": "드럼",
+                "duplicate_policy": { "subject": "household", "scope": "resource", "window": { "kind": "season", "start": "11-01", "end": "03-31" }, "max_count": 1, "action": "block" } }),
+    )
+    .await;
+    let food = app.resource(
+        &w.welfare,
+        json!({ "name": "푸드뱅크 꾸러미", "category": "food", "funding": "private_donation", "unit": "상자",
+                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "warn" } }),
+    )
+    .await;
+    (oil, food)
+}
+
 /// `(month, key) → count` of a monthly series.
 fn cells(list: &Value) -> HashMap<(String, String), i64> {
     list.as_array()
@@ -124,18 +142,7 @@ async fn the_dashboard_counts_what_happened(b: Backend) {
         .person(&w.welfare, "복지관대상", "1955-05-05", None)
         .await;
 
-    let oil = app.resource(
-        &w.dong,
-        json!({ "name": "연말 난방유", "category": "heating", "funding": "private_donation", "unit": "드럼",
-                "duplicate_policy": { "subject": "household", "scope": "resource", "window": { "kind": "season", "start": "11-01", "end": "03-31" }, "max_count": 1, "action": "block" } }),
-    )
-    .await;
-    let food = app.resource(
-        &w.welfare,
-        json!({ "name": "푸드뱅크 꾸러미", "category": "food", "funding": "private_donation", "unit": "상자",
-                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "warn" } }),
-    )
-    .await;
+    let (oil, food) = oil_and_food(&app, &w).await;
     // Oil: one for the household, two refused attempts, one override approved, one rejected.
     assert_eq!(
         give(&app, &w.dong, &oil, &grandma, "2026-11-20")
@@ -614,7 +621,7 @@ async fn reports_read_on_the_replica_and_audit_on_the_primary(b: Backend) {
 both!(reports_read_on_the_replica_and_audit_on_the_primary);
 
 /// The dashboard's and the overview's figures for 2026 as the coordinator reads them.
-async fn figures(app: &TestApp, coord: &str) -> (Value, Value) {
+pub(crate) async fn figures(app: &TestApp, coord: &str) -> (Value, Value) {
     let period = "district_code=11440&from=2026-01-01&to=2026-12-31";
     let d = app
         .get(&format!("/api/v1/reports/dashboard?{period}"), Some(coord))
@@ -667,18 +674,7 @@ async fn the_day_tallies_give_the_ledgers_figures(b: Backend) {
     let walk_in = app
         .person(&w.welfare, "복지관대상", "1955-05-05", None)
         .await;
-    let oil = app.resource(
-        &w.dong,
-        json!({ "name": "연말 난방유", "category": "heating", "funding": "private_donation", "unit": "드럼",
-                "duplicate_policy": { "subject": "household", "scope": "resource", "window": { "kind": "season", "start": "11-01", "end": "03-31" }, "max_count": 1, "action": "block" } }),
-    )
-    .await;
-    let food = app.resource(
-        &w.welfare,
-        json!({ "name": "푸드뱅크 꾸러미", "category": "food", "funding": "private_donation", "unit": "상자",
-                "duplicate_policy": { "subject": "person", "scope": "resource", "window": { "kind": "days", "days": 1 }, "max_count": 1, "action": "warn" } }),
-    )
-    .await;
+    let (oil, food) = oil_and_food(&app, &w).await;
     let mut given = Vec::new();
     for (token, r, person, day) in [
         (&w.dong, &oil, &grandma, "2026-11-20"),

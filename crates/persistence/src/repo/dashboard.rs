@@ -331,11 +331,10 @@ pub fn dashboard(conn: &mut DbConn, actor: &Actor, scope: &ReportScope) -> RepoR
     // The same benefit type given to the same person more than once in the period.
     // Summed per type in SQL: one row per benefit type leaves the database, not one per
     // person given a type twice.
-    let repeats: HashMap<Uuid, (i64, i64)> =
-        super::tallies::repeats(conn, &d, scope.from, scope.to)?
-            .into_iter()
-            .map(|r| (r.benefit_type_id.0, (r.recipients, r.repeats)))
-            .collect();
+    let repeats: HashMap<Uuid, (i64, i64)> = repeats(conn, &d, scope.from, scope.to)?
+        .into_iter()
+        .map(|r| (r.benefit_type_id.0, (r.recipients, r.repeats)))
+        .collect();
     let mut repeated_benefit_types: Vec<Repeats> = repeats
         .into_iter()
         .map(|(id, (recipients, repeats))| {
@@ -461,6 +460,45 @@ fn months_keyed<K: std::hash::Hash + Eq + Clone>(
             },
         )
         .collect()
+}
+
+/// One benefit type given to the same person more than once in a period.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+struct TypeRepeats {
+    #[diesel(sql_type = crate::types::sql::Uuid)]
+    benefit_type_id: DbUuid,
+    /// Persons given it more than once.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    recipients: i64,
+    /// The times beyond the first, summed over those persons.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    repeats: i64,
+}
+
+/// The benefit types given to the same person more than once from `from` to `to` (not
+/// cancelled). Read from the ledger: it is about persons, which the day tallies do not keep.
+fn repeats(
+    conn: &mut DbConn,
+    district: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> RepoResult<Vec<TypeRepeats>> {
+    let pg = matches!(conn, DbConn::Pg(_));
+    let p = |i: usize| if pg { format!("${i}") } else { format!("?{i}") };
+    Ok(diesel::sql_query(format!(
+        "SELECT benefit_type_id, CAST(COUNT(*) AS BIGINT) AS recipients, CAST(SUM(n - 1) AS BIGINT) AS repeats \
+         FROM (SELECT benefit_type_id, COUNT(*) AS n FROM allocations \
+               WHERE district_code = {} AND granted_on >= {} AND granted_on <= {} AND status <> 'cancelled' \
+               GROUP BY benefit_type_id, person_id HAVING COUNT(*) > 1) t \
+         GROUP BY benefit_type_id",
+        p(1),
+        p(2),
+        p(3)
+    ))
+    .bind::<diesel::sql_types::Text, _>(district)
+    .bind::<diesel::sql_types::Date, _>(from.unwrap_or(super::tallies::FIRST_DAY))
+    .bind::<diesel::sql_types::Date, _>(to.unwrap_or(super::tallies::LAST_DAY))
+    .load(conn)?)
 }
 
 #[cfg(test)]

@@ -56,11 +56,11 @@ pub struct DayTally {
 }
 
 /// The bounds of an open period (dates both backends hold).
-const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1, 1, 1) {
+pub(crate) const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1, 1, 1) {
     Some(d) => d,
     None => NaiveDate::MIN,
 };
-const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+pub(crate) const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
     Some(d) => d,
     None => NaiveDate::MAX,
 };
@@ -244,45 +244,6 @@ pub fn refresh(conn: &mut DbConn) -> RepoResult<usize> {
         }
         Ok(cleared)
     })
-}
-
-/// One benefit type given to the same person more than once in a period.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
-pub struct TypeRepeats {
-    #[diesel(sql_type = SqlUuid)]
-    pub benefit_type_id: DbUuid,
-    /// Persons given it more than once.
-    #[diesel(sql_type = BigInt)]
-    pub recipients: i64,
-    /// The times beyond the first, summed over those persons.
-    #[diesel(sql_type = BigInt)]
-    pub repeats: i64,
-}
-
-/// The benefit types given to the same person more than once from `from` to `to` (not
-/// cancelled). Read from the ledger: it is about persons, which the day tallies do not keep.
-pub fn repeats(
-    conn: &mut DbConn,
-    district: &str,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-) -> RepoResult<Vec<TypeRepeats>> {
-    let pg = matches!(conn, DbConn::Pg(_));
-    let p = |i: usize| if pg { format!("${i}") } else { format!("?{i}") };
-    Ok(diesel::sql_query(format!(
-        "SELECT benefit_type_id, CAST(COUNT(*) AS BIGINT) AS recipients, CAST(SUM(n - 1) AS BIGINT) AS repeats \
-         FROM (SELECT benefit_type_id, COUNT(*) AS n FROM allocations \
-               WHERE district_code = {} AND granted_on >= {} AND granted_on <= {} AND status <> 'cancelled' \
-               GROUP BY benefit_type_id, person_id HAVING COUNT(*) > 1) t \
-         GROUP BY benefit_type_id",
-        p(1),
-        p(2),
-        p(3)
-    ))
-    .bind::<Text, _>(district)
-    .bind::<Date, _>(from.unwrap_or(FIRST_DAY))
-    .bind::<Date, _>(to.unwrap_or(LAST_DAY))
-    .load(conn)?)
 }
 
 /// Marks every day the ledger has, so that all are counted again (and read from the ledger
