@@ -397,3 +397,77 @@ async fn users_and_organizations_sort_by_name(b: Backend) {
 }
 
 both!(users_and_organizations_sort_by_name);
+
+/// Organizations' and users' names come from the server's catalogue cache, and a rename shows in
+/// the very next read: it moves the catalogue version, so the next read reads both kinds of
+/// names again (two statements more than a read from the cache), and caches the new ones.
+async fn a_rename_shows_at_once_though_names_are_cached(b: Backend) {
+    let app = TestApp::with_config(b, |c| c.server_timing = true).await;
+    let w = World::create(&app).await;
+    let p = app.person(&w.dong, "이름캐시", "1950-03-04", None).await;
+    let case = app.case(&w.dong, &p).await;
+    let path = format!("/api/v1/cases/{case}");
+    app.get(&path, Some(&w.dong)).await;
+    let cached = app.get(&path, Some(&w.dong)).await;
+    assert_eq!(cached.status, 200, "{}", cached.text);
+    let version = |r: &Resp| r.header("etag").expect("etag").to_owned();
+
+    let org_path = format!("/api/v1/organizations/{}", w.d.dong);
+    let org = app.get(&org_path, Some(&app.admin_token)).await;
+    let renamed = app
+        .patch(
+            &org_path,
+            Some(&app.admin_token),
+            Some(&version(&org)),
+            json!({ "name": "새이름동 주민센터" }),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    let after = app.get(&path, Some(&w.dong)).await;
+    assert_eq!(
+        after.body["lead_org_name"], "새이름동 주민센터",
+        "{}",
+        after.text
+    );
+    assert_eq!(
+        statements(&after),
+        statements(&cached) + 2,
+        "both kinds read again"
+    );
+    let next = app.get(&path, Some(&w.dong)).await;
+    assert_eq!(next.body["lead_org_name"], "새이름동 주민센터");
+    assert_eq!(statements(&next), statements(&cached), "and cached again");
+
+    let user_path = format!("/api/v1/users/{}", w.dong_user);
+    let user = app.get(&user_path, Some(&app.admin_token)).await;
+    let renamed = app
+        .patch(
+            &user_path,
+            Some(&app.admin_token),
+            Some(&version(&user)),
+            json!({ "display_name": "바뀐 실무자" }),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    let after = app.get(&path, Some(&w.dong)).await;
+    assert_eq!(
+        after.body["created_by_name"], "바뀐 실무자",
+        "{}",
+        after.text
+    );
+    // Another update of the user that leaves the name alone keeps the caches.
+    let user = app.get(&user_path, Some(&app.admin_token)).await;
+    let unchanged = app
+        .patch(
+            &user_path,
+            Some(&app.admin_token),
+            Some(&version(&user)),
+            json!({ "display_name": "바뀐 실무자" }),
+        )
+        .await;
+    assert_eq!(unchanged.status, 200, "{}", unchanged.text);
+    let next = app.get(&path, Some(&w.dong)).await;
+    assert_eq!(statements(&next), statements(&cached), "{}", next.text);
+}
+
+both!(a_rename_shows_at_once_though_names_are_cached);

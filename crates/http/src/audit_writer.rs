@@ -1,18 +1,22 @@
-//! The group-commit audit writer: requests that only read hand their audit events to one
-//! thread, which appends whatever is queued as one chained multi-row INSERT in one transaction
-//! and only then lets those requests answer. Fail-closed: when a batch fails, every request in it
-//! answers 503 and shows nothing.
+//! The group-commit audit writer: requests that only read hand their audit events to a
+//! group, whose **leader** — the first request that finds no batch being committed — appends
+//! whatever is queued as one chained multi-row INSERT in one transaction, on its own
+//! connection and its own thread; the other requests of the batch (its followers) give their
+//! connection back to the pool and wait until that batch committed. No request answers before
+//! its event is durable; none passes its work to another thread. Fail-closed: when a batch
+//! fails, every request in it answers 503 and shows nothing.
 //!
-//! A batch closes when it holds `max_events` events or `wait` has passed since its first
-//! request arrived; with `wait` zero (the default) it takes exactly what queued up while the
-//! previous batch was committing, so a lone request waits for nothing but its own insert.
+//! A batch closes when it holds `max_events` events or `wait` has passed since its leader took
+//! the lead; with `wait` zero (the default) it takes exactly what queued up while the previous
+//! batch was committing, so a lone request waits for nothing but its own insert.
 
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 use hamkke_persistence::audit::{self, PendingEvent};
+use hamkke_persistence::conn::PooledConn;
 use hamkke_persistence::Db;
-use tokio::sync::oneshot;
 
 /// When a batch closes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,75 +44,130 @@ impl Default for BatchSettings {
     }
 }
 
+/// One request's events in the queue, by ticket.
 struct Job {
+    ticket: u64,
     events: Vec<PendingEvent>,
-    done: oneshot::Sender<bool>,
 }
 
-/// The handle requests send their events through.
-#[derive(Debug)]
+#[derive(Default)]
+struct Queue {
+    next_ticket: u64,
+    waiting: VecDeque<Job>,
+    /// A leader is committing a batch.
+    leading: bool,
+    /// Outcomes of committed or failed batches, by ticket, until their follower takes them.
+    outcomes: HashMap<u64, bool>,
+}
+
+/// The group requests append their read events through.
 pub struct AuditWriter {
-    queue: mpsc::Sender<Job>,
+    db: Db,
+    settings: BatchSettings,
+    queue: Mutex<Queue>,
+    turn: Condvar,
+}
+
+impl std::fmt::Debug for AuditWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditWriter")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AuditWriter {
-    /// Starts the writer thread; it ends when the last handle is dropped.
-    pub fn start(db: Db, settings: BatchSettings) -> std::io::Result<Self> {
-        let (queue, jobs) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("audit-writer".into())
-            .spawn(move || run(&db, &jobs, settings))?;
-        Ok(Self { queue })
-    }
-
-    /// Appends `events` with whatever else is queued; true once they are committed.
-    pub async fn write(&self, events: Vec<PendingEvent>) -> bool {
-        let (done, committed) = oneshot::channel();
-        if self.queue.send(Job { events, done }).is_err() {
-            return false;
+    pub fn new(db: Db, settings: BatchSettings) -> Self {
+        Self {
+            db,
+            settings,
+            queue: Mutex::new(Queue::default()),
+            turn: Condvar::new(),
         }
-        committed.await.unwrap_or(false)
     }
-}
 
-fn run(db: &Db, jobs: &mpsc::Receiver<Job>, settings: BatchSettings) {
-    let max = settings.max_events.clamp(1, 1000);
-    while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
-        let mut count = batch[0].events.len();
-        let deadline = Instant::now() + settings.wait;
-        while count < max {
-            let next = match deadline.checked_duration_since(Instant::now()) {
-                Some(left) if !left.is_zero() => jobs.recv_timeout(left),
-                _ => jobs.try_recv().map_err(|e| match e {
-                    mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
-                    mpsc::TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
-                }),
-            };
-            match next {
-                Ok(job) => {
-                    count += job.events.len();
-                    batch.push(job);
+    /// Appends `events` with whatever else is queued; true once they are committed. Blocks the
+    /// calling (database) thread: `conn`, the request's connection, writes the batch when this
+    /// request leads, and goes back to the pool while it follows.
+    pub fn write(&self, conn: PooledConn, events: Vec<PendingEvent>) -> bool {
+        let mut conn = Some(conn);
+        let mut queue = self.lock();
+        let ticket = queue.next_ticket;
+        queue.next_ticket += 1;
+        queue.waiting.push_back(Job { ticket, events });
+        loop {
+            if let Some(outcome) = queue.outcomes.remove(&ticket) {
+                return outcome;
+            }
+            if queue.leading {
+                // A follower: its connection serves others meanwhile.
+                drop(conn.take());
+                queue = self
+                    .turn
+                    .wait(queue)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                continue;
+            }
+            queue.leading = true;
+            drop(queue);
+            if !self.settings.wait.is_zero() {
+                std::thread::sleep(self.settings.wait);
+            }
+            let batch = self.take_batch();
+            let committed = self.append(&mut conn, &batch);
+            queue = self.lock();
+            queue.leading = false;
+            for job in &batch {
+                queue.outcomes.insert(job.ticket, committed);
+            }
+            self.turn.notify_all();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The jobs at the front of the queue, up to `max_events` events (at least one job).
+    fn take_batch(&self) -> Vec<Job> {
+        let max = self.settings.max_events.clamp(1, 1000);
+        let mut queue = self.lock();
+        let mut batch = Vec::new();
+        let mut count = 0;
+        while let Some(job) = queue.waiting.front() {
+            if !batch.is_empty() && count + job.events.len() > max {
+                break;
+            }
+            count += job.events.len();
+            batch.extend(queue.waiting.pop_front());
+        }
+        batch
+    }
+
+    /// Writes `batch` on `conn` (or a connection of the pool when this leader had given its own
+    /// back while it followed).
+    fn append(&self, conn: &mut Option<PooledConn>, batch: &[Job]) -> bool {
+        let events: Vec<&PendingEvent> = batch.iter().flat_map(|j| j.events.iter()).collect();
+        if conn.is_none() {
+            match self.db.get() {
+                Ok(c) => *conn = Some(c),
+                Err(e) => {
+                    tracing::error!(error = %e, "audit batch found no connection; its requests answer 503");
+                    return false;
                 }
-                Err(_) => break,
             }
         }
-        let events: Vec<&PendingEvent> = batch.iter().flat_map(|j| j.events.iter()).collect();
-        let committed = match db.get() {
-            Ok(mut conn) => match audit::append(&mut conn, &events, settings.chain) {
-                Ok(()) => true,
-                Err(e) => {
-                    tracing::error!(error = %e, events = events.len(), "audit batch failed; its requests answer 503");
-                    false
-                }
-            },
+        let Some(conn) = conn.as_mut() else {
+            return false;
+        };
+        match audit::append(conn, &events, self.settings.chain) {
+            Ok(()) => true,
             Err(e) => {
-                tracing::error!(error = %e, "audit batch found no connection; its requests answer 503");
+                tracing::error!(error = %e, events = events.len(), "audit batch failed; its requests answer 503");
                 false
             }
-        };
-        for job in batch {
-            let _ = job.done.send(committed);
         }
     }
 }

@@ -29,14 +29,9 @@ impl DbHandle {
     }
 
     pub fn with_batches(db: Db, settings: BatchSettings) -> Self {
-        let writer = match AuditWriter::start(db.clone(), settings) {
-            _ if !settings.enabled => None,
-            Ok(w) => Some(std::sync::Arc::new(w)),
-            Err(e) => {
-                tracing::error!(error = %e, "the audit writer did not start; reads write their own events");
-                None
-            }
-        };
+        let writer = settings
+            .enabled
+            .then(|| std::sync::Arc::new(AuditWriter::new(db.clone(), settings)));
         Self {
             db,
             reports: None,
@@ -103,19 +98,19 @@ impl DbHandle {
         let started = std::time::Instant::now();
         let result = web::block(move || {
             counted(|| {
-                audit::deferring(|| {
-                    let mut conn = db.get()?;
-                    f(&mut conn)
-                })
+                let mut conn = db.get()?;
+                let (result, events) = audit::deferring(|| f(&mut conn));
+                // The events go to the group on this thread; the answer waits for their commit.
+                if !events.is_empty() && !writer.write(conn, events) {
+                    return Ok(Err(ApiError::Unavailable));
+                }
+                Ok(result.map_err(ApiError::from))
             })
         })
         .await;
-        let ((result, events), statements) = result.map_err(|_| ApiError::Internal)?;
+        let (result, statements) = result.map_err(|_| ApiError::Internal)?;
         let _ = DB_TIME.try_with(|t| t.add(started.elapsed(), statements));
-        if !events.is_empty() && !writer.write(events).await {
-            return Err(ApiError::Unavailable);
-        }
-        result.map_err(ApiError::from)
+        result.map_err(ApiError::from)?
     }
 
     /// Runs `f` as the calling user, with `run_guarded`'s recording of refusals. A caller whose

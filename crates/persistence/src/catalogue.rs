@@ -1,8 +1,10 @@
 //! A per-process cache of the resource catalogue as the duplicate check and the ledger read it
-//! (a resource with its benefit type, by resource id).
+//! (a resource with its benefit type, by resource id), and of the names views show for
+//! organizations and users (by id).
 //!
-//! Every change to `resources` or `benefit_types` moves `catalogue_version` (database
-//! triggers, so nothing can forget it), and a request reads that version together with its
+//! Every change to `resources` or `benefit_types`, and every rename or removal of an
+//! organization or a user, moves `catalogue_version` (database triggers, so nothing can forget
+//! it), and a request reads that version together with its
 //! session, in its first statement. An entry is used only by a request that saw the very
 //! version it was cached under, so no request — on this server or any other sharing the
 //! database — ever uses a resource or policy older than the catalogue it started under. A
@@ -72,6 +74,25 @@ pub fn lookups() -> (u64, u64) {
 static CACHE: LazyLock<Mutex<VersionedCache<(Resource, BenefitType)>>> =
     LazyLock::new(|| Mutex::new(VersionedCache::new()));
 
+/// Which names [`names`] and [`put_names`] are about.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Named {
+    Organization,
+    User,
+}
+
+static ORG_NAMES: LazyLock<Mutex<VersionedCache<String>>> =
+    LazyLock::new(|| Mutex::new(VersionedCache::new()));
+static USER_NAMES: LazyLock<Mutex<VersionedCache<String>>> =
+    LazyLock::new(|| Mutex::new(VersionedCache::new()));
+
+fn name_cache(kind: Named) -> &'static Mutex<VersionedCache<String>> {
+    match kind {
+        Named::Organization => &ORG_NAMES,
+        Named::User => &USER_NAMES,
+    }
+}
+
 thread_local! {
     /// `None`: no request scope on this thread; `Some(None)`: a scope that has not seen a
     /// version yet.
@@ -125,6 +146,41 @@ pub(crate) fn put(id: Uuid, entry: &(Resource, BenefitType)) {
     };
     if let Ok(mut cache) = CACHE.lock() {
         cache.put(&seen, id, entry.clone());
+    }
+}
+
+/// The cached names of `ids`, and the ids the request must read (all of them when it saw no
+/// version).
+pub(crate) fn names(
+    kind: Named,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> (HashMap<Uuid, String>, Vec<Uuid>) {
+    let ids = ids.into_iter();
+    let (Some(seen), Ok(cache)) = (seen(), name_cache(kind).lock()) else {
+        return (HashMap::new(), ids.collect());
+    };
+    let mut found = HashMap::new();
+    let mut missing = Vec::new();
+    for id in ids {
+        match cache.get(&seen, id) {
+            Some(name) => {
+                found.insert(id, name);
+            }
+            None => missing.push(id),
+        }
+    }
+    (found, missing)
+}
+
+/// Keeps names read from the database under the version seen.
+pub(crate) fn put_names<'a>(kind: Named, read: impl IntoIterator<Item = (&'a Uuid, &'a String)>) {
+    let Some(seen) = seen() else {
+        return;
+    };
+    if let Ok(mut cache) = name_cache(kind).lock() {
+        for (id, name) in read {
+            cache.put(&seen, *id, name.clone());
+        }
     }
 }
 

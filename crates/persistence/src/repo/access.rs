@@ -45,10 +45,14 @@ pub fn access_for(
     }
     let now = to_db(crate::now());
     let org = DbUuid(actor.org_id);
-    let named: HashSet<DbUuid> = consents::table
+    // One statement for both kinds of consent that can name the actor's organization: one
+    // naming organizations, and one for case participants, which covers the organizations
+    // that took part when it was recorded (listed with it): joining a case later, by a
+    // referral say, does not widen it.
+    let consented: Vec<(DbUuid, String)> = crate::native!(conn, |c| consents::table
         .inner_join(consent_organizations::table)
         .filter(consents::person_id.eq_any(ids(&person_ids)))
-        .filter(consents::scope.eq("organizations"))
+        .filter(consents::scope.eq_any(["organizations", "case_participants"]))
         .filter(consent_organizations::org_id.eq(org))
         .filter(consents::withdrawn_at.is_null())
         .filter(consents::expires_at.gt(now))
@@ -57,28 +61,17 @@ pub fn access_for(
                 .eq(false)
                 .or(consents::form_attached_at.is_not_null()),
         )
-        .select(consents::person_id)
-        .load(conn)?
-        .into_iter()
-        .collect();
-    // A consent for case participants covers the organizations that took part when it was
-    // recorded (listed with it): joining a case later, by a referral say, does not widen it.
-    let for_participants: HashSet<DbUuid> = consents::table
-        .inner_join(consent_organizations::table)
-        .filter(consents::person_id.eq_any(ids(&person_ids)))
-        .filter(consents::scope.eq("case_participants"))
-        .filter(consent_organizations::org_id.eq(org))
-        .filter(consents::withdrawn_at.is_null())
-        .filter(consents::expires_at.gt(now))
-        .filter(
-            consents::self_recorded
-                .eq(false)
-                .or(consents::form_attached_at.is_not_null()),
-        )
-        .select(consents::person_id)
-        .load(conn)?
-        .into_iter()
-        .collect();
+        .select((consents::person_id, consents::scope))
+        .load(c))?;
+    let consent_of = |scope: &str| -> HashSet<DbUuid> {
+        consented
+            .iter()
+            .filter(|(_, s)| s == scope)
+            .map(|(p, _)| *p)
+            .collect()
+    };
+    let named = consent_of("organizations");
+    let for_participants = consent_of("case_participants");
     // One query for both facts: the lead is a participant of its own cases. A household case
     // counts for each of its members.
     let mine: Vec<(DbUuid, DbUuid, String)> = case_members::table
@@ -131,12 +124,12 @@ pub fn open_case_leads(
     person_ids: &[Uuid],
 ) -> RepoResult<HashMap<Uuid, Vec<Uuid>>> {
     let closed = closed_statuses();
-    let rows: Vec<(DbUuid, DbUuid)> = case_members::table
+    let rows: Vec<(DbUuid, DbUuid)> = crate::native!(conn, |c| case_members::table
         .inner_join(cases::table)
         .filter(case_members::person_id.eq_any(ids(person_ids)))
         .filter(cases::status.ne_all(closed))
         .select((case_members::person_id, cases::lead_org_id))
-        .load(conn)?;
+        .load(c))?;
     let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for (p, lead) in rows {
         let leads = out.entry(p.0).or_default();

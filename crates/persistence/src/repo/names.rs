@@ -1,7 +1,9 @@
 //! What a screen shows beside an id: organizations' and users' names, and a person's name as
 //! far as the caller may see it (the full name where it sees the person's details, else the
 //! masked name and birth year). A page asks for all its names at once, so naming costs a fixed
-//! number of statements (at most eight) whatever the page's length — never one per row.
+//! number of statements (at most seven) whatever the page's length — never one per row.
+//! Organizations' and users' names come from the server's catalogue cache while the
+//! catalogue version the request saw is the one they were cached under (a rename moves it).
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,6 +14,7 @@ use hamkke_domain::person::mask_name;
 use uuid::Uuid;
 
 use super::access::{access_for, PersonKey};
+use crate::catalogue::{self, Named};
 use crate::conn::DbConn;
 use crate::error::RepoResult;
 use crate::schema::{benefit_types, cases, organizations, persons, users};
@@ -72,16 +75,17 @@ impl Wanted {
         self
     }
 
-    /// Loads every name asked for: one statement for cases, one for organizations, one for
-    /// users, and for persons one plus the access facts' three (`access::access_for`).
+    /// Loads every name asked for: one statement for cases, one for organizations and one for
+    /// users (none for the names the catalogue cache holds), and for persons one plus the
+    /// access facts' two (`access::access_for`).
     pub fn load(mut self, conn: &mut DbConn, actor: &Actor) -> RepoResult<Names> {
         let mut names = Names::default();
         if !self.cases.is_empty() {
-            let rows: Vec<(DbUuid, String, DbUuid)> = cases::table
+            let rows: Vec<(DbUuid, String, DbUuid)> = crate::native!(conn, |c| cases::table
                 .filter(cases::id.eq_any(db_ids(&self.cases)))
                 .filter(scope::case_register(actor))
                 .select((cases::id, cases::case_no, cases::person_id))
-                .load(conn)?;
+                .load(c))?;
             for (id, case_no, person) in rows {
                 self.persons.insert(person.0);
                 names.cases.insert(
@@ -94,46 +98,66 @@ impl Wanted {
             }
         }
         if !self.benefit_types.is_empty() {
-            let rows: Vec<(DbUuid, String, String)> = benefit_types::table
-                .filter(benefit_types::id.eq_any(db_ids(&self.benefit_types)))
-                .select((
-                    benefit_types::id,
-                    benefit_types::name_ko,
-                    benefit_types::name_en,
-                ))
-                .load(conn)?;
+            let rows: Vec<(DbUuid, String, String)> =
+                crate::native!(conn, |c| benefit_types::table
+                    .filter(benefit_types::id.eq_any(db_ids(&self.benefit_types)))
+                    .select((
+                        benefit_types::id,
+                        benefit_types::name_ko,
+                        benefit_types::name_en,
+                    ))
+                    .load(c))?;
             names.benefit_types = rows
                 .into_iter()
                 .map(|(id, ko, en)| (id.0, (ko, en)))
                 .collect();
         }
         if !self.orgs.is_empty() {
-            let rows: Vec<(DbUuid, String)> = organizations::table
-                .filter(organizations::id.eq_any(db_ids(&self.orgs)))
-                .select((organizations::id, organizations::name))
-                .load(conn)?;
-            names.orgs = rows.into_iter().map(|(id, n)| (id.0, n)).collect();
+            let (cached, missing) =
+                catalogue::names(Named::Organization, self.orgs.iter().copied());
+            names.orgs = cached;
+            if !missing.is_empty() {
+                let rows: Vec<(DbUuid, String)> = crate::native!(conn, |c| organizations::table
+                    .filter(
+                        organizations::id
+                            .eq_any(missing.into_iter().map(DbUuid).collect::<Vec<_>>()),
+                    )
+                    .select((organizations::id, organizations::name))
+                    .load(c))?;
+                let read: HashMap<Uuid, String> =
+                    rows.into_iter().map(|(id, n)| (id.0, n)).collect();
+                catalogue::put_names(Named::Organization, &read);
+                names.orgs.extend(read);
+            }
         }
         if !self.users.is_empty() {
-            let rows: Vec<(DbUuid, String)> = users::table
-                .filter(users::id.eq_any(db_ids(&self.users)))
-                .select((users::id, users::display_name))
-                .load(conn)?;
-            names.users = rows.into_iter().map(|(id, n)| (id.0, n)).collect();
+            let (cached, missing) = catalogue::names(Named::User, self.users.iter().copied());
+            names.users = cached;
+            if !missing.is_empty() {
+                let rows: Vec<(DbUuid, String)> = crate::native!(conn, |c| users::table
+                    .filter(users::id.eq_any(missing.into_iter().map(DbUuid).collect::<Vec<_>>()))
+                    .select((users::id, users::display_name))
+                    .load(c))?;
+                let read: HashMap<Uuid, String> =
+                    rows.into_iter().map(|(id, n)| (id.0, n)).collect();
+                catalogue::put_names(Named::User, &read);
+                names.users.extend(read);
+            }
         }
         if !self.persons.is_empty() {
-            let rows: Vec<(DbUuid, String, chrono::NaiveDate, DbUuid, String)> = persons::table
-                .filter(persons::id.eq_any(db_ids(&self.persons)))
-                // Never across the district wall, whatever the page refers to.
-                .filter(scope::person_register(actor))
-                .select((
-                    persons::id,
-                    persons::name,
-                    persons::birth_date,
-                    persons::registered_by_org_id,
-                    persons::district_code,
-                ))
-                .load(conn)?;
+            let rows: Vec<(DbUuid, String, chrono::NaiveDate, DbUuid, String)> =
+                crate::native!(conn, |c| persons::table
+                    .filter(persons::id.eq_any(db_ids(&self.persons)))
+                    // Never across the district wall, whatever the page refers to.
+                    .filter(scope::person_register(actor))
+                    .select((
+                        persons::id,
+                        persons::name,
+                        persons::birth_date,
+                        persons::registered_by_org_id,
+                        persons::district_code,
+                    ))
+                    .load(c))?;
             let keys: Vec<PersonKey> = rows
                 .iter()
                 .map(|(id, _, _, by, d)| (id.0, by.0, d.clone()))
