@@ -1,7 +1,7 @@
 -- Numbered ids for wrk and pgbench (bench/run.sh, bench/fair.sh): demo.dong's organization's
--- cases, and every person.
+-- cases (with their person), and every person.
 DROP TABLE IF EXISTS bench_n_cases, bench_n_persons;
-CREATE TABLE bench_n_cases AS SELECT row_number() OVER (ORDER BY c.id) AS n, c.id FROM cases c
+CREATE TABLE bench_n_cases AS SELECT row_number() OVER (ORDER BY c.id) AS n, c.id, c.person_id FROM cases c
   JOIN users u ON u.org_id = c.lead_org_id WHERE u.username = 'demo.dong';
 -- (mate: the other member of the household, which the check names in its claim query)
 CREATE TABLE bench_n_persons AS SELECT row_number() OVER (ORDER BY p.id) AS n, p.id, p.household_id,
