@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PGURL=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 DB=${BENCH_DB:-hamkke_bench_sqlite}
-BIN=target/release/hamkke
+BIN=${BENCH_BIN:-target/release/hamkke}
 PORT=${BENCH_PORT:-18094}
 DURATION=${BENCH_SECONDS:-20}
 export PGSSLMODE=disable
