@@ -112,38 +112,18 @@ impl Wanted {
                 .map(|(id, ko, en)| (id.0, (ko, en)))
                 .collect();
         }
-        if !self.orgs.is_empty() {
-            let (cached, missing) =
-                catalogue::names(Named::Organization, self.orgs.iter().copied());
-            names.orgs = cached;
-            if !missing.is_empty() {
-                let rows: Vec<(DbUuid, String)> = crate::native!(conn, |c| organizations::table
-                    .filter(
-                        organizations::id
-                            .eq_any(missing.into_iter().map(DbUuid).collect::<Vec<_>>()),
-                    )
-                    .select((organizations::id, organizations::name))
-                    .load(c))?;
-                let read: HashMap<Uuid, String> =
-                    rows.into_iter().map(|(id, n)| (id.0, n)).collect();
-                catalogue::put_names(Named::Organization, &read);
-                names.orgs.extend(read);
-            }
-        }
-        if !self.users.is_empty() {
-            let (cached, missing) = catalogue::names(Named::User, self.users.iter().copied());
-            names.users = cached;
-            if !missing.is_empty() {
-                let rows: Vec<(DbUuid, String)> = crate::native!(conn, |c| users::table
-                    .filter(users::id.eq_any(missing.into_iter().map(DbUuid).collect::<Vec<_>>()))
-                    .select((users::id, users::display_name))
-                    .load(c))?;
-                let read: HashMap<Uuid, String> =
-                    rows.into_iter().map(|(id, n)| (id.0, n)).collect();
-                catalogue::put_names(Named::User, &read);
-                names.users.extend(read);
-            }
-        }
+        names.orgs = cached_names(Named::Organization, &self.orgs, |ids| {
+            crate::native!(conn, |c| organizations::table
+                .filter(organizations::id.eq_any(ids))
+                .select((organizations::id, organizations::name))
+                .load(c))
+        })?;
+        names.users = cached_names(Named::User, &self.users, |ids| {
+            crate::native!(conn, |c| users::table
+                .filter(users::id.eq_any(ids))
+                .select((users::id, users::display_name))
+                .load(c))
+        })?;
         if !self.persons.is_empty() {
             let rows: Vec<(DbUuid, String, chrono::NaiveDate, DbUuid, String)> =
                 crate::native!(conn, |c| persons::table
@@ -178,6 +158,28 @@ impl Wanted {
         }
         Ok(names)
     }
+}
+
+/// The names of `ids` from the catalogue cache, the rest read by `read` (one statement, none when
+/// all are cached) and cached under the version the request saw.
+fn cached_names(
+    kind: Named,
+    ids: &HashSet<Uuid>,
+    read: impl FnOnce(Vec<DbUuid>) -> QueryResult<Vec<(DbUuid, String)>>,
+) -> RepoResult<HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (mut names, missing) = catalogue::names(kind, ids.iter().copied());
+    if !missing.is_empty() {
+        let read: HashMap<Uuid, String> = read(missing.into_iter().map(DbUuid).collect())?
+            .into_iter()
+            .map(|(id, n)| (id.0, n))
+            .collect();
+        catalogue::put_names(kind, &read);
+        names.extend(read);
+    }
+    Ok(names)
 }
 
 fn db_ids(ids: &HashSet<Uuid>) -> Vec<DbUuid> {
