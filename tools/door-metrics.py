@@ -164,6 +164,16 @@ for p in rust_files("tests"):
             both.append(j - i + 1)
 lengths += both
 
+# Repository functions that open their own unit of work, and those that still take the
+# connection, actor and audit context apart instead of the caller's `Tx`.
+REPO = "crates/persistence/src/repo"
+own_uow = sum(len(re.findall(r"\buow::run\(", code_only(read(p)))) for p in rust_files(REPO))
+conn_actor_ctx = sum(
+    len(re.findall(r"\bfn \w+(?:<[^>]*>)?\(\s*conn: &mut DbConn,\s*actor: &Actor,\s*ctx: &AuditCtx", code_only(read(p))))
+    for p in rust_files(REPO)
+)
+rewrapped = sum(len(re.findall(r"\bTx::on\(", code_only(read(p)))) for p in rust_files(REPO))
+
 dup = subprocess.run(["duplicates", "--seconds", "120"], capture_output=True, text=True).stdout.splitlines()
 dup_line = dup[0] if dup else "duplicates: not run"
 
@@ -173,5 +183,8 @@ print(f"hand-written list filters on the caller's org/district [0]: {hand_filter
 print(f"timeline entries with a string kind [0]: {string_kinds}")
 print(f"files above 800 lines [0]: {len(big)} {' '.join(f'{p}({n})' for n, p in big)}")
 print(f"repository import cycle [none]: {len(cycle)} modules {' '.join(sorted(cycle))}")
+print(f"repository functions opening their own unit of work: {own_uow}")
+print(f"repository functions taking (conn, actor, ctx) instead of a Tx: {conn_actor_ctx}")
+print(f"a Tx rebuilt from its parts inside repositories (Tx::on): {rewrapped}")
 print(f"median test length: {statistics.median(lengths) if lengths else 0} lines over {len(lengths)} tests")
 print(f"duplicates: {dup_line}")

@@ -394,20 +394,29 @@ async fn reads_reach_the_chain_whichever_way_the_writer_runs(b: Backend) {
 
 both!(reads_reach_the_chain_whichever_way_the_writer_runs);
 
-/// The group commits on the requests' own threads: whichever read leads a batch writes it on its
-/// own connection while the others give theirs back, so forty reads at once on a pool of one or
-/// two connections all answer, each after its own event is in the chain, and no event is written
-/// twice.
+/// The group commits on the requests' own threads (whichever read leads a batch writes it on its
+/// own connection while the others give theirs back) or on the writer's thread (the reads give
+/// theirs back and await it): forty reads at once on a pool of one or two connections all
+/// answer, each after its own event is in the chain, and no event is written twice.
 async fn forty_reads_at_once_on_a_small_pool_each_answer_after_their_event(b: Backend) {
-    for pool in [1, 2] {
-        let app = TestApp::with_config(b, |c| c.db_pool_size = pool).await;
+    // Both writers on both backends: the reads' leaders, and the writer's own thread.
+    for (pool, own_thread) in [(1, false), (2, false), (1, true), (2, true)] {
+        let app = TestApp::with_config(b, |c| {
+            c.db_pool_size = pool;
+            c.audit_batch.own_thread = Some(own_thread);
+        })
+        .await;
         let w = World::create(&app).await;
         let p = app.person(&w.dong, "묶음기록", "1951-02-03", None).await;
         let case = app.case(&w.dong, &p).await;
         let path = format!("/api/v1/cases/{case}");
         let reads: Vec<_> = (0..40).map(|_| app.get(&path, Some(&w.dong))).collect();
         for r in futures_util::future::join_all(reads).await {
-            assert_eq!(r.status, 200, "pool {pool}: {}", r.text);
+            assert_eq!(
+                r.status, 200,
+                "pool {pool}, own thread {own_thread}: {}",
+                r.text
+            );
         }
         let views = app.audit_events("view").await;
         let mut ids: Vec<_> = views
@@ -415,15 +424,19 @@ async fn forty_reads_at_once_on_a_small_pool_each_answer_after_their_event(b: Ba
             .filter(|e| e.resource_type == "case" && e.resource_id.as_deref() == Some(&case))
             .map(|e| e.event_id.0)
             .collect();
-        assert_eq!(ids.len(), 40, "pool {pool}");
+        assert_eq!(ids.len(), 40, "pool {pool}, own thread {own_thread}");
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 40, "pool {pool}: an event written twice");
+        assert_eq!(
+            ids.len(),
+            40,
+            "pool {pool}: an event written twice ({own_thread})"
+        );
         let report = app.audit_report().await;
         assert_eq!(
             (report.first_broken_seq, report.unsealed),
             (None, 0),
-            "pool {pool}: {report:?}"
+            "pool {pool}, own thread {own_thread}: {report:?}"
         );
     }
 }

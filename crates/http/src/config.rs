@@ -310,6 +310,9 @@ impl Config {
             });
         }
         c.audit_batch.enabled = flag("HAMKKE_AUDIT_GROUP_COMMIT", true)?;
+        if var("HAMKKE_AUDIT_WRITER_THREAD").is_some() {
+            c.audit_batch.own_thread = Some(flag("HAMKKE_AUDIT_WRITER_THREAD", false)?);
+        }
         c.server_timing = flag("HAMKKE_SERVER_TIMING", false)?;
         c.audit_batch.max_events = num("HAMKKE_AUDIT_BATCH_MAX", c.audit_batch.max_events)?;
         let wait_us = num("HAMKKE_AUDIT_BATCH_WAIT_US", 0u64)?;

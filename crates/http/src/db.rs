@@ -3,6 +3,7 @@
 
 use actix_web::web;
 use hamkke_persistence::audit::{self, AuditCtx};
+use hamkke_persistence::uow::{self, Tx};
 use hamkke_persistence::{Db, DbConn, RepoError};
 
 use hamkke_domain::authz::Actor;
@@ -29,9 +30,14 @@ impl DbHandle {
     }
 
     pub fn with_batches(db: Db, settings: BatchSettings) -> Self {
-        let writer = settings
-            .enabled
-            .then(|| std::sync::Arc::new(AuditWriter::new(db.clone(), settings)));
+        let writer = match AuditWriter::start(db.clone(), settings) {
+            _ if !settings.enabled => None,
+            Ok(w) => Some(std::sync::Arc::new(w)),
+            Err(e) => {
+                tracing::error!(error = %e, "the audit writer's thread did not start; reads write their own events");
+                None
+            }
+        };
         Self {
             db,
             reports: None,
@@ -100,17 +106,36 @@ impl DbHandle {
             counted(|| {
                 let mut conn = db.get()?;
                 let (result, events) = audit::deferring(|| f(&mut conn));
-                // The events go to the group on this thread; the answer waits for their commit.
-                if !events.is_empty() && !writer.write(conn, events) {
-                    return Ok(Err(ApiError::Unavailable));
+                if events.is_empty() {
+                    return Ok((result.map_err(ApiError::from), None));
                 }
-                Ok(result.map_err(ApiError::from))
+                match &*writer {
+                    // The events go to the group on this thread; the answer waits for their commit.
+                    AuditWriter::Leaders(group) => {
+                        if !group.write(conn, events) {
+                            return Ok((Err(ApiError::Unavailable), None));
+                        }
+                        Ok((result.map_err(ApiError::from), None))
+                    }
+                    // The events go to the writer's thread; the answer awaits their commit below.
+                    AuditWriter::Thread(queue) => {
+                        drop(conn);
+                        let committed = crate::audit_writer::send(queue, events);
+                        Ok((result.map_err(ApiError::from), Some(committed)))
+                    }
+                }
             })
         })
         .await;
         let (result, statements) = result.map_err(|_| ApiError::Internal)?;
         let _ = DB_TIME.try_with(|t| t.add(started.elapsed(), statements));
-        result.map_err(ApiError::from)?
+        let (result, committed) = result.map_err(ApiError::from)?;
+        if let Some(committed) = committed {
+            if !committed.await.unwrap_or(false) {
+                return Err(ApiError::Unavailable);
+            }
+        }
+        result
     }
 
     /// Runs `f` as the calling user, with `run_guarded`'s recording of refusals. A caller whose
@@ -155,6 +180,31 @@ impl DbHandle {
         }
     }
 
+    /// Runs `f` as one unit of work of the calling user (`uow::run`, its span naming the
+    /// handler that called this): the change commits when `f` answers `Ok` and rolls back
+    /// otherwise; a refusal is recorded like `as_user`'s.
+    #[track_caller]
+    pub fn write<T, F>(
+        &self,
+        caller: impl Into<Caller>,
+        resource_type: &'static str,
+        resource_id: Option<String>,
+        f: F,
+    ) -> impl std::future::Future<Output = ApiResult<T>> + '_
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, RepoError> + Send + 'static,
+    {
+        let at = std::panic::Location::caller();
+        let caller: Caller = caller.into();
+        self.as_user(
+            caller,
+            resource_type,
+            resource_id,
+            move |conn, actor, ctx| uow::run_at(at, conn, actor, ctx, f),
+        )
+    }
+
     /// A report, or another read that may lag (the hub overview, audit-trail searches, a
     /// person's access log): `read`, its reads, on the report pool (the replica when there is
     /// one: what it shows may lag by the replica's delay), then `record`, the export's audit event, on the
@@ -171,7 +221,7 @@ impl DbHandle {
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn, &Actor) -> Result<T, RepoError> + Send + 'static,
-        R: FnOnce(&mut DbConn, &Actor, &AuditCtx, &T) -> Result<(), RepoError> + Send + 'static,
+        R: FnOnce(&mut Tx<'_>, &T) -> Result<(), RepoError> + Send + 'static,
     {
         // A session is confirmed on the primary, where its revocation is written.
         let auth = match caller.into() {
@@ -207,8 +257,8 @@ impl DbHandle {
         let _ = DB_TIME.try_with(|t| t.add(started.elapsed(), statements));
         match read {
             Ok(value) => {
-                self.as_user(auth, resource_type, resource_id, move |conn, actor, ctx| {
-                    record(conn, actor, ctx, &value).map(|()| value)
+                self.write(auth, resource_type, resource_id, move |tx| {
+                    record(tx, &value).map(|()| value)
                 })
                 .await
             }

@@ -85,7 +85,19 @@ pub fn run<T>(
     ctx: &AuditCtx,
     f: impl FnOnce(&mut Tx<'_>) -> RepoResult<T>,
 ) -> RepoResult<T> {
-    let span = span("write", actor);
+    run_at(Location::caller(), conn, actor, ctx, f)
+}
+
+/// [`run`] for a caller that names where the unit of work was opened itself (the HTTP crate's
+/// `DbHandle::write`, whose handlers open it).
+pub fn run_at<T>(
+    at: &'static Location<'static>,
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    f: impl FnOnce(&mut Tx<'_>) -> RepoResult<T>,
+) -> RepoResult<T> {
+    let span = span_at(at, "write", actor);
     let _entered = span.enter();
     let started = Instant::now();
     #[allow(clippy::disallowed_methods)] // (the door itself)
@@ -171,7 +183,10 @@ pub fn record_refusal<T>(
 
 #[track_caller]
 fn span(kind: &'static str, actor: &Actor) -> tracing::Span {
-    let at = Location::caller();
+    span_at(Location::caller(), kind, actor)
+}
+
+fn span_at(at: &'static Location<'static>, kind: &'static str, actor: &Actor) -> tracing::Span {
     tracing::debug_span!(
         "unit_of_work",
         kind,

@@ -103,7 +103,11 @@ pub fn import_nominations(
             quantity,
             note,
         };
-        match campaigns::nominate(conn, actor, ctx, campaign_id, new, strong) {
+        // Each row is its own unit of work: a refused row leaves the others.
+        let nominated = hamkke_persistence::uow::run(conn, actor, ctx, |tx| {
+            campaigns::nominate(tx, campaign_id, new, strong)
+        });
+        match nominated {
             Ok(Nominated::Made(_)) => report.nominated += 1,
             Ok(Nominated::Duplicate(check)) => report.refused.push(RefusedRow {
                 row: line,

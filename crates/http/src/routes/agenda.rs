@@ -40,8 +40,11 @@ pub async fn create_meeting_agenda_request(
     let ProposeAgendaRequest { case_id, note } = body.0;
     let r = state
         .db
-        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::request(c, a, ctx, id, case_id, note).and_then(|v| named(c, a, v))
+        .write(auth, "meeting", Some(id.to_string()), move |tx| {
+            repo::request(tx, id, case_id, note).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(AgendaRequestView::named(r.0, &r.1)))
@@ -91,12 +94,12 @@ pub async fn accept_agenda_request(
     let id = id.into_inner();
     let r = state
         .db
-        .as_user(
-            auth,
-            "agenda_request",
-            Some(id.to_string()),
-            move |c, a, ctx| repo::answer(c, a, ctx, id, None).and_then(|v| named(c, a, v)),
-        )
+        .write(auth, "agenda_request", Some(id.to_string()), move |tx| {
+            repo::answer(tx, id, None).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
+        })
         .await?;
     Ok(HttpResponse::Ok().json(AgendaRequestView::named(r.0, &r.1)))
 }
@@ -123,12 +126,12 @@ pub async fn decline_agenda_request(
     let reason = body.0.reason.trim().to_owned();
     let r = state
         .db
-        .as_user(
-            auth,
-            "agenda_request",
-            Some(id.to_string()),
-            move |c, a, ctx| repo::answer(c, a, ctx, id, Some(reason)).and_then(|v| named(c, a, v)),
-        )
+        .write(auth, "agenda_request", Some(id.to_string()), move |tx| {
+            repo::answer(tx, id, Some(reason)).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
+        })
         .await?;
     Ok(HttpResponse::Ok().json(AgendaRequestView::named(r.0, &r.1)))
 }
@@ -553,7 +556,7 @@ pub async fn get_organization_hub_overview(
             "organization",
             Some(id.to_string()),
             move |c, a| repo::hub_overview(c, a, id, today).and_then(|v| named(c, a, v)),
-            move |c, a, ctx, (dongs, _)| repo::record_hub_overview(c, a, ctx, id, dongs.len()),
+            move |tx, (dongs, _)| repo::record_hub_overview(tx, id, dongs.len()),
         )
         .await?;
     Ok(HttpResponse::Ok().json(HubOverview::named(dongs.0, &dongs.1)))

@@ -40,9 +40,7 @@ pub async fn create_resource(
     let new = body.0.into();
     let r = state
         .db
-        .as_user(auth, "resource", None, move |c, a, ctx| {
-            resources::create(c, a, ctx, new)
-        })
+        .write(auth, "resource", None, move |tx| resources::create(tx, new))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(etag(r.version))
@@ -124,8 +122,8 @@ pub async fn update_resource(
     let patch = body.0.into();
     let r = state
         .db
-        .as_user(auth, "resource", Some(id.to_string()), move |c, a, ctx| {
-            resources::update(c, a, ctx, id, if_match.0, patch)
+        .write(auth, "resource", Some(id.to_string()), move |tx| {
+            resources::update(tx, id, if_match.0, patch)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -153,8 +151,9 @@ pub async fn create_benefit_type(
     let new = body.0.try_into()?;
     let t = state
         .db
-        .as_user(auth, "benefit_type", None, move |c, a, ctx| {
-            let t = benefit_types::create(c, a, ctx, new)?;
+        .write(auth, "benefit_type", None, move |tx| {
+            let t = benefit_types::create(tx, new)?;
+            let (c, a, _) = tx.parts();
             let members =
                 benefit_types::group_members(c, a, &t.group.iter().cloned().collect::<Vec<_>>())?;
             Ok((t, members))
@@ -276,20 +275,13 @@ pub async fn update_benefit_type(
     let patch = body.0.try_into()?;
     let t = state
         .db
-        .as_user(
-            auth,
-            "benefit_type",
-            Some(id.to_string()),
-            move |c, a, ctx| {
-                let t = benefit_types::update(c, a, ctx, id, if_match.0, patch)?;
-                let members = benefit_types::group_members(
-                    c,
-                    a,
-                    &t.group.iter().cloned().collect::<Vec<_>>(),
-                )?;
-                Ok((t, members))
-            },
-        )
+        .write(auth, "benefit_type", Some(id.to_string()), move |tx| {
+            let t = benefit_types::update(tx, id, if_match.0, patch)?;
+            let (c, a, _) = tx.parts();
+            let members =
+                benefit_types::group_members(c, a, &t.group.iter().cloned().collect::<Vec<_>>())?;
+            Ok((t, members))
+        })
         .await?;
     let (t, members) = t;
     Ok(HttpResponse::Ok()
@@ -467,21 +459,18 @@ async fn one_allocation(
     auth: Caller,
     id: Uuid,
     f: impl FnOnce(
-            &mut hamkke_persistence::conn::DbConn,
-            &hamkke_domain::authz::Actor,
-            &hamkke_persistence::audit::AuditCtx,
+            &mut hamkke_persistence::uow::Tx<'_>,
         ) -> Result<repo::LedgerEntry, hamkke_persistence::error::RepoError>
         + Send
         + 'static,
 ) -> ApiResult<HttpResponse> {
     let e = state
         .db
-        .as_user(
-            auth,
-            "allocation",
-            Some(id.to_string()),
-            move |c, a, ctx| f(c, a, ctx).and_then(|v| named(c, a, v)),
-        )
+        .write(auth, "allocation", Some(id.to_string()), move |tx| {
+            let v = f(tx)?;
+            let (c, a, _) = tx.parts();
+            named(c, a, v)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(AllocationView::named(e.0, &e.1)))
 }
@@ -501,10 +490,17 @@ pub async fn get_allocation(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let strong = state.config.duplicate_strong_score;
-    one_allocation(&state, auth, id, move |c, a, ctx| {
-        repo::get(c, a, ctx, id, strong)
-    })
-    .await
+    // A read: no unit of work (its view event goes to the group commit).
+    let e = state
+        .db
+        .as_user(
+            auth,
+            "allocation",
+            Some(id.to_string()),
+            move |c, a, ctx| repo::get(c, a, ctx, id, strong).and_then(|v| named(c, a, v)),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(AllocationView::named(e.0, &e.1)))
 }
 
 /// A district coordinator (not the requester) approves a `pending_override` allocation.
@@ -524,10 +520,7 @@ pub async fn approve_allocation(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    one_allocation(&state, auth, id, move |c, a, ctx| {
-        repo::approve(c, a, ctx, id)
-    })
-    .await
+    one_allocation(&state, auth, id, move |tx| repo::approve(tx, id)).await
 }
 
 /// A district coordinator (not the requester) rejects a `pending_override` allocation, with
@@ -551,10 +544,7 @@ pub async fn reject_allocation(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let reason = body.0.reason;
-    one_allocation(&state, auth, id, move |c, a, ctx| {
-        repo::reject(c, a, ctx, id, &reason)
-    })
-    .await
+    one_allocation(&state, auth, id, move |tx| repo::reject(tx, id, &reason)).await
 }
 
 /// The providing organization marks a planned or approved allocation delivered (전달 완료),
@@ -581,8 +571,8 @@ pub async fn deliver_allocation(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let delivered: repo::Delivered = body.0.unwrap_or_default().into();
-    one_allocation(&state, auth, id, move |c, a, ctx| {
-        repo::deliver(c, a, ctx, id, &delivered)
+    one_allocation(&state, auth, id, move |tx| {
+        repo::deliver(tx, id, &delivered)
     })
     .await
 }
@@ -607,10 +597,7 @@ pub async fn cancel_allocation(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let reason = body.0.reason;
-    one_allocation(&state, auth, id, move |c, a, ctx| {
-        repo::cancel(c, a, ctx, id, &reason)
-    })
-    .await
+    one_allocation(&state, auth, id, move |tx| repo::cancel(tx, id, &reason)).await
 }
 
 /// Query of `POST /allocations/import`.

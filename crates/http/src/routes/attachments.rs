@@ -154,8 +154,11 @@ pub async fn create_attachment(
     };
     let (meta, names) = state
         .db
-        .as_user(auth, "attachment", None, move |c, a, ctx| {
-            attachments::add(c, a, ctx, &keys, new).and_then(|m| named(c, a, m))
+        .write(auth, "attachment", None, move |tx| {
+            attachments::add(tx, &keys, new).and_then(|m| {
+                let (c, a, _) = tx.parts();
+                named(c, a, m)
+            })
         })
         .await?;
     let view = AttachmentView::named(meta, &names);

@@ -194,7 +194,8 @@ pub async fn list_audit_events(
                 let items = audit::list(c, &filter)?;
                 named(c, a, items)
             },
-            |c, _, ctx, (items, _)| {
+            |tx, (items, _)| {
+                let (c, _, ctx) = tx.parts();
                 audit::record(
                     c,
                     ctx,
@@ -300,7 +301,7 @@ pub async fn list_person_access_log(
                 persons::access_log(c, a, id, after, i64::from(limit) + 1)
                     .and_then(|v| named(c, a, v))
             },
-            move |c, a, ctx, _| persons::record_access_log_view(c, a, ctx, id),
+            move |tx, _| persons::record_access_log_view(tx, id),
         )
         .await?;
     let (mut items, names) = items;

@@ -69,8 +69,11 @@ pub async fn create_campaign(
     };
     let c = state
         .db
-        .as_user(auth, "campaign", None, move |c, a, ctx| {
-            campaigns::create(c, a, ctx, new).and_then(|v| named(c, a, v))
+        .write(auth, "campaign", None, move |tx| {
+            campaigns::create(tx, new).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     let view = CampaignView::named(c.0, &c.1);
@@ -171,8 +174,11 @@ pub async fn reopen_campaign(
 async fn set_open(state: &AppState, auth: Caller, id: Uuid, open: bool) -> ApiResult<HttpResponse> {
     let c = state
         .db
-        .as_user(auth, "campaign", Some(id.to_string()), move |c, a, ctx| {
-            campaigns::set_open(c, a, ctx, id, open).and_then(|v| named(c, a, v))
+        .write(auth, "campaign", Some(id.to_string()), move |tx| {
+            campaigns::set_open(tx, id, open).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(CampaignView::named(c.0, &c.1)))
@@ -297,12 +303,15 @@ pub async fn create_campaign_nomination(
     let strong = state.config.duplicate_strong_score;
     let outcome = state
         .db
-        .as_user(
+        .write(
             auth,
             "nomination",
             None,
-            move |c, a, ctx| match campaigns::nominate(c, a, ctx, id, new, strong)? {
-                Nominated::Made(n) => named(c, a, n).map(Ok),
+            move |tx| match campaigns::nominate(tx, id, new, strong)? {
+                Nominated::Made(n) => {
+                    let (c, a, _) = tx.parts();
+                    named(c, a, n).map(Ok)
+                }
                 Nominated::Duplicate(check) => Ok(Err(check)),
             },
         )
@@ -371,12 +380,15 @@ pub async fn approve_nomination(
     let strong = state.config.duplicate_strong_score;
     let outcome = state
         .db
-        .as_user(
+        .write(
             auth,
             "nomination",
             Some(id.to_string()),
-            move |c, a, ctx| match campaigns::approve(c, a, ctx, id, strong)? {
-                Approved::Made(n) => named(c, a, n).map(Ok),
+            move |tx| match campaigns::approve(tx, id, strong)? {
+                Approved::Made(n) => {
+                    let (c, a, _) = tx.parts();
+                    named(c, a, n).map(Ok)
+                }
                 Approved::Duplicate(check) => Ok(Err(check)),
             },
         )
@@ -414,14 +426,12 @@ pub async fn return_nomination(
     let reason = body.0.reason.trim().to_owned();
     let n = state
         .db
-        .as_user(
-            auth,
-            "nomination",
-            Some(id.to_string()),
-            move |c, a, ctx| {
-                campaigns::return_nomination(c, a, ctx, id, &reason).and_then(|v| named(c, a, v))
-            },
-        )
+        .write(auth, "nomination", Some(id.to_string()), move |tx| {
+            campaigns::return_nomination(tx, id, &reason).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
+        })
         .await?;
     Ok(HttpResponse::Ok().json(NominationView::named(n.0, &n.1)))
 }
@@ -446,12 +456,12 @@ pub async fn withdraw_nomination(
     let id = id.into_inner();
     let n = state
         .db
-        .as_user(
-            auth,
-            "nomination",
-            Some(id.to_string()),
-            move |c, a, ctx| campaigns::withdraw(c, a, ctx, id).and_then(|v| named(c, a, v)),
-        )
+        .write(auth, "nomination", Some(id.to_string()), move |tx| {
+            campaigns::withdraw(tx, id).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
+        })
         .await?;
     Ok(HttpResponse::Ok().json(NominationView::named(n.0, &n.1)))
 }
@@ -512,8 +522,8 @@ async fn campaign_report(
     use super::reports::Format;
     let r = state
         .db
-        .as_user(auth, "campaign", Some(id.to_string()), move |c, a, ctx| {
-            campaigns::report(c, a, ctx, id)
+        .write(auth, "campaign", Some(id.to_string()), move |tx| {
+            campaigns::report(tx, id)
         })
         .await?;
     let en = wants_english(req);

@@ -58,8 +58,11 @@ pub async fn create_case(
     let new = NewCase::from(body.0);
     let detail = state
         .db
-        .as_user(auth, "case", None, move |c, a, ctx| {
-            repo::create(c, a, ctx, new).and_then(|d| named(c, a, d))
+        .write(auth, "case", None, move |tx| {
+            repo::create(tx, new).and_then(|d| {
+                let (c, a, _) = tx.parts();
+                named(c, a, d)
+            })
         })
         .await?;
     Ok(case_response(actix_web::http::StatusCode::CREATED, detail))
@@ -102,8 +105,9 @@ pub async fn list_cases(
     };
     let result = state
         .db
-        .as_user(auth, "case", None, move |c, a, ctx| {
-            let page = repo::list(c, a, ctx, &filter, page)?;
+        .write(auth, "case", None, move |tx| {
+            let page = repo::list(tx, &filter, page)?;
+            let (c, a, _) = tx.parts();
             let names = names_of(c, a, &page)?;
             Ok((page, names))
         })
@@ -158,8 +162,11 @@ pub async fn update_case(
     let patch = body.0.into();
     let detail = state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::update(c, a, ctx, id, if_match.0, patch).and_then(|d| named(c, a, d))
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            repo::update(tx, id, if_match.0, patch).and_then(|d| {
+                let (c, a, _) = tx.parts();
+                named(c, a, d)
+            })
         })
         .await?;
     Ok(case_response(actix_web::http::StatusCode::OK, detail))
@@ -193,8 +200,11 @@ pub async fn create_case_transition(
     let (to, change) = body.0.change()?;
     let detail = state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::transition(c, a, ctx, id, to, change).and_then(|d| named(c, a, d))
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            repo::transition(tx, id, to, change).and_then(|d| {
+                let (c, a, _) = tx.parts();
+                named(c, a, d)
+            })
         })
         .await?;
     Ok(case_response(actix_web::http::StatusCode::OK, detail))
@@ -250,9 +260,11 @@ pub async fn create_case_participant(
     } = body.0;
     let items = state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::add_participant(c, a, ctx, id, organization_id, role.into())
-                .and_then(|v| named(c, a, v))
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            repo::add_participant(tx, id, organization_id, role.into()).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(ParticipantList {
@@ -279,8 +291,8 @@ pub async fn delete_case_participant(
     let (id, org_id) = path.into_inner();
     state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::remove_participant(c, a, ctx, id, org_id)
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            repo::remove_participant(tx, id, org_id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -334,8 +346,11 @@ pub async fn create_case_assignment(
     let AssignRequest { user_id, role } = body.0;
     let items = state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            assignments::assign(c, a, ctx, id, user_id, role.into()).and_then(|v| named(c, a, v))
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            assignments::assign(tx, id, user_id, role.into()).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(AssignmentList {
@@ -361,8 +376,11 @@ pub async fn list_case_notes(
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let result = state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            notes::list(c, a, ctx, id, page).and_then(|v| named(c, a, v))
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            notes::list(tx, id, page).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(NotePage::named(result.0, &result.1)))
@@ -387,8 +405,11 @@ pub async fn create_case_note(
     let new = body.0.into();
     let note = state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            notes::create(c, a, ctx, id, new).and_then(|v| named(c, a, v))
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            notes::create(tx, id, new).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(NoteView::named(note.0, &note.1)))
@@ -412,8 +433,11 @@ pub async fn list_case_timeline(
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let result = state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            notes::timeline(c, a, ctx, id, page).and_then(|v| named(c, a, v))
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            notes::timeline(tx, id, page).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(TimelinePage::named(result.0, &result.1)))
@@ -465,8 +489,10 @@ pub async fn create_case_member(
     let person_id = body.0.person_id;
     let person_ids = state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::add_member(c, a, ctx, id, person_id).and_then(|v| named(c, a, PersonIds(v)))
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            let v = repo::add_member(tx, id, person_id)?;
+            let (c, a, _) = tx.parts();
+            named(c, a, PersonIds(v))
         })
         .await?;
     Ok(HttpResponse::Created().json(MemberList::named(person_ids.0 .0, &person_ids.1)))
@@ -491,8 +517,8 @@ pub async fn delete_case_member(
     let (id, person_id) = path.into_inner();
     state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::remove_member(c, a, ctx, id, person_id)
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            repo::remove_member(tx, id, person_id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

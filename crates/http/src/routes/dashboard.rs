@@ -628,9 +628,9 @@ async fn dashboard_report(
             "report",
             None,
             move |c, a| dashboard::dashboard(c, a, &s2),
-            move |c, a, ctx, _: &dashboard::Dashboard| {
+            move |tx, _: &dashboard::Dashboard| {
                 let period = serde_json::json!({ "from": s3.from, "to": s3.to });
-                reports::record_export(c, a, ctx, "report_dashboard", &s3, Some(period))
+                reports::record_export(tx, "report_dashboard", &s3, Some(period))
             },
         )
         .await?;

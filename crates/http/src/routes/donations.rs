@@ -167,8 +167,11 @@ pub async fn create_donation(
     let keys = state.person_keys.clone();
     let d = state
         .db
-        .as_user(auth, "donation", None, move |c, a, ctx| {
-            donations::record(c, a, ctx, &keys, new).and_then(|v| named(c, a, v))
+        .write(auth, "donation", None, move |tx| {
+            donations::record(tx, &keys, new).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     let view = DonationView::named(d.0, &d.1);
@@ -305,12 +308,9 @@ pub async fn create_donation_receipt(
     let id = id.into_inner();
     let (receipt, reissued) = state
         .db
-        .as_user(
-            auth,
-            "donation_receipt",
-            Some(id.to_string()),
-            move |c, a, ctx| receipts::issue(c, a, ctx, id),
-        )
+        .write(auth, "donation_receipt", Some(id.to_string()), move |tx| {
+            receipts::issue(tx, id)
+        })
         .await?;
     let view = crate::dto::donations::ReceiptView::new(receipt, reissued);
     Ok(if reissued {

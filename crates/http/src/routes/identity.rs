@@ -34,8 +34,8 @@ pub async fn list_person_duplicates(
     let district = q.district_code;
     let result = state
         .db
-        .as_user(auth, "person_duplicate", None, move |c, a, ctx| {
-            repo::list(c, a, ctx, district, status, page)
+        .write(auth, "person_duplicate", None, move |tx| {
+            repo::list(tx, district, status, page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(DuplicatePairPage::from_page(result)))
@@ -68,12 +68,9 @@ pub async fn merge_person_duplicate(
     let survivor = body.0.survivor_id;
     let (pair, moved) = state
         .db
-        .as_user(
-            auth,
-            "person_duplicate",
-            Some(id.to_string()),
-            move |c, a, ctx| repo::merge(c, a, ctx, id, survivor),
-        )
+        .write(auth, "person_duplicate", Some(id.to_string()), move |tx| {
+            repo::merge(tx, id, survivor)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(MergeResult {
         pair: pair.into(),
@@ -112,12 +109,9 @@ pub async fn dismiss_person_duplicate(
     let DismissRequest { reason, until } = body.0;
     let pair = state
         .db
-        .as_user(
-            auth,
-            "person_duplicate",
-            Some(id.to_string()),
-            move |c, a, ctx| repo::dismiss(c, a, ctx, id, reason.trim().to_owned(), until),
-        )
+        .write(auth, "person_duplicate", Some(id.to_string()), move |tx| {
+            repo::dismiss(tx, id, reason.trim().to_owned(), until)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(DuplicatePairView::from(pair)))
 }

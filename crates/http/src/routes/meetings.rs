@@ -46,8 +46,11 @@ pub async fn create_meeting(
     let new = body.0.into();
     let d = state
         .db
-        .as_user(auth, "meeting", None, move |c, a, ctx| {
-            repo::create(c, a, ctx, new).and_then(|v| named(c, a, v))
+        .write(auth, "meeting", None, move |tx| {
+            repo::create(tx, new).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::CREATED, d))
@@ -100,8 +103,11 @@ pub async fn get_meeting(
     let id = id.into_inner();
     let d = state
         .db
-        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::get(c, a, ctx, id).and_then(|v| named(c, a, v))
+        .write(auth, "meeting", Some(id.to_string()), move |tx| {
+            repo::get(tx, id).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -132,8 +138,11 @@ pub async fn update_meeting(
     let patch = body.0.into();
     let d = state
         .db
-        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::update(c, a, ctx, id, if_match.0, patch).and_then(|v| named(c, a, v))
+        .write(auth, "meeting", Some(id.to_string()), move |tx| {
+            repo::update(tx, id, if_match.0, patch).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -158,8 +167,11 @@ pub async fn cancel_meeting(
     let id = id.into_inner();
     let d = state
         .db
-        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::cancel(c, a, ctx, id).and_then(|v| named(c, a, v))
+        .write(auth, "meeting", Some(id.to_string()), move |tx| {
+            repo::cancel(tx, id).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -188,8 +200,11 @@ pub async fn create_meeting_agenda(
     let case_id = body.0.case_id;
     let d = state
         .db
-        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::add_agenda(c, a, ctx, id, case_id).and_then(|v| named(c, a, v))
+        .write(auth, "meeting", Some(id.to_string()), move |tx| {
+            repo::add_agenda(tx, id, case_id).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -216,8 +231,11 @@ pub async fn delete_meeting_agenda(
     let (id, case_id) = path.into_inner();
     let d = state
         .db
-        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::remove_agenda(c, a, ctx, id, case_id).and_then(|v| named(c, a, v))
+        .write(auth, "meeting", Some(id.to_string()), move |tx| {
+            repo::remove_agenda(tx, id, case_id).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -245,8 +263,11 @@ pub async fn create_meeting_attendance(
     let AttendanceRequest { user_id, attended } = body.0;
     let d = state
         .db
-        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::attendance(c, a, ctx, id, user_id, attended).and_then(|v| named(c, a, v))
+        .write(auth, "meeting", Some(id.to_string()), move |tx| {
+            repo::attendance(tx, id, user_id, attended).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -274,8 +295,11 @@ pub async fn create_meeting_decision(
     let d = body.0.into();
     let detail = state
         .db
-        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::decide(c, a, ctx, id, d).and_then(|v| named(c, a, v))
+        .write(auth, "meeting", Some(id.to_string()), move |tx| {
+            repo::decide(tx, id, d).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, detail))
@@ -315,8 +339,11 @@ pub async fn finalize_meeting(
         .collect();
     let d = state
         .db
-        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::finalize(c, a, ctx, id, &minutes, &attendance).and_then(|v| named(c, a, v))
+        .write(auth, "meeting", Some(id.to_string()), move |tx| {
+            repo::finalize(tx, id, &minutes, &attendance).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(meeting_response(actix_web::http::StatusCode::OK, d))
@@ -375,12 +402,12 @@ pub async fn complete_action_item(
     let id = id.into_inner();
     let item = state
         .db
-        .as_user(
-            auth,
-            "action_item",
-            Some(id.to_string()),
-            move |c, a, ctx| repo::complete_action_item(c, a, ctx, id).and_then(|v| named(c, a, v)),
-        )
+        .write(auth, "action_item", Some(id.to_string()), move |tx| {
+            repo::complete_action_item(tx, id).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
+        })
         .await?;
     Ok(HttpResponse::Ok().json(ActionItemView::named(item.0, &item.1)))
 }
@@ -413,11 +440,14 @@ pub async fn create_referral(
     let mut new: referrals::NewReferral = body.0.into();
     let r = state
         .db
-        .as_user(auth, "referral", None, move |c, a, ctx| {
+        .write(auth, "referral", None, move |tx| {
             if to_hub {
+                let (c, a, _) = tx.parts();
                 new.to_org_id = hamkke_persistence::repo::agenda::hub_of(c, a)?;
             }
-            referrals::create(c, a, ctx, new).and_then(|v| named(c, a, v))
+            let v = referrals::create(tx, new)?;
+            let (c, a, _) = tx.parts();
+            named(c, a, v)
         })
         .await?;
     let view = ReferralView::named(r.0, &r.1);
@@ -471,8 +501,11 @@ pub async fn get_referral(
     let id = id.into_inner();
     let r = state
         .db
-        .as_user(auth, "referral", Some(id.to_string()), move |c, a, ctx| {
-            referrals::get(c, a, ctx, id).and_then(|v| named(c, a, v))
+        .write(auth, "referral", Some(id.to_string()), move |tx| {
+            referrals::get(tx, id).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(ReferralView::named(r.0, &r.1)))
@@ -497,8 +530,11 @@ pub async fn accept_referral(
     let id = id.into_inner();
     let r = state
         .db
-        .as_user(auth, "referral", Some(id.to_string()), move |c, a, ctx| {
-            referrals::accept(c, a, ctx, id).and_then(|v| named(c, a, v))
+        .write(auth, "referral", Some(id.to_string()), move |tx| {
+            referrals::accept(tx, id).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(ReferralView::named(r.0, &r.1)))
@@ -526,8 +562,11 @@ pub async fn decline_referral(
     let reason = body.0.reason;
     let r = state
         .db
-        .as_user(auth, "referral", Some(id.to_string()), move |c, a, ctx| {
-            referrals::decline(c, a, ctx, id, &reason).and_then(|v| named(c, a, v))
+        .write(auth, "referral", Some(id.to_string()), move |tx| {
+            referrals::decline(tx, id, &reason).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(ReferralView::named(r.0, &r.1)))
@@ -555,8 +594,11 @@ pub async fn complete_referral(
     let outcome = body.0.outcome;
     let r = state
         .db
-        .as_user(auth, "referral", Some(id.to_string()), move |c, a, ctx| {
-            referrals::complete(c, a, ctx, id, &outcome).and_then(|v| named(c, a, v))
+        .write(auth, "referral", Some(id.to_string()), move |tx| {
+            referrals::complete(tx, id, &outcome).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(ReferralView::named(r.0, &r.1)))

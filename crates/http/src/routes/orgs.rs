@@ -33,9 +33,7 @@ pub async fn create_organization(
     let new = NewOrganization::try_from(body.0)?;
     let org = state
         .db
-        .as_user(auth, "organization", None, move |c, a, ctx| {
-            repo::create(c, a, ctx, new)
-        })
+        .write(auth, "organization", None, move |tx| repo::create(tx, new))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(etag(org.version))
@@ -134,12 +132,9 @@ pub async fn update_organization(
     let patch = body.0.into();
     let org = state
         .db
-        .as_user(
-            auth,
-            "organization",
-            Some(id.to_string()),
-            move |c, a, ctx| repo::update(c, a, ctx, id, if_match.0, patch),
-        )
+        .write(auth, "organization", Some(id.to_string()), move |tx| {
+            repo::update(tx, id, if_match.0, patch)
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(org.version))

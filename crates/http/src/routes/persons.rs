@@ -47,8 +47,8 @@ pub async fn create_household(
     let new = body.0.into();
     let h = state
         .db
-        .as_user(auth, "household", None, move |c, a, ctx| {
-            households::create(c, a, ctx, new)
+        .write(auth, "household", None, move |tx| {
+            households::create(tx, new)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -96,8 +96,8 @@ pub async fn get_household(
     let id = id.into_inner();
     let h = state
         .db
-        .as_user(auth, "household", Some(id.to_string()), move |c, a, ctx| {
-            households::get(c, a, ctx, id)
+        .write(auth, "household", Some(id.to_string()), move |tx| {
+            households::get(tx, id)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -129,8 +129,8 @@ pub async fn update_household(
     let patch = HouseholdPatch::try_from(body.0)?;
     let h = state
         .db
-        .as_user(auth, "household", Some(id.to_string()), move |c, a, ctx| {
-            households::update(c, a, ctx, id, if_match.0, patch)
+        .write(auth, "household", Some(id.to_string()), move |tx| {
+            households::update(tx, id, if_match.0, patch)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -223,8 +223,11 @@ pub async fn list_persons(
     let keys = state.person_keys.clone();
     let result = state
         .db
-        .as_user(auth, "person", None, move |c, a, ctx| {
-            persons::search(c, a, ctx, &keys, &search, page).and_then(|v| named(c, a, v))
+        .write(auth, "person", None, move |tx| {
+            persons::search(tx, &keys, &search, page).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(PersonPage::named(result.0, &result.1)))
@@ -250,12 +253,13 @@ pub async fn get_person(
     let id = id.into_inner();
     let view = state
         .db
-        .as_user(
+        .write(
             auth,
             "person",
             Some(id.to_string()),
-            move |c, a, ctx| match persons::get(c, a, ctx, id)? {
+            move |tx| match persons::get(tx, id)? {
                 persons::Found::Person(view) => {
+                    let (c, a, _) = tx.parts();
                     let names = names_of(c, a, view.as_ref())?;
                     Ok(Ok((*view, names)))
                 }
@@ -295,8 +299,11 @@ pub async fn update_person(
     let patch = PersonPatch::try_from(body.0)?;
     let view = state
         .db
-        .as_user(auth, "person", Some(id.to_string()), move |c, a, ctx| {
-            persons::update(c, a, ctx, id, if_match.0, patch).and_then(|v| named(c, a, v))
+        .write(auth, "person", Some(id.to_string()), move |tx| {
+            persons::update(tx, id, if_match.0, patch).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(person_response(actix_web::http::StatusCode::OK, view))
@@ -321,8 +328,11 @@ pub async fn create_consent(
     let new = body.0.into();
     let c = state
         .db
-        .as_user(auth, "consent", None, move |c, a, ctx| {
-            consents::create(c, a, ctx, id, new).and_then(|v| named(c, a, v))
+        .write(auth, "consent", None, move |tx| {
+            consents::create(tx, id, new).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(ConsentView::named(c.0, &c.1)))
@@ -344,8 +354,11 @@ pub async fn list_consents(
     let id = id.into_inner();
     let items = state
         .db
-        .as_user(auth, "consent", Some(id.to_string()), move |c, a, ctx| {
-            consents::list(c, a, ctx, id).and_then(|v| named(c, a, v))
+        .write(auth, "consent", Some(id.to_string()), move |tx| {
+            consents::list(tx, id).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(ConsentList {
@@ -404,8 +417,11 @@ pub async fn revoke_consent(
     let reason = body.0.reason.trim().to_owned();
     let c = state
         .db
-        .as_user(auth, "consent", Some(id.to_string()), move |c, a, ctx| {
-            consents::revoke(c, a, ctx, id, &reason).and_then(|v| named(c, a, v))
+        .write(auth, "consent", Some(id.to_string()), move |tx| {
+            consents::revoke(tx, id, &reason).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(ConsentView::named(c.0, &c.1)))
@@ -430,8 +446,11 @@ pub async fn withdraw_consent(
     let id = id.into_inner();
     let c = state
         .db
-        .as_user(auth, "consent", Some(id.to_string()), move |c, a, ctx| {
-            consents::withdraw(c, a, ctx, id).and_then(|v| named(c, a, v))
+        .write(auth, "consent", Some(id.to_string()), move |tx| {
+            consents::withdraw(tx, id).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(ConsentView::named(c.0, &c.1)))

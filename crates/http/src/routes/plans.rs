@@ -38,8 +38,11 @@ pub async fn create_case_assessment(
     let new = body.0.into();
     let a = state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::create_assessment(c, a, ctx, id, new).and_then(|v| named(c, a, v))
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            repo::create_assessment(tx, id, new).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(AssessmentView::named(a.0, &a.1)))
@@ -61,8 +64,11 @@ pub async fn list_case_assessments(
     let id = id.into_inner();
     let items = state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::list_assessments(c, a, ctx, id).and_then(|v| named(c, a, v))
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            repo::list_assessments(tx, id).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(AssessmentList {
@@ -96,8 +102,11 @@ pub async fn create_case_plan(
     let new = body.0.into();
     let plan = state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::create_plan(c, a, ctx, id, new).and_then(|v| named(c, a, v))
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            repo::create_plan(tx, id, new).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(PlanView::named(plan.0, &plan.1)))
@@ -119,8 +128,11 @@ pub async fn list_case_plans(
     let id = id.into_inner();
     let items = state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::list_plans(c, a, ctx, id).and_then(|v| named(c, a, v))
+        .write(auth, "case", Some(id.to_string()), move |tx| {
+            repo::list_plans(tx, id).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(PlanList {
@@ -151,12 +163,12 @@ pub async fn create_plan_review(
     let new = body.0.into();
     let review = state
         .db
-        .as_user(
-            auth,
-            "service_plan",
-            Some(id.to_string()),
-            move |c, a, ctx| repo::create_review(c, a, ctx, id, new).and_then(|v| named(c, a, v)),
-        )
+        .write(auth, "service_plan", Some(id.to_string()), move |tx| {
+            repo::create_review(tx, id, new).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
+        })
         .await?;
     Ok(HttpResponse::Created().json(ReviewView::named(review.0, &review.1)))
 }

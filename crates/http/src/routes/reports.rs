@@ -435,9 +435,9 @@ async fn duplicates_report(
             "report",
             None,
             move |c, a| reports::duplicates(c, a, &s2, page),
-            move |c, a, ctx, out: &DuplicatePage| {
+            move |tx, out: &DuplicatePage| {
                 let details = serde_json::json!({ "rows": out.rows.len(), "total": out.total });
-                reports::record_export(c, a, ctx, "report_duplicates", &s3, Some(details))
+                reports::record_export(tx, "report_duplicates", &s3, Some(details))
             },
         )
         .await?;
@@ -664,9 +664,7 @@ async fn overview_report(
             "report",
             None,
             move |c, a| reports::overview(c, a, &s2),
-            move |c, a, ctx, _: &Overview| {
-                reports::record_export(c, a, ctx, "report_overview", &s3, None)
-            },
+            move |tx, _: &Overview| reports::record_export(tx, "report_overview", &s3, None),
         )
         .await?;
     let en = wants_english(req);

@@ -40,17 +40,12 @@ pub async fn create_person_transfer(
     } = body.0;
     let tr = state
         .db
-        .as_user(auth, "person_transfer", None, move |c, a, ctx| {
-            transfers::request(
-                c,
-                a,
-                ctx,
-                id,
-                &to_district_code,
-                to_organization_id,
-                reason.trim(),
-            )
-            .and_then(|v| named(c, a, v))
+        .write(auth, "person_transfer", None, move |tx| {
+            transfers::request(tx, id, &to_district_code, to_organization_id, reason.trim())
+                .and_then(|v| {
+                    let (c, a, _) = tx.parts();
+                    named(c, a, v)
+                })
         })
         .await?;
     let view = TransferView::named(tr.0, &tr.1);
@@ -120,14 +115,12 @@ async fn decide(
     let note = body.note.map(|n| n.trim().to_owned());
     let tr = state
         .db
-        .as_user(
-            auth,
-            "person_transfer",
-            Some(id.to_string()),
-            move |c, a, ctx| {
-                transfers::decide(c, a, ctx, id, approve, note).and_then(|v| named(c, a, v))
-            },
-        )
+        .write(auth, "person_transfer", Some(id.to_string()), move |tx| {
+            transfers::decide(tx, id, approve, note).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
+        })
         .await?;
     Ok(HttpResponse::Ok().json(TransferView::named(tr.0, &tr.1)))
 }

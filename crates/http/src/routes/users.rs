@@ -63,8 +63,11 @@ pub async fn create_user(
     };
     let user = state
         .db
-        .as_user(auth, "user", None, move |c, a, ctx| {
-            repo::create(c, a, ctx, new).and_then(|v| named(c, a, v))
+        .write(auth, "user", None, move |tx| {
+            repo::create(tx, new).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     let mut view = UserView::named(user.0, &user.1);
@@ -234,8 +237,11 @@ pub async fn update_user(
     };
     let user = state
         .db
-        .as_user(auth, "user", Some(id.to_string()), move |c, a, ctx| {
-            repo::update(c, a, ctx, id, if_match.0, patch).and_then(|v| named(c, a, v))
+        .write(auth, "user", Some(id.to_string()), move |tx| {
+            repo::update(tx, id, if_match.0, patch).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -266,8 +272,8 @@ pub async fn create_user_handover(
     } = body.0;
     let moved = state
         .db
-        .as_user(auth, "user", Some(id.to_string()), move |c, a, ctx| {
-            hamkke_persistence::repo::assignments::handover(c, a, ctx, id, successor_user_id, &note)
+        .write(auth, "user", Some(id.to_string()), move |tx| {
+            hamkke_persistence::repo::assignments::handover(tx, id, successor_user_id, &note)
         })
         .await?;
     Ok(HttpResponse::Ok().json(crate::dto::cases::HandoverResult {

@@ -66,9 +66,7 @@ pub async fn create_webhook(
     };
     let sub = state
         .db
-        .as_user(auth, "webhook", None, move |c, a, ctx| {
-            repo::create(c, a, ctx, new)
-        })
+        .write(auth, "webhook", None, move |tx| repo::create(tx, new))
         .await?;
     let mut view = WebhookView::from(sub);
     view.secret = Some(secret);
@@ -155,8 +153,8 @@ pub async fn update_webhook(
     };
     let sub = state
         .db
-        .as_user(auth, "webhook", Some(id.to_string()), move |c, a, ctx| {
-            repo::update(c, a, ctx, id, if_match.0, patch)
+        .write(auth, "webhook", Some(id.to_string()), move |tx| {
+            repo::update(tx, id, if_match.0, patch)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -180,8 +178,8 @@ pub async fn delete_webhook(
     let id = id.into_inner();
     state
         .db
-        .as_user(auth, "webhook", Some(id.to_string()), move |c, a, ctx| {
-            repo::delete(c, a, ctx, id)
+        .write(auth, "webhook", Some(id.to_string()), move |tx| {
+            repo::delete(tx, id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -228,8 +226,8 @@ pub async fn create_webhook_redelivery(
     let (id, delivery) = path.into_inner();
     let d = state
         .db
-        .as_user(auth, "webhook", Some(id.to_string()), move |c, a, ctx| {
-            repo::redeliver(c, a, ctx, id, delivery)
+        .write(auth, "webhook", Some(id.to_string()), move |tx| {
+            repo::redeliver(tx, id, delivery)
         })
         .await?;
     Ok(HttpResponse::Accepted().json(DeliveryView::from(d)))
@@ -251,8 +249,8 @@ pub async fn create_webhook_test(
     let id = id.into_inner();
     let d = state
         .db
-        .as_user(auth, "webhook", Some(id.to_string()), move |c, a, ctx| {
-            repo::test(c, a, ctx, id)
+        .write(auth, "webhook", Some(id.to_string()), move |tx| {
+            repo::test(tx, id)
         })
         .await?;
     Ok(HttpResponse::Accepted().json(DeliveryView::from(d)))

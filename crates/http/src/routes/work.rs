@@ -150,8 +150,11 @@ pub async fn get_worklist(state: web::Data<AppState>, auth: Caller) -> ApiResult
     let days = state.config.first_assessment_days;
     let list = state
         .db
-        .as_user(auth, "worklist", None, move |c, a, ctx| {
-            work::worklist(c, a, ctx, today, days).and_then(|w| named(c, a, w))
+        .write(auth, "worklist", None, move |tx| {
+            work::worklist(tx, today, days).and_then(|w| {
+                let (c, a, _) = tx.parts();
+                named(c, a, w)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(WorklistView::named(list.0, &list.1)))
@@ -182,8 +185,11 @@ pub async fn create_case_visit(
     };
     let v = state
         .db
-        .as_user(auth, "visit", Some(id.to_string()), move |c, a, ctx| {
-            visits::plan(c, a, ctx, id, new).and_then(|v| named(c, a, v))
+        .write(auth, "visit", Some(id.to_string()), move |tx| {
+            visits::plan(tx, id, new).and_then(|v| {
+                let (c, a, _) = tx.parts();
+                named(c, a, v)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(VisitView::named(v.0, &v.1)))
@@ -211,8 +217,10 @@ pub async fn complete_visit(
     let note = body.0.note;
     let v = state
         .db
-        .as_user(auth, "visit", Some(id.to_string()), move |c, a, ctx| {
-            visits::complete(c, a, ctx, id, note).and_then(|(v, _)| named(c, a, v))
+        .write(auth, "visit", Some(id.to_string()), move |tx| {
+            let (v, _) = visits::complete(tx, id, note)?;
+            let (c, a, _) = tx.parts();
+            named(c, a, v)
         })
         .await?;
     Ok(HttpResponse::Ok().json(VisitView::named(v.0, &v.1)))

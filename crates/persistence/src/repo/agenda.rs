@@ -25,7 +25,7 @@ use crate::schema::{
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = agenda_requests)]
@@ -80,74 +80,72 @@ fn visible_meeting(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Mee
 /// Proposes a case the actor's organization works on for a meeting it takes part in (hosted by
 /// another organization); the host's staff are told and answer it.
 pub fn request(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     meeting_id: Uuid,
     case_id: Uuid,
     note: Option<String>,
 ) -> RepoResult<AgendaRequest> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let meeting = visible_meeting(conn, actor, meeting_id)?;
-        let case = super::cases::reference(conn, actor, case_id, "case_id")?;
-        authz::work_on_case(actor, &case.facts())?;
-        if meeting.host_org_id == actor.org_id {
-            return Err(RepoError::conflict(
-                "own_meeting",
-                "the host puts cases on its own agenda directly",
-            ));
-        }
-        if meeting.status != MeetingStatus::Scheduled {
-            return Err(RepoError::conflict(
-                "meeting_closed",
-                "the meeting has been held or cancelled",
-            ));
-        }
-        if case.case.district_code != meeting.district_code {
-            return Err(DomainError::unknown("case_id").into());
-        }
-        let on_agenda: bool = diesel::select(diesel::dsl::exists(
-            meeting_agenda::table.find((DbUuid(meeting_id), DbUuid(case_id))),
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let meeting = visible_meeting(conn, actor, meeting_id)?;
+    let case = super::cases::reference(conn, actor, case_id, "case_id")?;
+    authz::work_on_case(actor, &case.facts())?;
+    if meeting.host_org_id == actor.org_id {
+        return Err(RepoError::conflict(
+            "own_meeting",
+            "the host puts cases on its own agenda directly",
+        ));
+    }
+    if meeting.status != MeetingStatus::Scheduled {
+        return Err(RepoError::conflict(
+            "meeting_closed",
+            "the meeting has been held or cancelled",
+        ));
+    }
+    if case.case.district_code != meeting.district_code {
+        return Err(DomainError::unknown("case_id").into());
+    }
+    let on_agenda: bool = diesel::select(diesel::dsl::exists(
+        meeting_agenda::table.find((DbUuid(meeting_id), DbUuid(case_id))),
+    ))
+    .get_result(conn)?;
+    let pending: bool = diesel::select(diesel::dsl::exists(
+        agenda_requests::table
+            .filter(agenda_requests::meeting_id.eq(DbUuid(meeting_id)))
+            .filter(agenda_requests::case_id.eq(DbUuid(case_id)))
+            .filter(agenda_requests::status.eq(AgendaRequestStatus::Pending.as_str())),
+    ))
+    .get_result(conn)?;
+    if on_agenda || pending {
+        return Err(RepoError::conflict(
+            "already_on_agenda",
+            "the case is already on this meeting's agenda or proposed for it",
+        ));
+    }
+    let id = Uuid::now_v7();
+    diesel::insert_into(agenda_requests::table)
+        .values((
+            agenda_requests::id.eq(DbUuid(id)),
+            agenda_requests::meeting_id.eq(DbUuid(meeting_id)),
+            agenda_requests::case_id.eq(DbUuid(case_id)),
+            agenda_requests::from_org_id.eq(DbUuid(actor.org_id)),
+            agenda_requests::requested_by.eq(DbUuid(actor.user_id)),
+            agenda_requests::note.eq(&note),
+            agenda_requests::status.eq(AgendaRequestStatus::Pending.as_str()),
+            agenda_requests::created_at.eq(to_db(crate::now())),
         ))
-        .get_result(conn)?;
-        let pending: bool = diesel::select(diesel::dsl::exists(
-            agenda_requests::table
-                .filter(agenda_requests::meeting_id.eq(DbUuid(meeting_id)))
-                .filter(agenda_requests::case_id.eq(DbUuid(case_id)))
-                .filter(agenda_requests::status.eq(AgendaRequestStatus::Pending.as_str())),
-        ))
-        .get_result(conn)?;
-        if on_agenda || pending {
-            return Err(RepoError::conflict(
-                "already_on_agenda",
-                "the case is already on this meeting's agenda or proposed for it",
-            ));
-        }
-        let id = Uuid::now_v7();
-        diesel::insert_into(agenda_requests::table)
-            .values((
-                agenda_requests::id.eq(DbUuid(id)),
-                agenda_requests::meeting_id.eq(DbUuid(meeting_id)),
-                agenda_requests::case_id.eq(DbUuid(case_id)),
-                agenda_requests::from_org_id.eq(DbUuid(actor.org_id)),
-                agenda_requests::requested_by.eq(DbUuid(actor.user_id)),
-                agenda_requests::note.eq(&note),
-                agenda_requests::status.eq(AgendaRequestStatus::Pending.as_str()),
-                agenda_requests::created_at.eq(to_db(crate::now())),
-            ))
-            .execute(conn)?;
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::AgendaRequested {
-                request_id: id,
-                meeting_id,
-                case_id,
-                host_org_id: meeting.host_org_id,
-            },
-            Some(case.case.person_id),
-        )?;
-        load_request(conn, id)
-    })
+        .execute(conn)?;
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::AgendaRequested {
+            request_id: id,
+            meeting_id,
+            case_id,
+            host_org_id: meeting.host_org_id,
+        },
+        Some(case.case.person_id),
+    )?;
+    load_request(conn, id)
 }
 
 /// The requests for a meeting: all of them for its host, the caller's own otherwise.
@@ -171,62 +169,60 @@ pub fn list(conn: &mut DbConn, actor: &Actor, meeting_id: Uuid) -> RepoResult<Ve
 /// The host answers a request: accepting puts the case on the agenda (the proposing
 /// organization works on it, which is what lets it be discussed), declining says why.
 pub fn answer(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     decline_reason: Option<String>,
 ) -> RepoResult<AgendaRequest> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let request = load_request(conn, id)?;
-        let meeting = chaired(conn, actor, request.meeting_id)?;
-        if request.status != AgendaRequestStatus::Pending {
-            return Err(RepoError::conflict(
-                "already_answered",
-                "the request has been answered",
-            ));
-        }
-        let accepted = decline_reason.is_none();
-        let status = if accepted {
-            AgendaRequestStatus::Accepted
-        } else {
-            AgendaRequestStatus::Declined
-        };
-        let answered = diesel::update(
-            agenda_requests::table
-                .find(DbUuid(id))
-                .filter(agenda_requests::status.eq(AgendaRequestStatus::Pending.as_str())),
-        )
-        .set((
-            agenda_requests::status.eq(status.as_str()),
-            agenda_requests::decline_reason.eq(&decline_reason),
-            agenda_requests::answered_by.eq(Some(DbUuid(actor.user_id))),
-            agenda_requests::answered_at.eq(Some(to_db(crate::now()))),
-        ))
-        .execute(conn)?;
-        crate::guard::claimed(
-            answered,
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let request = load_request(conn, id)?;
+    let meeting = chaired(conn, actor, request.meeting_id)?;
+    if request.status != AgendaRequestStatus::Pending {
+        return Err(RepoError::conflict(
             "already_answered",
             "the request has been answered",
-        )?;
-        let case = super::cases::load(conn, request.case_id)?;
-        if accepted {
-            meetings::put_on_agenda(&mut Tx::on(conn, actor, ctx), &meeting, request.case_id)?;
-            meetings::bump(conn, meeting.id)?;
-        }
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::AgendaRequestAnswered {
-                request_id: id,
-                meeting_id: meeting.id,
-                case_id: request.case_id,
-                from_org_id: request.from_org_id,
-                accepted,
-            },
-            Some(case.case.person_id),
-        )?;
-        load_request(conn, id)
-    })
+        ));
+    }
+    let accepted = decline_reason.is_none();
+    let status = if accepted {
+        AgendaRequestStatus::Accepted
+    } else {
+        AgendaRequestStatus::Declined
+    };
+    let answered = diesel::update(
+        agenda_requests::table
+            .find(DbUuid(id))
+            .filter(agenda_requests::status.eq(AgendaRequestStatus::Pending.as_str())),
+    )
+    .set((
+        agenda_requests::status.eq(status.as_str()),
+        agenda_requests::decline_reason.eq(&decline_reason),
+        agenda_requests::answered_by.eq(Some(DbUuid(actor.user_id))),
+        agenda_requests::answered_at.eq(Some(to_db(crate::now()))),
+    ))
+    .execute(conn)?;
+    crate::guard::claimed(
+        answered,
+        "already_answered",
+        "the request has been answered",
+    )?;
+    let case = super::cases::load(conn, request.case_id)?;
+    if accepted {
+        meetings::put_on_agenda(&mut Tx::on(conn, actor, ctx), &meeting, request.case_id)?;
+        meetings::bump(conn, meeting.id)?;
+    }
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::AgendaRequestAnswered {
+            request_id: id,
+            meeting_id: meeting.id,
+            case_id: request.case_id,
+            from_org_id: request.from_org_id,
+            accepted,
+        },
+        Some(case.case.person_id),
+    )?;
+    load_request(conn, id)
 }
 
 /// One agenda case in the minutes: its number, its summary when the reader may see the case,
@@ -527,21 +523,14 @@ pub fn hub_overview(
 }
 
 /// The audit event of a hub overview shown (on the primary, after its reads).
-pub fn record_hub_overview(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    hub_id: Uuid,
-    dong_centres: usize,
-) -> RepoResult<()> {
-    uow::run(conn, actor, ctx, |tx| {
-        audit::record(
-            tx.conn(),
-            ctx,
-            AuditEntry::new(AuditAction::View, "hub_overview", Some(hub_id.to_string()))
-                .with_details(json!({ "dong_centres": dong_centres })),
-        )
-    })
+pub fn record_hub_overview(tx: &mut Tx<'_>, hub_id: Uuid, dong_centres: usize) -> RepoResult<()> {
+    let ctx = tx.ctx();
+    audit::record(
+        tx.conn(),
+        ctx,
+        AuditEntry::new(AuditAction::View, "hub_overview", Some(hub_id.to_string()))
+            .with_details(json!({ "dong_centres": dong_centres })),
+    )
 }
 
 /// The hub welfare centre of the actor's organization, for a referral "to the hub".

@@ -8,7 +8,6 @@ use hamkke_domain::DomainError;
 use uuid::Uuid;
 
 use super::cases;
-use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
@@ -17,7 +16,7 @@ use crate::schema::{
     organizations, users,
 };
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 use hamkke_domain::event::DomainEvent;
 use hamkke_domain::meeting::MeetingStatus;
 
@@ -77,235 +76,230 @@ pub fn list(conn: &mut DbConn, actor: &Actor, case_id: Uuid) -> RepoResult<Vec<A
 /// lead organization and district coordinators may assign anyone's. A new primary demotes the
 /// organization's previous primary to secondary.
 pub fn assign(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     case_id: Uuid,
     user_id: Uuid,
     role: AssignmentRole,
 ) -> RepoResult<Vec<Assignment>> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        // Assignments of one case are decided one at a time (then checked against the
-        // constraints: one active assignment per worker, one primary per organization).
-        crate::guard::lock_case(conn, case_id)?;
-        let detail = cases::load(conn, case_id)?;
-        let facts = detail.facts();
-        let is_coordinator = actor.role == hamkke_domain::user::Role::Coordinator
-            && actor.district_code == facts.district_code;
-        if is_coordinator {
-            authz::view_case(actor, &facts)?;
-        } else {
-            authz::work_on_case(actor, &facts)?;
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    // Assignments of one case are decided one at a time (then checked against the
+    // constraints: one active assignment per worker, one primary per organization).
+    crate::guard::lock_case(conn, case_id)?;
+    let detail = cases::load(conn, case_id)?;
+    let facts = detail.facts();
+    let is_coordinator = actor.role == hamkke_domain::user::Role::Coordinator
+        && actor.district_code == facts.district_code;
+    if is_coordinator {
+        authz::view_case(actor, &facts)?;
+    } else {
+        authz::work_on_case(actor, &facts)?;
+    }
+    let user: Option<(DbUuid, bool, String)> = users::table
+        .inner_join(organizations::table)
+        .filter(users::id.eq(DbUuid(user_id)))
+        .select((users::org_id, users::active, organizations::district_code))
+        .first(conn)
+        .optional()?;
+    // A user of another district does not exist for this case.
+    let Some((user_org, true, _)) = user.filter(|u| u.2 == facts.district_code) else {
+        return Err(DomainError::unknown("user_id").into());
+    };
+    if !facts.participant_orgs.contains(&user_org.0) {
+        return Err(DomainError::invalid(
+            "user_id",
+            "not_participant",
+            "the user's organization does not take part in the case",
+        )
+        .into());
+    }
+    if user_org.0 != actor.org_id && facts.lead_org_id != actor.org_id && !is_coordinator {
+        return Err(DomainError::only(
+            hamkke_domain::Who::OrgAdminOrCoordinator,
+            "participants assign only their own workers",
+        )
+        .into());
+    }
+    let current = active(conn, case_id)?;
+    if current.iter().any(|a| a.user_id == user_id) {
+        return Err(RepoError::conflict(
+            "already_assigned",
+            "the user is already assigned to this case",
+        ));
+    }
+    if role == AssignmentRole::Primary {
+        for a in current
+            .iter()
+            .filter(|a| a.org_id == user_org.0 && a.role == AssignmentRole::Primary)
+        {
+            diesel::update(case_assignments::table.find(DbUuid(a.id)))
+                .set(case_assignments::role.eq(AssignmentRole::Secondary.as_str()))
+                .execute(conn)?;
         }
-        let user: Option<(DbUuid, bool, String)> = users::table
-            .inner_join(organizations::table)
-            .filter(users::id.eq(DbUuid(user_id)))
-            .select((users::org_id, users::active, organizations::district_code))
-            .first(conn)
-            .optional()?;
-        // A user of another district does not exist for this case.
-        let Some((user_org, true, _)) = user.filter(|u| u.2 == facts.district_code) else {
-            return Err(DomainError::unknown("user_id").into());
-        };
-        if !facts.participant_orgs.contains(&user_org.0) {
-            return Err(DomainError::invalid(
-                "user_id",
-                "not_participant",
-                "the user's organization does not take part in the case",
-            )
-            .into());
-        }
-        if user_org.0 != actor.org_id && facts.lead_org_id != actor.org_id && !is_coordinator {
-            return Err(DomainError::only(
-                hamkke_domain::Who::OrgAdminOrCoordinator,
-                "participants assign only their own workers",
-            )
-            .into());
-        }
-        let current = active(conn, case_id)?;
-        if current.iter().any(|a| a.user_id == user_id) {
-            return Err(RepoError::conflict(
-                "already_assigned",
-                "the user is already assigned to this case",
-            ));
-        }
-        if role == AssignmentRole::Primary {
-            for a in current
-                .iter()
-                .filter(|a| a.org_id == user_org.0 && a.role == AssignmentRole::Primary)
-            {
-                diesel::update(case_assignments::table.find(DbUuid(a.id)))
-                    .set(case_assignments::role.eq(AssignmentRole::Secondary.as_str()))
-                    .execute(conn)?;
-            }
-        }
-        cases::insert_assignment(conn, actor, case_id, user_id, user_org.0, role)?;
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::CaseAssigned {
-                case_id,
-                user_id,
-                role: role.as_str(),
-            },
-            Some(detail.case.person_id),
-        )?;
-        active(conn, case_id)
-    })
+    }
+    cases::insert_assignment(conn, actor, case_id, user_id, user_org.0, role)?;
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::CaseAssigned {
+            case_id,
+            user_id,
+            role: role.as_str(),
+        },
+        Some(detail.case.person_id),
+    )?;
+    active(conn, case_id)
 }
 
 /// Moves every active assignment of `user_id` to `successor_id` in one transaction, with the
 /// note on each case's timeline. Returns how many moved.
 pub fn handover(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     user_id: Uuid,
     successor_id: Uuid,
     note: &str,
 ) -> RepoResult<HandoverReport> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let load = |conn: &mut DbConn, id: Uuid| -> RepoResult<Option<(UserFacts, bool)>> {
-            let row: Option<(DbUuid, String, String, bool, String)> = users::table
-                .inner_join(organizations::table)
-                .filter(users::id.eq(DbUuid(id)))
-                .select((
-                    users::org_id,
-                    users::role,
-                    organizations::district_code,
-                    users::active,
-                    organizations::kind,
-                ))
-                .first(conn)
-                .optional()?;
-            row.map(|(org, role, district, active, kind)| {
-                Ok((
-                    UserFacts {
-                        id,
-                        org_id: org.0,
-                        org_kind: hamkke_domain::org::OrgKind::parse(&kind)
-                            .ok_or_else(|| corrupt("organizations.kind"))?,
-                        role: hamkke_domain::user::Role::parse(&role)
-                            .ok_or_else(|| corrupt("users.role"))?,
-                        district_code: district,
-                    },
-                    active,
-                ))
-            })
-            .transpose()
-        };
-        let (from, _) = load(conn, user_id)?.ok_or(RepoError::NotFound)?;
-        authz::handover(actor, &from)?;
-        let successor = load(conn, successor_id)?;
-        let ok =
-            matches!(&successor, Some((s, true)) if s.org_id == from.org_id && s.id != from.id);
-        if !ok {
-            // Not another active user of the same organization: nothing the caller may use.
-            return Err(DomainError::unknown("successor_user_id").into());
-        }
-        let moving: Vec<Assignment> = case_assignments::table
-            .filter(case_assignments::user_id.eq(DbUuid(user_id)))
-            .filter(case_assignments::ended_at.is_null())
-            .select(AssignmentRow::as_select())
-            .load(conn)?
-            .into_iter()
-            .map(Assignment::try_from)
-            .collect::<RepoResult<_>>()?;
-        let successor_name: String = users::table
-            .find(DbUuid(successor_id))
-            .select(users::display_name)
-            .first(conn)?;
-        let now = to_db(crate::now());
-        for a in &moving {
-            diesel::update(case_assignments::table.find(DbUuid(a.id)))
-                .set(case_assignments::ended_at.eq(Some(now)))
-                .execute(conn)?;
-            let successor_already: bool = diesel::select(diesel::dsl::exists(
-                case_assignments::table
-                    .filter(case_assignments::case_id.eq(DbUuid(a.case_id)))
-                    .filter(case_assignments::user_id.eq(DbUuid(successor_id)))
-                    .filter(case_assignments::ended_at.is_null()),
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let load = |conn: &mut DbConn, id: Uuid| -> RepoResult<Option<(UserFacts, bool)>> {
+        let row: Option<(DbUuid, String, String, bool, String)> = users::table
+            .inner_join(organizations::table)
+            .filter(users::id.eq(DbUuid(id)))
+            .select((
+                users::org_id,
+                users::role,
+                organizations::district_code,
+                users::active,
+                organizations::kind,
             ))
-            .get_result(conn)?;
-            if successor_already {
-                if a.role == AssignmentRole::Primary {
-                    diesel::update(
-                        case_assignments::table
-                            .filter(case_assignments::case_id.eq(DbUuid(a.case_id)))
-                            .filter(case_assignments::user_id.eq(DbUuid(successor_id)))
-                            .filter(case_assignments::ended_at.is_null()),
-                    )
-                    .set(case_assignments::role.eq(AssignmentRole::Primary.as_str()))
-                    .execute(conn)?;
-                }
-            } else {
-                cases::insert_assignment(conn, actor, a.case_id, successor_id, a.org_id, a.role)?;
-            }
-            Tx::on(conn, actor, ctx).record(
-                DomainEvent::CaseHandedOver {
-                    case_id: a.case_id,
-                    from_user_id: user_id,
-                    to_user_id: successor_id,
-                    successor_name: successor_name.clone(),
-                    note: Some(note.to_owned()),
+            .first(conn)
+            .optional()?;
+        row.map(|(org, role, district, active, kind)| {
+            Ok((
+                UserFacts {
+                    id,
+                    org_id: org.0,
+                    org_kind: hamkke_domain::org::OrgKind::parse(&kind)
+                        .ok_or_else(|| corrupt("organizations.kind"))?,
+                    role: hamkke_domain::user::Role::parse(&role)
+                        .ok_or_else(|| corrupt("users.role"))?,
+                    district_code: district,
                 },
-                None,
-            )?;
+                active,
+            ))
+        })
+        .transpose()
+    };
+    let (from, _) = load(conn, user_id)?.ok_or(RepoError::NotFound)?;
+    authz::handover(actor, &from)?;
+    let successor = load(conn, successor_id)?;
+    let ok = matches!(&successor, Some((s, true)) if s.org_id == from.org_id && s.id != from.id);
+    if !ok {
+        // Not another active user of the same organization: nothing the caller may use.
+        return Err(DomainError::unknown("successor_user_id").into());
+    }
+    let moving: Vec<Assignment> = case_assignments::table
+        .filter(case_assignments::user_id.eq(DbUuid(user_id)))
+        .filter(case_assignments::ended_at.is_null())
+        .select(AssignmentRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Assignment::try_from)
+        .collect::<RepoResult<_>>()?;
+    let successor_name: String = users::table
+        .find(DbUuid(successor_id))
+        .select(users::display_name)
+        .first(conn)?;
+    let now = to_db(crate::now());
+    for a in &moving {
+        diesel::update(case_assignments::table.find(DbUuid(a.id)))
+            .set(case_assignments::ended_at.eq(Some(now)))
+            .execute(conn)?;
+        let successor_already: bool = diesel::select(diesel::dsl::exists(
+            case_assignments::table
+                .filter(case_assignments::case_id.eq(DbUuid(a.case_id)))
+                .filter(case_assignments::user_id.eq(DbUuid(successor_id)))
+                .filter(case_assignments::ended_at.is_null()),
+        ))
+        .get_result(conn)?;
+        if successor_already {
+            if a.role == AssignmentRole::Primary {
+                diesel::update(
+                    case_assignments::table
+                        .filter(case_assignments::case_id.eq(DbUuid(a.case_id)))
+                        .filter(case_assignments::user_id.eq(DbUuid(successor_id)))
+                        .filter(case_assignments::ended_at.is_null()),
+                )
+                .set(case_assignments::role.eq(AssignmentRole::Primary.as_str()))
+                .execute(conn)?;
+            }
+        } else {
+            cases::insert_assignment(conn, actor, a.case_id, successor_id, a.org_id, a.role)?;
         }
-        // Open action items and invitations to meetings still to come go along.
-        let items = diesel::update(
-            action_items::table
-                .filter(action_items::assignee_user_id.eq(DbUuid(user_id)))
-                .filter(action_items::completed_at.is_null()),
-        )
-        .set(action_items::assignee_user_id.eq(DbUuid(successor_id)))
-        .execute(conn)?;
-        let upcoming: Vec<DbUuid> = meetings::table
-            .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
-            .filter(meetings::scheduled_at.gt(now))
-            .select(meetings::id)
-            .load(conn)?;
-        let invited_already: Vec<DbUuid> = meeting_participants::table
-            .filter(meeting_participants::user_id.eq(DbUuid(successor_id)))
-            .select(meeting_participants::meeting_id)
-            .load(conn)?;
-        let meetings_moved = diesel::update(
-            meeting_participants::table
-                .filter(meeting_participants::user_id.eq(DbUuid(user_id)))
-                .filter(meeting_participants::meeting_id.eq_any(upcoming))
-                .filter(meeting_participants::meeting_id.ne_all(invited_already)),
-        )
-        .set(meeting_participants::user_id.eq(Some(DbUuid(successor_id))))
-        .execute(conn)?;
-        // Partner organizations of the cases hear who took over.
-        let case_ids: Vec<DbUuid> = moving.iter().map(|a| DbUuid(a.case_id)).collect();
-        let mut partners: Vec<Uuid> = case_participants::table
-            .filter(case_participants::case_id.eq_any(case_ids))
-            .filter(case_participants::org_id.ne(DbUuid(from.org_id)))
-            .select(case_participants::org_id)
-            .load::<DbUuid>(conn)?
-            .into_iter()
-            .map(|o| o.0)
-            .collect();
-        partners.sort();
-        partners.dedup();
-        let moved = moving.len() + items + meetings_moved;
         Tx::on(conn, actor, ctx).record(
-            DomainEvent::HandoverCompleted {
+            DomainEvent::CaseHandedOver {
+                case_id: a.case_id,
                 from_user_id: user_id,
                 to_user_id: successor_id,
-                successor_name,
-                successor_org_id: from.org_id,
-                moved,
-                partner_org_ids: partners,
+                successor_name: successor_name.clone(),
+                note: Some(note.to_owned()),
             },
             None,
         )?;
-        Ok(HandoverReport {
-            assignments: moving.len(),
-            action_items: items,
-            meetings: meetings_moved,
-        })
+    }
+    // Open action items and invitations to meetings still to come go along.
+    let items = diesel::update(
+        action_items::table
+            .filter(action_items::assignee_user_id.eq(DbUuid(user_id)))
+            .filter(action_items::completed_at.is_null()),
+    )
+    .set(action_items::assignee_user_id.eq(DbUuid(successor_id)))
+    .execute(conn)?;
+    let upcoming: Vec<DbUuid> = meetings::table
+        .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
+        .filter(meetings::scheduled_at.gt(now))
+        .select(meetings::id)
+        .load(conn)?;
+    let invited_already: Vec<DbUuid> = meeting_participants::table
+        .filter(meeting_participants::user_id.eq(DbUuid(successor_id)))
+        .select(meeting_participants::meeting_id)
+        .load(conn)?;
+    let meetings_moved = diesel::update(
+        meeting_participants::table
+            .filter(meeting_participants::user_id.eq(DbUuid(user_id)))
+            .filter(meeting_participants::meeting_id.eq_any(upcoming))
+            .filter(meeting_participants::meeting_id.ne_all(invited_already)),
+    )
+    .set(meeting_participants::user_id.eq(Some(DbUuid(successor_id))))
+    .execute(conn)?;
+    // Partner organizations of the cases hear who took over.
+    let case_ids: Vec<DbUuid> = moving.iter().map(|a| DbUuid(a.case_id)).collect();
+    let mut partners: Vec<Uuid> = case_participants::table
+        .filter(case_participants::case_id.eq_any(case_ids))
+        .filter(case_participants::org_id.ne(DbUuid(from.org_id)))
+        .select(case_participants::org_id)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|o| o.0)
+        .collect();
+    partners.sort();
+    partners.dedup();
+    let moved = moving.len() + items + meetings_moved;
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::HandoverCompleted {
+            from_user_id: user_id,
+            to_user_id: successor_id,
+            successor_name,
+            successor_org_id: from.org_id,
+            moved,
+            partner_org_ids: partners,
+        },
+        None,
+    )?;
+    Ok(HandoverReport {
+        assignments: moving.len(),
+        action_items: items,
+        meetings: meetings_moved,
     })
 }
 

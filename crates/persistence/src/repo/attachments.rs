@@ -21,7 +21,7 @@ use crate::error::{corrupt, RepoError, RepoResult};
 use crate::schema::consents as consent_table;
 use crate::schema::{attachment_contents, attachments};
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow;
+use crate::uow::{self, Tx};
 
 /// A file to keep: its subject, what it is, and its bytes (type recognised by content).
 #[derive(Debug, Clone)]
@@ -141,13 +141,8 @@ fn subject(
 
 /// Keeps a file for a subject the caller acts on: sealed, hashed, typed by its content (a
 /// type other than PDF, JPEG, PNG or HEIC is refused).
-pub fn add(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    keys: &PersonKeys,
-    new: NewAttachment,
-) -> RepoResult<AttachmentMeta> {
+pub fn add(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewAttachment) -> RepoResult<AttachmentMeta> {
+    let actor = tx.actor();
     let file_type = FileType::sniff(&new.bytes).ok_or_else(|| {
         DomainError::invalid(
             "file",
@@ -155,57 +150,55 @@ pub fn add(
             "the file must be a PDF, JPEG, PNG or HEIC (recognised by its content)",
         )
     })?;
-    uow::run(conn, actor, ctx, |tx| {
-        let s = subject(tx.conn(), actor, new.subject_type, new.subject_id)?;
-        tx.authorize(authz::attach(actor, &s.facts))?;
-        let conn = tx.conn();
-        let id = Uuid::now_v7();
-        let now = to_db(crate::now());
-        diesel::insert_into(attachments::table)
-            .values((
-                attachments::id.eq(DbUuid(id)),
-                attachments::subject_type.eq(new.subject_type.as_str()),
-                attachments::subject_id.eq(DbUuid(new.subject_id)),
-                attachments::person_id.eq(s.person_id.map(DbUuid)),
-                attachments::district_code.eq(&s.district_code),
-                attachments::kind.eq(new.kind.as_str()),
-                attachments::content_type.eq(file_type.as_str()),
-                attachments::size_bytes.eq(new.bytes.len() as i64),
-                attachments::sha256.eq(hex::encode(Sha256::digest(&new.bytes))),
-                attachments::uploaded_by.eq(DbUuid(actor.user_id)),
-                attachments::uploaded_by_org_id.eq(DbUuid(actor.org_id)),
-                attachments::created_at.eq(now),
-            ))
-            .execute(conn)?;
-        diesel::insert_into(attachment_contents::table)
-            .values((
-                attachment_contents::attachment_id.eq(DbUuid(id)),
-                attachment_contents::sealed.eq(keys.seal_bytes(&new.bytes, id.as_bytes())),
-            ))
-            .execute(conn)?;
-        tx.record(
-            RecordChange::new(Record::Attachment, Change::Created, id).into(),
-            s.person_id,
-        )?;
-        // The signed form puts a consent its organization recorded for itself in force.
-        if new.subject_type == SubjectType::Consent && new.kind == AttachmentKind::ConsentForm {
-            let in_force = diesel::update(
-                consent_table::table
-                    .find(DbUuid(new.subject_id))
-                    .filter(consent_table::self_recorded.eq(true))
-                    .filter(consent_table::form_attached_at.is_null()),
-            )
-            .set(consent_table::form_attached_at.eq(Some(now)))
-            .execute(tx.conn())?;
-            if in_force == 1 {
-                tx.record(
-                    RecordChange::new(Record::Consent, Change::Updated, new.subject_id).into(),
-                    s.person_id,
-                )?;
-            }
+    let s = subject(tx.conn(), actor, new.subject_type, new.subject_id)?;
+    tx.authorize(authz::attach(actor, &s.facts))?;
+    let conn = tx.conn();
+    let id = Uuid::now_v7();
+    let now = to_db(crate::now());
+    diesel::insert_into(attachments::table)
+        .values((
+            attachments::id.eq(DbUuid(id)),
+            attachments::subject_type.eq(new.subject_type.as_str()),
+            attachments::subject_id.eq(DbUuid(new.subject_id)),
+            attachments::person_id.eq(s.person_id.map(DbUuid)),
+            attachments::district_code.eq(&s.district_code),
+            attachments::kind.eq(new.kind.as_str()),
+            attachments::content_type.eq(file_type.as_str()),
+            attachments::size_bytes.eq(new.bytes.len() as i64),
+            attachments::sha256.eq(hex::encode(Sha256::digest(&new.bytes))),
+            attachments::uploaded_by.eq(DbUuid(actor.user_id)),
+            attachments::uploaded_by_org_id.eq(DbUuid(actor.org_id)),
+            attachments::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(attachment_contents::table)
+        .values((
+            attachment_contents::attachment_id.eq(DbUuid(id)),
+            attachment_contents::sealed.eq(keys.seal_bytes(&new.bytes, id.as_bytes())),
+        ))
+        .execute(conn)?;
+    tx.record(
+        RecordChange::new(Record::Attachment, Change::Created, id).into(),
+        s.person_id,
+    )?;
+    // The signed form puts a consent its organization recorded for itself in force.
+    if new.subject_type == SubjectType::Consent && new.kind == AttachmentKind::ConsentForm {
+        let in_force = diesel::update(
+            consent_table::table
+                .find(DbUuid(new.subject_id))
+                .filter(consent_table::self_recorded.eq(true))
+                .filter(consent_table::form_attached_at.is_null()),
+        )
+        .set(consent_table::form_attached_at.eq(Some(now)))
+        .execute(tx.conn())?;
+        if in_force == 1 {
+            tx.record(
+                RecordChange::new(Record::Consent, Change::Updated, new.subject_id).into(),
+                s.person_id,
+            )?;
         }
-        load(tx.conn(), id)
-    })
+    }
+    load(tx.conn(), id)
 }
 
 fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<AttachmentMeta> {

@@ -19,7 +19,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::benefit_types;
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = benefit_types)]
@@ -170,25 +170,20 @@ fn insert(
     Ok(id)
 }
 
-pub fn create(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    new: NewBenefitType,
-) -> RepoResult<BenefitType> {
+pub fn create(tx: &mut Tx<'_>, new: NewBenefitType) -> RepoResult<BenefitType> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     authz::keep_benefit_types(actor, &actor.district_code)?;
     benefit::check_new_policy(&new.policy)?;
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let id = insert(conn, &actor.district_code, Some(actor.org_id), &new)?;
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::BenefitType, Change::Created, id)
-                .details(json!({ "code": new.code, "group": new.group }))
-                .into(),
-            None,
-        )?;
-        load(conn, id)
-    })
+    let conn = tx.conn();
+    let id = insert(conn, &actor.district_code, Some(actor.org_id), &new)?;
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::BenefitType, Change::Created, id)
+            .details(json!({ "code": new.code, "group": new.group }))
+            .into(),
+        None,
+    )?;
+    load(conn, id)
 }
 
 pub fn get(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<BenefitType> {
@@ -258,45 +253,43 @@ pub fn group_members(
 }
 
 pub fn update(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     expected_version: i32,
     patch: BenefitTypePatch,
 ) -> RepoResult<BenefitType> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let current = load_visible(conn, actor, id)?;
-        authz::keep_benefit_types(actor, &current.district_code)?;
-        if let Some(p) = &patch.policy {
-            benefit::check_new_policy(p)?;
-        }
-        let policy = patch.policy.unwrap_or(current.policy);
-        let group = patch.group.clone().unwrap_or(current.group);
-        crate::update_versioned!(
-            conn,
-            benefit_types,
-            id,
-            expected_version,
-            (
-                benefit_types::name_ko.eq(patch.name_ko.unwrap_or(current.name_ko)),
-                benefit_types::name_en.eq(patch.name_en.unwrap_or(current.name_en)),
-                benefit_types::description.eq(patch.description.unwrap_or(current.description)),
-                benefit_types::type_group.eq(&group),
-                benefit_types::duplicate_policy.eq(policy.to_json().to_string()),
-                benefit_types::amount_unit.eq(patch.amount_unit.unwrap_or(current.amount_unit)),
-                benefit_types::active.eq(patch.active.unwrap_or(current.active)),
-            )
-        )?;
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::BenefitType, Change::Updated, id)
-                .details(json!({ "policy": policy.to_json(), "group": group }))
-                .into(),
-            None,
-        )?;
-        load(conn, id)
-    })
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let current = load_visible(conn, actor, id)?;
+    authz::keep_benefit_types(actor, &current.district_code)?;
+    if let Some(p) = &patch.policy {
+        benefit::check_new_policy(p)?;
+    }
+    let policy = patch.policy.unwrap_or(current.policy);
+    let group = patch.group.clone().unwrap_or(current.group);
+    crate::update_versioned!(
+        conn,
+        benefit_types,
+        id,
+        expected_version,
+        (
+            benefit_types::name_ko.eq(patch.name_ko.unwrap_or(current.name_ko)),
+            benefit_types::name_en.eq(patch.name_en.unwrap_or(current.name_en)),
+            benefit_types::description.eq(patch.description.unwrap_or(current.description)),
+            benefit_types::type_group.eq(&group),
+            benefit_types::duplicate_policy.eq(policy.to_json().to_string()),
+            benefit_types::amount_unit.eq(patch.amount_unit.unwrap_or(current.amount_unit)),
+            benefit_types::active.eq(patch.active.unwrap_or(current.active)),
+        )
+    )?;
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::BenefitType, Change::Updated, id)
+            .details(json!({ "policy": policy.to_json(), "group": group }))
+            .into(),
+        None,
+    )?;
+    load(conn, id)
 }
 
 /// Adds a type to a district without an acting user (bootstrap and tests); the code must be

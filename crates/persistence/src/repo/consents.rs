@@ -11,14 +11,14 @@ use hamkke_domain::DomainError;
 use uuid::Uuid;
 
 use super::persons;
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{consent_organizations, consents, organizations};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = consents)]
@@ -99,121 +99,111 @@ pub struct NewConsent {
 }
 
 /// Records a consent for a person.
-pub fn create(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    person_id: Uuid,
-    new: NewConsent,
-) -> RepoResult<Consent> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let (person, access) = persons::access_facts(conn, actor, person_id)?;
-        authz::record_consent(actor, &access)?;
-        crate::guard::lock_persons(conn, actor, &[person_id])?;
-        let now = crate::now();
-        if new.expires_at <= now {
+pub fn create(tx: &mut Tx<'_>, person_id: Uuid, new: NewConsent) -> RepoResult<Consent> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let (person, access) = persons::access_facts(conn, actor, person_id)?;
+    authz::record_consent(actor, &access)?;
+    crate::guard::lock_persons(conn, actor, &[person_id])?;
+    let now = crate::now();
+    if new.expires_at <= now {
+        return Err(
+            DomainError::invalid("expires_at", "out_of_range", "must be in the future").into(),
+        );
+    }
+    match new.scope {
+        ConsentScope::Organizations if new.organization_ids.is_empty() => {
             return Err(DomainError::invalid(
-                "expires_at",
-                "out_of_range",
-                "must be in the future",
+                "organization_ids",
+                "required",
+                "name at least one organization",
             )
-            .into());
+            .into())
         }
-        match new.scope {
-            ConsentScope::Organizations if new.organization_ids.is_empty() => {
-                return Err(DomainError::invalid(
-                    "organization_ids",
-                    "required",
-                    "name at least one organization",
-                )
-                .into())
-            }
-            ConsentScope::CaseParticipants if !new.organization_ids.is_empty() => {
-                return Err(DomainError::invalid(
-                    "organization_ids",
-                    "not_allowed",
-                    "a case_participants consent names no organizations",
-                )
-                .into())
-            }
-            _ => {}
+        ConsentScope::CaseParticipants if !new.organization_ids.is_empty() => {
+            return Err(DomainError::invalid(
+                "organization_ids",
+                "not_allowed",
+                "a case_participants consent names no organizations",
+            )
+            .into())
         }
-        // A consent may name only organizations of the person's district. One for the
-        // participants of the person's cases names those taking part now: an organization
-        // that joins later (a referral, a new co-manager) is not covered by it.
-        let mut wanted: Vec<DbUuid> = if new.scope == ConsentScope::CaseParticipants {
-            use crate::schema::{case_members, case_participants};
-            case_members::table
-                .inner_join(
-                    case_participants::table
-                        .on(case_participants::case_id.eq(case_members::case_id)),
-                )
-                .filter(case_members::person_id.eq(DbUuid(person_id)))
-                .select(case_participants::org_id)
-                .distinct()
-                .load(conn)?
-        } else {
-            new.organization_ids.iter().copied().map(DbUuid).collect()
-        };
-        wanted.sort_by_key(|d| d.0);
-        wanted.dedup();
-        let found: i64 = organizations::table
-            .filter(organizations::id.eq_any(&wanted))
-            .filter(organizations::district_code.eq(&person.district_code))
-            .count()
-            .get_result(conn)?;
-        if found != wanted.len() as i64 {
-            return Err(DomainError::unknown("organization_ids").into());
-        }
-        // A consent that opens the person's details to the organization recording it is in
-        // force only once its signed form is attached (`attachments::add`, kind
-        // `consent_form`), and goes to the registering organization's and the coordinators'
-        // review.
-        let names: Vec<Uuid> = wanted.iter().map(|o| o.0).collect();
-        let self_recorded = authz::grants_itself(actor, &access, &names);
-        let id = Uuid::now_v7();
-        diesel::insert_into(consents::table)
+        _ => {}
+    }
+    // A consent may name only organizations of the person's district. One for the
+    // participants of the person's cases names those taking part now: an organization
+    // that joins later (a referral, a new co-manager) is not covered by it.
+    let mut wanted: Vec<DbUuid> = if new.scope == ConsentScope::CaseParticipants {
+        use crate::schema::{case_members, case_participants};
+        case_members::table
+            .inner_join(
+                case_participants::table.on(case_participants::case_id.eq(case_members::case_id)),
+            )
+            .filter(case_members::person_id.eq(DbUuid(person_id)))
+            .select(case_participants::org_id)
+            .distinct()
+            .load(conn)?
+    } else {
+        new.organization_ids.iter().copied().map(DbUuid).collect()
+    };
+    wanted.sort_by_key(|d| d.0);
+    wanted.dedup();
+    let found: i64 = organizations::table
+        .filter(organizations::id.eq_any(&wanted))
+        .filter(organizations::district_code.eq(&person.district_code))
+        .count()
+        .get_result(conn)?;
+    if found != wanted.len() as i64 {
+        return Err(DomainError::unknown("organization_ids").into());
+    }
+    // A consent that opens the person's details to the organization recording it is in
+    // force only once its signed form is attached (`attachments::add`, kind
+    // `consent_form`), and goes to the registering organization's and the coordinators'
+    // review.
+    let names: Vec<Uuid> = wanted.iter().map(|o| o.0).collect();
+    let self_recorded = authz::grants_itself(actor, &access, &names);
+    let id = Uuid::now_v7();
+    diesel::insert_into(consents::table)
+        .values((
+            consents::id.eq(DbUuid(id)),
+            consents::person_id.eq(DbUuid(person_id)),
+            consents::purpose.eq(&new.purpose),
+            consents::scope.eq(new.scope.as_str()),
+            consents::granted_at.eq(to_db(now)),
+            consents::expires_at.eq(to_db(new.expires_at)),
+            consents::evidence_ref.eq(&new.evidence_ref),
+            consents::recorded_by.eq(DbUuid(actor.user_id)),
+            consents::recorded_by_org_id.eq(DbUuid(actor.org_id)),
+            consents::self_recorded.eq(self_recorded),
+        ))
+        .execute(conn)?;
+    for org in &wanted {
+        diesel::insert_into(consent_organizations::table)
             .values((
-                consents::id.eq(DbUuid(id)),
-                consents::person_id.eq(DbUuid(person_id)),
-                consents::purpose.eq(&new.purpose),
-                consents::scope.eq(new.scope.as_str()),
-                consents::granted_at.eq(to_db(now)),
-                consents::expires_at.eq(to_db(new.expires_at)),
-                consents::evidence_ref.eq(&new.evidence_ref),
-                consents::recorded_by.eq(DbUuid(actor.user_id)),
-                consents::recorded_by_org_id.eq(DbUuid(actor.org_id)),
-                consents::self_recorded.eq(self_recorded),
+                consent_organizations::consent_id.eq(DbUuid(id)),
+                consent_organizations::org_id.eq(org),
             ))
             .execute(conn)?;
-        for org in &wanted {
-            diesel::insert_into(consent_organizations::table)
-                .values((
-                    consent_organizations::consent_id.eq(DbUuid(id)),
-                    consent_organizations::org_id.eq(org),
-                ))
-                .execute(conn)?;
-        }
-        if self_recorded {
-            Tx::on(conn, actor, ctx).record(
-                DomainEvent::ConsentSelfRecorded {
-                    consent_id: id,
-                    person_id,
-                    recorded_by_org_id: actor.org_id,
-                    registered_by_org_id: person.registered_by_org_id,
-                    district_code: person.district_code.clone(),
-                },
-                Some(person_id),
-            )?;
-        } else {
-            Tx::on(conn, actor, ctx).record(
-                RecordChange::new(Record::Consent, Change::Created, id).into(),
-                Some(person_id),
-            )?;
-        }
-        load(conn, id)
-    })
+    }
+    if self_recorded {
+        Tx::on(conn, actor, ctx).record(
+            DomainEvent::ConsentSelfRecorded {
+                consent_id: id,
+                person_id,
+                recorded_by_org_id: actor.org_id,
+                registered_by_org_id: person.registered_by_org_id,
+                district_code: person.district_code.clone(),
+            },
+            Some(person_id),
+        )?;
+    } else {
+        Tx::on(conn, actor, ctx).record(
+            RecordChange::new(Record::Consent, Change::Created, id).into(),
+            Some(person_id),
+        )?;
+    }
+    load(conn, id)
 }
 
 pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Consent> {
@@ -246,104 +236,97 @@ pub(crate) fn awaiting_form(
 }
 
 /// The consents of a person (details rights needed).
-pub fn list(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    person_id: Uuid,
-) -> RepoResult<Vec<Consent>> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let (_, access) = persons::access_facts(conn, actor, person_id)?;
-        if !access.in_district {
-            return Err(DomainError::hidden("person of another district").into());
-        }
-        if !authz::person_details(&access) {
-            return Err(DomainError::only(
-                hamkke_domain::Who::ConsentedOrg,
-                "the organization has no right to this person's details",
-            )
-            .into());
-        }
-        let rows = consents::table
-            .filter(consents::person_id.eq(DbUuid(person_id)))
-            .order(consents::id.asc())
-            .select(ConsentRow::as_select())
-            .load(conn)?;
-        let mut entry = AuditEntry::new(AuditAction::View, "consent", None);
-        entry.person_id = Some(person_id);
-        audit::record(conn, ctx, entry)?;
-        with_orgs(conn, rows)
-    })
+pub fn list(tx: &mut Tx<'_>, person_id: Uuid) -> RepoResult<Vec<Consent>> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let (_, access) = persons::access_facts(conn, actor, person_id)?;
+    if !access.in_district {
+        return Err(DomainError::hidden("person of another district").into());
+    }
+    if !authz::person_details(&access) {
+        return Err(DomainError::only(
+            hamkke_domain::Who::ConsentedOrg,
+            "the organization has no right to this person's details",
+        )
+        .into());
+    }
+    let rows = consents::table
+        .filter(consents::person_id.eq(DbUuid(person_id)))
+        .order(consents::id.asc())
+        .select(ConsentRow::as_select())
+        .load(conn)?;
+    let mut entry = AuditEntry::new(AuditAction::View, "consent", None);
+    entry.person_id = Some(person_id);
+    audit::record(conn, ctx, entry)?;
+    with_orgs(conn, rows)
 }
 
 /// Withdraws a consent; takes effect on the next request.
-pub fn withdraw(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<Consent> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let consent = load(conn, id)?;
-        let (_, access) = persons::access_facts(conn, actor, consent.person_id)?;
-        if !access.in_district {
-            return Err(DomainError::hidden("consent of a person of another district").into());
+pub fn withdraw(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Consent> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let consent = load(conn, id)?;
+    let (_, access) = persons::access_facts(conn, actor, consent.person_id)?;
+    if !access.in_district {
+        return Err(DomainError::hidden("consent of a person of another district").into());
+    }
+    if consent.recorded_by_org_id != actor.org_id {
+        if !authz::person_details(&access) {
+            return Err(DomainError::hidden("consent of a person the caller cannot see").into());
         }
-        if consent.recorded_by_org_id != actor.org_id {
-            if !authz::person_details(&access) {
-                return Err(
-                    DomainError::hidden("consent of a person the caller cannot see").into(),
-                );
-            }
-            authz::record_consent(actor, &access)?;
-        }
-        if consent.withdrawn_at.is_some() {
-            return Err(RepoError::conflict(
-                "already_withdrawn",
-                "this consent was already withdrawn",
-            ));
-        }
-        // Who sees the person's details through this consent now: those that will not after it.
-        let district = persons::load(conn, consent.person_id)?.district_code;
-        let seeing_before = seeing(
-            conn,
-            consent.person_id,
-            &district,
-            &consent.organization_ids,
-        )?;
-        let withdrawn = diesel::update(
-            consents::table
-                .find(DbUuid(id))
-                .filter(consents::withdrawn_at.is_null()),
-        )
-        .set(consents::withdrawn_at.eq(Some(to_db(crate::now()))))
-        .execute(conn)?;
-        crate::guard::claimed(
-            withdrawn,
+        authz::record_consent(actor, &access)?;
+    }
+    if consent.withdrawn_at.is_some() {
+        return Err(RepoError::conflict(
             "already_withdrawn",
             "this consent was already withdrawn",
-        )?;
+        ));
+    }
+    // Who sees the person's details through this consent now: those that will not after it.
+    let district = persons::load(conn, consent.person_id)?.district_code;
+    let seeing_before = seeing(
+        conn,
+        consent.person_id,
+        &district,
+        &consent.organization_ids,
+    )?;
+    let withdrawn = diesel::update(
+        consents::table
+            .find(DbUuid(id))
+            .filter(consents::withdrawn_at.is_null()),
+    )
+    .set(consents::withdrawn_at.eq(Some(to_db(crate::now()))))
+    .execute(conn)?;
+    crate::guard::claimed(
+        withdrawn,
+        "already_withdrawn",
+        "this consent was already withdrawn",
+    )?;
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::Consent, Change::Removed, id)
+            .details(serde_json::json!({ "withdrawn": true }))
+            .into(),
+        Some(consent.person_id),
+    )?;
+    let seeing_after = seeing(conn, consent.person_id, &district, &seeing_before)?;
+    for org_id in seeing_before
+        .into_iter()
+        .filter(|o| !seeing_after.contains(o))
+    {
+        let cases = cases_of(conn, consent.person_id, org_id)?;
         Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::Consent, Change::Removed, id)
-                .details(serde_json::json!({ "withdrawn": true }))
-                .into(),
+            DomainEvent::AccessLost {
+                consent_id: id,
+                person_id: consent.person_id,
+                org_id,
+                cases,
+            },
             Some(consent.person_id),
         )?;
-        let seeing_after = seeing(conn, consent.person_id, &district, &seeing_before)?;
-        for org_id in seeing_before
-            .into_iter()
-            .filter(|o| !seeing_after.contains(o))
-        {
-            let cases = cases_of(conn, consent.person_id, org_id)?;
-            Tx::on(conn, actor, ctx).record(
-                DomainEvent::AccessLost {
-                    consent_id: id,
-                    person_id: consent.person_id,
-                    org_id,
-                    cases,
-                },
-                Some(consent.person_id),
-            )?;
-        }
-        load(conn, id)
-    })
+    }
+    load(conn, id)
 }
 
 /// Which of `orgs` see the person's details (`scope::details_of`, the rule of every read).
@@ -426,51 +409,45 @@ pub fn self_recorded(
 /// Revokes a consent an organization recorded for itself: its reviewer (the registering
 /// organization or a district coordinator), with a reason; takes effect on the next request
 /// and tells the recording organization. Once only (409 `already_withdrawn`).
-pub fn revoke(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    reason: &str,
-) -> RepoResult<Consent> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let consent = load(conn, id)?;
-        let person = persons::load(conn, consent.person_id)?;
-        if authz::reach_person(actor, &person.district_code).is_err() {
-            return Err(RepoError::NotFound);
-        }
-        authz::review_consent(actor, person.registered_by_org_id, &person.district_code)?;
-        if !consent.self_recorded {
-            return Err(RepoError::conflict(
-                "not_self_recorded",
-                "only a consent an organization recorded for itself is revoked on review; the recording organization withdraws others",
-            ));
-        }
-        let revoked = diesel::update(
-            consents::table
-                .find(DbUuid(id))
-                .filter(consents::withdrawn_at.is_null()),
-        )
-        .set((
-            consents::withdrawn_at.eq(Some(to_db(crate::now()))),
-            consents::revoked_by.eq(Some(DbUuid(actor.user_id))),
-            consents::revoked_reason.eq(Some(reason)),
-        ))
-        .execute(conn)?;
-        crate::guard::claimed(
-            revoked,
-            "already_withdrawn",
-            "this consent was already withdrawn",
-        )?;
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::ConsentRevoked {
-                consent_id: id,
-                person_id: consent.person_id,
-                recorded_by_org_id: consent.recorded_by_org_id,
-            },
-            Some(consent.person_id),
-        )?;
-        load(conn, id)
-    })
+pub fn revoke(tx: &mut Tx<'_>, id: Uuid, reason: &str) -> RepoResult<Consent> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let consent = load(conn, id)?;
+    let person = persons::load(conn, consent.person_id)?;
+    if authz::reach_person(actor, &person.district_code).is_err() {
+        return Err(RepoError::NotFound);
+    }
+    authz::review_consent(actor, person.registered_by_org_id, &person.district_code)?;
+    if !consent.self_recorded {
+        return Err(RepoError::conflict(
+            "not_self_recorded",
+            "only a consent an organization recorded for itself is revoked on review; the recording organization withdraws others",
+        ));
+    }
+    let revoked = diesel::update(
+        consents::table
+            .find(DbUuid(id))
+            .filter(consents::withdrawn_at.is_null()),
+    )
+    .set((
+        consents::withdrawn_at.eq(Some(to_db(crate::now()))),
+        consents::revoked_by.eq(Some(DbUuid(actor.user_id))),
+        consents::revoked_reason.eq(Some(reason)),
+    ))
+    .execute(conn)?;
+    crate::guard::claimed(
+        revoked,
+        "already_withdrawn",
+        "this consent was already withdrawn",
+    )?;
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::ConsentRevoked {
+            consent_id: id,
+            person_id: consent.person_id,
+            recorded_by_org_id: consent.recorded_by_org_id,
+        },
+        Some(consent.person_id),
+    )?;
+    load(conn, id)
 }

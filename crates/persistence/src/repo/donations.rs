@@ -12,14 +12,13 @@ use uuid::Uuid;
 
 use super::page::{Page, PageRequest};
 use super::stock::{self, Designation, Lot};
-use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::crypto::PersonKeys;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{campaigns, donations, organizations};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow;
+use crate::uow::Tx;
 
 /// A donation to record.
 #[derive(Debug, Clone)]
@@ -141,127 +140,119 @@ fn masked(digits: &str) -> String {
 
 /// Records a donation received by the caller's organization; goods become a lot of one of
 /// its resources (its own or one it provides).
-pub fn record(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    keys: &PersonKeys,
-    new: NewDonation,
-) -> RepoResult<Donation> {
-    uow::run(conn, actor, ctx, |tx| {
-        let actor = tx.actor();
-        tx.authorize(authz::allocate(actor))?;
-        let district = actor.district_code.clone();
-        let conn = tx.conn();
-        match &new.designation {
-            Designation::Org(o) => {
-                let n: i64 = organizations::table
-                    .filter(organizations::id.eq(DbUuid(*o)))
-                    .filter(organizations::district_code.eq(&district))
-                    .filter(organizations::active.eq(true))
-                    .count()
-                    .get_result(conn)?;
-                if n == 0 {
-                    return Err(DomainError::unknown("designated_organization_id").into());
-                }
-            }
-            Designation::Campaign(c) => {
-                let n: i64 = campaigns::table
-                    .filter(campaigns::id.eq(DbUuid(*c)))
-                    .filter(campaigns::district_code.eq(&district))
-                    .count()
-                    .get_result(conn)?;
-                if n == 0 {
-                    return Err(DomainError::unknown("designated_campaign_id").into());
-                }
-            }
-            Designation::None | Designation::Group(_) => {}
-        }
-        if let Gift::Goods { resource_id, .. } = &new.gift {
-            let (resource, _) = super::allocations::usable_resource(conn, actor, *resource_id)?;
-            let ours = resource.created_by_org_id == actor.org_id
-                || resource.provider_org_id == Some(actor.org_id);
-            if !ours {
-                return Err(DomainError::invalid(
-                    "resource_id",
-                    "not_own",
-                    "goods become stock of a resource of the receiving organization",
-                )
-                .into());
+pub fn record(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewDonation) -> RepoResult<Donation> {
+    let actor = tx.actor();
+    tx.authorize(authz::allocate(actor))?;
+    let district = actor.district_code.clone();
+    let conn = tx.conn();
+    match &new.designation {
+        Designation::Org(o) => {
+            let n: i64 = organizations::table
+                .filter(organizations::id.eq(DbUuid(*o)))
+                .filter(organizations::district_code.eq(&district))
+                .filter(organizations::active.eq(true))
+                .count()
+                .get_result(conn)?;
+            if n == 0 {
+                return Err(DomainError::unknown("designated_organization_id").into());
             }
         }
-        let id = Uuid::now_v7();
-        let (org, campaign, group) = match &new.designation {
-            Designation::None => (None, None, None),
-            Designation::Org(o) => (Some(DbUuid(*o)), None, None),
-            Designation::Campaign(c) => (None, Some(DbUuid(*c)), None),
-            Designation::Group(f) => (None, None, Some(f.as_str())),
-        };
-        let (kind, amount, resource, quantity, expires) = match &new.gift {
-            Gift::Cash { amount } => ("cash", Some(*amount), None, None, None),
-            Gift::Goods {
-                resource_id,
-                quantity,
-                expires_on,
-            } => (
-                "goods",
-                None,
-                Some(DbUuid(*resource_id)),
-                Some(*quantity),
-                *expires_on,
-            ),
-        };
-        diesel::insert_into(donations::table)
-            .values((
-                donations::id.eq(DbUuid(id)),
-                donations::district_code.eq(&district),
-                donations::received_by_org_id.eq(DbUuid(actor.org_id)),
-                donations::donor_kind.eq(&new.donor_kind),
-                donations::donor_name.eq(&new.donor_name),
-                donations::donor_contact.eq(&new.donor_contact),
-                donations::donor_id_cipher.eq(new
-                    .donor_identifier
-                    .as_deref()
-                    .map(|d| keys.seal(d.as_bytes()))),
-                donations::donor_id_masked.eq(new.donor_identifier.as_deref().map(masked)),
-                donations::kind.eq(kind),
-                donations::amount.eq(amount),
-                donations::resource_id.eq(resource),
-                donations::quantity.eq(quantity),
-                donations::expires_on.eq(expires),
-                donations::designation.eq(new.designation.kind()),
-                donations::designated_org_id.eq(org),
-                donations::designated_campaign_id.eq(campaign),
-                donations::designated_group.eq(group),
-                donations::received_on.eq(new.received_on),
-                donations::created_by.eq(DbUuid(actor.user_id)),
-                donations::created_at.eq(to_db(crate::now())),
-                donations::value.eq(new.value),
-            ))
-            .execute(conn)?;
-        if let Gift::Goods {
+        Designation::Campaign(c) => {
+            let n: i64 = campaigns::table
+                .filter(campaigns::id.eq(DbUuid(*c)))
+                .filter(campaigns::district_code.eq(&district))
+                .count()
+                .get_result(conn)?;
+            if n == 0 {
+                return Err(DomainError::unknown("designated_campaign_id").into());
+            }
+        }
+        Designation::None | Designation::Group(_) => {}
+    }
+    if let Gift::Goods { resource_id, .. } = &new.gift {
+        let (resource, _) = super::allocations::usable_resource(conn, actor, *resource_id)?;
+        let ours = resource.created_by_org_id == actor.org_id
+            || resource.provider_org_id == Some(actor.org_id);
+        if !ours {
+            return Err(DomainError::invalid(
+                "resource_id",
+                "not_own",
+                "goods become stock of a resource of the receiving organization",
+            )
+            .into());
+        }
+    }
+    let id = Uuid::now_v7();
+    let (org, campaign, group) = match &new.designation {
+        Designation::None => (None, None, None),
+        Designation::Org(o) => (Some(DbUuid(*o)), None, None),
+        Designation::Campaign(c) => (None, Some(DbUuid(*c)), None),
+        Designation::Group(f) => (None, None, Some(f.as_str())),
+    };
+    let (kind, amount, resource, quantity, expires) = match &new.gift {
+        Gift::Cash { amount } => ("cash", Some(*amount), None, None, None),
+        Gift::Goods {
             resource_id,
             quantity,
             expires_on,
-        } = &new.gift
-        {
-            stock::add_lot(
-                conn,
-                *resource_id,
-                id,
-                *expires_on,
-                &new.designation,
-                *quantity,
-            )?;
-        }
-        tx.record(
-            RecordChange::new(Record::Donation, Change::Created, id)
-                .details(json!({ "kind": kind, "designation": new.designation.kind() }))
-                .into(),
+        } => (
+            "goods",
             None,
+            Some(DbUuid(*resource_id)),
+            Some(*quantity),
+            *expires_on,
+        ),
+    };
+    diesel::insert_into(donations::table)
+        .values((
+            donations::id.eq(DbUuid(id)),
+            donations::district_code.eq(&district),
+            donations::received_by_org_id.eq(DbUuid(actor.org_id)),
+            donations::donor_kind.eq(&new.donor_kind),
+            donations::donor_name.eq(&new.donor_name),
+            donations::donor_contact.eq(&new.donor_contact),
+            donations::donor_id_cipher.eq(new
+                .donor_identifier
+                .as_deref()
+                .map(|d| keys.seal(d.as_bytes()))),
+            donations::donor_id_masked.eq(new.donor_identifier.as_deref().map(masked)),
+            donations::kind.eq(kind),
+            donations::amount.eq(amount),
+            donations::resource_id.eq(resource),
+            donations::quantity.eq(quantity),
+            donations::expires_on.eq(expires),
+            donations::designation.eq(new.designation.kind()),
+            donations::designated_org_id.eq(org),
+            donations::designated_campaign_id.eq(campaign),
+            donations::designated_group.eq(group),
+            donations::received_on.eq(new.received_on),
+            donations::created_by.eq(DbUuid(actor.user_id)),
+            donations::created_at.eq(to_db(crate::now())),
+            donations::value.eq(new.value),
+        ))
+        .execute(conn)?;
+    if let Gift::Goods {
+        resource_id,
+        quantity,
+        expires_on,
+    } = &new.gift
+    {
+        stock::add_lot(
+            conn,
+            *resource_id,
+            id,
+            *expires_on,
+            &new.designation,
+            *quantity,
         )?;
-        load(tx.conn(), actor, id)
-    })
+    }
+    tx.record(
+        RecordChange::new(Record::Donation, Change::Created, id)
+            .details(json!({ "kind": kind, "designation": new.designation.kind() }))
+            .into(),
+        None,
+    )?;
+    load(tx.conn(), actor, id)
 }
 
 /// One donation the caller may see (`scope::donations`).

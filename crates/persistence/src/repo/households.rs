@@ -12,13 +12,13 @@ use uuid::Uuid;
 use super::access;
 use super::page::{Page, PageRequest};
 use super::rows::PersonRow;
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{households, persons};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 use hamkke_domain::person::Person;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -111,58 +111,48 @@ pub(crate) fn load_usable(
 }
 
 /// Registers a household in the actor's district.
-pub fn create(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    new: NewHousehold,
-) -> RepoResult<(Household, Vec<PersonView>)> {
+pub fn create(tx: &mut Tx<'_>, new: NewHousehold) -> RepoResult<(Household, Vec<PersonView>)> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     authz::register_person(actor)?;
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let id = Uuid::now_v7();
-        let now = to_db(crate::now());
-        diesel::insert_into(households::table)
-            .values((
-                households::id.eq(DbUuid(id)),
-                households::address.eq(&new.address),
-                households::admin_dong_code.eq(&new.admin_dong_code),
-                households::registered_by_org_id.eq(DbUuid(actor.org_id)),
-                households::district_code.eq(&actor.district_code),
-                households::allocation_seq.eq(0i64),
-                households::version.eq(1),
-                households::created_at.eq(now),
-                households::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::Household, Change::Created, id).into(),
-            None,
-        )?;
-        Ok((load(conn, id)?, Vec::new()))
-    })
+    let conn = tx.conn();
+    let id = Uuid::now_v7();
+    let now = to_db(crate::now());
+    diesel::insert_into(households::table)
+        .values((
+            households::id.eq(DbUuid(id)),
+            households::address.eq(&new.address),
+            households::admin_dong_code.eq(&new.admin_dong_code),
+            households::registered_by_org_id.eq(DbUuid(actor.org_id)),
+            households::district_code.eq(&actor.district_code),
+            households::allocation_seq.eq(0i64),
+            households::version.eq(1),
+            households::created_at.eq(now),
+            households::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::Household, Change::Created, id).into(),
+        None,
+    )?;
+    Ok((load(conn, id)?, Vec::new()))
 }
 
 /// One household with its members as the actor may see them; the read is audited.
-pub fn get(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-) -> RepoResult<(Household, Vec<PersonView>)> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let household = load(conn, id)?;
-        let members = members(conn, actor, id)?;
-        visible(&household, actor, &members)?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::View, "household", Some(id.to_string()))
-                .with_details(json!({ "members": members.len() })),
-        )?;
-        Ok((household, members))
-    })
+pub fn get(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<(Household, Vec<PersonView>)> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let household = load(conn, id)?;
+    let members = members(conn, actor, id)?;
+    visible(&household, actor, &members)?;
+    audit::record(
+        conn,
+        ctx,
+        AuditEntry::new(AuditAction::View, "household", Some(id.to_string()))
+            .with_details(json!({ "members": members.len() })),
+    )?;
+    Ok((household, members))
 }
 
 /// Households the actor's organization registered.
@@ -181,36 +171,34 @@ pub fn list(conn: &mut DbConn, actor: &Actor, page: PageRequest) -> RepoResult<P
 }
 
 pub fn update(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     expected_version: i32,
     patch: HouseholdPatch,
 ) -> RepoResult<(Household, Vec<PersonView>)> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let current = load(conn, id)?;
-        let members = members(conn, actor, id)?;
-        visible(&current, actor, &members)?;
-        authz::register_person(actor)?;
-        crate::update_versioned!(
-            conn,
-            households,
-            id,
-            expected_version,
-            (
-                households::address.eq(patch.address.unwrap_or(current.address)),
-                households::admin_dong_code
-                    .eq(patch.admin_dong_code.unwrap_or(current.admin_dong_code)),
-            )
-        )?;
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::Household, Change::Updated, id).into(),
-            None,
-        )?;
-        Ok((load(conn, id)?, members))
-    })
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let current = load(conn, id)?;
+    let members = members(conn, actor, id)?;
+    visible(&current, actor, &members)?;
+    authz::register_person(actor)?;
+    crate::update_versioned!(
+        conn,
+        households,
+        id,
+        expected_version,
+        (
+            households::address.eq(patch.address.unwrap_or(current.address)),
+            households::admin_dong_code
+                .eq(patch.admin_dong_code.unwrap_or(current.admin_dong_code)),
+        )
+    )?;
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::Household, Change::Updated, id).into(),
+        None,
+    )?;
+    Ok((load(conn, id)?, members))
 }
 
 /// Members of a household, as the actor may see them.

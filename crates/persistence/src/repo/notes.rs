@@ -17,7 +17,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::{case_events, case_notes};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -59,13 +59,7 @@ impl TryFrom<NoteRow> for Note {
 
 /// Writes a note. Co-visitors of a joint visit (1+1) must be active workers of participant
 /// organizations; a note seen only by the own organization stays off others' timelines.
-pub fn create(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    case_id: Uuid,
-    new: NewNote,
-) -> RepoResult<Note> {
+pub fn create(tx: &mut Tx<'_>, case_id: Uuid, new: NewNote) -> RepoResult<Note> {
     if new.occurred_at > crate::now() + chrono::Duration::minutes(5) {
         return Err(DomainError::invalid(
             "occurred_at",
@@ -74,10 +68,8 @@ pub fn create(
         )
         .into());
     }
-    crate::uow::run(conn, actor, ctx, |tx| {
-        let (conn, actor, ctx) = tx.parts();
-        insert(conn, actor, ctx, case_id, new)
-    })
+    let (conn, actor, ctx) = tx.parts();
+    insert(conn, actor, ctx, case_id, new)
 }
 
 /// Writes a note inside the caller's transaction (see `create`).
@@ -142,40 +134,34 @@ pub(crate) fn insert(
 }
 
 /// Notes of a visible case that the actor's organization may read; the read is audited.
-pub fn list(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    case_id: Uuid,
-    page: PageRequest,
-) -> RepoResult<Page<Note>> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let detail = cases::load_visible(conn, actor, case_id)?;
-        let mut q = case_notes::table
-            .filter(case_notes::case_id.eq(DbUuid(case_id)))
-            .filter(scope::notes(actor))
-            .order(case_notes::id.asc())
-            .limit(page.limit + 1)
-            .select(NoteRow::as_select())
-            .into_boxed();
-        if let Some(after) = page.after {
-            q = q.filter(case_notes::id.gt(DbUuid(after)));
-        }
-        let items = q
-            .load(conn)?
-            .into_iter()
-            .map(Note::try_from)
-            .collect::<RepoResult<Vec<_>>>()?;
-        audit_case(
-            conn,
-            ctx,
-            AuditAction::View,
-            &detail.case,
-            Some(json!({ "notes": items.len() })),
-        )?;
-        Ok(Page::from_overfetch(items, page.limit, |n| n.id))
-    })
+pub fn list(tx: &mut Tx<'_>, case_id: Uuid, page: PageRequest) -> RepoResult<Page<Note>> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let detail = cases::load_visible(conn, actor, case_id)?;
+    let mut q = case_notes::table
+        .filter(case_notes::case_id.eq(DbUuid(case_id)))
+        .filter(scope::notes(actor))
+        .order(case_notes::id.asc())
+        .limit(page.limit + 1)
+        .select(NoteRow::as_select())
+        .into_boxed();
+    if let Some(after) = page.after {
+        q = q.filter(case_notes::id.gt(DbUuid(after)));
+    }
+    let items = q
+        .load(conn)?
+        .into_iter()
+        .map(Note::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    audit_case(
+        conn,
+        ctx,
+        AuditAction::View,
+        &detail.case,
+        Some(json!({ "notes": items.len() })),
+    )?;
+    Ok(Page::from_overfetch(items, page.limit, |n| n.id))
 }
 
 /// A timeline row: id, time, kind, actor user, actor org, data.
@@ -190,51 +176,49 @@ type EventRow = (
 
 /// The case's timeline in order: status changes, notes, participants, assignments, handovers.
 pub fn timeline(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     case_id: Uuid,
     page: PageRequest,
 ) -> RepoResult<Page<TimelineEntry>> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let detail = cases::load_visible(conn, actor, case_id)?;
-        let mut q = case_events::table
-            .filter(case_events::case_id.eq(DbUuid(case_id)))
-            .filter(scope::timeline(actor))
-            .order(case_events::id.asc())
-            .limit(page.limit + 1)
-            .select((
-                case_events::id,
-                case_events::occurred_at,
-                case_events::kind,
-                case_events::actor_user_id,
-                case_events::actor_org_id,
-                case_events::data,
-            ))
-            .into_boxed();
-        if let Some(after) = page.after {
-            q = q.filter(case_events::id.gt(DbUuid(after)));
-        }
-        let rows: Vec<EventRow> = q.load(conn)?;
-        let items = rows
-            .into_iter()
-            .map(|(id, at, kind, user, org, data)| TimelineEntry {
-                id: id.0,
-                occurred_at: from_db(at),
-                kind,
-                actor_user_id: user.map(|u| u.0),
-                actor_org_id: org.map(|o| o.0),
-                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
-            })
-            .collect();
-        audit_case(
-            conn,
-            ctx,
-            AuditAction::View,
-            &detail.case,
-            Some(json!({ "timeline": true })),
-        )?;
-        Ok(Page::from_overfetch(items, page.limit, |e| e.id))
-    })
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let detail = cases::load_visible(conn, actor, case_id)?;
+    let mut q = case_events::table
+        .filter(case_events::case_id.eq(DbUuid(case_id)))
+        .filter(scope::timeline(actor))
+        .order(case_events::id.asc())
+        .limit(page.limit + 1)
+        .select((
+            case_events::id,
+            case_events::occurred_at,
+            case_events::kind,
+            case_events::actor_user_id,
+            case_events::actor_org_id,
+            case_events::data,
+        ))
+        .into_boxed();
+    if let Some(after) = page.after {
+        q = q.filter(case_events::id.gt(DbUuid(after)));
+    }
+    let rows: Vec<EventRow> = q.load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(|(id, at, kind, user, org, data)| TimelineEntry {
+            id: id.0,
+            occurred_at: from_db(at),
+            kind,
+            actor_user_id: user.map(|u| u.0),
+            actor_org_id: org.map(|o| o.0),
+            data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+        })
+        .collect();
+    audit_case(
+        conn,
+        ctx,
+        AuditAction::View,
+        &detail.case,
+        Some(json!({ "timeline": true })),
+    )?;
+    Ok(Page::from_overfetch(items, page.limit, |e| e.id))
 }

@@ -12,13 +12,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::page::{Page, PageRequest};
-use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::{corrupt, RepoError, RepoResult};
 use crate::schema::organizations;
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = organizations)]
@@ -151,12 +150,9 @@ pub fn system_org(conn: &mut DbConn) -> RepoResult<Organization> {
 
 /// Creates an organization: system administrators; a district's coordinators its dong centres
 /// and partner organizations, linked only to organizations of their district.
-pub fn create(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    new: NewOrganization,
-) -> RepoResult<Organization> {
+pub fn create(tx: &mut Tx<'_>, new: NewOrganization) -> RepoResult<Organization> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     authz::create_org(
         actor,
         &OrgFacts {
@@ -173,20 +169,18 @@ pub fn create(
         )
         .into());
     }
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let scope = authz::org_scope(actor);
-        load_link(conn, &scope, "parent_id", new.parent_id)?;
-        load_link(conn, &scope, "hub_org_id", new.hub_org_id)?;
-        let org = insert_unchecked(conn, &new)?;
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::Organization, Change::Created, org.id)
-                .details(json!({ "kind": org.kind.as_str(), "district_code": org.district_code }))
-                .into(),
-            None,
-        )?;
-        Ok(org)
-    })
+    let conn = tx.conn();
+    let scope = authz::org_scope(actor);
+    load_link(conn, &scope, "parent_id", new.parent_id)?;
+    load_link(conn, &scope, "hub_org_id", new.hub_org_id)?;
+    let org = insert_unchecked(conn, &new)?;
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::Organization, Change::Created, org.id)
+            .details(json!({ "kind": org.kind.as_str(), "district_code": org.district_code }))
+            .into(),
+        None,
+    )?;
+    Ok(org)
 }
 
 /// One organization the actor may see.
@@ -258,102 +252,97 @@ pub fn list(
 
 /// Applies a change when `expected_version` is still current.
 pub fn update(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     expected_version: i32,
     patch: OrganizationPatch,
 ) -> RepoResult<Organization> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let current = load(conn, id)?;
-        let change = OrgChange {
-            links: patch.parent_id.is_some()
-                || patch.hub_org_id.is_some()
-                || patch.admin_dong_code.is_some()
-                || patch.active.is_some(),
-        };
-        authz::update_org(actor, &current.facts(), &change)?;
-        let parent_id = patch.parent_id.unwrap_or(current.parent_id);
-        let hub_org_id = patch.hub_org_id.unwrap_or(current.hub_org_id);
-        let admin_dong_code = patch
-            .admin_dong_code
-            .clone()
-            .unwrap_or(current.admin_dong_code.clone());
-        hamkke_domain::org::check_admin_dong_code(current.kind, admin_dong_code.as_deref())?;
-        if let Some(Some(no)) = &patch.registration_no {
-            let b = no.as_bytes();
-            let shaped = b.len() == 12
-                && b[3] == b'-'
-                && b[6] == b'-'
-                && b.iter()
-                    .enumerate()
-                    .all(|(i, c)| i == 3 || i == 6 || c.is_ascii_digit());
-            if !shaped {
-                return Err(DomainError::invalid(
-                    "registration_no",
-                    "invalid_format",
-                    "NNN-NN-NNNNN",
-                )
-                .into());
-            }
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let current = load(conn, id)?;
+    let change = OrgChange {
+        links: patch.parent_id.is_some()
+            || patch.hub_org_id.is_some()
+            || patch.admin_dong_code.is_some()
+            || patch.active.is_some(),
+    };
+    authz::update_org(actor, &current.facts(), &change)?;
+    let parent_id = patch.parent_id.unwrap_or(current.parent_id);
+    let hub_org_id = patch.hub_org_id.unwrap_or(current.hub_org_id);
+    let admin_dong_code = patch
+        .admin_dong_code
+        .clone()
+        .unwrap_or(current.admin_dong_code.clone());
+    hamkke_domain::org::check_admin_dong_code(current.kind, admin_dong_code.as_deref())?;
+    if let Some(Some(no)) = &patch.registration_no {
+        let b = no.as_bytes();
+        let shaped = b.len() == 12
+            && b[3] == b'-'
+            && b[6] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 3 || i == 6 || c.is_ascii_digit());
+        if !shaped {
+            return Err(
+                DomainError::invalid("registration_no", "invalid_format", "NNN-NN-NNNNN").into(),
+            );
         }
-        let scope = authz::org_scope(actor);
-        let parent = load_link(conn, &scope, "parent_id", parent_id)?;
-        let hub = load_link(conn, &scope, "hub_org_id", hub_org_id)?;
-        check_links(
-            current.kind,
-            &DistrictCode::parse(&current.district_code)?,
-            parent.as_ref(),
-            hub.as_ref(),
-        )?;
-        crate::update_versioned!(
-            conn,
-            organizations,
-            id,
-            expected_version,
-            (
-                organizations::name.eq(patch.name.clone().unwrap_or(current.name.clone())),
-                organizations::parent_id.eq(parent_id.map(DbUuid)),
-                organizations::hub_org_id.eq(hub_org_id.map(DbUuid)),
-                organizations::admin_dong_code.eq(admin_dong_code),
-                organizations::registration_no.eq(patch
-                    .registration_no
-                    .clone()
-                    .unwrap_or(current.registration_no.clone())),
-                organizations::active.eq(patch.active.unwrap_or(current.active)),
-            )
-        )?;
-        if patch.active == Some(false) && current.active {
-            // A deactivated organization's tokens must not work again after a reactivation.
-            let members: Vec<DbUuid> = crate::schema::users::table
-                .filter(crate::schema::users::org_id.eq(DbUuid(id)))
-                .select(crate::schema::users::id)
-                .load(conn)?;
-            for m in members {
-                super::sessions::revoke(conn, m.0, "organization_deactivated")?;
-            }
+    }
+    let scope = authz::org_scope(actor);
+    let parent = load_link(conn, &scope, "parent_id", parent_id)?;
+    let hub = load_link(conn, &scope, "hub_org_id", hub_org_id)?;
+    check_links(
+        current.kind,
+        &DistrictCode::parse(&current.district_code)?,
+        parent.as_ref(),
+        hub.as_ref(),
+    )?;
+    crate::update_versioned!(
+        conn,
+        organizations,
+        id,
+        expected_version,
+        (
+            organizations::name.eq(patch.name.clone().unwrap_or(current.name.clone())),
+            organizations::parent_id.eq(parent_id.map(DbUuid)),
+            organizations::hub_org_id.eq(hub_org_id.map(DbUuid)),
+            organizations::admin_dong_code.eq(admin_dong_code),
+            organizations::registration_no.eq(patch
+                .registration_no
+                .clone()
+                .unwrap_or(current.registration_no.clone())),
+            organizations::active.eq(patch.active.unwrap_or(current.active)),
+        )
+    )?;
+    if patch.active == Some(false) && current.active {
+        // A deactivated organization's tokens must not work again after a reactivation.
+        let members: Vec<DbUuid> = crate::schema::users::table
+            .filter(crate::schema::users::org_id.eq(DbUuid(id)))
+            .select(crate::schema::users::id)
+            .load(conn)?;
+        for m in members {
+            super::sessions::revoke(conn, m.0, "organization_deactivated")?;
         }
-        let fields: Vec<&str> = [
-            patch.name.as_ref().map(|_| "name"),
-            patch.parent_id.map(|_| "parent_id"),
-            patch.hub_org_id.map(|_| "hub_org_id"),
-            patch.admin_dong_code.as_ref().map(|_| "admin_dong_code"),
-            patch.registration_no.as_ref().map(|_| "registration_no"),
-            patch.active.map(|_| "active"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::Organization, Change::Updated, id)
-                .details(json!({ "fields": fields }))
-                .into(),
-            None,
-        )?;
-        load(conn, id)
-    })
+    }
+    let fields: Vec<&str> = [
+        patch.name.as_ref().map(|_| "name"),
+        patch.parent_id.map(|_| "parent_id"),
+        patch.hub_org_id.map(|_| "hub_org_id"),
+        patch.admin_dong_code.as_ref().map(|_| "admin_dong_code"),
+        patch.registration_no.as_ref().map(|_| "registration_no"),
+        patch.active.map(|_| "active"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::Organization, Change::Updated, id)
+            .details(json!({ "fields": fields }))
+            .into(),
+        None,
+    )?;
+    load(conn, id)
 }
 
 /// Active organizations of the actor's district by name as lists write it: exactly, else

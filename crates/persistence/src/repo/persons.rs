@@ -311,7 +311,9 @@ pub enum Found {
 
 /// What the actor may see of one person; the read is audited in the same transaction. A
 /// merged record answers with its survivor, for callers who may reach it.
-pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<Found> {
+pub fn get(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Found> {
+    let actor = tx.actor();
+    let conn = tx.conn();
     let merged: Option<Option<DbUuid>> = persons::table
         .find(DbUuid(id))
         .select(persons::merged_into)
@@ -322,20 +324,20 @@ pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoRe
         authz::reach_person(actor, &p.district_code)?;
         return Ok(Found::MergedInto(survivor.0));
     }
-    get_view(conn, actor, ctx, id).map(|v| Found::Person(Box::new(v)))
+    get_view(tx, id).map(|v| Found::Person(Box::new(v)))
 }
 
-fn get_view(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<PersonView> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let person = load(conn, id)?;
-        authz::reach_person(actor, &person.district_code)?;
-        let view = access::views(conn, actor, vec![person])?
-            .pop()
-            .ok_or(RepoError::NotFound)?;
-        audit_view(conn, ctx, &view)?;
-        Ok(view)
-    })
+fn get_view(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<PersonView> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let person = load(conn, id)?;
+    authz::reach_person(actor, &person.district_code)?;
+    let view = access::views(conn, actor, vec![person])?
+        .pop()
+        .ok_or(RepoError::NotFound)?;
+    audit_view(conn, ctx, &view)?;
+    Ok(view)
 }
 
 /// Search filters: a name prefix or an exact RRN (`q`), and/or a birth date.
@@ -371,13 +373,13 @@ fn like_prefix(q: &str) -> String {
 /// of another district answers only where it is registered. The search is audited (its
 /// filters are not: they may be personal data).
 pub fn search(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     keys: &PersonKeys,
     s: &PersonSearch,
     page: PageRequest,
 ) -> RepoResult<SearchResult> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     // The register this search covers (`authz::person_scope`); an exact RRN is looked up
     // everywhere, and answers only the district when it is registered elsewhere.
     let authz::DistrictScope::District(district) = authz::person_scope(actor) else {
@@ -419,117 +421,112 @@ pub fn search(
     if let Some(after) = page.after {
         q = q.filter(persons::id.gt(DbUuid(after)));
     }
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let people = q
-            .load(conn)?
-            .into_iter()
-            .map(Person::try_from)
-            .collect::<RepoResult<Vec<_>>>()?;
-        let scanned = Page::from_overfetch(people, page.limit, |p| p.id);
-        let (here, elsewhere): (Vec<Person>, Vec<Person>) = scanned
-            .items
-            .into_iter()
-            .partition(|p| p.district_code == district);
-        let exact: std::collections::HashSet<Uuid> = here
-            .iter()
-            .filter(|p| {
-                rrn.is_some()
-                    || (text == Some(p.name.as_str()) && s.birth_date == Some(p.birth_date))
-            })
-            .map(|p| p.id)
-            .collect();
-        let facts = access::access_for(
-            conn,
-            actor,
-            &here.iter().map(access::key_of).collect::<Vec<_>>(),
-        )?;
-        let findable: Vec<Person> = here
-            .into_iter()
-            .filter(|p| {
-                facts
-                    .get(&p.id)
-                    .is_some_and(|a| authz::may_find(a, exact.contains(&p.id)))
-            })
-            .collect();
-        let items = access::views_with(conn, actor, findable, &facts)?;
-        let full = items
-            .iter()
-            .filter(|v| matches!(v, PersonView::Full(_)))
-            .count();
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::View, "person_search", None).with_details(
-                json!({ "results": items.len(), "full_views": full, "elsewhere": elsewhere.len() }),
-            ),
-        )?;
-        Ok(SearchResult {
-            page: Page {
-                items,
-                next_after: scanned.next_after,
-            },
-            elsewhere: elsewhere
-                .into_iter()
-                .map(|p| (p.id, p.district_code))
-                .collect(),
+    let conn = tx.conn();
+    let people = q
+        .load(conn)?
+        .into_iter()
+        .map(Person::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    let scanned = Page::from_overfetch(people, page.limit, |p| p.id);
+    let (here, elsewhere): (Vec<Person>, Vec<Person>) = scanned
+        .items
+        .into_iter()
+        .partition(|p| p.district_code == district);
+    let exact: std::collections::HashSet<Uuid> = here
+        .iter()
+        .filter(|p| {
+            rrn.is_some() || (text == Some(p.name.as_str()) && s.birth_date == Some(p.birth_date))
         })
+        .map(|p| p.id)
+        .collect();
+    let facts = access::access_for(
+        conn,
+        actor,
+        &here.iter().map(access::key_of).collect::<Vec<_>>(),
+    )?;
+    let findable: Vec<Person> = here
+        .into_iter()
+        .filter(|p| {
+            facts
+                .get(&p.id)
+                .is_some_and(|a| authz::may_find(a, exact.contains(&p.id)))
+        })
+        .collect();
+    let items = access::views_with(conn, actor, findable, &facts)?;
+    let full = items
+        .iter()
+        .filter(|v| matches!(v, PersonView::Full(_)))
+        .count();
+    audit::record(
+        conn,
+        ctx,
+        AuditEntry::new(AuditAction::View, "person_search", None).with_details(
+            json!({ "results": items.len(), "full_views": full, "elsewhere": elsewhere.len() }),
+        ),
+    )?;
+    Ok(SearchResult {
+        page: Page {
+            items,
+            next_after: scanned.next_after,
+        },
+        elsewhere: elsewhere
+            .into_iter()
+            .map(|p| (p.id, p.district_code))
+            .collect(),
     })
 }
 
 /// Changes a person's record (details rights needed).
 pub fn update(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     expected_version: i32,
     patch: PersonPatch,
 ) -> RepoResult<PersonView> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let current = load(conn, id)?;
-        authz::reach_person(actor, &current.district_code)?;
-        let facts = access::access_for(conn, actor, &[access::key_of(&current)])?;
-        let access = facts.get(&id).ok_or(RepoError::NotFound)?;
-        authz::update_person(actor, access)?;
-        crate::guard::lock_persons(conn, actor, &[id])?;
-        let moves = patch.household_id.filter(|h| *h != current.household_id);
-        if let Some(target) = moves {
-            authz::move_household(actor, access)?;
-            if let Some(h) = target {
-                super::households::load_usable(conn, actor, h, "household_id")?;
-            }
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let current = load(conn, id)?;
+    authz::reach_person(actor, &current.district_code)?;
+    let facts = access::access_for(conn, actor, &[access::key_of(&current)])?;
+    let access = facts.get(&id).ok_or(RepoError::NotFound)?;
+    authz::update_person(actor, access)?;
+    crate::guard::lock_persons(conn, actor, &[id])?;
+    let moves = patch.household_id.filter(|h| *h != current.household_id);
+    if let Some(target) = moves {
+        authz::move_household(actor, access)?;
+        if let Some(h) = target {
+            super::households::load_usable(conn, actor, h, "household_id")?;
         }
-        crate::update_versioned!(
-            conn,
-            persons,
-            id,
-            expected_version,
-            (
-                persons::name.eq(patch.name.clone().unwrap_or(current.name.clone())),
-                persons::sex.eq(patch.sex.unwrap_or(current.sex).map(|s| s.as_str())),
-                persons::phone.eq(patch.phone.clone().unwrap_or(current.phone.clone())),
-                persons::address.eq(patch.address.clone().unwrap_or(current.address.clone())),
-                persons::household_id.eq(patch
-                    .household_id
-                    .unwrap_or(current.household_id)
-                    .map(DbUuid)),
-                persons::flags.eq(flags_text(patch.flags.as_deref().unwrap_or(&current.flags))),
-            )
-        )?;
-        let details = match moves {
-            Some(to) => json!({ "household_moved": { "from": current.household_id, "to": to } }),
-            None => json!({}),
-        };
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::Person, Change::Updated, id)
-                .details(details)
-                .into(),
-            Some(id),
-        )?;
-        Ok(PersonView::Full(load(conn, id)?))
-    })
+    }
+    crate::update_versioned!(
+        conn,
+        persons,
+        id,
+        expected_version,
+        (
+            persons::name.eq(patch.name.clone().unwrap_or(current.name.clone())),
+            persons::sex.eq(patch.sex.unwrap_or(current.sex).map(|s| s.as_str())),
+            persons::phone.eq(patch.phone.clone().unwrap_or(current.phone.clone())),
+            persons::address.eq(patch.address.clone().unwrap_or(current.address.clone())),
+            persons::household_id.eq(patch
+                .household_id
+                .unwrap_or(current.household_id)
+                .map(DbUuid)),
+            persons::flags.eq(flags_text(patch.flags.as_deref().unwrap_or(&current.flags))),
+        )
+    )?;
+    let details = match moves {
+        Some(to) => json!({ "household_moved": { "from": current.household_id, "to": to } }),
+        None => json!({}),
+    };
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::Person, Change::Updated, id)
+            .details(details)
+            .into(),
+        Some(id),
+    )?;
+    Ok(PersonView::Full(load(conn, id)?))
 }
 
 /// The person's access facts for the actor (for rules outside this module).
@@ -620,18 +617,11 @@ pub fn access_log(
 }
 
 /// The audit event of a person's access log shown (on the primary, after its reads).
-pub fn record_access_log_view(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-) -> RepoResult<()> {
-    uow::run(conn, actor, ctx, |tx| {
-        let mut entry =
-            AuditEntry::new(AuditAction::View, "person_access_log", Some(id.to_string()));
-        entry.person_id = Some(id);
-        audit::record(tx.conn(), ctx, entry)
-    })
+pub fn record_access_log_view(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<()> {
+    let ctx = tx.ctx();
+    let mut entry = AuditEntry::new(AuditAction::View, "person_access_log", Some(id.to_string()));
+    entry.person_id = Some(id);
+    audit::record(tx.conn(), ctx, entry)
 }
 
 /// What `rotate_keys` did.

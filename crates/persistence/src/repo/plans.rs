@@ -15,13 +15,13 @@ use uuid::Uuid;
 
 use super::cases::assessment::{assessments_of, with_changes};
 use super::cases::{self, CaseDetail, LatestAssessment};
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{case_assessments, cases as cases_t, plan_reviews, service_plans, users};
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 
 /// A case open to new records: not closed, rejected or referred out.
 fn open_case(case: &CaseDetail) -> RepoResult<()> {
@@ -37,88 +37,81 @@ fn open_case(case: &CaseDetail) -> RepoResult<()> {
 
 /// Writes a dated assessment; the case takes its risk level.
 pub fn create_assessment(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     case_id: Uuid,
     new: NewAssessment,
 ) -> RepoResult<LatestAssessment> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     rules::check_assessment(&new, crate::today())?;
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let case = cases::load(conn, case_id)?;
-        authz::work_on_case(actor, &case.facts())?;
-        open_case(&case)?;
-        if let Some(p) = new.person_id {
-            if !cases::is_member(conn, case_id, p)? {
-                return Err(DomainError::invalid(
-                    "person_id",
-                    "not_member",
-                    "the person is not one of the people this case is for",
-                )
-                .into());
-            }
+    let conn = tx.conn();
+    let case = cases::load(conn, case_id)?;
+    authz::work_on_case(actor, &case.facts())?;
+    open_case(&case)?;
+    if let Some(p) = new.person_id {
+        if !cases::is_member(conn, case_id, p)? {
+            return Err(DomainError::invalid(
+                "person_id",
+                "not_member",
+                "the person is not one of the people this case is for",
+            )
+            .into());
         }
-        let id = Uuid::now_v7();
-        let domains = serde_json::to_string(&new.domains).unwrap_or_else(|_| "{}".into());
-        diesel::insert_into(case_assessments::table)
-            .values((
-                case_assessments::id.eq(DbUuid(id)),
-                case_assessments::case_id.eq(DbUuid(case_id)),
-                case_assessments::person_id.eq(new.person_id.map(DbUuid)),
-                case_assessments::assessed_on.eq(new.assessed_on),
-                case_assessments::assessor_user_id.eq(DbUuid(actor.user_id)),
-                case_assessments::assessor_org_id.eq(DbUuid(actor.org_id)),
-                case_assessments::domains.eq(&domains),
-                case_assessments::risk_level.eq(new.risk_level.as_str()),
-                case_assessments::summary.eq(&new.summary),
-                case_assessments::created_at.eq(to_db(crate::now())),
-            ))
-            .execute(conn)?;
-        diesel::update(cases_t::table.find(DbUuid(case_id)))
-            .set((
-                cases_t::risk_level.eq(new.risk_level.as_str()),
-                cases_t::version.eq(cases_t::version + 1),
-                cases_t::updated_at.eq(to_db(crate::now())),
-            ))
-            .execute(conn)?;
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::AssessmentRecorded {
-                assessment_id: id,
-                case_id,
-                assessed_on: new.assessed_on,
-                risk_level: new.risk_level.as_str(),
-            },
-            Some(new.person_id.unwrap_or(case.case.person_id)),
-        )?;
-        let all = with_changes(assessments_of(conn, case_id)?);
-        all.into_iter()
-            .find(|a| a.assessment.id == id)
-            .ok_or(RepoError::NotFound)
-    })
+    }
+    let id = Uuid::now_v7();
+    let domains = serde_json::to_string(&new.domains).unwrap_or_else(|_| "{}".into());
+    diesel::insert_into(case_assessments::table)
+        .values((
+            case_assessments::id.eq(DbUuid(id)),
+            case_assessments::case_id.eq(DbUuid(case_id)),
+            case_assessments::person_id.eq(new.person_id.map(DbUuid)),
+            case_assessments::assessed_on.eq(new.assessed_on),
+            case_assessments::assessor_user_id.eq(DbUuid(actor.user_id)),
+            case_assessments::assessor_org_id.eq(DbUuid(actor.org_id)),
+            case_assessments::domains.eq(&domains),
+            case_assessments::risk_level.eq(new.risk_level.as_str()),
+            case_assessments::summary.eq(&new.summary),
+            case_assessments::created_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)?;
+    diesel::update(cases_t::table.find(DbUuid(case_id)))
+        .set((
+            cases_t::risk_level.eq(new.risk_level.as_str()),
+            cases_t::version.eq(cases_t::version + 1),
+            cases_t::updated_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)?;
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::AssessmentRecorded {
+            assessment_id: id,
+            case_id,
+            assessed_on: new.assessed_on,
+            risk_level: new.risk_level.as_str(),
+        },
+        Some(new.person_id.unwrap_or(case.case.person_id)),
+    )?;
+    let all = with_changes(assessments_of(conn, case_id)?);
+    all.into_iter()
+        .find(|a| a.assessment.id == id)
+        .ok_or(RepoError::NotFound)
 }
 
 /// Every assessment of a case, oldest first, each with its change; the read is audited.
-pub fn list_assessments(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    case_id: Uuid,
-) -> RepoResult<Vec<LatestAssessment>> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let case = cases::load_visible(conn, actor, case_id)?;
-        let list = with_changes(assessments_of(conn, case_id)?);
-        let mut entry = AuditEntry::new(
-            AuditAction::View,
-            "assessment_list",
-            Some(case_id.to_string()),
-        )
-        .with_details(json!({ "results": list.len() }));
-        entry.person_id = Some(case.case.person_id);
-        audit::record(conn, ctx, entry)?;
-        Ok(list)
-    })
+pub fn list_assessments(tx: &mut Tx<'_>, case_id: Uuid) -> RepoResult<Vec<LatestAssessment>> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let case = cases::load_visible(conn, actor, case_id)?;
+    let list = with_changes(assessments_of(conn, case_id)?);
+    let mut entry = AuditEntry::new(
+        AuditAction::View,
+        "assessment_list",
+        Some(case_id.to_string()),
+    )
+    .with_details(json!({ "results": list.len() }));
+    entry.person_id = Some(case.case.person_id);
+    audit::record(conn, ctx, entry)?;
+    Ok(list)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -265,90 +258,83 @@ fn check_plan_refs(
 
 /// Writes the next revision of a case's service plan; the previous one is kept, superseded.
 /// The case's next review date becomes the plan's.
-pub fn create_plan(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    case_id: Uuid,
-    mut new: NewPlan,
-) -> RepoResult<PlanDetail> {
+pub fn create_plan(tx: &mut Tx<'_>, case_id: Uuid, mut new: NewPlan) -> RepoResult<PlanDetail> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     rules::check_plan(&mut new)?;
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let case = cases::load(conn, case_id)?;
-        authz::work_on_case(actor, &case.facts())?;
-        open_case(&case)?;
-        check_plan_refs(conn, actor, &case, &new.services)?;
-        let last: Option<i32> = service_plans::table
+    let conn = tx.conn();
+    let case = cases::load(conn, case_id)?;
+    authz::work_on_case(actor, &case.facts())?;
+    open_case(&case)?;
+    check_plan_refs(conn, actor, &case, &new.services)?;
+    let last: Option<i32> = service_plans::table
+        .filter(service_plans::case_id.eq(DbUuid(case_id)))
+        .select(diesel::dsl::max(service_plans::revision))
+        .first(conn)?;
+    diesel::update(
+        service_plans::table
             .filter(service_plans::case_id.eq(DbUuid(case_id)))
-            .select(diesel::dsl::max(service_plans::revision))
-            .first(conn)?;
-        diesel::update(
-            service_plans::table
-                .filter(service_plans::case_id.eq(DbUuid(case_id)))
-                .filter(service_plans::status.eq(PlanStatus::Active.as_str())),
-        )
-        .set(service_plans::status.eq(PlanStatus::Superseded.as_str()))
+            .filter(service_plans::status.eq(PlanStatus::Active.as_str())),
+    )
+    .set(service_plans::status.eq(PlanStatus::Superseded.as_str()))
+    .execute(conn)?;
+    let id = Uuid::now_v7();
+    let revision = last.unwrap_or(0) + 1;
+    let goals: Vec<_> = new
+        .goals
+        .into_iter()
+        .map(|mut g| {
+            g.id = Uuid::now_v7();
+            g
+        })
+        .collect();
+    diesel::insert_into(service_plans::table)
+        .values((
+            service_plans::id.eq(DbUuid(id)),
+            service_plans::case_id.eq(DbUuid(case_id)),
+            service_plans::revision.eq(revision),
+            service_plans::status.eq(PlanStatus::Active.as_str()),
+            service_plans::summary.eq(&new.summary),
+            service_plans::starts_on.eq(new.starts_on),
+            service_plans::ends_on.eq(new.ends_on),
+            service_plans::goals.eq(serde_json::to_string(&goals).unwrap_or_else(|_| "[]".into())),
+            service_plans::services
+                .eq(serde_json::to_string(&new.services).unwrap_or_else(|_| "[]".into())),
+            service_plans::next_review_on.eq(new.next_review_on),
+            service_plans::created_by.eq(DbUuid(actor.user_id)),
+            service_plans::created_by_org_id.eq(DbUuid(actor.org_id)),
+            service_plans::created_at.eq(to_db(crate::now())),
+        ))
         .execute(conn)?;
-        let id = Uuid::now_v7();
-        let revision = last.unwrap_or(0) + 1;
-        let goals: Vec<_> = new
-            .goals
-            .into_iter()
-            .map(|mut g| {
-                g.id = Uuid::now_v7();
-                g
-            })
-            .collect();
-        diesel::insert_into(service_plans::table)
-            .values((
-                service_plans::id.eq(DbUuid(id)),
-                service_plans::case_id.eq(DbUuid(case_id)),
-                service_plans::revision.eq(revision),
-                service_plans::status.eq(PlanStatus::Active.as_str()),
-                service_plans::summary.eq(&new.summary),
-                service_plans::starts_on.eq(new.starts_on),
-                service_plans::ends_on.eq(new.ends_on),
-                service_plans::goals
-                    .eq(serde_json::to_string(&goals).unwrap_or_else(|_| "[]".into())),
-                service_plans::services
-                    .eq(serde_json::to_string(&new.services).unwrap_or_else(|_| "[]".into())),
-                service_plans::next_review_on.eq(new.next_review_on),
-                service_plans::created_by.eq(DbUuid(actor.user_id)),
-                service_plans::created_by_org_id.eq(DbUuid(actor.org_id)),
-                service_plans::created_at.eq(to_db(crate::now())),
-            ))
-            .execute(conn)?;
-        set_next_review(conn, case_id, new.next_review_on)?;
-        let facts = case.facts();
-        let mut provider_org_ids: Vec<Uuid> = new
-            .services
-            .iter()
-            .map(|s| s.provider_org_id)
-            .filter(|o| *o != actor.org_id && facts.participant_orgs.contains(o))
-            .collect();
-        provider_org_ids.sort();
-        provider_org_ids.dedup();
-        let mut responsible_user_ids: Vec<Uuid> = new
-            .services
-            .iter()
-            .filter_map(|s| s.responsible_user_id)
-            .collect();
-        responsible_user_ids.sort();
-        responsible_user_ids.dedup();
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::PlanRecorded {
-                plan_id: id,
-                case_id,
-                revision,
-                provider_org_ids,
-                responsible_user_ids,
-            },
-            Some(case.case.person_id),
-        )?;
-        let plan = load_plan(conn, id)?;
-        plan_detail(conn, plan)
-    })
+    set_next_review(conn, case_id, new.next_review_on)?;
+    let facts = case.facts();
+    let mut provider_org_ids: Vec<Uuid> = new
+        .services
+        .iter()
+        .map(|s| s.provider_org_id)
+        .filter(|o| *o != actor.org_id && facts.participant_orgs.contains(o))
+        .collect();
+    provider_org_ids.sort();
+    provider_org_ids.dedup();
+    let mut responsible_user_ids: Vec<Uuid> = new
+        .services
+        .iter()
+        .filter_map(|s| s.responsible_user_id)
+        .collect();
+    responsible_user_ids.sort();
+    responsible_user_ids.dedup();
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::PlanRecorded {
+            plan_id: id,
+            case_id,
+            revision,
+            provider_org_ids,
+            responsible_user_ids,
+        },
+        Some(case.case.person_id),
+    )?;
+    let plan = load_plan(conn, id)?;
+    plan_detail(conn, plan)
 }
 
 fn set_next_review(conn: &mut DbConn, case_id: Uuid, on: Option<NaiveDate>) -> RepoResult<()> {
@@ -363,97 +349,86 @@ fn set_next_review(conn: &mut DbConn, case_id: Uuid, on: Option<NaiveDate>) -> R
 }
 
 /// Every plan revision of a case, newest first, with its reviews; the read is audited.
-pub fn list_plans(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    case_id: Uuid,
-) -> RepoResult<Vec<PlanDetail>> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let case = cases::load_visible(conn, actor, case_id)?;
-        let plans: Vec<Plan> = service_plans::table
-            .filter(service_plans::case_id.eq(DbUuid(case_id)))
-            .order(service_plans::revision.desc())
-            .select(PlanRow::as_select())
-            .load(conn)?
-            .into_iter()
-            .map(Plan::try_from)
-            .collect::<RepoResult<_>>()?;
-        let list = plans
-            .into_iter()
-            .map(|p| plan_detail(conn, p))
-            .collect::<RepoResult<Vec<_>>>()?;
-        let mut entry = AuditEntry::new(
-            AuditAction::View,
-            "service_plan_list",
-            Some(case_id.to_string()),
-        )
-        .with_details(json!({ "results": list.len() }));
-        entry.person_id = Some(case.case.person_id);
-        audit::record(conn, ctx, entry)?;
-        Ok(list)
-    })
+pub fn list_plans(tx: &mut Tx<'_>, case_id: Uuid) -> RepoResult<Vec<PlanDetail>> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let case = cases::load_visible(conn, actor, case_id)?;
+    let plans: Vec<Plan> = service_plans::table
+        .filter(service_plans::case_id.eq(DbUuid(case_id)))
+        .order(service_plans::revision.desc())
+        .select(PlanRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Plan::try_from)
+        .collect::<RepoResult<_>>()?;
+    let list = plans
+        .into_iter()
+        .map(|p| plan_detail(conn, p))
+        .collect::<RepoResult<Vec<_>>>()?;
+    let mut entry = AuditEntry::new(
+        AuditAction::View,
+        "service_plan_list",
+        Some(case_id.to_string()),
+    )
+    .with_details(json!({ "results": list.len() }));
+    entry.person_id = Some(case.case.person_id);
+    audit::record(conn, ctx, entry)?;
+    Ok(list)
 }
 
 /// Reviews the active plan of a case: records each goal's progress and the next review date
 /// (default three months on), which the case takes.
-pub fn create_review(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    plan_id: Uuid,
-    mut new: NewReview,
-) -> RepoResult<Review> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let plan = load_plan(conn, plan_id)?;
-        let case = cases::load(conn, plan.case_id)?;
-        authz::work_on_case(actor, &case.facts())?;
-        open_case(&case)?;
-        if plan.status != PlanStatus::Active {
-            return Err(RepoError::conflict(
-                "plan_superseded",
-                "a later revision of this plan is in force; review that one",
-            ));
-        }
-        rules::check_review(&new, &plan, crate::today())?;
-        if new.next_review_on.is_none() {
-            new.next_review_on = new
-                .reviewed_on
-                .checked_add_months(chrono::Months::new(rules::REVIEW_MONTHS));
-        }
-        let id = Uuid::now_v7();
-        diesel::insert_into(plan_reviews::table)
-            .values((
-                plan_reviews::id.eq(DbUuid(id)),
-                plan_reviews::plan_id.eq(DbUuid(plan_id)),
-                plan_reviews::case_id.eq(DbUuid(plan.case_id)),
-                plan_reviews::reviewed_on.eq(new.reviewed_on),
-                plan_reviews::reviewer_user_id.eq(DbUuid(actor.user_id)),
-                plan_reviews::reviewer_org_id.eq(DbUuid(actor.org_id)),
-                plan_reviews::goal_progress
-                    .eq(serde_json::to_string(&new.goal_progress).unwrap_or_else(|_| "[]".into())),
-                plan_reviews::summary.eq(&new.summary),
-                plan_reviews::next_review_on.eq(new.next_review_on),
-                plan_reviews::created_at.eq(to_db(crate::now())),
-            ))
-            .execute(conn)?;
-        set_next_review(conn, plan.case_id, new.next_review_on)?;
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::PlanReviewed {
-                review_id: id,
-                plan_id,
-                case_id: plan.case_id,
-                reviewed_on: new.reviewed_on,
-                next_review_on: new.next_review_on,
-            },
-            Some(case.case.person_id),
-        )?;
-        plan_reviews::table
-            .find(DbUuid(id))
-            .select(ReviewRow::as_select())
-            .first(conn)?
-            .try_into()
-    })
+pub fn create_review(tx: &mut Tx<'_>, plan_id: Uuid, mut new: NewReview) -> RepoResult<Review> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let plan = load_plan(conn, plan_id)?;
+    let case = cases::load(conn, plan.case_id)?;
+    authz::work_on_case(actor, &case.facts())?;
+    open_case(&case)?;
+    if plan.status != PlanStatus::Active {
+        return Err(RepoError::conflict(
+            "plan_superseded",
+            "a later revision of this plan is in force; review that one",
+        ));
+    }
+    rules::check_review(&new, &plan, crate::today())?;
+    if new.next_review_on.is_none() {
+        new.next_review_on = new
+            .reviewed_on
+            .checked_add_months(chrono::Months::new(rules::REVIEW_MONTHS));
+    }
+    let id = Uuid::now_v7();
+    diesel::insert_into(plan_reviews::table)
+        .values((
+            plan_reviews::id.eq(DbUuid(id)),
+            plan_reviews::plan_id.eq(DbUuid(plan_id)),
+            plan_reviews::case_id.eq(DbUuid(plan.case_id)),
+            plan_reviews::reviewed_on.eq(new.reviewed_on),
+            plan_reviews::reviewer_user_id.eq(DbUuid(actor.user_id)),
+            plan_reviews::reviewer_org_id.eq(DbUuid(actor.org_id)),
+            plan_reviews::goal_progress
+                .eq(serde_json::to_string(&new.goal_progress).unwrap_or_else(|_| "[]".into())),
+            plan_reviews::summary.eq(&new.summary),
+            plan_reviews::next_review_on.eq(new.next_review_on),
+            plan_reviews::created_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)?;
+    set_next_review(conn, plan.case_id, new.next_review_on)?;
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::PlanReviewed {
+            review_id: id,
+            plan_id,
+            case_id: plan.case_id,
+            reviewed_on: new.reviewed_on,
+            next_review_on: new.next_review_on,
+        },
+        Some(case.case.person_id),
+    )?;
+    plan_reviews::table
+        .find(DbUuid(id))
+        .select(ReviewRow::as_select())
+        .first(conn)?
+        .try_into()
 }

@@ -17,7 +17,7 @@ use crate::crypto::PersonKeys;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{donation_receipts, donations as donations_t, organizations, resources};
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow;
+use crate::uow::Tx;
 
 /// An issued receipt.
 #[derive(Debug, Clone)]
@@ -124,67 +124,60 @@ fn own_donation(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Donati
 
 /// Issues the donation's receipt — its number the next of the organization in this year — or,
 /// when it has one, issues it again under the same number (`true`: a reissue).
-pub fn issue(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-) -> RepoResult<(Receipt, bool)> {
-    uow::run(conn, actor, ctx, |tx| {
-        let actor = tx.actor();
-        let d = own_donation(tx.conn(), actor, id)?;
-        let now = crate::now();
-        let (receipt, reissued) = match of_donation(tx.conn(), id)? {
-            Some(r) => {
-                diesel::update(donation_receipts::table.find(DbUuid(r.id)))
-                    .set((
-                        donation_receipts::reissues.eq(donation_receipts::reissues + 1),
-                        donation_receipts::last_issued_at.eq(to_db(now)),
+pub fn issue(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<(Receipt, bool)> {
+    let actor = tx.actor();
+    let d = own_donation(tx.conn(), actor, id)?;
+    let now = crate::now();
+    let (receipt, reissued) = match of_donation(tx.conn(), id)? {
+        Some(r) => {
+            diesel::update(donation_receipts::table.find(DbUuid(r.id)))
+                .set((
+                    donation_receipts::reissues.eq(donation_receipts::reissues + 1),
+                    donation_receipts::last_issued_at.eq(to_db(now)),
+                ))
+                .execute(tx.conn())?;
+            (r.id, true)
+        }
+        None => {
+            let year = (now + chrono::Duration::hours(9)).year();
+            let serial = next_serial(tx.conn(), d.received_by_org_id, year)?;
+            let rid = Uuid::now_v7();
+            let inserted = diesel::insert_into(donation_receipts::table)
+                .values((
+                    donation_receipts::id.eq(DbUuid(rid)),
+                    donation_receipts::donation_id.eq(DbUuid(id)),
+                    donation_receipts::org_id.eq(DbUuid(d.received_by_org_id)),
+                    donation_receipts::year.eq(year),
+                    donation_receipts::serial.eq(serial),
+                    donation_receipts::issued_by.eq(DbUuid(actor.user_id)),
+                    donation_receipts::issued_at.eq(to_db(now)),
+                    donation_receipts::last_issued_at.eq(to_db(now)),
+                ))
+                .execute(tx.conn());
+            match inserted {
+                Err(e) if RepoError::is_unique_violation(&e) => {
+                    return Err(RepoError::conflict(
+                        "receipt_issued",
+                        "the receipt was issued meanwhile; issue it again to reissue",
                     ))
-                    .execute(tx.conn())?;
-                (r.id, true)
-            }
-            None => {
-                let year = (now + chrono::Duration::hours(9)).year();
-                let serial = next_serial(tx.conn(), d.received_by_org_id, year)?;
-                let rid = Uuid::now_v7();
-                let inserted = diesel::insert_into(donation_receipts::table)
-                    .values((
-                        donation_receipts::id.eq(DbUuid(rid)),
-                        donation_receipts::donation_id.eq(DbUuid(id)),
-                        donation_receipts::org_id.eq(DbUuid(d.received_by_org_id)),
-                        donation_receipts::year.eq(year),
-                        donation_receipts::serial.eq(serial),
-                        donation_receipts::issued_by.eq(DbUuid(actor.user_id)),
-                        donation_receipts::issued_at.eq(to_db(now)),
-                        donation_receipts::last_issued_at.eq(to_db(now)),
-                    ))
-                    .execute(tx.conn());
-                match inserted {
-                    Err(e) if RepoError::is_unique_violation(&e) => {
-                        return Err(RepoError::conflict(
-                            "receipt_issued",
-                            "the receipt was issued meanwhile; issue it again to reissue",
-                        ))
-                    }
-                    other => other?,
-                };
-                (rid, false)
-            }
-        };
-        let r: Receipt = donation_receipts::table
-            .find(DbUuid(receipt))
-            .select(ReceiptRow::as_select())
-            .first::<ReceiptRow>(tx.conn())?
-            .into();
-        tx.record(
-            RecordChange::new(Record::Donation, Change::Updated, id)
-                .details(json!({ "receipt": r.number(), "reissue": reissued }))
-                .into(),
-            None,
-        )?;
-        Ok((r, reissued))
-    })
+                }
+                other => other?,
+            };
+            (rid, false)
+        }
+    };
+    let r: Receipt = donation_receipts::table
+        .find(DbUuid(receipt))
+        .select(ReceiptRow::as_select())
+        .first::<ReceiptRow>(tx.conn())?
+        .into();
+    tx.record(
+        RecordChange::new(Record::Donation, Change::Updated, id)
+            .details(json!({ "receipt": r.number(), "reissue": reissued }))
+            .into(),
+        None,
+    )?;
+    Ok((r, reissued))
 }
 
 /// What a printed receipt shows.

@@ -101,44 +101,39 @@ pub struct NewReferral {
 }
 
 /// Refers a case the actor works on to another organization.
-pub fn create(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    new: NewReferral,
-) -> RepoResult<ReferralDetail> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let case = match cases::load(conn, new.case_id) {
-            Ok(c) => c,
-            Err(RepoError::NotFound) => return Err(DomainError::unknown("case_id").into()),
-            Err(e) => return Err(e),
-        };
-        authz::view_case(actor, &case.facts()).map_err(|_| DomainError::unknown("case_id"))?;
-        authz::work_on_case(actor, &case.facts())?;
-        if new.kind == ReferralKind::Lead {
-            // Asking another organization to take over is the lead's to ask.
-            authz::lead_case(actor, &case.facts())?;
-            if !case.case.status.counts_as_open() {
-                return Err(RepoError::conflict(
-                    "case_closed",
-                    "only a case being worked on can be handed to a new lead; reopen it first",
-                ));
-            }
+pub fn create(tx: &mut Tx<'_>, new: NewReferral) -> RepoResult<ReferralDetail> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let case = match cases::load(conn, new.case_id) {
+        Ok(c) => c,
+        Err(RepoError::NotFound) => return Err(DomainError::unknown("case_id").into()),
+        Err(e) => return Err(e),
+    };
+    authz::view_case(actor, &case.facts()).map_err(|_| DomainError::unknown("case_id"))?;
+    authz::work_on_case(actor, &case.facts())?;
+    if new.kind == ReferralKind::Lead {
+        // Asking another organization to take over is the lead's to ask.
+        authz::lead_case(actor, &case.facts())?;
+        if !case.case.status.counts_as_open() {
+            return Err(RepoError::conflict(
+                "case_closed",
+                "only a case being worked on can be handed to a new lead; reopen it first",
+            ));
         }
-        let to = orgs::load_for_case(
-            conn,
-            &case.case.district_code,
-            new.to_org_id,
-            "to_organization_id",
-        )?;
-        if to.id == actor.org_id {
-            return Err(DomainError::unknown("to_organization_id").into());
-        }
-        let id = send(&mut Tx::on(conn, actor, ctx), &case, actor.org_id, &new)?;
-        let (r, _) = load(conn, id)?;
-        detail(conn, r)
-    })
+    }
+    let to = orgs::load_for_case(
+        conn,
+        &case.case.district_code,
+        new.to_org_id,
+        "to_organization_id",
+    )?;
+    if to.id == actor.org_id {
+        return Err(DomainError::unknown("to_organization_id").into());
+    }
+    let id = send(&mut Tx::on(conn, actor, ctx), &case, actor.org_id, &new)?;
+    let (r, _) = load(conn, id)?;
+    detail(conn, r)
 }
 
 /// Writes a referral of `case` from `from_org` and records it (the caller has checked who may
@@ -196,23 +191,18 @@ pub(crate) fn send(
 }
 
 /// One referral (either end, or the district's coordinators and auditors).
-pub fn get(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-) -> RepoResult<ReferralDetail> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let (r, facts) = load(conn, id)?;
-        authz::view_referral(actor, &facts)?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::View, "referral", Some(id.to_string())),
-        )?;
-        detail(conn, r)
-    })
+pub fn get(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<ReferralDetail> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let (r, facts) = load(conn, id)?;
+    authz::view_referral(actor, &facts)?;
+    audit::record(
+        conn,
+        ctx,
+        AuditEntry::new(AuditAction::View, "referral", Some(id.to_string())),
+    )?;
+    detail(conn, r)
 }
 
 /// Which way a referral goes, seen from the actor's organization.
@@ -273,148 +263,122 @@ pub fn list(
 }
 
 fn answer(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     to: ReferralStatus,
     note: Option<&str>,
 ) -> RepoResult<ReferralDetail> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let (r, facts) = load(conn, id)?;
-        match to {
-            ReferralStatus::Completed => authz::complete_referral(actor, &facts)?,
-            _ => authz::answer_referral(actor, &facts)?,
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let (r, facts) = load(conn, id)?;
+    match to {
+        ReferralStatus::Completed => authz::complete_referral(actor, &facts)?,
+        _ => authz::answer_referral(actor, &facts)?,
+    }
+    if !r.status.can_move_to(to) {
+        return Err(RepoError::conflict(
+            "invalid_referral_transition",
+            format!(
+                "a {} referral cannot become {}",
+                r.status.as_str(),
+                to.as_str()
+            ),
+        ));
+    }
+    let answered = diesel::update(
+        referrals::table
+            .find(DbUuid(id))
+            .filter(referrals::status.eq(r.status.as_str())),
+    )
+    .set((
+        referrals::status.eq(to.as_str()),
+        referrals::updated_at.eq(to_db(crate::now())),
+    ))
+    .execute(conn)?;
+    crate::guard::claimed(
+        answered,
+        "already_answered",
+        "another request answered this referral first; reload it",
+    )?;
+    match to {
+        ReferralStatus::Completed => {
+            diesel::update(referrals::table.find(DbUuid(id)))
+                .set(referrals::outcome.eq(note))
+                .execute(conn)?;
         }
-        if !r.status.can_move_to(to) {
+        _ => {
+            diesel::update(referrals::table.find(DbUuid(id)))
+                .set(referrals::response_note.eq(note))
+                .execute(conn)?;
+        }
+    }
+    if to == ReferralStatus::Accepted && r.kind == ReferralKind::Lead {
+        // The receiver takes over the lead from the organization that asked it to, while
+        // the case is worked on; otherwise it can only decline.
+        let case = cases::load(conn, r.case_id)?;
+        if case.case.lead_org_id != r.from_org_id || !case.case.status.counts_as_open() {
             return Err(RepoError::conflict(
-                "invalid_referral_transition",
-                format!(
-                    "a {} referral cannot become {}",
-                    r.status.as_str(),
-                    to.as_str()
-                ),
+                "referral_outdated",
+                "the case's lead or status changed since this referral was sent; decline it, and the lead may send a new one",
             ));
         }
-        let answered = diesel::update(
-            referrals::table
-                .find(DbUuid(id))
-                .filter(referrals::status.eq(r.status.as_str())),
-        )
-        .set((
-            referrals::status.eq(to.as_str()),
-            referrals::updated_at.eq(to_db(crate::now())),
-        ))
-        .execute(conn)?;
-        crate::guard::claimed(
-            answered,
-            "already_answered",
-            "another request answered this referral first; reload it",
+        cases::move_lead(
+            &mut Tx::on(conn, actor, ctx),
+            &case,
+            r.to_org_id,
+            cases::LeadCause::Referral(id),
         )?;
-        match to {
-            ReferralStatus::Completed => {
-                diesel::update(referrals::table.find(DbUuid(id)))
-                    .set(referrals::outcome.eq(note))
-                    .execute(conn)?;
-            }
-            _ => {
-                diesel::update(referrals::table.find(DbUuid(id)))
-                    .set(referrals::response_note.eq(note))
-                    .execute(conn)?;
-            }
-        }
-        if to == ReferralStatus::Accepted && r.kind == ReferralKind::Lead {
-            // The receiver takes over the lead from the organization that asked it to, while
-            // the case is worked on; otherwise it can only decline.
-            let case = cases::load(conn, r.case_id)?;
-            if case.case.lead_org_id != r.from_org_id || !case.case.status.counts_as_open() {
-                return Err(RepoError::conflict(
-                    "referral_outdated",
-                    "the case's lead or status changed since this referral was sent; decline it, and the lead may send a new one",
-                ));
-            }
-            cases::move_lead(
-                &mut Tx::on(conn, actor, ctx),
-                &case,
+    } else if to == ReferralStatus::Accepted {
+        let case = cases::load(conn, r.case_id)?;
+        if !case.participants.iter().any(|p| p.org_id == r.to_org_id) {
+            cases::add_participant_row(
+                conn,
+                actor,
+                r.case_id,
                 r.to_org_id,
-                cases::LeadCause::Referral(id),
+                ParticipantRole::ServiceProvider,
             )?;
-        } else if to == ReferralStatus::Accepted {
-            let case = cases::load(conn, r.case_id)?;
-            if !case.participants.iter().any(|p| p.org_id == r.to_org_id) {
-                cases::add_participant_row(
-                    conn,
-                    actor,
-                    r.case_id,
-                    r.to_org_id,
-                    ParticipantRole::ServiceProvider,
-                )?;
-                Tx::on(conn, actor, ctx).record(
-                    DomainEvent::ParticipantChanged {
-                        case_id: r.case_id,
-                        org_id: r.to_org_id,
-                        role: Some(ParticipantRole::ServiceProvider.as_str()),
-                        referral_id: Some(id),
-                    },
-                    Some(case.case.person_id),
-                )?;
-            }
+            Tx::on(conn, actor, ctx).record(
+                DomainEvent::ParticipantChanged {
+                    case_id: r.case_id,
+                    org_id: r.to_org_id,
+                    role: Some(ParticipantRole::ServiceProvider.as_str()),
+                    referral_id: Some(id),
+                },
+                Some(case.case.person_id),
+            )?;
         }
-        let person = cases::load(conn, r.case_id)?.case.person_id;
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::ReferralAnswered {
-                referral_id: id,
-                case_id: r.case_id,
-                from_org_id: r.from_org_id,
-                to_org_id: r.to_org_id,
-                status: to.as_str(),
-            },
-            Some(person),
-        )?;
-        let (r, _) = load(conn, id)?;
-        detail(conn, r)
-    })
+    }
+    let person = cases::load(conn, r.case_id)?.case.person_id;
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::ReferralAnswered {
+            referral_id: id,
+            case_id: r.case_id,
+            from_org_id: r.from_org_id,
+            to_org_id: r.to_org_id,
+            status: to.as_str(),
+        },
+        Some(person),
+    )?;
+    let (r, _) = load(conn, id)?;
+    detail(conn, r)
 }
 
 /// The receiver accepts: a `service` referral makes it a service-providing participant of the
 /// case; a `lead` referral makes it the case's lead (the sender stays a co-manager).
-pub fn accept(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-) -> RepoResult<ReferralDetail> {
-    answer(conn, actor, ctx, id, ReferralStatus::Accepted, None)
+pub fn accept(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<ReferralDetail> {
+    answer(tx, id, ReferralStatus::Accepted, None)
 }
 
 /// The receiver declines, with a reason.
-pub fn decline(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    reason: &str,
-) -> RepoResult<ReferralDetail> {
-    answer(conn, actor, ctx, id, ReferralStatus::Declined, Some(reason))
+pub fn decline(tx: &mut Tx<'_>, id: Uuid, reason: &str) -> RepoResult<ReferralDetail> {
+    answer(tx, id, ReferralStatus::Declined, Some(reason))
 }
 
 /// Either end completes an accepted referral, with its outcome.
-pub fn complete(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    outcome: &str,
-) -> RepoResult<ReferralDetail> {
-    answer(
-        conn,
-        actor,
-        ctx,
-        id,
-        ReferralStatus::Completed,
-        Some(outcome),
-    )
+pub fn complete(tx: &mut Tx<'_>, id: Uuid, outcome: &str) -> RepoResult<ReferralDetail> {
+    answer(tx, id, ReferralStatus::Completed, Some(outcome))
 }
 
 /// Reminds both ends of every referral that has waited `remind_days` or more for its answer,

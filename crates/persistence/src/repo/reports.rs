@@ -15,7 +15,7 @@ use hamkke_domain::DomainError;
 use uuid::Uuid;
 
 use super::tallies::DayTally;
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
@@ -23,7 +23,7 @@ use crate::schema::{
     allocations, audit_events, benefit_types, cases, organizations, persons, resources,
 };
 use crate::types::{DbCode, DbUuid};
-use crate::uow;
+use crate::uow::Tx;
 
 /// The district and period a report covers.
 #[derive(Debug, Clone)]
@@ -188,21 +188,18 @@ pub fn duplicates(
 /// The audit event of a report given to its reader (`what`: `report_duplicates`, …), written
 /// on the primary once the report's reads are done (they may have run on a replica).
 pub fn record_export(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     what: &'static str,
     scope: &ReportScope,
     details: Option<serde_json::Value>,
 ) -> RepoResult<()> {
-    uow::run(conn, actor, ctx, |tx| {
-        let entry = AuditEntry::new(AuditAction::Export, what, Some(scope.district_code.clone()));
-        let entry = match details {
-            Some(d) => entry.with_details(d),
-            None => entry,
-        };
-        audit::record(tx.conn(), ctx, entry)
-    })
+    let ctx = tx.ctx();
+    let entry = AuditEntry::new(AuditAction::Export, what, Some(scope.district_code.clone()));
+    let entry = match details {
+        Some(d) => entry.with_details(d),
+        None => entry,
+    };
+    audit::record(tx.conn(), ctx, entry)
 }
 
 /// The reads of the duplicates report: the period's allocations (one indexed range of the

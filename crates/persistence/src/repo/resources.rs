@@ -13,14 +13,13 @@ use uuid::Uuid;
 use super::benefit_types;
 use super::orgs;
 use super::page::{Page, PageRequest};
-use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{allocations, resources};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = resources)]
@@ -133,43 +132,37 @@ fn check_provider(conn: &mut DbConn, actor: &Actor, id: Option<Uuid>) -> RepoRes
     Ok(())
 }
 
-pub fn create(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    new: NewResource,
-) -> RepoResult<Resource> {
+pub fn create(tx: &mut Tx<'_>, new: NewResource) -> RepoResult<Resource> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     authz::allocate(actor)?;
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        check_provider(conn, actor, new.provider_org_id)?;
-        let benefit =
-            benefit_types::load_usable(conn, actor, new.benefit_type_id, "benefit_type_id")?;
-        let id = Uuid::now_v7();
-        let now = to_db(crate::now());
-        diesel::insert_into(resources::table)
-            .values((
-                resources::id.eq(DbUuid(id)),
-                resources::name.eq(&new.name),
-                resources::category.eq(benefit.category.as_str()),
-                resources::funding.eq(new.funding.as_str()),
-                resources::unit.eq(&new.unit),
-                resources::provider_org_id.eq(new.provider_org_id.map(DbUuid)),
-                resources::district_code.eq(&actor.district_code),
-                resources::benefit_type_id.eq(DbUuid(benefit.id)),
-                resources::created_by_org_id.eq(DbUuid(actor.org_id)),
-                resources::active.eq(true),
-                resources::version.eq(1),
-                resources::created_at.eq(now),
-                resources::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::Resource, Change::Created, id).into(),
-            None,
-        )?;
-        load(conn, id)
-    })
+    let conn = tx.conn();
+    check_provider(conn, actor, new.provider_org_id)?;
+    let benefit = benefit_types::load_usable(conn, actor, new.benefit_type_id, "benefit_type_id")?;
+    let id = Uuid::now_v7();
+    let now = to_db(crate::now());
+    diesel::insert_into(resources::table)
+        .values((
+            resources::id.eq(DbUuid(id)),
+            resources::name.eq(&new.name),
+            resources::category.eq(benefit.category.as_str()),
+            resources::funding.eq(new.funding.as_str()),
+            resources::unit.eq(&new.unit),
+            resources::provider_org_id.eq(new.provider_org_id.map(DbUuid)),
+            resources::district_code.eq(&actor.district_code),
+            resources::benefit_type_id.eq(DbUuid(benefit.id)),
+            resources::created_by_org_id.eq(DbUuid(actor.org_id)),
+            resources::active.eq(true),
+            resources::version.eq(1),
+            resources::created_at.eq(now),
+            resources::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::Resource, Change::Created, id).into(),
+        None,
+    )?;
+    load(conn, id)
 }
 
 pub fn get(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Resource> {
@@ -204,61 +197,59 @@ pub fn list(
 }
 
 pub fn update(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     expected_version: i32,
     patch: ResourcePatch,
 ) -> RepoResult<Resource> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let current = load_visible(conn, actor, id)?;
-        authz::update_resource(actor, current.created_by_org_id, &current.district_code)?;
-        // A resource moved to another benefit type takes its category; once it has given, it
-        // cannot change what it is (relabelling would hide earlier gifts from the duplicate
-        // check): the update below is conditional on it having no allocations.
-        let (benefit_type_id, category) = match patch.benefit_type_id {
-            Some(t) => {
-                let b = benefit_types::load_usable(conn, actor, t, "benefit_type_id")?;
-                (b.id, b.category)
-            }
-            None => (current.benefit_type_id, current.category),
-        };
-        let relabel = benefit_type_id != current.benefit_type_id;
-        let updated = crate::update_versioned!(
-            conn,
-            resources,
-            id,
-            expected_version,
-            filter resources::benefit_type_id.eq(DbUuid(benefit_type_id)).or(
-                diesel::dsl::not(diesel::dsl::exists(
-                    allocations::table.filter(allocations::resource_id.eq(DbUuid(id))),
-                )),
-            ),
-            (
-                resources::name.eq(patch.name.unwrap_or(current.name)),
-                resources::unit.eq(patch.unit.unwrap_or(current.unit)),
-                resources::benefit_type_id.eq(DbUuid(benefit_type_id)),
-                resources::category.eq(category.as_str()),
-                resources::active.eq(patch.active.unwrap_or(current.active)),
-            )
-        )?;
-        if updated == 0 && relabel && load(conn, id)?.version == expected_version {
-            return Err(RepoError::conflict(
-                "resource_has_given",
-                "a resource that has given cannot change its benefit type; create a new resource",
-            ));
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let current = load_visible(conn, actor, id)?;
+    authz::update_resource(actor, current.created_by_org_id, &current.district_code)?;
+    // A resource moved to another benefit type takes its category; once it has given, it
+    // cannot change what it is (relabelling would hide earlier gifts from the duplicate
+    // check): the update below is conditional on it having no allocations.
+    let (benefit_type_id, category) = match patch.benefit_type_id {
+        Some(t) => {
+            let b = benefit_types::load_usable(conn, actor, t, "benefit_type_id")?;
+            (b.id, b.category)
         }
-        crate::guard::versioned(updated)?;
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::Resource, Change::Updated, id)
-                .details(json!({ "benefit_type_id": benefit_type_id }))
-                .into(),
-            None,
-        )?;
-        load(conn, id)
-    })
+        None => (current.benefit_type_id, current.category),
+    };
+    let relabel = benefit_type_id != current.benefit_type_id;
+    let updated = crate::update_versioned!(
+        conn,
+        resources,
+        id,
+        expected_version,
+        filter resources::benefit_type_id.eq(DbUuid(benefit_type_id)).or(
+            diesel::dsl::not(diesel::dsl::exists(
+                allocations::table.filter(allocations::resource_id.eq(DbUuid(id))),
+            )),
+        ),
+        (
+            resources::name.eq(patch.name.unwrap_or(current.name)),
+            resources::unit.eq(patch.unit.unwrap_or(current.unit)),
+            resources::benefit_type_id.eq(DbUuid(benefit_type_id)),
+            resources::category.eq(category.as_str()),
+            resources::active.eq(patch.active.unwrap_or(current.active)),
+        )
+    )?;
+    if updated == 0 && relabel && load(conn, id)?.version == expected_version {
+        return Err(RepoError::conflict(
+            "resource_has_given",
+            "a resource that has given cannot change its benefit type; create a new resource",
+        ));
+    }
+    crate::guard::versioned(updated)?;
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::Resource, Change::Updated, id)
+            .details(json!({ "benefit_type_id": benefit_type_id }))
+            .into(),
+        None,
+    )?;
+    load(conn, id)
 }
 
 /// Active resources of the actor's district by exact name (at most two: two are ambiguous).

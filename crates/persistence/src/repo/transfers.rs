@@ -14,13 +14,12 @@ use uuid::Uuid;
 use super::access::closed_statuses;
 use super::page::{Page, PageRequest};
 use super::persons;
-use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{cases, households, person_transfers as t, persons as persons_t};
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = t)]
@@ -75,248 +74,241 @@ fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Transfer> {
 /// receiving organization: an active public organization (the dong centre of the new address,
 /// or the district office) of the receiving district.
 pub fn request(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     person_id: Uuid,
     to_district: &str,
     to_org: Uuid,
     reason: &str,
 ) -> RepoResult<Transfer> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        // Who may ask is decided before the person is looked up, so a refusal tells nothing
-        // about which ids exist.
-        authz::request_transfer(actor, to_district)?;
-        let receiver = super::orgs::load_for_case(conn, to_district, to_org, "to_organization_id")?;
-        if receiver.kind.sector() != hamkke_domain::org::Sector::Public {
-            return Err(DomainError::invalid(
-                "to_organization_id",
-                "not_allowed",
-                "a person is received by a public organization: the dong centre of the new address (or the district office)",
-            )
-            .into());
-        }
-        let person = persons::load(conn, person_id)?;
-        authz::transfer_destination(&person.district_code, to_district)?;
-        // The person's lock, then the check: one waiting transfer per person (also a
-        // constraint), and none for a record merged meanwhile.
-        let locked = crate::guard::lock_persons_any(conn, &[person_id])?;
-        if locked.iter().any(|p| p.merged_into.is_some()) {
-            return Err(RepoError::NotFound);
-        }
-        let pending: bool = diesel::select(diesel::dsl::exists(
-            t::table
-                .filter(t::person_id.eq(DbUuid(person_id)))
-                .filter(t::status.eq(TransferStatus::Requested.as_str())),
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    // Who may ask is decided before the person is looked up, so a refusal tells nothing
+    // about which ids exist.
+    authz::request_transfer(actor, to_district)?;
+    let receiver = super::orgs::load_for_case(conn, to_district, to_org, "to_organization_id")?;
+    if receiver.kind.sector() != hamkke_domain::org::Sector::Public {
+        return Err(DomainError::invalid(
+            "to_organization_id",
+            "not_allowed",
+            "a person is received by a public organization: the dong centre of the new address (or the district office)",
+        )
+        .into());
+    }
+    let person = persons::load(conn, person_id)?;
+    authz::transfer_destination(&person.district_code, to_district)?;
+    // The person's lock, then the check: one waiting transfer per person (also a
+    // constraint), and none for a record merged meanwhile.
+    let locked = crate::guard::lock_persons_any(conn, &[person_id])?;
+    if locked.iter().any(|p| p.merged_into.is_some()) {
+        return Err(RepoError::NotFound);
+    }
+    let pending: bool = diesel::select(diesel::dsl::exists(
+        t::table
+            .filter(t::person_id.eq(DbUuid(person_id)))
+            .filter(t::status.eq(TransferStatus::Requested.as_str())),
+    ))
+    .get_result(conn)?;
+    if pending {
+        return Err(RepoError::conflict(
+            "transfer_pending",
+            "a transfer of this person is already waiting for a decision",
+        ));
+    }
+    let id = Uuid::now_v7();
+    diesel::insert_into(t::table)
+        .values((
+            t::id.eq(DbUuid(id)),
+            t::person_id.eq(DbUuid(person_id)),
+            t::from_district_code.eq(&person.district_code),
+            t::to_district_code.eq(to_district),
+            t::to_org_id.eq(Some(DbUuid(to_org))),
+            t::reason.eq(reason),
+            t::status.eq(TransferStatus::Requested.as_str()),
+            t::requested_by.eq(DbUuid(actor.user_id)),
+            t::requested_by_org_id.eq(DbUuid(actor.org_id)),
+            t::created_at.eq(to_db(crate::now())),
         ))
-        .get_result(conn)?;
-        if pending {
-            return Err(RepoError::conflict(
-                "transfer_pending",
-                "a transfer of this person is already waiting for a decision",
-            ));
-        }
-        let id = Uuid::now_v7();
-        diesel::insert_into(t::table)
-            .values((
-                t::id.eq(DbUuid(id)),
-                t::person_id.eq(DbUuid(person_id)),
-                t::from_district_code.eq(&person.district_code),
-                t::to_district_code.eq(to_district),
-                t::to_org_id.eq(Some(DbUuid(to_org))),
-                t::reason.eq(reason),
-                t::status.eq(TransferStatus::Requested.as_str()),
-                t::requested_by.eq(DbUuid(actor.user_id)),
-                t::requested_by_org_id.eq(DbUuid(actor.org_id)),
-                t::created_at.eq(to_db(crate::now())),
-            ))
-            .execute(conn)?;
-        let tr = load(conn, id)?;
-        // The owning district's coordinators decide it: they are told.
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::Transfer, Change::Created, id)
-                .details(json!({ "from": tr.from_district_code, "to": tr.to_district_code }))
-                .telling(vec![Audience::Coordinators(tr.from_district_code.clone())])
-                .into(),
-            Some(tr.person_id),
-        )?;
-        Ok(tr)
-    })
+        .execute(conn)?;
+    let tr = load(conn, id)?;
+    // The owning district's coordinators decide it: they are told.
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::Transfer, Change::Created, id)
+            .details(json!({ "from": tr.from_district_code, "to": tr.to_district_code }))
+            .telling(vec![Audience::Coordinators(tr.from_district_code.clone())])
+            .into(),
+        Some(tr.person_id),
+    )?;
+    Ok(tr)
 }
 
 /// Approves (moving the person, their household and its members) or declines a transfer: a
 /// coordinator of the owning district. A person with an open case moves only after the case
 /// is closed or referred, so no case is left behind a wall its workers cannot see through.
 pub fn decide(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     approve: bool,
     note: Option<String>,
 ) -> RepoResult<Transfer> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let tr = load(conn, id)?;
-        authz::view_transfer(actor, &tr.from_district_code, &tr.to_district_code)?;
-        authz::decide_transfer(actor, &tr.from_district_code)?;
-        if tr.status != TransferStatus::Requested {
-            return Err(RepoError::conflict(
-                "transfer_decided",
-                "this transfer has already been decided",
-            ));
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let tr = load(conn, id)?;
+    authz::view_transfer(actor, &tr.from_district_code, &tr.to_district_code)?;
+    authz::decide_transfer(actor, &tr.from_district_code)?;
+    if tr.status != TransferStatus::Requested {
+        return Err(RepoError::conflict(
+            "transfer_decided",
+            "this transfer has already been decided",
+        ));
+    }
+    let person = persons::load(conn, tr.person_id)?;
+    if person.district_code != tr.from_district_code {
+        return Err(RepoError::conflict(
+            "transfer_stale",
+            "the person no longer belongs to the district this transfer moves them from",
+        ));
+    }
+    let mut moved = vec![person.id];
+    if approve {
+        if let Some(h) = person.household_id {
+            moved = persons_t::table
+                .filter(persons_t::household_id.eq(DbUuid(h)))
+                .select(persons_t::id)
+                .load::<DbUuid>(conn)?
+                .into_iter()
+                .map(|p| p.0)
+                .collect();
         }
-        let person = persons::load(conn, tr.person_id)?;
-        if person.district_code != tr.from_district_code {
+        // The lock a case opening takes: once held, no case can open on anyone who moves
+        // until this transfer is decided, and the check below sees every case opened before.
+        let locked = crate::guard::lock_persons_any(conn, &moved)?;
+        if let Some((p, survivor)) = locked.iter().find_map(|p| p.merged_into.map(|s| (p.id, s))) {
+            return Err(crate::guard::merged_into(p, survivor));
+        }
+        if locked
+            .iter()
+            .any(|p| p.district_code != tr.from_district_code)
+        {
             return Err(RepoError::conflict(
                 "transfer_stale",
                 "the person no longer belongs to the district this transfer moves them from",
             ));
         }
-        let mut moved = vec![person.id];
-        if approve {
-            if let Some(h) = person.household_id {
-                moved = persons_t::table
-                    .filter(persons_t::household_id.eq(DbUuid(h)))
-                    .select(persons_t::id)
-                    .load::<DbUuid>(conn)?
-                    .into_iter()
-                    .map(|p| p.0)
-                    .collect();
-            }
-            // The lock a case opening takes: once held, no case can open on anyone who moves
-            // until this transfer is decided, and the check below sees every case opened before.
-            let locked = crate::guard::lock_persons_any(conn, &moved)?;
-            if let Some((p, survivor)) =
-                locked.iter().find_map(|p| p.merged_into.map(|s| (p.id, s)))
-            {
-                return Err(crate::guard::merged_into(p, survivor));
-            }
-            if locked
-                .iter()
-                .any(|p| p.district_code != tr.from_district_code)
-            {
-                return Err(RepoError::conflict(
-                    "transfer_stale",
-                    "the person no longer belongs to the district this transfer moves them from",
-                ));
-            }
-            // Any open case of anyone who moves, also a household case they are members of.
-            let open: bool = diesel::select(diesel::dsl::exists(
-                crate::schema::case_members::table
-                    .inner_join(cases::table)
-                    .filter(
-                        crate::schema::case_members::person_id
-                            .eq_any(moved.iter().copied().map(DbUuid).collect::<Vec<_>>()),
-                    )
-                    .filter(cases::status.ne_all(closed_statuses())),
-            ))
-            .get_result(conn)?;
-            if open {
-                return Err(RepoError::conflict(
-                    "transfer_open_case",
-                    "the person or a household member has an open case in this district: its lead closes it, or refers it, before the transfer is approved",
-                ));
-            }
-            // The receiving organization registers them from now on (transfers asked before
-            // receivers were named leave the registering organization as it was).
-            if let Some(h) = person.household_id {
-                diesel::update(households::table.find(DbUuid(h)))
-                    .set(households::district_code.eq(&tr.to_district_code))
-                    .execute(conn)?;
-                if let Some(o) = tr.to_org_id {
-                    diesel::update(households::table.find(DbUuid(h)))
-                        .set(households::registered_by_org_id.eq(DbUuid(o)))
-                        .execute(conn)?;
-                }
-            }
-            let moving = || {
-                persons_t::table.filter(
-                    persons_t::id.eq_any(moved.iter().copied().map(DbUuid).collect::<Vec<_>>()),
+        // Any open case of anyone who moves, also a household case they are members of.
+        let open: bool = diesel::select(diesel::dsl::exists(
+            crate::schema::case_members::table
+                .inner_join(cases::table)
+                .filter(
+                    crate::schema::case_members::person_id
+                        .eq_any(moved.iter().copied().map(DbUuid).collect::<Vec<_>>()),
                 )
-            };
-            diesel::update(moving())
-                .set((
-                    persons_t::district_code.eq(&tr.to_district_code),
-                    persons_t::version.eq(persons_t::version + 1),
-                    persons_t::updated_at.eq(to_db(crate::now())),
-                ))
+                .filter(cases::status.ne_all(closed_statuses())),
+        ))
+        .get_result(conn)?;
+        if open {
+            return Err(RepoError::conflict(
+                "transfer_open_case",
+                "the person or a household member has an open case in this district: its lead closes it, or refers it, before the transfer is approved",
+            ));
+        }
+        // The receiving organization registers them from now on (transfers asked before
+        // receivers were named leave the registering organization as it was).
+        if let Some(h) = person.household_id {
+            diesel::update(households::table.find(DbUuid(h)))
+                .set(households::district_code.eq(&tr.to_district_code))
                 .execute(conn)?;
             if let Some(o) = tr.to_org_id {
-                diesel::update(moving())
-                    .set(persons_t::registered_by_org_id.eq(DbUuid(o)))
+                diesel::update(households::table.find(DbUuid(h)))
+                    .set(households::registered_by_org_id.eq(DbUuid(o)))
                     .execute(conn)?;
             }
-            // A possible-duplicate pair across the new wall cannot be merged by either side.
-            let ids: Vec<DbUuid> = moved.iter().copied().map(DbUuid).collect();
-            use crate::schema::person_duplicates as pd;
-            diesel::update(
-                pd::table.filter(pd::status.eq("open")).filter(
-                    pd::person_a
-                        .eq_any(ids.clone())
-                        .or(pd::person_b.eq_any(ids)),
-                ),
-            )
+        }
+        let moving = || {
+            persons_t::table
+                .filter(persons_t::id.eq_any(moved.iter().copied().map(DbUuid).collect::<Vec<_>>()))
+        };
+        diesel::update(moving())
             .set((
-                pd::status.eq("dismissed"),
-                pd::dismiss_reason.eq(Some("moved to another district")),
-                pd::updated_at.eq(to_db(crate::now())),
+                persons_t::district_code.eq(&tr.to_district_code),
+                persons_t::version.eq(persons_t::version + 1),
+                persons_t::updated_at.eq(to_db(crate::now())),
             ))
             .execute(conn)?;
+        if let Some(o) = tr.to_org_id {
+            diesel::update(moving())
+                .set(persons_t::registered_by_org_id.eq(DbUuid(o)))
+                .execute(conn)?;
         }
-        let status = if approve {
-            TransferStatus::Approved
-        } else {
-            TransferStatus::Declined
-        };
-        let decided = diesel::update(
-            t::table
-                .find(DbUuid(id))
-                .filter(t::status.eq(TransferStatus::Requested.as_str())),
+        // A possible-duplicate pair across the new wall cannot be merged by either side.
+        let ids: Vec<DbUuid> = moved.iter().copied().map(DbUuid).collect();
+        use crate::schema::person_duplicates as pd;
+        diesel::update(
+            pd::table.filter(pd::status.eq("open")).filter(
+                pd::person_a
+                    .eq_any(ids.clone())
+                    .or(pd::person_b.eq_any(ids)),
+            ),
         )
         .set((
-            t::status.eq(status.as_str()),
-            t::decided_by.eq(Some(DbUuid(actor.user_id))),
-            t::decision_note.eq(&note),
-            t::decided_at.eq(Some(to_db(crate::now()))),
+            pd::status.eq("dismissed"),
+            pd::dismiss_reason.eq(Some("moved to another district")),
+            pd::updated_at.eq(to_db(crate::now())),
         ))
         .execute(conn)?;
-        crate::guard::claimed(
-            decided,
-            "transfer_decided",
-            "this transfer has already been decided",
-        )?;
-        let tr = load(conn, id)?;
-        // The coordinator who asked learns the answer.
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::Transfer, Change::Updated, id)
-                .details(json!({ "status": status.as_str(), "from": tr.from_district_code, "to": tr.to_district_code, "persons_moved": if approve { moved.len() } else { 0 } }))
-                .telling(
-                    std::iter::once(Audience::User(tr.requested_by))
-                        .chain(
-                            tr.to_org_id
-                                .filter(|_| approve)
-                                .map(Audience::OrgStaff),
-                        )
-                        .collect(),
-                )
-                .into(),
-            Some(tr.person_id),
-        )?;
-        if approve {
-            // Household members who moved along are recorded each, so their access logs show it.
-            for p in moved.iter().filter(|p| **p != tr.person_id) {
-                Tx::on(conn, actor, ctx).record(
-                    RecordChange::new(Record::Person, Change::Updated, *p)
-                        .details(json!({ "moved_with_transfer": tr.id, "to": tr.to_district_code }))
-                        .into(),
-                    Some(*p),
-                )?;
-            }
+    }
+    let status = if approve {
+        TransferStatus::Approved
+    } else {
+        TransferStatus::Declined
+    };
+    let decided = diesel::update(
+        t::table
+            .find(DbUuid(id))
+            .filter(t::status.eq(TransferStatus::Requested.as_str())),
+    )
+    .set((
+        t::status.eq(status.as_str()),
+        t::decided_by.eq(Some(DbUuid(actor.user_id))),
+        t::decision_note.eq(&note),
+        t::decided_at.eq(Some(to_db(crate::now()))),
+    ))
+    .execute(conn)?;
+    crate::guard::claimed(
+        decided,
+        "transfer_decided",
+        "this transfer has already been decided",
+    )?;
+    let tr = load(conn, id)?;
+    // The coordinator who asked learns the answer.
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::Transfer, Change::Updated, id)
+            .details(json!({ "status": status.as_str(), "from": tr.from_district_code, "to": tr.to_district_code, "persons_moved": if approve { moved.len() } else { 0 } }))
+            .telling(
+                std::iter::once(Audience::User(tr.requested_by))
+                    .chain(
+                        tr.to_org_id
+                            .filter(|_| approve)
+                            .map(Audience::OrgStaff),
+                    )
+                    .collect(),
+            )
+            .into(),
+        Some(tr.person_id),
+    )?;
+    if approve {
+        // Household members who moved along are recorded each, so their access logs show it.
+        for p in moved.iter().filter(|p| **p != tr.person_id) {
+            Tx::on(conn, actor, ctx).record(
+                RecordChange::new(Record::Person, Change::Updated, *p)
+                    .details(json!({ "moved_with_transfer": tr.id, "to": tr.to_district_code }))
+                    .into(),
+                Some(*p),
+            )?;
         }
-        Ok(tr)
-    })
+    }
+    Ok(tr)
 }
 
 /// One transfer (coordinators and auditors of either district).

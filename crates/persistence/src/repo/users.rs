@@ -19,7 +19,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::{auth_sessions, organizations, users};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -155,44 +155,44 @@ fn org_reference(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Organ
 }
 
 /// Creates a user, within the actor's rights.
-pub fn create(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, new: NewUser) -> RepoResult<User> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let org = org_reference(conn, actor, new.org_id)?;
-        // The first accounts of an organization are activation codes: whoever creates them
-        // never knows the password. (The organization's row is locked while deciding, so two
-        // first accounts at once are both judged first.)
-        diesel::update(organizations::table.find(DbUuid(org.id)))
-            .set(organizations::version.eq(organizations::version))
-            .execute(conn)?;
-        let has_users: bool = diesel::select(diesel::dsl::exists(
-            users::table.filter(users::org_id.eq(DbUuid(org.id))),
-        ))
-        .get_result(conn)?;
-        if !has_users && new.role == Role::OrgAdmin && new.activation.is_some() {
-            // Opening a new organization with its first admin.
-            authz::open_org_admin(actor, &org.facts())?;
-        } else {
-            authz::create_user(actor, &org.facts(), new.role)?;
-        }
-        new.role.fits(org.kind)?;
-        if !has_users && new.activation.is_none() {
-            return Err(DomainError::invalid(
-                "password",
-                "not_allowed",
-                "the first accounts of an organization are created with an activation code: leave out the password",
-            )
-            .into());
-        }
-        let user = insert_unchecked(conn, &new)?;
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::User, Change::Created, user.id)
-                .details(json!({ "org_id": user.org_id, "role": user.role.as_str() }))
-                .into(),
-            None,
-        )?;
-        Ok(user)
-    })
+pub fn create(tx: &mut Tx<'_>, new: NewUser) -> RepoResult<User> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let org = org_reference(conn, actor, new.org_id)?;
+    // The first accounts of an organization are activation codes: whoever creates them
+    // never knows the password. (The organization's row is locked while deciding, so two
+    // first accounts at once are both judged first.)
+    diesel::update(organizations::table.find(DbUuid(org.id)))
+        .set(organizations::version.eq(organizations::version))
+        .execute(conn)?;
+    let has_users: bool = diesel::select(diesel::dsl::exists(
+        users::table.filter(users::org_id.eq(DbUuid(org.id))),
+    ))
+    .get_result(conn)?;
+    if !has_users && new.role == Role::OrgAdmin && new.activation.is_some() {
+        // Opening a new organization with its first admin.
+        authz::open_org_admin(actor, &org.facts())?;
+    } else {
+        authz::create_user(actor, &org.facts(), new.role)?;
+    }
+    new.role.fits(org.kind)?;
+    if !has_users && new.activation.is_none() {
+        return Err(DomainError::invalid(
+            "password",
+            "not_allowed",
+            "the first accounts of an organization are created with an activation code: leave out the password",
+        )
+        .into());
+    }
+    let user = insert_unchecked(conn, &new)?;
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::User, Change::Created, user.id)
+            .details(json!({ "org_id": user.org_id, "role": user.role.as_str() }))
+            .into(),
+        None,
+    )?;
+    Ok(user)
 }
 
 /// One user the actor may see.
@@ -272,124 +272,122 @@ pub fn list(
 /// Applies a change when `expected_version` is still current. A change of role, organization
 /// or activity, or a new password, ends the user's sessions.
 pub fn update(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     expected_version: i32,
     patch: UserPatch,
 ) -> RepoResult<User> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let (current, district) = load(conn, id)?;
-        let new_org = patch.org_id.filter(|o| *o != current.org_id);
-        let moved_to = new_org.map(|o| org_reference(conn, actor, o)).transpose()?;
-        let change = UserChange {
-            new_role: patch.role.filter(|r| *r != current.role),
-            new_org,
-            new_org_kind: moved_to.as_ref().map(|o| o.kind),
-            active: patch.active.filter(|a| *a != current.active),
-            password: patch.password_hash.is_some() && actor.user_id != id,
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let (current, district) = load(conn, id)?;
+    let new_org = patch.org_id.filter(|o| *o != current.org_id);
+    let moved_to = new_org.map(|o| org_reference(conn, actor, o)).transpose()?;
+    let change = UserChange {
+        new_role: patch.role.filter(|r| *r != current.role),
+        new_org,
+        new_org_kind: moved_to.as_ref().map(|o| o.kind),
+        active: patch.active.filter(|a| *a != current.active),
+        password: patch.password_hash.is_some() && actor.user_id != id,
+    };
+    authz::update_user(actor, &facts(&current, district), &change)?;
+    let role = patch.role.unwrap_or(current.role);
+    let org_id = patch.org_id.unwrap_or(current.org_id);
+    if change.new_role.is_some() || change.new_org.is_some() {
+        let org = match moved_to {
+            Some(org) => org,
+            None => org_reference(conn, actor, org_id)?,
         };
-        authz::update_user(actor, &facts(&current, district), &change)?;
-        let role = patch.role.unwrap_or(current.role);
-        let org_id = patch.org_id.unwrap_or(current.org_id);
-        if change.new_role.is_some() || change.new_org.is_some() {
-            let org = match moved_to {
-                Some(org) => org,
-                None => org_reference(conn, actor, org_id)?,
-            };
-            role.fits(org.kind)?;
-        }
-        crate::update_versioned!(
-            conn,
-            users,
-            id,
-            expected_version,
-            (
-                users::display_name.eq(patch
-                    .display_name
-                    .clone()
-                    .unwrap_or(current.display_name.clone())),
-                users::role.eq(role.as_str()),
-                users::org_id.eq(DbUuid(org_id)),
-                users::active.eq(patch.active.unwrap_or(current.active)),
-                users::work_phone.eq(patch
-                    .work_phone
-                    .clone()
-                    .unwrap_or(current.work_phone.clone())),
-                users::work_email.eq(patch
-                    .work_email
-                    .clone()
-                    .unwrap_or(current.work_email.clone())),
-            )
-        )?;
-        let own = actor.user_id == id;
-        if let Some(hash) = &patch.password_hash {
-            // Set by someone else, a password is temporary: it must be changed at next login.
-            diesel::update(users::table.find(DbUuid(id)))
-                .set((
-                    users::password_hash.eq(hash),
-                    users::failed_logins.eq(0),
-                    users::locked_until.eq(None::<NaiveDateTime>),
-                    users::must_change_password.eq(!own),
-                ))
-                .execute(conn)?;
-        }
-        let access_changed = change.new_role.is_some()
-            || change.new_org.is_some()
-            || change.active == Some(false)
-            || (patch.password_hash.is_some() && !own);
-        if access_changed {
-            super::sessions::revoke(conn, id, "access_changed")?;
-        } else if patch.password_hash.is_some() {
-            // One's own new password ends every other session, not the one in use.
-            diesel::update(
-                auth_sessions::table
-                    .filter(auth_sessions::user_id.eq(DbUuid(id)))
-                    .filter(auth_sessions::id.ne(DbUuid(patch.session_id)))
-                    .filter(auth_sessions::revoked_at.is_null()),
-            )
+        role.fits(org.kind)?;
+    }
+    crate::update_versioned!(
+        conn,
+        users,
+        id,
+        expected_version,
+        (
+            users::display_name.eq(patch
+                .display_name
+                .clone()
+                .unwrap_or(current.display_name.clone())),
+            users::role.eq(role.as_str()),
+            users::org_id.eq(DbUuid(org_id)),
+            users::active.eq(patch.active.unwrap_or(current.active)),
+            users::work_phone.eq(patch
+                .work_phone
+                .clone()
+                .unwrap_or(current.work_phone.clone())),
+            users::work_email.eq(patch
+                .work_email
+                .clone()
+                .unwrap_or(current.work_email.clone())),
+        )
+    )?;
+    let own = actor.user_id == id;
+    if let Some(hash) = &patch.password_hash {
+        // Set by someone else, a password is temporary: it must be changed at next login.
+        diesel::update(users::table.find(DbUuid(id)))
             .set((
-                auth_sessions::revoked_at.eq(to_db(hamkke_domain::now())),
-                auth_sessions::revoked_reason.eq("password_changed"),
+                users::password_hash.eq(hash),
+                users::failed_logins.eq(0),
+                users::locked_until.eq(None::<NaiveDateTime>),
+                users::must_change_password.eq(!own),
             ))
             .execute(conn)?;
-        }
-        if patch.password_hash.is_some() && !own {
-            // The user's organization admins are told (and it is audited as its own event).
-            crate::uow::Tx::on(conn, actor, ctx).record(
-                hamkke_domain::event::DomainEvent::PasswordReset {
-                    user_id: id,
-                    org_id: current.org_id,
-                },
-                None,
-            )?;
-        }
-        let fields: Vec<&str> = [
-            patch.display_name.as_ref().map(|_| "display_name"),
-            change.new_role.map(|_| "role"),
-            change.new_org.map(|_| "org_id"),
-            change.active.map(|_| "active"),
-            patch.password_hash.as_ref().map(|_| "password"),
-            patch.work_phone.as_ref().map(|_| "work_phone"),
-            patch.work_email.as_ref().map(|_| "work_email"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::User, Change::Updated, id)
-                .details(json!({
-                    "fields": fields,
-                    "role": role.as_str(),
-                    "org_id": org_id,
-                }))
-                .into(),
+    }
+    let access_changed = change.new_role.is_some()
+        || change.new_org.is_some()
+        || change.active == Some(false)
+        || (patch.password_hash.is_some() && !own);
+    if access_changed {
+        super::sessions::revoke(conn, id, "access_changed")?;
+    } else if patch.password_hash.is_some() {
+        // One's own new password ends every other session, not the one in use.
+        diesel::update(
+            auth_sessions::table
+                .filter(auth_sessions::user_id.eq(DbUuid(id)))
+                .filter(auth_sessions::id.ne(DbUuid(patch.session_id)))
+                .filter(auth_sessions::revoked_at.is_null()),
+        )
+        .set((
+            auth_sessions::revoked_at.eq(to_db(hamkke_domain::now())),
+            auth_sessions::revoked_reason.eq("password_changed"),
+        ))
+        .execute(conn)?;
+    }
+    if patch.password_hash.is_some() && !own {
+        // The user's organization admins are told (and it is audited as its own event).
+        crate::uow::Tx::on(conn, actor, ctx).record(
+            hamkke_domain::event::DomainEvent::PasswordReset {
+                user_id: id,
+                org_id: current.org_id,
+            },
             None,
         )?;
-        Ok(load(conn, id)?.0)
-    })
+    }
+    let fields: Vec<&str> = [
+        patch.display_name.as_ref().map(|_| "display_name"),
+        change.new_role.map(|_| "role"),
+        change.new_org.map(|_| "org_id"),
+        change.active.map(|_| "active"),
+        patch.password_hash.as_ref().map(|_| "password"),
+        patch.work_phone.as_ref().map(|_| "work_phone"),
+        patch.work_email.as_ref().map(|_| "work_email"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::User, Change::Updated, id)
+            .details(json!({
+                "fields": fields,
+                "role": role.as_str(),
+                "org_id": org_id,
+            }))
+            .into(),
+        None,
+    )?;
+    Ok(load(conn, id)?.0)
 }
 
 /// Whether a username is taken.

@@ -9,13 +9,12 @@ use hamkke_domain::event::DomainEvent;
 use uuid::Uuid;
 
 use super::cases;
-use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::visits;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 
 /// A planned or completed joint visit.
 #[derive(Debug, Clone)]
@@ -89,104 +88,88 @@ pub struct NewVisit {
 /// participant (recorded like any participant change) — brought in by the lead or a district
 /// coordinator, as any participant is. Workers the caller may not know of (inactive, another
 /// district's) do not exist for this case.
-pub fn plan(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    case_id: Uuid,
-    new: NewVisit,
-) -> RepoResult<Visit> {
-    uow::run(conn, actor, ctx, |tx| {
-        let case = cases::load(tx.conn(), case_id)?;
-        tx.authorize(authz::work_on_case(tx.actor(), &case.facts()))?;
-        let mut visitors = new.co_visitor_user_ids.clone();
-        visitors.sort();
-        visitors.dedup();
-        cases::join_co_visitors(tx, &case, &visitors)?;
-        let id = Uuid::now_v7();
-        let now = to_db(crate::now());
-        diesel::insert_into(visits::table)
-            .values((
-                visits::id.eq(DbUuid(id)),
-                visits::case_id.eq(DbUuid(case_id)),
-                visits::org_id.eq(DbUuid(tx.actor().org_id)),
-                visits::created_by.eq(DbUuid(tx.actor().user_id)),
-                visits::scheduled_at.eq(to_db(new.scheduled_at)),
-                visits::purpose.eq(&new.purpose),
-                visits::co_visitor_user_ids
-                    .eq(serde_json::to_string(&visitors).unwrap_or_else(|_| "[]".into())),
-                visits::status.eq("planned"),
-                visits::created_at.eq(now),
-            ))
-            .execute(tx.conn())?;
-        tx.record(
-            DomainEvent::VisitPlanned {
-                visit_id: id,
-                case_id,
-                scheduled_at: new.scheduled_at,
-                co_visitor_user_ids: visitors,
-            },
-            Some(case.case.person_id),
-        )?;
-        load(tx.conn(), id)
-    })
+pub fn plan(tx: &mut Tx<'_>, case_id: Uuid, new: NewVisit) -> RepoResult<Visit> {
+    let case = cases::load(tx.conn(), case_id)?;
+    tx.authorize(authz::work_on_case(tx.actor(), &case.facts()))?;
+    let mut visitors = new.co_visitor_user_ids.clone();
+    visitors.sort();
+    visitors.dedup();
+    cases::join_co_visitors(tx, &case, &visitors)?;
+    let id = Uuid::now_v7();
+    let now = to_db(crate::now());
+    diesel::insert_into(visits::table)
+        .values((
+            visits::id.eq(DbUuid(id)),
+            visits::case_id.eq(DbUuid(case_id)),
+            visits::org_id.eq(DbUuid(tx.actor().org_id)),
+            visits::created_by.eq(DbUuid(tx.actor().user_id)),
+            visits::scheduled_at.eq(to_db(new.scheduled_at)),
+            visits::purpose.eq(&new.purpose),
+            visits::co_visitor_user_ids
+                .eq(serde_json::to_string(&visitors).unwrap_or_else(|_| "[]".into())),
+            visits::status.eq("planned"),
+            visits::created_at.eq(now),
+        ))
+        .execute(tx.conn())?;
+    tx.record(
+        DomainEvent::VisitPlanned {
+            visit_id: id,
+            case_id,
+            scheduled_at: new.scheduled_at,
+            co_visitor_user_ids: visitors,
+        },
+        Some(case.case.person_id),
+    )?;
+    load(tx.conn(), id)
 }
 
 /// Completes a planned visit (its organization's workers or a co-visitor): records today's
 /// home-visit note with the co-visitors, and links it.
-pub fn complete(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    note: String,
-) -> RepoResult<(Visit, Note)> {
-    uow::run(conn, actor, ctx, |tx: &mut Tx<'_>| {
-        let visit = load(tx.conn(), id)?;
-        let case = cases::load(tx.conn(), visit.case_id)?;
-        tx.authorize(authz::view_case(tx.actor(), &case.facts()))?;
-        tx.authorize(authz::work_on_case(tx.actor(), &case.facts()))?;
-        // Decided by the row: of two completions, the second finds the visit completed.
-        let claimed = diesel::update(
-            visits::table
-                .find(DbUuid(id))
-                .filter(visits::status.eq("planned")),
-        )
-        .set(visits::status.eq("completed"))
+pub fn complete(tx: &mut Tx<'_>, id: Uuid, note: String) -> RepoResult<(Visit, Note)> {
+    let visit = load(tx.conn(), id)?;
+    let case = cases::load(tx.conn(), visit.case_id)?;
+    tx.authorize(authz::view_case(tx.actor(), &case.facts()))?;
+    tx.authorize(authz::work_on_case(tx.actor(), &case.facts()))?;
+    // Decided by the row: of two completions, the second finds the visit completed.
+    let claimed = diesel::update(
+        visits::table
+            .find(DbUuid(id))
+            .filter(visits::status.eq("planned")),
+    )
+    .set(visits::status.eq("completed"))
+    .execute(tx.conn())?;
+    crate::guard::claimed(
+        claimed,
+        "visit_completed",
+        "this visit has already been completed",
+    )?;
+    let co_visitors: Vec<Uuid> = std::iter::once(visit.created_by)
+        .chain(visit.co_visitor_user_ids.iter().copied())
+        .filter(|u| *u != tx.actor().user_id)
+        .collect();
+    let (conn, actor, ctx) = tx.parts();
+    let written = super::notes::insert(
+        conn,
+        actor,
+        ctx,
+        visit.case_id,
+        NewNote {
+            kind: NoteKind::HomeVisit,
+            occurred_at: crate::now(),
+            body: note,
+            co_visitor_user_ids: co_visitors,
+            visibility: Visibility::Participants,
+            person_id: None,
+        },
+    )?;
+    diesel::update(visits::table.find(DbUuid(id)))
+        .set((
+            visits::status.eq("completed"),
+            visits::note_id.eq(Some(DbUuid(written.id))),
+            visits::completed_at.eq(Some(to_db(crate::now()))),
+        ))
         .execute(tx.conn())?;
-        crate::guard::claimed(
-            claimed,
-            "visit_completed",
-            "this visit has already been completed",
-        )?;
-        let co_visitors: Vec<Uuid> = std::iter::once(visit.created_by)
-            .chain(visit.co_visitor_user_ids.iter().copied())
-            .filter(|u| *u != tx.actor().user_id)
-            .collect();
-        let (conn, actor, ctx) = tx.parts();
-        let written = super::notes::insert(
-            conn,
-            actor,
-            ctx,
-            visit.case_id,
-            NewNote {
-                kind: NoteKind::HomeVisit,
-                occurred_at: crate::now(),
-                body: note,
-                co_visitor_user_ids: co_visitors,
-                visibility: Visibility::Participants,
-                person_id: None,
-            },
-        )?;
-        diesel::update(visits::table.find(DbUuid(id)))
-            .set((
-                visits::status.eq("completed"),
-                visits::note_id.eq(Some(DbUuid(written.id))),
-                visits::completed_at.eq(Some(to_db(crate::now()))),
-            ))
-            .execute(tx.conn())?;
-        Ok((load(tx.conn(), id)?, written))
-    })
+    Ok((load(tx.conn(), id)?, written))
 }
 
 /// Planned visits the actor makes or joins in the coming days (for the worklist).

@@ -12,13 +12,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::page::{Page, PageRequest};
-use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::RepoResult;
 use crate::schema::{notifications, users, webhook_deliveries as d, webhook_subscriptions as s};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 
 /// A subscription as its organization's admins see it (never the secret).
 #[derive(Debug, Clone)]
@@ -170,40 +169,35 @@ fn changed(
 }
 
 /// Subscribes the actor's organization.
-pub fn create(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    new: NewSubscription,
-) -> RepoResult<Subscription> {
+pub fn create(tx: &mut Tx<'_>, new: NewSubscription) -> RepoResult<Subscription> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     authz::manage_webhooks(actor, actor.org_id)?;
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let id = Uuid::now_v7();
-        let now = to_db(crate::now());
-        diesel::insert_into(s::table)
-            .values((
-                s::id.eq(DbUuid(id)),
-                s::org_id.eq(DbUuid(actor.org_id)),
-                s::url.eq(&new.url),
-                s::event_types.eq(new.event_types.as_ref().map(|t| json!(t).to_string())),
-                s::description.eq(&new.description),
-                s::secret_sealed.eq(&new.secret_sealed),
-                s::active.eq(true),
-                s::created_by.eq(DbUuid(actor.user_id)),
-                s::version.eq(1),
-                s::created_at.eq(now),
-                s::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        changed(
-            &mut Tx::on(conn, actor, ctx),
-            Change::Created,
-            id,
-            json!({}),
-        )?;
-        load(conn, id)
-    })
+    let conn = tx.conn();
+    let id = Uuid::now_v7();
+    let now = to_db(crate::now());
+    diesel::insert_into(s::table)
+        .values((
+            s::id.eq(DbUuid(id)),
+            s::org_id.eq(DbUuid(actor.org_id)),
+            s::url.eq(&new.url),
+            s::event_types.eq(new.event_types.as_ref().map(|t| json!(t).to_string())),
+            s::description.eq(&new.description),
+            s::secret_sealed.eq(&new.secret_sealed),
+            s::active.eq(true),
+            s::created_by.eq(DbUuid(actor.user_id)),
+            s::version.eq(1),
+            s::created_at.eq(now),
+            s::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    changed(
+        &mut Tx::on(conn, actor, ctx),
+        Change::Created,
+        id,
+        json!({}),
+    )?;
+    load(conn, id)
 }
 
 /// The actor organization's subscriptions.
@@ -226,73 +220,71 @@ pub fn get(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Subscriptio
 
 /// Changes a subscription (a re-enabled one starts with its waiting deliveries due now).
 pub fn update(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     expected_version: i32,
     patch: SubscriptionPatch,
 ) -> RepoResult<Subscription> {
-    crate::uow::run(conn, actor, ctx, |tx| {
-        let cur = managed(tx.conn(), actor, id)?;
-        let active = patch.active.unwrap_or(cur.active);
-        crate::update_versioned!(
-            tx.conn(),
-            webhook_subscriptions,
-            id,
-            expected_version,
-            (
-                s::url.eq(patch.url.clone().unwrap_or(cur.url.clone())),
-                s::event_types.eq(patch
-                    .event_types
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let cur = managed(tx.conn(), actor, id)?;
+    let active = patch.active.unwrap_or(cur.active);
+    crate::update_versioned!(
+        tx.conn(),
+        webhook_subscriptions,
+        id,
+        expected_version,
+        (
+            s::url.eq(patch.url.clone().unwrap_or(cur.url.clone())),
+            s::event_types.eq(patch
+                .event_types
+                .clone()
+                .unwrap_or(cur.event_types.clone())
+                .map(|t| json!(t).to_string())),
+            s::description.eq(patch.description.clone().unwrap_or(cur.description.clone())),
+            s::active.eq(active),
+            s::disabled_reason.eq(if active {
+                None
+            } else {
+                cur.disabled_reason
                     .clone()
-                    .unwrap_or(cur.event_types.clone())
-                    .map(|t| json!(t).to_string())),
-                s::description.eq(patch.description.clone().unwrap_or(cur.description.clone())),
-                s::active.eq(active),
-                s::disabled_reason.eq(if active {
-                    None
-                } else {
-                    cur.disabled_reason
-                        .clone()
-                        .or(Some("disabled by an administrator".into()))
-                }),
-            )
-        )?;
-        let conn = tx.conn();
-        if active && !cur.active {
-            diesel::update(
-                d::table
-                    .filter(d::subscription_id.eq(DbUuid(id)))
-                    .filter(d::status.eq("pending")),
-            )
-            .set(d::next_attempt_at.eq(to_db(crate::now())))
-            .execute(conn)?;
-        }
-        changed(
-            &mut Tx::on(conn, actor, ctx),
-            Change::Updated,
-            id,
-            json!({ "active": active }),
-        )?;
-        load(conn, id)
-    })
+                    .or(Some("disabled by an administrator".into()))
+            }),
+        )
+    )?;
+    let conn = tx.conn();
+    if active && !cur.active {
+        diesel::update(
+            d::table
+                .filter(d::subscription_id.eq(DbUuid(id)))
+                .filter(d::status.eq("pending")),
+        )
+        .set(d::next_attempt_at.eq(to_db(crate::now())))
+        .execute(conn)?;
+    }
+    changed(
+        &mut Tx::on(conn, actor, ctx),
+        Change::Updated,
+        id,
+        json!({ "active": active }),
+    )?;
+    load(conn, id)
 }
 
 /// Removes a subscription with its deliveries.
-pub fn delete(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<()> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        managed(conn, actor, id)?;
-        diesel::delete(d::table.filter(d::subscription_id.eq(DbUuid(id)))).execute(conn)?;
-        diesel::delete(s::table.find(DbUuid(id))).execute(conn)?;
-        changed(
-            &mut Tx::on(conn, actor, ctx),
-            Change::Removed,
-            id,
-            json!({}),
-        )
-    })
+pub fn delete(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<()> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    managed(conn, actor, id)?;
+    diesel::delete(d::table.filter(d::subscription_id.eq(DbUuid(id)))).execute(conn)?;
+    diesel::delete(s::table.find(DbUuid(id))).execute(conn)?;
+    changed(
+        &mut Tx::on(conn, actor, ctx),
+        Change::Removed,
+        id,
+        json!({}),
+    )
 }
 
 /// A subscription's deliveries, newest first.
@@ -342,62 +334,56 @@ fn enqueue(
 }
 
 /// Sends a delivery again (same event and payload, as a new delivery after the others).
-pub fn redeliver(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    delivery_id: Uuid,
-) -> RepoResult<Delivery> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        managed(conn, actor, id)?;
-        let (event_id, event_type, payload): (DbUuid, String, String) = d::table
-            .find(DbUuid(delivery_id))
-            .filter(d::subscription_id.eq(DbUuid(id)))
-            .select((d::event_id, d::event_type, d::payload))
-            .first(conn)?;
-        let new = enqueue(conn, id, event_id.0, &event_type, &payload)?;
-        changed(
-            &mut Tx::on(conn, actor, ctx),
-            Change::Updated,
-            id,
-            json!({ "redeliver": delivery_id }),
-        )?;
-        Ok(d::table
-            .find(DbUuid(new))
-            .select(DeliveryRow::as_select())
-            .first(conn)?
-            .into())
-    })
+pub fn redeliver(tx: &mut Tx<'_>, id: Uuid, delivery_id: Uuid) -> RepoResult<Delivery> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    managed(conn, actor, id)?;
+    let (event_id, event_type, payload): (DbUuid, String, String) = d::table
+        .find(DbUuid(delivery_id))
+        .filter(d::subscription_id.eq(DbUuid(id)))
+        .select((d::event_id, d::event_type, d::payload))
+        .first(conn)?;
+    let new = enqueue(conn, id, event_id.0, &event_type, &payload)?;
+    changed(
+        &mut Tx::on(conn, actor, ctx),
+        Change::Updated,
+        id,
+        json!({ "redeliver": delivery_id }),
+    )?;
+    Ok(d::table
+        .find(DbUuid(new))
+        .select(DeliveryRow::as_select())
+        .first(conn)?
+        .into())
 }
 
 /// Queues a `webhook.test` delivery.
-pub fn test(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<Delivery> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        managed(conn, actor, id)?;
-        let event_id = Uuid::now_v7();
-        // The envelope every event has, so a receiver tests what it will parse.
-        let payload = json!({
-            "type": "webhook.test",
-            "timestamp": crate::now(),
-            "data": { "subscription_id": id },
-        })
-        .to_string();
-        let new = enqueue(conn, id, event_id, "webhook.test", &payload)?;
-        changed(
-            &mut Tx::on(conn, actor, ctx),
-            Change::Updated,
-            id,
-            json!({ "test": new }),
-        )?;
-        Ok(d::table
-            .find(DbUuid(new))
-            .select(DeliveryRow::as_select())
-            .first(conn)?
-            .into())
+pub fn test(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Delivery> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    managed(conn, actor, id)?;
+    let event_id = Uuid::now_v7();
+    // The envelope every event has, so a receiver tests what it will parse.
+    let payload = json!({
+        "type": "webhook.test",
+        "timestamp": crate::now(),
+        "data": { "subscription_id": id },
     })
+    .to_string();
+    let new = enqueue(conn, id, event_id, "webhook.test", &payload)?;
+    changed(
+        &mut Tx::on(conn, actor, ctx),
+        Change::Updated,
+        id,
+        json!({ "test": new }),
+    )?;
+    Ok(d::table
+        .find(DbUuid(new))
+        .select(DeliveryRow::as_select())
+        .first(conn)?
+        .into())
 }
 
 /// Queues an event for every active subscription of the given organizations that takes its

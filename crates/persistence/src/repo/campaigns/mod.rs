@@ -13,7 +13,6 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::page::{Page, PageRequest};
-use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
@@ -22,7 +21,7 @@ use crate::schema::{
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow;
+use crate::uow::Tx;
 
 /// A campaign to start.
 #[derive(Debug, Clone)]
@@ -111,144 +110,130 @@ pub(super) fn invalid(field: &'static str, code: &'static str, detail: &'static 
 /// Starts a campaign of the caller's district (its coordinators): the benefit types it gives
 /// (active ones of the district) and a quota for each organization that nominates (active
 /// organizations of the district, each once). The organizations' staff are told.
-pub fn create(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    new: NewCampaign,
-) -> RepoResult<Campaign> {
-    uow::run(conn, actor, ctx, |tx| {
-        let actor = tx.actor();
-        tx.authorize(authz::run_campaign(actor, &actor.district_code))?;
-        let district = actor.district_code.clone();
-        let mut types = new.benefit_type_ids.clone();
-        types.sort();
-        types.dedup();
-        let known: i64 = benefit_types::table
-            .filter(benefit_types::id.eq_any(types.iter().copied().map(DbUuid)))
-            .filter(benefit_types::district_code.eq(&district))
-            .filter(benefit_types::active.eq(true))
-            .count()
-            .get_result(tx.conn())?;
-        if known != types.len() as i64 {
-            return Err(DomainError::unknown("benefit_type_ids").into());
-        }
-        let mut orgs: Vec<Uuid> = new.quotas.iter().map(|q| q.org_id).collect();
-        orgs.sort();
-        orgs.dedup();
-        if orgs.len() != new.quotas.len() {
-            return Err(invalid("quotas", "duplicate", "one quota per organization"));
-        }
-        let found: i64 = organizations::table
-            .filter(organizations::id.eq_any(orgs.iter().copied().map(DbUuid)))
-            .filter(organizations::district_code.eq(&district))
-            .filter(organizations::active.eq(true))
-            .count()
-            .get_result(tx.conn())?;
-        if found != orgs.len() as i64 {
-            return Err(DomainError::unknown("quotas.organization_id").into());
-        }
-        let id = Uuid::now_v7();
-        let now = to_db(crate::now());
-        diesel::insert_into(campaigns::table)
+pub fn create(tx: &mut Tx<'_>, new: NewCampaign) -> RepoResult<Campaign> {
+    let actor = tx.actor();
+    tx.authorize(authz::run_campaign(actor, &actor.district_code))?;
+    let district = actor.district_code.clone();
+    let mut types = new.benefit_type_ids.clone();
+    types.sort();
+    types.dedup();
+    let known: i64 = benefit_types::table
+        .filter(benefit_types::id.eq_any(types.iter().copied().map(DbUuid)))
+        .filter(benefit_types::district_code.eq(&district))
+        .filter(benefit_types::active.eq(true))
+        .count()
+        .get_result(tx.conn())?;
+    if known != types.len() as i64 {
+        return Err(DomainError::unknown("benefit_type_ids").into());
+    }
+    let mut orgs: Vec<Uuid> = new.quotas.iter().map(|q| q.org_id).collect();
+    orgs.sort();
+    orgs.dedup();
+    if orgs.len() != new.quotas.len() {
+        return Err(invalid("quotas", "duplicate", "one quota per organization"));
+    }
+    let found: i64 = organizations::table
+        .filter(organizations::id.eq_any(orgs.iter().copied().map(DbUuid)))
+        .filter(organizations::district_code.eq(&district))
+        .filter(organizations::active.eq(true))
+        .count()
+        .get_result(tx.conn())?;
+    if found != orgs.len() as i64 {
+        return Err(DomainError::unknown("quotas.organization_id").into());
+    }
+    let id = Uuid::now_v7();
+    let now = to_db(crate::now());
+    diesel::insert_into(campaigns::table)
+        .values((
+            campaigns::id.eq(DbUuid(id)),
+            campaigns::district_code.eq(&district),
+            campaigns::name.eq(&new.name),
+            campaigns::starts_on.eq(new.starts_on),
+            campaigns::ends_on.eq(new.ends_on),
+            campaigns::budget.eq(new.budget),
+            campaigns::status.eq("open"),
+            campaigns::created_by.eq(DbUuid(actor.user_id)),
+            campaigns::created_at.eq(now),
+            campaigns::updated_at.eq(now),
+        ))
+        .execute(tx.conn())?;
+    for t in &types {
+        diesel::insert_into(campaign_benefit_types::table)
             .values((
-                campaigns::id.eq(DbUuid(id)),
-                campaigns::district_code.eq(&district),
-                campaigns::name.eq(&new.name),
-                campaigns::starts_on.eq(new.starts_on),
-                campaigns::ends_on.eq(new.ends_on),
-                campaigns::budget.eq(new.budget),
-                campaigns::status.eq("open"),
-                campaigns::created_by.eq(DbUuid(actor.user_id)),
-                campaigns::created_at.eq(now),
-                campaigns::updated_at.eq(now),
+                campaign_benefit_types::campaign_id.eq(DbUuid(id)),
+                campaign_benefit_types::benefit_type_id.eq(DbUuid(*t)),
             ))
             .execute(tx.conn())?;
-        for t in &types {
-            diesel::insert_into(campaign_benefit_types::table)
-                .values((
-                    campaign_benefit_types::campaign_id.eq(DbUuid(id)),
-                    campaign_benefit_types::benefit_type_id.eq(DbUuid(*t)),
-                ))
-                .execute(tx.conn())?;
-        }
-        for q in &new.quotas {
-            diesel::insert_into(campaign_quotas::table)
-                .values((
-                    campaign_quotas::campaign_id.eq(DbUuid(id)),
-                    campaign_quotas::org_id.eq(DbUuid(q.org_id)),
-                    campaign_quotas::max_households.eq(q.max_households),
-                    campaign_quotas::max_persons.eq(q.max_persons),
-                    campaign_quotas::max_amount.eq(q.max_amount),
-                ))
-                .execute(tx.conn())?;
-        }
-        tx.record(
-            RecordChange::new(Record::Campaign, Change::Created, id)
-                .details(json!({ "benefit_types": types.len(), "quotas": orgs.len() }))
-                .telling(orgs.iter().map(|o| Audience::OrgStaff(*o)).collect())
-                .into(),
-            None,
-        )?;
-        load(tx.conn(), actor, id)
-    })
+    }
+    for q in &new.quotas {
+        diesel::insert_into(campaign_quotas::table)
+            .values((
+                campaign_quotas::campaign_id.eq(DbUuid(id)),
+                campaign_quotas::org_id.eq(DbUuid(q.org_id)),
+                campaign_quotas::max_households.eq(q.max_households),
+                campaign_quotas::max_persons.eq(q.max_persons),
+                campaign_quotas::max_amount.eq(q.max_amount),
+            ))
+            .execute(tx.conn())?;
+    }
+    tx.record(
+        RecordChange::new(Record::Campaign, Change::Created, id)
+            .details(json!({ "benefit_types": types.len(), "quotas": orgs.len() }))
+            .telling(orgs.iter().map(|o| Audience::OrgStaff(*o)).collect())
+            .into(),
+        None,
+    )?;
+    load(tx.conn(), actor, id)
 }
 
 /// Closes a campaign to new nominations (`open: false`) or opens it again (`open: true`, not
 /// after its last day): a coordinator of the district, by a conditional update of its status
 /// (the second of two closes answers 409 `campaign_status`). Open nominations stay to be
 /// decided; the quota holders are told.
-pub fn set_open(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    open: bool,
-) -> RepoResult<Campaign> {
-    uow::run(conn, actor, ctx, |tx| {
-        let c = load(tx.conn(), actor, id)?;
-        tx.authorize(authz::run_campaign(actor, &c.district_code))?;
-        let (from, to) = if open {
-            ("closed", "open")
-        } else {
-            ("open", "closed")
-        };
-        if open && crate::today() > c.ends_on {
-            return Err(RepoError::conflict(
-                "campaign_ended",
-                "the campaign's period is over; start a new campaign",
-            ));
-        }
-        let moved = diesel::update(
-            campaigns::table
-                .filter(campaigns::id.eq(DbUuid(id)))
-                .filter(campaigns::status.eq(from)),
-        )
-        .set((
-            campaigns::status.eq(to),
-            campaigns::updated_at.eq(to_db(crate::now())),
-            campaigns::version.eq(campaigns::version + 1),
-        ))
-        .execute(tx.conn())?;
-        crate::guard::claimed(
-            moved,
-            "campaign_status",
-            &format!("the campaign is {to} already"),
-        )?;
-        tx.record(
-            RecordChange::new(Record::Campaign, Change::Updated, id)
-                .details(json!({ "status": to }))
-                .telling(
-                    c.quotas
-                        .iter()
-                        .map(|q| Audience::OrgStaff(q.org_id))
-                        .collect(),
-                )
-                .into(),
-            None,
-        )?;
-        load(tx.conn(), actor, id)
-    })
+pub fn set_open(tx: &mut Tx<'_>, id: Uuid, open: bool) -> RepoResult<Campaign> {
+    let actor = tx.actor();
+    let c = load(tx.conn(), actor, id)?;
+    tx.authorize(authz::run_campaign(actor, &c.district_code))?;
+    let (from, to) = if open {
+        ("closed", "open")
+    } else {
+        ("open", "closed")
+    };
+    if open && crate::today() > c.ends_on {
+        return Err(RepoError::conflict(
+            "campaign_ended",
+            "the campaign's period is over; start a new campaign",
+        ));
+    }
+    let moved = diesel::update(
+        campaigns::table
+            .filter(campaigns::id.eq(DbUuid(id)))
+            .filter(campaigns::status.eq(from)),
+    )
+    .set((
+        campaigns::status.eq(to),
+        campaigns::updated_at.eq(to_db(crate::now())),
+        campaigns::version.eq(campaigns::version + 1),
+    ))
+    .execute(tx.conn())?;
+    crate::guard::claimed(
+        moved,
+        "campaign_status",
+        &format!("the campaign is {to} already"),
+    )?;
+    tx.record(
+        RecordChange::new(Record::Campaign, Change::Updated, id)
+            .details(json!({ "status": to }))
+            .telling(
+                c.quotas
+                    .iter()
+                    .map(|q| Audience::OrgStaff(q.org_id))
+                    .collect(),
+            )
+            .into(),
+        None,
+    )?;
+    load(tx.conn(), actor, id)
 }
 
 /// The caller's campaigns (`scope::campaigns`), newest first.

@@ -13,7 +13,6 @@ use uuid::Uuid;
 use super::super::allocations::{self, Check, NewAllocation, Outcome};
 use super::super::page::{Page, PageRequest};
 use super::{invalid, CampaignRow};
-use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
@@ -21,7 +20,7 @@ use crate::schema::{
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 
 /// A nomination.
 #[derive(Debug, Clone)]
@@ -121,134 +120,130 @@ pub enum Nominated {
 /// index — and, for household policies, one per household), and the quota taken by a
 /// conditional update (none left: 409 `quota_exhausted`).
 pub fn nominate(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     campaign_id: Uuid,
     new: NewNomination,
     strong: u8,
 ) -> RepoResult<Nominated> {
-    uow::run(conn, actor, ctx, |tx| {
-        let actor = tx.actor();
-        let campaign = visible(tx, campaign_id)?;
-        let holds_quota = holds_quota(tx.conn(), campaign_id, actor.org_id)?;
-        tx.authorize(authz::nominate(actor, &campaign.district_code, holds_quota))?;
-        open_for_nominations(&campaign)?;
-        let (resource, benefit) = allocations::usable_resource(tx.conn(), actor, new.resource_id)?;
-        let in_campaign: i64 = campaign_benefit_types::table
-            .filter(campaign_benefit_types::campaign_id.eq(DbUuid(campaign_id)))
-            .filter(campaign_benefit_types::benefit_type_id.eq(DbUuid(benefit.id)))
-            .count()
-            .get_result(tx.conn())?;
-        if in_campaign == 0 {
-            return Err(invalid(
-                "resource_id",
-                "not_in_campaign",
-                "the resource gives a benefit type the campaign does not",
-            ));
-        }
-        // The person first, then the household: the order every path takes.
-        crate::guard::lock_persons(tx.conn(), actor, &[new.person_id]).map_err(|e| match e {
-            RepoError::NotFound => DomainError::unknown("person_id").into(),
-            e => e,
-        })?;
-        let household = super::super::persons::load(tx.conn(), new.person_id)?.household_id;
-        if let Some(h) = household {
-            diesel::update(households::table.find(DbUuid(h)))
-                .set(households::allocation_seq.eq(households::allocation_seq + 1))
-                .execute(tx.conn())?;
-        }
-        let check = allocations::check_unaudited(
-            tx.conn(),
-            actor,
-            &NewAllocation {
-                resource_id: resource.id,
-                provider_org_id: None,
-                person_id: new.person_id,
-                case_id: None,
-                amount: new.amount,
-                quantity: new.quantity,
-                granted_on: crate::today(),
-                note: None,
-                override_reason: None,
-                import_key: None,
-                campaign_id: Some(campaign_id),
-            },
-            strong,
-        )?;
-        if !check.allowed && check.action == Action::Block {
-            return Ok(Nominated::Duplicate(check));
-        }
-        let household_open: i64 = match household {
-            Some(h) => campaign_nominations::table
-                .filter(campaign_nominations::campaign_id.eq(DbUuid(campaign_id)))
-                .filter(campaign_nominations::household_id.eq(DbUuid(h)))
-                .filter(campaign_nominations::status.eq_any(["nominated", "approved"]))
-                .filter(campaign_nominations::benefit_type_id.eq(DbUuid(benefit.id)))
-                .count()
-                .get_result(tx.conn())?,
-            None => 0,
-        };
-        if household_open > 0 && benefit.policy.subject == Subject::Household {
-            return Err(RepoError::conflict(
-                "already_nominated",
-                "this benefit counts per household and a member of the household is nominated already",
-            ));
-        }
-        // Said before the quota is taken, so a list imported again reads "already nominated"
-        // rather than "quota used up" (under the person's lock; the partial unique index
-        // below is what enforces it).
-        let person_open: i64 = campaign_nominations::table
+    let actor = tx.actor();
+    let campaign = visible(tx, campaign_id)?;
+    let holds_quota = holds_quota(tx.conn(), campaign_id, actor.org_id)?;
+    tx.authorize(authz::nominate(actor, &campaign.district_code, holds_quota))?;
+    open_for_nominations(&campaign)?;
+    let (resource, benefit) = allocations::usable_resource(tx.conn(), actor, new.resource_id)?;
+    let in_campaign: i64 = campaign_benefit_types::table
+        .filter(campaign_benefit_types::campaign_id.eq(DbUuid(campaign_id)))
+        .filter(campaign_benefit_types::benefit_type_id.eq(DbUuid(benefit.id)))
+        .count()
+        .get_result(tx.conn())?;
+    if in_campaign == 0 {
+        return Err(invalid(
+            "resource_id",
+            "not_in_campaign",
+            "the resource gives a benefit type the campaign does not",
+        ));
+    }
+    // The person first, then the household: the order every path takes.
+    crate::guard::lock_persons(tx.conn(), actor, &[new.person_id]).map_err(|e| match e {
+        RepoError::NotFound => DomainError::unknown("person_id").into(),
+        e => e,
+    })?;
+    let household = super::super::persons::load(tx.conn(), new.person_id)?.household_id;
+    if let Some(h) = household {
+        diesel::update(households::table.find(DbUuid(h)))
+            .set(households::allocation_seq.eq(households::allocation_seq + 1))
+            .execute(tx.conn())?;
+    }
+    let check = allocations::check_unaudited(
+        tx.conn(),
+        actor,
+        &NewAllocation {
+            resource_id: resource.id,
+            provider_org_id: None,
+            person_id: new.person_id,
+            case_id: None,
+            amount: new.amount,
+            quantity: new.quantity,
+            granted_on: crate::today(),
+            note: None,
+            override_reason: None,
+            import_key: None,
+            campaign_id: Some(campaign_id),
+        },
+        strong,
+    )?;
+    if !check.allowed && check.action == Action::Block {
+        return Ok(Nominated::Duplicate(check));
+    }
+    let household_open: i64 = match household {
+        Some(h) => campaign_nominations::table
             .filter(campaign_nominations::campaign_id.eq(DbUuid(campaign_id)))
-            .filter(campaign_nominations::person_id.eq(DbUuid(new.person_id)))
+            .filter(campaign_nominations::household_id.eq(DbUuid(h)))
+            .filter(campaign_nominations::status.eq_any(["nominated", "approved"]))
             .filter(campaign_nominations::benefit_type_id.eq(DbUuid(benefit.id)))
+            .count()
+            .get_result(tx.conn())?,
+        None => 0,
+    };
+    if household_open > 0 && benefit.policy.subject == Subject::Household {
+        return Err(RepoError::conflict(
+            "already_nominated",
+            "this benefit counts per household and a member of the household is nominated already",
+        ));
+    }
+    // Said before the quota is taken, so a list imported again reads "already nominated"
+    // rather than "quota used up" (under the person's lock; the partial unique index
+    // below is what enforces it).
+    let person_open: i64 = campaign_nominations::table
+        .filter(campaign_nominations::campaign_id.eq(DbUuid(campaign_id)))
+        .filter(campaign_nominations::person_id.eq(DbUuid(new.person_id)))
+        .filter(campaign_nominations::benefit_type_id.eq(DbUuid(benefit.id)))
+        .filter(campaign_nominations::status.eq_any(["nominated", "approved"]))
+        .count()
+        .get_result(tx.conn())?;
+    if person_open > 0 {
+        return Err(already_nominated());
+    }
+    let counts_household = household.is_none() || {
+        let any_open: i64 = campaign_nominations::table
+            .filter(campaign_nominations::campaign_id.eq(DbUuid(campaign_id)))
+            .filter(campaign_nominations::household_id.eq(household.map(DbUuid)))
             .filter(campaign_nominations::status.eq_any(["nominated", "approved"]))
             .count()
             .get_result(tx.conn())?;
-        if person_open > 0 {
-            return Err(already_nominated());
-        }
-        let counts_household = household.is_none() || {
-            let any_open: i64 = campaign_nominations::table
-                .filter(campaign_nominations::campaign_id.eq(DbUuid(campaign_id)))
-                .filter(campaign_nominations::household_id.eq(household.map(DbUuid)))
-                .filter(campaign_nominations::status.eq_any(["nominated", "approved"]))
-                .count()
-                .get_result(tx.conn())?;
-            any_open == 0
-        };
-        take_quota(tx, campaign_id, counts_household, new.amount)?;
-        let id = Uuid::now_v7();
-        let inserted = diesel::insert_into(campaign_nominations::table)
-            .values((
-                campaign_nominations::id.eq(DbUuid(id)),
-                campaign_nominations::campaign_id.eq(DbUuid(campaign_id)),
-                campaign_nominations::org_id.eq(DbUuid(actor.org_id)),
-                campaign_nominations::person_id.eq(DbUuid(new.person_id)),
-                campaign_nominations::household_id.eq(household.map(DbUuid)),
-                campaign_nominations::counts_household.eq(counts_household),
-                campaign_nominations::benefit_type_id.eq(DbUuid(benefit.id)),
-                campaign_nominations::resource_id.eq(DbUuid(resource.id)),
-                campaign_nominations::amount.eq(new.amount),
-                campaign_nominations::quantity.eq(new.quantity),
-                campaign_nominations::note.eq(&new.note),
-                campaign_nominations::status.eq("nominated"),
-                campaign_nominations::created_by.eq(DbUuid(actor.user_id)),
-                campaign_nominations::created_at.eq(to_db(crate::now())),
-            ))
-            .execute(tx.conn());
-        match inserted {
-            Err(e) if RepoError::is_unique_violation(&e) => return Err(already_nominated()),
-            other => other?,
-        };
-        tx.record(
-            RecordChange::new(Record::Nomination, Change::Created, id)
-                .details(json!({ "campaign_id": campaign_id, "benefit_type": benefit.code }))
-                .into(),
-            Some(new.person_id),
-        )?;
-        Ok(Nominated::Made(load_nomination(tx.conn(), id)?))
-    })
+        any_open == 0
+    };
+    take_quota(tx, campaign_id, counts_household, new.amount)?;
+    let id = Uuid::now_v7();
+    let inserted = diesel::insert_into(campaign_nominations::table)
+        .values((
+            campaign_nominations::id.eq(DbUuid(id)),
+            campaign_nominations::campaign_id.eq(DbUuid(campaign_id)),
+            campaign_nominations::org_id.eq(DbUuid(actor.org_id)),
+            campaign_nominations::person_id.eq(DbUuid(new.person_id)),
+            campaign_nominations::household_id.eq(household.map(DbUuid)),
+            campaign_nominations::counts_household.eq(counts_household),
+            campaign_nominations::benefit_type_id.eq(DbUuid(benefit.id)),
+            campaign_nominations::resource_id.eq(DbUuid(resource.id)),
+            campaign_nominations::amount.eq(new.amount),
+            campaign_nominations::quantity.eq(new.quantity),
+            campaign_nominations::note.eq(&new.note),
+            campaign_nominations::status.eq("nominated"),
+            campaign_nominations::created_by.eq(DbUuid(actor.user_id)),
+            campaign_nominations::created_at.eq(to_db(crate::now())),
+        ))
+        .execute(tx.conn());
+    match inserted {
+        Err(e) if RepoError::is_unique_violation(&e) => return Err(already_nominated()),
+        other => other?,
+    };
+    tx.record(
+        RecordChange::new(Record::Nomination, Change::Created, id)
+            .details(json!({ "campaign_id": campaign_id, "benefit_type": benefit.code }))
+            .into(),
+        Some(new.person_id),
+    )?;
+    Ok(Nominated::Made(load_nomination(tx.conn(), id)?))
 }
 
 fn already_nominated() -> RepoError {
@@ -414,124 +409,101 @@ pub enum Approved {
 /// Approves a nomination (a coordinator of the district): its allocation is recorded in the
 /// ledger — the duplicate check again, under the locks — for the resource's provider (or the
 /// nominating organization) to deliver; the nominating organization is told.
-pub fn approve(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    strong: u8,
-) -> RepoResult<Approved> {
-    uow::run(conn, actor, ctx, |tx| {
-        let actor = tx.actor();
-        let n = visible_nomination(tx, id)?;
-        let campaign = visible(tx, n.campaign_id.0)?;
-        tx.authorize(authz::run_campaign(actor, &campaign.district_code))?;
-        if n.status != "nominated" {
+pub fn approve(tx: &mut Tx<'_>, id: Uuid, strong: u8) -> RepoResult<Approved> {
+    let actor = tx.actor();
+    let n = visible_nomination(tx, id)?;
+    let campaign = visible(tx, n.campaign_id.0)?;
+    tx.authorize(authz::run_campaign(actor, &campaign.district_code))?;
+    if n.status != "nominated" {
+        return Err(RepoError::conflict(
+            "nomination_decided",
+            "this nomination has been decided or withdrawn",
+        ));
+    }
+    let provider = super::super::resources::load(tx.conn(), n.resource_id.0)?
+        .provider_org_id
+        .unwrap_or(n.org_id.0);
+    let outcome = allocations::create_in(
+        tx,
+        &NewAllocation {
+            resource_id: n.resource_id.0,
+            provider_org_id: Some(provider),
+            person_id: n.person_id.0,
+            case_id: None,
+            amount: n.amount,
+            quantity: n.quantity,
+            granted_on: crate::today(),
+            note: Some(format!("{} (캠페인)", campaign.name)),
+            override_reason: None,
+            import_key: None,
+            campaign_id: Some(n.campaign_id.0),
+        },
+        strong,
+    )?;
+    let allocation_id = match outcome {
+        Outcome::Approved { entry, .. } => entry.allocation.id,
+        Outcome::Blocked(check) => return Ok(Approved::Duplicate(check)),
+        Outcome::PendingOverride { .. } => {
             return Err(RepoError::conflict(
-                "nomination_decided",
-                "this nomination has been decided or withdrawn",
-            ));
+                "duplicate_benefit",
+                "the allocation would need an override",
+            ))
         }
-        let provider = super::super::resources::load(tx.conn(), n.resource_id.0)?
-            .provider_org_id
-            .unwrap_or(n.org_id.0);
-        let outcome = allocations::create_in(
-            tx,
-            &NewAllocation {
-                resource_id: n.resource_id.0,
-                provider_org_id: Some(provider),
-                person_id: n.person_id.0,
-                case_id: None,
-                amount: n.amount,
-                quantity: n.quantity,
-                granted_on: crate::today(),
-                note: Some(format!("{} (캠페인)", campaign.name)),
-                override_reason: None,
-                import_key: None,
-                campaign_id: Some(n.campaign_id.0),
-            },
-            strong,
-        )?;
-        let allocation_id = match outcome {
-            Outcome::Approved { entry, .. } => entry.allocation.id,
-            Outcome::Blocked(check) => return Ok(Approved::Duplicate(check)),
-            Outcome::PendingOverride { .. } => {
-                return Err(RepoError::conflict(
-                    "duplicate_benefit",
-                    "the allocation would need an override",
-                ))
-            }
-        };
-        claim(tx, id, "approved", None)?;
-        diesel::update(campaign_nominations::table.find(DbUuid(id)))
-            .set(campaign_nominations::allocation_id.eq(Some(DbUuid(allocation_id))))
-            .execute(tx.conn())?;
-        tx.record(
-            RecordChange::new(Record::Nomination, Change::Updated, id)
-                .details(json!({ "decision": "approved", "allocation_id": allocation_id }))
-                .telling(vec![Audience::OrgStaff(n.org_id.0)])
-                .into(),
-            Some(n.person_id.0),
-        )?;
-        Ok(Approved::Made(load_nomination(tx.conn(), id)?))
-    })
+    };
+    claim(tx, id, "approved", None)?;
+    diesel::update(campaign_nominations::table.find(DbUuid(id)))
+        .set(campaign_nominations::allocation_id.eq(Some(DbUuid(allocation_id))))
+        .execute(tx.conn())?;
+    tx.record(
+        RecordChange::new(Record::Nomination, Change::Updated, id)
+            .details(json!({ "decision": "approved", "allocation_id": allocation_id }))
+            .telling(vec![Audience::OrgStaff(n.org_id.0)])
+            .into(),
+        Some(n.person_id.0),
+    )?;
+    Ok(Approved::Made(load_nomination(tx.conn(), id)?))
 }
 
 /// Returns a nomination to its organization with the reason (a coordinator of the district):
 /// its place goes back to the quota and the nominator is told; a returned person may be
 /// nominated again.
-pub fn return_nomination(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    reason: &str,
-) -> RepoResult<Nomination> {
-    uow::run(conn, actor, ctx, |tx| {
-        let actor = tx.actor();
-        let n = visible_nomination(tx, id)?;
-        let campaign = visible(tx, n.campaign_id.0)?;
-        tx.authorize(authz::run_campaign(actor, &campaign.district_code))?;
-        claim(tx, id, "returned", Some(reason))?;
-        super::super::quotas::give_back(tx, &n.taken())?;
-        tx.record(
-            RecordChange::new(Record::Nomination, Change::Updated, id)
-                .details(json!({ "decision": "returned" }))
-                .telling(vec![Audience::User(n.created_by.0)])
-                .into(),
-            Some(n.person_id.0),
-        )?;
-        load_nomination(tx.conn(), id)
-    })
+pub fn return_nomination(tx: &mut Tx<'_>, id: Uuid, reason: &str) -> RepoResult<Nomination> {
+    let actor = tx.actor();
+    let n = visible_nomination(tx, id)?;
+    let campaign = visible(tx, n.campaign_id.0)?;
+    tx.authorize(authz::run_campaign(actor, &campaign.district_code))?;
+    claim(tx, id, "returned", Some(reason))?;
+    super::super::quotas::give_back(tx, &n.taken())?;
+    tx.record(
+        RecordChange::new(Record::Nomination, Change::Updated, id)
+            .details(json!({ "decision": "returned" }))
+            .telling(vec![Audience::User(n.created_by.0)])
+            .into(),
+        Some(n.person_id.0),
+    )?;
+    load_nomination(tx.conn(), id)
 }
 
 /// Withdraws an open nomination (its organization's workers): the place goes back to the
 /// quota.
-pub fn withdraw(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-) -> RepoResult<Nomination> {
-    uow::run(conn, actor, ctx, |tx| {
-        let actor = tx.actor();
-        let n = visible_nomination(tx, id)?;
-        let campaign = visible(tx, n.campaign_id.0)?;
-        let holds = holds_quota(tx.conn(), n.campaign_id.0, actor.org_id)?;
-        tx.authorize(authz::nominate(actor, &campaign.district_code, holds))?;
-        if n.org_id.0 != actor.org_id {
-            return Err(RepoError::NotFound);
-        }
-        claim(tx, id, "withdrawn", None)?;
-        super::super::quotas::give_back(tx, &n.taken())?;
-        tx.record(
-            RecordChange::new(Record::Nomination, Change::Removed, id)
-                .details(json!({ "campaign_id": n.campaign_id.0 }))
-                .into(),
-            Some(n.person_id.0),
-        )?;
-        load_nomination(tx.conn(), id)
-    })
+pub fn withdraw(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Nomination> {
+    let actor = tx.actor();
+    let n = visible_nomination(tx, id)?;
+    let campaign = visible(tx, n.campaign_id.0)?;
+    let holds = holds_quota(tx.conn(), n.campaign_id.0, actor.org_id)?;
+    tx.authorize(authz::nominate(actor, &campaign.district_code, holds))?;
+    if n.org_id.0 != actor.org_id {
+        return Err(RepoError::NotFound);
+    }
+    claim(tx, id, "withdrawn", None)?;
+    super::super::quotas::give_back(tx, &n.taken())?;
+    tx.record(
+        RecordChange::new(Record::Nomination, Change::Removed, id)
+            .details(json!({ "campaign_id": n.campaign_id.0 }))
+            .into(),
+        Some(n.person_id.0),
+    )?;
+    load_nomination(tx.conn(), id)
 }
 
 /// Filters of a campaign's nominations.

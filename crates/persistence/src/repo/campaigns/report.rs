@@ -4,15 +4,14 @@
 //! read the district's reports, audited as an export.
 
 use diesel::prelude::*;
-use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::authz::{self};
 use uuid::Uuid;
 
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
-use crate::conn::DbConn;
+use crate::audit::{self, AuditAction, AuditEntry};
 use crate::error::RepoResult;
 use crate::schema::{allocations, campaign_nominations, campaigns, households};
 use crate::types::DbUuid;
-use crate::uow;
+use crate::uow::Tx;
 
 /// The `dong_code` of the total line.
 pub const TOTAL_ROW: &str = "total";
@@ -66,16 +65,13 @@ type Row = (
 );
 
 /// Reads the report (the district's coordinators and auditors).
-pub fn report(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-) -> RepoResult<CampaignReport> {
+pub fn report(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<CampaignReport> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     let (name, district): (String, String) = campaigns::table
         .find(DbUuid(id))
         .select((campaigns::name, campaigns::district_code))
-        .first(conn)?;
+        .first(tx.conn())?;
     authz::view_ledger(actor, &district)?;
     authz::read_reports(actor, &district)?;
     let rows: Vec<Row> = campaign_nominations::table
@@ -99,8 +95,8 @@ pub fn report(
             allocations::amount.nullable(),
             allocations::proof_kind.nullable(),
         ))
-        .load(conn)?;
-    let names = super::super::reports::dong_names(conn, &district)?;
+        .load(tx.conn())?;
+    let names = super::super::reports::dong_names(tx.conn(), &district)?;
     let mut by_dong: std::collections::BTreeMap<String, DongRow> = Default::default();
     for (status, counts_household, dong, given, amount, proof) in rows {
         let code = dong.unwrap_or_else(|| "unknown".into());
@@ -132,13 +128,11 @@ pub fn report(
     for r in &by_dong {
         total.add(r);
     }
-    uow::run(conn, actor, ctx, |tx| {
-        audit::record(
-            tx.conn(),
-            ctx,
-            AuditEntry::new(AuditAction::Export, "campaign_report", Some(id.to_string())),
-        )
-    })?;
+    audit::record(
+        tx.conn(),
+        ctx,
+        AuditEntry::new(AuditAction::Export, "campaign_report", Some(id.to_string())),
+    )?;
     Ok(CampaignReport {
         campaign_id: id,
         name,

@@ -21,7 +21,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::{case_assignments, case_counters, case_members, case_participants, cases};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -231,84 +231,79 @@ fn next_case_no(conn: &mut DbConn, district: &str, year: i32) -> RepoResult<Stri
 }
 
 /// Opens a case: the caller's organization leads it and the caller is its primary worker.
-pub fn create(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    new: NewCase,
-) -> RepoResult<CaseDetail> {
+pub fn create(tx: &mut Tx<'_>, new: NewCase) -> RepoResult<CaseDetail> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     rules::check_needs(&new.needs)?;
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let person = match persons::load(conn, new.person_id) {
-            Ok(p) => p,
-            Err(RepoError::NotFound) => return Err(DomainError::unknown("person_id").into()),
-            Err(e) => return Err(e),
-        };
-        if authz::reach_person(actor, &person.district_code).is_err() {
-            return Err(DomainError::unknown("person_id").into());
-        }
-        authz::create_case(actor, &person.district_code)?;
-        let members = case_members_for(conn, &person, &new)?;
-        // One open case per person: the members are locked first (the order every path
-        // takes), so a concurrent opening waits here and then sees this case.
-        crate::guard::lock_persons(conn, actor, &members).map_err(|e| match e {
-            RepoError::NotFound => DomainError::unknown("person_id").into(),
-            other => other,
-        })?;
-        if let Some((person_id, _, lead)) = open_case_of(conn, &members, None)? {
-            return Err(RepoError::Conflict {
-                code: "open_case_exists",
-                detail: "this person already has an open case; ask its lead organization to add you as a participant".into(),
-                extensions: Some(json!({ "lead_org_id": lead, "person_id": person_id })),
-            });
-        }
-        let now = crate::now();
-        let case_no = next_case_no(conn, &actor.district_code, now.year())?;
-        let id = Uuid::now_v7();
-        let db_now = to_db(now);
-        diesel::insert_into(cases::table)
-            .values((
-                cases::id.eq(DbUuid(id)),
-                cases::case_no.eq(&case_no),
-                cases::person_id.eq(DbUuid(new.person_id)),
-                cases::lead_org_id.eq(DbUuid(actor.org_id)),
-                cases::district_code.eq(&actor.district_code),
-                cases::case_type.eq(new.case_type.as_str()),
-                cases::risk_level.eq(new.risk_level.as_str()),
-                cases::source.eq(new.source.as_str()),
-                cases::status.eq(Status::Discovered.as_str()),
-                cases::summary.eq(&new.summary),
-                cases::needs.eq(serde_json::to_string(&new.needs).unwrap_or_else(|_| "[]".into())),
-                cases::version.eq(1),
-                cases::created_by.eq(DbUuid(actor.user_id)),
-                cases::created_at.eq(db_now),
-                cases::updated_at.eq(db_now),
-                cases::household_id.eq(new.household.as_ref().map(|(h, _)| DbUuid(*h))),
-            ))
-            .execute(conn)?;
-        add_participant_row(conn, actor, id, actor.org_id, ParticipantRole::Lead)?;
-        for m in &members {
-            add_member_row(conn, actor, id, *m)?;
-        }
-        insert_assignment(
-            conn,
-            actor,
-            id,
-            actor.user_id,
-            actor.org_id,
-            AssignmentRole::Primary,
-        )?;
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::CaseOpened {
-                case_id: id,
-                case_no,
-                lead_org_id: actor.org_id,
-            },
-            Some(new.person_id),
-        )?;
-        load(conn, id)
-    })
+    let conn = tx.conn();
+    let person = match persons::load(conn, new.person_id) {
+        Ok(p) => p,
+        Err(RepoError::NotFound) => return Err(DomainError::unknown("person_id").into()),
+        Err(e) => return Err(e),
+    };
+    if authz::reach_person(actor, &person.district_code).is_err() {
+        return Err(DomainError::unknown("person_id").into());
+    }
+    authz::create_case(actor, &person.district_code)?;
+    let members = case_members_for(conn, &person, &new)?;
+    // One open case per person: the members are locked first (the order every path
+    // takes), so a concurrent opening waits here and then sees this case.
+    crate::guard::lock_persons(conn, actor, &members).map_err(|e| match e {
+        RepoError::NotFound => DomainError::unknown("person_id").into(),
+        other => other,
+    })?;
+    if let Some((person_id, _, lead)) = open_case_of(conn, &members, None)? {
+        return Err(RepoError::Conflict {
+            code: "open_case_exists",
+            detail: "this person already has an open case; ask its lead organization to add you as a participant".into(),
+            extensions: Some(json!({ "lead_org_id": lead, "person_id": person_id })),
+        });
+    }
+    let now = crate::now();
+    let case_no = next_case_no(conn, &actor.district_code, now.year())?;
+    let id = Uuid::now_v7();
+    let db_now = to_db(now);
+    diesel::insert_into(cases::table)
+        .values((
+            cases::id.eq(DbUuid(id)),
+            cases::case_no.eq(&case_no),
+            cases::person_id.eq(DbUuid(new.person_id)),
+            cases::lead_org_id.eq(DbUuid(actor.org_id)),
+            cases::district_code.eq(&actor.district_code),
+            cases::case_type.eq(new.case_type.as_str()),
+            cases::risk_level.eq(new.risk_level.as_str()),
+            cases::source.eq(new.source.as_str()),
+            cases::status.eq(Status::Discovered.as_str()),
+            cases::summary.eq(&new.summary),
+            cases::needs.eq(serde_json::to_string(&new.needs).unwrap_or_else(|_| "[]".into())),
+            cases::version.eq(1),
+            cases::created_by.eq(DbUuid(actor.user_id)),
+            cases::created_at.eq(db_now),
+            cases::updated_at.eq(db_now),
+            cases::household_id.eq(new.household.as_ref().map(|(h, _)| DbUuid(*h))),
+        ))
+        .execute(conn)?;
+    add_participant_row(conn, actor, id, actor.org_id, ParticipantRole::Lead)?;
+    for m in &members {
+        add_member_row(conn, actor, id, *m)?;
+    }
+    insert_assignment(
+        conn,
+        actor,
+        id,
+        actor.user_id,
+        actor.org_id,
+        AssignmentRole::Primary,
+    )?;
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::CaseOpened {
+            case_id: id,
+            case_no,
+            lead_org_id: actor.org_id,
+        },
+        Some(new.person_id),
+    )?;
+    load(conn, id)
 }
 
 /// Everyone a new case is for: the person, or the household's members (the listed ones, or
@@ -399,92 +394,80 @@ fn members_of(conn: &mut DbConn, case: &Case) -> RepoResult<Vec<Uuid>> {
 
 /// Adds a household member to a household case (its lead or a district coordinator); the
 /// member must be registered in the household and have no other open case.
-pub fn add_member(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    person_id: Uuid,
-) -> RepoResult<Vec<Uuid>> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let current = load(conn, id)?;
-        authz::manage_participants(actor, &current.facts())?;
-        super::refs::person(conn, actor, person_id, "person_id")?;
-        let Some(household) = current.case.household_id else {
-            return Err(RepoError::conflict(
-                "not_household_case",
-                "members are added to household cases only",
-            ));
-        };
-        if !household_persons(conn, household)?.contains(&person_id) {
-            return Err(DomainError::invalid(
-                "person_id",
-                "not_member",
-                "not registered in this case's household",
-            )
-            .into());
-        }
-        crate::guard::lock_persons(conn, actor, &[person_id])?;
-        if is_member(conn, id, person_id)? {
-            return Err(RepoError::conflict(
-                "already_member",
-                "the person is already a member of this case",
-            ));
-        }
-        if let Some((_, _, lead)) = open_case_of(conn, &[person_id], None)? {
-            return Err(RepoError::Conflict {
-                code: "open_case_exists",
-                detail: "this person already has an open case".into(),
-                extensions: Some(json!({ "lead_org_id": lead, "person_id": person_id })),
-            });
-        }
-        add_member_row(conn, actor, id, person_id)?;
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::CaseMemberChanged {
-                case_id: id,
-                person_id,
-                added: true,
-            },
-            Some(person_id),
-        )?;
-        members_of(conn, &current.case)
-    })
+pub fn add_member(tx: &mut Tx<'_>, id: Uuid, person_id: Uuid) -> RepoResult<Vec<Uuid>> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let current = load(conn, id)?;
+    authz::manage_participants(actor, &current.facts())?;
+    super::refs::person(conn, actor, person_id, "person_id")?;
+    let Some(household) = current.case.household_id else {
+        return Err(RepoError::conflict(
+            "not_household_case",
+            "members are added to household cases only",
+        ));
+    };
+    if !household_persons(conn, household)?.contains(&person_id) {
+        return Err(DomainError::invalid(
+            "person_id",
+            "not_member",
+            "not registered in this case's household",
+        )
+        .into());
+    }
+    crate::guard::lock_persons(conn, actor, &[person_id])?;
+    if is_member(conn, id, person_id)? {
+        return Err(RepoError::conflict(
+            "already_member",
+            "the person is already a member of this case",
+        ));
+    }
+    if let Some((_, _, lead)) = open_case_of(conn, &[person_id], None)? {
+        return Err(RepoError::Conflict {
+            code: "open_case_exists",
+            detail: "this person already has an open case".into(),
+            extensions: Some(json!({ "lead_org_id": lead, "person_id": person_id })),
+        });
+    }
+    add_member_row(conn, actor, id, person_id)?;
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::CaseMemberChanged {
+            case_id: id,
+            person_id,
+            added: true,
+        },
+        Some(person_id),
+    )?;
+    members_of(conn, &current.case)
 }
 
 /// Removes a member from a household case (not its primary person).
-pub fn remove_member(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    person_id: Uuid,
-) -> RepoResult<()> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let current = load(conn, id)?;
-        authz::manage_participants(actor, &current.facts())?;
-        if current.case.person_id == person_id {
-            return Err(RepoError::conflict(
-                "primary_member",
-                "the primary person stays on the case",
-            ));
-        }
-        let n = diesel::delete(case_members::table.find((DbUuid(id), DbUuid(person_id))))
-            .execute(conn)?;
-        if n == 0 {
-            return Err(RepoError::NotFound);
-        }
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::CaseMemberChanged {
-                case_id: id,
-                person_id,
-                added: false,
-            },
-            Some(person_id),
-        )?;
-        Ok(())
-    })
+pub fn remove_member(tx: &mut Tx<'_>, id: Uuid, person_id: Uuid) -> RepoResult<()> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let current = load(conn, id)?;
+    authz::manage_participants(actor, &current.facts())?;
+    if current.case.person_id == person_id {
+        return Err(RepoError::conflict(
+            "primary_member",
+            "the primary person stays on the case",
+        ));
+    }
+    let n =
+        diesel::delete(case_members::table.find((DbUuid(id), DbUuid(person_id)))).execute(conn)?;
+    if n == 0 {
+        return Err(RepoError::NotFound);
+    }
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::CaseMemberChanged {
+            case_id: id,
+            person_id,
+            added: false,
+        },
+        Some(person_id),
+    )?;
+    Ok(())
 }
 
 /// The open case (its member, id and lead) of any of these persons, by membership: a
@@ -586,21 +569,17 @@ pub struct CaseFilter {
 }
 
 /// The cases the actor may see, by id; the listing is audited as one event.
-pub fn list(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    f: &CaseFilter,
-    page: PageRequest,
-) -> RepoResult<Page<Case>> {
+pub fn list(tx: &mut Tx<'_>, f: &CaseFilter, page: PageRequest) -> RepoResult<Page<Case>> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     if let Some(o) = f.lead_org_id {
-        super::refs::org(conn, actor, o, "lead_org_id")?;
+        super::refs::org(tx.conn(), actor, o, "lead_org_id")?;
     }
     if let Some(p) = f.person_id {
-        super::refs::person(conn, actor, p, "person_id")?;
+        super::refs::person(tx.conn(), actor, p, "person_id")?;
     }
     if let Some(u) = f.assigned_to.filter(|u| *u != actor.user_id) {
-        super::users::reference(conn, actor, u, "assigned_to")?;
+        super::users::reference(tx.conn(), actor, u, "assigned_to")?;
     }
     let mut q = cases::table
         .select(CaseRow::as_select())
@@ -676,74 +655,70 @@ pub fn list(
     if let Some(after) = page.after {
         q = q.filter(cases::id.gt(DbUuid(after)));
     }
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let items = q
-            .load(conn)?
-            .into_iter()
-            .map(Case::try_from)
-            .collect::<RepoResult<Vec<_>>>()?;
-        let page = Page::from_overfetch(items, page.limit, |c| c.id);
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::View, "case_list", None)
-                .with_details(json!({ "results": page.items.len() })),
-        )?;
-        Ok(page)
-    })
+    let conn = tx.conn();
+    let items = q
+        .load(conn)?
+        .into_iter()
+        .map(Case::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    let page = Page::from_overfetch(items, page.limit, |c| c.id);
+    audit::record(
+        conn,
+        ctx,
+        AuditEntry::new(AuditAction::View, "case_list", None)
+            .with_details(json!({ "results": page.items.len() })),
+    )?;
+    Ok(page)
 }
 
 /// Changes summary, risk level or needs (participants), when the version is current.
 pub fn update(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     expected_version: i32,
     patch: CasePatch,
 ) -> RepoResult<CaseDetail> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     if let Some(needs) = &patch.needs {
         rules::check_needs(needs)?;
     }
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let current = load(conn, id)?;
-        authz::work_on_case(actor, &current.facts())?;
-        let c = &current.case;
-        crate::update_versioned!(
-            conn,
-            cases,
-            id,
-            expected_version,
-            (
-                cases::summary.eq(patch.summary.clone().unwrap_or(c.summary.clone())),
-                cases::risk_level.eq(patch.risk_level.unwrap_or(c.risk_level).as_str()),
-                cases::needs.eq(
-                    serde_json::to_string(patch.needs.as_ref().unwrap_or(&c.needs))
-                        .unwrap_or_else(|_| "[]".into()),
-                ),
-            )
-        )?;
-        let fields: Vec<&'static str> = [
-            patch.summary.as_ref().map(|_| "summary"),
-            patch.risk_level.map(|_| "risk_level"),
-            patch.needs.as_ref().map(|_| "needs"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::CaseUpdated {
-                case_id: id,
-                fields,
-                risk_level: patch.risk_level.map(|r| r.as_str()),
-            },
-            Some(c.person_id),
-        )?;
-        let detail = load(conn, id)?;
-        with_assessment(conn, detail)
-    })
+    let conn = tx.conn();
+    let current = load(conn, id)?;
+    authz::work_on_case(actor, &current.facts())?;
+    let c = &current.case;
+    crate::update_versioned!(
+        conn,
+        cases,
+        id,
+        expected_version,
+        (
+            cases::summary.eq(patch.summary.clone().unwrap_or(c.summary.clone())),
+            cases::risk_level.eq(patch.risk_level.unwrap_or(c.risk_level).as_str()),
+            cases::needs.eq(
+                serde_json::to_string(patch.needs.as_ref().unwrap_or(&c.needs))
+                    .unwrap_or_else(|_| "[]".into()),
+            ),
+        )
+    )?;
+    let fields: Vec<&'static str> = [
+        patch.summary.as_ref().map(|_| "summary"),
+        patch.risk_level.map(|_| "risk_level"),
+        patch.needs.as_ref().map(|_| "needs"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::CaseUpdated {
+            case_id: id,
+            fields,
+            risk_level: patch.risk_level.map(|r| r.as_str()),
+        },
+        Some(c.person_id),
+    )?;
+    let detail = load(conn, id)?;
+    with_assessment(conn, detail)
 }
 
 /// A case named in a request (`field`) that the actor may see (`authz::view_case`); any other

@@ -15,69 +15,67 @@ pub struct StatusChange {
 
 /// Moves a case to another status, if the status machine allows it and the actor may.
 pub fn transition(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     to: Status,
     change: StatusChange,
 ) -> RepoResult<CaseDetail> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     if let Some(c) = &change.closing {
         c.check()?;
     }
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let current = load(conn, id)?;
-        let facts = current.facts();
-        if Status::needs_lead(to) || to == Status::FollowUp {
-            authz::lead_case(actor, &facts)?;
-        } else {
-            authz::work_on_case(actor, &facts)?;
+    let conn = tx.conn();
+    let current = load(conn, id)?;
+    let facts = current.facts();
+    if Status::needs_lead(to) || to == Status::FollowUp {
+        authz::lead_case(actor, &facts)?;
+    } else {
+        authz::work_on_case(actor, &facts)?;
+    }
+    // A target a few passable steps away is reached in one call, each step on the
+    // timeline (발굴 → 사정 records 초기상담 on the way); follow-up from an open case closes
+    // it on the way.
+    let from = current.case.status;
+    let steps = if to == Status::FollowUp && from != Status::Closed && from.is_open() {
+        let mut steps = rules::path(from, Status::Closed).map_err(invalid_transition)?;
+        steps.push(Status::FollowUp);
+        steps
+    } else {
+        rules::path(from, to).map_err(invalid_transition)?
+    };
+    if to == Status::ReferredOut {
+        // Handed over only to an organization that said yes: an accepted (or completed)
+        // referral of the case. (Referrals never leave those statuses: no race.)
+        let accepted: bool = diesel::select(diesel::dsl::exists(
+            crate::schema::referrals::table
+                .filter(crate::schema::referrals::case_id.eq(DbUuid(id)))
+                .filter(crate::schema::referrals::status.eq_any(["accepted", "completed"])),
+        ))
+        .get_result(conn)?;
+        if !accepted {
+            return Err(RepoError::conflict(
+                "referral_not_accepted",
+                "a case is referred out once an organization has accepted its referral; send one (POST /referrals) and wait for the answer",
+            ));
         }
-        // A target a few passable steps away is reached in one call, each step on the
-        // timeline (발굴 → 사정 records 초기상담 on the way); follow-up from an open case closes
-        // it on the way.
-        let from = current.case.status;
-        let steps = if to == Status::FollowUp && from != Status::Closed && from.is_open() {
-            let mut steps = rules::path(from, Status::Closed).map_err(invalid_transition)?;
-            steps.push(Status::FollowUp);
-            steps
-        } else {
-            rules::path(from, to).map_err(invalid_transition)?
+    }
+    let mut case = current.case.clone();
+    let mut tx = Tx::on(conn, actor, ctx);
+    for step in steps {
+        let step_change = StatusChange {
+            reason: if step == to {
+                change.reason.clone()
+            } else {
+                None
+            },
+            ..change.clone()
         };
-        if to == Status::ReferredOut {
-            // Handed over only to an organization that said yes: an accepted (or completed)
-            // referral of the case. (Referrals never leave those statuses: no race.)
-            let accepted: bool = diesel::select(diesel::dsl::exists(
-                crate::schema::referrals::table
-                    .filter(crate::schema::referrals::case_id.eq(DbUuid(id)))
-                    .filter(crate::schema::referrals::status.eq_any(["accepted", "completed"])),
-            ))
-            .get_result(conn)?;
-            if !accepted {
-                return Err(RepoError::conflict(
-                    "referral_not_accepted",
-                    "a case is referred out once an organization has accepted its referral; send one (POST /referrals) and wait for the answer",
-                ));
-            }
-        }
-        let mut case = current.case.clone();
-        let mut tx = Tx::on(conn, actor, ctx);
-        for step in steps {
-            let step_change = StatusChange {
-                reason: if step == to {
-                    change.reason.clone()
-                } else {
-                    None
-                },
-                ..change.clone()
-            };
-            apply_status(&mut tx, &case, step, &step_change)?;
-            case.status = step;
-        }
-        let detail = load(conn, id)?;
-        with_assessment(conn, detail)
-    })
+        apply_status(&mut tx, &case, step, &step_change)?;
+        case.status = step;
+    }
+    let detail = load(conn, id)?;
+    with_assessment(conn, detail)
 }
 
 /// 409 `invalid_transition`, naming the targets that are reachable.

@@ -15,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::page::{Page, PageRequest};
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
@@ -23,7 +23,7 @@ use crate::schema::{
     person_duplicates, person_transfers, persons,
 };
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 
 /// A person who may be the same as another, as any worker of the district may see them.
 #[derive(Debug, Clone)]
@@ -412,38 +412,36 @@ fn reviewer(actor: &Actor, district: &str, write: bool) -> RepoResult<()> {
 
 /// The district's queue, by status (default open), oldest first; audited once.
 pub fn list(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     district: Option<String>,
     status: Option<String>,
     page: PageRequest,
 ) -> RepoResult<Page<Pair>> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     let district = district.unwrap_or_else(|| actor.district_code.clone());
     reviewer(actor, &district, false)?;
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let mut q = person_duplicates::table
-            .filter(person_duplicates::district_code.eq(&district))
-            .filter(person_duplicates::status.eq(status.unwrap_or_else(|| "open".into())))
-            .order(person_duplicates::id.asc())
-            .limit(page.limit + 1)
-            .select(PairRow::as_select())
-            .into_boxed();
-        if let Some(after) = page.after {
-            q = q.filter(person_duplicates::id.gt(DbUuid(after)));
-        }
-        let rows: Vec<PairRow> = q.load(conn)?;
-        let items = pairs(conn, rows)?;
-        let page = Page::from_overfetch(items, page.limit, |p| p.id);
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::View, "person_duplicate_list", None)
-                .with_details(json!({ "results": page.items.len() })),
-        )?;
-        Ok(page)
-    })
+    let conn = tx.conn();
+    let mut q = person_duplicates::table
+        .filter(person_duplicates::district_code.eq(&district))
+        .filter(person_duplicates::status.eq(status.unwrap_or_else(|| "open".into())))
+        .order(person_duplicates::id.asc())
+        .limit(page.limit + 1)
+        .select(PairRow::as_select())
+        .into_boxed();
+    if let Some(after) = page.after {
+        q = q.filter(person_duplicates::id.gt(DbUuid(after)));
+    }
+    let rows: Vec<PairRow> = q.load(conn)?;
+    let items = pairs(conn, rows)?;
+    let page = Page::from_overfetch(items, page.limit, |p| p.id);
+    audit::record(
+        conn,
+        ctx,
+        AuditEntry::new(AuditAction::View, "person_duplicate_list", None)
+            .with_details(json!({ "results": page.items.len() })),
+    )?;
+    Ok(page)
 }
 
 fn load_pair(conn: &mut DbConn, actor: &Actor, id: Uuid, write: bool) -> RepoResult<PairRow> {
@@ -463,48 +461,46 @@ fn load_pair(conn: &mut DbConn, actor: &Actor, id: Uuid, write: bool) -> RepoRes
 
 /// "Not the same person": the pair leaves the queue, until `until` if given.
 pub fn dismiss(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     reason: String,
     until: Option<NaiveDate>,
 ) -> RepoResult<Pair> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let r = load_pair(conn, actor, id, true)?;
-        let now = to_db(crate::now());
-        let dismissed = diesel::update(
-            person_duplicates::table
-                .find(DbUuid(id))
-                .filter(person_duplicates::status.eq("open")),
-        )
-        .set((
-            person_duplicates::status.eq("dismissed"),
-            person_duplicates::dismiss_reason.eq(Some(&reason)),
-            person_duplicates::dismissed_until.eq(until),
-            person_duplicates::decided_by.eq(Some(DbUuid(actor.user_id))),
-            person_duplicates::decided_at.eq(Some(now)),
-            person_duplicates::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        crate::guard::claimed(
-            dismissed,
-            "already_decided",
-            "this pair has been merged or dismissed",
-        )?;
-        Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::PersonDuplicate, Change::Updated, id)
-                .details(json!({ "status": "dismissed", "person_a": r.person_a.0, "person_b": r.person_b.0, "until": until }))
-                .into(),
-            None,
-        )?;
-        let row = person_duplicates::table
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let r = load_pair(conn, actor, id, true)?;
+    let now = to_db(crate::now());
+    let dismissed = diesel::update(
+        person_duplicates::table
             .find(DbUuid(id))
-            .select(PairRow::as_select())
-            .first(conn)?;
-        pair(conn, row)
-    })
+            .filter(person_duplicates::status.eq("open")),
+    )
+    .set((
+        person_duplicates::status.eq("dismissed"),
+        person_duplicates::dismiss_reason.eq(Some(&reason)),
+        person_duplicates::dismissed_until.eq(until),
+        person_duplicates::decided_by.eq(Some(DbUuid(actor.user_id))),
+        person_duplicates::decided_at.eq(Some(now)),
+        person_duplicates::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    crate::guard::claimed(
+        dismissed,
+        "already_decided",
+        "this pair has been merged or dismissed",
+    )?;
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::PersonDuplicate, Change::Updated, id)
+            .details(json!({ "status": "dismissed", "person_a": r.person_a.0, "person_b": r.person_b.0, "until": until }))
+            .into(),
+        None,
+    )?;
+    let row = person_duplicates::table
+        .find(DbUuid(id))
+        .select(PairRow::as_select())
+        .first(conn)?;
+    pair(conn, row)
 }
 
 /// What a merge moved.
@@ -526,221 +522,210 @@ pub struct Moved {
 /// other stays as a tombstone that redirects to the survivor; an RRN only the merged record
 /// has moves with it (two different RRNs: refused). The access log of the survivor includes
 /// the merged record's (audit events are never rewritten). Audited with both ids.
-pub fn merge(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    survivor: Uuid,
-) -> RepoResult<(Pair, Moved)> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let r = load_pair(conn, actor, id, true)?;
-        let merged = if r.person_a.0 == survivor {
-            r.person_b.0
-        } else if r.person_b.0 == survivor {
-            r.person_a.0
-        } else {
-            return Err(DomainError::invalid(
-                "survivor_id",
-                "not_in_pair",
-                "the survivor is one of the pair",
-            )
-            .into());
-        };
-        // Both records locked in the one order every path takes, then checked again: of two
-        // merges that touch the same records (opposite survivors, or a circle of pairs) the
-        // second finds one of them merged and changes nothing. A transfer since the pair was
-        // found closes it: both must be of the caller's district now.
-        let locked = crate::guard::lock_persons_any(conn, &[survivor, merged])?;
-        if locked.len() != 2 {
-            return Err(RepoError::NotFound);
-        }
-        if locked.iter().any(|p| p.merged_into.is_some()) {
-            return Err(RepoError::conflict(
-                "already_merged",
-                "one of these records has been merged meanwhile; reload the queue",
-            ));
-        }
-        if locked
-            .iter()
-            .any(|p| p.district_code != actor.district_code)
-        {
-            return Err(RepoError::conflict(
-                "pair_closed",
-                "one of these records has moved to another district; the pair is closed",
-            ));
-        }
-        let claimed = diesel::update(
-            person_duplicates::table
-                .find(DbUuid(id))
-                .filter(person_duplicates::status.eq("open")),
+pub fn merge(tx: &mut Tx<'_>, id: Uuid, survivor: Uuid) -> RepoResult<(Pair, Moved)> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let r = load_pair(conn, actor, id, true)?;
+    let merged = if r.person_a.0 == survivor {
+        r.person_b.0
+    } else if r.person_b.0 == survivor {
+        r.person_a.0
+    } else {
+        return Err(DomainError::invalid(
+            "survivor_id",
+            "not_in_pair",
+            "the survivor is one of the pair",
         )
-        .set(person_duplicates::status.eq("merged"))
-        .execute(conn)?;
-        crate::guard::claimed(
-            claimed,
+        .into());
+    };
+    // Both records locked in the one order every path takes, then checked again: of two
+    // merges that touch the same records (opposite survivors, or a circle of pairs) the
+    // second finds one of them merged and changes nothing. A transfer since the pair was
+    // found closes it: both must be of the caller's district now.
+    let locked = crate::guard::lock_persons_any(conn, &[survivor, merged])?;
+    if locked.len() != 2 {
+        return Err(RepoError::NotFound);
+    }
+    if locked.iter().any(|p| p.merged_into.is_some()) {
+        return Err(RepoError::conflict(
             "already_merged",
-            "this pair has been merged or dismissed meanwhile",
-        )?;
-        type Identity = (
-            DbUuid,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<DbUuid>,
-        );
-        let rrns: Vec<Identity> = persons::table
-            .filter(persons::id.eq_any([DbUuid(survivor), DbUuid(merged)]))
-            .select((
-                persons::id,
-                persons::rrn_hmac,
-                persons::rrn_cipher,
-                persons::rrn_masked,
-                persons::household_id,
-            ))
-            .load(conn)?;
-        diesel::update(
-            persons::table.filter(persons::id.eq_any([DbUuid(survivor), DbUuid(merged)])),
-        )
+            "one of these records has been merged meanwhile; reload the queue",
+        ));
+    }
+    if locked
+        .iter()
+        .any(|p| p.district_code != actor.district_code)
+    {
+        return Err(RepoError::conflict(
+            "pair_closed",
+            "one of these records has moved to another district; the pair is closed",
+        ));
+    }
+    let claimed = diesel::update(
+        person_duplicates::table
+            .find(DbUuid(id))
+            .filter(person_duplicates::status.eq("open")),
+    )
+    .set(person_duplicates::status.eq("merged"))
+    .execute(conn)?;
+    crate::guard::claimed(
+        claimed,
+        "already_merged",
+        "this pair has been merged or dismissed meanwhile",
+    )?;
+    type Identity = (
+        DbUuid,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<DbUuid>,
+    );
+    let rrns: Vec<Identity> = persons::table
+        .filter(persons::id.eq_any([DbUuid(survivor), DbUuid(merged)]))
+        .select((
+            persons::id,
+            persons::rrn_hmac,
+            persons::rrn_cipher,
+            persons::rrn_masked,
+            persons::household_id,
+        ))
+        .load(conn)?;
+    diesel::update(persons::table.filter(persons::id.eq_any([DbUuid(survivor), DbUuid(merged)])))
         .set(persons::version.eq(persons::version + 1))
         .execute(conn)?;
-        let get = |x: Uuid| rrns.iter().find(|r| r.0 .0 == x).cloned();
-        let (Some(s), Some(m)) = (get(survivor), get(merged)) else {
-            return Err(RepoError::NotFound);
-        };
-        let mut moved = Moved::default();
-        match (&s.1, &m.1) {
-            (Some(a), Some(b)) if a != b => {
-                return Err(RepoError::conflict(
-                    "different_rrns",
-                    "both records hold a resident registration number and they differ: not the same person",
+    let get = |x: Uuid| rrns.iter().find(|r| r.0 .0 == x).cloned();
+    let (Some(s), Some(m)) = (get(survivor), get(merged)) else {
+        return Err(RepoError::NotFound);
+    };
+    let mut moved = Moved::default();
+    match (&s.1, &m.1) {
+        (Some(a), Some(b)) if a != b => return Err(RepoError::conflict(
+            "different_rrns",
+            "both records hold a resident registration number and they differ: not the same person",
+        )),
+        (None, Some(_)) => {
+            diesel::update(persons::table.find(DbUuid(merged)))
+                .set((
+                    persons::rrn_hmac.eq(None::<String>),
+                    persons::rrn_cipher.eq(None::<String>),
+                    persons::rrn_masked.eq(None::<String>),
                 ))
-            }
-            (None, Some(_)) => {
-                diesel::update(persons::table.find(DbUuid(merged)))
-                    .set((
-                        persons::rrn_hmac.eq(None::<String>),
-                        persons::rrn_cipher.eq(None::<String>),
-                        persons::rrn_masked.eq(None::<String>),
-                    ))
-                    .execute(conn)?;
-                diesel::update(persons::table.find(DbUuid(survivor)))
-                    .set((
-                        persons::rrn_hmac.eq(&m.1),
-                        persons::rrn_cipher.eq(&m.2),
-                        persons::rrn_masked.eq(&m.3),
-                    ))
-                    .execute(conn)?;
-                moved.rrn = true;
-            }
-            _ => {}
-        }
-        if s.4.is_none() && m.4.is_some() {
+                .execute(conn)?;
             diesel::update(persons::table.find(DbUuid(survivor)))
-                .set(persons::household_id.eq(m.4))
+                .set((
+                    persons::rrn_hmac.eq(&m.1),
+                    persons::rrn_cipher.eq(&m.2),
+                    persons::rrn_masked.eq(&m.3),
+                ))
                 .execute(conn)?;
-            moved.household = true;
+            moved.rrn = true;
         }
-        let (from, to) = (DbUuid(merged), DbUuid(survivor));
-        moved.cases = diesel::update(cases::table.filter(cases::person_id.eq(from)))
-            .set(cases::person_id.eq(to))
+        _ => {}
+    }
+    if s.4.is_none() && m.4.is_some() {
+        diesel::update(persons::table.find(DbUuid(survivor)))
+            .set(persons::household_id.eq(m.4))
             .execute(conn)?;
-        // A case both were members of keeps the survivor once.
-        let both: Vec<DbUuid> = case_members::table
-            .filter(case_members::person_id.eq(to))
-            .select(case_members::case_id)
-            .load(conn)?;
-        diesel::delete(
-            case_members::table
-                .filter(case_members::person_id.eq(from))
-                .filter(case_members::case_id.eq_any(both)),
-        )
+        moved.household = true;
+    }
+    let (from, to) = (DbUuid(merged), DbUuid(survivor));
+    moved.cases = diesel::update(cases::table.filter(cases::person_id.eq(from)))
+        .set(cases::person_id.eq(to))
         .execute(conn)?;
-        moved.case_members =
-            diesel::update(case_members::table.filter(case_members::person_id.eq(from)))
-                .set(case_members::person_id.eq(to))
-                .execute(conn)?;
-        moved.consents = diesel::update(consents::table.filter(consents::person_id.eq(from)))
-            .set(consents::person_id.eq(to))
+    // A case both were members of keeps the survivor once.
+    let both: Vec<DbUuid> = case_members::table
+        .filter(case_members::person_id.eq(to))
+        .select(case_members::case_id)
+        .load(conn)?;
+    diesel::delete(
+        case_members::table
+            .filter(case_members::person_id.eq(from))
+            .filter(case_members::case_id.eq_any(both)),
+    )
+    .execute(conn)?;
+    moved.case_members =
+        diesel::update(case_members::table.filter(case_members::person_id.eq(from)))
+            .set(case_members::person_id.eq(to))
             .execute(conn)?;
-        moved.notes = diesel::update(case_notes::table.filter(case_notes::person_id.eq(from)))
-            .set(case_notes::person_id.eq(to))
+    moved.consents = diesel::update(consents::table.filter(consents::person_id.eq(from)))
+        .set(consents::person_id.eq(to))
+        .execute(conn)?;
+    moved.notes = diesel::update(case_notes::table.filter(case_notes::person_id.eq(from)))
+        .set(case_notes::person_id.eq(to))
+        .execute(conn)?;
+    moved.assessments =
+        diesel::update(case_assessments::table.filter(case_assessments::person_id.eq(from)))
+            .set(case_assessments::person_id.eq(to))
             .execute(conn)?;
-        moved.assessments =
-            diesel::update(case_assessments::table.filter(case_assessments::person_id.eq(from)))
-                .set(case_assessments::person_id.eq(to))
-                .execute(conn)?;
-        moved.allocations =
-            diesel::update(allocations::table.filter(allocations::person_id.eq(from)))
-                .set(allocations::person_id.eq(to))
-                .execute(conn)?;
-        moved.transfers =
-            diesel::update(person_transfers::table.filter(person_transfers::person_id.eq(from)))
-                .set(person_transfers::person_id.eq(to))
-                .execute(conn)?;
-        let now = to_db(crate::now());
-        diesel::update(persons::table.find(from))
-            .set((
-                persons::merged_into.eq(Some(to)),
-                persons::updated_at.eq(now),
-            ))
+    moved.allocations = diesel::update(allocations::table.filter(allocations::person_id.eq(from)))
+        .set(allocations::person_id.eq(to))
+        .execute(conn)?;
+    moved.transfers =
+        diesel::update(person_transfers::table.filter(person_transfers::person_id.eq(from)))
+            .set(person_transfers::person_id.eq(to))
             .execute(conn)?;
-        // Earlier tombstones of the merged record now lead to the survivor directly.
-        diesel::update(persons::table.filter(persons::merged_into.eq(from)))
-            .set(persons::merged_into.eq(Some(to)))
-            .execute(conn)?;
-        diesel::update(person_duplicates::table.find(DbUuid(id)))
-            .set((
-                person_duplicates::status.eq("merged"),
-                person_duplicates::survivor_id.eq(Some(to)),
-                person_duplicates::decided_by.eq(Some(DbUuid(actor.user_id))),
-                person_duplicates::decided_at.eq(Some(now)),
-                person_duplicates::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        // Other pairs of the merged record are void.
-        diesel::update(
-            person_duplicates::table
-                .filter(person_duplicates::status.eq("open"))
-                .filter(
-                    person_duplicates::person_a
-                        .eq(from)
-                        .or(person_duplicates::person_b.eq(from)),
-                ),
-        )
+    let now = to_db(crate::now());
+    diesel::update(persons::table.find(from))
         .set((
-            person_duplicates::status.eq("dismissed"),
-            person_duplicates::dismiss_reason.eq(Some("merged into another record")),
+            persons::merged_into.eq(Some(to)),
+            persons::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    // Earlier tombstones of the merged record now lead to the survivor directly.
+    diesel::update(persons::table.filter(persons::merged_into.eq(from)))
+        .set(persons::merged_into.eq(Some(to)))
+        .execute(conn)?;
+    diesel::update(person_duplicates::table.find(DbUuid(id)))
+        .set((
+            person_duplicates::status.eq("merged"),
+            person_duplicates::survivor_id.eq(Some(to)),
+            person_duplicates::decided_by.eq(Some(DbUuid(actor.user_id))),
+            person_duplicates::decided_at.eq(Some(now)),
             person_duplicates::updated_at.eq(now),
         ))
         .execute(conn)?;
-        // The pair is decided (`person_duplicate.merged`); the survivor changed; the merged
-        // record is gone into it (`person.merged`).
+    // Other pairs of the merged record are void.
+    diesel::update(
+        person_duplicates::table
+            .filter(person_duplicates::status.eq("open"))
+            .filter(
+                person_duplicates::person_a
+                    .eq(from)
+                    .or(person_duplicates::person_b.eq(from)),
+            ),
+    )
+    .set((
+        person_duplicates::status.eq("dismissed"),
+        person_duplicates::dismiss_reason.eq(Some("merged into another record")),
+        person_duplicates::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    // The pair is decided (`person_duplicate.merged`); the survivor changed; the merged
+    // record is gone into it (`person.merged`).
+    Tx::on(conn, actor, ctx).record(
+        RecordChange::new(Record::PersonDuplicate, Change::Removed, id)
+            .details(json!({ "status": "merged", "survivor": survivor, "merged": merged }))
+            .into(),
+        None,
+    )?;
+    for (p, role, change) in [
+        (survivor, "survivor", Change::Updated),
+        (merged, "merged", Change::Removed),
+    ] {
         Tx::on(conn, actor, ctx).record(
-            RecordChange::new(Record::PersonDuplicate, Change::Removed, id)
-                .details(json!({ "status": "merged", "survivor": survivor, "merged": merged }))
+            RecordChange::new(Record::Person, change, p)
+                .details(json!({ "merge": id, "role": role, "survivor": survivor, "merged": merged,
+                        "cases": moved.cases, "allocations": moved.allocations, "consents": moved.consents }))
                 .into(),
-            None,
+            Some(p),
         )?;
-        for (p, role, change) in [
-            (survivor, "survivor", Change::Updated),
-            (merged, "merged", Change::Removed),
-        ] {
-            Tx::on(conn, actor, ctx).record(
-                RecordChange::new(Record::Person, change, p)
-                    .details(json!({ "merge": id, "role": role, "survivor": survivor, "merged": merged,
-                            "cases": moved.cases, "allocations": moved.allocations, "consents": moved.consents }))
-                    .into(),
-                Some(p),
-            )?;
-        }
-        let row = person_duplicates::table
-            .find(DbUuid(id))
-            .select(PairRow::as_select())
-            .first(conn)?;
-        Ok((pair(conn, row)?, moved))
-    })
+    }
+    let row = person_duplicates::table
+        .find(DbUuid(id))
+        .select(PairRow::as_select())
+        .first(conn)?;
+    Ok((pair(conn, row)?, moved))
 }
 
 /// Strong candidates (score ≥ 80) of the actor's district for a person about to be registered.

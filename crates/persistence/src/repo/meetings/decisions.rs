@@ -5,75 +5,68 @@ use super::*;
 use hamkke_domain::meeting::ReferralKind;
 
 /// Records (or replaces) the decision for one agenda case.
-pub fn decide(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    d: DecisionRecord,
-) -> RepoResult<MeetingDetail> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let meeting = chaired(conn, actor, id)?;
-        if !agenda_ids(conn, id)?.contains(&d.case_id) {
+pub fn decide(tx: &mut Tx<'_>, id: Uuid, d: DecisionRecord) -> RepoResult<MeetingDetail> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let meeting = chaired(conn, actor, id)?;
+    if !agenda_ids(conn, id)?.contains(&d.case_id) {
+        return Err(DomainError::invalid(
+            "case_id",
+            "not_on_agenda",
+            "the case is not on this meeting's agenda",
+        )
+        .into());
+    }
+    check_decision_fields(&d)?;
+    let case = cases::load(conn, d.case_id)?;
+    check_decision(conn, &meeting, &case, &d)?;
+    let participants = participants_of(conn, id)?;
+    let mf = facts(&meeting, &participants);
+    // Action items go to people who can see the case: staff of its organizations, or of
+    // the organization the decision makes its lead.
+    let case_orgs: Vec<Uuid> = case
+        .participants
+        .iter()
+        .map(|p| p.org_id)
+        .chain(d.lead_org_id)
+        .collect();
+    for (i, item) in d.action_items.iter().enumerate() {
+        let field = format!("action_items[{i}].assignee_user_id");
+        let org = meeting_user(conn, &mf, &case_orgs, &field, item.assignee_user_id)?;
+        if !case_orgs.contains(&org) {
             return Err(DomainError::invalid(
-                "case_id",
-                "not_on_agenda",
-                "the case is not on this meeting's agenda",
+                &field,
+                "not_participant",
+                "the user's organization does not take part in the case; add it first or make it the lead",
             )
             .into());
         }
-        check_decision_fields(&d)?;
-        let case = cases::load(conn, d.case_id)?;
-        check_decision(conn, &meeting, &case, &d)?;
-        let participants = participants_of(conn, id)?;
-        let mf = facts(&meeting, &participants);
-        // Action items go to people who can see the case: staff of its organizations, or of
-        // the organization the decision makes its lead.
-        let case_orgs: Vec<Uuid> = case
-            .participants
-            .iter()
-            .map(|p| p.org_id)
-            .chain(d.lead_org_id)
-            .collect();
-        for (i, item) in d.action_items.iter().enumerate() {
-            let field = format!("action_items[{i}].assignee_user_id");
-            let org = meeting_user(conn, &mf, &case_orgs, &field, item.assignee_user_id)?;
-            if !case_orgs.contains(&org) {
-                return Err(DomainError::invalid(
-                    &field,
-                    "not_participant",
-                    "the user's organization does not take part in the case; add it first or make it the lead",
-                )
-                .into());
-            }
-        }
-        diesel::delete(meeting_decisions::table.find((DbUuid(id), DbUuid(d.case_id))))
-            .execute(conn)?;
-        diesel::insert_into(meeting_decisions::table)
-            .values((
-                meeting_decisions::meeting_id.eq(DbUuid(id)),
-                meeting_decisions::case_id.eq(DbUuid(d.case_id)),
-                meeting_decisions::decision.eq(d.decision.as_str()),
-                meeting_decisions::lead_org_id.eq(d.lead_org_id.map(DbUuid)),
-                meeting_decisions::refer_to_org_id.eq(d.refer_to_org_id.map(DbUuid)),
-                meeting_decisions::case_type.eq(d.case_type.map(|t| t.as_str())),
-                meeting_decisions::closing_reason.eq(d.closing_reason.map(|c| c.as_str())),
-                meeting_decisions::notes.eq(&d.notes),
-                meeting_decisions::action_items
-                    .eq(serde_json::to_string(&d.action_items).unwrap_or_else(|_| "[]".into())),
-                meeting_decisions::decided_by.eq(DbUuid(actor.user_id)),
-                meeting_decisions::updated_at.eq(to_db(crate::now())),
-            ))
-            .execute(conn)?;
-        changed(
-            conn,
-            actor,
-            ctx,
-            id,
-            json!({ "decision": d.decision.as_str(), "case_id": d.case_id }),
-        )
-    })
+    }
+    diesel::delete(meeting_decisions::table.find((DbUuid(id), DbUuid(d.case_id)))).execute(conn)?;
+    diesel::insert_into(meeting_decisions::table)
+        .values((
+            meeting_decisions::meeting_id.eq(DbUuid(id)),
+            meeting_decisions::case_id.eq(DbUuid(d.case_id)),
+            meeting_decisions::decision.eq(d.decision.as_str()),
+            meeting_decisions::lead_org_id.eq(d.lead_org_id.map(DbUuid)),
+            meeting_decisions::refer_to_org_id.eq(d.refer_to_org_id.map(DbUuid)),
+            meeting_decisions::case_type.eq(d.case_type.map(|t| t.as_str())),
+            meeting_decisions::closing_reason.eq(d.closing_reason.map(|c| c.as_str())),
+            meeting_decisions::notes.eq(&d.notes),
+            meeting_decisions::action_items
+                .eq(serde_json::to_string(&d.action_items).unwrap_or_else(|_| "[]".into())),
+            meeting_decisions::decided_by.eq(DbUuid(actor.user_id)),
+            meeting_decisions::updated_at.eq(to_db(crate::now())),
+        ))
+        .execute(conn)?;
+    changed(
+        conn,
+        actor,
+        ctx,
+        id,
+        json!({ "decision": d.decision.as_str(), "case_id": d.case_id }),
+    )
 }
 
 /// Which fields each decision takes: a lead for `change_lead` (required) and
@@ -158,129 +151,127 @@ pub(super) fn check_decision(
 /// status, or nothing changes and the offending cases are listed. Otherwise every decision is
 /// applied to its case, action items are created, and the meeting is held and frozen.
 pub fn finalize(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     minutes: &str,
     attendance: &[(Uuid, bool)],
 ) -> RepoResult<MeetingDetail> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let meeting = chaired(conn, actor, id)?;
-        // Decisions are applied by a meeting that took place: from its day on (Korean time).
-        let day = (meeting.scheduled_at + chrono::Duration::hours(9)).date_naive();
-        if day > crate::today() {
-            return Err(RepoError::conflict(
-                "meeting_not_started",
-                format!("the meeting is scheduled for {day}; it can be finalized from that day on"),
-            ));
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let meeting = chaired(conn, actor, id)?;
+    // Decisions are applied by a meeting that took place: from its day on (Korean time).
+    let day = (meeting.scheduled_at + chrono::Duration::hours(9)).date_naive();
+    if day > crate::today() {
+        return Err(RepoError::conflict(
+            "meeting_not_started",
+            format!("the meeting is scheduled for {day}; it can be finalized from that day on"),
+        ));
+    }
+    let invited: Vec<Uuid> = participants_of(conn, id)?
+        .iter()
+        .filter_map(|p| p.user_id)
+        .collect();
+    if let Some(i) = attendance.iter().position(|(u, _)| !invited.contains(u)) {
+        return Err(DomainError::unknown(format!("attendance[{i}].user_id")).into());
+    }
+    let decisions = decisions_of(conn, id)?;
+    let mut problems = Vec::new();
+    let mut plan = Vec::new();
+    for case_id in agenda_ids(conn, id)? {
+        let case = cases::load(conn, case_id)?;
+        match decisions.iter().find(|d| d.case_id == case_id) {
+            None => problems.push(json!({ "case_id": case_id, "problem": "no_decision" })),
+            Some(d) if check_decision(conn, &meeting, &case, d).is_err() => problems.push(json!({
+                "case_id": case_id,
+                "problem": "not_decidable",
+                "decision": d.decision.as_str(),
+            })),
+            Some(d) if !d.decision.applies_to(case.case.status) => problems.push(json!({
+                "case_id": case_id,
+                "problem": "invalid_transition",
+                "decision": d.decision.as_str(),
+                "status": case.case.status.as_str(),
+                "allowed": case.case.status.targets().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            })),
+            Some(d) => plan.push((case, d.clone())),
         }
-        let invited: Vec<Uuid> = participants_of(conn, id)?
-            .iter()
-            .filter_map(|p| p.user_id)
-            .collect();
-        if let Some(i) = attendance.iter().position(|(u, _)| !invited.contains(u)) {
-            return Err(DomainError::unknown(format!("attendance[{i}].user_id")).into());
+    }
+    if !problems.is_empty() {
+        return Err(RepoError::Conflict {
+            code: "finalize_blocked",
+            detail: "some agenda cases have no decision or a decision their status does not allow; nothing was changed".into(),
+            extensions: Some(json!({ "cases": problems })),
+        });
+    }
+    for (user, attended) in attendance {
+        set_attendance(conn, id, *user, *attended)?;
+    }
+    // The chair who finalizes was there.
+    diesel::update(
+        meeting_participants::table
+            .filter(meeting_participants::meeting_id.eq(DbUuid(id)))
+            .filter(meeting_participants::user_id.eq(DbUuid(actor.user_id)))
+            .filter(meeting_participants::attended.is_null()),
+    )
+    .set(meeting_participants::attended.eq(Some(true)))
+    .execute(conn)?;
+    let now = to_db(crate::now());
+    for (case, d) in &plan {
+        apply_decision(&mut Tx::on(conn, actor, ctx), &meeting, case, d)?;
+        for item in &d.action_items {
+            let item_id = Uuid::now_v7();
+            diesel::insert_into(action_items::table)
+                .values((
+                    action_items::id.eq(DbUuid(item_id)),
+                    action_items::meeting_id.eq(DbUuid(id)),
+                    action_items::case_id.eq(DbUuid(case.case.id)),
+                    action_items::assignee_user_id.eq(DbUuid(item.assignee_user_id)),
+                    action_items::description.eq(&item.description),
+                    action_items::due_on.eq(item.due_on),
+                    action_items::created_at.eq(now),
+                ))
+                .execute(conn)?;
+            Tx::on(conn, actor, ctx).record(
+                DomainEvent::ActionItemAssigned {
+                    action_item_id: item_id,
+                    meeting_id: id,
+                    case_id: case.case.id,
+                    assignee_user_id: item.assignee_user_id,
+                    description: item.description.clone(),
+                    due_on: item.due_on,
+                },
+                Some(case.case.person_id),
+            )?;
         }
-        let decisions = decisions_of(conn, id)?;
-        let mut problems = Vec::new();
-        let mut plan = Vec::new();
-        for case_id in agenda_ids(conn, id)? {
-            let case = cases::load(conn, case_id)?;
-            match decisions.iter().find(|d| d.case_id == case_id) {
-                None => problems.push(json!({ "case_id": case_id, "problem": "no_decision" })),
-                Some(d) if check_decision(conn, &meeting, &case, d).is_err() => problems.push(json!({
-                    "case_id": case_id,
-                    "problem": "not_decidable",
-                    "decision": d.decision.as_str(),
-                })),
-                Some(d) if !d.decision.applies_to(case.case.status) => problems.push(json!({
-                    "case_id": case_id,
-                    "problem": "invalid_transition",
-                    "decision": d.decision.as_str(),
-                    "status": case.case.status.as_str(),
-                    "allowed": case.case.status.targets().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-                })),
-                Some(d) => plan.push((case, d.clone())),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(RepoError::Conflict {
-                code: "finalize_blocked",
-                detail: "some agenda cases have no decision or a decision their status does not allow; nothing was changed".into(),
-                extensions: Some(json!({ "cases": problems })),
-            });
-        }
-        for (user, attended) in attendance {
-            set_attendance(conn, id, *user, *attended)?;
-        }
-        // The chair who finalizes was there.
-        diesel::update(
-            meeting_participants::table
-                .filter(meeting_participants::meeting_id.eq(DbUuid(id)))
-                .filter(meeting_participants::user_id.eq(DbUuid(actor.user_id)))
-                .filter(meeting_participants::attended.is_null()),
-        )
-        .set(meeting_participants::attended.eq(Some(true)))
+    }
+    diesel::update(meetings::table.find(DbUuid(id)))
+        .set((
+            meetings::status.eq(MeetingStatus::Held.as_str()),
+            meetings::minutes.eq(Some(minutes)),
+            meetings::finalized_at.eq(Some(now)),
+            meetings::finalized_by.eq(Some(DbUuid(actor.user_id))),
+        ))
         .execute(conn)?;
-        let now = to_db(crate::now());
-        for (case, d) in &plan {
-            apply_decision(&mut Tx::on(conn, actor, ctx), &meeting, case, d)?;
-            for item in &d.action_items {
-                let item_id = Uuid::now_v7();
-                diesel::insert_into(action_items::table)
-                    .values((
-                        action_items::id.eq(DbUuid(item_id)),
-                        action_items::meeting_id.eq(DbUuid(id)),
-                        action_items::case_id.eq(DbUuid(case.case.id)),
-                        action_items::assignee_user_id.eq(DbUuid(item.assignee_user_id)),
-                        action_items::description.eq(&item.description),
-                        action_items::due_on.eq(item.due_on),
-                        action_items::created_at.eq(now),
-                    ))
-                    .execute(conn)?;
-                Tx::on(conn, actor, ctx).record(
-                    DomainEvent::ActionItemAssigned {
-                        action_item_id: item_id,
-                        meeting_id: id,
-                        case_id: case.case.id,
-                        assignee_user_id: item.assignee_user_id,
-                        description: item.description.clone(),
-                        due_on: item.due_on,
-                    },
-                    Some(case.case.person_id),
-                )?;
-            }
-        }
-        diesel::update(meetings::table.find(DbUuid(id)))
-            .set((
-                meetings::status.eq(MeetingStatus::Held.as_str()),
-                meetings::minutes.eq(Some(minutes)),
-                meetings::finalized_at.eq(Some(now)),
-                meetings::finalized_by.eq(Some(DbUuid(actor.user_id))),
-            ))
-            .execute(conn)?;
-        bump(conn, id)?;
-        // Every organization of a decided case hears of it, new leads included.
-        let decided: Vec<Uuid> = plan.iter().map(|(c, _)| c.case.id).collect();
-        let partner_org_ids: Vec<Uuid> = orgs_of_cases(conn, &decided)?
-            .into_iter()
-            .filter(|o| *o != actor.org_id)
-            .collect();
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::MeetingFinalized {
-                meeting_id: id,
-                host_org_id: meeting.host_org_id,
-                decisions: plan.len(),
-                invitee_user_ids: invited,
-                partner_org_ids,
-            },
-            None,
-        )?;
-        let m = load_meeting(conn, id)?;
-        detail(conn, actor, m)
-    })
+    bump(conn, id)?;
+    // Every organization of a decided case hears of it, new leads included.
+    let decided: Vec<Uuid> = plan.iter().map(|(c, _)| c.case.id).collect();
+    let partner_org_ids: Vec<Uuid> = orgs_of_cases(conn, &decided)?
+        .into_iter()
+        .filter(|o| *o != actor.org_id)
+        .collect();
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::MeetingFinalized {
+            meeting_id: id,
+            host_org_id: meeting.host_org_id,
+            decisions: plan.len(),
+            invitee_user_ids: invited,
+            partner_org_ids,
+        },
+        None,
+    )?;
+    let m = load_meeting(conn, id)?;
+    detail(conn, actor, m)
 }
 
 pub(super) fn apply_decision(

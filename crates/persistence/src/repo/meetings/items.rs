@@ -59,54 +59,49 @@ pub fn action_items(
 }
 
 /// Marks an action item done (its assignee, or a worker of the meeting's host).
-pub fn complete_action_item(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-) -> RepoResult<ActionItem> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let item: ActionItem = action_items::table
-            .find(DbUuid(id))
-            .select(ActionItemRow::as_select())
-            .first(conn)?
-            .into();
-        if item.assignee_user_id != actor.user_id {
-            let meeting = load_meeting(conn, item.meeting_id)?;
-            let participants = participants_of(conn, meeting.id)?;
-            authz::chair_meeting(actor, &facts(&meeting, &participants)).map_err(|e| match e {
-                DomainError::Forbidden { reason, .. } => DomainError::Forbidden {
-                    reason,
-                    hide: true,
-                    who: None,
-                },
-                other => other,
-            })?;
-        }
-        if item.completed_at.is_some() {
-            return Err(RepoError::conflict(
-                "already_completed",
-                "this action item is already completed",
-            ));
-        }
-        diesel::update(action_items::table.find(DbUuid(id)))
-            .set((
-                action_items::completed_at.eq(Some(to_db(crate::now()))),
-                action_items::completed_by.eq(Some(DbUuid(actor.user_id))),
-            ))
-            .execute(conn)?;
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::ActionItemCompleted {
-                action_item_id: id,
-                case_id: item.case_id,
+pub fn complete_action_item(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<ActionItem> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let item: ActionItem = action_items::table
+        .find(DbUuid(id))
+        .select(ActionItemRow::as_select())
+        .first(conn)?
+        .into();
+    if item.assignee_user_id != actor.user_id {
+        let meeting = load_meeting(conn, item.meeting_id)?;
+        let participants = participants_of(conn, meeting.id)?;
+        authz::chair_meeting(actor, &facts(&meeting, &participants)).map_err(|e| match e {
+            DomainError::Forbidden { reason, .. } => DomainError::Forbidden {
+                reason,
+                hide: true,
+                who: None,
             },
-            None,
-        )?;
-        Ok(action_items::table
-            .find(DbUuid(id))
-            .select(ActionItemRow::as_select())
-            .first(conn)?
-            .into())
-    })
+            other => other,
+        })?;
+    }
+    if item.completed_at.is_some() {
+        return Err(RepoError::conflict(
+            "already_completed",
+            "this action item is already completed",
+        ));
+    }
+    diesel::update(action_items::table.find(DbUuid(id)))
+        .set((
+            action_items::completed_at.eq(Some(to_db(crate::now()))),
+            action_items::completed_by.eq(Some(DbUuid(actor.user_id))),
+        ))
+        .execute(conn)?;
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::ActionItemCompleted {
+            action_item_id: id,
+            case_id: item.case_id,
+        },
+        None,
+    )?;
+    Ok(action_items::table
+        .find(DbUuid(id))
+        .select(ActionItemRow::as_select())
+        .first(conn)?
+        .into())
 }

@@ -25,7 +25,7 @@ use crate::schema::{
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::Tx;
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -421,121 +421,111 @@ fn host_kind(conn: &mut DbConn, meeting: &Meeting) -> RepoResult<hamkke_domain::
 }
 
 /// Calls a meeting hosted by the actor's organization.
-pub fn create(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    new: NewMeeting,
-) -> RepoResult<MeetingDetail> {
+pub fn create(tx: &mut Tx<'_>, new: NewMeeting) -> RepoResult<MeetingDetail> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     authz::create_meeting(actor)?;
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let id = Uuid::now_v7();
-        let now = to_db(crate::now());
-        diesel::insert_into(meetings::table)
-            .values((
-                meetings::id.eq(DbUuid(id)),
-                meetings::kind.eq(new.kind.as_str()),
-                meetings::title.eq(&new.title),
-                meetings::scheduled_at.eq(to_db(new.scheduled_at)),
-                meetings::location.eq(&new.location),
-                meetings::host_org_id.eq(DbUuid(actor.org_id)),
-                meetings::district_code.eq(&actor.district_code),
-                meetings::status.eq(MeetingStatus::Scheduled.as_str()),
-                meetings::created_by.eq(DbUuid(actor.user_id)),
-                meetings::version.eq(1),
-                meetings::created_at.eq(now),
-                meetings::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        let mf = MeetingFacts {
-            host_org_id: actor.org_id,
-            district_code: actor.district_code.clone(),
-            participant_orgs: Vec::new(),
-        };
-        let agenda_orgs = orgs_of_cases(conn, &new.case_ids)?;
-        let mut users_seen = Vec::new();
-        // The chair is an attendee without saying so.
+    let conn = tx.conn();
+    let id = Uuid::now_v7();
+    let now = to_db(crate::now());
+    diesel::insert_into(meetings::table)
+        .values((
+            meetings::id.eq(DbUuid(id)),
+            meetings::kind.eq(new.kind.as_str()),
+            meetings::title.eq(&new.title),
+            meetings::scheduled_at.eq(to_db(new.scheduled_at)),
+            meetings::location.eq(&new.location),
+            meetings::host_org_id.eq(DbUuid(actor.org_id)),
+            meetings::district_code.eq(&actor.district_code),
+            meetings::status.eq(MeetingStatus::Scheduled.as_str()),
+            meetings::created_by.eq(DbUuid(actor.user_id)),
+            meetings::version.eq(1),
+            meetings::created_at.eq(now),
+            meetings::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let mf = MeetingFacts {
+        host_org_id: actor.org_id,
+        district_code: actor.district_code.clone(),
+        participant_orgs: Vec::new(),
+    };
+    let agenda_orgs = orgs_of_cases(conn, &new.case_ids)?;
+    let mut users_seen = Vec::new();
+    // The chair is an attendee without saying so.
+    diesel::insert_into(meeting_participants::table)
+        .values((
+            meeting_participants::id.eq(DbUuid(Uuid::now_v7())),
+            meeting_participants::meeting_id.eq(DbUuid(id)),
+            meeting_participants::user_id.eq(Some(DbUuid(actor.user_id))),
+            meeting_participants::org_id.eq(Some(DbUuid(actor.org_id))),
+        ))
+        .execute(conn)?;
+    for user in new
+        .participant_user_ids
+        .iter()
+        .filter(|u| **u != actor.user_id)
+    {
+        if users_seen.contains(user) {
+            continue;
+        }
+        users_seen.push(*user);
+        let org = meeting_user(conn, &mf, &agenda_orgs, "participant_user_ids", *user)?;
         diesel::insert_into(meeting_participants::table)
             .values((
                 meeting_participants::id.eq(DbUuid(Uuid::now_v7())),
                 meeting_participants::meeting_id.eq(DbUuid(id)),
-                meeting_participants::user_id.eq(Some(DbUuid(actor.user_id))),
-                meeting_participants::org_id.eq(Some(DbUuid(actor.org_id))),
+                meeting_participants::user_id.eq(Some(DbUuid(*user))),
+                meeting_participants::org_id.eq(Some(DbUuid(org))),
             ))
             .execute(conn)?;
-        for user in new
-            .participant_user_ids
-            .iter()
-            .filter(|u| **u != actor.user_id)
-        {
-            if users_seen.contains(user) {
-                continue;
-            }
-            users_seen.push(*user);
-            let org = meeting_user(conn, &mf, &agenda_orgs, "participant_user_ids", *user)?;
-            diesel::insert_into(meeting_participants::table)
-                .values((
-                    meeting_participants::id.eq(DbUuid(Uuid::now_v7())),
-                    meeting_participants::meeting_id.eq(DbUuid(id)),
-                    meeting_participants::user_id.eq(Some(DbUuid(*user))),
-                    meeting_participants::org_id.eq(Some(DbUuid(org))),
-                ))
-                .execute(conn)?;
-        }
-        for (name, org, role) in &new.external_participants {
-            diesel::insert_into(meeting_participants::table)
-                .values((
-                    meeting_participants::id.eq(DbUuid(Uuid::now_v7())),
-                    meeting_participants::meeting_id.eq(DbUuid(id)),
-                    meeting_participants::external_name.eq(Some(name)),
-                    meeting_participants::external_organization.eq(Some(org)),
-                    meeting_participants::external_role.eq(role.as_deref()),
-                ))
-                .execute(conn)?;
-        }
-        let meeting = load_meeting(conn, id)?;
-        for case_id in &new.case_ids {
-            add_to_agenda(
-                &mut Tx::on(conn, actor, ctx),
-                &meeting,
-                *case_id,
-                "case_ids",
-            )?;
-        }
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::MeetingScheduled {
-                meeting_id: id,
-                host_org_id: actor.org_id,
-                kind: new.kind.as_str(),
-                scheduled_at: new.scheduled_at,
-                invitee_user_ids: users_seen,
-            },
-            None,
+    }
+    for (name, org, role) in &new.external_participants {
+        diesel::insert_into(meeting_participants::table)
+            .values((
+                meeting_participants::id.eq(DbUuid(Uuid::now_v7())),
+                meeting_participants::meeting_id.eq(DbUuid(id)),
+                meeting_participants::external_name.eq(Some(name)),
+                meeting_participants::external_organization.eq(Some(org)),
+                meeting_participants::external_role.eq(role.as_deref()),
+            ))
+            .execute(conn)?;
+    }
+    let meeting = load_meeting(conn, id)?;
+    for case_id in &new.case_ids {
+        add_to_agenda(
+            &mut Tx::on(conn, actor, ctx),
+            &meeting,
+            *case_id,
+            "case_ids",
         )?;
-        detail(conn, actor, meeting)
-    })
+    }
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::MeetingScheduled {
+            meeting_id: id,
+            host_org_id: actor.org_id,
+            kind: new.kind.as_str(),
+            scheduled_at: new.scheduled_at,
+            invitee_user_ids: users_seen,
+        },
+        None,
+    )?;
+    detail(conn, actor, meeting)
 }
 
 /// One meeting the actor may see.
-pub fn get(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-) -> RepoResult<MeetingDetail> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let meeting = load_meeting(conn, id)?;
-        let participants = participants_of(conn, id)?;
-        authz::view_meeting(actor, &facts(&meeting, &participants))?;
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::View, "meeting", Some(id.to_string())),
-        )?;
-        detail(conn, actor, meeting)
-    })
+pub fn get(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<MeetingDetail> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let meeting = load_meeting(conn, id)?;
+    let participants = participants_of(conn, id)?;
+    authz::view_meeting(actor, &facts(&meeting, &participants))?;
+    audit::record(
+        conn,
+        ctx,
+        AuditEntry::new(AuditAction::View, "meeting", Some(id.to_string())),
+    )?;
+    detail(conn, actor, meeting)
 }
 
 /// Meetings the actor hosts or takes part in (or, for coordinators and auditors, of the district).
@@ -589,146 +579,123 @@ pub fn list(
 
 /// Changes title, time or place of a scheduled meeting, when the version is current.
 pub fn update(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     expected_version: i32,
     patch: MeetingPatch,
 ) -> RepoResult<MeetingDetail> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let m = chaired(conn, actor, id)?;
-        let moved = patch.scheduled_at.is_some_and(|t| t != m.scheduled_at)
-            || patch.location.as_ref().is_some_and(|l| *l != m.location);
-        let fields: Vec<&str> = [
-            patch.title.as_ref().map(|_| "title"),
-            patch.scheduled_at.map(|_| "scheduled_at"),
-            patch.location.as_ref().map(|_| "location"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        crate::update_versioned!(
-            conn,
-            meetings,
-            id,
-            expected_version,
-            (
-                meetings::title.eq(patch.title.unwrap_or(m.title)),
-                meetings::scheduled_at.eq(to_db(patch.scheduled_at.unwrap_or(m.scheduled_at))),
-                meetings::location.eq(patch.location.unwrap_or(m.location)),
-            )
-        )?;
-        let m = load_meeting(conn, id)?;
-        record_change(tx, &m, json!({ "fields": fields }), moved)?;
-        detail(tx.conn(), actor, m)
-    })
+    let actor = tx.actor();
+    let conn = tx.conn();
+    let m = chaired(conn, actor, id)?;
+    let moved = patch.scheduled_at.is_some_and(|t| t != m.scheduled_at)
+        || patch.location.as_ref().is_some_and(|l| *l != m.location);
+    let fields: Vec<&str> = [
+        patch.title.as_ref().map(|_| "title"),
+        patch.scheduled_at.map(|_| "scheduled_at"),
+        patch.location.as_ref().map(|_| "location"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    crate::update_versioned!(
+        conn,
+        meetings,
+        id,
+        expected_version,
+        (
+            meetings::title.eq(patch.title.unwrap_or(m.title)),
+            meetings::scheduled_at.eq(to_db(patch.scheduled_at.unwrap_or(m.scheduled_at))),
+            meetings::location.eq(patch.location.unwrap_or(m.location)),
+        )
+    )?;
+    let m = load_meeting(conn, id)?;
+    record_change(tx, &m, json!({ "fields": fields }), moved)?;
+    detail(tx.conn(), actor, m)
 }
 
 /// Cancels a scheduled meeting.
-pub fn cancel(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-) -> RepoResult<MeetingDetail> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let meeting = chaired(conn, actor, id)?;
-        diesel::update(meetings::table.find(DbUuid(id)))
-            .set(meetings::status.eq(MeetingStatus::Cancelled.as_str()))
-            .execute(conn)?;
-        bump(conn, id)?;
-        let invitee_user_ids = participants_of(conn, id)?
-            .iter()
-            .filter_map(|p| p.user_id)
-            .collect();
-        let case_ids = agenda_ids(conn, id)?;
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::MeetingCancelled {
-                meeting_id: id,
-                host_org_id: meeting.host_org_id,
-                case_ids,
-                invitee_user_ids,
-            },
-            None,
-        )?;
-        let m = load_meeting(conn, id)?;
-        detail(conn, actor, m)
-    })
+pub fn cancel(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<MeetingDetail> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let meeting = chaired(conn, actor, id)?;
+    diesel::update(meetings::table.find(DbUuid(id)))
+        .set(meetings::status.eq(MeetingStatus::Cancelled.as_str()))
+        .execute(conn)?;
+    bump(conn, id)?;
+    let invitee_user_ids = participants_of(conn, id)?
+        .iter()
+        .filter_map(|p| p.user_id)
+        .collect();
+    let case_ids = agenda_ids(conn, id)?;
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::MeetingCancelled {
+            meeting_id: id,
+            host_org_id: meeting.host_org_id,
+            case_ids,
+            invitee_user_ids,
+        },
+        None,
+    )?;
+    let m = load_meeting(conn, id)?;
+    detail(conn, actor, m)
 }
 
 /// Puts a case the host can see on the agenda.
-pub fn add_agenda(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    case_id: Uuid,
-) -> RepoResult<MeetingDetail> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let m = chaired(conn, actor, id)?;
-        add_to_agenda(&mut Tx::on(conn, actor, ctx), &m, case_id, "case_id")?;
-        changed(conn, actor, ctx, id, json!({ "agenda_added": case_id }))
-    })
+pub fn add_agenda(tx: &mut Tx<'_>, id: Uuid, case_id: Uuid) -> RepoResult<MeetingDetail> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let m = chaired(conn, actor, id)?;
+    add_to_agenda(&mut Tx::on(conn, actor, ctx), &m, case_id, "case_id")?;
+    changed(conn, actor, ctx, id, json!({ "agenda_added": case_id }))
 }
 
 /// Takes a case off the agenda before the meeting is finalized, with the decision recorded for
 /// it: the way out when the meeting cannot, or should not, decide on it.
-pub fn remove_agenda(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    case_id: Uuid,
-) -> RepoResult<MeetingDetail> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        let meeting = chaired(conn, actor, id)?;
-        let removed = diesel::delete(meeting_agenda::table.find((DbUuid(id), DbUuid(case_id))))
-            .execute(conn)?;
-        if removed == 0 {
-            return Err(RepoError::NotFound);
-        }
-        diesel::delete(meeting_decisions::table.find((DbUuid(id), DbUuid(case_id))))
-            .execute(conn)?;
-        Tx::on(conn, actor, ctx).record(
-            DomainEvent::AgendaChanged {
-                case_id,
-                meeting_id: id,
-                meeting_kind: meeting.kind.as_str(),
-                scheduled_at: meeting.scheduled_at,
-                added: false,
-            },
-            None,
-        )?;
-        changed(conn, actor, ctx, id, json!({ "agenda_removed": case_id }))
-    })
+pub fn remove_agenda(tx: &mut Tx<'_>, id: Uuid, case_id: Uuid) -> RepoResult<MeetingDetail> {
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    let meeting = chaired(conn, actor, id)?;
+    let removed =
+        diesel::delete(meeting_agenda::table.find((DbUuid(id), DbUuid(case_id)))).execute(conn)?;
+    if removed == 0 {
+        return Err(RepoError::NotFound);
+    }
+    diesel::delete(meeting_decisions::table.find((DbUuid(id), DbUuid(case_id)))).execute(conn)?;
+    Tx::on(conn, actor, ctx).record(
+        DomainEvent::AgendaChanged {
+            case_id,
+            meeting_id: id,
+            meeting_kind: meeting.kind.as_str(),
+            scheduled_at: meeting.scheduled_at,
+            added: false,
+        },
+        None,
+    )?;
+    changed(conn, actor, ctx, id, json!({ "agenda_removed": case_id }))
 }
 
 /// Records whether a participant attended.
 pub fn attendance(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     id: Uuid,
     user_id: Uuid,
     attended: bool,
 ) -> RepoResult<MeetingDetail> {
-    uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        chaired(conn, actor, id)?;
-        set_attendance(conn, id, user_id, attended)?;
-        changed(
-            conn,
-            actor,
-            ctx,
-            id,
-            json!({ "attendance": user_id, "attended": attended }),
-        )
-    })
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    let conn = tx.conn();
+    chaired(conn, actor, id)?;
+    set_attendance(conn, id, user_id, attended)?;
+    changed(
+        conn,
+        actor,
+        ctx,
+        id,
+        json!({ "attendance": user_id, "attended": attended }),
+    )
 }
 
 fn set_attendance(conn: &mut DbConn, id: Uuid, user_id: Uuid, attended: bool) -> RepoResult<()> {
