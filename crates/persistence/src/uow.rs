@@ -2,6 +2,14 @@
 //! transaction, the acting user and the audit context — that checks rules and records what
 //! happened. `record(event)` writes the timeline entry, the audit event, the notifications and
 //! the outbox row of a domain event together, in the transaction of the change: all or none.
+//!
+//! Repository functions take the `Tx` of their caller (`fn f(tx: &mut Tx<'_>, …)`), which
+//! the HTTP crate opens for each request with `DbHandle::write`; inside a repository the
+//! connection is reached through `tx.conn()` and the actor and audit context through
+//! `tx.actor()` / `tx.ctx()`, which do not hold the `Tx`. Only three functions still open their
+//! own: the allocation's create (it retries the whole unit on a serialization failure) and the
+//! two registrations of a person (a unique violation aborts the transaction, and the answer
+//! is read after it).
 
 use std::panic::Location;
 use std::time::Instant;

@@ -86,10 +86,8 @@ pub fn request(
     note: Option<String>,
 ) -> RepoResult<AgendaRequest> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let meeting = visible_meeting(conn, actor, meeting_id)?;
-    let case = super::cases::reference(conn, actor, case_id, "case_id")?;
+    let meeting = visible_meeting(tx.conn(), actor, meeting_id)?;
+    let case = super::cases::reference(tx.conn(), actor, case_id, "case_id")?;
     authz::work_on_case(actor, &case.facts())?;
     if meeting.host_org_id == actor.org_id {
         return Err(RepoError::conflict(
@@ -109,14 +107,14 @@ pub fn request(
     let on_agenda: bool = diesel::select(diesel::dsl::exists(
         meeting_agenda::table.find((DbUuid(meeting_id), DbUuid(case_id))),
     ))
-    .get_result(conn)?;
+    .get_result(tx.conn())?;
     let pending: bool = diesel::select(diesel::dsl::exists(
         agenda_requests::table
             .filter(agenda_requests::meeting_id.eq(DbUuid(meeting_id)))
             .filter(agenda_requests::case_id.eq(DbUuid(case_id)))
             .filter(agenda_requests::status.eq(AgendaRequestStatus::Pending.as_str())),
     ))
-    .get_result(conn)?;
+    .get_result(tx.conn())?;
     if on_agenda || pending {
         return Err(RepoError::conflict(
             "already_on_agenda",
@@ -135,8 +133,8 @@ pub fn request(
             agenda_requests::status.eq(AgendaRequestStatus::Pending.as_str()),
             agenda_requests::created_at.eq(to_db(crate::now())),
         ))
-        .execute(conn)?;
-    Tx::on(conn, actor, ctx).record(
+        .execute(tx.conn())?;
+    tx.record(
         DomainEvent::AgendaRequested {
             request_id: id,
             meeting_id,
@@ -145,7 +143,7 @@ pub fn request(
         },
         Some(case.case.person_id),
     )?;
-    load_request(conn, id)
+    load_request(tx.conn(), id)
 }
 
 /// The requests for a meeting: all of them for its host, the caller's own otherwise.
@@ -174,10 +172,8 @@ pub fn answer(
     decline_reason: Option<String>,
 ) -> RepoResult<AgendaRequest> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let request = load_request(conn, id)?;
-    let meeting = chaired(conn, actor, request.meeting_id)?;
+    let request = load_request(tx.conn(), id)?;
+    let meeting = chaired(tx.conn(), actor, request.meeting_id)?;
     if request.status != AgendaRequestStatus::Pending {
         return Err(RepoError::conflict(
             "already_answered",
@@ -201,18 +197,18 @@ pub fn answer(
         agenda_requests::answered_by.eq(Some(DbUuid(actor.user_id))),
         agenda_requests::answered_at.eq(Some(to_db(crate::now()))),
     ))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     crate::guard::claimed(
         answered,
         "already_answered",
         "the request has been answered",
     )?;
-    let case = super::cases::load(conn, request.case_id)?;
+    let case = super::cases::load(tx.conn(), request.case_id)?;
     if accepted {
-        meetings::put_on_agenda(&mut Tx::on(conn, actor, ctx), &meeting, request.case_id)?;
-        meetings::bump(conn, meeting.id)?;
+        meetings::put_on_agenda(tx, &meeting, request.case_id)?;
+        meetings::bump(tx.conn(), meeting.id)?;
     }
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         DomainEvent::AgendaRequestAnswered {
             request_id: id,
             meeting_id: meeting.id,
@@ -222,7 +218,7 @@ pub fn answer(
         },
         Some(case.case.person_id),
     )?;
-    load_request(conn, id)
+    load_request(tx.conn(), id)
 }
 
 /// One agenda case in the minutes: its number, its summary when the reader may see the case,

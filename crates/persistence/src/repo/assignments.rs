@@ -82,12 +82,10 @@ pub fn assign(
     role: AssignmentRole,
 ) -> RepoResult<Vec<Assignment>> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
     // Assignments of one case are decided one at a time (then checked against the
     // constraints: one active assignment per worker, one primary per organization).
-    crate::guard::lock_case(conn, case_id)?;
-    let detail = cases::load(conn, case_id)?;
+    crate::guard::lock_case(tx.conn(), case_id)?;
+    let detail = cases::load(tx.conn(), case_id)?;
     let facts = detail.facts();
     let is_coordinator = actor.role == hamkke_domain::user::Role::Coordinator
         && actor.district_code == facts.district_code;
@@ -100,7 +98,7 @@ pub fn assign(
         .inner_join(organizations::table)
         .filter(users::id.eq(DbUuid(user_id)))
         .select((users::org_id, users::active, organizations::district_code))
-        .first(conn)
+        .first(tx.conn())
         .optional()?;
     // A user of another district does not exist for this case.
     let Some((user_org, true, _)) = user.filter(|u| u.2 == facts.district_code) else {
@@ -121,7 +119,7 @@ pub fn assign(
         )
         .into());
     }
-    let current = active(conn, case_id)?;
+    let current = active(tx.conn(), case_id)?;
     if current.iter().any(|a| a.user_id == user_id) {
         return Err(RepoError::conflict(
             "already_assigned",
@@ -135,11 +133,11 @@ pub fn assign(
         {
             diesel::update(case_assignments::table.find(DbUuid(a.id)))
                 .set(case_assignments::role.eq(AssignmentRole::Secondary.as_str()))
-                .execute(conn)?;
+                .execute(tx.conn())?;
         }
     }
-    cases::insert_assignment(conn, actor, case_id, user_id, user_org.0, role)?;
-    Tx::on(conn, actor, ctx).record(
+    cases::insert_assignment(tx.conn(), actor, case_id, user_id, user_org.0, role)?;
+    tx.record(
         DomainEvent::CaseAssigned {
             case_id,
             user_id,
@@ -147,7 +145,7 @@ pub fn assign(
         },
         Some(detail.case.person_id),
     )?;
-    active(conn, case_id)
+    active(tx.conn(), case_id)
 }
 
 /// Moves every active assignment of `user_id` to `successor_id` in one transaction, with the
@@ -159,8 +157,6 @@ pub fn handover(
     note: &str,
 ) -> RepoResult<HandoverReport> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
     let load = |conn: &mut DbConn, id: Uuid| -> RepoResult<Option<(UserFacts, bool)>> {
         let row: Option<(DbUuid, String, String, bool, String)> = users::table
             .inner_join(organizations::table)
@@ -190,9 +186,9 @@ pub fn handover(
         })
         .transpose()
     };
-    let (from, _) = load(conn, user_id)?.ok_or(RepoError::NotFound)?;
+    let (from, _) = load(tx.conn(), user_id)?.ok_or(RepoError::NotFound)?;
     authz::handover(actor, &from)?;
-    let successor = load(conn, successor_id)?;
+    let successor = load(tx.conn(), successor_id)?;
     let ok = matches!(&successor, Some((s, true)) if s.org_id == from.org_id && s.id != from.id);
     if !ok {
         // Not another active user of the same organization: nothing the caller may use.
@@ -202,26 +198,26 @@ pub fn handover(
         .filter(case_assignments::user_id.eq(DbUuid(user_id)))
         .filter(case_assignments::ended_at.is_null())
         .select(AssignmentRow::as_select())
-        .load(conn)?
+        .load(tx.conn())?
         .into_iter()
         .map(Assignment::try_from)
         .collect::<RepoResult<_>>()?;
     let successor_name: String = users::table
         .find(DbUuid(successor_id))
         .select(users::display_name)
-        .first(conn)?;
+        .first(tx.conn())?;
     let now = to_db(crate::now());
     for a in &moving {
         diesel::update(case_assignments::table.find(DbUuid(a.id)))
             .set(case_assignments::ended_at.eq(Some(now)))
-            .execute(conn)?;
+            .execute(tx.conn())?;
         let successor_already: bool = diesel::select(diesel::dsl::exists(
             case_assignments::table
                 .filter(case_assignments::case_id.eq(DbUuid(a.case_id)))
                 .filter(case_assignments::user_id.eq(DbUuid(successor_id)))
                 .filter(case_assignments::ended_at.is_null()),
         ))
-        .get_result(conn)?;
+        .get_result(tx.conn())?;
         if successor_already {
             if a.role == AssignmentRole::Primary {
                 diesel::update(
@@ -231,12 +227,12 @@ pub fn handover(
                         .filter(case_assignments::ended_at.is_null()),
                 )
                 .set(case_assignments::role.eq(AssignmentRole::Primary.as_str()))
-                .execute(conn)?;
+                .execute(tx.conn())?;
             }
         } else {
-            cases::insert_assignment(conn, actor, a.case_id, successor_id, a.org_id, a.role)?;
+            cases::insert_assignment(tx.conn(), actor, a.case_id, successor_id, a.org_id, a.role)?;
         }
-        Tx::on(conn, actor, ctx).record(
+        tx.record(
             DomainEvent::CaseHandedOver {
                 case_id: a.case_id,
                 from_user_id: user_id,
@@ -254,16 +250,16 @@ pub fn handover(
             .filter(action_items::completed_at.is_null()),
     )
     .set(action_items::assignee_user_id.eq(DbUuid(successor_id)))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     let upcoming: Vec<DbUuid> = meetings::table
         .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
         .filter(meetings::scheduled_at.gt(now))
         .select(meetings::id)
-        .load(conn)?;
+        .load(tx.conn())?;
     let invited_already: Vec<DbUuid> = meeting_participants::table
         .filter(meeting_participants::user_id.eq(DbUuid(successor_id)))
         .select(meeting_participants::meeting_id)
-        .load(conn)?;
+        .load(tx.conn())?;
     let meetings_moved = diesel::update(
         meeting_participants::table
             .filter(meeting_participants::user_id.eq(DbUuid(user_id)))
@@ -271,21 +267,21 @@ pub fn handover(
             .filter(meeting_participants::meeting_id.ne_all(invited_already)),
     )
     .set(meeting_participants::user_id.eq(Some(DbUuid(successor_id))))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     // Partner organizations of the cases hear who took over.
     let case_ids: Vec<DbUuid> = moving.iter().map(|a| DbUuid(a.case_id)).collect();
     let mut partners: Vec<Uuid> = case_participants::table
         .filter(case_participants::case_id.eq_any(case_ids))
         .filter(case_participants::org_id.ne(DbUuid(from.org_id)))
         .select(case_participants::org_id)
-        .load::<DbUuid>(conn)?
+        .load::<DbUuid>(tx.conn())?
         .into_iter()
         .map(|o| o.0)
         .collect();
     partners.sort();
     partners.dedup();
     let moved = moving.len() + items + meetings_moved;
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         DomainEvent::HandoverCompleted {
             from_user_id: user_id,
             to_user_id: successor_id,

@@ -152,7 +152,6 @@ pub fn add(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewAttachment) -> RepoResult
     })?;
     let s = subject(tx.conn(), actor, new.subject_type, new.subject_id)?;
     tx.authorize(authz::attach(actor, &s.facts))?;
-    let conn = tx.conn();
     let id = Uuid::now_v7();
     let now = to_db(crate::now());
     diesel::insert_into(attachments::table)
@@ -170,13 +169,13 @@ pub fn add(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewAttachment) -> RepoResult
             attachments::uploaded_by_org_id.eq(DbUuid(actor.org_id)),
             attachments::created_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     diesel::insert_into(attachment_contents::table)
         .values((
             attachment_contents::attachment_id.eq(DbUuid(id)),
             attachment_contents::sealed.eq(keys.seal_bytes(&new.bytes, id.as_bytes())),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     tx.record(
         RecordChange::new(Record::Attachment, Change::Created, id).into(),
         s.person_id,

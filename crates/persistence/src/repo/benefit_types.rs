@@ -172,18 +172,16 @@ fn insert(
 
 pub fn create(tx: &mut Tx<'_>, new: NewBenefitType) -> RepoResult<BenefitType> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     authz::keep_benefit_types(actor, &actor.district_code)?;
     benefit::check_new_policy(&new.policy)?;
-    let conn = tx.conn();
-    let id = insert(conn, &actor.district_code, Some(actor.org_id), &new)?;
-    Tx::on(conn, actor, ctx).record(
+    let id = insert(tx.conn(), &actor.district_code, Some(actor.org_id), &new)?;
+    tx.record(
         RecordChange::new(Record::BenefitType, Change::Created, id)
             .details(json!({ "code": new.code, "group": new.group }))
             .into(),
         None,
     )?;
-    load(conn, id)
+    load(tx.conn(), id)
 }
 
 pub fn get(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<BenefitType> {
@@ -259,9 +257,7 @@ pub fn update(
     patch: BenefitTypePatch,
 ) -> RepoResult<BenefitType> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let current = load_visible(conn, actor, id)?;
+    let current = load_visible(tx.conn(), actor, id)?;
     authz::keep_benefit_types(actor, &current.district_code)?;
     if let Some(p) = &patch.policy {
         benefit::check_new_policy(p)?;
@@ -269,7 +265,7 @@ pub fn update(
     let policy = patch.policy.unwrap_or(current.policy);
     let group = patch.group.clone().unwrap_or(current.group);
     crate::update_versioned!(
-        conn,
+        tx.conn(),
         benefit_types,
         id,
         expected_version,
@@ -283,13 +279,13 @@ pub fn update(
             benefit_types::active.eq(patch.active.unwrap_or(current.active)),
         )
     )?;
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         RecordChange::new(Record::BenefitType, Change::Updated, id)
             .details(json!({ "policy": policy.to_json(), "group": group }))
             .into(),
         None,
     )?;
-    load(conn, id)
+    load(tx.conn(), id)
 }
 
 /// Adds a type to a district without an acting user (bootstrap and tests); the code must be

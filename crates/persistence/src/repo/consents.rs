@@ -101,11 +101,9 @@ pub struct NewConsent {
 /// Records a consent for a person.
 pub fn create(tx: &mut Tx<'_>, person_id: Uuid, new: NewConsent) -> RepoResult<Consent> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let (person, access) = persons::access_facts(conn, actor, person_id)?;
+    let (person, access) = persons::access_facts(tx.conn(), actor, person_id)?;
     authz::record_consent(actor, &access)?;
-    crate::guard::lock_persons(conn, actor, &[person_id])?;
+    crate::guard::lock_persons(tx.conn(), actor, &[person_id])?;
     let now = crate::now();
     if new.expires_at <= now {
         return Err(
@@ -143,7 +141,7 @@ pub fn create(tx: &mut Tx<'_>, person_id: Uuid, new: NewConsent) -> RepoResult<C
             .filter(case_members::person_id.eq(DbUuid(person_id)))
             .select(case_participants::org_id)
             .distinct()
-            .load(conn)?
+            .load(tx.conn())?
     } else {
         new.organization_ids.iter().copied().map(DbUuid).collect()
     };
@@ -153,7 +151,7 @@ pub fn create(tx: &mut Tx<'_>, person_id: Uuid, new: NewConsent) -> RepoResult<C
         .filter(organizations::id.eq_any(&wanted))
         .filter(organizations::district_code.eq(&person.district_code))
         .count()
-        .get_result(conn)?;
+        .get_result(tx.conn())?;
     if found != wanted.len() as i64 {
         return Err(DomainError::unknown("organization_ids").into());
     }
@@ -177,17 +175,17 @@ pub fn create(tx: &mut Tx<'_>, person_id: Uuid, new: NewConsent) -> RepoResult<C
             consents::recorded_by_org_id.eq(DbUuid(actor.org_id)),
             consents::self_recorded.eq(self_recorded),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     for org in &wanted {
         diesel::insert_into(consent_organizations::table)
             .values((
                 consent_organizations::consent_id.eq(DbUuid(id)),
                 consent_organizations::org_id.eq(org),
             ))
-            .execute(conn)?;
+            .execute(tx.conn())?;
     }
     if self_recorded {
-        Tx::on(conn, actor, ctx).record(
+        tx.record(
             DomainEvent::ConsentSelfRecorded {
                 consent_id: id,
                 person_id,
@@ -198,12 +196,12 @@ pub fn create(tx: &mut Tx<'_>, person_id: Uuid, new: NewConsent) -> RepoResult<C
             Some(person_id),
         )?;
     } else {
-        Tx::on(conn, actor, ctx).record(
+        tx.record(
             RecordChange::new(Record::Consent, Change::Created, id).into(),
             Some(person_id),
         )?;
     }
-    load(conn, id)
+    load(tx.conn(), id)
 }
 
 pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Consent> {
@@ -239,8 +237,7 @@ pub(crate) fn awaiting_form(
 pub fn list(tx: &mut Tx<'_>, person_id: Uuid) -> RepoResult<Vec<Consent>> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
-    let (_, access) = persons::access_facts(conn, actor, person_id)?;
+    let (_, access) = persons::access_facts(tx.conn(), actor, person_id)?;
     if !access.in_district {
         return Err(DomainError::hidden("person of another district").into());
     }
@@ -255,20 +252,18 @@ pub fn list(tx: &mut Tx<'_>, person_id: Uuid) -> RepoResult<Vec<Consent>> {
         .filter(consents::person_id.eq(DbUuid(person_id)))
         .order(consents::id.asc())
         .select(ConsentRow::as_select())
-        .load(conn)?;
+        .load(tx.conn())?;
     let mut entry = AuditEntry::new(AuditAction::View, "consent", None);
     entry.person_id = Some(person_id);
-    audit::record(conn, ctx, entry)?;
-    with_orgs(conn, rows)
+    audit::record(tx.conn(), ctx, entry)?;
+    with_orgs(tx.conn(), rows)
 }
 
 /// Withdraws a consent; takes effect on the next request.
 pub fn withdraw(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Consent> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let consent = load(conn, id)?;
-    let (_, access) = persons::access_facts(conn, actor, consent.person_id)?;
+    let consent = load(tx.conn(), id)?;
+    let (_, access) = persons::access_facts(tx.conn(), actor, consent.person_id)?;
     if !access.in_district {
         return Err(DomainError::hidden("consent of a person of another district").into());
     }
@@ -285,9 +280,9 @@ pub fn withdraw(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Consent> {
         ));
     }
     // Who sees the person's details through this consent now: those that will not after it.
-    let district = persons::load(conn, consent.person_id)?.district_code;
+    let district = persons::load(tx.conn(), consent.person_id)?.district_code;
     let seeing_before = seeing(
-        conn,
+        tx.conn(),
         consent.person_id,
         &district,
         &consent.organization_ids,
@@ -298,25 +293,25 @@ pub fn withdraw(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Consent> {
             .filter(consents::withdrawn_at.is_null()),
     )
     .set(consents::withdrawn_at.eq(Some(to_db(crate::now()))))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     crate::guard::claimed(
         withdrawn,
         "already_withdrawn",
         "this consent was already withdrawn",
     )?;
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         RecordChange::new(Record::Consent, Change::Removed, id)
             .details(serde_json::json!({ "withdrawn": true }))
             .into(),
         Some(consent.person_id),
     )?;
-    let seeing_after = seeing(conn, consent.person_id, &district, &seeing_before)?;
+    let seeing_after = seeing(tx.conn(), consent.person_id, &district, &seeing_before)?;
     for org_id in seeing_before
         .into_iter()
         .filter(|o| !seeing_after.contains(o))
     {
-        let cases = cases_of(conn, consent.person_id, org_id)?;
-        Tx::on(conn, actor, ctx).record(
+        let cases = cases_of(tx.conn(), consent.person_id, org_id)?;
+        tx.record(
             DomainEvent::AccessLost {
                 consent_id: id,
                 person_id: consent.person_id,
@@ -326,7 +321,7 @@ pub fn withdraw(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Consent> {
             Some(consent.person_id),
         )?;
     }
-    load(conn, id)
+    load(tx.conn(), id)
 }
 
 /// Which of `orgs` see the person's details (`scope::details_of`, the rule of every read).
@@ -411,10 +406,8 @@ pub fn self_recorded(
 /// and tells the recording organization. Once only (409 `already_withdrawn`).
 pub fn revoke(tx: &mut Tx<'_>, id: Uuid, reason: &str) -> RepoResult<Consent> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let consent = load(conn, id)?;
-    let person = persons::load(conn, consent.person_id)?;
+    let consent = load(tx.conn(), id)?;
+    let person = persons::load(tx.conn(), consent.person_id)?;
     if authz::reach_person(actor, &person.district_code).is_err() {
         return Err(RepoError::NotFound);
     }
@@ -435,13 +428,13 @@ pub fn revoke(tx: &mut Tx<'_>, id: Uuid, reason: &str) -> RepoResult<Consent> {
         consents::revoked_by.eq(Some(DbUuid(actor.user_id))),
         consents::revoked_reason.eq(Some(reason)),
     ))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     crate::guard::claimed(
         revoked,
         "already_withdrawn",
         "this consent was already withdrawn",
     )?;
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         DomainEvent::ConsentRevoked {
             consent_id: id,
             person_id: consent.person_id,
@@ -449,5 +442,5 @@ pub fn revoke(tx: &mut Tx<'_>, id: Uuid, reason: &str) -> RepoResult<Consent> {
         },
         Some(consent.person_id),
     )?;
-    load(conn, id)
+    load(tx.conn(), id)
 }

@@ -144,7 +144,6 @@ pub fn record(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewDonation) -> RepoResul
     let actor = tx.actor();
     tx.authorize(authz::allocate(actor))?;
     let district = actor.district_code.clone();
-    let conn = tx.conn();
     match &new.designation {
         Designation::Org(o) => {
             let n: i64 = organizations::table
@@ -152,7 +151,7 @@ pub fn record(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewDonation) -> RepoResul
                 .filter(organizations::district_code.eq(&district))
                 .filter(organizations::active.eq(true))
                 .count()
-                .get_result(conn)?;
+                .get_result(tx.conn())?;
             if n == 0 {
                 return Err(DomainError::unknown("designated_organization_id").into());
             }
@@ -162,7 +161,7 @@ pub fn record(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewDonation) -> RepoResul
                 .filter(campaigns::id.eq(DbUuid(*c)))
                 .filter(campaigns::district_code.eq(&district))
                 .count()
-                .get_result(conn)?;
+                .get_result(tx.conn())?;
             if n == 0 {
                 return Err(DomainError::unknown("designated_campaign_id").into());
             }
@@ -170,7 +169,7 @@ pub fn record(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewDonation) -> RepoResul
         Designation::None | Designation::Group(_) => {}
     }
     if let Gift::Goods { resource_id, .. } = &new.gift {
-        let (resource, _) = super::allocations::usable_resource(conn, actor, *resource_id)?;
+        let (resource, _) = super::allocations::usable_resource(tx.conn(), actor, *resource_id)?;
         let ours = resource.created_by_org_id == actor.org_id
             || resource.provider_org_id == Some(actor.org_id);
         if !ours {
@@ -230,7 +229,7 @@ pub fn record(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewDonation) -> RepoResul
             donations::created_at.eq(to_db(crate::now())),
             donations::value.eq(new.value),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     if let Gift::Goods {
         resource_id,
         quantity,
@@ -238,7 +237,7 @@ pub fn record(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewDonation) -> RepoResul
     } = &new.gift
     {
         stock::add_lot(
-            conn,
+            tx.conn(),
             *resource_id,
             id,
             *expires_on,

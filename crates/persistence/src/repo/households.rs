@@ -113,9 +113,7 @@ pub(crate) fn load_usable(
 /// Registers a household in the actor's district.
 pub fn create(tx: &mut Tx<'_>, new: NewHousehold) -> RepoResult<(Household, Vec<PersonView>)> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     authz::register_person(actor)?;
-    let conn = tx.conn();
     let id = Uuid::now_v7();
     let now = to_db(crate::now());
     diesel::insert_into(households::table)
@@ -130,24 +128,23 @@ pub fn create(tx: &mut Tx<'_>, new: NewHousehold) -> RepoResult<(Household, Vec<
             households::created_at.eq(now),
             households::updated_at.eq(now),
         ))
-        .execute(conn)?;
-    Tx::on(conn, actor, ctx).record(
+        .execute(tx.conn())?;
+    tx.record(
         RecordChange::new(Record::Household, Change::Created, id).into(),
         None,
     )?;
-    Ok((load(conn, id)?, Vec::new()))
+    Ok((load(tx.conn(), id)?, Vec::new()))
 }
 
 /// One household with its members as the actor may see them; the read is audited.
 pub fn get(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<(Household, Vec<PersonView>)> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
-    let household = load(conn, id)?;
-    let members = members(conn, actor, id)?;
+    let household = load(tx.conn(), id)?;
+    let members = members(tx.conn(), actor, id)?;
     visible(&household, actor, &members)?;
     audit::record(
-        conn,
+        tx.conn(),
         ctx,
         AuditEntry::new(AuditAction::View, "household", Some(id.to_string()))
             .with_details(json!({ "members": members.len() })),
@@ -177,14 +174,12 @@ pub fn update(
     patch: HouseholdPatch,
 ) -> RepoResult<(Household, Vec<PersonView>)> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let current = load(conn, id)?;
-    let members = members(conn, actor, id)?;
+    let current = load(tx.conn(), id)?;
+    let members = members(tx.conn(), actor, id)?;
     visible(&current, actor, &members)?;
     authz::register_person(actor)?;
     crate::update_versioned!(
-        conn,
+        tx.conn(),
         households,
         id,
         expected_version,
@@ -194,11 +189,11 @@ pub fn update(
                 .eq(patch.admin_dong_code.unwrap_or(current.admin_dong_code)),
         )
     )?;
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         RecordChange::new(Record::Household, Change::Updated, id).into(),
         None,
     )?;
-    Ok((load(conn, id)?, members))
+    Ok((load(tx.conn(), id)?, members))
 }
 
 /// Members of a household, as the actor may see them.

@@ -68,8 +68,9 @@ pub fn create(tx: &mut Tx<'_>, case_id: Uuid, new: NewNote) -> RepoResult<Note> 
         )
         .into());
     }
-    let (conn, actor, ctx) = tx.parts();
-    insert(conn, actor, ctx, case_id, new)
+    let actor = tx.actor();
+    let ctx = tx.ctx();
+    insert(tx.conn(), actor, ctx, case_id, new)
 }
 
 /// Writes a note inside the caller's transaction (see `create`).
@@ -137,8 +138,7 @@ pub(crate) fn insert(
 pub fn list(tx: &mut Tx<'_>, case_id: Uuid, page: PageRequest) -> RepoResult<Page<Note>> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
-    let detail = cases::load_visible(conn, actor, case_id)?;
+    let detail = cases::load_visible(tx.conn(), actor, case_id)?;
     let mut q = case_notes::table
         .filter(case_notes::case_id.eq(DbUuid(case_id)))
         .filter(scope::notes(actor))
@@ -150,12 +150,12 @@ pub fn list(tx: &mut Tx<'_>, case_id: Uuid, page: PageRequest) -> RepoResult<Pag
         q = q.filter(case_notes::id.gt(DbUuid(after)));
     }
     let items = q
-        .load(conn)?
+        .load(tx.conn())?
         .into_iter()
         .map(Note::try_from)
         .collect::<RepoResult<Vec<_>>>()?;
     audit_case(
-        conn,
+        tx.conn(),
         ctx,
         AuditAction::View,
         &detail.case,
@@ -182,8 +182,7 @@ pub fn timeline(
 ) -> RepoResult<Page<TimelineEntry>> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
-    let detail = cases::load_visible(conn, actor, case_id)?;
+    let detail = cases::load_visible(tx.conn(), actor, case_id)?;
     let mut q = case_events::table
         .filter(case_events::case_id.eq(DbUuid(case_id)))
         .filter(scope::timeline(actor))
@@ -201,7 +200,7 @@ pub fn timeline(
     if let Some(after) = page.after {
         q = q.filter(case_events::id.gt(DbUuid(after)));
     }
-    let rows: Vec<EventRow> = q.load(conn)?;
+    let rows: Vec<EventRow> = q.load(tx.conn())?;
     let items = rows
         .into_iter()
         .map(|(id, at, kind, user, org, data)| TimelineEntry {
@@ -214,7 +213,7 @@ pub fn timeline(
         })
         .collect();
     audit_case(
-        conn,
+        tx.conn(),
         ctx,
         AuditAction::View,
         &detail.case,

@@ -152,7 +152,6 @@ pub fn system_org(conn: &mut DbConn) -> RepoResult<Organization> {
 /// and partner organizations, linked only to organizations of their district.
 pub fn create(tx: &mut Tx<'_>, new: NewOrganization) -> RepoResult<Organization> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     authz::create_org(
         actor,
         &OrgFacts {
@@ -169,12 +168,11 @@ pub fn create(tx: &mut Tx<'_>, new: NewOrganization) -> RepoResult<Organization>
         )
         .into());
     }
-    let conn = tx.conn();
     let scope = authz::org_scope(actor);
-    load_link(conn, &scope, "parent_id", new.parent_id)?;
-    load_link(conn, &scope, "hub_org_id", new.hub_org_id)?;
-    let org = insert_unchecked(conn, &new)?;
-    Tx::on(conn, actor, ctx).record(
+    load_link(tx.conn(), &scope, "parent_id", new.parent_id)?;
+    load_link(tx.conn(), &scope, "hub_org_id", new.hub_org_id)?;
+    let org = insert_unchecked(tx.conn(), &new)?;
+    tx.record(
         RecordChange::new(Record::Organization, Change::Created, org.id)
             .details(json!({ "kind": org.kind.as_str(), "district_code": org.district_code }))
             .into(),
@@ -258,9 +256,7 @@ pub fn update(
     patch: OrganizationPatch,
 ) -> RepoResult<Organization> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let current = load(conn, id)?;
+    let current = load(tx.conn(), id)?;
     let change = OrgChange {
         links: patch.parent_id.is_some()
             || patch.hub_org_id.is_some()
@@ -290,8 +286,8 @@ pub fn update(
         }
     }
     let scope = authz::org_scope(actor);
-    let parent = load_link(conn, &scope, "parent_id", parent_id)?;
-    let hub = load_link(conn, &scope, "hub_org_id", hub_org_id)?;
+    let parent = load_link(tx.conn(), &scope, "parent_id", parent_id)?;
+    let hub = load_link(tx.conn(), &scope, "hub_org_id", hub_org_id)?;
     check_links(
         current.kind,
         &DistrictCode::parse(&current.district_code)?,
@@ -299,7 +295,7 @@ pub fn update(
         hub.as_ref(),
     )?;
     crate::update_versioned!(
-        conn,
+        tx.conn(),
         organizations,
         id,
         expected_version,
@@ -320,9 +316,9 @@ pub fn update(
         let members: Vec<DbUuid> = crate::schema::users::table
             .filter(crate::schema::users::org_id.eq(DbUuid(id)))
             .select(crate::schema::users::id)
-            .load(conn)?;
+            .load(tx.conn())?;
         for m in members {
-            super::sessions::revoke(conn, m.0, "organization_deactivated")?;
+            super::sessions::revoke(tx.conn(), m.0, "organization_deactivated")?;
         }
     }
     let fields: Vec<&str> = [
@@ -336,13 +332,13 @@ pub fn update(
     .into_iter()
     .flatten()
     .collect();
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         RecordChange::new(Record::Organization, Change::Updated, id)
             .details(json!({ "fields": fields }))
             .into(),
         None,
     )?;
-    load(conn, id)
+    load(tx.conn(), id)
 }
 
 /// Active organizations of the actor's district by name as lists write it: exactly, else

@@ -313,14 +313,13 @@ pub enum Found {
 /// merged record answers with its survivor, for callers who may reach it.
 pub fn get(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Found> {
     let actor = tx.actor();
-    let conn = tx.conn();
     let merged: Option<Option<DbUuid>> = persons::table
         .find(DbUuid(id))
         .select(persons::merged_into)
-        .first(conn)
+        .first(tx.conn())
         .optional()?;
     if let Some(Some(survivor)) = merged {
-        let p = load(conn, survivor.0)?;
+        let p = load(tx.conn(), survivor.0)?;
         authz::reach_person(actor, &p.district_code)?;
         return Ok(Found::MergedInto(survivor.0));
     }
@@ -330,13 +329,12 @@ pub fn get(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Found> {
 fn get_view(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<PersonView> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
-    let person = load(conn, id)?;
+    let person = load(tx.conn(), id)?;
     authz::reach_person(actor, &person.district_code)?;
-    let view = access::views(conn, actor, vec![person])?
+    let view = access::views(tx.conn(), actor, vec![person])?
         .pop()
         .ok_or(RepoError::NotFound)?;
-    audit_view(conn, ctx, &view)?;
+    audit_view(tx.conn(), ctx, &view)?;
     Ok(view)
 }
 
@@ -421,9 +419,8 @@ pub fn search(
     if let Some(after) = page.after {
         q = q.filter(persons::id.gt(DbUuid(after)));
     }
-    let conn = tx.conn();
     let people = q
-        .load(conn)?
+        .load(tx.conn())?
         .into_iter()
         .map(Person::try_from)
         .collect::<RepoResult<Vec<_>>>()?;
@@ -440,7 +437,7 @@ pub fn search(
         .map(|p| p.id)
         .collect();
     let facts = access::access_for(
-        conn,
+        tx.conn(),
         actor,
         &here.iter().map(access::key_of).collect::<Vec<_>>(),
     )?;
@@ -452,13 +449,13 @@ pub fn search(
                 .is_some_and(|a| authz::may_find(a, exact.contains(&p.id)))
         })
         .collect();
-    let items = access::views_with(conn, actor, findable, &facts)?;
+    let items = access::views_with(tx.conn(), actor, findable, &facts)?;
     let full = items
         .iter()
         .filter(|v| matches!(v, PersonView::Full(_)))
         .count();
     audit::record(
-        conn,
+        tx.conn(),
         ctx,
         AuditEntry::new(AuditAction::View, "person_search", None).with_details(
             json!({ "results": items.len(), "full_views": full, "elsewhere": elsewhere.len() }),
@@ -484,23 +481,21 @@ pub fn update(
     patch: PersonPatch,
 ) -> RepoResult<PersonView> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let current = load(conn, id)?;
+    let current = load(tx.conn(), id)?;
     authz::reach_person(actor, &current.district_code)?;
-    let facts = access::access_for(conn, actor, &[access::key_of(&current)])?;
+    let facts = access::access_for(tx.conn(), actor, &[access::key_of(&current)])?;
     let access = facts.get(&id).ok_or(RepoError::NotFound)?;
     authz::update_person(actor, access)?;
-    crate::guard::lock_persons(conn, actor, &[id])?;
+    crate::guard::lock_persons(tx.conn(), actor, &[id])?;
     let moves = patch.household_id.filter(|h| *h != current.household_id);
     if let Some(target) = moves {
         authz::move_household(actor, access)?;
         if let Some(h) = target {
-            super::households::load_usable(conn, actor, h, "household_id")?;
+            super::households::load_usable(tx.conn(), actor, h, "household_id")?;
         }
     }
     crate::update_versioned!(
-        conn,
+        tx.conn(),
         persons,
         id,
         expected_version,
@@ -520,13 +515,13 @@ pub fn update(
         Some(to) => json!({ "household_moved": { "from": current.household_id, "to": to } }),
         None => json!({}),
     };
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         RecordChange::new(Record::Person, Change::Updated, id)
             .details(details)
             .into(),
         Some(id),
     )?;
-    Ok(PersonView::Full(load(conn, id)?))
+    Ok(PersonView::Full(load(tx.conn(), id)?))
 }
 
 /// The person's access facts for the actor (for rules outside this module).

@@ -42,14 +42,12 @@ pub fn create_assessment(
     new: NewAssessment,
 ) -> RepoResult<LatestAssessment> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     rules::check_assessment(&new, crate::today())?;
-    let conn = tx.conn();
-    let case = cases::load(conn, case_id)?;
+    let case = cases::load(tx.conn(), case_id)?;
     authz::work_on_case(actor, &case.facts())?;
     open_case(&case)?;
     if let Some(p) = new.person_id {
-        if !cases::is_member(conn, case_id, p)? {
+        if !cases::is_member(tx.conn(), case_id, p)? {
             return Err(DomainError::invalid(
                 "person_id",
                 "not_member",
@@ -73,15 +71,15 @@ pub fn create_assessment(
             case_assessments::summary.eq(&new.summary),
             case_assessments::created_at.eq(to_db(crate::now())),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     diesel::update(cases_t::table.find(DbUuid(case_id)))
         .set((
             cases_t::risk_level.eq(new.risk_level.as_str()),
             cases_t::version.eq(cases_t::version + 1),
             cases_t::updated_at.eq(to_db(crate::now())),
         ))
-        .execute(conn)?;
-    Tx::on(conn, actor, ctx).record(
+        .execute(tx.conn())?;
+    tx.record(
         DomainEvent::AssessmentRecorded {
             assessment_id: id,
             case_id,
@@ -90,7 +88,7 @@ pub fn create_assessment(
         },
         Some(new.person_id.unwrap_or(case.case.person_id)),
     )?;
-    let all = with_changes(assessments_of(conn, case_id)?);
+    let all = with_changes(assessments_of(tx.conn(), case_id)?);
     all.into_iter()
         .find(|a| a.assessment.id == id)
         .ok_or(RepoError::NotFound)
@@ -100,9 +98,8 @@ pub fn create_assessment(
 pub fn list_assessments(tx: &mut Tx<'_>, case_id: Uuid) -> RepoResult<Vec<LatestAssessment>> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
-    let case = cases::load_visible(conn, actor, case_id)?;
-    let list = with_changes(assessments_of(conn, case_id)?);
+    let case = cases::load_visible(tx.conn(), actor, case_id)?;
+    let list = with_changes(assessments_of(tx.conn(), case_id)?);
     let mut entry = AuditEntry::new(
         AuditAction::View,
         "assessment_list",
@@ -110,7 +107,7 @@ pub fn list_assessments(tx: &mut Tx<'_>, case_id: Uuid) -> RepoResult<Vec<Latest
     )
     .with_details(json!({ "results": list.len() }));
     entry.person_id = Some(case.case.person_id);
-    audit::record(conn, ctx, entry)?;
+    audit::record(tx.conn(), ctx, entry)?;
     Ok(list)
 }
 
@@ -260,24 +257,22 @@ fn check_plan_refs(
 /// The case's next review date becomes the plan's.
 pub fn create_plan(tx: &mut Tx<'_>, case_id: Uuid, mut new: NewPlan) -> RepoResult<PlanDetail> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     rules::check_plan(&mut new)?;
-    let conn = tx.conn();
-    let case = cases::load(conn, case_id)?;
+    let case = cases::load(tx.conn(), case_id)?;
     authz::work_on_case(actor, &case.facts())?;
     open_case(&case)?;
-    check_plan_refs(conn, actor, &case, &new.services)?;
+    check_plan_refs(tx.conn(), actor, &case, &new.services)?;
     let last: Option<i32> = service_plans::table
         .filter(service_plans::case_id.eq(DbUuid(case_id)))
         .select(diesel::dsl::max(service_plans::revision))
-        .first(conn)?;
+        .first(tx.conn())?;
     diesel::update(
         service_plans::table
             .filter(service_plans::case_id.eq(DbUuid(case_id)))
             .filter(service_plans::status.eq(PlanStatus::Active.as_str())),
     )
     .set(service_plans::status.eq(PlanStatus::Superseded.as_str()))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     let id = Uuid::now_v7();
     let revision = last.unwrap_or(0) + 1;
     let goals: Vec<_> = new
@@ -305,8 +300,8 @@ pub fn create_plan(tx: &mut Tx<'_>, case_id: Uuid, mut new: NewPlan) -> RepoResu
             service_plans::created_by_org_id.eq(DbUuid(actor.org_id)),
             service_plans::created_at.eq(to_db(crate::now())),
         ))
-        .execute(conn)?;
-    set_next_review(conn, case_id, new.next_review_on)?;
+        .execute(tx.conn())?;
+    set_next_review(tx.conn(), case_id, new.next_review_on)?;
     let facts = case.facts();
     let mut provider_org_ids: Vec<Uuid> = new
         .services
@@ -323,7 +318,7 @@ pub fn create_plan(tx: &mut Tx<'_>, case_id: Uuid, mut new: NewPlan) -> RepoResu
         .collect();
     responsible_user_ids.sort();
     responsible_user_ids.dedup();
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         DomainEvent::PlanRecorded {
             plan_id: id,
             case_id,
@@ -333,8 +328,8 @@ pub fn create_plan(tx: &mut Tx<'_>, case_id: Uuid, mut new: NewPlan) -> RepoResu
         },
         Some(case.case.person_id),
     )?;
-    let plan = load_plan(conn, id)?;
-    plan_detail(conn, plan)
+    let plan = load_plan(tx.conn(), id)?;
+    plan_detail(tx.conn(), plan)
 }
 
 fn set_next_review(conn: &mut DbConn, case_id: Uuid, on: Option<NaiveDate>) -> RepoResult<()> {
@@ -352,19 +347,18 @@ fn set_next_review(conn: &mut DbConn, case_id: Uuid, on: Option<NaiveDate>) -> R
 pub fn list_plans(tx: &mut Tx<'_>, case_id: Uuid) -> RepoResult<Vec<PlanDetail>> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
-    let case = cases::load_visible(conn, actor, case_id)?;
+    let case = cases::load_visible(tx.conn(), actor, case_id)?;
     let plans: Vec<Plan> = service_plans::table
         .filter(service_plans::case_id.eq(DbUuid(case_id)))
         .order(service_plans::revision.desc())
         .select(PlanRow::as_select())
-        .load(conn)?
+        .load(tx.conn())?
         .into_iter()
         .map(Plan::try_from)
         .collect::<RepoResult<_>>()?;
     let list = plans
         .into_iter()
-        .map(|p| plan_detail(conn, p))
+        .map(|p| plan_detail(tx.conn(), p))
         .collect::<RepoResult<Vec<_>>>()?;
     let mut entry = AuditEntry::new(
         AuditAction::View,
@@ -373,7 +367,7 @@ pub fn list_plans(tx: &mut Tx<'_>, case_id: Uuid) -> RepoResult<Vec<PlanDetail>>
     )
     .with_details(json!({ "results": list.len() }));
     entry.person_id = Some(case.case.person_id);
-    audit::record(conn, ctx, entry)?;
+    audit::record(tx.conn(), ctx, entry)?;
     Ok(list)
 }
 
@@ -381,10 +375,8 @@ pub fn list_plans(tx: &mut Tx<'_>, case_id: Uuid) -> RepoResult<Vec<PlanDetail>>
 /// (default three months on), which the case takes.
 pub fn create_review(tx: &mut Tx<'_>, plan_id: Uuid, mut new: NewReview) -> RepoResult<Review> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let plan = load_plan(conn, plan_id)?;
-    let case = cases::load(conn, plan.case_id)?;
+    let plan = load_plan(tx.conn(), plan_id)?;
+    let case = cases::load(tx.conn(), plan.case_id)?;
     authz::work_on_case(actor, &case.facts())?;
     open_case(&case)?;
     if plan.status != PlanStatus::Active {
@@ -414,9 +406,9 @@ pub fn create_review(tx: &mut Tx<'_>, plan_id: Uuid, mut new: NewReview) -> Repo
             plan_reviews::next_review_on.eq(new.next_review_on),
             plan_reviews::created_at.eq(to_db(crate::now())),
         ))
-        .execute(conn)?;
-    set_next_review(conn, plan.case_id, new.next_review_on)?;
-    Tx::on(conn, actor, ctx).record(
+        .execute(tx.conn())?;
+    set_next_review(tx.conn(), plan.case_id, new.next_review_on)?;
+    tx.record(
         DomainEvent::PlanReviewed {
             review_id: id,
             plan_id,
@@ -429,6 +421,6 @@ pub fn create_review(tx: &mut Tx<'_>, plan_id: Uuid, mut new: NewReview) -> Repo
     plan_reviews::table
         .find(DbUuid(id))
         .select(ReviewRow::as_select())
-        .first(conn)?
+        .first(tx.conn())?
         .try_into()
 }

@@ -103,9 +103,7 @@ pub struct NewReferral {
 /// Refers a case the actor works on to another organization.
 pub fn create(tx: &mut Tx<'_>, new: NewReferral) -> RepoResult<ReferralDetail> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let case = match cases::load(conn, new.case_id) {
+    let case = match cases::load(tx.conn(), new.case_id) {
         Ok(c) => c,
         Err(RepoError::NotFound) => return Err(DomainError::unknown("case_id").into()),
         Err(e) => return Err(e),
@@ -123,7 +121,7 @@ pub fn create(tx: &mut Tx<'_>, new: NewReferral) -> RepoResult<ReferralDetail> {
         }
     }
     let to = orgs::load_for_case(
-        conn,
+        tx.conn(),
         &case.case.district_code,
         new.to_org_id,
         "to_organization_id",
@@ -131,9 +129,9 @@ pub fn create(tx: &mut Tx<'_>, new: NewReferral) -> RepoResult<ReferralDetail> {
     if to.id == actor.org_id {
         return Err(DomainError::unknown("to_organization_id").into());
     }
-    let id = send(&mut Tx::on(conn, actor, ctx), &case, actor.org_id, &new)?;
-    let (r, _) = load(conn, id)?;
-    detail(conn, r)
+    let id = send(tx, &case, actor.org_id, &new)?;
+    let (r, _) = load(tx.conn(), id)?;
+    detail(tx.conn(), r)
 }
 
 /// Writes a referral of `case` from `from_org` and records it (the caller has checked who may
@@ -194,15 +192,14 @@ pub(crate) fn send(
 pub fn get(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<ReferralDetail> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
-    let (r, facts) = load(conn, id)?;
+    let (r, facts) = load(tx.conn(), id)?;
     authz::view_referral(actor, &facts)?;
     audit::record(
-        conn,
+        tx.conn(),
         ctx,
         AuditEntry::new(AuditAction::View, "referral", Some(id.to_string())),
     )?;
-    detail(conn, r)
+    detail(tx.conn(), r)
 }
 
 /// Which way a referral goes, seen from the actor's organization.
@@ -269,9 +266,7 @@ fn answer(
     note: Option<&str>,
 ) -> RepoResult<ReferralDetail> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let (r, facts) = load(conn, id)?;
+    let (r, facts) = load(tx.conn(), id)?;
     match to {
         ReferralStatus::Completed => authz::complete_referral(actor, &facts)?,
         _ => authz::answer_referral(actor, &facts)?,
@@ -295,7 +290,7 @@ fn answer(
         referrals::status.eq(to.as_str()),
         referrals::updated_at.eq(to_db(crate::now())),
     ))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     crate::guard::claimed(
         answered,
         "already_answered",
@@ -305,41 +300,36 @@ fn answer(
         ReferralStatus::Completed => {
             diesel::update(referrals::table.find(DbUuid(id)))
                 .set(referrals::outcome.eq(note))
-                .execute(conn)?;
+                .execute(tx.conn())?;
         }
         _ => {
             diesel::update(referrals::table.find(DbUuid(id)))
                 .set(referrals::response_note.eq(note))
-                .execute(conn)?;
+                .execute(tx.conn())?;
         }
     }
     if to == ReferralStatus::Accepted && r.kind == ReferralKind::Lead {
         // The receiver takes over the lead from the organization that asked it to, while
         // the case is worked on; otherwise it can only decline.
-        let case = cases::load(conn, r.case_id)?;
+        let case = cases::load(tx.conn(), r.case_id)?;
         if case.case.lead_org_id != r.from_org_id || !case.case.status.counts_as_open() {
             return Err(RepoError::conflict(
                 "referral_outdated",
                 "the case's lead or status changed since this referral was sent; decline it, and the lead may send a new one",
             ));
         }
-        cases::move_lead(
-            &mut Tx::on(conn, actor, ctx),
-            &case,
-            r.to_org_id,
-            cases::LeadCause::Referral(id),
-        )?;
+        cases::move_lead(tx, &case, r.to_org_id, cases::LeadCause::Referral(id))?;
     } else if to == ReferralStatus::Accepted {
-        let case = cases::load(conn, r.case_id)?;
+        let case = cases::load(tx.conn(), r.case_id)?;
         if !case.participants.iter().any(|p| p.org_id == r.to_org_id) {
             cases::add_participant_row(
-                conn,
+                tx.conn(),
                 actor,
                 r.case_id,
                 r.to_org_id,
                 ParticipantRole::ServiceProvider,
             )?;
-            Tx::on(conn, actor, ctx).record(
+            tx.record(
                 DomainEvent::ParticipantChanged {
                     case_id: r.case_id,
                     org_id: r.to_org_id,
@@ -350,8 +340,8 @@ fn answer(
             )?;
         }
     }
-    let person = cases::load(conn, r.case_id)?.case.person_id;
-    Tx::on(conn, actor, ctx).record(
+    let person = cases::load(tx.conn(), r.case_id)?.case.person_id;
+    tx.record(
         DomainEvent::ReferralAnswered {
             referral_id: id,
             case_id: r.case_id,
@@ -361,8 +351,8 @@ fn answer(
         },
         Some(person),
     )?;
-    let (r, _) = load(conn, id)?;
-    detail(conn, r)
+    let (r, _) = load(tx.conn(), id)?;
+    detail(tx.conn(), r)
 }
 
 /// The receiver accepts: a `service` referral makes it a service-providing participant of the

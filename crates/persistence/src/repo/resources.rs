@@ -134,11 +134,10 @@ fn check_provider(conn: &mut DbConn, actor: &Actor, id: Option<Uuid>) -> RepoRes
 
 pub fn create(tx: &mut Tx<'_>, new: NewResource) -> RepoResult<Resource> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     authz::allocate(actor)?;
-    let conn = tx.conn();
-    check_provider(conn, actor, new.provider_org_id)?;
-    let benefit = benefit_types::load_usable(conn, actor, new.benefit_type_id, "benefit_type_id")?;
+    check_provider(tx.conn(), actor, new.provider_org_id)?;
+    let benefit =
+        benefit_types::load_usable(tx.conn(), actor, new.benefit_type_id, "benefit_type_id")?;
     let id = Uuid::now_v7();
     let now = to_db(crate::now());
     diesel::insert_into(resources::table)
@@ -157,12 +156,12 @@ pub fn create(tx: &mut Tx<'_>, new: NewResource) -> RepoResult<Resource> {
             resources::created_at.eq(now),
             resources::updated_at.eq(now),
         ))
-        .execute(conn)?;
-    Tx::on(conn, actor, ctx).record(
+        .execute(tx.conn())?;
+    tx.record(
         RecordChange::new(Record::Resource, Change::Created, id).into(),
         None,
     )?;
-    load(conn, id)
+    load(tx.conn(), id)
 }
 
 pub fn get(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Resource> {
@@ -203,23 +202,21 @@ pub fn update(
     patch: ResourcePatch,
 ) -> RepoResult<Resource> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let current = load_visible(conn, actor, id)?;
+    let current = load_visible(tx.conn(), actor, id)?;
     authz::update_resource(actor, current.created_by_org_id, &current.district_code)?;
     // A resource moved to another benefit type takes its category; once it has given, it
     // cannot change what it is (relabelling would hide earlier gifts from the duplicate
     // check): the update below is conditional on it having no allocations.
     let (benefit_type_id, category) = match patch.benefit_type_id {
         Some(t) => {
-            let b = benefit_types::load_usable(conn, actor, t, "benefit_type_id")?;
+            let b = benefit_types::load_usable(tx.conn(), actor, t, "benefit_type_id")?;
             (b.id, b.category)
         }
         None => (current.benefit_type_id, current.category),
     };
     let relabel = benefit_type_id != current.benefit_type_id;
     let updated = crate::update_versioned!(
-        conn,
+        tx.conn(),
         resources,
         id,
         expected_version,
@@ -236,20 +233,20 @@ pub fn update(
             resources::active.eq(patch.active.unwrap_or(current.active)),
         )
     )?;
-    if updated == 0 && relabel && load(conn, id)?.version == expected_version {
+    if updated == 0 && relabel && load(tx.conn(), id)?.version == expected_version {
         return Err(RepoError::conflict(
             "resource_has_given",
             "a resource that has given cannot change its benefit type; create a new resource",
         ));
     }
     crate::guard::versioned(updated)?;
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         RecordChange::new(Record::Resource, Change::Updated, id)
             .details(json!({ "benefit_type_id": benefit_type_id }))
             .into(),
         None,
     )?;
-    load(conn, id)
+    load(tx.conn(), id)
 }
 
 /// Active resources of the actor's district by exact name (at most two: two are ambiguous).

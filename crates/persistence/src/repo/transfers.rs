@@ -81,12 +81,11 @@ pub fn request(
     reason: &str,
 ) -> RepoResult<Transfer> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
     // Who may ask is decided before the person is looked up, so a refusal tells nothing
     // about which ids exist.
     authz::request_transfer(actor, to_district)?;
-    let receiver = super::orgs::load_for_case(conn, to_district, to_org, "to_organization_id")?;
+    let receiver =
+        super::orgs::load_for_case(tx.conn(), to_district, to_org, "to_organization_id")?;
     if receiver.kind.sector() != hamkke_domain::org::Sector::Public {
         return Err(DomainError::invalid(
             "to_organization_id",
@@ -95,11 +94,11 @@ pub fn request(
         )
         .into());
     }
-    let person = persons::load(conn, person_id)?;
+    let person = persons::load(tx.conn(), person_id)?;
     authz::transfer_destination(&person.district_code, to_district)?;
     // The person's lock, then the check: one waiting transfer per person (also a
     // constraint), and none for a record merged meanwhile.
-    let locked = crate::guard::lock_persons_any(conn, &[person_id])?;
+    let locked = crate::guard::lock_persons_any(tx.conn(), &[person_id])?;
     if locked.iter().any(|p| p.merged_into.is_some()) {
         return Err(RepoError::NotFound);
     }
@@ -108,7 +107,7 @@ pub fn request(
             .filter(t::person_id.eq(DbUuid(person_id)))
             .filter(t::status.eq(TransferStatus::Requested.as_str())),
     ))
-    .get_result(conn)?;
+    .get_result(tx.conn())?;
     if pending {
         return Err(RepoError::conflict(
             "transfer_pending",
@@ -129,10 +128,10 @@ pub fn request(
             t::requested_by_org_id.eq(DbUuid(actor.org_id)),
             t::created_at.eq(to_db(crate::now())),
         ))
-        .execute(conn)?;
-    let tr = load(conn, id)?;
+        .execute(tx.conn())?;
+    let tr = load(tx.conn(), id)?;
     // The owning district's coordinators decide it: they are told.
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         RecordChange::new(Record::Transfer, Change::Created, id)
             .details(json!({ "from": tr.from_district_code, "to": tr.to_district_code }))
             .telling(vec![Audience::Coordinators(tr.from_district_code.clone())])
@@ -152,9 +151,7 @@ pub fn decide(
     note: Option<String>,
 ) -> RepoResult<Transfer> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let tr = load(conn, id)?;
+    let tr = load(tx.conn(), id)?;
     authz::view_transfer(actor, &tr.from_district_code, &tr.to_district_code)?;
     authz::decide_transfer(actor, &tr.from_district_code)?;
     if tr.status != TransferStatus::Requested {
@@ -163,7 +160,7 @@ pub fn decide(
             "this transfer has already been decided",
         ));
     }
-    let person = persons::load(conn, tr.person_id)?;
+    let person = persons::load(tx.conn(), tr.person_id)?;
     if person.district_code != tr.from_district_code {
         return Err(RepoError::conflict(
             "transfer_stale",
@@ -176,14 +173,14 @@ pub fn decide(
             moved = persons_t::table
                 .filter(persons_t::household_id.eq(DbUuid(h)))
                 .select(persons_t::id)
-                .load::<DbUuid>(conn)?
+                .load::<DbUuid>(tx.conn())?
                 .into_iter()
                 .map(|p| p.0)
                 .collect();
         }
         // The lock a case opening takes: once held, no case can open on anyone who moves
         // until this transfer is decided, and the check below sees every case opened before.
-        let locked = crate::guard::lock_persons_any(conn, &moved)?;
+        let locked = crate::guard::lock_persons_any(tx.conn(), &moved)?;
         if let Some((p, survivor)) = locked.iter().find_map(|p| p.merged_into.map(|s| (p.id, s))) {
             return Err(crate::guard::merged_into(p, survivor));
         }
@@ -206,7 +203,7 @@ pub fn decide(
                 )
                 .filter(cases::status.ne_all(closed_statuses())),
         ))
-        .get_result(conn)?;
+        .get_result(tx.conn())?;
         if open {
             return Err(RepoError::conflict(
                 "transfer_open_case",
@@ -218,11 +215,11 @@ pub fn decide(
         if let Some(h) = person.household_id {
             diesel::update(households::table.find(DbUuid(h)))
                 .set(households::district_code.eq(&tr.to_district_code))
-                .execute(conn)?;
+                .execute(tx.conn())?;
             if let Some(o) = tr.to_org_id {
                 diesel::update(households::table.find(DbUuid(h)))
                     .set(households::registered_by_org_id.eq(DbUuid(o)))
-                    .execute(conn)?;
+                    .execute(tx.conn())?;
             }
         }
         let moving = || {
@@ -235,11 +232,11 @@ pub fn decide(
                 persons_t::version.eq(persons_t::version + 1),
                 persons_t::updated_at.eq(to_db(crate::now())),
             ))
-            .execute(conn)?;
+            .execute(tx.conn())?;
         if let Some(o) = tr.to_org_id {
             diesel::update(moving())
                 .set(persons_t::registered_by_org_id.eq(DbUuid(o)))
-                .execute(conn)?;
+                .execute(tx.conn())?;
         }
         // A possible-duplicate pair across the new wall cannot be merged by either side.
         let ids: Vec<DbUuid> = moved.iter().copied().map(DbUuid).collect();
@@ -256,7 +253,7 @@ pub fn decide(
             pd::dismiss_reason.eq(Some("moved to another district")),
             pd::updated_at.eq(to_db(crate::now())),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     }
     let status = if approve {
         TransferStatus::Approved
@@ -274,15 +271,15 @@ pub fn decide(
         t::decision_note.eq(&note),
         t::decided_at.eq(Some(to_db(crate::now()))),
     ))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     crate::guard::claimed(
         decided,
         "transfer_decided",
         "this transfer has already been decided",
     )?;
-    let tr = load(conn, id)?;
+    let tr = load(tx.conn(), id)?;
     // The coordinator who asked learns the answer.
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         RecordChange::new(Record::Transfer, Change::Updated, id)
             .details(json!({ "status": status.as_str(), "from": tr.from_district_code, "to": tr.to_district_code, "persons_moved": if approve { moved.len() } else { 0 } }))
             .telling(
@@ -300,7 +297,7 @@ pub fn decide(
     if approve {
         // Household members who moved along are recorded each, so their access logs show it.
         for p in moved.iter().filter(|p| **p != tr.person_id) {
-            Tx::on(conn, actor, ctx).record(
+            tx.record(
                 RecordChange::new(Record::Person, Change::Updated, *p)
                     .details(json!({ "moved_with_transfer": tr.id, "to": tr.to_district_code }))
                     .into(),

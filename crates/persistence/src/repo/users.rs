@@ -157,19 +157,17 @@ fn org_reference(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<Organ
 /// Creates a user, within the actor's rights.
 pub fn create(tx: &mut Tx<'_>, new: NewUser) -> RepoResult<User> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let org = org_reference(conn, actor, new.org_id)?;
+    let org = org_reference(tx.conn(), actor, new.org_id)?;
     // The first accounts of an organization are activation codes: whoever creates them
     // never knows the password. (The organization's row is locked while deciding, so two
     // first accounts at once are both judged first.)
     diesel::update(organizations::table.find(DbUuid(org.id)))
         .set(organizations::version.eq(organizations::version))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     let has_users: bool = diesel::select(diesel::dsl::exists(
         users::table.filter(users::org_id.eq(DbUuid(org.id))),
     ))
-    .get_result(conn)?;
+    .get_result(tx.conn())?;
     if !has_users && new.role == Role::OrgAdmin && new.activation.is_some() {
         // Opening a new organization with its first admin.
         authz::open_org_admin(actor, &org.facts())?;
@@ -185,8 +183,8 @@ pub fn create(tx: &mut Tx<'_>, new: NewUser) -> RepoResult<User> {
         )
         .into());
     }
-    let user = insert_unchecked(conn, &new)?;
-    Tx::on(conn, actor, ctx).record(
+    let user = insert_unchecked(tx.conn(), &new)?;
+    tx.record(
         RecordChange::new(Record::User, Change::Created, user.id)
             .details(json!({ "org_id": user.org_id, "role": user.role.as_str() }))
             .into(),
@@ -278,11 +276,11 @@ pub fn update(
     patch: UserPatch,
 ) -> RepoResult<User> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let (current, district) = load(conn, id)?;
+    let (current, district) = load(tx.conn(), id)?;
     let new_org = patch.org_id.filter(|o| *o != current.org_id);
-    let moved_to = new_org.map(|o| org_reference(conn, actor, o)).transpose()?;
+    let moved_to = new_org
+        .map(|o| org_reference(tx.conn(), actor, o))
+        .transpose()?;
     let change = UserChange {
         new_role: patch.role.filter(|r| *r != current.role),
         new_org,
@@ -296,12 +294,12 @@ pub fn update(
     if change.new_role.is_some() || change.new_org.is_some() {
         let org = match moved_to {
             Some(org) => org,
-            None => org_reference(conn, actor, org_id)?,
+            None => org_reference(tx.conn(), actor, org_id)?,
         };
         role.fits(org.kind)?;
     }
     crate::update_versioned!(
-        conn,
+        tx.conn(),
         users,
         id,
         expected_version,
@@ -333,14 +331,14 @@ pub fn update(
                 users::locked_until.eq(None::<NaiveDateTime>),
                 users::must_change_password.eq(!own),
             ))
-            .execute(conn)?;
+            .execute(tx.conn())?;
     }
     let access_changed = change.new_role.is_some()
         || change.new_org.is_some()
         || change.active == Some(false)
         || (patch.password_hash.is_some() && !own);
     if access_changed {
-        super::sessions::revoke(conn, id, "access_changed")?;
+        super::sessions::revoke(tx.conn(), id, "access_changed")?;
     } else if patch.password_hash.is_some() {
         // One's own new password ends every other session, not the one in use.
         diesel::update(
@@ -353,11 +351,11 @@ pub fn update(
             auth_sessions::revoked_at.eq(to_db(hamkke_domain::now())),
             auth_sessions::revoked_reason.eq("password_changed"),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     }
     if patch.password_hash.is_some() && !own {
         // The user's organization admins are told (and it is audited as its own event).
-        crate::uow::Tx::on(conn, actor, ctx).record(
+        tx.record(
             hamkke_domain::event::DomainEvent::PasswordReset {
                 user_id: id,
                 org_id: current.org_id,
@@ -377,7 +375,7 @@ pub fn update(
     .into_iter()
     .flatten()
     .collect();
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         RecordChange::new(Record::User, Change::Updated, id)
             .details(json!({
                 "fields": fields,
@@ -387,7 +385,7 @@ pub fn update(
             .into(),
         None,
     )?;
-    Ok(load(conn, id)?.0)
+    Ok(load(tx.conn(), id)?.0)
 }
 
 /// Whether a username is taken.

@@ -147,9 +147,10 @@ pub fn complete(tx: &mut Tx<'_>, id: Uuid, note: String) -> RepoResult<(Visit, N
         .chain(visit.co_visitor_user_ids.iter().copied())
         .filter(|u| *u != tx.actor().user_id)
         .collect();
-    let (conn, actor, ctx) = tx.parts();
+    let actor = tx.actor();
+    let ctx = tx.ctx();
     let written = super::notes::insert(
-        conn,
+        tx.conn(),
         actor,
         ctx,
         visit.case_id,

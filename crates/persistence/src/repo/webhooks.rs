@@ -171,9 +171,7 @@ fn changed(
 /// Subscribes the actor's organization.
 pub fn create(tx: &mut Tx<'_>, new: NewSubscription) -> RepoResult<Subscription> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     authz::manage_webhooks(actor, actor.org_id)?;
-    let conn = tx.conn();
     let id = Uuid::now_v7();
     let now = to_db(crate::now());
     diesel::insert_into(s::table)
@@ -190,14 +188,9 @@ pub fn create(tx: &mut Tx<'_>, new: NewSubscription) -> RepoResult<Subscription>
             s::created_at.eq(now),
             s::updated_at.eq(now),
         ))
-        .execute(conn)?;
-    changed(
-        &mut Tx::on(conn, actor, ctx),
-        Change::Created,
-        id,
-        json!({}),
-    )?;
-    load(conn, id)
+        .execute(tx.conn())?;
+    changed(tx, Change::Created, id, json!({}))?;
+    load(tx.conn(), id)
 }
 
 /// The actor organization's subscriptions.
@@ -226,7 +219,6 @@ pub fn update(
     patch: SubscriptionPatch,
 ) -> RepoResult<Subscription> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     let cur = managed(tx.conn(), actor, id)?;
     let active = patch.active.unwrap_or(cur.active);
     crate::update_versioned!(
@@ -252,7 +244,6 @@ pub fn update(
             }),
         )
     )?;
-    let conn = tx.conn();
     if active && !cur.active {
         diesel::update(
             d::table
@@ -260,31 +251,19 @@ pub fn update(
                 .filter(d::status.eq("pending")),
         )
         .set(d::next_attempt_at.eq(to_db(crate::now())))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     }
-    changed(
-        &mut Tx::on(conn, actor, ctx),
-        Change::Updated,
-        id,
-        json!({ "active": active }),
-    )?;
-    load(conn, id)
+    changed(tx, Change::Updated, id, json!({ "active": active }))?;
+    load(tx.conn(), id)
 }
 
 /// Removes a subscription with its deliveries.
 pub fn delete(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<()> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    managed(conn, actor, id)?;
-    diesel::delete(d::table.filter(d::subscription_id.eq(DbUuid(id)))).execute(conn)?;
-    diesel::delete(s::table.find(DbUuid(id))).execute(conn)?;
-    changed(
-        &mut Tx::on(conn, actor, ctx),
-        Change::Removed,
-        id,
-        json!({}),
-    )
+    managed(tx.conn(), actor, id)?;
+    diesel::delete(d::table.filter(d::subscription_id.eq(DbUuid(id)))).execute(tx.conn())?;
+    diesel::delete(s::table.find(DbUuid(id))).execute(tx.conn())?;
+    changed(tx, Change::Removed, id, json!({}))
 }
 
 /// A subscription's deliveries, newest first.
@@ -336,34 +315,25 @@ fn enqueue(
 /// Sends a delivery again (same event and payload, as a new delivery after the others).
 pub fn redeliver(tx: &mut Tx<'_>, id: Uuid, delivery_id: Uuid) -> RepoResult<Delivery> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    managed(conn, actor, id)?;
+    managed(tx.conn(), actor, id)?;
     let (event_id, event_type, payload): (DbUuid, String, String) = d::table
         .find(DbUuid(delivery_id))
         .filter(d::subscription_id.eq(DbUuid(id)))
         .select((d::event_id, d::event_type, d::payload))
-        .first(conn)?;
-    let new = enqueue(conn, id, event_id.0, &event_type, &payload)?;
-    changed(
-        &mut Tx::on(conn, actor, ctx),
-        Change::Updated,
-        id,
-        json!({ "redeliver": delivery_id }),
-    )?;
+        .first(tx.conn())?;
+    let new = enqueue(tx.conn(), id, event_id.0, &event_type, &payload)?;
+    changed(tx, Change::Updated, id, json!({ "redeliver": delivery_id }))?;
     Ok(d::table
         .find(DbUuid(new))
         .select(DeliveryRow::as_select())
-        .first(conn)?
+        .first(tx.conn())?
         .into())
 }
 
 /// Queues a `webhook.test` delivery.
 pub fn test(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Delivery> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    managed(conn, actor, id)?;
+    managed(tx.conn(), actor, id)?;
     let event_id = Uuid::now_v7();
     // The envelope every event has, so a receiver tests what it will parse.
     let payload = json!({
@@ -372,17 +342,12 @@ pub fn test(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Delivery> {
         "data": { "subscription_id": id },
     })
     .to_string();
-    let new = enqueue(conn, id, event_id, "webhook.test", &payload)?;
-    changed(
-        &mut Tx::on(conn, actor, ctx),
-        Change::Updated,
-        id,
-        json!({ "test": new }),
-    )?;
+    let new = enqueue(tx.conn(), id, event_id, "webhook.test", &payload)?;
+    changed(tx, Change::Updated, id, json!({ "test": new }))?;
     Ok(d::table
         .find(DbUuid(new))
         .select(DeliveryRow::as_select())
-        .first(conn)?
+        .first(tx.conn())?
         .into())
 }
 

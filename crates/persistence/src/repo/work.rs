@@ -342,7 +342,6 @@ pub fn worklist(
 ) -> RepoResult<Worklist> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
     let open: Vec<&str> = Status::ALL
         .iter()
         .filter(|s| s.is_open())
@@ -352,9 +351,9 @@ pub fn worklist(
         .filter(case_assignments::user_id.eq(DbUuid(actor.user_id)))
         .filter(case_assignments::ended_at.is_null())
         .select(case_assignments::case_id)
-        .load(conn)?;
+        .load(tx.conn())?;
     let mine: Vec<Case> =
-        super::cases::load_many(conn, &case_ids.iter().map(|c| c.0).collect::<Vec<_>>())?
+        super::cases::load_many(tx.conn(), &case_ids.iter().map(|c| c.0).collect::<Vec<_>>())?
             .into_values()
             .filter(|c| open.contains(&c.status.as_str()))
             .collect();
@@ -390,7 +389,7 @@ pub fn worklist(
             )
             .select(case_assessments::case_id)
             .distinct()
-            .load(conn)?
+            .load(tx.conn())?
     };
     let mut assessments_due: Vec<WorkDue> = waiting
         .into_iter()
@@ -411,11 +410,11 @@ pub fn worklist(
         let rows = persons::table
             .filter(persons::id.eq_any(ids))
             .select(super::rows::PersonRow::as_select())
-            .load(conn)?
+            .load(tx.conn())?
             .into_iter()
             .map(hamkke_domain::person::Person::try_from)
             .collect::<RepoResult<Vec<_>>>()?;
-        access::views(conn, actor, rows)?
+        access::views(tx.conn(), actor, rows)?
     };
     let person_of = |id: Uuid| {
         people.iter().find(|v| match v {
@@ -445,7 +444,7 @@ pub fn worklist(
             action_items::description,
             action_items::due_on,
         ))
-        .load::<(DbUuid, DbUuid, DbUuid, String, NaiveDate)>(conn)?
+        .load::<(DbUuid, DbUuid, DbUuid, String, NaiveDate)>(tx.conn())?
         .into_iter()
         .map(|(id, case, meeting, description, due_on)| WorkItem {
             id: id.0,
@@ -468,7 +467,7 @@ pub fn worklist(
             referrals::reason,
             referrals::created_at,
         ))
-        .load::<(DbUuid, DbUuid, DbUuid, String, NaiveDateTime)>(conn)?
+        .load::<(DbUuid, DbUuid, DbUuid, String, NaiveDateTime)>(tx.conn())?
         .into_iter()
         .map(|(id, case, from, reason, at)| WorkReferral {
             id: id.0,
@@ -488,7 +487,7 @@ pub fn worklist(
         .order(notifications::created_at.desc())
         .limit(WORKLIST_LIMIT)
         .select((notifications::data, notifications::created_at))
-        .load(conn)?;
+        .load(tx.conn())?;
     // The cases each notice names (newest notice first), then their numbers in one query.
     let mut named: Vec<(Uuid, NaiveDateTime)> = Vec::new();
     for (data, at) in lost {
@@ -511,7 +510,7 @@ pub fn worklist(
         .into_boxed();
     q = q.filter(scope::cases(actor));
     let numbers: std::collections::HashMap<Uuid, String> = q
-        .load::<(DbUuid, String)>(conn)?
+        .load::<(DbUuid, String)>(tx.conn())?
         .into_iter()
         .map(|(c, no)| (c.0, no))
         .collect();
@@ -552,7 +551,7 @@ pub fn worklist(
             String,
             Option<String>,
             NaiveDateTime,
-        )>(conn)?
+        )>(tx.conn())?
         .into_iter()
         .map(
             |(id, case, case_no, to, to_name, reason, note, at)| WorkDeclined {
@@ -587,7 +586,7 @@ pub fn worklist(
             meetings::scheduled_at,
             meetings::host_org_id,
         ))
-        .load::<(DbUuid, String, String, NaiveDateTime, DbUuid)>(conn)?
+        .load::<(DbUuid, String, String, NaiveDateTime, DbUuid)>(tx.conn())?
         .into_iter()
         .map(|(id, title, kind, at, host)| WorkMeeting {
             id: id.0,
@@ -610,7 +609,7 @@ pub fn worklist(
                 allocations::granted_on,
                 allocations::override_reason,
             ))
-            .load::<(DbUuid, DbUuid, NaiveDate, Option<String>)>(conn)?
+            .load::<(DbUuid, DbUuid, NaiveDate, Option<String>)>(tx.conn())?
             .into_iter()
             .map(|(id, org, on, reason)| WorkOverride {
                 allocation_id: id.0,
@@ -622,10 +621,10 @@ pub fn worklist(
     } else {
         Vec::new()
     };
-    let visits = super::visits::upcoming(conn, actor, now + Duration::days(14))?;
+    let visits = super::visits::upcoming(tx.conn(), actor, now + Duration::days(14))?;
     let returned_nominations =
-        super::campaigns::returned_to(conn, actor, now - Duration::days(14), WORKLIST_LIMIT)?;
-    let consents_awaiting_form = super::consents::awaiting_form(conn, actor, WORKLIST_LIMIT)?;
+        super::campaigns::returned_to(tx.conn(), actor, now - Duration::days(14), WORKLIST_LIMIT)?;
+    let consents_awaiting_form = super::consents::awaiting_form(tx.conn(), actor, WORKLIST_LIMIT)?;
     let list = Worklist {
         reviews_due,
         assessments_due,
@@ -646,7 +645,7 @@ pub fn worklist(
         .filter(|c| matches!(c.person, PersonView::Full(_)))
         .count();
     audit::record(
-        conn,
+        tx.conn(),
         ctx,
         AuditEntry::new(AuditAction::View, "worklist", None).with_details(json!({
             "cases": list.cases.len(),

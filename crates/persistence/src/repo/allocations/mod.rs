@@ -457,26 +457,34 @@ fn create_once(
 /// the same check under the same locks as [`create`], on the caller's transaction.
 pub(crate) fn create_in(tx: &mut Tx<'_>, new: &NewAllocation, strong: u8) -> RepoResult<Outcome> {
     {
-        let (conn, actor, ctx) = tx.parts();
-        let p = prepare(conn, actor, new)?;
+        let actor = tx.actor();
+        let ctx = tx.ctx();
+        let p = prepare(tx.conn(), actor, new)?;
         // The person and its strong duplicate candidates are locked together, in the one
         // ascending order every path takes (a gift to either waits for the other).
-        let partners = partners_of(conn, new.person_id, strong)?;
+        let partners = partners_of(tx.conn(), new.person_id, strong)?;
         let mut everyone = partners.clone();
         everyone.push(new.person_id);
         // One lock statement per person: the recipient is checked (its district, not merged)
         // from the row its lock returned.
-        let locked = crate::guard::lock_persons_any(conn, &everyone)?;
+        let locked = crate::guard::lock_persons_any(tx.conn(), &everyone)?;
         let me = locked
             .iter()
             .find(|l| l.id == new.person_id)
             .ok_or(RepoError::NotFound)?;
         crate::guard::check_locked(actor, me)?;
-        lock_household(conn, p.household)?;
+        lock_household(tx.conn(), p.household)?;
         let request = request_of(&p.benefit, new);
         // The members as they are now, under the lock (not those `prepare` read before it).
-        let mut claims = claims(conn, &p.benefit, new.person_id, p.household, None, &request)?;
-        let candidates = partner_claims(conn, &p.benefit, &partners, &request, &mut claims)?;
+        let mut claims = claims(
+            tx.conn(),
+            &p.benefit,
+            new.person_id,
+            p.household,
+            None,
+            &request,
+        )?;
+        let candidates = partner_claims(tx.conn(), &p.benefit, &partners, &request, &mut claims)?;
         let verdict = rules::evaluate(&p.benefit.policy, &request, &claims.claims);
         let mut check = describe(&p.benefit, &verdict, &claims.labels)?;
         with_candidates(&mut check, candidates);
@@ -488,7 +496,7 @@ pub(crate) fn create_in(tx: &mut Tx<'_>, new: &NewAllocation, strong: u8) -> Rep
             e
         };
         if blocked && new.override_reason.is_none() {
-            audit::record(conn, ctx, audit_entry("blocked", None))?;
+            audit::record(tx.conn(), ctx, audit_entry("blocked", None))?;
             return Ok(Outcome::Blocked(check));
         }
         let status = if blocked {
@@ -496,10 +504,10 @@ pub(crate) fn create_in(tx: &mut Tx<'_>, new: &NewAllocation, strong: u8) -> Rep
         } else {
             AllocationStatus::Approved
         };
-        let allocation = insert(conn, actor, &p, new, status)?;
+        let allocation = insert(tx.conn(), actor, &p, new, status)?;
         // Goods from stock: drawn in this transaction, or nothing is recorded (409).
         super::stock::draw(
-            conn,
+            tx.conn(),
             &super::stock::Draw {
                 allocation_id: allocation.id,
                 resource_id: p.resource.id,
@@ -510,7 +518,6 @@ pub(crate) fn create_in(tx: &mut Tx<'_>, new: &NewAllocation, strong: u8) -> Rep
                 granted_on: new.granted_on,
             },
         )?;
-        let mut tx = Tx::on(conn, actor, ctx);
         tx.record(
             DomainEvent::AllocationRecorded {
                 allocation_id: allocation.id,

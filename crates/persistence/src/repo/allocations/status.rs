@@ -127,7 +127,6 @@ pub(super) fn change_status(
     rule: impl FnOnce(&Allocation) -> Result<(), DomainError>,
 ) -> RepoResult<LedgerEntry> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     let Move {
         from,
         to,
@@ -135,8 +134,7 @@ pub(super) fn change_status(
         decides,
         delivery,
     } = m;
-    let conn = tx.conn();
-    let a = load(conn, id)?;
+    let a = load(tx.conn(), id)?;
     authz::view_ledger(actor, &a.district_code)?;
     rule(&a)?;
     if !from.contains(&a.status) {
@@ -159,7 +157,7 @@ pub(super) fn change_status(
         allocations::status.eq(to.as_str()),
         allocations::updated_at.eq(now),
     ))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     crate::guard::claimed(
         moved,
         "allocation_changed",
@@ -168,23 +166,23 @@ pub(super) fn change_status(
     if to == AllocationStatus::Approved {
         diesel::update(allocations::table.find(DbUuid(id)))
             .set(allocations::approved_by.eq(Some(DbUuid(actor.user_id))))
-            .execute(conn)?;
+            .execute(tx.conn())?;
     }
     if let Some(r) = reason {
         diesel::update(allocations::table.find(DbUuid(id)))
             .set(allocations::cancel_reason.eq(Some(r)))
-            .execute(conn)?;
+            .execute(tx.conn())?;
     }
     if to == AllocationStatus::Cancelled {
-        super::super::stock::put_back(conn, id)?;
+        super::super::stock::put_back(tx.conn(), id)?;
         let why = reason.unwrap_or_default();
-        super::super::quotas::allocation_cancelled(&mut Tx::on(conn, actor, ctx), id, why)?;
+        super::super::quotas::allocation_cancelled(tx, id, why)?;
     }
     if let Some(d) = delivery {
-        record_delivery(conn, actor, id, d)?;
+        record_delivery(tx.conn(), actor, id, d)?;
     }
     if let Some(approved) = decides {
-        Tx::on(conn, actor, ctx).record(
+        tx.record(
             DomainEvent::OverrideDecided {
                 allocation_id: id,
                 approved,
@@ -193,7 +191,7 @@ pub(super) fn change_status(
             Some(a.person_id),
         )?;
     } else {
-        Tx::on(conn, actor, ctx).record(
+        tx.record(
             DomainEvent::AllocationStatusChanged {
                 allocation_id: id,
                 case_id: a.case_id,
@@ -203,8 +201,8 @@ pub(super) fn change_status(
             Some(a.person_id),
         )?;
     }
-    let a = load(conn, id)?;
-    entries(conn, actor, vec![a])?
+    let a = load(tx.conn(), id)?;
+    entries(tx.conn(), actor, vec![a])?
         .pop()
         .ok_or(RepoError::NotFound)
 }

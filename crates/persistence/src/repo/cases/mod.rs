@@ -233,10 +233,8 @@ fn next_case_no(conn: &mut DbConn, district: &str, year: i32) -> RepoResult<Stri
 /// Opens a case: the caller's organization leads it and the caller is its primary worker.
 pub fn create(tx: &mut Tx<'_>, new: NewCase) -> RepoResult<CaseDetail> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     rules::check_needs(&new.needs)?;
-    let conn = tx.conn();
-    let person = match persons::load(conn, new.person_id) {
+    let person = match persons::load(tx.conn(), new.person_id) {
         Ok(p) => p,
         Err(RepoError::NotFound) => return Err(DomainError::unknown("person_id").into()),
         Err(e) => return Err(e),
@@ -245,14 +243,14 @@ pub fn create(tx: &mut Tx<'_>, new: NewCase) -> RepoResult<CaseDetail> {
         return Err(DomainError::unknown("person_id").into());
     }
     authz::create_case(actor, &person.district_code)?;
-    let members = case_members_for(conn, &person, &new)?;
+    let members = case_members_for(tx.conn(), &person, &new)?;
     // One open case per person: the members are locked first (the order every path
     // takes), so a concurrent opening waits here and then sees this case.
-    crate::guard::lock_persons(conn, actor, &members).map_err(|e| match e {
+    crate::guard::lock_persons(tx.conn(), actor, &members).map_err(|e| match e {
         RepoError::NotFound => DomainError::unknown("person_id").into(),
         other => other,
     })?;
-    if let Some((person_id, _, lead)) = open_case_of(conn, &members, None)? {
+    if let Some((person_id, _, lead)) = open_case_of(tx.conn(), &members, None)? {
         return Err(RepoError::Conflict {
             code: "open_case_exists",
             detail: "this person already has an open case; ask its lead organization to add you as a participant".into(),
@@ -260,7 +258,7 @@ pub fn create(tx: &mut Tx<'_>, new: NewCase) -> RepoResult<CaseDetail> {
         });
     }
     let now = crate::now();
-    let case_no = next_case_no(conn, &actor.district_code, now.year())?;
+    let case_no = next_case_no(tx.conn(), &actor.district_code, now.year())?;
     let id = Uuid::now_v7();
     let db_now = to_db(now);
     diesel::insert_into(cases::table)
@@ -282,20 +280,20 @@ pub fn create(tx: &mut Tx<'_>, new: NewCase) -> RepoResult<CaseDetail> {
             cases::updated_at.eq(db_now),
             cases::household_id.eq(new.household.as_ref().map(|(h, _)| DbUuid(*h))),
         ))
-        .execute(conn)?;
-    add_participant_row(conn, actor, id, actor.org_id, ParticipantRole::Lead)?;
+        .execute(tx.conn())?;
+    add_participant_row(tx.conn(), actor, id, actor.org_id, ParticipantRole::Lead)?;
     for m in &members {
-        add_member_row(conn, actor, id, *m)?;
+        add_member_row(tx.conn(), actor, id, *m)?;
     }
     insert_assignment(
-        conn,
+        tx.conn(),
         actor,
         id,
         actor.user_id,
         actor.org_id,
         AssignmentRole::Primary,
     )?;
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         DomainEvent::CaseOpened {
             case_id: id,
             case_no,
@@ -303,7 +301,7 @@ pub fn create(tx: &mut Tx<'_>, new: NewCase) -> RepoResult<CaseDetail> {
         },
         Some(new.person_id),
     )?;
-    load(conn, id)
+    load(tx.conn(), id)
 }
 
 /// Everyone a new case is for: the person, or the household's members (the listed ones, or
@@ -396,18 +394,16 @@ fn members_of(conn: &mut DbConn, case: &Case) -> RepoResult<Vec<Uuid>> {
 /// member must be registered in the household and have no other open case.
 pub fn add_member(tx: &mut Tx<'_>, id: Uuid, person_id: Uuid) -> RepoResult<Vec<Uuid>> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let current = load(conn, id)?;
+    let current = load(tx.conn(), id)?;
     authz::manage_participants(actor, &current.facts())?;
-    super::refs::person(conn, actor, person_id, "person_id")?;
+    super::refs::person(tx.conn(), actor, person_id, "person_id")?;
     let Some(household) = current.case.household_id else {
         return Err(RepoError::conflict(
             "not_household_case",
             "members are added to household cases only",
         ));
     };
-    if !household_persons(conn, household)?.contains(&person_id) {
+    if !household_persons(tx.conn(), household)?.contains(&person_id) {
         return Err(DomainError::invalid(
             "person_id",
             "not_member",
@@ -415,22 +411,22 @@ pub fn add_member(tx: &mut Tx<'_>, id: Uuid, person_id: Uuid) -> RepoResult<Vec<
         )
         .into());
     }
-    crate::guard::lock_persons(conn, actor, &[person_id])?;
-    if is_member(conn, id, person_id)? {
+    crate::guard::lock_persons(tx.conn(), actor, &[person_id])?;
+    if is_member(tx.conn(), id, person_id)? {
         return Err(RepoError::conflict(
             "already_member",
             "the person is already a member of this case",
         ));
     }
-    if let Some((_, _, lead)) = open_case_of(conn, &[person_id], None)? {
+    if let Some((_, _, lead)) = open_case_of(tx.conn(), &[person_id], None)? {
         return Err(RepoError::Conflict {
             code: "open_case_exists",
             detail: "this person already has an open case".into(),
             extensions: Some(json!({ "lead_org_id": lead, "person_id": person_id })),
         });
     }
-    add_member_row(conn, actor, id, person_id)?;
-    Tx::on(conn, actor, ctx).record(
+    add_member_row(tx.conn(), actor, id, person_id)?;
+    tx.record(
         DomainEvent::CaseMemberChanged {
             case_id: id,
             person_id,
@@ -438,15 +434,13 @@ pub fn add_member(tx: &mut Tx<'_>, id: Uuid, person_id: Uuid) -> RepoResult<Vec<
         },
         Some(person_id),
     )?;
-    members_of(conn, &current.case)
+    members_of(tx.conn(), &current.case)
 }
 
 /// Removes a member from a household case (not its primary person).
 pub fn remove_member(tx: &mut Tx<'_>, id: Uuid, person_id: Uuid) -> RepoResult<()> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let current = load(conn, id)?;
+    let current = load(tx.conn(), id)?;
     authz::manage_participants(actor, &current.facts())?;
     if current.case.person_id == person_id {
         return Err(RepoError::conflict(
@@ -454,12 +448,12 @@ pub fn remove_member(tx: &mut Tx<'_>, id: Uuid, person_id: Uuid) -> RepoResult<(
             "the primary person stays on the case",
         ));
     }
-    let n =
-        diesel::delete(case_members::table.find((DbUuid(id), DbUuid(person_id)))).execute(conn)?;
+    let n = diesel::delete(case_members::table.find((DbUuid(id), DbUuid(person_id))))
+        .execute(tx.conn())?;
     if n == 0 {
         return Err(RepoError::NotFound);
     }
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         DomainEvent::CaseMemberChanged {
             case_id: id,
             person_id,
@@ -655,15 +649,14 @@ pub fn list(tx: &mut Tx<'_>, f: &CaseFilter, page: PageRequest) -> RepoResult<Pa
     if let Some(after) = page.after {
         q = q.filter(cases::id.gt(DbUuid(after)));
     }
-    let conn = tx.conn();
     let items = q
-        .load(conn)?
+        .load(tx.conn())?
         .into_iter()
         .map(Case::try_from)
         .collect::<RepoResult<Vec<_>>>()?;
     let page = Page::from_overfetch(items, page.limit, |c| c.id);
     audit::record(
-        conn,
+        tx.conn(),
         ctx,
         AuditEntry::new(AuditAction::View, "case_list", None)
             .with_details(json!({ "results": page.items.len() })),
@@ -679,16 +672,14 @@ pub fn update(
     patch: CasePatch,
 ) -> RepoResult<CaseDetail> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     if let Some(needs) = &patch.needs {
         rules::check_needs(needs)?;
     }
-    let conn = tx.conn();
-    let current = load(conn, id)?;
+    let current = load(tx.conn(), id)?;
     authz::work_on_case(actor, &current.facts())?;
     let c = &current.case;
     crate::update_versioned!(
-        conn,
+        tx.conn(),
         cases,
         id,
         expected_version,
@@ -709,7 +700,7 @@ pub fn update(
     .into_iter()
     .flatten()
     .collect();
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         DomainEvent::CaseUpdated {
             case_id: id,
             fields,
@@ -717,8 +708,8 @@ pub fn update(
         },
         Some(c.person_id),
     )?;
-    let detail = load(conn, id)?;
-    with_assessment(conn, detail)
+    let detail = load(tx.conn(), id)?;
+    with_assessment(tx.conn(), detail)
 }
 
 /// A case named in a request (`field`) that the actor may see (`authz::view_case`); any other

@@ -22,7 +22,6 @@ pub fn add_participant(
     role: ParticipantRole,
 ) -> RepoResult<Vec<rules::Participant>> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     if role == ParticipantRole::Lead {
         return Err(DomainError::invalid(
             "role",
@@ -31,18 +30,22 @@ pub fn add_participant(
         )
         .into());
     }
-    let conn = tx.conn();
-    let current = load(conn, id)?;
+    let current = load(tx.conn(), id)?;
     authz::manage_participants(actor, &current.facts())?;
-    let org = orgs::load_for_case(conn, &current.case.district_code, org_id, "organization_id")?;
+    let org = orgs::load_for_case(
+        tx.conn(),
+        &current.case.district_code,
+        org_id,
+        "organization_id",
+    )?;
     if current.participants.iter().any(|p| p.org_id == org.id) {
         return Err(RepoError::conflict(
             "already_participant",
             "this organization already takes part in the case",
         ));
     }
-    add_participant_row(conn, actor, id, org.id, role)?;
-    Tx::on(conn, actor, ctx).record(
+    add_participant_row(tx.conn(), actor, id, org.id, role)?;
+    tx.record(
         DomainEvent::ParticipantChanged {
             case_id: id,
             org_id: org.id,
@@ -51,15 +54,13 @@ pub fn add_participant(
         },
         Some(current.case.person_id),
     )?;
-    participants_of(conn, id)
+    participants_of(tx.conn(), id)
 }
 
 /// Removes a non-lead organization and ends its workers' assignments on the case.
 pub fn remove_participant(tx: &mut Tx<'_>, id: Uuid, org_id: Uuid) -> RepoResult<()> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let current = load(conn, id)?;
+    let current = load(tx.conn(), id)?;
     authz::manage_participants(actor, &current.facts())?;
     if current.case.lead_org_id == org_id {
         return Err(RepoError::conflict(
@@ -68,7 +69,7 @@ pub fn remove_participant(tx: &mut Tx<'_>, id: Uuid, org_id: Uuid) -> RepoResult
         ));
     }
     let n = diesel::delete(case_participants::table.find((DbUuid(id), DbUuid(org_id))))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     if n == 0 {
         return Err(RepoError::NotFound);
     }
@@ -79,8 +80,8 @@ pub fn remove_participant(tx: &mut Tx<'_>, id: Uuid, org_id: Uuid) -> RepoResult
             .filter(case_assignments::ended_at.is_null()),
     )
     .set(case_assignments::ended_at.eq(Some(to_db(crate::now()))))
-    .execute(conn)?;
-    Tx::on(conn, actor, ctx).record(
+    .execute(tx.conn())?;
+    tx.record(
         DomainEvent::ParticipantChanged {
             case_id: id,
             org_id,

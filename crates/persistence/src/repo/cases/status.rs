@@ -21,12 +21,10 @@ pub fn transition(
     change: StatusChange,
 ) -> RepoResult<CaseDetail> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     if let Some(c) = &change.closing {
         c.check()?;
     }
-    let conn = tx.conn();
-    let current = load(conn, id)?;
+    let current = load(tx.conn(), id)?;
     let facts = current.facts();
     if Status::needs_lead(to) || to == Status::FollowUp {
         authz::lead_case(actor, &facts)?;
@@ -52,7 +50,7 @@ pub fn transition(
                 .filter(crate::schema::referrals::case_id.eq(DbUuid(id)))
                 .filter(crate::schema::referrals::status.eq_any(["accepted", "completed"])),
         ))
-        .get_result(conn)?;
+        .get_result(tx.conn())?;
         if !accepted {
             return Err(RepoError::conflict(
                 "referral_not_accepted",
@@ -61,7 +59,6 @@ pub fn transition(
         }
     }
     let mut case = current.case.clone();
-    let mut tx = Tx::on(conn, actor, ctx);
     for step in steps {
         let step_change = StatusChange {
             reason: if step == to {
@@ -71,11 +68,11 @@ pub fn transition(
             },
             ..change.clone()
         };
-        apply_status(&mut tx, &case, step, &step_change)?;
+        apply_status(tx, &case, step, &step_change)?;
         case.status = step;
     }
-    let detail = load(conn, id)?;
-    with_assessment(conn, detail)
+    let detail = load(tx.conn(), id)?;
+    with_assessment(tx.conn(), detail)
 }
 
 /// 409 `invalid_transition`, naming the targets that are reachable.

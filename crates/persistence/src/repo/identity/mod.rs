@@ -421,7 +421,6 @@ pub fn list(
     let ctx = tx.ctx();
     let district = district.unwrap_or_else(|| actor.district_code.clone());
     reviewer(actor, &district, false)?;
-    let conn = tx.conn();
     let mut q = person_duplicates::table
         .filter(person_duplicates::district_code.eq(&district))
         .filter(person_duplicates::status.eq(status.unwrap_or_else(|| "open".into())))
@@ -432,11 +431,11 @@ pub fn list(
     if let Some(after) = page.after {
         q = q.filter(person_duplicates::id.gt(DbUuid(after)));
     }
-    let rows: Vec<PairRow> = q.load(conn)?;
-    let items = pairs(conn, rows)?;
+    let rows: Vec<PairRow> = q.load(tx.conn())?;
+    let items = pairs(tx.conn(), rows)?;
     let page = Page::from_overfetch(items, page.limit, |p| p.id);
     audit::record(
-        conn,
+        tx.conn(),
         ctx,
         AuditEntry::new(AuditAction::View, "person_duplicate_list", None)
             .with_details(json!({ "results": page.items.len() })),
@@ -467,9 +466,7 @@ pub fn dismiss(
     until: Option<NaiveDate>,
 ) -> RepoResult<Pair> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let r = load_pair(conn, actor, id, true)?;
+    let r = load_pair(tx.conn(), actor, id, true)?;
     let now = to_db(crate::now());
     let dismissed = diesel::update(
         person_duplicates::table
@@ -484,13 +481,13 @@ pub fn dismiss(
         person_duplicates::decided_at.eq(Some(now)),
         person_duplicates::updated_at.eq(now),
     ))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     crate::guard::claimed(
         dismissed,
         "already_decided",
         "this pair has been merged or dismissed",
     )?;
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         RecordChange::new(Record::PersonDuplicate, Change::Updated, id)
             .details(json!({ "status": "dismissed", "person_a": r.person_a.0, "person_b": r.person_b.0, "until": until }))
             .into(),
@@ -499,8 +496,8 @@ pub fn dismiss(
     let row = person_duplicates::table
         .find(DbUuid(id))
         .select(PairRow::as_select())
-        .first(conn)?;
-    pair(conn, row)
+        .first(tx.conn())?;
+    pair(tx.conn(), row)
 }
 
 /// What a merge moved.
@@ -524,9 +521,7 @@ pub struct Moved {
 /// the merged record's (audit events are never rewritten). Audited with both ids.
 pub fn merge(tx: &mut Tx<'_>, id: Uuid, survivor: Uuid) -> RepoResult<(Pair, Moved)> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let r = load_pair(conn, actor, id, true)?;
+    let r = load_pair(tx.conn(), actor, id, true)?;
     let merged = if r.person_a.0 == survivor {
         r.person_b.0
     } else if r.person_b.0 == survivor {
@@ -543,7 +538,7 @@ pub fn merge(tx: &mut Tx<'_>, id: Uuid, survivor: Uuid) -> RepoResult<(Pair, Mov
     // merges that touch the same records (opposite survivors, or a circle of pairs) the
     // second finds one of them merged and changes nothing. A transfer since the pair was
     // found closes it: both must be of the caller's district now.
-    let locked = crate::guard::lock_persons_any(conn, &[survivor, merged])?;
+    let locked = crate::guard::lock_persons_any(tx.conn(), &[survivor, merged])?;
     if locked.len() != 2 {
         return Err(RepoError::NotFound);
     }
@@ -568,7 +563,7 @@ pub fn merge(tx: &mut Tx<'_>, id: Uuid, survivor: Uuid) -> RepoResult<(Pair, Mov
             .filter(person_duplicates::status.eq("open")),
     )
     .set(person_duplicates::status.eq("merged"))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     crate::guard::claimed(
         claimed,
         "already_merged",
@@ -590,10 +585,10 @@ pub fn merge(tx: &mut Tx<'_>, id: Uuid, survivor: Uuid) -> RepoResult<(Pair, Mov
             persons::rrn_masked,
             persons::household_id,
         ))
-        .load(conn)?;
+        .load(tx.conn())?;
     diesel::update(persons::table.filter(persons::id.eq_any([DbUuid(survivor), DbUuid(merged)])))
         .set(persons::version.eq(persons::version + 1))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     let get = |x: Uuid| rrns.iter().find(|r| r.0 .0 == x).cloned();
     let (Some(s), Some(m)) = (get(survivor), get(merged)) else {
         return Err(RepoError::NotFound);
@@ -611,14 +606,14 @@ pub fn merge(tx: &mut Tx<'_>, id: Uuid, survivor: Uuid) -> RepoResult<(Pair, Mov
                     persons::rrn_cipher.eq(None::<String>),
                     persons::rrn_masked.eq(None::<String>),
                 ))
-                .execute(conn)?;
+                .execute(tx.conn())?;
             diesel::update(persons::table.find(DbUuid(survivor)))
                 .set((
                     persons::rrn_hmac.eq(&m.1),
                     persons::rrn_cipher.eq(&m.2),
                     persons::rrn_masked.eq(&m.3),
                 ))
-                .execute(conn)?;
+                .execute(tx.conn())?;
             moved.rrn = true;
         }
         _ => {}
@@ -626,56 +621,56 @@ pub fn merge(tx: &mut Tx<'_>, id: Uuid, survivor: Uuid) -> RepoResult<(Pair, Mov
     if s.4.is_none() && m.4.is_some() {
         diesel::update(persons::table.find(DbUuid(survivor)))
             .set(persons::household_id.eq(m.4))
-            .execute(conn)?;
+            .execute(tx.conn())?;
         moved.household = true;
     }
     let (from, to) = (DbUuid(merged), DbUuid(survivor));
     moved.cases = diesel::update(cases::table.filter(cases::person_id.eq(from)))
         .set(cases::person_id.eq(to))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     // A case both were members of keeps the survivor once.
     let both: Vec<DbUuid> = case_members::table
         .filter(case_members::person_id.eq(to))
         .select(case_members::case_id)
-        .load(conn)?;
+        .load(tx.conn())?;
     diesel::delete(
         case_members::table
             .filter(case_members::person_id.eq(from))
             .filter(case_members::case_id.eq_any(both)),
     )
-    .execute(conn)?;
+    .execute(tx.conn())?;
     moved.case_members =
         diesel::update(case_members::table.filter(case_members::person_id.eq(from)))
             .set(case_members::person_id.eq(to))
-            .execute(conn)?;
+            .execute(tx.conn())?;
     moved.consents = diesel::update(consents::table.filter(consents::person_id.eq(from)))
         .set(consents::person_id.eq(to))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     moved.notes = diesel::update(case_notes::table.filter(case_notes::person_id.eq(from)))
         .set(case_notes::person_id.eq(to))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     moved.assessments =
         diesel::update(case_assessments::table.filter(case_assessments::person_id.eq(from)))
             .set(case_assessments::person_id.eq(to))
-            .execute(conn)?;
+            .execute(tx.conn())?;
     moved.allocations = diesel::update(allocations::table.filter(allocations::person_id.eq(from)))
         .set(allocations::person_id.eq(to))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     moved.transfers =
         diesel::update(person_transfers::table.filter(person_transfers::person_id.eq(from)))
             .set(person_transfers::person_id.eq(to))
-            .execute(conn)?;
+            .execute(tx.conn())?;
     let now = to_db(crate::now());
     diesel::update(persons::table.find(from))
         .set((
             persons::merged_into.eq(Some(to)),
             persons::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     // Earlier tombstones of the merged record now lead to the survivor directly.
     diesel::update(persons::table.filter(persons::merged_into.eq(from)))
         .set(persons::merged_into.eq(Some(to)))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     diesel::update(person_duplicates::table.find(DbUuid(id)))
         .set((
             person_duplicates::status.eq("merged"),
@@ -684,7 +679,7 @@ pub fn merge(tx: &mut Tx<'_>, id: Uuid, survivor: Uuid) -> RepoResult<(Pair, Mov
             person_duplicates::decided_at.eq(Some(now)),
             person_duplicates::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     // Other pairs of the merged record are void.
     diesel::update(
         person_duplicates::table
@@ -700,10 +695,10 @@ pub fn merge(tx: &mut Tx<'_>, id: Uuid, survivor: Uuid) -> RepoResult<(Pair, Mov
         person_duplicates::dismiss_reason.eq(Some("merged into another record")),
         person_duplicates::updated_at.eq(now),
     ))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     // The pair is decided (`person_duplicate.merged`); the survivor changed; the merged
     // record is gone into it (`person.merged`).
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         RecordChange::new(Record::PersonDuplicate, Change::Removed, id)
             .details(json!({ "status": "merged", "survivor": survivor, "merged": merged }))
             .into(),
@@ -713,7 +708,7 @@ pub fn merge(tx: &mut Tx<'_>, id: Uuid, survivor: Uuid) -> RepoResult<(Pair, Mov
         (survivor, "survivor", Change::Updated),
         (merged, "merged", Change::Removed),
     ] {
-        Tx::on(conn, actor, ctx).record(
+        tx.record(
             RecordChange::new(Record::Person, change, p)
                 .details(json!({ "merge": id, "role": role, "survivor": survivor, "merged": merged,
                         "cases": moved.cases, "allocations": moved.allocations, "consents": moved.consents }))
@@ -724,8 +719,8 @@ pub fn merge(tx: &mut Tx<'_>, id: Uuid, survivor: Uuid) -> RepoResult<(Pair, Mov
     let row = person_duplicates::table
         .find(DbUuid(id))
         .select(PairRow::as_select())
-        .first(conn)?;
-    Ok((pair(conn, row)?, moved))
+        .first(tx.conn())?;
+    Ok((pair(tx.conn(), row)?, moved))
 }
 
 /// Strong candidates (score ≥ 80) of the actor's district for a person about to be registered.

@@ -8,9 +8,8 @@ use hamkke_domain::meeting::ReferralKind;
 pub fn decide(tx: &mut Tx<'_>, id: Uuid, d: DecisionRecord) -> RepoResult<MeetingDetail> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
-    let meeting = chaired(conn, actor, id)?;
-    if !agenda_ids(conn, id)?.contains(&d.case_id) {
+    let meeting = chaired(tx.conn(), actor, id)?;
+    if !agenda_ids(tx.conn(), id)?.contains(&d.case_id) {
         return Err(DomainError::invalid(
             "case_id",
             "not_on_agenda",
@@ -19,9 +18,9 @@ pub fn decide(tx: &mut Tx<'_>, id: Uuid, d: DecisionRecord) -> RepoResult<Meetin
         .into());
     }
     check_decision_fields(&d)?;
-    let case = cases::load(conn, d.case_id)?;
-    check_decision(conn, &meeting, &case, &d)?;
-    let participants = participants_of(conn, id)?;
+    let case = cases::load(tx.conn(), d.case_id)?;
+    check_decision(tx.conn(), &meeting, &case, &d)?;
+    let participants = participants_of(tx.conn(), id)?;
     let mf = facts(&meeting, &participants);
     // Action items go to people who can see the case: staff of its organizations, or of
     // the organization the decision makes its lead.
@@ -33,7 +32,7 @@ pub fn decide(tx: &mut Tx<'_>, id: Uuid, d: DecisionRecord) -> RepoResult<Meetin
         .collect();
     for (i, item) in d.action_items.iter().enumerate() {
         let field = format!("action_items[{i}].assignee_user_id");
-        let org = meeting_user(conn, &mf, &case_orgs, &field, item.assignee_user_id)?;
+        let org = meeting_user(tx.conn(), &mf, &case_orgs, &field, item.assignee_user_id)?;
         if !case_orgs.contains(&org) {
             return Err(DomainError::invalid(
                 &field,
@@ -43,7 +42,8 @@ pub fn decide(tx: &mut Tx<'_>, id: Uuid, d: DecisionRecord) -> RepoResult<Meetin
             .into());
         }
     }
-    diesel::delete(meeting_decisions::table.find((DbUuid(id), DbUuid(d.case_id)))).execute(conn)?;
+    diesel::delete(meeting_decisions::table.find((DbUuid(id), DbUuid(d.case_id))))
+        .execute(tx.conn())?;
     diesel::insert_into(meeting_decisions::table)
         .values((
             meeting_decisions::meeting_id.eq(DbUuid(id)),
@@ -59,9 +59,9 @@ pub fn decide(tx: &mut Tx<'_>, id: Uuid, d: DecisionRecord) -> RepoResult<Meetin
             meeting_decisions::decided_by.eq(DbUuid(actor.user_id)),
             meeting_decisions::updated_at.eq(to_db(crate::now())),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     changed(
-        conn,
+        tx.conn(),
         actor,
         ctx,
         id,
@@ -157,9 +157,7 @@ pub fn finalize(
     attendance: &[(Uuid, bool)],
 ) -> RepoResult<MeetingDetail> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let meeting = chaired(conn, actor, id)?;
+    let meeting = chaired(tx.conn(), actor, id)?;
     // Decisions are applied by a meeting that took place: from its day on (Korean time).
     let day = (meeting.scheduled_at + chrono::Duration::hours(9)).date_naive();
     if day > crate::today() {
@@ -168,21 +166,21 @@ pub fn finalize(
             format!("the meeting is scheduled for {day}; it can be finalized from that day on"),
         ));
     }
-    let invited: Vec<Uuid> = participants_of(conn, id)?
+    let invited: Vec<Uuid> = participants_of(tx.conn(), id)?
         .iter()
         .filter_map(|p| p.user_id)
         .collect();
     if let Some(i) = attendance.iter().position(|(u, _)| !invited.contains(u)) {
         return Err(DomainError::unknown(format!("attendance[{i}].user_id")).into());
     }
-    let decisions = decisions_of(conn, id)?;
+    let decisions = decisions_of(tx.conn(), id)?;
     let mut problems = Vec::new();
     let mut plan = Vec::new();
-    for case_id in agenda_ids(conn, id)? {
-        let case = cases::load(conn, case_id)?;
+    for case_id in agenda_ids(tx.conn(), id)? {
+        let case = cases::load(tx.conn(), case_id)?;
         match decisions.iter().find(|d| d.case_id == case_id) {
             None => problems.push(json!({ "case_id": case_id, "problem": "no_decision" })),
-            Some(d) if check_decision(conn, &meeting, &case, d).is_err() => problems.push(json!({
+            Some(d) if check_decision(tx.conn(), &meeting, &case, d).is_err() => problems.push(json!({
                 "case_id": case_id,
                 "problem": "not_decidable",
                 "decision": d.decision.as_str(),
@@ -205,7 +203,7 @@ pub fn finalize(
         });
     }
     for (user, attended) in attendance {
-        set_attendance(conn, id, *user, *attended)?;
+        set_attendance(tx.conn(), id, *user, *attended)?;
     }
     // The chair who finalizes was there.
     diesel::update(
@@ -215,10 +213,10 @@ pub fn finalize(
             .filter(meeting_participants::attended.is_null()),
     )
     .set(meeting_participants::attended.eq(Some(true)))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     let now = to_db(crate::now());
     for (case, d) in &plan {
-        apply_decision(&mut Tx::on(conn, actor, ctx), &meeting, case, d)?;
+        apply_decision(tx, &meeting, case, d)?;
         for item in &d.action_items {
             let item_id = Uuid::now_v7();
             diesel::insert_into(action_items::table)
@@ -231,8 +229,8 @@ pub fn finalize(
                     action_items::due_on.eq(item.due_on),
                     action_items::created_at.eq(now),
                 ))
-                .execute(conn)?;
-            Tx::on(conn, actor, ctx).record(
+                .execute(tx.conn())?;
+            tx.record(
                 DomainEvent::ActionItemAssigned {
                     action_item_id: item_id,
                     meeting_id: id,
@@ -252,15 +250,15 @@ pub fn finalize(
             meetings::finalized_at.eq(Some(now)),
             meetings::finalized_by.eq(Some(DbUuid(actor.user_id))),
         ))
-        .execute(conn)?;
-    bump(conn, id)?;
+        .execute(tx.conn())?;
+    bump(tx.conn(), id)?;
     // Every organization of a decided case hears of it, new leads included.
     let decided: Vec<Uuid> = plan.iter().map(|(c, _)| c.case.id).collect();
-    let partner_org_ids: Vec<Uuid> = orgs_of_cases(conn, &decided)?
+    let partner_org_ids: Vec<Uuid> = orgs_of_cases(tx.conn(), &decided)?
         .into_iter()
         .filter(|o| *o != actor.org_id)
         .collect();
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         DomainEvent::MeetingFinalized {
             meeting_id: id,
             host_org_id: meeting.host_org_id,
@@ -270,8 +268,8 @@ pub fn finalize(
         },
         None,
     )?;
-    let m = load_meeting(conn, id)?;
-    detail(conn, actor, m)
+    let m = load_meeting(tx.conn(), id)?;
+    detail(tx.conn(), actor, m)
 }
 
 pub(super) fn apply_decision(
@@ -280,22 +278,16 @@ pub(super) fn apply_decision(
     case: &cases::CaseDetail,
     d: &DecisionRecord,
 ) -> RepoResult<()> {
-    let (conn, actor, ctx) = tx.parts();
     let effect = d.decision.effect();
     let c = &case.case;
     if let Some(t) = effect.case_type.or(d.case_type) {
         diesel::update(cases_t::table.find(DbUuid(c.id)))
             .set(cases_t::case_type.eq(t.as_str()))
-            .execute(conn)?;
+            .execute(tx.conn())?;
     }
     if effect.changes_lead {
         let new_lead = d.lead_org_id.unwrap_or(c.lead_org_id);
-        cases::move_lead(
-            &mut Tx::on(conn, actor, ctx),
-            case,
-            new_lead,
-            cases::LeadCause::Meeting(meeting.id),
-        )?;
+        cases::move_lead(tx, case, new_lead, cases::LeadCause::Meeting(meeting.id))?;
     }
     if let Some(to) = d.refer_to_org_id {
         let reason = d
@@ -303,7 +295,7 @@ pub(super) fn apply_decision(
             .clone()
             .unwrap_or_else(|| "회의 결정에 따른 의뢰 (referred by a meeting decision)".to_owned());
         crate::repo::referrals::send(
-            &mut Tx::on(conn, actor, ctx),
+            tx,
             case,
             c.lead_org_id,
             &crate::repo::referrals::NewReferral {
@@ -315,7 +307,7 @@ pub(super) fn apply_decision(
             },
         )?;
     }
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         DomainEvent::DecisionApplied {
             case_id: c.id,
             meeting_id: meeting.id,
@@ -329,7 +321,7 @@ pub(super) fn apply_decision(
     )?;
     match effect.status {
         Some(to) => cases::apply_status(
-            &mut Tx::on(conn, actor, ctx),
+            tx,
             c,
             to,
             &cases::StatusChange {
@@ -350,7 +342,7 @@ pub(super) fn apply_decision(
                     cases_t::version.eq(cases_t::version + 1),
                     cases_t::updated_at.eq(to_db(crate::now())),
                 ))
-                .execute(conn)?;
+                .execute(tx.conn())?;
             Ok(())
         }
     }

@@ -61,16 +61,14 @@ pub fn action_items(
 /// Marks an action item done (its assignee, or a worker of the meeting's host).
 pub fn complete_action_item(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<ActionItem> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
     let item: ActionItem = action_items::table
         .find(DbUuid(id))
         .select(ActionItemRow::as_select())
-        .first(conn)?
+        .first(tx.conn())?
         .into();
     if item.assignee_user_id != actor.user_id {
-        let meeting = load_meeting(conn, item.meeting_id)?;
-        let participants = participants_of(conn, meeting.id)?;
+        let meeting = load_meeting(tx.conn(), item.meeting_id)?;
+        let participants = participants_of(tx.conn(), meeting.id)?;
         authz::chair_meeting(actor, &facts(&meeting, &participants)).map_err(|e| match e {
             DomainError::Forbidden { reason, .. } => DomainError::Forbidden {
                 reason,
@@ -91,8 +89,8 @@ pub fn complete_action_item(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<ActionItem>
             action_items::completed_at.eq(Some(to_db(crate::now()))),
             action_items::completed_by.eq(Some(DbUuid(actor.user_id))),
         ))
-        .execute(conn)?;
-    Tx::on(conn, actor, ctx).record(
+        .execute(tx.conn())?;
+    tx.record(
         DomainEvent::ActionItemCompleted {
             action_item_id: id,
             case_id: item.case_id,
@@ -102,6 +100,6 @@ pub fn complete_action_item(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<ActionItem>
     Ok(action_items::table
         .find(DbUuid(id))
         .select(ActionItemRow::as_select())
-        .first(conn)?
+        .first(tx.conn())?
         .into())
 }

@@ -326,9 +326,9 @@ pub(crate) fn bump(conn: &mut DbConn, id: Uuid) -> RepoResult<()> {
 }
 
 fn add_to_agenda(tx: &mut Tx<'_>, meeting: &Meeting, case_id: Uuid, field: &str) -> RepoResult<()> {
-    let (conn, actor, _) = tx.parts();
+    let actor = tx.actor();
     let invalid = || RepoError::from(DomainError::unknown(field));
-    let case = match cases::load(conn, case_id) {
+    let case = match cases::load(tx.conn(), case_id) {
         Ok(c) => c,
         Err(RepoError::NotFound) => return Err(invalid()),
         Err(e) => return Err(e),
@@ -423,9 +423,7 @@ fn host_kind(conn: &mut DbConn, meeting: &Meeting) -> RepoResult<hamkke_domain::
 /// Calls a meeting hosted by the actor's organization.
 pub fn create(tx: &mut Tx<'_>, new: NewMeeting) -> RepoResult<MeetingDetail> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     authz::create_meeting(actor)?;
-    let conn = tx.conn();
     let id = Uuid::now_v7();
     let now = to_db(crate::now());
     diesel::insert_into(meetings::table)
@@ -443,13 +441,13 @@ pub fn create(tx: &mut Tx<'_>, new: NewMeeting) -> RepoResult<MeetingDetail> {
             meetings::created_at.eq(now),
             meetings::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     let mf = MeetingFacts {
         host_org_id: actor.org_id,
         district_code: actor.district_code.clone(),
         participant_orgs: Vec::new(),
     };
-    let agenda_orgs = orgs_of_cases(conn, &new.case_ids)?;
+    let agenda_orgs = orgs_of_cases(tx.conn(), &new.case_ids)?;
     let mut users_seen = Vec::new();
     // The chair is an attendee without saying so.
     diesel::insert_into(meeting_participants::table)
@@ -459,7 +457,7 @@ pub fn create(tx: &mut Tx<'_>, new: NewMeeting) -> RepoResult<MeetingDetail> {
             meeting_participants::user_id.eq(Some(DbUuid(actor.user_id))),
             meeting_participants::org_id.eq(Some(DbUuid(actor.org_id))),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     for user in new
         .participant_user_ids
         .iter()
@@ -469,7 +467,7 @@ pub fn create(tx: &mut Tx<'_>, new: NewMeeting) -> RepoResult<MeetingDetail> {
             continue;
         }
         users_seen.push(*user);
-        let org = meeting_user(conn, &mf, &agenda_orgs, "participant_user_ids", *user)?;
+        let org = meeting_user(tx.conn(), &mf, &agenda_orgs, "participant_user_ids", *user)?;
         diesel::insert_into(meeting_participants::table)
             .values((
                 meeting_participants::id.eq(DbUuid(Uuid::now_v7())),
@@ -477,7 +475,7 @@ pub fn create(tx: &mut Tx<'_>, new: NewMeeting) -> RepoResult<MeetingDetail> {
                 meeting_participants::user_id.eq(Some(DbUuid(*user))),
                 meeting_participants::org_id.eq(Some(DbUuid(org))),
             ))
-            .execute(conn)?;
+            .execute(tx.conn())?;
     }
     for (name, org, role) in &new.external_participants {
         diesel::insert_into(meeting_participants::table)
@@ -488,18 +486,13 @@ pub fn create(tx: &mut Tx<'_>, new: NewMeeting) -> RepoResult<MeetingDetail> {
                 meeting_participants::external_organization.eq(Some(org)),
                 meeting_participants::external_role.eq(role.as_deref()),
             ))
-            .execute(conn)?;
+            .execute(tx.conn())?;
     }
-    let meeting = load_meeting(conn, id)?;
+    let meeting = load_meeting(tx.conn(), id)?;
     for case_id in &new.case_ids {
-        add_to_agenda(
-            &mut Tx::on(conn, actor, ctx),
-            &meeting,
-            *case_id,
-            "case_ids",
-        )?;
+        add_to_agenda(tx, &meeting, *case_id, "case_ids")?;
     }
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         DomainEvent::MeetingScheduled {
             meeting_id: id,
             host_org_id: actor.org_id,
@@ -509,23 +502,22 @@ pub fn create(tx: &mut Tx<'_>, new: NewMeeting) -> RepoResult<MeetingDetail> {
         },
         None,
     )?;
-    detail(conn, actor, meeting)
+    detail(tx.conn(), actor, meeting)
 }
 
 /// One meeting the actor may see.
 pub fn get(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<MeetingDetail> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
-    let meeting = load_meeting(conn, id)?;
-    let participants = participants_of(conn, id)?;
+    let meeting = load_meeting(tx.conn(), id)?;
+    let participants = participants_of(tx.conn(), id)?;
     authz::view_meeting(actor, &facts(&meeting, &participants))?;
     audit::record(
-        conn,
+        tx.conn(),
         ctx,
         AuditEntry::new(AuditAction::View, "meeting", Some(id.to_string())),
     )?;
-    detail(conn, actor, meeting)
+    detail(tx.conn(), actor, meeting)
 }
 
 /// Meetings the actor hosts or takes part in (or, for coordinators and auditors, of the district).
@@ -585,8 +577,7 @@ pub fn update(
     patch: MeetingPatch,
 ) -> RepoResult<MeetingDetail> {
     let actor = tx.actor();
-    let conn = tx.conn();
-    let m = chaired(conn, actor, id)?;
+    let m = chaired(tx.conn(), actor, id)?;
     let moved = patch.scheduled_at.is_some_and(|t| t != m.scheduled_at)
         || patch.location.as_ref().is_some_and(|l| *l != m.location);
     let fields: Vec<&str> = [
@@ -598,7 +589,7 @@ pub fn update(
     .flatten()
     .collect();
     crate::update_versioned!(
-        conn,
+        tx.conn(),
         meetings,
         id,
         expected_version,
@@ -608,7 +599,7 @@ pub fn update(
             meetings::location.eq(patch.location.unwrap_or(m.location)),
         )
     )?;
-    let m = load_meeting(conn, id)?;
+    let m = load_meeting(tx.conn(), id)?;
     record_change(tx, &m, json!({ "fields": fields }), moved)?;
     detail(tx.conn(), actor, m)
 }
@@ -616,19 +607,17 @@ pub fn update(
 /// Cancels a scheduled meeting.
 pub fn cancel(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<MeetingDetail> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
-    let conn = tx.conn();
-    let meeting = chaired(conn, actor, id)?;
+    let meeting = chaired(tx.conn(), actor, id)?;
     diesel::update(meetings::table.find(DbUuid(id)))
         .set(meetings::status.eq(MeetingStatus::Cancelled.as_str()))
-        .execute(conn)?;
-    bump(conn, id)?;
-    let invitee_user_ids = participants_of(conn, id)?
+        .execute(tx.conn())?;
+    bump(tx.conn(), id)?;
+    let invitee_user_ids = participants_of(tx.conn(), id)?
         .iter()
         .filter_map(|p| p.user_id)
         .collect();
-    let case_ids = agenda_ids(conn, id)?;
-    Tx::on(conn, actor, ctx).record(
+    let case_ids = agenda_ids(tx.conn(), id)?;
+    tx.record(
         DomainEvent::MeetingCancelled {
             meeting_id: id,
             host_org_id: meeting.host_org_id,
@@ -637,18 +626,23 @@ pub fn cancel(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<MeetingDetail> {
         },
         None,
     )?;
-    let m = load_meeting(conn, id)?;
-    detail(conn, actor, m)
+    let m = load_meeting(tx.conn(), id)?;
+    detail(tx.conn(), actor, m)
 }
 
 /// Puts a case the host can see on the agenda.
 pub fn add_agenda(tx: &mut Tx<'_>, id: Uuid, case_id: Uuid) -> RepoResult<MeetingDetail> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
-    let m = chaired(conn, actor, id)?;
-    add_to_agenda(&mut Tx::on(conn, actor, ctx), &m, case_id, "case_id")?;
-    changed(conn, actor, ctx, id, json!({ "agenda_added": case_id }))
+    let m = chaired(tx.conn(), actor, id)?;
+    add_to_agenda(tx, &m, case_id, "case_id")?;
+    changed(
+        tx.conn(),
+        actor,
+        ctx,
+        id,
+        json!({ "agenda_added": case_id }),
+    )
 }
 
 /// Takes a case off the agenda before the meeting is finalized, with the decision recorded for
@@ -656,15 +650,15 @@ pub fn add_agenda(tx: &mut Tx<'_>, id: Uuid, case_id: Uuid) -> RepoResult<Meetin
 pub fn remove_agenda(tx: &mut Tx<'_>, id: Uuid, case_id: Uuid) -> RepoResult<MeetingDetail> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
-    let meeting = chaired(conn, actor, id)?;
-    let removed =
-        diesel::delete(meeting_agenda::table.find((DbUuid(id), DbUuid(case_id)))).execute(conn)?;
+    let meeting = chaired(tx.conn(), actor, id)?;
+    let removed = diesel::delete(meeting_agenda::table.find((DbUuid(id), DbUuid(case_id))))
+        .execute(tx.conn())?;
     if removed == 0 {
         return Err(RepoError::NotFound);
     }
-    diesel::delete(meeting_decisions::table.find((DbUuid(id), DbUuid(case_id)))).execute(conn)?;
-    Tx::on(conn, actor, ctx).record(
+    diesel::delete(meeting_decisions::table.find((DbUuid(id), DbUuid(case_id))))
+        .execute(tx.conn())?;
+    tx.record(
         DomainEvent::AgendaChanged {
             case_id,
             meeting_id: id,
@@ -674,7 +668,13 @@ pub fn remove_agenda(tx: &mut Tx<'_>, id: Uuid, case_id: Uuid) -> RepoResult<Mee
         },
         None,
     )?;
-    changed(conn, actor, ctx, id, json!({ "agenda_removed": case_id }))
+    changed(
+        tx.conn(),
+        actor,
+        ctx,
+        id,
+        json!({ "agenda_removed": case_id }),
+    )
 }
 
 /// Records whether a participant attended.
@@ -686,11 +686,10 @@ pub fn attendance(
 ) -> RepoResult<MeetingDetail> {
     let actor = tx.actor();
     let ctx = tx.ctx();
-    let conn = tx.conn();
-    chaired(conn, actor, id)?;
-    set_attendance(conn, id, user_id, attended)?;
+    chaired(tx.conn(), actor, id)?;
+    set_attendance(tx.conn(), id, user_id, attended)?;
     changed(
-        conn,
+        tx.conn(),
         actor,
         ctx,
         id,
