@@ -128,6 +128,27 @@ def sccs(graph):
 cycle = max((c for c in sccs(edges)), key=len)
 cycle = cycle if len(cycle) > 1 else []
 
+# Edges between repositories (one module using another), without the shared helpers every
+# repository may use (rows, pages, references, names, the access filters).
+HELPERS = {"rows", "page", "refs", "names", "access"}
+repo_edges = sum(len([o for o in e if o not in HELPERS]) for e in edges.values())
+
+# Tables that more than one repository writes (insert, update, delete): a workflow that
+# spans aggregates written inside one of them. Module-wide `use crate::schema::{x as y}`
+# aliases are followed.
+written = {}
+for m in mods:
+    t = module_text(m)
+    alias = {}
+    for blk in re.findall(r"use crate::schema::\{([^}]*)\}", t) + re.findall(r"use crate::schema::([\w ]+);", t):
+        for part in blk.split(","):
+            if " as " in part:
+                a, b = (x.strip() for x in part.split(" as "))
+                alias[b] = a
+    for name in re.findall(r"diesel::(?:update|insert_into|delete)\(\s*(?:crate::schema::)?(\w+)::table", t):
+        written.setdefault(alias.get(name, name), set()).add(m)
+shared_writes = sorted((t, sorted(ms)) for t, ms in written.items() if len(ms) > 1)
+
 # Test length: lines of each test function in tests/.
 lengths = []
 for p in rust_files("tests"):
@@ -183,6 +204,9 @@ print(f"hand-written list filters on the caller's org/district [0]: {hand_filter
 print(f"timeline entries with a string kind [0]: {string_kinds}")
 print(f"files above 800 lines [0]: {len(big)} {' '.join(f'{p}({n})' for n, p in big)}")
 print(f"repository import cycle [none]: {len(cycle)} modules {' '.join(sorted(cycle))}")
+print(f"edges between repositories (without shared helpers): {repo_edges}")
+shared_line = " ".join(t + "(" + ",".join(ms) + ")" for t, ms in shared_writes)
+print(f"tables written by more than one repository: {len(shared_writes)} {shared_line}")
 print(f"repository functions opening their own unit of work: {own_uow}")
 print(f"repository functions taking (conn, actor, ctx) instead of a Tx: {conn_actor_ctx}")
 print(f"a Tx rebuilt from its parts inside repositories (Tx::on): {rewrapped}")

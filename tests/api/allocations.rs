@@ -1002,6 +1002,24 @@ async fn reports_find_excess_and_summarise_the_district(b: Backend) {
     let overview = app.get("/api/v1/reports/overview", Some(&w.coord)).await;
     assert_eq!(overview.status, 200, "{}", overview.text);
     assert_eq!(overview.body["duplicates_prevented"], 2);
+    // Each prevented duplicate is a refused attempt (`denied`), with the person it was for;
+    // nothing was created.
+    let refused: Vec<_> = app
+        .audit_events("denied")
+        .await
+        .into_iter()
+        .filter(|e| e.resource_type == "allocation")
+        .filter(|e| {
+            e.details
+                .as_deref()
+                .unwrap_or("")
+                .contains("\"outcome\":\"blocked\"")
+        })
+        .collect();
+    assert_eq!(refused.len(), 2);
+    assert!(refused
+        .iter()
+        .all(|e| e.person_id.is_some() && e.resource_id.is_none()));
     assert_eq!(overview.body["overrides_approved"], 1);
     assert_eq!(
         overview.body["allocations_by_category"],

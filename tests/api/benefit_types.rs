@@ -20,6 +20,29 @@ async fn standard_types(app: &TestApp, token: &str) -> HashMap<String, String> {
         .await
         .expect("seed");
     assert!(report.added >= 10, "{report:?}");
+    // Each type seeded is recorded as a type created (audit event and outbox row), as one a
+    // coordinator adds is.
+    let added = report.added as i64;
+    let (audited, outboxed) = app
+        .db
+        .run(|c| {
+            use diesel::prelude::*;
+            use hamkke_persistence::schema::{audit_events as a, outbox as o};
+            let audited: i64 = a::table
+                .filter(a::resource_type.eq("benefit_type"))
+                .filter(a::action.eq("create"))
+                .filter(a::details.like("%\"seeded\":true%"))
+                .count()
+                .get_result(c)?;
+            let outboxed: i64 = o::table
+                .filter(o::event_type.eq("benefit_type.created"))
+                .count()
+                .get_result(c)?;
+            Ok::<_, hamkke_persistence::RepoError>((audited, outboxed))
+        })
+        .await
+        .expect("events");
+    assert_eq!((audited, outboxed), (added, added));
     // Seeding again adds nothing.
     let again = app
         .db

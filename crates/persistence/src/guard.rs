@@ -50,6 +50,18 @@ pub fn lock_case(conn: &mut DbConn, case_id: Uuid) -> RepoResult<()> {
     Ok(())
 }
 
+/// Locks a person's household (when it has one), after its persons — the fixed order — so
+/// the claims of its members on one benefit are decided one giving after the other.
+pub fn lock_household(conn: &mut DbConn, household_id: Option<Uuid>) -> RepoResult<()> {
+    use crate::schema::households;
+    if let Some(h) = household_id {
+        diesel::update(households::table.find(DbUuid(h)))
+            .set(households::allocation_seq.eq(households::allocation_seq + 1))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// A person row held by this transaction until it ends.
 #[derive(Debug, Clone)]
 pub struct Locked {

@@ -1,6 +1,8 @@
 //! hamkke persistence: the diesel schema, one connection type over PostgreSQL and embedded
-//! SQLite, repositories and the audit writer. Rows never leave this crate.
+//! SQLite, repositories, the workflows that span them (`app`) and the audit
+//! writer. Rows never leave this crate.
 
+pub mod app;
 pub mod audit;
 pub mod backup;
 pub mod catalogue;

@@ -252,6 +252,21 @@ impl<'a> Tx<'a> {
         rule.map_err(Into::into)
     }
 
+    /// Records an attempt a rule refused that is answered without an error — the duplicate
+    /// check's block: the caller is shown the conflicts and nothing is created — as a `denied`
+    /// audit event of the unit of work (with the person it was for).
+    pub fn record_refused(
+        &mut self,
+        resource_type: &'static str,
+        details: serde_json::Value,
+        person_id: Option<Uuid>,
+    ) -> RepoResult<()> {
+        let mut entry =
+            AuditEntry::new(AuditAction::Denied, resource_type, None).with_details(details);
+        entry.person_id = person_id;
+        audit::record(self.conn, self.ctx, entry)
+    }
+
     /// Records an event: its timeline entry (if it happens to a case), its audit event (with
     /// the person it touches, if any), a notification for each user concerned and an outbox
     /// row for client apps. Returns the event's id.

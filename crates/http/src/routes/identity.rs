@@ -69,7 +69,7 @@ pub async fn merge_person_duplicate(
     let (pair, moved) = state
         .db
         .write(auth, "person_duplicate", Some(id.to_string()), move |tx| {
-            repo::merge(tx, id, survivor)
+            hamkke_persistence::app::merge::merge(tx, id, survivor)
         })
         .await?;
     Ok(HttpResponse::Ok().json(MergeResult {

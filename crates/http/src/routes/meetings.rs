@@ -1,6 +1,7 @@
 //! Meetings, action items and referrals.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
+use hamkke_persistence::app::meetings as app;
 use hamkke_persistence::repo::meetings::{self as repo, MeetingDetail, MeetingFilter};
 use hamkke_persistence::repo::referrals::{self, Direction};
 use uuid::Uuid;
@@ -296,7 +297,7 @@ pub async fn create_meeting_decision(
     let detail = state
         .db
         .write(auth, "meeting", Some(id.to_string()), move |tx| {
-            repo::decide(tx, id, d).and_then(|v| {
+            app::decide(tx, id, d).and_then(|v| {
                 let (c, a, _) = tx.parts();
                 named(c, a, v)
             })
@@ -340,7 +341,7 @@ pub async fn finalize_meeting(
     let d = state
         .db
         .write(auth, "meeting", Some(id.to_string()), move |tx| {
-            repo::finalize(tx, id, &minutes, &attendance).and_then(|v| {
+            app::finalize(tx, id, &minutes, &attendance).and_then(|v| {
                 let (c, a, _) = tx.parts();
                 named(c, a, v)
             })

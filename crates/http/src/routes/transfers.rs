@@ -1,6 +1,7 @@
 //! Transfers between districts (전입): the only way a person crosses a district's wall.
 
 use actix_web::{get, post, web, HttpResponse};
+use hamkke_persistence::app::transfers as app;
 use hamkke_persistence::repo::transfers;
 use uuid::Uuid;
 
@@ -41,11 +42,12 @@ pub async fn create_person_transfer(
     let tr = state
         .db
         .write(auth, "person_transfer", None, move |tx| {
-            transfers::request(tx, id, &to_district_code, to_organization_id, reason.trim())
-                .and_then(|v| {
+            app::request(tx, id, &to_district_code, to_organization_id, reason.trim()).and_then(
+                |v| {
                     let (c, a, _) = tx.parts();
                     named(c, a, v)
-                })
+                },
+            )
         })
         .await?;
     let view = TransferView::named(tr.0, &tr.1);
@@ -116,7 +118,7 @@ async fn decide(
     let tr = state
         .db
         .write(auth, "person_transfer", Some(id.to_string()), move |tx| {
-            transfers::decide(tx, id, approve, note).and_then(|v| {
+            app::decide(tx, id, approve, note).and_then(|v| {
                 let (c, a, _) = tx.parts();
                 named(c, a, v)
             })

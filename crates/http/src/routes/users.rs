@@ -273,7 +273,7 @@ pub async fn create_user_handover(
     let moved = state
         .db
         .write(auth, "user", Some(id.to_string()), move |tx| {
-            hamkke_persistence::repo::assignments::handover(tx, id, successor_user_id, &note)
+            hamkke_persistence::app::handover::handover(tx, id, successor_user_id, &note)
         })
         .await?;
     Ok(HttpResponse::Ok().json(crate::dto::cases::HandoverResult {

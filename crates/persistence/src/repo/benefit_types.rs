@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::page::{Page, PageRequest};
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
@@ -316,29 +316,29 @@ pub fn seed_standard(conn: &mut DbConn, ctx: &AuditCtx, district: &str) -> RepoR
                 report.already_there += 1;
                 continue;
             }
-            insert(
+            let new = NewBenefitType {
+                code: s.code.into(),
+                name_ko: s.name_ko.into(),
+                name_en: s.name_en.into(),
+                category: s.category,
+                description: Some(s.description.into()),
+                group: s.group.map(Into::into),
+                policy: s.policy(),
+                amount_unit: "원".into(),
+            };
+            let id = insert(conn, district, None, &new)?;
+            // Each type seeded is a type created, as one added by a coordinator is.
+            crate::uow::system_event(
                 conn,
+                ctx,
                 district,
+                RecordChange::new(Record::BenefitType, Change::Created, id)
+                    .details(json!({ "code": new.code, "group": new.group, "seeded": true }))
+                    .into(),
                 None,
-                &NewBenefitType {
-                    code: s.code.into(),
-                    name_ko: s.name_ko.into(),
-                    name_en: s.name_en.into(),
-                    category: s.category,
-                    description: Some(s.description.into()),
-                    group: s.group.map(Into::into),
-                    policy: s.policy(),
-                    amount_unit: "원".into(),
-                },
             )?;
             report.added += 1;
         }
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Create, "benefit_type", None)
-                .with_details(json!({ "seeded_standard_list": district, "added": report.added })),
-        )?;
         Ok(report)
     })
 }

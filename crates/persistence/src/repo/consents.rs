@@ -444,3 +444,12 @@ pub fn revoke(tx: &mut Tx<'_>, id: Uuid, reason: &str) -> RepoResult<Consent> {
     )?;
     load(tx.conn(), id)
 }
+
+/// A merge (`app::merge`): the merged record's consents now belong to the survivor.
+pub(crate) fn reassign_person(conn: &mut DbConn, from: Uuid, to: Uuid) -> RepoResult<usize> {
+    Ok(
+        diesel::update(consents::table.filter(consents::person_id.eq(DbUuid(from))))
+            .set(consents::person_id.eq(DbUuid(to)))
+            .execute(conn)?,
+    )
+}

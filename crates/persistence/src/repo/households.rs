@@ -212,3 +212,22 @@ pub fn members(
         .collect::<RepoResult<Vec<_>>>()?;
     access::views(conn, actor, people)
 }
+
+/// Moves a household behind another district's wall (a transfer approved); `registered_by`
+/// (the receiving organization) registers it from now on, when named.
+pub(crate) fn move_to_district(
+    conn: &mut DbConn,
+    id: Uuid,
+    district: &str,
+    registered_by: Option<Uuid>,
+) -> RepoResult<()> {
+    diesel::update(households::table.find(DbUuid(id)))
+        .set(households::district_code.eq(district))
+        .execute(conn)?;
+    if let Some(o) = registered_by {
+        diesel::update(households::table.find(DbUuid(id)))
+            .set(households::registered_by_org_id.eq(DbUuid(o)))
+            .execute(conn)?;
+    }
+    Ok(())
+}

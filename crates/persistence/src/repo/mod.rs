@@ -4,7 +4,7 @@
 pub mod access;
 pub mod agenda;
 pub mod allocations;
-pub mod assignments;
+pub use cases::assignments;
 pub mod attachments;
 pub mod auth;
 pub mod benefit_types;

@@ -221,3 +221,12 @@ pub fn timeline(
     )?;
     Ok(Page::from_overfetch(items, page.limit, |e| e.id))
 }
+
+/// A merge (`app::merge`): the merged record's counselling notes now belong to the survivor.
+pub(crate) fn reassign_person(conn: &mut DbConn, from: Uuid, to: Uuid) -> RepoResult<usize> {
+    Ok(
+        diesel::update(case_notes::table.filter(case_notes::person_id.eq(DbUuid(from))))
+            .set(case_notes::person_id.eq(DbUuid(to)))
+            .execute(conn)?,
+    )
+}

@@ -424,3 +424,14 @@ pub fn create_review(tx: &mut Tx<'_>, plan_id: Uuid, mut new: NewReview) -> Repo
         .first(tx.conn())?
         .try_into()
 }
+
+/// A merge (`app::merge`): the merged record's assessments now belong to the survivor.
+pub(crate) fn reassign_person(conn: &mut DbConn, from: Uuid, to: Uuid) -> RepoResult<usize> {
+    Ok(
+        diesel::update(
+            case_assessments::table.filter(case_assessments::person_id.eq(DbUuid(from))),
+        )
+        .set(case_assessments::person_id.eq(DbUuid(to)))
+        .execute(conn)?,
+    )
+}

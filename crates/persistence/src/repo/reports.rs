@@ -610,7 +610,8 @@ fn tallies(conn: &mut DbConn, scope: &ReportScope) -> RepoResult<Overview> {
         .select(organizations::id.nullable());
     let mut q = audit_events::table
         .filter(audit_events::resource_type.eq("allocation"))
-        .filter(audit_events::action.eq("create"))
+        // (a refused attempt: `denied`; recorded as `create` before 2026-12)
+        .filter(audit_events::action.eq_any(["denied", "create"]))
         .filter(audit_events::details.like("%\"outcome\":\"blocked\"%"))
         .filter(audit_events::actor_org_id.eq_any(district_orgs))
         .count()

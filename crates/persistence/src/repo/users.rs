@@ -93,7 +93,7 @@ pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<(User, (String, Or
     Ok((row.try_into()?, (district, kind)))
 }
 
-fn facts(user: &User, (district, org_kind): (String, OrgKind)) -> UserFacts {
+pub(crate) fn facts(user: &User, (district, org_kind): (String, OrgKind)) -> UserFacts {
     UserFacts {
         id: user.id,
         org_id: user.org_id,

@@ -24,7 +24,7 @@ use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
-    allocations, benefit_types as types_t, households, organizations, persons as persons_t,
+    allocations, benefit_types as types_t, organizations, persons as persons_t,
     resources as resources_t,
 };
 use crate::scope;
@@ -356,16 +356,6 @@ pub fn check(
     Ok(check)
 }
 
-/// Locks the subject's household, after its persons (the fixed order, so no deadlocks).
-fn lock_household(conn: &mut DbConn, household_id: Option<Uuid>) -> RepoResult<()> {
-    if let Some(h) = household_id {
-        diesel::update(households::table.find(DbUuid(h)))
-            .set(households::allocation_seq.eq(households::allocation_seq + 1))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
 fn insert(
     conn: &mut DbConn,
     actor: &Actor,
@@ -458,7 +448,6 @@ fn create_once(
 pub(crate) fn create_in(tx: &mut Tx<'_>, new: &NewAllocation, strong: u8) -> RepoResult<Outcome> {
     {
         let actor = tx.actor();
-        let ctx = tx.ctx();
         let p = prepare(tx.conn(), actor, new)?;
         // The person and its strong duplicate candidates are locked together, in the one
         // ascending order every path takes (a gift to either waits for the other).
@@ -473,7 +462,7 @@ pub(crate) fn create_in(tx: &mut Tx<'_>, new: &NewAllocation, strong: u8) -> Rep
             .find(|l| l.id == new.person_id)
             .ok_or(RepoError::NotFound)?;
         crate::guard::check_locked(actor, me)?;
-        lock_household(tx.conn(), p.household)?;
+        crate::guard::lock_household(tx.conn(), p.household)?;
         let request = request_of(&p.benefit, new);
         // The members as they are now, under the lock (not those `prepare` read before it).
         let mut claims = claims(
@@ -489,14 +478,12 @@ pub(crate) fn create_in(tx: &mut Tx<'_>, new: &NewAllocation, strong: u8) -> Rep
         let mut check = describe(&p.benefit, &verdict, &claims.labels)?;
         with_candidates(&mut check, candidates);
         let blocked = !verdict.conflicts.is_empty() && verdict.action == Action::Block;
-        let audit_entry = |outcome: &str, id: Option<Uuid>| {
-            let mut e = AuditEntry::new(AuditAction::Create, "allocation", id.map(|i| i.to_string()))
-                .with_details(json!({ "outcome": outcome, "resource_id": p.resource.id, "benefit_type": p.benefit.code, "conflicts": check.conflicts.len() }));
-            e.person_id = Some(new.person_id);
-            e
-        };
         if blocked && new.override_reason.is_none() {
-            audit::record(tx.conn(), ctx, audit_entry("blocked", None))?;
+            tx.record_refused(
+                "allocation",
+                json!({ "outcome": "blocked", "resource_id": p.resource.id, "benefit_type": p.benefit.code, "conflicts": check.conflicts.len() }),
+                Some(new.person_id),
+            )?;
             return Ok(Outcome::Blocked(check));
         }
         let status = if blocked {
@@ -556,6 +543,15 @@ pub fn import_key_exists(conn: &mut DbConn, key: &str) -> RepoResult<bool> {
         allocations::table.filter(allocations::import_key.eq(key)),
     ))
     .get_result(conn)?)
+}
+
+/// A merge (`app::merge`): the merged record's allocations now belong to the survivor.
+pub(crate) fn reassign_person(conn: &mut DbConn, from: Uuid, to: Uuid) -> RepoResult<usize> {
+    Ok(
+        diesel::update(allocations::table.filter(allocations::person_id.eq(DbUuid(from))))
+            .set(allocations::person_id.eq(DbUuid(to)))
+            .execute(conn)?,
+    )
 }
 
 mod judging;

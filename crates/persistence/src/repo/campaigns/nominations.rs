@@ -15,9 +15,7 @@ use super::super::page::{Page, PageRequest};
 use super::{invalid, CampaignRow};
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
-use crate::schema::{
-    campaign_benefit_types, campaign_nominations, campaign_quotas, campaigns, households,
-};
+use crate::schema::{campaign_benefit_types, campaign_nominations, campaign_quotas, campaigns};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::Tx;
@@ -149,11 +147,7 @@ pub fn nominate(
         e => e,
     })?;
     let household = super::super::persons::load(tx.conn(), new.person_id)?.household_id;
-    if let Some(h) = household {
-        diesel::update(households::table.find(DbUuid(h)))
-            .set(households::allocation_seq.eq(households::allocation_seq + 1))
-            .execute(tx.conn())?;
-    }
+    crate::guard::lock_household(tx.conn(), household)?;
     let check = allocations::check_unaudited(
         tx.conn(),
         actor,

@@ -727,10 +727,13 @@ pub fn reference(
     }
 }
 
+mod asked;
 pub(crate) mod assessment;
+pub mod assignments;
 mod participants;
 mod status;
 
+pub(crate) use asked::*;
 use assessment::with_assessment;
 pub use assessment::LatestAssessment;
 pub use participants::*;

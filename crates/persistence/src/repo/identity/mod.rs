@@ -18,10 +18,7 @@ use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
-use crate::schema::{
-    allocations, case_assessments, case_members, case_notes, cases, consents, households,
-    person_duplicates, person_transfers, persons,
-};
+use crate::schema::{households, person_duplicates, persons};
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::Tx;
 
@@ -500,227 +497,54 @@ pub fn dismiss(
     pair(tx.conn(), row)
 }
 
-/// What a merge moved.
-#[derive(Debug, Clone, Default)]
-pub struct Moved {
-    pub cases: usize,
-    pub case_members: usize,
-    pub consents: usize,
-    pub notes: usize,
-    pub assessments: usize,
-    pub allocations: usize,
-    pub transfers: usize,
-    pub household: bool,
-    pub rrn: bool,
+/// The two records of an open pair the actor may merge.
+pub(crate) fn pair_to_merge(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: Uuid,
+) -> RepoResult<(Uuid, Uuid)> {
+    let r = load_pair(conn, actor, id, true)?;
+    Ok((r.person_a.0, r.person_b.0))
 }
 
-/// Merges the pair into `survivor`: cases, household membership, consents, notes,
-/// assessments, allocations and transfers of the other move to it in one transaction; the
-/// other stays as a tombstone that redirects to the survivor; an RRN only the merged record
-/// has moves with it (two different RRNs: refused). The access log of the survivor includes
-/// the merged record's (audit events are never rewritten). Audited with both ids.
-pub fn merge(tx: &mut Tx<'_>, id: Uuid, survivor: Uuid) -> RepoResult<(Pair, Moved)> {
-    let actor = tx.actor();
-    let r = load_pair(tx.conn(), actor, id, true)?;
-    let merged = if r.person_a.0 == survivor {
-        r.person_b.0
-    } else if r.person_b.0 == survivor {
-        r.person_a.0
-    } else {
-        return Err(DomainError::invalid(
-            "survivor_id",
-            "not_in_pair",
-            "the survivor is one of the pair",
-        )
-        .into());
-    };
-    // Both records locked in the one order every path takes, then checked again: of two
-    // merges that touch the same records (opposite survivors, or a circle of pairs) the
-    // second finds one of them merged and changes nothing. A transfer since the pair was
-    // found closes it: both must be of the caller's district now.
-    let locked = crate::guard::lock_persons_any(tx.conn(), &[survivor, merged])?;
-    if locked.len() != 2 {
-        return Err(RepoError::NotFound);
-    }
-    if locked.iter().any(|p| p.merged_into.is_some()) {
-        return Err(RepoError::conflict(
-            "already_merged",
-            "one of these records has been merged meanwhile; reload the queue",
-        ));
-    }
-    if locked
-        .iter()
-        .any(|p| p.district_code != actor.district_code)
-    {
-        return Err(RepoError::conflict(
-            "pair_closed",
-            "one of these records has moved to another district; the pair is closed",
-        ));
-    }
+/// Claims an open pair for its merge: of two merges of it, one wins (409 for the other).
+pub(crate) fn claim_for_merge(conn: &mut DbConn, id: Uuid) -> RepoResult<()> {
     let claimed = diesel::update(
         person_duplicates::table
             .find(DbUuid(id))
             .filter(person_duplicates::status.eq("open")),
     )
     .set(person_duplicates::status.eq("merged"))
-    .execute(tx.conn())?;
+    .execute(conn)?;
     crate::guard::claimed(
         claimed,
         "already_merged",
         "this pair has been merged or dismissed meanwhile",
-    )?;
-    type Identity = (
-        DbUuid,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<DbUuid>,
-    );
-    let rrns: Vec<Identity> = persons::table
-        .filter(persons::id.eq_any([DbUuid(survivor), DbUuid(merged)]))
-        .select((
-            persons::id,
-            persons::rrn_hmac,
-            persons::rrn_cipher,
-            persons::rrn_masked,
-            persons::household_id,
-        ))
-        .load(tx.conn())?;
-    diesel::update(persons::table.filter(persons::id.eq_any([DbUuid(survivor), DbUuid(merged)])))
-        .set(persons::version.eq(persons::version + 1))
-        .execute(tx.conn())?;
-    let get = |x: Uuid| rrns.iter().find(|r| r.0 .0 == x).cloned();
-    let (Some(s), Some(m)) = (get(survivor), get(merged)) else {
-        return Err(RepoError::NotFound);
-    };
-    let mut moved = Moved::default();
-    match (&s.1, &m.1) {
-        (Some(a), Some(b)) if a != b => return Err(RepoError::conflict(
-            "different_rrns",
-            "both records hold a resident registration number and they differ: not the same person",
-        )),
-        (None, Some(_)) => {
-            diesel::update(persons::table.find(DbUuid(merged)))
-                .set((
-                    persons::rrn_hmac.eq(None::<String>),
-                    persons::rrn_cipher.eq(None::<String>),
-                    persons::rrn_masked.eq(None::<String>),
-                ))
-                .execute(tx.conn())?;
-            diesel::update(persons::table.find(DbUuid(survivor)))
-                .set((
-                    persons::rrn_hmac.eq(&m.1),
-                    persons::rrn_cipher.eq(&m.2),
-                    persons::rrn_masked.eq(&m.3),
-                ))
-                .execute(tx.conn())?;
-            moved.rrn = true;
-        }
-        _ => {}
-    }
-    if s.4.is_none() && m.4.is_some() {
-        diesel::update(persons::table.find(DbUuid(survivor)))
-            .set(persons::household_id.eq(m.4))
-            .execute(tx.conn())?;
-        moved.household = true;
-    }
-    let (from, to) = (DbUuid(merged), DbUuid(survivor));
-    moved.cases = diesel::update(cases::table.filter(cases::person_id.eq(from)))
-        .set(cases::person_id.eq(to))
-        .execute(tx.conn())?;
-    // A case both were members of keeps the survivor once.
-    let both: Vec<DbUuid> = case_members::table
-        .filter(case_members::person_id.eq(to))
-        .select(case_members::case_id)
-        .load(tx.conn())?;
-    diesel::delete(
-        case_members::table
-            .filter(case_members::person_id.eq(from))
-            .filter(case_members::case_id.eq_any(both)),
     )
-    .execute(tx.conn())?;
-    moved.case_members =
-        diesel::update(case_members::table.filter(case_members::person_id.eq(from)))
-            .set(case_members::person_id.eq(to))
-            .execute(tx.conn())?;
-    moved.consents = diesel::update(consents::table.filter(consents::person_id.eq(from)))
-        .set(consents::person_id.eq(to))
-        .execute(tx.conn())?;
-    moved.notes = diesel::update(case_notes::table.filter(case_notes::person_id.eq(from)))
-        .set(case_notes::person_id.eq(to))
-        .execute(tx.conn())?;
-    moved.assessments =
-        diesel::update(case_assessments::table.filter(case_assessments::person_id.eq(from)))
-            .set(case_assessments::person_id.eq(to))
-            .execute(tx.conn())?;
-    moved.allocations = diesel::update(allocations::table.filter(allocations::person_id.eq(from)))
-        .set(allocations::person_id.eq(to))
-        .execute(tx.conn())?;
-    moved.transfers =
-        diesel::update(person_transfers::table.filter(person_transfers::person_id.eq(from)))
-            .set(person_transfers::person_id.eq(to))
-            .execute(tx.conn())?;
+}
+
+/// A merged pair decided, with its survivor, and the pair as it now is.
+pub(crate) fn close_merged(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: Uuid,
+    survivor: Uuid,
+) -> RepoResult<Pair> {
     let now = to_db(crate::now());
-    diesel::update(persons::table.find(from))
-        .set((
-            persons::merged_into.eq(Some(to)),
-            persons::updated_at.eq(now),
-        ))
-        .execute(tx.conn())?;
-    // Earlier tombstones of the merged record now lead to the survivor directly.
-    diesel::update(persons::table.filter(persons::merged_into.eq(from)))
-        .set(persons::merged_into.eq(Some(to)))
-        .execute(tx.conn())?;
     diesel::update(person_duplicates::table.find(DbUuid(id)))
         .set((
             person_duplicates::status.eq("merged"),
-            person_duplicates::survivor_id.eq(Some(to)),
+            person_duplicates::survivor_id.eq(Some(DbUuid(survivor))),
             person_duplicates::decided_by.eq(Some(DbUuid(actor.user_id))),
             person_duplicates::decided_at.eq(Some(now)),
             person_duplicates::updated_at.eq(now),
         ))
-        .execute(tx.conn())?;
-    // Other pairs of the merged record are void.
-    diesel::update(
-        person_duplicates::table
-            .filter(person_duplicates::status.eq("open"))
-            .filter(
-                person_duplicates::person_a
-                    .eq(from)
-                    .or(person_duplicates::person_b.eq(from)),
-            ),
-    )
-    .set((
-        person_duplicates::status.eq("dismissed"),
-        person_duplicates::dismiss_reason.eq(Some("merged into another record")),
-        person_duplicates::updated_at.eq(now),
-    ))
-    .execute(tx.conn())?;
-    // The pair is decided (`person_duplicate.merged`); the survivor changed; the merged
-    // record is gone into it (`person.merged`).
-    tx.record(
-        RecordChange::new(Record::PersonDuplicate, Change::Removed, id)
-            .details(json!({ "status": "merged", "survivor": survivor, "merged": merged }))
-            .into(),
-        None,
-    )?;
-    for (p, role, change) in [
-        (survivor, "survivor", Change::Updated),
-        (merged, "merged", Change::Removed),
-    ] {
-        tx.record(
-            RecordChange::new(Record::Person, change, p)
-                .details(json!({ "merge": id, "role": role, "survivor": survivor, "merged": merged,
-                        "cases": moved.cases, "allocations": moved.allocations, "consents": moved.consents }))
-                .into(),
-            Some(p),
-        )?;
-    }
+        .execute(conn)?;
     let row = person_duplicates::table
         .find(DbUuid(id))
         .select(PairRow::as_select())
-        .first(tx.conn())?;
-    Ok((pair(tx.conn(), row)?, moved))
+        .first(conn)?;
+    pair(conn, row)
 }
 
 /// Strong candidates (score ≥ 80) of the actor's district for a person about to be registered.
@@ -750,6 +574,32 @@ pub fn strong_candidates_for(
         .into_iter()
         .filter(|c| c.score >= strong)
         .collect())
+}
+
+/// The open pairs of these records closed, with the reason (a merge or a transfer made them
+/// undecidable).
+pub(crate) fn dismiss_open_pairs_of(
+    conn: &mut DbConn,
+    ids: &[Uuid],
+    reason: &'static str,
+) -> RepoResult<()> {
+    let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
+    diesel::update(
+        person_duplicates::table
+            .filter(person_duplicates::status.eq("open"))
+            .filter(
+                person_duplicates::person_a
+                    .eq_any(ids.clone())
+                    .or(person_duplicates::person_b.eq_any(ids)),
+            ),
+    )
+    .set((
+        person_duplicates::status.eq("dismissed"),
+        person_duplicates::dismiss_reason.eq(Some(reason)),
+        person_duplicates::updated_at.eq(to_db(crate::now())),
+    ))
+    .execute(conn)?;
+    Ok(())
 }
 
 mod scan;

@@ -103,3 +103,38 @@ pub fn complete_action_item(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<ActionItem>
         .first(tx.conn())?
         .into())
 }
+
+/// A handover (인사발령): the worker's open action items, and its invitations to meetings
+/// still to come (but those the successor has already), go to the successor. Returns how many
+/// of each moved.
+pub(crate) fn hand_over(
+    conn: &mut DbConn,
+    user_id: Uuid,
+    successor_id: Uuid,
+) -> RepoResult<(usize, usize)> {
+    let items = diesel::update(
+        action_items::table
+            .filter(action_items::assignee_user_id.eq(DbUuid(user_id)))
+            .filter(action_items::completed_at.is_null()),
+    )
+    .set(action_items::assignee_user_id.eq(DbUuid(successor_id)))
+    .execute(conn)?;
+    let upcoming: Vec<DbUuid> = meetings::table
+        .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
+        .filter(meetings::scheduled_at.gt(to_db(crate::now())))
+        .select(meetings::id)
+        .load(conn)?;
+    let invited_already: Vec<DbUuid> = meeting_participants::table
+        .filter(meeting_participants::user_id.eq(DbUuid(successor_id)))
+        .select(meeting_participants::meeting_id)
+        .load(conn)?;
+    let invitations = diesel::update(
+        meeting_participants::table
+            .filter(meeting_participants::user_id.eq(DbUuid(user_id)))
+            .filter(meeting_participants::meeting_id.eq_any(upcoming))
+            .filter(meeting_participants::meeting_id.ne_all(invited_already)),
+    )
+    .set(meeting_participants::user_id.eq(Some(DbUuid(successor_id))))
+    .execute(conn)?;
+    Ok((items, invitations))
+}

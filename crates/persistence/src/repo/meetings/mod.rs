@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor, MeetingFacts};
-use hamkke_domain::case::{CaseType, Closing, ClosingReason};
+use hamkke_domain::case::{CaseType, ClosingReason};
 use hamkke_domain::meeting::{
     ActionItem, AgendaItem, Decision, DecisionRecord, Meeting, MeetingKind, MeetingParticipant,
     MeetingStatus,
@@ -20,8 +20,7 @@ use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{
-    action_items, case_participants, cases as cases_t, meeting_agenda, meeting_decisions,
-    meeting_participants, meetings, users,
+    action_items, meeting_agenda, meeting_decisions, meeting_participants, meetings, users,
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
@@ -376,7 +375,7 @@ pub(crate) fn put_on_agenda(tx: &mut Tx<'_>, meeting: &Meeting, case_id: Uuid) -
 /// A user named in a meeting request (`field`): an active worker of an organization of the
 /// meeting's district or of one taking part in an agenda case (`authz::meeting_member`), else
 /// the request answers as if the user did not exist. Returns the user's organization.
-fn meeting_user(
+pub(crate) fn meeting_user(
     conn: &mut DbConn,
     m: &MeetingFacts,
     agenda_orgs: &[Uuid],
@@ -399,24 +398,12 @@ fn meeting_user(
     Ok(org.id)
 }
 
-/// Organizations taking part in the given cases.
-fn orgs_of_cases(conn: &mut DbConn, case_ids: &[Uuid]) -> RepoResult<Vec<Uuid>> {
-    Ok(case_participants::table
-        .filter(
-            case_participants::case_id
-                .eq_any(case_ids.iter().copied().map(DbUuid).collect::<Vec<_>>()),
-        )
-        .select(case_participants::org_id)
-        .distinct()
-        .load::<DbUuid>(conn)?
-        .into_iter()
-        .map(|o| o.0)
-        .collect())
-}
-
 /// The kind of the meeting's host organization (a district office's meeting may decide on
 /// any case of the district).
-fn host_kind(conn: &mut DbConn, meeting: &Meeting) -> RepoResult<hamkke_domain::org::OrgKind> {
+pub(crate) fn host_kind(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+) -> RepoResult<hamkke_domain::org::OrgKind> {
     Ok(super::orgs::load(conn, meeting.host_org_id)?.kind)
 }
 
@@ -447,7 +434,7 @@ pub fn create(tx: &mut Tx<'_>, new: NewMeeting) -> RepoResult<MeetingDetail> {
         district_code: actor.district_code.clone(),
         participant_orgs: Vec::new(),
     };
-    let agenda_orgs = orgs_of_cases(tx.conn(), &new.case_ids)?;
+    let agenda_orgs = cases::orgs_of_cases(tx.conn(), &new.case_ids)?;
     let mut users_seen = Vec::new();
     // The chair is an attendee without saying so.
     diesel::insert_into(meeting_participants::table)
@@ -715,5 +702,5 @@ fn set_attendance(conn: &mut DbConn, id: Uuid, user_id: Uuid, attended: bool) ->
 mod decisions;
 mod items;
 
-pub use decisions::*;
+pub(crate) use decisions::*;
 pub use items::*;

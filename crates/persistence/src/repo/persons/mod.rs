@@ -723,3 +723,7 @@ fn rotate_donor_identifiers(
         Ok(())
     })
 }
+
+mod moves;
+
+pub(crate) use moves::*;
