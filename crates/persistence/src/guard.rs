@@ -50,6 +50,16 @@ pub fn lock_case(conn: &mut DbConn, case_id: Uuid) -> RepoResult<()> {
     Ok(())
 }
 
+/// Locks an organization's row until this transaction ends, so decisions about its users
+/// (the first accounts are activation codes) are taken one after the other.
+pub fn lock_org(conn: &mut DbConn, org_id: Uuid) -> RepoResult<()> {
+    use crate::schema::organizations;
+    diesel::update(organizations::table.find(DbUuid(org_id)))
+        .set(organizations::version.eq(organizations::version))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Locks a person's household (when it has one), after its persons — the fixed order — so
 /// the claims of its members on one benefit are decided one giving after the other.
 pub fn lock_household(conn: &mut DbConn, household_id: Option<Uuid>) -> RepoResult<()> {

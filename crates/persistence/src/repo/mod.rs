@@ -23,7 +23,7 @@ pub mod notes;
 pub mod orgs;
 pub mod page;
 pub mod persons;
-pub mod plans;
+pub use cases::plans;
 pub(crate) mod quotas;
 pub mod receipts;
 pub mod referrals;

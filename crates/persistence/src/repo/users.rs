@@ -161,9 +161,7 @@ pub fn create(tx: &mut Tx<'_>, new: NewUser) -> RepoResult<User> {
     // The first accounts of an organization are activation codes: whoever creates them
     // never knows the password. (The organization's row is locked while deciding, so two
     // first accounts at once are both judged first.)
-    diesel::update(organizations::table.find(DbUuid(org.id)))
-        .set(organizations::version.eq(organizations::version))
-        .execute(tx.conn())?;
+    crate::guard::lock_org(tx.conn(), org.id)?;
     let has_users: bool = diesel::select(diesel::dsl::exists(
         users::table.filter(users::org_id.eq(DbUuid(org.id))),
     ))

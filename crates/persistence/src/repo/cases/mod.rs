@@ -731,6 +731,7 @@ mod asked;
 pub(crate) mod assessment;
 pub mod assignments;
 mod participants;
+pub mod plans;
 mod status;
 
 pub(crate) use asked::*;

@@ -13,12 +13,12 @@ use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::cases::assessment::{assessments_of, with_changes};
-use super::cases::{self, CaseDetail, LatestAssessment};
+use super::assessment::{assessments_of, with_changes};
 use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
+use crate::repo::cases::{self, CaseDetail, LatestAssessment};
 use crate::schema::{case_assessments, cases as cases_t, plan_reviews, service_plans, users};
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::Tx;
@@ -223,14 +223,14 @@ fn check_plan_refs(
     let facts = case.facts();
     for (i, s) in services.iter().enumerate() {
         if let Some(t) = s.benefit_type_id {
-            super::benefit_types::load_usable(
+            crate::repo::benefit_types::load_usable(
                 conn,
                 actor,
                 t,
                 &format!("services[{i}].benefit_type_id"),
             )?;
         }
-        super::orgs::load_for_case(
+        crate::repo::orgs::load_for_case(
             conn,
             &facts.district_code,
             s.provider_org_id,
