@@ -34,8 +34,13 @@ for r in $(seq 1 $ROUNDS); do
   S=$!
   for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
   curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || { echo "server did not start:"; tail -5 $W/server.log; exit 1; }
-  TOKEN=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" -H 'content-type: application/json' \
-    -d "{\"username\":\"demo.dong\",\"password\":\"$PASSWORD\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  TOKEN=""
+  for _ in 1 2 3 4 5; do
+    TOKEN=$(curl -s -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" -H 'content-type: application/json' \
+      -d "{\"username\":\"demo.dong\",\"password\":\"$PASSWORD\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("access_token",""))' 2>/dev/null || true)
+    [ -n "$TOKEN" ] && break; sleep 1
+  done
+  [ -n "$TOKEN" ] || { echo "login failed:"; tail -5 $W/server.log; exit 1; }
   out=""
   for spec in "get_case|$W/cases|" "check|$W/persons|$OIL"; do
     IFS='|' read -r mode ids res <<<"$spec"
@@ -46,5 +51,7 @@ for r in $(seq 1 $ROUNDS); do
   done
   echo "round $r $(basename $BIN):$out"
   kill $S; wait $S 2>/dev/null || true
+  # (the next server binds the same port: this one is gone first)
+  for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || break; sleep 0.2; done
  done
 done

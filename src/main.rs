@@ -152,10 +152,16 @@ fn first_steps(path: &std::path::Path, bind: &str) {
 }
 
 fn open_db(config: &Config) -> anyhow::Result<Db> {
-    let db = Db::connect(
+    open_db_with(config, true)
+}
+
+/// `open_db`; with `autocheckpoint` false the SQLite log is left to the server's checkpoint job.
+fn open_db_with(config: &Config, autocheckpoint: bool) -> anyhow::Result<Db> {
+    let db = Db::connect_with(
         &config.database_url,
         config.db_pool_size,
         Duration::from_secs(config.db_timeout_secs),
+        autocheckpoint,
     )
     .map_err(|e| {
         anyhow::anyhow!(
@@ -370,7 +376,9 @@ fn serve(config: Config) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let db = open_db(&config)?;
+    let checkpoint_every = (sqlite.is_some() && config.sqlite_checkpoint_ms > 0)
+        .then(|| Duration::from_millis(config.sqlite_checkpoint_ms));
+    let db = open_db_with(&config, checkpoint_every.is_none())?;
     if let (true, Some(path)) = (fresh, &sqlite) {
         first_steps(path, &config.bind);
     }
@@ -398,6 +406,8 @@ fn serve(config: Config) -> anyhow::Result<()> {
             referral_remind_days,
         );
         let tallies = hamkke_http::housekeeping::spawn_tallies(handle.clone(), tally_every);
+        let checkpoints = checkpoint_every
+            .map(|every| hamkke_http::housekeeping::spawn_checkpoints(handle.clone(), every));
         let scan = hamkke_http::housekeeping::spawn_duplicate_scan(
             handle.clone(),
             Duration::from_secs(24 * 3600),
@@ -446,6 +456,11 @@ fn serve(config: Config) -> anyhow::Result<()> {
         deliverer.abort();
         let sealed = hamkke_http::sealer::seal_all(&handle).await;
         tracing::info!(sealed, "audit events sealed at shutdown");
+        if let Some(c) = checkpoints {
+            c.abort();
+            let pool = handle.inner().clone();
+            let _ = actix_web::web::block(move || pool.checkpoint()).await;
+        }
         Ok(())
     })
 }

@@ -52,6 +52,9 @@ pub struct Config {
     pub seal_interval_ms: u64,
     /// How often the ledger's marked days are counted again for the reports (ms).
     pub tally_interval_ms: u64,
+    /// SQLite: how often a background job checkpoints the write-ahead log (ms); 0: the commit
+    /// that fills it does, as SQLite does by default (`HAMKKE_SQLITE_CHECKPOINT_MS`).
+    pub sqlite_checkpoint_ms: u64,
     /// When a batch of the group-commit audit writer closes (`HAMKKE_AUDIT_BATCH_MAX`,
     /// `HAMKKE_AUDIT_BATCH_WAIT_US`).
     pub audit_batch: crate::audit_writer::BatchSettings,
@@ -179,6 +182,7 @@ impl Config {
             workers: None,
             seal_interval_ms: 200,
             tally_interval_ms: 10_000,
+            sqlite_checkpoint_ms: 250,
             audit_batch: Default::default(),
             granted_on: Default::default(),
             import_rrn_per_hour: 500,
@@ -307,6 +311,13 @@ impl Config {
             return Err(ConfigError {
                 name: "HAMKKE_TALLY_INTERVAL_MS",
                 reason: "between 100 and 600000".into(),
+            });
+        }
+        c.sqlite_checkpoint_ms = num("HAMKKE_SQLITE_CHECKPOINT_MS", c.sqlite_checkpoint_ms)?;
+        if c.sqlite_checkpoint_ms != 0 && !(10..=60_000).contains(&c.sqlite_checkpoint_ms) {
+            return Err(ConfigError {
+                name: "HAMKKE_SQLITE_CHECKPOINT_MS",
+                reason: "0, or between 10 and 60000".into(),
             });
         }
         c.audit_batch.enabled = flag("HAMKKE_AUDIT_GROUP_COMMIT", true)?;

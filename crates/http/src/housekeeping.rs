@@ -91,6 +91,27 @@ pub fn spawn_tallies(db: DbHandle, interval: Duration) -> actix_web::rt::task::J
     })
 }
 
+/// Checkpoints the embedded database's write-ahead log every `interval` (the server's pool
+/// leaves it to this job, `HAMKKE_SQLITE_CHECKPOINT_MS`): the copy into the database file and
+/// its sync happen here, while requests go on reading and appending, instead of in whichever
+/// request's commit filled the log.
+pub fn spawn_checkpoints(db: DbHandle, interval: Duration) -> actix_web::rt::task::JoinHandle<()> {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(interval);
+        loop {
+            tick.tick().await;
+            let pool = db.inner().clone();
+            match actix_web::web::block(move || pool.checkpoint()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "checkpointing the database log failed; will retry")
+                }
+                Err(_) => tracing::warn!("checkpointing the database log did not run; will retry"),
+            }
+        }
+    })
+}
+
 /// Runs the upkeep every `interval` until the process ends.
 pub fn spawn(
     db: DbHandle,

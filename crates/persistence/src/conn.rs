@@ -78,6 +78,9 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5
 pub struct Manager {
     url: String,
     backend: Backend,
+    /// SQLite: the commit that fills the log past 1,000 pages checkpoints it (SQLite's own
+    /// default); off, a background job does (`Db::checkpoint`), off the requests' path.
+    autocheckpoint: bool,
 }
 
 impl ManageConnection for Manager {
@@ -95,6 +98,10 @@ impl ManageConnection for Manager {
                     .map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute(SQLITE_PRAGMAS)
                     .map_err(r2d2::Error::QueryError)?;
+                if !self.autocheckpoint {
+                    conn.batch_execute("PRAGMA wal_autocheckpoint = 0;")
+                        .map_err(r2d2::Error::QueryError)?;
+                }
                 DbConn::Sqlite(conn)
             }
         };
@@ -221,6 +228,18 @@ pub struct Db {
 impl Db {
     /// Opens a pool; for SQLite, creates the parent directory of the database file.
     pub fn connect(url: &str, max_size: u32, timeout: Duration) -> RepoResult<Self> {
+        Self::connect_with(url, max_size, timeout, true)
+    }
+
+    /// `connect`, with SQLite's checkpoint on commit off when `autocheckpoint` is false: the
+    /// server's pool, whose log a background job checkpoints (`checkpoint`), so that no request
+    /// waits for a checkpoint's copy and sync. No effect on PostgreSQL.
+    pub fn connect_with(
+        url: &str,
+        max_size: u32,
+        timeout: Duration,
+        autocheckpoint: bool,
+    ) -> RepoResult<Self> {
         let backend = Backend::from_url(url);
         if backend == Backend::Sqlite {
             if let Some(dir) = sqlite_path(url)
@@ -240,6 +259,7 @@ impl Db {
         let manager = Manager {
             url: url.to_owned(),
             backend,
+            autocheckpoint,
         };
         let pool = Pool::builder()
             .max_size(max_size)
@@ -264,6 +284,30 @@ impl Db {
             tracing::warn!(error = %e, "database pool exhausted or database down");
             RepoError::Unavailable
         })
+    }
+
+    /// SQLite: copies what the write-ahead log holds into the database file, as far as the
+    /// oldest reader allows, without waiting for anyone (`wal_checkpoint(PASSIVE)`); writers go
+    /// on appending meanwhile. Returns the log's frames and those now copied. PostgreSQL: no-op.
+    pub fn checkpoint(&self) -> RepoResult<(i64, i64)> {
+        #[derive(diesel::QueryableByName)]
+        struct Checkpoint {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            log: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            checkpointed: i64,
+        }
+        if self.backend != Backend::Sqlite {
+            return Ok((0, 0));
+        }
+        let mut conn = self.get()?;
+        let DbConn::Sqlite(c) = &mut *conn else {
+            return Ok((0, 0));
+        };
+        let r: Checkpoint = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
+            .get_result(c)
+            .map_err(RepoError::from)?;
+        Ok((r.log, r.checkpointed))
     }
 
     pub fn stats(&self) -> PoolStats {
@@ -341,6 +385,38 @@ mod tests {
     struct Used {
         #[diesel(sql_type = diesel::sql_types::Integer)]
         used: i32,
+    }
+
+    /// A pool whose commits leave the log to `checkpoint` lets it grow past SQLite's 1,000
+    /// pages until the job copies all of it; with SQLite's own checkpoint on commit, the log
+    /// starts again from its beginning once it was copied.
+    #[test]
+    fn the_log_is_checkpointed_by_the_job_not_by_commits() {
+        for autocheckpoint in [false, true] {
+            let path =
+                std::env::temp_dir().join(format!("hamkke-ckpt-{}.db", uuid::Uuid::now_v7()));
+            let url = format!("sqlite://{}", path.display());
+            let db = Db::connect_with(&url, 2, Duration::from_secs(5), autocheckpoint).unwrap();
+            {
+                let mut conn = db.get().unwrap();
+                conn.batch_execute("CREATE TABLE t (x TEXT)").unwrap();
+                for _ in 0..600 {
+                    conn.batch_execute("INSERT INTO t VALUES (hex(randomblob(3000)))")
+                        .unwrap();
+                }
+            }
+            let (log, copied) = db.checkpoint().unwrap();
+            if autocheckpoint {
+                assert!(log <= 1_010, "{log} frames though commits checkpoint");
+            } else {
+                assert!(log > 1_100, "{log} frames: a commit checkpointed");
+            }
+            assert_eq!(copied, log);
+            drop(db);
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
     }
 
     /// Without the planner stability guarantee (`.cargo/config.toml`), SQLite re-parses and
