@@ -274,6 +274,17 @@ async fn a_receiver_that_keeps_failing_is_given_up(b: Backend) {
     assert_eq!(d.body["items"][0]["status"], "gave_up");
     let n = app.get("/api/v1/notifications", Some(&admin)).await;
     assert!(n.text.contains("webhook.disabled"), "{}", n.text);
+    // The server's change of the subscription is audited, as a person's would be.
+    let audited = app.audit_events("update").await;
+    assert!(
+        audited.iter().any(|e| e.resource_type == "webhook"
+            && e.resource_id.as_deref() == Some(hook.as_str())
+            && e.details
+                .as_deref()
+                .unwrap_or("")
+                .contains("deliveries_failed")),
+        "{audited:?}"
+    );
     // Nothing more is sent while it is disabled.
     app.deliver_webhooks().await;
     assert_eq!(rx.got.lock().unwrap().len(), 1);

@@ -51,6 +51,7 @@ impl DomainEvent {
                 vec![Audience::Coordinators(district_code.clone())]
             }
             Self::PasswordReset { org_id, .. } => vec![Audience::OrgAdmins(*org_id)],
+            Self::WebhookDisabled { org_id, .. } => vec![Audience::OrgAdmins(*org_id)],
             Self::ConsentSelfRecorded {
                 registered_by_org_id,
                 district_code,

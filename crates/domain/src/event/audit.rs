@@ -96,6 +96,14 @@ impl DomainEvent {
                 *user_id,
                 json!({ "password_reset": true }),
             ),
+            Self::WebhookDisabled {
+                subscription_id, ..
+            } => (
+                AuditKind::Update,
+                "webhook",
+                *subscription_id,
+                json!({ "active": false, "reason": "deliveries_failed" }),
+            ),
             Self::ConsentSelfRecorded { consent_id, .. } => (
                 AuditKind::Create,
                 "consent",

@@ -122,6 +122,12 @@ pub enum DomainEvent {
         user_id: Uuid,
         org_id: Uuid,
     },
+    /// A webhook subscription the server disabled after its deliveries failed for the whole
+    /// retry period: its organization's admins are told (never delivered to webhooks).
+    WebhookDisabled {
+        subscription_id: Uuid,
+        org_id: Uuid,
+    },
     /// A self-recorded consent revoked by its reviewer.
     ConsentRevoked {
         consent_id: Uuid,

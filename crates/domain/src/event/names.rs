@@ -22,6 +22,7 @@ impl DomainEvent {
             Self::ActionItemAssigned { .. } => "action_item.assigned",
             Self::AllocationRecorded { .. } => "allocation.recorded",
             Self::PasswordReset { .. } => "user.password_reset",
+            Self::WebhookDisabled { .. } => "webhook.disabled",
             Self::ConsentSelfRecorded { .. } => "consent.self_recorded",
             Self::ConsentRevoked { .. } => "consent.revoked",
             Self::OverrideRequested { .. } => "allocation.override_requested",
@@ -72,6 +73,8 @@ impl DomainEvent {
     pub fn delivered_to_webhooks(&self) -> bool {
         match self {
             Self::Record(r) => r.delivered_to_webhooks(),
+            // (a subscription is never told of itself, nor of the subscriptions beside it)
+            Self::WebhookDisabled { .. } => false,
             _ => true,
         }
     }

@@ -85,6 +85,9 @@ impl DomainEvent {
                 json!({ "allocation_id": allocation_id })
             }
             Self::PasswordReset { user_id, .. } => json!({ "user_id": user_id }),
+            Self::WebhookDisabled {
+                subscription_id, ..
+            } => json!({ "subscription_id": subscription_id }),
             Self::ConsentSelfRecorded {
                 consent_id,
                 person_id,

@@ -58,6 +58,10 @@ impl DomainEvent {
                     format!("A joint home visit is planned ({at} KST)")
                 }
             }
+            Self::WebhookDisabled { .. } => t(
+                "웹훅 전송이 계속 실패해 구독이 중지되었습니다",
+                "A webhook subscription was disabled after failing deliveries",
+            ),
             Self::PasswordReset { .. } => t(
                 "직원의 비밀번호가 다른 사람에 의해 재설정되었습니다(임시 비밀번호)",
                 "A staff member's password was reset by someone else (temporary password)",

@@ -18,7 +18,6 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
 use crate::crypto::PersonKeys;
 use crate::error::{corrupt, RepoError, RepoResult};
-use crate::schema::consents as consent_table;
 use crate::schema::{attachment_contents, attachments};
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::{self, Tx};
@@ -182,20 +181,7 @@ pub fn add(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewAttachment) -> RepoResult
     )?;
     // The signed form puts a consent its organization recorded for itself in force.
     if new.subject_type == SubjectType::Consent && new.kind == AttachmentKind::ConsentForm {
-        let in_force = diesel::update(
-            consent_table::table
-                .find(DbUuid(new.subject_id))
-                .filter(consent_table::self_recorded.eq(true))
-                .filter(consent_table::form_attached_at.is_null()),
-        )
-        .set(consent_table::form_attached_at.eq(Some(now)))
-        .execute(tx.conn())?;
-        if in_force == 1 {
-            tx.record(
-                RecordChange::new(Record::Consent, Change::Updated, new.subject_id).into(),
-                s.person_id,
-            )?;
-        }
+        consents::form_attached(tx, new.subject_id, s.person_id)?;
     }
     load(tx.conn(), id)
 }

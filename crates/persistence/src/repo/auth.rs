@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hamkke_domain::authz::Actor;
 use hamkke_domain::org::OrgKind;
-use hamkke_domain::user::{self as user_rules, Role, User};
+use hamkke_domain::user::{Role, User};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -80,19 +80,7 @@ pub fn record_failed_login(
     crate::uow::system(conn, "sessions", |conn| {
         let mut locked = false;
         if let (Some(id), LoginFailure::BadPassword) = (user_id, why) {
-            let count: i32 = diesel::update(users::table.find(DbUuid(id)))
-                .set(users::failed_logins.eq(users::failed_logins + 1))
-                .returning(users::failed_logins)
-                .get_result(conn)?;
-            if let Some(until) = user_rules::lock_after_failure(count, hamkke_domain::now()) {
-                diesel::update(users::table.find(DbUuid(id)))
-                    .set((
-                        users::locked_until.eq(Some(to_db(until))),
-                        users::failed_logins.eq(0),
-                    ))
-                    .execute(conn)?;
-                locked = true;
-            }
+            locked = user_repo::count_bad_password(conn, id)?;
         }
         let ctx = AuditCtx {
             user_id,
@@ -157,23 +145,9 @@ pub fn start_session(
 ) -> RepoResult<SessionGrant> {
     crate::uow::system(conn, "sessions", |conn| {
         let now = hamkke_domain::now();
-        diesel::update(users::table.find(DbUuid(user_id)))
-            .set((
-                users::failed_logins.eq(0),
-                users::locked_until.eq(None::<NaiveDateTime>),
-                users::last_login_at.eq(Some(to_db(now))),
-            ))
-            .execute(conn)?;
-        let session_id = Uuid::now_v7();
+        user_repo::logged_in(conn, user_id, now)?;
         let session_end = now + policy.session_ttl;
-        diesel::insert_into(auth_sessions::table)
-            .values((
-                auth_sessions::id.eq(DbUuid(session_id)),
-                auth_sessions::user_id.eq(DbUuid(user_id)),
-                auth_sessions::created_at.eq(to_db(now)),
-                auth_sessions::expires_at.eq(to_db(session_end)),
-            ))
-            .execute(conn)?;
+        let session_id = super::sessions::open(conn, user_id, now, session_end)?;
         insert_refresh(conn, session_id, refresh_hash, policy, session_end)?;
         let (user, _) = user_repo::load(conn, user_id)?;
         let ctx = AuditCtx {
@@ -257,16 +231,7 @@ pub fn rotate_refresh(
             return Ok(RefreshOutcome::Invalid);
         };
         if used.is_some() {
-            diesel::update(
-                auth_sessions::table
-                    .find(session_id)
-                    .filter(auth_sessions::revoked_at.is_null()),
-            )
-            .set((
-                auth_sessions::revoked_at.eq(to_db(now)),
-                auth_sessions::revoked_reason.eq("refresh_reuse"),
-            ))
-            .execute(conn)?;
+            super::sessions::end(conn, session_id.0, "refresh_reuse")?;
             let ctx = AuditCtx {
                 user_id: Some(user_id.0),
                 ..ctx.clone()
@@ -314,16 +279,7 @@ pub fn rotate_refresh(
 /// Ends one session (logout).
 pub fn end_session(conn: &mut DbConn, ctx: &AuditCtx, session_id: Uuid) -> RepoResult<()> {
     crate::uow::system(conn, "sessions", |conn| {
-        diesel::update(
-            auth_sessions::table
-                .find(DbUuid(session_id))
-                .filter(auth_sessions::revoked_at.is_null()),
-        )
-        .set((
-            auth_sessions::revoked_at.eq(to_db(hamkke_domain::now())),
-            auth_sessions::revoked_reason.eq("logout"),
-        ))
-        .execute(conn)?;
+        super::sessions::end(conn, session_id, "logout")?;
         audit::record(
             conn,
             ctx,

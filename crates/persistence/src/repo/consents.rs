@@ -453,3 +453,23 @@ pub(crate) fn reassign_person(conn: &mut DbConn, from: Uuid, to: Uuid) -> RepoRe
             .execute(conn)?,
     )
 }
+
+/// The signed form (동의서) attached to a consent: a consent its organization recorded for
+/// itself is in force from now on (recorded as the consent changed); any other is as it was.
+pub(crate) fn form_attached(tx: &mut Tx<'_>, id: Uuid, person_id: Option<Uuid>) -> RepoResult<()> {
+    let in_force = diesel::update(
+        consents::table
+            .find(DbUuid(id))
+            .filter(consents::self_recorded.eq(true))
+            .filter(consents::form_attached_at.is_null()),
+    )
+    .set(consents::form_attached_at.eq(Some(to_db(crate::now()))))
+    .execute(tx.conn())?;
+    if in_force == 1 {
+        tx.record(
+            RecordChange::new(Record::Consent, Change::Updated, id).into(),
+            person_id,
+        )?;
+    }
+    Ok(())
+}

@@ -381,3 +381,33 @@ pub fn report(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<DonorRep
     report.by_benefit_type.sort();
     Ok(report)
 }
+
+/// Donors' identifiers (sealed like RRNs) re-sealed under the current key.
+pub(crate) fn rotate_donor_identifiers(
+    conn: &mut DbConn,
+    keys: &PersonKeys,
+    report: &mut crate::rotation::RotationReport,
+) -> RepoResult<()> {
+    let rows: Vec<(DbUuid, Option<String>)> = donations::table
+        .filter(donations::donor_id_cipher.is_not_null())
+        .select((donations::id, donations::donor_id_cipher))
+        .load(conn)?;
+    crate::uow::system(conn, "key_rotation", |conn| -> RepoResult<()> {
+        for (id, cipher) in rows {
+            let Some(cipher) = cipher else { continue };
+            if keys.is_current(&cipher) {
+                report.already_current += 1;
+                continue;
+            }
+            let Some(plain) = keys.open(&cipher) else {
+                report.unreadable += 1;
+                continue;
+            };
+            diesel::update(donations::table.find(id))
+                .set(donations::donor_id_cipher.eq(Some(keys.seal(&plain))))
+                .execute(conn)?;
+            report.rotated += 1;
+        }
+        Ok(())
+    })
+}

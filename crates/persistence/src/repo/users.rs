@@ -1,6 +1,6 @@
 //! User accounts.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor, UserChange, UserFacts};
 use hamkke_domain::event::{Change, Record, RecordChange};
@@ -16,7 +16,7 @@ use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
-use crate::schema::{auth_sessions, organizations, users};
+use crate::schema::{organizations, users};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::Tx;
@@ -339,17 +339,7 @@ pub fn update(
         super::sessions::revoke(tx.conn(), id, "access_changed")?;
     } else if patch.password_hash.is_some() {
         // One's own new password ends every other session, not the one in use.
-        diesel::update(
-            auth_sessions::table
-                .filter(auth_sessions::user_id.eq(DbUuid(id)))
-                .filter(auth_sessions::id.ne(DbUuid(patch.session_id)))
-                .filter(auth_sessions::revoked_at.is_null()),
-        )
-        .set((
-            auth_sessions::revoked_at.eq(to_db(hamkke_domain::now())),
-            auth_sessions::revoked_reason.eq("password_changed"),
-        ))
-        .execute(tx.conn())?;
+        super::sessions::revoke_others(tx.conn(), id, patch.session_id, "password_changed")?;
     }
     if patch.password_hash.is_some() && !own {
         // The user's organization admins are told (and it is audited as its own event).
@@ -459,4 +449,35 @@ pub fn reference(conn: &mut DbConn, actor: &Actor, id: Uuid, field: &str) -> Rep
         }
         Err(e) => Err(e),
     }
+}
+
+/// A wrong password at login counted; at the limit the account is locked for a while
+/// (`user::lock_after_failure`) and the count starts again. Returns whether it locked.
+pub(crate) fn count_bad_password(conn: &mut DbConn, id: Uuid) -> RepoResult<bool> {
+    let count: i32 = diesel::update(users::table.find(DbUuid(id)))
+        .set(users::failed_logins.eq(users::failed_logins + 1))
+        .returning(users::failed_logins)
+        .get_result(conn)?;
+    let Some(until) = hamkke_domain::user::lock_after_failure(count, hamkke_domain::now()) else {
+        return Ok(false);
+    };
+    diesel::update(users::table.find(DbUuid(id)))
+        .set((
+            users::locked_until.eq(Some(to_db(until))),
+            users::failed_logins.eq(0),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// A successful login: the failure count and any lock cleared, the time kept.
+pub(crate) fn logged_in(conn: &mut DbConn, id: Uuid, at: DateTime<Utc>) -> RepoResult<()> {
+    diesel::update(users::table.find(DbUuid(id)))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<NaiveDateTime>),
+            users::last_login_at.eq(Some(to_db(at))),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

@@ -5,16 +5,16 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor};
-use hamkke_domain::event::{Change, Record, RecordChange};
-use hamkke_domain::user::Role;
+use hamkke_domain::event::{Change, DomainEvent, Record, RecordChange};
 use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::page::{Page, PageRequest};
+use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::RepoResult;
-use crate::schema::{notifications, users, webhook_deliveries as d, webhook_subscriptions as s};
+use crate::schema::{organizations, webhook_deliveries as d, webhook_subscriptions as s};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::Tx;
@@ -516,31 +516,21 @@ pub fn give_up(conn: &mut DbConn, due: &Due, error: &str) -> RepoResult<()> {
                 s::updated_at.eq(to_db(crate::now())),
             ))
             .execute(conn)?;
-        let admins: Vec<DbUuid> = users::table
-            .filter(users::org_id.eq(DbUuid(due.org_id)))
-            .filter(users::role.eq(Role::OrgAdmin.as_str()))
-            .filter(users::active.eq(true))
-            .select(users::id)
-            .load(conn)?;
-        let now = to_db(crate::now());
-        let data =
-            json!({ "event_type": "webhook.disabled", "subscription_id": due.subscription_id })
-                .to_string();
-        for a in admins {
-            diesel::insert_into(notifications::table)
-                .values((
-                    notifications::id.eq(DbUuid(Uuid::now_v7())),
-                    notifications::user_id.eq(a),
-                    notifications::event_id.eq(DbUuid(due.event_id)),
-                    notifications::event_type.eq("webhook.disabled"),
-                    notifications::title_ko.eq("웹훅 전송이 계속 실패해 구독이 중지되었습니다"),
-                    notifications::title_en
-                        .eq("A webhook subscription was disabled after failing deliveries"),
-                    notifications::data.eq(&data),
-                    notifications::created_at.eq(now),
-                ))
-                .execute(conn)?;
-        }
+        // Its organization's admins are told; the change is audited.
+        let district: String = organizations::table
+            .find(DbUuid(due.org_id))
+            .select(organizations::district_code)
+            .first(conn)?;
+        crate::uow::system_event(
+            conn,
+            &AuditCtx::job("webhook_delivery"),
+            &district,
+            DomainEvent::WebhookDisabled {
+                subscription_id: due.subscription_id,
+                org_id: due.org_id,
+            },
+            None,
+        )?;
         Ok(())
     })
 }

@@ -15,6 +15,7 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
 use crate::crypto::PersonKeys;
 use crate::error::{RepoError, RepoResult};
+pub use crate::rotation::RotationReport;
 use crate::schema::persons;
 use crate::scope;
 use crate::types::{to_db, DbUuid};
@@ -619,20 +620,6 @@ pub fn record_access_log_view(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<()> {
     audit::record(tx.conn(), ctx, entry)
 }
 
-/// What `rotate_keys` did.
-#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct RotationReport {
-    /// Rows re-encrypted and re-hashed under the current keys.
-    pub rotated: usize,
-    /// Rows already under the current keys.
-    pub already_current: usize,
-    /// Ciphertexts neither key opens (left as they are; investigate).
-    pub unreadable: usize,
-    /// Anonymised rows that kept only a lookup hash, which cannot be recomputed without the
-    /// number; they match only while the previous lookup key is configured.
-    pub lookup_only: usize,
-}
-
 /// Re-encrypts every stored RRN and recomputes its lookup hash under the current keys, in
 /// short transactions of `batch` rows, so the server keeps serving throughout. Safe to stop
 /// and run again.
@@ -688,40 +675,7 @@ pub fn rotate_keys(
         })?;
         progress(&report);
     }
-    rotate_donor_identifiers(conn, keys, &mut report)?;
-    progress(&report);
     Ok(report)
-}
-
-/// Donors' identifiers (sealed like RRNs) re-sealed under the current key.
-fn rotate_donor_identifiers(
-    conn: &mut DbConn,
-    keys: &PersonKeys,
-    report: &mut RotationReport,
-) -> RepoResult<()> {
-    use crate::schema::donations;
-    let rows: Vec<(DbUuid, Option<String>)> = donations::table
-        .filter(donations::donor_id_cipher.is_not_null())
-        .select((donations::id, donations::donor_id_cipher))
-        .load(conn)?;
-    crate::uow::system(conn, "key_rotation", |conn| -> RepoResult<()> {
-        for (id, cipher) in rows {
-            let Some(cipher) = cipher else { continue };
-            if keys.is_current(&cipher) {
-                report.already_current += 1;
-                continue;
-            }
-            let Some(plain) = keys.open(&cipher) else {
-                report.unreadable += 1;
-                continue;
-            };
-            diesel::update(donations::table.find(id))
-                .set(donations::donor_id_cipher.eq(Some(keys.seal(&plain))))
-                .execute(conn)?;
-            report.rotated += 1;
-        }
-        Ok(())
-    })
 }
 
 mod moves;
