@@ -6,6 +6,7 @@
 use hamkke_domain::authz::{self, MeetingFacts};
 use hamkke_domain::case::Closing;
 use hamkke_domain::meeting::{Decision, DecisionRecord, Meeting, ReferralKind};
+use hamkke_domain::org::OrgKind;
 use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
@@ -32,7 +33,8 @@ pub fn decide(tx: &mut Tx<'_>, id: Uuid, d: DecisionRecord) -> RepoResult<Meetin
     }
     check_decision_fields(&d)?;
     let case = cases::load(tx.conn(), d.case_id)?;
-    check_decision(tx.conn(), &meeting, &case, &d)?;
+    let kind = meetings::host_kind(tx.conn(), &meeting)?;
+    check_decision(tx.conn(), &meeting, kind, &case, &d)?;
     let participants = meetings::participants_of(tx.conn(), id)?;
     let mf = meetings::facts(&meeting, &participants);
     // Action items go to people who can see the case: staff of its organizations, or of
@@ -113,15 +115,15 @@ fn check_decision_fields(d: &DecisionRecord) -> RepoResult<()> {
 }
 
 /// Whether the meeting may carry this decision on this case: the meeting decides on the case
-/// (`authz::decide_on_case`), and a new lead or a receiving organization is an active
+/// (`authz::decide_on_case`, given the host organization's `kind`), and a new lead or a receiving organization is an active
 /// organization of the case's district.
 fn check_decision(
     conn: &mut DbConn,
     meeting: &Meeting,
+    kind: OrgKind,
     case: &cases::CaseDetail,
     d: &DecisionRecord,
 ) -> RepoResult<()> {
-    let kind = meetings::host_kind(conn, meeting)?;
     let mf = MeetingFacts {
         host_org_id: meeting.host_org_id,
         district_code: meeting.district_code.clone(),
@@ -164,13 +166,14 @@ pub fn finalize(
         return Err(DomainError::unknown(format!("attendance[{i}].user_id")).into());
     }
     let decisions = meetings::decisions_of(tx.conn(), id)?;
+    let kind = meetings::host_kind(tx.conn(), &meeting)?;
     let mut problems = Vec::new();
     let mut plan = Vec::new();
     for case_id in meetings::agenda_ids(tx.conn(), id)? {
         let case = cases::load(tx.conn(), case_id)?;
         match decisions.iter().find(|d| d.case_id == case_id) {
             None => problems.push(json!({ "case_id": case_id, "problem": "no_decision" })),
-            Some(d) if check_decision(tx.conn(), &meeting, &case, d).is_err() => problems.push(json!({
+            Some(d) if check_decision(tx.conn(), &meeting, kind, &case, d).is_err() => problems.push(json!({
                 "case_id": case_id,
                 "problem": "not_decidable",
                 "decision": d.decision.as_str(),
