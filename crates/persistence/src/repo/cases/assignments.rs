@@ -44,29 +44,41 @@ impl TryFrom<AssignmentRow> for Assignment {
     }
 }
 
-fn active(conn: &mut DbConn, case_id: Uuid) -> RepoResult<Vec<Assignment>> {
-    case_assignments::table
-        .filter(case_assignments::case_id.eq(DbUuid(case_id)))
-        .filter(case_assignments::ended_at.is_null())
+/// Whose assignments a query asks for.
+enum Of {
+    Case(Uuid),
+    User(Uuid),
+}
+
+/// The assignments of a case or of a worker, oldest first; `current` leaves out ended ones.
+fn select(conn: &mut DbConn, of: Of, current: bool) -> RepoResult<Vec<Assignment>> {
+    let q = case_assignments::table
         .order(case_assignments::id.asc())
         .select(AssignmentRow::as_select())
-        .load(conn)?
+        .into_boxed();
+    let q = match of {
+        Of::Case(id) => q.filter(case_assignments::case_id.eq(DbUuid(id))),
+        Of::User(id) => q.filter(case_assignments::user_id.eq(DbUuid(id))),
+    };
+    let q = if current {
+        q.filter(case_assignments::ended_at.is_null())
+    } else {
+        q
+    };
+    q.load(conn)?
         .into_iter()
         .map(Assignment::try_from)
         .collect()
 }
 
+fn active(conn: &mut DbConn, case_id: Uuid) -> RepoResult<Vec<Assignment>> {
+    select(conn, Of::Case(case_id), true)
+}
+
 /// All assignments of a visible case, current and ended.
 pub fn list(conn: &mut DbConn, actor: &Actor, case_id: Uuid) -> RepoResult<Vec<Assignment>> {
     cases::load_visible(conn, actor, case_id)?;
-    case_assignments::table
-        .filter(case_assignments::case_id.eq(DbUuid(case_id)))
-        .order(case_assignments::id.asc())
-        .select(AssignmentRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(Assignment::try_from)
-        .collect()
+    select(conn, Of::Case(case_id), false)
 }
 
 /// Assigns a worker of a participant organization. Participants assign their own workers; the
@@ -147,14 +159,7 @@ pub fn assign(
 
 /// The active assignments of a worker.
 pub(crate) fn active_of_user(conn: &mut DbConn, user_id: Uuid) -> RepoResult<Vec<Assignment>> {
-    case_assignments::table
-        .filter(case_assignments::user_id.eq(DbUuid(user_id)))
-        .filter(case_assignments::ended_at.is_null())
-        .select(AssignmentRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(Assignment::try_from)
-        .collect()
+    select(conn, Of::User(user_id), true)
 }
 
 /// Ends an assignment and gives its case to the successor in the same role (a successor
