@@ -312,31 +312,18 @@ fn main() -> anyhow::Result<()> {
                 );
             }
             let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let report = hamkke_persistence::rotation::rotate_all(&mut conn, &keys, 500, |r| {
-                eprintln!(
-                    "rotated {} · already current {}",
-                    r.rotated, r.already_current
-                );
-            })
-            .map_err(|e| anyhow::anyhow!("rotation failed: {e}"))?;
             let ctx = hamkke_persistence::audit::AuditCtx {
                 request_id: Some("cli:rotate-keys".into()),
                 ..Default::default()
             };
-            let details = serde_json::to_value(&report)?;
-            hamkke_persistence::uow::system(&mut conn, "key_rotation", |c| {
-                hamkke_persistence::audit::record(
-                    c,
-                    &ctx,
-                    hamkke_persistence::audit::AuditEntry::new(
-                        hamkke_persistence::audit::AuditAction::Update,
-                        "person_keys",
-                        None,
-                    )
-                    .with_details(details),
-                )
-            })
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let report =
+                hamkke_persistence::rotation::rotate_all(&mut conn, &ctx, &keys, 500, |r| {
+                    eprintln!(
+                        "rotated {} · already current {}",
+                        r.rotated, r.already_current
+                    );
+                })
+                .map_err(|e| anyhow::anyhow!("rotation failed: {e}"))?;
             println!("{}", serde_json::to_string(&report)?);
             if report.unreadable > 0 {
                 std::process::exit(1);

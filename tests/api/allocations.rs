@@ -806,6 +806,22 @@ async fn csv_import_is_row_by_row_and_idempotent(b: Backend) {
             .len(),
         2
     );
+    // Each run is one event with its counts, the dong centre's own (its audit event under the
+    // run's id); the dry run was a read.
+    let runs: Vec<_> = app
+        .audit_events("create")
+        .await
+        .into_iter()
+        .filter(|e| e.resource_type == "allocation_import")
+        .collect();
+    assert_eq!(runs.len(), 2);
+    assert!(runs[0].resource_id.is_some() && runs[0].resource_id != runs[1].resource_id);
+    let counts: serde_json::Value =
+        serde_json::from_str(runs[1].details.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (counts["rows"].as_i64(), counts["imported"].as_i64()),
+        (Some(6), Some(2))
+    );
     // Not CSV, no header, or no required column.
     app.post("/api/v1/allocations/import", Some(&w.dong), json!({}))
         .await

@@ -372,10 +372,22 @@ async fn proxy_delivery_and_the_files_under_rotation_and_retention(b: Backend) {
     let keys = ring.clone();
     let report = app
         .db
-        .run(move |c| rotate_all(c, &keys, 2, |_| {}))
+        .run(move |c| rotate_all(c, &Default::default(), &keys, 2, |_| {}))
         .await
         .unwrap();
     assert!(report.rotated >= 1 && report.unreadable == 0, "{report:?}");
+    // The run is one event, audited as an update of the keys under its own id, with its counts.
+    let runs: Vec<_> = app
+        .audit_events("update")
+        .await
+        .into_iter()
+        .filter(|e| e.resource_type == "person_keys")
+        .collect();
+    assert_eq!(runs.len(), 1);
+    assert!(runs[0].resource_id.is_some());
+    let counts: serde_json::Value =
+        serde_json::from_str(runs[0].details.as_deref().unwrap()).unwrap();
+    assert_eq!(counts["rotated"], report.rotated);
     let after = sealed(&app, &photo_id).await;
     assert_ne!(after, before);
     let id: uuid::Uuid = photo_id.parse().unwrap();

@@ -211,12 +211,13 @@ async fn retention_anonymises_the_inactive_and_purges_old_audit_events(b: Backen
     let report = app.audit_report().await;
     assert_eq!(report.first_broken_seq, None, "{report:?}");
     let runs = app.audit_events("delete").await;
-    assert_eq!(
-        runs.iter()
-            .filter(|e| e.resource_type == "retention")
-            .count(),
-        2
-    );
+    let runs: Vec<_> = runs
+        .iter()
+        .filter(|e| e.resource_type == "retention")
+        .collect();
+    assert_eq!(runs.len(), 2);
+    // Each run is its own event, audited under its own id.
+    assert!(runs[0].resource_id.is_some() && runs[0].resource_id != runs[1].resource_id);
     let again = run(&app, false).await;
     assert_eq!(
         (again.persons_anonymised, again.audit_events_purged),

@@ -6,11 +6,12 @@
 use chrono::{DateTime, Months, Utc};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
+use hamkke_domain::event::{Run, RunCompleted};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::{self, AuditCtx};
 use crate::conn::DbConn;
 use crate::error::RepoResult;
 use crate::repo::idempotency;
@@ -189,20 +190,20 @@ pub fn run(
     if !dry_run {
         report.idempotency_keys_purged = idempotency::purge_expired(conn)?;
     }
+    let run = RunCompleted::new(
+        Run::Retention,
+        json!({
+            "dry_run": dry_run,
+            "person_years": policy.person_years,
+            "audit_years": audit_years,
+            "persons_anonymised": report.persons_anonymised,
+            "attachments_removed": report.attachments_removed,
+            "audit_events_purged": report.audit_events_purged,
+            "audit_purged_through_seq": report.audit_purged_through_seq,
+        }),
+    );
     crate::uow::system(conn, "retention", |conn| {
-        audit::record(
-            conn,
-            ctx,
-            AuditEntry::new(AuditAction::Delete, "retention", None).with_details(json!({
-                "dry_run": dry_run,
-                "person_years": policy.person_years,
-                "audit_years": audit_years,
-                "persons_anonymised": report.persons_anonymised,
-                "attachments_removed": report.attachments_removed,
-                "audit_events_purged": report.audit_events_purged,
-                "audit_purged_through_seq": report.audit_purged_through_seq,
-            })),
-        )
+        crate::uow::system_event(conn, ctx, "", run.into(), None)
     })?;
     Ok(report)
 }

@@ -2,13 +2,18 @@
 //! the current keys — persons' RRNs and their lookup hashes, donors' identifiers, then the
 //! attachments' files — in short transactions while the server keeps serving.
 
+use hamkke_domain::event::{Run, RunCompleted};
+
+use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::crypto::PersonKeys;
 use crate::error::RepoResult;
 
-/// Rotates every sealed value; `progress` hears the running totals.
+/// Rotates every sealed value; `progress` hears the running totals. The run is recorded as
+/// one event with its counts (`person_keys.rotated`, audited as an update of `person_keys`).
 pub fn rotate_all(
     conn: &mut DbConn,
+    ctx: &AuditCtx,
     keys: &PersonKeys,
     batch: i64,
     mut progress: impl FnMut(&RotationReport),
@@ -22,6 +27,11 @@ pub fn rotate_all(
     report.already_current += files.already_current;
     report.unreadable += files.unreadable;
     progress(&report);
+    let details = serde_json::to_value(&report).unwrap_or_default();
+    let run = RunCompleted::new(Run::KeyRotation, details);
+    crate::uow::system(conn, "key_rotation", |conn| {
+        crate::uow::system_event(conn, ctx, "", run.into(), None)
+    })?;
     Ok(report)
 }
 

@@ -128,6 +128,7 @@ impl DomainEvent {
                 .collect(),
             Self::AllocationStatusChanged { .. } => Vec::new(),
             Self::Record(r) => r.audience.clone(),
+            Self::RunCompleted(_) => Vec::new(),
         }
     }
 }

@@ -308,6 +308,7 @@ impl DomainEvent {
                 json!({ "status": status }),
             ),
             Self::Record(r) => r.audit(),
+            Self::RunCompleted(r) => r.audit(),
         }
     }
 }

@@ -293,6 +293,9 @@ pub enum DomainEvent {
     },
     /// A record of the register, the directory, the catalogue or an integration changed.
     Record(RecordChange),
+    /// A run over many records ended (an import, retention, a key rotation): told to no one,
+    /// never delivered to webhooks.
+    RunCompleted(RunCompleted),
 }
 
 /// A timeline entry: the case, its kind and its data, and the one organization it is kept
@@ -309,10 +312,12 @@ mod audit;
 mod names;
 mod payload;
 mod record;
+mod run;
 mod timeline;
 mod title;
 
 pub use record::{Change, Record, RecordChange};
+pub use run::{Run, RunCompleted};
 
 #[cfg(test)]
 mod tests {
@@ -361,6 +366,42 @@ mod tests {
             assert!(DomainEvent::is_type(e.type_name()));
             assert!(!e.payload().to_string().contains("김"));
             assert!(!e.title(true).is_empty() && !e.title(false).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_run_is_audited_under_its_own_id_and_told_to_no_one() {
+        for (run, name, action, resource) in [
+            (
+                Run::AllocationImport,
+                "allocation_import.completed",
+                AuditKind::Create,
+                "allocation_import",
+            ),
+            (
+                Run::Retention,
+                "retention.completed",
+                AuditKind::Delete,
+                "retention",
+            ),
+            (
+                Run::KeyRotation,
+                "person_keys.rotated",
+                AuditKind::Update,
+                "person_keys",
+            ),
+        ] {
+            let r = RunCompleted::new(run, serde_json::json!({ "rows": 3 }));
+            let id = r.id;
+            let e = DomainEvent::from(r);
+            assert_eq!(e.type_name(), name);
+            assert_eq!(
+                e.audit(),
+                (action, resource, id, serde_json::json!({ "rows": 3 }))
+            );
+            assert_eq!(e.payload(), serde_json::json!({ "run_id": id }));
+            assert!(e.audience().is_empty() && e.timeline().is_empty());
+            assert!(!e.delivered_to_webhooks() && !DomainEvent::is_type(name));
         }
     }
 }

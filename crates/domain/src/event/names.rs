@@ -58,6 +58,7 @@ impl DomainEvent {
                 _ => "allocation.status_changed",
             },
             Self::Record(r) => r.type_name(),
+            Self::RunCompleted(r) => r.type_name(),
         }
     }
 
@@ -73,8 +74,9 @@ impl DomainEvent {
     pub fn delivered_to_webhooks(&self) -> bool {
         match self {
             Self::Record(r) => r.delivered_to_webhooks(),
-            // (a subscription is never told of itself, nor of the subscriptions beside it)
-            Self::WebhookDisabled { .. } => false,
+            // (a subscription is never told of itself, nor of the subscriptions beside it; a
+            // run's records are their own events)
+            Self::WebhookDisabled { .. } | Self::RunCompleted(_) => false,
             _ => true,
         }
     }

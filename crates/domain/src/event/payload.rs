@@ -249,6 +249,7 @@ impl DomainEvent {
                 json!({ "allocation_id": allocation_id, "case_id": case_id, "provider_org_id": provider_org_id, "status": status })
             }
             Self::Record(r) => r.payload(),
+            Self::RunCompleted(r) => r.payload(),
         }
     }
 }

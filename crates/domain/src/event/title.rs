@@ -209,6 +209,7 @@ impl DomainEvent {
                 _ => t("지원 상태가 바뀌었습니다", "An allocation changed status"),
             },
             Self::Record(r) => r.title(korean),
+            Self::RunCompleted(r) => r.title(korean),
         }
     }
 }

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use hamkke_domain::allocation::{check_granted_on, GrantedOnBounds};
 use hamkke_domain::authz::Actor;
+use hamkke_domain::event::{Run, RunCompleted};
 use hamkke_domain::person::{NewPerson, Rrn};
 use hamkke_domain::text;
 use hamkke_domain::DomainError;
@@ -24,7 +25,7 @@ use hamkke_persistence::crypto::PersonKeys;
 use hamkke_persistence::repo::allocations::{self, NewAllocation, Outcome};
 use hamkke_persistence::repo::persons::{self, ImportRegistration};
 use hamkke_persistence::repo::{orgs, resources};
-use hamkke_persistence::{DbConn, RepoError};
+use hamkke_persistence::{uow, DbConn, RepoError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -494,8 +495,8 @@ fn parse_row(
 
 /// Imports a CSV or XLSX list as `actor`; `progress(done, total)` is called after every row.
 /// Every row stands alone: whatever goes wrong with one is reported as that row's error,
-/// never an abort. The run is audited as one event with its counts (a dry run writes nothing
-/// else).
+/// never an abort. The run is recorded as one event with its counts
+/// (`allocation_import.completed`); a dry run writes nothing but its audit as a read.
 #[allow(clippy::too_many_arguments)]
 pub fn import(
     conn: &mut DbConn,
@@ -634,29 +635,27 @@ pub fn import(
         progress(i + 1, total);
     }
     report.outcomes.sort_by_key(|o| o.row);
-    audit::record(
-        conn,
-        ctx,
-        AuditEntry::new(
-            if opts.dry_run {
-                AuditAction::View
-            } else {
-                AuditAction::Create
-            },
-            "allocation_import",
-            None,
-        )
-        .with_details(serde_json::json!({
-            "dry_run": opts.dry_run,
-            "encoding": report.encoding,
-            "rows": total,
-            "imported": report.imported,
-            "skipped": report.skipped,
-            "registered": report.registered,
-            "duplicates": report.duplicates.len(),
-            "errors": report.errors.len(),
-        })),
-    )?;
+    let counts = serde_json::json!({
+        "dry_run": opts.dry_run,
+        "encoding": report.encoding,
+        "rows": total,
+        "imported": report.imported,
+        "skipped": report.skipped,
+        "registered": report.registered,
+        "duplicates": report.duplicates.len(),
+        "errors": report.errors.len(),
+    });
+    if opts.dry_run {
+        // A dry run changed nothing: it is a read of the list, audited as one.
+        audit::record(
+            conn,
+            ctx,
+            AuditEntry::new(AuditAction::View, "allocation_import", None).with_details(counts),
+        )?;
+    } else {
+        let run = RunCompleted::new(Run::AllocationImport, counts);
+        uow::run(conn, actor, ctx, |tx| tx.record(run.into(), None))?;
+    }
     Ok(report)
 }
 
