@@ -544,7 +544,10 @@ pub async fn reject_allocation(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let reason = body.0.reason;
-    one_allocation(&state, auth, id, move |tx| repo::reject(tx, id, &reason)).await
+    one_allocation(&state, auth, id, move |tx| {
+        hamkke_persistence::app::allocations::reject(tx, id, &reason)
+    })
+    .await
 }
 
 /// The providing organization marks a planned or approved allocation delivered (전달 완료),
@@ -597,7 +600,10 @@ pub async fn cancel_allocation(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let reason = body.0.reason;
-    one_allocation(&state, auth, id, move |tx| repo::cancel(tx, id, &reason)).await
+    one_allocation(&state, auth, id, move |tx| {
+        hamkke_persistence::app::allocations::cancel(tx, id, &reason)
+    })
+    .await
 }
 
 /// Query of `POST /allocations/import`.

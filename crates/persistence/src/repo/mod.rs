@@ -24,7 +24,6 @@ pub mod orgs;
 pub mod page;
 pub mod persons;
 pub use cases::plans;
-pub(crate) mod quotas;
 pub mod receipts;
 pub mod referrals;
 pub mod refs;

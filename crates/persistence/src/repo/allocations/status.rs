@@ -175,8 +175,6 @@ pub(super) fn change_status(
     }
     if to == AllocationStatus::Cancelled {
         super::super::stock::put_back(tx.conn(), id)?;
-        let why = reason.unwrap_or_default();
-        super::super::quotas::allocation_cancelled(tx, id, why)?;
     }
     if let Some(d) = delivery {
         record_delivery(tx.conn(), actor, id, d)?;
@@ -224,7 +222,7 @@ pub fn approve(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<LedgerEntry> {
 
 /// A coordinator of the district (not the requester) rejects an override: the allocation is
 /// cancelled with the reason, and the requester is told.
-pub fn reject(tx: &mut Tx<'_>, id: Uuid, reason: &str) -> RepoResult<LedgerEntry> {
+pub(crate) fn reject(tx: &mut Tx<'_>, id: Uuid, reason: &str) -> RepoResult<LedgerEntry> {
     let actor = tx.actor();
     let m = Move {
         from: &[AllocationStatus::PendingOverride],
@@ -254,7 +252,7 @@ pub fn deliver(tx: &mut Tx<'_>, id: Uuid, delivered: &Delivered) -> RepoResult<L
 }
 
 /// The providing organization or a district coordinator cancels; it stops counting at once.
-pub fn cancel(tx: &mut Tx<'_>, id: Uuid, reason: &str) -> RepoResult<LedgerEntry> {
+pub(crate) fn cancel(tx: &mut Tx<'_>, id: Uuid, reason: &str) -> RepoResult<LedgerEntry> {
     let actor = tx.actor();
     let m = Move {
         from: &[

@@ -385,5 +385,6 @@ fn with_details(
 
 mod nominations;
 pub use nominations::*;
+pub(crate) mod quotas;
 mod report;
 pub use report::*;

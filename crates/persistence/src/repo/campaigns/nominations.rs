@@ -303,8 +303,8 @@ fn take_quota(
 
 impl NominationRow {
     /// What it took from the quota.
-    fn taken(&self) -> super::super::quotas::Taken {
-        super::super::quotas::Taken {
+    fn taken(&self) -> super::quotas::Taken {
+        super::quotas::Taken {
             id: self.id,
             campaign_id: self.campaign_id,
             org_id: self.org_id,
@@ -467,7 +467,7 @@ pub fn return_nomination(tx: &mut Tx<'_>, id: Uuid, reason: &str) -> RepoResult<
     let campaign = visible(tx, n.campaign_id.0)?;
     tx.authorize(authz::run_campaign(actor, &campaign.district_code))?;
     claim(tx, id, "returned", Some(reason))?;
-    super::super::quotas::give_back(tx, &n.taken())?;
+    super::quotas::give_back(tx, &n.taken())?;
     tx.record(
         RecordChange::new(Record::Nomination, Change::Updated, id)
             .details(json!({ "decision": "returned" }))
@@ -490,7 +490,7 @@ pub fn withdraw(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Nomination> {
         return Err(RepoError::NotFound);
     }
     claim(tx, id, "withdrawn", None)?;
-    super::super::quotas::give_back(tx, &n.taken())?;
+    super::quotas::give_back(tx, &n.taken())?;
     tx.record(
         RecordChange::new(Record::Nomination, Change::Removed, id)
             .details(json!({ "campaign_id": n.campaign_id.0 }))

@@ -1,6 +1,6 @@
 //! What a nomination took from its organization's quota, given back: when it is returned or
-//! withdrawn, and when the allocation an approved nomination made is cancelled. Used by the
-//! campaigns and by the ledger's cancellation, so neither depends on the other for it.
+//! withdrawn, and when the allocation an approved nomination made is cancelled (the ledger's
+//! cancellation reaches it through `app::allocations`).
 
 use diesel::prelude::*;
 use hamkke_domain::event::{Audience, Change, Record, RecordChange};
