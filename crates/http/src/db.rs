@@ -3,7 +3,7 @@
 
 use actix_web::web;
 use hamkke_persistence::audit::{self, AuditCtx};
-use hamkke_persistence::uow::{self, Tx};
+use hamkke_persistence::uow::{self, Rx, Tx};
 use hamkke_persistence::{Db, DbConn, RepoError};
 
 use hamkke_domain::authz::Actor;
@@ -202,6 +202,29 @@ impl DbHandle {
             resource_type,
             resource_id,
             move |conn, actor, ctx| uow::run_at(at, conn, actor, ctx, f),
+        )
+    }
+
+    /// Runs `f`, a read that may disclose personal data, as the calling user with its read
+    /// context (`uow::reading`): a refusal is recorded like `as_user`'s, and the read's `view`
+    /// events are committed before the answer is given.
+    pub fn read<T, F>(
+        &self,
+        caller: impl Into<Caller>,
+        resource_type: &'static str,
+        resource_id: Option<String>,
+        f: F,
+    ) -> impl std::future::Future<Output = ApiResult<T>> + '_
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Rx<'_>) -> Result<T, RepoError> + Send + 'static,
+    {
+        let caller: Caller = caller.into();
+        self.as_user(
+            caller,
+            resource_type,
+            resource_id,
+            move |conn, actor, ctx| uow::reading(conn, actor, ctx, f),
         )
     }
 

@@ -10,6 +10,11 @@
 //! own: the allocation's create (it retries the whole unit on a serialization failure) and the
 //! two registrations of a person (a unique violation aborts the transaction, and the answer
 //! is read after it).
+//!
+//! A read that may disclose personal data takes the caller's read context instead
+//! (`fn f(rx: &mut Rx<'_>, …)`, opened by `DbHandle::read`): the same connection, actor and
+//! audit context for its `view` events, no transaction unless it asks for one snapshot
+//! (`rx.consistent`).
 
 use std::panic::Location;
 use std::time::Instant;
@@ -31,6 +36,16 @@ use crate::types::{to_db, DbUuid};
 /// A change in progress: made only by [`run`], for an authenticated caller; its connection
 /// is reached through it.
 pub struct Tx<'a> {
+    conn: &'a mut DbConn,
+    actor: &'a Actor,
+    ctx: &'a AuditCtx,
+}
+
+/// A read in progress that may disclose personal data: the connection, the reading user and
+/// the audit context its `view` events are recorded under. Made only by [`reading`], for an
+/// authenticated caller (the HTTP crate's `DbHandle::read`); a read that needs one snapshot
+/// opens it with [`Rx::consistent`].
+pub struct Rx<'a> {
     conn: &'a mut DbConn,
     actor: &'a Actor,
     ctx: &'a AuditCtx,
@@ -131,6 +146,47 @@ pub fn read<T>(
     result
 }
 
+/// Runs `f`, a read of `actor`'s that may disclose personal data, with its read context. No
+/// transaction is opened: a read of one statement needs none (on PostgreSQL `BEGIN` and
+/// `COMMIT` would add two round trips); one that needs a snapshot asks [`Rx::consistent`].
+pub fn reading<T>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    f: impl FnOnce(&mut Rx<'_>) -> RepoResult<T>,
+) -> RepoResult<T> {
+    f(&mut Rx { conn, actor, ctx })
+}
+
+impl<'a> Rx<'a> {
+    /// The connection.
+    pub fn conn(&mut self) -> &mut DbConn {
+        self.conn
+    }
+
+    /// The reading user.
+    pub fn actor(&self) -> &'a Actor {
+        self.actor
+    }
+
+    /// The audit context of the request (its `view` events).
+    pub fn ctx(&self) -> &'a AuditCtx {
+        self.ctx
+    }
+
+    /// The connection, the actor and the audit context at once.
+    pub fn parts(&mut self) -> (&mut DbConn, &'a Actor, &'a AuditCtx) {
+        (self.conn, self.actor, self.ctx)
+    }
+
+    /// Runs `f` as one consistent read ([`read`]: one snapshot, its own span).
+    #[track_caller]
+    pub fn consistent<T>(&mut self, f: impl FnOnce(&mut Rx<'_>) -> RepoResult<T>) -> RepoResult<T> {
+        let (actor, ctx) = (self.actor, self.ctx);
+        read(self.conn, actor, |conn| f(&mut Rx { conn, actor, ctx }))
+    }
+}
+
 /// Work without a caller — the server's own jobs (sessions, sign-in throttling, idempotency
 /// keys, retention, sealing the audit chain, key rotation, seeding) — named by `job`, in one
 /// transaction and its own span.
@@ -221,12 +277,6 @@ fn finish<T>(span: &tracing::Span, started: Instant, result: &RepoResult<T>) {
 }
 
 impl<'a> Tx<'a> {
-    /// A unit of work on a connection whose transaction [`run`] already opened: for the
-    /// repository's own steps that take `(conn, actor, ctx)`.
-    pub(crate) fn on(conn: &'a mut DbConn, actor: &'a Actor, ctx: &'a AuditCtx) -> Self {
-        Tx { conn, actor, ctx }
-    }
-
     /// The connection, inside the unit of work's transaction.
     pub fn conn(&mut self) -> &mut DbConn {
         self.conn

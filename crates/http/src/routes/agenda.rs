@@ -502,8 +502,8 @@ async fn minutes(
     let english = crate::dto::allocations::wants_english(req);
     let m = state
         .db
-        .as_user(auth, "meeting", Some(id.to_string()), move |c, a, ctx| {
-            repo::minutes(c, a, ctx, id)
+        .read(auth, "meeting", Some(id.to_string()), move |rx| {
+            repo::minutes(rx, id)
         })
         .await?;
     let name = format!("hamkke_minutes_{}", m.meeting.scheduled_at.format("%Y%m%d"));

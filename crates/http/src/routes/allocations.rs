@@ -318,8 +318,8 @@ pub async fn check_allocation(
     let strong = state.config.duplicate_strong_score;
     let check = state
         .db
-        .as_user(auth, "allocation", None, move |c, a, ctx| {
-            repo::check(c, a, ctx, &new, strong)
+        .read(auth, "allocation", None, move |rx| {
+            repo::check(rx, &new, strong)
         })
         .await?;
     Ok(HttpResponse::Ok().json(CheckView::new(check, wants_english(&req))))
@@ -446,8 +446,10 @@ pub async fn list_allocations(
     let strong = state.config.duplicate_strong_score;
     let result = state
         .db
-        .as_user(auth, "allocation", None, move |c, a, ctx| {
-            repo::list(c, a, ctx, &filter, page, strong).and_then(|v| named(c, a, v))
+        .read(auth, "allocation", None, move |rx| {
+            let page = repo::list(rx, &filter, page, strong)?;
+            let (c, a, _) = rx.parts();
+            named(c, a, page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(AllocationPage::named(result.0, &result.1)))
@@ -493,12 +495,11 @@ pub async fn get_allocation(
     // A read: no unit of work (its view event goes to the group commit).
     let e = state
         .db
-        .as_user(
-            auth,
-            "allocation",
-            Some(id.to_string()),
-            move |c, a, ctx| repo::get(c, a, ctx, id, strong).and_then(|v| named(c, a, v)),
-        )
+        .read(auth, "allocation", Some(id.to_string()), move |rx| {
+            let entry = repo::get(rx, id, strong)?;
+            let (c, a, _) = rx.parts();
+            named(c, a, entry)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(AllocationView::named(e.0, &e.1)))
 }

@@ -239,12 +239,9 @@ pub async fn get_attachment_content(
     let keys = state.person_keys.clone();
     let (meta, bytes) = state
         .db
-        .as_user(
-            auth,
-            "attachment",
-            Some(id.to_string()),
-            move |c, a, ctx| attachments::content(c, a, ctx, &keys, id),
-        )
+        .read(auth, "attachment", Some(id.to_string()), move |rx| {
+            attachments::content(rx, &keys, id)
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .content_type(meta.file_type.as_str())

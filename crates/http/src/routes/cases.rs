@@ -131,8 +131,10 @@ pub async fn get_case(
     let id = id.into_inner();
     let detail = state
         .db
-        .as_user(auth, "case", Some(id.to_string()), move |c, a, ctx| {
-            repo::get(c, a, ctx, id).and_then(|d| named(c, a, d))
+        .read(auth, "case", Some(id.to_string()), move |rx| {
+            let detail = repo::get(rx, id)?;
+            let (c, a, _) = rx.parts();
+            named(c, a, detail)
         })
         .await?;
     Ok(case_response(actix_web::http::StatusCode::OK, detail))

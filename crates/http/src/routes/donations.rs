@@ -376,12 +376,9 @@ async fn receipt(
     let keys = state.person_keys.clone();
     let doc = state
         .db
-        .as_user(
-            auth,
-            "donation_receipt",
-            Some(id.to_string()),
-            move |c, a, ctx| receipts::document(c, a, ctx, &keys, id),
-        )
+        .read(auth, "donation_receipt", Some(id.to_string()), move |rx| {
+            receipts::document(rx, &keys, id)
+        })
         .await?;
     let form = crate::receipt::form(&doc);
     if as_pdf {

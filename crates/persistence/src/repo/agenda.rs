@@ -16,7 +16,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::meetings::{self, chaired, facts, load_meeting, participants_of};
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
@@ -25,7 +25,7 @@ use crate::schema::{
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{Rx, Tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = agenda_requests)]
@@ -260,8 +260,9 @@ pub struct Minutes {
 }
 
 /// The minutes of a meeting the actor may see; the export is audited.
-pub fn minutes(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<Minutes> {
-    crate::uow::read(conn, actor, |conn| {
+pub fn minutes(rx: &mut Rx<'_>, id: Uuid) -> RepoResult<Minutes> {
+    rx.consistent(|rx| {
+        let (conn, actor, ctx) = rx.parts();
         let meeting = visible_meeting(conn, actor, id)?;
         let participants: Vec<MeetingParticipant> = participants_of(conn, id)?;
         let staff_ids: Vec<DbUuid> = participants

@@ -14,13 +14,13 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{allocations, cases, consents, persons};
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::crypto::PersonKeys;
 use crate::error::{corrupt, RepoError, RepoResult};
 use crate::schema::{attachment_contents, attachments};
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::{self, Rx, Tx};
 
 /// A file to keep: its subject, what it is, and its bytes (type recognised by content).
 #[derive(Debug, Clone)]
@@ -238,13 +238,12 @@ pub fn list(
 /// The file itself, for someone who may see its subject and says why (`ctx.purpose`); every
 /// download is audited with that purpose and the person it is about.
 pub fn content(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    rx: &mut Rx<'_>,
     keys: &PersonKeys,
     id: Uuid,
 ) -> RepoResult<(AttachmentMeta, Vec<u8>)> {
-    uow::read(conn, actor, |conn| {
+    rx.consistent(|rx| {
+        let (conn, actor, ctx) = rx.parts();
         let meta = visible(conn, actor, id)?;
         if ctx.purpose.is_none() {
             return Err(DomainError::invalid(

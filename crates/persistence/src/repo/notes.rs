@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use hamkke_domain::authz::{self, Actor};
+use hamkke_domain::authz;
 use hamkke_domain::case::{NewNote, Note, NoteKind, TimelineEntry, Visibility};
 use hamkke_domain::DomainError;
 use serde_json::json;
@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::cases::{self, audit_case};
 use super::page::{Page, PageRequest};
-use crate::audit::{AuditAction, AuditCtx};
+use crate::audit::AuditAction;
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
@@ -68,29 +68,22 @@ pub fn create(tx: &mut Tx<'_>, case_id: Uuid, new: NewNote) -> RepoResult<Note> 
         )
         .into());
     }
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    insert(tx.conn(), actor, ctx, case_id, new)
+    insert(tx, case_id, new)
 }
 
-/// Writes a note inside the caller's transaction (see `create`).
-pub(crate) fn insert(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    case_id: Uuid,
-    new: NewNote,
-) -> RepoResult<Note> {
+/// Writes a note inside the caller's unit of work (see `create`).
+pub(crate) fn insert(tx: &mut Tx<'_>, case_id: Uuid, new: NewNote) -> RepoResult<Note> {
     {
-        let detail = cases::load(conn, case_id)?;
+        let actor = tx.actor();
+        let detail = cases::load(tx.conn(), case_id)?;
         let facts = detail.facts();
         authz::work_on_case(actor, &facts)?;
         let mut visitors = new.co_visitor_user_ids.clone();
         visitors.sort();
         visitors.dedup();
-        cases::join_co_visitors(&mut Tx::on(conn, actor, ctx), &detail, &visitors)?;
+        cases::join_co_visitors(tx, &detail, &visitors)?;
         if let Some(p) = new.person_id {
-            if !cases::is_member(conn, case_id, p)? {
+            if !cases::is_member(tx.conn(), case_id, p)? {
                 return Err(DomainError::invalid(
                     "person_id",
                     "not_member",
@@ -115,8 +108,8 @@ pub(crate) fn insert(
                 case_notes::created_at.eq(to_db(crate::now())),
                 case_notes::person_id.eq(new.person_id.map(DbUuid)),
             ))
-            .execute(conn)?;
-        Tx::on(conn, actor, ctx).record(
+            .execute(tx.conn())?;
+        tx.record(
             DomainEvent::NoteAdded {
                 case_id,
                 note_id: id,
@@ -129,7 +122,7 @@ pub(crate) fn insert(
         case_notes::table
             .find(DbUuid(id))
             .select(NoteRow::as_select())
-            .first(conn)?
+            .first(tx.conn())?
             .try_into()
     }
 }

@@ -11,13 +11,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::donations::{self, Donation};
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::crypto::PersonKeys;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{donation_receipts, donations as donations_t, organizations, resources};
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{Rx, Tx};
 
 /// An issued receipt.
 #[derive(Debug, Clone)]
@@ -195,13 +195,8 @@ pub struct ReceiptDocument {
 }
 
 /// The issued receipt of a donation, with what the form needs; its reading is audited.
-pub fn document(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    keys: &PersonKeys,
-    id: Uuid,
-) -> RepoResult<ReceiptDocument> {
+pub fn document(rx: &mut Rx<'_>, keys: &PersonKeys, id: Uuid) -> RepoResult<ReceiptDocument> {
+    let (conn, actor, ctx) = rx.parts();
     let d = own_donation(conn, actor, id)?;
     let receipt = of_donation(conn, id)?.ok_or(RepoError::NotFound)?;
     let (cipher, value): (Option<String>, Option<i64>) = donations_t::table

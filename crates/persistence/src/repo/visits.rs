@@ -147,12 +147,8 @@ pub fn complete(tx: &mut Tx<'_>, id: Uuid, note: String) -> RepoResult<(Visit, N
         .chain(visit.co_visitor_user_ids.iter().copied())
         .filter(|u| *u != tx.actor().user_id)
         .collect();
-    let actor = tx.actor();
-    let ctx = tx.ctx();
     let written = super::notes::insert(
-        tx.conn(),
-        actor,
-        ctx,
+        tx,
         visit.case_id,
         NewNote {
             kind: NoteKind::HomeVisit,

@@ -187,13 +187,8 @@ pub(super) fn audit_disclosed(
 }
 
 /// One allocation of the actor's district; a read that shows the recipient is audited.
-pub fn get(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    strong: u8,
-) -> RepoResult<LedgerEntry> {
+pub fn get(rx: &mut Rx<'_>, id: Uuid, strong: u8) -> RepoResult<LedgerEntry> {
+    let (conn, actor, ctx) = rx.parts();
     let a = load(conn, id)?;
     authz::view_ledger(actor, &a.district_code)?;
     let mut list = entries(conn, actor, vec![a])?;
@@ -219,13 +214,12 @@ pub struct LedgerFilter {
 
 /// The district's ledger; entries whose recipient the reader sees are audited.
 pub fn list(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    rx: &mut Rx<'_>,
     f: &LedgerFilter,
     page: PageRequest,
     strong: u8,
 ) -> RepoResult<Page<LedgerEntry>> {
+    let (conn, actor, ctx) = rx.parts();
     // A filter by person or household reads that person's benefit history: it needs the
     // right to their details, checked like the same id in a path.
     if let Some(p) = f.person_id {

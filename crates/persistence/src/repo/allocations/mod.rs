@@ -29,7 +29,7 @@ use crate::schema::{
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::{self, Rx, Tx};
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -335,13 +335,8 @@ pub fn check_unaudited(
 }
 
 /// The policy's answer for a request, without writing anything but the audit event.
-pub fn check(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    new: &NewAllocation,
-    strong: u8,
-) -> RepoResult<Check> {
+pub fn check(rx: &mut Rx<'_>, new: &NewAllocation, strong: u8) -> RepoResult<Check> {
+    let (conn, actor, ctx) = rx.parts();
     let check = check_unaudited(conn, actor, new, strong)?;
     let resource_id = new.resource_id;
     let mut entry = AuditEntry::new(

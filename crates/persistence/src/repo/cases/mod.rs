@@ -21,7 +21,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::{case_assignments, case_counters, case_members, case_participants, cases};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{Rx, Tx};
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -532,8 +532,9 @@ pub(crate) fn add_participant_row(
 }
 
 /// One case the actor may see; the read is audited.
-pub fn get(conn: &mut DbConn, actor: &Actor, ctx: &AuditCtx, id: Uuid) -> RepoResult<CaseDetail> {
-    crate::uow::read(conn, actor, |conn| {
+pub fn get(rx: &mut Rx<'_>, id: Uuid) -> RepoResult<CaseDetail> {
+    rx.consistent(|rx| {
+        let (conn, actor, ctx) = rx.parts();
         let detail = load_visible(conn, actor, id)?;
         let detail = with_assessment(conn, detail)?;
         audit_case(conn, ctx, AuditAction::View, &detail.case, None)?;

@@ -12,7 +12,6 @@ pub(crate) fn store_decision(
     d: &DecisionRecord,
 ) -> RepoResult<MeetingDetail> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     diesel::delete(meeting_decisions::table.find((DbUuid(id), DbUuid(d.case_id))))
         .execute(tx.conn())?;
     diesel::insert_into(meeting_decisions::table)
@@ -32,9 +31,7 @@ pub(crate) fn store_decision(
         ))
         .execute(tx.conn())?;
     changed(
-        tx.conn(),
-        actor,
-        ctx,
+        tx,
         id,
         json!({ "decision": d.decision.as_str(), "case_id": d.case_id }),
     )

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::cases;
 use super::page::{Page, PageRequest};
-use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
@@ -301,17 +301,12 @@ fn record_change(
 
 /// The end of every change of a scheduled meeting: its version moves on, the change is
 /// audited with `details`, and the meeting is answered as the caller now sees it.
-fn changed(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    id: Uuid,
-    details: serde_json::Value,
-) -> RepoResult<MeetingDetail> {
-    bump(conn, id)?;
-    let m = load_meeting(conn, id)?;
-    record_change(&mut Tx::on(conn, actor, ctx), &m, details, false)?;
-    detail(conn, actor, m)
+fn changed(tx: &mut Tx<'_>, id: Uuid, details: serde_json::Value) -> RepoResult<MeetingDetail> {
+    bump(tx.conn(), id)?;
+    let m = load_meeting(tx.conn(), id)?;
+    record_change(tx, &m, details, false)?;
+    let actor = tx.actor();
+    detail(tx.conn(), actor, m)
 }
 
 pub(crate) fn bump(conn: &mut DbConn, id: Uuid) -> RepoResult<()> {
@@ -620,23 +615,15 @@ pub fn cancel(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<MeetingDetail> {
 /// Puts a case the host can see on the agenda.
 pub fn add_agenda(tx: &mut Tx<'_>, id: Uuid, case_id: Uuid) -> RepoResult<MeetingDetail> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     let m = chaired(tx.conn(), actor, id)?;
     add_to_agenda(tx, &m, case_id, "case_id")?;
-    changed(
-        tx.conn(),
-        actor,
-        ctx,
-        id,
-        json!({ "agenda_added": case_id }),
-    )
+    changed(tx, id, json!({ "agenda_added": case_id }))
 }
 
 /// Takes a case off the agenda before the meeting is finalized, with the decision recorded for
 /// it: the way out when the meeting cannot, or should not, decide on it.
 pub fn remove_agenda(tx: &mut Tx<'_>, id: Uuid, case_id: Uuid) -> RepoResult<MeetingDetail> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     let meeting = chaired(tx.conn(), actor, id)?;
     let removed = diesel::delete(meeting_agenda::table.find((DbUuid(id), DbUuid(case_id))))
         .execute(tx.conn())?;
@@ -655,13 +642,7 @@ pub fn remove_agenda(tx: &mut Tx<'_>, id: Uuid, case_id: Uuid) -> RepoResult<Mee
         },
         None,
     )?;
-    changed(
-        tx.conn(),
-        actor,
-        ctx,
-        id,
-        json!({ "agenda_removed": case_id }),
-    )
+    changed(tx, id, json!({ "agenda_removed": case_id }))
 }
 
 /// Records whether a participant attended.
@@ -672,13 +653,10 @@ pub fn attendance(
     attended: bool,
 ) -> RepoResult<MeetingDetail> {
     let actor = tx.actor();
-    let ctx = tx.ctx();
     chaired(tx.conn(), actor, id)?;
     set_attendance(tx.conn(), id, user_id, attended)?;
     changed(
-        tx.conn(),
-        actor,
-        ctx,
+        tx,
         id,
         json!({ "attendance": user_id, "attended": attended }),
     )

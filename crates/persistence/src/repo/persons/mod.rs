@@ -119,11 +119,10 @@ pub fn create(
 ) -> RepoResult<(PersonView, Vec<super::identity::Candidate>)> {
     authz::register_person(actor)?;
     let result = uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
         // Registrations of one name and birth date wait for each other, so each sees the
         // other as a possible duplicate.
-        crate::guard::lock_identity(conn, &actor.district_code, &new.name, new.birth_date)?;
-        insert(conn, actor, ctx, keys, &new, refuse)
+        crate::guard::lock_identity(tx.conn(), &actor.district_code, &new.name, new.birth_date)?;
+        insert(tx, keys, &new, refuse)
     });
     registered_once(conn, keys, &new, result)
 }
@@ -164,7 +163,7 @@ pub fn register_for_import(
                 return Ok(ImportRegistration::PossibleDuplicate(strong));
             }
         }
-        let (view, _) = insert(conn, actor, ctx, keys, &new, false)?;
+        let (view, _) = insert(tx, keys, &new, false)?;
         Ok(ImportRegistration::Registered(match view {
             PersonView::Full(p) => p.id,
             PersonView::Redacted { id, .. } => id,
@@ -193,15 +192,14 @@ fn registered_once<T>(
     }
 }
 
-/// Writes a new person in the caller's transaction (see `create`).
+/// Writes a new person in the caller's unit of work (see `create`).
 fn insert(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+    tx: &mut Tx<'_>,
     keys: &PersonKeys,
     new: &NewPerson,
     refuse: bool,
 ) -> RepoResult<(PersonView, Vec<super::identity::Candidate>)> {
+    let (conn, actor, _) = tx.parts();
     if let Some(h) = new.household_id {
         super::households::load_usable(conn, actor, h, "household_id")?;
     }
@@ -274,7 +272,7 @@ fn insert(
     } else {
         json!({ "possible_duplicates": found.len() })
     };
-    Tx::on(conn, actor, ctx).record(
+    tx.record(
         RecordChange::new(Record::Person, Change::Created, id)
             .details(details)
             .into(),
