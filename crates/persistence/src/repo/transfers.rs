@@ -121,13 +121,13 @@ pub(crate) fn waiting(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<
     authz::view_transfer(actor, &tr.from_district_code, &tr.to_district_code)?;
     authz::decide_transfer(actor, &tr.from_district_code)?;
     if tr.status != TransferStatus::Requested {
-        return Err(RepoError::conflict(DECIDED, DECIDED_DETAIL));
+        return Err(RepoError::conflict(
+            "transfer_decided",
+            "this transfer has already been decided",
+        ));
     }
     Ok(tr)
 }
-
-const DECIDED: &str = "transfer_decided";
-const DECIDED_DETAIL: &str = "this transfer has already been decided";
 
 /// Records the decision, if the transfer still waits for one (of two decisions, one wins);
 /// the coordinator who asked learns the answer, and on approval the receiving organization.
@@ -156,7 +156,11 @@ pub(crate) fn record_decision(
         t::decided_at.eq(Some(to_db(crate::now()))),
     ))
     .execute(tx.conn())?;
-    crate::guard::claimed(decided, DECIDED, DECIDED_DETAIL)?;
+    crate::guard::claimed(
+        decided,
+        "transfer_decided",
+        "this transfer has already been decided",
+    )?;
     let tr = load(tx.conn(), id)?;
     tx.record(
         RecordChange::new(Record::Transfer, Change::Updated, id)
