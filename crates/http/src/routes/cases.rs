@@ -105,9 +105,9 @@ pub async fn list_cases(
     };
     let result = state
         .db
-        .write(auth, "case", None, move |tx| {
-            let page = repo::list(tx, &filter, page)?;
-            let (c, a, _) = tx.parts();
+        .read(auth, "case", None, move |rx| {
+            let page = repo::list(rx, &filter, page)?;
+            let (c, a, _) = rx.parts();
             let names = names_of(c, a, &page)?;
             Ok((page, names))
         })
@@ -378,9 +378,9 @@ pub async fn list_case_notes(
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let result = state
         .db
-        .write(auth, "case", Some(id.to_string()), move |tx| {
-            notes::list(tx, id, page).and_then(|v| {
-                let (c, a, _) = tx.parts();
+        .read(auth, "case", Some(id.to_string()), move |rx| {
+            notes::list(rx, id, page).and_then(|v| {
+                let (c, a, _) = rx.parts();
                 named(c, a, v)
             })
         })
@@ -435,9 +435,9 @@ pub async fn list_case_timeline(
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let result = state
         .db
-        .write(auth, "case", Some(id.to_string()), move |tx| {
-            notes::timeline(tx, id, page).and_then(|v| {
-                let (c, a, _) = tx.parts();
+        .read(auth, "case", Some(id.to_string()), move |rx| {
+            notes::timeline(rx, id, page).and_then(|v| {
+                let (c, a, _) = rx.parts();
                 named(c, a, v)
             })
         })

@@ -34,8 +34,8 @@ pub async fn list_person_duplicates(
     let district = q.district_code;
     let result = state
         .db
-        .write(auth, "person_duplicate", None, move |tx| {
-            repo::list(tx, district, status, page)
+        .read(auth, "person_duplicate", None, move |rx| {
+            repo::list(rx, district, status, page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(DuplicatePairPage::from_page(result)))

@@ -104,9 +104,9 @@ pub async fn get_meeting(
     let id = id.into_inner();
     let d = state
         .db
-        .write(auth, "meeting", Some(id.to_string()), move |tx| {
-            repo::get(tx, id).and_then(|v| {
-                let (c, a, _) = tx.parts();
+        .read(auth, "meeting", Some(id.to_string()), move |rx| {
+            repo::get(rx, id).and_then(|v| {
+                let (c, a, _) = rx.parts();
                 named(c, a, v)
             })
         })
@@ -502,9 +502,9 @@ pub async fn get_referral(
     let id = id.into_inner();
     let r = state
         .db
-        .write(auth, "referral", Some(id.to_string()), move |tx| {
-            referrals::get(tx, id).and_then(|v| {
-                let (c, a, _) = tx.parts();
+        .read(auth, "referral", Some(id.to_string()), move |rx| {
+            referrals::get(rx, id).and_then(|v| {
+                let (c, a, _) = rx.parts();
                 named(c, a, v)
             })
         })

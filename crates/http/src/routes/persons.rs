@@ -96,8 +96,8 @@ pub async fn get_household(
     let id = id.into_inner();
     let h = state
         .db
-        .write(auth, "household", Some(id.to_string()), move |tx| {
-            households::get(tx, id)
+        .read(auth, "household", Some(id.to_string()), move |rx| {
+            households::get(rx, id)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -223,9 +223,9 @@ pub async fn list_persons(
     let keys = state.person_keys.clone();
     let result = state
         .db
-        .write(auth, "person", None, move |tx| {
-            persons::search(tx, &keys, &search, page).and_then(|v| {
-                let (c, a, _) = tx.parts();
+        .read(auth, "person", None, move |rx| {
+            persons::search(rx, &keys, &search, page).and_then(|v| {
+                let (c, a, _) = rx.parts();
                 named(c, a, v)
             })
         })
@@ -253,13 +253,13 @@ pub async fn get_person(
     let id = id.into_inner();
     let view = state
         .db
-        .write(
+        .read(
             auth,
             "person",
             Some(id.to_string()),
-            move |tx| match persons::get(tx, id)? {
+            move |rx| match persons::get(rx, id)? {
                 persons::Found::Person(view) => {
-                    let (c, a, _) = tx.parts();
+                    let (c, a, _) = rx.parts();
                     let names = names_of(c, a, view.as_ref())?;
                     Ok(Ok((*view, names)))
                 }
@@ -354,9 +354,9 @@ pub async fn list_consents(
     let id = id.into_inner();
     let items = state
         .db
-        .write(auth, "consent", Some(id.to_string()), move |tx| {
-            consents::list(tx, id).and_then(|v| {
-                let (c, a, _) = tx.parts();
+        .read(auth, "consent", Some(id.to_string()), move |rx| {
+            consents::list(rx, id).and_then(|v| {
+                let (c, a, _) = rx.parts();
                 named(c, a, v)
             })
         })

@@ -64,9 +64,9 @@ pub async fn list_case_assessments(
     let id = id.into_inner();
     let items = state
         .db
-        .write(auth, "case", Some(id.to_string()), move |tx| {
-            repo::list_assessments(tx, id).and_then(|v| {
-                let (c, a, _) = tx.parts();
+        .read(auth, "case", Some(id.to_string()), move |rx| {
+            repo::list_assessments(rx, id).and_then(|v| {
+                let (c, a, _) = rx.parts();
                 named(c, a, v)
             })
         })
@@ -128,9 +128,9 @@ pub async fn list_case_plans(
     let id = id.into_inner();
     let items = state
         .db
-        .write(auth, "case", Some(id.to_string()), move |tx| {
-            repo::list_plans(tx, id).and_then(|v| {
-                let (c, a, _) = tx.parts();
+        .read(auth, "case", Some(id.to_string()), move |rx| {
+            repo::list_plans(rx, id).and_then(|v| {
+                let (c, a, _) = rx.parts();
                 named(c, a, v)
             })
         })

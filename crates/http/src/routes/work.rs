@@ -150,9 +150,9 @@ pub async fn get_worklist(state: web::Data<AppState>, auth: Caller) -> ApiResult
     let days = state.config.first_assessment_days;
     let list = state
         .db
-        .write(auth, "worklist", None, move |tx| {
-            work::worklist(tx, today, days).and_then(|w| {
-                let (c, a, _) = tx.parts();
+        .read(auth, "worklist", None, move |rx| {
+            work::worklist(rx, today, days).and_then(|w| {
+                let (c, a, _) = rx.parts();
                 named(c, a, w)
             })
         })

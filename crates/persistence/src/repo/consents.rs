@@ -18,7 +18,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::{consent_organizations, consents, organizations};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{Rx, Tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = consents)]
@@ -234,29 +234,31 @@ pub(crate) fn awaiting_form(
 }
 
 /// The consents of a person (details rights needed).
-pub fn list(tx: &mut Tx<'_>, person_id: Uuid) -> RepoResult<Vec<Consent>> {
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    let (_, access) = persons::access_facts(tx.conn(), actor, person_id)?;
-    if !access.in_district {
-        return Err(DomainError::hidden("person of another district").into());
-    }
-    if !authz::person_details(&access) {
-        return Err(DomainError::only(
-            hamkke_domain::Who::ConsentedOrg,
-            "the organization has no right to this person's details",
-        )
-        .into());
-    }
-    let rows = consents::table
-        .filter(consents::person_id.eq(DbUuid(person_id)))
-        .order(consents::id.asc())
-        .select(ConsentRow::as_select())
-        .load(tx.conn())?;
-    let mut entry = AuditEntry::new(AuditAction::View, "consent", None);
-    entry.person_id = Some(person_id);
-    audit::record(tx.conn(), ctx, entry)?;
-    with_orgs(tx.conn(), rows)
+pub fn list(rx: &mut Rx<'_>, person_id: Uuid) -> RepoResult<Vec<Consent>> {
+    rx.consistent(|rx| {
+        let actor = rx.actor();
+        let ctx = rx.ctx();
+        let (_, access) = persons::access_facts(rx.conn(), actor, person_id)?;
+        if !access.in_district {
+            return Err(DomainError::hidden("person of another district").into());
+        }
+        if !authz::person_details(&access) {
+            return Err(DomainError::only(
+                hamkke_domain::Who::ConsentedOrg,
+                "the organization has no right to this person's details",
+            )
+            .into());
+        }
+        let rows = consents::table
+            .filter(consents::person_id.eq(DbUuid(person_id)))
+            .order(consents::id.asc())
+            .select(ConsentRow::as_select())
+            .load(rx.conn())?;
+        let mut entry = AuditEntry::new(AuditAction::View, "consent", None);
+        entry.person_id = Some(person_id);
+        audit::record(rx.conn(), ctx, entry)?;
+        with_orgs(rx.conn(), rows)
+    })
 }
 
 /// Withdraws a consent; takes effect on the next request.

@@ -18,7 +18,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::{households, persons};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{Rx, Tx};
 use hamkke_domain::person::Person;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -137,19 +137,21 @@ pub fn create(tx: &mut Tx<'_>, new: NewHousehold) -> RepoResult<(Household, Vec<
 }
 
 /// One household with its members as the actor may see them; the read is audited.
-pub fn get(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<(Household, Vec<PersonView>)> {
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    let household = load(tx.conn(), id)?;
-    let members = members(tx.conn(), actor, id)?;
-    visible(&household, actor, &members)?;
-    audit::record(
-        tx.conn(),
-        ctx,
-        AuditEntry::new(AuditAction::View, "household", Some(id.to_string()))
-            .with_details(json!({ "members": members.len() })),
-    )?;
-    Ok((household, members))
+pub fn get(rx: &mut Rx<'_>, id: Uuid) -> RepoResult<(Household, Vec<PersonView>)> {
+    rx.consistent(|rx| {
+        let actor = rx.actor();
+        let ctx = rx.ctx();
+        let household = load(rx.conn(), id)?;
+        let members = members(rx.conn(), actor, id)?;
+        visible(&household, actor, &members)?;
+        audit::record(
+            rx.conn(),
+            ctx,
+            AuditEntry::new(AuditAction::View, "household", Some(id.to_string()))
+                .with_details(json!({ "members": members.len() })),
+        )?;
+        Ok((household, members))
+    })
 }
 
 /// Households the actor's organization registered.

@@ -17,7 +17,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::{case_events, case_notes};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{Rx, Tx};
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -128,33 +128,35 @@ pub(crate) fn insert(tx: &mut Tx<'_>, case_id: Uuid, new: NewNote) -> RepoResult
 }
 
 /// Notes of a visible case that the actor's organization may read; the read is audited.
-pub fn list(tx: &mut Tx<'_>, case_id: Uuid, page: PageRequest) -> RepoResult<Page<Note>> {
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    let detail = cases::load_visible(tx.conn(), actor, case_id)?;
-    let mut q = case_notes::table
-        .filter(case_notes::case_id.eq(DbUuid(case_id)))
-        .filter(scope::notes(actor))
-        .order(case_notes::id.asc())
-        .limit(page.limit + 1)
-        .select(NoteRow::as_select())
-        .into_boxed();
-    if let Some(after) = page.after {
-        q = q.filter(case_notes::id.gt(DbUuid(after)));
-    }
-    let items = q
-        .load(tx.conn())?
-        .into_iter()
-        .map(Note::try_from)
-        .collect::<RepoResult<Vec<_>>>()?;
-    audit_case(
-        tx.conn(),
-        ctx,
-        AuditAction::View,
-        &detail.case,
-        Some(json!({ "notes": items.len() })),
-    )?;
-    Ok(Page::from_overfetch(items, page.limit, |n| n.id))
+pub fn list(rx: &mut Rx<'_>, case_id: Uuid, page: PageRequest) -> RepoResult<Page<Note>> {
+    rx.consistent(|rx| {
+        let actor = rx.actor();
+        let ctx = rx.ctx();
+        let detail = cases::load_visible(rx.conn(), actor, case_id)?;
+        let mut q = case_notes::table
+            .filter(case_notes::case_id.eq(DbUuid(case_id)))
+            .filter(scope::notes(actor))
+            .order(case_notes::id.asc())
+            .limit(page.limit + 1)
+            .select(NoteRow::as_select())
+            .into_boxed();
+        if let Some(after) = page.after {
+            q = q.filter(case_notes::id.gt(DbUuid(after)));
+        }
+        let items = q
+            .load(rx.conn())?
+            .into_iter()
+            .map(Note::try_from)
+            .collect::<RepoResult<Vec<_>>>()?;
+        audit_case(
+            rx.conn(),
+            ctx,
+            AuditAction::View,
+            &detail.case,
+            Some(json!({ "notes": items.len() })),
+        )?;
+        Ok(Page::from_overfetch(items, page.limit, |n| n.id))
+    })
 }
 
 /// A timeline row: id, time, kind, actor user, actor org, data.
@@ -169,50 +171,52 @@ type EventRow = (
 
 /// The case's timeline in order: status changes, notes, participants, assignments, handovers.
 pub fn timeline(
-    tx: &mut Tx<'_>,
+    rx: &mut Rx<'_>,
     case_id: Uuid,
     page: PageRequest,
 ) -> RepoResult<Page<TimelineEntry>> {
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    let detail = cases::load_visible(tx.conn(), actor, case_id)?;
-    let mut q = case_events::table
-        .filter(case_events::case_id.eq(DbUuid(case_id)))
-        .filter(scope::timeline(actor))
-        .order(case_events::id.asc())
-        .limit(page.limit + 1)
-        .select((
-            case_events::id,
-            case_events::occurred_at,
-            case_events::kind,
-            case_events::actor_user_id,
-            case_events::actor_org_id,
-            case_events::data,
-        ))
-        .into_boxed();
-    if let Some(after) = page.after {
-        q = q.filter(case_events::id.gt(DbUuid(after)));
-    }
-    let rows: Vec<EventRow> = q.load(tx.conn())?;
-    let items = rows
-        .into_iter()
-        .map(|(id, at, kind, user, org, data)| TimelineEntry {
-            id: id.0,
-            occurred_at: from_db(at),
-            kind,
-            actor_user_id: user.map(|u| u.0),
-            actor_org_id: org.map(|o| o.0),
-            data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
-        })
-        .collect();
-    audit_case(
-        tx.conn(),
-        ctx,
-        AuditAction::View,
-        &detail.case,
-        Some(json!({ "timeline": true })),
-    )?;
-    Ok(Page::from_overfetch(items, page.limit, |e| e.id))
+    rx.consistent(|rx| {
+        let actor = rx.actor();
+        let ctx = rx.ctx();
+        let detail = cases::load_visible(rx.conn(), actor, case_id)?;
+        let mut q = case_events::table
+            .filter(case_events::case_id.eq(DbUuid(case_id)))
+            .filter(scope::timeline(actor))
+            .order(case_events::id.asc())
+            .limit(page.limit + 1)
+            .select((
+                case_events::id,
+                case_events::occurred_at,
+                case_events::kind,
+                case_events::actor_user_id,
+                case_events::actor_org_id,
+                case_events::data,
+            ))
+            .into_boxed();
+        if let Some(after) = page.after {
+            q = q.filter(case_events::id.gt(DbUuid(after)));
+        }
+        let rows: Vec<EventRow> = q.load(rx.conn())?;
+        let items = rows
+            .into_iter()
+            .map(|(id, at, kind, user, org, data)| TimelineEntry {
+                id: id.0,
+                occurred_at: from_db(at),
+                kind,
+                actor_user_id: user.map(|u| u.0),
+                actor_org_id: org.map(|o| o.0),
+                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+            })
+            .collect();
+        audit_case(
+            rx.conn(),
+            ctx,
+            AuditAction::View,
+            &detail.case,
+            Some(json!({ "timeline": true })),
+        )?;
+        Ok(Page::from_overfetch(items, page.limit, |e| e.id))
+    })
 }
 
 /// A merge (`app::merge`): the merged record's counselling notes now belong to the survivor.

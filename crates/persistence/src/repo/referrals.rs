@@ -19,7 +19,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::schema::{cases as cases_t, referrals};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::{self, Rx, Tx};
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -189,17 +189,19 @@ pub(crate) fn send(
 }
 
 /// One referral (either end, or the district's coordinators and auditors).
-pub fn get(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<ReferralDetail> {
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    let (r, facts) = load(tx.conn(), id)?;
-    authz::view_referral(actor, &facts)?;
-    audit::record(
-        tx.conn(),
-        ctx,
-        AuditEntry::new(AuditAction::View, "referral", Some(id.to_string())),
-    )?;
-    detail(tx.conn(), r)
+pub fn get(rx: &mut Rx<'_>, id: Uuid) -> RepoResult<ReferralDetail> {
+    rx.consistent(|rx| {
+        let actor = rx.actor();
+        let ctx = rx.ctx();
+        let (r, facts) = load(rx.conn(), id)?;
+        authz::view_referral(actor, &facts)?;
+        audit::record(
+            rx.conn(),
+            ctx,
+            AuditEntry::new(AuditAction::View, "referral", Some(id.to_string())),
+        )?;
+        detail(rx.conn(), r)
+    })
 }
 
 /// Which way a referral goes, seen from the actor's organization.

@@ -24,7 +24,7 @@ use crate::schema::{
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::Rx;
 
 /// One notification.
 #[derive(Debug, Clone)]
@@ -336,331 +336,338 @@ const WORKLIST_LIMIT: i64 = 200;
 
 /// The actor's worklist; reading it is audited once.
 pub fn worklist(
-    tx: &mut Tx<'_>,
+    rx: &mut Rx<'_>,
     today: NaiveDate,
     first_assessment_days: u32,
 ) -> RepoResult<Worklist> {
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    let open: Vec<&str> = Status::ALL
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| s.as_str())
-        .collect();
-    let case_ids: Vec<DbUuid> = case_assignments::table
-        .filter(case_assignments::user_id.eq(DbUuid(actor.user_id)))
-        .filter(case_assignments::ended_at.is_null())
-        .select(case_assignments::case_id)
-        .load(tx.conn())?;
-    let mine: Vec<Case> =
-        super::cases::load_many(tx.conn(), &case_ids.iter().map(|c| c.0).collect::<Vec<_>>())?
-            .into_values()
-            .filter(|c| open.contains(&c.status.as_str()))
+    rx.consistent(|rx| {
+        let actor = rx.actor();
+        let ctx = rx.ctx();
+        let open: Vec<&str> = Status::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str())
             .collect();
-    let mut mine = mine;
-    mine.sort_by_key(|c| c.id);
-    mine.truncate(WORKLIST_LIMIT as usize);
-    let horizon = today + Duration::days(7);
-    let mut reviews_due: Vec<WorkDue> = mine
-        .iter()
-        .filter(|c| c.status.counts_as_open())
-        .filter_map(|c| {
-            c.next_review_on.filter(|d| *d <= horizon).map(|d| WorkDue {
-                case_id: c.id,
-                case_no: c.case_no.clone(),
-                due_on: d,
-                overdue: d < today,
+        let case_ids: Vec<DbUuid> = case_assignments::table
+            .filter(case_assignments::user_id.eq(DbUuid(actor.user_id)))
+            .filter(case_assignments::ended_at.is_null())
+            .select(case_assignments::case_id)
+            .load(rx.conn())?;
+        let mine: Vec<Case> =
+            super::cases::load_many(rx.conn(), &case_ids.iter().map(|c| c.0).collect::<Vec<_>>())?
+                .into_values()
+                .filter(|c| open.contains(&c.status.as_str()))
+                .collect();
+        let mut mine = mine;
+        mine.sort_by_key(|c| c.id);
+        mine.truncate(WORKLIST_LIMIT as usize);
+        let horizon = today + Duration::days(7);
+        let mut reviews_due: Vec<WorkDue> = mine
+            .iter()
+            .filter(|c| c.status.counts_as_open())
+            .filter_map(|c| {
+                c.next_review_on.filter(|d| *d <= horizon).map(|d| WorkDue {
+                    case_id: c.id,
+                    case_no: c.case_no.clone(),
+                    due_on: d,
+                    overdue: d < today,
+                })
             })
-        })
-        .collect();
-    reviews_due.sort_by_key(|d| d.due_on);
-    let waiting: Vec<&Case> = mine
-        .iter()
-        .filter(|c| matches!(c.status, Status::Intake | Status::Assessing))
-        .filter(|c| c.intake_on.is_some())
-        .collect();
-    let assessed: Vec<DbUuid> = if waiting.is_empty() {
-        Vec::new()
-    } else {
-        case_assessments::table
-            .filter(
-                case_assessments::case_id
-                    .eq_any(waiting.iter().map(|c| DbUuid(c.id)).collect::<Vec<_>>()),
-            )
-            .select(case_assessments::case_id)
-            .distinct()
-            .load(tx.conn())?
-    };
-    let mut assessments_due: Vec<WorkDue> = waiting
-        .into_iter()
-        .filter(|c| !assessed.contains(&DbUuid(c.id)))
-        .filter_map(|c| {
-            let due = c.intake_on? + Duration::days(first_assessment_days.into());
-            (due <= horizon).then(|| WorkDue {
-                case_id: c.id,
-                case_no: c.case_no.clone(),
-                due_on: due,
-                overdue: due < today,
-            })
-        })
-        .collect();
-    assessments_due.sort_by_key(|d| d.due_on);
-    let people = {
-        let ids: Vec<DbUuid> = mine.iter().map(|c| DbUuid(c.person_id)).collect();
-        let rows = persons::table
-            .filter(persons::id.eq_any(ids))
-            .select(super::rows::PersonRow::as_select())
-            .load(tx.conn())?
+            .collect();
+        reviews_due.sort_by_key(|d| d.due_on);
+        let waiting: Vec<&Case> = mine
+            .iter()
+            .filter(|c| matches!(c.status, Status::Intake | Status::Assessing))
+            .filter(|c| c.intake_on.is_some())
+            .collect();
+        let assessed: Vec<DbUuid> = if waiting.is_empty() {
+            Vec::new()
+        } else {
+            case_assessments::table
+                .filter(
+                    case_assessments::case_id
+                        .eq_any(waiting.iter().map(|c| DbUuid(c.id)).collect::<Vec<_>>()),
+                )
+                .select(case_assessments::case_id)
+                .distinct()
+                .load(rx.conn())?
+        };
+        let mut assessments_due: Vec<WorkDue> = waiting
             .into_iter()
-            .map(hamkke_domain::person::Person::try_from)
-            .collect::<RepoResult<Vec<_>>>()?;
-        access::views(tx.conn(), actor, rows)?
-    };
-    let person_of = |id: Uuid| {
-        people.iter().find(|v| match v {
-            PersonView::Full(p) => p.id == id,
-            PersonView::Redacted { id: r, .. } => *r == id,
-        })
-    };
-    let cases: Vec<WorkCase> = mine
-        .into_iter()
-        .filter_map(|c| {
-            person_of(c.person_id).map(|p| WorkCase {
-                person: p.clone(),
-                case: c,
+            .filter(|c| !assessed.contains(&DbUuid(c.id)))
+            .filter_map(|c| {
+                let due = c.intake_on? + Duration::days(first_assessment_days.into());
+                (due <= horizon).then(|| WorkDue {
+                    case_id: c.id,
+                    case_no: c.case_no.clone(),
+                    due_on: due,
+                    overdue: due < today,
+                })
             })
-        })
-        .collect();
-    let items: Vec<WorkItem> = action_items::table
-        .filter(action_items::assignee_user_id.eq(DbUuid(actor.user_id)))
-        .filter(action_items::completed_at.is_null())
-        .filter(action_items::due_on.le(today + Duration::days(7)))
-        .order(action_items::due_on.asc())
-        .limit(WORKLIST_LIMIT)
-        .select((
-            action_items::id,
-            action_items::case_id,
-            action_items::meeting_id,
-            action_items::description,
-            action_items::due_on,
-        ))
-        .load::<(DbUuid, DbUuid, DbUuid, String, NaiveDate)>(tx.conn())?
-        .into_iter()
-        .map(|(id, case, meeting, description, due_on)| WorkItem {
-            id: id.0,
-            case_id: case.0,
-            meeting_id: meeting.0,
-            description,
-            due_on,
-            overdue: due_on < today,
-        })
-        .collect();
-    let incoming = referrals::table
-        .filter(scope::incoming_referrals(actor))
-        .filter(referrals::status.eq("sent"))
-        .order(referrals::id.asc())
-        .limit(WORKLIST_LIMIT)
-        .select((
-            referrals::id,
-            referrals::case_id,
-            referrals::from_org_id,
-            referrals::reason,
-            referrals::created_at,
-        ))
-        .load::<(DbUuid, DbUuid, DbUuid, String, NaiveDateTime)>(tx.conn())?
-        .into_iter()
-        .map(|(id, case, from, reason, at)| WorkReferral {
-            id: id.0,
-            case_id: case.0,
-            from_org_id: from.0,
-            reason,
-            created_at: from_db(at),
-        })
-        .collect();
-    let now = crate::now();
-    // What my organization was told it lost (`consent.access_lost`, to me): the cases it
-    // names, as long as my organization still takes part in them.
-    let lost: Vec<(String, NaiveDateTime)> = notifications::table
-        .filter(notifications::user_id.eq(DbUuid(actor.user_id)))
-        .filter(notifications::event_type.eq("consent.access_lost"))
-        .filter(notifications::created_at.ge(to_db(now - Duration::days(DECLINED_SHOWN_DAYS))))
-        .order(notifications::created_at.desc())
-        .limit(WORKLIST_LIMIT)
-        .select((notifications::data, notifications::created_at))
-        .load(tx.conn())?;
-    // The cases each notice names (newest notice first), then their numbers in one query.
-    let mut named: Vec<(Uuid, NaiveDateTime)> = Vec::new();
-    for (data, at) in lost {
-        let ids = serde_json::from_str::<serde_json::Value>(&data)
-            .ok()
-            .and_then(|d| d["case_ids"].as_array().cloned())
-            .unwrap_or_default();
-        for id in ids.iter().filter_map(|c| c.as_str()?.parse::<Uuid>().ok()) {
-            if !named.iter().any(|(c, _)| *c == id) {
-                named.push((id, at));
-            }
-        }
-    }
-    let mut q = crate::schema::cases::table
-        .filter(
-            crate::schema::cases::id
-                .eq_any(named.iter().map(|(c, _)| DbUuid(*c)).collect::<Vec<_>>()),
-        )
-        .select((crate::schema::cases::id, crate::schema::cases::case_no))
-        .into_boxed();
-    q = q.filter(scope::cases(actor));
-    let numbers: std::collections::HashMap<Uuid, String> = q
-        .load::<(DbUuid, String)>(tx.conn())?
-        .into_iter()
-        .map(|(c, no)| (c.0, no))
-        .collect();
-    let access_lost: Vec<WorkAccessLost> = named
-        .into_iter()
-        .filter_map(|(case_id, at)| {
-            Some(WorkAccessLost {
-                case_id,
-                case_no: numbers.get(&case_id)?.clone(),
-                since: from_db(at),
+            .collect();
+        assessments_due.sort_by_key(|d| d.due_on);
+        let people = {
+            let ids: Vec<DbUuid> = mine.iter().map(|c| DbUuid(c.person_id)).collect();
+            let rows = persons::table
+                .filter(persons::id.eq_any(ids))
+                .select(super::rows::PersonRow::as_select())
+                .load(rx.conn())?
+                .into_iter()
+                .map(hamkke_domain::person::Person::try_from)
+                .collect::<RepoResult<Vec<_>>>()?;
+            access::views(rx.conn(), actor, rows)?
+        };
+        let person_of = |id: Uuid| {
+            people.iter().find(|v| match v {
+                PersonView::Full(p) => p.id == id,
+                PersonView::Redacted { id: r, .. } => *r == id,
             })
-        })
-        .collect();
-    let declined = referrals::table
-        .inner_join(crate::schema::cases::table)
-        .inner_join(organizations::table.on(organizations::id.eq(referrals::to_org_id)))
-        .filter(scope::outgoing_referrals(actor))
-        .filter(referrals::status.eq("declined"))
-        .filter(referrals::updated_at.ge(to_db(now - Duration::days(DECLINED_SHOWN_DAYS))))
-        .order(referrals::updated_at.desc())
-        .limit(WORKLIST_LIMIT)
-        .select((
-            referrals::id,
-            referrals::case_id,
-            crate::schema::cases::case_no,
-            referrals::to_org_id,
-            organizations::name,
-            referrals::reason,
-            referrals::response_note,
-            referrals::updated_at,
-        ))
-        .load::<(
-            DbUuid,
-            DbUuid,
-            String,
-            DbUuid,
-            String,
-            String,
-            Option<String>,
-            NaiveDateTime,
-        )>(tx.conn())?
-        .into_iter()
-        .map(
-            |(id, case, case_no, to, to_name, reason, note, at)| WorkDeclined {
-                id: id.0,
-                case_id: case.0,
-                case_no,
-                to_org_id: to.0,
-                to_org_name: to_name,
-                reason,
-                declined_reason: note,
-                declined_at: from_db(at),
-            },
-        )
-        .collect();
-    let soon = meetings::table
-        .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
-        .filter(meetings::scheduled_at.ge(to_db(now)))
-        .filter(meetings::scheduled_at.le(to_db(now + Duration::days(14))))
-        .filter(
-            meetings::id.eq_any(
-                meeting_participants::table
-                    .filter(meeting_participants::user_id.eq(DbUuid(actor.user_id)))
-                    .select(meeting_participants::meeting_id),
-            ),
-        )
-        .order(meetings::scheduled_at.asc())
-        .limit(WORKLIST_LIMIT)
-        .select((
-            meetings::id,
-            meetings::title,
-            meetings::kind,
-            meetings::scheduled_at,
-            meetings::host_org_id,
-        ))
-        .load::<(DbUuid, String, String, NaiveDateTime, DbUuid)>(tx.conn())?
-        .into_iter()
-        .map(|(id, title, kind, at, host)| WorkMeeting {
-            id: id.0,
-            title,
-            kind,
-            scheduled_at: from_db(at),
-            host_org_id: host.0,
-        })
-        .collect();
-    let overrides = if actor.role == Role::Coordinator {
-        allocations::table
-            .filter(scope::ledger(actor))
-            .filter(allocations::status.eq(AllocationStatus::PendingOverride.as_str()))
-            .filter(allocations::requested_by.ne(DbUuid(actor.user_id)))
-            .order(allocations::id.asc())
+        };
+        let cases: Vec<WorkCase> = mine
+            .into_iter()
+            .filter_map(|c| {
+                person_of(c.person_id).map(|p| WorkCase {
+                    person: p.clone(),
+                    case: c,
+                })
+            })
+            .collect();
+        let items: Vec<WorkItem> = action_items::table
+            .filter(action_items::assignee_user_id.eq(DbUuid(actor.user_id)))
+            .filter(action_items::completed_at.is_null())
+            .filter(action_items::due_on.le(today + Duration::days(7)))
+            .order(action_items::due_on.asc())
             .limit(WORKLIST_LIMIT)
             .select((
-                allocations::id,
-                allocations::provider_org_id,
-                allocations::granted_on,
-                allocations::override_reason,
+                action_items::id,
+                action_items::case_id,
+                action_items::meeting_id,
+                action_items::description,
+                action_items::due_on,
             ))
-            .load::<(DbUuid, DbUuid, NaiveDate, Option<String>)>(tx.conn())?
+            .load::<(DbUuid, DbUuid, DbUuid, String, NaiveDate)>(rx.conn())?
             .into_iter()
-            .map(|(id, org, on, reason)| WorkOverride {
-                allocation_id: id.0,
-                provider_org_id: org.0,
-                granted_on: on,
-                override_reason: reason,
+            .map(|(id, case, meeting, description, due_on)| WorkItem {
+                id: id.0,
+                case_id: case.0,
+                meeting_id: meeting.0,
+                description,
+                due_on,
+                overdue: due_on < today,
             })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let visits = super::visits::upcoming(tx.conn(), actor, now + Duration::days(14))?;
-    let returned_nominations =
-        super::campaigns::returned_to(tx.conn(), actor, now - Duration::days(14), WORKLIST_LIMIT)?;
-    let consents_awaiting_form = super::consents::awaiting_form(tx.conn(), actor, WORKLIST_LIMIT)?;
-    let list = Worklist {
-        reviews_due,
-        assessments_due,
-        cases,
-        action_items: items,
-        incoming_referrals: incoming,
-        declined_referrals: declined,
-        access_lost,
-        meetings: soon,
-        overrides,
-        visits,
-        returned_nominations,
-        consents_awaiting_form,
-    };
-    let full = list
-        .cases
-        .iter()
-        .filter(|c| matches!(c.person, PersonView::Full(_)))
-        .count();
-    audit::record(
-        tx.conn(),
-        ctx,
-        AuditEntry::new(AuditAction::View, "worklist", None).with_details(json!({
-            "cases": list.cases.len(),
-            "full_views": full,
-            "action_items": list.action_items.len(),
-            "incoming_referrals": list.incoming_referrals.len(),
-            "declined_referrals": list.declined_referrals.len(),
-            "meetings": list.meetings.len(),
-            "overrides": list.overrides.len(),
-            "visits": list.visits.len(),
-            "returned_nominations": list.returned_nominations.len(),
-            "consents_awaiting_form": list.consents_awaiting_form.len(),
-            "reviews_due": list.reviews_due.len(),
-            "assessments_due": list.assessments_due.len(),
-        })),
-    )?;
-    Ok(list)
+            .collect();
+        let incoming = referrals::table
+            .filter(scope::incoming_referrals(actor))
+            .filter(referrals::status.eq("sent"))
+            .order(referrals::id.asc())
+            .limit(WORKLIST_LIMIT)
+            .select((
+                referrals::id,
+                referrals::case_id,
+                referrals::from_org_id,
+                referrals::reason,
+                referrals::created_at,
+            ))
+            .load::<(DbUuid, DbUuid, DbUuid, String, NaiveDateTime)>(rx.conn())?
+            .into_iter()
+            .map(|(id, case, from, reason, at)| WorkReferral {
+                id: id.0,
+                case_id: case.0,
+                from_org_id: from.0,
+                reason,
+                created_at: from_db(at),
+            })
+            .collect();
+        let now = crate::now();
+        // What my organization was told it lost (`consent.access_lost`, to me): the cases it
+        // names, as long as my organization still takes part in them.
+        let lost: Vec<(String, NaiveDateTime)> = notifications::table
+            .filter(notifications::user_id.eq(DbUuid(actor.user_id)))
+            .filter(notifications::event_type.eq("consent.access_lost"))
+            .filter(notifications::created_at.ge(to_db(now - Duration::days(DECLINED_SHOWN_DAYS))))
+            .order(notifications::created_at.desc())
+            .limit(WORKLIST_LIMIT)
+            .select((notifications::data, notifications::created_at))
+            .load(rx.conn())?;
+        // The cases each notice names (newest notice first), then their numbers in one query.
+        let mut named: Vec<(Uuid, NaiveDateTime)> = Vec::new();
+        for (data, at) in lost {
+            let ids = serde_json::from_str::<serde_json::Value>(&data)
+                .ok()
+                .and_then(|d| d["case_ids"].as_array().cloned())
+                .unwrap_or_default();
+            for id in ids.iter().filter_map(|c| c.as_str()?.parse::<Uuid>().ok()) {
+                if !named.iter().any(|(c, _)| *c == id) {
+                    named.push((id, at));
+                }
+            }
+        }
+        let mut q = crate::schema::cases::table
+            .filter(
+                crate::schema::cases::id
+                    .eq_any(named.iter().map(|(c, _)| DbUuid(*c)).collect::<Vec<_>>()),
+            )
+            .select((crate::schema::cases::id, crate::schema::cases::case_no))
+            .into_boxed();
+        q = q.filter(scope::cases(actor));
+        let numbers: std::collections::HashMap<Uuid, String> = q
+            .load::<(DbUuid, String)>(rx.conn())?
+            .into_iter()
+            .map(|(c, no)| (c.0, no))
+            .collect();
+        let access_lost: Vec<WorkAccessLost> = named
+            .into_iter()
+            .filter_map(|(case_id, at)| {
+                Some(WorkAccessLost {
+                    case_id,
+                    case_no: numbers.get(&case_id)?.clone(),
+                    since: from_db(at),
+                })
+            })
+            .collect();
+        let declined = referrals::table
+            .inner_join(crate::schema::cases::table)
+            .inner_join(organizations::table.on(organizations::id.eq(referrals::to_org_id)))
+            .filter(scope::outgoing_referrals(actor))
+            .filter(referrals::status.eq("declined"))
+            .filter(referrals::updated_at.ge(to_db(now - Duration::days(DECLINED_SHOWN_DAYS))))
+            .order(referrals::updated_at.desc())
+            .limit(WORKLIST_LIMIT)
+            .select((
+                referrals::id,
+                referrals::case_id,
+                crate::schema::cases::case_no,
+                referrals::to_org_id,
+                organizations::name,
+                referrals::reason,
+                referrals::response_note,
+                referrals::updated_at,
+            ))
+            .load::<(
+                DbUuid,
+                DbUuid,
+                String,
+                DbUuid,
+                String,
+                String,
+                Option<String>,
+                NaiveDateTime,
+            )>(rx.conn())?
+            .into_iter()
+            .map(
+                |(id, case, case_no, to, to_name, reason, note, at)| WorkDeclined {
+                    id: id.0,
+                    case_id: case.0,
+                    case_no,
+                    to_org_id: to.0,
+                    to_org_name: to_name,
+                    reason,
+                    declined_reason: note,
+                    declined_at: from_db(at),
+                },
+            )
+            .collect();
+        let soon = meetings::table
+            .filter(meetings::status.eq(MeetingStatus::Scheduled.as_str()))
+            .filter(meetings::scheduled_at.ge(to_db(now)))
+            .filter(meetings::scheduled_at.le(to_db(now + Duration::days(14))))
+            .filter(
+                meetings::id.eq_any(
+                    meeting_participants::table
+                        .filter(meeting_participants::user_id.eq(DbUuid(actor.user_id)))
+                        .select(meeting_participants::meeting_id),
+                ),
+            )
+            .order(meetings::scheduled_at.asc())
+            .limit(WORKLIST_LIMIT)
+            .select((
+                meetings::id,
+                meetings::title,
+                meetings::kind,
+                meetings::scheduled_at,
+                meetings::host_org_id,
+            ))
+            .load::<(DbUuid, String, String, NaiveDateTime, DbUuid)>(rx.conn())?
+            .into_iter()
+            .map(|(id, title, kind, at, host)| WorkMeeting {
+                id: id.0,
+                title,
+                kind,
+                scheduled_at: from_db(at),
+                host_org_id: host.0,
+            })
+            .collect();
+        let overrides = if actor.role == Role::Coordinator {
+            allocations::table
+                .filter(scope::ledger(actor))
+                .filter(allocations::status.eq(AllocationStatus::PendingOverride.as_str()))
+                .filter(allocations::requested_by.ne(DbUuid(actor.user_id)))
+                .order(allocations::id.asc())
+                .limit(WORKLIST_LIMIT)
+                .select((
+                    allocations::id,
+                    allocations::provider_org_id,
+                    allocations::granted_on,
+                    allocations::override_reason,
+                ))
+                .load::<(DbUuid, DbUuid, NaiveDate, Option<String>)>(rx.conn())?
+                .into_iter()
+                .map(|(id, org, on, reason)| WorkOverride {
+                    allocation_id: id.0,
+                    provider_org_id: org.0,
+                    granted_on: on,
+                    override_reason: reason,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let visits = super::visits::upcoming(rx.conn(), actor, now + Duration::days(14))?;
+        let returned_nominations = super::campaigns::returned_to(
+            rx.conn(),
+            actor,
+            now - Duration::days(14),
+            WORKLIST_LIMIT,
+        )?;
+        let consents_awaiting_form =
+            super::consents::awaiting_form(rx.conn(), actor, WORKLIST_LIMIT)?;
+        let list = Worklist {
+            reviews_due,
+            assessments_due,
+            cases,
+            action_items: items,
+            incoming_referrals: incoming,
+            declined_referrals: declined,
+            access_lost,
+            meetings: soon,
+            overrides,
+            visits,
+            returned_nominations,
+            consents_awaiting_form,
+        };
+        let full = list
+            .cases
+            .iter()
+            .filter(|c| matches!(c.person, PersonView::Full(_)))
+            .count();
+        audit::record(
+            rx.conn(),
+            ctx,
+            AuditEntry::new(AuditAction::View, "worklist", None).with_details(json!({
+                "cases": list.cases.len(),
+                "full_views": full,
+                "action_items": list.action_items.len(),
+                "incoming_referrals": list.incoming_referrals.len(),
+                "declined_referrals": list.declined_referrals.len(),
+                "meetings": list.meetings.len(),
+                "overrides": list.overrides.len(),
+                "visits": list.visits.len(),
+                "returned_nominations": list.returned_nominations.len(),
+                "consents_awaiting_form": list.consents_awaiting_form.len(),
+                "reviews_due": list.reviews_due.len(),
+                "assessments_due": list.assessments_due.len(),
+            })),
+        )?;
+        Ok(list)
+    })
 }

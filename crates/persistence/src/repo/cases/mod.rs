@@ -564,105 +564,109 @@ pub struct CaseFilter {
 }
 
 /// The cases the actor may see, by id; the listing is audited as one event.
-pub fn list(tx: &mut Tx<'_>, f: &CaseFilter, page: PageRequest) -> RepoResult<Page<Case>> {
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    if let Some(o) = f.lead_org_id {
-        super::refs::org(tx.conn(), actor, o, "lead_org_id")?;
-    }
-    if let Some(p) = f.person_id {
-        super::refs::person(tx.conn(), actor, p, "person_id")?;
-    }
-    if let Some(u) = f.assigned_to.filter(|u| *u != actor.user_id) {
-        super::users::reference(tx.conn(), actor, u, "assigned_to")?;
-    }
-    let mut q = cases::table
-        .select(CaseRow::as_select())
-        .order(cases::id.asc())
-        .limit(page.limit + 1)
-        .into_boxed();
-    // The listing is `authz::view_case` as a query: the actor's work scope.
-    let overseer = matches!(
-        authz::work_scope(actor),
-        authz::WorkScope::InvolvedOrDistrict { .. }
-    );
-    match f.assigned_to {
-        // Driven by the user's assignments (a few hundred at most), each checked against the
-        // organization's participation: the plan stays small whatever the organization's size,
-        // also as the generic plan of the prepared statement.
-        Some(user) if !overseer => {
-            q = q.filter(
-                cases::id.eq_any(
-                    case_assignments::table
-                        .filter(case_assignments::user_id.eq(DbUuid(user)))
-                        .filter(case_assignments::ended_at.is_null())
-                        .filter(diesel::dsl::exists(
-                            case_participants::table
-                                .filter(case_participants::case_id.eq(case_assignments::case_id))
-                                .filter(scope::participations(actor)),
-                        ))
-                        .select(case_assignments::case_id),
-                ),
-            );
+pub fn list(rx: &mut Rx<'_>, f: &CaseFilter, page: PageRequest) -> RepoResult<Page<Case>> {
+    rx.consistent(|rx| {
+        let actor = rx.actor();
+        let ctx = rx.ctx();
+        if let Some(o) = f.lead_org_id {
+            super::refs::org(rx.conn(), actor, o, "lead_org_id")?;
         }
-        assigned => {
-            q = q.filter(scope::cases(actor));
-            if let Some(user) = assigned {
+        if let Some(p) = f.person_id {
+            super::refs::person(rx.conn(), actor, p, "person_id")?;
+        }
+        if let Some(u) = f.assigned_to.filter(|u| *u != actor.user_id) {
+            super::users::reference(rx.conn(), actor, u, "assigned_to")?;
+        }
+        let mut q = cases::table
+            .select(CaseRow::as_select())
+            .order(cases::id.asc())
+            .limit(page.limit + 1)
+            .into_boxed();
+        // The listing is `authz::view_case` as a query: the actor's work scope.
+        let overseer = matches!(
+            authz::work_scope(actor),
+            authz::WorkScope::InvolvedOrDistrict { .. }
+        );
+        match f.assigned_to {
+            // Driven by the user's assignments (a few hundred at most), each checked against the
+            // organization's participation: the plan stays small whatever the organization's size,
+            // also as the generic plan of the prepared statement.
+            Some(user) if !overseer => {
                 q = q.filter(
                     cases::id.eq_any(
                         case_assignments::table
                             .filter(case_assignments::user_id.eq(DbUuid(user)))
                             .filter(case_assignments::ended_at.is_null())
+                            .filter(diesel::dsl::exists(
+                                case_participants::table
+                                    .filter(
+                                        case_participants::case_id.eq(case_assignments::case_id),
+                                    )
+                                    .filter(scope::participations(actor)),
+                            ))
                             .select(case_assignments::case_id),
                     ),
                 );
             }
+            assigned => {
+                q = q.filter(scope::cases(actor));
+                if let Some(user) = assigned {
+                    q = q.filter(
+                        cases::id.eq_any(
+                            case_assignments::table
+                                .filter(case_assignments::user_id.eq(DbUuid(user)))
+                                .filter(case_assignments::ended_at.is_null())
+                                .select(case_assignments::case_id),
+                        ),
+                    );
+                }
+            }
         }
-    }
-    if let Some(s) = f.status {
-        q = q.filter(cases::status.eq(s.as_str()));
-    }
-    if let Some(r) = f.risk_level {
-        q = q.filter(cases::risk_level.eq(r.as_str()));
-    }
-    if let Some(t) = f.case_type {
-        q = q.filter(cases::case_type.eq(t.as_str()));
-    }
-    if let Some(o) = f.lead_org_id {
-        q = q.filter(cases::lead_org_id.eq(DbUuid(o)));
-    }
-    if let Some(p) = f.person_id {
-        // The person's own cases and the household cases it is a member of.
-        q = q.filter(
-            cases::id.eq_any(
-                case_members::table
-                    .filter(case_members::person_id.eq(DbUuid(p)))
-                    .select(case_members::case_id),
-            ),
-        );
-    }
-    if let Some(d) = f.review_due_by {
-        q = q.filter(cases::next_review_on.le(d));
-    }
-    if let Some(no) = &f.case_no {
-        q = q.filter(cases::case_no.like(format!("{}%", no.replace(['%', '_', '\\'], ""))));
-    }
-    if let Some(after) = page.after {
-        q = q.filter(cases::id.gt(DbUuid(after)));
-    }
-    let items = q
-        .load(tx.conn())?
-        .into_iter()
-        .map(Case::try_from)
-        .collect::<RepoResult<Vec<_>>>()?;
-    let page = Page::from_overfetch(items, page.limit, |c| c.id);
-    audit::record(
-        tx.conn(),
-        ctx,
-        AuditEntry::new(AuditAction::View, "case_list", None)
-            .with_details(json!({ "results": page.items.len() })),
-    )?;
-    Ok(page)
+        if let Some(s) = f.status {
+            q = q.filter(cases::status.eq(s.as_str()));
+        }
+        if let Some(r) = f.risk_level {
+            q = q.filter(cases::risk_level.eq(r.as_str()));
+        }
+        if let Some(t) = f.case_type {
+            q = q.filter(cases::case_type.eq(t.as_str()));
+        }
+        if let Some(o) = f.lead_org_id {
+            q = q.filter(cases::lead_org_id.eq(DbUuid(o)));
+        }
+        if let Some(p) = f.person_id {
+            // The person's own cases and the household cases it is a member of.
+            q = q.filter(
+                cases::id.eq_any(
+                    case_members::table
+                        .filter(case_members::person_id.eq(DbUuid(p)))
+                        .select(case_members::case_id),
+                ),
+            );
+        }
+        if let Some(d) = f.review_due_by {
+            q = q.filter(cases::next_review_on.le(d));
+        }
+        if let Some(no) = &f.case_no {
+            q = q.filter(cases::case_no.like(format!("{}%", no.replace(['%', '_', '\\'], ""))));
+        }
+        if let Some(after) = page.after {
+            q = q.filter(cases::id.gt(DbUuid(after)));
+        }
+        let items = q
+            .load(rx.conn())?
+            .into_iter()
+            .map(Case::try_from)
+            .collect::<RepoResult<Vec<_>>>()?;
+        let page = Page::from_overfetch(items, page.limit, |c| c.id);
+        audit::record(
+            rx.conn(),
+            ctx,
+            AuditEntry::new(AuditAction::View, "case_list", None)
+                .with_details(json!({ "results": page.items.len() })),
+        )?;
+        Ok(page)
+    })
 }
 
 /// Changes summary, risk level or needs (participants), when the version is current.

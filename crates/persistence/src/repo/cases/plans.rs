@@ -21,7 +21,7 @@ use crate::error::{RepoError, RepoResult};
 use crate::repo::cases::{self, CaseDetail, LatestAssessment};
 use crate::schema::{case_assessments, cases as cases_t, plan_reviews, service_plans, users};
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{Rx, Tx};
 
 /// A case open to new records: not closed, rejected or referred out.
 fn open_case(case: &CaseDetail) -> RepoResult<()> {
@@ -95,20 +95,22 @@ pub fn create_assessment(
 }
 
 /// Every assessment of a case, oldest first, each with its change; the read is audited.
-pub fn list_assessments(tx: &mut Tx<'_>, case_id: Uuid) -> RepoResult<Vec<LatestAssessment>> {
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    let case = cases::load_visible(tx.conn(), actor, case_id)?;
-    let list = with_changes(assessments_of(tx.conn(), case_id)?);
-    let mut entry = AuditEntry::new(
-        AuditAction::View,
-        "assessment_list",
-        Some(case_id.to_string()),
-    )
-    .with_details(json!({ "results": list.len() }));
-    entry.person_id = Some(case.case.person_id);
-    audit::record(tx.conn(), ctx, entry)?;
-    Ok(list)
+pub fn list_assessments(rx: &mut Rx<'_>, case_id: Uuid) -> RepoResult<Vec<LatestAssessment>> {
+    rx.consistent(|rx| {
+        let actor = rx.actor();
+        let ctx = rx.ctx();
+        let case = cases::load_visible(rx.conn(), actor, case_id)?;
+        let list = with_changes(assessments_of(rx.conn(), case_id)?);
+        let mut entry = AuditEntry::new(
+            AuditAction::View,
+            "assessment_list",
+            Some(case_id.to_string()),
+        )
+        .with_details(json!({ "results": list.len() }));
+        entry.person_id = Some(case.case.person_id);
+        audit::record(rx.conn(), ctx, entry)?;
+        Ok(list)
+    })
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -344,31 +346,33 @@ fn set_next_review(conn: &mut DbConn, case_id: Uuid, on: Option<NaiveDate>) -> R
 }
 
 /// Every plan revision of a case, newest first, with its reviews; the read is audited.
-pub fn list_plans(tx: &mut Tx<'_>, case_id: Uuid) -> RepoResult<Vec<PlanDetail>> {
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    let case = cases::load_visible(tx.conn(), actor, case_id)?;
-    let plans: Vec<Plan> = service_plans::table
-        .filter(service_plans::case_id.eq(DbUuid(case_id)))
-        .order(service_plans::revision.desc())
-        .select(PlanRow::as_select())
-        .load(tx.conn())?
-        .into_iter()
-        .map(Plan::try_from)
-        .collect::<RepoResult<_>>()?;
-    let list = plans
-        .into_iter()
-        .map(|p| plan_detail(tx.conn(), p))
-        .collect::<RepoResult<Vec<_>>>()?;
-    let mut entry = AuditEntry::new(
-        AuditAction::View,
-        "service_plan_list",
-        Some(case_id.to_string()),
-    )
-    .with_details(json!({ "results": list.len() }));
-    entry.person_id = Some(case.case.person_id);
-    audit::record(tx.conn(), ctx, entry)?;
-    Ok(list)
+pub fn list_plans(rx: &mut Rx<'_>, case_id: Uuid) -> RepoResult<Vec<PlanDetail>> {
+    rx.consistent(|rx| {
+        let actor = rx.actor();
+        let ctx = rx.ctx();
+        let case = cases::load_visible(rx.conn(), actor, case_id)?;
+        let plans: Vec<Plan> = service_plans::table
+            .filter(service_plans::case_id.eq(DbUuid(case_id)))
+            .order(service_plans::revision.desc())
+            .select(PlanRow::as_select())
+            .load(rx.conn())?
+            .into_iter()
+            .map(Plan::try_from)
+            .collect::<RepoResult<_>>()?;
+        let list = plans
+            .into_iter()
+            .map(|p| plan_detail(rx.conn(), p))
+            .collect::<RepoResult<Vec<_>>>()?;
+        let mut entry = AuditEntry::new(
+            AuditAction::View,
+            "service_plan_list",
+            Some(case_id.to_string()),
+        )
+        .with_details(json!({ "results": list.len() }));
+        entry.person_id = Some(case.case.person_id);
+        audit::record(rx.conn(), ctx, entry)?;
+        Ok(list)
+    })
 }
 
 /// Reviews the active plan of a case: records each goal's progress and the next review date

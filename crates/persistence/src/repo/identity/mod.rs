@@ -20,7 +20,7 @@ use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
 use crate::schema::{households, person_duplicates, persons};
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{Rx, Tx};
 
 /// A person who may be the same as another, as any worker of the district may see them.
 #[derive(Debug, Clone)]
@@ -409,35 +409,37 @@ fn reviewer(actor: &Actor, district: &str, write: bool) -> RepoResult<()> {
 
 /// The district's queue, by status (default open), oldest first; audited once.
 pub fn list(
-    tx: &mut Tx<'_>,
+    rx: &mut Rx<'_>,
     district: Option<String>,
     status: Option<String>,
     page: PageRequest,
 ) -> RepoResult<Page<Pair>> {
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    let district = district.unwrap_or_else(|| actor.district_code.clone());
-    reviewer(actor, &district, false)?;
-    let mut q = person_duplicates::table
-        .filter(person_duplicates::district_code.eq(&district))
-        .filter(person_duplicates::status.eq(status.unwrap_or_else(|| "open".into())))
-        .order(person_duplicates::id.asc())
-        .limit(page.limit + 1)
-        .select(PairRow::as_select())
-        .into_boxed();
-    if let Some(after) = page.after {
-        q = q.filter(person_duplicates::id.gt(DbUuid(after)));
-    }
-    let rows: Vec<PairRow> = q.load(tx.conn())?;
-    let items = pairs(tx.conn(), rows)?;
-    let page = Page::from_overfetch(items, page.limit, |p| p.id);
-    audit::record(
-        tx.conn(),
-        ctx,
-        AuditEntry::new(AuditAction::View, "person_duplicate_list", None)
-            .with_details(json!({ "results": page.items.len() })),
-    )?;
-    Ok(page)
+    rx.consistent(|rx| {
+        let actor = rx.actor();
+        let ctx = rx.ctx();
+        let district = district.unwrap_or_else(|| actor.district_code.clone());
+        reviewer(actor, &district, false)?;
+        let mut q = person_duplicates::table
+            .filter(person_duplicates::district_code.eq(&district))
+            .filter(person_duplicates::status.eq(status.unwrap_or_else(|| "open".into())))
+            .order(person_duplicates::id.asc())
+            .limit(page.limit + 1)
+            .select(PairRow::as_select())
+            .into_boxed();
+        if let Some(after) = page.after {
+            q = q.filter(person_duplicates::id.gt(DbUuid(after)));
+        }
+        let rows: Vec<PairRow> = q.load(rx.conn())?;
+        let items = pairs(rx.conn(), rows)?;
+        let page = Page::from_overfetch(items, page.limit, |p| p.id);
+        audit::record(
+            rx.conn(),
+            ctx,
+            AuditEntry::new(AuditAction::View, "person_duplicate_list", None)
+                .with_details(json!({ "results": page.items.len() })),
+        )?;
+        Ok(page)
+    })
 }
 
 fn load_pair(conn: &mut DbConn, actor: &Actor, id: Uuid, write: bool) -> RepoResult<PairRow> {

@@ -24,7 +24,7 @@ use crate::schema::{
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::Tx;
+use crate::uow::{Rx, Tx};
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -488,18 +488,20 @@ pub fn create(tx: &mut Tx<'_>, new: NewMeeting) -> RepoResult<MeetingDetail> {
 }
 
 /// One meeting the actor may see.
-pub fn get(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<MeetingDetail> {
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    let meeting = load_meeting(tx.conn(), id)?;
-    let participants = participants_of(tx.conn(), id)?;
-    authz::view_meeting(actor, &facts(&meeting, &participants))?;
-    audit::record(
-        tx.conn(),
-        ctx,
-        AuditEntry::new(AuditAction::View, "meeting", Some(id.to_string())),
-    )?;
-    detail(tx.conn(), actor, meeting)
+pub fn get(rx: &mut Rx<'_>, id: Uuid) -> RepoResult<MeetingDetail> {
+    rx.consistent(|rx| {
+        let actor = rx.actor();
+        let ctx = rx.ctx();
+        let meeting = load_meeting(rx.conn(), id)?;
+        let participants = participants_of(rx.conn(), id)?;
+        authz::view_meeting(actor, &facts(&meeting, &participants))?;
+        audit::record(
+            rx.conn(),
+            ctx,
+            AuditEntry::new(AuditAction::View, "meeting", Some(id.to_string())),
+        )?;
+        detail(rx.conn(), actor, meeting)
+    })
 }
 
 /// Meetings the actor hosts or takes part in (or, for coordinators and auditors, of the district).

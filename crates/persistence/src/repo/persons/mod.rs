@@ -19,7 +19,7 @@ pub use crate::rotation::RotationReport;
 use crate::schema::persons;
 use crate::scope;
 use crate::types::{to_db, DbUuid};
-use crate::uow::{self, Tx};
+use crate::uow::{self, Rx, Tx};
 
 fn flags_text(flags: &[Flag]) -> String {
     let mut f: Vec<Flag> = flags.to_vec();
@@ -310,30 +310,32 @@ pub enum Found {
 
 /// What the actor may see of one person; the read is audited in the same transaction. A
 /// merged record answers with its survivor, for callers who may reach it.
-pub fn get(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Found> {
-    let actor = tx.actor();
-    let merged: Option<Option<DbUuid>> = persons::table
-        .find(DbUuid(id))
-        .select(persons::merged_into)
-        .first(tx.conn())
-        .optional()?;
-    if let Some(Some(survivor)) = merged {
-        let p = load(tx.conn(), survivor.0)?;
-        authz::reach_person(actor, &p.district_code)?;
-        return Ok(Found::MergedInto(survivor.0));
-    }
-    get_view(tx, id).map(|v| Found::Person(Box::new(v)))
+pub fn get(rx: &mut Rx<'_>, id: Uuid) -> RepoResult<Found> {
+    rx.consistent(|rx| {
+        let actor = rx.actor();
+        let merged: Option<Option<DbUuid>> = persons::table
+            .find(DbUuid(id))
+            .select(persons::merged_into)
+            .first(rx.conn())
+            .optional()?;
+        if let Some(Some(survivor)) = merged {
+            let p = load(rx.conn(), survivor.0)?;
+            authz::reach_person(actor, &p.district_code)?;
+            return Ok(Found::MergedInto(survivor.0));
+        }
+        get_view(rx, id).map(|v| Found::Person(Box::new(v)))
+    })
 }
 
-fn get_view(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<PersonView> {
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    let person = load(tx.conn(), id)?;
+fn get_view(rx: &mut Rx<'_>, id: Uuid) -> RepoResult<PersonView> {
+    let actor = rx.actor();
+    let ctx = rx.ctx();
+    let person = load(rx.conn(), id)?;
     authz::reach_person(actor, &person.district_code)?;
-    let view = access::views(tx.conn(), actor, vec![person])?
+    let view = access::views(rx.conn(), actor, vec![person])?
         .pop()
         .ok_or(RepoError::NotFound)?;
-    audit_view(tx.conn(), ctx, &view)?;
+    audit_view(rx.conn(), ctx, &view)?;
     Ok(view)
 }
 
@@ -370,105 +372,108 @@ fn like_prefix(q: &str) -> String {
 /// of another district answers only where it is registered. The search is audited (its
 /// filters are not: they may be personal data).
 pub fn search(
-    tx: &mut Tx<'_>,
+    rx: &mut Rx<'_>,
     keys: &PersonKeys,
     s: &PersonSearch,
     page: PageRequest,
 ) -> RepoResult<SearchResult> {
-    let actor = tx.actor();
-    let ctx = tx.ctx();
-    // The register this search covers (`authz::person_scope`); an exact RRN is looked up
-    // everywhere, and answers only the district when it is registered elsewhere.
-    let authz::DistrictScope::District(district) = authz::person_scope(actor) else {
-        return Err(hamkke_domain::DomainError::only(
-            hamkke_domain::Who::Caseworker,
-            "no person register to search",
-        )
-        .into());
-    };
-    let text = s.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
-    let rrn = text.and_then(|t| Rrn::parse(t).ok());
-    let mut q = persons::table
-        .select(PersonRow::as_select())
-        .filter(persons::merged_into.is_null())
-        .order(persons::id.asc())
-        .limit(page.limit + 1)
-        .into_boxed();
-    // `authz::may_find` in SQL, before the page's LIMIT (a page is never short for the people
-    // the caller may not find): an exact RRN finds anyone (and answers only the district when
-    // the person is registered elsewhere); the exact full name with the birth date finds its
-    // person of the district; otherwise only those whose details the caller sees.
-    match (&rrn, text) {
-        (Some(rrn), _) => q = q.filter(persons::rrn_hmac.eq_any(keys.lookup_hashes(rrn))),
-        (None, Some(text)) => {
-            q = q
-                .filter(scope::person_register(actor))
-                .filter(persons::name.like(like_prefix(text)).escape('\\'));
-            q = if s.birth_date.is_some() {
-                q.filter(scope::person_details(actor).or(persons::name.eq(text.to_owned())))
-            } else {
-                q.filter(scope::person_details(actor))
-            };
+    rx.consistent(|rx| {
+        let actor = rx.actor();
+        let ctx = rx.ctx();
+        // The register this search covers (`authz::person_scope`); an exact RRN is looked up
+        // everywhere, and answers only the district when it is registered elsewhere.
+        let authz::DistrictScope::District(district) = authz::person_scope(actor) else {
+            return Err(hamkke_domain::DomainError::only(
+                hamkke_domain::Who::Caseworker,
+                "no person register to search",
+            )
+            .into());
+        };
+        let text = s.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let rrn = text.and_then(|t| Rrn::parse(t).ok());
+        let mut q = persons::table
+            .select(PersonRow::as_select())
+            .filter(persons::merged_into.is_null())
+            .order(persons::id.asc())
+            .limit(page.limit + 1)
+            .into_boxed();
+        // `authz::may_find` in SQL, before the page's LIMIT (a page is never short for the people
+        // the caller may not find): an exact RRN finds anyone (and answers only the district when
+        // the person is registered elsewhere); the exact full name with the birth date finds its
+        // person of the district; otherwise only those whose details the caller sees.
+        match (&rrn, text) {
+            (Some(rrn), _) => q = q.filter(persons::rrn_hmac.eq_any(keys.lookup_hashes(rrn))),
+            (None, Some(text)) => {
+                q = q
+                    .filter(scope::person_register(actor))
+                    .filter(persons::name.like(like_prefix(text)).escape('\\'));
+                q = if s.birth_date.is_some() {
+                    q.filter(scope::person_details(actor).or(persons::name.eq(text.to_owned())))
+                } else {
+                    q.filter(scope::person_details(actor))
+                };
+            }
+            (None, None) => q = q.filter(scope::person_details(actor)),
         }
-        (None, None) => q = q.filter(scope::person_details(actor)),
-    }
-    if let Some(d) = s.birth_date {
-        q = q.filter(persons::birth_date.eq(d));
-    }
-    if let Some(after) = page.after {
-        q = q.filter(persons::id.gt(DbUuid(after)));
-    }
-    let people = q
-        .load(tx.conn())?
-        .into_iter()
-        .map(Person::try_from)
-        .collect::<RepoResult<Vec<_>>>()?;
-    let scanned = Page::from_overfetch(people, page.limit, |p| p.id);
-    let (here, elsewhere): (Vec<Person>, Vec<Person>) = scanned
-        .items
-        .into_iter()
-        .partition(|p| p.district_code == district);
-    let exact: std::collections::HashSet<Uuid> = here
-        .iter()
-        .filter(|p| {
-            rrn.is_some() || (text == Some(p.name.as_str()) && s.birth_date == Some(p.birth_date))
-        })
-        .map(|p| p.id)
-        .collect();
-    let facts = access::access_for(
-        tx.conn(),
-        actor,
-        &here.iter().map(access::key_of).collect::<Vec<_>>(),
-    )?;
-    let findable: Vec<Person> = here
-        .into_iter()
-        .filter(|p| {
-            facts
-                .get(&p.id)
-                .is_some_and(|a| authz::may_find(a, exact.contains(&p.id)))
-        })
-        .collect();
-    let items = access::views_with(tx.conn(), actor, findable, &facts)?;
-    let full = items
-        .iter()
-        .filter(|v| matches!(v, PersonView::Full(_)))
-        .count();
-    audit::record(
-        tx.conn(),
-        ctx,
-        AuditEntry::new(AuditAction::View, "person_search", None).with_details(
-            json!({ "results": items.len(), "full_views": full, "elsewhere": elsewhere.len() }),
-        ),
-    )?;
-    Ok(SearchResult {
-        page: Page {
-            items,
-            next_after: scanned.next_after,
-        },
-        elsewhere: elsewhere
+        if let Some(d) = s.birth_date {
+            q = q.filter(persons::birth_date.eq(d));
+        }
+        if let Some(after) = page.after {
+            q = q.filter(persons::id.gt(DbUuid(after)));
+        }
+        let people = q
+            .load(rx.conn())?
             .into_iter()
-            .map(|p| (p.id, p.district_code))
-            .collect(),
+            .map(Person::try_from)
+            .collect::<RepoResult<Vec<_>>>()?;
+        let scanned = Page::from_overfetch(people, page.limit, |p| p.id);
+        let (here, elsewhere): (Vec<Person>, Vec<Person>) = scanned
+            .items
+            .into_iter()
+            .partition(|p| p.district_code == district);
+        let exact: std::collections::HashSet<Uuid> = here
+            .iter()
+            .filter(|p| {
+                rrn.is_some()
+                    || (text == Some(p.name.as_str()) && s.birth_date == Some(p.birth_date))
+            })
+            .map(|p| p.id)
+            .collect();
+        let facts = access::access_for(
+            rx.conn(),
+            actor,
+            &here.iter().map(access::key_of).collect::<Vec<_>>(),
+        )?;
+        let findable: Vec<Person> = here
+            .into_iter()
+            .filter(|p| {
+                facts
+                    .get(&p.id)
+                    .is_some_and(|a| authz::may_find(a, exact.contains(&p.id)))
+            })
+            .collect();
+        let items = access::views_with(rx.conn(), actor, findable, &facts)?;
+        let full = items
+            .iter()
+            .filter(|v| matches!(v, PersonView::Full(_)))
+            .count();
+        audit::record(
+            rx.conn(),
+            ctx,
+            AuditEntry::new(AuditAction::View, "person_search", None).with_details(
+                json!({ "results": items.len(), "full_views": full, "elsewhere": elsewhere.len() }),
+            ),
+        )?;
+        Ok(SearchResult {
+            page: Page {
+                items,
+                next_after: scanned.next_after,
+            },
+            elsewhere: elsewhere
+                .into_iter()
+                .map(|p| (p.id, p.district_code))
+                .collect(),
+        })
     })
 }
 
