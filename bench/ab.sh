@@ -2,17 +2,21 @@
 # Two builds on the same seeded database in interleaved rounds (A, B, A, B, …), each round the
 # case read and the duplicate check of bench/run.sh (16 connections, 20 s; server and
 # PostgreSQL on CPU 0, wrk on CPU 1); prints each round's req/s and p99 and the medians.
-# Usage: bench/ab.sh BIN_A BIN_B [ROUNDS] (the database must be seeded: run bench/run.sh once).
+# Usage: [AB_ONLY="get_case list_cases get_person check"] [BENCH_FULL_ONLY=1] bench/ab.sh BIN_A BIN_B [ROUNDS]
+# (the database must be seeded: run bench/run.sh once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 A=$1 B=$2 ROUNDS=${3:-3}
+# AB_ONLY: the endpoints (bench/run.sh's BENCH_ONLY names), the case read and the check unless set.
+ONLY=${AB_ONLY:-get_case check}
 OUT=$(mktemp -d)
 for r in $(seq 1 "$ROUNDS"); do
   for side in A B; do
     bin=$A; [ "$side" = B ] && bin=$B
-    BENCH_BIN=$bin BENCH_REUSE=1 BENCH_PEER=0 BENCH_QUICK=1 BENCH_ONLY="get_case check" \
+    BENCH_BIN=$bin BENCH_REUSE=1 BENCH_PEER=0 BENCH_QUICK=1 BENCH_ONLY="$ONLY" \
       bench/run.sh > "$OUT/$side.$r" 2>&1
-    grep -E '^\| `(GET /cases/\{id\}|POST /allocations/check)`' "$OUT/$side.$r" | head -2 | \
+    # (the first table: one row per endpoint)
+    grep -E '^\| `' "$OUT/$side.$r" | head -"$(wc -w <<<"$ONLY")" | \
       awk -F'|' -v s="$side" -v r="$r" '{ gsub(/ /, "", $2); printf "%s round %s %-28s req/s %s p50 %s p99 %s\n", s, r, $2, $3, $4, $5 }'
   done
 done | tee "$OUT/all"

@@ -1,4 +1,4 @@
--- wrk script for bench/run.sh: WRK_MODE = get_case | list_cases | check | create | create_case,
+-- wrk script for bench/run.sh: WRK_MODE = get_case | get_person | list_cases | check | create | create_case,
 -- ids drawn at random from WRK_IDS (case ids or person ids; create_case takes them in order from
 -- line WRK_FROM, each person once, for persons without a case), WRK_TOKEN a bearer token,
 -- WRK_RESOURCE the resource for check/create. WRK_DELAY_MS is the mean pause of each connection (for the 60 % load run).
@@ -18,6 +18,8 @@ local plain = { ["Authorization"] = auth }
 request = function()
   if mode == "get_case" then
     return wrk.format("GET", "/api/v1/cases/" .. ids[math.random(#ids)], plain)
+  elseif mode == "get_person" then
+    return wrk.format("GET", "/api/v1/persons/" .. ids[math.random(#ids)], plain)
   elseif mode == "list_cases" then
     return wrk.format("GET", "/api/v1/cases?assigned_to=me", plain)
   end
