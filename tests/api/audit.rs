@@ -76,6 +76,52 @@ async fn concurrent_writes_and_sealers_keep_one_chain(b: Backend) {
     let _ = d;
 }
 
+/// Read events appended chained by many group leaders at once, with unsealed events and the
+/// sealer among them, each enter the chain once, in one unbroken sequence (on PostgreSQL a
+/// leader moves the head by a conditional update and tries again when another moved it first).
+async fn concurrent_chained_appends_keep_one_chain(b: Backend) {
+    use hamkke_persistence::audit::{self, AuditAction, AuditCtx, AuditEntry};
+    let app = TestApp::new(b).await;
+    let before = app.audit_report().await;
+    let leaders: Vec<_> = (0..8)
+        .map(|t| {
+            app.db.run(move |c| {
+                for i in 0..12 {
+                    let view = |k: &str| {
+                        AuditEntry::new(AuditAction::View, "case", Some(format!("{t}-{i}-{k}")))
+                    };
+                    let ctx = AuditCtx::default();
+                    let (written, events) = audit::deferring(|| {
+                        audit::record(c, &ctx, view("a"))?;
+                        audit::record(c, &ctx, view("b"))
+                    });
+                    written?;
+                    let events: Vec<_> = events.iter().collect();
+                    audit::append(c, &events[..1], true)?;
+                    audit::append(c, &events[1..], false)?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    let sealers = [
+        hamkke_http::sealer::seal_all(&app.db),
+        hamkke_http::sealer::seal_all(&app.db),
+    ];
+    let (written, _) = futures_util::future::join(
+        futures_util::future::join_all(leaders),
+        futures_util::future::join_all(sealers),
+    )
+    .await;
+    assert!(written.iter().all(|w| w.is_ok()));
+    let report = app.audit_report().await;
+    assert_eq!(report.first_broken_seq, None, "{report:?}");
+    assert_eq!(
+        (report.checked, report.unsealed),
+        (before.checked + 8 * 12 * 2, 0)
+    );
+}
+
 async fn audit_events_cannot_be_changed_and_tampering_is_detected(b: Backend) {
     let app = TestApp::new(b).await;
     District::create(&app).await;
@@ -172,6 +218,7 @@ async fn the_app_role_cannot_change_the_trail(b: Backend) {
 both!(
     audit_chain_is_continuous_and_verifiable,
     concurrent_writes_and_sealers_keep_one_chain,
+    concurrent_chained_appends_keep_one_chain,
     audit_events_cannot_be_changed_and_tampering_is_detected,
     the_app_role_cannot_change_the_trail,
 );
