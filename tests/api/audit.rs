@@ -77,8 +77,7 @@ async fn concurrent_writes_and_sealers_keep_one_chain(b: Backend) {
 }
 
 /// Read events appended chained by many group leaders at once, with unsealed events and the
-/// sealer among them, each enter the chain once, in one unbroken sequence (on PostgreSQL a
-/// leader moves the head by a conditional update and tries again when another moved it first).
+/// sealer among them, each enter the chain once, in one unbroken sequence.
 async fn concurrent_chained_appends_keep_one_chain(b: Backend) {
     use hamkke_persistence::audit::{self, AuditAction, AuditCtx, AuditEntry};
     let app = TestApp::new(b).await;

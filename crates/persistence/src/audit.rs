@@ -341,28 +341,44 @@ pub fn append(conn: &mut DbConn, events: &[&PendingEvent], chained: bool) -> Rep
     Ok(())
 }
 
-/// The chained form of `append`: the events enter the hash chain as they are written. On
-/// PostgreSQL first without a transaction ([`append_at_head`], two round trips), falling back
-/// after a few lost races to the head's row lock; on SQLite (one writer) under the lock.
+/// The chained form of `append`: the events enter the hash chain as they are written.
 fn append_sealed(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<()> {
-    if matches!(conn, DbConn::Pg(_)) {
-        for _ in 0..3 {
-            if append_at_head(conn, events)? {
-                return Ok(());
-            }
-        }
-    }
+    use diesel::sql_types::{BigInt, Text};
     crate::uow::system(conn, "audit_chain", |conn| {
-        let (seq, prev) = lock_chain_head(conn)?;
-        let (q, seq, prev) = chained_insert(
-            format!(
-                "INSERT INTO audit_events ({EVENT_COLUMNS}, chain_seq, prev_hash, hash) VALUES {}",
-                value_rows(matches!(conn, DbConn::Pg(_)), events.len(), APPEND_COLUMNS)
-            ),
-            events,
-            seq,
-            prev,
+        let (mut seq, mut prev) = lock_chain_head(conn)?;
+        let sql = format!(
+            "INSERT INTO audit_events ({EVENT_COLUMNS}, chain_seq, prev_hash, hash) VALUES {}",
+            value_rows(matches!(conn, DbConn::Pg(_)), events.len(), APPEND_COLUMNS)
         );
+        let mut q = diesel::sql_query(sql).into_boxed();
+        for PendingEvent(e) in events.iter().copied() {
+            seq += 1;
+            let record = AuditRecord {
+                id: 0,
+                event_id: e.event_id,
+                occurred_at: e.occurred_at,
+                actor_user_id: e.actor_user_id,
+                actor_org_id: e.actor_org_id,
+                actor_role: e.actor_role.clone(),
+                action: e.action.clone(),
+                resource_type: e.resource_type.clone(),
+                resource_id: e.resource_id.clone(),
+                person_id: e.person_id,
+                purpose: e.purpose.clone(),
+                ip: e.ip.clone(),
+                request_id: e.request_id.clone(),
+                details: e.details.clone(),
+                chain_seq: None,
+                prev_hash: None,
+                hash: None,
+            };
+            let hash = chain_hash(&prev, &record, seq);
+            q = bind_event(q, e)
+                .bind::<BigInt, _>(seq)
+                .bind::<Text, _>(prev.clone())
+                .bind::<Text, _>(hash.clone());
+            prev = hash;
+        }
         q.execute(conn)?;
         diesel::update(audit_chain_head::table.find(1))
             .set((
@@ -372,116 +388,6 @@ fn append_sealed(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<()> 
             .execute(conn)?;
         Ok(())
     })
-}
-
-/// PostgreSQL: the events chained after the head as it was just read, written in one statement
-/// that also moves the head — if nobody moved it meanwhile (a conditional update in a
-/// data-modifying CTE, whose result the INSERT reads: no event is written unless the head moved
-/// with them). `false` when another appender (a leader on another server, the sealer) moved
-/// the head first; nothing was written then.
-fn append_at_head(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<bool> {
-    use diesel::sql_types::{BigInt, Text};
-    let (start, head): (i64, String) = audit_chain_head::table
-        .find(1)
-        .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
-        .first(conn)?;
-    let params = events.len() * APPEND_COLUMNS;
-    let (q, seq, prev) = chained_insert(
-        format!(
-            "WITH head AS (UPDATE audit_chain_head SET last_seq = ${}, last_hash = ${} \
-             WHERE id = 1 AND last_seq = ${} RETURNING id) \
-             INSERT INTO audit_events ({EVENT_COLUMNS}, chain_seq, prev_hash, hash) \
-             SELECT v.* FROM (VALUES {}) AS v WHERE EXISTS (SELECT 1 FROM head)",
-            params + 1,
-            params + 2,
-            params + 3,
-            typed_rows(events.len())
-        ),
-        events,
-        start,
-        head,
-    );
-    let written = q
-        .bind::<BigInt, _>(seq)
-        .bind::<Text, _>(prev)
-        .bind::<BigInt, _>(start)
-        .execute(conn)?;
-    Ok(written == events.len())
-}
-
-/// `(…), (…)` of appended events for a `VALUES` list read by a `SELECT` (PostgreSQL), each
-/// parameter cast to its column's type (an INSERT's own `VALUES` takes them from the columns).
-fn typed_rows(rows: usize) -> String {
-    const TYPES: [&str; APPEND_COLUMNS] = [
-        "uuid",
-        "timestamp",
-        "uuid",
-        "uuid",
-        "text",
-        "text",
-        "text",
-        "text",
-        "uuid",
-        "text",
-        "text",
-        "text",
-        "text",
-        "bigint",
-        "text",
-        "text",
-    ];
-    (0..rows)
-        .map(|i| {
-            let cells: Vec<String> = TYPES
-                .iter()
-                .enumerate()
-                .map(|(c, t)| format!("${}::{t}", i * APPEND_COLUMNS + c + 1))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `sql` with the events bound, each chained after `(seq, prev)`: its position, the hash
-/// before it and its own; answers the last position and hash.
-fn chained_insert(
-    sql: String,
-    events: &[&PendingEvent],
-    mut seq: i64,
-    mut prev: String,
-) -> (EventInsert, i64, String) {
-    use diesel::sql_types::{BigInt, Text};
-    let mut q = diesel::sql_query(sql).into_boxed();
-    for PendingEvent(e) in events.iter().copied() {
-        seq += 1;
-        let record = AuditRecord {
-            id: 0,
-            event_id: e.event_id,
-            occurred_at: e.occurred_at,
-            actor_user_id: e.actor_user_id,
-            actor_org_id: e.actor_org_id,
-            actor_role: e.actor_role.clone(),
-            action: e.action.clone(),
-            resource_type: e.resource_type.clone(),
-            resource_id: e.resource_id.clone(),
-            person_id: e.person_id,
-            purpose: e.purpose.clone(),
-            ip: e.ip.clone(),
-            request_id: e.request_id.clone(),
-            details: e.details.clone(),
-            chain_seq: None,
-            prev_hash: None,
-            hash: None,
-        };
-        let hash = chain_hash(&prev, &record, seq);
-        q = bind_event(q, e)
-            .bind::<BigInt, _>(seq)
-            .bind::<Text, _>(prev)
-            .bind::<Text, _>(hash.clone());
-        prev = hash;
-    }
-    (q, seq, prev)
 }
 
 /// The canonical form that is hashed: sorted keys, fixed time format, chain position included.
