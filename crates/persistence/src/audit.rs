@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
+use crate::lists::in_ids;
 use crate::schema::{audit_chain_anchor, audit_chain_head, audit_events};
 use crate::types::{to_db, DbUuid};
 
@@ -624,7 +625,7 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter) -> RepoResult<Vec<AuditRecord>> 
         } else {
             let mut all: Vec<DbUuid> = f.merged_person_ids.iter().copied().map(DbUuid).collect();
             all.push(DbUuid(p));
-            q = q.filter(audit_events::person_id.eq_any(all));
+            q = q.filter(in_ids(audit_events::person_id, all));
         }
     }
     if let Some(a) = &f.action {
@@ -640,9 +641,10 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter) -> RepoResult<Vec<AuditRecord>> 
         q = q.filter(audit_events::occurred_at.lt(t));
     }
     if let Some(orgs) = &f.orgs {
-        q = q.filter(
-            audit_events::actor_org_id.eq_any(orgs.iter().copied().map(DbUuid).collect::<Vec<_>>()),
-        );
+        q = q.filter(in_ids(
+            audit_events::actor_org_id,
+            orgs.iter().copied().map(DbUuid).collect::<Vec<_>>(),
+        ));
     }
     if let Some(after) = f.after_id {
         q = q.filter(audit_events::id.gt(after));

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::audit::{self, AuditCtx};
 use crate::conn::DbConn;
 use crate::error::RepoResult;
+use crate::lists::{in_ids, not_in_texts};
 use crate::repo::idempotency;
 use crate::schema::{allocations, audit_chain_anchor, audit_events, cases, persons};
 use crate::types::{to_db, DbUuid};
@@ -76,7 +77,7 @@ fn stale_persons(conn: &mut DbConn, cutoff: DateTime<Utc>) -> RepoResult<Vec<Uui
         .filter(not(exists(
             cases::table
                 .filter(cases::person_id.eq(persons::id))
-                .filter(cases::status.ne_all(CLOSED).or(cases::updated_at.ge(at))),
+                .filter(not_in_texts(cases::status, CLOSED).or(cases::updated_at.ge(at))),
         )))
         .filter(not(exists(
             allocations::table
@@ -149,7 +150,7 @@ pub fn run(
         for chunk in stale.chunks(500) {
             report.attachments_removed += crate::repo::attachments::remove_of_persons(conn, chunk)?;
             let ids: Vec<DbUuid> = chunk.iter().copied().map(DbUuid).collect();
-            let target = persons::table.filter(persons::id.eq_any(ids));
+            let target = persons::table.filter(in_ids(persons::id, ids));
             diesel::update(target.clone())
                 .set((
                     persons::name.eq(ANONYMOUS),

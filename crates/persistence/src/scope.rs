@@ -19,6 +19,7 @@ use hamkke_domain::consent::ConsentScope;
 use hamkke_domain::user::Role;
 
 use crate::conn::MultiBackend;
+use crate::lists::{in_texts, InTexts};
 use crate::schema::{
     agenda_requests, allocations, benefit_types, campaign_nominations, campaign_quotas, campaigns,
     case_events, case_members, case_notes, case_participants, cases, consent_organizations,
@@ -163,13 +164,13 @@ where
 /// The person register (`authz::reach_person`): the caller's district; a person of another
 /// district does not exist for it.
 pub fn person_register(actor: &Actor) -> impl Condition<persons::table> {
-    persons::district_code.eq_any(register_district(actor))
+    in_texts(persons::district_code, register_district(actor))
 }
 
 /// The case register (as the person register): the caller's district; a case of another
 /// district does not exist for it. Names a case beside its id (its number), not its content.
 pub fn case_register(actor: &Actor) -> impl Condition<cases::table> {
-    cases::district_code.eq_any(register_district(actor))
+    in_texts(cases::district_code, register_district(actor))
 }
 
 /// Persons whose details the caller's organization sees (`authz::person_details`): of its
@@ -217,7 +218,7 @@ pub fn details_of(org_id: uuid::Uuid, districts: Vec<String>) -> impl Condition<
             ),
         )
         .select(case_members::person_id);
-    persons::district_code.eq_any(districts).and(
+    in_texts(persons::district_code, districts).and(
         persons::registered_by_org_id
             .eq(org)
             .or(persons::id.eq_any(named))
@@ -231,13 +232,11 @@ pub fn details_of(org_id: uuid::Uuid, districts: Vec<String>) -> impl Condition<
 /// coordinator the district's, anyone else its own organization's registrations.
 pub fn consent_reviews<QS>(actor: &Actor) -> Filter<QS>
 where
-    dsl::EqAny<persons::district_code, Vec<String>>: Condition<QS>,
-    dsl::And<
-        dsl::EqAny<persons::district_code, Vec<String>>,
-        dsl::Eq<persons::registered_by_org_id, DbUuid>,
-    >: Condition<QS>,
+    InTexts<persons::district_code>: Condition<QS>,
+    dsl::And<InTexts<persons::district_code>, dsl::Eq<persons::registered_by_org_id, DbUuid>>:
+        Condition<QS>,
 {
-    let district = persons::district_code.eq_any(register_district(actor));
+    let district = in_texts(persons::district_code, register_district(actor));
     if actor.role == Role::Coordinator {
         Box::new(district)
     } else {
@@ -254,7 +253,10 @@ pub fn consents_recorded(actor: &Actor) -> impl Condition<consents::table> {
 pub fn households(actor: &Actor) -> impl Condition<households::table> {
     households::registered_by_org_id
         .eq(org(actor))
-        .and(households::district_code.eq_any(register_district(actor)))
+        .and(in_texts(
+            households::district_code,
+            register_district(actor),
+        ))
 }
 
 /// The district's resources.
@@ -268,14 +270,20 @@ where
 /// The district's allocations (`authz::ledger_scope`; none for the system organization).
 pub fn ledger<QS>(actor: &Actor) -> impl Condition<QS>
 where
-    dsl::EqAny<allocations::district_code, Vec<String>>: Condition<QS>,
+    InTexts<allocations::district_code>: Condition<QS>,
 {
-    allocations::district_code.eq_any(districts(authz::ledger_scope(actor)))
+    in_texts(
+        allocations::district_code,
+        districts(authz::ledger_scope(actor)),
+    )
 }
 
 /// The district's benefit types (the ledger's scope: none for the system organization).
 pub fn benefit_types(actor: &Actor) -> impl Condition<benefit_types::table> {
-    benefit_types::district_code.eq_any(districts(authz::ledger_scope(actor)))
+    in_texts(
+        benefit_types::district_code,
+        districts(authz::ledger_scope(actor)),
+    )
 }
 
 /// Organizations (`authz::view_org`): a system administrator's all, everyone else's district.

@@ -11,12 +11,9 @@ use uuid::Uuid;
 
 use crate::conn::DbConn;
 use crate::error::RepoResult;
+use crate::lists::{in_ids, in_texts, not_in_texts};
 use crate::schema::{case_members, case_participants, cases, consent_organizations, consents};
 use crate::types::{to_db, DbUuid};
-
-fn ids(v: &[Uuid]) -> Vec<DbUuid> {
-    v.iter().copied().map(DbUuid).collect()
-}
 
 /// Who a person is, for access decisions: id, registering organization, district.
 pub type PersonKey = (Uuid, Uuid, String);
@@ -51,8 +48,11 @@ pub fn access_for(
     // referral say, does not widen it.
     let consented: Vec<(DbUuid, String)> = crate::native!(conn, |c| consents::table
         .inner_join(consent_organizations::table)
-        .filter(consents::person_id.eq_any(ids(&person_ids)))
-        .filter(consents::scope.eq_any(["organizations", "case_participants"]))
+        .filter(in_ids(consents::person_id, person_ids.iter().copied()))
+        .filter(in_texts(
+            consents::scope,
+            ["organizations", "case_participants"]
+        ))
         .filter(consent_organizations::org_id.eq(org))
         .filter(consents::withdrawn_at.is_null())
         .filter(consents::expires_at.gt(now))
@@ -76,7 +76,7 @@ pub fn access_for(
     // counts for each of its members.
     let mine: Vec<(DbUuid, DbUuid, String)> = case_members::table
         .inner_join(cases::table.inner_join(case_participants::table))
-        .filter(case_members::person_id.eq_any(ids(&person_ids)))
+        .filter(in_ids(case_members::person_id, person_ids.iter().copied()))
         .filter(case_participants::org_id.eq(org))
         .select((case_members::person_id, cases::lead_org_id, cases::status))
         .load(conn)?;
@@ -126,8 +126,8 @@ pub fn open_case_leads(
     let closed = closed_statuses();
     let rows: Vec<(DbUuid, DbUuid)> = crate::native!(conn, |c| case_members::table
         .inner_join(cases::table)
-        .filter(case_members::person_id.eq_any(ids(person_ids)))
-        .filter(cases::status.ne_all(closed))
+        .filter(in_ids(case_members::person_id, person_ids.iter().copied()))
+        .filter(not_in_texts(cases::status, closed))
         .select((case_members::person_id, cases::lead_org_id))
         .load(c))?;
     let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();

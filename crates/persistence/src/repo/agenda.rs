@@ -20,6 +20,7 @@ use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
+use crate::lists::{in_ids, in_texts};
 use crate::schema::{
     action_items, agenda_requests, cases, meeting_agenda, organizations, referrals, users,
 };
@@ -272,7 +273,7 @@ pub fn minutes(rx: &mut Rx<'_>, id: Uuid) -> RepoResult<Minutes> {
         // Every staff attendee with their organization in one statement.
         let staff: Vec<(DbUuid, String, String, String)> = users::table
             .inner_join(organizations::table)
-            .filter(users::id.eq_any(staff_ids))
+            .filter(in_ids(users::id, staff_ids))
             .select((
                 users::id,
                 users::display_name,
@@ -470,7 +471,7 @@ pub fn hub_overview(
         let sent = referrals::table
             .filter(referrals::from_org_id.eq(dong))
             .filter(referrals::to_org_id.eq(DbUuid(hub_id)))
-            .filter(referrals::status.eq_any(["sent", "accepted"]))
+            .filter(in_texts(referrals::status, ["sent", "accepted"]))
             .order(referrals::id.asc())
             .limit(HUB_LIMIT)
             .select((

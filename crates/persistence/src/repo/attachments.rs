@@ -18,6 +18,7 @@ use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::crypto::PersonKeys;
 use crate::error::{corrupt, RepoError, RepoResult};
+use crate::lists::in_ids;
 use crate::schema::{attachment_contents, attachments};
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::{self, Rx, Tx};
@@ -280,7 +281,7 @@ pub fn content(
 pub(crate) fn count_of_persons(conn: &mut DbConn, persons: &[Uuid]) -> RepoResult<usize> {
     let ids: Vec<DbUuid> = persons.iter().copied().map(DbUuid).collect();
     let n: i64 = attachments::table
-        .filter(attachments::person_id.eq_any(ids))
+        .filter(in_ids(attachments::person_id, ids))
         .count()
         .get_result(conn)?;
     Ok(n as usize)
@@ -290,7 +291,7 @@ pub(crate) fn count_of_persons(conn: &mut DbConn, persons: &[Uuid]) -> RepoResul
 pub(crate) fn remove_of_persons(conn: &mut DbConn, persons: &[Uuid]) -> RepoResult<usize> {
     let ids: Vec<DbUuid> = persons.iter().copied().map(DbUuid).collect();
     let of = attachments::table
-        .filter(attachments::person_id.eq_any(ids))
+        .filter(in_ids(attachments::person_id, ids))
         .select(attachments::id);
     diesel::delete(
         attachment_contents::table.filter(attachment_contents::attachment_id.eq_any(of)),
@@ -298,7 +299,7 @@ pub(crate) fn remove_of_persons(conn: &mut DbConn, persons: &[Uuid]) -> RepoResu
     .execute(conn)?;
     let ids: Vec<DbUuid> = persons.iter().copied().map(DbUuid).collect();
     Ok(
-        diesel::delete(attachments::table.filter(attachments::person_id.eq_any(ids)))
+        diesel::delete(attachments::table.filter(in_ids(attachments::person_id, ids)))
             .execute(conn)?,
     )
 }

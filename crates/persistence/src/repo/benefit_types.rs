@@ -16,6 +16,7 @@ use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
+use crate::lists::in_texts;
 use crate::schema::benefit_types;
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
@@ -241,7 +242,7 @@ pub fn group_members(
     }
     benefit_types::table
         .filter(scope::benefit_types(actor))
-        .filter(benefit_types::type_group.eq_any(groups.to_vec()))
+        .filter(in_texts(benefit_types::type_group, groups.to_vec()))
         .order((benefit_types::type_group.asc(), benefit_types::id.asc()))
         .select(BenefitTypeRow::as_select())
         .load(conn)?

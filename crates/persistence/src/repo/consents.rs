@@ -15,6 +15,7 @@ use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
+use crate::lists::in_ids;
 use crate::schema::{consent_organizations, consents, organizations};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
@@ -59,10 +60,10 @@ fn to_consent(r: ConsentRow, orgs: Vec<Uuid>) -> RepoResult<Consent> {
 
 fn orgs_of(conn: &mut DbConn, consent_ids: &[Uuid]) -> RepoResult<Vec<(Uuid, Uuid)>> {
     Ok(consent_organizations::table
-        .filter(
-            consent_organizations::consent_id
-                .eq_any(consent_ids.iter().copied().map(DbUuid).collect::<Vec<_>>()),
-        )
+        .filter(in_ids(
+            consent_organizations::consent_id,
+            consent_ids.iter().copied().map(DbUuid).collect::<Vec<_>>(),
+        ))
         .select((
             consent_organizations::consent_id,
             consent_organizations::org_id,
@@ -148,7 +149,7 @@ pub fn create(tx: &mut Tx<'_>, person_id: Uuid, new: NewConsent) -> RepoResult<C
     wanted.sort_by_key(|d| d.0);
     wanted.dedup();
     let found: i64 = organizations::table
-        .filter(organizations::id.eq_any(&wanted))
+        .filter(in_ids(organizations::id, wanted.iter().copied()))
         .filter(organizations::district_code.eq(&person.district_code))
         .count()
         .get_result(tx.conn())?;

@@ -20,6 +20,7 @@ use super::reports::{ReportScope, Tally, OTHER_REGISTRAR, UNKNOWN_DONG};
 use super::tallies::DayTally;
 use crate::conn::DbConn;
 use crate::error::RepoResult;
+use crate::lists::in_ids;
 use crate::schema::{allocations, audit_events, benefit_types, cases, organizations};
 use crate::types::DbUuid;
 
@@ -294,7 +295,7 @@ pub fn dashboard(conn: &mut DbConn, actor: &Actor, scope: &ReportScope) -> RepoR
                 .or(audit_events::details.like(like(APPROVED)))
                 .or(audit_events::details.like(like(REJECTED))),
         )
-        .filter(audit_events::actor_org_id.eq_any(district_orgs))
+        .filter(in_ids(audit_events::actor_org_id, district_orgs))
         .select((audit_events::occurred_at, audit_events::details))
         .into_boxed();
     if let Some(f) = scope.from {

@@ -15,6 +15,7 @@ use super::stock::{self, Designation, Lot};
 use crate::conn::DbConn;
 use crate::crypto::PersonKeys;
 use crate::error::{RepoError, RepoResult};
+use crate::lists::in_ids;
 use crate::schema::{campaigns, donations, organizations};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
@@ -320,12 +321,18 @@ pub fn report(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<DonorRep
         ))
         .load(conn)?;
     let draws: Vec<(DbUuid, i32)> = stock_draws::table
-        .filter(stock_draws::lot_id.eq_any(lots.iter().map(|l| l.0).collect::<Vec<_>>()))
+        .filter(in_ids(
+            stock_draws::lot_id,
+            lots.iter().map(|l| l.0).collect::<Vec<_>>(),
+        ))
         .filter(stock_draws::returned.eq(false))
         .select((stock_draws::allocation_id, stock_draws::quantity))
         .load(conn)?;
     let given: Vec<(DbUuid, DbUuid, Option<DbUuid>)> = allocations::table
-        .filter(allocations::id.eq_any(draws.iter().map(|d| d.0).collect::<Vec<_>>()))
+        .filter(in_ids(
+            allocations::id,
+            draws.iter().map(|d| d.0).collect::<Vec<_>>(),
+        ))
         .filter(allocations::status.ne("cancelled"))
         .select((
             allocations::id,
@@ -334,7 +341,10 @@ pub fn report(conn: &mut DbConn, actor: &Actor, id: Uuid) -> RepoResult<DonorRep
         ))
         .load(conn)?;
     let homes: Vec<(DbUuid, Option<String>)> = households::table
-        .filter(households::id.eq_any(given.iter().filter_map(|g| g.2).collect::<Vec<_>>()))
+        .filter(in_ids(
+            households::id,
+            given.iter().filter_map(|g| g.2).collect::<Vec<_>>(),
+        ))
         .select((households::id, households::admin_dong_code))
         .load(conn)?;
     let names = super::reports::dong_names(conn, &donation.district_code)?;

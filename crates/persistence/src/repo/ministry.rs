@@ -11,6 +11,7 @@ use super::reports::ReportScope;
 use super::tallies::DayTally;
 use crate::conn::DbConn;
 use crate::error::RepoResult;
+use crate::lists::in_ids;
 use crate::schema::{cases, meetings, resources};
 use crate::types::DbUuid;
 
@@ -111,7 +112,7 @@ pub(crate) fn summary(
     // Resources linked: the period's day tallies (not cancelled) by their resource's funding.
     let ids: std::collections::BTreeSet<DbUuid> = days.iter().map(|r| r.resource_id).collect();
     let funding_of: std::collections::HashMap<DbUuid, String> = resources::table
-        .filter(resources::id.eq_any(ids.into_iter().collect::<Vec<_>>()))
+        .filter(in_ids(resources::id, ids.into_iter().collect::<Vec<_>>()))
         .select((resources::id, resources::funding))
         .load::<(DbUuid, String)>(conn)?
         .into_iter()

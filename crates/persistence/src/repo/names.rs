@@ -17,6 +17,7 @@ use super::access::{access_for, PersonKey};
 use crate::catalogue::{self, Named};
 use crate::conn::DbConn;
 use crate::error::RepoResult;
+use crate::lists::in_ids;
 use crate::schema::{benefit_types, cases, organizations, persons, users};
 use crate::scope;
 use crate::types::DbUuid;
@@ -82,7 +83,7 @@ impl Wanted {
         let mut names = Names::default();
         if !self.cases.is_empty() {
             let rows: Vec<(DbUuid, String, DbUuid)> = crate::native!(conn, |c| cases::table
-                .filter(cases::id.eq_any(db_ids(&self.cases)))
+                .filter(in_ids(cases::id, self.cases.iter().copied()))
                 .filter(scope::case_register(actor))
                 .select((cases::id, cases::case_no, cases::person_id))
                 .load(c))?;
@@ -100,7 +101,10 @@ impl Wanted {
         if !self.benefit_types.is_empty() {
             let rows: Vec<(DbUuid, String, String)> =
                 crate::native!(conn, |c| benefit_types::table
-                    .filter(benefit_types::id.eq_any(db_ids(&self.benefit_types)))
+                    .filter(in_ids(
+                        benefit_types::id,
+                        self.benefit_types.iter().copied()
+                    ))
                     .select((
                         benefit_types::id,
                         benefit_types::name_ko,
@@ -114,20 +118,20 @@ impl Wanted {
         }
         names.orgs = cached_names(Named::Organization, &self.orgs, |ids| {
             crate::native!(conn, |c| organizations::table
-                .filter(organizations::id.eq_any(ids))
+                .filter(in_ids(organizations::id, ids))
                 .select((organizations::id, organizations::name))
                 .load(c))
         })?;
         names.users = cached_names(Named::User, &self.users, |ids| {
             crate::native!(conn, |c| users::table
-                .filter(users::id.eq_any(ids))
+                .filter(in_ids(users::id, ids))
                 .select((users::id, users::display_name))
                 .load(c))
         })?;
         if !self.persons.is_empty() {
             let rows: Vec<(DbUuid, String, chrono::NaiveDate, DbUuid, String)> =
                 crate::native!(conn, |c| persons::table
-                    .filter(persons::id.eq_any(db_ids(&self.persons)))
+                    .filter(in_ids(persons::id, self.persons.iter().copied()))
                     // Never across the district wall, whatever the page refers to.
                     .filter(scope::person_register(actor))
                     .select((
@@ -180,10 +184,6 @@ fn cached_names(
         names.extend(read);
     }
     Ok(names)
-}
-
-fn db_ids(ids: &HashSet<Uuid>) -> Vec<DbUuid> {
-    ids.iter().copied().map(DbUuid).collect()
 }
 
 /// A person's name as the caller may see it.

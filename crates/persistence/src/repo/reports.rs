@@ -19,6 +19,7 @@ use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
+use crate::lists::{in_ids, in_texts};
 use crate::schema::{
     allocations, audit_events, benefit_types, cases, organizations, persons, resources,
 };
@@ -303,7 +304,7 @@ fn duplicate_rows(
     let mut extra: HashMap<Uuid, (Uuid, Option<i32>, Uuid)> = HashMap::with_capacity(shown.len());
     for chunk in shown.chunks(1000) {
         let rows = allocations::table
-            .filter(allocations::id.eq_any(chunk.to_vec()))
+            .filter(in_ids(allocations::id, chunk.to_vec()))
             .select((
                 allocations::id,
                 allocations::provider_org_id,
@@ -323,7 +324,7 @@ fn duplicate_rows(
     let mut people: HashMap<Uuid, (String, i32)> = HashMap::with_capacity(involved.len());
     for chunk in involved.chunks(1000) {
         let found = persons::table
-            .filter(persons::id.eq_any(chunk.to_vec()))
+            .filter(in_ids(persons::id, chunk.to_vec()))
             .select((persons::id, persons::name, persons::birth_date))
             .load::<(DbUuid, String, NaiveDate)>(conn)?;
         people.extend(found.into_iter().map(|(id, name, birth)| {
@@ -511,7 +512,7 @@ fn tallies(conn: &mut DbConn, scope: &ReportScope) -> RepoResult<Overview> {
     let case_rows: Vec<CaseCount> = q.load(conn)?;
     let leads: Vec<DbUuid> = case_rows.iter().map(|r| r.2).collect();
     let lead_names: HashMap<DbUuid, String> = organizations::table
-        .filter(organizations::id.eq_any(leads))
+        .filter(in_ids(organizations::id, leads))
         .select((organizations::id, organizations::name))
         .load(conn)?
         .into_iter()
@@ -535,7 +536,7 @@ fn tallies(conn: &mut DbConn, scope: &ReportScope) -> RepoResult<Overview> {
         set.into_iter().collect()
     };
     let funding: HashMap<DbUuid, String> = resources::table
-        .filter(resources::id.eq_any(ids(|r| r.resource_id)))
+        .filter(in_ids(resources::id, ids(|r| r.resource_id)))
         .select((resources::id, resources::funding))
         .load(conn)?
         .into_iter()
@@ -543,14 +544,14 @@ fn tallies(conn: &mut DbConn, scope: &ReportScope) -> RepoResult<Overview> {
     let mut org_ids = ids(|r| r.provider_org_id);
     org_ids.extend(ids(|r| r.registrar_org_id));
     let orgs: HashMap<DbUuid, (String, String)> = organizations::table
-        .filter(organizations::id.eq_any(org_ids))
+        .filter(in_ids(organizations::id, org_ids))
         .select((organizations::id, organizations::name, organizations::kind))
         .load::<(DbUuid, String, String)>(conn)?
         .into_iter()
         .map(|(id, name, kind)| (id, (name, kind)))
         .collect();
     let codes: HashMap<DbUuid, String> = benefit_types::table
-        .filter(benefit_types::id.eq_any(ids(|r| r.benefit_type_id)))
+        .filter(in_ids(benefit_types::id, ids(|r| r.benefit_type_id)))
         .select((benefit_types::id, benefit_types::code))
         .load(conn)?
         .into_iter()
@@ -611,7 +612,7 @@ fn tallies(conn: &mut DbConn, scope: &ReportScope) -> RepoResult<Overview> {
     let mut q = audit_events::table
         .filter(audit_events::resource_type.eq("allocation"))
         // (a refused attempt: `denied`; recorded as `create` before 2026-12)
-        .filter(audit_events::action.eq_any(["denied", "create"]))
+        .filter(in_texts(audit_events::action, ["denied", "create"]))
         .filter(audit_events::details.like("%\"outcome\":\"blocked\"%"))
         .filter(audit_events::actor_org_id.eq_any(district_orgs))
         .count()

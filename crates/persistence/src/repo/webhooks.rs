@@ -14,6 +14,7 @@ use super::page::{Page, PageRequest};
 use crate::audit::AuditCtx;
 use crate::conn::DbConn;
 use crate::error::RepoResult;
+use crate::lists::in_ids;
 use crate::schema::{organizations, webhook_deliveries as d, webhook_subscriptions as s};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
@@ -361,7 +362,10 @@ pub(crate) fn fan_out(
     payload: &str,
 ) -> RepoResult<()> {
     let subs: Vec<(DbUuid, Option<String>)> = s::table
-        .filter(s::org_id.eq_any(org_ids.iter().copied().map(DbUuid).collect::<Vec<_>>()))
+        .filter(in_ids(
+            s::org_id,
+            org_ids.iter().copied().map(DbUuid).collect::<Vec<_>>(),
+        ))
         .filter(s::active.eq(true))
         .select((s::id, s::event_types))
         .load(conn)?;

@@ -18,6 +18,7 @@ use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::RepoResult;
+use crate::lists::in_ids;
 use crate::schema::{
     action_items, allocations, case_assessments, case_assignments, meeting_participants, meetings,
     notifications, organizations, persons, referrals, users,
@@ -170,7 +171,7 @@ pub fn directory(
         .inner_join(organizations::table)
         .filter(users::active.eq(true))
         .filter(organizations::active.eq(true))
-        .filter(users::org_id.eq_any(listed))
+        .filter(in_ids(users::org_id, listed))
         .filter(users::role.ne(Role::SystemAdmin.as_str()))
         .order(users::id.asc())
         .limit(page.limit + 1)
@@ -384,10 +385,10 @@ pub fn worklist(
             Vec::new()
         } else {
             case_assessments::table
-                .filter(
-                    case_assessments::case_id
-                        .eq_any(waiting.iter().map(|c| DbUuid(c.id)).collect::<Vec<_>>()),
-                )
+                .filter(in_ids(
+                    case_assessments::case_id,
+                    waiting.iter().map(|c| DbUuid(c.id)).collect::<Vec<_>>(),
+                ))
                 .select(case_assessments::case_id)
                 .distinct()
                 .load(rx.conn())?
@@ -409,7 +410,7 @@ pub fn worklist(
         let people = {
             let ids: Vec<DbUuid> = mine.iter().map(|c| DbUuid(c.person_id)).collect();
             let rows = persons::table
-                .filter(persons::id.eq_any(ids))
+                .filter(in_ids(persons::id, ids))
                 .select(super::rows::PersonRow::as_select())
                 .load(rx.conn())?
                 .into_iter()
@@ -503,10 +504,10 @@ pub fn worklist(
             }
         }
         let mut q = crate::schema::cases::table
-            .filter(
-                crate::schema::cases::id
-                    .eq_any(named.iter().map(|(c, _)| DbUuid(*c)).collect::<Vec<_>>()),
-            )
+            .filter(in_ids(
+                crate::schema::cases::id,
+                named.iter().map(|(c, _)| DbUuid(*c)).collect::<Vec<_>>(),
+            ))
             .select((crate::schema::cases::id, crate::schema::cases::case_no))
             .into_boxed();
         q = q.filter(scope::cases(actor));

@@ -2,6 +2,7 @@
 //! record of one person) under a benefit type's policy, and their description.
 
 use super::*;
+use crate::lists::in_ids;
 
 /// Keeps the most recent [`SHOWN`] of a list sorted oldest first; returns the total.
 pub(super) fn most_recent<T>(list: &mut Vec<T>) -> usize {
@@ -181,11 +182,12 @@ pub(super) fn claims(
                 ))
                 .into_boxed();
             let q = match &household {
-                Some((h, named)) if named.len() > CACHED_UP_TO => q.filter(
-                    allocations::household_id
-                        .eq(DbUuid(*h))
-                        .or(allocations::person_id.eq_any(named.iter().copied().map(DbUuid))),
-                ),
+                Some((h, named)) if named.len() > CACHED_UP_TO => {
+                    q.filter(allocations::household_id.eq(DbUuid(*h)).or(in_ids(
+                        allocations::person_id,
+                        named.iter().copied().map(DbUuid),
+                    )))
+                }
                 // (each `or_filter` groups what came before, and the window and status below
                 // are ANDed onto the whole)
                 Some((h, named)) => named.iter().fold(

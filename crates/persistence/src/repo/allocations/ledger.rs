@@ -2,6 +2,7 @@
 //! their recipients, override reviews, one entry, the district's list.
 
 use super::*;
+use crate::lists::in_ids;
 
 /// The requester's view of what it just recorded (its own organization provides it).
 pub(super) fn own_entry(resource: &Resource, allocation: Allocation) -> LedgerEntry {
@@ -128,7 +129,7 @@ pub(super) fn entries(
     let people: Vec<access::PersonKey> = {
         let ids: Vec<DbUuid> = items.iter().map(|a| DbUuid(a.person_id)).collect();
         persons_t::table
-            .filter(persons_t::id.eq_any(ids))
+            .filter(in_ids(persons_t::id, ids))
             .select((
                 persons_t::id,
                 persons_t::registered_by_org_id,
@@ -142,7 +143,7 @@ pub(super) fn entries(
     let access = access::access_for(conn, actor, &people)?;
     let rids: Vec<DbUuid> = items.iter().map(|a| DbUuid(a.resource_id)).collect();
     let names: std::collections::HashMap<Uuid, String> = resources_t::table
-        .filter(resources_t::id.eq_any(rids))
+        .filter(in_ids(resources_t::id, rids))
         .select((resources_t::id, resources_t::name))
         .load::<(DbUuid, String)>(conn)?
         .into_iter()

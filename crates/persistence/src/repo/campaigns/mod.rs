@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::page::{Page, PageRequest};
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
+use crate::lists::in_ids;
 use crate::schema::{
     allocations as allocations_t, benefit_types, campaign_benefit_types, campaign_nominations,
     campaign_quotas, campaigns, organizations,
@@ -118,7 +119,7 @@ pub fn create(tx: &mut Tx<'_>, new: NewCampaign) -> RepoResult<Campaign> {
     types.sort();
     types.dedup();
     let known: i64 = benefit_types::table
-        .filter(benefit_types::id.eq_any(types.iter().copied().map(DbUuid)))
+        .filter(in_ids(benefit_types::id, types.iter().copied().map(DbUuid)))
         .filter(benefit_types::district_code.eq(&district))
         .filter(benefit_types::active.eq(true))
         .count()
@@ -133,7 +134,7 @@ pub fn create(tx: &mut Tx<'_>, new: NewCampaign) -> RepoResult<Campaign> {
         return Err(invalid("quotas", "duplicate", "one quota per organization"));
     }
     let found: i64 = organizations::table
-        .filter(organizations::id.eq_any(orgs.iter().copied().map(DbUuid)))
+        .filter(in_ids(organizations::id, orgs.iter().copied().map(DbUuid)))
         .filter(organizations::district_code.eq(&district))
         .filter(organizations::active.eq(true))
         .count()
@@ -273,7 +274,7 @@ fn with_details(
 ) -> RepoResult<Vec<Campaign>> {
     let ids: Vec<DbUuid> = rows.iter().map(|r| r.id).collect();
     let types: Vec<(DbUuid, DbUuid)> = campaign_benefit_types::table
-        .filter(campaign_benefit_types::campaign_id.eq_any(ids.clone()))
+        .filter(in_ids(campaign_benefit_types::campaign_id, ids.clone()))
         .select((
             campaign_benefit_types::campaign_id,
             campaign_benefit_types::benefit_type_id,
@@ -294,7 +295,7 @@ fn with_details(
         i64,
     );
     let mut q = campaign_quotas::table
-        .filter(campaign_quotas::campaign_id.eq_any(ids.clone()))
+        .filter(in_ids(campaign_quotas::campaign_id, ids.clone()))
         .select((
             campaign_quotas::campaign_id,
             campaign_quotas::org_id,
@@ -318,7 +319,7 @@ fn with_details(
                 .nullable()
                 .eq(campaign_nominations::allocation_id)),
         )
-        .filter(campaign_nominations::campaign_id.eq_any(ids))
+        .filter(in_ids(campaign_nominations::campaign_id, ids))
         .filter(campaign_nominations::status.eq("approved"))
         .select((
             campaign_nominations::campaign_id,

@@ -15,6 +15,7 @@ use super::super::page::{Page, PageRequest};
 use super::{invalid, CampaignRow};
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
+use crate::lists::{in_ids, in_texts};
 use crate::schema::{campaign_benefit_types, campaign_nominations, campaign_quotas, campaigns};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
@@ -173,7 +174,10 @@ pub fn nominate(
         Some(h) => campaign_nominations::table
             .filter(campaign_nominations::campaign_id.eq(DbUuid(campaign_id)))
             .filter(campaign_nominations::household_id.eq(DbUuid(h)))
-            .filter(campaign_nominations::status.eq_any(["nominated", "approved"]))
+            .filter(in_texts(
+                campaign_nominations::status,
+                ["nominated", "approved"],
+            ))
             .filter(campaign_nominations::benefit_type_id.eq(DbUuid(benefit.id)))
             .count()
             .get_result(tx.conn())?,
@@ -192,7 +196,10 @@ pub fn nominate(
         .filter(campaign_nominations::campaign_id.eq(DbUuid(campaign_id)))
         .filter(campaign_nominations::person_id.eq(DbUuid(new.person_id)))
         .filter(campaign_nominations::benefit_type_id.eq(DbUuid(benefit.id)))
-        .filter(campaign_nominations::status.eq_any(["nominated", "approved"]))
+        .filter(in_texts(
+            campaign_nominations::status,
+            ["nominated", "approved"],
+        ))
         .count()
         .get_result(tx.conn())?;
     if person_open > 0 {
@@ -202,7 +209,10 @@ pub fn nominate(
         let any_open: i64 = campaign_nominations::table
             .filter(campaign_nominations::campaign_id.eq(DbUuid(campaign_id)))
             .filter(campaign_nominations::household_id.eq(household.map(DbUuid)))
-            .filter(campaign_nominations::status.eq_any(["nominated", "approved"]))
+            .filter(in_texts(
+                campaign_nominations::status,
+                ["nominated", "approved"],
+            ))
             .count()
             .get_result(tx.conn())?;
         any_open == 0
@@ -571,15 +581,17 @@ pub fn returned_to(
         return Ok(returned);
     }
     let again: Vec<(DbUuid, DbUuid, DbUuid)> = campaign_nominations::table
-        .filter(
-            campaign_nominations::person_id.eq_any(
-                returned
-                    .iter()
-                    .map(|n| DbUuid(n.person_id))
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .filter(campaign_nominations::status.eq_any(["nominated", "approved"]))
+        .filter(in_ids(
+            campaign_nominations::person_id,
+            returned
+                .iter()
+                .map(|n| DbUuid(n.person_id))
+                .collect::<Vec<_>>(),
+        ))
+        .filter(in_texts(
+            campaign_nominations::status,
+            ["nominated", "approved"],
+        ))
         .select((
             campaign_nominations::campaign_id,
             campaign_nominations::person_id,

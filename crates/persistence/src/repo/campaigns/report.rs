@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditAction, AuditEntry};
 use crate::error::RepoResult;
+use crate::lists::in_texts;
 use crate::schema::{allocations, campaign_nominations, campaigns, households};
 use crate::types::DbUuid;
 use crate::uow::Tx;
@@ -86,7 +87,10 @@ pub fn report(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<CampaignReport> {
                 .eq(campaign_nominations::allocation_id)),
         )
         .filter(campaign_nominations::campaign_id.eq(DbUuid(id)))
-        .filter(campaign_nominations::status.eq_any(["nominated", "approved"]))
+        .filter(in_texts(
+            campaign_nominations::status,
+            ["nominated", "approved"],
+        ))
         .select((
             campaign_nominations::status,
             campaign_nominations::counts_household,

@@ -3,14 +3,15 @@
 //! and a merge's move of a person's cases.
 
 use super::*;
+use crate::lists::{in_ids, not_in_texts};
 
 /// Organizations taking part in the given cases.
 pub(crate) fn orgs_of_cases(conn: &mut DbConn, case_ids: &[Uuid]) -> RepoResult<Vec<Uuid>> {
     Ok(case_participants::table
-        .filter(
-            case_participants::case_id
-                .eq_any(case_ids.iter().copied().map(DbUuid).collect::<Vec<_>>()),
-        )
+        .filter(in_ids(
+            case_participants::case_id,
+            case_ids.iter().copied().map(DbUuid).collect::<Vec<_>>(),
+        ))
         .select(case_participants::org_id)
         .distinct()
         .load::<DbUuid>(conn)?
@@ -43,11 +44,14 @@ pub(crate) fn open_for_any(conn: &mut DbConn, person_ids: &[Uuid]) -> RepoResult
     Ok(diesel::select(diesel::dsl::exists(
         case_members::table
             .inner_join(cases::table)
-            .filter(
-                case_members::person_id
-                    .eq_any(person_ids.iter().copied().map(DbUuid).collect::<Vec<_>>()),
-            )
-            .filter(cases::status.ne_all(crate::repo::access::closed_statuses())),
+            .filter(in_ids(
+                case_members::person_id,
+                person_ids.iter().copied().map(DbUuid).collect::<Vec<_>>(),
+            ))
+            .filter(not_in_texts(
+                cases::status,
+                crate::repo::access::closed_statuses(),
+            )),
     ))
     .get_result(conn)?)
 }
@@ -71,7 +75,7 @@ pub(crate) fn reassign_person(
     diesel::delete(
         case_members::table
             .filter(case_members::person_id.eq(from))
-            .filter(case_members::case_id.eq_any(both)),
+            .filter(in_ids(case_members::case_id, both)),
     )
     .execute(conn)?;
     let members = diesel::update(case_members::table.filter(case_members::person_id.eq(from)))

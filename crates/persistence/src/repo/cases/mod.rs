@@ -18,6 +18,7 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::corrupt;
 use crate::error::{RepoError, RepoResult};
+use crate::lists::{in_ids, in_texts};
 use crate::schema::{case_assignments, case_counters, case_members, case_participants, cases};
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
@@ -167,7 +168,7 @@ pub(crate) fn load_many(
     ids: &[Uuid],
 ) -> RepoResult<std::collections::HashMap<Uuid, Case>> {
     cases::table
-        .filter(cases::id.eq_any(ids.iter().copied().map(DbUuid).collect::<Vec<_>>()))
+        .filter(in_ids(cases::id, ids.iter().copied()))
         .select(CaseRow::as_select())
         .load(conn)?
         .into_iter()
@@ -483,7 +484,7 @@ pub(crate) fn open_case_of(
         let found: Option<(DbUuid, DbUuid)> = case_members::table
             .inner_join(cases::table)
             .filter(case_members::person_id.eq(DbUuid(*p)))
-            .filter(cases::status.eq_any(counting.clone()))
+            .filter(in_texts(cases::status, counting.clone()))
             .filter(cases::id.ne(DbUuid(except.unwrap_or(Uuid::nil()))))
             .select((cases::id, cases::lead_org_id))
             .first(conn)

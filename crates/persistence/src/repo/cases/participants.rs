@@ -2,6 +2,7 @@
 //! coordinator.
 
 use super::*;
+use crate::lists::in_ids;
 use crate::schema::users;
 
 /// Participants of a visible case.
@@ -192,7 +193,10 @@ pub(crate) fn join_co_visitors(
         return Ok(());
     }
     let orgs: Vec<DbUuid> = users::table
-        .filter(users::id.eq_any(visitors.iter().copied().map(DbUuid).collect::<Vec<_>>()))
+        .filter(in_ids(
+            users::id,
+            visitors.iter().copied().map(DbUuid).collect::<Vec<_>>(),
+        ))
         .filter(users::active.eq(true))
         .select(users::org_id)
         .load(tx.conn())?;

@@ -2,6 +2,7 @@
 //! (사후관리) that end by themselves.
 
 use super::*;
+use crate::lists::in_texts;
 
 /// What a status change carries besides its target.
 #[derive(Debug, Clone, Default)]
@@ -48,7 +49,10 @@ pub fn transition(
         let accepted: bool = diesel::select(diesel::dsl::exists(
             crate::schema::referrals::table
                 .filter(crate::schema::referrals::case_id.eq(DbUuid(id)))
-                .filter(crate::schema::referrals::status.eq_any(["accepted", "completed"])),
+                .filter(in_texts(
+                    crate::schema::referrals::status,
+                    ["accepted", "completed"],
+                )),
         ))
         .get_result(tx.conn())?;
         if !accepted {

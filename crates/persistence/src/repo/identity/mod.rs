@@ -18,6 +18,7 @@ use super::page::{Page, PageRequest};
 use crate::audit::{self, AuditAction, AuditEntry};
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
+use crate::lists::in_ids;
 use crate::schema::{households, person_duplicates, persons};
 use crate::types::{from_db, to_db, DbUuid};
 use crate::uow::{Rx, Tx};
@@ -136,7 +137,7 @@ pub(crate) fn candidates(
     out.truncate(10);
     let orgs: Vec<DbUuid> = out.iter().map(|c| DbUuid(c.registered_by_org_id)).collect();
     let names: HashMap<Uuid, String> = crate::schema::organizations::table
-        .filter(crate::schema::organizations::id.eq_any(orgs))
+        .filter(in_ids(crate::schema::organizations::id, orgs))
         .select((
             crate::schema::organizations::id,
             crate::schema::organizations::name,
@@ -329,7 +330,7 @@ fn sides(conn: &mut DbConn, rows: &[PairRow]) -> RepoResult<HashMap<Uuid, Candid
     let ids: Vec<DbUuid> = rows.iter().flat_map(|r| [r.person_a, r.person_b]).collect();
     let found: Vec<(DbUuid, String, NaiveDate, DbUuid, String)> = persons::table
         .inner_join(organizations::table.on(organizations::id.eq(persons::registered_by_org_id)))
-        .filter(persons::id.eq_any(ids))
+        .filter(in_ids(persons::id, ids))
         .select((
             persons::id,
             persons::name,
@@ -590,9 +591,8 @@ pub(crate) fn dismiss_open_pairs_of(
         person_duplicates::table
             .filter(person_duplicates::status.eq("open"))
             .filter(
-                person_duplicates::person_a
-                    .eq_any(ids.clone())
-                    .or(person_duplicates::person_b.eq_any(ids)),
+                in_ids(person_duplicates::person_a, ids.clone())
+                    .or(in_ids(person_duplicates::person_b, ids)),
             ),
     )
     .set((

@@ -2,6 +2,7 @@
 //! by it or the host.
 
 use super::*;
+use crate::lists::{in_ids, not_in_ids};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = action_items)]
@@ -131,8 +132,11 @@ pub(crate) fn hand_over(
     let invitations = diesel::update(
         meeting_participants::table
             .filter(meeting_participants::user_id.eq(DbUuid(user_id)))
-            .filter(meeting_participants::meeting_id.eq_any(upcoming))
-            .filter(meeting_participants::meeting_id.ne_all(invited_already)),
+            .filter(in_ids(meeting_participants::meeting_id, upcoming))
+            .filter(not_in_ids(
+                meeting_participants::meeting_id,
+                invited_already,
+            )),
     )
     .set(meeting_participants::user_id.eq(Some(DbUuid(successor_id))))
     .execute(conn)?;

@@ -15,6 +15,7 @@ use crate::audit::{self, AuditAction, AuditCtx, AuditEntry};
 use crate::conn::DbConn;
 use crate::crypto::PersonKeys;
 use crate::error::{RepoError, RepoResult};
+use crate::lists::in_texts;
 pub use crate::rotation::RotationReport;
 use crate::schema::persons;
 use crate::scope;
@@ -73,7 +74,7 @@ pub(crate) fn load_with_members(conn: &mut DbConn, id: Uuid) -> RepoResult<(Pers
 
 fn find_by_rrn(conn: &mut DbConn, keys: &PersonKeys, rrn: &Rrn) -> RepoResult<Option<Uuid>> {
     Ok(persons::table
-        .filter(persons::rrn_hmac.eq_any(keys.lookup_hashes(rrn)))
+        .filter(in_texts(persons::rrn_hmac, keys.lookup_hashes(rrn)))
         .select(persons::id)
         .first::<DbUuid>(conn)
         .optional()?
@@ -402,7 +403,7 @@ pub fn search(
         // the person is registered elsewhere); the exact full name with the birth date finds its
         // person of the district; otherwise only those whose details the caller sees.
         match (&rrn, text) {
-            (Some(rrn), _) => q = q.filter(persons::rrn_hmac.eq_any(keys.lookup_hashes(rrn))),
+            (Some(rrn), _) => q = q.filter(in_texts(persons::rrn_hmac, keys.lookup_hashes(rrn))),
             (None, Some(text)) => {
                 q = q
                     .filter(scope::person_register(actor))

@@ -2,6 +2,7 @@
 //! household (`app::transfers`), or into another record of the same person (`app::merge`).
 
 use super::*;
+use crate::lists::in_ids;
 
 /// Everyone registered in a household.
 pub(crate) fn household_member_ids(conn: &mut DbConn, household: Uuid) -> RepoResult<Vec<Uuid>> {
@@ -23,8 +24,10 @@ pub(crate) fn move_to_district(
     registered_by: Option<Uuid>,
 ) -> RepoResult<()> {
     let moving = || {
-        persons::table
-            .filter(persons::id.eq_any(ids.iter().copied().map(DbUuid).collect::<Vec<_>>()))
+        persons::table.filter(in_ids(
+            persons::id,
+            ids.iter().copied().map(DbUuid).collect::<Vec<_>>(),
+        ))
     };
     diesel::update(moving())
         .set((
@@ -59,7 +62,7 @@ pub(crate) fn absorb_identity(
     );
     let both = [DbUuid(survivor), DbUuid(merged)];
     let rrns: Vec<Identity> = persons::table
-        .filter(persons::id.eq_any(both))
+        .filter(in_ids(persons::id, both))
         .select((
             persons::id,
             persons::rrn_hmac,
@@ -68,7 +71,7 @@ pub(crate) fn absorb_identity(
             persons::household_id,
         ))
         .load(conn)?;
-    diesel::update(persons::table.filter(persons::id.eq_any(both)))
+    diesel::update(persons::table.filter(in_ids(persons::id, both)))
         .set(persons::version.eq(persons::version + 1))
         .execute(conn)?;
     let get = |x: Uuid| rrns.iter().find(|r| r.0 .0 == x).cloned();
