@@ -36,56 +36,42 @@ pub type InIds<C> = InList<C, sql::Uuid, DbUuid>;
 /// `column IN (values)` on a text column.
 pub type InTexts<C> = InList<C, Text, String>;
 
-/// `column IN (ids)` for a UUID column (no ids: false).
-pub fn in_ids<C, I>(column: C, ids: I) -> InIds<C>
-where
-    I: IntoIterator,
-    I::Item: Into<DbUuid>,
-{
-    InList {
-        column,
-        values: ids.into_iter().map(Into::into).collect(),
-        negated: false,
-        sql_type: PhantomData,
+impl<C, ST, T> InList<C, ST, T> {
+    fn new<I>(column: C, values: I, negated: bool) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<T>,
+    {
+        InList {
+            column,
+            values: values.into_iter().map(Into::into).collect(),
+            negated,
+            sql_type: PhantomData,
+        }
     }
+}
+
+/// `column IN (ids)` for a UUID column (no ids: false).
+pub fn in_ids<C>(column: C, ids: impl IntoIterator<Item = impl Into<DbUuid>>) -> InIds<C> {
+    InList::new(column, ids, false)
 }
 
 /// `column NOT IN (ids)` for a UUID column (no ids: true).
-pub fn not_in_ids<C, I>(column: C, ids: I) -> InIds<C>
-where
-    I: IntoIterator,
-    I::Item: Into<DbUuid>,
-{
-    InList {
-        negated: true,
-        ..in_ids(column, ids)
-    }
+pub fn not_in_ids<C>(column: C, ids: impl IntoIterator<Item = impl Into<DbUuid>>) -> InIds<C> {
+    InList::new(column, ids, true)
 }
 
 /// `column IN (values)` for a text column (no values: false).
-pub fn in_texts<C, I>(column: C, values: I) -> InTexts<C>
-where
-    I: IntoIterator,
-    I::Item: Into<String>,
-{
-    InList {
-        column,
-        values: values.into_iter().map(Into::into).collect(),
-        negated: false,
-        sql_type: PhantomData,
-    }
+pub fn in_texts<C>(column: C, values: impl IntoIterator<Item = impl Into<String>>) -> InTexts<C> {
+    InList::new(column, values, false)
 }
 
 /// `column NOT IN (values)` for a text column (no values: true).
-pub fn not_in_texts<C, I>(column: C, values: I) -> InTexts<C>
-where
-    I: IntoIterator,
-    I::Item: Into<String>,
-{
-    InList {
-        negated: true,
-        ..in_texts(column, values)
-    }
+pub fn not_in_texts<C>(
+    column: C,
+    values: impl IntoIterator<Item = impl Into<String>>,
+) -> InTexts<C> {
+    InList::new(column, values, true)
 }
 
 impl<C, ST, T> Expression for InList<C, ST, T>
