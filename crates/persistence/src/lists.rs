@@ -6,7 +6,8 @@
 //! of the server's time was `sqlite3_prepare`, for the scope filters' district lists and the
 //! names' id lists (bench/RESULTS.md). Here the list is padded to the next power of two by
 //! repeating its last value — the same set, so the same rows — and the statement is cached by
-//! its SQL text: at most nine shapes per query for lists of up to 256 values. A repeated
+//! its SQL text: at most eleven shapes per query for lists of up to 1,024 values (a longer
+//! list is bound as it is and its statement not kept, as diesel does). A repeated
 //! value changes no result (`IN` tests membership) and costs one more bound value. `eq_any` stays for subqueries, whose SQL text does not change.
 
 use std::marker::PhantomData;
@@ -104,6 +105,9 @@ where
 {
 }
 
+/// Lists up to this length are padded and their statements kept (eleven shapes at most).
+const PADDED_UP_TO: usize = 1024;
+
 /// No static identity: the statement is cached by its SQL text, which names the padded length.
 impl<C, ST, T> QueryId for InList<C, ST, T> {
     type QueryId = ();
@@ -121,9 +125,19 @@ where
             out.push_sql(if self.negated { "1=1" } else { "1=0" });
             return Ok(());
         };
+        let len = self.values.len();
+        let slots = if len <= PADDED_UP_TO {
+            len.next_power_of_two()
+        } else {
+            // A long list (a report's or a retention run's chunk beyond the bound) is bound as
+            // it is and not kept: no doubling towards the backends' limits on bound values,
+            // no cache entry per length.
+            out.unsafe_to_cache_prepared();
+            len
+        };
         self.column.walk_ast(out.reborrow())?;
         out.push_sql(if self.negated { " NOT IN (" } else { " IN (" });
-        for i in 0..self.values.len().next_power_of_two() {
+        for i in 0..slots {
             if i > 0 {
                 out.push_sql(", ");
             }
@@ -212,6 +226,17 @@ mod tests {
                 .unwrap();
         });
         assert!(diesel.is_empty(), "{diesel:?}");
+    }
+
+    #[test]
+    fn a_list_longer_than_the_bound_is_neither_padded_nor_kept() {
+        let ids: Vec<DbUuid> = (0..=PADDED_UP_TO)
+            .map(|_| DbUuid(uuid::Uuid::now_v7()))
+            .collect();
+        let long = in_ids(persons::id, ids);
+        assert!(!long.is_safe_to_cache_prepared(&Sqlite).unwrap_or(true));
+        let sql = sql_of(&long);
+        assert_eq!(sql.matches('?').count(), PADDED_UP_TO + 1);
     }
 
     #[test]
