@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
+use crate::kept::kept;
 use crate::lists::in_ids;
 use crate::schema::{audit_chain_anchor, audit_chain_head, audit_events};
 use crate::types::{to_db, DbUuid};
@@ -319,10 +320,11 @@ fn bind_event(q: EventInsert, e: &NewEventRow) -> EventInsert {
         .bind::<Nullable<Text>, _>(e.details.clone())
 }
 
-/// Appends read events in one multi-row INSERT. `chained`: in one transaction that takes the
-/// chain head, gives each event the next position and its hash and moves the head (the sealer
-/// then has nothing of them to do); otherwise as one statement of its own, unsealed, for the
-/// sealer (`seal_pending`) like the events of changes.
+/// Appends read events in one multi-row INSERT, kept prepared per batch size (see
+/// `insert_rows`). `chained`: in one transaction that takes the chain head, gives each event
+/// the next position and its hash and moves the head (the sealer then has nothing of them to
+/// do); otherwise as one statement of its own, unsealed, for the sealer (`seal_pending`) like
+/// the events of changes.
 pub fn append(conn: &mut DbConn, events: &[&PendingEvent], chained: bool) -> RepoResult<()> {
     if events.is_empty() {
         return Ok(());
@@ -330,16 +332,16 @@ pub fn append(conn: &mut DbConn, events: &[&PendingEvent], chained: bool) -> Rep
     if chained {
         return append_sealed(conn, events);
     }
+    let pg = matches!(conn, DbConn::Pg(_));
     let sql = format!(
         "INSERT INTO audit_events ({EVENT_COLUMNS}) VALUES {}",
-        value_rows(matches!(conn, DbConn::Pg(_)), events.len(), 13)
+        value_rows(pg, events.len(), 13)
     );
     let mut q = diesel::sql_query(sql).into_boxed();
     for PendingEvent(e) in events.iter().copied() {
         q = bind_event(q, e);
     }
-    q.execute(conn)?;
-    Ok(())
+    insert_rows(conn, q, events.len())
 }
 
 /// The chained form of `append`: the events enter the hash chain as they are written.
@@ -354,41 +356,62 @@ fn append_sealed(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<()> 
         let mut q = diesel::sql_query(sql).into_boxed();
         for PendingEvent(e) in events.iter().copied() {
             seq += 1;
-            let record = AuditRecord {
-                id: 0,
-                event_id: e.event_id,
-                occurred_at: e.occurred_at,
-                actor_user_id: e.actor_user_id,
-                actor_org_id: e.actor_org_id,
-                actor_role: e.actor_role.clone(),
-                action: e.action.clone(),
-                resource_type: e.resource_type.clone(),
-                resource_id: e.resource_id.clone(),
-                person_id: e.person_id,
-                purpose: e.purpose.clone(),
-                ip: e.ip.clone(),
-                request_id: e.request_id.clone(),
-                details: e.details.clone(),
-                chain_seq: None,
-                prev_hash: None,
-                hash: None,
-            };
-            let hash = chain_hash(&prev, &record, seq);
+            let hash = chain_hash(&prev, &pending_record(e), seq);
             q = bind_event(q, e)
                 .bind::<BigInt, _>(seq)
-                .bind::<Text, _>(prev.clone())
-                .bind::<Text, _>(hash.clone());
-            prev = hash;
+                .bind::<Text, _>(std::mem::replace(&mut prev, hash.clone()))
+                .bind::<Text, _>(hash);
         }
-        q.execute(conn)?;
-        diesel::update(audit_chain_head::table.find(1))
-            .set((
-                audit_chain_head::last_seq.eq(seq),
-                audit_chain_head::last_hash.eq(&prev),
-            ))
-            .execute(conn)?;
+        insert_rows(conn, q, events.len())?;
+        move_chain_head(conn, seq, &prev)?;
         Ok(())
     })
+}
+
+#[derive(QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    #[allow(dead_code)]
+    id: i64,
+}
+
+/// Runs a multi-row INSERT kept prepared: its text depends only on the number of rows, so a
+/// connection compiles it once per batch size (loaded with `RETURNING id`, see `kept`), where
+/// a raw statement was compiled for every batch.
+fn insert_rows(conn: &mut DbConn, q: EventInsert, rows: usize) -> RepoResult<()> {
+    let inserted: Vec<Inserted> = kept(q.sql(" RETURNING id")).load(conn)?;
+    if inserted.len() != rows {
+        tracing::error!(
+            expected = rows,
+            inserted = inserted.len(),
+            "audit append inserted an unexpected number of rows"
+        );
+        return Err(RepoError::Db(diesel::result::Error::RollbackTransaction));
+    }
+    Ok(())
+}
+
+/// A pending event as the record its hash is computed over.
+fn pending_record(e: &NewEventRow) -> AuditRecord {
+    AuditRecord {
+        id: 0,
+        event_id: e.event_id,
+        occurred_at: e.occurred_at,
+        actor_user_id: e.actor_user_id,
+        actor_org_id: e.actor_org_id,
+        actor_role: e.actor_role.clone(),
+        action: e.action.clone(),
+        resource_type: e.resource_type.clone(),
+        resource_id: e.resource_id.clone(),
+        person_id: e.person_id,
+        purpose: e.purpose.clone(),
+        ip: e.ip.clone(),
+        request_id: e.request_id.clone(),
+        details: e.details.clone(),
+        chain_seq: None,
+        prev_hash: None,
+        hash: None,
+    }
 }
 
 /// The canonical form that is hashed: sorted keys, fixed time format, chain position included.
@@ -447,12 +470,7 @@ pub fn seal_pending(conn: &mut DbConn, batch: i64) -> RepoResult<usize> {
         }
         write_seals(conn, &sealed)?;
         if !pending.is_empty() {
-            diesel::update(audit_chain_head::table.find(1))
-                .set((
-                    audit_chain_head::last_seq.eq(seq),
-                    audit_chain_head::last_hash.eq(&prev),
-                ))
-                .execute(conn)?;
+            move_chain_head(conn, seq, &prev)?;
         }
         Ok(pending.len())
     })
@@ -654,11 +672,27 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter) -> RepoResult<Vec<AuditRecord>> 
 
 /// Takes the chain head's row lock and reads it, in one statement: whoever appends to the
 /// chain (the read writer, a sealer, on any server) waits here for the one before it.
+/// Kept prepared: it runs once per batch of reads.
 fn lock_chain_head(conn: &mut DbConn) -> QueryResult<(i64, String)> {
-    diesel::update(audit_chain_head::table.find(1))
-        .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
-        .returning((audit_chain_head::last_seq, audit_chain_head::last_hash))
-        .get_result(conn)
+    kept(
+        diesel::update(audit_chain_head::table.find(1))
+            .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
+            .returning((audit_chain_head::last_seq, audit_chain_head::last_hash)),
+    )
+    .get_result(conn)
+}
+
+/// Moves the chain head to the last event appended (kept prepared, as `lock_chain_head`).
+fn move_chain_head(conn: &mut DbConn, seq: i64, hash: &str) -> QueryResult<i64> {
+    kept(
+        diesel::update(audit_chain_head::table.find(1))
+            .set((
+                audit_chain_head::last_seq.eq(seq),
+                audit_chain_head::last_hash.eq(hash),
+            ))
+            .returning(audit_chain_head::last_seq),
+    )
+    .get_result(conn)
 }
 
 #[cfg(test)]
@@ -676,5 +710,96 @@ mod deferring_tests {
         let ((), events) = deferring(|| assert!(deferring_now()));
         assert!(events.is_empty());
         assert!(!deferring_now());
+    }
+}
+
+#[cfg(test)]
+mod append_tests {
+    use super::*;
+    use crate::conn::Db;
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// `n` read events, as a request's deferred read leaves them.
+    fn reads(conn: &mut DbConn, n: usize) -> Vec<PendingEvent> {
+        let ctx = AuditCtx::job("append-test");
+        let ((), events) = deferring(|| {
+            for i in 0..n {
+                let entry = AuditEntry::new(AuditAction::View, "case", Some(i.to_string()));
+                record(conn, &ctx, entry).unwrap();
+            }
+        });
+        events
+    }
+
+    /// A batch of read events is written through statements the connection keeps: the chain
+    /// head's lock and move once, the multi-row INSERT once per batch size, so a batch of a
+    /// size seen before compiles nothing (diesel compiled all three afresh for every batch).
+    /// The chain the batches make verifies, and unchained events are sealed into it after them.
+    #[test]
+    fn batches_reuse_their_statements_and_keep_the_chain() {
+        let path = std::env::temp_dir().join(format!("hamkke-append-{}.db", Uuid::now_v7()));
+        let url = format!("sqlite://{}", path.display());
+        let db = Db::connect_with(&url, 1, Duration::from_secs(5), true).unwrap();
+        let mut conn = db.get().unwrap();
+        crate::migrate::run(&mut conn).unwrap();
+        let prepared = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = prepared.clone();
+        let note = move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::CacheQuery { sql, .. } = event {
+                seen.lock().unwrap().push(sql.to_owned());
+            }
+        };
+        conn.set_instrumentation(Box::new(note) as Box<dyn Instrumentation>);
+
+        let first = reads(&mut conn, 2);
+        append(&mut conn, &first.iter().collect::<Vec<_>>(), true).unwrap();
+        let after_first = prepared.lock().unwrap().len();
+        {
+            let kept = prepared.lock().unwrap();
+            let has = |start: &str| kept.iter().any(|sql| sql.starts_with(start));
+            assert!(
+                has("UPDATE `audit_chain_head` SET `last_seq` = `audit_chain_head`.`last_seq`")
+                    && has("INSERT INTO audit_events")
+                    && has("UPDATE `audit_chain_head` SET `last_seq` = ?, `last_hash` = ? WHERE"),
+                "{kept:?}"
+            );
+        }
+        let batches = |conn: &mut DbConn, sizes: &[usize]| {
+            for &n in sizes {
+                let batch = reads(conn, n);
+                append(conn, &batch.iter().collect::<Vec<_>>(), true).unwrap();
+            }
+        };
+        batches(&mut conn, &[3, 5, 1]);
+        let after_sizes = prepared.lock().unwrap().len();
+        assert!(
+            after_sizes == after_first + 3
+                && prepared.lock().unwrap()[after_first..]
+                    .iter()
+                    .all(|sql| sql.starts_with("INSERT INTO audit_events")),
+            "one new statement per new batch size: {:?}",
+            &prepared.lock().unwrap()[after_first..]
+        );
+        batches(&mut conn, &[2, 3, 5, 1]);
+        assert_eq!(
+            prepared.lock().unwrap()[after_sizes..],
+            [] as [String; 0],
+            "statements compiled again for batches of sizes seen before"
+        );
+
+        let unchained = reads(&mut conn, 4);
+        append(&mut conn, &unchained.iter().collect::<Vec<_>>(), false).unwrap();
+        assert_eq!(seal_pending(&mut conn, 100).unwrap(), 4);
+        let report = verify(&mut conn).unwrap();
+        assert_eq!(report.checked, 2 + 3 + 5 + 1 + 2 + 3 + 5 + 1 + 4);
+        assert_eq!(report.first_broken_seq, None);
+        assert_eq!(report.unsealed, 0);
+        drop(conn);
+        drop(db);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }

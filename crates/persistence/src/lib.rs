@@ -10,6 +10,7 @@ pub mod conn;
 pub mod crypto;
 pub mod error;
 pub mod guard;
+pub mod kept;
 pub mod lists;
 pub mod migrate;
 pub mod repo;
