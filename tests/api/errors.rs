@@ -128,13 +128,28 @@ async fn every_json_body_is_strict(b: Backend) {
             };
             let r = send(serde_json::json!({ "surely_not_a_field": 1 })).await;
             r.assert_problem(400, "validation_failed");
+            let errors = r.field_errors();
             assert!(
-                r.field_errors()
+                errors
                     .iter()
                     .any(|(f, c)| f == "surely_not_a_field" && c == "unknown_field"),
                 "{path}: {}",
                 r.text
             );
+            // One answer names every fault: the unknown field and each required field.
+            let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+            let schema = match schema["$ref"].as_str() {
+                Some(r) => &doc["components"]["schemas"][r.rsplit('/').next().unwrap()],
+                None => schema,
+            };
+            for field in schema["required"].as_array().into_iter().flatten() {
+                let field = field.as_str().unwrap();
+                assert!(
+                    errors.iter().any(|(f, c)| f == field && c == "required"),
+                    "{method} {path}: `{field}` not named: {}",
+                    r.text
+                );
+            }
             send(serde_json::json!("a string"))
                 .await
                 .assert_problem(400, "validation_failed");
@@ -148,6 +163,59 @@ async fn every_json_body_is_strict(b: Backend) {
 }
 
 both!(every_json_body_is_strict);
+
+/// A body with several faults is answered with all of them at once, each field once, in
+/// field order, without echoing what was sent; nothing is created.
+async fn every_fault_of_a_body_in_one_answer(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let r = app
+        .post(
+            "/api/v1/cases",
+            Some(&w.dong),
+            serde_json::json!({
+                "person_idd": "x",
+                "case_type": "nonsense",
+                "summary": "독거",
+                "risk_level": 7,
+            }),
+        )
+        .await;
+    r.assert_problem(400, "validation_failed");
+    assert_eq!(
+        r.field_errors(),
+        [
+            ("case_type", "invalid_value"),
+            ("person_id", "required"),
+            ("person_idd", "unknown_field"),
+            ("risk_level", "invalid_type"),
+            ("source", "required"),
+        ]
+        .map(|(f, c)| (f.to_owned(), c.to_owned())),
+        "{}",
+        r.text
+    );
+    assert!(!r.text.contains("nonsense"), "{}", r.text);
+    // Faults below the top level are named with their path; the rest of the body still counts.
+    let r = app
+        .post(
+            "/api/v1/persons",
+            Some(&w.dong),
+            serde_json::json!({ "name": "", "birth_date": "1944-13-40", "extra": true }),
+        )
+        .await;
+    r.assert_problem(400, "validation_failed");
+    let fields: Vec<String> = r.field_errors().into_iter().map(|(f, _)| f).collect();
+    assert!(
+        fields.contains(&"birth_date".to_owned()) && fields.contains(&"extra".to_owned()),
+        "{}",
+        r.text
+    );
+    let cases = app.get("/api/v1/cases", Some(&w.dong)).await;
+    assert_eq!(cases.body["items"].as_array().map(Vec::len), Some(0));
+}
+
+both!(every_fault_of_a_body_in_one_answer);
 
 /// HTTP as generated clients read it: equal `Accept` weights get JSON and say the answer
 /// varies by `Accept`; `If-Match` compares strongly (a weak tag changes nothing, 412);

@@ -9,6 +9,7 @@ use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use base64::Engine;
 use hamkke_persistence::repo::page::PageRequest;
 use serde::de::DeserializeOwned;
+use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
@@ -259,20 +260,20 @@ fn is_json(req: &HttpRequest) -> bool {
         .unwrap_or(false)
 }
 
-/// Parses and validates a JSON body.
-pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
+/// Parses and validates a JSON body. A body with several faults is answered with all of them
+/// at once (`faults`), not only the first serde stops at.
+pub fn parse_json<T: DeserializeOwned + Validate + ToSchema>(bytes: &[u8]) -> Result<T, ApiError> {
     check_json_text(bytes)?;
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
+        let inner = e.inner();
         if inner.is_syntax() || inner.is_eof() || inner.is_io() {
             ApiError::BadRequest {
                 code: "invalid_json",
                 detail: "the body is not well-formed JSON".into(),
             }
         } else {
-            ApiError::Validation(vec![serde_field_error(path, &inner.to_string())])
+            ApiError::Validation(faults::<T>(bytes, e))
         }
     })?;
     value.validate().map_err(|e| {
@@ -288,7 +289,135 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Api
     Ok(value)
 }
 
-impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+/// How many faults one answer lists at most.
+const MAX_FAULTS: usize = 16;
+
+/// Every fault of a well-formed body that does not deserialize into `T`, beginning with
+/// `first`: each field serde refuses is noted and taken out of the body, and serde tries again,
+/// until the rest deserializes (then the validator's faults of what is left follow) or a
+/// required field is missing — then every required field of that object that is missing and
+/// not already named (the request type's schema lists them; below the top level serde names
+/// one). Sorted by field, each named once.
+fn faults<T: DeserializeOwned + Validate + ToSchema>(
+    bytes: &[u8],
+    first: serde_path_to_error::Error<serde_json::Error>,
+) -> Vec<FieldError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut next = Some(first);
+    let mut body: Option<serde_json::Value> = serde_json::from_slice(bytes).ok();
+    while let Some(e) = next.take() {
+        let segments: Vec<String> = e
+            .path()
+            .iter()
+            .map(|seg| match seg {
+                serde_path_to_error::Segment::Map { key } => key.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        let parent_is_root = segments.is_empty();
+        let fault = serde_field_error(e.path().to_string(), &e.inner().to_string());
+        if fault.code == "required" {
+            let named: Vec<String> = errors.iter().map(|f| f.field.clone()).collect();
+            if parent_is_root {
+                errors.extend(missing_required::<T>(body.as_ref(), &named));
+            }
+            if !errors.iter().any(|f| f.field == fault.field) {
+                errors.push(fault);
+            }
+            break;
+        }
+        // An unknown field's path is its object's (or, by some deserializers, its own).
+        let key = match fault.code.as_str() {
+            "unknown_field" => e.inner().to_string().split('`').nth(1).map(|k| {
+                let mut key = segments.clone();
+                if key.last().map(String::as_str) != Some(k) {
+                    key.push(k.to_owned());
+                }
+                key
+            }),
+            _ => Some(segments.clone()),
+        };
+        errors.push(fault);
+        let (Some(value), Some(key)) = (body.as_mut(), key) else {
+            break;
+        };
+        if errors.len() >= MAX_FAULTS || !take_out(value, &key) {
+            break;
+        }
+        match serde_path_to_error::deserialize::<_, T>(&*value) {
+            Ok(rest) => {
+                if let Err(v) = rest.validate() {
+                    errors.extend(validation_errors(&v));
+                }
+            }
+            Err(e) => next = Some(e),
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    errors.retain(|f| seen.insert(f.field.clone()));
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    errors.truncate(MAX_FAULTS);
+    errors
+}
+
+/// The top-level required fields of `T` the body lacks, but for those already named.
+fn missing_required<T: ToSchema>(
+    body: Option<&serde_json::Value>,
+    named: &[String],
+) -> Vec<FieldError> {
+    use utoipa::openapi::{schema::Schema, RefOr};
+    let (Some(serde_json::Value::Object(fields)), RefOr::T(Schema::Object(schema))) =
+        (body, T::schema())
+    else {
+        return Vec::new();
+    };
+    schema
+        .required
+        .iter()
+        .filter(|name| !fields.contains_key(name.as_str()) && !named.contains(name))
+        .map(|name| FieldError {
+            field: name.clone(),
+            code: "required".into(),
+            message: "is required".into(),
+        })
+        .collect()
+}
+
+/// Removes the member at `path` (object keys; an array's items are not removed, which would
+/// renumber the rest). Whether it did.
+fn take_out(value: &mut serde_json::Value, path: &[String]) -> bool {
+    let Some((last, parents)) = path.split_last() else {
+        return false;
+    };
+    let mut at = value;
+    for key in parents {
+        at = match at {
+            serde_json::Value::Object(m) => match m.get_mut(key) {
+                Some(v) => v,
+                None => return false,
+            },
+            serde_json::Value::Array(items) => {
+                match key
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get_mut(i))
+                {
+                    Some(v) => v,
+                    None => return false,
+                }
+            }
+            _ => return false,
+        };
+    }
+    match at {
+        serde_json::Value::Object(m) => m.remove(last).is_some(),
+        _ => false,
+    }
+}
+
+impl<T: DeserializeOwned + Validate + ToSchema + 'static> FromRequest for ValidJson<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -318,7 +447,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
 #[derive(Debug)]
 pub struct OptionalJson<T>(pub Option<T>);
 
-impl<T: DeserializeOwned + Validate + 'static> FromRequest for OptionalJson<T> {
+impl<T: DeserializeOwned + Validate + ToSchema + 'static> FromRequest for OptionalJson<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -532,6 +661,72 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> a
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, serde::Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        score: u8,
+    }
+
+    #[derive(Debug, serde::Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        #[validate(length(min = 1))]
+        title: String,
+        kind: Option<u8>,
+        #[validate(nested)]
+        items: Vec<Inner>,
+        note: Option<String>,
+    }
+
+    fn fields(body: &str) -> Vec<(String, String)> {
+        match parse_json::<Outer>(body.as_bytes()) {
+            Err(ApiError::Validation(errors)) => {
+                errors.into_iter().map(|e| (e.field, e.code)).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Faults inside arrays and objects are named by path and taken out one by one; when the
+    /// rest deserializes, the validator's faults of what is left join them; a required field
+    /// missing ends the walk with every missing required field of the body.
+    #[test]
+    fn every_fault_is_named_once() {
+        assert_eq!(
+            fields(r#"{"title":"","kind":"x","items":[{"score":1,"zz":2},{"score":"no"}]}"#),
+            [
+                ("items[0].zz", "unknown_field"),
+                ("items[1].score", "invalid_type"),
+                ("kind", "invalid_type"),
+            ]
+            .map(|(f, c)| (f.to_owned(), c.to_owned()))
+        );
+        assert_eq!(
+            fields(r#"{"title":"","kind":"x","items":[],"extra":{"a":1}}"#),
+            [
+                ("extra", "unknown_field"),
+                ("kind", "invalid_type"),
+                ("title", "length"),
+            ]
+            .map(|(f, c)| (f.to_owned(), c.to_owned()))
+        );
+        assert_eq!(
+            fields(r#"{"note":5,"surely":1}"#),
+            [
+                ("items", "required"),
+                ("note", "invalid_type"),
+                ("surely", "unknown_field"),
+                ("title", "required"),
+            ]
+            .map(|(f, c)| (f.to_owned(), c.to_owned()))
+        );
+        let many: String = (0..40).map(|i| format!(r#""f{i}":1,"#)).collect();
+        let errors = fields(&format!("{{{many}\"title\":\"t\",\"items\":[]}}"));
+        assert_eq!(errors.len(), MAX_FAULTS);
+    }
 
     #[test]
     fn control_characters_and_impossible_dates_are_found_in_json() {
