@@ -297,7 +297,7 @@ const MAX_FAULTS: usize = 16;
 /// until the rest deserializes (then the validator's faults of what is left follow) or a
 /// required field is missing — then every required field of that object that is missing and
 /// not already named (the request type's schema lists them; below the top level serde names
-/// one). Sorted by field, each named once.
+/// one). Sorted by field, each fault named once.
 fn faults<T: DeserializeOwned + Validate + ToSchema>(
     bytes: &[u8],
     first: serde_path_to_error::Error<serde_json::Error>,
@@ -354,7 +354,7 @@ fn faults<T: DeserializeOwned + Validate + ToSchema>(
         }
     }
     let mut seen = std::collections::HashSet::new();
-    errors.retain(|f| seen.insert(f.field.clone()));
+    errors.retain(|f| seen.insert((f.field.clone(), f.code.clone())));
     errors.sort_by(|a, b| a.field.cmp(&b.field));
     errors.truncate(MAX_FAULTS);
     errors
