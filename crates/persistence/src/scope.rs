@@ -431,10 +431,7 @@ mod tests {
     /// did not.
     #[test]
     fn every_row_keeps_the_statement_cacheable() {
-        for backend in [
-            MultiBackend::Sqlite(Sqlite::default()),
-            MultiBackend::Pg(Pg::default()),
-        ] {
+        for backend in [MultiBackend::Sqlite(Sqlite), MultiBackend::Pg(Pg)] {
             let every: Filter<organizations::table> = everything();
             assert!(every.is_safe_to_cache_prepared(&backend).unwrap());
             let literal: Filter<organizations::table> = Box::new(dsl::sql::<Bool>("1 = 1"));
