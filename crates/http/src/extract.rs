@@ -79,11 +79,7 @@ fn serde_field_error(path: String, message: &str) -> FieldError {
             message: "is not a field of this request".into(),
         }
     } else if message.starts_with("missing field") {
-        FieldError {
-            field: join(quoted(message)),
-            code: "required".into(),
-            message: "is required".into(),
-        }
+        required(join(quoted(message)))
     } else if message.starts_with("invalid type") {
         FieldError {
             field: join(None),
@@ -108,6 +104,15 @@ fn serde_field_error(path: String, message: &str) -> FieldError {
             code: "invalid_value".into(),
             message: "is not a valid value".into(),
         }
+    }
+}
+
+/// A required field that is missing.
+fn required(field: String) -> FieldError {
+    FieldError {
+        field,
+        code: "required".into(),
+        message: "is required".into(),
     }
 }
 
@@ -329,13 +334,13 @@ fn faults<T: DeserializeOwned + Validate + ToSchema>(
         // An unknown field's path is its object's (or, by some deserializers, its own).
         let key = match fault.code.as_str() {
             "unknown_field" => e.inner().to_string().split('`').nth(1).map(|k| {
-                let mut key = segments.clone();
+                let mut key = segments;
                 if key.last().map(String::as_str) != Some(k) {
                     key.push(k.to_owned());
                 }
                 key
             }),
-            _ => Some(segments.clone()),
+            _ => Some(segments),
         };
         errors.push(fault);
         let (Some(value), Some(key)) = (body.as_mut(), key) else {
@@ -375,11 +380,7 @@ fn missing_required<T: ToSchema>(
         .required
         .iter()
         .filter(|name| !fields.contains_key(name.as_str()) && !named.contains(name))
-        .map(|name| FieldError {
-            field: name.clone(),
-            code: "required".into(),
-            message: "is required".into(),
-        })
+        .map(|name| required(name.clone()))
         .collect()
 }
 
