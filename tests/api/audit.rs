@@ -121,6 +121,76 @@ async fn concurrent_chained_appends_keep_one_chain(b: Backend) {
     );
 }
 
+/// Each batch of reads appended to the chain writes a new version of the chain head's row once
+/// (its move), not twice: on PostgreSQL the head is locked by a `SELECT … FOR UPDATE`, which
+/// leaves no version behind. Every version is one more for vacuum to clear, and the row is
+/// written once per batch on every server, so under load its dead versions pile up between
+/// vacuums and each lock has more of them to walk. The chain still verifies.
+async fn a_chained_batch_writes_the_chain_head_once(b: Backend) {
+    use diesel::prelude::*;
+    use hamkke_persistence::audit::{self, AuditAction, AuditCtx, AuditEntry};
+    use hamkke_persistence::conn::DbConn;
+    #[derive(QueryableByName)]
+    struct Updated {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let app = TestApp::new(b).await;
+    let before = app.audit_report().await;
+    let sizes = [1, 3, 2];
+    // This transaction's updates of the head's row (PostgreSQL counts, with them, those of
+    // earlier transactions on the connection that it has not reported yet: hence the difference).
+    let updated = |c: &mut DbConn| -> QueryResult<Option<i64>> {
+        Ok(match c {
+            DbConn::Pg(pg) => Some(
+                diesel::sql_query(
+                    "SELECT pg_stat_get_xact_tuples_updated('audit_chain_head'::regclass) AS n",
+                )
+                .get_result::<Updated>(pg)?
+                .n,
+            ),
+            DbConn::Sqlite(_) => None,
+        })
+    };
+    let (before_batches, after_batches) = app
+        .db
+        .run(move |c| {
+            // In one transaction on PostgreSQL, where the count is the transaction's; on SQLite
+            // the writer's transaction is never nested (it begins IMMEDIATE).
+            let batches = |c: &mut DbConn| {
+                let before = updated(c)?;
+                for (k, n) in sizes.into_iter().enumerate() {
+                    let ctx = AuditCtx::default();
+                    let (written, events) = audit::deferring(|| {
+                        (0..n).try_for_each(|i| {
+                            let id = Some(format!("{k}-{i}"));
+                            audit::record(c, &ctx, AuditEntry::new(AuditAction::View, "case", id))
+                        })
+                    });
+                    written?;
+                    audit::append(c, &events.iter().collect::<Vec<_>>(), true)?;
+                }
+                Ok((before, updated(c)?))
+            };
+            match c {
+                DbConn::Pg(_) => c.transaction(batches),
+                DbConn::Sqlite(_) => batches(c),
+            }
+        })
+        .await
+        .unwrap();
+    if let (Some(before), Some(after)) = (before_batches, after_batches) {
+        assert_eq!(
+            after - before,
+            sizes.len() as i64,
+            "versions of the chain head"
+        );
+    }
+    let report = app.audit_report().await;
+    assert_eq!(report.first_broken_seq, None, "{report:?}");
+    assert_eq!(report.checked, before.checked + 6);
+}
+
 async fn audit_events_cannot_be_changed_and_tampering_is_detected(b: Backend) {
     let app = TestApp::new(b).await;
     District::create(&app).await;
@@ -218,6 +288,7 @@ both!(
     audit_chain_is_continuous_and_verifiable,
     concurrent_writes_and_sealers_keep_one_chain,
     concurrent_chained_appends_keep_one_chain,
+    a_chained_batch_writes_the_chain_head_once,
     audit_events_cannot_be_changed_and_tampering_is_detected,
     the_app_role_cannot_change_the_trail,
 );

@@ -12,7 +12,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -320,6 +320,56 @@ fn bind_event(q: EventInsert, e: &NewEventRow) -> EventInsert {
         .bind::<Nullable<Text>, _>(e.details.clone())
 }
 
+/// The fields of an event that its hash covers, borrowed from a stored event or a pending one
+/// (`hashed!`), with its chain position. Serialised it is the canonical form: the fields are
+/// declared in the order of their names, as the chain has always been hashed (sorted keys,
+/// times as `%Y-%m-%dT%H:%M:%S%.6fZ`), and nothing is copied to hash a pending event.
+#[derive(serde::Serialize)]
+struct Hashed<'a> {
+    action: &'a str,
+    actor_org_id: Option<Uuid>,
+    actor_role: Option<&'a str>,
+    actor_user_id: Option<Uuid>,
+    chain_seq: i64,
+    details: Option<&'a str>,
+    event_id: Uuid,
+    ip: Option<&'a str>,
+    #[serde(serialize_with = "utc_micros")]
+    occurred_at: NaiveDateTime,
+    person_id: Option<Uuid>,
+    purpose: Option<&'a str>,
+    request_id: Option<&'a str>,
+    resource_id: Option<&'a str>,
+    resource_type: &'a str,
+}
+
+/// `Hashed` of an `AuditRecord` or a `NewEventRow` (the same field names) at chain position `seq`.
+macro_rules! hashed {
+    ($e:expr, $seq:expr) => {{
+        let e = $e;
+        Hashed {
+            action: &e.action,
+            actor_org_id: e.actor_org_id.map(|u| u.0),
+            actor_role: e.actor_role.as_deref(),
+            actor_user_id: e.actor_user_id.map(|u| u.0),
+            chain_seq: $seq,
+            details: e.details.as_deref(),
+            event_id: e.event_id.0,
+            ip: e.ip.as_deref(),
+            occurred_at: e.occurred_at,
+            person_id: e.person_id.map(|u| u.0),
+            purpose: e.purpose.as_deref(),
+            request_id: e.request_id.as_deref(),
+            resource_id: e.resource_id.as_deref(),
+            resource_type: &e.resource_type,
+        }
+    }};
+}
+
+fn utc_micros<S: serde::Serializer>(at: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&at.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
+}
+
 /// Appends read events in one multi-row INSERT, kept prepared per batch size (see
 /// `insert_rows`). `chained`: in one transaction that takes the chain head, gives each event
 /// the next position and its hash and moves the head (the sealer then has nothing of them to
@@ -356,7 +406,7 @@ fn append_sealed(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<()> 
         let mut q = diesel::sql_query(sql).into_boxed();
         for PendingEvent(e) in events.iter().copied() {
             seq += 1;
-            let hash = chain_hash(&prev, &pending_record(e), seq);
+            let hash = chain_hash(&prev, &hashed!(e, seq));
             q = bind_event(q, e)
                 .bind::<BigInt, _>(seq)
                 .bind::<Text, _>(std::mem::replace(&mut prev, hash.clone()))
@@ -391,55 +441,11 @@ fn insert_rows(conn: &mut DbConn, q: EventInsert, rows: usize) -> RepoResult<()>
     Ok(())
 }
 
-/// A pending event as the record its hash is computed over.
-fn pending_record(e: &NewEventRow) -> AuditRecord {
-    AuditRecord {
-        id: 0,
-        event_id: e.event_id,
-        occurred_at: e.occurred_at,
-        actor_user_id: e.actor_user_id,
-        actor_org_id: e.actor_org_id,
-        actor_role: e.actor_role.clone(),
-        action: e.action.clone(),
-        resource_type: e.resource_type.clone(),
-        resource_id: e.resource_id.clone(),
-        person_id: e.person_id,
-        purpose: e.purpose.clone(),
-        ip: e.ip.clone(),
-        request_id: e.request_id.clone(),
-        details: e.details.clone(),
-        chain_seq: None,
-        prev_hash: None,
-        hash: None,
-    }
-}
-
-/// The canonical form that is hashed: sorted keys, fixed time format, chain position included.
-fn canonical(e: &AuditRecord, seq: i64) -> String {
-    let id = |u: &Option<DbUuid>| u.map(|u| u.0.to_string());
-    json!({
-        "chain_seq": seq,
-        "event_id": e.event_id.0.to_string(),
-        "occurred_at": e.occurred_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-        "actor_user_id": id(&e.actor_user_id),
-        "actor_org_id": id(&e.actor_org_id),
-        "actor_role": e.actor_role,
-        "action": e.action,
-        "resource_type": e.resource_type,
-        "resource_id": e.resource_id,
-        "person_id": id(&e.person_id),
-        "purpose": e.purpose,
-        "ip": e.ip,
-        "request_id": e.request_id,
-        "details": e.details,
-    })
-    .to_string()
-}
-
-fn chain_hash(prev: &str, e: &AuditRecord, seq: i64) -> String {
+fn chain_hash(prev: &str, e: &Hashed<'_>) -> String {
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
-    h.update(canonical(e, seq).as_bytes());
+    // Strings, numbers and uuids always serialise, and hashing never fails to write.
+    let _ = serde_json::to_writer(&mut h, e);
     hex::encode(h.finalize())
 }
 
@@ -464,7 +470,7 @@ pub fn seal_pending(conn: &mut DbConn, batch: i64) -> RepoResult<usize> {
         let mut sealed = Vec::with_capacity(pending.len());
         for e in &pending {
             seq += 1;
-            let hash = chain_hash(&prev, e, seq);
+            let hash = chain_hash(&prev, &hashed!(e, seq));
             sealed.push((e.id, seq, prev.clone(), hash.clone()));
             prev = hash;
         }
@@ -558,7 +564,7 @@ pub fn verify(conn: &mut DbConn) -> RepoResult<ChainReport> {
         for e in &page {
             let ok = e.chain_seq == Some(expected)
                 && e.prev_hash.as_deref() == Some(prev.as_str())
-                && e.hash.as_deref() == Some(chain_hash(&prev, e, expected).as_str());
+                && e.hash.as_deref() == Some(chain_hash(&prev, &hashed!(e, expected)).as_str());
             if !ok {
                 let unsealed = count_unsealed(conn)?;
                 return Ok(ChainReport {
@@ -671,15 +677,25 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter) -> RepoResult<Vec<AuditRecord>> 
 }
 
 /// Takes the chain head's row lock and reads it, in one statement: whoever appends to the
-/// chain (the read writer, a sealer, on any server) waits here for the one before it.
-/// Kept prepared: it runs once per batch of reads.
+/// chain (the read writer, a sealer, on any server) waits here for the one before it. Runs once
+/// per batch of reads, kept prepared on both backends. On PostgreSQL a `SELECT … FOR UPDATE`:
+/// the lock leaves no new version of the row behind (an `UPDATE` would, one more per batch for
+/// vacuum to clear). On SQLite an `UPDATE`, which takes the database's write lock should the
+/// transaction not hold it yet.
 fn lock_chain_head(conn: &mut DbConn) -> QueryResult<(i64, String)> {
-    kept(
-        diesel::update(audit_chain_head::table.find(1))
-            .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
-            .returning((audit_chain_head::last_seq, audit_chain_head::last_hash)),
-    )
-    .get_result(conn)
+    match conn {
+        DbConn::Pg(c) => audit_chain_head::table
+            .find(1)
+            .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
+            .for_update()
+            .get_result(c),
+        DbConn::Sqlite(_) => kept(
+            diesel::update(audit_chain_head::table.find(1))
+                .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
+                .returning((audit_chain_head::last_seq, audit_chain_head::last_hash)),
+        )
+        .get_result(conn),
+    }
 }
 
 /// Moves the chain head to the last event appended (kept prepared, as `lock_chain_head`).

@@ -87,3 +87,79 @@ fn batches_reuse_their_statements_and_keep_the_chain() {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
 }
+
+/// The canonical form as the chain was first hashed: a `serde_json::Value` (keys sorted) built
+/// from an owned record.
+fn canonical_as_first_hashed(e: &AuditRecord, seq: i64) -> String {
+    let id = |u: &Option<DbUuid>| u.map(|u| u.0.to_string());
+    serde_json::json!({
+        "chain_seq": seq,
+        "event_id": e.event_id.0.to_string(),
+        "occurred_at": e.occurred_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        "actor_user_id": id(&e.actor_user_id),
+        "actor_org_id": id(&e.actor_org_id),
+        "actor_role": e.actor_role,
+        "action": e.action,
+        "resource_type": e.resource_type,
+        "resource_id": e.resource_id,
+        "person_id": id(&e.person_id),
+        "purpose": e.purpose,
+        "ip": e.ip,
+        "request_id": e.request_id,
+        "details": e.details,
+    })
+    .to_string()
+}
+
+/// Hashing borrows the event's fields instead of building a JSON value of copies; the bytes
+/// hashed must be the same as before, or every chain sealed before would stop verifying.
+#[test]
+fn the_borrowed_canonical_form_is_the_one_chains_were_hashed_with() {
+    let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+    let text = |s: &str| Some(s.to_owned());
+    let bare = AuditRecord {
+        id: 1,
+        event_id: DbUuid(Uuid::now_v7()),
+        occurred_at: at("2026-12-06 00:00:00"),
+        actor_user_id: None,
+        actor_org_id: None,
+        actor_role: None,
+        action: "view".into(),
+        resource_type: "case".into(),
+        resource_id: None,
+        person_id: None,
+        purpose: None,
+        ip: None,
+        request_id: None,
+        details: None,
+        chain_seq: None,
+        prev_hash: None,
+        hash: None,
+    };
+    let full = AuditRecord {
+        occurred_at: at("2026-02-28 23:59:59.123456"),
+        actor_user_id: Some(DbUuid(Uuid::now_v7())),
+        actor_org_id: Some(DbUuid(Uuid::now_v7())),
+        actor_role: text("dong_worker"),
+        action: "사례 조회 \"quoted\" \\ back".into(),
+        resource_type: "case\u{0001}\n\t".into(),
+        resource_id: text("홍길동 😀 </script>"),
+        person_id: Some(DbUuid(Uuid::now_v7())),
+        purpose: text("긴급지원 심사"),
+        ip: text("::1"),
+        request_id: text("req-\u{2028}-1"),
+        details: text(r#"{"b":[1,2.5,null],"a":"é"}"#),
+        ..bare.clone()
+    };
+    for (record, seq) in [(&bare, 1), (&full, 42), (&full, i64::MAX)] {
+        let borrowed = serde_json::to_string(&hashed!(record, seq)).unwrap();
+        assert_eq!(borrowed, canonical_as_first_hashed(record, seq));
+        let mut h = Sha256::new();
+        h.update(b"prev");
+        h.update(borrowed.as_bytes());
+        assert_eq!(
+            chain_hash("prev", &hashed!(record, seq)),
+            hex::encode(h.finalize())
+        );
+    }
+}
