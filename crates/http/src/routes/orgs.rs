@@ -2,6 +2,7 @@
 
 use actix_web::{get, patch, post, web, HttpResponse};
 use hamkke_domain::org::{NewOrganization, OrgKind};
+use hamkke_persistence::app::access;
 use hamkke_persistence::repo::orgs::{self as repo, OrgFilter};
 use uuid::Uuid;
 
@@ -133,7 +134,7 @@ pub async fn update_organization(
     let org = state
         .db
         .write(auth, "organization", Some(id.to_string()), move |tx| {
-            repo::update(tx, id, if_match.0, patch)
+            access::update_org(tx, id, if_match.0, patch)
         })
         .await?;
     Ok(HttpResponse::Ok()

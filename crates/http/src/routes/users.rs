@@ -3,6 +3,7 @@
 use actix_web::{get, patch, post, web, HttpResponse};
 use hamkke_domain::password;
 use hamkke_domain::user::{NewUser, Role, UserPatch, Username};
+use hamkke_persistence::app::access;
 use hamkke_persistence::repo::users::{self as repo, UserFilter};
 use uuid::Uuid;
 
@@ -238,7 +239,7 @@ pub async fn update_user(
     let user = state
         .db
         .write(auth, "user", Some(id.to_string()), move |tx| {
-            repo::update(tx, id, if_match.0, patch).and_then(|v| {
+            access::update_user(tx, id, if_match.0, patch).and_then(|v| {
                 let (c, a, _) = tx.parts();
                 named(c, a, v)
             })

@@ -218,7 +218,7 @@ pub async fn complete_visit(
     let v = state
         .db
         .write(auth, "visit", Some(id.to_string()), move |tx| {
-            let (v, _) = visits::complete(tx, id, note)?;
+            let (v, _) = hamkke_persistence::app::visits::complete(tx, id, note)?;
             let (c, a, _) = tx.parts();
             named(c, a, v)
         })

@@ -248,13 +248,14 @@ pub fn list(
     Ok(Page::from_overfetch(items, page.limit, |o| o.id))
 }
 
-/// Applies a change when `expected_version` is still current.
+/// Applies a change when `expected_version` is still current; says whether it deactivated the
+/// organization (the workflow `app::access::update_org` then ends its members' sessions).
 pub fn update(
     tx: &mut Tx<'_>,
     id: Uuid,
     expected_version: i32,
     patch: OrganizationPatch,
-) -> RepoResult<Organization> {
+) -> RepoResult<(Organization, bool)> {
     let actor = tx.actor();
     let current = load(tx.conn(), id)?;
     let change = OrgChange {
@@ -311,16 +312,7 @@ pub fn update(
             organizations::active.eq(patch.active.unwrap_or(current.active)),
         )
     )?;
-    if patch.active == Some(false) && current.active {
-        // A deactivated organization's tokens must not work again after a reactivation.
-        let members: Vec<DbUuid> = crate::schema::users::table
-            .filter(crate::schema::users::org_id.eq(DbUuid(id)))
-            .select(crate::schema::users::id)
-            .load(tx.conn())?;
-        for m in members {
-            super::sessions::revoke(tx.conn(), m.0, "organization_deactivated")?;
-        }
-    }
+    let deactivated = patch.active == Some(false) && current.active;
     let fields: Vec<&str> = [
         patch.name.as_ref().map(|_| "name"),
         patch.parent_id.map(|_| "parent_id"),
@@ -338,7 +330,7 @@ pub fn update(
             .into(),
         None,
     )?;
-    load(tx.conn(), id)
+    Ok((load(tx.conn(), id)?, deactivated))
 }
 
 /// Active organizations of the actor's district by name as lists write it: exactly, else

@@ -265,14 +265,15 @@ pub fn list(
     Ok(Page::from_overfetch(items, page.limit, |u| u.id))
 }
 
-/// Applies a change when `expected_version` is still current. A change of role, organization
-/// or activity, or a new password, ends the user's sessions.
+/// Applies a change when `expected_version` is still current, and says which of the user's
+/// sessions it ends: a change of role, organization or activity, or a new password, ends them
+/// (the workflow `app::access::update_user` does).
 pub fn update(
     tx: &mut Tx<'_>,
     id: Uuid,
     expected_version: i32,
     patch: UserPatch,
-) -> RepoResult<User> {
+) -> RepoResult<(User, EndSessions)> {
     let actor = tx.actor();
     let (current, district) = load(tx.conn(), id)?;
     let new_org = patch.org_id.filter(|o| *o != current.org_id);
@@ -335,12 +336,14 @@ pub fn update(
         || change.new_org.is_some()
         || change.active == Some(false)
         || (patch.password_hash.is_some() && !own);
-    if access_changed {
-        super::sessions::revoke(tx.conn(), id, "access_changed")?;
+    let ends = if access_changed {
+        EndSessions::All
     } else if patch.password_hash.is_some() {
         // One's own new password ends every other session, not the one in use.
-        super::sessions::revoke_others(tx.conn(), id, patch.session_id, "password_changed")?;
-    }
+        EndSessions::AllBut(patch.session_id)
+    } else {
+        EndSessions::None
+    };
     if patch.password_hash.is_some() && !own {
         // The user's organization admins are told (and it is audited as its own event).
         tx.record(
@@ -373,7 +376,29 @@ pub fn update(
             .into(),
         None,
     )?;
-    Ok(load(tx.conn(), id)?.0)
+    Ok((load(tx.conn(), id)?.0, ends))
+}
+
+/// The sessions of a user that a change of the user ends (`app::access` ends them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndSessions {
+    /// Nothing of the user's access changed.
+    None,
+    /// Every one: a new role, organization or deactivation, or a password set by someone else.
+    All,
+    /// Every one but the session in use: one's own new password.
+    AllBut(Uuid),
+}
+
+/// The users of an organization, active or not.
+pub fn ids_of_org(conn: &mut DbConn, org_id: Uuid) -> RepoResult<Vec<Uuid>> {
+    Ok(users::table
+        .filter(users::org_id.eq(DbUuid(org_id)))
+        .select(users::id)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|u| u.0)
+        .collect())
 }
 
 /// Whether a username is taken.

@@ -1,10 +1,10 @@
 //! Planned joint home visits (1+1 가정방문): planned on a case with co-visitors, who are told
-//! and see it on their worklists; completing one records the day's home-visit note.
+//! and see it on their worklists; completing one records the day's home-visit note
+//! (`app::visits`).
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor};
-use hamkke_domain::case::{NewNote, Note, NoteKind, Visibility};
 use hamkke_domain::event::DomainEvent;
 use uuid::Uuid;
 
@@ -123,9 +123,10 @@ pub fn plan(tx: &mut Tx<'_>, case_id: Uuid, new: NewVisit) -> RepoResult<Visit> 
     load(tx.conn(), id)
 }
 
-/// Completes a planned visit (its organization's workers or a co-visitor): records today's
-/// home-visit note with the co-visitors, and links it.
-pub fn complete(tx: &mut Tx<'_>, id: Uuid, note: String) -> RepoResult<(Visit, Note)> {
+/// Claims a planned visit as completed (its organization's workers or a co-visitor; the
+/// workflow `app::visits::complete` writes its note): of two completions, the second finds
+/// the visit completed and is refused.
+pub fn claim_completion(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Visit> {
     let visit = load(tx.conn(), id)?;
     let case = cases::load(tx.conn(), visit.case_id)?;
     tx.authorize(authz::view_case(tx.actor(), &case.facts()))?;
@@ -136,37 +137,25 @@ pub fn complete(tx: &mut Tx<'_>, id: Uuid, note: String) -> RepoResult<(Visit, N
             .find(DbUuid(id))
             .filter(visits::status.eq("planned")),
     )
-    .set(visits::status.eq("completed"))
+    .set((
+        visits::status.eq("completed"),
+        visits::completed_at.eq(Some(to_db(crate::now()))),
+    ))
     .execute(tx.conn())?;
     crate::guard::claimed(
         claimed,
         "visit_completed",
         "this visit has already been completed",
     )?;
-    let co_visitors: Vec<Uuid> = std::iter::once(visit.created_by)
-        .chain(visit.co_visitor_user_ids.iter().copied())
-        .filter(|u| *u != tx.actor().user_id)
-        .collect();
-    let written = super::notes::insert(
-        tx,
-        visit.case_id,
-        NewNote {
-            kind: NoteKind::HomeVisit,
-            occurred_at: crate::now(),
-            body: note,
-            co_visitor_user_ids: co_visitors,
-            visibility: Visibility::Participants,
-            person_id: None,
-        },
-    )?;
+    Ok(visit)
+}
+
+/// Links a completed visit to the note written of it.
+pub fn link_note(tx: &mut Tx<'_>, id: Uuid, note_id: Uuid) -> RepoResult<Visit> {
     diesel::update(visits::table.find(DbUuid(id)))
-        .set((
-            visits::status.eq("completed"),
-            visits::note_id.eq(Some(DbUuid(written.id))),
-            visits::completed_at.eq(Some(to_db(crate::now()))),
-        ))
+        .set(visits::note_id.eq(Some(DbUuid(note_id))))
         .execute(tx.conn())?;
-    Ok((load(tx.conn(), id)?, written))
+    load(tx.conn(), id)
 }
 
 /// Planned visits the actor makes or joins in the coming days (for the worklist).
