@@ -400,6 +400,51 @@ async fn a_referral_is_answered_once(b: Backend) {
     }
 }
 
+/// A planned visit completed by its planner and its co-visitor at once: one completion, one
+/// home-visit note (the claim is the conditional update before the note is written).
+async fn a_visit_is_completed_once(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = Racers::start(&app);
+    let p = app.person(&w.dong, "방문", "1950-01-01", None).await;
+    let case = app.case(&w.dong, &p).await;
+    for round in 0..ROUNDS {
+        let v = app
+            .post(&format!("/api/v1/cases/{case}/visits"), Some(&w.dong), json!({ "scheduled_at": "2026-12-20T10:00:00Z", "co_visitor_user_ids": [w.welfare_user], "purpose": "1+1 가정방문" }))
+            .await;
+        assert_eq!(v.status, 201, "{}", v.text);
+        let visit = id(&v.body);
+        let calls = (0..PARALLEL)
+            .map(|i| {
+                let who = if i.is_multiple_of(2) {
+                    &w.dong
+                } else {
+                    &w.welfare
+                };
+                post(
+                    format!("/api/v1/visits/{visit}/complete"),
+                    who,
+                    json!({ "note": format!("방문 {round}-{i}") }),
+                )
+            })
+            .collect();
+        one_winner(&racers.race(calls), 200, &[409], round);
+    }
+    let notes = app
+        .get(
+            &format!("/api/v1/cases/{case}/notes?limit=100"),
+            Some(&w.dong),
+        )
+        .await;
+    let visits = notes.body["items"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter(|n| n["kind"] == "home_visit")
+        .count();
+    assert_eq!(visits, ROUNDS, "{}", notes.text);
+}
+
 async fn an_override_is_decided_once(b: Backend) {
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
@@ -1132,6 +1177,7 @@ both!(
     a_meeting_is_finalized_once,
     a_versioned_change_applies_once,
     a_referral_is_answered_once,
+    a_visit_is_completed_once,
     an_override_is_decided_once,
     a_consent_is_withdrawn_once,
     adding_the_same_participant_twice_is_a_conflict,
