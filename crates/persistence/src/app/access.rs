@@ -22,9 +22,8 @@ pub fn update_org(
 ) -> RepoResult<Organization> {
     let (org, deactivated) = orgs::update(tx, id, expected_version, patch)?;
     if deactivated {
-        for member in users::ids_of_org(tx.conn(), id)? {
-            sessions::revoke(tx.conn(), member, "organization_deactivated")?;
-        }
+        let members = users::ids_of_org(tx.conn(), id)?;
+        sessions::revoke(tx.conn(), &members, "organization_deactivated")?;
     }
     Ok(org)
 }
@@ -40,7 +39,7 @@ pub fn update_user(
     match ends {
         EndSessions::None => {}
         EndSessions::All => {
-            sessions::revoke(tx.conn(), id, "access_changed")?;
+            sessions::revoke(tx.conn(), &[id], "access_changed")?;
         }
         EndSessions::AllBut(current) => {
             sessions::revoke_others(tx.conn(), id, current, "password_changed")?;

@@ -7,15 +7,20 @@ use uuid::Uuid;
 
 use crate::conn::DbConn;
 use crate::error::RepoResult;
+use crate::lists::in_ids;
 use crate::schema::auth_sessions;
 use crate::types::{to_db, DbUuid};
 use chrono::{DateTime, Utc};
 
-/// Ends every live session of a user, so its tokens stop working on the next request.
-pub fn revoke(conn: &mut DbConn, user_id: Uuid, reason: &str) -> RepoResult<usize> {
+/// Ends every live session of the users, in one statement, so their tokens stop working on the
+/// next request.
+pub fn revoke(conn: &mut DbConn, user_ids: &[Uuid], reason: &str) -> RepoResult<usize> {
     Ok(diesel::update(
         auth_sessions::table
-            .filter(auth_sessions::user_id.eq(DbUuid(user_id)))
+            .filter(in_ids(
+                auth_sessions::user_id,
+                user_ids.iter().copied().map(DbUuid),
+            ))
             .filter(auth_sessions::revoked_at.is_null()),
     )
     .set((
