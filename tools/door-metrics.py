@@ -149,6 +149,42 @@ for m in mods:
         written.setdefault(alias.get(name, name), set()).add(m)
 shared_writes = sorted((t, sorted(ms)) for t, ms in written.items() if len(ms) > 1)
 
+# Calls from one repository to another's function that changes something (a function that
+# inserts, updates or deletes, records an event, or takes a `Tx`): a workflow across
+# aggregates inside a repository instead of `app/`.
+def functions(text):
+    """Top-level and nested `fn` items of a module's code: name -> [signature + body]."""
+    found = {}
+    for m in re.finditer(r"\bfn\s+(\w+)", text):
+        start = text.find("{", m.end())
+        if start < 0 or ";" in text[m.end():start]:
+            continue
+        depth, j = 0, start
+        while j < len(text):
+            depth += (text[j] == "{") - (text[j] == "}")
+            if depth == 0:
+                break
+            j += 1
+        found.setdefault(m.group(1), []).append(text[m.start():j + 1])
+    return found
+
+
+changers = {}
+for m in mods:
+    for name, bodies in functions(module_text(m)).items():
+        for body in bodies:
+            signature = body[: body.index("{")]
+            if re.search(r"diesel::(insert_into|update|delete)\(|\.record\(", body) or "tx: &mut Tx" in signature:
+                changers.setdefault(m, set()).add(name)
+cross_changes = sorted({
+    (m, o, name)
+    for m in mods
+    for o in mods
+    if o != m
+    for name in changers.get(o, ())
+    if re.search(r"\b%s::%s\(" % (o, name), module_text(m))
+})
+
 # Test length: lines of each test function in tests/.
 lengths = []
 for p in rust_files("tests"):
@@ -207,6 +243,8 @@ print(f"repository import cycle [none]: {len(cycle)} modules {' '.join(sorted(cy
 print(f"edges between repositories (without shared helpers): {repo_edges}")
 shared_line = " ".join(t + "(" + ",".join(ms) + ")" for t, ms in shared_writes)
 print(f"tables written by more than one repository: {len(shared_writes)} {shared_line}")
+cross_line = " ".join(f"{m}->{o}::{n}" for m, o, n in cross_changes)
+print(f"repository calls to another's changing function [0]: {len(cross_changes)} {cross_line}")
 print(f"repository functions opening their own unit of work: {own_uow}")
 print(f"repository functions taking (conn, actor, ctx) instead of a Tx: {conn_actor_ctx}")
 print(f"a Tx rebuilt from its parts inside repositories (Tx::on): {rewrapped}")

@@ -445,6 +445,39 @@ async fn a_visit_is_completed_once(b: Backend) {
     assert_eq!(visits, ROUNDS, "{}", notes.text);
 }
 
+/// One number registered by many workers at once, each under another name (so no identity
+/// lock orders them): the RRN's unique index lets one through, and every other answers
+/// `person_already_registered` naming that person — read after the failed insert's savepoint,
+/// in the same unit of work.
+async fn a_number_is_registered_once(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        let rrn = format!("9001{:02}-10000{:02}", round + 1, round);
+        let calls = (0..PARALLEL)
+            .map(|i| {
+                let who = if i.is_multiple_of(2) {
+                    &w.dong
+                } else {
+                    &w.welfare
+                };
+                let body = json!({ "name": format!("동시{round}-{i}"), "birth_date": format!("1990-01-{:02}", round + 1), "rrn": rrn });
+                post("/api/v1/persons", who, body)
+            })
+            .collect();
+        let answers = racers.race(calls);
+        let winner = one_winner(&answers, 201, &[409], round);
+        let person = id(&answers[winner].1);
+        for (status, body) in &answers {
+            if *status == 409 {
+                assert_eq!(body["code"], "person_already_registered", "{body}");
+                assert_eq!(body["person_id"], person.as_str(), "{body}");
+            }
+        }
+    }
+}
+
 async fn an_override_is_decided_once(b: Backend) {
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
@@ -1178,6 +1211,7 @@ both!(
     a_versioned_change_applies_once,
     a_referral_is_answered_once,
     a_visit_is_completed_once,
+    a_number_is_registered_once,
     an_override_is_decided_once,
     a_consent_is_withdrawn_once,
     adding_the_same_participant_twice_is_a_conflict,

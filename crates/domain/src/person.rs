@@ -313,6 +313,16 @@ pub enum PersonView {
     },
 }
 
+impl PersonView {
+    /// The person's id, whatever the viewer may see.
+    pub fn id(&self) -> uuid::Uuid {
+        match self {
+            PersonView::Full(p) => p.id,
+            PersonView::Redacted { id, .. } => *id,
+        }
+    }
+}
+
 /// A validated registration.
 #[derive(Debug, Clone)]
 pub struct NewPerson {

@@ -205,6 +205,30 @@ impl DbHandle {
         )
     }
 
+    /// [`write`](Self::write) for a change its database may refuse as not serializable with
+    /// another (an allocation under its subject's locks): the unit is run again, up to four
+    /// times (`uow::retrying`), before the client would see it.
+    #[track_caller]
+    pub fn write_retrying<T, F>(
+        &self,
+        caller: impl Into<Caller>,
+        resource_type: &'static str,
+        resource_id: Option<String>,
+        f: F,
+    ) -> impl std::future::Future<Output = ApiResult<T>> + '_
+    where
+        T: Send + 'static,
+        F: FnMut(&mut Tx<'_>) -> Result<T, RepoError> + Send + 'static,
+    {
+        let caller: Caller = caller.into();
+        self.as_user(
+            caller,
+            resource_type,
+            resource_id,
+            move |conn, actor, ctx| uow::retrying(conn, actor, ctx, f),
+        )
+    }
+
     /// Runs `f`, a read that may disclose personal data, as the calling user with its read
     /// context (`uow::reading`): a refusal is recorded like `as_user`'s, and the read's `view`
     /// events are committed before the answer is given.

@@ -96,6 +96,18 @@ impl RepoError {
         )
     }
 
+    /// Whether the database refused the transaction as not serializable with another: the
+    /// whole unit of work may be run again (`uow::retrying`).
+    pub fn is_serialization_failure(&self) -> bool {
+        matches!(
+            self,
+            Self::Db(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::SerializationFailure,
+                _
+            ))
+        )
+    }
+
     /// Whether this is the conflict a unique constraint answers.
     pub fn is_already_exists(&self) -> bool {
         matches!(

@@ -6,10 +6,11 @@
 //! Repository functions take the `Tx` of their caller (`fn f(tx: &mut Tx<'_>, …)`), which
 //! the HTTP crate opens for each request with `DbHandle::write`; inside a repository the
 //! connection is reached through `tx.conn()` and the actor and audit context through
-//! `tx.actor()` / `tx.ctx()`, which do not hold the `Tx`. Only three functions still open their
-//! own: the allocation's create (it retries the whole unit on a serialization failure) and the
-//! two registrations of a person (a unique violation aborts the transaction, and the answer
-//! is read after it).
+//! `tx.actor()` / `tx.ctx()`, which do not hold the `Tx`. No repository function opens its
+//! own: a change its database may refuse as not serializable is opened with [`retrying`],
+//! which runs the whole unit again, and a unique violation that must be answered from a read
+//! (a person's number registered at the same moment) is contained in a savepoint where the
+//! row is inserted.
 //!
 //! A read that may disclose personal data takes the caller's read context instead
 //! (`fn f(rx: &mut Rx<'_>, …)`, opened by `DbHandle::read`): the same connection, actor and
@@ -109,6 +110,32 @@ pub fn run<T>(
     f: impl FnOnce(&mut Tx<'_>) -> RepoResult<T>,
 ) -> RepoResult<T> {
     run_at(Location::caller(), conn, actor, ctx, f)
+}
+
+/// [`run`] for a change that may lose a race its database reports as a serialization failure
+/// (an allocation's check under its subject's locks): the whole unit is run again, up to four
+/// times, so the client never sees that failure.
+#[track_caller]
+pub fn retrying<T>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    mut f: impl FnMut(&mut Tx<'_>) -> RepoResult<T>,
+) -> RepoResult<T> {
+    let at = Location::caller();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match run_at(at, conn, actor, ctx, &mut f) {
+            Err(e) if attempt < 4 && e.is_serialization_failure() => {
+                tracing::info!(
+                    attempt,
+                    "unit of work retried after a serialization failure"
+                );
+            }
+            other => return other,
+        }
+    }
 }
 
 /// [`run`] for a caller that names where the unit of work was opened itself (the HTTP crate's

@@ -729,8 +729,9 @@ fn import_row(
         }
         // Decided again under the identity lock: an import of the same list running at the
         // same time may have registered the person a moment ago.
-        new.person_id = match persons::register_for_import(conn, actor, ctx, keys, person, strong)?
-        {
+        new.person_id = match uow::run(conn, actor, ctx, |tx| {
+            hamkke_persistence::app::persons::register_for_import(tx, keys, person, strong)
+        })? {
             ImportRegistration::Registered(id) => {
                 registered = true;
                 id
@@ -753,14 +754,18 @@ fn import_row(
             RowOutcome::Duplicate(c.conflicts)
         });
     }
-    Ok(match allocations::create(conn, actor, ctx, &new, strong) {
-        Ok(Outcome::Blocked(c)) => RowOutcome::Duplicate(c.conflicts),
-        Ok(_) => RowOutcome::Imported { registered },
-        // The same row imported at this moment by another run of the list: the row key's
-        // unique index let that one through.
-        Err(e) if e.is_already_exists() => RowOutcome::Skipped { registered },
-        Err(e) => return Err(e),
-    })
+    Ok(
+        match uow::retrying(conn, actor, ctx, |tx| {
+            hamkke_persistence::app::allocations::record(tx, &new, strong)
+        }) {
+            Ok(Outcome::Blocked(c)) => RowOutcome::Duplicate(c.conflicts),
+            Ok(_) => RowOutcome::Imported { registered },
+            // The same row imported at this moment by another run of the list: the row key's
+            // unique index let that one through.
+            Err(e) if e.is_already_exists() => RowOutcome::Skipped { registered },
+            Err(e) => return Err(e),
+        },
+    )
 }
 
 mod table;

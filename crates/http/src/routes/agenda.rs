@@ -95,7 +95,7 @@ pub async fn accept_agenda_request(
     let r = state
         .db
         .write(auth, "agenda_request", Some(id.to_string()), move |tx| {
-            repo::answer(tx, id, None).and_then(|v| {
+            hamkke_persistence::app::meetings::answer_request(tx, id, None).and_then(|v| {
                 let (c, a, _) = tx.parts();
                 named(c, a, v)
             })
@@ -127,7 +127,7 @@ pub async fn decline_agenda_request(
     let r = state
         .db
         .write(auth, "agenda_request", Some(id.to_string()), move |tx| {
-            repo::answer(tx, id, Some(reason)).and_then(|v| {
+            hamkke_persistence::app::meetings::answer_request(tx, id, Some(reason)).and_then(|v| {
                 let (c, a, _) = tx.parts();
                 named(c, a, v)
             })

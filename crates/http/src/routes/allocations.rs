@@ -353,10 +353,11 @@ pub async fn create_allocation(
     let strong = state.config.duplicate_strong_score;
     let outcome = state
         .db
-        .as_user(auth, "allocation", None, move |c, a, ctx| {
-            let outcome = repo::create(c, a, ctx, &new, strong)?;
+        .write_retrying(auth, "allocation", None, move |tx| {
+            let outcome = hamkke_persistence::app::allocations::record(tx, &new, strong)?;
             let names = match &outcome {
                 Outcome::Approved { entry, .. } | Outcome::PendingOverride { entry, .. } => {
+                    let (c, a, _) = tx.parts();
                     names_of(c, a, entry)?
                 }
                 Outcome::Blocked(_) => Names::default(),

@@ -155,7 +155,7 @@ pub async fn create_attachment(
     let (meta, names) = state
         .db
         .write(auth, "attachment", None, move |tx| {
-            attachments::add(tx, &keys, new).and_then(|m| {
+            hamkke_persistence::app::attachments::add(tx, &keys, new).and_then(|m| {
                 let (c, a, _) = tx.parts();
                 named(c, a, m)
             })

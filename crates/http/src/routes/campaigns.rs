@@ -380,18 +380,15 @@ pub async fn approve_nomination(
     let strong = state.config.duplicate_strong_score;
     let outcome = state
         .db
-        .write(
-            auth,
-            "nomination",
-            Some(id.to_string()),
-            move |tx| match campaigns::approve(tx, id, strong)? {
+        .write(auth, "nomination", Some(id.to_string()), move |tx| {
+            match hamkke_persistence::app::campaigns::approve(tx, id, strong)? {
                 Approved::Made(n) => {
                     let (c, a, _) = tx.parts();
                     named(c, a, n).map(Ok)
                 }
                 Approved::Duplicate(check) => Ok(Err(check)),
-            },
-        )
+            }
+        })
         .await?;
     match outcome {
         Ok((n, names)) => Ok(HttpResponse::Ok().json(NominationView::named(n, &names))),

@@ -408,7 +408,7 @@ pub async fn create_case_note(
     let note = state
         .db
         .write(auth, "case", Some(id.to_string()), move |tx| {
-            notes::create(tx, id, new).and_then(|v| {
+            hamkke_persistence::app::notes::write(tx, id, new).and_then(|v| {
                 let (c, a, _) = tx.parts();
                 named(c, a, v)
             })

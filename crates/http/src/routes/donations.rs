@@ -168,7 +168,7 @@ pub async fn create_donation(
     let d = state
         .db
         .write(auth, "donation", None, move |tx| {
-            donations::record(tx, &keys, new).and_then(|v| {
+            hamkke_persistence::app::donations::record(tx, &keys, new).and_then(|v| {
                 let (c, a, _) = tx.parts();
                 named(c, a, v)
             })

@@ -532,7 +532,7 @@ pub async fn accept_referral(
     let r = state
         .db
         .write(auth, "referral", Some(id.to_string()), move |tx| {
-            referrals::accept(tx, id).and_then(|v| {
+            hamkke_persistence::app::referrals::accept(tx, id).and_then(|v| {
                 let (c, a, _) = tx.parts();
                 named(c, a, v)
             })

@@ -166,8 +166,9 @@ pub async fn create_person(
     let keys = state.person_keys.clone();
     let ((view, found), names) = state
         .db
-        .as_user(auth, "person", None, move |c, a, ctx| {
-            let (view, found) = persons::create(c, a, ctx, &keys, new, refuse)?;
+        .write(auth, "person", None, move |tx| {
+            let (view, found) = hamkke_persistence::app::persons::register(tx, &keys, new, refuse)?;
+            let (c, a, _) = tx.parts();
             let names = names_of(c, a, &view)?;
             Ok(((view, found), names))
         })

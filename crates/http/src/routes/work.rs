@@ -186,7 +186,7 @@ pub async fn create_case_visit(
     let v = state
         .db
         .write(auth, "visit", Some(id.to_string()), move |tx| {
-            visits::plan(tx, id, new).and_then(|v| {
+            hamkke_persistence::app::visits::plan(tx, id, new).and_then(|v| {
                 let (c, a, _) = tx.parts();
                 named(c, a, v)
             })

@@ -7,8 +7,9 @@ use hamkke_domain::org::{Organization, OrganizationPatch};
 use hamkke_domain::user::{User, UserPatch};
 
 use crate::error::RepoResult;
+use crate::repo::auth::sessions;
+use crate::repo::orgs;
 use crate::repo::users::{self, EndSessions};
-use crate::repo::{orgs, sessions};
 use crate::uow::Tx;
 use uuid::Uuid;
 

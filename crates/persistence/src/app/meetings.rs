@@ -1,11 +1,12 @@
-//! A meeting's decisions (사정회의 결정): recording one per agenda case, and finalizing the
-//! meeting — every decision applied to its case in one unit of work. The meeting's own rows
-//! are written by `repo::meetings`; the cases, referrals and organizations a decision reaches,
-//! by theirs.
+//! A meeting's agenda and decisions (사정회의 결정): a requested case put on the agenda,
+//! recording one decision per agenda case, and finalizing the meeting — every decision applied
+//! to its case in one unit of work. The meeting's own rows are written by `repo::meetings`
+//! (an agenda request's by `repo::agenda`); the cases, referrals and organizations a decision
+//! reaches, by theirs.
 
 use hamkke_domain::authz::{self, MeetingFacts};
 use hamkke_domain::case::Closing;
-use hamkke_domain::meeting::{Decision, DecisionRecord, Meeting, ReferralKind};
+use hamkke_domain::meeting::{AgendaRequest, Decision, DecisionRecord, Meeting, ReferralKind};
 use hamkke_domain::org::OrgKind;
 use hamkke_domain::DomainError;
 use serde_json::json;
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 use crate::conn::DbConn;
 use crate::error::{RepoError, RepoResult};
+use crate::repo::agenda;
 use crate::repo::cases::{self, CaseDetail};
 use crate::repo::meetings::{self, MeetingDetail};
 use crate::repo::{orgs, referrals};
@@ -287,4 +289,21 @@ fn apply_decision(
         ),
         None => cases::touch(tx.conn(), c.id),
     }
+}
+
+/// The host answers a request to put a case on the agenda: accepting puts the case on it (the
+/// proposing organization works on the case, which is what lets it be discussed) and the
+/// meeting's version moves; declining says why.
+pub fn answer_request(
+    tx: &mut Tx<'_>,
+    id: Uuid,
+    decline_reason: Option<String>,
+) -> RepoResult<AgendaRequest> {
+    let (request, meeting) = agenda::claim_answer(tx, id, decline_reason.as_deref())?;
+    let accepted = decline_reason.is_none();
+    if accepted {
+        meetings::put_on_agenda(tx, &meeting, request.case_id)?;
+        meetings::bump(tx.conn(), meeting.id)?;
+    }
+    agenda::record_answer(tx, &request, accepted)
 }

@@ -165,13 +165,14 @@ pub fn list(conn: &mut DbConn, actor: &Actor, meeting_id: Uuid) -> RepoResult<Ve
         .collect()
 }
 
-/// The host answers a request: accepting puts the case on the agenda (the proposing
-/// organization works on it, which is what lets it be discussed), declining says why.
-pub fn answer(
+/// The host answers a request (`app::meetings::answer_request`, which puts an accepted case on
+/// the agenda): accepted, or declined with the reason. Of two answers at once the second is
+/// refused. Returns the request as it was and the meeting.
+pub(crate) fn claim_answer(
     tx: &mut Tx<'_>,
     id: Uuid,
-    decline_reason: Option<String>,
-) -> RepoResult<AgendaRequest> {
+    decline_reason: Option<&str>,
+) -> RepoResult<(AgendaRequest, Meeting)> {
     let actor = tx.actor();
     let request = load_request(tx.conn(), id)?;
     let meeting = chaired(tx.conn(), actor, request.meeting_id)?;
@@ -181,11 +182,9 @@ pub fn answer(
             "the request has been answered",
         ));
     }
-    let accepted = decline_reason.is_none();
-    let status = if accepted {
-        AgendaRequestStatus::Accepted
-    } else {
-        AgendaRequestStatus::Declined
+    let status = match decline_reason {
+        None => AgendaRequestStatus::Accepted,
+        Some(_) => AgendaRequestStatus::Declined,
     };
     let answered = diesel::update(
         agenda_requests::table
@@ -194,7 +193,7 @@ pub fn answer(
     )
     .set((
         agenda_requests::status.eq(status.as_str()),
-        agenda_requests::decline_reason.eq(&decline_reason),
+        agenda_requests::decline_reason.eq(decline_reason),
         agenda_requests::answered_by.eq(Some(DbUuid(actor.user_id))),
         agenda_requests::answered_at.eq(Some(to_db(crate::now()))),
     ))
@@ -204,22 +203,28 @@ pub fn answer(
         "already_answered",
         "the request has been answered",
     )?;
+    Ok((request, meeting))
+}
+
+/// Records a request's answer (`claim_answer`) on its case's timeline, once its consequence is
+/// written, and answers it as it is now.
+pub(crate) fn record_answer(
+    tx: &mut Tx<'_>,
+    request: &AgendaRequest,
+    accepted: bool,
+) -> RepoResult<AgendaRequest> {
     let case = super::cases::load(tx.conn(), request.case_id)?;
-    if accepted {
-        meetings::put_on_agenda(tx, &meeting, request.case_id)?;
-        meetings::bump(tx.conn(), meeting.id)?;
-    }
     tx.record(
         DomainEvent::AgendaRequestAnswered {
-            request_id: id,
-            meeting_id: meeting.id,
+            request_id: request.id,
+            meeting_id: request.meeting_id,
             case_id: request.case_id,
             from_org_id: request.from_org_id,
             accepted,
         },
         Some(case.case.person_id),
     )?;
-    load_request(tx.conn(), id)
+    load_request(tx.conn(), request.id)
 }
 
 /// One agenda case in the minutes: its number, its summary when the reader may see the case,

@@ -140,7 +140,8 @@ fn subject(
 }
 
 /// Keeps a file for a subject the caller acts on: sealed, hashed, typed by its content (a
-/// type other than PDF, JPEG, PNG or HEIC is refused).
+/// type other than PDF, JPEG, PNG or HEIC is refused). What a signed consent form does to its
+/// consent is `app::attachments::add`'s.
 pub fn add(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewAttachment) -> RepoResult<AttachmentMeta> {
     let actor = tx.actor();
     let file_type = FileType::sniff(&new.bytes).ok_or_else(|| {
@@ -180,10 +181,6 @@ pub fn add(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewAttachment) -> RepoResult
         RecordChange::new(Record::Attachment, Change::Created, id).into(),
         s.person_id,
     )?;
-    // The signed form puts a consent its organization recorded for itself in force.
-    if new.subject_type == SubjectType::Consent && new.kind == AttachmentKind::ConsentForm {
-        consents::form_attached(tx, new.subject_id, s.person_id)?;
-    }
     load(tx.conn(), id)
 }
 

@@ -459,7 +459,7 @@ pub(crate) fn reassign_person(conn: &mut DbConn, from: Uuid, to: Uuid) -> RepoRe
 
 /// The signed form (동의서) attached to a consent: a consent its organization recorded for
 /// itself is in force from now on (recorded as the consent changed); any other is as it was.
-pub(crate) fn form_attached(tx: &mut Tx<'_>, id: Uuid, person_id: Option<Uuid>) -> RepoResult<()> {
+pub(crate) fn form_attached(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<()> {
     let in_force = diesel::update(
         consents::table
             .find(DbUuid(id))
@@ -469,9 +469,13 @@ pub(crate) fn form_attached(tx: &mut Tx<'_>, id: Uuid, person_id: Option<Uuid>) 
     .set(consents::form_attached_at.eq(Some(to_db(crate::now()))))
     .execute(tx.conn())?;
     if in_force == 1 {
+        let person_id: DbUuid = consents::table
+            .find(DbUuid(id))
+            .select(consents::person_id)
+            .first(tx.conn())?;
         tx.record(
             RecordChange::new(Record::Consent, Change::Updated, id).into(),
-            person_id,
+            Some(person_id.0),
         )?;
     }
     Ok(())

@@ -139,8 +139,8 @@ fn masked(digits: &str) -> String {
     }
 }
 
-/// Records a donation received by the caller's organization; goods become a lot of one of
-/// its resources (its own or one it provides).
+/// Records a donation received by the caller's organization; goods must be for one of its
+/// resources (its own or one it provides), where they become a lot (`app::donations::record`).
 pub fn record(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewDonation) -> RepoResult<Donation> {
     let actor = tx.actor();
     tx.authorize(authz::allocate(actor))?;
@@ -231,21 +231,6 @@ pub fn record(tx: &mut Tx<'_>, keys: &PersonKeys, new: NewDonation) -> RepoResul
             donations::value.eq(new.value),
         ))
         .execute(tx.conn())?;
-    if let Gift::Goods {
-        resource_id,
-        quantity,
-        expires_on,
-    } = &new.gift
-    {
-        stock::add_lot(
-            tx.conn(),
-            *resource_id,
-            id,
-            *expires_on,
-            &new.designation,
-            *quantity,
-        )?;
-    }
     tx.record(
         RecordChange::new(Record::Donation, Change::Created, id)
             .details(json!({ "kind": kind, "designation": new.designation.kind() }))

@@ -30,7 +30,6 @@ pub mod refs;
 pub mod reports;
 pub mod resources;
 pub mod rows;
-pub mod sessions;
 pub mod stock;
 pub mod tallies;
 pub mod transfers;

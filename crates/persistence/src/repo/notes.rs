@@ -57,9 +57,8 @@ impl TryFrom<NoteRow> for Note {
     }
 }
 
-/// Writes a note. Co-visitors of a joint visit (1+1) must be active workers of participant
-/// organizations; a note seen only by the own organization stays off others' timelines.
-pub fn create(tx: &mut Tx<'_>, case_id: Uuid, new: NewNote) -> RepoResult<Note> {
+/// A note is not dated in the future (five minutes of clock skew allowed).
+pub fn check_occurred_at(new: &NewNote) -> RepoResult<()> {
     if new.occurred_at > crate::now() + chrono::Duration::minutes(5) {
         return Err(DomainError::invalid(
             "occurred_at",
@@ -68,20 +67,22 @@ pub fn create(tx: &mut Tx<'_>, case_id: Uuid, new: NewNote) -> RepoResult<Note> 
         )
         .into());
     }
-    insert(tx, case_id, new)
+    Ok(())
 }
 
-/// Writes a note inside the caller's unit of work (see `create`).
-pub(crate) fn insert(tx: &mut Tx<'_>, case_id: Uuid, new: NewNote) -> RepoResult<Note> {
+/// Writes a note on a case the actor works on, its co-visitors' organizations already taking
+/// part (the workflows `app::notes::write` and `app::visits::complete` bring them in first); a
+/// note seen only by the own organization stays off others' timelines.
+pub(crate) fn insert(
+    tx: &mut Tx<'_>,
+    detail: &cases::CaseDetail,
+    new: NewNote,
+) -> RepoResult<Note> {
     {
         let actor = tx.actor();
-        let detail = cases::load(tx.conn(), case_id)?;
-        let facts = detail.facts();
-        authz::work_on_case(actor, &facts)?;
-        let mut visitors = new.co_visitor_user_ids.clone();
-        visitors.sort();
-        visitors.dedup();
-        cases::join_co_visitors(tx, &detail, &visitors)?;
+        let case_id = detail.case.id;
+        tx.authorize(authz::work_on_case(actor, &detail.facts()))?;
+        let visitors = co_visitors(&new.co_visitor_user_ids);
         if let Some(p) = new.person_id {
             if !cases::is_member(tx.conn(), case_id, p)? {
                 return Err(DomainError::invalid(
@@ -125,6 +126,14 @@ pub(crate) fn insert(tx: &mut Tx<'_>, case_id: Uuid, new: NewNote) -> RepoResult
             .first(tx.conn())?
             .try_into()
     }
+}
+
+/// The co-visitors of a note or a visit, each once and in order.
+pub fn co_visitors(ids: &[Uuid]) -> Vec<Uuid> {
+    let mut visitors = ids.to_vec();
+    visitors.sort();
+    visitors.dedup();
+    visitors
 }
 
 /// Notes of a visible case that the actor's organization may read; the read is audited.

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hamkke_domain::authz::{self, Actor, ReferralFacts};
-use hamkke_domain::case::{Case, ParticipantRole};
+use hamkke_domain::case::Case;
 use hamkke_domain::meeting::{Referral, ReferralKind, ReferralStatus};
 use hamkke_domain::DomainError;
 use uuid::Uuid;
@@ -261,12 +261,15 @@ pub fn list(
     })
 }
 
-fn answer(
+/// Moves a referral to `to` (answered by the receiver, completed by either end), with the
+/// answer's note; of two answers at once the second is refused. Returns the referral as it was
+/// before. The change is recorded by [`record_answer`], once its consequences are written.
+pub(crate) fn claim_answer(
     tx: &mut Tx<'_>,
     id: Uuid,
     to: ReferralStatus,
     note: Option<&str>,
-) -> RepoResult<ReferralDetail> {
+) -> RepoResult<Referral> {
     let actor = tx.actor();
     let (r, facts) = load(tx.conn(), id)?;
     match to {
@@ -298,54 +301,29 @@ fn answer(
         "already_answered",
         "another request answered this referral first; reload it",
     )?;
+    let this = referrals::table.find(DbUuid(id));
     match to {
-        ReferralStatus::Completed => {
-            diesel::update(referrals::table.find(DbUuid(id)))
-                .set(referrals::outcome.eq(note))
-                .execute(tx.conn())?;
-        }
-        _ => {
-            diesel::update(referrals::table.find(DbUuid(id)))
-                .set(referrals::response_note.eq(note))
-                .execute(tx.conn())?;
-        }
-    }
-    if to == ReferralStatus::Accepted && r.kind == ReferralKind::Lead {
-        // The receiver takes over the lead from the organization that asked it to, while
-        // the case is worked on; otherwise it can only decline.
-        let case = cases::load(tx.conn(), r.case_id)?;
-        if case.case.lead_org_id != r.from_org_id || !case.case.status.counts_as_open() {
-            return Err(RepoError::conflict(
-                "referral_outdated",
-                "the case's lead or status changed since this referral was sent; decline it, and the lead may send a new one",
-            ));
-        }
-        cases::move_lead(tx, &case, r.to_org_id, cases::LeadCause::Referral(id))?;
-    } else if to == ReferralStatus::Accepted {
-        let case = cases::load(tx.conn(), r.case_id)?;
-        if !case.participants.iter().any(|p| p.org_id == r.to_org_id) {
-            cases::add_participant_row(
-                tx.conn(),
-                actor,
-                r.case_id,
-                r.to_org_id,
-                ParticipantRole::ServiceProvider,
-            )?;
-            tx.record(
-                DomainEvent::ParticipantChanged {
-                    case_id: r.case_id,
-                    org_id: r.to_org_id,
-                    role: Some(ParticipantRole::ServiceProvider.as_str()),
-                    referral_id: Some(id),
-                },
-                Some(case.case.person_id),
-            )?;
-        }
-    }
+        ReferralStatus::Completed => diesel::update(this)
+            .set(referrals::outcome.eq(note))
+            .execute(tx.conn())?,
+        _ => diesel::update(this)
+            .set(referrals::response_note.eq(note))
+            .execute(tx.conn())?,
+    };
+    Ok(r)
+}
+
+/// Records a referral's answer (`claim_answer`) on its case's timeline and answers it as it is
+/// now.
+pub(crate) fn record_answer(
+    tx: &mut Tx<'_>,
+    r: &Referral,
+    to: ReferralStatus,
+) -> RepoResult<ReferralDetail> {
     let person = cases::load(tx.conn(), r.case_id)?.case.person_id;
     tx.record(
         DomainEvent::ReferralAnswered {
-            referral_id: id,
+            referral_id: r.id,
             case_id: r.case_id,
             from_org_id: r.from_org_id,
             to_org_id: r.to_org_id,
@@ -353,14 +331,18 @@ fn answer(
         },
         Some(person),
     )?;
-    let (r, _) = load(tx.conn(), id)?;
+    let (r, _) = load(tx.conn(), r.id)?;
     detail(tx.conn(), r)
 }
 
-/// The receiver accepts: a `service` referral makes it a service-providing participant of the
-/// case; a `lead` referral makes it the case's lead (the sender stays a co-manager).
-pub fn accept(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<ReferralDetail> {
-    answer(tx, id, ReferralStatus::Accepted, None)
+fn answer(
+    tx: &mut Tx<'_>,
+    id: Uuid,
+    to: ReferralStatus,
+    note: Option<&str>,
+) -> RepoResult<ReferralDetail> {
+    let r = claim_answer(tx, id, to, note)?;
+    record_answer(tx, &r, to)
 }
 
 /// The receiver declines, with a reason.

@@ -82,19 +82,16 @@ pub struct NewVisit {
     pub purpose: String,
 }
 
-/// Plans a joint visit on a case the actor works on. Co-visitors are active workers of
-/// organizations of the case's district; the field visits together first and refers after, so
-/// a co-visitor's organization that does not yet take part joins the case as a `visitor`
-/// participant (recorded like any participant change) — brought in by the lead or a district
-/// coordinator, as any participant is. Workers the caller may not know of (inactive, another
-/// district's) do not exist for this case.
-pub fn plan(tx: &mut Tx<'_>, case_id: Uuid, new: NewVisit) -> RepoResult<Visit> {
-    let case = cases::load(tx.conn(), case_id)?;
+/// Plans a joint visit on a case the actor works on, its co-visitors' organizations already
+/// taking part (the workflow `app::visits::plan` brings them in first).
+pub(crate) fn insert(
+    tx: &mut Tx<'_>,
+    case: &cases::CaseDetail,
+    new: NewVisit,
+) -> RepoResult<Visit> {
     tx.authorize(authz::work_on_case(tx.actor(), &case.facts()))?;
-    let mut visitors = new.co_visitor_user_ids.clone();
-    visitors.sort();
-    visitors.dedup();
-    cases::join_co_visitors(tx, &case, &visitors)?;
+    let case_id = case.case.id;
+    let visitors = super::notes::co_visitors(&new.co_visitor_user_ids);
     let id = Uuid::now_v7();
     let now = to_db(crate::now());
     diesel::insert_into(visits::table)

@@ -29,7 +29,7 @@ use crate::schema::{
 };
 use crate::scope;
 use crate::types::{from_db, to_db, DbUuid};
-use crate::uow::{self, Rx, Tx};
+use crate::uow::{Rx, Tx};
 use hamkke_domain::event::DomainEvent;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -395,52 +395,10 @@ pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Allocation> {
         .try_into()
 }
 
-fn is_serialization_failure(e: &RepoError) -> bool {
-    matches!(
-        e,
-        RepoError::Db(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::SerializationFailure,
-            _
-        ))
-    )
-}
-
 /// Records an allocation under its resource's policy: approved, pending an override, or
-/// blocked. Check and insert happen under the subject's lock; serialization failures are
-/// retried here, never shown to the client.
-pub fn create(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    new: &NewAllocation,
-    strong: u8,
-) -> RepoResult<Outcome> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match create_once(conn, actor, ctx, new, strong) {
-            Err(e) if attempt < 4 && is_serialization_failure(&e) => {
-                tracing::info!(attempt, "allocation retried after a serialization failure");
-                continue;
-            }
-            other => return other,
-        }
-    }
-}
-
-fn create_once(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
-    new: &NewAllocation,
-    strong: u8,
-) -> RepoResult<Outcome> {
-    uow::run(conn, actor, ctx, |tx| create_in(tx, new, strong))
-}
-
-/// Records an allocation inside a unit of work of a wider change (a campaign's approval):
-/// the same check under the same locks as [`create`], on the caller's transaction.
-pub(crate) fn create_in(tx: &mut Tx<'_>, new: &NewAllocation, strong: u8) -> RepoResult<Outcome> {
+/// blocked. Check and insert happen under the subject's lock, in the caller's unit of work:
+/// `app::allocations::record`'s, which also draws goods from stock.
+pub fn create(tx: &mut Tx<'_>, new: &NewAllocation, strong: u8) -> RepoResult<Outcome> {
     {
         let actor = tx.actor();
         let p = prepare(tx.conn(), actor, new)?;
@@ -487,19 +445,6 @@ pub(crate) fn create_in(tx: &mut Tx<'_>, new: &NewAllocation, strong: u8) -> Rep
             AllocationStatus::Approved
         };
         let allocation = insert(tx.conn(), actor, &p, new, status)?;
-        // Goods from stock: drawn in this transaction, or nothing is recorded (409).
-        super::stock::draw(
-            tx.conn(),
-            &super::stock::Draw {
-                allocation_id: allocation.id,
-                resource_id: p.resource.id,
-                person_id: new.person_id,
-                quantity: new.quantity.unwrap_or(1),
-                provider_org_id: p.provider_org_id,
-                campaign_id: new.campaign_id,
-                granted_on: new.granted_on,
-            },
-        )?;
         tx.record(
             DomainEvent::AllocationRecorded {
                 allocation_id: allocation.id,

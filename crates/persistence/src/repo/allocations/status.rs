@@ -173,9 +173,6 @@ pub(super) fn change_status(
             .set(allocations::cancel_reason.eq(Some(r)))
             .execute(tx.conn())?;
     }
-    if to == AllocationStatus::Cancelled {
-        super::super::stock::put_back(tx.conn(), id)?;
-    }
     if let Some(d) = delivery {
         record_delivery(tx.conn(), actor, id, d)?;
     }

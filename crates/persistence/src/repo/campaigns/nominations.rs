@@ -10,7 +10,7 @@ use hamkke_domain::DomainError;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::super::allocations::{self, Check, NewAllocation, Outcome};
+use super::super::allocations::{self, Check, NewAllocation};
 use super::super::page::{Page, PageRequest};
 use super::{invalid, CampaignRow};
 use crate::conn::DbConn;
@@ -410,10 +410,16 @@ pub enum Approved {
     Duplicate(Check),
 }
 
-/// Approves a nomination (a coordinator of the district): its allocation is recorded in the
-/// ledger — the duplicate check again, under the locks — for the resource's provider (or the
-/// nominating organization) to deliver; the nominating organization is told.
-pub fn approve(tx: &mut Tx<'_>, id: Uuid, strong: u8) -> RepoResult<Approved> {
+/// A nomination a coordinator of the district is approving, with the allocation it asks the
+/// ledger for: the resource's provider (or the nominating organization) gives it, for the
+/// campaign (`app::campaigns::approve`).
+pub struct Approval {
+    nomination: NominationRow,
+    pub allocation: NewAllocation,
+}
+
+/// The nomination to approve, if the caller runs its campaign and it is still nominated.
+pub fn approval(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Approval> {
     let actor = tx.actor();
     let n = visible_nomination(tx, id)?;
     let campaign = visible(tx, n.campaign_id.0)?;
@@ -427,33 +433,30 @@ pub fn approve(tx: &mut Tx<'_>, id: Uuid, strong: u8) -> RepoResult<Approved> {
     let provider = super::super::resources::load(tx.conn(), n.resource_id.0)?
         .provider_org_id
         .unwrap_or(n.org_id.0);
-    let outcome = allocations::create_in(
-        tx,
-        &NewAllocation {
-            resource_id: n.resource_id.0,
-            provider_org_id: Some(provider),
-            person_id: n.person_id.0,
-            case_id: None,
-            amount: n.amount,
-            quantity: n.quantity,
-            granted_on: crate::today(),
-            note: Some(format!("{} (캠페인)", campaign.name)),
-            override_reason: None,
-            import_key: None,
-            campaign_id: Some(n.campaign_id.0),
-        },
-        strong,
-    )?;
-    let allocation_id = match outcome {
-        Outcome::Approved { entry, .. } => entry.allocation.id,
-        Outcome::Blocked(check) => return Ok(Approved::Duplicate(check)),
-        Outcome::PendingOverride { .. } => {
-            return Err(RepoError::conflict(
-                "duplicate_benefit",
-                "the allocation would need an override",
-            ))
-        }
+    let allocation = NewAllocation {
+        resource_id: n.resource_id.0,
+        provider_org_id: Some(provider),
+        person_id: n.person_id.0,
+        case_id: None,
+        amount: n.amount,
+        quantity: n.quantity,
+        granted_on: crate::today(),
+        note: Some(format!("{} (캠페인)", campaign.name)),
+        override_reason: None,
+        import_key: None,
+        campaign_id: Some(n.campaign_id.0),
     };
+    Ok(Approval {
+        nomination: n,
+        allocation,
+    })
+}
+
+/// The nomination approved with the allocation the ledger recorded for it; the nominating
+/// organization is told. Of two approvals at once, the second is refused.
+pub fn approved(tx: &mut Tx<'_>, a: &Approval, allocation_id: Uuid) -> RepoResult<Nomination> {
+    let n = &a.nomination;
+    let id = n.id.0;
     claim(tx, id, "approved", None)?;
     diesel::update(campaign_nominations::table.find(DbUuid(id)))
         .set(campaign_nominations::allocation_id.eq(Some(DbUuid(allocation_id))))
@@ -465,7 +468,7 @@ pub fn approve(tx: &mut Tx<'_>, id: Uuid, strong: u8) -> RepoResult<Approved> {
             .into(),
         Some(n.person_id.0),
     )?;
-    Ok(Approved::Made(load_nomination(tx.conn(), id)?))
+    load_nomination(tx.conn(), id)
 }
 
 /// Returns a nomination to its organization with the reason (a coordinator of the district):

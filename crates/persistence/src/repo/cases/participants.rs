@@ -45,17 +45,32 @@ pub fn add_participant(
             "this organization already takes part in the case",
         ));
     }
-    add_participant_row(tx.conn(), actor, id, org.id, role)?;
+    take_in(tx, &current, org.id, role, None)?;
+    participants_of(tx.conn(), id)
+}
+
+/// An organization joins the case in `role` (asked for by the caller's rule: a participant
+/// added, a co-visitor, an accepted service referral named by `referral_id`), recorded as a
+/// participant change.
+pub(crate) fn take_in(
+    tx: &mut Tx<'_>,
+    case: &CaseDetail,
+    org: Uuid,
+    role: ParticipantRole,
+    referral_id: Option<Uuid>,
+) -> RepoResult<()> {
+    let actor = tx.actor();
+    add_participant_row(tx.conn(), actor, case.case.id, org, role)?;
     tx.record(
         DomainEvent::ParticipantChanged {
-            case_id: id,
-            org_id: org.id,
+            case_id: case.case.id,
+            org_id: org,
             role: Some(role.as_str()),
-            referral_id: None,
+            referral_id,
         },
-        Some(current.case.person_id),
+        Some(case.case.person_id),
     )?;
-    participants_of(tx.conn(), id)
+    Ok(())
 }
 
 /// Removes a non-lead organization and ends its workers' assignments on the case.
@@ -223,23 +238,7 @@ pub(crate) fn join_co_visitors(
         tx.authorize(authz::manage_participants(tx.actor(), &case.facts()))?;
     }
     for org in joining {
-        let actor = tx.actor();
-        add_participant_row(
-            tx.conn(),
-            actor,
-            case.case.id,
-            org,
-            ParticipantRole::Visitor,
-        )?;
-        tx.record(
-            DomainEvent::ParticipantChanged {
-                case_id: case.case.id,
-                org_id: org,
-                role: Some(ParticipantRole::Visitor.as_str()),
-                referral_id: None,
-            },
-            Some(case.case.person_id),
-        )?;
+        take_in(tx, case, org, ParticipantRole::Visitor, None)?;
     }
     Ok(())
 }

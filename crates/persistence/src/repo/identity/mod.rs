@@ -163,6 +163,26 @@ fn reasons_text(reasons: &[Reason]) -> String {
         .join(",")
 }
 
+/// A person registered now, queued for review with each person of the district who may be the
+/// same (`found` by the registration).
+pub(crate) fn queue_registration(
+    conn: &mut DbConn,
+    district: &str,
+    person_id: Uuid,
+    found: &[Candidate],
+) -> RepoResult<()> {
+    let today = crate::today();
+    for c in found {
+        let m = rules::Match {
+            score: c.score,
+            reasons: c.reasons.clone(),
+        };
+        let pair = (person_id, c.person_id);
+        queue_pair(conn, district, pair, &m, "registration", today)?;
+    }
+    Ok(())
+}
+
 /// Queues a pair (in id order) unless it is queued already; a dismissal that has expired
 /// opens the pair again. Returns whether the pair is open now.
 pub(crate) fn queue_pair(

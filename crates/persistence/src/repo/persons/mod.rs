@@ -20,7 +20,7 @@ pub use crate::rotation::RotationReport;
 use crate::schema::persons;
 use crate::scope;
 use crate::types::{to_db, DbUuid};
-use crate::uow::{self, Rx, Tx};
+use crate::uow::{Rx, Tx};
 
 fn flags_text(flags: &[Flag]) -> String {
     let mut f: Vec<Flag> = flags.to_vec();
@@ -108,24 +108,20 @@ fn audit_view(conn: &mut DbConn, ctx: &AuditCtx, view: &PersonView) -> RepoResul
 
 /// Registers a person. An RRN that is already registered answers `person_already_registered`
 /// with the existing person's id, and nothing is written. Without an RRN, the persons of the
-/// district who may be the same are returned (and queued for review); with `refuse` they
-/// answer 409 `possible_duplicate_person` instead, and nothing is written.
-pub fn create(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+/// district who may be the same are returned (queued for review by `app::persons::register`);
+/// with `refuse` they answer 409 `possible_duplicate_person` instead, and nothing is written.
+pub(crate) fn create(
+    tx: &mut Tx<'_>,
     keys: &PersonKeys,
     new: NewPerson,
     refuse: bool,
 ) -> RepoResult<(PersonView, Vec<super::identity::Candidate>)> {
-    authz::register_person(actor)?;
-    let result = uow::run(conn, actor, ctx, |tx| {
-        // Registrations of one name and birth date wait for each other, so each sees the
-        // other as a possible duplicate.
-        crate::guard::lock_identity(tx.conn(), &actor.district_code, &new.name, new.birth_date)?;
-        insert(tx, keys, &new, refuse)
-    });
-    registered_once(conn, keys, &new, result)
+    let actor = tx.actor();
+    tx.authorize(authz::register_person(actor))?;
+    // Registrations of one name and birth date wait for each other, so each sees the other as
+    // a possible duplicate.
+    crate::guard::lock_identity(tx.conn(), &actor.district_code, &new.name, new.birth_date)?;
+    insert(tx, keys, &new, refuse)
 }
 
 /// What registering the person of an import row came to.
@@ -142,55 +138,29 @@ pub enum ImportRegistration {
 
 /// Registers the person of an import row (`register_missing`) unless the district already
 /// has them: decided under the identity lock, so concurrent imports of one list register each
-/// new person once.
-pub fn register_for_import(
-    conn: &mut DbConn,
-    actor: &Actor,
-    ctx: &AuditCtx,
+/// new person once. A person registered now comes with the persons of the district who may be
+/// the same (queued for review by `app::persons::register_for_import`).
+pub(crate) fn register_for_import(
+    tx: &mut Tx<'_>,
     keys: &PersonKeys,
     new: NewPerson,
     strong: u8,
-) -> RepoResult<ImportRegistration> {
-    authz::register_person(actor)?;
-    let result = uow::run(conn, actor, ctx, |tx| {
-        let conn = tx.conn();
-        crate::guard::lock_identity(conn, &actor.district_code, &new.name, new.birth_date)?;
-        if new.rrn.is_none() {
-            if let [one] = ids_by_name_and_birth(conn, actor, &new.name, new.birth_date)?[..] {
-                return Ok(ImportRegistration::Existing(one));
-            }
-            let strong = super::identity::strong_candidates_for(conn, actor, &new, strong)?;
-            if !strong.is_empty() {
-                return Ok(ImportRegistration::PossibleDuplicate(strong));
-            }
+) -> RepoResult<(ImportRegistration, Vec<super::identity::Candidate>)> {
+    let actor = tx.actor();
+    tx.authorize(authz::register_person(actor))?;
+    let conn = tx.conn();
+    crate::guard::lock_identity(conn, &actor.district_code, &new.name, new.birth_date)?;
+    if new.rrn.is_none() {
+        if let [one] = ids_by_name_and_birth(conn, actor, &new.name, new.birth_date)?[..] {
+            return Ok((ImportRegistration::Existing(one), Vec::new()));
         }
-        let (view, _) = insert(tx, keys, &new, false)?;
-        Ok(ImportRegistration::Registered(match view {
-            PersonView::Full(p) => p.id,
-            PersonView::Redacted { id, .. } => id,
-        }))
-    });
-    registered_once(conn, keys, &new, result)
-}
-
-/// Two registrations of one number at once: the unique index lets one through, and the other
-/// answers like a registration of a known number.
-fn registered_once<T>(
-    conn: &mut DbConn,
-    keys: &PersonKeys,
-    new: &NewPerson,
-    result: RepoResult<T>,
-) -> RepoResult<T> {
-    match result {
-        Err(e) if e.is_already_exists() => match &new.rrn {
-            Some(rrn) => match find_by_rrn(conn, keys, rrn)? {
-                Some(existing) => Err(already_registered(conn, existing)?),
-                None => Err(e),
-            },
-            None => Err(e),
-        },
-        other => other,
+        let strong = super::identity::strong_candidates_for(conn, actor, &new, strong)?;
+        if !strong.is_empty() {
+            return Ok((ImportRegistration::PossibleDuplicate(strong), Vec::new()));
+        }
     }
+    let (view, found) = insert(tx, keys, &new, false)?;
+    Ok((ImportRegistration::Registered(view.id()), found))
 }
 
 /// Writes a new person in the caller's unit of work (see `create`).
@@ -219,27 +189,43 @@ fn insert(
     };
     let now = to_db(crate::now());
     let id = Uuid::now_v7();
-    diesel::insert_into(persons::table)
-        .values((
-            persons::id.eq(DbUuid(id)),
-            persons::name.eq(&new.name),
-            persons::birth_date.eq(new.birth_date),
-            persons::sex.eq(new.sex.map(|s| s.as_str())),
-            persons::rrn_cipher.eq(cipher),
-            persons::rrn_hmac.eq(hmac),
-            persons::rrn_masked.eq(masked),
-            persons::phone.eq(&new.phone),
-            persons::address.eq(&new.address),
-            persons::household_id.eq(new.household_id.map(DbUuid)),
-            persons::flags.eq(flags_text(&new.flags)),
-            persons::registered_by_org_id.eq(DbUuid(actor.org_id)),
-            persons::district_code.eq(&actor.district_code),
-            persons::allocation_seq.eq(0i64),
-            persons::version.eq(1),
-            persons::created_at.eq(now),
-            persons::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    // In a savepoint when there is a number: two registrations of one number at once, the
+    // unique index lets one through, and the other answers like a registration of a known
+    // number (read after the savepoint, in the same unit of work).
+    let write = |conn: &mut DbConn| {
+        diesel::insert_into(persons::table)
+            .values((
+                persons::id.eq(DbUuid(id)),
+                persons::name.eq(&new.name),
+                persons::birth_date.eq(new.birth_date),
+                persons::sex.eq(new.sex.map(|s| s.as_str())),
+                persons::rrn_cipher.eq(cipher),
+                persons::rrn_hmac.eq(hmac),
+                persons::rrn_masked.eq(masked),
+                persons::phone.eq(&new.phone),
+                persons::address.eq(&new.address),
+                persons::household_id.eq(new.household_id.map(DbUuid)),
+                persons::flags.eq(flags_text(&new.flags)),
+                persons::registered_by_org_id.eq(DbUuid(actor.org_id)),
+                persons::district_code.eq(&actor.district_code),
+                persons::allocation_seq.eq(0i64),
+                persons::version.eq(1),
+                persons::created_at.eq(now),
+                persons::updated_at.eq(now),
+            ))
+            .execute(conn)
+    };
+    match &new.rrn {
+        None => write(conn).map(drop)?,
+        Some(rrn) => match conn.transaction(write) {
+            Ok(_) => {}
+            Err(e) if RepoError::is_unique_violation(&e) => match find_by_rrn(conn, keys, rrn)? {
+                Some(existing) => return Err(already_registered(conn, existing)?),
+                None => return Err(e.into()),
+            },
+            Err(e) => return Err(e.into()),
+        },
+    }
     let person = load(conn, id)?;
     let mut found = Vec::new();
     if new.rrn.is_none() {
@@ -251,21 +237,6 @@ fn insert(
                 detail: "persons of the district may be the same person; check them, or register without on_possible_duplicate=refuse".into(),
                 extensions: Some(json!({ "possible_duplicates": candidates_json(&found) })),
             });
-        }
-        let today = crate::today();
-        for c in &found {
-            let m = hamkke_domain::identity::Match {
-                score: c.score,
-                reasons: c.reasons.clone(),
-            };
-            super::identity::queue_pair(
-                conn,
-                &actor.district_code,
-                (id, c.person_id),
-                &m,
-                "registration",
-                today,
-            )?;
         }
     }
     let details = if found.is_empty() {

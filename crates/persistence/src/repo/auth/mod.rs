@@ -1,5 +1,7 @@
 //! Logins, sessions and rotating refresh tokens.
 
+pub mod sessions;
+
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hamkke_domain::authz::Actor;
@@ -147,7 +149,7 @@ pub fn start_session(
         let now = hamkke_domain::now();
         user_repo::logged_in(conn, user_id, now)?;
         let session_end = now + policy.session_ttl;
-        let session_id = super::sessions::open(conn, user_id, now, session_end)?;
+        let session_id = sessions::open(conn, user_id, now, session_end)?;
         insert_refresh(conn, session_id, refresh_hash, policy, session_end)?;
         let (user, _) = user_repo::load(conn, user_id)?;
         let ctx = AuditCtx {
@@ -231,7 +233,7 @@ pub fn rotate_refresh(
             return Ok(RefreshOutcome::Invalid);
         };
         if used.is_some() {
-            super::sessions::end(conn, session_id.0, "refresh_reuse")?;
+            sessions::end(conn, session_id.0, "refresh_reuse")?;
             let ctx = AuditCtx {
                 user_id: Some(user_id.0),
                 ..ctx.clone()
@@ -279,7 +281,7 @@ pub fn rotate_refresh(
 /// Ends one session (logout).
 pub fn end_session(conn: &mut DbConn, ctx: &AuditCtx, session_id: Uuid) -> RepoResult<()> {
     crate::uow::system(conn, "sessions", |conn| {
-        super::sessions::end(conn, session_id, "logout")?;
+        sessions::end(conn, session_id, "logout")?;
         audit::record(
             conn,
             ctx,

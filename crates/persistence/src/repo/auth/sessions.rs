@@ -1,6 +1,6 @@
 //! Login sessions: opened at a login, ended by a logout, a reused refresh token, a change of
 //! rights, a new password or a deactivated organization — how such a change takes effect at
-//! once. (The login and the refresh tokens are `auth`'s.)
+//! once. (The login and the refresh tokens are the parent module's.)
 
 use diesel::prelude::*;
 use uuid::Uuid;
