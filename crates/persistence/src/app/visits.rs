@@ -26,13 +26,12 @@ pub fn plan(tx: &mut Tx<'_>, case_id: Uuid, new: NewVisit) -> RepoResult<Visit> 
 /// Completes a planned visit (its organization's workers or a co-visitor): of two completions,
 /// the second is refused before anything is written.
 pub fn complete(tx: &mut Tx<'_>, id: Uuid, note: String) -> RepoResult<(Visit, Note)> {
-    let visit = visits::claim_completion(tx, id)?;
+    let (visit, case) = visits::claim_completion(tx, id)?;
     let me = tx.actor().user_id;
     let co_visitors: Vec<Uuid> = std::iter::once(visit.created_by)
         .chain(visit.co_visitor_user_ids.iter().copied())
         .filter(|u| *u != me)
         .collect();
-    let case = cases::load(tx.conn(), visit.case_id)?;
     cases::join_co_visitors(tx, &case, &notes::co_visitors(&co_visitors))?;
     let written = notes::insert(
         tx,

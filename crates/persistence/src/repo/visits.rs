@@ -122,8 +122,8 @@ pub(crate) fn insert(
 
 /// Claims a planned visit as completed (its organization's workers or a co-visitor; the
 /// workflow `app::visits::complete` writes its note): of two completions, the second finds
-/// the visit completed and is refused.
-pub fn claim_completion(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Visit> {
+/// the visit completed and is refused. Answers the visit with its case.
+pub fn claim_completion(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<(Visit, cases::CaseDetail)> {
     let visit = load(tx.conn(), id)?;
     let case = cases::load(tx.conn(), visit.case_id)?;
     tx.authorize(authz::view_case(tx.actor(), &case.facts()))?;
@@ -144,7 +144,7 @@ pub fn claim_completion(tx: &mut Tx<'_>, id: Uuid) -> RepoResult<Visit> {
         "visit_completed",
         "this visit has already been completed",
     )?;
-    Ok(visit)
+    Ok((visit, case))
 }
 
 /// Links a completed visit to the note written of it.
