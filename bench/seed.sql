@@ -85,6 +85,9 @@ SELECT case_id, '2025-11440-' || lpad(g::text, 6, '0'), person_id, org_id, '1144
 FROM bench_cases;
 INSERT INTO case_participants (case_id, org_id, role, added_at, added_by)
 SELECT case_id, org_id, 'lead', now() AT TIME ZONE 'utc', worker_id FROM bench_cases;
+-- Each case's person is its member, as the server records it (the access facts read it).
+INSERT INTO case_members (case_id, person_id, added_at, added_by)
+SELECT case_id, person_id, now() AT TIME ZONE 'utc', worker_id FROM bench_cases;
 INSERT INTO case_assignments (id, case_id, user_id, org_id, role, assigned_at, assigned_by)
 SELECT gen_random_uuid(), case_id, worker_id, org_id, 'primary', now() AT TIME ZONE 'utc', worker_id FROM bench_cases;
 

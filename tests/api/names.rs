@@ -398,6 +398,36 @@ async fn users_and_organizations_sort_by_name(b: Backend) {
 
 both!(users_and_organizations_sort_by_name);
 
+/// A case read, once the catalogue is cached, costs a fixed count of statements: the caller's
+/// session, the case with its participants (one statement; two before they were joined), its
+/// assessments, its person's name and the two kinds of facts that decide whether the caller
+/// sees it in full, plus its audit event's group commit.
+async fn a_case_read_costs_a_fixed_count_of_statements(b: Backend) {
+    let app = TestApp::with_config(b, |c| c.server_timing = true).await;
+    let w = World::create(&app).await;
+    let p = app.person(&w.dong, "문장수", "1950-03-04", None).await;
+    let case = app.case(&w.dong, &p).await;
+    let path = format!("/api/v1/cases/{case}");
+    app.get(&path, Some(&w.dong)).await;
+    let read = app.get(&path, Some(&w.dong)).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    assert_eq!(read.body["person_name"], "문장수", "{}", read.text);
+    assert_eq!(statements(&read), case_read_statements(b), "{}", read.text);
+}
+
+both!(a_case_read_costs_a_fixed_count_of_statements);
+
+/// The case read's six statements and what each backend adds: on PostgreSQL the group commit of
+/// its one audit event on the request's connection (`BEGIN`, the chain head's lock, the insert,
+/// the head's move, `COMMIT`, leading a group of its own); on SQLite the read's own `BEGIN` and
+/// `COMMIT` (one snapshot), its event going to the writer's thread.
+fn case_read_statements(b: Backend) -> u64 {
+    match b {
+        Backend::Postgres => 6 + 5,
+        Backend::Sqlite => 6 + 2,
+    }
+}
+
 /// Organizations' and users' names come from the server's catalogue cache, and a rename shows in
 /// the very next read: it moves the catalogue version, so the next read reads both kinds of
 /// names again (two statements more than a read from the cache), and caches the new ones.

@@ -127,34 +127,53 @@ pub(crate) fn participants_of(
     let query = case_participants::table
         .filter(case_participants::case_id.eq(DbUuid(case_id)))
         .order(case_participants::added_at.asc())
-        .select((
-            case_participants::org_id,
-            case_participants::role,
-            case_participants::added_at,
-        ));
-    // (every case read runs this: on the backend's own connection)
-    crate::native!(conn, |c| query.load::<(DbUuid, String, NaiveDateTime)>(c))?
+        .select(PARTICIPANT);
+    crate::native!(conn, |c| query.load::<ParticipantRow>(c))?
         .into_iter()
-        .map(|(org, role, at)| {
-            Ok(rules::Participant {
-                org_id: org.0,
-                role: ParticipantRole::parse(&role)
-                    .ok_or_else(|| corrupt("case_participants.role"))?,
-                added_at: from_db(at),
-            })
-        })
+        .map(participant)
         .collect()
 }
 
-/// Loads a case and its participants without a permission check.
+/// A participant's row: organization, role, when it joined.
+type ParticipantRow = (DbUuid, String, NaiveDateTime);
+/// The columns of a [`ParticipantRow`].
+const PARTICIPANT: (
+    case_participants::org_id,
+    case_participants::role,
+    case_participants::added_at,
+) = (
+    case_participants::org_id,
+    case_participants::role,
+    case_participants::added_at,
+);
+
+/// A participant from its row.
+fn participant((org, role, at): ParticipantRow) -> RepoResult<rules::Participant> {
+    Ok(rules::Participant {
+        org_id: org.0,
+        role: ParticipantRole::parse(&role).ok_or_else(|| corrupt("case_participants.role"))?,
+        added_at: from_db(at),
+    })
+}
+
+/// Loads a case and its participants without a permission check, in one statement (the case's
+/// columns on each participant's row).
 pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<CaseDetail> {
     // (every case read runs this: on the backend's own connection)
-    let row: CaseRow = crate::native!(conn, |c| cases::table
-        .find(DbUuid(id))
-        .select(CaseRow::as_select())
-        .first(c))?;
+    let rows: Vec<(CaseRow, Option<ParticipantRow>)> = crate::native!(conn, |c| cases::table
+        .left_join(case_participants::table)
+        .filter(cases::id.eq(DbUuid(id)))
+        .order(case_participants::added_at.asc())
+        .select((CaseRow::as_select(), PARTICIPANT.nullable()))
+        .load(c))?;
+    let mut rows = rows.into_iter();
+    let (row, first) = rows.next().ok_or(diesel::result::Error::NotFound)?;
     let case: Case = row.try_into()?;
-    let participants = participants_of(conn, id)?;
+    let participants = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, p)| p))
+        .map(participant)
+        .collect::<RepoResult<_>>()?;
     Ok(CaseDetail {
         case,
         participants,
