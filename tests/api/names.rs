@@ -398,17 +398,24 @@ async fn users_and_organizations_sort_by_name(b: Backend) {
 
 both!(users_and_organizations_sort_by_name);
 
+/// A server that counts each request's statements, its world, and the path of a dong-centre case
+/// of a person named `name`, read once so that the catalogue cache holds its names.
+async fn a_case_read_once(b: Backend, name: &str) -> (TestApp, World, String) {
+    let app = TestApp::with_config(b, |c| c.server_timing = true).await;
+    let w = World::create(&app).await;
+    let p = app.person(&w.dong, name, "1950-03-04", None).await;
+    let case = app.case(&w.dong, &p).await;
+    let path = format!("/api/v1/cases/{case}");
+    app.get(&path, Some(&w.dong)).await;
+    (app, w, path)
+}
+
 /// A case read, once the catalogue is cached, costs a fixed count of statements: the caller's
 /// session, the case with its participants (one statement; two before they were joined), its
 /// assessments, its person's name and the two kinds of facts that decide whether the caller
 /// sees it in full, plus its audit event's group commit.
 async fn a_case_read_costs_a_fixed_count_of_statements(b: Backend) {
-    let app = TestApp::with_config(b, |c| c.server_timing = true).await;
-    let w = World::create(&app).await;
-    let p = app.person(&w.dong, "문장수", "1950-03-04", None).await;
-    let case = app.case(&w.dong, &p).await;
-    let path = format!("/api/v1/cases/{case}");
-    app.get(&path, Some(&w.dong)).await;
+    let (app, w, path) = a_case_read_once(b, "문장수").await;
     let read = app.get(&path, Some(&w.dong)).await;
     assert_eq!(read.status, 200, "{}", read.text);
     assert_eq!(read.body["person_name"], "문장수", "{}", read.text);
@@ -432,12 +439,7 @@ fn case_read_statements(b: Backend) -> u64 {
 /// the very next read: it moves the catalogue version, so the next read reads both kinds of
 /// names again (two statements more than a read from the cache), and caches the new ones.
 async fn a_rename_shows_at_once_though_names_are_cached(b: Backend) {
-    let app = TestApp::with_config(b, |c| c.server_timing = true).await;
-    let w = World::create(&app).await;
-    let p = app.person(&w.dong, "이름캐시", "1950-03-04", None).await;
-    let case = app.case(&w.dong, &p).await;
-    let path = format!("/api/v1/cases/{case}");
-    app.get(&path, Some(&w.dong)).await;
+    let (app, w, path) = a_case_read_once(b, "이름캐시").await;
     let cached = app.get(&path, Some(&w.dong)).await;
     assert_eq!(cached.status, 200, "{}", cached.text);
     let version = |r: &Resp| r.header("etag").expect("etag").to_owned();
