@@ -378,12 +378,14 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let jwt = JwtKeys::from_config(&config)?;
     let person_keys = hamkke_http::secrets::person_keys(&config)?;
     let bind = config.bind.clone();
-    let workers = config.workers;
+    let workers = config.worker_count();
     let seal_every = Duration::from_millis(config.seal_interval_ms);
     let tally_every = Duration::from_millis(config.tally_interval_ms);
     let reports = hamkke_http::db::report_pool(&config)
         .map_err(|e| anyhow::anyhow!("cannot open the report pool: {e}"))?;
-    let handle = DbHandle::with_batches(db, config.audit_batch).with_report_pool(reports);
+    let handle = DbHandle::with_batches(db, config.audit_batch)
+        .with_report_pool(reports)
+        .with_inline_reads(config.inline_reads());
     let metrics_bind = config.metrics_bind.clone();
     let referral_remind_days = config.referral_remind_days;
     let state = AppState::new(handle.clone(), jwt, person_keys, config)?;

@@ -422,7 +422,9 @@ impl TestApp {
             setup(&mut conn);
         }
         let reports = hamkke_http::db::report_pool(&config).expect("report pool");
-        let handle = DbHandle::with_batches(db, config.audit_batch).with_report_pool(reports);
+        let handle = DbHandle::with_batches(db, config.audit_batch)
+            .with_report_pool(reports)
+            .with_inline_reads(config.inline_reads());
         let keys = hamkke_persistence::crypto::PersonKeys::new([3; 32], [5; 32]);
         let (call, state) = service(&handle, &config, keys).await;
         let mut app = TestApp {

@@ -48,6 +48,10 @@ pub struct Config {
     /// Data retention (`hamkke retention`).
     pub retention: hamkke_persistence::retention::RetentionPolicy,
     pub workers: Option<usize>,
+    /// Requests that only read run on the worker that received them rather than on the
+    /// blocking pool (`HAMKKE_DB_INLINE_READS`; unset: the backend's default,
+    /// [`Config::inline_reads`]).
+    pub db_inline_reads: Option<bool>,
     /// How often pending audit events are sealed into the chain.
     pub seal_interval_ms: u64,
     /// How often the ledger's marked days are counted again for the reports (ms).
@@ -180,6 +184,7 @@ impl Config {
             login_per_username_per_minute: 10,
             retention: Default::default(),
             workers: None,
+            db_inline_reads: None,
             seal_interval_ms: 200,
             tally_interval_ms: 10_000,
             sqlite_checkpoint_ms: 250,
@@ -409,11 +414,40 @@ impl Config {
         c.workers = var("HAMKKE_WORKERS")
             .map(|_| num("HAMKKE_WORKERS", 1usize))
             .transpose()?;
+        if var("HAMKKE_DB_INLINE_READS").is_some() {
+            c.db_inline_reads = Some(flag("HAMKKE_DB_INLINE_READS", false)?);
+        }
         Ok(c)
     }
 
     pub fn backend(&self) -> Backend {
         Backend::from_url(&self.database_url)
+    }
+
+    /// Whether requests that only read run on their worker (`HAMKKE_DB_INLINE_READS`). By
+    /// measurement (bench/RESULTS.md, #33): on SQLite, whose reads are microseconds of work in
+    /// the process, 47–54 % more case reads and checks per second than handing each to the
+    /// blocking pool; on PostgreSQL 31–44 % fewer, since a worker then waits out every round
+    /// trip and few reads share an audit batch — there they stay on the blocking pool.
+    pub fn inline_reads(&self) -> bool {
+        self.db_inline_reads
+            .unwrap_or(self.backend() == Backend::Sqlite)
+    }
+
+    /// HTTP workers: `HAMKKE_WORKERS`, else the CPUs this server may run on — and at least
+    /// four when reads run on the workers, so that one long read (a page of 200 names, an
+    /// attachment) does not hold up every other request (measured on one CPU: four workers
+    /// served as many reads as two or up to 9 % more, and 9–24 % more than one). `None`:
+    /// actix's default.
+    pub fn worker_count(&self) -> Option<usize> {
+        match self.workers {
+            Some(w) => Some(w),
+            None if self.inline_reads() => {
+                let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+                Some(cpus.max(4))
+            }
+            None => None,
+        }
     }
 }
 
@@ -433,5 +467,30 @@ fn default_pool_size(backend: Backend) -> u32 {
                 .clamp(2, 16)
         }
         Backend::Sqlite => 8,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    /// Reads run on their worker by default on SQLite only, and then with at least four
+    /// workers; an explicit setting wins either way.
+    #[test]
+    fn reads_run_on_their_worker_by_default_on_sqlite_only() {
+        let sqlite = Config::embedded("sqlite:///tmp/hamkke-config-test.db");
+        assert!(sqlite.inline_reads());
+        assert!(sqlite.worker_count().is_some_and(|w| w >= 4));
+        let postgres = Config::embedded("postgres://127.0.0.1/hamkke");
+        assert!(!postgres.inline_reads());
+        assert_eq!(postgres.worker_count(), None);
+
+        let mut c = Config::embedded("sqlite:///tmp/hamkke-config-test.db");
+        c.db_inline_reads = Some(false);
+        assert!(!c.inline_reads());
+        assert_eq!(c.worker_count(), None);
+        c.workers = Some(1);
+        c.db_inline_reads = Some(true);
+        assert_eq!(c.worker_count(), Some(1));
     }
 }

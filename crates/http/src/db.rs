@@ -21,6 +21,8 @@ pub struct DbHandle {
     reports: Option<Db>,
     /// `None` only when its thread could not start: reads then write their events themselves.
     writer: Option<std::sync::Arc<AuditWriter>>,
+    /// Requests that only read run on their worker rather than on the blocking pool.
+    inline_reads: bool,
 }
 
 impl DbHandle {
@@ -42,7 +44,18 @@ impl DbHandle {
             db,
             reports: None,
             writer,
+            inline_reads: false,
         }
+    }
+
+    /// Requests that only read run their database work on the worker that received them,
+    /// not on actix's blocking pool: no hand-off to a pool thread and back. The worker is held
+    /// while the work runs, so this suits short reads on a server with about as many workers as
+    /// the database can serve at once (bench/RESULTS.md); writes, reports and exports always
+    /// run on the blocking pool.
+    pub fn with_inline_reads(mut self, inline: bool) -> Self {
+        self.inline_reads = inline;
+        self
     }
 
     /// Reports read on `pool` (see [`report_pool`]).
@@ -89,7 +102,8 @@ impl DbHandle {
 
     /// Runs `f`, a request that only reads, with its audit events deferred: they go to the
     /// group-commit writer, and the result is returned only once they are committed (503 and
-    /// nothing shown when their batch fails).
+    /// nothing shown when their batch fails). With `inline_reads` the work runs on the
+    /// request's own worker rather than on the blocking pool (see [`Self::with_inline_reads`]).
     async fn run_read<T, E, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
@@ -102,7 +116,7 @@ impl DbHandle {
         };
         let db = self.db.clone();
         let started = std::time::Instant::now();
-        let result = web::block(move || {
+        let work = move || {
             counted(|| {
                 let mut conn = db.get()?;
                 let (result, events) = audit::deferring(|| f(&mut conn));
@@ -125,9 +139,14 @@ impl DbHandle {
                     }
                 }
             })
-        })
-        .await;
-        let (result, statements) = result.map_err(|_| ApiError::Internal)?;
+        };
+        let result = if self.inline_reads {
+            // A panic is answered like one on the blocking pool: 500, the worker kept.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| ())
+        } else {
+            web::block(work).await.map_err(|_| ())
+        };
+        let (result, statements) = result.map_err(|()| ApiError::Internal)?;
         let _ = DB_TIME.try_with(|t| t.add(started.elapsed(), statements));
         let (result, committed) = result.map_err(ApiError::from)?;
         if let Some(committed) = committed {
