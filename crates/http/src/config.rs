@@ -52,6 +52,10 @@ pub struct Config {
     /// blocking pool (`HAMKKE_DB_INLINE_READS`; unset: the backend's default,
     /// [`Config::inline_reads`]).
     pub db_inline_reads: Option<bool>,
+    /// Threads of the blocking pool, over all workers (`HAMKKE_BLOCKING_THREADS`, 16): the
+    /// database work of changes (and of reads on PostgreSQL) waits for one of them rather than
+    /// each request spawning its own.
+    pub blocking_threads: usize,
     /// How often pending audit events are sealed into the chain.
     pub seal_interval_ms: u64,
     /// How often the ledger's marked days are counted again for the reports (ms).
@@ -185,6 +189,7 @@ impl Config {
             retention: Default::default(),
             workers: None,
             db_inline_reads: None,
+            blocking_threads: 16,
             seal_interval_ms: 200,
             tally_interval_ms: 10_000,
             sqlite_checkpoint_ms: 250,
@@ -414,6 +419,13 @@ impl Config {
         c.workers = var("HAMKKE_WORKERS")
             .map(|_| num("HAMKKE_WORKERS", 1usize))
             .transpose()?;
+        c.blocking_threads = num("HAMKKE_BLOCKING_THREADS", c.blocking_threads)?;
+        if !(2..=1024).contains(&c.blocking_threads) {
+            return Err(ConfigError {
+                name: "HAMKKE_BLOCKING_THREADS",
+                reason: "between 2 and 1024".into(),
+            });
+        }
         if var("HAMKKE_DB_INLINE_READS").is_some() {
             c.db_inline_reads = Some(flag("HAMKKE_DB_INLINE_READS", false)?);
         }
@@ -448,6 +460,15 @@ impl Config {
             }
             None => None,
         }
+    }
+
+    /// Blocking threads per worker: `HAMKKE_BLOCKING_THREADS` shared out over the workers.
+    /// Measured on the bench (#33, bench/RESULTS.md): actix's default, 512 per worker, let a
+    /// burst of 64 new connections spawn a thread each, all waiting for the pool's two
+    /// database connections, and the server stalled ~200 ms; 16 kept the case read's maximum
+    /// and took its open-loop p99 at 1,500/s from 118–146 ms to 7.3 ms; 4 halved the maximum.
+    pub fn blocking_threads_per_worker(&self, workers: usize) -> usize {
+        self.blocking_threads.div_ceil(workers.max(1)).max(1)
     }
 }
 
@@ -484,6 +505,11 @@ mod tests {
         let postgres = Config::embedded("postgres://127.0.0.1/hamkke");
         assert!(!postgres.inline_reads());
         assert_eq!(postgres.worker_count(), None);
+        // The blocking threads are shared out over the workers, at least one each.
+        assert_eq!(postgres.blocking_threads_per_worker(1), 16);
+        assert_eq!(postgres.blocking_threads_per_worker(3), 6);
+        assert_eq!(postgres.blocking_threads_per_worker(32), 1);
+        assert_eq!(postgres.blocking_threads_per_worker(0), 16);
 
         let mut c = Config::embedded("sqlite:///tmp/hamkke-config-test.db");
         c.db_inline_reads = Some(false);
