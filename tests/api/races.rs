@@ -632,8 +632,12 @@ async fn merges_leave_one_survivor(b: Backend) {
             .collect();
         let answers = racers.race(calls);
         let merged = answers.iter().filter(|(s, _)| *s == 200).count();
+        // Every loser is told why (already decided or merged), never "try again": a merge
+        // that would wait in a cycle is run again by the server, in order.
         assert!(
-            answers.iter().all(|(s, _)| *s == 200 || *s == 409),
+            answers
+                .iter()
+                .all(|(s, b)| *s == 200 || (*s == 409 && b["code"] != "concurrent_change")),
             "round {round}: {:?}",
             answers
                 .iter()

@@ -224,9 +224,9 @@ impl DbHandle {
         )
     }
 
-    /// [`write`](Self::write) for a change its database may refuse as not serializable with
-    /// another (an allocation under its subject's locks): the unit is run again, up to four
-    /// times (`uow::retrying`), before the client would see it.
+    /// [`write`](Self::write) for a change that may lose a race it cannot decide by waiting
+    /// (`concurrent_change`: an allocation under its subject's locks, a merge): the unit is
+    /// run again, up to four times (`uow::retrying`), before the client would see it.
     #[track_caller]
     pub fn write_retrying<T, F>(
         &self,

@@ -96,15 +96,17 @@ impl RepoError {
         )
     }
 
-    /// Whether the database refused the transaction as not serializable with another: the
-    /// whole unit of work may be run again (`uow::retrying`).
-    pub fn is_serialization_failure(&self) -> bool {
+    /// Whether the unit of work lost a race it could not decide by waiting: the database
+    /// rolled it back (a serialization failure or a deadlock, both converted to this code) or
+    /// it found a change it had not locked in order. Nothing was written; the whole unit may
+    /// be run again (`uow::retrying`).
+    pub fn is_concurrent_change(&self) -> bool {
         matches!(
             self,
-            Self::Db(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::SerializationFailure,
-                _
-            ))
+            Self::Conflict {
+                code: "concurrent_change",
+                ..
+            }
         )
     }
 

@@ -112,9 +112,10 @@ pub fn run<T>(
     run_at(Location::caller(), conn, actor, ctx, f)
 }
 
-/// [`run`] for a change that may lose a race its database reports as a serialization failure
-/// (an allocation's check under its subject's locks): the whole unit is run again, up to four
-/// times, so the client never sees that failure.
+/// [`run`] for a change that may lose a race it cannot decide by waiting (`concurrent_change`:
+/// an allocation's check under its subject's locks refused as not serializable or caught in a
+/// deadlock, a merge that found a record merged into its own while it waited): the whole unit
+/// is run again, up to four times, before the client would see it.
 #[track_caller]
 pub fn retrying<T>(
     conn: &mut DbConn,
@@ -127,11 +128,8 @@ pub fn retrying<T>(
     loop {
         attempt += 1;
         match run_at(at, conn, actor, ctx, &mut f) {
-            Err(e) if attempt < 4 && e.is_serialization_failure() => {
-                tracing::info!(
-                    attempt,
-                    "unit of work retried after a serialization failure"
-                );
+            Err(e) if attempt < 4 && e.is_concurrent_change() => {
+                tracing::info!(attempt, "unit of work retried after a concurrent change");
             }
             other => return other,
         }

@@ -68,7 +68,7 @@ pub async fn merge_person_duplicate(
     let survivor = body.0.survivor_id;
     let (pair, moved) = state
         .db
-        .write(auth, "person_duplicate", Some(id.to_string()), move |tx| {
+        .write_retrying(auth, "person_duplicate", Some(id.to_string()), move |tx| {
             hamkke_persistence::app::merge::merge(tx, id, survivor)
         })
         .await?;

@@ -46,14 +46,32 @@ pub fn merge(tx: &mut Tx<'_>, id: Uuid, survivor: Uuid) -> RepoResult<(Pair, Mov
         )
         .into());
     };
-    // Both records locked in the one order every path takes, then checked again: of two
-    // merges that touch the same records (opposite survivors, or a circle of pairs) the
-    // second finds one of them merged and changes nothing. A transfer since the pair was
-    // found closes it: both must be of the caller's district now.
-    let locked = crate::guard::lock_persons_any(tx.conn(), &[survivor, merged])?;
-    if locked.len() != 2 {
+    // Both records locked in the one order every path takes — with the records merged into
+    // the merged one before, whose tombstones will lead to the survivor — then checked
+    // again: of two merges that touch the same records (opposite survivors, or a circle of
+    // pairs) the second finds one of them merged and changes nothing. A transfer since the
+    // pair was found closes it: both must be of the caller's district now.
+    let earlier = persons::tombstones_of(tx.conn(), merged)?;
+    let mut ids = vec![survivor, merged];
+    ids.extend(&earlier);
+    let locked = crate::guard::lock_persons_any(tx.conn(), &ids)?;
+    let pair_locked: Vec<_> = locked
+        .iter()
+        .filter(|p| p.id == survivor || p.id == merged)
+        .collect();
+    if pair_locked.len() != 2 {
         return Err(RepoError::NotFound);
     }
+    // A record merged into the merged one while this waited for its lock is not locked here:
+    // re-pointing it now could wait, out of order, on a transaction that waits for us. The
+    // unit runs again (`write_retrying`), taking it in order.
+    if persons::tombstones_of(tx.conn(), merged)?
+        .iter()
+        .any(|t| !earlier.contains(t))
+    {
+        return Err(RepoError::concurrent_change());
+    }
+    let locked = pair_locked;
     if locked.iter().any(|p| p.merged_into.is_some()) {
         return Err(RepoError::conflict(
             "already_merged",

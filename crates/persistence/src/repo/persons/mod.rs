@@ -568,13 +568,7 @@ pub fn access_log(
         leads,
         person.registered_by_org_id == actor.org_id,
     )?;
-    let merged_person_ids: Vec<Uuid> = persons::table
-        .filter(persons::merged_into.eq(Some(DbUuid(id))))
-        .select(persons::id)
-        .load::<DbUuid>(conn)?
-        .into_iter()
-        .map(|p| p.0)
-        .collect();
+    let merged_person_ids = tombstones_of(conn, id)?;
     crate::audit::list(
         conn,
         &crate::audit::AuditFilter {

@@ -112,8 +112,19 @@ pub(crate) fn absorb_identity(
     Ok((rrn, household))
 }
 
+/// The records merged into this one (its tombstones).
+pub(crate) fn tombstones_of(conn: &mut DbConn, id: Uuid) -> RepoResult<Vec<Uuid>> {
+    Ok(persons::table
+        .filter(persons::merged_into.eq(Some(DbUuid(id))))
+        .select(persons::id)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|p| p.0)
+        .collect())
+}
+
 /// The merged record left as a tombstone that leads to the survivor; earlier tombstones of it
-/// now lead to the survivor directly.
+/// now lead to the survivor directly (the caller holds their locks: `app::merge`).
 pub(crate) fn tombstone(conn: &mut DbConn, merged: Uuid, survivor: Uuid) -> RepoResult<()> {
     let (from, to) = (DbUuid(merged), DbUuid(survivor));
     diesel::update(persons::table.find(from))
