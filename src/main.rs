@@ -379,9 +379,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let person_keys = hamkke_http::secrets::person_keys(&config)?;
     let bind = config.bind.clone();
     let workers = config.worker_count();
-    let blocking_per_worker = config.blocking_threads_per_worker(workers.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    }));
+    let blocking_per_worker = config.blocking_threads_per_worker(workers);
     let seal_every = Duration::from_millis(config.seal_interval_ms);
     let tally_every = Duration::from_millis(config.tally_interval_ms);
     let reports = hamkke_http::db::report_pool(&config)
@@ -417,14 +415,12 @@ fn serve(config: Config) -> anyhow::Result<()> {
             webhook_settings,
             Duration::from_millis(500),
         );
-        let mut server = actix_web::HttpServer::new(move || hamkke_http::build(state.clone()))
+        let server = actix_web::HttpServer::new(move || hamkke_http::build(state.clone()))
             .shutdown_timeout(10)
             .bind(&bind)
-            .with_context(|| format!("cannot bind {bind}"))?;
-        if let Some(w) = workers {
-            server = server.workers(w);
-        }
-        server = server.worker_max_blocking_threads(blocking_per_worker);
+            .with_context(|| format!("cannot bind {bind}"))?
+            .workers(workers)
+            .worker_max_blocking_threads(blocking_per_worker);
         // Metrics on an address of their own (e.g. reachable only from the monitoring network).
         let metrics_server = match metrics_bind {
             None => None,

@@ -446,19 +446,16 @@ impl Config {
             .unwrap_or(self.backend() == Backend::Sqlite)
     }
 
-    /// HTTP workers: `HAMKKE_WORKERS`, else the CPUs this server may run on — and at least
-    /// four when reads run on the workers, so that one long read (a page of 200 names, an
-    /// attachment) does not hold up every other request (measured on one CPU: four workers
-    /// served as many reads as two or up to 9 % more, and 9–24 % more than one). `None`:
-    /// actix's default.
-    pub fn worker_count(&self) -> Option<usize> {
+    /// HTTP workers: `HAMKKE_WORKERS`, else the CPUs this server may run on (actix's own
+    /// default) — and at least four when reads run on the workers, so that one long read (a
+    /// page of 200 names, an attachment) does not hold up every other request (measured on one
+    /// CPU: four workers served as many reads as two or up to 9 % more, and 9–24 % more than
+    /// one).
+    pub fn worker_count(&self) -> usize {
         match self.workers {
-            Some(w) => Some(w),
-            None if self.inline_reads() => {
-                let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-                Some(cpus.max(4))
-            }
-            None => None,
+            Some(w) => w,
+            None if self.inline_reads() => cpus().max(4),
+            None => cpus(),
         }
     }
 
@@ -472,6 +469,11 @@ impl Config {
     }
 }
 
+/// The CPUs this server may run on (its affinity mask; 1 if unknown).
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
 /// The pool size by measurement (bench/RESULTS.md, #16). PostgreSQL: twice the CPUs this server
 /// may run on, 2 to 16. On the two-core bench machine, with server and PostgreSQL confined to
 /// one core, 4, 8 and 16 connections served the same, 2 served 23–40 % more and 1 more still:
@@ -481,12 +483,9 @@ impl Config {
 /// lock and read in parallel (2 was slower on every endpoint).
 fn default_pool_size(backend: Backend) -> u32 {
     match backend {
-        Backend::Postgres => {
-            let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-            u32::try_from(cpus.saturating_mul(2))
-                .unwrap_or(16)
-                .clamp(2, 16)
-        }
+        Backend::Postgres => u32::try_from(cpus().saturating_mul(2))
+            .unwrap_or(16)
+            .clamp(2, 16),
         Backend::Sqlite => 8,
     }
 }
@@ -501,10 +500,10 @@ mod tests {
     fn reads_run_on_their_worker_by_default_on_sqlite_only() {
         let sqlite = Config::embedded("sqlite:///tmp/hamkke-config-test.db");
         assert!(sqlite.inline_reads());
-        assert!(sqlite.worker_count().is_some_and(|w| w >= 4));
+        assert!(sqlite.worker_count() >= 4);
         let postgres = Config::embedded("postgres://127.0.0.1/hamkke");
         assert!(!postgres.inline_reads());
-        assert_eq!(postgres.worker_count(), None);
+        assert_eq!(postgres.worker_count(), super::cpus());
         // The blocking threads are shared out over the workers, at least one each.
         assert_eq!(postgres.blocking_threads_per_worker(1), 16);
         assert_eq!(postgres.blocking_threads_per_worker(3), 6);
@@ -514,9 +513,9 @@ mod tests {
         let mut c = Config::embedded("sqlite:///tmp/hamkke-config-test.db");
         c.db_inline_reads = Some(false);
         assert!(!c.inline_reads());
-        assert_eq!(c.worker_count(), None);
+        assert_eq!(c.worker_count(), super::cpus());
         c.workers = Some(1);
         c.db_inline_reads = Some(true);
-        assert_eq!(c.worker_count(), Some(1));
+        assert_eq!(c.worker_count(), 1);
     }
 }
