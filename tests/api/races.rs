@@ -666,6 +666,117 @@ async fn merges_leave_one_survivor(b: Backend) {
     }
 }
 
+async fn a_reopening_and_a_merge_of_its_person_both_apply(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let racers = Racers::start(&app);
+    for round in 0..ROUNDS {
+        // Two records of one man, the dong centre's with a closed case: the case reopened and
+        // the records merged at once. Both take the persons' locks before the case's row (a
+        // merge moves the case to the survivor), so neither waits on the other in a cycle.
+        let birth = format!("19{:02}-05-0{}", 40 + round, 1 + round % 8);
+        let mut people = Vec::new();
+        for (token, phone) in [(&w.dong, "010-2222-0001"), (&w.welfare, "010-2222-0002")] {
+            let r = app
+                .post(
+                    "/api/v1/persons",
+                    Some(token),
+                    json!({ "name": "박재개", "birth_date": birth, "phone": phone }),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            people.push(id(&r.body));
+        }
+        let case = app.case(&w.dong, &people[0]).await;
+        walk(&app, &w.dong, &case, &["intake", "assessing", "in_service"]).await;
+        let closed = app
+            .post(
+                &format!("/api/v1/cases/{case}/transitions"),
+                Some(&w.dong),
+                json!({ "to": "closed", "reason": "목표 달성", "closing_reason": "goal_achieved", "evaluation": "자립" }),
+            )
+            .await;
+        assert_eq!(closed.status, 200, "{}", closed.text);
+        let q = app
+            .get(
+                "/api/v1/person-duplicates?status=open&limit=200",
+                Some(&w.coord),
+            )
+            .await;
+        let pair = q.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| {
+                let ids = [&p["person_a"]["person_id"], &p["person_b"]["person_id"]];
+                ids.iter().all(|i| people.iter().any(|p| *i == p.as_str()))
+            })
+            .map(id)
+            .unwrap_or_else(|| panic!("round {round}: no pair: {}", q.text));
+        let survivor = &people[1];
+        let calls = (0..PARALLEL)
+            .map(|i| {
+                if i % 2 == 0 {
+                    post(
+                        format!("/api/v1/cases/{case}/transitions"),
+                        &w.dong,
+                        json!({ "to": "reopened" }),
+                    )
+                } else {
+                    post(
+                        format!("/api/v1/person-duplicates/{pair}/merge"),
+                        &w.coord,
+                        json!({ "survivor_id": survivor }),
+                    )
+                }
+            })
+            .collect();
+        let answers = racers.race(calls);
+        let codes: Vec<_> = answers
+            .iter()
+            .map(|(s, b)| (*s, b["code"].clone()))
+            .collect();
+        // Every loser is told why; none is "try again" (a deadlock's answer).
+        assert!(
+            answers
+                .iter()
+                .all(|(s, b)| *s == 200 || (*s == 409 && b["code"] != "concurrent_change")),
+            "round {round}: {codes:?}"
+        );
+        let won = |parity: usize| {
+            answers
+                .iter()
+                .enumerate()
+                .filter(|(i, (s, _))| i % 2 == parity && *s == 200)
+                .count()
+        };
+        assert_eq!(won(1), 1, "round {round}: one merge: {codes:?}");
+        assert!(
+            won(0) <= 1,
+            "round {round}: one reopening at most: {codes:?}"
+        );
+        // The case went with its person to the survivor; a reopening that lost to the merge
+        // (it found its record merged) succeeds when asked again.
+        let c = app
+            .get(&format!("/api/v1/cases/{case}"), Some(&w.dong))
+            .await;
+        assert_eq!(c.status, 200, "{}", c.text);
+        assert_eq!(c.body["person_id"], survivor.as_str(), "round {round}");
+        if won(0) == 0 {
+            let again = app
+                .post(
+                    &format!("/api/v1/cases/{case}/transitions"),
+                    Some(&w.dong),
+                    json!({ "to": "reopened" }),
+                )
+                .await;
+            assert_eq!(again.status, 200, "round {round}: {}", again.text);
+        } else {
+            assert_eq!(c.body["status"], "reopened", "round {round}");
+        }
+    }
+}
+
 async fn a_transfer_and_a_case_opening_never_both_win(b: Backend) {
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
@@ -1220,5 +1331,6 @@ both!(
     a_consent_is_withdrawn_once,
     adding_the_same_participant_twice_is_a_conflict,
     merges_leave_one_survivor,
+    a_reopening_and_a_merge_of_its_person_both_apply,
     a_transfer_and_a_case_opening_never_both_win,
 );
