@@ -17,10 +17,8 @@ pin_pg 0
 taskset -c 0 "$BIN" serve 2> "$WORK/server.log" &
 SERVER=$!
 trap 'kill $SERVER 2> /dev/null; pin_pg "0-$(($(nproc) - 1))"; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 50); do curl -sf "$URL/readyz" > /dev/null && break; sleep 0.2; done
-pw=$(awk '$1 == "demo.dong" { print $2 }' "bench/.demo-users-$DB")
-TOKEN=$(curl -sf -X POST "$URL/api/v1/auth/token" -H 'content-type: application/json' \
-  -d "{\"username\":\"demo.dong\",\"password\":\"$pw\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+wait_ready "$URL"
+TOKEN=$(bench_token "$URL")
 psql "$DATABASE_URL" -Atc "SELECT '$URL/api/v1/cases/' || c.id FROM cases c JOIN users u ON u.org_id = c.lead_org_id
   WHERE u.username = 'demo.dong' LIMIT 20000" > "$WORK/urls"
 oha_json() { taskset -c 1 "$OHA" --no-tui --output-format json --urls-from-file -H "Authorization: Bearer $TOKEN" "$@" "$WORK/urls"; }

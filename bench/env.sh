@@ -12,3 +12,12 @@ export DATABASE_URL="$PGURL/$DB?sslmode=disable" HAMKKE_JWT_SECRET=bench-secret-
   HAMKKE_BIND=127.0.0.1:$PORT HAMKKE_LOG=warn HAMKKE_LOGIN_PER_MINUTE=1000
 PGPID=$(head -1 "$(ls /var/run/postgresql/*.pid | head -1)")
 pin_pg() { for p in $PGPID $(pgrep -P "$PGPID"); do taskset -pc "$1" "$p" > /dev/null 2>&1 || true; done; }
+# Waits until the server at URL answers /readyz (10 s at most).
+wait_ready() { for _ in $(seq 1 50); do curl -sf "$1/readyz" > /dev/null && break; sleep 0.2; done; }
+# The seeded dong centre user's access token from the server at URL.
+bench_token() {
+  local pw
+  pw=$(awk '$1 == "demo.dong" { print $2 }' "bench/.demo-users-$DB")
+  curl -sf -X POST "$1/api/v1/auth/token" -H 'content-type: application/json' \
+    -d "{\"username\":\"demo.dong\",\"password\":\"$pw\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}

@@ -23,10 +23,8 @@ SCRIPTS=("$@")
 # before anything is measured).
 taskset -c 0 "$BIN" serve 2> /dev/null &
 SERVER=$!
-for _ in $(seq 1 50); do curl -sf "$URL/readyz" > /dev/null && break; sleep 0.2; done
-pw=$(awk '$1 == "demo.dong" { print $2 }' "bench/.demo-users-$DB")
-TOKEN=$(curl -sf -X POST "$URL/api/v1/auth/token" -H 'content-type: application/json' \
-  -d "{\"username\":\"demo.dong\",\"password\":\"$pw\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+wait_ready "$URL"
+TOKEN=$(bench_token "$URL")
 kill "$SERVER"
 wait "$SERVER" 2> /dev/null || true
 read -r SID UID_ OID < <(python3 - "$TOKEN" << 'PY'

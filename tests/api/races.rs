@@ -572,6 +572,54 @@ async fn adding_the_same_participant_twice_is_a_conflict(b: Backend) {
     }
 }
 
+/// Registers one person's records, each by `(organization's token, phone)`: the same name and
+/// birth date, so that every two of them are queued as a duplicate pair.
+async fn records_of_one_person(
+    app: &TestApp,
+    name: &str,
+    birth: &str,
+    by: &[(&String, &str)],
+) -> Vec<String> {
+    let mut people = Vec::new();
+    for (token, phone) in by {
+        let r = app
+            .post(
+                "/api/v1/persons",
+                Some(token),
+                json!({ "name": name, "birth_date": birth, "phone": phone }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        people.push(id(&r.body));
+    }
+    people
+}
+
+/// The open duplicate pairs between `people`, as `(pair, person a, person b)`.
+async fn open_pairs_among(
+    app: &TestApp,
+    coordinator: &str,
+    people: &[String],
+) -> Vec<(String, String, String)> {
+    let q = app
+        .get(
+            "/api/v1/person-duplicates?status=open&limit=200",
+            Some(coordinator),
+        )
+        .await;
+    assert_eq!(q.status, 200, "{}", q.text);
+    let person = |p: &Value, side: &str| p[side]["person_id"].as_str().unwrap_or("").to_owned();
+    q.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            people.contains(&person(p, "person_a")) && people.contains(&person(p, "person_b"))
+        })
+        .map(|p| (id(p), person(p, "person_a"), person(p, "person_b")))
+        .collect()
+}
+
 async fn merges_leave_one_survivor(b: Backend) {
     let app = TestApp::new(b).await;
     let w = World::create(&app).await;
@@ -580,45 +628,19 @@ async fn merges_leave_one_survivor(b: Backend) {
         // Three records of one woman, each pair queued: merges in a circle and with opposite
         // survivors, all at once, must leave exactly one living record.
         let birth = format!("19{:02}-03-0{}", 30 + round, 1 + round % 8);
-        let mut people = Vec::new();
-        for (token, phone) in [
-            (&w.dong, "010-1111-0001"),
-            (&w.welfare, "010-1111-0002"),
-            (&w.dong, "010-1111-0003"),
-        ] {
-            let r = app
-                .post(
-                    "/api/v1/persons",
-                    Some(token),
-                    json!({ "name": "한순자", "birth_date": birth, "phone": phone }),
-                )
-                .await;
-            assert_eq!(r.status, 201, "{}", r.text);
-            people.push(id(&r.body));
-        }
-        let q = app
-            .get(
-                "/api/v1/person-duplicates?status=open&limit=200",
-                Some(&w.coord),
-            )
-            .await;
-        let pairs: Vec<(String, String, String)> = q.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| {
-                people.contains(&p["person_a"]["person_id"].as_str().unwrap().to_owned())
-                    && people.contains(&p["person_b"]["person_id"].as_str().unwrap().to_owned())
-            })
-            .map(|p| {
-                (
-                    id(p),
-                    p["person_a"]["person_id"].as_str().unwrap().to_owned(),
-                    p["person_b"]["person_id"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        assert_eq!(pairs.len(), 3, "round {round}: {}", q.text);
+        let people = records_of_one_person(
+            &app,
+            "한순자",
+            &birth,
+            &[
+                (&w.dong, "010-1111-0001"),
+                (&w.welfare, "010-1111-0002"),
+                (&w.dong, "010-1111-0003"),
+            ],
+        )
+        .await;
+        let pairs = open_pairs_among(&app, &w.coord, &people).await;
+        assert_eq!(pairs.len(), 3, "round {round}: {pairs:?}");
         let calls = (0..PARALLEL)
             .map(|i| {
                 let (pair, a, b) = &pairs[i % 3];
@@ -675,18 +697,13 @@ async fn a_reopening_and_a_merge_of_its_person_both_apply(b: Backend) {
         // the records merged at once. Both take the persons' locks before the case's row (a
         // merge moves the case to the survivor), so neither waits on the other in a cycle.
         let birth = format!("19{:02}-05-0{}", 40 + round, 1 + round % 8);
-        let mut people = Vec::new();
-        for (token, phone) in [(&w.dong, "010-2222-0001"), (&w.welfare, "010-2222-0002")] {
-            let r = app
-                .post(
-                    "/api/v1/persons",
-                    Some(token),
-                    json!({ "name": "박재개", "birth_date": birth, "phone": phone }),
-                )
-                .await;
-            assert_eq!(r.status, 201, "{}", r.text);
-            people.push(id(&r.body));
-        }
+        let people = records_of_one_person(
+            &app,
+            "박재개",
+            &birth,
+            &[(&w.dong, "010-2222-0001"), (&w.welfare, "010-2222-0002")],
+        )
+        .await;
         let case = app.case(&w.dong, &people[0]).await;
         walk(&app, &w.dong, &case, &["intake", "assessing", "in_service"]).await;
         let closed = app
@@ -697,22 +714,9 @@ async fn a_reopening_and_a_merge_of_its_person_both_apply(b: Backend) {
             )
             .await;
         assert_eq!(closed.status, 200, "{}", closed.text);
-        let q = app
-            .get(
-                "/api/v1/person-duplicates?status=open&limit=200",
-                Some(&w.coord),
-            )
-            .await;
-        let pair = q.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| {
-                let ids = [&p["person_a"]["person_id"], &p["person_b"]["person_id"]];
-                ids.iter().all(|i| people.iter().any(|p| *i == p.as_str()))
-            })
-            .map(id)
-            .unwrap_or_else(|| panic!("round {round}: no pair: {}", q.text));
+        let pairs = open_pairs_among(&app, &w.coord, &people).await;
+        assert_eq!(pairs.len(), 1, "round {round}: {pairs:?}");
+        let pair = &pairs[0].0;
         let survivor = &people[1];
         let calls = (0..PARALLEL)
             .map(|i| {
