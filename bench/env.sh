@@ -21,3 +21,19 @@ bench_token() {
   curl -sf -X POST "$1/api/v1/auth/token" -H 'content-type: application/json' \
     -d "{\"username\":\"demo.dong\",\"password\":\"$pw\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
 }
+# Starts "$BIN serve" alone on CPU 0 (PostgreSQL pinned there too), its log in $1; sets SERVER,
+# waits until it is ready and sets TOKEN (the dong centre user's). The caller's trap stops it.
+serve_measured() {
+  pin_pg 0
+  taskset -c 0 "$BIN" serve 2> "$1" &
+  SERVER=$!
+  wait_ready "$URL"
+  TOKEN=$(bench_token "$URL")
+}
+# The case reads the dong centre user may make, one URL a line (at most 20,000).
+case_urls() {
+  psql "$DATABASE_URL" -Atc "SELECT '$URL/api/v1/cases/' || c.id FROM cases c JOIN users u ON u.org_id = c.lead_org_id
+    WHERE u.username = 'demo.dong' LIMIT 20000"
+}
+# CPU 0's busy and idle jiffies (busy: user, nice, system, irq, softirq, steal).
+cpu0() { awk '$1 == "cpu0" { print $2 + $3 + $4 + $6 + $7 + $8 + $9, $5 }' /proc/stat; }

@@ -15,14 +15,9 @@ OHA=${OHA:-$(command -v oha || echo "$HOME/.cargo/bin/oha")}
 . bench/env.sh
 WORK=$(mktemp -d)
 URL="http://127.0.0.1:$PORT"
-pin_pg 0
-taskset -c 0 "$BIN" serve 2> "$WORK/server.log" &
-SERVER=$!
-trap 'kill $SERVER 2> /dev/null; pin_pg 0-$(($(nproc) - 1)); rm -rf "$WORK"' EXIT
-wait_ready "$URL"
-TOKEN=$(bench_token "$URL")
-psql "$DATABASE_URL" -Atc "SELECT '$URL/api/v1/cases/' || c.id FROM cases c JOIN users u ON u.org_id = c.lead_org_id
-  WHERE u.username = 'demo.dong' LIMIT 20000" > "$WORK/urls"
+trap 'kill ${SERVER:-} 2> /dev/null; pin_pg 0-$(($(nproc) - 1)); rm -rf "$WORK"' EXIT
+serve_measured "$WORK/server.log"
+case_urls > "$WORK/urls"
 oha_json() { taskset -c 1 "$OHA" --no-tui --output-format json --urls-from-file -H "Authorization: Bearer $TOKEN" "$@" "$WORK/urls"; }
 field() { python3 -c "import json,sys; d = json.load(sys.stdin); print($1)"; }
 oha_json -c 4 -z 5s > /dev/null # warm-up

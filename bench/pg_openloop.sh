@@ -38,7 +38,6 @@ psql "$DATABASE_URL" -q -f bench/numbered.sql 2> /dev/null
 NCASES=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM bench_n_cases")
 pin_pg 0
 trap 'pin_pg "0-$(($(nproc) - 1))"; rm -rf "$WORK"' EXIT
-cpu0() { awk '$1 == "cpu0" { print $2 + $3 + $4 + $6 + $7 + $8 + $9, $5 }' /proc/stat; }
 pgb() { # script pgbench-args… (run in $WORK, where -l writes its log)
   local script=$1
   shift
