@@ -412,8 +412,8 @@ async fn a_case_read_once(b: Backend, name: &str) -> (TestApp, World, String) {
 
 /// A case read, once the catalogue is cached, costs a fixed count of statements: the caller's
 /// session, the case with its participants (one statement; two before they were joined), its
-/// assessments, its person's name and the two kinds of facts that decide whether the caller
-/// sees it in full, plus its audit event's group commit.
+/// assessments, and its person's name with the facts that decide whether the caller sees it in
+/// full (one statement; three before they were joined), plus its audit event's group commit.
 async fn a_case_read_costs_a_fixed_count_of_statements(b: Backend) {
     let (app, w, path) = a_case_read_once(b, "문장수").await;
     let read = app.get(&path, Some(&w.dong)).await;
@@ -424,14 +424,14 @@ async fn a_case_read_costs_a_fixed_count_of_statements(b: Backend) {
 
 both!(a_case_read_costs_a_fixed_count_of_statements);
 
-/// The case read's six statements and what each backend adds: on PostgreSQL the group commit of
+/// The case read's four statements and what each backend adds: on PostgreSQL the group commit of
 /// its one audit event on the request's connection (`BEGIN`, the chain head's lock, the insert,
 /// the head's move, `COMMIT`, leading a group of its own); on SQLite the read's own `BEGIN` and
 /// `COMMIT` (one snapshot), its event going to the writer's thread.
 fn case_read_statements(b: Backend) -> u64 {
     match b {
-        Backend::Postgres => 6 + 5,
-        Backend::Sqlite => 6 + 2,
+        Backend::Postgres => 4 + 5,
+        Backend::Sqlite => 4 + 2,
     }
 }
 

@@ -1,18 +1,27 @@
 //! The facts behind "may this organization see this person's details?", loaded in batches so
-//! a search of 200 people costs four queries, not eight hundred.
+//! a search of 200 people costs one statement for them, not eight hundred — or none of its
+//! own, where the persons' read takes them as columns ([`fact_columns`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
+use diesel::expression::{is_aggregate, ValidGrouping};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{QueryFragment, QueryId};
+use diesel::sql_types::Bool;
+use diesel::sqlite::Sqlite;
 use hamkke_domain::authz::{self, Actor, PersonAccess};
 use hamkke_domain::case::Status;
+use hamkke_domain::consent::ConsentScope;
 use hamkke_domain::person::{mask_name, Person, PersonView};
 use uuid::Uuid;
 
 use crate::conn::DbConn;
 use crate::error::RepoResult;
-use crate::lists::{in_ids, in_texts, not_in_texts};
-use crate::schema::{case_members, case_participants, cases, consent_organizations, consents};
+use crate::lists::{in_ids, not_in_texts};
+use crate::schema::{
+    case_members, case_participants, cases, consent_organizations, consents, persons,
+};
 use crate::types::{to_db, DbUuid};
 
 /// Who a person is, for access decisions: id, registering organization, district.
@@ -23,7 +32,8 @@ pub fn key_of(p: &Person) -> PersonKey {
     (p.id, p.registered_by_org_id, p.district_code.clone())
 }
 
-/// Access facts for each person (by id, with who registered them and their district).
+/// Access facts for each person (by id, with who registered them and their district), in one
+/// statement: the persons of the actor's district by id, with [`fact_columns`].
 pub fn access_for(
     conn: &mut DbConn,
     actor: &Actor,
@@ -34,79 +44,129 @@ pub fn access_for(
         .filter(|(_, _, d)| *d == actor.district_code)
         .map(|(p, _, _)| *p)
         .collect();
-    if person_ids.is_empty() {
-        return Ok(people
-            .iter()
-            .map(|(p, _, _)| (*p, PersonAccess::default()))
-            .collect());
-    }
-    let now = to_db(crate::now());
-    let org = DbUuid(actor.org_id);
-    // One statement for both kinds of consent that can name the actor's organization: one
-    // naming organizations, and one for case participants, which covers the organizations
-    // that took part when it was recorded (listed with it): joining a case later, by a
-    // referral say, does not widen it.
-    let consented: Vec<(DbUuid, String)> = crate::native!(conn, |c| consents::table
-        .inner_join(consent_organizations::table)
-        .filter(in_ids(consents::person_id, person_ids.iter().copied()))
-        .filter(in_texts(
-            consents::scope,
-            ["organizations", "case_participants"]
-        ))
-        .filter(consent_organizations::org_id.eq(org))
-        .filter(consents::withdrawn_at.is_null())
-        .filter(consents::expires_at.gt(now))
-        .filter(
-            consents::self_recorded
-                .eq(false)
-                .or(consents::form_attached_at.is_not_null()),
-        )
-        .select((consents::person_id, consents::scope))
-        .load(c))?;
-    let consent_of = |scope: &str| -> HashSet<DbUuid> {
-        consented
-            .iter()
-            .filter(|(_, s)| s == scope)
-            .map(|(p, _)| *p)
-            .collect()
+    let facts: HashMap<Uuid, Facts> = if person_ids.is_empty() {
+        HashMap::new()
+    } else {
+        let rows: Vec<(DbUuid, Facts)> = crate::native!(conn, |c| persons::table
+            .filter(in_ids(persons::id, person_ids.iter().copied()))
+            .select((persons::id, fact_columns(actor)))
+            .load(c))?;
+        rows.into_iter().map(|(id, f)| (id.0, f)).collect()
     };
-    let named = consent_of("organizations");
-    let for_participants = consent_of("case_participants");
-    // One query for both facts: the lead is a participant of its own cases. A household case
-    // counts for each of its members.
-    let mine: Vec<(DbUuid, DbUuid, String)> = case_members::table
-        .inner_join(cases::table.inner_join(case_participants::table))
-        .filter(in_ids(case_members::person_id, person_ids.iter().copied()))
-        .filter(case_participants::org_id.eq(org))
-        .select((case_members::person_id, cases::lead_org_id, cases::status))
-        .load(conn)?;
-    let closed = closed_statuses();
-    let participating: HashSet<DbUuid> = mine.iter().map(|(p, _, _)| *p).collect();
-    let leading: HashSet<DbUuid> = mine
-        .iter()
-        .filter(|(_, lead, status)| *lead == org && !closed.contains(&status.as_str()))
-        .map(|(p, _, _)| *p)
-        .collect();
     Ok(people
         .iter()
-        .map(|(p, registered_by, district)| {
-            let id = DbUuid(*p);
-            if *district != actor.district_code {
-                return (*p, PersonAccess::default());
-            }
-            (
-                *p,
-                PersonAccess {
-                    in_district: true,
-                    leads_open_case: leading.contains(&id),
-                    registered_by_own_org: *registered_by == actor.org_id,
-                    consent_names_org: named.contains(&id),
-                    consent_for_participants: for_participants.contains(&id),
-                    participates_in_a_case: participating.contains(&id),
-                },
-            )
+        .map(|key| {
+            let found = facts.get(&key.0).copied().unwrap_or_default();
+            (key.0, access_of(actor, key, found))
         })
         .collect())
+}
+
+/// What [`fact_columns`] read of one person: a live consent naming the actor's organization,
+/// one for case participants covering it, a case of the person's it takes part in, an open
+/// one it leads.
+pub type Facts = (bool, bool, bool, bool);
+
+/// A person's access facts from its key and the [`Facts`] its row was read with. Nothing
+/// counts across the district wall.
+pub fn access_of(
+    actor: &Actor,
+    (_, registered_by, district): &PersonKey,
+    facts: Facts,
+) -> PersonAccess {
+    if *district != actor.district_code {
+        return PersonAccess::default();
+    }
+    let (consent_names_org, consent_for_participants, participates_in_a_case, leads_open_case) =
+        facts;
+    PersonAccess {
+        in_district: true,
+        leads_open_case,
+        registered_by_own_org: *registered_by == actor.org_id,
+        consent_names_org,
+        consent_for_participants,
+        participates_in_a_case,
+    }
+}
+
+/// A column of [`fact_columns`]: a condition on the statement's `persons` row, selectable
+/// beside its own columns on either backend.
+pub trait FactColumn:
+    Expression<SqlType = Bool>
+    + SelectableExpression<persons::table>
+    + ValidGrouping<(), IsAggregate = is_aggregate::Never>
+    + QueryFragment<Pg>
+    + QueryFragment<Sqlite>
+    + QueryId
+    + Send
+    + 'static
+{
+}
+
+impl<T> FactColumn for T where
+    T: Expression<SqlType = Bool>
+        + SelectableExpression<persons::table>
+        + ValidGrouping<(), IsAggregate = is_aggregate::Never>
+        + QueryFragment<Pg>
+        + QueryFragment<Sqlite>
+        + QueryId
+        + Send
+        + 'static
+{
+}
+
+/// The [`Facts`] of the statement's `persons` row, as four columns of it (correlated `EXISTS`
+/// subqueries on the person's id), so that a read of persons learns what the actor may see of
+/// them in the same round trip.
+pub fn fact_columns(
+    actor: &Actor,
+) -> (
+    impl FactColumn,
+    impl FactColumn,
+    impl FactColumn,
+    impl FactColumn,
+) {
+    let now = to_db(crate::now());
+    let org = DbUuid(actor.org_id);
+    // Both kinds of consent that can name the actor's organization: one naming organizations,
+    // and one for case participants, which covers the organizations that took part when it
+    // was recorded (listed with it): joining a case later, by a referral say, does not widen it.
+    let consent = |scope: ConsentScope| {
+        diesel::dsl::exists(
+            consents::table
+                .inner_join(consent_organizations::table)
+                .filter(consents::person_id.eq(persons::id))
+                .filter(consents::scope.eq(scope.as_str()))
+                .filter(consent_organizations::org_id.eq(org))
+                .filter(consents::withdrawn_at.is_null())
+                .filter(consents::expires_at.gt(now))
+                .filter(
+                    consents::self_recorded
+                        .eq(false)
+                        .or(consents::form_attached_at.is_not_null()),
+                )
+                .select(consents::person_id),
+        )
+    };
+    // A household case counts for each of its members; the lead is a participant of its own
+    // cases.
+    let its_cases = || {
+        case_members::table
+            .inner_join(cases::table.inner_join(case_participants::table))
+            .filter(case_members::person_id.eq(persons::id))
+            .filter(case_participants::org_id.eq(org))
+    };
+    (
+        consent(ConsentScope::Organizations),
+        consent(ConsentScope::CaseParticipants),
+        diesel::dsl::exists(its_cases().select(case_members::person_id)),
+        diesel::dsl::exists(
+            its_cases()
+                .filter(cases::lead_org_id.eq(org))
+                .filter(not_in_texts(cases::status, closed_statuses()))
+                .select(case_members::person_id),
+        ),
+    )
 }
 
 /// Statuses of cases that are no longer open.

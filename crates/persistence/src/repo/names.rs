@@ -1,7 +1,7 @@
 //! What a screen shows beside an id: organizations' and users' names, and a person's name as
 //! far as the caller may see it (the full name where it sees the person's details, else the
 //! masked name and birth year). A page asks for all its names at once, so naming costs a fixed
-//! number of statements (at most seven) whatever the page's length — never one per row.
+//! number of statements (at most five) whatever the page's length — never one per row.
 //! Organizations' and users' names come from the server's catalogue cache while the
 //! catalogue version the request saw is the one they were cached under (a rename moves it).
 
@@ -13,7 +13,7 @@ use hamkke_domain::authz::{self, Actor};
 use hamkke_domain::person::mask_name;
 use uuid::Uuid;
 
-use super::access::{access_for, PersonKey};
+use super::access::{access_of, fact_columns, Facts};
 use crate::catalogue::{self, Named};
 use crate::conn::DbConn;
 use crate::error::RepoResult;
@@ -77,8 +77,8 @@ impl Wanted {
     }
 
     /// Loads every name asked for: one statement for cases, one for organizations and one for
-    /// users (none for the names the catalogue cache holds), and for persons one plus the
-    /// access facts' two (`access::access_for`).
+    /// users (none for the names the catalogue cache holds), and one for persons with their
+    /// access facts (`access::fact_columns`).
     pub fn load(mut self, conn: &mut DbConn, actor: &Actor) -> RepoResult<Names> {
         let mut names = Names::default();
         if !self.cases.is_empty() {
@@ -129,28 +129,26 @@ impl Wanted {
                 .load(c))
         })?;
         if !self.persons.is_empty() {
-            let rows: Vec<(DbUuid, String, chrono::NaiveDate, DbUuid, String)> =
-                crate::native!(conn, |c| persons::table
-                    .filter(in_ids(persons::id, self.persons.iter().copied()))
-                    // Never across the district wall, whatever the page refers to.
-                    .filter(scope::person_register(actor))
-                    .select((
-                        persons::id,
-                        persons::name,
-                        persons::birth_date,
-                        persons::registered_by_org_id,
-                        persons::district_code,
-                    ))
-                    .load(c))?;
-            let keys: Vec<PersonKey> = rows
-                .iter()
-                .map(|(id, _, _, by, d)| (id.0, by.0, d.clone()))
-                .collect();
-            let access = access_for(conn, actor, &keys)?;
+            // The persons with what the caller may see of them, in one statement.
+            type Row = (DbUuid, String, chrono::NaiveDate, DbUuid, String, Facts);
+            let rows: Vec<Row> = crate::native!(conn, |c| persons::table
+                .filter(in_ids(persons::id, self.persons.iter().copied()))
+                // Never across the district wall, whatever the page refers to.
+                .filter(scope::person_register(actor))
+                .select((
+                    persons::id,
+                    persons::name,
+                    persons::birth_date,
+                    persons::registered_by_org_id,
+                    persons::district_code,
+                    fact_columns(actor),
+                ))
+                .load(c))?;
             names.persons = rows
                 .into_iter()
-                .map(|(id, name, birth, _, _)| {
-                    let full = access.get(&id.0).is_some_and(authz::person_details);
+                .map(|(id, name, birth, by, district, facts)| {
+                    let access = access_of(actor, &(id.0, by.0, district), facts);
+                    let full = authz::person_details(&access);
                     let shown = PersonName {
                         name: if full { name } else { mask_name(&name) },
                         birth_year: birth.year(),
