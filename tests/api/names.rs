@@ -424,13 +424,67 @@ async fn a_case_read_costs_a_fixed_count_of_statements(b: Backend) {
 
 both!(a_case_read_costs_a_fixed_count_of_statements);
 
+/// When somebody else moved the chain head since the last group (here the sealer, chaining a
+/// note's event), the one-statement append writes nothing and the group takes the head's lock
+/// instead; the next read appends in one statement again, and the chain verifies.
+async fn a_read_after_the_head_moved_elsewhere_takes_its_lock(b: Backend) {
+    let (app, w, path) = a_case_read_once(b, "머리이동").await;
+    let known = app.get(&path, Some(&w.dong)).await;
+    assert_eq!(
+        statements(&known),
+        case_read_statements(b),
+        "{}",
+        known.text
+    );
+    let note = app
+        .post(
+            &format!("{path}/notes"),
+            Some(&w.dong),
+            json!({ "kind": "phone", "occurred_at": "2026-11-20T10:00:00Z", "body": "통화", "visibility": "participants" }),
+        )
+        .await;
+    assert_eq!(note.status, 201, "{}", note.text);
+    hamkke_http::sealer::seal_all(&app.db).await;
+    let moved = app.get(&path, Some(&w.dong)).await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    // (PostgreSQL: the one statement that found the head moved, then the locked append's five,
+    // where a known head takes one.)
+    let extra = match b {
+        Backend::Postgres => 5,
+        Backend::Sqlite => 0,
+    };
+    assert_eq!(
+        statements(&moved),
+        case_read_statements(b) + extra,
+        "{}",
+        moved.text
+    );
+    let again = app.get(&path, Some(&w.dong)).await;
+    assert_eq!(
+        statements(&again),
+        case_read_statements(b),
+        "{}",
+        again.text
+    );
+    let report = app.audit_report().await;
+    assert_eq!(
+        (report.first_broken_seq, report.unsealed),
+        (None, 0),
+        "{report:?}"
+    );
+}
+
+both!(a_read_after_the_head_moved_elsewhere_takes_its_lock);
+
 /// The case read's four statements and what each backend adds: on PostgreSQL the group commit of
-/// its one audit event on the request's connection (`BEGIN`, the chain head's lock, the insert,
-/// the head's move, `COMMIT`, leading a group of its own); on SQLite the read's own `BEGIN` and
-/// `COMMIT` (one snapshot), its event going to the writer's thread.
+/// its one audit event on the request's connection, leading a group of its own — one statement
+/// that moves the chain head from where the last group left it and inserts (the server's first
+/// group takes the head's lock instead: `BEGIN`, the lock, the insert, the move, `COMMIT`); on
+/// SQLite the read's own `BEGIN` and `COMMIT` (one snapshot), its event going to the writer's
+/// thread.
 fn case_read_statements(b: Backend) -> u64 {
     match b {
-        Backend::Postgres => 4 + 5,
+        Backend::Postgres => 4 + 1,
         Backend::Sqlite => 4 + 2,
     }
 }

@@ -54,6 +54,13 @@ fn post(path: impl Into<String>, token: &str, body: Value) -> Call {
     }
 }
 
+fn get(path: impl Into<String>, token: &str) -> Call {
+    Call {
+        method: "GET",
+        ..post(path, token, Value::Null)
+    }
+}
+
 impl Racers {
     pub(crate) fn start(app: &TestApp) -> Self {
         Self::start_with_env(app, &[])
@@ -103,7 +110,13 @@ impl Racers {
                             &headers,
                             Some(("text/csv", csv.as_bytes())),
                         ),
-                        None => http(port, c.method, &c.path, &headers, Some(&c.body)),
+                        None => http(
+                            port,
+                            c.method,
+                            &c.path,
+                            &headers,
+                            (c.method != "GET").then_some(&c.body),
+                        ),
                     }
                 })
             })
@@ -1315,7 +1328,76 @@ async fn the_day_tallies_stay_the_ledgers_under_concurrent_writes(b: Backend) {
     );
 }
 
+/// Reads on two servers append their audit events after the chain head each server last left,
+/// while the other server's reads, both servers' sealers (every 10 ms) and the notes' events
+/// move it: each read answers, its event is in the chain once, and the chain verifies — an
+/// append that finds the head moved writes nothing and takes the head's lock instead.
+async fn reads_on_two_servers_keep_one_audit_chain(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let p = app.person(&w.dong, "체인경합", "1950-05-05", None).await;
+    let case = app.case(&w.dong, &p).await;
+    let racers = Racers::start_with_env(&app, &[("HAMKKE_SEAL_INTERVAL_MS", "10")]);
+    let path = format!("/api/v1/cases/{case}");
+    let mut reads = 0i64;
+    for round in 0..ROUNDS {
+        let calls: Vec<Call> = (0..PARALLEL)
+            .map(|i| {
+                if i % 5 == 4 {
+                    post(
+                        format!("{path}/notes"),
+                        &w.dong,
+                        json!({ "kind": "phone", "occurred_at": "2026-11-20T10:00:00Z",
+                            "body": format!("통화 {round}-{i}"), "visibility": "participants" }),
+                    )
+                } else {
+                    reads += 1;
+                    get(path.clone(), &w.dong)
+                }
+            })
+            .collect();
+        for (status, body) in racers.race(calls) {
+            assert!(
+                matches!(status, 200 | 201),
+                "round {round}: {status} {body}"
+            );
+        }
+    }
+    drop(racers);
+    let report = app.audit_report().await;
+    assert_eq!(
+        (report.first_broken_seq, report.unsealed),
+        (None, 0),
+        "{report:?}"
+    );
+    let case_id = case.clone();
+    let mut views: Vec<String> = app
+        .db
+        .run(move |c| {
+            use diesel::prelude::*;
+            use hamkke_persistence::schema::audit_events::dsl as a;
+            Ok(a::audit_events
+                .filter(a::action.eq("view"))
+                .filter(a::resource_type.eq("case"))
+                .filter(a::resource_id.eq(case_id))
+                .select(a::request_id)
+                .load::<Option<String>>(c)?
+                .into_iter()
+                .flatten()
+                .collect())
+        })
+        .await
+        .unwrap();
+    let written = views.len() as i64;
+    views.sort();
+    views.dedup();
+    let (views, distinct) = (written, views.len() as i64);
+    assert_eq!(views, reads, "every read's event, once");
+    assert_eq!(distinct, reads, "no event written twice");
+}
+
 both!(
+    reads_on_two_servers_keep_one_audit_chain,
     the_day_tallies_stay_the_ledgers_under_concurrent_writes,
     receipt_numbers_have_no_gaps,
     stock_never_goes_below_zero,

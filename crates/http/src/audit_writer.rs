@@ -6,6 +6,10 @@
 //! its event is durable; none passes its work to another thread. Fail-closed: when a batch
 //! fails, every request in it answers 503 and shows nothing.
 //!
+//! On PostgreSQL a batch whose writer last left the chain's head, with nobody moving it since
+//! (no sealer, no other server), is one statement of its own: the head's conditional move and
+//! the INSERT together (`audit::append_from`); otherwise the transaction that locks the head.
+//!
 //! A batch closes when it holds `max_events` events or `wait` has passed since its leader took
 //! the lead; with `wait` zero (the default) it takes exactly what queued up while the previous
 //! batch was committing, so a lone request waits for nothing but its own insert.
@@ -21,7 +25,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{mpsc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use hamkke_persistence::audit::{self, PendingEvent};
+use hamkke_persistence::audit::{self, ChainHead, PendingEvent};
 use hamkke_persistence::conn::{Backend, PooledConn};
 use hamkke_persistence::Db;
 use tokio::sync::oneshot;
@@ -105,6 +109,7 @@ impl AuditWriter {
                 settings,
                 queue: Mutex::new(Queue::default()),
                 turn: Condvar::new(),
+                head: Mutex::new(ChainHead::default()),
             }));
         }
         let (queue, jobs) = mpsc::channel::<ThreadJob>();
@@ -133,6 +138,7 @@ pub fn send(queue: &mpsc::Sender<ThreadJob>, events: Vec<PendingEvent>) -> onesh
 /// after the first), appends it on a connection of the pool, tells each request how it went.
 fn write_on_own_thread(db: &Db, jobs: &mpsc::Receiver<ThreadJob>, settings: BatchSettings) {
     let max = settings.max_events.clamp(1, 1000);
+    let mut head = ChainHead::default();
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         let mut count = batch[0].events.len();
@@ -147,7 +153,7 @@ fn write_on_own_thread(db: &Db, jobs: &mpsc::Receiver<ThreadJob>, settings: Batc
             batch.push(job);
         }
         let events: Vec<&PendingEvent> = batch.iter().flat_map(|j| j.events.iter()).collect();
-        let committed = append_events(db, &mut None, &events, settings.chain);
+        let committed = append_events(db, &mut None, &events, settings.chain, &mut head);
         for job in batch {
             let _ = job.done.send(committed);
         }
@@ -161,6 +167,7 @@ fn append_events(
     conn: &mut Option<PooledConn>,
     events: &[&PendingEvent],
     chain: bool,
+    head: &mut ChainHead,
 ) -> bool {
     if conn.is_none() {
         match db.get() {
@@ -174,7 +181,7 @@ fn append_events(
     let Some(conn) = conn.as_mut() else {
         return false;
     };
-    match audit::append(conn, events, chain) {
+    match audit::append_from(conn, events, chain, head) {
         Ok(()) => true,
         Err(e) => {
             tracing::error!(error = %e, events = events.len(), "audit batch failed; its requests answer 503");
@@ -189,6 +196,8 @@ pub struct Group {
     settings: BatchSettings,
     queue: Mutex<Queue>,
     turn: Condvar,
+    /// Where the last batch left the chain's head (one leader at a time takes it).
+    head: Mutex<ChainHead>,
 }
 
 impl Group {
@@ -256,6 +265,10 @@ impl Group {
     /// back while it followed).
     fn append(&self, conn: &mut Option<PooledConn>, batch: &[Job]) -> bool {
         let events: Vec<&PendingEvent> = batch.iter().flat_map(|j| j.events.iter()).collect();
-        append_events(&self.db, conn, &events, self.settings.chain)
+        let mut head = self
+            .head
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        append_events(&self.db, conn, &events, self.settings.chain, &mut head)
     }
 }

@@ -7,8 +7,10 @@
 //!
 //! Events of reads are collected while the read runs (`deferring`) and handed to the server's
 //! one group-commit writer, which appends a whole batch of them already chained
-//! (`append_sealed`: one multi-row INSERT in one transaction holding the chain head); the
-//! request answers only after its batch committed. Requests never touch the chain head.
+//! (`append_sealed`: one multi-row INSERT in one transaction holding the chain head — or, on
+//! PostgreSQL when the head is still where the writer left it, one statement that moves it
+//! conditionally and inserts: `append_at`); the request answers only after its batch
+//! committed. Requests never touch the chain head.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -376,11 +378,32 @@ fn utc_micros<S: serde::Serializer>(at: &NaiveDateTime, s: S) -> Result<S::Ok, S
 /// do); otherwise as one statement of its own, unsealed, for the sealer (`seal_pending`) like
 /// the events of changes.
 pub fn append(conn: &mut DbConn, events: &[&PendingEvent], chained: bool) -> RepoResult<()> {
+    append_from(conn, events, chained, &mut ChainHead::default())
+}
+
+/// Where an appender last left the chain's head. On PostgreSQL its next chained batch is
+/// appended after it in one statement of its own (`append_at`) — no `BEGIN`, lock, move or
+/// `COMMIT` round trips — as long as nobody else (a sealer, another server) moved the head
+/// meanwhile; unknown until its first batch, and again after a failed one.
+#[derive(Debug, Default)]
+pub struct ChainHead(Option<(i64, String)>);
+
+/// [`append`] by an appender that remembers where it left the chain's head (`head`: the
+/// group-commit writer's).
+pub fn append_from(
+    conn: &mut DbConn,
+    events: &[&PendingEvent],
+    chained: bool,
+    head: &mut ChainHead,
+) -> RepoResult<()> {
     if events.is_empty() {
         return Ok(());
     }
     if chained {
-        return append_sealed(conn, events);
+        if matches!(conn, DbConn::Pg(_)) && append_at(conn, events, head)? {
+            return Ok(());
+        }
+        return append_sealed(conn, events, head);
     }
     let pg = matches!(conn, DbConn::Pg(_));
     let sql = format!(
@@ -394,28 +417,95 @@ pub fn append(conn: &mut DbConn, events: &[&PendingEvent], chained: bool) -> Rep
     insert_rows(conn, q, events.len())
 }
 
-/// The chained form of `append`: the events enter the hash chain as they are written.
-fn append_sealed(conn: &mut DbConn, events: &[&PendingEvent]) -> RepoResult<()> {
+/// The events chained after `(seq, prev)`, bound to `q` as the rows of a multi-row INSERT;
+/// with the position and hash of the last.
+fn chain_rows(
+    mut q: EventInsert,
+    events: &[&PendingEvent],
+    (mut seq, mut prev): (i64, String),
+) -> (EventInsert, i64, String) {
     use diesel::sql_types::{BigInt, Text};
-    crate::uow::system(conn, "audit_chain", |conn| {
-        let (mut seq, mut prev) = lock_chain_head(conn)?;
+    for PendingEvent(e) in events.iter().copied() {
+        seq += 1;
+        let hash = chain_hash(&prev, &hashed!(e, seq));
+        q = bind_event(q, e)
+            .bind::<BigInt, _>(seq)
+            .bind::<Text, _>(std::mem::replace(&mut prev, hash.clone()))
+            .bind::<Text, _>(hash);
+    }
+    (q, seq, prev)
+}
+
+/// The chained form of `append`: the events enter the hash chain as they are written, in one
+/// transaction holding the chain head's lock; `head` is left where the batch left it.
+fn append_sealed(
+    conn: &mut DbConn,
+    events: &[&PendingEvent],
+    head: &mut ChainHead,
+) -> RepoResult<()> {
+    let moved = crate::uow::system(conn, "audit_chain", |conn| {
+        let from = lock_chain_head(conn)?;
         let sql = format!(
             "INSERT INTO audit_events ({EVENT_COLUMNS}, chain_seq, prev_hash, hash) VALUES {}",
             value_rows(matches!(conn, DbConn::Pg(_)), events.len(), APPEND_COLUMNS)
         );
-        let mut q = diesel::sql_query(sql).into_boxed();
-        for PendingEvent(e) in events.iter().copied() {
-            seq += 1;
-            let hash = chain_hash(&prev, &hashed!(e, seq));
-            q = bind_event(q, e)
-                .bind::<BigInt, _>(seq)
-                .bind::<Text, _>(std::mem::replace(&mut prev, hash.clone()))
-                .bind::<Text, _>(hash);
-        }
+        let (q, seq, prev) = chain_rows(diesel::sql_query(sql).into_boxed(), events, from);
         insert_rows(conn, q, events.len())?;
         move_chain_head(conn, seq, &prev)?;
-        Ok(())
-    })
+        Ok::<_, RepoError>((seq, prev))
+    })?;
+    head.0 = Some(moved);
+    Ok(())
+}
+
+/// On PostgreSQL, appends `events` after `head` in one statement: the head moves only if it
+/// is still where this appender left it (a conditional update, which waits for any appender
+/// holding its lock and then sees what that one wrote), and the events are inserted only if
+/// it moved, in the statement's own transaction. `false`, with nothing written, when the head
+/// is unknown or somebody else moved it.
+fn append_at(
+    conn: &mut DbConn,
+    events: &[&PendingEvent],
+    head: &mut ChainHead,
+) -> RepoResult<bool> {
+    use diesel::sql_types::{BigInt, Text};
+    let Some(from) = head.0.take() else {
+        return Ok(false);
+    };
+    let params = events.len() * APPEND_COLUMNS;
+    let sql = format!(
+        "WITH head AS (UPDATE audit_chain_head SET last_seq = ${}, last_hash = ${} \
+         WHERE id = 1 AND last_seq = ${} AND last_hash = ${} RETURNING last_seq) \
+         INSERT INTO audit_events ({EVENT_COLUMNS}, chain_seq, prev_hash, hash) \
+         SELECT v.* FROM (VALUES {}) AS v CROSS JOIN head",
+        params + 1,
+        params + 2,
+        params + 3,
+        params + 4,
+        value_rows(true, events.len(), APPEND_COLUMNS)
+    );
+    let (q, seq, prev) = chain_rows(diesel::sql_query(sql).into_boxed(), events, from.clone());
+    let q = q
+        .bind::<BigInt, _>(seq)
+        .bind::<Text, _>(prev.clone())
+        .bind::<BigInt, _>(from.0)
+        .bind::<Text, _>(from.1);
+    let inserted: Vec<Inserted> = kept(q.sql(" RETURNING id")).load(conn)?;
+    match inserted.len() {
+        0 => Ok(false),
+        n if n == events.len() => {
+            head.0 = Some((seq, prev));
+            Ok(true)
+        }
+        n => {
+            tracing::error!(
+                expected = events.len(),
+                inserted = n,
+                "audit append inserted an unexpected number of rows"
+            );
+            Err(RepoError::Db(diesel::result::Error::RollbackTransaction))
+        }
+    }
 }
 
 #[derive(QueryableByName)]
