@@ -139,7 +139,8 @@ pub async fn observe(
         method = %method,
         route = %pattern,
         status,
-        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        // (to the microsecond: a float's long tail of digits can look like anything)
+        duration_ms = (elapsed.as_secs_f64() * 1e6).round() / 1e3,
         db_ms = db_time.millis(),
         db_statements = db_time.statements(),
         "request"
