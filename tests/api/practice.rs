@@ -231,6 +231,7 @@ async fn assessments_are_kept_and_compared(b: Backend) {
     assert_eq!(c["risk_level"], "moderate");
     assert_eq!(c["latest_assessment"]["assessed_on"], "2026-11-20");
     assert_eq!(c["latest_assessment"]["change"]["health"], -2);
+    assert_eq!(c["latest_assessment"]["previous_assessed_on"], "2026-10-01");
     // Bad input changes nothing.
     for bad in [
         json!({ "assessed_on": "2026-11-20", "risk_level": "high", "summary": "x", "domains": {} }),
@@ -947,7 +948,69 @@ async fn a_dong_centre_refers_to_its_hub(b: Backend) {
         .assert_problem(404, "not_found");
 }
 
+/// A household case read shows its latest assessment against the previous one of the same
+/// member, however many of the others' lie between; on one day the later recorded is the latest.
+async fn a_case_compares_its_latest_assessment_with_the_same_members(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let (hid, m) = household_of_three(&app, &w).await;
+    let r = app
+        .post(
+            "/api/v1/cases",
+            Some(&w.dong),
+            json!({ "household_id": hid, "primary_person_id": m[0], "case_type": "integrated", "risk_level": "high", "source": "outreach", "summary": "가구 사정" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let case = r.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/cases/{case}/assessments");
+    let assess = |person: &str, on: &str, health: u8| {
+        json!({ "person_id": person, "assessed_on": on, "risk_level": "moderate", "summary": "사정",
+            "domains": { "health": { "score": health } } })
+    };
+    let c = case_of(&app, &w.dong, &case).await;
+    assert!(c["latest_assessment"].is_null(), "{c}");
+    for (person, on, health) in [
+        (&m[0], "2026-10-01", 4),
+        (&m[1], "2026-10-15", 1),
+        (&m[1], "2026-10-20", 1),
+        (&m[0], "2026-11-20", 2),
+    ] {
+        let r = app
+            .post(&path, Some(&w.dong), assess(person, on, health))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let c = case_of(&app, &w.dong, &case).await;
+    let latest = &c["latest_assessment"];
+    assert_eq!(latest["person_id"], m[0].as_str(), "{c}");
+    assert_eq!(latest["assessed_on"], "2026-11-20");
+    assert_eq!(latest["previous_assessed_on"], "2026-10-01");
+    assert_eq!(latest["change"], json!({ "health": -2 }));
+    // The same day, recorded later: the latest, against its member's own previous.
+    let r = app
+        .post(&path, Some(&w.dong), assess(&m[1], "2026-11-20", 3))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let c = case_of(&app, &w.dong, &case).await;
+    let latest = &c["latest_assessment"];
+    assert_eq!(latest["person_id"], m[1].as_str(), "{c}");
+    assert_eq!(latest["previous_assessed_on"], "2026-10-20");
+    assert_eq!(latest["change"], json!({ "health": 2 }));
+    // A member's first: no previous.
+    let r = app
+        .post(&path, Some(&w.dong), assess(&m[2], "2026-11-21", 5))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let c = case_of(&app, &w.dong, &case).await;
+    let latest = &c["latest_assessment"];
+    assert_eq!(latest["person_id"], m[2].as_str(), "{c}");
+    assert!(latest["previous_assessed_on"].is_null(), "{c}");
+    assert_eq!(latest["change"], json!({}));
+}
+
 both!(
+    a_case_compares_its_latest_assessment_with_the_same_members,
     a_household_case_counts_for_every_member,
     assessments_are_kept_and_compared,
     the_first_assessment_is_due_after_intake,

@@ -68,8 +68,17 @@ pub(super) fn partner_claims(
     Ok(out)
 }
 
-/// The other persons of the person's open strong pairs.
-pub(super) fn partners_of(conn: &mut DbConn, person_id: Uuid, strong: u8) -> RepoResult<Vec<Uuid>> {
+/// The other persons of the person's open strong pairs: none without a statement when the
+/// person's read found it has none.
+pub(super) fn partners_of(
+    conn: &mut DbConn,
+    prepared: &Prepared,
+    person_id: Uuid,
+    strong: u8,
+) -> RepoResult<Vec<Uuid>> {
+    if !prepared.paired {
+        return Ok(Vec::new());
+    }
     Ok(
         crate::repo::identity::strong_partners(conn, &[person_id], strong)?
             .into_iter()

@@ -188,21 +188,25 @@ struct Prepared {
     /// The household's members (the person included) when the policy counts the household,
     /// read with the person in one statement.
     members: Option<Vec<Uuid>>,
+    /// Whether the person has an open strong duplicate pair, read with the person: when not,
+    /// there are no partners to look up.
+    paired: bool,
     provider_org_id: Uuid,
 }
 
 /// Loads and checks everything a request refers to: the resource, its benefit type, the
 /// person (and household), the case, and who provides it.
-fn prepare(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<Prepared> {
+fn prepare(
+    conn: &mut DbConn,
+    actor: &Actor,
+    new: &NewAllocation,
+    strong: u8,
+) -> RepoResult<Prepared> {
     authz::allocate(actor)?;
     let (resource, benefit) = usable_resource(conn, actor, new.resource_id)?;
-    let loaded = match benefit.policy.subject {
-        Subject::Household => persons::load_with_members(conn, new.person_id)
-            .map(|(person, members)| (person, Some(members))),
-        Subject::Person => persons::load(conn, new.person_id).map(|person| (person, None)),
-    };
-    let (person, members) = match loaded {
-        Ok((p, m)) if authz::reach_person(actor, &p.district_code).is_ok() => (p, m),
+    let household = benefit.policy.subject == Subject::Household;
+    let recipient = match persons::load_recipient(conn, new.person_id, household, strong) {
+        Ok(r) if authz::reach_person(actor, &r.person.district_code).is_ok() => r,
         Ok(_) | Err(RepoError::NotFound) => return Err(DomainError::unknown("person_id").into()),
         Err(e) => return Err(e),
     };
@@ -229,8 +233,9 @@ fn prepare(conn: &mut DbConn, actor: &Actor, new: &NewAllocation) -> RepoResult<
     Ok(Prepared {
         resource,
         benefit,
-        household: person.household_id,
-        members: members.filter(|_| person.household_id.is_some()),
+        household: recipient.person.household_id,
+        members: recipient.members,
+        paired: recipient.paired,
         provider_org_id,
     })
 }
@@ -315,7 +320,7 @@ pub fn check_unaudited(
     new: &NewAllocation,
     strong: u8,
 ) -> RepoResult<Check> {
-    let p = prepare(conn, actor, new)?;
+    let p = prepare(conn, actor, new, strong)?;
     let request = request_of(&p.benefit, new);
     let members = p.members.as_deref();
     let mut claims = claims(
@@ -326,7 +331,7 @@ pub fn check_unaudited(
         members,
         &request,
     )?;
-    let partners = partners_of(conn, new.person_id, strong)?;
+    let partners = partners_of(conn, &p, new.person_id, strong)?;
     let candidates = partner_claims(conn, &p.benefit, &partners, &request, &mut claims)?;
     let verdict = rules::evaluate(&p.benefit.policy, &request, &claims.claims);
     let mut check = describe(&p.benefit, &verdict, &claims.labels)?;
@@ -401,10 +406,10 @@ pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Allocation> {
 pub fn create(tx: &mut Tx<'_>, new: &NewAllocation, strong: u8) -> RepoResult<Outcome> {
     {
         let actor = tx.actor();
-        let p = prepare(tx.conn(), actor, new)?;
+        let p = prepare(tx.conn(), actor, new, strong)?;
         // The person and its strong duplicate candidates are locked together, in the one
         // ascending order every path takes (a gift to either waits for the other).
-        let partners = partners_of(tx.conn(), new.person_id, strong)?;
+        let partners = partners_of(tx.conn(), &p, new.person_id, strong)?;
         let mut everyone = partners.clone();
         everyone.push(new.person_id);
         // One lock statement per person: the recipient is checked (its district, not merged)

@@ -91,33 +91,117 @@ pub(crate) fn assessments_of(conn: &mut DbConn, case_id: Uuid) -> RepoResult<Vec
         .collect()
 }
 
-/// Adds the latest assessment and its change to a case read.
-pub(crate) fn with_assessment(conn: &mut DbConn, mut detail: CaseDetail) -> RepoResult<CaseDetail> {
+/// The latest assessment as a change since the previous one of the same person.
+fn latest_of(latest: Assessment, previous: Option<Assessment>) -> LatestAssessment {
+    LatestAssessment {
+        previous_on: previous.as_ref().map(|p| p.assessed_on),
+        change: previous
+            .map(|p| rules::changes(&p.domains, &latest.domains))
+            .unwrap_or_default(),
+        assessment: latest,
+    }
+}
+
+/// A case read's rows: the case, a participant, the latest assessment and the previous one of
+/// the same person (the same on every row).
+type ReadRow = (
+    super::CaseRow,
+    Option<super::ParticipantRow>,
+    Option<AssessmentRow>,
+    Option<AssessmentRow>,
+);
+
+/// A case with its participants, its latest assessment and the previous one of the same
+/// person, in one statement: one snapshot without a transaction, so a case read is one round
+/// trip where it was four (`BEGIN`, the case, its assessments, `COMMIT`). Each assessment is
+/// found by a correlated subquery walking `case_assessments_case_idx` backwards; the columns of
+/// both ride on each participant's row.
+pub(crate) fn load_with_latest(conn: &mut DbConn, id: Uuid) -> RepoResult<CaseDetail> {
+    use crate::schema::{case_participants, cases};
+    use case_assessments as a;
+    let (latest, previous) = diesel::alias!(a as latest, a as previous);
+    macro_rules! columns {
+        ($alias:expr) => {
+            $alias
+                .fields((
+                    a::id,
+                    a::case_id,
+                    a::person_id,
+                    a::assessed_on,
+                    a::assessor_user_id,
+                    a::assessor_org_id,
+                    a::domains,
+                    a::risk_level,
+                    a::summary,
+                    a::created_at,
+                ))
+                .nullable()
+        };
+    }
     // (every case read runs this: on the backend's own connection)
-    let case_id = DbUuid(detail.case.id);
-    let rows: Vec<AssessmentRow> = crate::native!(conn, |c| case_assessments::table
-        .filter(case_assessments::case_id.eq(case_id))
-        .order((
-            case_assessments::assessed_on.desc(),
-            case_assessments::id.desc(),
-        ))
-        .limit(20)
-        .select(AssessmentRow::as_select())
-        .load(c))?;
-    let rows: Vec<Assessment> = rows
-        .into_iter()
-        .map(Assessment::try_from)
-        .collect::<RepoResult<_>>()?;
+    macro_rules! query {
+        () => {{
+            let newest = a::table
+                .filter(a::case_id.eq(cases::id))
+                .order((a::assessed_on.desc(), a::id.desc()))
+                .select(a::id)
+                .limit(1)
+                .single_value();
+            let (on, at, who) = (
+                latest.field(a::assessed_on),
+                latest.field(a::id),
+                latest.field(a::person_id),
+            );
+            // The newest one before the latest (in the same order) of the same person, or of
+            // none when the latest names none.
+            let before = a::table
+                .filter(a::case_id.eq(cases::id))
+                .filter(
+                    a::person_id
+                        .eq(who)
+                        .or(a::person_id.is_null().and(who.is_null())),
+                )
+                .filter(
+                    a::assessed_on
+                        .lt(on)
+                        .or(a::assessed_on.eq(on).and(a::id.lt(at))),
+                )
+                .order((a::assessed_on.desc(), a::id.desc()))
+                .select(a::id)
+                .limit(1)
+                .single_value();
+            cases::table
+                .left_join(case_participants::table)
+                .left_join(latest.on(latest.field(a::id).nullable().eq(newest)))
+                .left_join(previous.on(previous.field(a::id).nullable().eq(before)))
+                .filter(cases::id.eq(DbUuid(id)))
+                .order(case_participants::added_at.asc())
+                .select((
+                    super::CaseRow::as_select(),
+                    super::PARTICIPANT.nullable(),
+                    columns!(latest),
+                    columns!(previous),
+                ))
+        }};
+    }
+    let rows: Vec<ReadRow> = crate::native!(conn, |c| query!().load(c))?;
     let mut rows = rows.into_iter();
-    detail.assessment = rows.next().map(|latest| {
-        let prev = rows.find(|a| a.person_id == latest.person_id);
-        LatestAssessment {
-            previous_on: prev.as_ref().map(|p| p.assessed_on),
-            change: prev
-                .map(|p| rules::changes(&p.domains, &latest.domains))
-                .unwrap_or_default(),
-            assessment: latest,
-        }
-    });
-    Ok(detail)
+    let (case, first, latest, previous) = rows.next().ok_or(diesel::result::Error::NotFound)?;
+    let participants = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, p, _, _)| p))
+        .map(super::participant)
+        .collect::<RepoResult<_>>()?;
+    let assessment = match latest {
+        Some(l) => Some(latest_of(
+            l.try_into()?,
+            previous.map(Assessment::try_from).transpose()?,
+        )),
+        None => None,
+    };
+    Ok(CaseDetail {
+        case: case.try_into()?,
+        participants,
+        assessment,
+    })
 }

@@ -553,13 +553,12 @@ pub(crate) fn add_participant_row(
 
 /// One case the actor may see; the read is audited.
 pub fn get(rx: &mut Rx<'_>, id: Uuid) -> RepoResult<CaseDetail> {
-    rx.consistent(|rx| {
-        let (conn, actor, ctx) = rx.parts();
-        let detail = load_visible(conn, actor, id)?;
-        let detail = with_assessment(conn, detail)?;
-        audit_case(conn, ctx, AuditAction::View, &detail.case, None)?;
-        Ok(detail)
-    })
+    // One statement, its own snapshot: no transaction.
+    let (conn, actor, ctx) = rx.parts();
+    let detail = load_with_latest(conn, id)?;
+    authz::view_case(actor, &detail.facts())?;
+    audit_case(conn, ctx, AuditAction::View, &detail.case, None)?;
+    Ok(detail)
 }
 
 /// Whose assignments to filter by.
@@ -733,8 +732,7 @@ pub fn update(
         },
         Some(c.person_id),
     )?;
-    let detail = load(tx.conn(), id)?;
-    with_assessment(tx.conn(), detail)
+    load_with_latest(tx.conn(), id)
 }
 
 /// A case named in a request (`field`) that the actor may see (`authz::view_case`); any other
@@ -760,7 +758,7 @@ pub mod plans;
 mod status;
 
 pub(crate) use asked::*;
-use assessment::with_assessment;
+use assessment::load_with_latest;
 pub use assessment::LatestAssessment;
 pub use participants::*;
 pub use status::*;

@@ -75,8 +75,7 @@ pub fn transition(
         apply_status(tx, &case, step, &step_change)?;
         case.status = step;
     }
-    let detail = load(tx.conn(), id)?;
-    with_assessment(tx.conn(), detail)
+    load_with_latest(tx.conn(), id)
 }
 
 /// 409 `invalid_transition`, naming the targets that are reachable.

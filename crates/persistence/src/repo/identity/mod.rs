@@ -249,6 +249,25 @@ pub(crate) fn queue_pair(
     }
 }
 
+/// Whether the statement's `persons` row has an open strong pair (scoring at least `strong`):
+/// a column of it, so that a check learns in the person's own round trip whether
+/// [`strong_partners`] has anything to find — almost never.
+/// (Its concrete type, so that it can be selected beside a join.)
+#[diesel::dsl::auto_type]
+pub(crate) fn has_strong_pair(strong: i32) -> _ {
+    diesel::dsl::exists(
+        person_duplicates::table
+            .filter(
+                person_duplicates::person_a
+                    .eq(persons::id)
+                    .or(person_duplicates::person_b.eq(persons::id)),
+            )
+            .filter(person_duplicates::status.eq("open"))
+            .filter(person_duplicates::score.ge(strong))
+            .select(person_duplicates::person_a),
+    )
+}
+
 /// The persons each of these is an open, strong candidate pair with (scoring at least `strong`,
 /// `HAMKKE_DUPLICATE_STRONG_SCORE`).
 pub(crate) fn strong_partners(

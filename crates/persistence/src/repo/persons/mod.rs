@@ -38,13 +38,29 @@ pub(crate) fn load(conn: &mut DbConn, id: Uuid) -> RepoResult<Person> {
         .try_into()
 }
 
-/// A person with the ids of everyone in its household (the person included; none when it has
-/// no household), in one statement.
-pub(crate) fn load_with_members(conn: &mut DbConn, id: Uuid) -> RepoResult<(Person, Vec<Uuid>)> {
+/// The person an allocation names, as its check needs it.
+pub(crate) struct Recipient {
+    pub person: Person,
+    /// The ids of everyone in its household (the person included; none without a household),
+    /// when asked for.
+    pub members: Option<Vec<Uuid>>,
+    /// Whether it has an open strong duplicate pair (`identity::has_strong_pair`).
+    pub paired: bool,
+}
+
+/// A person with, when `household`, the ids of its household's members, and whether it has an
+/// open strong duplicate pair scoring at least `strong` — in one statement.
+pub(crate) fn load_recipient(
+    conn: &mut DbConn,
+    id: Uuid,
+    household: bool,
+    strong: u8,
+) -> RepoResult<Recipient> {
     let members = diesel::alias!(persons as members);
-    // (every household check runs this: on the backend's own connection, so the selection is
-    // built for each)
-    macro_rules! query {
+    let paired = || super::identity::has_strong_pair(i32::from(strong));
+    // (every check runs this: on the backend's own connection, so the selection is built for
+    // each)
+    macro_rules! household {
         () => {
             persons::table
                 .left_join(
@@ -55,21 +71,43 @@ pub(crate) fn load_with_members(conn: &mut DbConn, id: Uuid) -> RepoResult<(Pers
                 .filter(persons::id.eq(DbUuid(id)))
                 .select((
                     PersonRow::as_select(),
+                    paired(),
                     members.field(persons::id).nullable(),
                 ))
         };
     }
-    let rows: Vec<(PersonRow, Option<DbUuid>)> = crate::native!(conn, |c| query!().load(c))?;
+    macro_rules! alone {
+        () => {
+            persons::table
+                .filter(persons::id.eq(DbUuid(id)))
+                .select((PersonRow::as_select(), paired()))
+        };
+    }
+    if !household {
+        let (row, paired): (PersonRow, bool) = crate::native!(conn, |c| alone!().first(c))?;
+        return Ok(Recipient {
+            person: row.try_into()?,
+            members: None,
+            paired,
+        });
+    }
+    let rows: Vec<(PersonRow, bool, Option<DbUuid>)> =
+        crate::native!(conn, |c| household!().load(c))?;
     let mut rows = rows.into_iter();
-    let Some((row, first)) = rows.next() else {
+    let Some((row, paired, first)) = rows.next() else {
         return Err(RepoError::NotFound);
     };
+    let person: Person = row.try_into()?;
     let ids = first
         .into_iter()
-        .chain(rows.filter_map(|(_, m)| m))
+        .chain(rows.filter_map(|(_, _, m)| m))
         .map(|m| m.0)
         .collect();
-    Ok((row.try_into()?, ids))
+    Ok(Recipient {
+        members: person.household_id.map(|_| ids),
+        person,
+        paired,
+    })
 }
 
 fn find_by_rrn(conn: &mut DbConn, keys: &PersonKeys, rrn: &Rrn) -> RepoResult<Option<Uuid>> {
