@@ -411,9 +411,10 @@ async fn a_case_read_once(b: Backend, name: &str) -> (TestApp, World, String) {
 }
 
 /// A case read, once the catalogue is cached, costs a fixed count of statements: the caller's
-/// session, the case with its participants (one statement; two before they were joined), its
-/// assessments, and its person's name with the facts that decide whether the caller sees it in
-/// full (one statement; three before they were joined), plus its audit event's group commit.
+/// session, the case with its participants and latest assessments (one statement; three before
+/// they were joined), and its person's name with the facts that decide whether the caller sees
+/// it in full (one statement; three before they were joined), plus its audit event's group
+/// commit.
 async fn a_case_read_costs_a_fixed_count_of_statements(b: Backend) {
     let (app, w, path) = a_case_read_once(b, "문장수").await;
     let read = app.get(&path, Some(&w.dong)).await;
@@ -423,6 +424,33 @@ async fn a_case_read_costs_a_fixed_count_of_statements(b: Backend) {
 }
 
 both!(a_case_read_costs_a_fixed_count_of_statements);
+
+/// A person read costs the caller's session and one statement for the person with the record
+/// it was merged into and the facts that decide what the caller sees (three before they were
+/// joined), plus its audit event's group commit (PostgreSQL; on SQLite it goes to the writer's
+/// thread); a masked view adds one for the leads of the person's open cases it names.
+async fn a_person_read_costs_a_fixed_count_of_statements(b: Backend) {
+    let app = TestApp::with_config(b, |c| c.server_timing = true).await;
+    let w = World::create(&app).await;
+    let p = app.person(&w.dong, "사람문장", "1950-03-04", None).await;
+    let path = format!("/api/v1/persons/{p}");
+    app.get(&path, Some(&w.dong)).await;
+    app.get(&path, Some(&w.welfare)).await;
+    let audit = match b {
+        Backend::Postgres => 1,
+        Backend::Sqlite => 0,
+    };
+    let full = app.get(&path, Some(&w.dong)).await;
+    assert_eq!(full.status, 200, "{}", full.text);
+    assert!(full.text.contains("사람문장"), "{}", full.text);
+    assert_eq!(statements(&full), 2 + audit, "{}", full.text);
+    let masked = app.get(&path, Some(&w.welfare)).await;
+    assert_eq!(masked.status, 200, "{}", masked.text);
+    assert!(!masked.text.contains("사람문장"), "{}", masked.text);
+    assert_eq!(statements(&masked), 3 + audit, "{}", masked.text);
+}
+
+both!(a_person_read_costs_a_fixed_count_of_statements);
 
 /// When somebody else moved the chain head since the last group (here the sealer, chaining a
 /// note's event), the one-statement append writes nothing and the group takes the head's lock

@@ -318,35 +318,38 @@ pub enum Found {
     MergedInto(Uuid),
 }
 
-/// What the actor may see of one person; the read is audited in the same transaction. A
-/// merged record answers with its survivor, for callers who may reach it.
+/// What the actor may see of one person; the read is audited. A merged record answers with its
+/// survivor, for callers who may reach it.
 pub fn get(rx: &mut Rx<'_>, id: Uuid) -> RepoResult<Found> {
-    rx.consistent(|rx| {
-        let actor = rx.actor();
-        let merged: Option<Option<DbUuid>> = persons::table
+    let (conn, actor, ctx) = rx.parts();
+    // The person, the record it was merged into if any, and what the actor may see of it, in
+    // one statement (a snapshot of its own: no transaction).
+    let found: Option<(PersonRow, Option<DbUuid>, access::Facts)> =
+        crate::native!(conn, |c| persons::table
             .find(DbUuid(id))
-            .select(persons::merged_into)
-            .first(rx.conn())
-            .optional()?;
-        if let Some(Some(survivor)) = merged {
-            let p = load(rx.conn(), survivor.0)?;
-            authz::reach_person(actor, &p.district_code)?;
-            return Ok(Found::MergedInto(survivor.0));
-        }
-        get_view(rx, id).map(|v| Found::Person(Box::new(v)))
-    })
-}
-
-fn get_view(rx: &mut Rx<'_>, id: Uuid) -> RepoResult<PersonView> {
-    let actor = rx.actor();
-    let ctx = rx.ctx();
-    let person = load(rx.conn(), id)?;
+            .select((
+                PersonRow::as_select(),
+                persons::merged_into,
+                access::fact_columns(actor),
+            ))
+            .first(c)
+            .optional())?;
+    let (row, merged, facts) = found.ok_or(RepoError::NotFound)?;
+    if let Some(survivor) = merged {
+        let p = load(conn, survivor.0)?;
+        authz::reach_person(actor, &p.district_code)?;
+        return Ok(Found::MergedInto(survivor.0));
+    }
+    let person: Person = row.try_into()?;
     authz::reach_person(actor, &person.district_code)?;
-    let view = access::views(rx.conn(), actor, vec![person])?
+    let key = access::key_of(&person);
+    let rights =
+        std::collections::HashMap::from([(person.id, access::access_of(actor, &key, facts))]);
+    let view = access::views_with(conn, actor, vec![person], &rights)?
         .pop()
         .ok_or(RepoError::NotFound)?;
-    audit_view(rx.conn(), ctx, &view)?;
-    Ok(view)
+    audit_view(conn, ctx, &view)?;
+    Ok(Found::Person(Box::new(view)))
 }
 
 /// Search filters: a name prefix or an exact RRN (`q`), and/or a birth date.
