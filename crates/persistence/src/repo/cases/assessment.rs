@@ -138,38 +138,11 @@ pub(crate) fn load_with_latest(conn: &mut DbConn, id: Uuid) -> RepoResult<CaseDe
                 .nullable()
         };
     }
+    // The two subqueries are written out (`Newest`, `Before`).
     // (every case read runs this: on the backend's own connection)
     macro_rules! query {
         () => {{
-            let newest = a::table
-                .filter(a::case_id.eq(cases::id))
-                .order((a::assessed_on.desc(), a::id.desc()))
-                .select(a::id)
-                .limit(1)
-                .single_value();
-            let (on, at, who) = (
-                latest.field(a::assessed_on),
-                latest.field(a::id),
-                latest.field(a::person_id),
-            );
-            // The newest one before the latest (in the same order) of the same person, or of
-            // none when the latest names none.
-            let before = a::table
-                .filter(a::case_id.eq(cases::id))
-                .filter(
-                    a::person_id
-                        .eq(who)
-                        .or(a::person_id.is_null().and(who.is_null())),
-                )
-                .filter(
-                    a::assessed_on
-                        .lt(on)
-                        .or(a::assessed_on.eq(on).and(a::id.lt(at))),
-                )
-                .order((a::assessed_on.desc(), a::id.desc()))
-                .select(a::id)
-                .limit(1)
-                .single_value();
+            let (newest, before) = (Newest, Before);
             cases::table
                 .left_join(case_participants::table)
                 .left_join(latest.on(latest.field(a::id).nullable().eq(newest)))
@@ -204,4 +177,95 @@ pub(crate) fn load_with_latest(conn: &mut DbConn, id: Uuid) -> RepoResult<CaseDe
         participants,
         assessment,
     })
+}
+
+/// A subquery written out, as a unit type of its own: the statement it is part of stays one
+/// cached prepared statement (its type is its cache key; a `sql()` literal would make it
+/// uncacheable, prepared and planned on every execution).
+macro_rules! written_out {
+    ($(#[$doc:meta])* $name:ident = $sql:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+        struct $name;
+        impl diesel::expression::Expression for $name {
+            type SqlType = diesel::sql_types::Nullable<crate::types::sql::Uuid>;
+        }
+        impl<QS> diesel::expression::AppearsOnTable<QS> for $name {}
+        impl<QS> diesel::expression::SelectableExpression<QS> for $name {}
+        impl<GB> diesel::expression::ValidGrouping<GB> for $name {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+        impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for $name {
+            fn walk_ast<'b>(
+                &'b self,
+                mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+            ) -> QueryResult<()> {
+                out.push_sql($sql);
+                Ok(())
+            }
+        }
+    };
+}
+
+written_out!(
+    /// The id of the case's latest assessment. Written out for its fixed `LIMIT 1`: diesel
+    /// binds a limit, and with a bound one PostgreSQL costs the generic plan above a custom one
+    /// and plans every execution anew (about a millisecond: the case read lost a third of its
+    /// throughput).
+    Newest = "(SELECT a.id FROM case_assessments a WHERE a.case_id = cases.id \
+        ORDER BY a.assessed_on DESC, a.id DESC LIMIT 1)"
+);
+
+written_out!(
+    /// The id of the one before the latest of the same person (or of none, when the latest
+    /// names none). The row comparison is one index condition, where the equivalent `OR` is a
+    /// bitmap of two scans.
+    Before = "(SELECT a.id FROM case_assessments a WHERE a.case_id = cases.id \
+        AND (a.person_id = latest.person_id OR (a.person_id IS NULL AND latest.person_id IS NULL)) \
+        AND (a.assessed_on, a.id) < (latest.assessed_on, latest.id) \
+        ORDER BY a.assessed_on DESC, a.id DESC LIMIT 1)"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conn::Db;
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// The case read's one statement is prepared once and kept: its written-out subqueries
+    /// leave it cacheable (with a `sql()` literal it was prepared, and on PostgreSQL planned,
+    /// on every read).
+    #[test]
+    fn the_case_read_is_one_kept_statement() {
+        let path = std::env::temp_dir().join(format!("hamkke-case-read-{}.db", Uuid::now_v7()));
+        let url = format!("sqlite://{}", path.display());
+        let db = Db::connect_with(&url, 1, Duration::from_secs(5), true).unwrap();
+        let mut conn = db.get().unwrap();
+        crate::migrate::run(&mut conn).unwrap();
+        let cached = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = cached.clone();
+        let note = move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::CacheQuery { sql, .. } = event {
+                seen.lock().unwrap().push(sql.to_owned());
+            }
+        };
+        conn.set_instrumentation(Box::new(note) as Box<dyn Instrumentation>);
+        for _ in 0..3 {
+            assert!(matches!(
+                load_with_latest(&mut conn, Uuid::now_v7()),
+                Err(RepoError::NotFound)
+            ));
+        }
+        let kept = cached.lock().unwrap();
+        let reads: Vec<&String> = kept
+            .iter()
+            .filter(|sql| sql.contains("AS `latest`"))
+            .collect();
+        assert_eq!(reads.len(), 1, "{kept:?}");
+        drop(kept);
+        drop(conn);
+        let _ = std::fs::remove_file(&path);
+    }
 }
