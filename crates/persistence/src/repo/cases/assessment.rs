@@ -113,9 +113,9 @@ type ReadRow = (
 
 /// A case with its participants, its latest assessment and the previous one of the same
 /// person, in one statement: one snapshot without a transaction, so a case read is one round
-/// trip where it was four (`BEGIN`, the case, its assessments, `COMMIT`). Each assessment is
-/// found by a correlated subquery walking `case_assessments_case_idx` backwards; the columns of
-/// both ride on each participant's row.
+/// trip where it was two (four on SQLite: `BEGIN`, the case, its assessments, `COMMIT`). Each
+/// assessment is found by a correlated subquery walking `case_assessments_case_idx` backwards
+/// ([`Newest`], [`Before`]); the columns of both ride on each participant's row.
 pub(crate) fn load_with_latest(conn: &mut DbConn, id: Uuid) -> RepoResult<CaseDetail> {
     use crate::schema::{case_participants, cases};
     use case_assessments as a;
@@ -138,15 +138,13 @@ pub(crate) fn load_with_latest(conn: &mut DbConn, id: Uuid) -> RepoResult<CaseDe
                 .nullable()
         };
     }
-    // The two subqueries are written out (`Newest`, `Before`).
     // (every case read runs this: on the backend's own connection)
     macro_rules! query {
         () => {{
-            let (newest, before) = (Newest, Before);
             cases::table
                 .left_join(case_participants::table)
-                .left_join(latest.on(latest.field(a::id).nullable().eq(newest)))
-                .left_join(previous.on(previous.field(a::id).nullable().eq(before)))
+                .left_join(latest.on(latest.field(a::id).nullable().eq(Newest)))
+                .left_join(previous.on(previous.field(a::id).nullable().eq(Before)))
                 .filter(cases::id.eq(DbUuid(id)))
                 .order(case_participants::added_at.asc())
                 .select((
