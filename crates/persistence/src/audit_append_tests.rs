@@ -1,10 +1,6 @@
 //! The audit append's statements kept prepared, and the chain they make (tests of `audit`).
 
 use super::*;
-use crate::conn::Db;
-use diesel::connection::{Instrumentation, InstrumentationEvent};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// `n` read events, as a request's deferred read leaves them.
 fn reads(conn: &mut DbConn, n: usize) -> Vec<PendingEvent> {
@@ -24,22 +20,11 @@ fn reads(conn: &mut DbConn, n: usize) -> Vec<PendingEvent> {
 /// The chain the batches make verifies, and unchained events are sealed into it after them.
 #[test]
 fn batches_reuse_their_statements_and_keep_the_chain() {
-    let path = std::env::temp_dir().join(format!("hamkke-append-{}.db", Uuid::now_v7()));
-    let url = format!("sqlite://{}", path.display());
-    let db = Db::connect_with(&url, 1, Duration::from_secs(5), true).unwrap();
-    let mut conn = db.get().unwrap();
-    crate::migrate::run(&mut conn).unwrap();
-    let prepared = Arc::new(Mutex::new(Vec::<String>::new()));
-    let seen = prepared.clone();
-    let note = move |event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::CacheQuery { sql, .. } = event {
-            seen.lock().unwrap().push(sql.to_owned());
-        }
-    };
-    conn.set_instrumentation(Box::new(note) as Box<dyn Instrumentation>);
+    let mut db = crate::test_db::CachingDb::new("append");
+    let prepared = db.cached.clone();
 
-    let first = reads(&mut conn, 2);
-    append(&mut conn, &first.iter().collect::<Vec<_>>(), true).unwrap();
+    let first = reads(db.conn(), 2);
+    append(db.conn(), &first.iter().collect::<Vec<_>>(), true).unwrap();
     let after_first = prepared.lock().unwrap().len();
     {
         let kept = prepared.lock().unwrap();
@@ -57,7 +42,7 @@ fn batches_reuse_their_statements_and_keep_the_chain() {
             append(conn, &batch.iter().collect::<Vec<_>>(), true).unwrap();
         }
     };
-    batches(&mut conn, &[3, 5, 1]);
+    batches(db.conn(), &[3, 5, 1]);
     let after_sizes = prepared.lock().unwrap().len();
     assert!(
         after_sizes == after_first + 3
@@ -67,25 +52,20 @@ fn batches_reuse_their_statements_and_keep_the_chain() {
         "one new statement per new batch size: {:?}",
         &prepared.lock().unwrap()[after_first..]
     );
-    batches(&mut conn, &[2, 3, 5, 1]);
+    batches(db.conn(), &[2, 3, 5, 1]);
     assert_eq!(
         prepared.lock().unwrap()[after_sizes..],
         [] as [String; 0],
         "statements compiled again for batches of sizes seen before"
     );
 
-    let unchained = reads(&mut conn, 4);
-    append(&mut conn, &unchained.iter().collect::<Vec<_>>(), false).unwrap();
-    assert_eq!(seal_pending(&mut conn, 100).unwrap(), 4);
-    let report = verify(&mut conn).unwrap();
+    let unchained = reads(db.conn(), 4);
+    append(db.conn(), &unchained.iter().collect::<Vec<_>>(), false).unwrap();
+    assert_eq!(seal_pending(db.conn(), 100).unwrap(), 4);
+    let report = verify(db.conn()).unwrap();
     assert_eq!(report.checked, 2 + 3 + 5 + 1 + 2 + 3 + 5 + 1 + 4);
     assert_eq!(report.first_broken_seq, None);
     assert_eq!(report.unsealed, 0);
-    drop(conn);
-    drop(db);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
 }
 
 /// The canonical form as the chain was first hashed: a `serde_json::Value` (keys sorted) built

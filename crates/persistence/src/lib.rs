@@ -18,6 +18,8 @@ pub mod retention;
 pub mod rotation;
 pub mod schema;
 pub mod scope;
+#[cfg(test)]
+pub(crate) mod test_db;
 pub mod types;
 pub mod uow;
 

@@ -227,43 +227,24 @@ written_out!(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conn::Db;
-    use diesel::connection::{Instrumentation, InstrumentationEvent};
-    use std::sync::{Arc, Mutex};
-    use std::time::Duration;
 
     /// The case read's one statement is prepared once and kept: its written-out subqueries
     /// leave it cacheable (with a `sql()` literal it was prepared, and on PostgreSQL planned,
     /// on every read).
     #[test]
     fn the_case_read_is_one_kept_statement() {
-        let path = std::env::temp_dir().join(format!("hamkke-case-read-{}.db", Uuid::now_v7()));
-        let url = format!("sqlite://{}", path.display());
-        let db = Db::connect_with(&url, 1, Duration::from_secs(5), true).unwrap();
-        let mut conn = db.get().unwrap();
-        crate::migrate::run(&mut conn).unwrap();
-        let cached = Arc::new(Mutex::new(Vec::<String>::new()));
-        let seen = cached.clone();
-        let note = move |event: InstrumentationEvent<'_>| {
-            if let InstrumentationEvent::CacheQuery { sql, .. } = event {
-                seen.lock().unwrap().push(sql.to_owned());
-            }
-        };
-        conn.set_instrumentation(Box::new(note) as Box<dyn Instrumentation>);
+        let mut db = crate::test_db::CachingDb::new("case-read");
         for _ in 0..3 {
             assert!(matches!(
-                load_with_latest(&mut conn, Uuid::now_v7()),
+                load_with_latest(db.conn(), Uuid::now_v7()),
                 Err(RepoError::NotFound)
             ));
         }
-        let kept = cached.lock().unwrap();
-        let reads: Vec<&String> = kept
+        let kept = db.cached.lock().unwrap();
+        let reads = kept
             .iter()
             .filter(|sql| sql.contains("AS `latest`"))
-            .collect();
-        assert_eq!(reads.len(), 1, "{kept:?}");
-        drop(kept);
-        drop(conn);
-        let _ = std::fs::remove_file(&path);
+            .count();
+        assert_eq!(reads, 1, "{kept:?}");
     }
 }
