@@ -1463,3 +1463,57 @@ async fn the_duplicates_report_comes_in_pages(b: Backend) {
 }
 
 both!(the_duplicates_report_comes_in_pages);
+
+/// A policy counts its scope and no more: a benefit-type rule counts its own type (and its
+/// group), not another type of the same category; a category rule counts the whole category.
+async fn a_policy_counts_its_scope_and_no_more(b: Backend) {
+    let app = TestApp::new(b).await;
+    let w = World::create(&app).await;
+    let food = |name: &str, scope: &str| {
+        json!({ "name": name, "category": "food", "funding": "public", "unit": "포",
+            "duplicate_policy": { "subject": "person", "scope": scope, "window": { "kind": "days", "days": 30 }, "max_count": 1, "action": "block" } })
+    };
+    let mut ids = Vec::new();
+    for (name, scope) in [
+        ("사랑의 쌀", "benefit_type"),
+        ("라면 나눔", "benefit_type"),
+        ("식품 꾸러미", "category"),
+    ] {
+        let r = app.post_resource(&w.dong, food(name, scope)).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        ids.push(r.body["id"].as_str().unwrap().to_owned());
+    }
+    let (rice, noodles, food_box) = (&ids[0], &ids[1], &ids[2]);
+    let p = app.person(&w.dong, "한식구", "1950-01-01", None).await;
+    let today = chrono::Utc::now().date_naive();
+    let r = app
+        .post(
+            "/api/v1/allocations",
+            Some(&w.dong),
+            json!({ "resource_id": rice, "person_id": p, "granted_on": today, "quantity": 1 }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let allowed = |resource: String| {
+        let (app, p, token) = (&app, p.clone(), w.dong.clone());
+        async move {
+            let r = app
+                .post(
+                    "/api/v1/allocations/check",
+                    Some(&token),
+                    json!({ "resource_id": resource, "person_id": p, "granted_on": today, "quantity": 1 }),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            r.body["allowed"].as_bool().unwrap()
+        }
+    };
+    assert!(!allowed(rice.clone()).await, "the same type");
+    assert!(
+        allowed(noodles.clone()).await,
+        "another type of the category"
+    );
+    assert!(!allowed(food_box.clone()).await, "a category rule");
+}
+
+both!(a_policy_counts_its_scope_and_no_more);
