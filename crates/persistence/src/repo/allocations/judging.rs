@@ -394,6 +394,7 @@ impl<const N: usize> Household<N> {
     fn new(household: Uuid, named: &[Uuid]) -> Self {
         Household {
             household: DbUuid(household),
+            // allow: `by_size!` calls this only in the arm that matched `named.len() == N`.
             members: std::array::from_fn(|i| DbUuid(named[i])),
         }
     }

@@ -207,9 +207,11 @@ macro_rules! written_out {
 
 written_out!(
     /// The id of the case's latest assessment. Written out for its fixed `LIMIT 1`: diesel
-    /// binds a limit, and with a bound one PostgreSQL costs the generic plan above a custom one
-    /// and plans every execution anew (half a millisecond on an idle core, for a statement that
-    /// runs in a fifth of one: the case read lost a third of its throughput).
+    /// binds a limit, and with a bound one PostgreSQL costed the generic plan above a custom one
+    /// and planned every execution anew on the database where this was found (half a
+    /// millisecond on an idle core, for a statement that runs in a fifth of one: the case read
+    /// lost a third of its throughput). A fresh seed did not reproduce the choice of plan
+    /// (bench/RESULTS.md); the fixed limit costs nothing either way.
     Newest = "(SELECT a.id FROM case_assessments a WHERE a.case_id = cases.id \
         ORDER BY a.assessed_on DESC, a.id DESC LIMIT 1)"
 );
