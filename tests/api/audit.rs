@@ -515,18 +515,25 @@ both!(reads_reach_the_chain_whichever_way_the_writer_runs);
 /// own connection while the others give theirs back) or on the writer's thread (the reads give
 /// theirs back and await it): forty reads at once on a pool of one or two connections all
 /// answer, each after its own event is in the chain, and no event is written twice — whether
-/// the reads run on the blocking pool or on their worker (`HAMKKE_DB_INLINE_READS`).
+/// the reads run on the blocking pool or on their worker (`HAMKKE_DB_INLINE_READS`), or on
+/// one or two read lanes that commit their reads' events together (`HAMKKE_AUDIT_READ_LANES`).
 async fn forty_reads_at_once_on_a_small_pool_each_answer_after_their_event(b: Backend) {
     // Both writers on both backends: the reads' leaders, and the writer's own thread; each
     // with the reads on the blocking pool and on their worker.
     let settings = [(1, false), (2, false), (1, true), (2, true)]
         .into_iter()
-        .flat_map(|(pool, own)| [(pool, own, false), (pool, own, true)]);
-    for (pool, own_thread, inline) in settings {
+        .flat_map(|(pool, own)| [(pool, own, false, Some(0)), (pool, own, true, Some(0))])
+        .chain([
+            (1, false, false, Some(1)),
+            (2, false, false, None),
+            (3, false, false, Some(2)),
+        ]);
+    for (pool, own_thread, inline, lanes) in settings {
         let app = TestApp::with_config(b, |c| {
             c.db_pool_size = pool;
             c.audit_batch.own_thread = Some(own_thread);
             c.db_inline_reads = Some(inline);
+            c.audit_batch.lanes = lanes;
         })
         .await;
         let w = World::create(&app).await;
@@ -537,7 +544,7 @@ async fn forty_reads_at_once_on_a_small_pool_each_answer_after_their_event(b: Ba
         for r in futures_util::future::join_all(reads).await {
             assert_eq!(
                 r.status, 200,
-                "pool {pool}, own thread {own_thread}, inline {inline}: {}",
+                "pool {pool}, own thread {own_thread}, inline {inline}, lanes {lanes:?}: {}",
                 r.text
             );
         }
@@ -550,20 +557,20 @@ async fn forty_reads_at_once_on_a_small_pool_each_answer_after_their_event(b: Ba
         assert_eq!(
             ids.len(),
             40,
-            "pool {pool}, own thread {own_thread}, inline {inline}"
+            "pool {pool}, own thread {own_thread}, inline {inline}, lanes {lanes:?}"
         );
         ids.sort();
         ids.dedup();
         assert_eq!(
             ids.len(),
             40,
-            "pool {pool}: an event written twice ({own_thread}, inline {inline})"
+            "pool {pool}: an event written twice ({own_thread}, inline {inline}, lanes {lanes:?})"
         );
         let report = app.audit_report().await;
         assert_eq!(
             (report.first_broken_seq, report.unsealed),
             (None, 0),
-            "pool {pool}, own thread {own_thread}, inline {inline}: {report:?}"
+            "pool {pool}, own thread {own_thread}, inline {inline}, lanes {lanes:?}: {report:?}"
         );
     }
 }

@@ -151,3 +151,63 @@ pub fn build(
         .wrap(from_fn(crate::middleware::localize))
         .wrap(from_fn(observe))
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::Method;
+    use actix_web::test;
+
+    /// Every operation of the contract reaches its own route: actix tries the routes in the
+    /// order they are registered, so a route moved ahead (`routes::api`'s hot paths) must not
+    /// take another route's path and method. Each parameter gets a value of its own, and the
+    /// route that answered must have captured exactly those; the handlers then fail for want
+    /// of the server's state, which is not needed to tell where a request went.
+    #[actix_web::test]
+    async fn every_operation_reaches_its_own_route() {
+        let (app, doc) = super::routed();
+        let app = test::init_service(app).await;
+        let mut tried = 0;
+        for (template, item) in &doc.paths.paths {
+            let methods = [
+                (Method::GET, item.get.is_some()),
+                (Method::PUT, item.put.is_some()),
+                (Method::POST, item.post.is_some()),
+                (Method::DELETE, item.delete.is_some()),
+                (Method::PATCH, item.patch.is_some()),
+            ];
+            for (method, _) in methods.into_iter().filter(|(_, present)| *present) {
+                let mut expected = Vec::new();
+                let path = template
+                    .split('/')
+                    .map(|segment| match segment.strip_prefix('{') {
+                        Some(name) => {
+                            let value = format!("0194f3a0-0000-7000-8000-{:012}", expected.len());
+                            expected.push((name.trim_end_matches('}').to_owned(), value.clone()));
+                            value
+                        }
+                        None => segment.to_owned(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let req = test::TestRequest::default()
+                    .method(method.clone())
+                    .uri(&path)
+                    .to_request();
+                let res = test::call_service(&app, req).await;
+                assert_ne!(res.status(), 404, "{method} {template} reached no route");
+                let captured: Vec<(String, String)> = res
+                    .request()
+                    .match_info()
+                    .iter()
+                    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                    .collect();
+                assert_eq!(
+                    captured, expected,
+                    "{method} {template} reached another route"
+                );
+                tried += 1;
+            }
+        }
+        assert!(tried > 100, "only {tried} operations tried");
+    }
+}

@@ -14,6 +14,10 @@
 //! the lead; with `wait` zero (the default) it takes exactly what queued up while the previous
 //! batch was committing, so a lone request waits for nothing but its own insert.
 //!
+//! On PostgreSQL, by default, the reads do not come here at all: the read lanes run them and
+//! commit their events together (`crate::read_lanes`, `BatchSettings::lanes`); the leaders
+//! remain for `HAMKKE_AUDIT_READ_LANES=0`.
+//!
 //! On the embedded SQLite the batches are written by one thread of the writer's own instead
 //! (`own_thread`), the requests awaiting their batch on the async worker: there a request's
 //! database work is only microseconds of CPU, and waking each follower's blocking thread cost
@@ -29,6 +33,8 @@ use hamkke_persistence::audit::{self, ChainHead, PendingEvent};
 use hamkke_persistence::conn::{Backend, PooledConn};
 use hamkke_persistence::Db;
 use tokio::sync::oneshot;
+
+use crate::read_lanes::ReadLanes;
 
 /// When a batch closes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +52,12 @@ pub struct BatchSettings {
     /// Batches written by a thread of the writer's own rather than by the requests' leaders
     /// (`HAMKKE_AUDIT_WRITER_THREAD`); unset: on SQLite only.
     pub own_thread: Option<bool>,
+    /// Reads run by this many read lanes, each committing the events of the reads it ran
+    /// together (`HAMKKE_AUDIT_READ_LANES`, [`crate::read_lanes`]); 0: by the leaders or the
+    /// writer's thread. Unset: on PostgreSQL half the pool's connections (at least one), on
+    /// SQLite none. Never all of the pool's connections when it has more than one, so that
+    /// changes, reports and exports find one.
+    pub lanes: Option<usize>,
 }
 
 impl Default for BatchSettings {
@@ -56,6 +68,7 @@ impl Default for BatchSettings {
             max_events: 256,
             wait: Duration::ZERO,
             own_thread: None,
+            lanes: None,
         }
     }
 }
@@ -82,6 +95,8 @@ pub enum AuditWriter {
     Leaders(Group),
     /// Each batch written by the writer's thread; the requests await it.
     Thread(mpsc::Sender<ThreadJob>),
+    /// Reads run, and their batches written, by the read lanes; the requests await them.
+    Lanes(ReadLanes),
 }
 
 impl std::fmt::Debug for AuditWriter {
@@ -92,6 +107,7 @@ impl std::fmt::Debug for AuditWriter {
                 .field("settings", &g.settings)
                 .finish_non_exhaustive(),
             Self::Thread(_) => f.write_str("AuditWriter::Thread"),
+            Self::Lanes(lanes) => lanes.fmt(f),
         }
     }
 }
@@ -100,10 +116,17 @@ impl AuditWriter {
     /// The writer `settings` ask for on `db`'s backend; with its own thread, the thread ends
     /// when the writer is dropped.
     pub fn start(db: Db, settings: BatchSettings) -> std::io::Result<Self> {
-        if !settings
-            .own_thread
-            .unwrap_or(db.backend() == Backend::Sqlite)
-        {
+        let sqlite = db.backend() == Backend::Sqlite;
+        let pool = usize::try_from(db.stats().max).unwrap_or(1);
+        let lanes = settings
+            .lanes
+            .unwrap_or(if sqlite { 0 } else { (pool / 2).max(1) })
+            .min(pool.saturating_sub(1).max(1));
+        if lanes > 0 && settings.own_thread != Some(true) {
+            let lanes = ReadLanes::start(&db, lanes, settings.max_events, settings.chain)?;
+            return Ok(Self::Lanes(lanes));
+        }
+        if !settings.own_thread.unwrap_or(sqlite) {
             return Ok(Self::Leaders(Group {
                 db,
                 settings,

@@ -344,6 +344,15 @@ impl Config {
             });
         }
         c.audit_batch.wait = std::time::Duration::from_micros(wait_us);
+        if var("HAMKKE_AUDIT_READ_LANES").is_some() {
+            c.audit_batch.lanes = Some(num("HAMKKE_AUDIT_READ_LANES", 0)?);
+        }
+        if c.audit_batch.lanes.is_some_and(|lanes| lanes > 64) {
+            return Err(ConfigError {
+                name: "HAMKKE_AUDIT_READ_LANES",
+                reason: "0 (the leaders) to 64 lanes".into(),
+            });
+        }
         c.granted_on.years_back = num("HAMKKE_GRANTED_ON_YEARS_BACK", c.granted_on.years_back)?;
         c.granted_on.years_ahead = num("HAMKKE_GRANTED_ON_YEARS_AHEAD", c.granted_on.years_ahead)?;
         if c.granted_on.years_back > 50 || c.granted_on.years_ahead > 10 {

@@ -11,6 +11,7 @@ use hamkke_domain::authz::Actor;
 use crate::audit_writer::{AuditWriter, BatchSettings};
 use crate::auth::{AuthUser, Caller};
 use crate::error::{ApiError, ApiResult};
+use crate::read_lanes::{Ran, ReadLanes};
 
 /// A cloneable handle on the pool and the group-commit audit writer of read events.
 #[derive(Clone)]
@@ -114,6 +115,9 @@ impl DbHandle {
         let Some(writer) = self.writer.clone() else {
             return self.run_step(f).await;
         };
+        if let AuditWriter::Lanes(lanes) = &*writer {
+            return on_lane(lanes, f).await;
+        }
         let db = self.db.clone();
         let started = std::time::Instant::now();
         let work = move || {
@@ -137,6 +141,8 @@ impl DbHandle {
                         let committed = crate::audit_writer::send(queue, events);
                         Ok((result.map_err(ApiError::from), Some(committed)))
                     }
+                    // `run_read` sends reads to the lanes before this closure is made.
+                    AuditWriter::Lanes(_) => Ok((Err(ApiError::Internal), None)),
                 }
             })
         };
@@ -401,6 +407,46 @@ impl From<Step> for ApiError {
             Step::Refused(e) => e,
         }
     }
+}
+
+/// Runs `f`, a request that only reads, on a read lane (`crate::read_lanes`): it answers once
+/// the lane has committed its batch's audit events, 503 and nothing shown when they were not,
+/// 500 when the read panicked.
+async fn on_lane<T, E, F>(lanes: &ReadLanes, f: F) -> ApiResult<T>
+where
+    T: Send + 'static,
+    E: From<RepoError> + Send + 'static,
+    ApiError: From<E>,
+    F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+{
+    let started = std::time::Instant::now();
+    let (answer, answered) = tokio::sync::oneshot::channel::<(ApiResult<T>, u64)>();
+    lanes.submit(Box::new(move |conn| {
+        let Some(conn) = conn else {
+            let _ = answer.send((Err(ApiError::Unavailable), 0));
+            return Ran {
+                events: Vec::new(),
+                answer: Box::new(|_, _| ()),
+            };
+        };
+        let ((result, events), statements) = counted(|| audit::deferring(|| f(conn)));
+        let result = result.map_err(ApiError::from);
+        let recorded = !events.is_empty();
+        Ran {
+            events,
+            answer: Box::new(move |committed, appended| {
+                let result = match result {
+                    Ok(_) if recorded && !committed => Err(ApiError::Unavailable),
+                    result => result,
+                };
+                let appended = if recorded { appended } else { 0 };
+                let _ = answer.send((result, statements + appended));
+            }),
+        }
+    }));
+    let (result, statements) = answered.await.map_err(|_| ApiError::Internal)?;
+    let _ = DB_TIME.try_with(|t| t.add(started.elapsed(), statements));
+    result
 }
 
 /// `f`'s value and the number of statements it ran on this thread.

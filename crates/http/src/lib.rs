@@ -18,6 +18,7 @@ pub mod middleware;
 pub mod negotiate;
 pub mod openapi;
 pub mod ratelimit;
+pub mod read_lanes;
 pub mod receipt;
 pub mod routes;
 pub mod sealer;

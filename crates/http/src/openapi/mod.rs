@@ -337,8 +337,12 @@ fn add_links(doc: &mut OpenApiDoc) {
 /// Path templates and their methods, to tell an unknown path (404) from a known path with an
 /// unsupported method (405), and to name a request's route in its log line and metrics. Matched
 /// segment by segment (a `{parameter}` takes any one non-empty segment, as actix routes it), with
-/// no regular expressions: the logger asks for every request.
-pub struct RouteTable(Vec<Route>);
+/// no regular expressions and no allocation: the logger asks for every request, so the routes
+/// are kept by their number of segments and only those of the path's are tried.
+pub struct RouteTable {
+    /// Routes by their number of segments (index), the most fixed segments first within each.
+    by_length: Vec<Vec<Route>>,
+}
 
 struct Route {
     pattern: String,
@@ -348,10 +352,12 @@ struct Route {
 }
 
 impl Route {
-    /// Whether the path's segments (split once by the caller) are this route's.
-    fn matches(&self, given: &[&str]) -> bool {
-        self.segments.len() == given.len()
-            && self.segments.iter().zip(given).all(|(s, g)| match s {
+    /// Whether `path`, of this route's number of segments, is this route's.
+    fn matches(&self, path: &str) -> bool {
+        self.segments
+            .iter()
+            .zip(path.split('/'))
+            .all(|(s, g)| match s {
                 Some(literal) => literal == g,
                 None => !g.is_empty(),
             })
@@ -360,50 +366,62 @@ impl Route {
     fn is_static(&self) -> bool {
         self.segments.iter().all(Option::is_some)
     }
+
+    fn fixed(&self) -> usize {
+        self.segments.iter().filter(|s| s.is_some()).count()
+    }
 }
 
 impl RouteTable {
     pub fn from_doc(doc: &OpenApiDoc) -> Self {
-        let routes = doc
-            .paths
-            .paths
-            .iter()
-            .map(|(path, item)| {
-                let methods = [
-                    ("GET", item.get.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                ]
-                .into_iter()
-                .filter_map(|(m, present)| present.then_some(m))
+        let mut by_length: Vec<Vec<Route>> = Vec::new();
+        for (path, item) in &doc.paths.paths {
+            let methods = [
+                ("GET", item.get.is_some()),
+                ("PUT", item.put.is_some()),
+                ("POST", item.post.is_some()),
+                ("DELETE", item.delete.is_some()),
+                ("PATCH", item.patch.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(m, present)| present.then_some(m))
+            .collect();
+            let segments: Vec<Option<String>> = path
+                .split('/')
+                .map(|s| {
+                    let param = s.starts_with('{') && s.ends_with('}');
+                    (!param).then(|| s.to_owned())
+                })
                 .collect();
-                let segments = path
-                    .split('/')
-                    .map(|s| {
-                        let param = s.starts_with('{') && s.ends_with('}');
-                        (!param).then(|| s.to_owned())
-                    })
-                    .collect();
-                Route {
+            let length = segments.len();
+            if by_length.len() <= length {
+                by_length.resize_with(length + 1, Vec::new);
+            }
+            if let Some(routes) = by_length.get_mut(length) {
+                routes.push(Route {
                     pattern: path.clone(),
                     segments,
                     methods,
-                }
-            })
-            .collect();
-        Self(routes)
+                });
+            }
+        }
+        for routes in &mut by_length {
+            // Stable: among routes as fixed, the document's order.
+            routes.sort_by_key(|r| std::cmp::Reverse(r.fixed()));
+        }
+        Self { by_length }
+    }
+
+    /// The routes with as many segments as `path`.
+    fn of_length(&self, path: &str) -> &[Route] {
+        let length = path.bytes().filter(|b| *b == b'/').count() + 1;
+        self.by_length.get(length).map_or(&[], Vec::as_slice)
     }
 
     /// The route a path is: a fixed route before one with parameters (`/allocations/check`
     /// rather than `/allocations/{id}`), then the one with the most fixed segments.
     fn find(&self, path: &str) -> Option<&Route> {
-        let given: Vec<&str> = path.split('/').collect();
-        self.0
-            .iter()
-            .filter(|r| r.matches(&given))
-            .max_by_key(|r| r.segments.iter().filter(|s| s.is_some()).count())
+        self.of_length(path).iter().find(|r| r.matches(path))
     }
 
     /// The path template of a known path (`/api/v1/cases/{id}`).
@@ -413,10 +431,9 @@ impl RouteTable {
 
     /// The methods of a fixed (parameterless) route with exactly this path, if any.
     pub fn allowed_static(&self, path: &str) -> Option<String> {
-        let given: Vec<&str> = path.split('/').collect();
-        self.0
+        self.of_length(path)
             .iter()
-            .find(|r| r.is_static() && r.matches(&given))
+            .find(|r| r.is_static() && r.matches(path))
             .map(|r| r.methods.join(", "))
     }
 
@@ -490,6 +507,15 @@ mod tests {
             assert_eq!(t.pattern(unknown), None, "{unknown}");
         }
         assert_eq!(t.pattern("/healthz"), Some("/healthz"));
+        // Every template names itself, its parameters filled in.
+        for template in crate::app::openapi().paths.paths.keys() {
+            let path = template
+                .split('/')
+                .map(|s| if s.starts_with('{') { id } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            assert_eq!(t.pattern(&path), Some(template.as_str()), "{path}");
+        }
     }
 }
 
