@@ -93,18 +93,20 @@ impl ReadLanes {
             queue: Mutex::new(Queue::default()),
             ready: Condvar::new(),
         });
+        // Made first, so that the lanes already started end if a later one cannot start.
+        let started = Self {
+            shared,
+            lanes: lanes.max(1),
+        };
         // One chain head for all lanes: where the last batch left it (`audit::append_from`).
         let head = Arc::new(Mutex::new(ChainHead::default()));
-        for n in 0..lanes.max(1) {
-            let (shared, head, db) = (shared.clone(), head.clone(), db.clone());
+        for n in 0..started.lanes {
+            let (shared, head, db) = (started.shared.clone(), head.clone(), db.clone());
             std::thread::Builder::new()
                 .name(format!("read-lane-{n}"))
                 .spawn(move || run_lane(&shared, &db, &head, max_jobs.max(1), chain))?;
         }
-        Ok(Self {
-            shared,
-            lanes: lanes.max(1),
-        })
+        Ok(started)
     }
 
     /// Queues `job` for the next free lane.
