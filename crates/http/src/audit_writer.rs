@@ -58,6 +58,12 @@ pub struct BatchSettings {
     /// SQLite none. Never all of the pool's connections when it has more than one, so that
     /// changes, reports and exports find one.
     pub lanes: Option<usize>,
+    /// Reads a lane runs before it commits their events and answers them
+    /// (`HAMKKE_AUDIT_LANE_BATCH`, 1–1000): each read of a batch waits for the batch's others to
+    /// run, so a long batch is a long wait for its first read. Measured (bench/RESULTS.md): with
+    /// 256 a burst of queued checks fed ever longer batches (open-loop p99 1.5 s in one of three
+    /// runs); 16 keeps the gain of committing together.
+    pub lane_batch: usize,
 }
 
 impl Default for BatchSettings {
@@ -69,6 +75,7 @@ impl Default for BatchSettings {
             wait: Duration::ZERO,
             own_thread: None,
             lanes: None,
+            lane_batch: 16,
         }
     }
 }
@@ -92,7 +99,7 @@ struct Queue {
 /// Where requests that only read append their audit events.
 pub enum AuditWriter {
     /// Each batch written by the first of its requests, on that request's thread.
-    Leaders(Group),
+    Leaders(Box<Group>),
     /// Each batch written by the writer's thread; the requests await it.
     Thread(mpsc::Sender<ThreadJob>),
     /// Reads run, and their batches written, by the read lanes; the requests await them.
@@ -123,17 +130,17 @@ impl AuditWriter {
             .unwrap_or(if sqlite { 0 } else { (pool / 2).max(1) })
             .min(pool.saturating_sub(1).max(1));
         if lanes > 0 && settings.own_thread != Some(true) {
-            let lanes = ReadLanes::start(&db, lanes, settings.max_events, settings.chain)?;
+            let lanes = ReadLanes::start(&db, lanes, settings.lane_batch, settings.chain)?;
             return Ok(Self::Lanes(lanes));
         }
         if !settings.own_thread.unwrap_or(sqlite) {
-            return Ok(Self::Leaders(Group {
+            return Ok(Self::Leaders(Box::new(Group {
                 db,
                 settings,
                 queue: Mutex::new(Queue::default()),
                 turn: Condvar::new(),
                 head: Mutex::new(ChainHead::default()),
-            }));
+            })));
         }
         let (queue, jobs) = mpsc::channel::<ThreadJob>();
         std::thread::Builder::new()

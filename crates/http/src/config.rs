@@ -347,6 +347,13 @@ impl Config {
         if var("HAMKKE_AUDIT_READ_LANES").is_some() {
             c.audit_batch.lanes = Some(num("HAMKKE_AUDIT_READ_LANES", 0)?);
         }
+        c.audit_batch.lane_batch = num("HAMKKE_AUDIT_LANE_BATCH", c.audit_batch.lane_batch)?;
+        if !(1..=1000).contains(&c.audit_batch.lane_batch) {
+            return Err(ConfigError {
+                name: "HAMKKE_AUDIT_LANE_BATCH",
+                reason: "1 to 1000 reads".into(),
+            });
+        }
         if c.audit_batch.lanes.is_some_and(|lanes| lanes > 64) {
             return Err(ConfigError {
                 name: "HAMKKE_AUDIT_READ_LANES",

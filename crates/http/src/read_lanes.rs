@@ -11,10 +11,11 @@
 //! A lane takes a connection of the server's pool for each batch and gives it back after;
 //! there are fewer lanes than connections (`BatchSettings::lanes`), so changes, reports and
 //! exports always find one. A batch ends when the queue is empty or it has run `max_jobs`
-//! reads; every read of the batch then answers — with what it read once the batch's events
-//! are committed, or 503 and nothing shown when they are not (fail-closed, as the other
-//! writers). A slow read holds its lane and the reads of its batch: the reads that come here
-//! are single objects and bounded pages, while reports and exports read on the report pool.
+//! reads (`HAMKKE_AUDIT_LANE_BATCH`, 16); every read of the batch then answers — with what it
+//! read once the batch's events are committed, or 503 and nothing shown when they are not
+//! (fail-closed, as the other writers). A slow read holds its lane and the reads of its batch:
+//! the reads that come here are single objects and bounded pages, while reports and exports
+//! read on the report pool.
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -229,6 +230,47 @@ mod tests {
             shared.upgrade().is_none()
         });
         assert!(ended, "a lane's thread outlived its owner");
+        drop(db);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    /// A lane answers the reads of a batch before it runs more than `max_jobs` of them, however
+    /// many are queued: the first read of a burst does not wait for the whole burst.
+    #[test]
+    fn a_lane_answers_every_max_jobs_reads() {
+        let (db, path) = database("lane-batch");
+        let lanes = ReadLanes::start(&db, 1, 2, true).unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (release, held) = mpsc::channel::<()>();
+        let mut held = Some(held);
+        let (all, answered) = mpsc::channel::<bool>();
+        for n in 0..4 {
+            let (log, all, held) = (log.clone(), all.clone(), held.take());
+            lanes.submit(Box::new(move |_| {
+                // The first read holds the lane until every read is queued.
+                if let Some(held) = held {
+                    let _ = held.recv_timeout(Duration::from_secs(10));
+                }
+                log.lock().unwrap().push(format!("run {n}"));
+                Ran {
+                    events: Vec::new(),
+                    answer: Box::new(move |committed, _| {
+                        log.lock().unwrap().push(format!("answer {n}"));
+                        let _ = all.send(committed);
+                    }),
+                }
+            }));
+        }
+        release.send(()).unwrap();
+        for _ in 0..4 {
+            assert_eq!(answered.recv_timeout(Duration::from_secs(10)), Ok(true));
+        }
+        let order = log.lock().unwrap().clone();
+        assert_eq!(
+            order,
+            ["run 0", "run 1", "answer 0", "answer 1", "run 2", "run 3", "answer 2", "answer 3"]
+        );
+        drop(lanes);
         drop(db);
         let _ = std::fs::remove_file(&path);
     }
