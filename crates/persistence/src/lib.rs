@@ -13,6 +13,7 @@ pub mod guard;
 pub mod kept;
 pub mod lists;
 pub mod migrate;
+pub mod rendered;
 pub mod repo;
 pub mod retention;
 pub mod rotation;

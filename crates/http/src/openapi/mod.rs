@@ -352,11 +352,11 @@ struct Route {
 }
 
 impl Route {
-    /// Whether `path`, of this route's number of segments, is this route's.
-    fn matches(&self, path: &str) -> bool {
+    /// Whether a path of these segments, as many as this route's, is this route's.
+    fn matches(&self, path: &Segments<'_>) -> bool {
         self.segments
             .iter()
-            .zip(path.split('/'))
+            .zip(path.as_slice())
             .all(|(s, g)| match s {
                 Some(literal) => literal == g,
                 None => !g.is_empty(),
@@ -369,6 +369,32 @@ impl Route {
 
     fn fixed(&self) -> usize {
         self.segments.iter().filter(|s| s.is_some()).count()
+    }
+}
+
+/// A path split at its slashes once, for all the routes tried (no allocation); a path of more
+/// segments than any route has is none.
+#[derive(Default)]
+struct Segments<'p> {
+    parts: [&'p str; MOST_SEGMENTS],
+    len: usize,
+}
+
+/// More segments than any path of the contract has.
+const MOST_SEGMENTS: usize = 16;
+
+impl<'p> Segments<'p> {
+    fn of(path: &'p str) -> Option<Self> {
+        let mut segments = Segments::default();
+        for part in path.split('/') {
+            *segments.parts.get_mut(segments.len)? = part;
+            segments.len += 1;
+        }
+        Some(segments)
+    }
+
+    fn as_slice(&self) -> &[&'p str] {
+        self.parts.get(..self.len).unwrap_or_default()
     }
 }
 
@@ -412,16 +438,21 @@ impl RouteTable {
         Self { by_length }
     }
 
-    /// The routes with as many segments as `path`.
-    fn of_length(&self, path: &str) -> &[Route] {
-        let length = path.bytes().filter(|b| *b == b'/').count() + 1;
-        self.by_length.get(length).map_or(&[], Vec::as_slice)
+    /// The routes with as many segments as `path`, and its segments.
+    fn of_length<'p>(&self, path: &'p str) -> (&[Route], Segments<'p>) {
+        let segments = Segments::of(path);
+        let routes = match segments {
+            Some(ref s) => self.by_length.get(s.len).map_or(&[][..], Vec::as_slice),
+            None => &[],
+        };
+        (routes, segments.unwrap_or_default())
     }
 
     /// The route a path is: a fixed route before one with parameters (`/allocations/check`
     /// rather than `/allocations/{id}`), then the one with the most fixed segments.
     fn find(&self, path: &str) -> Option<&Route> {
-        self.of_length(path).iter().find(|r| r.matches(path))
+        let (routes, segments) = self.of_length(path);
+        routes.iter().find(|r| r.matches(&segments))
     }
 
     /// The path template of a known path (`/api/v1/cases/{id}`).
@@ -431,9 +462,10 @@ impl RouteTable {
 
     /// The methods of a fixed (parameterless) route with exactly this path, if any.
     pub fn allowed_static(&self, path: &str) -> Option<String> {
-        self.of_length(path)
+        let (routes, segments) = self.of_length(path);
+        routes
             .iter()
-            .find(|r| r.is_static() && r.matches(path))
+            .find(|r| r.is_static() && r.matches(&segments))
             .map(|r| r.methods.join(", "))
     }
 
@@ -503,6 +535,7 @@ mod tests {
             &format!("{case}/nothing/here"),
             "/api/v1",
             "",
+            &"/x".repeat(MOST_SEGMENTS + 3),
         ] {
             assert_eq!(t.pattern(unknown), None, "{unknown}");
         }

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::conn::DbConn;
 use crate::error::RepoResult;
 use crate::lists::{in_ids, not_in_texts};
+use crate::rendered::Rendered;
 use crate::schema::{
     case_members, case_participants, cases, consent_organizations, consents, persons,
 };
@@ -117,15 +118,16 @@ impl<T> FactColumn for T where
 
 /// The [`Facts`] of the statement's `persons` row, as four columns of it (correlated `EXISTS`
 /// subqueries on the person's id), so that a read of persons learns what the actor may see of
-/// them in the same round trip.
+/// them in the same round trip. [`Rendered`]: built without diesel walking each subquery
+/// again for every tuple around it.
 pub fn fact_columns(
     actor: &Actor,
-) -> (
-    impl FactColumn,
-    impl FactColumn,
-    impl FactColumn,
-    impl FactColumn,
-) {
+) -> Rendered<(
+    Rendered<impl FactColumn>,
+    Rendered<impl FactColumn>,
+    Rendered<impl FactColumn>,
+    Rendered<impl FactColumn>,
+)> {
     let now = to_db(crate::now());
     let org = DbUuid(actor.org_id);
     // Both kinds of consent that can name the actor's organization: one naming organizations,
@@ -156,17 +158,19 @@ pub fn fact_columns(
             .filter(case_members::person_id.eq(persons::id))
             .filter(case_participants::org_id.eq(org))
     };
-    (
-        consent(ConsentScope::Organizations),
-        consent(ConsentScope::CaseParticipants),
-        diesel::dsl::exists(its_cases().select(case_members::person_id)),
-        diesel::dsl::exists(
+    Rendered((
+        Rendered(consent(ConsentScope::Organizations)),
+        Rendered(consent(ConsentScope::CaseParticipants)),
+        Rendered(diesel::dsl::exists(
+            its_cases().select(case_members::person_id),
+        )),
+        Rendered(diesel::dsl::exists(
             its_cases()
                 .filter(cases::lead_org_id.eq(org))
                 .filter(not_in_texts(cases::status, closed_statuses()))
                 .select(case_members::person_id),
-        ),
-    )
+        )),
+    ))
 }
 
 /// Statuses of cases that are no longer open.

@@ -298,6 +298,7 @@ pub fn load_actor(
     session_id: Uuid,
 ) -> RepoResult<Option<(Actor, bool)>> {
     let now = to_db(hamkke_domain::now());
+    use crate::rendered::Rendered;
     use crate::schema::catalogue_version as cv;
     type Row = (
         DbUuid,
@@ -325,8 +326,8 @@ pub fn load_actor(
             organizations::kind,
             organizations::district_code,
             users::must_change_password,
-            cv::table.select(cv::database_id).single_value(),
-            cv::table.select(cv::version).single_value(),
+            Rendered(cv::table.select(cv::database_id).single_value()),
+            Rendered(cv::table.select(cv::version).single_value()),
         ));
     // (every request runs this: on the backend's own connection)
     let row: Option<Row> = crate::native!(conn, |c| query.first(c).optional())?;

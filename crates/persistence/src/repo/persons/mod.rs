@@ -57,7 +57,7 @@ pub(crate) fn load_recipient(
     strong: u8,
 ) -> RepoResult<Recipient> {
     let members = diesel::alias!(persons as members);
-    let paired = || super::identity::has_strong_pair(i32::from(strong));
+    let paired = || crate::rendered::Rendered(super::identity::has_strong_pair(i32::from(strong)));
     // (every check runs this: on the backend's own connection, so the selection is built for
     // each)
     macro_rules! household {
