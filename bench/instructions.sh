@@ -25,11 +25,11 @@ psql "$DATABASE_URL" -Atc "SELECT id FROM bench_n_persons LIMIT 5000" |
   sed "s|.*|{\"resource_id\":\"$OIL\",\"person_id\":\"&\",\"granted_on\":\"2027-01-15\",\"quantity\":1}|" > "$WORK/bodies"
 count() { # label oha-args… -> instructions per request of the measured requests
   "$OHA" --no-tui -n 200 -c 16 -H "Authorization: Bearer $TOKEN" "$@" > /dev/null
-  callgrind_control -i on "$SERVER" > /dev/null
+  callgrind_control -i on "$SERVER" > /dev/null 2>&1
   "$OHA" --no-tui --output-format json -n "$N" -c 16 -H "Authorization: Bearer $TOKEN" "$@" > "$WORK/oha.json"
-  callgrind_control -i off "$SERVER" > /dev/null
+  callgrind_control -i off "$SERVER" > /dev/null 2>&1
   rm -f "$WORK"/cg.out.*
-  callgrind_control -d "$SERVER" > /dev/null
+  callgrind_control -d "$SERVER" > /dev/null 2>&1
   python3 - "$WORK/oha.json" "$N" "$WORK"/cg.out.* << 'PY'
 import json, sys
 codes = json.load(open(sys.argv[1]))["statusCodeDistribution"]
