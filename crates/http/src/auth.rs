@@ -558,6 +558,12 @@ impl FromRequest for Caller {
 mod tests {
     use super::*;
 
+    /// A fresh token of a new session.
+    fn issued(keys: &JwtKeys) -> String {
+        keys.issue(Uuid::now_v7(), Uuid::now_v7(), "caseworker", Uuid::now_v7())
+            .unwrap()
+    }
+
     fn refused_as(result: Result<Claims, ApiError>) -> &'static str {
         match result {
             Err(ApiError::Unauthorized { code, .. }) => code,
@@ -568,9 +574,7 @@ mod tests {
     #[test]
     fn a_token_verified_before_is_taken_again_only_byte_for_byte_and_in_time() {
         let keys = JwtKeys::from_secret(&[7u8; 32], 900).unwrap();
-        let token = keys
-            .issue(Uuid::now_v7(), Uuid::now_v7(), "caseworker", Uuid::now_v7())
-            .unwrap();
+        let token = issued(&keys);
         let claims = keys.verify(&token).unwrap();
         assert!(keys.kept().contains_key(token.as_str()));
         assert_eq!(keys.verify(&token).unwrap().jti, claims.jti);
@@ -605,17 +609,13 @@ mod tests {
     #[test]
     fn the_kept_tokens_start_afresh_when_full() {
         let keys = JwtKeys::from_secret(&[7u8; 32], 900).unwrap();
-        let token = keys
-            .issue(Uuid::now_v7(), Uuid::now_v7(), "caseworker", Uuid::now_v7())
-            .unwrap();
+        let token = issued(&keys);
         let claims = keys.verify(&token).unwrap();
         for n in 1..VERIFIED_KEPT {
             keys.kept().insert(format!("{n}").into(), claims.clone());
         }
         assert_eq!(keys.kept().len(), VERIFIED_KEPT);
-        let other = keys
-            .issue(Uuid::now_v7(), Uuid::now_v7(), "caseworker", Uuid::now_v7())
-            .unwrap();
+        let other = issued(&keys);
         keys.verify(&other).unwrap();
         assert_eq!(keys.kept().len(), 1);
     }
